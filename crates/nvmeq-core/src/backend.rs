@@ -1,0 +1,193 @@
+//! The [`Backend`] trait: one interface for the ram, ioctl, io_uring and VFIO
+//! backends, so the CLI, the benches and the conformance suite are generic.
+//!
+//! # Why the design is sound
+//!
+//! A DMA-capable transport is only safe if (1) the device never transfers more
+//! bytes than the buffer holds and (2) the buffer outlives the transfer.
+//!
+//! 1. **Lengths come from the command and are checked against the buffer.**
+//!    A [`Cmd`] says how much it transfers ([`crate::Xfer`]), derived from its
+//!    own fields by the builder (NLB, NUMD, a fixed structure size). Before
+//!    anything reaches the kernel or the device, a backend resolves that size
+//!    (multiplying blocks by the namespace's LBA data size) and refuses a buffer
+//!    that is smaller ([`Error::BufferTooSmall`]). The length given to the
+//!    kernel or encoded in PRPs is the command's, never more than the buffer.
+//! 2. **In-flight buffers are owned by the queue.** The synchronous
+//!    [`Backend::execute`] borrows its buffer for the duration of the call, which
+//!    returns only after the completion. The queue interface
+//!    ([`Backend::write`], [`Backend::commit`], [`Backend::reap`]) *moves* a
+//!    [`Backend::Buf`] into the queue; the caller gets it back only inside the
+//!    [`Reaped`] of that command's completion. No safe code can hold `&mut` to
+//!    memory the device may still write, and no buffer can be freed early.
+//!    A backend whose queue is dropped with commands in flight must wait for
+//!    (or cancel and then wait for) them before freeing their buffers.
+//!
+//! Backends own PRP/SGL construction, command ids and doorbells; a [`Cmd`]
+//! carries none of them.
+
+use crate::cmd::{Cmd, DataDir};
+use crate::cqe::Completion;
+use crate::error::Error;
+
+/// What a backend can do, as measured from the controller and the transport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caps {
+    /// The backend's short name (`"ram"`, `"ioctl"`, `"uring"`, `"vfio"`).
+    pub name: &'static str,
+    /// Largest data transfer in bytes (from MDTS and the transport's limit).
+    pub max_xfer: u32,
+    /// Commands that can be in flight on the queue interface at once.
+    pub queue_depth: u32,
+    /// Whether admin commands can be sent.
+    pub admin: bool,
+    /// Whether separate metadata buffers are supported.
+    pub metadata: bool,
+}
+
+/// A caller's data for a synchronous command.
+#[derive(Debug)]
+pub enum Data<'a> {
+    /// The command moves no data.
+    None,
+    /// Host to controller.
+    ToDevice(&'a [u8]),
+    /// Controller to host.
+    FromDevice(&'a mut [u8]),
+}
+
+impl Data<'_> {
+    /// The buffer's length.
+    pub fn len(&self) -> usize {
+        match self {
+            Data::None => 0,
+            Data::ToDevice(b) => b.len(),
+            Data::FromDevice(b) => b.len(),
+        }
+    }
+
+    /// True when there is no data.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The check every backend runs before a transfer: when the command moves
+    /// data, the buffer's direction matches and it holds at least `need` bytes.
+    /// Returns `need`, the length to transfer (a larger buffer is not used past it).
+    pub fn check(&self, dir: DataDir, need: u64) -> Result<u32, Error> {
+        let given = match self {
+            Data::None => "no buffer",
+            Data::ToDevice(_) => "a buffer to write to the device",
+            Data::FromDevice(_) => "a buffer to read into",
+        };
+        if need == 0 {
+            return Ok(0);
+        }
+        let ok = matches!(
+            (dir, self),
+            (DataDir::ToDevice, Data::ToDevice(_))
+                | (DataDir::FromDevice, Data::FromDevice(_))
+                | (DataDir::Both, Data::FromDevice(_))
+        );
+        if !ok {
+            return Err(Error::BufferMismatch {
+                expected: dir,
+                given,
+            });
+        }
+        check_len(need, self.len())
+    }
+}
+
+/// Checks that a buffer of `have` bytes can hold a transfer of `need` bytes.
+pub fn check_len(need: u64, have: usize) -> Result<u32, Error> {
+    if need > have as u64 {
+        return Err(Error::BufferTooSmall { need, have });
+    }
+    u32::try_from(need).map_err(|_| Error::Invalid("transfer length does not fit 32 bits"))
+}
+
+/// A buffer a backend can hand to its transport.
+pub trait IoBuf {
+    /// The bytes.
+    fn as_slice(&self) -> &[u8];
+    /// The bytes, writable.
+    fn as_mut_slice(&mut self) -> &mut [u8];
+    /// The length in bytes.
+    fn len(&self) -> usize {
+        self.as_slice().len()
+    }
+    /// True for an empty buffer.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A command handed back by [`Backend::write`] because the queue is full:
+/// back-pressure, not an error. Reap completions, then write it again.
+#[derive(Debug)]
+pub struct Rejected<B> {
+    /// The buffer, returned to the caller.
+    pub buf: Option<B>,
+    /// Why: [`Error::Invalid`] etc. for a bad command, `None` for a full queue.
+    pub error: Option<Error>,
+}
+
+/// One finished command from the queue interface.
+#[derive(Debug)]
+pub struct Reaped<B> {
+    /// The tag given to [`Backend::write`].
+    pub tag: u64,
+    /// The completion, or why the command failed.
+    pub result: Result<Completion, Error>,
+    /// The buffer given to [`Backend::write`], returned.
+    pub buf: Option<B>,
+}
+
+/// A transport that executes NVMe commands.
+///
+/// Two interfaces share one backend: [`execute`](Backend::execute) runs one
+/// command and blocks; the queue interface writes many commands
+/// ([`write`](Backend::write), no syscall), submits them together and waits
+/// ([`commit`](Backend::commit), at most one syscall or doorbell per batch), and
+/// hands back completions with their buffers ([`reap`](Backend::reap)).
+pub trait Backend {
+    /// The buffer type the queue interface takes ownership of.
+    type Buf: IoBuf;
+
+    /// What this backend and controller can do.
+    fn caps(&self) -> Caps;
+
+    /// The LBA data size in bytes of namespace `nsid`'s current format, used to
+    /// turn [`crate::Xfer::Blocks`] into bytes.
+    fn lba_size(&mut self, nsid: u32) -> Result<u32, Error>;
+
+    /// A buffer of `len` bytes suitable for this backend's transfers (aligned,
+    /// DMA-mapped or registered as the backend needs), zero-filled.
+    fn alloc(&mut self, len: usize) -> Result<Self::Buf, Error>;
+
+    /// Runs one command and waits for its completion. A non-success NVMe status
+    /// is returned as `Err(Error::Status)`.
+    fn execute(&mut self, cmd: &Cmd, data: Data<'_>) -> Result<Completion, Error>;
+
+    /// Queues a command without submitting it. The buffer's direction is the
+    /// command's; the queue owns the buffer until [`reap`](Backend::reap)
+    /// returns it. A full queue hands the command back ([`Rejected`]).
+    fn write(
+        &mut self,
+        cmd: &Cmd,
+        buf: Option<Self::Buf>,
+        tag: u64,
+    ) -> Result<(), Rejected<Self::Buf>>;
+
+    /// Submits every written command and waits until at least `min_complete`
+    /// completions are ready (0: do not wait), in one syscall or doorbell.
+    /// Returns the number of commands submitted.
+    fn commit(&mut self, min_complete: u32) -> Result<u32, Error>;
+
+    /// Hands every ready completion to `f`, without blocking. Returns how many.
+    fn reap(&mut self, f: &mut dyn FnMut(Reaped<Self::Buf>)) -> usize;
+
+    /// Commands written or submitted and not yet reaped.
+    fn in_flight(&self) -> u32;
+}

@@ -1,0 +1,2 @@
+//! In-memory NVMe controller (see issue: foundation).
+#![forbid(unsafe_code)]

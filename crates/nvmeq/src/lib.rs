@@ -1,0 +1,2 @@
+//! The nvmeq facade.
+pub use nvmeq_core as core;
