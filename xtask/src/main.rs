@@ -2,9 +2,12 @@
 //!
 //! Light on dependencies on purpose: std only, so it builds in seconds.
 
+mod bench;
 mod ci;
 mod demo;
+mod hwtest;
 mod util;
+mod vm;
 
 use std::process::ExitCode;
 
@@ -14,6 +17,9 @@ usage: cargo xtask <command> [args]
 commands:
   ci        every check CI runs (fmt, clippy, tests, docs, no_std build, benches build)
   demo      show nvmeq working end to end
+  vm        the QEMU guest with emulated NVMe controllers (prepare | run | exec | test | shell)
+  hwtest    the conformance suite on a real NVMe host
+  bench     benchmarks (criterion on the host; `bench vm`: nvmeq against fio in one guest)
 ";
 
 fn main() -> ExitCode {
@@ -25,6 +31,9 @@ fn main() -> ExitCode {
     let result = match cmd.as_str() {
         "ci" => ci::run(rest),
         "demo" => demo::run(rest),
+        "vm" => vm::run(rest),
+        "hwtest" => hwtest::run(rest),
+        "bench" => bench::run(rest),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             Ok(())

@@ -1,0 +1,2 @@
+//! The `nvmeq` command-line tool (under construction).
+fn main() {}

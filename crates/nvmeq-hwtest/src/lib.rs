@@ -1,0 +1,1 @@
+//! nvmeq-hwtest (under construction).

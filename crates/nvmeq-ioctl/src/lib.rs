@@ -1,0 +1,1 @@
+//! nvmeq-ioctl (under construction).

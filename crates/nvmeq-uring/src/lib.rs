@@ -1,0 +1,1 @@
+//! nvmeq-uring (under construction).

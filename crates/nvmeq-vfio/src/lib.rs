@@ -1,0 +1,1 @@
+//! nvmeq-vfio (under construction).
