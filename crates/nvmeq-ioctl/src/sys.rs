@@ -29,11 +29,13 @@ pub enum Buf<'a> {
 }
 
 impl Buf<'_> {
-    fn addr_len(&self) -> (u64, u32) {
+    /// The address and length to give the kernel; an `In` buffer's address is
+    /// taken through `&mut` since the kernel writes through it.
+    fn addr_len(&mut self) -> (u64, u32) {
         let (ptr, len) = match self {
             Buf::None => return (0, 0),
             Buf::Out(b) => (b.as_ptr() as usize, b.len()),
-            Buf::In(b) => (b.as_ptr() as usize, b.len()),
+            Buf::In(b) => (b.as_mut_ptr() as usize, b.len()),
         };
         // Lengths are checked to fit u32 by the caller (`Data::check`); saturate defensively
         // downwards, never upwards, so the kernel never sees more than the slice.
@@ -73,8 +75,8 @@ pub fn passthru(
     fd: BorrowedFd<'_>,
     queue: Queue,
     cmd: &mut PassthruCmd64,
-    data: Buf<'_>,
-    meta: Buf<'_>,
+    mut data: Buf<'_>,
+    mut meta: Buf<'_>,
 ) -> Result<i32, i32> {
     (cmd.addr, cmd.data_len) = data.addr_len();
     (cmd.metadata, cmd.metadata_len) = meta.addr_len();
@@ -114,9 +116,9 @@ pub enum Vec<'s, 'a> {
 pub fn passthru_vec(
     fd: BorrowedFd<'_>,
     cmd: &mut PassthruCmd64,
-    data: Vec<'_, '_>,
+    mut data: Vec<'_, '_>,
     len: u32,
-    meta: Buf<'_>,
+    mut meta: Buf<'_>,
 ) -> Result<i32, i32> {
     let empty = libc::iovec {
         iov_base: core::ptr::null_mut(),
@@ -140,13 +142,13 @@ pub fn passthru_vec(
         n += 1;
         left -= take;
     };
-    match &data {
+    match &mut data {
         Vec::Out(s) => s
             .iter()
             .for_each(|b| push(b.as_ptr() as *mut libc::c_void, b.len())),
         Vec::In(s) => s
-            .iter()
-            .for_each(|b| push(b.as_ptr() as *mut libc::c_void, b.len())),
+            .iter_mut()
+            .for_each(|b| push(b.as_mut_ptr() as *mut libc::c_void, b.len())),
     }
     if left != 0 {
         // Not enough room: never hand the kernel a shorter list than the command's length.
