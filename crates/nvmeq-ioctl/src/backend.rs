@@ -312,6 +312,9 @@ impl IoctlBackend {
                 "the command moves data but its transfer length is 0",
             ));
         }
+        if need != 0 {
+            check_opcode_dir(cmd)?;
+        }
         if cmd.queue == QueueKind::Io {
             check_io_opcode(cmd)?;
         }
@@ -456,6 +459,27 @@ impl IoctlBackend {
         };
         let r = sys::passthru_vec(fd, &mut p, v, need, meta);
         self.finish("NVME_IOCTL_IO64_CMD_VEC", &p, r)
+    }
+}
+
+/// Linux maps the buffer by the opcode's direction bits (1:0), not by what a
+/// [`Cmd`] says: a hand-built command whose `dir` disagrees could have the
+/// device write into memory the caller only lent for reading.
+fn check_opcode_dir(cmd: &Cmd) -> Result<(), Error> {
+    let by_opcode = DataDir::from_opcode_bits(cmd.sqe.opcode());
+    let ok = match cmd.dir {
+        DataDir::ToDevice => by_opcode == DataDir::ToDevice,
+        DataDir::FromDevice => by_opcode == DataDir::FromDevice,
+        DataDir::Both => by_opcode == DataDir::Both,
+        DataDir::None => true,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Invalid(
+            "the command's data direction disagrees with its opcode's bits 1:0, which Linux \
+             uses to map the buffer",
+        ))
     }
 }
 
@@ -612,6 +636,16 @@ mod tests {
         assert_eq!(mdts_bytes(&id), Some(512 * 1024));
         id[77] = 40;
         assert_eq!(mdts_bytes(&id), None, "overflow means no usable limit");
+    }
+
+    #[test]
+    fn direction_must_match_opcode_bits() {
+        assert!(check_opcode_dir(&Read::new(1, 0, 0).build()).is_ok());
+        assert!(check_opcode_dir(&Write::new(1, 0, 0).build()).is_ok());
+        // A Read (opcode 02h: controller to host) declared as host to controller.
+        let sqe = Read::new(1, 0, 0).build().sqe;
+        let lying = Cmd::io(sqe, DataDir::ToDevice, Xfer::Blocks(1));
+        assert!(matches!(check_opcode_dir(&lying), Err(Error::Invalid(_))));
     }
 
     #[test]
