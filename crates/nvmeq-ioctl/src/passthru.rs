@@ -6,7 +6,7 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 /// The kernel's 64-bit-result passthrough command (`struct nvme_passthru_cmd64`).
 ///
-/// `addr`/`metadata` are user addresses filled in by [`crate::sys`] from live
+/// `addr`/`metadata` are user addresses filled in by the private `sys` module from live
 /// buffers only; everything else comes from a [`Command`] via [`PassthruCmd64::from_command`].
 #[repr(C)]
 #[derive(
@@ -68,7 +68,7 @@ const _: () = assert!(core::mem::offset_of!(PassthruCmd64, result) == 72);
 impl PassthruCmd64 {
     /// The command's fields, field by field. The data and metadata pointers
     /// of the SQE are not copied: the kernel builds PRPs from `addr`, which
-    /// only [`crate::sys`] sets, from a live buffer.
+    /// only the private `sys` module sets, from a live buffer.
     pub const fn from_command(c: &Command, timeout_ms: u32) -> Self {
         PassthruCmd64 {
             opcode: c.cdw0.opcode(),
