@@ -30,6 +30,7 @@ pub mod cqe;
 pub mod error;
 pub mod identify;
 pub mod opcode;
+pub mod regs;
 pub mod sqe;
 pub mod status;
 mod status_names;

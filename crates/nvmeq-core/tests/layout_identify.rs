@@ -1,6 +1,7 @@
 //! Identify layouts: bytes placed at the spec's offsets decode to the right
 //! fields, and encode back to the same bytes.
 
+#![allow(clippy::field_reassign_with_default)] // tests mutate one field at a time
 use nvmeq_core::identify::{
     ns_descriptors, oncs, spec_str, Csi, IdentifyController, IdentifyNamespace, LbaFormat, Nidt,
     NsDescriptorError, NsList,
