@@ -29,11 +29,14 @@ pub mod cmd;
 pub mod cqe;
 pub mod error;
 pub mod identify;
+pub mod log;
 pub mod opcode;
+pub mod ranges;
 pub mod regs;
 pub mod sqe;
 pub mod status;
 mod status_names;
+pub mod zoned;
 
 pub use backend::{Backend, Caps, Data, IoBuf, Reaped, Rejected};
 pub use cmd::{Cmd, DataDir, QueueKind, Xfer};
