@@ -433,12 +433,12 @@ impl IdentifyController {
         (mps_min_bytes as u64).checked_mul(1u64 << self.mdts)
     }
 
-    /// Required submission queue entry size in bytes (2^SQES[3:0]).
+    /// Required submission queue entry size in bytes (2^SQES bits 3:0).
     pub const fn sqe_size(&self) -> u32 {
         1u32 << (self.sqes & 0xf)
     }
 
-    /// Required completion queue entry size in bytes (2^CQES[3:0]).
+    /// Required completion queue entry size in bytes (2^CQES bits 3:0).
     pub const fn cqe_size(&self) -> u32 {
         1u32 << (self.cqes & 0xf)
     }
