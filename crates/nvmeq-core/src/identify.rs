@@ -28,6 +28,20 @@ pub fn spec_str(bytes: &[u8]) -> Option<&str> {
     Some(s.trim_end_matches(' '))
 }
 
+/// Write `s` into a spec string field the way controllers fill `sn`, `mn`
+/// and `fr`: left-justified, padded with spaces.
+///
+/// Returns `false` and leaves `dst` untouched if `s` does not fit.
+#[must_use]
+pub fn put_spec_str(dst: &mut [u8], s: &str) -> bool {
+    let Some(head) = dst.get_mut(..s.len()) else {
+        return false;
+    };
+    head.copy_from_slice(s.as_bytes());
+    dst[s.len()..].fill(b' ');
+    true
+}
+
 /// A Power State Descriptor (Base spec 2.0, "Power State Descriptor Data
 /// Structure"): 32 bytes, 32 of them from byte 2048 of Identify Controller.
 #[repr(C)]
@@ -828,6 +842,31 @@ pub struct NsDescriptor<'a> {
     pub nidl: u8,
     /// The identifier (`nidl` bytes).
     pub nid: &'a [u8],
+}
+
+impl<'a> NsDescriptor<'a> {
+    /// A descriptor holding `nid`; `None` if `nid` is longer than 255 bytes.
+    pub fn new(nidt: Nidt, nid: &'a [u8]) -> Option<Self> {
+        let nidl = u8::try_from(nid.len()).ok()?;
+        Some(NsDescriptor { nidt, nidl, nid })
+    }
+
+    /// Bytes this descriptor takes in a list (header plus identifier).
+    pub fn encoded_len(&self) -> usize {
+        NS_DESCRIPTOR_HEADER + self.nid.len()
+    }
+
+    /// Encode the descriptor at the start of `out` (how a controller builds
+    /// the CNS 03h list). Returns the bytes written, or `None` if `out` is too
+    /// short or `nid` is longer than 255 bytes; nothing is written then.
+    pub fn write_to(&self, out: &mut [u8]) -> Option<usize> {
+        let nidl = u8::try_from(self.nid.len()).ok()?;
+        let len = self.encoded_len();
+        let dst = out.get_mut(..len)?;
+        dst[..NS_DESCRIPTOR_HEADER].copy_from_slice(&[self.nidt.0, nidl, 0, 0]);
+        dst[NS_DESCRIPTOR_HEADER..].copy_from_slice(self.nid);
+        Some(len)
+    }
 }
 
 /// Size of a namespace identification descriptor's header.

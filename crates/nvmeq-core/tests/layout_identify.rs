@@ -2,9 +2,10 @@
 //! fields, and encode back to the same bytes.
 
 #![allow(clippy::field_reassign_with_default)] // tests mutate one field at a time
+
 use nvmeq_core::identify::{
-    ns_descriptors, oncs, spec_str, Csi, IdentifyController, IdentifyNamespace, LbaFormat, Nidt,
-    NsDescriptorError, NsList,
+    ns_descriptors, oncs, put_spec_str, spec_str, Csi, IdentifyController, IdentifyNamespace,
+    LbaFormat, Nidt, NsDescriptor, NsDescriptorError, NsList,
 };
 use zerocopy::{FromBytes, IntoBytes};
 
@@ -376,4 +377,45 @@ fn ns_descriptor_wrong_length_for_known_type() {
         1,
         "iteration ends after the error"
     );
+}
+
+#[test]
+fn ns_descriptors_encode_and_round_trip() {
+    let uuid = [0x5a; 16];
+    let mut page = [0u8; 4096];
+    let mut off = 0;
+    for d in [
+        NsDescriptor::new(Nidt::EUI64, &[1, 2, 3, 4, 5, 6, 7, 8]).unwrap(),
+        NsDescriptor::new(Nidt::UUID, &uuid).unwrap(),
+        NsDescriptor::new(Nidt::CSI, &[Csi::NVM.0]).unwrap(),
+    ] {
+        off += d.write_to(&mut page[off..]).unwrap();
+    }
+    assert_eq!(off, 12 + 20 + 5);
+    assert_eq!(&page[0..4], &[1, 8, 0, 0]);
+    assert_eq!(&page[12..16], &[3, 16, 0, 0]);
+    let back: Vec<_> = ns_descriptors(&page).map(Result::unwrap).collect();
+    assert_eq!(back.len(), 3);
+    assert_eq!(back[1].nid, &uuid);
+    assert_eq!(back[2].nidt, Nidt::CSI);
+
+    // Too little room or too long an identifier: nothing written.
+    let mut small = [0xeeu8; 10];
+    let d = NsDescriptor::new(Nidt::NGUID, &[1; 16]).unwrap();
+    assert_eq!(d.write_to(&mut small), None);
+    assert_eq!(small, [0xee; 10]);
+    assert!(NsDescriptor::new(Nidt(0x90), &[0; 256]).is_none());
+}
+
+#[test]
+fn spec_strings_are_space_padded_on_write() {
+    let mut id = IdentifyController::default();
+    assert!(put_spec_str(&mut id.mn, "QEMU NVMe Ctrl"));
+    assert_eq!(&id.mn[..16], b"QEMU NVMe Ctrl  ");
+    assert_eq!(id.mn(), Some("QEMU NVMe Ctrl"));
+    let before = id.fr;
+    assert!(!put_spec_str(&mut id.fr, "much-too-long"));
+    assert_eq!(id.fr, before);
+    assert!(put_spec_str(&mut id.fr, "12345678"));
+    assert_eq!(id.fr(), Some("12345678"));
 }
