@@ -137,15 +137,14 @@ impl RamController {
     /// The bytes the command transfers and the buffer may be checked against:
     /// `None` when the namespace is unknown (the controller then fails the
     /// command with Invalid Namespace or Format before touching data).
-    fn xfer_len(&self, cmd: &Cmd) -> Result<Option<u64>, Error> {
-        Ok(match cmd.xfer {
+    fn xfer_len(&self, cmd: &Cmd) -> Option<u64> {
+        match cmd.xfer {
             Xfer::None => Some(0),
             Xfer::Bytes(n) => Some(n as u64),
-            Xfer::Blocks(n) => match self.namespace(cmd.nsid()) {
-                Some(ns) => Some(n as u64 * ns.lba_size() as u64),
-                None => None,
-            },
-        })
+            Xfer::Blocks(n) => self
+                .namespace(cmd.nsid())
+                .map(|ns| n as u64 * ns.lba_size() as u64),
+        }
     }
 
     /// Runs one decoded command and builds its completion; logs failures.
@@ -242,7 +241,7 @@ impl Backend for RamController {
     }
 
     fn execute(&mut self, cmd: &Cmd, data: Data<'_>) -> Result<Completion, Error> {
-        let len = match self.xfer_len(cmd)? {
+        let len = match self.xfer_len(cmd) {
             Some(need) => data.check(cmd.dir, need)? as usize,
             None => 0,
         };
@@ -254,14 +253,14 @@ impl Backend for RamController {
             return Err(Rejected { buf, error: None });
         }
         // The queue owns the buffer, so only its length and presence matter.
-        let checked = self.xfer_len(cmd).and_then(|need| match (need, &buf) {
+        let checked = match (self.xfer_len(cmd), &buf) {
             (None | Some(0), _) => Ok(0),
             (Some(need), Some(b)) => nvmeq_core::backend::check_len(need, b.0.len()),
             (Some(_), None) => Err(Error::BufferMismatch {
                 expected: cmd.dir,
                 given: "no buffer",
             }),
-        });
+        };
         match checked {
             Ok(len) => {
                 self.sq.push_back(Pending {
