@@ -11,6 +11,8 @@ use nvmeq_core::{
     backend::check_len, Backend, Caps, Cmd, Completion, Data, DataDir, Error, IoBuf, NvmOpcode,
     QueueKind, Reaped, Rejected, Status, Xfer,
 };
+use nvmeq_core::{IdentifyController, IdentifyNamespace};
+use zerocopy::FromBytes;
 
 use crate::buf::IoctlBuf;
 use crate::open::{self, OpenError};
@@ -90,36 +92,19 @@ impl core::fmt::Debug for IoctlBackend {
     }
 }
 
-fn le16(b: &[u8], at: usize) -> u16 {
-    u16::from_le_bytes([b[at], b[at + 1]])
-}
-
-fn le64(b: &[u8], at: usize) -> u64 {
-    let mut x = [0; 8];
-    x.copy_from_slice(&b[at..at + 8]);
-    u64::from_le_bytes(x)
-}
-
-/// The current format from an Identify Namespace data structure (NVM Command
-/// Set spec, "Identify Namespace Data Structure": NSZE at 0, FLBAS at 26,
-/// LBAF entries from byte 128). `None` for an inactive namespace (NSZE 0).
+/// The current format from an Identify Namespace data structure
+/// ([`IdentifyNamespace`]). `None` for an inactive namespace (NSZE 0).
 pub fn parse_ns_format(id: &[u8; 4096]) -> Result<Option<NsFormat>, Error> {
-    if le64(id, 0) == 0 {
+    let ns = IdentifyNamespace::read_from_bytes(&id[..])
+        .map_err(|_| Error::Invalid("Identify Namespace data has the wrong size"))?;
+    if ns.nsze == 0 {
         return Ok(None);
     }
-    let flbas = id[26];
-    let idx = (flbas & 0xf) as usize | (((flbas >> 5) & 3) as usize) << 4;
-    let lbaf = 128 + 4 * idx;
-    let ms = le16(id, lbaf) as u32;
-    let lbads = id[lbaf + 2];
-    if !(9..=31).contains(&lbads) {
-        return Err(Error::Invalid(
-            "Identify Namespace reports an LBA data size below 512 bytes (LBADS < 9)",
-        ));
-    }
-    let ds = 1u32 << lbads;
-    let extended = flbas & 0x10 != 0;
-    Ok(Some(if extended {
+    let ds = ns.lba_size().ok_or(Error::Invalid(
+        "Identify Namespace reports an LBA data size below 512 bytes (LBADS < 9)",
+    ))?;
+    let ms = ns.metadata_size() as u32;
+    Ok(Some(if ns.extended_lba() {
         NsFormat {
             block_bytes: ds + ms,
             meta_bytes: 0,
@@ -132,12 +117,11 @@ pub fn parse_ns_format(id: &[u8; 4096]) -> Result<Option<NsFormat>, Error> {
     }))
 }
 
-/// MDTS in bytes from Identify Controller byte 77 (`None`: no limit).
+/// MDTS in bytes from Identify Controller (`None`: no limit, or one beyond `u32`).
 pub fn mdts_bytes(id_ctrl: &[u8; 4096]) -> Option<u32> {
-    match id_ctrl[77] {
-        0 => None,
-        m => MPSMIN_BYTES.checked_shl(m as u32),
-    }
+    let ctrl = IdentifyController::read_from_bytes(&id_ctrl[..]).ok()?;
+    ctrl.mdts_bytes(MPSMIN_BYTES)
+        .and_then(|b| u32::try_from(b).ok())
 }
 
 impl IoctlBackend {
@@ -635,7 +619,7 @@ mod tests {
         id[77] = 7;
         assert_eq!(mdts_bytes(&id), Some(512 * 1024));
         id[77] = 40;
-        assert_eq!(mdts_bytes(&id), None, "overflow means no usable limit");
+        assert_eq!(mdts_bytes(&id), None, "beyond u32: no usable limit");
     }
 
     #[test]
