@@ -6,7 +6,7 @@ use nvmeq_core::{Cmd, Command, Data, DataDir, Error, Sct, Xfer};
 
 use crate::registry::HwBackend;
 use crate::runner::TestResult;
-use crate::suite::{expect_status, le, Ctx};
+use crate::suite::{expect_status, Ctx};
 
 /// Read one block at LBA NSZE: LBA Out of Range (SCT 0h, SC 80h).
 pub fn lba_out_of_range<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
@@ -20,7 +20,7 @@ pub fn lba_out_of_range<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
 
 /// Identify Namespace with an NSID above NN: Invalid Namespace or Format (SCT 0h, SC 0Bh).
 pub fn invalid_nsid_admin<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
-    let nn = le(&c.id_ctrl[..], 516, 4) as u32;
+    let nn = c.id_ctrl.nn;
     let bad = nn.saturating_add(1).min(0xffff_fffe);
     let mut buf = vec![0u8; 4096];
     let r = c.b.execute(

@@ -1,13 +1,13 @@
 //! I/O tests: reads, writes with differently placed buffers, the queue
 //! interface, flush, write zeroes, deallocate, compare, verify.
 
-use nvmeq_core::cmd::{Flush, Read, Write};
-use nvmeq_core::{Backend, Data, Error, IoBuf, Sct};
-
-use crate::cmds;
 use crate::registry::HwBackend;
 use crate::runner::{Runner, TestResult};
 use crate::suite::{diff, expect_status, fill, Ctx, Placed};
+use nvmeq_core::cmd::{Compare, Dsm, Flush, Read, Verify, Write, WriteZeroes};
+use nvmeq_core::ranges::DsmRange;
+use nvmeq_core::{Backend, Data, Error, IoBuf, Sct};
+use zerocopy::IntoBytes;
 
 /// Reads LBA 0.
 pub fn read_block0<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
@@ -153,7 +153,7 @@ pub fn flush<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
 pub fn write_zeroes<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
     let slba = c.area(6);
     let nlb = 8u32;
-    let cmd = cmds::write_zeroes(c.nsid, slba, (nlb - 1) as u16);
+    let cmd = WriteZeroes::new(c.nsid, slba, (nlb - 1) as u16).build();
     if !c.oncs(3) {
         return expect_status(c.b.execute(&cmd, Data::None), Sct::GENERIC, 0x01)
             .map(|d| format!("not supported (ONCS bit 3 clear): {d}"));
@@ -174,22 +174,19 @@ pub fn write_zeroes<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
 pub fn dsm_deallocate<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
     let slba = c.area(7);
     let nlb = 16u32;
-    let cmd = cmds::dsm_deallocate(c.nsid);
-    let range = cmds::dsm_range(slba, nlb);
+    let cmd = Dsm::deallocate(c.nsid, 0).build();
+    let range = DsmRange::new(slba, nlb);
+    let range = range.as_bytes();
     if !c.oncs(2) {
-        return expect_status(
-            c.b.execute(&cmd, Data::ToDevice(&range)),
-            Sct::GENERIC,
-            0x01,
-        )
-        .map(|d| format!("not supported (ONCS bit 2 clear): {d}"));
+        return expect_status(c.b.execute(&cmd, Data::ToDevice(range)), Sct::GENERIC, 0x01)
+            .map(|d| format!("not supported (ONCS bit 2 clear): {d}"));
     }
     let mut w = vec![0u8; (nlb * c.lba) as usize];
     fill(&mut w, c.lba, slba, 6);
     c.write(slba, &w)?;
-    c.b.execute(&cmd, Data::ToDevice(&range))
+    c.b.execute(&cmd, Data::ToDevice(range))
         .map_err(|e| format!("deallocate: {e}"))?;
-    let dlfeat = c.id_ns[33];
+    let dlfeat = c.id_ns.dlfeat;
     let mut r = vec![0xa5u8; w.len()];
     c.read(slba, &mut r)?;
     if dlfeat & 7 == 1 {
@@ -209,7 +206,7 @@ pub fn dsm_deallocate<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
 pub fn compare<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
     let slba = c.area(8);
     let nlb = 4u32;
-    let cmd = cmds::compare(c.nsid, slba, (nlb - 1) as u16);
+    let cmd = Compare::new(c.nsid, slba, (nlb - 1) as u16).build();
     let mut w = vec![0u8; (nlb * c.lba) as usize];
     fill(&mut w, c.lba, slba, 8);
     if !c.oncs(0) {
@@ -228,7 +225,7 @@ pub fn compare<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
 /// Verify (ONCS bit 7) of written blocks succeeds; without support it is refused.
 pub fn verify<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
     let slba = c.area(9);
-    let cmd = cmds::verify(c.nsid, slba, 7);
+    let cmd = Verify::new(c.nsid, slba, 7).build();
     if !c.oncs(7) {
         return expect_status(c.b.execute(&cmd, Data::None), Sct::GENERIC, 0x01)
             .map(|d| format!("not supported (ONCS bit 7 clear): {d}"));

@@ -19,7 +19,6 @@
 
 pub mod admin;
 pub mod bad;
-pub mod cmds;
 pub mod io;
 pub mod nvme_cli;
 pub mod registry;

@@ -1,7 +1,8 @@
 //! The suite, generic over the backend: opening, then every test in order.
 
 use nvmeq_core::cmd::{Identify, Read, Write};
-use nvmeq_core::{Completion, Data, Error, Sct, Status};
+use nvmeq_core::{Completion, Data, Error, IdentifyController, IdentifyNamespace, Sct, Status};
+use zerocopy::FromBytes;
 
 use crate::registry::HwBackend;
 use crate::report::Outcome;
@@ -26,18 +27,21 @@ pub struct Ctx<B> {
     pub nsze: u64,
     /// The backend's largest transfer.
     pub max_xfer: u32,
-    /// Identify Controller.
-    pub id_ctrl: Box<[u8; 4096]>,
-    /// Identify Namespace.
-    pub id_ns: Box<[u8; 4096]>,
+    /// Identify Controller, as the open step read it.
+    pub id_ctrl: Box<IdentifyController>,
+    /// Identify Namespace, as the open step read it.
+    pub id_ns: Box<IdentifyNamespace>,
 }
 
-/// Little-endian integers out of a data structure.
-pub fn le(b: &[u8], at: usize, n: usize) -> u128 {
-    b[at..at + n]
-        .iter()
-        .rev()
-        .fold(0u128, |acc, &x| acc << 8 | x as u128)
+/// A data structure out of the bytes a command returned.
+pub fn parse<T: FromBytes>(buf: &[u8]) -> Result<T, String> {
+    T::read_from_bytes(buf).map_err(|_| {
+        format!(
+            "{} bytes do not make a {}",
+            buf.len(),
+            std::any::type_name::<T>()
+        )
+    })
 }
 
 /// `Err("what: error")`.
@@ -116,20 +120,18 @@ impl<B: HwBackend> Ctx<B> {
         let mut b = B::open(t)?;
         b.set_timeout_ms(CMD_TIMEOUT_MS);
         let nsid = b.nsid();
-        let mut id_ctrl = Box::new([0u8; 4096]);
-        b.execute(
-            &Identify::controller().build(),
-            Data::FromDevice(&mut id_ctrl[..]),
-        )
-        .map_err(ctx_err("Identify Controller"))?;
-        let mut id_ns = Box::new([0u8; 4096]);
+        let mut buf = vec![0u8; 4096];
+        b.execute(&Identify::controller().build(), Data::FromDevice(&mut buf))
+            .map_err(ctx_err("Identify Controller"))?;
+        let id_ctrl = Box::new(parse::<IdentifyController>(&buf)?);
         b.execute(
             &Identify::namespace(nsid).build(),
-            Data::FromDevice(&mut id_ns[..]),
+            Data::FromDevice(&mut buf),
         )
         .map_err(ctx_err("Identify Namespace"))?;
+        let id_ns = Box::new(parse::<IdentifyNamespace>(&buf)?);
         let lba = b.lba_size(nsid).map_err(ctx_err("lba_size"))?;
-        let nsze = le(&id_ns[..], 0, 8) as u64;
+        let nsze = id_ns.nsze;
         let max_xfer = b.caps().max_xfer;
         Ok(Ctx {
             b,
@@ -173,7 +175,7 @@ impl<B: HwBackend> Ctx<B> {
 
     /// ONCS (Optional NVM Command Support) bit `bit`.
     pub fn oncs(&self, bit: u32) -> bool {
-        le(&self.id_ctrl[..], 520, 2) >> bit & 1 == 1
+        self.id_ctrl.oncs >> bit & 1 == 1
     }
 }
 
@@ -220,7 +222,7 @@ pub fn run<B: HwBackend>(t: &Target, r: &Runner) {
         ("identify-controller", crate::admin::identify_controller),
         ("identify-namespace", crate::admin::identify_namespace),
         ("active-ns-list", crate::admin::active_ns_list),
-        ("ns-descriptors", crate::admin::ns_descriptors),
+        ("ns-descriptors", crate::admin::ns_descriptors_list),
         ("log-smart-health", crate::admin::log_smart),
         ("log-error-info", crate::admin::log_error),
         ("log-firmware-slot", crate::admin::log_fw_slot),

@@ -2,44 +2,29 @@
 //! append (the completion names the LBA written), read back, and a write
 //! away from the write pointer refused.
 
+use nvmeq_core::cmd::{Numd, Write, ZoneAppend, ZoneMgmtRecv, ZoneMgmtSend};
+use nvmeq_core::zoned::{ZoneDescriptor, ZoneReport, ZoneState, ZoneType};
 use nvmeq_core::{Data, Sct};
 
-use crate::cmds;
 use crate::registry::HwBackend;
 use crate::runner::{Runner, TestResult};
-use crate::suite::{diff, expect_status, fill, le, Ctx};
+use crate::suite::{diff, expect_status, fill, Ctx};
 use crate::target::Target;
 
-/// One zone descriptor (ZNS spec "Zone Descriptor Data Structure").
-#[derive(Debug, Clone, Copy)]
-struct Zone {
-    zt: u8,
-    zs: u8,
-    zcap: u64,
-    zslba: u64,
-    wp: u64,
+/// Report Zones from the zone holding `slba`: (zones in the namespace from there, descriptors that fit).
+fn report<B: HwBackend>(c: &mut Ctx<B>, slba: u64) -> Result<(u64, Vec<ZoneDescriptor>), String> {
+    let mut buf = vec![0u8; 4096];
+    let cmd = ZoneMgmtRecv::new(c.nsid, slba, Numd::BYTES_4096).build();
+    c.b.execute(&cmd, Data::FromDevice(&mut buf))
+        .map_err(|e| format!("report zones: {e}"))?;
+    let r = ZoneReport::parse(&buf, 0).map_err(|e| e.to_string())?;
+    Ok((r.nr_zones(), r.descriptors().collect()))
 }
 
-fn report<B: HwBackend>(c: &mut Ctx<B>, slba: u64) -> Result<(u64, Vec<Zone>), String> {
-    let mut buf = vec![0u8; 4096];
-    c.b.execute(
-        &cmds::report_zones(c.nsid, slba, 4096),
-        Data::FromDevice(&mut buf),
-    )
-    .map_err(|e| format!("report zones: {e}"))?;
-    let nr = le(&buf, 0, 8) as u64;
-    let zones = buf[64..]
-        .chunks(64)
-        .take(nr.min(63) as usize)
-        .map(|d| Zone {
-            zt: d[0] & 0xf,
-            zs: d[1] >> 4,
-            zcap: le(d, 8, 8) as u64,
-            zslba: le(d, 16, 8) as u64,
-            wp: le(d, 24, 8) as u64,
-        })
-        .collect();
-    Ok((nr, zones))
+fn reset<B: HwBackend>(c: &mut Ctx<B>, zslba: u64) -> Result<(), String> {
+    c.b.execute(&ZoneMgmtSend::reset(c.nsid, zslba).build(), Data::None)
+        .map(drop)
+        .map_err(|e| format!("reset zone at {zslba}: {e}"))
 }
 
 /// Runs the ZNS tests on `zns` (same controller as `t`).
@@ -76,10 +61,10 @@ fn report_zones<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
     if z0.zslba != 0 {
         return Err(format!("first zone starts at {}", z0.zslba));
     }
-    if z0.zt != 2 {
+    if z0.zone_type() != ZoneType::SEQ_WRITE_REQUIRED {
         return Err(format!(
-            "zone type {} is not Sequential Write Required",
-            z0.zt
+            "zone type {:?} is not Sequential Write Required",
+            z0.zone_type()
         ));
     }
     if let Some(z1) = zones.get(1) {
@@ -88,8 +73,10 @@ fn report_zones<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
         }
     }
     Ok(format!(
-        "{nr} zones; zone 0: cap {} blocks, state {:#x}, wp {}",
-        z0.zcap, z0.zs, z0.wp
+        "{nr} zones; zone 0: cap {} blocks, {}, wp {}",
+        z0.zcap,
+        z0.state().name(),
+        z0.wp
     ))
 }
 
@@ -99,16 +86,17 @@ fn reset_append_read<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
         .into_iter()
         .nth(1)
         .ok_or("fewer than 2 zones")?;
-    c.b.execute(
-        &cmds::zone_send(c.nsid, z.zslba, cmds::ZSA_RESET),
-        Data::None,
-    )
-    .map_err(|e| format!("reset zone at {}: {e}", z.zslba))?;
-    let after = report(c, z.zslba)?.1[0];
-    if after.wp != z.zslba || after.zs != 1 {
+    reset(c, z.zslba)?;
+    let after = *report(c, z.zslba)?
+        .1
+        .first()
+        .ok_or("no zone reported after reset")?;
+    if after.wp != z.zslba || after.state() != ZoneState::EMPTY {
         return Err(format!(
-            "after reset: wp {} state {:#x} (want {} and Empty)",
-            after.wp, after.zs, z.zslba
+            "after reset: wp {} {} (want {} and Empty)",
+            after.wp,
+            after.state().name(),
+            z.zslba
         ));
     }
     let mut data = vec![0u8; 4 * c.lba as usize];
@@ -117,8 +105,11 @@ fn reset_append_read<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
     let mut assigned = Vec::new();
     for part in [&data[..half], &data[half..]] {
         let cqe =
-            c.b.execute(&cmds::zone_append(c.nsid, z.zslba, 1), Data::ToDevice(part))
-                .map_err(|e| format!("zone append: {e}"))?;
+            c.b.execute(
+                &ZoneAppend::new(c.nsid, z.zslba, 1).build(),
+                Data::ToDevice(part),
+            )
+            .map_err(|e| format!("zone append: {e}"))?;
         assigned.push(cqe.result());
     }
     if assigned != [z.zslba, z.zslba + 2] {
@@ -131,11 +122,7 @@ fn reset_append_read<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
     let mut back = vec![0u8; data.len()];
     c.read(z.zslba, &mut back)?;
     diff(&back, &data, c.lba)?;
-    c.b.execute(
-        &cmds::zone_send(c.nsid, z.zslba, cmds::ZSA_RESET),
-        Data::None,
-    )
-    .map_err(|e| format!("final reset: {e}"))?;
+    reset(c, z.zslba)?;
     Ok(format!("appends at LBA {assigned:?} read back"))
 }
 
@@ -145,14 +132,10 @@ fn write_not_at_wp<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
         .into_iter()
         .nth(2)
         .ok_or("fewer than 3 zones")?;
-    c.b.execute(
-        &cmds::zone_send(c.nsid, z.zslba, cmds::ZSA_RESET),
-        Data::None,
-    )
-    .map_err(|e| format!("reset: {e}"))?;
+    reset(c, z.zslba)?;
     let buf = vec![0u8; c.lba as usize];
     let r = c.b.execute(
-        &nvmeq_core::cmd::Write::new(c.nsid, z.zslba + 1, 0).build(),
+        &Write::new(c.nsid, z.zslba + 1, 0).build(),
         Data::ToDevice(&buf),
     );
     // Zone Invalid Write (ZNS "Command Specific Status Values": SCT 1h, SC BCh).
