@@ -48,7 +48,7 @@ pub fn identify_controller<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
         ));
     }
     Ok(format!(
-        "vid {:#06x} mn '{mn}' sn '{sn}' fr '{fr}' mdts {} nn {} ver {:#x}",
+        "vid {:#06x} mn '{mn}' sn '{sn}' fr '{fr}' mdts {} nn {} NVMe {}",
         id.vid, id.mdts, id.nn, id.ver
     ))
 }

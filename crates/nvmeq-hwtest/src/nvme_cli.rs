@@ -42,7 +42,7 @@ fn id_ctrl_fields(c: &IdentifyController) -> Vec<Field> {
         ("cmic", i(c.cmic.into()), true),
         ("mdts", i(c.mdts.into()), true),
         ("cntlid", i(c.cntlid.into()), true),
-        ("ver", i(c.ver.into()), true),
+        ("ver", i(c.ver.into_bits().into()), true),
         ("rtd3r", i(c.rtd3r.into()), false),
         ("rtd3e", i(c.rtd3e.into()), false),
         ("oaes", i(c.oaes.into()), false),
