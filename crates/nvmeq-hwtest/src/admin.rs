@@ -219,7 +219,13 @@ pub fn log_effects<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
         Data::FromDevice(&mut buf),
     ) {
         Ok(_) => {}
-        Err(Error::Status(s)) if !lpa_effects && s.sct() == Sct::GENERIC && s.sc() == 0x02 => {
+        // Without LPA bit 1 the page is optional: Invalid Field in Command or
+        // Invalid Log Page are the answers the spec allows.
+        Err(Error::Status(s))
+            if !lpa_effects
+                && ((s.sct() == Sct::GENERIC && s.sc() == 0x02)
+                    || (s.sct() == Sct::COMMAND_SPECIFIC && s.sc() == 0x09)) =>
+        {
             return Ok(format!("not supported (LPA bit 1 clear) and refused: {s}"))
         }
         Err(e) => return Err(format!("Get Log Page 05h (LPA {:#x}): {e}", c.id_ctrl.lpa)),

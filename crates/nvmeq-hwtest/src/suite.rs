@@ -165,12 +165,14 @@ impl<B: HwBackend> Ctx<B> {
             .map_err(|e| format!("read {nlb} blocks at {slba}: {e}"))
     }
 
-    /// The start of the area writing test number `i` may use (the middle of
-    /// the namespace, away from partition tables at either end).
+    /// The start of the area writing test number `i` (0..12) may use: the
+    /// second half of the namespace, away from partition tables at the start,
+    /// in 12 strides of at least twice the largest transfer when it fits.
     pub fn area(&self, i: u64) -> u64 {
         let max_blocks = (self.max_xfer / self.lba).max(1) as u64;
-        let stride = (2 * max_blocks).max(2048);
-        (self.nsze / 2 + i * stride) & !7
+        let half = self.nsze / 2;
+        let stride = (2 * max_blocks).max(64).min(half / 12).max(1);
+        (half + i * stride) & !7
     }
 
     /// ONCS (Optional NVM Command Support) bit `bit`.
