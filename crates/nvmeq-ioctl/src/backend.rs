@@ -138,6 +138,11 @@ impl IoctlBackend {
         }
         let ns_node = ns.map(open::open_namespace).transpose()?;
         let (ctrl_file, ctrl_path) = match (ctrl, ns, &ns_node) {
+            (Some(c), Some(p), Some(node)) => {
+                let f = open::open_controller(c)?.file;
+                open::check_same_controller(c, p, node)?;
+                (Some(f), Some(c.to_path_buf()))
+            }
             (Some(c), _, _) => (Some(open::open_controller(c)?.file), Some(c.to_path_buf())),
             (None, Some(p), Some(node)) => {
                 let c = open::controller_of(p, node)?;
@@ -239,10 +244,26 @@ impl IoctlBackend {
             return Ok(*f);
         }
         let mut id = [0u8; 4096];
-        self.execute(
-            &Identify::namespace(nsid).build(),
-            Data::FromDevice(&mut id),
-        )?;
+        let cmd = Identify::namespace(nsid).build();
+        match (&self.ns, self.nsid) {
+            // The namespace device's own format comes through that device, so
+            // it is its controller that answers even if --ctrl named another:
+            // a wrong LBA size would make the kernel map less than the device moves.
+            (Some(ns), Some(own)) if own == nsid => {
+                let mut p = PassthruCmd64::from_command(&cmd.sqe, self.timeout_ms);
+                let r = sys::passthru(
+                    ns.as_fd(),
+                    Queue::Admin,
+                    &mut p,
+                    Buf::In(&mut id),
+                    Buf::None,
+                );
+                self.finish(Queue::Admin.op(), &p, r)?;
+            }
+            _ => {
+                self.execute(&cmd, Data::FromDevice(&mut id))?;
+            }
+        }
         let f = parse_ns_format(&id)?.ok_or(Error::UnknownNamespace(nsid))?;
         if self.formats.is_full() {
             self.formats.remove(0);

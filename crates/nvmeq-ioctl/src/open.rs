@@ -57,6 +57,16 @@ pub enum OpenError {
         /// Where we looked.
         sysfs: PathBuf,
     },
+    /// The controller given does not serve the namespace given.
+    #[error("{ns} is not a namespace of {ctrl} (it is served by {serving}): pass the matching controller or omit --ctrl")]
+    WrongController {
+        /// The controller given.
+        ctrl: PathBuf,
+        /// The namespace given.
+        ns: PathBuf,
+        /// The controllers sysfs lists for the namespace.
+        serving: String,
+    },
     /// Any other OS error while opening or probing.
     #[error("{what} {path}: {source}")]
     Io {
@@ -253,36 +263,59 @@ pub(crate) fn open_namespace(path: &Path) -> Result<Node, OpenError> {
     })
 }
 
-/// The controller device node (`/dev/nvmeX`) of a namespace node, from sysfs:
-/// `<node>/device` is the controller (or, with native multipath, the
-/// subsystem, whose first `nvmeN` entry is a controller).
-pub(crate) fn controller_of(ns_path: &Path, ns: &Node) -> Result<PathBuf, OpenError> {
-    let dev = ns.sysfs.join("device");
-    let not_found = || OpenError::NoController {
-        path: ns_path.into(),
-        sysfs: dev.clone(),
+/// Refuses a controller that does not serve the namespace (when sysfs can tell).
+pub(crate) fn check_same_controller(
+    ctrl: &Path,
+    ns_path: &Path,
+    ns: &Node,
+) -> Result<(), OpenError> {
+    let Some(ctrls) = controllers_of(ns) else {
+        return Ok(());
     };
-    let target = std::fs::canonicalize(&dev).map_err(|_| not_found())?;
-    let name = target
-        .file_name()
-        .ok_or_else(not_found)?
-        .to_string_lossy()
-        .into_owned();
-    if is_ctrl_name(&name) {
-        return Ok(PathBuf::from("/dev").join(name));
+    let given = std::fs::canonicalize(ctrl).unwrap_or_else(|_| ctrl.to_path_buf());
+    let name = given.file_name().map(|n| n.to_string_lossy().into_owned());
+    if name.as_ref().is_some_and(|n| ctrls.contains(n)) {
+        return Ok(());
     }
-    // Multipath: the head's device is nvme-subsysN; pick a controller in it.
-    let mut ctrls: std::vec::Vec<String> = std::fs::read_dir(&target)
-        .map_err(|_| not_found())?
+    Err(OpenError::WrongController {
+        ctrl: ctrl.into(),
+        ns: ns_path.into(),
+        serving: ctrls
+            .iter()
+            .map(|c| format!("/dev/{c}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    })
+}
+
+/// The names (`nvme0`, …) of the controllers serving a namespace node.
+fn controllers_of(ns: &Node) -> Option<Vec<String>> {
+    let target = std::fs::canonicalize(ns.sysfs.join("device")).ok()?;
+    let name = target.file_name()?.to_string_lossy().into_owned();
+    if is_ctrl_name(&name) {
+        return Some(vec![name]);
+    }
+    let mut v: Vec<String> = std::fs::read_dir(&target)
+        .ok()?
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|n| is_ctrl_name(n))
         .collect();
-    ctrls.sort();
-    ctrls
-        .first()
+    v.sort();
+    (!v.is_empty()).then_some(v)
+}
+
+/// The controller device node (`/dev/nvmeX`) of a namespace node, from sysfs:
+/// `<node>/device` is the controller (or, with native multipath, the
+/// subsystem, whose first `nvmeN` entry is a controller).
+pub(crate) fn controller_of(ns_path: &Path, ns: &Node) -> Result<PathBuf, OpenError> {
+    controllers_of(ns)
+        .and_then(|c| c.into_iter().next())
         .map(|n| PathBuf::from("/dev").join(n))
-        .ok_or_else(not_found)
+        .ok_or_else(|| OpenError::NoController {
+            path: ns_path.into(),
+            sysfs: ns.sysfs.join("device"),
+        })
 }
 
 fn is_ctrl_name(n: &str) -> bool {
