@@ -110,6 +110,41 @@ pub enum Vec<'s, 'a> {
     In(&'s mut [IoSliceMut<'a>]),
 }
 
+/// The `iovec`s for `data` cut to exactly `len` bytes, and how many there are;
+/// `None` if the segments (at most [`MAX_IOVECS`] of them) hold less than that.
+/// Empty segments are left out.
+fn iovecs(data: &mut Vec<'_, '_>, len: u32) -> Option<([libc::iovec; MAX_IOVECS], usize)> {
+    let empty = libc::iovec {
+        iov_base: core::ptr::null_mut(),
+        iov_len: 0,
+    };
+    let mut iov = [empty; MAX_IOVECS];
+    let mut n = 0;
+    let mut left = len as usize;
+    let mut push = |ptr: *mut libc::c_void, seg: usize| {
+        let take = seg.min(left);
+        if take == 0 || n == MAX_IOVECS {
+            return;
+        }
+        iov[n] = libc::iovec {
+            iov_base: ptr,
+            iov_len: take,
+        };
+        n += 1;
+        left -= take;
+    };
+    match data {
+        Vec::Out(s) => s
+            .iter()
+            .for_each(|b| push(b.as_ptr() as *mut libc::c_void, b.len())),
+        Vec::In(s) => s
+            .iter_mut()
+            .for_each(|b| push(b.as_mut_ptr() as *mut libc::c_void, b.len())),
+    }
+    // Never hand the kernel a list shorter than the command's length.
+    (left == 0).then_some((iov, n))
+}
+
 /// Runs one vectored I/O command (`NVME_IOCTL_IO64_CMD_VEC`), the segments cut
 /// so that together they hold exactly `len` bytes. The caller has checked that
 /// they hold at least that many and that there are at most [`MAX_IOVECS`].
@@ -120,40 +155,7 @@ pub fn passthru_vec(
     len: u32,
     mut meta: Buf<'_>,
 ) -> Result<i32, i32> {
-    let empty = libc::iovec {
-        iov_base: core::ptr::null_mut(),
-        iov_len: 0,
-    };
-    let mut iov = [empty; MAX_IOVECS];
-    let mut n = 0;
-    let mut left = len as usize;
-    let mut push = |ptr: *mut libc::c_void, seg: usize| {
-        if left == 0 || n == MAX_IOVECS {
-            return;
-        }
-        let take = seg.min(left);
-        if take == 0 {
-            return;
-        }
-        iov[n] = libc::iovec {
-            iov_base: ptr,
-            iov_len: take,
-        };
-        n += 1;
-        left -= take;
-    };
-    match &mut data {
-        Vec::Out(s) => s
-            .iter()
-            .for_each(|b| push(b.as_ptr() as *mut libc::c_void, b.len())),
-        Vec::In(s) => s
-            .iter_mut()
-            .for_each(|b| push(b.as_mut_ptr() as *mut libc::c_void, b.len())),
-    }
-    if left != 0 {
-        // Not enough room: never hand the kernel a shorter list than the command's length.
-        return Err(libc::EINVAL);
-    }
+    let (iov, n) = iovecs(&mut data, len).ok_or(libc::EINVAL)?;
     cmd.addr = iov.as_ptr() as u64;
     cmd.data_len = n as u32;
     (cmd.metadata, cmd.metadata_len) = meta.addr_len();
@@ -186,5 +188,47 @@ pub fn ns_id(fd: BorrowedFd<'_>) -> Result<u32, i32> {
         Err(errno())
     } else {
         Ok(ret as u32)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iovecs_cover_exactly_the_command() {
+        let (a, b, c) = ([1u8; 512], [2u8; 1024], [3u8; 512]);
+        let segs = [
+            IoSlice::new(&a),
+            IoSlice::new(&[]),
+            IoSlice::new(&b),
+            IoSlice::new(&c),
+        ];
+        let (iov, n) = iovecs(&mut Vec::Out(&segs), 1536).unwrap();
+        assert_eq!(
+            n, 2,
+            "the empty segment is skipped, the third is not needed"
+        );
+        assert_eq!(
+            (iov[0].iov_base as usize, iov[0].iov_len),
+            (a.as_ptr() as usize, 512)
+        );
+        assert_eq!(
+            (iov[1].iov_base as usize, iov[1].iov_len),
+            (b.as_ptr() as usize, 1024)
+        );
+        // Cut inside a segment: only its prefix is given.
+        let (iov, n) = iovecs(&mut Vec::Out(&segs), 1000).unwrap();
+        assert_eq!((n, iov[1].iov_len), (2, 488));
+        // Too little room.
+        assert!(iovecs(&mut Vec::Out(&segs), 2049).is_none());
+        // More segments than fit: refused rather than truncated.
+        let many = [IoSlice::new(&a[..1]); MAX_IOVECS + 1];
+        assert!(iovecs(&mut Vec::Out(&many), (MAX_IOVECS + 1) as u32).is_none());
+        assert!(iovecs(&mut Vec::Out(&many), MAX_IOVECS as u32).is_some());
+        let mut d = [0u8; 64];
+        let mut segs = [IoSliceMut::new(&mut d)];
+        let (iov, n) = iovecs(&mut Vec::In(&mut segs), 64).unwrap();
+        assert_eq!((n, iov[0].iov_len), (1, 64));
     }
 }
