@@ -9,7 +9,7 @@ mod modules;
 mod prepare;
 mod qemu;
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -163,7 +163,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
     if status == 0 {
         Ok(())
     } else {
-        eprintln!("xtask vm: the guest command exited with status {status}");
+        let _ = writeln!(
+            std::io::stderr(),
+            "xtask vm: the guest command exited with status {status}"
+        );
         std::process::exit(status.clamp(1, 255));
     }
 }
@@ -275,6 +278,7 @@ pub fn boot_and_run(
         ));
     }
     let id = std::process::id();
+    remove_stale(&paths.vm);
     let ctl = qemu::fresh_dir(&paths.vm.join(format!("run/{id}")))?;
     let disks = paths.vm.join(format!("disks/{id}"));
     let out = match &boot.out {
@@ -284,7 +288,9 @@ pub fn boot_and_run(
         }
         None => qemu::fresh_dir(&paths.vm.join("out"))?,
     };
-    let out = out.canonicalize().map_err(|e| format!("{}: {e}", out.display()))?;
+    let out = out
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", out.display()))?;
     std::fs::write(ctl.join("cmd"), format!("{line}\n"))
         .map_err(|e| format!("{}: {e}", ctl.display()))?;
 
@@ -318,6 +324,25 @@ pub fn boot_and_run(
     let result = qemu::run(cmd, timeout, &ctl, interactive);
     cleanup(&[&disks, &ctl]);
     result
+}
+
+/// Removes the run and disk folders of boots whose xtask process is gone (killed, or its output
+/// pipe closed mid-run).
+fn remove_stale(vm: &Path) {
+    for sub in ["run", "disks"] {
+        let Ok(rd) = std::fs::read_dir(vm.join(sub)) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let name = e.file_name();
+            let Some(pid) = name.to_str().and_then(|n| n.parse::<u32>().ok()) else {
+                continue;
+            };
+            if !Path::new(&format!("/proc/{pid}")).exists() {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
 }
 
 fn cleanup(dirs: &[&Path]) {
@@ -363,7 +388,9 @@ mod tests {
         assert!(parse(&s(&["--timeout", "soon"]))
             .unwrap_err()
             .contains("soon"));
-        assert!(parse(&s(&["--kernel", "5.10"])).unwrap_err().contains("5.10"));
+        assert!(parse(&s(&["--kernel", "5.10"]))
+            .unwrap_err()
+            .contains("5.10"));
         assert!(parse(&s(&["--bogus"])).unwrap_err().contains("--bogus"));
         assert!(parse(&s(&["--timeout"])).unwrap_err().contains("value"));
     }

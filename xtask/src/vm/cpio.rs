@@ -137,7 +137,7 @@ mod tests {
         assert_eq!(field(&out, 4), 1); // nlink
         assert_eq!(field(&out, 6), 5); // filesize
         assert_eq!(field(&out, 11), 6); // namesize "bin/x\0"
-        // 110-byte header + "bin/x\0" = 116, already aligned; data at 116, 5 bytes + 3 pad.
+                                        // 110-byte header + "bin/x\0" = 116, already aligned; data at 116, 5 bytes + 3 pad.
         assert_eq!(&out[110..116], b"bin/x\0");
         assert_eq!(&out[116..121], b"hello");
         assert_eq!(&out[121..124], &[0, 0, 0]);

@@ -212,7 +212,13 @@ mod tests {
         let mut out = Vec::new();
         img.write_cpio(&mut out).unwrap();
         let text = String::from_utf8_lossy(&out);
-        for name in ["dev\0", "dev/console\0", "init\0", "#!/bin/sh", "TRAILER!!!\0"] {
+        for name in [
+            "dev\0",
+            "dev/console\0",
+            "init\0",
+            "#!/bin/sh",
+            "TRAILER!!!\0",
+        ] {
             assert!(text.contains(name), "{name:?} missing");
         }
     }

@@ -128,7 +128,11 @@ pub fn fetch(vm: &Path, series: Series) -> Result<Kernel, String> {
 
 fn resolve(vm: &Path, series: Series) -> Result<(String, String, PrivateApt), String> {
     let mirror = apt::host_mirror("bookworm")?;
-    let apt = PrivateApt::new(&vm.join("apt").join(series.suite()), &mirror, series.suite())?;
+    let apt = PrivateApt::new(
+        &vm.join("apt").join(series.suite()),
+        &mirror,
+        series.suite(),
+    )?;
     apt.update()?;
     let meta = apt.show("linux-image-amd64")?;
     let pkg = apt::parse_kernel_depends(&meta).ok_or_else(|| {

@@ -143,7 +143,13 @@ pub fn load_order(
     let mut done = BTreeSet::new();
     let mut order = Vec::new();
     for r in roots {
-        visit(&normalize(r), &mut prereqs, &mut done, &mut Vec::new(), &mut order)?;
+        visit(
+            &normalize(r),
+            &mut prereqs,
+            &mut done,
+            &mut Vec::new(),
+            &mut order,
+        )?;
     }
     Ok(order)
 }
@@ -219,7 +225,11 @@ pub fn decompress(src: &Path, dst: &Path) -> Result<(), String> {
                 .output()
                 .map_err(|e| format!("cannot run {tool}: {e}"))?;
             if !out.status.success() {
-                return Err(format!("{tool} -dc {} failed: {}", src.display(), out.status));
+                return Err(format!(
+                    "{tool} -dc {} failed: {}",
+                    src.display(),
+                    out.status
+                ));
             }
             out.stdout
         }

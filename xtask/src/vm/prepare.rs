@@ -74,8 +74,7 @@ pub fn prepare(paths: &Paths, opts: Options) -> Result<Prepared, String> {
     let initrd = paths
         .vm
         .join(format!("initramfs-{}.img", kernel.series.name()));
-    if base_new || overlay_new || !initrd.exists() || older(&initrd, &[&base_path, &overlay_path])
-    {
+    if base_new || overlay_new || !initrd.exists() || older(&initrd, &[&base_path, &overlay_path]) {
         // The kernel unpacks concatenated (separately compressed) archives in order.
         let mut img = fs::read(&base_path).map_err(|e| format!("{}: {e}", base_path.display()))?;
         img.extend(
@@ -217,11 +216,7 @@ fn base_image(k: &Kernel, busybox: &Path) -> Result<Image, String> {
     let mods = kernel::guest_modules(k)?;
     let mut list = String::new();
     for (name, ko) in &mods {
-        img.file(
-            &format!("lib/modules/{}/{name}.ko", k.release),
-            ko,
-            0o644,
-        );
+        img.file(&format!("lib/modules/{}/{name}.ko", k.release), ko, 0o644);
         list.push_str(name);
         list.push('\n');
     }

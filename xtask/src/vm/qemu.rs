@@ -76,12 +76,16 @@ fn file_blockdev(node: &str, path: &Path) -> String {
         .custom_flags(O_DIRECT)
         .open(path)
         .is_ok();
-    let uring = fs::read_to_string("/proc/sys/kernel/io_uring_disabled")
-        .map_or(true, |s| s.trim() == "0");
+    let uring =
+        fs::read_to_string("/proc/sys/kernel/io_uring_disabled").map_or(true, |s| s.trim() == "0");
     format!(
         "driver=file,node-name={node},filename={},aio={},cache.direct={}",
         path.display(),
-        if uring && direct { "io_uring" } else { "threads" },
+        if uring && direct {
+            "io_uring"
+        } else {
+            "threads"
+        },
         if direct { "on" } else { "off" }
     )
 }
@@ -95,7 +99,14 @@ pub fn command(m: &Machine, f: &Files) -> Result<Command, String> {
     } else {
         c.args(["-accel", "tcg,thread=multi", "-cpu", "max"]);
     }
-    c.args(["-machine", if m.iommu { "q35,kernel-irqchip=split" } else { "q35" }]);
+    c.args([
+        "-machine",
+        if m.iommu {
+            "q35,kernel-irqchip=split"
+        } else {
+            "q35"
+        },
+    ]);
     c.args(["-m", &m.mem, "-smp", &m.smp.to_string()]);
     c.args(["-nographic", "-vga", "none", "-no-reboot", "-nic", "none"]);
 
@@ -158,10 +169,7 @@ pub fn command(m: &Machine, f: &Files) -> Result<Command, String> {
     ] {
         c.args([
             "-fsdev",
-            &format!(
-                "local,id={id},path={},security_model=none",
-                path.display()
-            ),
+            &format!("local,id={id},path={},security_model=none", path.display()),
         ]);
         c.args([
             "-device",
@@ -176,6 +184,41 @@ pub fn parse_marker(line: &str) -> Option<i32> {
     let rest = &line[line.find(EXIT_MARKER)? + EXIT_MARKER.len()..];
     let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
     digits.parse().ok()
+}
+
+/// The console line without terminal control sequences (the firmware clears the screen) and
+/// carriage returns.
+pub fn strip_escapes(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{1b}' => {
+                if chars.peek() == Some(&'[') {
+                    chars.next();
+                    // CSI: parameters up to a final byte in @..~
+                    for c in chars.by_ref() {
+                        if ('@'..='~').contains(&c) {
+                            break;
+                        }
+                    }
+                } else {
+                    chars.next();
+                }
+            }
+            '\r' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Firmware and power-off chatter that says nothing about the command.
+fn is_noise(line: &str) -> bool {
+    line.is_empty()
+        || line.starts_with("SeaBIOS (version")
+        || line.starts_with("Booting from ROM")
+        || line.ends_with("reboot: Power down")
 }
 
 /// Runs QEMU with its console on our stdout until the guest powers off, and returns the guest
@@ -193,9 +236,7 @@ pub fn run(
     let started = Instant::now();
     let mut marker = None;
     let waited = if interactive {
-        let mut child = cmd
-            .spawn()
-            .map_err(|e| format!("cannot start QEMU: {e}"))?;
+        let mut child = cmd.spawn().map_err(|e| format!("cannot start QEMU: {e}"))?;
         child.wait().map_err(|e| format!("QEMU: {e}"))?
     } else {
         cmd.stdin(Stdio::null()).stdout(Stdio::piped());
@@ -208,12 +249,13 @@ pub fn run(
             let mut out = std::io::stdout();
             for line in BufReader::new(stdout).split(b'\n') {
                 let Ok(line) = line else { break };
-                let text = String::from_utf8_lossy(&line);
-                let text = text.trim_end_matches('\r');
-                let _ = writeln!(out, "{text}");
-                let _ = out.flush();
-                if let Some(code) = parse_marker(text) {
+                let text = strip_escapes(&String::from_utf8_lossy(&line));
+                if let Some(code) = parse_marker(&text) {
                     let _ = tx.send(code);
+                }
+                if !is_noise(&text) {
+                    let _ = writeln!(out, "{text}");
+                    let _ = out.flush();
                 }
             }
         });
@@ -258,7 +300,9 @@ pub fn run(
         }
         status
     };
-    eprintln!(
+    // Not eprintln!: a closed stderr (`| head`) must not abort before the cleanup.
+    let _ = writeln!(
+        std::io::stderr(),
         "xtask vm: guest ran {:.1} s",
         started.elapsed().as_secs_f64()
     );
@@ -292,6 +336,17 @@ mod tests {
         assert_eq!(parse_marker("[  1.2] noise NVMEQ-EXIT=127 tail"), Some(127));
         assert_eq!(parse_marker("NVMEQ-EXIT="), None);
         assert_eq!(parse_marker("exit 3"), None);
+    }
+
+    #[test]
+    fn escapes_are_stripped() {
+        assert_eq!(
+            strip_escapes("\u{1b}c\u{1b}[?7l\u{1b}[2JSeaBIOS (version 1)\r"),
+            "SeaBIOS (version 1)"
+        );
+        assert_eq!(strip_escapes("plain [1] text"), "plain [1] text");
+        assert!(is_noise("SeaBIOS (version 1.16.2)"));
+        assert!(!is_noise("NVMEQ-EXIT=0"));
     }
 
     fn test_files(dir: &Path) -> (PathBuf, PathBuf) {
