@@ -153,7 +153,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 return Err("`vm shell` needs a terminal on stdin; use `vm exec -- CMD`".into());
             }
             eprintln!("xtask vm: Ctrl-A X quits QEMU; `exit` powers the guest off");
-            boot_and_run(&paths, &boot, "exec setsid -c sh -l", true)?
+            boot_and_run(&paths, &boot, "exec setsid cttyhack sh -l", true)?
         }
         other => {
             eprint!("{USAGE}");

@@ -40,8 +40,11 @@ pub fn prepare(paths: &Paths, opts: Options) -> Result<Prepared, String> {
     let mut host = HostApt::default();
     host_tools(&mut host)?;
     let kernel = kernel_for(paths, opts)?;
-    fs::write(paths.vm.join("default-kernel"), kernel.series.name())
-        .map_err(|e| format!("{}: {e}", paths.vm.display()))?;
+    if opts.refresh {
+        // `vm prepare --kernel X` picks the default of later boots.
+        fs::write(paths.vm.join("default-kernel"), kernel.series.name())
+            .map_err(|e| format!("{}: {e}", paths.vm.display()))?;
+    }
     let busybox = busybox(paths, &mut host)?;
     if opts.build {
         build_guest_bins(paths)?;
