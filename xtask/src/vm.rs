@@ -295,6 +295,7 @@ pub fn boot_and_run(
         .map_err(|e| format!("{}: {e}", ctl.display()))?;
 
     let kvm = boot.kvm.unwrap_or_else(qemu::kvm_usable);
+    let timeout = boot.timeout.unwrap_or(Duration::from_secs(600));
     let machine = qemu::Machine {
         iommu: boot.iommu,
         null: boot.null,
@@ -303,6 +304,7 @@ pub fn boot_and_run(
         smp: boot.smp,
         append: boot.append.clone(),
         verbose: boot.verbose,
+        watchdog: (!interactive).then(|| timeout.as_secs() + 30),
     };
     let files = qemu::Files {
         vmlinuz: &prepared.kernel.vmlinuz,
@@ -320,7 +322,6 @@ pub fn boot_and_run(
         if boot.null { ", A on null-co" } else { "" },
         out.display()
     );
-    let timeout = boot.timeout.unwrap_or(Duration::from_secs(600));
     let result = qemu::run(cmd, timeout, &ctl, interactive);
     cleanup(&[&disks, &ctl]);
     result

@@ -14,6 +14,7 @@ mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /run
 hostname nvmeq-guest
+ip link set lo up 2>/dev/null
 
 # Modules in dependency order; `<module>.<param>=<value>` words of the kernel command line are
 # passed to insmod here (the kernel applies them only to built-in code).
@@ -91,6 +92,19 @@ if [ -n "$(ls /sys/class/iommu 2>/dev/null)" ]; then
 fi
 say "A=$CTRL_A ns=$NS_A blk=$BLK_A pci=$PCI_A; B=$CTRL_B ns=$NS_B blk=$BLK_B zns=$ZNS_B" \
     "pci=$PCI_B; iommu=${NVMEQ_IOMMU:-0}; kernel $release"
+
+# Backstop for a host that died without killing QEMU: power off after nvmeq.watchdog=SECS.
+for w in $cmdline; do
+    case "$w" in
+    nvmeq.watchdog=*)
+        (
+            sleep "${w#*=}"
+            say "watchdog: ${w#*=} s passed, powering off"
+            poweroff -f
+        ) &
+        ;;
+    esac
+done
 
 cd /out 2>/dev/null || cd /
 if [ -r /nvmeq/cmd ]; then

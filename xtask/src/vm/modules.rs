@@ -107,6 +107,9 @@ pub fn prerequisites(info: &[String]) -> Vec<String> {
     out
 }
 
+/// Looks up what a module needs first (`None`: no such module file).
+type Prereqs<'a> = dyn FnMut(&str) -> Result<Option<Vec<String>>, String> + 'a;
+
 /// Orders `roots` and everything they need, dependencies first. `prereqs(name)` returns
 /// `Ok(None)` for a module that is not available as a file (built in, or absent).
 pub fn load_order(
@@ -115,7 +118,7 @@ pub fn load_order(
 ) -> Result<Vec<String>, String> {
     fn visit(
         name: &str,
-        prereqs: &mut dyn FnMut(&str) -> Result<Option<Vec<String>>, String>,
+        prereqs: &mut Prereqs,
         done: &mut BTreeSet<String>,
         stack: &mut Vec<String>,
         order: &mut Vec<String>,
@@ -251,9 +254,7 @@ mod tests {
         f.extend_from_slice(info);
         let str_off = f.len();
         f.extend_from_slice(shstrtab);
-        while f.len() % 8 != 0 {
-            f.push(0);
-        }
+        f.resize(f.len().next_multiple_of(8), 0);
         let shoff = f.len();
         let mut sh = |name: u32, off: usize, size: usize| {
             let mut h = [0u8; 64];

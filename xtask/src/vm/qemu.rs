@@ -31,6 +31,8 @@ pub struct Machine {
     pub append: String,
     /// Show the kernel's info messages too.
     pub verbose: bool,
+    /// The guest powers itself off after this many seconds (in case the host side died).
+    pub watchdog: Option<u64>,
 }
 
 /// Host files of one boot.
@@ -116,6 +118,9 @@ pub fn command(m: &Machine, f: &Files) -> Result<Command, String> {
     }
     if m.iommu {
         append.push_str(" intel_iommu=on");
+    }
+    if let Some(w) = m.watchdog {
+        append.push_str(&format!(" nvmeq.watchdog={w}"));
     }
     if !m.append.is_empty() {
         append.push(' ');
@@ -367,6 +372,7 @@ mod tests {
             smp: 2,
             append: "nvme.io_queue_depth=64".into(),
             verbose: false,
+            watchdog: Some(70),
         };
         let f = Files {
             vmlinuz: Path::new("/k"),
@@ -388,7 +394,8 @@ mod tests {
         assert!(pos("intel-iommu,intremap=on") < pos("nvme,serial=nvmeqA"));
         assert_eq!(args[pos("q35")], "q35,kernel-irqchip=split");
         assert!(args[pos("console=ttyS0")].contains("intel_iommu=on"));
-        assert!(args[pos("console=ttyS0")].ends_with("quiet intel_iommu=on nvme.io_queue_depth=64"));
+        assert!(args[pos("console=ttyS0")]
+            .ends_with("quiet intel_iommu=on nvmeq.watchdog=70 nvme.io_queue_depth=64"));
         assert!(args[pos("zoned=true")].contains("nsid=2"));
         assert!(args[pos("zoned=true")].contains("logical_block_size=4096"));
         assert_eq!(fs::metadata(disks.join("a.img")).unwrap().len(), 1 << 30);
