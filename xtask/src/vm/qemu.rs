@@ -63,6 +63,11 @@ pub fn kvm_usable() -> bool {
         .is_ok()
 }
 
+/// A path as a QEMU option value (commas are doubled).
+fn opt_path(p: &Path) -> String {
+    p.display().to_string().replace(',', ",,")
+}
+
 /// A new sparse image of `size` bytes.
 fn image(path: &Path, size: u64) -> Result<(), String> {
     let _ = fs::remove_file(path);
@@ -82,7 +87,7 @@ fn file_blockdev(node: &str, path: &Path) -> String {
         fs::read_to_string("/proc/sys/kernel/io_uring_disabled").map_or(true, |s| s.trim() == "0");
     format!(
         "driver=file,node-name={node},filename={},aio={},cache.direct={}",
-        path.display(),
+        opt_path(path),
         if uring && direct {
             "io_uring"
         } else {
