@@ -179,7 +179,7 @@ pub fn command(m: &Machine, f: &Files) -> Result<Command, String> {
     ] {
         c.args([
             "-fsdev",
-            &format!("local,id={id},path={},security_model=none", path.display()),
+            &format!("local,id={id},path={},security_model=none", opt_path(path)),
         ]);
         c.args([
             "-device",
