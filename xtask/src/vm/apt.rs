@@ -235,6 +235,8 @@ impl HostApt {
     fn cmd(program: &str) -> Command {
         let mut c = Command::new(program);
         c.env("DEBIAN_FRONTEND", "noninteractive");
+        // Wait for another apt or dpkg (the machine is shared) instead of failing at once.
+        c.args(["-o", "DPkg::Lock::Timeout=300"]);
         c
     }
 

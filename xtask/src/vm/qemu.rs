@@ -223,9 +223,10 @@ pub fn strip_escapes(line: &str) -> String {
     out
 }
 
-/// Firmware and power-off chatter that says nothing about the command.
-fn is_noise(line: &str) -> bool {
-    line.is_empty()
+/// Firmware and power-off chatter that says nothing about the command. Blank lines count only
+/// before anything else was shown (the firmware clears the screen); later ones are output.
+fn is_noise(line: &str, shown_any: bool) -> bool {
+    (line.is_empty() && !shown_any)
         || line.starts_with("SeaBIOS (version")
         || line.starts_with("Booting from ROM")
         || line.ends_with("reboot: Power down")
@@ -257,13 +258,15 @@ pub fn run(
         let (tx, rx) = mpsc::channel();
         let reader = std::thread::spawn(move || {
             let mut out = std::io::stdout();
+            let mut shown_any = false;
             for line in BufReader::new(stdout).split(b'\n') {
                 let Ok(line) = line else { break };
                 let text = strip_escapes(&String::from_utf8_lossy(&line));
                 if let Some(code) = parse_marker(&text) {
                     let _ = tx.send(code);
                 }
-                if !is_noise(&text) {
+                if !is_noise(&text, shown_any) {
+                    shown_any = true;
                     let _ = writeln!(out, "{text}");
                     let _ = out.flush();
                 }
@@ -355,8 +358,10 @@ mod tests {
             "SeaBIOS (version 1)"
         );
         assert_eq!(strip_escapes("plain [1] text"), "plain [1] text");
-        assert!(is_noise("SeaBIOS (version 1.16.2)"));
-        assert!(!is_noise("NVMEQ-EXIT=0"));
+        assert!(is_noise("SeaBIOS (version 1.16.2)", true));
+        assert!(!is_noise("NVMEQ-EXIT=0", false));
+        assert!(is_noise("", false));
+        assert!(!is_noise("", true));
     }
 
     fn test_files(dir: &Path) -> (PathBuf, PathBuf) {
