@@ -186,3 +186,120 @@ pub fn guest_modules(k: &Kernel) -> Result<Vec<(String, PathBuf)>, String> {
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vm::modules::elf_with_modinfo;
+
+    /// A fake unpacked kernel: `(path under kernel/, depends=, softdep=)` modules and a
+    /// modules.builtin.
+    fn fake_kernel(name: &str, mods: &[(&str, &str, &str)], builtin: &str) -> Kernel {
+        let root = std::env::temp_dir().join(format!("xtask-kernel-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        let moddir = root.join("lib/modules/9.9.9-test");
+        for (path, depends, softdep) in mods {
+            let p = moddir.join("kernel").join(path);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            let info = format!("license=GPL\0depends={depends}\0softdep={softdep}\0");
+            fs::write(&p, elf_with_modinfo(info.as_bytes())).unwrap();
+        }
+        fs::write(moddir.join("modules.builtin"), builtin).unwrap();
+        Kernel {
+            series: Series::V6_12,
+            release: "9.9.9-test".into(),
+            vmlinuz: root.join("vmlinuz"),
+            moddir,
+            ko_dir: root.join("ko"),
+        }
+    }
+
+    const MODS: &[(&str, &str, &str)] = &[
+        ("drivers/nvme/host/nvme.ko", "nvme-core,nvme-auth", ""),
+        (
+            "drivers/nvme/host/nvme-core.ko",
+            "nvme-auth,nvme-keyring",
+            "",
+        ),
+        ("drivers/nvme/common/nvme-auth.ko", "", ""),
+        ("drivers/nvme/common/nvme-keyring.ko", "", ""),
+        ("drivers/vfio/vfio.ko", "", "pre: iommufd"),
+        ("drivers/vfio/vfio_iommu_type1.ko", "vfio", ""),
+        ("drivers/vfio/pci/vfio-pci-core.ko", "vfio,irqbypass", ""),
+        ("drivers/vfio/pci/vfio-pci.ko", "vfio-pci-core,vfio", ""),
+        ("virt/lib/irqbypass.ko", "", ""),
+        ("fs/netfs/netfs.ko", "", ""),
+        ("net/9p/9pnet.ko", "", ""),
+        ("net/9p/9pnet_virtio.ko", "9pnet", ""),
+        ("fs/9p/9p.ko", "9pnet,netfs", ""),
+        ("drivers/block/null_blk/null_blk.ko", "configfs", ""),
+    ];
+
+    #[test]
+    fn guest_modules_load_dependencies_first() {
+        let k = fake_kernel(
+            "ok",
+            MODS,
+            "kernel/drivers/virtio/virtio_pci.ko\nkernel/fs/configfs/configfs.ko\n",
+        );
+        let order = guest_modules(&k).unwrap();
+        let names: Vec<&str> = order.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "nvme_auth",
+                "nvme_keyring",
+                "nvme_core",
+                "nvme",
+                "vfio",
+                "vfio_iommu_type1",
+                "irqbypass",
+                "vfio_pci_core",
+                "vfio_pci",
+                "9pnet",
+                "netfs",
+                "9p",
+                "9pnet_virtio",
+                "null_blk",
+            ]
+        );
+        for (_, ko) in &order {
+            assert!(modules::modinfo(&fs::read(ko).unwrap()).is_ok());
+        }
+        let _ = fs::remove_dir_all(k.moddir.ancestors().nth(3).unwrap());
+    }
+
+    #[test]
+    fn a_missing_required_module_is_named() {
+        let without_vfio: Vec<_> = MODS
+            .iter()
+            .copied()
+            .filter(|m| !m.0.ends_with("/vfio.ko"))
+            .collect();
+        let k = fake_kernel(
+            "missing",
+            &without_vfio,
+            "kernel/drivers/virtio/virtio_pci.ko\n",
+        );
+        let err = guest_modules(&k).unwrap_err();
+        assert!(err.contains("no module `vfio`"), "{err}");
+        // Built in is fine.
+        let k = fake_kernel(
+            "builtin",
+            &without_vfio,
+            "kernel/drivers/virtio/virtio_pci.ko\nkernel/drivers/vfio/vfio.ko\n",
+        );
+        let names: Vec<String> = guest_modules(&k)
+            .unwrap()
+            .into_iter()
+            .map(|m| m.0)
+            .collect();
+        assert!(!names.contains(&"vfio".to_string()));
+        assert!(names.contains(&"vfio_pci".to_string()));
+        for n in ["missing", "builtin"] {
+            let _ = fs::remove_dir_all(
+                std::env::temp_dir().join(format!("xtask-kernel-{n}-{}", std::process::id())),
+            );
+        }
+    }
+}

@@ -242,36 +242,37 @@ pub fn decompress(src: &Path, dst: &Path) -> Result<(), String> {
 }
 
 #[cfg(test)]
+/// For tests: a minimal ELF64 object: null section, `.modinfo`, `.shstrtab`.
+pub fn elf_with_modinfo(info: &[u8]) -> Vec<u8> {
+    let shstrtab = b"\0.modinfo\0.shstrtab\0";
+    let mut f = vec![0u8; 64];
+    f[..6].copy_from_slice(b"\x7fELF\x02\x01");
+    let info_off = f.len();
+    f.extend_from_slice(info);
+    let str_off = f.len();
+    f.extend_from_slice(shstrtab);
+    f.resize(f.len().next_multiple_of(8), 0);
+    let shoff = f.len();
+    let mut sh = |name: u32, off: usize, size: usize| {
+        let mut h = [0u8; 64];
+        h[0..4].copy_from_slice(&name.to_le_bytes());
+        h[24..32].copy_from_slice(&(off as u64).to_le_bytes());
+        h[32..40].copy_from_slice(&(size as u64).to_le_bytes());
+        f.extend_from_slice(&h);
+    };
+    sh(0, 0, 0);
+    sh(1, info_off, info.len());
+    sh(10, str_off, shstrtab.len());
+    f[0x28..0x30].copy_from_slice(&(shoff as u64).to_le_bytes());
+    f[0x3a..0x3c].copy_from_slice(&64u16.to_le_bytes());
+    f[0x3c..0x3e].copy_from_slice(&3u16.to_le_bytes());
+    f[0x3e..0x40].copy_from_slice(&2u16.to_le_bytes());
+    f
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A minimal ELF64 object: null section, `.modinfo`, `.shstrtab`.
-    fn elf_with_modinfo(info: &[u8]) -> Vec<u8> {
-        let shstrtab = b"\0.modinfo\0.shstrtab\0";
-        let mut f = vec![0u8; 64];
-        f[..6].copy_from_slice(b"\x7fELF\x02\x01");
-        let info_off = f.len();
-        f.extend_from_slice(info);
-        let str_off = f.len();
-        f.extend_from_slice(shstrtab);
-        f.resize(f.len().next_multiple_of(8), 0);
-        let shoff = f.len();
-        let mut sh = |name: u32, off: usize, size: usize| {
-            let mut h = [0u8; 64];
-            h[0..4].copy_from_slice(&name.to_le_bytes());
-            h[24..32].copy_from_slice(&(off as u64).to_le_bytes());
-            h[32..40].copy_from_slice(&(size as u64).to_le_bytes());
-            f.extend_from_slice(&h);
-        };
-        sh(0, 0, 0);
-        sh(1, info_off, info.len());
-        sh(10, str_off, shstrtab.len());
-        f[0x28..0x30].copy_from_slice(&(shoff as u64).to_le_bytes());
-        f[0x3a..0x3c].copy_from_slice(&64u16.to_le_bytes());
-        f[0x3c..0x3e].copy_from_slice(&3u16.to_le_bytes());
-        f[0x3e..0x40].copy_from_slice(&2u16.to_le_bytes());
-        f
-    }
 
     #[test]
     fn reads_modinfo_section() {
