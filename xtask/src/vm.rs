@@ -50,7 +50,8 @@ pub struct Paths {
 }
 
 impl Paths {
-    fn new() -> Self {
+    /// `target/vm` of this workspace.
+    pub fn new() -> Self {
         let root = crate::util::root();
         let vm = root.join("target/vm");
         Self { root, vm }

@@ -21,6 +21,16 @@ pub struct Mirror {
     pub signed_by: Option<String>,
 }
 
+/// Whether a sources entry's suite is `wanted`; `"*"` takes any suite but the security ones
+/// (another host release still names the same archive).
+fn suite_matches(suite: &str, wanted: &str) -> bool {
+    if wanted == "*" {
+        !suite.contains("security")
+    } else {
+        suite == wanted
+    }
+}
+
 /// Finds the mirror configured for `suite` in deb822 text (`debian.sources`): the first URI of
 /// the first `Types: deb` stanza whose `Suites` names it.
 pub fn parse_deb822(text: &str, suite: &str) -> Option<Mirror> {
@@ -48,7 +58,7 @@ pub fn parse_deb822(text: &str, suite: &str) -> Option<Mirror> {
             }
         }
         if types.split_whitespace().any(|t| t == "deb")
-            && suites.split_whitespace().any(|s| s == suite)
+            && suites.split_whitespace().any(|s| suite_matches(s, suite))
         {
             if let Some(uri) = uris.split_whitespace().next() {
                 return Some(Mirror {
@@ -81,7 +91,7 @@ pub fn parse_one_line(text: &str, suite: &str) -> Option<Mirror> {
         let (Some(uri), Some(s)) = (words.next(), words.next()) else {
             continue;
         };
-        if s == suite {
+        if suite_matches(s, suite) {
             let signed_by = options
                 .split_whitespace()
                 .find_map(|o| o.strip_prefix("signed-by="))
@@ -95,19 +105,22 @@ pub fn parse_one_line(text: &str, suite: &str) -> Option<Mirror> {
     None
 }
 
-/// The host's mirror for `suite`, read from its apt sources.
+/// The host's mirror for `suite`, read from its apt sources; failing that, the mirror of any
+/// other (non-security) suite the host lists.
 pub fn host_mirror(suite: &str) -> Result<Mirror, String> {
-    for path in HOST_SOURCES {
-        let Ok(text) = fs::read_to_string(path) else {
-            continue;
-        };
-        let found = if path.ends_with(".sources") {
-            parse_deb822(&text, suite)
-        } else {
-            parse_one_line(&text, suite)
-        };
-        if let Some(m) = found {
-            return Ok(m);
+    for wanted in [suite, "*"] {
+        for path in HOST_SOURCES {
+            let Ok(text) = fs::read_to_string(path) else {
+                continue;
+            };
+            let found = if path.ends_with(".sources") {
+                parse_deb822(&text, wanted)
+            } else {
+                parse_one_line(&text, wanted)
+            };
+            if let Some(m) = found {
+                return Ok(m);
+            }
         }
     }
     Err(format!(
@@ -326,6 +339,14 @@ Components: main
         assert_eq!(s.uri, "http://mirror.example/debian-security");
         assert_eq!(s.signed_by, None);
         assert_eq!(parse_deb822(DEB822, "trixie"), None);
+        // Another release's host: any non-security suite gives the archive.
+        let trixie = DEB822.replace("bookworm", "trixie");
+        assert_eq!(
+            parse_deb822(&trixie, "*").unwrap().uri,
+            "http://mirror.example/debian"
+        );
+        let only_security = "Types: deb\nURIs: http://s/\nSuites: trixie-security\n";
+        assert_eq!(parse_deb822(only_security, "*"), None);
     }
 
     #[test]

@@ -51,16 +51,20 @@ pub struct Files<'a> {
 /// True when KVM can run a stock guest: the CPU has hardware virtualization and `/dev/kvm`
 /// opens (a software KVM without vmx/svm crashes Debian kernels).
 pub fn kvm_usable() -> bool {
-    let flags = fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let hw = flags
+    has_hw_virt(&fs::read_to_string("/proc/cpuinfo").unwrap_or_default())
+        && OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/kvm")
+            .is_ok()
+}
+
+/// Whether `/proc/cpuinfo` text shows vmx (Intel) or svm (AMD).
+fn has_hw_virt(cpuinfo: &str) -> bool {
+    cpuinfo
         .lines()
         .filter(|l| l.starts_with("flags"))
-        .any(|l| l.split_whitespace().any(|f| f == "vmx" || f == "svm"));
-    hw && OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/kvm")
-        .is_ok()
+        .any(|l| l.split_whitespace().any(|f| f == "vmx" || f == "svm"))
 }
 
 /// A path as a QEMU option value (commas are doubled).
@@ -349,6 +353,16 @@ mod tests {
         assert_eq!(parse_marker("[  1.2] noise NVMEQ-EXIT=127 tail"), Some(127));
         assert_eq!(parse_marker("NVMEQ-EXIT="), None);
         assert_eq!(parse_marker("exit 3"), None);
+    }
+
+    #[test]
+    fn hardware_virtualization_flag() {
+        assert!(has_hw_virt("processor\t: 0\nflags\t\t: fpu vme vmx sse\n"));
+        assert!(has_hw_virt("flags\t\t: fpu svm\n"));
+        assert!(!has_hw_virt(
+            "flags\t\t: fpu vme hypervisor\nvmx flags\t: ept\n"
+        ));
+        assert_eq!(opt_path(Path::new("/a,b")), "/a,,b");
     }
 
     #[test]
