@@ -15,6 +15,11 @@ mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /run
 hostname nvmeq-guest
 ip link set lo up 2>/dev/null
+# A host identity for NVMe over Fabrics (nvme connect), consistent between hostnqn and hostid.
+mkdir -p /etc/nvme
+uuid=$(cat /proc/sys/kernel/random/uuid)
+echo "nqn.2014-08.org.nvmexpress:uuid:$uuid" >/etc/nvme/hostnqn
+echo "$uuid" >/etc/nvme/hostid
 
 # Modules in dependency order; `<module>.<param>=<value>` words of the kernel command line are
 # passed to insmod here (the kernel applies them only to built-in code).
