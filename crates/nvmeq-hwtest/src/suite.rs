@@ -1,6 +1,7 @@
 //! The suite, generic over the backend: opening, then every test in order.
 
-use nvmeq_core::cmd::{Identify, Read, Write};
+use nvmeq_core::cmd::{GetLogPage, Identify, LogId, Numd, Read, Write};
+use nvmeq_core::log::CommandEffectsLog;
 use nvmeq_core::{Completion, Data, Error, IdentifyController, IdentifyNamespace, Sct, Status};
 use zerocopy::FromBytes;
 
@@ -31,6 +32,20 @@ pub struct Ctx<B> {
     pub id_ctrl: Box<IdentifyController>,
     /// Identify Namespace, as the open step read it.
     pub id_ns: Box<IdentifyNamespace>,
+    /// The Commands Supported and Effects log, once read (`None` inside: not available).
+    effects: Option<Option<Box<CommandEffectsLog>>>,
+}
+
+/// Whether the controller claims an optional I/O command, and where it says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Support {
+    /// Its ONCS bit is set.
+    Oncs,
+    /// Its ONCS bit is clear but the Commands Supported and Effects log lists
+    /// the opcode (QEMU 7.2 does this for Verify): the command must work.
+    EffectsLog,
+    /// Neither: the command must be refused as an Invalid Command Opcode.
+    No,
 }
 
 /// A data structure out of the bytes a command returned.
@@ -142,6 +157,7 @@ impl<B: HwBackend> Ctx<B> {
             max_xfer,
             id_ctrl,
             id_ns,
+            effects: None,
         })
     }
 
@@ -178,6 +194,27 @@ impl<B: HwBackend> Ctx<B> {
     /// ONCS (Optional NVM Command Support) bit `bit`.
     pub fn oncs(&self, bit: u32) -> bool {
         self.id_ctrl.oncs >> bit & 1 == 1
+    }
+
+    /// Whether I/O command `opcode` (ONCS bit `oncs_bit`) is supported.
+    pub fn io_support(&mut self, oncs_bit: u32, opcode: u8) -> Support {
+        if self.oncs(oncs_bit) {
+            return Support::Oncs;
+        }
+        if self.effects.is_none() {
+            let mut buf = vec![0u8; 4096];
+            let cmd = GetLogPage::new(LogId::CMD_EFFECTS, Numd::BYTES_4096).build();
+            let log = (self.id_ctrl.lpa & 2 != 0)
+                .then(|| self.b.execute(&cmd, Data::FromDevice(&mut buf)).ok())
+                .flatten()
+                .and_then(|_| parse::<CommandEffectsLog>(&buf).ok())
+                .map(Box::new);
+            self.effects = Some(log);
+        }
+        match &self.effects {
+            Some(Some(log)) if log.io(opcode).csupp() => Support::EffectsLog,
+            _ => Support::No,
+        }
     }
 }
 

@@ -511,6 +511,8 @@ impl Backend for IoctlBackend {
     type Buf = IoctlBuf;
 
     fn caps(&self) -> Caps {
+        // max_xfer: MDTS (× 4 KiB), bounded by what the kernel maps for one
+        // command whatever the buffer's alignment (see `open::max_hw_bytes`).
         Caps {
             name: "ioctl",
             max_xfer: self.max_xfer,

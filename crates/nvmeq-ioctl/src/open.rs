@@ -323,13 +323,22 @@ fn is_ctrl_name(n: &str) -> bool {
         .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// The kernel's transfer limit for the namespace (`queue/max_hw_sectors_kb`)
-/// in bytes, or for a controller the smallest over its namespaces' block devices.
+/// The kernel's limit on one passthrough transfer, in bytes, from the
+/// namespace's block queue (or, for a controller alone, the smallest over its
+/// namespaces): `max_hw_sectors_kb`, and `max_segments` minus one pages, so
+/// that a buffer starting anywhere inside a page (one segment more than a
+/// page-aligned one) still maps.
 pub(crate) fn max_hw_bytes(ns: Option<&Node>, ctrl_path: Option<&Path>) -> Option<u32> {
-    let read = |p: PathBuf| -> Option<u32> {
-        let s = std::fs::read_to_string(p).ok()?;
-        let kb: u64 = s.trim().parse().ok()?;
-        u32::try_from(kb.saturating_mul(1024)).ok()
+    let limit = |queue: PathBuf| -> Option<u32> {
+        let read = |f: &str| -> Option<u64> {
+            std::fs::read_to_string(queue.join(f)).ok()?.trim().parse().ok()
+        };
+        let hw = read("max_hw_sectors_kb")?.saturating_mul(1024);
+        let segs = read("max_segments")
+            .map(|s| s.saturating_sub(1).saturating_mul(4096))
+            .filter(|&b| b > 0)
+            .unwrap_or(u64::MAX);
+        u32::try_from(hw.min(segs)).ok()
     };
     if let Some(ns) = ns {
         let blk = match ns.kind {
@@ -339,7 +348,7 @@ pub(crate) fn max_hw_bytes(ns: Option<&Node>, ctrl_path: Option<&Path>) -> Optio
                 .and_then(|n| n.strip_prefix("ng").map(|r| format!("nvme{r}")))
                 .map(|b| PathBuf::from("/sys/block").join(b)),
         };
-        if let Some(v) = blk.and_then(|b| read(b.join("queue/max_hw_sectors_kb"))) {
+        if let Some(v) = blk.and_then(|b| limit(b.join("queue"))) {
             return Some(v);
         }
     }
@@ -349,7 +358,7 @@ pub(crate) fn max_hw_bytes(ns: Option<&Node>, ctrl_path: Option<&Path>) -> Optio
         .ok()?
         .filter_map(|e| e.ok())
         .filter(|e| e.file_name().to_string_lossy().starts_with(&ctrl))
-        .filter_map(|e| read(e.path().join("queue/max_hw_sectors_kb")))
+        .filter_map(|e| limit(e.path().join("queue")))
         .min()
 }
 
