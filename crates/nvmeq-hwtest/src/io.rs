@@ -348,3 +348,32 @@ pub fn ioctl_vectored(c: &mut Ctx<nvmeq_ioctl::IoctlBackend>, r: &Runner, label:
         Ok("5 blocks written from 3 segments and read into 2 (+1 untouched)".into())
     });
 }
+
+/// ioctl only: real NVMe nodes given in the wrong role are refused with
+/// errors that name the right one.
+#[cfg(feature = "ioctl")]
+pub fn ioctl_open_errors(c: &mut Ctx<nvmeq_ioctl::IoctlBackend>, r: &Runner, label: &str) {
+    use nvmeq_ioctl::{IoctlBackend, OpenError};
+    r.run(&format!("{label}/ioctl-open-errors"), "ioctl", || {
+        let ns = c.t.ns.clone();
+        let ctrl = c.t.ctrl.clone().ok_or("no controller path known")?;
+        let mut seen = Vec::new();
+        match IoctlBackend::open(None, Some(&ctrl)) {
+            Err(e @ OpenError::ControllerNotNamespace { .. }) => seen.push(e.to_string()),
+            other => return Err(format!("controller as namespace: {other:?}")),
+        }
+        match IoctlBackend::open(Some(&ns), None) {
+            Err(
+                e @ (OpenError::NamespaceNotController { .. }
+                | OpenError::BlockNotController { .. }),
+            ) => seen.push(e.to_string()),
+            other => return Err(format!("namespace as controller: {other:?}")),
+        }
+        // Both right: opens, and finds the same namespace id.
+        let b = IoctlBackend::open(Some(&ctrl), Some(&ns)).map_err(|e| e.to_string())?;
+        if b.nsid() != Some(c.nsid) {
+            return Err(format!("reopened nsid {:?} != {}", b.nsid(), c.nsid));
+        }
+        Ok(seen.join(" / "))
+    });
+}

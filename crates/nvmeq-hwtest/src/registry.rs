@@ -17,6 +17,10 @@ pub trait HwBackend: Backend + Sized {
     fn set_timeout_ms(&mut self, ms: u32);
     /// The namespace id of the opened namespace device.
     fn nsid(&self) -> u32;
+    /// The controller device it uses, when it found one itself (for nvme-cli).
+    fn ctrl_path(&self) -> Option<std::path::PathBuf> {
+        None
+    }
     /// Tests only this backend has (e.g. ioctl's vectored transfers).
     fn extra_tests(_ctx: &mut crate::suite::Ctx<Self>, _r: &Runner, _label: &str) {}
 }
@@ -67,8 +71,12 @@ mod ioctl {
         fn nsid(&self) -> u32 {
             IoctlBackend::nsid(self).unwrap_or(0)
         }
+        fn ctrl_path(&self) -> Option<std::path::PathBuf> {
+            IoctlBackend::ctrl_path(self).map(Into::into)
+        }
         fn extra_tests(ctx: &mut Ctx<Self>, r: &Runner, label: &str) {
             crate::io::ioctl_vectored(ctx, r, label);
+            crate::io::ioctl_open_errors(ctx, r, label);
         }
     }
 }

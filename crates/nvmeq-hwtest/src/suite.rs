@@ -148,9 +148,13 @@ impl<B: HwBackend> Ctx<B> {
         let lba = b.lba_size(nsid).map_err(ctx_err("lba_size"))?;
         let nsze = id_ns.nsze;
         let max_xfer = b.caps().max_xfer;
+        let mut t = t.clone();
+        if t.ctrl.is_none() {
+            t.ctrl = b.ctrl_path();
+        }
         Ok(Ctx {
             b,
-            t: t.clone(),
+            t,
             nsid,
             lba,
             nsze,

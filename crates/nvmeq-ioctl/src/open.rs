@@ -43,6 +43,18 @@ pub enum OpenError {
         /// "controller" or "namespace".
         wanted: &'static str,
     },
+    /// A controller where a namespace is needed.
+    #[error("{path} is an NVMe controller, not a namespace: give its namespace (/dev/ngXnY or /dev/nvmeXnY) as the namespace")]
+    ControllerNotNamespace {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// A namespace where the controller is needed.
+    #[error("{path} is an NVMe namespace, not a controller: give /dev/nvmeX as the controller, or pass {path} as the namespace alone")]
+    NamespaceNotController {
+        /// The path given.
+        path: PathBuf,
+    },
     /// Permission denied.
     #[error("permission denied opening {path}: needs read access to {path} (group disk or root) and CAP_SYS_ADMIN for admin commands")]
     Permission {
@@ -228,15 +240,7 @@ pub(crate) fn open_controller(path: &Path) -> Result<Node, OpenError> {
     match kind {
         NodeKind::Controller => {}
         NodeKind::Block => return Err(OpenError::BlockNotController { path: path.into() }),
-        NodeKind::Generic => {
-            return Err(OpenError::NotNvme {
-                path: path.into(),
-                kind: "char device",
-                driver: "nvme-generic (a namespace, not a controller: pass it as the namespace)"
-                    .into(),
-                wanted: "controller",
-            })
-        }
+        NodeKind::Generic => return Err(OpenError::NamespaceNotController { path: path.into() }),
     }
     Ok(Node {
         file: open_rw(path)?,
@@ -249,12 +253,7 @@ pub(crate) fn open_controller(path: &Path) -> Result<Node, OpenError> {
 pub(crate) fn open_namespace(path: &Path) -> Result<Node, OpenError> {
     let (kind, sysfs) = classify(path, "namespace")?;
     if kind == NodeKind::Controller {
-        return Err(OpenError::NotNvme {
-            path: path.into(),
-            kind: "char device",
-            driver: "nvme (a controller, not a namespace: pass it as the controller)".into(),
-            wanted: "namespace",
-        });
+        return Err(OpenError::ControllerNotNamespace { path: path.into() });
     }
     Ok(Node {
         file: open_rw(path)?,
@@ -331,7 +330,11 @@ fn is_ctrl_name(n: &str) -> bool {
 pub(crate) fn max_hw_bytes(ns: Option<&Node>, ctrl_path: Option<&Path>) -> Option<u32> {
     let limit = |queue: PathBuf| -> Option<u32> {
         let read = |f: &str| -> Option<u64> {
-            std::fs::read_to_string(queue.join(f)).ok()?.trim().parse().ok()
+            std::fs::read_to_string(queue.join(f))
+                .ok()?
+                .trim()
+                .parse()
+                .ok()
         };
         let hw = read("max_hw_sectors_kb")?.saturating_mul(1024);
         let segs = read("max_segments")
