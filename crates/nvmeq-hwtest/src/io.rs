@@ -377,3 +377,32 @@ pub fn ioctl_open_errors(c: &mut Ctx<nvmeq_ioctl::IoctlBackend>, r: &Runner, lab
         Ok(seen.join(" / "))
     });
 }
+
+/// ioctl only: exactly one ioctl per command, through `execute` and through
+/// the queue interface (after the namespace's format is cached).
+#[cfg(feature = "ioctl")]
+pub fn ioctl_syscalls(c: &mut Ctx<nvmeq_ioctl::IoctlBackend>, r: &Runner, label: &str) {
+    r.run(&format!("{label}/ioctl-syscalls"), "ioctl", || {
+        let count = |c: &Ctx<nvmeq_ioctl::IoctlBackend>| c.b.syscalls().ok_or("syscalls() is None");
+        let mut buf = vec![0u8; c.lba as usize];
+        let before = count(c)?;
+        c.read(0, &mut buf)?;
+        let one = count(c)? - before;
+        let before = count(c)?;
+        for i in 0..4 {
+            let b = c.b.alloc(c.lba as usize).map_err(|e| e.to_string())?;
+            c.b.write(&Read::new(c.nsid, i, 0).build(), Some(b), i)
+                .map_err(|_| "queue rejected a write")?;
+        }
+        let submitted = c.b.commit(4).map_err(|e| e.to_string())?;
+        let mut reaped = 0;
+        c.b.reap(&mut |r| reaped += usize::from(r.result.is_ok()));
+        let four = count(c)? - before;
+        if (one, submitted, reaped, four) != (1, 4, 4, 4) {
+            return Err(format!(
+                "execute: {one} ioctls; queue: {submitted} submitted, {reaped} reaped ok, {four} ioctls (want 1; 4, 4, 4)"
+            ));
+        }
+        Ok("1 ioctl per execute, 4 for a batch of 4 (queue depth 1)".into())
+    });
+}

@@ -77,6 +77,7 @@ mod ioctl {
         fn extra_tests(ctx: &mut Ctx<Self>, r: &Runner, label: &str) {
             crate::io::ioctl_vectored(ctx, r, label);
             crate::io::ioctl_open_errors(ctx, r, label);
+            crate::io::ioctl_syscalls(ctx, r, label);
         }
     }
 }
