@@ -406,3 +406,99 @@ pub fn ioctl_syscalls(c: &mut Ctx<nvmeq_ioctl::IoctlBackend>, r: &Runner, label:
         Ok("1 ioctl per execute, 4 for a batch of 4 (queue depth 1)".into())
     });
 }
+
+/// ioctl only, on a namespace that may be reformatted: Format NVM to the
+/// same block size with 8 bytes of separate metadata, write and read data
+/// with metadata buffers, check the refusals, then format back.
+#[cfg(feature = "ioctl")]
+pub fn ioctl_metadata(c: &mut Ctx<nvmeq_ioctl::IoctlBackend>, r: &Runner, label: &str) {
+    use nvmeq_core::cmd::FormatNvm;
+    use nvmeq_core::IdentifyNamespace;
+
+    fn format(c: &mut Ctx<nvmeq_ioctl::IoctlBackend>, lbaf: usize) -> Result<(), String> {
+        c.b.execute(&FormatNvm::new(c.nsid, lbaf as u8).build(), Data::None)
+            .map_err(|e| format!("Format NVM to LBA format {lbaf}: {e}"))?;
+        c.b.forget_formats();
+        // Linux rescans the namespace after a format; let it settle.
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        Ok(())
+    }
+
+    r.run(&format!("{label}/ioctl-metadata"), "ioctl", || {
+        let orig = c.id_ns.flbas_index();
+        let ds = c.id_ns.lba_size().ok_or("no LBA size")?;
+        let pick = c
+            .id_ns
+            .lba_formats()
+            .iter()
+            .position(|f| f.lba_size() == Some(ds) && f.ms() == 8);
+        let idx = pick.ok_or(format!("no LBA format with {ds} B + 8 B metadata"))?;
+        format(c, idx)?;
+        let result = (|| -> TestResult {
+            let f = c.b.ns_format(c.nsid).map_err(|e| e.to_string())?;
+            if (f.block_bytes, f.meta_bytes) != (ds, 8) {
+                return Err(format!("after format: {f:?}, want {ds} B + 8 B separate"));
+            }
+            let slba = c.area(11);
+            let nlb = 4u32;
+            let mut data = vec![0u8; (nlb * ds) as usize];
+            fill(&mut data, ds, slba, 11);
+            let meta: Vec<u8> = (0..nlb * 8)
+                .map(|i| (i as u8).wrapping_mul(37) ^ 0x5a)
+                .collect();
+            let wcmd = Write::new(c.nsid, slba, (nlb - 1) as u16).build();
+            c.b.execute_with(&wcmd, Data::ToDevice(&data), Data::ToDevice(&meta))
+                .map_err(|e| format!("write with metadata: {e}"))?;
+            let (mut rd, mut rm) = (vec![0u8; data.len()], vec![0u8; meta.len() + 8]);
+            let rcmd = Read::new(c.nsid, slba, (nlb - 1) as u16).build();
+            c.b.execute_with(&rcmd, Data::FromDevice(&mut rd), Data::FromDevice(&mut rm))
+                .map_err(|e| format!("read with metadata: {e}"))?;
+            diff(&rd, &data, ds).map_err(|e| format!("data: {e}"))?;
+            if rm[..meta.len()] != meta[..] {
+                return Err(format!(
+                    "metadata read back {:?}, wrote {:?}",
+                    &rm[..meta.len()],
+                    meta
+                ));
+            }
+            if rm[meta.len()..] != [0u8; 8] {
+                return Err("the kernel wrote past the command's metadata length".into());
+            }
+            match c.b.execute(&rcmd, Data::FromDevice(&mut rd)) {
+                Err(Error::Invalid(_)) => {}
+                other => return Err(format!("read without a metadata buffer: {other:?}")),
+            }
+            let mut short = vec![0u8; 8];
+            match c.b.execute_with(
+                &rcmd,
+                Data::FromDevice(&mut rd),
+                Data::FromDevice(&mut short),
+            ) {
+                Err(Error::BufferTooSmall { need: 32, have: 8 }) => {}
+                other => return Err(format!("read with a short metadata buffer: {other:?}")),
+            }
+            Ok(format!(
+                "LBA format {idx}: {nlb} blocks with {} B of metadata round-trip; refusals checked",
+                meta.len()
+            ))
+        })();
+        let back = format(c, orig);
+        let id = {
+            let mut buf = vec![0u8; 4096];
+            c.b.execute(
+                &nvmeq_core::cmd::Identify::namespace(c.nsid).build(),
+                Data::FromDevice(&mut buf),
+            )
+            .map_err(|e| format!("Identify after formatting back: {e}"))?;
+            crate::suite::parse::<IdentifyNamespace>(&buf)?
+        };
+        back?;
+        if id.flbas_index() != orig {
+            return Err(format!(
+                "formatting back left format {} (was {orig})",
+                id.flbas_index()
+            ));
+        }
+        result
+    });
+}
