@@ -369,6 +369,20 @@ pub fn ioctl_open_errors(c: &mut Ctx<nvmeq_ioctl::IoctlBackend>, r: &Runner, lab
             ) => seen.push(e.to_string()),
             other => return Err(format!("namespace as controller: {other:?}")),
         }
+        // A controller alone: admin works, I/O says what it needs.
+        let mut admin = IoctlBackend::open(Some(&ctrl), None).map_err(|e| e.to_string())?;
+        let mut id = vec![0u8; 4096];
+        admin
+            .execute(
+                &nvmeq_core::cmd::Identify::controller().build(),
+                Data::FromDevice(&mut id),
+            )
+            .map_err(|e| format!("admin-only Identify: {e}"))?;
+        let mut blk = vec![0u8; c.lba as usize];
+        match admin.execute(&Read::new(c.nsid, 0, 0).build(), Data::FromDevice(&mut blk)) {
+            Err(Error::Unsupported(m)) if m.contains("namespace device") => {}
+            other => return Err(format!("I/O on a controller-only backend: {other:?}")),
+        }
         // Both right: opens, and finds the same namespace id.
         let b = IoctlBackend::open(Some(&ctrl), Some(&ns)).map_err(|e| e.to_string())?;
         if b.nsid() != Some(c.nsid) {
@@ -500,5 +514,50 @@ pub fn ioctl_metadata(c: &mut Ctx<nvmeq_ioctl::IoctlBackend>, r: &Runner, label:
             ));
         }
         result
+    });
+}
+
+/// ioctl only: the queue holds 64 commands; the 65th comes back as
+/// back-pressure (its buffer returned, no error), and all 64 complete.
+#[cfg(feature = "ioctl")]
+pub fn ioctl_queue_full(c: &mut Ctx<nvmeq_ioctl::IoctlBackend>, r: &Runner, label: &str) {
+    r.run(&format!("{label}/ioctl-queue-full"), "ioctl", || {
+        let slots = nvmeq_ioctl::QUEUE_SLOTS as u64;
+        let lba = c.lba as usize;
+        for i in 0..=slots {
+            let b = c.b.alloc(lba).map_err(|e| e.to_string())?;
+            let res = c.b.write(&Read::new(c.nsid, i, 0).build(), Some(b), i);
+            match (i < slots, res) {
+                (true, Ok(())) => {}
+                (false, Err(rej))
+                    if rej.error.is_none() && rej.buf.as_ref().is_some_and(|b| b.len() == lba) => {}
+                (_, other) => return Err(format!("write {i}: {other:?}")),
+            }
+        }
+        if c.b.in_flight() != slots as u32 {
+            return Err(format!(
+                "in_flight {} after {slots} writes",
+                c.b.in_flight()
+            ));
+        }
+        let n = c.b.commit(1).map_err(|e| e.to_string())?;
+        let mut tags = Vec::new();
+        let mut errs = Vec::new();
+        c.b.reap(&mut |r| match r.result {
+            Ok(_) => tags.push(r.tag),
+            Err(e) => errs.push(format!("{}: {e}", r.tag)),
+        });
+        if !errs.is_empty() {
+            return Err(errs.join("; "));
+        }
+        if n as u64 != slots || tags != (0..slots).collect::<Vec<_>>() || c.b.in_flight() != 0 {
+            return Err(format!(
+                "committed {n}, reaped tags {tags:?}, in flight {}",
+                c.b.in_flight()
+            ));
+        }
+        Ok(format!(
+            "{slots} queued, the next refused with its buffer, {slots} reaped in order"
+        ))
     });
 }
