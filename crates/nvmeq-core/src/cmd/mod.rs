@@ -283,8 +283,8 @@ impl fmt::Display for Cmd {
 pub struct Numd(u32);
 
 impl Numd {
-    /// The largest zero-based count: (2^30 - 1) + 1 dwords = 4 GiB - 4 bytes.
-    pub const MAX_Z: u32 = (1 << 30) - 1;
+    /// The largest zero-based count: 2^30 - 1 dwords, 4 GiB - 4 bytes.
+    pub const MAX_Z: u32 = (1 << 30) - 2;
     /// One dword.
     pub const ONE: Numd = Numd(0);
     /// 512 bytes (many log pages).
