@@ -29,6 +29,8 @@ pub mod cmd;
 pub mod cqe;
 pub mod error;
 pub mod opcode;
+pub mod prp;
+pub mod sgl;
 pub mod sqe;
 pub mod status;
 mod status_names;
