@@ -64,6 +64,7 @@ macro_rules! open_enum {
 }
 
 pub mod admin;
+mod decode;
 mod features;
 pub mod nvm;
 mod queues;
