@@ -337,10 +337,10 @@ fn firmware_download() {
 
 #[test]
 fn device_self_test() {
-    let c = DeviceSelfTest::new(0xffff_ffff, SelfTestCode::Extended).build();
+    let c = DeviceSelfTest::new(0xffff_ffff, SelfTestCode::EXTENDED).build();
     check(&c, &[(0, &[0x14]), (4, &[0xff; 4]), (40, &[2])]);
     admin(&c, DataDir::None, Xfer::None);
-    let c = DeviceSelfTest::new(1, SelfTestCode::Abort).build();
+    let c = DeviceSelfTest::new(1, SelfTestCode::ABORT).build();
     check(&c, &[(0, &[0x14]), (4, &[1, 0, 0, 0]), (40, &[0x0f])]);
 }
 

@@ -21,7 +21,7 @@ fn every_builder() -> Vec<Cmd> {
         NsAttachment::detach(1).build(),
         FirmwareCommit::new(1, CommitAction::Activate).build(),
         FirmwareDownload::new(n, 0).build(),
-        DeviceSelfTest::new(1, SelfTestCode::Short).build(),
+        DeviceSelfTest::new(1, SelfTestCode::SHORT).build(),
         KeepAlive::new().build(),
         Directive::identify_params(1).build(),
         Directive::receive(1, DirectiveType::STREAMS, 1)

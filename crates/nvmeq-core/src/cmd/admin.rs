@@ -14,6 +14,10 @@ use crate::sqe::Command;
 
 pub use super::features::*;
 pub use super::queues::*;
+/// Log Page Identifier, shared with the log page layouts in [`crate::log`].
+pub use crate::log::LogId;
+/// Self-test Code, shared with the Device Self-test log in [`crate::log`].
+pub use crate::log::SelfTestCode;
 
 const fn admin(sqe: Command, xfer: Xfer) -> Cmd {
     Cmd::with_xfer(QueueKind::Admin, sqe, xfer)
@@ -171,65 +175,6 @@ impl Identify {
 }
 
 // ------------------------------------------------------------ Get Log Page
-
-open_enum! {
-    /// Log Page Identifier (LID), Base spec "Log Page Identifiers" (plus the
-    /// command set specifications' pages).
-    LogId {
-        /// Supported Log Pages.
-        SUPPORTED = 0x00 => "Supported Log Pages",
-        /// Error Information.
-        ERROR = 0x01 => "Error Information",
-        /// SMART / Health Information.
-        SMART = 0x02 => "SMART / Health Information",
-        /// Firmware Slot Information.
-        FW_SLOT = 0x03 => "Firmware Slot Information",
-        /// Changed Namespace List.
-        CHANGED_NS = 0x04 => "Changed Namespace List",
-        /// Commands Supported and Effects.
-        CMD_EFFECTS = 0x05 => "Commands Supported and Effects",
-        /// Device Self-test.
-        DEVICE_SELF_TEST = 0x06 => "Device Self-test",
-        /// Telemetry Host-Initiated.
-        TELEMETRY_HOST = 0x07 => "Telemetry Host-Initiated",
-        /// Telemetry Controller-Initiated.
-        TELEMETRY_CTRL = 0x08 => "Telemetry Controller-Initiated",
-        /// Endurance Group Information.
-        ENDURANCE_GROUP = 0x09 => "Endurance Group Information",
-        /// Predictable Latency Per NVM Set.
-        PLM_PER_SET = 0x0a => "Predictable Latency Per NVM Set",
-        /// Predictable Latency Event Aggregate.
-        PLM_EVENT_AGG = 0x0b => "Predictable Latency Event Aggregate",
-        /// Asymmetric Namespace Access.
-        ANA = 0x0c => "Asymmetric Namespace Access",
-        /// Persistent Event Log.
-        PERSISTENT_EVENT = 0x0d => "Persistent Event Log",
-        /// Endurance Group Event Aggregate.
-        ENDURANCE_EVENT_AGG = 0x0f => "Endurance Group Event Aggregate",
-        /// Media Unit Status.
-        MEDIA_UNIT_STATUS = 0x10 => "Media Unit Status",
-        /// Supported Capacity Configuration List.
-        CAPACITY_CONFIG = 0x11 => "Supported Capacity Configuration List",
-        /// Feature Identifiers Supported and Effects.
-        FEATURES_SUPPORTED = 0x12 => "Feature Identifiers Supported and Effects",
-        /// NVMe-MI Commands Supported and Effects.
-        MI_CMDS_SUPPORTED = 0x13 => "NVMe-MI Commands Supported and Effects",
-        /// Command and Feature Lockdown.
-        LOCKDOWN = 0x14 => "Command and Feature Lockdown",
-        /// Boot Partition.
-        BOOT_PARTITION = 0x15 => "Boot Partition",
-        /// Rotational Media Information.
-        ROTATIONAL_MEDIA = 0x16 => "Rotational Media Information",
-        /// Discovery (fabrics).
-        DISCOVERY = 0x70 => "Discovery",
-        /// Reservation Notification.
-        RESERVATION = 0x80 => "Reservation Notification",
-        /// Sanitize Status.
-        SANITIZE = 0x81 => "Sanitize Status",
-        /// Changed Zone List (ZNS).
-        CHANGED_ZONES = 0xbf => "Changed Zone List",
-    }
-}
 
 /// Get Log Page Command Dword 10 (Base spec, "Get Log Page – Command Dword 10").
 #[bitfield(u32)]
@@ -637,20 +582,6 @@ impl FirmwareDownload {
 
 // --------------------------------------------------------- Device Self-test
 
-/// Self-test Code (STC), Base spec "Device Self-test – Command Dword 10".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[repr(u8)]
-pub enum SelfTestCode {
-    /// 1h: start a short device self-test.
-    Short = 0x1,
-    /// 2h: start an extended device self-test.
-    Extended = 0x2,
-    /// Eh: start a vendor specific device self-test.
-    VendorSpecific = 0xe,
-    /// Fh: abort the device self-test in progress.
-    Abort = 0xf,
-}
-
 /// Device Self-test Command Dword 10.
 #[bitfield(u32)]
 #[derive(PartialEq, Eq)]
@@ -671,11 +602,14 @@ pub struct DeviceSelfTest {
 }
 
 impl DeviceSelfTest {
-    /// Run `stc` on namespace `nsid` (0: controller only; FFFFFFFFh: all namespaces).
+    /// Run `stc` on namespace `nsid` (0: controller only; FFFFFFFFh: all
+    /// namespaces): [`SelfTestCode::SHORT`], [`SelfTestCode::EXTENDED`],
+    /// [`SelfTestCode::VENDOR`], or [`SelfTestCode::ABORT`] to stop the test
+    /// in progress. Bits above 3 are ignored.
     pub const fn new(nsid: u32, stc: SelfTestCode) -> Self {
         DeviceSelfTest {
             nsid,
-            cdw10: SelfTestCdw10::new().with_stc(stc as u8),
+            cdw10: SelfTestCdw10::new().with_stc(stc.0 & 0xf),
         }
     }
     /// The command.
