@@ -65,10 +65,15 @@ macro_rules! open_enum {
 
 pub mod admin;
 mod decode;
+mod directive;
 mod features;
+mod firmware;
+mod namespace;
 pub mod nvm;
 mod queues;
 mod reservation;
+mod security;
+mod virt;
 pub mod zns;
 
 pub use admin::*;
