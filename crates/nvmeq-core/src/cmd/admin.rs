@@ -370,7 +370,9 @@ pub struct AsyncEvent {
 
 /// Asynchronous Event Request (admin 0Ch), Base spec "Asynchronous Event
 /// Request command". No data; completes only when an event occurs, so
-/// backends must not apply their normal command timeout to it.
+/// backends must not apply their normal command timeout to it. For a driver
+/// that owns the controller (VFIO): Linux's driver keeps its own requests
+/// outstanding and consumes the events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct AsyncEventRequest;
 
