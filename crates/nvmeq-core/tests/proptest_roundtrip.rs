@@ -242,3 +242,33 @@ proptest! {
         prop_assert_eq!(got, regions);
     }
 }
+
+proptest! {
+    /// Any 64 bytes, on either queue: inferring the transfer never panics,
+    /// and what it infers is what the command's own fields say.
+    #[test]
+    fn any_raw_entry_decodes_without_panicking(a in prop::array::uniform32(any::<u8>()), b in prop::array::uniform32(any::<u8>()), admin: bool) {
+        let mut raw = [0u8; 64];
+        raw[..32].copy_from_slice(&a);
+        raw[32..].copy_from_slice(&b);
+        let sqe = Command::read_from_bytes(&raw).unwrap();
+        let q = if admin { nvmeq_core::QueueKind::Admin } else { nvmeq_core::QueueKind::Io };
+        if let Some(c) = nvmeq_core::Cmd::from_sqe(q, sqe) {
+            prop_assert_eq!(c.sqe, sqe);
+            prop_assert_eq!(c.dir == DataDir::None, c.xfer == Xfer::None);
+            if !admin && matches!(sqe.opcode(), 0x01 | 0x02 | 0x05 | 0x7d) {
+                prop_assert_eq!(c.xfer, Xfer::Blocks((sqe.cdw12 & 0xffff) + 1));
+            }
+            let _ = c.to_string();
+        }
+    }
+}
+
+#[test]
+fn every_status_value_displays() {
+    for v in 0..=0x7fffu16 {
+        let s = Status::from_bits(v);
+        let text = s.to_string();
+        assert!(text.ends_with(')') || text.ends_with(" [DNR]"), "{text}");
+    }
+}
