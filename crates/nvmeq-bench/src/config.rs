@@ -1,0 +1,277 @@
+//! What to run: [`Config`], its [`Pattern`], [`Limit`] and [`Region`].
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::BenchError;
+
+/// The access pattern, as fio's `rw=` names it.
+///
+/// Serialised as its [`Display`](fmt::Display) string (`"randread"`, `"mixed:70"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub enum Pattern {
+    /// Random reads.
+    RandRead,
+    /// Random writes (destructive).
+    RandWrite,
+    /// Sequential reads.
+    Read,
+    /// Sequential writes (destructive).
+    Write,
+    /// Random reads and writes, `read_pct` percent reads (fio's `randrw` with
+    /// `rwmixread`); destructive unless `read_pct` is 100.
+    Mixed {
+        /// Percentage of reads, 0 to 100.
+        read_pct: u8,
+    },
+}
+
+impl Pattern {
+    /// True when the pattern writes to the device.
+    pub fn writes(self) -> bool {
+        match self {
+            Pattern::RandRead | Pattern::Read => false,
+            Pattern::RandWrite | Pattern::Write => true,
+            Pattern::Mixed { read_pct } => read_pct < 100,
+        }
+    }
+
+    /// True for the random patterns.
+    pub fn random(self) -> bool {
+        !matches!(self, Pattern::Read | Pattern::Write)
+    }
+
+    /// Percentage of commands that are reads.
+    pub fn read_pct(self) -> u8 {
+        match self {
+            Pattern::RandRead | Pattern::Read => 100,
+            Pattern::RandWrite | Pattern::Write => 0,
+            Pattern::Mixed { read_pct } => read_pct,
+        }
+    }
+}
+
+impl fmt::Display for Pattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Pattern::RandRead => f.write_str("randread"),
+            Pattern::RandWrite => f.write_str("randwrite"),
+            Pattern::Read => f.write_str("read"),
+            Pattern::Write => f.write_str("write"),
+            Pattern::Mixed { read_pct } => write!(f, "mixed:{read_pct}"),
+        }
+    }
+}
+
+impl From<Pattern> for String {
+    fn from(p: Pattern) -> String {
+        p.to_string()
+    }
+}
+
+impl TryFrom<String> for Pattern {
+    type Error = BenchError;
+    fn try_from(s: String) -> Result<Self, BenchError> {
+        s.parse()
+    }
+}
+
+impl FromStr for Pattern {
+    type Err = BenchError;
+
+    /// `randread`, `randwrite`, `read`, `write`, `mixed` (50 % reads, as
+    /// fio's `randrw`) or `mixed:READ_PCT` / `randrw:READ_PCT`.
+    fn from_str(s: &str) -> Result<Self, BenchError> {
+        let bad = || {
+            BenchError::Config(format!(
+                "unknown pattern `{s}` (randread, randwrite, read, write, mixed[:READ_PCT])"
+            ))
+        };
+        Ok(match s {
+            "randread" => Pattern::RandRead,
+            "randwrite" => Pattern::RandWrite,
+            "read" | "seqread" => Pattern::Read,
+            "write" | "seqwrite" => Pattern::Write,
+            "mixed" | "randrw" => Pattern::Mixed { read_pct: 50 },
+            _ => {
+                let pct = s
+                    .strip_prefix("mixed:")
+                    .or_else(|| s.strip_prefix("randrw:"))
+                    .ok_or_else(bad)?;
+                let read_pct: u8 = pct.parse().ok().filter(|p| *p <= 100).ok_or_else(|| {
+                    BenchError::Config(format!("`{pct}` is not a read percentage (0 to 100)"))
+                })?;
+                Pattern::Mixed { read_pct }
+            }
+        })
+    }
+}
+
+/// When a job stops issuing commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// Issue for this long (commands in flight at the end still complete).
+    Runtime(Duration),
+    /// Issue exactly this many commands per job.
+    Ios(u64),
+}
+
+/// The part of the namespace the benchmark touches, in logical blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Region {
+    /// First LBA.
+    pub start_lba: u64,
+    /// Number of logical blocks.
+    pub blocks: u64,
+}
+
+/// A benchmark: one per [`crate::run`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Access pattern.
+    pub pattern: Pattern,
+    /// Namespace to address.
+    pub nsid: u32,
+    /// Bytes per command; a multiple of the LBA size.
+    pub bs: u32,
+    /// Commands kept in flight per job.
+    pub qd: u32,
+    /// Commands per [`commit`](nvmeq_core::Backend::commit) and completions
+    /// waited for when the queue is full (fio's `iodepth_batch_submit` and
+    /// `iodepth_batch_complete_min`); 1 to `qd`.
+    pub batch: u32,
+    /// When to stop.
+    pub limit: Limit,
+    /// Threads, each with its own backend from the factory.
+    pub jobs: u32,
+    /// Where to do I/O; `None`: the whole namespace (its size from Identify
+    /// Namespace).
+    pub region: Option<Region>,
+    /// Seed of the offset and read/write generators (job `i` uses `seed + i`).
+    pub seed: u64,
+    /// Writes are refused unless this is set: the caller has named the
+    /// namespace and the user asked for destructive I/O.
+    pub allow_destructive: bool,
+}
+
+impl Config {
+    /// 4 KiB random reads on namespace 1, QD 1, for 5 s, one job.
+    pub fn new(pattern: Pattern) -> Self {
+        Config {
+            pattern,
+            nsid: 1,
+            bs: 4096,
+            qd: 1,
+            batch: 1,
+            limit: Limit::Runtime(Duration::from_secs(5)),
+            jobs: 1,
+            region: None,
+            seed: 0x6e76_6d65_7162_656e, // "nvmeqben"
+            allow_destructive: false,
+        }
+    }
+
+    /// Checks what can be checked without a device.
+    pub fn validate(&self) -> Result<(), BenchError> {
+        if self.pattern.writes() && !self.allow_destructive {
+            return Err(BenchError::WritesNotAllowed {
+                pattern: self.pattern,
+            });
+        }
+        if self.bs == 0 {
+            return Err(BenchError::Config(
+                "block size must be at least one byte".into(),
+            ));
+        }
+        if self.qd == 0 {
+            return Err(BenchError::Config("queue depth must be at least 1".into()));
+        }
+        if self.batch == 0 || self.batch > self.qd {
+            return Err(BenchError::Config(format!(
+                "batch must be between 1 and the queue depth ({}), not {}",
+                self.qd, self.batch
+            )));
+        }
+        if self.jobs == 0 {
+            return Err(BenchError::Config("jobs must be at least 1".into()));
+        }
+        match self.limit {
+            Limit::Ios(0) => Err(BenchError::Config(
+                "the I/O count must be at least 1".into(),
+            )),
+            Limit::Runtime(d) if d.is_zero() => {
+                Err(BenchError::Config("the runtime must be above zero".into()))
+            }
+            _ => Ok(()),
+        }?;
+        if let Some(r) = self.region {
+            if r.blocks == 0 {
+                return Err(BenchError::Config("the region is empty".into()));
+            }
+            if r.start_lba.checked_add(r.blocks).is_none() {
+                return Err(BenchError::Config(
+                    "the region overflows 64-bit LBAs".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_parse_and_print() {
+        for s in ["randread", "randwrite", "read", "write", "mixed:30"] {
+            assert_eq!(s.parse::<Pattern>().unwrap().to_string(), s);
+        }
+        assert_eq!(
+            "randrw".parse::<Pattern>().unwrap(),
+            Pattern::Mixed { read_pct: 50 }
+        );
+        assert!("mixed:101"
+            .parse::<Pattern>()
+            .unwrap_err()
+            .to_string()
+            .contains("101"));
+        assert!("zigzag"
+            .parse::<Pattern>()
+            .unwrap_err()
+            .to_string()
+            .contains("zigzag"));
+    }
+
+    #[test]
+    fn writes_need_the_flag() {
+        let mut c = Config::new(Pattern::RandWrite);
+        assert!(matches!(
+            c.validate(),
+            Err(BenchError::WritesNotAllowed { .. })
+        ));
+        c.pattern = Pattern::Mixed { read_pct: 100 };
+        c.validate().unwrap();
+        c.pattern = Pattern::Mixed { read_pct: 99 };
+        assert!(c.validate().is_err());
+        c.allow_destructive = true;
+        c.validate().unwrap();
+    }
+
+    #[test]
+    fn bad_numbers_are_named() {
+        let mut c = Config::new(Pattern::RandRead);
+        c.qd = 4;
+        c.batch = 8;
+        assert!(c.validate().unwrap_err().to_string().contains("batch"));
+        c.batch = 0;
+        assert!(c.validate().is_err());
+        c.batch = 4;
+        c.limit = Limit::Ios(0);
+        assert!(c.validate().unwrap_err().to_string().contains("I/O count"));
+    }
+}

@@ -1,0 +1,253 @@
+//! [`Report`]: what a run measured, serialisable for `--json` and printable.
+
+use std::fmt;
+
+use hdrhistogram::Histogram;
+use serde::{Deserialize, Serialize};
+
+use crate::config::{Config, Limit, Pattern, Region};
+
+/// Latency from submission (the `commit` that sent the command) to reap, in
+/// nanoseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Latency {
+    /// Smallest.
+    pub min_ns: u64,
+    /// Mean.
+    pub mean_ns: f64,
+    /// Median.
+    pub p50_ns: u64,
+    /// 90th percentile.
+    pub p90_ns: u64,
+    /// 99th percentile.
+    pub p99_ns: u64,
+    /// 99.9th percentile.
+    pub p99_9_ns: u64,
+    /// Largest.
+    pub max_ns: u64,
+    /// Samples in the histogram (equals the I/O count).
+    pub samples: u64,
+}
+
+impl Latency {
+    /// Summarises a histogram of nanoseconds.
+    pub fn from_histogram(h: &Histogram<u64>) -> Self {
+        Latency {
+            min_ns: h.min(),
+            mean_ns: h.mean(),
+            p50_ns: h.value_at_quantile(0.50),
+            p90_ns: h.value_at_quantile(0.90),
+            p99_ns: h.value_at_quantile(0.99),
+            p99_9_ns: h.value_at_quantile(0.999),
+            max_ns: h.max(),
+            samples: h.len(),
+        }
+    }
+}
+
+/// Everything one run measured, summed over its jobs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// The backend's short name (`"uring"`, `"ioctl"`, `"ram"`…).
+    pub backend: String,
+    /// Backend options in effect, as the caller described them (e.g. `"fixedbufs,poll"`).
+    pub backend_opts: String,
+    /// Access pattern.
+    pub pattern: Pattern,
+    /// Namespace.
+    pub nsid: u32,
+    /// Bytes per command.
+    pub bs: u32,
+    /// Queue depth per job.
+    pub qd: u32,
+    /// Commands per commit.
+    pub batch: u32,
+    /// Jobs (threads).
+    pub jobs: u32,
+    /// The region used (computed from Identify Namespace when not given).
+    pub region: Region,
+    /// Commands completed.
+    pub ios: u64,
+    /// Of which reads.
+    pub reads: u64,
+    /// Of which writes.
+    pub writes: u64,
+    /// Bytes transferred.
+    pub bytes: u64,
+    /// Wall time from the first submission to the last completion (longest job), seconds.
+    pub elapsed_s: f64,
+    /// I/Os per second.
+    pub iops: f64,
+    /// Throughput in MB/s (10^6 bytes).
+    pub mb_s: f64,
+    /// Submit→reap latency.
+    pub lat: Latency,
+    /// User CPU seconds of the job threads.
+    pub cpu_user_s: f64,
+    /// System CPU seconds of the job threads (not kernel threads such as an
+    /// SQPOLL poller).
+    pub cpu_sys_s: f64,
+    /// (user + sys) CPU microseconds per I/O.
+    pub cpu_us_per_io: f64,
+    /// Syscalls (or doorbells) the backends counted; `None` when a backend does not count.
+    pub syscalls: Option<u64>,
+    /// `syscalls / ios`.
+    pub syscalls_per_io: Option<f64>,
+    /// `commit` calls made (each is at most one syscall by the Backend contract,
+    /// so this bounds syscalls when the backend does not count them).
+    pub commits: u64,
+    /// `commits / ios`.
+    pub commits_per_io: f64,
+}
+
+/// One job's raw numbers, merged into a [`Report`].
+#[derive(Debug)]
+pub(crate) struct JobResult {
+    pub backend: &'static str,
+    pub region: Region,
+    pub reads: u64,
+    pub writes: u64,
+    pub elapsed: std::time::Duration,
+    pub cpu: crate::sys::CpuTime,
+    pub syscalls: Option<u64>,
+    pub commits: u64,
+    pub hist: Histogram<u64>,
+}
+
+impl Report {
+    /// Sums the jobs of one run.
+    pub(crate) fn merge(cfg: &Config, backend_opts: &str, jobs: Vec<JobResult>) -> Report {
+        let mut hist = crate::job::new_histogram();
+        let (mut reads, mut writes, mut commits) = (0, 0, 0);
+        let mut syscalls = Some(0u64);
+        let (mut user, mut sys) = (0.0, 0.0);
+        let mut elapsed = std::time::Duration::ZERO;
+        let mut backend = "";
+        let mut region = cfg.region.unwrap_or(Region {
+            start_lba: 0,
+            blocks: 0,
+        });
+        for j in &jobs {
+            // Both histograms have the same bounds, so adding cannot fail.
+            let _ = hist.add(&j.hist);
+            reads += j.reads;
+            writes += j.writes;
+            commits += j.commits;
+            syscalls = syscalls.zip(j.syscalls).map(|(a, b)| a + b);
+            user += j.cpu.user.as_secs_f64();
+            sys += j.cpu.sys.as_secs_f64();
+            elapsed = elapsed.max(j.elapsed);
+            backend = j.backend;
+            region = j.region;
+        }
+        let ios = reads + writes;
+        let bytes = ios * cfg.bs as u64;
+        let secs = elapsed.as_secs_f64();
+        let per_io = |x: f64| if ios == 0 { 0.0 } else { x / ios as f64 };
+        Report {
+            backend: backend.to_string(),
+            backend_opts: backend_opts.to_string(),
+            pattern: cfg.pattern,
+            nsid: cfg.nsid,
+            bs: cfg.bs,
+            qd: cfg.qd,
+            batch: cfg.batch,
+            jobs: cfg.jobs,
+            region,
+            ios,
+            reads,
+            writes,
+            bytes,
+            elapsed_s: secs,
+            iops: if secs > 0.0 { ios as f64 / secs } else { 0.0 },
+            mb_s: if secs > 0.0 {
+                bytes as f64 / secs / 1e6
+            } else {
+                0.0
+            },
+            lat: Latency::from_histogram(&hist),
+            cpu_user_s: user,
+            cpu_sys_s: sys,
+            cpu_us_per_io: per_io((user + sys) * 1e6),
+            syscalls,
+            syscalls_per_io: syscalls.map(|s| per_io(s as f64)),
+            commits,
+            commits_per_io: per_io(commits as f64),
+        }
+    }
+}
+
+/// A duration in ns shown with a readable unit.
+struct Ns(f64);
+
+impl fmt::Display for Ns {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0;
+        if n < 1e3 {
+            write!(f, "{n:.0} ns")
+        } else if n < 1e6 {
+            write!(f, "{:.1} µs", n / 1e3)
+        } else if n < 1e9 {
+            write!(f, "{:.2} ms", n / 1e6)
+        } else {
+            write!(f, "{:.2} s", n / 1e9)
+        }
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let opts = if self.backend_opts.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", self.backend_opts)
+        };
+        writeln!(
+            f,
+            "{}{opts}: {} bs={} qd={} batch={} jobs={} nsid={} lba {}..{}",
+            self.backend,
+            self.pattern,
+            self.bs,
+            self.qd,
+            self.batch,
+            self.jobs,
+            self.nsid,
+            self.region.start_lba,
+            self.region.start_lba + self.region.blocks
+        )?;
+        writeln!(
+            f,
+            "  ios={} (read {}, write {}) in {:.2} s: {:.0} IOPS, {:.1} MB/s",
+            self.ios, self.reads, self.writes, self.elapsed_s, self.iops, self.mb_s
+        )?;
+        let l = &self.lat;
+        writeln!(
+            f,
+            "  lat: min {} mean {} p50 {} p90 {} p99 {} p99.9 {} max {}",
+            Ns(l.min_ns as f64),
+            Ns(l.mean_ns),
+            Ns(l.p50_ns as f64),
+            Ns(l.p90_ns as f64),
+            Ns(l.p99_ns as f64),
+            Ns(l.p99_9_ns as f64),
+            Ns(l.max_ns as f64)
+        )?;
+        let sc = match self.syscalls_per_io {
+            Some(s) => format!("{s:.3}"),
+            None => "n/a".into(),
+        };
+        write!(
+            f,
+            "  cpu: {:.2} µs/IO (usr {:.2} s, sys {:.2} s); syscalls/IO {sc}; commits/IO {:.3}",
+            self.cpu_us_per_io, self.cpu_user_s, self.cpu_sys_s, self.commits_per_io
+        )
+    }
+}
+
+/// The limit as a string for reports and logs.
+pub fn describe_limit(l: Limit) -> String {
+    match l {
+        Limit::Runtime(d) => format!("{:.1} s", d.as_secs_f64()),
+        Limit::Ios(n) => format!("{n} I/Os"),
+    }
+}
