@@ -159,11 +159,7 @@ pub(crate) fn run<B: Backend>(
     looped(b, cfg, job, progress, s, bufs)
 }
 
-fn prepare<B: Backend>(
-    b: &mut B,
-    cfg: &Config,
-    job: u32,
-) -> Result<(Setup, Slots<B>), BenchError> {
+fn prepare<B: Backend>(b: &mut B, cfg: &Config, job: u32) -> Result<(Setup, Slots<B>), BenchError> {
     let s = setup(b, cfg, job)?;
     let mut fill = SplitMix64::new(cfg.seed ^ 0xb5ad_4ece_da1c_e2a9 ^ job as u64);
     let mut bufs = Vec::with_capacity(cfg.qd as usize);
