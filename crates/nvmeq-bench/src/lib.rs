@@ -35,6 +35,7 @@
 
 mod config;
 mod error;
+pub mod front;
 mod job;
 #[cfg(feature = "progress")]
 mod progress;

@@ -1,0 +1,302 @@
+//! Device strings and backend options: what `nvmeq bench` and the
+//! `nvmeq-bench` binary share.
+//!
+//! The engine is generic over [`Backend`]; here each backend compiled in
+//! (cargo features `uring`, `ioctl`, `facade`) is opened as its own concrete
+//! type, so the measured loop is monomorphised for it (no enum dispatch per
+//! command) and io_uring gets its ring options.
+
+// Without a backend feature only the parsing is left.
+#![cfg_attr(
+    not(any(feature = "ioctl", feature = "facade")),
+    allow(dead_code, unused_mut, unused_variables)
+)]
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::{BenchError, Config, Progress, Report};
+#[allow(unused_imports)]
+use nvmeq_core::Backend;
+
+/// Backend options, from a comma-separated list such as `fixedbufs,poll`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BackendOpts {
+    /// io_uring: registered buffers, one per queue slot (`IORING_URING_CMD_FIXED`).
+    pub fixedbufs: bool,
+    /// io_uring: polled completions (`IORING_SETUP_IOPOLL`; needs poll queues).
+    pub poll: bool,
+    /// io_uring: a kernel thread polls the SQ, sleeping after this many ms idle.
+    pub sqpoll: Option<u32>,
+    /// io_uring: registered device file.
+    pub regfiles: bool,
+}
+
+impl BackendOpts {
+    /// True when no option is set.
+    pub fn is_empty(&self) -> bool {
+        *self == BackendOpts::default()
+    }
+
+    /// Fails naming the first option set, for backends that take none.
+    fn none_for(&self, backend: &str) -> Result<(), BenchError> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(BenchError::Config(format!(
+                "backend options `{self}` apply to the uring backend, not {backend}"
+            )))
+        }
+    }
+}
+
+impl FromStr for BackendOpts {
+    type Err = BenchError;
+
+    /// `fixedbufs`, `poll`, `sqpoll[=IDLE_MS]` (default 2000 ms), `regfiles`,
+    /// comma-separated; empty or `none` for none.
+    fn from_str(s: &str) -> Result<Self, BenchError> {
+        let mut o = BackendOpts::default();
+        for w in s.split(',').map(str::trim).filter(|w| !w.is_empty()) {
+            match w {
+                "none" => {}
+                "fixedbufs" | "fixed" => o.fixedbufs = true,
+                "poll" | "iopoll" | "hipri" => o.poll = true,
+                "regfiles" => o.regfiles = true,
+                "sqpoll" => o.sqpoll = Some(2000),
+                _ => match w.strip_prefix("sqpoll=") {
+                    Some(ms) => {
+                        o.sqpoll = Some(ms.parse().map_err(|_| {
+                            BenchError::Config(format!("sqpoll={ms}: not a number of milliseconds"))
+                        })?)
+                    }
+                    None => {
+                        return Err(BenchError::Config(format!(
+                            "unknown backend option `{w}` (fixedbufs, poll, sqpoll[=MS], regfiles)"
+                        )))
+                    }
+                },
+            }
+        }
+        Ok(o)
+    }
+}
+
+impl fmt::Display for BackendOpts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts: Vec<String> = Vec::new();
+        if self.fixedbufs {
+            parts.push("fixedbufs".into());
+        }
+        if self.poll {
+            parts.push("poll".into());
+        }
+        if let Some(ms) = self.sqpoll {
+            parts.push(format!("sqpoll={ms}"));
+        }
+        if self.regfiles {
+            parts.push("regfiles".into());
+        }
+        f.write_str(&parts.join(","))
+    }
+}
+
+/// Whether the io_uring backend is compiled in.
+const URING: bool = false;
+
+/// Which backend a device string names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Target {
+    #[allow(dead_code)]
+    Uring(std::path::PathBuf),
+    #[cfg_attr(not(feature = "ioctl"), allow(dead_code))]
+    Ioctl(std::path::PathBuf),
+    /// Anything else goes to the `nvmeq` facade (ram, vfio…).
+    Facade(String),
+}
+
+fn target(device: &str) -> Target {
+    if let Some(p) = device.strip_prefix("uring:") {
+        return Target::Uring(p.into());
+    }
+    if let Some(p) = device.strip_prefix("ioctl:") {
+        return Target::Ioctl(p.into());
+    }
+    if let Some(name) = device.strip_prefix("/dev/") {
+        // Generic char devices go through io_uring when it is compiled in;
+        // block devices and controllers only through ioctls.
+        if name.starts_with("ng") && URING {
+            return Target::Uring(device.into());
+        }
+        return Target::Ioctl(device.into());
+    }
+    Target::Facade(device.to_string())
+}
+
+/// What the caller asked for besides the engine's [`Config`].
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    /// The device string: `uring:/dev/ngXnY`, `ioctl:/dev/…`, a bare
+    /// `/dev/…` path, or anything the `nvmeq` facade opens (`ram:1G`).
+    pub device: String,
+    /// Backend options.
+    pub opts: BackendOpts,
+    /// The namespace the user named (`--namespace-id`); required for writes
+    /// and checked against the device's.
+    pub nsid: Option<u32>,
+    /// Draw a progress bar on a terminal (`progress` feature).
+    pub bar: bool,
+}
+
+/// Opens `req.device` once per job with `req.opts` and runs `cfg` on it. The
+/// namespace is the device node's (`cfg.nsid` is set from it); write
+/// patterns need both `cfg.allow_destructive` and `req.nsid`.
+pub fn run_device(req: &Request, cfg: &Config) -> Result<Report, BenchError> {
+    if cfg.pattern.writes() && cfg.allow_destructive && req.nsid.is_none() {
+        return Err(BenchError::Config(format!(
+            "pattern `{}` writes: name the namespace with --namespace-id as well",
+            cfg.pattern
+        )));
+    }
+    cfg.validate()?;
+    let mut cfg = cfg.clone();
+    let opts_s = req.opts.to_string();
+    match target(&req.device) {
+        Target::Uring(_) => Err(not_compiled("uring")),
+        #[cfg(feature = "ioctl")]
+        Target::Ioctl(p) => {
+            req.opts.none_for("ioctl")?;
+            let open = || nvmeq_ioctl::IoctlBackend::open(None, Some(&p));
+            let probe = open().map_err(|e| BenchError::Open {
+                job: 0,
+                reason: e.to_string(),
+            })?;
+            let dev_nsid = probe.nsid().ok_or_else(|| {
+                BenchError::Config(format!("{} is not a namespace device", p.display()))
+            })?;
+            cfg.nsid = pick_nsid(req.nsid, dev_nsid, &req.device)?;
+            drop(probe);
+            go(req, &cfg, &opts_s, open)
+        }
+        #[cfg(not(feature = "ioctl"))]
+        Target::Ioctl(_) => Err(not_compiled("ioctl")),
+        #[cfg(feature = "facade")]
+        Target::Facade(s) => {
+            req.opts.none_for(&s)?;
+            cfg.nsid = req.nsid.unwrap_or(cfg.nsid);
+            go(req, &cfg, &opts_s, || nvmeq::open(&s))
+        }
+        #[cfg(not(feature = "facade"))]
+        Target::Facade(s) => Err(BenchError::Config(format!(
+            "`{s}`: not a device this build can open (uring:/dev/ngXnY, ioctl:/dev/…)"
+        ))),
+    }
+}
+
+#[allow(dead_code)]
+fn not_compiled(backend: &str) -> BenchError {
+    BenchError::Config(format!(
+        "the {backend} backend is not compiled into this build (cargo feature `{backend}`)"
+    ))
+}
+
+/// The device's namespace, or the user's if they agree.
+#[allow(dead_code)]
+fn pick_nsid(given: Option<u32>, dev: u32, device: &str) -> Result<u32, BenchError> {
+    match given {
+        Some(n) if n != dev => Err(BenchError::Config(format!(
+            "--namespace-id {n} does not match {device}, which is namespace {dev}"
+        ))),
+        _ => Ok(dev),
+    }
+}
+
+#[allow(dead_code)]
+fn go<B, E, F>(req: &Request, cfg: &Config, opts: &str, factory: F) -> Result<Report, BenchError>
+where
+    B: Backend,
+    E: fmt::Display,
+    F: Fn() -> Result<B, E> + Sync,
+{
+    #[cfg(feature = "progress")]
+    if req.bar {
+        return crate::run_with_bar(cfg, opts, factory);
+    }
+    let _ = req;
+    crate::run_with(cfg, opts, &Progress::new(), factory)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_parse_and_print() {
+        let o: BackendOpts = "fixedbufs, poll,sqpoll=10".parse().unwrap();
+        assert!(o.fixedbufs && o.poll && o.sqpoll == Some(10) && !o.regfiles);
+        assert_eq!(o.to_string(), "fixedbufs,poll,sqpoll=10");
+        assert!("".parse::<BackendOpts>().unwrap().is_empty());
+        assert!("none".parse::<BackendOpts>().unwrap().is_empty());
+        let e = "turbo".parse::<BackendOpts>().unwrap_err().to_string();
+        assert!(e.contains("turbo"), "{e}");
+        assert!("sqpoll=x".parse::<BackendOpts>().is_err());
+    }
+
+    #[test]
+    fn device_strings_pick_backends() {
+        assert_eq!(
+            target("uring:/dev/ng0n1"),
+            Target::Uring("/dev/ng0n1".into())
+        );
+        assert_eq!(
+            target("ioctl:/dev/ng0n1"),
+            Target::Ioctl("/dev/ng0n1".into())
+        );
+        assert_eq!(target("/dev/nvme0n1"), Target::Ioctl("/dev/nvme0n1".into()));
+        assert_eq!(target("ram:1G"), Target::Facade("ram:1G".into()));
+        let bare = target("/dev/ng0n1");
+        if URING {
+            assert_eq!(bare, Target::Uring("/dev/ng0n1".into()));
+        } else {
+            assert_eq!(bare, Target::Ioctl("/dev/ng0n1".into()));
+        }
+    }
+
+    #[test]
+    fn writes_need_a_named_namespace() {
+        let mut cfg = Config::new(crate::Pattern::RandWrite);
+        cfg.allow_destructive = true;
+        let req = Request {
+            device: "ram:16M".into(),
+            ..Request::default()
+        };
+        let e = run_device(&req, &cfg).unwrap_err().to_string();
+        assert!(e.contains("--namespace-id"), "{e}");
+        assert!(pick_nsid(Some(2), 1, "/dev/ng0n1").is_err());
+        assert_eq!(pick_nsid(None, 3, "x").unwrap(), 3);
+    }
+
+    #[cfg(feature = "facade")]
+    #[test]
+    fn ram_through_the_facade() {
+        let mut cfg = Config::new(crate::Pattern::RandWrite);
+        cfg.allow_destructive = true;
+        cfg.qd = 4;
+        cfg.limit = crate::Limit::Ios(300);
+        let req = Request {
+            device: "ram:16M".into(),
+            nsid: Some(1),
+            ..Request::default()
+        };
+        let r = run_device(&req, &cfg).unwrap();
+        assert_eq!((r.ios, r.writes, r.backend.as_str()), (300, 300, "ram"));
+        let req = Request {
+            opts: "poll".parse().unwrap(),
+            ..req
+        };
+        assert!(run_device(&req, &cfg)
+            .unwrap_err()
+            .to_string()
+            .contains("uring"));
+    }
+}
