@@ -33,6 +33,8 @@
 //! ```
 #![warn(missing_docs)]
 
+#[cfg(feature = "cli")]
+pub mod cli;
 mod config;
 mod error;
 pub mod front;
