@@ -1,5 +1,338 @@
-//! `cargo xtask bench`.
+//! `cargo xtask bench`: criterion on the host; `bench vm`: nvmeq against fio
+//! in one QEMU guest, written into docs/benchmarks.md.
 
-pub fn run(_args: &[String]) -> Result<(), String> {
-    Err("`xtask bench` is not built yet".into())
+mod json;
+mod plan;
+mod results;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use crate::util;
+use crate::vm::{self, Boot, Paths};
+use plan::Run;
+use results::Outcome;
+
+const USAGE: &str = "\
+usage: cargo xtask bench [ARGS]       criterion benches on the host (cargo bench -p nvmeq-benches ARGS)
+       cargo xtask bench vm [options] nvmeq against fio in one guest (controller A on null-co)
+
+bench vm options:
+  --runtime SECS   seconds per run (default 5)
+  --qd LIST        queue depths, comma-separated (default 1,32,128); batch = QD/4 (1 at QD 1)
+  --no-docs        do not write the table into docs/benchmarks.md
+  --script         print the guest script and exit
+  --accel, --no-build, --verbose   as for `cargo xtask vm`
+";
+
+pub fn run(args: &[String]) -> Result<(), String> {
+    match args.first().map(String::as_str) {
+        Some("vm") => vm_bench(&args[1..]),
+        Some("-h" | "--help" | "help") => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        _ => {
+            let mut c = util::cargo();
+            c.args(["bench", "-p", "nvmeq-benches"]);
+            if !args.is_empty() {
+                c.arg("--").args(args);
+            }
+            util::run(c)
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Options {
+    runtime: u32,
+    qds: Vec<u32>,
+    docs: bool,
+    script_only: bool,
+    /// Arguments passed through to the boot (`vm` options).
+    vm_args: Vec<String>,
+}
+
+fn parse(args: &[String]) -> Result<Options, String> {
+    let mut o = Options {
+        runtime: 5,
+        qds: vec![1, 32, 128],
+        docs: true,
+        script_only: false,
+        vm_args: Vec::new(),
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = || {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{a} needs a value"))
+        };
+        match a.as_str() {
+            "--runtime" => {
+                let v = value()?;
+                o.runtime = v
+                    .parse()
+                    .ok()
+                    .filter(|&s| s > 0)
+                    .ok_or_else(|| format!("--runtime: `{v}` is not a number of seconds"))?;
+            }
+            "--qd" => {
+                let v = value()?;
+                o.qds = v
+                    .split(',')
+                    .map(|q| {
+                        q.trim()
+                            .parse()
+                            .ok()
+                            .filter(|&n: &u32| (1..=4096).contains(&n))
+                    })
+                    .collect::<Option<Vec<u32>>>()
+                    .ok_or_else(|| format!("--qd: `{v}` is not a list of queue depths"))?;
+            }
+            "--no-docs" => o.docs = false,
+            "--script" => o.script_only = true,
+            "--accel" => {
+                o.vm_args.push(a.clone());
+                o.vm_args.push(value()?);
+            }
+            "--no-build" | "--verbose" => o.vm_args.push(a.clone()),
+            other => return Err(format!("unknown option `{other}`\n{USAGE}")),
+        }
+    }
+    Ok(o)
+}
+
+/// How the guest runs the engine: `nvmeq bench` when the CLI has it, else
+/// the `nvmeq-bench` binary, built static here and shared through `/out`.
+fn front_end(paths: &Paths, out: &Path, build: bool) -> Result<String, String> {
+    if paths
+        .root
+        .join("crates/nvmeq-cli/src/cmd/bench.rs")
+        .is_file()
+    {
+        return Ok("nvmeq bench".into());
+    }
+    const TARGET: &str = "x86_64-unknown-linux-gnu";
+    let target_dir = paths.root.join("target/guest");
+    if build {
+        let mut c = util::cargo();
+        c.args(["build", "--release", "--target", TARGET]).args([
+            "-p",
+            "nvmeq-bench",
+            "--features",
+            "cli",
+            "--bin",
+            "nvmeq-bench",
+        ]);
+        let mut flags = std::env::var("RUSTFLAGS").unwrap_or_default();
+        flags.push_str(" -C target-feature=+crt-static");
+        c.env("RUSTFLAGS", flags.trim())
+            .env("CARGO_TARGET_DIR", &target_dir);
+        util::run(c)?;
+    }
+    let bin = target_dir.join(TARGET).join("release/nvmeq-bench");
+    std::fs::copy(&bin, out.join("nvmeq-bench"))
+        .map_err(|e| format!("{}: {e} (build it, or drop --no-build)", bin.display()))?;
+    Ok("/out/nvmeq-bench".into())
+}
+
+fn vm_bench(args: &[String]) -> Result<(), String> {
+    let o = parse(args)?;
+    let runs = plan::runs(&o.qds);
+    let paths = Paths::new();
+    let out = paths.vm.join("bench-out");
+    if o.script_only {
+        print!("{}", plan::script(&runs, "nvmeq bench", o.runtime));
+        return Ok(());
+    }
+    let _ = std::fs::remove_dir_all(&out);
+    std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let mut boot = vm_boot_options(&o.vm_args)?;
+    let nvmeq = front_end(&paths, &out, boot.build)?;
+    std::fs::write(out.join("bench.sh"), plan::script(&runs, &nvmeq, o.runtime))
+        .map_err(|e| format!("{}: {e}", out.display()))?;
+
+    // Each run takes its runtime plus start-up; leave room for the boot.
+    let budget = 120 + runs.len() as u64 * (o.runtime as u64 + 10);
+    boot.null = true;
+    boot.out = Some(out.clone());
+    boot.timeout = Some(Duration::from_secs(budget));
+    let started = std::time::Instant::now();
+    let status = vm::boot_and_run(&paths, &boot, "sh /out/bench.sh", false)?;
+    let took = started.elapsed().as_secs();
+    if status != 0 {
+        return Err(format!("the guest script exited with status {status}"));
+    }
+
+    let outcomes: Vec<Outcome> = runs
+        .iter()
+        .map(|r| Outcome {
+            run: r.clone(),
+            result: read_run(&out, r),
+        })
+        .collect();
+    let kernel = std::fs::read_to_string(out.join("kernel")).unwrap_or_default();
+    let body = section(&outcomes, kernel.trim(), &o, &nvmeq, took, &boot);
+    println!("\n{body}");
+    if o.docs {
+        let doc = paths.root.join("docs/benchmarks.md");
+        let old = std::fs::read_to_string(&doc).unwrap_or_else(|_| "# Benchmarks\n".into());
+        std::fs::write(&doc, results::replace_section(&old, &body))
+            .map_err(|e| format!("{}: {e}", doc.display()))?;
+        eprintln!("xtask bench: table written to {}", doc.display());
+    }
+    Ok(())
+}
+
+/// `vm` options we pass through, parsed by the vm module's own rules.
+fn vm_boot_options(args: &[String]) -> Result<Boot, String> {
+    let mut b = Boot::default();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--no-build" => b.build = false,
+            "--verbose" => b.verbose = true,
+            "--accel" => {
+                b.kvm = match it.next().map(String::as_str) {
+                    Some("tcg") => Some(false),
+                    Some("kvm") => Some(true),
+                    Some("auto") => None,
+                    v => {
+                        return Err(format!(
+                            "--accel: `{}` is not auto, tcg or kvm",
+                            v.unwrap_or("")
+                        ))
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(b)
+}
+
+fn read_run(out: &Path, r: &Run) -> Result<results::Measured, String> {
+    let name = r.name();
+    let file: PathBuf = out.join(format!("{name}.json"));
+    let text = std::fs::read_to_string(&file).unwrap_or_default();
+    let parsed = if r.tool.is_fio() {
+        results::parse_fio(&text)
+    } else {
+        let backend = if r.tool == plan::Tool::NvmeqUring {
+            "uring"
+        } else {
+            "ioctl"
+        };
+        results::parse_nvmeq(&text, backend)
+    };
+    parsed.map_err(|e| {
+        let err = std::fs::read_to_string(out.join(format!("{name}.err"))).unwrap_or_default();
+        let last: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+        match last.last() {
+            Some(l) => l.to_string(),
+            None => e,
+        }
+    })
+}
+
+/// Whether this host would boot with KVM (the vm module's rule: vmx/svm and
+/// a usable /dev/kvm).
+fn kvm_likely() -> bool {
+    let flags = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let hw = flags
+        .lines()
+        .filter(|l| l.starts_with("flags"))
+        .any(|l| l.split_whitespace().any(|f| f == "vmx" || f == "svm"));
+    hw && std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/kvm")
+        .is_ok()
+}
+
+fn section(
+    outcomes: &[Outcome],
+    kernel: &str,
+    o: &Options,
+    nvmeq: &str,
+    took: u64,
+    boot: &Boot,
+) -> String {
+    let kvm = boot.kvm.unwrap_or_else(kvm_likely);
+    let date = Command::new("date")
+        .args(["-u", "+%Y-%m-%d %H:%M UTC"])
+        .output()
+        .ok()
+        .map(|x| String::from_utf8_lossy(&x.stdout).trim().to_string())
+        .unwrap_or_default();
+    let mut s = format!(
+        "{}\n\n\
+         Written by `cargo xtask bench vm` ({date}; the whole boot took {took} s). One QEMU guest \
+         (kernel {kernel}, {}, 2 vCPUs, 2 GiB), controller A backed by QEMU's `null-co` \
+         (reads return zeros at once, so the device is as fast as the emulation allows), \
+         `nvme.poll_queues=2`. Every run: 4 KiB random reads over the whole 1 GiB namespace, \
+         one job, {} s, one after the other in the same boot; batch = QD/4 (1 at QD 1) as \
+         nvmeq's `--batch` and fio's `--iodepth_batch_submit` and `--iodepth_batch_complete_min`; \
+         nvmeq's `fixedbufs` ↔ fio's `--fixedbufs`, `poll` ↔ `--hipri`; fio with \
+         `--norandommap --randrepeat=0 --lat_percentiles=1`. nvmeq ran as `{nvmeq}`.\n\n\
+         CPU µs/IO: nvmeq's is `getrusage(RUSAGE_THREAD)` user+sys of its job thread over the \
+         run ÷ I/Os; fio's is (`usr_cpu` + `sys_cpu`) % × `job_runtime` ÷ `total_ios`. \
+         Latency: nvmeq from the `commit` that submitted to the reap; fio's `lat_ns` \
+         (submission to completion). Under TCG the absolute numbers measure the emulator more \
+         than either program; the ratios are what to read.\n\n",
+        results::SECTION,
+        if kvm {
+            "KVM"
+        } else {
+            "TCG, no hardware virtualization"
+        },
+        o.runtime,
+    );
+    s.push_str(&results::table(outcomes));
+    s.push_str(
+        "\n¹ Not counted by the backend (`Backend::syscalls` returns `None`): the number is \
+         `commit` calls per I/O, an upper bound since each `commit` makes at most one \
+         `io_uring_enter`.  \n\
+         ² fio cannot count its syscalls; this is the estimate 1/batch (one `io_uring_enter` \
+         per submitted batch, which also waits for the batch of completions), not a measurement.\n\n\
+         Targets (nvmeq uring ≥ 1.0× fio io_uring_cmd IOPS, ≤ 0.8× its CPU µs/IO, \
+         syscalls/IO ≤ 1/batch):\n\n",
+    );
+    let v = results::verdicts(outcomes);
+    if v.is_empty() {
+        s.push_str("- no nvmeq uring run completed, so none could be judged.\n");
+    }
+    for line in v {
+        s.push_str(&format!("- {line}\n"));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn options() {
+        let o = parse(&s(&[
+            "--runtime",
+            "3",
+            "--qd",
+            "1,64",
+            "--no-docs",
+            "--no-build",
+        ]))
+        .unwrap();
+        assert_eq!((o.runtime, o.qds.clone(), o.docs), (3, vec![1, 64], false));
+        assert_eq!(o.vm_args, s(&["--no-build"]));
+        assert!(parse(&s(&["--qd", "0"])).unwrap_err().contains("0"));
+        assert!(parse(&s(&["--runtime", "x"])).unwrap_err().contains("x"));
+        assert!(parse(&s(&["--bogus"])).unwrap_err().contains("--bogus"));
+    }
 }

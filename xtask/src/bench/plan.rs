@@ -1,0 +1,261 @@
+//! What `bench vm` runs in the guest: matched nvmeq and fio runs, and the
+//! shell script that runs them one after the other in one boot.
+
+use std::fmt::Write;
+
+/// Which tool and engine a run uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tool {
+    /// `nvmeq bench uring:$NVMEQ_NS_A`.
+    NvmeqUring,
+    /// `nvmeq bench ioctl:$NVMEQ_NS_A`.
+    NvmeqIoctl,
+    /// fio `--ioengine=io_uring_cmd --cmd_type=nvme` on `$NVMEQ_NS_A`.
+    FioCmd,
+    /// fio `--ioengine=io_uring --direct=1` on `$NVMEQ_BLK_A`.
+    FioBlk,
+}
+
+impl Tool {
+    pub fn is_fio(self) -> bool {
+        matches!(self, Tool::FioCmd | Tool::FioBlk)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Tool::NvmeqUring => "nvmeq uring",
+            Tool::NvmeqIoctl => "nvmeq ioctl",
+            Tool::FioCmd => "fio io_uring_cmd",
+            Tool::FioBlk => "fio io_uring (blk, direct)",
+        }
+    }
+}
+
+/// Ring options, matched between the tools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Opts {
+    /// Registered buffers: nvmeq `fixedbufs`, fio `--fixedbufs`.
+    pub fixedbufs: bool,
+    /// Polled completions: nvmeq `poll`, fio `--hipri`.
+    pub poll: bool,
+}
+
+impl Opts {
+    pub fn label(self) -> &'static str {
+        match (self.fixedbufs, self.poll) {
+            (false, false) => "",
+            (true, false) => "fixedbufs",
+            (false, true) => "poll",
+            (true, true) => "fixedbufs,poll",
+        }
+    }
+}
+
+/// One run in the guest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Run {
+    pub tool: Tool,
+    pub opts: Opts,
+    pub qd: u32,
+    pub batch: u32,
+}
+
+impl Run {
+    /// File-name-safe unique name, e.g. `fio-cmd-fixedbufs-qd32`.
+    pub fn name(&self) -> String {
+        let t = match self.tool {
+            Tool::NvmeqUring => "nvmeq-uring",
+            Tool::NvmeqIoctl => "nvmeq-ioctl",
+            Tool::FioCmd => "fio-cmd",
+            Tool::FioBlk => "fio-blk",
+        };
+        let o = self.opts.label().replace(',', "-");
+        if o.is_empty() {
+            format!("{t}-qd{}", self.qd)
+        } else {
+            format!("{t}-{o}-qd{}", self.qd)
+        }
+    }
+}
+
+/// Batch size used at each queue depth: a quarter of the queue (1 at QD 1).
+pub fn batch_for(qd: u32) -> u32 {
+    (qd / 4).max(1)
+}
+
+/// Every run, per queue depth: nvmeq over io_uring plain, with registered
+/// buffers and polled; fio's io_uring_cmd the same three ways; fio's
+/// io_uring on the block device; nvmeq's ioctl backend at QD 1 (it is
+/// synchronous, a deeper queue is the same run).
+pub fn runs(qds: &[u32]) -> Vec<Run> {
+    let plain = Opts::default();
+    let fixed = Opts {
+        fixedbufs: true,
+        poll: false,
+    };
+    let poll = Opts {
+        fixedbufs: false,
+        poll: true,
+    };
+    let mut v = Vec::new();
+    for &qd in qds {
+        let batch = batch_for(qd);
+        let r = |tool, opts| Run {
+            tool,
+            opts,
+            qd,
+            batch,
+        };
+        for o in [plain, fixed, poll] {
+            v.push(r(Tool::NvmeqUring, o));
+            v.push(r(Tool::FioCmd, o));
+        }
+        v.push(r(Tool::FioBlk, plain));
+        if qd == 1 {
+            v.push(r(Tool::NvmeqIoctl, plain));
+        }
+    }
+    v
+}
+
+/// The command line of `run` for the guest's sh (`$NVMEQ_*` expand there).
+pub fn command(run: &Run, nvmeq: &str, runtime_s: u32) -> String {
+    let Run {
+        tool,
+        opts,
+        qd,
+        batch,
+    } = run;
+    match tool {
+        Tool::NvmeqUring | Tool::NvmeqIoctl => {
+            let dev = if *tool == Tool::NvmeqUring {
+                "uring:$NVMEQ_NS_A"
+            } else {
+                "ioctl:$NVMEQ_NS_A"
+            };
+            let mut c = format!(
+                "{nvmeq} {dev} --pattern randread --bs 4k --qd {qd} --batch {batch} \
+                 --runtime {runtime_s} --json --no-progress"
+            );
+            if !opts.label().is_empty() {
+                let _ = write!(c, " --backend-opts {}", opts.label());
+            }
+            c
+        }
+        Tool::FioCmd | Tool::FioBlk => {
+            let (engine, dev) = if *tool == Tool::FioCmd {
+                ("--ioengine=io_uring_cmd --cmd_type=nvme", "$NVMEQ_NS_A")
+            } else {
+                ("--ioengine=io_uring --direct=1", "$NVMEQ_BLK_A")
+            };
+            let mut c = format!(
+                "fio --name={} --filename={dev} {engine} --rw=randread --bs=4k \
+                 --iodepth={qd} --iodepth_batch_submit={batch} \
+                 --iodepth_batch_complete_min={batch} --runtime={runtime_s} --time_based \
+                 --norandommap --randrepeat=0 --lat_percentiles=1 --output-format=json",
+                run.name()
+            );
+            if opts.fixedbufs {
+                c.push_str(" --fixedbufs");
+            }
+            if opts.poll {
+                c.push_str(" --hipri");
+            }
+            c
+        }
+    }
+}
+
+/// The guest script: each run's stdout goes to `/out/NAME.json`, its stderr
+/// to `/out/NAME.err`; a failed run is reported and the next one goes on.
+pub fn script(runs: &[Run], nvmeq: &str, runtime_s: u32) -> String {
+    let mut s = String::from(
+        "#!/bin/sh\n\
+         # Generated by `cargo xtask bench vm`: one boot, every run in turn.\n\
+         cd /out || exit 1\n\
+         uname -r > /out/kernel\n\
+         run() {\n\
+         \tn=$1; shift\n\
+         \techo \"bench: $n\"\n\
+         \tif ! \"$@\" > /out/$n.json 2> /out/$n.err; then\n\
+         \t\techo \"bench: $n failed: $(tail -n 2 /out/$n.err)\"\n\
+         \tfi\n\
+         }\n",
+    );
+    for r in runs {
+        // Word splitting of the unquoted command is what we want here:
+        // the arguments contain no spaces, and $NVMEQ_* expand.
+        let _ = writeln!(s, "run {} {}", r.name(), command(r, nvmeq, runtime_s));
+    }
+    s.push_str("echo bench: done\n");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matched_settings() {
+        let rs = runs(&[1, 32, 128]);
+        assert_eq!(rs.len(), 8 + 7 + 7);
+        let find = |tool, qd, opts: Opts| {
+            rs.iter()
+                .find(|r| r.tool == tool && r.qd == qd && r.opts == opts)
+                .unwrap()
+        };
+        let fixed = Opts {
+            fixedbufs: true,
+            poll: false,
+        };
+        let n = command(find(Tool::NvmeqUring, 32, fixed), "nvmeq bench", 5);
+        let f = command(find(Tool::FioCmd, 32, fixed), "nvmeq bench", 5);
+        assert!(
+            n.contains("--qd 32 --batch 8") && n.contains("--backend-opts fixedbufs"),
+            "{n}"
+        );
+        assert!(f.contains("--iodepth=32 --iodepth_batch_submit=8"), "{f}");
+        assert!(
+            f.contains("--iodepth_batch_complete_min=8") && f.contains("--fixedbufs"),
+            "{f}"
+        );
+        assert!(
+            f.contains("io_uring_cmd --cmd_type=nvme") && f.contains("$NVMEQ_NS_A"),
+            "{f}"
+        );
+        let p = command(
+            find(
+                Tool::FioCmd,
+                128,
+                Opts {
+                    fixedbufs: false,
+                    poll: true,
+                },
+            ),
+            "x",
+            5,
+        );
+        assert!(
+            p.contains("--hipri") && p.contains("--iodepth_batch_submit=32"),
+            "{p}"
+        );
+        let b = command(find(Tool::FioBlk, 1, Opts::default()), "x", 5);
+        assert!(
+            b.contains("--direct=1") && b.contains("$NVMEQ_BLK_A"),
+            "{b}"
+        );
+        assert_eq!(find(Tool::NvmeqIoctl, 1, Opts::default()).batch, 1);
+    }
+
+    #[test]
+    fn names_are_unique_and_the_script_runs_each() {
+        let rs = runs(&[1, 32, 128]);
+        let names: std::collections::BTreeSet<_> = rs.iter().map(Run::name).collect();
+        assert_eq!(names.len(), rs.len());
+        let s = script(&rs, "/out/nvmeq-bench", 5);
+        for n in &names {
+            assert!(s.contains(&format!("run {n} ")), "{n}");
+        }
+        assert!(s.contains("--runtime 5") && s.contains("--runtime=5"));
+    }
+}

@@ -1,0 +1,384 @@
+//! Reading the runs' JSON back on the host, the comparison table, and the
+//! section of docs/benchmarks.md it goes into.
+
+use std::fmt::Write;
+
+use super::json::Json;
+use super::plan::{Run, Tool};
+
+/// The heading of our section of docs/benchmarks.md.
+pub const SECTION: &str = "## Guest: nvmeq vs fio";
+
+/// What one run measured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measured {
+    pub ios: f64,
+    pub iops: f64,
+    pub cpu_us_per_io: f64,
+    /// Counted by the backend; `None`: not counted (fio never is).
+    pub syscalls_per_io: Option<f64>,
+    /// nvmeq only: commits per I/O (each at most one syscall).
+    pub commits_per_io: Option<f64>,
+    pub p50_us: f64,
+    pub p99_us: f64,
+}
+
+/// `nvmeq bench --json`, which must have run on `backend`.
+pub fn parse_nvmeq(text: &str, backend: &str) -> Result<Measured, String> {
+    let j = Json::parse(text)?;
+    match j.str("backend") {
+        Some(b) if b == backend => {}
+        other => return Err(format!("nvmeq ran on backend {other:?}, not {backend:?}")),
+    }
+    let n = |k: &str| j.num(k).ok_or_else(|| format!("nvmeq report has no `{k}`"));
+    Ok(Measured {
+        ios: n("ios")?,
+        iops: n("iops")?,
+        cpu_us_per_io: n("cpu_us_per_io")?,
+        syscalls_per_io: j.num("syscalls_per_io"),
+        commits_per_io: j.num("commits_per_io"),
+        p50_us: n("lat/p50_ns")? / 1e3,
+        p99_us: n("lat/p99_ns")? / 1e3,
+    })
+}
+
+/// fio's `--output-format=json` (one job, reads). CPU µs/IO =
+/// (usr_cpu + sys_cpu) % × job_runtime / total_ios.
+pub fn parse_fio(text: &str) -> Result<Measured, String> {
+    let j = Json::parse(text)?;
+    let n = |k: &str| {
+        j.num(&format!("jobs/0/{k}"))
+            .ok_or_else(|| format!("fio report has no `jobs[0].{k}`"))
+    };
+    if n("error")? != 0.0 {
+        return Err(format!("fio job failed with error {}", n("error")?));
+    }
+    let ios = n("read/total_ios")?;
+    let runtime_ms = n("job_runtime")?;
+    let cpu_pct = n("usr_cpu")? + n("sys_cpu")?;
+    let cpu_us = cpu_pct / 100.0 * runtime_ms * 1e3;
+    let pct = |p: &str| {
+        j.num(&format!("jobs/0/read/lat_ns/percentile/{p}"))
+            .or_else(|| j.num(&format!("jobs/0/read/clat_ns/percentile/{p}")))
+            .ok_or_else(|| format!("fio report has no latency percentile {p}"))
+    };
+    Ok(Measured {
+        ios,
+        iops: n("read/iops")?,
+        cpu_us_per_io: if ios > 0.0 { cpu_us / ios } else { 0.0 },
+        syscalls_per_io: None,
+        commits_per_io: None,
+        p50_us: pct("50.000000")? / 1e3,
+        p99_us: pct("99.000000")? / 1e3,
+    })
+}
+
+/// A run and what became of it.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub run: Run,
+    pub result: Result<Measured, String>,
+}
+
+/// Rows of the table: an nvmeq run and the fio run it is compared with.
+pub fn pairs(outcomes: &[Outcome]) -> Vec<(&Outcome, Option<&Outcome>)> {
+    let find = |tool: Tool, r: &Run| {
+        outcomes
+            .iter()
+            .find(|o| o.run.tool == tool && o.run.qd == r.qd && o.run.opts == r.opts)
+    };
+    let mut v = Vec::new();
+    for o in outcomes.iter().filter(|o| !o.run.tool.is_fio()) {
+        let fio = match o.run.tool {
+            // ioctl has no ring options: compared with plain io_uring_cmd.
+            Tool::NvmeqIoctl => outcomes.iter().find(|f| {
+                f.run.tool == Tool::FioCmd && f.run.qd == o.run.qd && f.run.opts.label().is_empty()
+            }),
+            _ => find(Tool::FioCmd, &o.run),
+        };
+        v.push((o, fio));
+        // The plain uring run is also set against fio on the block device.
+        if o.run.tool == Tool::NvmeqUring && o.run.opts.label().is_empty() {
+            v.push((o, find(Tool::FioBlk, &o.run)));
+        }
+    }
+    v
+}
+
+fn num(x: f64) -> String {
+    if x >= 100.0 {
+        format!("{x:.0}")
+    } else if x >= 10.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+fn ratio(a: f64, b: f64) -> String {
+    if b > 0.0 {
+        format!("{:.2}×", a / b)
+    } else {
+        "n/a".into()
+    }
+}
+
+/// nvmeq's syscalls per I/O: counted, or the commit bound.
+fn syscalls(m: &Measured) -> String {
+    match (m.syscalls_per_io, m.commits_per_io) {
+        (Some(s), _) => format!("{s:.3}"),
+        (None, Some(c)) => format!("≤ {c:.3}¹"),
+        (None, None) => "n/a".into(),
+    }
+}
+
+/// The markdown table.
+pub fn table(outcomes: &[Outcome]) -> String {
+    let mut t = String::from(
+        "| QD | batch | nvmeq | vs fio | IOPS nvmeq | IOPS fio | IOPS ratio | CPU µs/IO nvmeq | \
+         CPU µs/IO fio | CPU ratio | syscalls/IO nvmeq | syscalls/IO fio² | p50 / p99 µs nvmeq | \
+         p50 / p99 µs fio |\n\
+         |---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for (n, f) in pairs(outcomes) {
+        let r = &n.run;
+        let label = |o: &Outcome| {
+            let opts = o.run.opts.label();
+            if opts.is_empty() {
+                o.run.tool.label().to_string()
+            } else {
+                format!("{} {opts}", o.run.tool.label())
+            }
+        };
+        let _ = write!(t, "| {} | {} | {} | ", r.qd, r.batch, label(n));
+        let _ = write!(
+            t,
+            "{} | ",
+            f.map(label).unwrap_or_else(|| "(not run)".into())
+        );
+        let fm = f.and_then(|f| f.result.as_ref().ok());
+        match (&n.result, fm) {
+            (Ok(a), Some(b)) => {
+                let _ = writeln!(
+                    t,
+                    "{} | {} | {} | {} | {} | {} | {} | ~{:.3} | {} / {} | {} / {} |",
+                    num(a.iops),
+                    num(b.iops),
+                    ratio(a.iops, b.iops),
+                    num(a.cpu_us_per_io),
+                    num(b.cpu_us_per_io),
+                    ratio(a.cpu_us_per_io, b.cpu_us_per_io),
+                    syscalls(a),
+                    1.0 / r.batch as f64,
+                    num(a.p50_us),
+                    num(a.p99_us),
+                    num(b.p50_us),
+                    num(b.p99_us),
+                );
+            }
+            (Ok(a), None) => {
+                let why = match f.map(|f| &f.result) {
+                    Some(Err(e)) => format!("fio failed: {}", one_line(e)),
+                    _ => "no fio run".into(),
+                };
+                let _ = writeln!(
+                    t,
+                    "{} | {why} | | {} | | | {} | | {} / {} | |",
+                    num(a.iops),
+                    num(a.cpu_us_per_io),
+                    syscalls(a),
+                    num(a.p50_us),
+                    num(a.p99_us)
+                );
+            }
+            (Err(e), _) => {
+                let fio = fm.map(|b| num(b.iops)).unwrap_or_default();
+                let _ = writeln!(t, "failed: {} | {fio} | | | | | | | | |", one_line(e));
+            }
+        }
+    }
+    t
+}
+
+fn one_line(e: &str) -> String {
+    let s: String = e.split_whitespace().collect::<Vec<_>>().join(" ");
+    let s = s.replace('|', "/");
+    if s.chars().count() > 120 {
+        format!("{}…", s.chars().take(120).collect::<String>())
+    } else {
+        s
+    }
+}
+
+/// The targets, judged per queue depth on the plain io_uring runs (and the
+/// syscall bound on every nvmeq uring run).
+pub fn verdicts(outcomes: &[Outcome]) -> Vec<String> {
+    let mut v = Vec::new();
+    for (n, f) in pairs(outcomes) {
+        if n.run.tool != Tool::NvmeqUring {
+            continue;
+        }
+        let (Ok(a), Some(Ok(b))) = (&n.result, f.map(|f| &f.result)) else {
+            continue;
+        };
+        let f = f.expect("matched above");
+        if f.run.tool != Tool::FioCmd {
+            continue;
+        }
+        let yes = |ok: bool| if ok { "met" } else { "**not met**" };
+        let iops = a.iops / b.iops;
+        let cpu = a.cpu_us_per_io / b.cpu_us_per_io;
+        let bound = 1.0 / n.run.batch as f64;
+        let sc = a.syscalls_per_io.or(a.commits_per_io).unwrap_or(f64::NAN);
+        let opts = n.run.opts.label();
+        v.push(format!(
+            "QD {} {}: IOPS {:.2}× fio (≥ 1.0: {}), CPU {:.2}× fio (≤ 0.8: {}), \
+             syscalls/IO {}{:.3} (≤ 1/{} = {:.3}: {})",
+            n.run.qd,
+            if opts.is_empty() { "plain" } else { opts },
+            iops,
+            yes(iops >= 1.0),
+            cpu,
+            yes(cpu <= 0.8),
+            if a.syscalls_per_io.is_some() {
+                ""
+            } else {
+                "≤ "
+            },
+            sc,
+            n.run.batch,
+            bound,
+            yes(sc <= bound + 1e-9),
+        ));
+    }
+    v
+}
+
+/// Replaces our section of `doc` (from [`SECTION`] to the next `## `
+/// heading) with `body`, or appends it.
+pub fn replace_section(doc: &str, body: &str) -> String {
+    let mut out = String::new();
+    let mut lines = doc.lines().peekable();
+    let mut found = false;
+    while let Some(l) = lines.next() {
+        if l.trim_end() == SECTION && !found {
+            found = true;
+            out.push_str(body.trim_end());
+            out.push_str("\n\n");
+            while let Some(next) = lines.peek() {
+                if next.starts_with("## ") {
+                    break;
+                }
+                lines.next();
+            }
+            continue;
+        }
+        out.push_str(l);
+        out.push('\n');
+    }
+    if !found {
+        if !out.is_empty() && !out.ends_with("\n\n") {
+            out.push('\n');
+        }
+        out.push_str(body.trim_end());
+        out.push('\n');
+    }
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::plan::Opts;
+    use super::*;
+
+    const FIO: &str = r#"fio: note
+{ "fio version" : "fio-3.33", "jobs" : [ { "jobname" : "x", "error" : 0,
+  "job_runtime" : 5000, "usr_cpu" : 10.0, "sys_cpu" : 30.0,
+  "read" : { "total_ios" : 100000, "iops" : 20000.0,
+    "lat_ns" : { "percentile" : { "50.000000" : 40960, "99.000000" : 99328 } } } } ] }"#;
+
+    const NVMEQ: &str = r#"{"backend":"uring","iops":25000.5,"ios":125000,
+        "cpu_us_per_io":9.5,"syscalls_per_io":null,"commits_per_io":0.125,
+        "lat":{"p50_ns":30000,"p99_ns":80000}}"#;
+
+    #[test]
+    fn fio_cpu_per_io() {
+        let m = parse_fio(FIO).unwrap();
+        // 40 % of 5 s = 2 s = 2e6 µs over 1e5 I/Os.
+        assert!((m.cpu_us_per_io - 20.0).abs() < 1e-9);
+        assert_eq!((m.iops, m.p50_us, m.p99_us), (20000.0, 40.96, 99.328));
+        assert!(parse_fio(&FIO.replace("\"error\" : 0", "\"error\" : 5"))
+            .unwrap_err()
+            .contains("error 5"));
+    }
+
+    #[test]
+    fn nvmeq_report() {
+        let m = parse_nvmeq(NVMEQ, "uring").unwrap();
+        assert_eq!(m.syscalls_per_io, None);
+        assert_eq!(m.commits_per_io, Some(0.125));
+        assert_eq!(m.p99_us, 80.0);
+        assert!(parse_nvmeq(NVMEQ, "ioctl").unwrap_err().contains("ioctl"));
+        assert!(parse_nvmeq(r#"{"backend":"uring"}"#, "uring")
+            .unwrap_err()
+            .contains("ios"));
+    }
+
+    fn run(tool: Tool, qd: u32) -> Run {
+        Run {
+            tool,
+            opts: Opts::default(),
+            qd,
+            batch: super::super::plan::batch_for(qd),
+        }
+    }
+
+    #[test]
+    fn table_and_verdicts() {
+        let outcomes = vec![
+            Outcome {
+                run: run(Tool::NvmeqUring, 32),
+                result: parse_nvmeq(NVMEQ, "uring"),
+            },
+            Outcome {
+                run: run(Tool::FioCmd, 32),
+                result: parse_fio(FIO),
+            },
+            Outcome {
+                run: run(Tool::FioBlk, 32),
+                result: Err("fio: engine\nnot | found".into()),
+            },
+        ];
+        let t = table(&outcomes);
+        assert!(t.contains("| 32 | 8 | nvmeq uring | fio io_uring_cmd | 25000 | 20000 | 1.25× | 9.50 | 20.0 | 0.47× | ≤ 0.125¹ | ~0.125 |"), "{t}");
+        assert!(t.contains("fio failed: fio: engine not / found"), "{t}");
+        let v = verdicts(&outcomes);
+        assert_eq!(v.len(), 1);
+        assert!(v[0].contains("IOPS 1.25× fio (≥ 1.0: met)"), "{}", v[0]);
+        assert!(v[0].contains("CPU 0.47× fio (≤ 0.8: met)"), "{}", v[0]);
+        assert!(v[0].contains("(≤ 1/8 = 0.125: met)"), "{}", v[0]);
+    }
+
+    #[test]
+    fn section_is_replaced_or_appended() {
+        let doc = "# Benchmarks\n\nhost text\n\n## Results\n\nx\n";
+        let once = replace_section(doc, "## Guest: nvmeq vs fio\n\ntable 1\n");
+        assert_eq!(
+            once,
+            "# Benchmarks\n\nhost text\n\n## Results\n\nx\n\n## Guest: nvmeq vs fio\n\ntable 1\n"
+        );
+        let twice = replace_section(&once, "## Guest: nvmeq vs fio\n\ntable 2\n");
+        assert_eq!(twice, once.replace("table 1", "table 2"));
+        // Sections after ours are kept.
+        let mid = format!("{once}\n## Later\n\ny\n");
+        let r = replace_section(&mid, "## Guest: nvmeq vs fio\n\nnew\n");
+        assert!(r.contains("## Later\n\ny\n") && r.contains("new\n") && !r.contains("table 1"));
+        assert_eq!(
+            replace_section("", "## Guest: nvmeq vs fio\n"),
+            "## Guest: nvmeq vs fio\n"
+        );
+    }
+}
