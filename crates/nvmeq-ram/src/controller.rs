@@ -169,8 +169,16 @@ impl RamController {
         let (result, status) = match outcome {
             Ok(r) => (r, Status::SUCCESS),
             Err(f) => {
-                self.errors
-                    .record(qi as u16, cid, f.status, phase, f.param, f.lba, sqe.nsid);
+                self.errors.record(
+                    qi as u16,
+                    cid,
+                    f.status,
+                    phase,
+                    f.param,
+                    f.lba,
+                    sqe.nsid,
+                    sqe.opcode(),
+                );
                 (0, f.status)
             }
         };
