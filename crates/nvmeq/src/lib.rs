@@ -30,7 +30,9 @@ pub use device::{open, open_spec, AnyBuf, Device};
 pub use error::OpenError;
 pub use ext::BackendExt;
 pub use nvmeq_core as core;
-pub use nvmeq_core::{Backend, Cmd, Completion, Data, Error, IoBuf, Status};
+pub use nvmeq_core::{
+    Backend, Cmd, Completion, Data, Error, IdentifyController, IdentifyNamespace, IoBuf, Status,
+};
 pub use spec::DeviceSpec;
 
 #[cfg(feature = "ram")]

@@ -132,3 +132,18 @@ fn the_queue_interface_works_through_device_and_anybuf() {
         })
     );
 }
+
+#[test]
+fn identify_helpers_describe_the_device() {
+    let mut d = open("ram:512M,lba=4096,nn=2").unwrap();
+    let id = d.identify_controller().unwrap();
+    assert_eq!(id.mn(), Some("nvmeq ram controller"));
+    assert_eq!(id.nn, 2);
+    let ns = d.identify_namespace(2).unwrap();
+    assert_eq!(ns.nsze, (512 << 20) / 4096);
+    assert_eq!(ns.lba_size(), Some(4096));
+    match d.identify_namespace(3) {
+        Err(Error::Status(s)) => assert_eq!((s.sct().0, s.sc()), (0, 0x0b)),
+        other => panic!("{other:?}"),
+    }
+}
