@@ -51,7 +51,7 @@ fn run(spec: &str) -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "  size           {} blocks of {lba} B = {} MiB",
         ns.nsze,
-        ns.nsze * lba as u64 >> 20
+        (ns.nsze * lba as u64) >> 20
     );
 
     // A pattern that differs per block, so a misplaced block cannot pass.
