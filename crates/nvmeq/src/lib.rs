@@ -3,6 +3,7 @@
 //! ```
 //! use nvmeq::BackendExt;
 //!
+//! # #[cfg(feature = "ram")]
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let mut dev = nvmeq::open("ram:64M,lba=4096")?;
 //! dev.write_blocks(1, 8, &[0xab; 8192])?;
@@ -10,6 +11,8 @@
 //! dev.read_blocks(1, 8, &mut back)?;
 //! assert_eq!(back, [0xab; 8192]);
 //! # Ok(()) }
+//! # #[cfg(not(feature = "ram"))]
+//! # fn main() {}
 //! ```
 //!
 //! [`open`] takes a device string ([`spec`]) and returns a [`Device`], an

@@ -1,4 +1,5 @@
 //! `nvmeq::open` and the `Device` / `BackendExt` layer over the ram backend.
+#![cfg(feature = "ram")]
 
 use nvmeq::core::cmd::{Flush, Read};
 use nvmeq::core::{Cmd, Command, DataDir, Xfer};
