@@ -161,7 +161,7 @@ impl RamController {
     /// Runs one decoded command and builds its completion; logs failures.
     // Inlined so the completion is built where it is stored: returning it
     // through memory stalled on store forwarding (16-byte load after
-    // narrower stores), half the queue path's time.
+    // narrower stores), about half of `commit`'s time.
     #[inline(always)]
     fn complete(&mut self, queue: QueueKind, sqe: &Command, data: Data<'_>) -> Completion {
         let qi = match queue {
