@@ -1,0 +1,235 @@
+//! [`Backend`] for [`Controller`]: `execute` through the bounce buffer; the
+//! queue interface with caller-owned [`DmaBuf`]s, no syscalls, no allocation.
+
+use std::time::Instant;
+
+use nvmeq_core::backend::check_len;
+use nvmeq_core::cmd::Identify;
+use nvmeq_core::{
+    Backend, Caps, Cmd, Completion, Data, DataDir, Error, IoBuf, QueueKind, Reaped, Rejected,
+};
+
+use super::{info, Controller, PAGE};
+use crate::dma::DmaBuf;
+
+impl Controller {
+    /// Bytes `cmd` transfers, checked against the transfer limit.
+    fn xfer_len(&mut self, cmd: &Cmd) -> Result<u32, Error> {
+        let lba = match cmd.xfer {
+            nvmeq_core::Xfer::Blocks(_) => self.lba_size(cmd.nsid())?,
+            _ => 1,
+        };
+        let len = cmd
+            .xfer
+            .bytes(lba)
+            .ok_or(Error::Invalid("transfer length overflows 32 bits"))?;
+        if len > self.max_xfer {
+            return Err(Error::AboveMdts {
+                len: len as u64,
+                max: self.max_xfer,
+            });
+        }
+        Ok(len)
+    }
+
+    /// Queue index for `cmd`: the admin queue, or an I/O queue with room
+    /// (round robin), or `None` when all are full.
+    fn pick_queue(&mut self, kind: QueueKind) -> Option<usize> {
+        match kind {
+            QueueKind::Admin => (self.qs[0].free() > 0).then_some(0),
+            QueueKind::Io => {
+                let n = self.qs.len() - 1;
+                for k in 0..n {
+                    let qi = 1 + (self.next_io - 1 + k) % n;
+                    if self.qs[qi].free() > 0 {
+                        self.next_io = 1 + qi % n;
+                        return Some(qi);
+                    }
+                }
+                None
+            }
+        }
+    }
+
+    /// Rings every queue with written entries. Returns the number submitted.
+    pub(super) fn submit_all(&mut self) -> u32 {
+        let now = Instant::now();
+        let mut n = 0;
+        for qi in 0..self.qs.len() {
+            let t = if qi == 0 {
+                self.opts.admin_timeout
+            } else {
+                self.opts.io_timeout
+            };
+            n += self.qs[qi].ring_sq(&self.bar, self.shadow.as_ref(), now, t) as u32;
+        }
+        n
+    }
+
+    fn busy(&self) -> usize {
+        self.qs.iter().map(|q| q.slots.busy_count()).sum()
+    }
+}
+
+impl Backend for Controller {
+    type Buf = DmaBuf;
+
+    fn caps(&self) -> Caps {
+        Caps {
+            name: "vfio",
+            max_xfer: self.max_xfer,
+            queue_depth: self.qs[1..].iter().map(|q| q.slots.len() as u32).sum(),
+            admin: true,
+            metadata: false,
+        }
+    }
+
+    fn lba_size(&mut self, nsid: u32) -> Result<u32, Error> {
+        if let Some(&(_, lba)) = self.ns.iter().find(|(n, _)| *n == nsid) {
+            return Ok(lba);
+        }
+        if nsid == 0 || nsid == u32::MAX {
+            return Err(Error::UnknownNamespace(nsid));
+        }
+        // Not seen at open (attached since?): ask the controller.
+        match self.admin_data(Identify::namespace(nsid).build().sqe, PAGE) {
+            Ok(id) => match info::ns_lba_size(&id) {
+                Some(lba) => {
+                    self.ns.push((nsid, lba));
+                    Ok(lba)
+                }
+                None => Err(Error::UnknownNamespace(nsid)),
+            },
+            Err(Error::Status(_)) => Err(Error::UnknownNamespace(nsid)),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn alloc(&mut self, len: usize) -> Result<DmaBuf, Error> {
+        DmaBuf::new(&self.space, len).map_err(|e| Error::Os {
+            op: "VFIO_IOMMU_MAP_DMA",
+            errno: e.raw_os_error().unwrap_or(libc::ENOMEM),
+        })
+    }
+
+    fn execute(&mut self, cmd: &Cmd, data: Data<'_>) -> Result<Completion, Error> {
+        if let Some(why) = self.dead {
+            return Err(Error::Aborted(why));
+        }
+        let len = self.xfer_len(cmd)?;
+        let n = data.check(cmd.dir, len as u64)? as usize;
+        let mut bounce = self.take_bounce()?;
+        if bounce.len() < n {
+            self.bounce = Some(bounce);
+            return Err(Error::AboveMdts {
+                len: n as u64,
+                max: self.max_xfer,
+            });
+        }
+        match (&data, cmd.dir) {
+            (Data::ToDevice(src), _) => bounce.as_mut_slice()[..n].copy_from_slice(&src[..n]),
+            (Data::FromDevice(src), DataDir::Both) => {
+                bounce.as_mut_slice()[..n].copy_from_slice(&src[..n])
+            }
+            _ => {}
+        }
+        // Wait for room on the queue the command goes to.
+        let qi = loop {
+            if let Some(qi) = self.pick_queue(cmd.queue) {
+                break qi;
+            }
+            self.poll_all();
+            self.tick();
+            if let Some(why) = self.dead {
+                self.bounce = Some(bounce);
+                return Err(Error::Aborted(why));
+            }
+            std::hint::spin_loop();
+        };
+        let timeout = if qi == 0 {
+            self.opts.admin_timeout
+        } else {
+            self.opts.io_timeout
+        };
+        let (r, buf) = self.run_sync(qi, cmd.sqe, Some(bounce), n, timeout);
+        if let (Ok(_), Some(b), Data::FromDevice(dst)) = (&r, &buf, data) {
+            dst[..n].copy_from_slice(&b.as_slice()[..n]);
+        }
+        self.bounce = buf;
+        r
+    }
+
+    fn write(&mut self, cmd: &Cmd, buf: Option<DmaBuf>, tag: u64) -> Result<(), Rejected<DmaBuf>> {
+        let reject = |buf, e| Err(Rejected { buf, error: Some(e) });
+        if let Some(why) = self.dead {
+            return reject(buf, Error::Aborted(why));
+        }
+        let len = match self.xfer_len(cmd) {
+            Ok(l) => l,
+            Err(e) => return reject(buf, e),
+        };
+        if len > 0 {
+            let Some(b) = &buf else {
+                return reject(
+                    buf,
+                    Error::BufferMismatch {
+                        expected: cmd.dir,
+                        given: "no buffer",
+                    },
+                );
+            };
+            if let Err(e) = check_len(len as u64, b.len()) {
+                return reject(buf, e);
+            }
+            if !b.belongs_to(&self.space) {
+                return reject(
+                    buf,
+                    Error::Invalid("the buffer was allocated by another controller"),
+                );
+            }
+        }
+        let Some(qi) = self.pick_queue(cmd.queue) else {
+            return Err(Rejected { buf, error: None });
+        };
+        match self.qs[qi].push(cmd.sqe, buf, len as usize, tag, false) {
+            Ok(_) => Ok(()),
+            Err((buf, error)) => Err(Rejected { buf, error }),
+        }
+    }
+
+    fn commit(&mut self, min_complete: u32) -> Result<u32, Error> {
+        if let Some(why) = self.dead {
+            return Err(Error::Aborted(why));
+        }
+        let n = self.submit_all();
+        // Never wait for more completions than can still arrive.
+        let target = (min_complete as usize).min(self.busy() + self.done.len());
+        while self.done.len() < target {
+            self.poll_all();
+            if self.done.len() >= target {
+                break;
+            }
+            self.tick();
+            if self.dead.is_some() {
+                // Every command was completed with an error by the reset.
+                break;
+            }
+            std::hint::spin_loop();
+        }
+        Ok(n)
+    }
+
+    fn reap(&mut self, f: &mut dyn FnMut(Reaped<DmaBuf>)) -> usize {
+        self.poll_all();
+        let mut n = 0;
+        while let Some(r) = self.done.pop_front() {
+            f(r);
+            n += 1;
+        }
+        n
+    }
+
+    fn in_flight(&self) -> u32 {
+        (self.busy() + self.done.len()) as u32
+    }
+}

@@ -1,0 +1,598 @@
+//! The controller: bring-up, the admin queue, I/O queue pairs, recovery and
+//! shutdown. [`Controller`] implements [`nvmeq_core::Backend`] (in `backend.rs`).
+
+mod admin;
+mod backend;
+mod info;
+mod recovery;
+
+pub use info::CtrlInfo;
+
+use std::collections::VecDeque;
+use std::path::Path;
+use std::sync::Arc;
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use nvmeq_core::cmd::Identify;
+use nvmeq_core::{Completion, Error, IoBuf, Reaped};
+
+use crate::bdf::Bdf;
+use crate::dma::{DmaBuf, DmaRegion, DmaSpace};
+use crate::error::OpenError;
+use crate::mmio::Bar;
+use crate::queue::{doorbell, QueuePair, Shadow};
+use crate::regs::{self, Aqa, Cap, Cc, Csts};
+use crate::sysfs;
+use crate::vfio::{Device, Iommu};
+
+/// PCI config space: Command register and its Memory Space / Bus Master bits.
+const PCI_COMMAND: u64 = 0x04;
+const PCI_COMMAND_MEMORY: u16 = 1 << 1;
+const PCI_COMMAND_MASTER: u16 = 1 << 2;
+
+/// The only memory page size this driver uses (CC.MPS = 0).
+pub(crate) const PAGE: usize = 4096;
+
+/// How a controller is opened.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// I/O queue pairs to create (the controller may grant fewer).
+    pub io_queues: u16,
+    /// Commands each I/O queue can hold (entries - 1; capped by CAP.MQES).
+    pub queue_depth: u16,
+    /// Admin queue entries.
+    pub admin_depth: u16,
+    /// Time an I/O command may take before it is aborted.
+    pub io_timeout: Duration,
+    /// Time an admin command (and an Abort) may take before the controller is reset.
+    pub admin_timeout: Duration,
+    /// Upper bound on one transfer, below the controller's MDTS (sizes the
+    /// bounce buffer and the per-slot PRP lists).
+    pub max_xfer: u32,
+    /// Use shadow doorbells (Doorbell Buffer Config) when the controller has them.
+    pub shadow_doorbells: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            io_queues: 1,
+            queue_depth: 255,
+            admin_depth: 32,
+            io_timeout: Duration::from_secs(30),
+            admin_timeout: Duration::from_secs(10),
+            max_xfer: 1 << 20,
+            shadow_doorbells: true,
+        }
+    }
+}
+
+/// Counters of unusual events, for diagnostics and tests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Completions whose cid matched no command in flight (ignored).
+    pub unexpected_cqes: u64,
+    /// Abort commands sent for timed-out commands.
+    pub aborts: u64,
+    /// Controller resets (timeouts, fatal status, or [`Controller::reset`]).
+    pub resets: u64,
+}
+
+/// A synchronous command's outcome, waiting for its caller.
+type SyncDone = (usize, u16, Result<Completion, Error>, Option<DmaBuf>);
+
+/// An NVMe controller driven from userspace through VFIO.
+///
+/// Open it with [`Controller::open`]; it is an [`nvmeq_core::Backend`]. Dropping
+/// it shuts the controller down (CC.SHN) so the kernel driver can take it back.
+pub struct Controller {
+    bdf: Bdf,
+    opts: Options,
+    cap: Cap,
+    vs: u32,
+    info: CtrlInfo,
+    max_xfer: u32,
+    /// `qs[0]` is the admin queue, `qs[1..]` the I/O queues.
+    qs: Vec<QueuePair>,
+    next_io: usize,
+    shadow: Option<Shadow>,
+    bounce: Option<DmaBuf>,
+    done: VecDeque<Reaped<DmaBuf>>,
+    sync_done: Vec<SyncDone>,
+    /// Active namespaces and their LBA data sizes.
+    ns: Vec<(u32, u32)>,
+    /// Why the controller is unusable, once it is.
+    dead: Option<&'static str>,
+    in_recovery: bool,
+    resetting: bool,
+    next_check: Instant,
+    stats: Stats,
+    // Dropped last, in this order: the register mapping, the device fd (which
+    // lets vfio-pci reset the function), then the IOMMU space once no DMA
+    // memory refers to it.
+    bar: Bar,
+    _device: Device,
+    space: Arc<DmaSpace>,
+}
+
+impl std::fmt::Debug for Controller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Controller")
+            .field("bdf", &self.bdf.to_string())
+            .field("mn", &self.info.mn)
+            .field("io_queues", &(self.qs.len() - 1))
+            .field("shadow_doorbells", &self.shadow.is_some())
+            .field("dead", &self.dead)
+            .finish()
+    }
+}
+
+impl Controller {
+    /// Opens the controller at PCI address `bdf` (e.g. `0000:00:04.0`) with
+    /// default [`Options`]. It must be bound to vfio-pci ([`crate::bind_vfio`]).
+    pub fn open(bdf: &str) -> Result<Controller, OpenError> {
+        Self::open_with(bdf, Options::default())
+    }
+
+    /// Opens the controller with `opts`.
+    pub fn open_with(bdf: &str, opts: Options) -> Result<Controller, OpenError> {
+        let bdf = Bdf::parse(bdf)?;
+        let b = bdf.to_string();
+        let class = sysfs::class_of(&bdf)?;
+        if class != 0x010802 {
+            return Err(OpenError::NotNvme { bdf: b, class });
+        }
+        match sysfs::driver_of(&bdf)? {
+            Some(d) if d == "vfio-pci" => {}
+            Some(driver) => return Err(OpenError::BoundToDriver { bdf: b, driver }),
+            None => return Err(OpenError::Unbound { bdf: b }),
+        }
+        let group = sysfs::iommu_group_of(&bdf)?.ok_or(OpenError::NoIommuGroup { bdf: b.clone() })?;
+        if !Path::new("/dev/vfio/vfio").exists() {
+            return Err(OpenError::NoVfio {
+                path: "/dev/vfio/vfio".into(),
+            });
+        }
+        if opts.io_queues == 0 || opts.queue_depth == 0 || opts.admin_depth < 2 {
+            return Err(OpenError::Controller {
+                bdf: b,
+                what: "options need io_queues >= 1, queue_depth >= 1 and admin_depth >= 2".into(),
+            });
+        }
+        let iommu = Iommu::open(group)?;
+        let device = iommu.device(&bdf)?;
+        let space = DmaSpace::new(iommu);
+        let os = |op: &str| {
+            let op = format!("{b}: {op}");
+            move |source| OpenError::Os { op, source }
+        };
+
+        // Memory decoding and bus mastering (DMA) on.
+        let cmd = device.config_read16(PCI_COMMAND).map_err(os("read PCI command register"))?;
+        device
+            .config_write16(PCI_COMMAND, cmd | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER)
+            .map_err(os("enable bus mastering"))?;
+
+        let bar0 = device.region(0).map_err(os("VFIO_DEVICE_GET_REGION_INFO(BAR0)"))?;
+        if bar0.flags & vfio_bindings::bindings::vfio::VFIO_REGION_INFO_FLAG_MMAP == 0 {
+            return Err(OpenError::Unsupported(format!(
+                "{b}: vfio-pci does not allow mapping BAR0"
+            )));
+        }
+        let bar = Bar::map(device.fd(), bar0.offset, bar0.size as usize).map_err(os("mmap BAR0"))?;
+
+        let cap = Cap::from_bits(bar.read64(regs::CAP));
+        let vs = bar.read32(regs::VS);
+        let fail = |what: String| OpenError::Controller {
+            bdf: b.clone(),
+            what,
+        };
+        if cap.into_bits() == u64::MAX {
+            return Err(fail("CAP reads all ones: the device is not responding".into()));
+        }
+        if cap.mpsmin() != 0 {
+            return Err(fail(format!(
+                "CAP.MPSMIN is {} KiB; this driver uses 4 KiB memory pages",
+                4u32 << cap.mpsmin()
+            )));
+        }
+        if cap.css() & 1 == 0 {
+            return Err(fail("the controller does not support the NVM command set (CAP.CSS)".into()));
+        }
+
+        let admin_size = opts.admin_depth.min(cap.mqes_z().saturating_add(1)).min(4096);
+        let dma = |what: &'static str| {
+            let b = b.clone();
+            move |source| OpenError::Os {
+                op: format!("{b}: allocate DMA memory for {what}"),
+                source,
+            }
+        };
+        let admin = QueuePair::new(&space, 0, admin_size, PAGE, PAGE * 2, cap.dstrd())
+            .map_err(dma("the admin queue"))?;
+        // The bounce buffer carries caller data of `execute` and the driver's
+        // own admin data; sized for the largest transfer allowed.
+        let want_xfer = opts.max_xfer.max(PAGE as u32);
+        let bounce = DmaBuf::new(&space, want_xfer as usize).map_err(dma("the bounce buffer"))?;
+
+        let mut c = Controller {
+            bdf,
+            cap,
+            vs,
+            info: CtrlInfo {
+                vid: 0,
+                sn: String::new(),
+                mn: String::new(),
+                fr: String::new(),
+                mdts: 0,
+                cntlid: 0,
+                ver: 0,
+                oacs: 0,
+                nn: 0,
+                sgls: 0,
+            },
+            max_xfer: PAGE as u32 * 2,
+            qs: vec![admin],
+            next_io: 1,
+            shadow: None,
+            bounce: Some(bounce),
+            done: VecDeque::new(),
+            sync_done: Vec::with_capacity(4),
+            ns: Vec::new(),
+            dead: None,
+            in_recovery: false,
+            resetting: false,
+            next_check: Instant::now(),
+            stats: Stats::default(),
+            bar,
+            _device: device,
+            space,
+            opts,
+        };
+
+        c.disable().map_err(|w| fail(w.into()))?;
+        c.enable().map_err(|w| fail(w.into()))?;
+
+        // Identify Controller.
+        let id = c.admin_data(Identify::controller().build().sqe, PAGE).map_err(|source| {
+            OpenError::Command {
+                bdf: b.clone(),
+                what: "Identify Controller",
+                source,
+            }
+        })?;
+        c.info = CtrlInfo::parse(&id).ok_or_else(|| fail("short Identify data".into()))?;
+        let mdts_bytes = if c.info.mdts == 0 || c.info.mdts > 20 {
+            u64::MAX
+        } else {
+            (PAGE as u64) << c.info.mdts
+        };
+        let max_xfer = mdts_bytes.min(want_xfer as u64) as u32;
+
+        // Number of Queues, then allocate what was granted.
+        let r = c
+            .admin_nodata(admin::set_number_of_queues(c.opts.io_queues))
+            .map_err(|source| OpenError::Command {
+                bdf: b.clone(),
+                what: "Set Features (Number of Queues)",
+                source,
+            })?;
+        let nq = admin::queues_granted(r.dw0).min(c.opts.io_queues);
+        let size = (c.opts.queue_depth as u32 + 1)
+            .min(c.cap.mqes_z() as u32 + 1)
+            .min(4096) as u16;
+        // Every doorbell must lie inside BAR0.
+        if doorbell::cq_head(nq, c.cap.dstrd()) + 4 > c.bar.len() {
+            return Err(fail(format!(
+                "BAR0 ({} bytes) is too small for {nq} queue pairs' doorbells",
+                c.bar.len()
+            )));
+        }
+        for qid in 1..=nq {
+            let q = QueuePair::new(&c.space, qid, size, PAGE, max_xfer as usize, c.cap.dstrd())
+                .map_err(dma("an I/O queue"))?;
+            c.qs.push(q);
+        }
+        c.max_xfer = max_xfer.min(c.qs[1].max_prp_xfer() as u32);
+        let slots: usize = c.qs.iter().map(|q| q.slots.len()).sum();
+        c.done.reserve(slots);
+
+        if c.opts.shadow_doorbells && c.info.oacs & info::OACS_DBBUF != 0 {
+            let need = doorbell::shadow_cq(nq, c.cap.dstrd()) + 4;
+            if need <= PAGE {
+                let dbs = DmaRegion::new(&c.space, PAGE).map_err(dma("shadow doorbells"))?;
+                let eis = DmaRegion::new(&c.space, PAGE).map_err(dma("EventIdx"))?;
+                c.shadow = Some(Shadow { dbs, eis });
+            }
+        }
+        c.setup_io().map_err(|(what, source)| OpenError::Command {
+            bdf: b.clone(),
+            what,
+            source,
+        })?;
+        c.scan_namespaces().map_err(|source| OpenError::Command {
+            bdf: b.clone(),
+            what: "Identify (namespaces)",
+            source,
+        })?;
+        Ok(c)
+    }
+
+    /// The PCI address.
+    pub fn bdf(&self) -> Bdf {
+        self.bdf
+    }
+
+    /// Identify Controller data.
+    pub fn info(&self) -> &CtrlInfo {
+        &self.info
+    }
+
+    /// The Version register (VS): major, minor, tertiary.
+    pub fn version(&self) -> (u16, u8, u8) {
+        ((self.vs >> 16) as u16, (self.vs >> 8) as u8, self.vs as u8)
+    }
+
+    /// The number of I/O queue pairs in use.
+    pub fn io_queues(&self) -> usize {
+        self.qs.len() - 1
+    }
+
+    /// Entries per I/O queue (one fewer commands fit).
+    pub fn io_queue_size(&self) -> u16 {
+        self.qs.get(1).map_or(0, |q| q.size())
+    }
+
+    /// Whether shadow doorbells (Doorbell Buffer Config) are in use.
+    pub fn shadow_doorbells(&self) -> bool {
+        self.shadow.is_some()
+    }
+
+    /// The largest transfer one command may have, in bytes.
+    pub fn max_xfer(&self) -> u32 {
+        self.max_xfer
+    }
+
+    /// Active namespaces with their LBA data sizes, as found at open.
+    pub fn namespaces(&self) -> &[(u32, u32)] {
+        &self.ns
+    }
+
+    /// Counters of aborts, resets and unexpected completions.
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    /// Changes the I/O command timeout for commands submitted from now on.
+    pub fn set_io_timeout(&mut self, t: Duration) {
+        self.opts.io_timeout = t;
+    }
+
+    /// Why the controller is unusable, if it is (a reset failed).
+    pub fn dead(&self) -> Option<&'static str> {
+        self.dead
+    }
+
+    fn cap_timeout(&self) -> Duration {
+        Duration::from_millis(500 * self.cap.to().max(1) as u64)
+    }
+
+    fn csts(&self) -> u32 {
+        self.bar.read32(regs::CSTS)
+    }
+
+    /// Waits until CSTS.RDY equals `rdy`, within CAP.TO.
+    fn wait_ready(&self, rdy: bool) -> Result<(), &'static str> {
+        let limit = self.cap_timeout();
+        let start = Instant::now();
+        loop {
+            let raw = self.csts();
+            if raw == u32::MAX {
+                return Err("CSTS reads all ones: the controller stopped responding");
+            }
+            let csts = Csts::from_bits(raw);
+            if rdy && csts.cfs() {
+                return Err("controller fatal status (CSTS.CFS) while enabling");
+            }
+            if csts.rdy() == rdy {
+                return Ok(());
+            }
+            if start.elapsed() > limit {
+                return Err(if rdy {
+                    "controller did not become ready (CSTS.RDY) within CAP.TO"
+                } else {
+                    "controller did not stop (CSTS.RDY stayed 1) within CAP.TO"
+                });
+            }
+            sleep(Duration::from_millis(1));
+        }
+    }
+
+    /// CC.EN = 0 and wait for CSTS.RDY = 0: the controller stops all DMA.
+    fn disable(&mut self) -> Result<(), &'static str> {
+        let cc = Cc::from_bits(self.bar.read32(regs::CC));
+        if cc.en() {
+            self.bar.write32(regs::CC, cc.with_en(false).with_shn(0).into_bits());
+        }
+        self.wait_ready(false)
+    }
+
+    /// Programs the admin queue and CC, sets CC.EN and waits for ready.
+    fn enable(&mut self) -> Result<(), &'static str> {
+        let admin = &mut self.qs[0];
+        admin.reset();
+        let size = admin.size();
+        let aqa = Aqa::new().with_asqs_z(size - 1).with_acqs_z(size - 1);
+        self.bar.write32(regs::AQA, aqa.into_bits());
+        self.bar.write64(regs::ASQ, admin.sq_iova());
+        self.bar.write64(regs::ACQ, admin.cq_iova());
+        // Polled operation: mask every interrupt vector.
+        self.bar.write32(regs::INTMS, u32::MAX);
+        let cc = Cc::new()
+            .with_css(0)
+            .with_mps(0)
+            .with_ams(0)
+            .with_iosqes(6)
+            .with_iocqes(4);
+        self.bar.write32(regs::CC, cc.into_bits());
+        self.bar.write32(regs::CC, cc.with_en(true).into_bits());
+        self.wait_ready(true)
+    }
+
+    /// Number of Queues, shadow doorbells and the I/O queues: everything after
+    /// enable (at open and after a reset).
+    fn setup_io(&mut self) -> Result<(), (&'static str, Error)> {
+        let nq = (self.qs.len() - 1) as u16;
+        let r = self
+            .admin_nodata(admin::set_number_of_queues(nq))
+            .map_err(|e| ("Set Features (Number of Queues)", e))?;
+        if admin::queues_granted(r.dw0) < nq {
+            return Err((
+                "Set Features (Number of Queues)",
+                Error::Invalid("the controller granted fewer queues than before the reset"),
+            ));
+        }
+        if let Some(sh) = &self.shadow {
+            sh.dbs.zero();
+            sh.eis.zero();
+            let cmd = admin::doorbell_buffer_config(sh.dbs.iova(), sh.eis.iova());
+            if self.admin_nodata(cmd).is_err() {
+                // Optional feature: fall back to plain doorbells.
+                self.shadow = None;
+            }
+        }
+        for i in 1..self.qs.len() {
+            self.qs[i].reset();
+            let (qid, size) = (self.qs[i].qid, self.qs[i].size());
+            let cq = admin::create_io_cq(qid, size, self.qs[i].cq_iova());
+            self.admin_nodata(cq)
+                .map_err(|e| ("Create I/O Completion Queue", e))?;
+            let sq = admin::create_io_sq(qid, size, self.qs[i].sq_iova());
+            self.admin_nodata(sq)
+                .map_err(|e| ("Create I/O Submission Queue", e))?;
+        }
+        Ok(())
+    }
+
+    /// Reads the active namespace list and each namespace's LBA size.
+    fn scan_namespaces(&mut self) -> Result<(), Error> {
+        let list = self.admin_data(
+            Identify::new(Identify::CNS_ACTIVE_NS_LIST, 0).build().sqe,
+            PAGE,
+        )?;
+        self.ns.clear();
+        for nsid in info::ns_list(&list) {
+            if let Ok(id) = self.admin_data(Identify::namespace(nsid).build().sqe, PAGE) {
+                if let Some(lba) = info::ns_lba_size(&id) {
+                    self.ns.push((nsid, lba));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs an admin command without data.
+    fn admin_nodata(&mut self, sqe: nvmeq_core::Command) -> Result<Completion, Error> {
+        let t = self.opts.admin_timeout;
+        let (r, buf) = self.run_sync(0, sqe, None, 0, t);
+        debug_assert!(buf.is_none());
+        r
+    }
+
+    /// Runs an admin command that returns `len` bytes, through the bounce buffer.
+    fn admin_data(&mut self, sqe: nvmeq_core::Command, len: usize) -> Result<Vec<u8>, Error> {
+        let bounce = self.take_bounce()?;
+        let t = self.opts.admin_timeout;
+        let (r, buf) = self.run_sync(0, sqe, Some(bounce), len, t);
+        let out = buf.as_ref().map(|b| b.as_slice()[..len].to_vec());
+        self.bounce = buf;
+        r?;
+        out.ok_or(Error::Aborted("the command's buffer was lost in a failed reset"))
+    }
+
+    fn take_bounce(&mut self) -> Result<DmaBuf, Error> {
+        match self.bounce.take() {
+            Some(b) => Ok(b),
+            None => DmaBuf::new(&self.space, self.opts.max_xfer.max(PAGE as u32) as usize)
+                .map_err(|e| Error::Os {
+                    op: "VFIO_IOMMU_MAP_DMA",
+                    errno: e.raw_os_error().unwrap_or(libc::ENOMEM),
+                }),
+        }
+    }
+
+    /// Submits one command on queue `qi` and waits for it, handling
+    /// timeouts. Returns the result and the buffer (lost only if a reset failed).
+    fn run_sync(
+        &mut self,
+        qi: usize,
+        sqe: nvmeq_core::Command,
+        buf: Option<DmaBuf>,
+        len: usize,
+        timeout: Duration,
+    ) -> (Result<Completion, Error>, Option<DmaBuf>) {
+        if let Some(why) = self.dead {
+            return (Err(Error::Aborted(why)), buf);
+        }
+        // Wait for room (queue-interface commands may fill the queue).
+        while self.qs[qi].free() == 0 {
+            self.poll_queue(qi);
+            self.tick();
+            if let Some(why) = self.dead {
+                return (Err(Error::Aborted(why)), buf);
+            }
+            std::hint::spin_loop();
+        }
+        let slot = match self.qs[qi].push(sqe, buf, len, 0, true) {
+            Ok(s) => s,
+            Err((b, e)) => return (Err(e.unwrap_or(Error::Invalid("queue full"))), b),
+        };
+        self.qs[qi].ring_sq(&self.bar, self.shadow.as_ref(), Instant::now(), timeout);
+        loop {
+            self.poll_queue(qi);
+            if let Some(i) = self
+                .sync_done
+                .iter()
+                .position(|d| d.0 == qi && d.1 == slot)
+            {
+                let (_, _, r, b) = self.sync_done.swap_remove(i);
+                return (r, b);
+            }
+            if let Some(why) = self.dead {
+                return (Err(Error::Aborted(why)), None);
+            }
+            self.tick();
+            std::hint::spin_loop();
+        }
+    }
+
+    /// Consumes queue `qi`'s completions: synchronous ones go to their
+    /// waiter, the rest to the reap list.
+    fn poll_queue(&mut self, qi: usize) {
+        let q = &mut self.qs[qi];
+        while let Some(cqe) = q.next_completion() {
+            match q.slots.lookup(cqe.cid) {
+                Ok(slot) => {
+                    let (tag, buf, sync) = q.slots.release(slot);
+                    let result = cqe.ok();
+                    if sync {
+                        self.sync_done.push((qi, slot, result, buf));
+                    } else {
+                        self.done.push_back(Reaped { tag, result, buf });
+                    }
+                }
+                Err(_) => self.stats.unexpected_cqes += 1,
+            }
+        }
+        q.ring_cq(&self.bar, self.shadow.as_ref());
+    }
+
+    fn poll_all(&mut self) {
+        for qi in 0..self.qs.len() {
+            if self.qs[qi].has_completion() {
+                self.poll_queue(qi);
+            }
+        }
+    }
+}
