@@ -11,6 +11,7 @@ use nvmeq_core::{
 
 use super::{info, Controller, PAGE};
 use crate::dma::DmaBuf;
+use crate::queue::Raw;
 
 impl Controller {
     /// Bytes `cmd` transfers, checked against the transfer limit.
@@ -151,7 +152,7 @@ impl Backend for Controller {
         } else {
             self.opts.io_timeout
         };
-        let (r, buf) = self.run_sync(qi, cmd.sqe, Some(bounce), n, timeout);
+        let (r, buf) = self.run_sync(qi, cmd.sqe, Some(bounce), n, timeout, Raw::No);
         if let (Ok(_), Some(b), Data::FromDevice(dst)) = (&r, &buf, data) {
             dst[..n].copy_from_slice(&b.as_slice()[..n]);
         }
@@ -191,7 +192,7 @@ impl Backend for Controller {
         let Some(qi) = self.pick_queue(cmd.queue) else {
             return Err(Rejected { buf, error: None });
         };
-        match self.qs[qi].push(cmd.sqe, buf, len as usize, tag, false) {
+        match self.qs[qi].push(cmd.sqe, buf, len as usize, tag, false, Raw::No) {
             Ok(_) => Ok(()),
             Err((buf, error)) => Err(Rejected { buf, error }),
         }

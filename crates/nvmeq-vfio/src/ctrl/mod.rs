@@ -21,7 +21,7 @@ use crate::bdf::Bdf;
 use crate::dma::{DmaBuf, DmaRegion, DmaSpace};
 use crate::error::OpenError;
 use crate::mmio::Bar;
-use crate::queue::{doorbell, QueuePair, Shadow};
+use crate::queue::{doorbell, QueuePair, Raw, Shadow};
 use crate::regs::{self, Aqa, Cap, Cc, Csts};
 use crate::sysfs;
 use crate::vfio::{Device, Iommu};
@@ -492,10 +492,11 @@ impl Controller {
         Ok(())
     }
 
-    /// Runs an admin command without data.
+    /// Runs one of the driver's own admin commands without a data buffer
+    /// (its DPTR, if any, is the driver's: queue or doorbell-buffer addresses).
     fn admin_nodata(&mut self, sqe: nvmeq_core::Command) -> Result<Completion, Error> {
         let t = self.opts.admin_timeout;
-        let (r, buf) = self.run_sync(0, sqe, None, 0, t);
+        let (r, buf) = self.run_sync(0, sqe, None, 0, t, Raw::DriverPointers);
         debug_assert!(buf.is_none());
         r
     }
@@ -504,7 +505,7 @@ impl Controller {
     fn admin_data(&mut self, sqe: nvmeq_core::Command, len: usize) -> Result<Vec<u8>, Error> {
         let bounce = self.take_bounce()?;
         let t = self.opts.admin_timeout;
-        let (r, buf) = self.run_sync(0, sqe, Some(bounce), len, t);
+        let (r, buf) = self.run_sync(0, sqe, Some(bounce), len, t, Raw::No);
         let out = buf.as_ref().map(|b| b.as_slice()[..len].to_vec());
         self.bounce = buf;
         r?;
@@ -531,6 +532,7 @@ impl Controller {
         buf: Option<DmaBuf>,
         len: usize,
         timeout: Duration,
+        raw: Raw,
     ) -> (Result<Completion, Error>, Option<DmaBuf>) {
         if let Some(why) = self.dead {
             return (Err(Error::Aborted(why)), buf);
@@ -544,7 +546,7 @@ impl Controller {
             }
             std::hint::spin_loop();
         }
-        let slot = match self.qs[qi].push(sqe, buf, len, 0, true) {
+        let slot = match self.qs[qi].push(sqe, buf, len, 0, true, raw) {
             Ok(s) => s,
             Err((b, e)) => return (Err(e.unwrap_or(Error::Invalid("queue full"))), b),
         };

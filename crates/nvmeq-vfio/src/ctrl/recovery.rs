@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use nvmeq_core::{Error, Reaped};
 
 use super::{admin, Controller};
+use crate::queue::Raw;
 use crate::regs::{self, Cc, Csts, SHN_NORMAL, SHST_COMPLETE};
 
 /// How often wait loops look at CSTS and deadlines.
@@ -62,7 +63,7 @@ impl Controller {
         self.stats.aborts += 1;
         self.in_recovery = true;
         let t = self.opts.admin_timeout;
-        let (r, _) = self.run_sync(0, admin::abort(sqid, cid), None, 0, t);
+        let (r, _) = self.run_sync(0, admin::abort(sqid, cid), None, 0, t, Raw::No);
         self.in_recovery = false;
         if self.dead.is_some() || self.qs[qi].slots.lookup(cid) != Ok(slot) {
             // Completed meanwhile, or a reset already finished it.

@@ -25,6 +25,16 @@ pub(crate) const SQE_SIZE: usize = 64;
 /// Size of a completion queue entry (CC.IOCQES = 4).
 pub(crate) const CQE_SIZE: usize = 16;
 
+/// Whose data pointers an entry carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Raw {
+    /// A caller's command: DPTR and MPTR are set by the driver.
+    No,
+    /// A queue-management command built by the driver (queue, doorbell-buffer
+    /// addresses in DPTR): kept as is.
+    DriverPointers,
+}
+
 /// The shadow doorbell and EventIdx pages (Doorbell Buffer Config).
 #[derive(Debug)]
 pub(crate) struct Shadow {
@@ -154,6 +164,12 @@ impl QueuePair {
     /// (the caller has checked `len <= buf.len()` and the transfer limit; both
     /// are checked again here). The buffer moves into the slot. A full queue or
     /// a bad length hands the buffer back.
+    ///
+    /// The entry's data and metadata pointers are always replaced (PRPs for
+    /// `buf`, or zero), so a caller's entry can never point the device at
+    /// memory of its choosing. Only the driver's own queue-management commands
+    /// keep theirs: `Raw::DriverPointers`.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn push(
         &mut self,
         mut sqe: Command,
@@ -161,6 +177,7 @@ impl QueuePair {
         len: usize,
         tag: u64,
         sync: bool,
+        raw: Raw,
     ) -> Result<u16, (Option<DmaBuf>, Option<Error>)> {
         if self.free() == 0 {
             return Err((buf, None));
@@ -235,7 +252,10 @@ impl QueuePair {
         }
         let cid = self.slots.cid(slot);
         sqe.cdw0 = sqe.cdw0.with_cid(cid).with_psdt(0);
-        sqe.dptr = dptr;
+        if !(raw == Raw::DriverPointers && len == 0) {
+            sqe.dptr = dptr;
+            sqe.mptr = 0;
+        }
         let Some(at) = self.sq.push() else {
             // Unreachable: free() counted SQ room. Undo rather than panic.
             let _ = self.slots.release(slot);

@@ -1,0 +1,324 @@
+//! Device check of the VFIO backend, for the nvmeq QEMU guest:
+//!
+//! ```text
+//! RUSTFLAGS='-C target-feature=+crt-static' cargo build --release \
+//!     --target x86_64-unknown-linux-gnu -p nvmeq-vfio --example vfio_guest_check
+//! cargo xtask vm exec --iommu -- /out/vfio_guest_check   # after copying it to the out dir
+//! ```
+//!
+//! It hands controller A to vfio-pci, opens it, identifies, writes, reads and
+//! verifies through `execute` and the queue interface, checks the error paths,
+//! resets with commands in flight, forces a timeout, shuts down, gives the
+//! controller back to `nvme` and reads the data again through the kernel.
+//! It writes to the disk, so it refuses to run outside the guest
+//! (`NVMEQ_GUEST=1`) unless given `--destructive BDF`.
+
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use nvmeq_core::cmd::{Identify, Read, Write};
+use nvmeq_core::{Backend, Data, Error, IoBuf};
+use nvmeq_vfio::{bind_kernel, bind_vfio, driver_of, Bdf, Controller, OpenError, Options};
+
+struct Check {
+    failed: u32,
+}
+
+impl Check {
+    fn ok(&mut self, cond: bool, what: &str) {
+        if cond {
+            println!("ok   {what}");
+        } else {
+            println!("FAIL {what}");
+            self.failed += 1;
+        }
+    }
+}
+
+fn pattern(seed: u64, buf: &mut [u8]) {
+    for (i, c) in buf.chunks_mut(8).enumerate() {
+        let v = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ i as u64;
+        c.copy_from_slice(&v.to_le_bytes()[..c.len()]);
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    let bdf = match (std::env::var("NVMEQ_GUEST").as_deref(), args.get(1), args.get(2)) {
+        (_, Some(flag), Some(b)) if flag == "--destructive" => b.clone(),
+        (Ok("1"), _, _) => match std::env::var("NVMEQ_PCI_A") {
+            Ok(b) => b,
+            Err(_) => {
+                eprintln!("NVMEQ_PCI_A is not set");
+                return ExitCode::from(2);
+            }
+        },
+        _ => {
+            eprintln!("this writes to the controller's namespace 1: run it in the nvmeq guest, or pass --destructive BDF");
+            return ExitCode::from(2);
+        }
+    };
+    let mut c = Check { failed: 0 };
+    if let Err(e) = run(&bdf, &mut c) {
+        println!("FAIL {e}");
+        c.failed += 1;
+    }
+    if c.failed == 0 {
+        println!("vfio guest check: all passed");
+        ExitCode::SUCCESS
+    } else {
+        println!("vfio guest check: {} failed", c.failed);
+        ExitCode::FAILURE
+    }
+}
+
+fn run(bdf: &str, c: &mut Check) -> Result<(), Box<dyn std::error::Error>> {
+    let b = Bdf::parse(bdf)?;
+
+    // Error messages before the rebind.
+    match Controller::open("0000:00:04") {
+        Err(OpenError::BadAddress { .. }) => c.ok(true, "bad PCI address is refused"),
+        other => c.ok(false, &format!("bad PCI address: {other:?}")),
+    }
+    if driver_of(&b)?.as_deref() == Some("nvme") {
+        match Controller::open(bdf) {
+            Err(e @ OpenError::BoundToDriver { .. }) => {
+                let msg = e.to_string();
+                println!("     ({})", msg.lines().next().unwrap_or(""));
+                c.ok(
+                    msg.contains(&format!("echo vfio-pci > /sys/bus/pci/devices/{bdf}/driver_override"))
+                        && msg.contains("drivers_probe"),
+                    "open while bound to nvme says how to rebind",
+                )
+            }
+            other => c.ok(false, &format!("open while bound to nvme: {other:?}")),
+        }
+    }
+
+    bind_vfio(bdf)?;
+    c.ok(driver_of(&b)?.as_deref() == Some("vfio-pci"), "bind_vfio hands the controller to vfio-pci");
+
+    for round in 0..2 {
+        let t = Instant::now();
+        let mut ctrl = Controller::open_with(
+            bdf,
+            Options {
+                io_queues: 2,
+                queue_depth: 64,
+                ..Options::default()
+            },
+        )?;
+        println!("     opened in {:?}: {ctrl:?}", t.elapsed());
+        c.ok(ctrl.info().mn == "QEMU NVMe Ctrl", &format!("Identify mn {:?}", ctrl.info().mn));
+        if round == 1 {
+            // Second open after a clean shutdown: just check it works.
+            let mut id = vec![0u8; 4096];
+            ctrl.execute(&Identify::controller().build(), Data::FromDevice(&mut id))?;
+            c.ok(&id[24..38] == b"QEMU NVMe Ctrl", "reopen after shutdown: Identify works");
+            break;
+        }
+        c.ok(ctrl.info().sn == "nvmeqA", &format!("Identify sn {:?}", ctrl.info().sn));
+        c.ok(ctrl.io_queues() == 2, "two I/O queue pairs created");
+        c.ok(ctrl.shadow_doorbells(), "shadow doorbells in use (QEMU has OACS bit 8)");
+        c.ok(ctrl.namespaces() == [(1, 512)], &format!("namespaces {:?}", ctrl.namespaces()));
+        c.ok(ctrl.lba_size(1)? == 512, "lba_size(1) = 512");
+        c.ok(ctrl.max_xfer() == 512 * 1024, &format!("max_xfer {} (MDTS 7)", ctrl.max_xfer()));
+        checks(&mut ctrl, c)?;
+        let stats = ctrl.stats();
+        println!("     stats {stats:?}");
+        c.ok(stats.unexpected_cqes == 0, "no unexpected completions");
+        let t = Instant::now();
+        let r = ctrl.shutdown();
+        c.ok(r.is_ok(), &format!("shutdown (CC.SHN) completes: {r:?} in {:?}", t.elapsed()));
+        drop(ctrl);
+    }
+
+    bind_kernel(bdf)?;
+    c.ok(driver_of(&b)?.as_deref() == Some("nvme"), "bind_kernel hands it back to nvme");
+    // The kernel driver comes up and sees the data written over VFIO.
+    let start = Instant::now();
+    let blk = loop {
+        let found = std::fs::read_dir(format!("/sys/bus/pci/devices/{bdf}/nvme"))
+            .ok()
+            .and_then(|mut d| d.next())
+            .and_then(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned());
+        if let Some(n) = found {
+            let dev = format!("/dev/{n}n1");
+            if Path::new(&dev).exists() && File::open(&dev).is_ok() {
+                break Some(dev);
+            }
+        }
+        if start.elapsed() > Duration::from_secs(20) {
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    c.ok(blk.is_some(), &format!("/dev/nvme*n1 is back: {blk:?}"));
+    if let Some(dev) = blk {
+        let f = File::open(&dev)?;
+        let mut got = vec![0u8; 4096];
+        let mut want = vec![0u8; 4096];
+        f.read_at(&mut got, 1000 * 512)?;
+        pattern(1000, &mut want);
+        c.ok(got == want, "the kernel reads back the data written over VFIO");
+    }
+    Ok(())
+}
+
+fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error::Error>> {
+    // execute with caller slices (bounce buffer).
+    let mut id = vec![0u8; 4096];
+    ctrl.execute(&Identify::controller().build(), Data::FromDevice(&mut id))?;
+    c.ok(&id[24..38] == b"QEMU NVMe Ctrl", "execute(Identify) fills the caller's slice");
+    let mut w = vec![0u8; 8 * 512];
+    pattern(7, &mut w);
+    ctrl.execute(&Write::new(1, 8, 7).build(), Data::ToDevice(&w))?;
+    let mut r = vec![0u8; 8 * 512];
+    ctrl.execute(&Read::new(1, 8, 7).build(), Data::FromDevice(&mut r))?;
+    c.ok(r == w, "execute write/read 4 KiB round trip");
+
+    // The queue interface: 256 writes then 256 reads, QD up to 126 over two queues.
+    let n = 256u64;
+    let mut free: Vec<_> = (0..96).map(|_| ctrl.alloc(4096)).collect::<Result<_, _>>()?;
+    let mut submitted = 0u64;
+    let mut completed = 0u64;
+    let mut errors = 0u32;
+    while completed < n {
+        while submitted < n {
+            let Some(mut buf) = free.pop() else { break };
+            let lba = 1000 + submitted * 8;
+            pattern(lba, buf.as_mut_slice());
+            match ctrl.write(&Write::new(1, lba, 7).build(), Some(buf), lba) {
+                Ok(()) => submitted += 1,
+                Err(rej) => {
+                    if let Some(e) = rej.error {
+                        return Err(format!("write rejected: {e}").into());
+                    }
+                    free.push(rej.buf.expect("buffer handed back"));
+                    break;
+                }
+            }
+        }
+        ctrl.commit(1)?;
+        ctrl.reap(&mut |rp| {
+            completed += 1;
+            if rp.result.is_err() {
+                errors += 1;
+            }
+            free.push(rp.buf.expect("buffer returned"));
+        });
+    }
+    c.ok(errors == 0 && ctrl.in_flight() == 0, "256 queued writes complete");
+    let (mut submitted, mut completed, mut bad) = (0u64, 0u64, 0u32);
+    while completed < n {
+        while submitted < n {
+            let Some(buf) = free.pop() else { break };
+            let lba = 1000 + submitted * 8;
+            match ctrl.write(&Read::new(1, lba, 7).build(), Some(buf), lba) {
+                Ok(()) => submitted += 1,
+                Err(rej) => {
+                    free.push(rej.buf.expect("buffer handed back"));
+                    break;
+                }
+            }
+        }
+        ctrl.commit(1)?;
+        ctrl.reap(&mut |rp| {
+            completed += 1;
+            let buf = rp.buf.expect("buffer returned");
+            let mut want = vec![0u8; 4096];
+            pattern(rp.tag, &mut want);
+            if rp.result.is_err() || buf.as_slice() != want.as_slice() {
+                bad += 1;
+            }
+            free.push(buf);
+        });
+    }
+    c.ok(bad == 0, "256 queued reads return what was written (tags match buffers)");
+
+    // A transfer of MDTS size goes through a PRP list.
+    let max = ctrl.max_xfer() as usize;
+    let mut big = ctrl.alloc(max)?;
+    pattern(4242, big.as_mut_slice());
+    let want = big.as_slice().to_vec();
+    let nlb_z = (max / 512 - 1) as u16;
+    ctrl.write(&Write::new(1, 1 << 16, nlb_z).build(), Some(big), 1).map_err(|_| "big write rejected")?;
+    ctrl.commit(1)?;
+    let mut back = None;
+    ctrl.reap(&mut |rp| back = Some(rp));
+    let rp = back.ok_or("no completion for the big write")?;
+    c.ok(rp.result.is_ok(), &format!("{max}-byte write (PRP list): {:?}", rp.result.map(|_| ())));
+    let mut big = rp.buf.ok_or("big buffer lost")?;
+    big.as_mut_slice().fill(0);
+    ctrl.write(&Read::new(1, 1 << 16, nlb_z).build(), Some(big), 2).map_err(|_| "big read rejected")?;
+    ctrl.commit(1)?;
+    let mut back = None;
+    ctrl.reap(&mut |rp| back = Some(rp));
+    let rp = back.ok_or("no completion for the big read")?;
+    let big = rp.buf.ok_or("big buffer lost")?;
+    c.ok(rp.result.is_ok() && big.as_slice() == want.as_slice(), "MDTS-sized read returns the data");
+
+    // Error paths.
+    let mut r = vec![0u8; max + 512];
+    let e = ctrl.execute(&Read::new(1, 0, (max / 512) as u16).build(), Data::FromDevice(&mut r));
+    c.ok(matches!(e, Err(Error::AboveMdts { .. })), &format!("above MDTS is refused: {e:?}"));
+    let small = ctrl.alloc(512)?;
+    let e = ctrl.write(&Read::new(1, 0, 7).build(), Some(small), 0);
+    c.ok(
+        matches!(&e, Err(rj) if matches!(rj.error, Some(Error::BufferTooSmall { need: 4096, have: 512 })) && rj.buf.is_some()),
+        "a buffer smaller than the command is refused and handed back",
+    );
+    let mut r = vec![0u8; 512];
+    let e = ctrl.execute(&Read::new(7, 0, 0).build(), Data::FromDevice(&mut r));
+    c.ok(matches!(e, Err(Error::UnknownNamespace(7))), &format!("unknown namespace: {e:?}"));
+    let e = ctrl.execute(&Read::new(1, 1 << 21, 0).build(), Data::FromDevice(&mut r));
+    let msg = e.as_ref().map(|_| String::new()).unwrap_or_else(|e| e.to_string());
+    c.ok(msg.contains("LBA Out of Range"), &format!("read past the end: {msg}"));
+
+    // Reset with commands in flight: every command comes back, with its buffer.
+    for i in 0..32u64 {
+        let buf = free.pop().ok_or("out of buffers")?;
+        ctrl.write(&Read::new(1, 1000 + i * 8, 7).build(), Some(buf), i)
+            .map_err(|_| "read rejected before reset")?;
+    }
+    ctrl.commit(0)?;
+    ctrl.reset()?;
+    let (mut back, mut aborted) = (0, 0);
+    ctrl.reap(&mut |rp| {
+        back += 1;
+        if matches!(rp.result, Err(Error::Aborted(_))) {
+            aborted += 1;
+        }
+        free.extend(rp.buf);
+    });
+    println!("     reset: {back} back, {aborted} aborted by the reset");
+    c.ok(back == 32 && free.len() == 96, "reset completes every command in flight and returns its buffer");
+    let mut r = vec![0u8; 8 * 512];
+    ctrl.execute(&Read::new(1, 8, 7).build(), Data::FromDevice(&mut r))?;
+    let mut w = vec![0u8; 8 * 512];
+    pattern(7, &mut w);
+    c.ok(r == w, "I/O works after the reset (queues recreated)");
+
+    // A command that cannot finish in time: Abort, then reset; it never hangs.
+    ctrl.set_io_timeout(Duration::from_micros(1));
+    let before = ctrl.stats();
+    let t = Instant::now();
+    let mut r = vec![0u8; max];
+    let e = ctrl.execute(&Read::new(1, 0, (max / 512 - 1) as u16).build(), Data::FromDevice(&mut r));
+    let after = ctrl.stats();
+    println!("     1 us timeout: {:?} after {:?}, {} aborts, {} resets", e.as_ref().map(|_| ()), t.elapsed(),
+        after.aborts - before.aborts, after.resets - before.resets);
+    c.ok(
+        e.is_ok() || matches!(e, Err(Error::Timeout { .. }) | Err(Error::Status(_))),
+        "a timed-out command completes (Ok, Timeout or Abort status)",
+    );
+    ctrl.set_io_timeout(Duration::from_secs(30));
+    let mut r = vec![0u8; 8 * 512];
+    let ok = ctrl.execute(&Read::new(1, 8, 7).build(), Data::FromDevice(&mut r)).is_ok();
+    c.ok(ok && r == w, "I/O works after the timeout recovery");
+    Ok(())
+}
