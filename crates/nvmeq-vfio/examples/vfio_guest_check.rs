@@ -19,8 +19,8 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use nvmeq_core::cmd::{Identify, Read, Write};
-use nvmeq_core::{Backend, Data, Error, IoBuf};
+use nvmeq_core::cmd::{CreateIoCq, Identify, Read, Write};
+use nvmeq_core::{Backend, Cmd, Data, DataDir, Error, IoBuf, Xfer};
 use nvmeq_vfio::{bind_kernel, bind_vfio, driver_of, Bdf, Controller, OpenError, Options};
 
 struct Check {
@@ -47,7 +47,11 @@ fn pattern(seed: u64, buf: &mut [u8]) {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
-    let bdf = match (std::env::var("NVMEQ_GUEST").as_deref(), args.get(1), args.get(2)) {
+    let bdf = match (
+        std::env::var("NVMEQ_GUEST").as_deref(),
+        args.get(1),
+        args.get(2),
+    ) {
         (_, Some(flag), Some(b)) if flag == "--destructive" => b.clone(),
         (Ok("1"), _, _) => match std::env::var("NVMEQ_PCI_A") {
             Ok(b) => b,
@@ -89,8 +93,9 @@ fn run(bdf: &str, c: &mut Check) -> Result<(), Box<dyn std::error::Error>> {
                 let msg = e.to_string();
                 println!("     ({})", msg.lines().next().unwrap_or(""));
                 c.ok(
-                    msg.contains(&format!("echo vfio-pci > /sys/bus/pci/devices/{bdf}/driver_override"))
-                        && msg.contains("drivers_probe"),
+                    msg.contains(&format!(
+                        "echo vfio-pci > /sys/bus/pci/devices/{bdf}/driver_override"
+                    )) && msg.contains("drivers_probe"),
                     "open while bound to nvme says how to rebind",
                 )
             }
@@ -99,7 +104,10 @@ fn run(bdf: &str, c: &mut Check) -> Result<(), Box<dyn std::error::Error>> {
     }
 
     bind_vfio(bdf)?;
-    c.ok(driver_of(&b)?.as_deref() == Some("vfio-pci"), "bind_vfio hands the controller to vfio-pci");
+    c.ok(
+        driver_of(&b)?.as_deref() == Some("vfio-pci"),
+        "bind_vfio hands the controller to vfio-pci",
+    );
 
     for round in 0..2 {
         let t = Instant::now();
@@ -112,32 +120,58 @@ fn run(bdf: &str, c: &mut Check) -> Result<(), Box<dyn std::error::Error>> {
             },
         )?;
         println!("     opened in {:?}: {ctrl:?}", t.elapsed());
-        c.ok(ctrl.info().mn == "QEMU NVMe Ctrl", &format!("Identify mn {:?}", ctrl.info().mn));
+        let mn = ctrl.identify().mn().map(str::to_string);
+        c.ok(
+            mn.as_deref() == Some("QEMU NVMe Ctrl"),
+            &format!("Identify mn {mn:?}"),
+        );
         if round == 1 {
             // Second open after a clean shutdown: just check it works.
             let mut id = vec![0u8; 4096];
             ctrl.execute(&Identify::controller().build(), Data::FromDevice(&mut id))?;
-            c.ok(&id[24..38] == b"QEMU NVMe Ctrl", "reopen after shutdown: Identify works");
+            c.ok(
+                &id[24..38] == b"QEMU NVMe Ctrl",
+                "reopen after shutdown: Identify works",
+            );
             break;
         }
-        c.ok(ctrl.info().sn == "nvmeqA", &format!("Identify sn {:?}", ctrl.info().sn));
+        let sn = ctrl.identify().sn().map(str::to_string);
+        c.ok(
+            sn.as_deref() == Some("nvmeqA"),
+            &format!("Identify sn {sn:?}"),
+        );
         c.ok(ctrl.io_queues() == 2, "two I/O queue pairs created");
-        c.ok(ctrl.shadow_doorbells(), "shadow doorbells in use (QEMU has OACS bit 8)");
-        c.ok(ctrl.namespaces() == [(1, 512)], &format!("namespaces {:?}", ctrl.namespaces()));
+        c.ok(
+            ctrl.shadow_doorbells(),
+            "shadow doorbells in use (QEMU has OACS bit 8)",
+        );
+        c.ok(
+            ctrl.namespaces() == [(1, 512)],
+            &format!("namespaces {:?}", ctrl.namespaces()),
+        );
         c.ok(ctrl.lba_size(1)? == 512, "lba_size(1) = 512");
-        c.ok(ctrl.max_xfer() == 512 * 1024, &format!("max_xfer {} (MDTS 7)", ctrl.max_xfer()));
+        c.ok(
+            ctrl.max_xfer() == 512 * 1024,
+            &format!("max_xfer {} (MDTS 7)", ctrl.max_xfer()),
+        );
         checks(&mut ctrl, c)?;
         let stats = ctrl.stats();
         println!("     stats {stats:?}");
         c.ok(stats.unexpected_cqes == 0, "no unexpected completions");
         let t = Instant::now();
         let r = ctrl.shutdown();
-        c.ok(r.is_ok(), &format!("shutdown (CC.SHN) completes: {r:?} in {:?}", t.elapsed()));
+        c.ok(
+            r.is_ok(),
+            &format!("shutdown (CC.SHN) completes: {r:?} in {:?}", t.elapsed()),
+        );
         drop(ctrl);
     }
 
     bind_kernel(bdf)?;
-    c.ok(driver_of(&b)?.as_deref() == Some("nvme"), "bind_kernel hands it back to nvme");
+    c.ok(
+        driver_of(&b)?.as_deref() == Some("nvme"),
+        "bind_kernel hands it back to nvme",
+    );
     // The kernel driver comes up and sees the data written over VFIO.
     let start = Instant::now();
     let blk = loop {
@@ -164,7 +198,10 @@ fn run(bdf: &str, c: &mut Check) -> Result<(), Box<dyn std::error::Error>> {
         let mut want = vec![0u8; 4096];
         f.read_at(&mut got, 1000 * 512)?;
         pattern(1000, &mut want);
-        c.ok(got == want, "the kernel reads back the data written over VFIO");
+        c.ok(
+            got == want,
+            "the kernel reads back the data written over VFIO",
+        );
     }
     Ok(())
 }
@@ -173,7 +210,10 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
     // execute with caller slices (bounce buffer).
     let mut id = vec![0u8; 4096];
     ctrl.execute(&Identify::controller().build(), Data::FromDevice(&mut id))?;
-    c.ok(&id[24..38] == b"QEMU NVMe Ctrl", "execute(Identify) fills the caller's slice");
+    c.ok(
+        &id[24..38] == b"QEMU NVMe Ctrl",
+        "execute(Identify) fills the caller's slice",
+    );
     let mut w = vec![0u8; 8 * 512];
     pattern(7, &mut w);
     ctrl.execute(&Write::new(1, 8, 7).build(), Data::ToDevice(&w))?;
@@ -183,7 +223,9 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
 
     // The queue interface: 256 writes then 256 reads, QD up to 126 over two queues.
     let n = 256u64;
-    let mut free: Vec<_> = (0..96).map(|_| ctrl.alloc(4096)).collect::<Result<_, _>>()?;
+    let mut free: Vec<_> = (0..96)
+        .map(|_| ctrl.alloc(4096))
+        .collect::<Result<_, _>>()?;
     let mut submitted = 0u64;
     let mut completed = 0u64;
     let mut errors = 0u32;
@@ -212,7 +254,10 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
             free.push(rp.buf.expect("buffer returned"));
         });
     }
-    c.ok(errors == 0 && ctrl.in_flight() == 0, "256 queued writes complete");
+    c.ok(
+        errors == 0 && ctrl.in_flight() == 0,
+        "256 queued writes complete",
+    );
     let (mut submitted, mut completed, mut bad) = (0u64, 0u64, 0u32);
     while completed < n {
         while submitted < n {
@@ -238,7 +283,10 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
             free.push(buf);
         });
     }
-    c.ok(bad == 0, "256 queued reads return what was written (tags match buffers)");
+    c.ok(
+        bad == 0,
+        "256 queued reads return what was written (tags match buffers)",
+    );
 
     // A transfer of MDTS size goes through a PRP list.
     let max = ctrl.max_xfer() as usize;
@@ -246,26 +294,40 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
     pattern(4242, big.as_mut_slice());
     let want = big.as_slice().to_vec();
     let nlb_z = (max / 512 - 1) as u16;
-    ctrl.write(&Write::new(1, 1 << 16, nlb_z).build(), Some(big), 1).map_err(|_| "big write rejected")?;
+    ctrl.write(&Write::new(1, 1 << 16, nlb_z).build(), Some(big), 1)
+        .map_err(|_| "big write rejected")?;
     ctrl.commit(1)?;
     let mut back = None;
     ctrl.reap(&mut |rp| back = Some(rp));
     let rp = back.ok_or("no completion for the big write")?;
-    c.ok(rp.result.is_ok(), &format!("{max}-byte write (PRP list): {:?}", rp.result.map(|_| ())));
+    c.ok(
+        rp.result.is_ok(),
+        &format!("{max}-byte write (PRP list): {:?}", rp.result.map(|_| ())),
+    );
     let mut big = rp.buf.ok_or("big buffer lost")?;
     big.as_mut_slice().fill(0);
-    ctrl.write(&Read::new(1, 1 << 16, nlb_z).build(), Some(big), 2).map_err(|_| "big read rejected")?;
+    ctrl.write(&Read::new(1, 1 << 16, nlb_z).build(), Some(big), 2)
+        .map_err(|_| "big read rejected")?;
     ctrl.commit(1)?;
     let mut back = None;
     ctrl.reap(&mut |rp| back = Some(rp));
     let rp = back.ok_or("no completion for the big read")?;
     let big = rp.buf.ok_or("big buffer lost")?;
-    c.ok(rp.result.is_ok() && big.as_slice() == want.as_slice(), "MDTS-sized read returns the data");
+    c.ok(
+        rp.result.is_ok() && big.as_slice() == want.as_slice(),
+        "MDTS-sized read returns the data",
+    );
 
     // Error paths.
     let mut r = vec![0u8; max + 512];
-    let e = ctrl.execute(&Read::new(1, 0, (max / 512) as u16).build(), Data::FromDevice(&mut r));
-    c.ok(matches!(e, Err(Error::AboveMdts { .. })), &format!("above MDTS is refused: {e:?}"));
+    let e = ctrl.execute(
+        &Read::new(1, 0, (max / 512) as u16).build(),
+        Data::FromDevice(&mut r),
+    );
+    c.ok(
+        matches!(e, Err(Error::AboveMdts { .. })),
+        &format!("above MDTS is refused: {e:?}"),
+    );
     let small = ctrl.alloc(512)?;
     let e = ctrl.write(&Read::new(1, 0, 7).build(), Some(small), 0);
     c.ok(
@@ -274,10 +336,45 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
     );
     let mut r = vec![0u8; 512];
     let e = ctrl.execute(&Read::new(7, 0, 0).build(), Data::FromDevice(&mut r));
-    c.ok(matches!(e, Err(Error::UnknownNamespace(7))), &format!("unknown namespace: {e:?}"));
+    c.ok(
+        matches!(e, Err(Error::UnknownNamespace(7))),
+        &format!("unknown namespace: {e:?}"),
+    );
     let e = ctrl.execute(&Read::new(1, 1 << 21, 0).build(), Data::FromDevice(&mut r));
-    let msg = e.as_ref().map(|_| String::new()).unwrap_or_else(|e| e.to_string());
-    c.ok(msg.contains("LBA Out of Range"), &format!("read past the end: {msg}"));
+    let msg = e
+        .as_ref()
+        .map(|_| String::new())
+        .unwrap_or_else(|e| e.to_string());
+    c.ok(
+        msg.contains("LBA Out of Range"),
+        &format!("read past the end: {msg}"),
+    );
+
+    // Commands that would take the driver's queues away are refused.
+    let e = ctrl.execute(&CreateIoCq::new(5, 15).prp1(0x10_0000).build(), Data::None);
+    c.ok(
+        matches!(e, Err(Error::Unsupported(_))),
+        &format!("Create I/O CQ from the caller is refused: {e:?}"),
+    );
+
+    // A caller's own data pointer is never used: a hand-built Read that claims
+    // no data but points DPTR at a live buffer must not touch that buffer
+    // (the driver zeroes DPTR, so the device's write faults in the IOMMU).
+    let mut victim = ctrl.alloc(4096)?;
+    victim.as_mut_slice().fill(0xaa);
+    let mut sqe = Read::new(1, 1000, 0).build().sqe;
+    sqe.dptr = [victim.iova(), 0];
+    sqe.mptr = victim.iova();
+    println!("     (a DMAR fault at address 0 is expected next)");
+    let e = ctrl.execute(&Cmd::io(sqe, DataDir::None, Xfer::None), Data::None);
+    // (QEMU completes it with success even though its DMA faulted.)
+    c.ok(
+        victim.as_slice().iter().all(|&b| b == 0xaa),
+        &format!(
+            "a hand-set DPTR cannot aim the device at a buffer ({:?})",
+            e.map(|_| ())
+        ),
+    );
 
     // Reset with commands in flight: every command comes back, with its buffer.
     for i in 0..32u64 {
@@ -296,7 +393,10 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
         free.extend(rp.buf);
     });
     println!("     reset: {back} back, {aborted} aborted by the reset");
-    c.ok(back == 32 && free.len() == 96, "reset completes every command in flight and returns its buffer");
+    c.ok(
+        back == 32 && free.len() == 96,
+        "reset completes every command in flight and returns its buffer",
+    );
     let mut r = vec![0u8; 8 * 512];
     ctrl.execute(&Read::new(1, 8, 7).build(), Data::FromDevice(&mut r))?;
     let mut w = vec![0u8; 8 * 512];
@@ -308,17 +408,27 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
     let before = ctrl.stats();
     let t = Instant::now();
     let mut r = vec![0u8; max];
-    let e = ctrl.execute(&Read::new(1, 0, (max / 512 - 1) as u16).build(), Data::FromDevice(&mut r));
+    let e = ctrl.execute(
+        &Read::new(1, 0, (max / 512 - 1) as u16).build(),
+        Data::FromDevice(&mut r),
+    );
     let after = ctrl.stats();
-    println!("     1 us timeout: {:?} after {:?}, {} aborts, {} resets", e.as_ref().map(|_| ()), t.elapsed(),
-        after.aborts - before.aborts, after.resets - before.resets);
+    println!(
+        "     1 us timeout: {:?} after {:?}, {} aborts, {} resets",
+        e.as_ref().map(|_| ()),
+        t.elapsed(),
+        after.aborts - before.aborts,
+        after.resets - before.resets
+    );
     c.ok(
         e.is_ok() || matches!(e, Err(Error::Timeout { .. }) | Err(Error::Status(_))),
         "a timed-out command completes (Ok, Timeout or Abort status)",
     );
     ctrl.set_io_timeout(Duration::from_secs(30));
     let mut r = vec![0u8; 8 * 512];
-    let ok = ctrl.execute(&Read::new(1, 8, 7).build(), Data::FromDevice(&mut r)).is_ok();
+    let ok = ctrl
+        .execute(&Read::new(1, 8, 7).build(), Data::FromDevice(&mut r))
+        .is_ok();
     c.ok(ok && r == w, "I/O works after the timeout recovery");
     Ok(())
 }

@@ -221,7 +221,11 @@ pub(crate) struct DmaRegion {
 
 impl fmt::Debug for DmaRegion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "DmaRegion({} bytes @ {:#x})", self.map.len, self.map.iova)
+        write!(
+            f,
+            "DmaRegion({} bytes @ {:#x})",
+            self.map.len, self.map.iova
+        )
     }
 }
 

@@ -173,7 +173,10 @@ mod tests {
             },
         ];
         let mut a = IovaAllocator::new(Some(&r));
-        assert_eq!(a.extents(), &[(0x10_0000, 0x20_0000), (0x1000_0000, 0x1000_4000)]);
+        assert_eq!(
+            a.extents(),
+            &[(0x10_0000, 0x20_0000), (0x1000_0000, 0x1000_4000)]
+        );
         assert_eq!(a.alloc(0x10_0000, 4096), Ok(0x10_0000));
         assert_eq!(a.alloc(0x4000, 4096), Ok(0x1000_0000));
         assert_eq!(a.alloc(4096, 4096), Err(IovaError::Exhausted));
@@ -218,7 +221,9 @@ mod tests {
         // Deterministic pseudo-random churn.
         let mut seed = 0x1234_5678u64;
         for _ in 0..2000 {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             if seed >> 63 == 0 || live.is_empty() {
                 let pages = 1 + (seed >> 40) % 4;
                 if let Ok(at) = a.alloc(pages * 4096, 4096) {

@@ -27,12 +27,11 @@ mod iova;
 mod mmio;
 mod prp;
 mod queue;
-mod regs;
 mod sysfs;
 mod vfio;
 
 pub use bdf::Bdf;
-pub use ctrl::{Controller, CtrlInfo, Options};
+pub use ctrl::{Controller, Options, Stats};
 pub use dma::DmaBuf;
 pub use error::OpenError;
 pub use sysfs::{bind_kernel, bind_vfio, driver_of, iommu_group_of};

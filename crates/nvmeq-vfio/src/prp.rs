@@ -154,7 +154,9 @@ mod tests {
         assert_eq!(prp[0], iova);
         let pages = walk(prp, len, &l);
         let start = iova & !(PAGE as u64 - 1);
-        let expect: Vec<u64> = (0..pages.len() as u64).map(|i| start + i * PAGE as u64).collect();
+        let expect: Vec<u64> = (0..pages.len() as u64)
+            .map(|i| start + i * PAGE as u64)
+            .collect();
         assert_eq!(pages, expect, "iova {iova:#x} len {len}");
         let end = iova + len as u64;
         assert_eq!(expect.len() as u64, (end - start).div_ceil(PAGE as u64));
@@ -162,8 +164,14 @@ mod tests {
 
     #[test]
     fn one_and_two_pages_need_no_list() {
-        assert_eq!(build(0x10_0000, 512, PAGE, &mut FakeList::new(0)), Ok([0x10_0000, 0]));
-        assert_eq!(build(0x10_0000, 4096, PAGE, &mut FakeList::new(0)), Ok([0x10_0000, 0]));
+        assert_eq!(
+            build(0x10_0000, 512, PAGE, &mut FakeList::new(0)),
+            Ok([0x10_0000, 0])
+        );
+        assert_eq!(
+            build(0x10_0000, 4096, PAGE, &mut FakeList::new(0)),
+            Ok([0x10_0000, 0])
+        );
         assert_eq!(
             build(0x10_0000, 8192, PAGE, &mut FakeList::new(0)),
             Ok([0x10_0000, 0x10_1000])

@@ -130,7 +130,8 @@ fn rebind(bdf: &Bdf, want: &str) -> Result<(), OpenError> {
 }
 
 fn write_sysfs(path: &str, value: &str) -> Result<(), OpenError> {
-    fs::write(path, value).map_err(|e| OpenError::os_at(format!("write {value:?} to {path}"), path, e))
+    fs::write(path, value)
+        .map_err(|e| OpenError::os_at(format!("write {value:?} to {path}"), path, e))
 }
 
 fn wait_for(mut done: impl FnMut() -> bool) {

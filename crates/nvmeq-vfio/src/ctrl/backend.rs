@@ -4,18 +4,34 @@
 use std::time::Instant;
 
 use nvmeq_core::backend::check_len;
-use nvmeq_core::cmd::Identify;
 use nvmeq_core::{
-    Backend, Caps, Cmd, Completion, Data, DataDir, Error, IoBuf, QueueKind, Reaped, Rejected,
+    AdminOpcode, Backend, Caps, Cmd, Completion, Data, DataDir, Error, IoBuf, QueueKind, Reaped,
+    Rejected,
 };
 
-use super::{info, Controller, PAGE};
+use super::Controller;
 use crate::dma::DmaBuf;
 use crate::queue::Raw;
 
+/// Admin opcodes that manage the queues this driver owns: a caller sending
+/// them would pull queues out from under the driver.
+const DRIVER_ONLY: [AdminOpcode; 5] = [
+    AdminOpcode::DELETE_IO_SQ,
+    AdminOpcode::CREATE_IO_SQ,
+    AdminOpcode::DELETE_IO_CQ,
+    AdminOpcode::CREATE_IO_CQ,
+    AdminOpcode::DOORBELL_BUFFER_CONFIG,
+];
+
 impl Controller {
-    /// Bytes `cmd` transfers, checked against the transfer limit.
+    /// Bytes `cmd` transfers, checked against the transfer limit; refuses
+    /// commands this backend keeps for itself.
     fn xfer_len(&mut self, cmd: &Cmd) -> Result<u32, Error> {
+        if cmd.queue == QueueKind::Admin && DRIVER_ONLY.contains(&AdminOpcode(cmd.sqe.opcode())) {
+            return Err(Error::Unsupported(
+                "queue creation, deletion and Doorbell Buffer Config: the VFIO driver owns the queues",
+            ));
+        }
         let lba = match cmd.xfer {
             nvmeq_core::Xfer::Blocks(_) => self.lba_size(cmd.nsid())?,
             _ => 1,
@@ -55,16 +71,7 @@ impl Controller {
     /// Rings every queue with written entries. Returns the number submitted.
     pub(super) fn submit_all(&mut self) -> u32 {
         let now = Instant::now();
-        let mut n = 0;
-        for qi in 0..self.qs.len() {
-            let t = if qi == 0 {
-                self.opts.admin_timeout
-            } else {
-                self.opts.io_timeout
-            };
-            n += self.qs[qi].ring_sq(&self.bar, self.shadow.as_ref(), now, t) as u32;
-        }
-        n
+        (0..self.qs.len()).map(|qi| self.ring(qi, now) as u32).sum()
     }
 
     fn busy(&self) -> usize {
@@ -93,16 +100,12 @@ impl Backend for Controller {
             return Err(Error::UnknownNamespace(nsid));
         }
         // Not seen at open (attached since?): ask the controller.
-        match self.admin_data(Identify::namespace(nsid).build().sqe, PAGE) {
-            Ok(id) => match info::ns_lba_size(&id) {
-                Some(lba) => {
-                    self.ns.push((nsid, lba));
-                    Ok(lba)
-                }
-                None => Err(Error::UnknownNamespace(nsid)),
-            },
-            Err(Error::Status(_)) => Err(Error::UnknownNamespace(nsid)),
-            Err(e) => Err(e),
+        match self.identify_ns(nsid)? {
+            Some(lba) => {
+                self.ns.push((nsid, lba));
+                Ok(lba)
+            }
+            None => Err(Error::UnknownNamespace(nsid)),
         }
     }
 
@@ -134,11 +137,13 @@ impl Backend for Controller {
             }
             _ => {}
         }
-        // Wait for room on the queue the command goes to.
+        // Wait for room on the queue the command goes to. Written commands
+        // are submitted first: unsubmitted ones would never make room.
         let qi = loop {
             if let Some(qi) = self.pick_queue(cmd.queue) {
                 break qi;
             }
+            self.submit_all();
             self.poll_all();
             self.tick();
             if let Some(why) = self.dead {
@@ -161,7 +166,12 @@ impl Backend for Controller {
     }
 
     fn write(&mut self, cmd: &Cmd, buf: Option<DmaBuf>, tag: u64) -> Result<(), Rejected<DmaBuf>> {
-        let reject = |buf, e| Err(Rejected { buf, error: Some(e) });
+        let reject = |buf, e| {
+            Err(Rejected {
+                buf,
+                error: Some(e),
+            })
+        };
         if let Some(why) = self.dead {
             return reject(buf, Error::Aborted(why));
         }

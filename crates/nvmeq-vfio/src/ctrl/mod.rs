@@ -1,12 +1,9 @@
 //! The controller: bring-up, the admin queue, I/O queue pairs, recovery and
 //! shutdown. [`Controller`] implements [`nvmeq_core::Backend`] (in `backend.rs`).
 
-mod admin;
 mod backend;
 mod info;
 mod recovery;
-
-pub use info::CtrlInfo;
 
 use std::collections::VecDeque;
 use std::path::Path;
@@ -14,17 +11,20 @@ use std::sync::Arc;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use nvmeq_core::cmd::Identify;
-use nvmeq_core::{Completion, Error, IoBuf, Reaped};
+use nvmeq_core::cmd::{CreateIoCq, CreateIoSq, DoorbellBufferConfig, Identify, SetFeatures};
+use nvmeq_core::identify::oacs;
+use nvmeq_core::{Cmd, Completion, Error, IoBuf, Reaped, Xfer};
+use nvmeq_core::{IdentifyController, IdentifyNamespace, NsList};
+use zerocopy::{FromBytes, FromZeros};
 
 use crate::bdf::Bdf;
 use crate::dma::{DmaBuf, DmaRegion, DmaSpace};
 use crate::error::OpenError;
 use crate::mmio::Bar;
 use crate::queue::{doorbell, QueuePair, Raw, Shadow};
-use crate::regs::{self, Aqa, Cap, Cc, Csts};
 use crate::sysfs;
 use crate::vfio::{Device, Iommu};
+use nvmeq_core::regs::{self, Aqa, Cap, Cc, Csts};
 
 /// PCI config space: Command register and its Memory Space / Bus Master bits.
 const PCI_COMMAND: u64 = 0x04;
@@ -91,7 +91,7 @@ pub struct Controller {
     opts: Options,
     cap: Cap,
     vs: u32,
-    info: CtrlInfo,
+    id: Box<IdentifyController>,
     max_xfer: u32,
     /// `qs[0]` is the admin queue, `qs[1..]` the I/O queues.
     qs: Vec<QueuePair>,
@@ -120,7 +120,7 @@ impl std::fmt::Debug for Controller {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Controller")
             .field("bdf", &self.bdf.to_string())
-            .field("mn", &self.info.mn)
+            .field("mn", &self.id.mn().unwrap_or("?"))
             .field("io_queues", &(self.qs.len() - 1))
             .field("shadow_doorbells", &self.shadow.is_some())
             .field("dead", &self.dead)
@@ -148,7 +148,8 @@ impl Controller {
             Some(driver) => return Err(OpenError::BoundToDriver { bdf: b, driver }),
             None => return Err(OpenError::Unbound { bdf: b }),
         }
-        let group = sysfs::iommu_group_of(&bdf)?.ok_or(OpenError::NoIommuGroup { bdf: b.clone() })?;
+        let group =
+            sysfs::iommu_group_of(&bdf)?.ok_or(OpenError::NoIommuGroup { bdf: b.clone() })?;
         if !Path::new("/dev/vfio/vfio").exists() {
             return Err(OpenError::NoVfio {
                 path: "/dev/vfio/vfio".into(),
@@ -169,18 +170,23 @@ impl Controller {
         };
 
         // Memory decoding and bus mastering (DMA) on.
-        let cmd = device.config_read16(PCI_COMMAND).map_err(os("read PCI command register"))?;
+        let cmd = device
+            .config_read16(PCI_COMMAND)
+            .map_err(os("read PCI command register"))?;
         device
             .config_write16(PCI_COMMAND, cmd | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER)
             .map_err(os("enable bus mastering"))?;
 
-        let bar0 = device.region(0).map_err(os("VFIO_DEVICE_GET_REGION_INFO(BAR0)"))?;
+        let bar0 = device
+            .region(0)
+            .map_err(os("VFIO_DEVICE_GET_REGION_INFO(BAR0)"))?;
         if bar0.flags & vfio_bindings::bindings::vfio::VFIO_REGION_INFO_FLAG_MMAP == 0 {
             return Err(OpenError::Unsupported(format!(
                 "{b}: vfio-pci does not allow mapping BAR0"
             )));
         }
-        let bar = Bar::map(device.fd(), bar0.offset, bar0.size as usize).map_err(os("mmap BAR0"))?;
+        let bar =
+            Bar::map(device.fd(), bar0.offset, bar0.size as usize).map_err(os("mmap BAR0"))?;
 
         let cap = Cap::from_bits(bar.read64(regs::CAP));
         let vs = bar.read32(regs::VS);
@@ -189,7 +195,9 @@ impl Controller {
             what,
         };
         if cap.into_bits() == u64::MAX {
-            return Err(fail("CAP reads all ones: the device is not responding".into()));
+            return Err(fail(
+                "CAP reads all ones: the device is not responding".into(),
+            ));
         }
         if cap.mpsmin() != 0 {
             return Err(fail(format!(
@@ -198,10 +206,15 @@ impl Controller {
             )));
         }
         if cap.css() & 1 == 0 {
-            return Err(fail("the controller does not support the NVM command set (CAP.CSS)".into()));
+            return Err(fail(
+                "the controller does not support the NVM command set (CAP.CSS)".into(),
+            ));
         }
 
-        let admin_size = opts.admin_depth.min(cap.mqes_z().saturating_add(1)).min(4096);
+        let admin_size = opts
+            .admin_depth
+            .min(cap.mqes_z().saturating_add(1))
+            .min(4096);
         let dma = |what: &'static str| {
             let b = b.clone();
             move |source| OpenError::Os {
@@ -220,18 +233,7 @@ impl Controller {
             bdf,
             cap,
             vs,
-            info: CtrlInfo {
-                vid: 0,
-                sn: String::new(),
-                mn: String::new(),
-                fr: String::new(),
-                mdts: 0,
-                cntlid: 0,
-                ver: 0,
-                oacs: 0,
-                nn: 0,
-                sgls: 0,
-            },
+            id: Box::new(IdentifyController::new_zeroed()),
             max_xfer: PAGE as u32 * 2,
             qs: vec![admin],
             next_io: 1,
@@ -255,30 +257,30 @@ impl Controller {
         c.enable().map_err(|w| fail(w.into()))?;
 
         // Identify Controller.
-        let id = c.admin_data(Identify::controller().build().sqe, PAGE).map_err(|source| {
-            OpenError::Command {
+        let id = c
+            .admin_data(Identify::controller().build(), PAGE)
+            .map_err(|source| OpenError::Command {
                 bdf: b.clone(),
                 what: "Identify Controller",
                 source,
-            }
-        })?;
-        c.info = CtrlInfo::parse(&id).ok_or_else(|| fail("short Identify data".into()))?;
-        let mdts_bytes = if c.info.mdts == 0 || c.info.mdts > 20 {
-            u64::MAX
-        } else {
-            (PAGE as u64) << c.info.mdts
-        };
+            })?;
+        c.id = IdentifyController::read_from_bytes(&id)
+            .map(Box::new)
+            .map_err(|_| fail("short Identify Controller data".into()))?;
+        let mdts_bytes = c.id.mdts_bytes(PAGE as u32).unwrap_or(u64::MAX);
         let max_xfer = mdts_bytes.min(want_xfer as u64) as u32;
 
         // Number of Queues, then allocate what was granted.
         let r = c
-            .admin_nodata(admin::set_number_of_queues(c.opts.io_queues))
+            .admin_nodata(
+                SetFeatures::num_queues(c.opts.io_queues - 1, c.opts.io_queues - 1).build(),
+            )
             .map_err(|source| OpenError::Command {
                 bdf: b.clone(),
                 what: "Set Features (Number of Queues)",
                 source,
             })?;
-        let nq = admin::queues_granted(r.dw0).min(c.opts.io_queues);
+        let nq = queues_granted(&r).min(c.opts.io_queues);
         let size = (c.opts.queue_depth as u32 + 1)
             .min(c.cap.mqes_z() as u32 + 1)
             .min(4096) as u16;
@@ -298,7 +300,7 @@ impl Controller {
         let slots: usize = c.qs.iter().map(|q| q.slots.len()).sum();
         c.done.reserve(slots);
 
-        if c.opts.shadow_doorbells && c.info.oacs & info::OACS_DBBUF != 0 {
+        if c.opts.shadow_doorbells && c.id.oacs & oacs::DBBUF != 0 {
             let need = doorbell::shadow_cq(nq, c.cap.dstrd()) + 4;
             if need <= PAGE {
                 let dbs = DmaRegion::new(&c.space, PAGE).map_err(dma("shadow doorbells"))?;
@@ -324,9 +326,9 @@ impl Controller {
         self.bdf
     }
 
-    /// Identify Controller data.
-    pub fn info(&self) -> &CtrlInfo {
-        &self.info
+    /// Identify Controller data, as read at open.
+    pub fn identify(&self) -> &IdentifyController {
+        &self.id
     }
 
     /// The Version register (VS): major, minor, tertiary.
@@ -413,7 +415,8 @@ impl Controller {
     fn disable(&mut self) -> Result<(), &'static str> {
         let cc = Cc::from_bits(self.bar.read32(regs::CC));
         if cc.en() {
-            self.bar.write32(regs::CC, cc.with_en(false).with_shn(0).into_bits());
+            self.bar
+                .write32(regs::CC, cc.with_en(false).with_shn(0).into_bits());
         }
         self.wait_ready(false)
     }
@@ -445,9 +448,9 @@ impl Controller {
     fn setup_io(&mut self) -> Result<(), (&'static str, Error)> {
         let nq = (self.qs.len() - 1) as u16;
         let r = self
-            .admin_nodata(admin::set_number_of_queues(nq))
+            .admin_nodata(SetFeatures::num_queues(nq - 1, nq - 1).build())
             .map_err(|e| ("Set Features (Number of Queues)", e))?;
-        if admin::queues_granted(r.dw0) < nq {
+        if queues_granted(&r) < nq {
             return Err((
                 "Set Features (Number of Queues)",
                 Error::Invalid("the controller granted fewer queues than before the reset"),
@@ -456,7 +459,7 @@ impl Controller {
         if let Some(sh) = &self.shadow {
             sh.dbs.zero();
             sh.eis.zero();
-            let cmd = admin::doorbell_buffer_config(sh.dbs.iova(), sh.eis.iova());
+            let cmd = DoorbellBufferConfig::new(sh.dbs.iova(), sh.eis.iova()).build();
             if self.admin_nodata(cmd).is_err() {
                 // Optional feature: fall back to plain doorbells.
                 self.shadow = None;
@@ -465,10 +468,14 @@ impl Controller {
         for i in 1..self.qs.len() {
             self.qs[i].reset();
             let (qid, size) = (self.qs[i].qid, self.qs[i].size());
-            let cq = admin::create_io_cq(qid, size, self.qs[i].cq_iova());
+            let cq = CreateIoCq::new(qid, size - 1)
+                .prp1(self.qs[i].cq_iova())
+                .build();
             self.admin_nodata(cq)
                 .map_err(|e| ("Create I/O Completion Queue", e))?;
-            let sq = admin::create_io_sq(qid, size, self.qs[i].sq_iova());
+            let sq = CreateIoSq::new(qid, size - 1, qid)
+                .prp1(self.qs[i].sq_iova())
+                .build();
             self.admin_nodata(sq)
                 .map_err(|e| ("Create I/O Submission Queue", e))?;
         }
@@ -477,49 +484,62 @@ impl Controller {
 
     /// Reads the active namespace list and each namespace's LBA size.
     fn scan_namespaces(&mut self) -> Result<(), Error> {
-        let list = self.admin_data(
-            Identify::new(Identify::CNS_ACTIVE_NS_LIST, 0).build().sqe,
-            PAGE,
-        )?;
+        let list = self.admin_data(Identify::active_ns_list(0).build(), PAGE)?;
+        let list = NsList::read_from_bytes(&list).map_err(|_| Error::Invalid("short NS list"))?;
         self.ns.clear();
-        for nsid in info::ns_list(&list) {
-            if let Ok(id) = self.admin_data(Identify::namespace(nsid).build().sqe, PAGE) {
-                if let Some(lba) = info::ns_lba_size(&id) {
-                    self.ns.push((nsid, lba));
-                }
+        for nsid in list.ids() {
+            if let Some(lba) = self.identify_ns(nsid)? {
+                self.ns.push((nsid, lba));
             }
         }
         Ok(())
     }
 
+    /// Bytes per block of namespace `nsid` from Identify Namespace, `None`
+    /// when it is not active.
+    pub(super) fn identify_ns(&mut self, nsid: u32) -> Result<Option<u32>, Error> {
+        match self.admin_data(Identify::namespace(nsid).build(), PAGE) {
+            Ok(b) => Ok(IdentifyNamespace::read_from_bytes(&b)
+                .ok()
+                .and_then(|id| info::ns_block_bytes(&id))),
+            Err(Error::Status(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Runs one of the driver's own admin commands without a data buffer
     /// (its DPTR, if any, is the driver's: queue or doorbell-buffer addresses).
-    fn admin_nodata(&mut self, sqe: nvmeq_core::Command) -> Result<Completion, Error> {
+    fn admin_nodata(&mut self, cmd: Cmd) -> Result<Completion, Error> {
+        debug_assert_eq!(cmd.xfer, Xfer::None);
         let t = self.opts.admin_timeout;
-        let (r, buf) = self.run_sync(0, sqe, None, 0, t, Raw::DriverPointers);
+        let (r, buf) = self.run_sync(0, cmd.sqe, None, 0, t, Raw::DriverPointers);
         debug_assert!(buf.is_none());
         r
     }
 
     /// Runs an admin command that returns `len` bytes, through the bounce buffer.
-    fn admin_data(&mut self, sqe: nvmeq_core::Command, len: usize) -> Result<Vec<u8>, Error> {
+    fn admin_data(&mut self, cmd: Cmd, len: usize) -> Result<Vec<u8>, Error> {
+        debug_assert_eq!(cmd.xfer, Xfer::Bytes(len as u32));
         let bounce = self.take_bounce()?;
         let t = self.opts.admin_timeout;
-        let (r, buf) = self.run_sync(0, sqe, Some(bounce), len, t, Raw::No);
+        let (r, buf) = self.run_sync(0, cmd.sqe, Some(bounce), len, t, Raw::No);
         let out = buf.as_ref().map(|b| b.as_slice()[..len].to_vec());
         self.bounce = buf;
         r?;
-        out.ok_or(Error::Aborted("the command's buffer was lost in a failed reset"))
+        out.ok_or(Error::Aborted(
+            "the command's buffer was lost in a failed reset",
+        ))
     }
 
     fn take_bounce(&mut self) -> Result<DmaBuf, Error> {
         match self.bounce.take() {
             Some(b) => Ok(b),
-            None => DmaBuf::new(&self.space, self.opts.max_xfer.max(PAGE as u32) as usize)
-                .map_err(|e| Error::Os {
+            None => DmaBuf::new(&self.space, self.opts.max_xfer.max(PAGE as u32) as usize).map_err(
+                |e| Error::Os {
                     op: "VFIO_IOMMU_MAP_DMA",
                     errno: e.raw_os_error().unwrap_or(libc::ENOMEM),
-                }),
+                },
+            ),
         }
     }
 
@@ -537,8 +557,10 @@ impl Controller {
         if let Some(why) = self.dead {
             return (Err(Error::Aborted(why)), buf);
         }
-        // Wait for room (queue-interface commands may fill the queue).
+        // Wait for room (queue-interface commands may fill the queue; those
+        // only written are submitted, or they would never make room).
         while self.qs[qi].free() == 0 {
+            self.ring(qi, Instant::now());
             self.poll_queue(qi);
             self.tick();
             if let Some(why) = self.dead {
@@ -553,11 +575,7 @@ impl Controller {
         self.qs[qi].ring_sq(&self.bar, self.shadow.as_ref(), Instant::now(), timeout);
         loop {
             self.poll_queue(qi);
-            if let Some(i) = self
-                .sync_done
-                .iter()
-                .position(|d| d.0 == qi && d.1 == slot)
-            {
+            if let Some(i) = self.sync_done.iter().position(|d| d.0 == qi && d.1 == slot) {
                 let (_, _, r, b) = self.sync_done.swap_remove(i);
                 return (r, b);
             }
@@ -567,6 +585,17 @@ impl Controller {
             self.tick();
             std::hint::spin_loop();
         }
+    }
+
+    /// Rings queue `qi`'s SQ doorbell for its written commands, starting their
+    /// timeouts. Returns how many were submitted.
+    pub(super) fn ring(&mut self, qi: usize, now: Instant) -> u16 {
+        let t = if qi == 0 {
+            self.opts.admin_timeout
+        } else {
+            self.opts.io_timeout
+        };
+        self.qs[qi].ring_sq(&self.bar, self.shadow.as_ref(), now, t)
     }
 
     /// Consumes queue `qi`'s completions: synchronous ones go to their
@@ -597,4 +626,11 @@ impl Controller {
             }
         }
     }
+}
+
+/// I/O queue pairs granted by Set Features – Number of Queues: the smaller of
+/// the SQ and CQ counts.
+fn queues_granted(c: &Completion) -> u16 {
+    let (sq_z, cq_z) = SetFeatures::queues_allocated(c);
+    sq_z.min(cq_z).saturating_add(1)
 }

@@ -7,9 +7,11 @@ use std::time::{Duration, Instant};
 
 use nvmeq_core::{Error, Reaped};
 
-use super::{admin, Controller};
+use nvmeq_core::cmd::{Abort, DeleteIoCq, DeleteIoSq};
+
+use super::Controller;
 use crate::queue::Raw;
-use crate::regs::{self, Cc, Csts, SHN_NORMAL, SHST_COMPLETE};
+use nvmeq_core::regs::{self, Cc, Csts};
 
 /// How often wait loops look at CSTS and deadlines.
 const CHECK_EVERY: Duration = Duration::from_millis(1);
@@ -25,7 +27,10 @@ impl Controller {
         self.next_check = now + CHECK_EVERY;
         let raw = self.csts();
         if !self.resetting && (raw == u32::MAX || Csts::from_bits(raw).cfs()) {
-            self.reset_controller(None, "controller fatal status (CSTS.CFS); controller was reset");
+            self.reset_controller(
+                None,
+                "controller fatal status (CSTS.CFS); controller was reset",
+            );
             return;
         }
         self.expire(now);
@@ -49,7 +54,10 @@ impl Controller {
         }
         let Some((qi, slot)) = found else { return };
         if qi == 0 || self.in_recovery || self.qs[qi].slots.get(slot).aborting {
-            self.reset_controller(Some((qi, slot)), "controller reset after a command timed out");
+            self.reset_controller(
+                Some((qi, slot)),
+                "controller reset after a command timed out",
+            );
         } else {
             self.abort(qi, slot);
         }
@@ -63,7 +71,7 @@ impl Controller {
         self.stats.aborts += 1;
         self.in_recovery = true;
         let t = self.opts.admin_timeout;
-        let (r, _) = self.run_sync(0, admin::abort(sqid, cid), None, 0, t, Raw::No);
+        let (r, _) = self.run_sync(0, Abort::new(sqid, cid).build().sqe, None, 0, t, Raw::No);
         self.in_recovery = false;
         if self.dead.is_some() || self.qs[qi].slots.lookup(cid) != Ok(slot) {
             // Completed meanwhile, or a reset already finished it.
@@ -72,12 +80,15 @@ impl Controller {
         match r {
             // Dword 0 bit 0 clear: the command was aborted; its completion
             // (Command Abort Requested) follows. Give it the admin timeout.
-            Ok(c) if c.dw0 & 1 == 0 => {
+            Ok(c) if Abort::aborted(&c) => {
                 let s = self.qs[qi].slots.get_mut(slot);
                 s.aborting = true;
                 s.deadline = Some(Instant::now() + t);
             }
-            _ => self.reset_controller(Some((qi, slot)), "controller reset after a command timed out"),
+            _ => self.reset_controller(
+                Some((qi, slot)),
+                "controller reset after a command timed out",
+            ),
         }
     }
 
@@ -101,7 +112,8 @@ impl Controller {
             } else {
                 self.opts.io_timeout
             }
-            .as_millis()
+            .as_micros()
+            .div_ceil(1000)
             .min(u32::MAX as u128) as u32;
             for slot in busy {
                 let (tag, buf, sync) = self.qs[qi].slots.release(slot);
@@ -183,18 +195,18 @@ impl Controller {
         // Delete SQs before their CQs; failures do not stop the shutdown.
         for i in 1..self.qs.len() {
             let qid = self.qs[i].qid;
-            let _ = self.admin_nodata(admin::delete_io_sq(qid));
-            let _ = self.admin_nodata(admin::delete_io_cq(qid));
+            let _ = self.admin_nodata(DeleteIoSq::new(qid).build());
+            let _ = self.admin_nodata(DeleteIoCq::new(qid).build());
         }
         let cc = Cc::from_bits(self.bar.read32(regs::CC));
         self.bar
-            .write32(regs::CC, cc.with_shn(SHN_NORMAL).into_bits());
+            .write32(regs::CC, cc.with_shn(Cc::SHN_NORMAL).into_bits());
         let limit = self.cap_timeout().max(Duration::from_secs(1));
         let start = Instant::now();
         let mut complete = false;
         while start.elapsed() < limit {
             let raw = self.csts();
-            if raw != u32::MAX && Csts::from_bits(raw).shst() == SHST_COMPLETE {
+            if raw != u32::MAX && Csts::from_bits(raw).shst() == Csts::SHST_COMPLETE {
                 complete = true;
                 break;
             }
@@ -202,13 +214,17 @@ impl Controller {
         }
         let stopped = self.disable();
         if stopped.is_err() {
-            self.dead = Some("the controller did not stop after shutdown; its DMA memory was leaked on purpose");
+            self.dead = Some(
+                "the controller did not stop after shutdown; its DMA memory was leaked on purpose",
+            );
         } else {
             self.dead = Some("the controller was shut down");
         }
         match (complete, stopped) {
             (true, Ok(())) => Ok(()),
-            (false, _) => Err(Error::Aborted("shutdown did not complete (CSTS.SHST) in time")),
+            (false, _) => Err(Error::Aborted(
+                "shutdown did not complete (CSTS.SHST) in time",
+            )),
             (_, Err(w)) => Err(Error::Aborted(w)),
         }
     }

@@ -1,28 +1,26 @@
-//! Doorbell placement and the shadow doorbell rule.
+//! Doorbell placement (from the core's register map) and the shadow doorbell rule.
 
-use crate::regs::DOORBELLS;
+use nvmeq_core::regs::{doorbell_offset, DOORBELLS};
 
-/// Byte offset of queue `qid`'s SQ tail doorbell in BAR0
-/// ("Offset (1000h + ((2y) * (4 << CAP.DSTRD)))").
+/// Byte offset of queue `qid`'s SQ tail doorbell in BAR0.
 pub(crate) const fn sq_tail(qid: u16, dstrd: u8) -> usize {
-    DOORBELLS + shadow_sq(qid, dstrd)
+    doorbell_offset(qid, false, dstrd)
 }
 
-/// Byte offset of queue `qid`'s CQ head doorbell in BAR0
-/// ("Offset (1000h + ((2y + 1) * (4 << CAP.DSTRD)))").
+/// Byte offset of queue `qid`'s CQ head doorbell in BAR0.
 pub(crate) const fn cq_head(qid: u16, dstrd: u8) -> usize {
-    DOORBELLS + shadow_cq(qid, dstrd)
+    doorbell_offset(qid, true, dstrd)
 }
 
 /// Byte offset of queue `qid`'s SQ entry in the shadow doorbell and EventIdx
-/// buffers (Doorbell Buffer Config: same layout as the doorbells, from 0).
+/// buffers (Doorbell Buffer Config: the doorbells' layout, from 0).
 pub(crate) const fn shadow_sq(qid: u16, dstrd: u8) -> usize {
-    (2 * qid as usize) * (4 << dstrd)
+    sq_tail(qid, dstrd) - DOORBELLS
 }
 
 /// Byte offset of queue `qid`'s CQ entry in the shadow buffers.
 pub(crate) const fn shadow_cq(qid: u16, dstrd: u8) -> usize {
-    (2 * qid as usize + 1) * (4 << dstrd)
+    cq_head(qid, dstrd) - DOORBELLS
 }
 
 /// With shadow doorbells, the MMIO doorbell is needed only if the controller's

@@ -13,10 +13,10 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::FileExt;
 
 use vfio_bindings::bindings::vfio::{
-    vfio_group_status, vfio_iommu_type1_dma_map, vfio_iommu_type1_dma_unmap,
-    vfio_iommu_type1_info, vfio_region_info, VFIO_API_VERSION, VFIO_DMA_MAP_FLAG_READ,
+    vfio_group_status, vfio_iommu_type1_dma_map, vfio_iommu_type1_dma_unmap, vfio_iommu_type1_info,
+    vfio_region_info, VFIO_TYPE1v2_IOMMU, VFIO_API_VERSION, VFIO_DMA_MAP_FLAG_READ,
     VFIO_DMA_MAP_FLAG_WRITE, VFIO_GROUP_FLAGS_VIABLE, VFIO_IOMMU_INFO_CAPS,
-    VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE, VFIO_PCI_CONFIG_REGION_INDEX, VFIO_TYPE1v2_IOMMU,
+    VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE, VFIO_PCI_CONFIG_REGION_INDEX,
 };
 
 use crate::bdf::Bdf;
@@ -315,7 +315,7 @@ mod tests {
         let mut b = vec![0u8; 128];
         b[4..8].copy_from_slice(&(VFIO_IOMMU_INFO_CAPS | 1).to_ne_bytes());
         b[16..20].copy_from_slice(&24u32.to_ne_bytes()); // cap_offset
-        // cap header at 24: id 1, version 1, next 0; nr_iovas 2
+                                                         // cap header at 24: id 1, version 1, next 0; nr_iovas 2
         b[24..26].copy_from_slice(&1u16.to_ne_bytes());
         b[26..28].copy_from_slice(&1u16.to_ne_bytes());
         b[32..36].copy_from_slice(&2u32.to_ne_bytes());
