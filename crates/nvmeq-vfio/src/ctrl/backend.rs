@@ -199,6 +199,11 @@ impl Backend for Controller {
                 );
             }
         }
+        // Back-pressure also when completions wait to be reaped: the reap
+        // list's preallocated capacity bounds commands plus completions.
+        if self.busy() + self.done.len() >= self.reap_cap {
+            return Err(Rejected { buf, error: None });
+        }
         let Some(qi) = self.pick_queue(cmd.queue) else {
             return Err(Rejected { buf, error: None });
         };

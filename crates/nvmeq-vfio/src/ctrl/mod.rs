@@ -99,6 +99,11 @@ pub struct Controller {
     shadow: Option<Shadow>,
     bounce: Option<DmaBuf>,
     done: VecDeque<Reaped<DmaBuf>>,
+    /// Commands in slots plus completions not yet reaped may not exceed this
+    /// (`done`'s preallocated capacity), so the hot path never allocates.
+    reap_cap: usize,
+    /// Wait-loop iterations since the last clock read.
+    spins: u32,
     sync_done: Vec<SyncDone>,
     /// Active namespaces and their LBA data sizes.
     ns: Vec<(u32, u32)>,
@@ -240,6 +245,8 @@ impl Controller {
             shadow: None,
             bounce: Some(bounce),
             done: VecDeque::new(),
+            reap_cap: 0,
+            spins: 0,
             sync_done: Vec::with_capacity(4),
             ns: Vec::new(),
             dead: None,
@@ -298,6 +305,7 @@ impl Controller {
         }
         c.max_xfer = max_xfer.min(c.qs[1].max_prp_xfer() as u32);
         let slots: usize = c.qs.iter().map(|q| q.slots.len()).sum();
+        c.reap_cap = slots;
         c.done.reserve(slots);
 
         if c.opts.shadow_doorbells && c.id.oacs & oacs::DBBUF != 0 {
