@@ -183,7 +183,8 @@ impl Controller {
         // Submit what was written and give it a bounded time to finish.
         let deadline = Instant::now() + self.opts.io_timeout.min(Duration::from_secs(5));
         let _ = self.submit_all();
-        while self.qs.iter().any(|q| q.slots.busy_count() > 0) && Instant::now() < deadline {
+        // (Asynchronous Event Requests never finish by themselves: not waited for.)
+        while self.qs.iter().any(|q| q.busy_timed() > 0) && Instant::now() < deadline {
             self.poll_all();
             self.tick();
             if self.dead.is_some() {

@@ -12,7 +12,7 @@ use std::sync::atomic::{fence, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use nvmeq_core::{Command, Completion, Error, IoBuf};
+use nvmeq_core::{AdminOpcode, Command, Completion, Error, IoBuf};
 
 use crate::dma::{DmaBuf, DmaRegion, DmaSpace};
 use crate::mmio::Bar;
@@ -155,6 +155,14 @@ impl QueuePair {
         (self.slots.len() - self.slots.busy_count()).min(self.sq.free() as usize)
     }
 
+    /// Commands in flight that a timeout applies to.
+    pub(crate) fn busy_timed(&self) -> usize {
+        self.slots
+            .busy()
+            .filter(|&s| !self.slots.get(s).untimed)
+            .count()
+    }
+
     /// Commands written but not yet announced with a doorbell.
     pub(crate) fn unsubmitted(&self) -> u16 {
         (self.sq.tail() + self.size - self.db_tail) % self.size
@@ -247,6 +255,7 @@ impl QueuePair {
         s.tag = tag;
         s.buf = buf;
         s.sync = sync;
+        s.untimed = self.qid == 0 && sqe.opcode() == AdminOpcode::ASYNC_EVENT_REQUEST.0;
         for i in used..stale {
             self.prp_mem.write::<u64>(base + i * 8, 0);
         }
@@ -289,7 +298,10 @@ impl QueuePair {
         let mut i = self.db_tail;
         while i != self.sq.tail() {
             let slot = self.sq_slot[i as usize];
-            self.slots.get_mut(slot).deadline = Some(deadline);
+            let s = self.slots.get_mut(slot);
+            if !s.untimed {
+                s.deadline = Some(deadline);
+            }
             i = (i + 1) % self.size;
         }
         let tail = self.sq.tail();

@@ -22,6 +22,8 @@ pub(crate) struct Slot<B> {
     pub(crate) sync: bool,
     /// An Abort was sent for it.
     pub(crate) aborting: bool,
+    /// No timeout applies (Asynchronous Event Request: completes only on an event).
+    pub(crate) untimed: bool,
     /// PRP list entries written by the last command in this slot (stale ones
     /// beyond the next command's are zeroed, so an over-long transfer faults).
     pub(crate) prp_used: usize,
@@ -46,6 +48,7 @@ impl<B> Slots<B> {
                 deadline: None,
                 sync: false,
                 aborting: false,
+                untimed: false,
                 prp_used: 0,
             })
             .collect();
@@ -76,6 +79,7 @@ impl<B> Slots<B> {
         s.deadline = None;
         s.sync = false;
         s.aborting = false;
+        s.untimed = false;
         Some(i)
     }
 
