@@ -77,6 +77,11 @@ pub struct Stats {
     pub aborts: u64,
     /// Controller resets (timeouts, fatal status, or [`Controller::reset`]).
     pub resets: u64,
+    /// Doorbell updates written to BAR0 (SQ tails and CQ heads).
+    pub mmio_doorbells: u64,
+    /// Doorbell updates only written to the shadow buffer, because the
+    /// controller's EventIdx did not ask for an MMIO write.
+    pub skipped_doorbells: u64,
 }
 
 /// A synchronous command's outcome, waiting for its caller.
@@ -371,7 +376,10 @@ impl Controller {
 
     /// Counters of aborts, resets and unexpected completions.
     pub fn stats(&self) -> Stats {
-        self.stats
+        let mut s = self.stats;
+        s.mmio_doorbells = self.qs.iter().map(|q| q.mmio_doorbells).sum();
+        s.skipped_doorbells = self.qs.iter().map(|q| q.skipped_doorbells).sum();
+        s
     }
 
     /// Changes the I/O command timeout for commands submitted from now on.

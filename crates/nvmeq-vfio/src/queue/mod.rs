@@ -52,7 +52,7 @@ fn ring_doorbell(
     bar_off: usize,
     shadow_off: usize,
     new: u16,
-) {
+) -> bool {
     // Queue entries (SQEs written, CQEs consumed) before the doorbell value.
     fence(Ordering::SeqCst);
     if let Some(sh) = shadow {
@@ -63,10 +63,11 @@ fn ring_doorbell(
         fence(Ordering::SeqCst);
         let ei = sh.eis.read::<u32>(shadow_off) as u16;
         if !always_mmio && !doorbell::need_event(ei, new, old) {
-            return;
+            return false;
         }
     }
     bar.write32(bar_off, new as u32);
+    true
 }
 
 /// A queue pair: `size`-entry SQ and CQ, `size - 1` command slots, and one
@@ -90,6 +91,9 @@ pub(crate) struct QueuePair {
     /// SQ tail and CQ head as last told to the controller.
     db_tail: u16,
     db_head: u16,
+    /// Doorbell updates written to BAR0, and those the shadow EventIdx let us skip.
+    pub(crate) mmio_doorbells: u64,
+    pub(crate) skipped_doorbells: u64,
 }
 
 impl QueuePair {
@@ -123,6 +127,8 @@ impl QueuePair {
             dstrd,
             db_tail: 0,
             db_head: 0,
+            mmio_doorbells: 0,
+            skipped_doorbells: 0,
         })
     }
 
@@ -305,7 +311,7 @@ impl QueuePair {
             i = (i + 1) % self.size;
         }
         let tail = self.sq.tail();
-        ring_doorbell(
+        let mmio = ring_doorbell(
             bar,
             shadow,
             self.qid == 0,
@@ -313,6 +319,7 @@ impl QueuePair {
             doorbell::shadow_sq(self.qid, self.dstrd),
             tail,
         );
+        self.count(mmio);
         self.db_tail = tail;
         n
     }
@@ -344,7 +351,7 @@ impl QueuePair {
         if head == self.db_head {
             return;
         }
-        ring_doorbell(
+        let mmio = ring_doorbell(
             bar,
             shadow,
             self.qid == 0,
@@ -352,7 +359,16 @@ impl QueuePair {
             doorbell::shadow_cq(self.qid, self.dstrd),
             head,
         );
+        self.count(mmio);
         self.db_head = head;
+    }
+
+    fn count(&mut self, mmio: bool) {
+        if mmio {
+            self.mmio_doorbells += 1;
+        } else {
+            self.skipped_doorbells += 1;
+        }
     }
 
     /// The largest transfer one slot's PRP lists can describe (page-aligned buffer).
