@@ -82,6 +82,27 @@ fn main() -> ExitCode {
 fn run(bdf: &str, c: &mut Check) -> Result<(), Box<dyn std::error::Error>> {
     let b = Bdf::parse(bdf)?;
 
+    if std::env::var("NVMEQ_IOMMU").as_deref() != Ok("1") {
+        // A guest booted without --iommu: only the error paths can be checked.
+        let e = bind_vfio(bdf);
+        c.ok(
+            matches!(e, Err(OpenError::NoIommuGroup { .. })),
+            &format!("bind_vfio without an IOMMU: {e:?}"),
+        );
+        let e = Controller::open(bdf);
+        let msg = e.as_ref().err().map(|e| e.to_string()).unwrap_or_default();
+        println!("     ({msg})");
+        c.ok(
+            msg.contains("intel_iommu=on"),
+            "open without an IOMMU says to boot with intel_iommu=on",
+        );
+        c.ok(
+            driver_of(&b)?.as_deref() == Some("nvme"),
+            "the controller stays with nvme",
+        );
+        return Ok(());
+    }
+
     // Error messages before the rebind.
     match Controller::open("0000:00:04") {
         Err(OpenError::BadAddress { .. }) => c.ok(true, "bad PCI address is refused"),
@@ -120,6 +141,14 @@ fn run(bdf: &str, c: &mut Check) -> Result<(), Box<dyn std::error::Error>> {
             },
         )?;
         println!("     opened in {:?}: {ctrl:?}", t.elapsed());
+        if round == 0 {
+            match Controller::open(bdf) {
+                Err(e @ OpenError::GroupBusy { .. }) => {
+                    c.ok(true, &format!("a second open is refused: {e}"))
+                }
+                other => c.ok(false, &format!("second open: {other:?}")),
+            }
+        }
         let mn = ctrl.identify().mn().map(str::to_string);
         c.ok(
             mn.as_deref() == Some("QEMU NVMe Ctrl"),
@@ -323,6 +352,32 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
         rp.result.is_ok() && big.as_slice() == want.as_slice(),
         "MDTS-sized read returns the data",
     );
+
+    // Huge pages, when the system has some reserved.
+    if std::fs::write("/proc/sys/vm/nr_hugepages", "4").is_ok() {
+        let mut huge = ctrl.alloc(2 << 20)?;
+        let is_huge = huge.is_hugepage();
+        pattern(77, &mut huge.as_mut_slice()[..max]);
+        let want = huge.as_slice()[..max].to_vec();
+        ctrl.write(&Write::new(1, 1 << 17, nlb_z).build(), Some(huge), 3)
+            .map_err(|_| "hugepage write rejected")?;
+        ctrl.commit(1)?;
+        let mut back = None;
+        ctrl.reap(&mut |rp| back = Some(rp));
+        let mut huge = back.and_then(|rp| rp.buf).ok_or("hugepage buffer lost")?;
+        huge.as_mut_slice().fill(0);
+        ctrl.write(&Read::new(1, 1 << 17, nlb_z).build(), Some(huge), 4)
+            .map_err(|_| "hugepage read rejected")?;
+        ctrl.commit(1)?;
+        let mut back = None;
+        ctrl.reap(&mut |rp| back = Some(rp));
+        let rp = back.ok_or("no completion for the hugepage read")?;
+        let huge = rp.buf.ok_or("hugepage buffer lost")?;
+        c.ok(
+            is_huge && rp.result.is_ok() && huge.as_slice()[..max] == want[..],
+            &format!("a 2 MiB buffer sits in a huge page ({is_huge}) and round-trips"),
+        );
+    }
 
     // Error paths.
     let mut r = vec![0u8; max + 512];

@@ -74,7 +74,7 @@ pub enum OpenError {
         path: String,
     },
     /// Another process (or another nvmeq instance) holds the VFIO group.
-    #[error("{path} is busy: another process already uses this VFIO group")]
+    #[error("{path} is busy: another process (or an open Controller in this one) already uses this VFIO group")]
     GroupBusy {
         /// The group node.
         path: String,

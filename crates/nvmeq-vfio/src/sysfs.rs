@@ -78,6 +78,13 @@ pub fn group_blockers(group: u32) -> Vec<String> {
 /// its namespaces would make the unbind hang or fail).
 pub fn bind_vfio(bdf: &str) -> Result<(), OpenError> {
     let bdf = Bdf::parse(bdf)?;
+    // Without an IOMMU group vfio-pci cannot take the device: say so before
+    // unbinding it from its driver.
+    if iommu_group_of(&bdf)?.is_none() {
+        return Err(OpenError::NoIommuGroup {
+            bdf: bdf.to_string(),
+        });
+    }
     rebind(&bdf, "vfio-pci")?;
     if let Some(group) = iommu_group_of(&bdf)? {
         let node = format!("/dev/vfio/{group}");

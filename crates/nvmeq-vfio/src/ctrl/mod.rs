@@ -153,13 +153,14 @@ impl Controller {
         if class != 0x010802 {
             return Err(OpenError::NotNvme { bdf: b, class });
         }
+        // The IOMMU first: without it, rebinding to vfio-pci would not help.
+        let group =
+            sysfs::iommu_group_of(&bdf)?.ok_or(OpenError::NoIommuGroup { bdf: b.clone() })?;
         match sysfs::driver_of(&bdf)? {
             Some(d) if d == "vfio-pci" => {}
             Some(driver) => return Err(OpenError::BoundToDriver { bdf: b, driver }),
             None => return Err(OpenError::Unbound { bdf: b }),
         }
-        let group =
-            sysfs::iommu_group_of(&bdf)?.ok_or(OpenError::NoIommuGroup { bdf: b.clone() })?;
         if !Path::new("/dev/vfio/vfio").exists() {
             return Err(OpenError::NoVfio {
                 path: "/dev/vfio/vfio".into(),
