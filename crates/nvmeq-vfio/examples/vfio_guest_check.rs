@@ -401,6 +401,16 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
         matches!(e, Err(Error::UnknownNamespace(7))),
         &format!("unknown namespace: {e:?}"),
     );
+    let zero = Cmd::io(
+        Read::new(1, 0, 0).build().sqe,
+        DataDir::FromDevice,
+        Xfer::Bytes(0),
+    );
+    let e = ctrl.execute(&zero, Data::FromDevice(&mut []));
+    c.ok(
+        matches!(e, Err(Error::Invalid(_))),
+        &format!("a 0-byte data transfer is refused: {e:?}"),
+    );
     let e = ctrl.execute(&Read::new(1, 1 << 21, 0).build(), Data::FromDevice(&mut r));
     let msg = e
         .as_ref()

@@ -40,6 +40,13 @@ impl Controller {
             .xfer
             .bytes(lba)
             .ok_or(Error::Invalid("transfer length overflows 32 bits"))?;
+        // A data command with nothing to move would still make the device
+        // transfer (a Read of NLB 0 moves one block): refuse it.
+        if len == 0 && cmd.dir != DataDir::None {
+            return Err(Error::Invalid(
+                "the command moves data but declares a 0-byte transfer",
+            ));
+        }
         if len > self.max_xfer {
             return Err(Error::AboveMdts {
                 len: len as u64,
