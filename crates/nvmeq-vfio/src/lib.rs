@@ -66,3 +66,16 @@ pub use ctrl::{Controller, Options, Stats};
 pub use dma::DmaBuf;
 pub use error::OpenError;
 pub use sysfs::{bind_kernel, bind_vfio, driver_of, iommu_group_of};
+
+#[cfg(test)]
+mod tests {
+    fn send<T: Send>() {}
+    fn sync<T: Sync>() {}
+
+    #[test]
+    fn controller_and_buffers_can_move_between_threads() {
+        send::<super::Controller>();
+        send::<super::DmaBuf>();
+        sync::<super::DmaBuf>();
+    }
+}

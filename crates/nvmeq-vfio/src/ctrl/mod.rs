@@ -84,7 +84,8 @@ pub struct Stats {
     pub skipped_doorbells: u64,
 }
 
-/// A synchronous command's outcome, waiting for its caller.
+/// A synchronous command's outcome, waiting for its caller: queue index and
+/// cid (slot + sequence, so a reused slot cannot be confused), result, buffer.
 type SyncDone = (usize, u16, Result<Completion, Error>, Option<DmaBuf>);
 
 /// An NVMe controller driven from userspace through VFIO.
@@ -585,14 +586,14 @@ impl Controller {
             }
             std::hint::spin_loop();
         }
-        let slot = match self.qs[qi].push(sqe, buf, len, 0, true, raw) {
-            Ok(s) => s,
+        let cid = match self.qs[qi].push(sqe, buf, len, 0, true, raw) {
+            Ok(slot) => self.qs[qi].cid(slot),
             Err((b, e)) => return (Err(e.unwrap_or(Error::Invalid("queue full"))), b),
         };
         self.qs[qi].ring_sq(&self.bar, self.shadow.as_ref(), Instant::now(), timeout);
         loop {
             self.poll_queue(qi);
-            if let Some(i) = self.sync_done.iter().position(|d| d.0 == qi && d.1 == slot) {
+            if let Some(i) = self.sync_done.iter().position(|d| d.0 == qi && d.1 == cid) {
                 let (_, _, r, b) = self.sync_done.swap_remove(i);
                 return (r, b);
             }
@@ -625,7 +626,7 @@ impl Controller {
                     let (tag, buf, sync) = q.slots.release(slot);
                     let result = cqe.ok();
                     if sync {
-                        self.sync_done.push((qi, slot, result, buf));
+                        self.sync_done.push((qi, cqe.cid, result, buf));
                     } else {
                         self.done.push_back(Reaped { tag, result, buf });
                     }

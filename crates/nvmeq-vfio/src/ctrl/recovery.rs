@@ -121,6 +121,7 @@ impl Controller {
             .div_ceil(1000)
             .min(u32::MAX as u128) as u32;
             for slot in busy {
+                let cid = self.qs[qi].cid(slot);
                 let (tag, buf, sync) = self.qs[qi].slots.release(slot);
                 let buf = if stopped {
                     buf
@@ -135,7 +136,7 @@ impl Controller {
                     Error::Aborted(why)
                 };
                 if sync {
-                    self.sync_done.push((qi, slot, Err(err), buf));
+                    self.sync_done.push((qi, cid, Err(err), buf));
                 } else {
                     self.done.push_back(Reaped {
                         tag,
