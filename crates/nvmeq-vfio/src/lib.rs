@@ -56,7 +56,6 @@ mod dma;
 mod error;
 mod iova;
 mod mmio;
-mod prp;
 mod queue;
 mod sysfs;
 mod vfio;

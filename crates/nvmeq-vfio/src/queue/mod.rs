@@ -4,6 +4,7 @@
 
 pub(crate) mod cid;
 pub(crate) mod doorbell;
+pub(crate) mod prp_lists;
 pub(crate) mod ring;
 pub(crate) mod slots;
 
@@ -16,7 +17,8 @@ use nvmeq_core::{AdminOpcode, Command, Completion, Error, IoBuf};
 
 use crate::dma::{DmaBuf, DmaRegion, DmaSpace};
 use crate::mmio::Bar;
-use crate::prp::{self, PrpError, PrpListSink};
+use nvmeq_core::prp::{PageSize, PrpError, Prps};
+use prp_lists::SlotLists;
 use ring::{CqRing, SqRing};
 use slots::Slots;
 
@@ -80,6 +82,9 @@ pub(crate) struct QueuePair {
     cq_mem: DmaRegion,
     prp_mem: DmaRegion,
     prp_pages: usize,
+    /// Where PRP lists are built before being copied into `prp_mem` with
+    /// volatile stores (the core's PRP math works on plain slices).
+    prp_scratch: Vec<u64>,
     page: usize,
     sq: SqRing,
     cq: CqRing,
@@ -109,7 +114,7 @@ impl QueuePair {
     ) -> io::Result<QueuePair> {
         let sq_mem = DmaRegion::new(space, size as usize * SQE_SIZE)?;
         let cq_mem = DmaRegion::new(space, size as usize * CQE_SIZE)?;
-        let prp_pages = prp::list_pages_needed(0, max_xfer, page).max(1);
+        let prp_pages = Prps::list_pages_needed(0, max_xfer as u32, PageSize::P4K).max(1);
         let nslots = size - 1;
         let prp_mem = DmaRegion::new(space, nslots as usize * prp_pages * page)?;
         Ok(QueuePair {
@@ -119,6 +124,7 @@ impl QueuePair {
             cq_mem,
             prp_mem,
             prp_pages,
+            prp_scratch: vec![0; prp_pages * page / 8],
             page,
             sq: SqRing::new(size),
             cq: CqRing::new(size),
@@ -227,28 +233,29 @@ impl QueuePair {
         let dptr = if len == 0 {
             [0, 0]
         } else {
-            let mut sink = SlotList {
-                mem: &self.prp_mem,
-                base,
-                pages: self.prp_pages,
+            let mut lists = SlotLists {
+                iova: self.prp_mem.iova() + base as u64,
                 page: self.page,
-                written: 0,
+                scratch: &mut self.prp_scratch,
             };
-            match prp::build(iova, len, self.page, &mut sink) {
-                Ok(d) => {
-                    used = sink.written;
-                    d
+            match Prps::contiguous(iova, len as u32, PageSize::P4K, &mut lists) {
+                Ok(p) => {
+                    used = p.list_entries;
+                    for (i, &e) in self.prp_scratch[..used].iter().enumerate() {
+                        self.prp_mem.write::<u64>(base + i * 8, e);
+                    }
+                    [p.prp1, p.prp2]
                 }
-                Err(PrpError::TooLong) => {
+                Err(e) => {
                     self.slots.release(slot);
-                    let max = (self.prp_pages * (self.page / 8 - 1) + 1) * self.page;
-                    return Err((
-                        buf,
-                        Some(Error::AboveMdts {
+                    let e = match e {
+                        PrpError::ListExhausted { .. } => Error::AboveMdts {
                             len: len as u64,
-                            max: max as u32,
-                        }),
-                    ));
+                            max: self.max_prp_xfer() as u32,
+                        },
+                        e => e.into(),
+                    };
+                    return Err((buf, Some(e)));
                 }
             }
         };
@@ -371,30 +378,10 @@ impl QueuePair {
         }
     }
 
-    /// The largest transfer one slot's PRP lists can describe (page-aligned buffer).
+    /// The largest transfer one slot's PRP lists can describe (page-aligned
+    /// buffer): PRP1's page plus `k` chained list pages of `page / 8 - 1` data
+    /// entries each, the last page's final entry included.
     pub(crate) fn max_prp_xfer(&self) -> usize {
-        (self.prp_pages * (self.page / 8 - 1) + 1) * self.page
-    }
-}
-
-/// One slot's PRP list pages inside the queue's PRP area.
-struct SlotList<'a> {
-    mem: &'a DmaRegion,
-    base: usize,
-    pages: usize,
-    page: usize,
-    written: usize,
-}
-
-impl PrpListSink for SlotList<'_> {
-    fn set(&mut self, index: usize, entry: u64) {
-        self.mem.write::<u64>(self.base + index * 8, entry);
-        self.written = self.written.max(index + 1);
-    }
-    fn page_iova(&self, page: usize) -> u64 {
-        self.mem.iova() + (self.base + page * self.page) as u64
-    }
-    fn pages(&self) -> usize {
-        self.pages
+        (self.prp_pages * (self.page / 8 - 1) + 2) * self.page
     }
 }
