@@ -450,8 +450,15 @@ impl Controller {
         self.bar.write64(regs::ACQ, admin.cq_iova());
         // Polled operation: mask every interrupt vector.
         self.bar.write32(regs::INTMS, u32::MAX);
+        // All supported I/O command sets when the controller has several
+        // (zoned namespaces need it), else the NVM command set.
+        let css = if self.cap.css() & Cap::CSS_IO_SETS != 0 {
+            Cc::CSS_ALL_IO
+        } else {
+            Cc::CSS_NVM
+        };
         let cc = Cc::new()
-            .with_css(0)
+            .with_css(css)
             .with_mps(0)
             .with_ams(0)
             .with_iosqes(6)
