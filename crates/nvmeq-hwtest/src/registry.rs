@@ -31,6 +31,9 @@ pub const NAMES: &[&str] = &[
     "ioctl",
     #[cfg(feature = "ram")]
     "ram",
+    // Last: it rebinds controllers to vfio-pci and back.
+    #[cfg(feature = "vfio")]
+    "vfio",
 ];
 
 /// Runs the whole suite on `t` with the backend called `name`.
@@ -46,11 +49,19 @@ pub fn run(name: &str, t: &Target, r: &Runner) -> Result<(), String> {
             crate::suite::run::<nvmeq_ram::RamController>(t, r);
             Ok(())
         }
+        #[cfg(feature = "vfio")]
+        "vfio" => {
+            vfio::run(t, r);
+            Ok(())
+        }
         other => Err(format!(
             "unknown backend `{other}`: this build has {NAMES:?} (cargo features select backends)"
         )),
     }
 }
+
+#[cfg(feature = "vfio")]
+mod vfio;
 
 #[cfg(feature = "ioctl")]
 mod ioctl {
