@@ -19,12 +19,16 @@ use std::path::{Path, PathBuf};
 use std::rc::{Rc, Weak};
 use std::time::{Duration, Instant};
 
-use nvmeq_core::{Backend, Caps, Cmd, Completion, Data, Error, Reaped, Rejected};
+use nvmeq_core::cmd::{CreateIoCq, Read};
+use nvmeq_core::{
+    Backend, Caps, Cmd, Completion, Data, DataDir, Error, IoBuf, Reaped, Rejected, Xfer,
+};
 use nvmeq_vfio::{bind_kernel, bind_vfio, driver_of, Bdf, Controller, DmaBuf};
 
 use super::HwBackend;
 use crate::report::Outcome;
-use crate::runner::Runner;
+use crate::runner::{Runner, TestResult};
+use crate::suite::{Ctx, Test};
 use crate::target::Target;
 
 thread_local! {
@@ -189,6 +193,151 @@ impl HwBackend for VfioHw {
     fn nsid(&self) -> u32 {
         self.nsid
     }
+
+    fn extra_tests(ctx: &mut Ctx<Self>, r: &Runner, label: &str) {
+        let tests: &[Test<Self>] = &[
+            ("vfio-second-open-busy", second_open_busy),
+            ("vfio-queue-mgmt-refused", queue_mgmt_refused),
+            ("vfio-caller-dptr-ignored", caller_dptr_ignored),
+            ("vfio-reset-in-flight", reset_in_flight),
+            ("vfio-timeout-abort-reset", timeout_abort_reset),
+        ];
+        for (name, f) in tests {
+            r.run(&format!("{label}/{name}"), Self::NAME, || f(ctx));
+        }
+    }
+}
+
+/// A second open of a controller this process drives is refused with a
+/// clear error (the VFIO group is taken), and the first keeps working.
+fn second_open_busy(c: &mut Ctx<VfioHw>) -> TestResult {
+    match Controller::open(&c.b.bdf) {
+        Err(e @ nvmeq_vfio::OpenError::GroupBusy { .. }) => {
+            let mut buf = vec![0u8; c.lba as usize];
+            c.read(0, &mut buf)?;
+            Ok(e.to_string())
+        }
+        Err(e) => Err(format!("expected GroupBusy, got: {e}")),
+        Ok(_) => Err("a second Controller opened the same device".into()),
+    }
+}
+
+/// Queue management belongs to the driver: Create I/O CQ from the caller is refused.
+fn queue_mgmt_refused(c: &mut Ctx<VfioHw>) -> TestResult {
+    let cmd = CreateIoCq::new(7, 15).prp1(0x10_0000).build();
+    match c.b.execute(&cmd, Data::None) {
+        Err(e @ Error::Unsupported(_)) => Ok(e.to_string()),
+        r => Err(format!("expected Unsupported, got {r:?}")),
+    }
+}
+
+/// A hand-built Read that declares no data but sets DPTR and MPTR to a live
+/// buffer: the driver replaces both, so the buffer is untouched (the device's
+/// write goes to IOVA 0 and faults in the IOMMU).
+fn caller_dptr_ignored(c: &mut Ctx<VfioHw>) -> TestResult {
+    let mut victim = c.b.alloc(4096).map_err(|e| e.to_string())?;
+    victim.as_mut_slice().fill(0xa5);
+    let mut sqe = Read::new(c.nsid, 0, 0).build().sqe;
+    sqe.dptr = [victim.iova(), 0];
+    sqe.mptr = victim.iova();
+    let r =
+        c.b.execute(&Cmd::io(sqe, DataDir::None, Xfer::None), Data::None);
+    if victim.as_slice().iter().all(|&b| b == 0xa5) {
+        Ok(format!("buffer untouched (command: {:?})", r.map(|_| ())))
+    } else {
+        Err("the device wrote the buffer named by a caller's DPTR".into())
+    }
+}
+
+/// A controller reset with reads in flight: every command comes back (done
+/// or aborted) with its buffer, and I/O works afterwards.
+fn reset_in_flight(c: &mut Ctx<VfioHw>) -> TestResult {
+    let n = 32u64;
+    let len = (8 * c.lba) as usize;
+    for i in 0..n {
+        let buf = c.b.alloc(len).map_err(|e| e.to_string())?;
+        let cmd = Read::new(c.nsid, i * 8, 7).build();
+        c.b.write(&cmd, Some(buf), i)
+            .map_err(|r| format!("write {i}: {:?}", r.error))?;
+    }
+    c.b.commit(0).map_err(|e| e.to_string())?;
+    c.b.c().reset().map_err(|e| format!("reset: {e}"))?;
+    let (mut back, mut aborted, mut bufs) = (0, 0, 0);
+    c.b.reap(&mut |rp| {
+        back += 1;
+        aborted += matches!(rp.result, Err(Error::Aborted(_))) as u32;
+        bufs += rp.buf.is_some() as u32;
+    });
+    if back != n || bufs as u64 != n || c.b.in_flight() != 0 {
+        return Err(format!(
+            "{back} of {n} commands and {bufs} buffers came back"
+        ));
+    }
+    let mut buf = vec![0u8; len];
+    c.read(0, &mut buf)?;
+    Ok(format!(
+        "{n} back ({aborted} aborted by the reset); I/O works after it"
+    ))
+}
+
+/// Reads under a 1 us timeout: the driver sends Abort, then (QEMU declines)
+/// resets the controller; every command comes back with its buffer and I/O
+/// works afterwards. Rounds the emulator wins outright are repeated (at most 5).
+fn timeout_abort_reset(c: &mut Ctx<VfioHw>) -> TestResult {
+    let len = c.max_xfer as usize;
+    let nlb_z = (len / c.lba as usize - 1) as u16;
+    let mut bufs = Vec::new();
+    for _ in 0..64 {
+        bufs.push(c.b.alloc(len).map_err(|e| e.to_string())?);
+    }
+    c.b.c().set_io_timeout(Duration::from_micros(1));
+    let mut outcome = Err(
+        "the emulator finished every read before the first deadline check, 5 times".to_string(),
+    );
+    for round in 0..5 {
+        let before = c.b.c().stats();
+        let mut sent = 0;
+        while let Some(b) = bufs.pop() {
+            if let Err(r) =
+                c.b.write(&Read::new(c.nsid, 0, nlb_z).build(), Some(b), sent)
+            {
+                bufs.extend(r.buf);
+                break;
+            }
+            sent += 1;
+        }
+        let commit = c.b.commit(sent as u32);
+        let (mut back, mut timed_out) = (0, 0);
+        c.b.reap(&mut |rp| {
+            back += 1;
+            timed_out += matches!(rp.result, Err(Error::Timeout { .. })) as u32;
+            bufs.extend(rp.buf);
+        });
+        let after = c.b.c().stats();
+        if let Err(e) = commit {
+            outcome = Err(format!("commit: {e}"));
+            break;
+        }
+        if back != sent {
+            outcome = Err(format!("round {round}: {back} of {sent} came back"));
+            break;
+        }
+        if timed_out > 0 {
+            outcome = if after.aborts > before.aborts && after.resets > before.resets {
+                Ok(format!(
+                    "round {round}: {sent} back, {timed_out} timed out; Abort sent, controller reset"
+                ))
+            } else {
+                Err(format!("timed out without Abort and reset: {after:?}"))
+            };
+            break;
+        }
+    }
+    c.b.set_timeout_ms(crate::suite::CMD_TIMEOUT_MS);
+    let msg = outcome?;
+    let mut buf = vec![0u8; c.lba as usize];
+    c.read(0, &mut buf)?;
+    Ok(format!("{msg}; I/O works after it"))
 }
 
 impl VfioHw {
