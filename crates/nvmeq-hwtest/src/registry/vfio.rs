@@ -479,6 +479,7 @@ mod tests {
             named_nsid: None,
             differential: false,
             zns: None,
+            format: false,
         };
         assert_eq!(bdf_of(&t).as_deref(), Ok("0000:01:00.0"));
     }
