@@ -207,6 +207,9 @@ fn run(bdf: &str, c: &mut Check) -> Result<(), Box<dyn std::error::Error>> {
         driver_of(&b)?.as_deref() == Some("nvme"),
         "bind_kernel hands it back to nvme",
     );
+    if let Ok(bdf_b) = std::env::var("NVMEQ_PCI_B") {
+        format_changes_lba_size(&bdf_b, c)?;
+    }
     // The kernel driver comes up and sees the data written over VFIO.
     let start = Instant::now();
     let blk = loop {
@@ -547,5 +550,33 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
         early == 0 && ctrl.in_flight() == 1,
         "it stays outstanding (no timeout applies)",
     );
+    Ok(())
+}
+
+/// Format NVM on controller B's namespace 1 (4 KiB blocks in the guest):
+/// the cached LBA size follows the new format, so transfer lengths do too.
+fn format_changes_lba_size(bdf: &str, c: &mut Check) -> Result<(), Box<dyn std::error::Error>> {
+    use nvmeq_core::cmd::FormatNvm;
+    bind_vfio(bdf)?;
+    {
+        let mut ctrl = Controller::open(bdf)?;
+        let before = ctrl.lba_size(1)?;
+        // QEMU's LBA formats: 0 is 512 B, 4 is 4 KiB (no metadata).
+        let (to, back) = if before == 4096 { (0, 4) } else { (4, 0) };
+        ctrl.execute(&FormatNvm::new(1, to).build(), Data::None)?;
+        let after = ctrl.lba_size(1)?;
+        let mut r = vec![0u8; after as usize];
+        let read = ctrl.execute(&Read::new(1, 0, 0).build(), Data::FromDevice(&mut r));
+        ctrl.execute(&FormatNvm::new(1, back).build(), Data::None)?;
+        let restored = ctrl.lba_size(1)?;
+        c.ok(
+            after != before && restored == before && read.is_ok(),
+            &format!(
+                "Format NVM: lba_size {before} -> {after} -> {restored}, one-block read {:?}",
+                read.map(|_| ())
+            ),
+        );
+    }
+    bind_kernel(bdf)?;
     Ok(())
 }

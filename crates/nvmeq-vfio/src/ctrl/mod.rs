@@ -371,7 +371,9 @@ impl Controller {
         self.max_xfer
     }
 
-    /// Active namespaces with their LBA data sizes, as found at open.
+    /// Namespaces known so far with their bytes per block: all active ones
+    /// at open; after a Format NVM or namespace management command the list
+    /// is emptied and refilled as [`nvmeq_core::Backend::lba_size`] asks.
     pub fn namespaces(&self) -> &[(u32, u32)] {
         &self.ns
     }
@@ -630,6 +632,10 @@ impl Controller {
         while let Some(cqe) = q.next_completion() {
             match q.slots.lookup(cqe.cid) {
                 Ok(slot) => {
+                    if q.slots.get(slot).ns_change {
+                        // Formats may have changed: re-identify on next use.
+                        self.ns.clear();
+                    }
                     let (tag, buf, sync) = q.slots.release(slot);
                     let result = cqe.ok();
                     if sync {

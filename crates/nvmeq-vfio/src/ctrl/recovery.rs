@@ -122,6 +122,9 @@ impl Controller {
             .min(u32::MAX as u128) as u32;
             for slot in busy {
                 let cid = self.qs[qi].cid(slot);
+                if self.qs[qi].slots.get(slot).ns_change {
+                    self.ns.clear();
+                }
                 let (tag, buf, sync) = self.qs[qi].slots.release(slot);
                 let buf = if stopped {
                     buf

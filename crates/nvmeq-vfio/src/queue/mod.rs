@@ -268,7 +268,15 @@ impl QueuePair {
         s.tag = tag;
         s.buf = buf;
         s.sync = sync;
-        s.untimed = self.qid == 0 && sqe.opcode() == AdminOpcode::ASYNC_EVENT_REQUEST.0;
+        let op = AdminOpcode(sqe.opcode());
+        s.untimed = self.qid == 0 && op == AdminOpcode::ASYNC_EVENT_REQUEST;
+        s.ns_change = self.qid == 0
+            && [
+                AdminOpcode::FORMAT_NVM,
+                AdminOpcode::NS_MANAGEMENT,
+                AdminOpcode::NS_ATTACHMENT,
+            ]
+            .contains(&op);
         for i in used..stale {
             self.prp_mem.write::<u64>(base + i * 8, 0);
         }

@@ -24,6 +24,9 @@ pub(crate) struct Slot<B> {
     pub(crate) aborting: bool,
     /// No timeout applies (Asynchronous Event Request: completes only on an event).
     pub(crate) untimed: bool,
+    /// The command may change namespaces' formats (Format NVM, Namespace
+    /// Management or Attachment): cached LBA sizes are stale once it ends.
+    pub(crate) ns_change: bool,
     /// PRP list entries written by the last command in this slot (stale ones
     /// beyond the next command's are zeroed, so an over-long transfer faults).
     pub(crate) prp_used: usize,
@@ -49,6 +52,7 @@ impl<B> Slots<B> {
                 sync: false,
                 aborting: false,
                 untimed: false,
+                ns_change: false,
                 prp_used: 0,
             })
             .collect();
@@ -80,6 +84,7 @@ impl<B> Slots<B> {
         s.sync = false;
         s.aborting = false;
         s.untimed = false;
+        s.ns_change = false;
         Some(i)
     }
 
