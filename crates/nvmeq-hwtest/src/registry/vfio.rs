@@ -231,19 +231,36 @@ fn queue_mgmt_refused(c: &mut Ctx<VfioHw>) -> TestResult {
     }
 }
 
-/// A hand-built Read that declares no data but sets DPTR and MPTR to a live
-/// buffer: the driver replaces both, so the buffer is untouched (the device's
-/// write goes to IOVA 0 and faults in the IOMMU).
+/// A hand-built Read whose entry sets DPTR and MPTR to a live buffer: with
+/// no declared data it is refused (its NLB moves a block); with an honest
+/// length the driver's PRPs replace DPTR, so the data lands in the caller's
+/// buffer and the other buffer stays untouched.
 fn caller_dptr_ignored(c: &mut Ctx<VfioHw>) -> TestResult {
     let mut victim = c.b.alloc(4096).map_err(|e| e.to_string())?;
     victim.as_mut_slice().fill(0xa5);
     let mut sqe = Read::new(c.nsid, 0, 0).build().sqe;
-    sqe.dptr = [victim.iova(), 0];
+    sqe.dptr = [victim.iova(), victim.iova()];
     sqe.mptr = victim.iova();
-    let r =
-        c.b.execute(&Cmd::io(sqe, DataDir::None, Xfer::None), Data::None);
+    match c
+        .b
+        .execute(&Cmd::io(sqe, DataDir::None, Xfer::None), Data::None)
+    {
+        Err(Error::Invalid(_)) => {}
+        r => return Err(format!("an under-declared Read was not refused: {r:?}")),
+    }
+    let mut buf = vec![0u8; c.lba as usize];
+    let mut want = vec![0u8; c.lba as usize];
+    c.read(0, &mut want)?;
+    c.b.execute(
+        &Cmd::io(sqe, DataDir::FromDevice, Xfer::Bytes(c.lba)),
+        Data::FromDevice(&mut buf),
+    )
+    .map_err(|e| format!("read with a hand-set DPTR: {e}"))?;
+    if buf != want {
+        return Err("the data did not land in the caller's buffer".into());
+    }
     if victim.as_slice().iter().all(|&b| b == 0xa5) {
-        Ok(format!("buffer untouched (command: {:?})", r.map(|_| ())))
+        Ok("under-declared entry refused; hand-set DPTR/MPTR replaced by the driver's PRPs".into())
     } else {
         Err("the device wrote the buffer named by a caller's DPTR".into())
     }

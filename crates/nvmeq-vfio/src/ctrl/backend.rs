@@ -6,10 +6,10 @@ use std::time::Instant;
 use nvmeq_core::backend::check_len;
 use nvmeq_core::{
     AdminOpcode, Backend, Caps, Cmd, Completion, Data, DataDir, Error, IoBuf, QueueKind, Reaped,
-    Rejected,
+    Rejected, Xfer,
 };
 
-use super::Controller;
+use super::{Controller, PAGE};
 use crate::dma::DmaBuf;
 use crate::queue::Raw;
 
@@ -32,9 +32,15 @@ impl Controller {
                 "queue creation, deletion and Doorbell Buffer Config: the VFIO driver owns the queues",
             ));
         }
-        let lba = match cmd.xfer {
-            nvmeq_core::Xfer::Blocks(_) => self.lba_size(cmd.nsid())?,
-            _ => 1,
+        // What the entry's own fields (NLB, NUMD, a structure size) make the
+        // device move, for the opcodes the core can size.
+        let implied = Cmd::from_sqe(cmd.queue, cmd.sqe).map(|c| c.xfer);
+        let blocks =
+            matches!(cmd.xfer, Xfer::Blocks(_)) || matches!(implied, Some(Xfer::Blocks(_)));
+        let lba = if blocks {
+            self.lba_size(cmd.nsid())?
+        } else {
+            1
         };
         let len = cmd
             .xfer
@@ -46,6 +52,25 @@ impl Controller {
             return Err(Error::Invalid(
                 "the command moves data but declares a 0-byte transfer",
             ));
+        }
+        match implied.map(|x| x.bytes(lba)) {
+            // Declaring less than the fields move would let the device run
+            // past the PRPs (a 2-page PRP2 read as a list pointer).
+            Some(Some(need)) if need > len => {
+                return Err(Error::Invalid(
+                    "the command's own fields (NLB, NUMD, ...) move more data than its declared transfer",
+                ))
+            }
+            Some(None) => return Err(Error::Invalid("transfer length overflows 32 bits")),
+            // Unknown (e.g. vendor specific) opcodes: any over-transfer hits
+            // IOVA 0 and faults, except past a 2-page transfer, where PRP2
+            // is a data page the device would read as a PRP list.
+            None if len as usize > PAGE && len as usize <= 2 * PAGE => {
+                return Err(Error::Unsupported(
+                    "over VFIO, a 4-8 KiB transfer of an opcode whose size nvmeq cannot verify (vendor specific?): use one page or more than two",
+                ))
+            }
+            _ => {}
         }
         if len > self.max_xfer {
             return Err(Error::AboveMdts {
