@@ -39,9 +39,14 @@
 //!   mapped below 1 MiB, so a zero pointer faults.
 //! - A caller's command never carries its own pointers: DPTR is rebuilt from
 //!   the buffer and the command's transfer length ([`nvmeq_core::Xfer`]),
-//!   MPTR is zeroed, and stale PRP list entries are cleared, so a command that
-//!   moves more than it declares faults in the IOMMU instead of reaching
-//!   another buffer. Queue-management opcodes are refused.
+//!   MPTR is zeroed, and stale PRP list entries are cleared.
+//! - The declared length is checked against what the entry's own fields move
+//!   ([`nvmeq_core::Cmd::from_sqe`]: NLB, NUMD, structure sizes); an entry
+//!   that would move more is refused. For opcodes nvmeq cannot size, any
+//!   over-transfer runs into IOVA 0 and faults, except past a 2-page
+//!   transfer (PRP2 would be read as a list), which is therefore refused.
+//! - Queue-management opcodes (create/delete queues, Doorbell Buffer Config)
+//!   are refused: the driver owns the queues.
 //! - In-flight buffers are owned by their slot until reaped; a timeout
 //!   returns them only after the controller is disabled (CSTS.RDY = 0). If it
 //!   cannot be stopped, buffers and queue memory are leaked, never freed.
