@@ -267,73 +267,107 @@ impl Controller {
             opts,
         };
 
-        c.disable().map_err(|w| fail(w.into()))?;
-        c.enable().map_err(|w| fail(w.into()))?;
+        // A failed bring-up leaves no shutdown to do: mark the controller so
+        // dropping it only disables it.
+        match c.bring_up(&b, want_xfer) {
+            Ok(()) => Ok(c),
+            Err(e) => {
+                c.dead = Some("bring-up failed");
+                Err(e)
+            }
+        }
+    }
+
+    /// Everything after the mappings: disable, enable with the admin queue,
+    /// Identify, Number of Queues, the I/O queues, shadow doorbells and the
+    /// namespace scan.
+    fn bring_up(&mut self, b: &str, want_xfer: u32) -> Result<(), OpenError> {
+        let fail = |what: String| OpenError::Controller {
+            bdf: b.to_string(),
+            what,
+        };
+        let dma = |what: &'static str| {
+            move |source| OpenError::Os {
+                op: format!("{b}: allocate DMA memory for {what}"),
+                source,
+            }
+        };
+        self.disable().map_err(|w| fail(w.into()))?;
+        self.enable().map_err(|w| fail(w.into()))?;
 
         // Identify Controller.
-        let id = c
+        let id = self
             .admin_data(Identify::controller().build(), PAGE)
             .map_err(|source| OpenError::Command {
-                bdf: b.clone(),
+                bdf: b.to_string(),
                 what: "Identify Controller",
                 source,
             })?;
-        c.id = IdentifyController::read_from_bytes(&id)
+        self.id = IdentifyController::read_from_bytes(&id)
             .map(Box::new)
             .map_err(|_| fail("short Identify Controller data".into()))?;
-        let mdts_bytes = c.id.mdts_bytes(PAGE as u32).unwrap_or(u64::MAX);
+        let mdts_bytes = self.id.mdts_bytes(PAGE as u32).unwrap_or(u64::MAX);
         let max_xfer = mdts_bytes.min(want_xfer as u64) as u32;
 
         // Number of Queues, then allocate what was granted.
-        let r = c
+        let r = self
             .admin_nodata(
-                SetFeatures::num_queues(c.opts.io_queues - 1, c.opts.io_queues - 1).build(),
+                SetFeatures::num_queues(self.opts.io_queues - 1, self.opts.io_queues - 1).build(),
             )
             .map_err(|source| OpenError::Command {
-                bdf: b.clone(),
+                bdf: b.to_string(),
                 what: "Set Features (Number of Queues)",
                 source,
             })?;
-        let nq = queues_granted(&r).min(c.opts.io_queues);
-        let size = (c.opts.queue_depth as u32 + 1)
-            .min(c.cap.mqes_z() as u32 + 1)
+        let nq = queues_granted(&r).min(self.opts.io_queues);
+        let size = (self.opts.queue_depth as u32 + 1)
+            .min(self.cap.mqes_z() as u32 + 1)
             .min(4096) as u16;
         // Every doorbell must lie inside BAR0.
-        if doorbell::cq_head(nq, c.cap.dstrd()) + 4 > c.bar.len() {
+        if doorbell::cq_head(nq, self.cap.dstrd()) + 4 > self.bar.len() {
             return Err(fail(format!(
                 "BAR0 ({} bytes) is too small for {nq} queue pairs' doorbells",
-                c.bar.len()
+                self.bar.len()
             )));
         }
         for qid in 1..=nq {
-            let q = QueuePair::new(&c.space, qid, size, PAGE, max_xfer as usize, c.cap.dstrd())
-                .map_err(dma("an I/O queue"))?;
-            c.qs.push(q);
+            let q = QueuePair::new(
+                &self.space,
+                qid,
+                size,
+                PAGE,
+                max_xfer as usize,
+                self.cap.dstrd(),
+            )
+            .map_err(dma("an I/O queue"))?;
+            self.qs.push(q);
         }
-        c.max_xfer = max_xfer.min(c.qs[1].max_prp_xfer() as u32);
-        let slots: usize = c.qs.iter().map(|q| q.slots.len()).sum();
-        c.reap_cap = slots;
-        c.done.reserve(slots);
+        self.max_xfer = max_xfer.min(self.qs[1].max_prp_xfer() as u32);
+        let slots: usize = self.qs.iter().map(|q| q.slots.len()).sum();
+        self.reap_cap = slots;
+        self.done.reserve(slots);
 
-        if c.opts.shadow_doorbells && c.id.oacs & oacs::DBBUF != 0 {
-            let need = doorbell::shadow_cq(nq, c.cap.dstrd()) + 4;
+        if self.opts.shadow_doorbells && self.id.oacs & oacs::DBBUF != 0 {
+            let need = doorbell::shadow_cq(nq, self.cap.dstrd()) + 4;
             if need <= PAGE {
-                let dbs = DmaRegion::new(&c.space, PAGE).map_err(dma("shadow doorbells"))?;
-                let eis = DmaRegion::new(&c.space, PAGE).map_err(dma("EventIdx"))?;
-                c.shadow = Some(Shadow { dbs, eis });
+                let dbs = DmaRegion::new(&self.space, PAGE).map_err(dma("shadow doorbells"))?;
+                let eis = DmaRegion::new(&self.space, PAGE).map_err(dma("EventIdx"))?;
+                self.shadow = Some(Shadow { dbs, eis });
             }
         }
-        c.setup_io().map_err(|(what, source)| OpenError::Command {
-            bdf: b.clone(),
-            what,
-            source,
-        })?;
-        c.scan_namespaces().map_err(|source| OpenError::Command {
-            bdf: b.clone(),
-            what: "Identify (namespaces)",
-            source,
-        })?;
-        Ok(c)
+        self.setup_io()
+            .map_err(|(what, source)| OpenError::Command {
+                bdf: b.to_string(),
+                what,
+                source,
+            })?;
+        self.scan_namespaces()
+            .map_err(|source| OpenError::Command {
+                bdf: b.to_string(),
+                what: "Identify (namespaces)",
+                source,
+            })?;
+        Ok(())
     }
 
     /// The PCI address.
