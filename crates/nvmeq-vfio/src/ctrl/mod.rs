@@ -197,8 +197,24 @@ impl Controller {
                 "{b}: vfio-pci does not allow mapping BAR0"
             )));
         }
-        let bar =
-            Bar::map(device.fd(), bar0.offset, bar0.size as usize).map_err(os("mmap BAR0"))?;
+        // The whole BAR, or (when vfio-pci keeps the MSI-X table out of
+        // reach) its mmap-able part that holds the registers and doorbells.
+        let bar = match Bar::map(device.fd(), bar0.offset, bar0.size as usize) {
+            Ok(bar) => bar,
+            Err(full) => {
+                let areas = device
+                    .sparse_areas(0)
+                    .map_err(os("BAR0 sparse mmap areas"))?;
+                let Some(&(_, size)) = areas.iter().find(|&&(off, _)| off == 0) else {
+                    return Err(OpenError::Os {
+                        op: format!("{b}: mmap BAR0 (no mappable part at offset 0)"),
+                        source: full,
+                    });
+                };
+                Bar::map(device.fd(), bar0.offset, size as usize)
+                    .map_err(os("mmap the register part of BAR0"))?
+            }
+        };
 
         let cap = Cap::from_bits(bar.read64(regs::CAP));
         let vs = bar.read32(regs::VS);

@@ -17,6 +17,7 @@ use vfio_bindings::bindings::vfio::{
     vfio_region_info, VFIO_TYPE1v2_IOMMU, VFIO_API_VERSION, VFIO_DMA_MAP_FLAG_READ,
     VFIO_DMA_MAP_FLAG_WRITE, VFIO_GROUP_FLAGS_VIABLE, VFIO_IOMMU_INFO_CAPS,
     VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE, VFIO_PCI_CONFIG_REGION_INDEX,
+    VFIO_REGION_INFO_CAP_SPARSE_MMAP, VFIO_REGION_INFO_FLAG_CAPS,
 };
 
 use crate::bdf::Bdf;
@@ -261,6 +262,36 @@ fn parse_iommu_info(bytes: &[u8], hdr: usize) -> Option<Vec<IovaRange>> {
     None
 }
 
+/// The sparse-mmap areas in a `VFIO_DEVICE_GET_REGION_INFO` reply with
+/// capabilities (`vfio_region_info_cap_sparse_mmap`).
+fn parse_sparse_areas(bytes: &[u8]) -> Vec<(u64, u64)> {
+    let u32_at = |o: usize| -> Option<u32> {
+        Some(u32::from_ne_bytes(bytes.get(o..o + 4)?.try_into().ok()?))
+    };
+    let u64_at = |o: usize| -> Option<u64> {
+        Some(u64::from_ne_bytes(bytes.get(o..o + 8)?.try_into().ok()?))
+    };
+    let mut off = u32_at(12).unwrap_or(0) as usize; // cap_offset
+    let mut hops = 0;
+    while off != 0 && hops < 16 {
+        let (Some(hdr), Some(next)) = (u32_at(off), u32_at(off + 4)) else {
+            break;
+        };
+        if hdr & 0xffff == VFIO_REGION_INFO_CAP_SPARSE_MMAP {
+            let n = u32_at(off + 8).unwrap_or(0) as usize;
+            return (0..n.min(64))
+                .map_while(|i| {
+                    let at = off + 16 + i * 16;
+                    Some((u64_at(at)?, u64_at(at + 8)?))
+                })
+                .collect();
+        }
+        off = next as usize;
+        hops += 1;
+    }
+    Vec::new()
+}
+
 /// Information about one device region (`VFIO_DEVICE_GET_REGION_INFO`).
 fn region_info(dev: &File, index: u32) -> io::Result<vfio_region_info> {
     let mut info = vfio_region_info {
@@ -287,6 +318,40 @@ impl Device {
         region_info(&self.file, index)
     }
 
+    /// The mmap-able parts of region `index` as `(offset, size)` pairs
+    /// relative to the region, from its sparse-mmap capability (vfio-pci
+    /// excludes the MSI-X table when the platform cannot remap interrupts).
+    /// Empty when the region has no such capability.
+    pub(crate) fn sparse_areas(&self, index: u32) -> io::Result<Vec<(u64, u64)>> {
+        let first = self.region(index)?;
+        if first.flags & VFIO_REGION_INFO_FLAG_CAPS == 0
+            || first.argsz as usize <= size_of::<vfio_region_info>()
+        {
+            return Ok(Vec::new());
+        }
+        // Room for the capability chain the kernel announced in argsz.
+        let words = (first.argsz as usize).div_ceil(8).min(4096);
+        let mut buf = vec![0u64; words];
+        let bytes: &mut [u8] = zerocopy::IntoBytes::as_mut_bytes(&mut buf[..]);
+        let argsz = bytes.len() as u32;
+        bytes[..4].copy_from_slice(&argsz.to_ne_bytes());
+        bytes[8..12].copy_from_slice(&index.to_ne_bytes());
+        // SAFETY: VFIO_DEVICE_GET_REGION_INFO writes at most argsz bytes,
+        // the length of this 8-byte aligned buffer, which starts with a
+        // vfio_region_info.
+        let r = unsafe {
+            libc::ioctl(
+                self.file.as_raw_fd(),
+                VFIO_DEVICE_GET_REGION_INFO as _,
+                bytes.as_mut_ptr(),
+            )
+        };
+        if r < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(parse_sparse_areas(bytes))
+    }
+
     /// Reads a 16-bit register of PCI config space.
     pub(crate) fn config_read16(&self, reg: u64) -> io::Result<u16> {
         let mut b = [0u8; 2];
@@ -309,6 +374,25 @@ impl Device {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parses_a_sparse_mmap_capability() {
+        let mut b = vec![0u8; 96];
+        b[12..16].copy_from_slice(&32u32.to_ne_bytes()); // cap_offset
+                                                         // An unrelated capability first (type, id 2), then sparse mmap (id 1).
+        b[32..34].copy_from_slice(&2u16.to_ne_bytes());
+        b[36..40].copy_from_slice(&48u32.to_ne_bytes());
+        b[48..50].copy_from_slice(&1u16.to_ne_bytes());
+        b[56..60].copy_from_slice(&2u32.to_ne_bytes());
+        b[64..72].copy_from_slice(&0u64.to_ne_bytes());
+        b[72..80].copy_from_slice(&0x2000u64.to_ne_bytes());
+        b[80..88].copy_from_slice(&0x3000u64.to_ne_bytes());
+        b[88..96].copy_from_slice(&0x1000u64.to_ne_bytes());
+        assert_eq!(parse_sparse_areas(&b), vec![(0, 0x2000), (0x3000, 0x1000)]);
+        // Truncated: areas past the buffer are dropped, nothing panics.
+        assert_eq!(parse_sparse_areas(&b[..80]), vec![(0, 0x2000)]);
+        assert!(parse_sparse_areas(&[0u8; 8]).is_empty());
+    }
 
     #[test]
     fn parses_an_iova_range_capability() {
