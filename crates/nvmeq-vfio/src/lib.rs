@@ -53,6 +53,18 @@
 //! - Memory is unmapped from the IOMMU before it is freed, and only freed if
 //!   the kernel reports the whole range unmapped.
 
+//!
+//! # Testing
+//! Host unit tests cover the logic without `unsafe`: IOVA allocation, PRP
+//! lists over a fake IOVA space, ring wrap-around and phase flips, cid
+//! slot+sequence checks, doorbell offsets and the shadow-doorbell rule, and
+//! the parsing of VFIO capability chains. The device paths run in the nvmeq
+//! QEMU guest with its virtual IOMMU: the conformance suite (`cargo xtask vm
+//! test`, backend `vfio`, with VFIO-only tests for reset, timeout recovery and
+//! caller pointers) and the `vfio_guest_check` example (rebinding, Identify,
+//! I/O through both interfaces, error paths, huge pages, Format NVM,
+//! shutdown and handing the controller back to `nvme`).
+
 #![warn(missing_docs)]
 
 mod bdf;
