@@ -755,3 +755,78 @@ impl Drop for Uring {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::queue::UNEXPECTED_TAG;
+    use crate::tag::UserData;
+    use nvmeq_core::cmd::Flush;
+
+    /// Pushes a NOP with an arbitrary user_data, as a confused kernel or a
+    /// stale entry would produce.
+    fn inject(u: &mut Uring, user_data: u64) {
+        let e: squeue::Entry128 = opcode::Nop::new().build().user_data(user_data).into();
+        // SAFETY: a NOP references no memory.
+        assert!(unsafe { u.io.push(&e) });
+    }
+
+    #[test]
+    fn foreign_and_stale_completions_are_errors_not_trusted() {
+        let mut u = Uring::loopback(UringOptions::new().depth(4), 512).unwrap();
+        u.write(&Flush::new(1).build(), None, 7).unwrap();
+        u.commit(1).unwrap();
+        let mut got = Vec::new();
+        u.reap(&mut |r| got.push((r.tag, r.result)));
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].0, 7);
+        // The slot that command used (slot 0, sequence 1) is free again: a
+        // second completion for it is stale.
+        let stale = UserData { slot: 0, seq: 1 }.encode();
+        let out_of_range = UserData { slot: 9, seq: 1 }.encode();
+        // A live command whose slot is reused must not be disturbed.
+        u.write(&Flush::new(1).build(), None, 8).unwrap();
+        inject(&mut u, stale);
+        inject(&mut u, out_of_range);
+        u.io.submit(3).unwrap();
+        got.clear();
+        u.reap(&mut |r| got.push((r.tag, r.result)));
+        got.sort_by_key(|g| g.0);
+        assert_eq!(
+            got,
+            vec![
+                (8, Ok(Completion::default())),
+                (UNEXPECTED_TAG, Err(Error::UnexpectedCid { cid: 0 })),
+                (UNEXPECTED_TAG, Err(Error::UnexpectedCid { cid: 9 })),
+            ]
+        );
+        assert_eq!(u.in_flight(), 0);
+    }
+
+    #[test]
+    fn stray_completions_seen_by_execute_are_reported_by_the_next_reap() {
+        let mut u = Uring::loopback(UringOptions::new().depth(4), 512).unwrap();
+        inject(&mut u, UserData { slot: 3, seq: 77 }.encode());
+        u.execute(&Flush::new(1).build(), Data::None).unwrap();
+        let mut got = Vec::new();
+        u.reap(&mut |r| got.push((r.tag, r.result)));
+        assert_eq!(
+            got,
+            vec![(UNEXPECTED_TAG, Err(Error::UnexpectedCid { cid: 3 }))]
+        );
+    }
+
+    #[test]
+    fn device_entries_are_uring_cmds_and_loopback_entries_nops() {
+        // The entry for a real device is an URING_CMD with the 80-byte command.
+        let u = Uring::loopback(UringOptions::new().depth(2), 512).unwrap();
+        let ucmd = NvmeUringCmd::from_command(&Flush::new(1).build().sqe, 0, 0);
+        let mut real = u;
+        real.target = Target::Nvme;
+        let e = real.entry(FileRef::Fd(5), NVME_URING_CMD_IO, &ucmd, Some(3));
+        assert_eq!(e.get_opcode(), opcode::UringCmd80::CODE as u32);
+        real.target = Target::Loopback;
+        let e = real.entry(FileRef::Fd(5), NVME_URING_CMD_IO, &ucmd, None);
+        assert_eq!(e.get_opcode(), opcode::Nop::CODE as u32);
+    }
+}
