@@ -171,9 +171,14 @@ fn read_u64(path: &str) -> Option<u64> {
     fs::read_to_string(path).ok()?.trim().parse().ok()
 }
 
-/// The namespace's logical block size from sysfs, when it has a block device.
+/// The namespace's logical block size from sysfs, when it has a block device
+/// and sysfs says it has no metadata (`metadata_bytes`, Linux ≥ 6.9): with
+/// metadata the format may be extended and the block size alone too small.
 pub fn sysfs_lba_size(ng: &str) -> Option<u32> {
     let b = block_name(ng)?;
+    if read_u64(&format!("/sys/block/{b}/metadata_bytes"))? != 0 {
+        return None;
+    }
     read_u64(&format!("/sys/block/{b}/queue/logical_block_size")).map(|v| v as u32)
 }
 
@@ -205,29 +210,23 @@ pub fn io_poll(ng: &str) -> Result<(), String> {
     }
 }
 
-/// Log2 of the LBA data size of the current format, from an Identify
-/// Namespace data structure (Base spec, "Identify Namespace Data Structure":
-/// FLBAS at byte 26, LBA Format n at byte 128 + 4n with LBADS in bits 23:16).
+/// Bytes per logical block as the data buffer sees them, from an Identify
+/// Namespace data structure: the current format's LBA data size, plus its
+/// metadata size when metadata travels inline (extended LBA), since the
+/// device then moves both through the data buffer.
 pub fn lba_size_from_id_ns(id: &[u8]) -> Result<u32, nvmeq_core::Error> {
-    if id.len() < 4096 {
-        return Err(nvmeq_core::Error::Invalid("Identify Namespace data is short"));
+    use zerocopy::FromBytes;
+    let ns = nvmeq_core::IdentifyNamespace::read_from_prefix(id)
+        .map_err(|_| nvmeq_core::Error::Invalid("Identify Namespace data is short"))?
+        .0;
+    let lba = ns.lba_size().ok_or(nvmeq_core::Error::Invalid(
+        "Identify Namespace: the current format's LBADS is below 9 (namespace inactive?)",
+    ))?;
+    if ns.extended_lba() {
+        Ok(lba + ns.metadata_size() as u32)
+    } else {
+        Ok(lba)
     }
-    let flbas = id[26];
-    let nlbaf = id[25] as usize;
-    let index = (flbas & 0xf) as usize | (((flbas >> 5) & 0x3) as usize) << 4;
-    if index > nlbaf.max(15) || index >= 64 {
-        return Err(nvmeq_core::Error::Invalid(
-            "Identify Namespace: FLBAS selects a format beyond NLBAF",
-        ));
-    }
-    let lbads = id[128 + 4 * index + 2];
-    if !(9..=31).contains(&lbads) {
-        // An inactive namespace reports all zeroes.
-        return Err(nvmeq_core::Error::Invalid(
-            "Identify Namespace: LBADS below 9 (namespace inactive?)",
-        ));
-    }
-    Ok(1 << lbads)
 }
 
 #[cfg(test)]
@@ -292,6 +291,16 @@ mod tests {
         assert_eq!(lba_size_from_id_ns(&id), Ok(4096));
         id[26] = 0;
         assert_eq!(lba_size_from_id_ns(&id), Ok(512));
+        // Format 0 with 8 bytes of metadata: separate buffer, then extended.
+        id[128] = 8;
+        assert_eq!(lba_size_from_id_ns(&id), Ok(512));
+        id[26] = 0x10;
+        assert_eq!(lba_size_from_id_ns(&id), Ok(520));
+        // FLBAS bits 6:5 extend the index: format 16 + 1 = 17.
+        id[26] = 0x21;
+        id[128 + 4 * 17 + 2] = 13;
+        assert_eq!(lba_size_from_id_ns(&id), Ok(8192));
+        id[26] = 0;
         id[128 + 2] = 0;
         assert!(lba_size_from_id_ns(&id).is_err());
         assert!(lba_size_from_id_ns(&id[..100]).is_err());

@@ -412,9 +412,10 @@ impl Uring {
             _ctrl_dev: ctrl_dev,
         };
         if let Some(name) = &ng {
-            let lba = match probe::sysfs_lba_size(name) {
-                Some(l) => l,
-                None => u.lba_size(nsid)?,
+            // Identify when admin works (it knows about extended LBAs), else sysfs.
+            let lba = match u.lba_size(nsid) {
+                Ok(l) => l,
+                Err(e) => probe::sysfs_lba_size(name).ok_or(OpenError::Nvme(e))?,
             };
             u.remember_lba(nsid, lba);
         }
