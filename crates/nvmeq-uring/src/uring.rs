@@ -64,6 +64,7 @@ pub struct Uring {
     admin_file: Option<FileRef>,
     admin_missing: &'static str,
     iopoll: bool,
+    timeout_ms: u32,
     lba: Vec<(u32, u32)>,
     loopback_lba: u32,
     nsid: u32,
@@ -397,6 +398,7 @@ impl Uring {
             admin_file,
             admin_missing,
             iopoll: opts.iopoll,
+            timeout_ms: 0,
             lba: Vec::with_capacity(LBA_CACHE),
             loopback_lba: 0,
             nsid,
@@ -459,6 +461,7 @@ impl Uring {
             admin_file: Some(FileRef::Fd(-1)),
             admin_missing: "",
             iopoll: false,
+            timeout_ms: 0,
             lba: Vec::with_capacity(LBA_CACHE),
             loopback_lba: lba_size,
             nsid: 1,
@@ -483,6 +486,13 @@ impl Uring {
     /// The ring's file descriptor.
     pub fn ring_fd(&self) -> RawFd {
         self.io.ring.as_raw_fd()
+    }
+
+    /// Gives every later command a timeout (`nvme_uring_cmd.timeout_ms`; 0:
+    /// the driver's default, `nvme_core.io_timeout`/`admin_timeout`). When it
+    /// expires the driver aborts the command, which completes with an error.
+    pub fn set_timeout_ms(&mut self, ms: u32) {
+        self.timeout_ms = ms;
     }
 
     /// Whether the ring polls for completions (IOPOLL).
@@ -637,7 +647,8 @@ impl Backend for Uring {
             Data::ToDevice(b) => b.as_ptr() as u64,
             Data::FromDevice(b) => b.as_mut_ptr() as u64,
         };
-        let ucmd = NvmeUringCmd::from_command(&cmd.sqe, addr, len);
+        let mut ucmd = NvmeUringCmd::from_command(&cmd.sqe, addr, len);
+        ucmd.timeout_ms = self.timeout_ms;
         let entry = self.entry(file, cmd_op, &ucmd, None);
         let q = match (&mut self.admin_ring, cmd.queue) {
             (Some(a), QueueKind::Admin) => a,
@@ -708,7 +719,8 @@ impl Backend for Uring {
         if !self.io.has_room() {
             return Err(Rejected { buf, error: None });
         }
-        let ucmd = NvmeUringCmd::from_command(&cmd.sqe, addr, need);
+        let mut ucmd = NvmeUringCmd::from_command(&cmd.sqe, addr, need);
+        ucmd.timeout_ms = self.timeout_ms;
         let entry = self.entry(file, cmd_op, &ucmd, fixed);
         // The buffer moves into the slot; its heap memory does not move.
         let ud = match self.io.slab.insert(tag, buf) {
