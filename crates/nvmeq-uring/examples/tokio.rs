@@ -32,7 +32,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         Uring::open(&target, opts)?
     };
-    let nsid = if target == "loopback" { 1 } else { uring.nsid() };
+    let nsid = if target == "loopback" {
+        1
+    } else {
+        uring.nsid()
+    };
     let lba = uring.lba_size(nsid)?;
     let efd = uring.register_eventfd()?;
 

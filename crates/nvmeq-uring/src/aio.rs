@@ -261,10 +261,7 @@ impl<B: Backend> Future for Submit<'_, B> {
                     }
                     other => {
                         *s = other;
-                        Poll::Ready((
-                            Err(Error::Aborted("the command's slot was reused")),
-                            None,
-                        ))
+                        Poll::Ready((Err(Error::Aborted("the command's slot was reused")), None))
                     }
                 }
             }

@@ -121,7 +121,9 @@ impl FixedBufPool {
         }
         let total = buf_size
             .checked_mul(count as usize)
-            .ok_or(nvmeq_core::Error::Invalid("fixed-buffer pool size overflows"))?;
+            .ok_or(nvmeq_core::Error::Invalid(
+                "fixed-buffer pool size overflows",
+            ))?;
         let layout = Layout::from_size_align(total, PAGE)
             .map_err(|_| nvmeq_core::Error::Invalid("fixed-buffer pool size overflows"))?;
         // SAFETY: non-zero size.
@@ -296,7 +298,10 @@ mod tests {
         assert!(pool.take(1).is_none(), "exhausted");
         assert!(pool.take(PAGE + 1).is_none(), "too large");
         a.as_mut_slice().fill(0xAA);
-        assert!(b.as_slice().iter().all(|&x| x == 0), "chunks do not overlap");
+        assert!(
+            b.as_slice().iter().all(|&x| x == 0),
+            "chunks do not overlap"
+        );
         let ia = a.index();
         drop(a);
         let again = pool.take(10).unwrap();

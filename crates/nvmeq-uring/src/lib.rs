@@ -56,12 +56,13 @@ pub fn read_eventfd(fd: &impl std::os::fd::AsRawFd) -> std::io::Result<u64> {
 /// Whether the running kernel's io_uring supports `IORING_OP_URING_CMD` with
 /// 128-byte SQEs (the probe [`Uring::open`] runs), without a device.
 pub fn uring_cmd_supported() -> Result<(), OpenError> {
-    let ring = io_uring::IoUring::<io_uring::squeue::Entry128, io_uring::cqueue::Entry32>::builder()
-        .build(2)
-        .map_err(|e| OpenError::NoUringCmd {
-            path: String::new(),
-            why: format!("cannot create a ring with 128-byte SQEs and 32-byte CQEs ({e})"),
-        })?;
+    let ring =
+        io_uring::IoUring::<io_uring::squeue::Entry128, io_uring::cqueue::Entry32>::builder()
+            .build(2)
+            .map_err(|e| OpenError::NoUringCmd {
+                path: String::new(),
+                why: format!("cannot create a ring with 128-byte SQEs and 32-byte CQEs ({e})"),
+            })?;
     let mut p = io_uring::Probe::new();
     ring.submitter()
         .register_probe(&mut p)

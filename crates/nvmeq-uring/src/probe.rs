@@ -92,7 +92,8 @@ pub fn classify(path: &Path) -> Result<DevKind, OpenError> {
         return Err(OpenError::NotNvme { path: p, why });
     }
     let (maj, min) = dev_major_minor(md.rdev());
-    let uevent = fs::read_to_string(format!("/sys/dev/char/{maj}:{min}/uevent")).unwrap_or_default();
+    let uevent =
+        fs::read_to_string(format!("/sys/dev/char/{maj}:{min}/uevent")).unwrap_or_default();
     let name = uevent
         .lines()
         .find_map(|l| l.strip_prefix("DEVNAME="))

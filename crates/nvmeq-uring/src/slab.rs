@@ -11,7 +11,10 @@ use nvmeq_core::{Completion, Error};
 enum State<B> {
     Free,
     /// Written to the SQ (submitted or not); the kernel may access `buf`.
-    InFlight { tag: u64, buf: Option<B> },
+    InFlight {
+        tag: u64,
+        buf: Option<B>,
+    },
     /// Completed and waiting to be handed out (completions that arrived while
     /// `execute` waited for its own).
     Done {
@@ -120,10 +123,7 @@ impl<B> Slab<B> {
         match core::mem::replace(&mut s.state, State::Free) {
             State::InFlight { tag, buf } => {
                 self.free.push(ud.slot);
-                Matched::Command {
-                    tag,
-                    buf,
-                }
+                Matched::Command { tag, buf }
             }
             _ => unreachable!("checked above"),
         }
@@ -218,7 +218,10 @@ mod tests {
             m => panic!("{m:?}"),
         }
         // A second completion with the same user_data is stale.
-        assert!(matches!(s.complete(ud.encode()), Matched::Unexpected { .. }));
+        assert!(matches!(
+            s.complete(ud.encode()),
+            Matched::Unexpected { .. }
+        ));
         assert_eq!(s.in_use(), 0);
     }
 
@@ -226,7 +229,10 @@ mod tests {
     fn stale_sequence_is_detected_after_slot_reuse() {
         let mut s = Slab::<()>::new(1);
         let first = s.insert(1, None).unwrap();
-        assert!(matches!(s.complete(first.encode()), Matched::Command { .. }));
+        assert!(matches!(
+            s.complete(first.encode()),
+            Matched::Command { .. }
+        ));
         let second = s.insert(2, None).unwrap();
         assert_eq!(first.slot, second.slot);
         assert_ne!(first.seq, second.seq);
@@ -235,7 +241,10 @@ mod tests {
             Matched::Unexpected { slot: 0 }
         ));
         // The live command is untouched by the stale completion.
-        assert!(matches!(s.complete(second.encode()), Matched::Command { tag: 2, .. }));
+        assert!(matches!(
+            s.complete(second.encode()),
+            Matched::Command { tag: 2, .. }
+        ));
     }
 
     #[test]
@@ -256,7 +265,10 @@ mod tests {
         let b = s.insert(11, Some(2)).unwrap();
         assert!(s.park(b.encode(), Err(Error::Invalid("x"))));
         assert!(s.park(a.encode(), Ok(Completion::default())));
-        assert!(!s.park(a.encode(), Ok(Completion::default())), "already parked");
+        assert!(
+            !s.park(a.encode(), Ok(Completion::default())),
+            "already parked"
+        );
         assert_eq!(s.in_flight(), 0);
         assert_eq!(s.in_use(), 2);
         let (tag, buf, r) = s.pop_done().unwrap();

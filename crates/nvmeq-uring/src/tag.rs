@@ -46,7 +46,12 @@ mod tests {
 
     #[test]
     fn round_trip() {
-        for (slot, seq) in [(0u16, 0u64), (1, 1), (0xffff, SEQ_MASK), (77, 0x1234_5678_9abc)] {
+        for (slot, seq) in [
+            (0u16, 0u64),
+            (1, 1),
+            (0xffff, SEQ_MASK),
+            (77, 0x1234_5678_9abc),
+        ] {
             let ud = UserData { slot, seq };
             assert_eq!(UserData::decode(ud.encode()), ud);
         }

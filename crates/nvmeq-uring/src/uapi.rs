@@ -126,8 +126,7 @@ pub const NVME_URING_CMD_IO_VEC: u32 = ioc(IOC_READ_WRITE, b'N', 0x81, NVME_URIN
 /// (`/dev/nvmeX`). Linux ≥ 6.0.
 pub const NVME_URING_CMD_ADMIN: u32 = ioc(IOC_READ_WRITE, b'N', 0x82, NVME_URING_CMD_SIZE);
 /// `NVME_URING_CMD_ADMIN_VEC`: as `NVME_URING_CMD_ADMIN` with an iovec array. Linux ≥ 6.0.
-pub const NVME_URING_CMD_ADMIN_VEC: u32 =
-    ioc(IOC_READ_WRITE, b'N', 0x83, NVME_URING_CMD_SIZE);
+pub const NVME_URING_CMD_ADMIN_VEC: u32 = ioc(IOC_READ_WRITE, b'N', 0x83, NVME_URING_CMD_SIZE);
 /// `NVME_IOCTL_ID`: `_IO('N', 0x40)`, returns the namespace id of a namespace device.
 pub const NVME_IOCTL_ID: u32 = ioc(IOC_NONE, b'N', 0x40, 0);
 

@@ -139,11 +139,12 @@ fn build_ring(
             why,
         });
     }
-    let alone = |f: &dyn Fn(&mut io_uring::Builder<squeue::Entry128, io_uring::cqueue::Entry32>)| {
-        let mut b = Ring::builder();
-        f(&mut b);
-        b.build(2).err()
-    };
+    let alone =
+        |f: &dyn Fn(&mut io_uring::Builder<squeue::Entry128, io_uring::cqueue::Entry32>)| {
+            let mut b = Ring::builder();
+            f(&mut b);
+            b.build(2).err()
+        };
     if iopoll {
         if let Some(e) = alone(&|b| {
             b.setup_iopoll();
@@ -296,19 +297,34 @@ impl Uring {
         // Admin is optional for a namespace backend: without it, only I/O works.
         let mut admin_missing = "";
         let ctrl_dev = if version < (6, 0) {
-            admin_missing =
-                "admin commands over io_uring need Linux ≥ 6.0 (use the ioctl backend)";
+            admin_missing = "admin commands over io_uring need Linux ≥ 6.0 (use the ioctl backend)";
             None
-        } else {
-            match ctrl_path.as_deref().map(open_dev) {
-                Some(Ok(f)) if probe::classify(ctrl_path.as_deref().unwrap()).is_ok() => Some(f),
-                Some(Err(e)) if ng.is_none() => return Err(e),
-                _ => {
+        } else if let Some(cp) = ctrl_path.as_deref() {
+            // Named by the caller (or the device opened): failing is an error.
+            // Found through sysfs: failing only leaves admin unavailable.
+            let explicit = opts.ctrl.is_some() || ng.is_none();
+            let opened = open_dev(cp).and_then(|f| match probe::classify(cp)? {
+                DevKind::Controller(_) => Ok(f),
+                DevKind::Namespace(n) => Err(OpenError::NotNvme {
+                    path: cp.display().to_string(),
+                    why: format!(
+                        "{n} is a namespace device; admin needs the controller /dev/nvmeX"
+                    ),
+                }),
+            });
+            match opened {
+                Ok(f) => Some(f),
+                Err(e) if explicit => return Err(e),
+                Err(_) => {
                     admin_missing = "admin commands need the controller char device /dev/nvmeX, \
                          which could not be opened (name it with UringOptions::ctrl)";
                     None
                 }
             }
+        } else {
+            admin_missing = "admin commands need the controller char device /dev/nvmeX \
+                 (name it with UringOptions::ctrl)";
+            None
         };
 
         if opts.iopoll {
@@ -350,7 +366,7 @@ impl Uring {
             ctrl_dev.as_ref().map(|f| FileRef::Fd(f.as_raw_fd())),
         );
         let mut admin_ring = None;
-        if opts.iopoll && ctrl_dev.is_some() {
+        if let (true, Some(cd)) = (opts.iopoll, &ctrl_dev) {
             // A small interrupt-driven ring for admin commands.
             let plain = UringOptions {
                 sqpoll: None,
@@ -358,9 +374,8 @@ impl Uring {
             };
             let r = build_ring(&plain, 4, false, &p)?;
             if opts.register_files {
-                let fd = ctrl_dev.as_ref().unwrap().as_raw_fd();
                 r.submitter()
-                    .register_files(&[fd])
+                    .register_files(&[cd.as_raw_fd()])
                     .map_err(|e| flag_error("register_files", "5.1", &e))?;
             }
             admin_ring = Some(Queue::new(r, 4, false));
@@ -552,12 +567,14 @@ impl Uring {
 
     fn file_for(&self, queue: QueueKind) -> Result<(FileRef, u32), Error> {
         match queue {
-            QueueKind::Io => self.io_file.map(|f| (f, NVME_URING_CMD_IO)).ok_or(
-                Error::Unsupported(
-                    "I/O commands need a namespace char device (/dev/ngXnY); this backend \
+            QueueKind::Io => {
+                self.io_file
+                    .map(|f| (f, NVME_URING_CMD_IO))
+                    .ok_or(Error::Unsupported(
+                        "I/O commands need a namespace char device (/dev/ngXnY); this backend \
                      was opened on a controller",
-                ),
-            ),
+                    ))
+            }
             QueueKind::Admin => self
                 .admin_file
                 .map(|f| (f, NVME_URING_CMD_ADMIN))
@@ -565,7 +582,13 @@ impl Uring {
         }
     }
 
-    fn entry(&self, file: FileRef, cmd_op: u32, ucmd: &NvmeUringCmd, fixed: Option<u16>) -> squeue::Entry128 {
+    fn entry(
+        &self,
+        file: FileRef,
+        cmd_op: u32,
+        ucmd: &NvmeUringCmd,
+        fixed: Option<u16>,
+    ) -> squeue::Entry128 {
         if self.target == Target::Loopback {
             return opcode::Nop::new().build().into();
         }
@@ -622,8 +645,8 @@ impl Backend for Uring {
             }
             Err(e) => return Err(e),
         }
-        let lba = probe::lba_size_from_id_ns(id.as_slice())
-            .map_err(|_| Error::UnknownNamespace(nsid))?;
+        let lba =
+            probe::lba_size_from_id_ns(id.as_slice()).map_err(|_| Error::UnknownNamespace(nsid))?;
         self.remember_lba(nsid, lba);
         Ok(lba)
     }
@@ -680,7 +703,12 @@ impl Backend for Uring {
         mut buf: Option<UringBuf>,
         tag: u64,
     ) -> Result<(), Rejected<UringBuf>> {
-        let reject = |buf, e| Err(Rejected { buf, error: Some(e) });
+        let reject = |buf, e| {
+            Err(Rejected {
+                buf,
+                error: Some(e),
+            })
+        };
         let need = match self.xfer_len(cmd) {
             Ok(n) => n,
             Err(e) => return reject(buf, e),

@@ -28,7 +28,10 @@ fn a_future_is_woken_by_drive_and_returns_its_buffer() {
     let counter = Arc::new(CountWake(AtomicUsize::new(0)));
     let waker = Waker::from(counter.clone());
     let mut cx = Context::from_waker(&waker);
-    let mut f = q.submit(Read::new(1, 0, 0).build(), Some(UringBuf::from_slice(&[3; 512])));
+    let mut f = q.submit(
+        Read::new(1, 0, 0).build(),
+        Some(UringBuf::from_slice(&[3; 512])),
+    );
     assert!(Pin::new(&mut f).poll(&mut cx).is_pending());
     assert_eq!(q.unsubmitted(), 1);
     assert_eq!(counter.0.load(Ordering::SeqCst), 0);
@@ -49,7 +52,13 @@ fn errors_resolve_at_once_with_the_buffer() {
     let mut cx = Context::from_waker(Waker::noop());
     let mut f = q.submit(Read::new(1, 0, 3).build(), Some(UringBuf::zeroed(100)));
     match Pin::new(&mut f).poll(&mut cx) {
-        Poll::Ready((Err(Error::BufferTooSmall { need: 2048, have: 100 }), Some(b))) => {
+        Poll::Ready((
+            Err(Error::BufferTooSmall {
+                need: 2048,
+                have: 100,
+            }),
+            Some(b),
+        )) => {
             assert_eq!(b.len(), 100)
         }
         other => panic!("{other:?}"),
@@ -62,7 +71,9 @@ fn back_pressure_parks_futures_until_a_completion_frees_room() {
     let counter = Arc::new(CountWake(AtomicUsize::new(0)));
     let waker = Waker::from(counter.clone());
     let mut cx = Context::from_waker(&waker);
-    let mut fs: Vec<_> = (0..3).map(|_| q.submit(Flush::new(1).build(), None)).collect();
+    let mut fs: Vec<_> = (0..3)
+        .map(|_| q.submit(Flush::new(1).build(), None))
+        .collect();
     for f in &mut fs {
         assert!(Pin::new(f).poll(&mut cx).is_pending());
     }
@@ -71,7 +82,10 @@ fn back_pressure_parks_futures_until_a_completion_frees_room() {
     for f in &mut fs[..2] {
         assert!(Pin::new(f).poll(&mut cx).is_ready());
     }
-    assert!(Pin::new(&mut fs[2]).poll(&mut cx).is_pending(), "now written");
+    assert!(
+        Pin::new(&mut fs[2]).poll(&mut cx).is_pending(),
+        "now written"
+    );
     q.drive(1).unwrap();
     assert!(Pin::new(&mut fs[2]).poll(&mut cx).is_ready());
 }

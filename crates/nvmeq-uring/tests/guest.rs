@@ -66,8 +66,7 @@ fn write_read_verify(u: &mut Uring, first_lba: u64, n: u64, seed: u8) {
             }
             u.commit(1).unwrap();
             done += u.reap(&mut |r| {
-                r.result
-                    .unwrap_or_else(|e| panic!("LBA {}: {e}", r.tag));
+                r.result.unwrap_or_else(|e| panic!("LBA {}: {e}", r.tag));
                 if read {
                     assert!(
                         r.buf.unwrap().as_slice() == pattern(r.tag, seed, len),
@@ -89,8 +88,14 @@ fn identify_controller_over_admin_uring_cmd() {
     let mut id = vec![0u8; 4096];
     u.execute(&Identify::controller().build(), Data::FromDevice(&mut id))
         .unwrap();
-    assert_eq!(u16::from_le_bytes([id[0], id[1]]), 0x1b36, "QEMU's PCI vendor id");
-    assert!(std::str::from_utf8(&id[24..64]).unwrap().starts_with("QEMU NVMe Ctrl"));
+    assert_eq!(
+        u16::from_le_bytes([id[0], id[1]]),
+        0x1b36,
+        "QEMU's PCI vendor id"
+    );
+    assert!(std::str::from_utf8(&id[24..64])
+        .unwrap()
+        .starts_with("QEMU NVMe Ctrl"));
     assert_eq!(u.nsid(), 1);
     assert_eq!(u.lba_size(1).unwrap(), 512);
 }
@@ -100,8 +105,14 @@ fn identify_controller_over_admin_uring_cmd() {
 fn queued_io_round_trips_with_each_option() {
     let cases: [(&str, UringOptions); 7] = [
         ("default", UringOptions::new().depth(16)),
-        ("fixed buffers", UringOptions::new().depth(16).fixed_buffers(16, 4096)),
-        ("registered files", UringOptions::new().depth(16).register_files(true)),
+        (
+            "fixed buffers",
+            UringOptions::new().depth(16).fixed_buffers(16, 4096),
+        ),
+        (
+            "registered files",
+            UringOptions::new().depth(16).register_files(true),
+        ),
         ("iopoll", UringOptions::new().depth(16).iopoll(true)),
         (
             "iopoll + fixed + files",
@@ -114,7 +125,10 @@ fn queued_io_round_trips_with_each_option() {
         ("sqpoll", UringOptions::new().depth(16).sqpoll(50)),
         (
             "coop + defer taskrun",
-            UringOptions::new().depth(16).coop_taskrun(true).defer_taskrun(true),
+            UringOptions::new()
+                .depth(16)
+                .coop_taskrun(true)
+                .defer_taskrun(true),
         ),
     ];
     for (i, (name, opts)) in cases.into_iter().enumerate() {
@@ -125,7 +139,8 @@ fn queued_io_round_trips_with_each_option() {
         let mut id = vec![0u8; 4096];
         u.execute(&Identify::controller().build(), Data::FromDevice(&mut id))
             .unwrap_or_else(|e| panic!("{name}: identify: {e}"));
-        u.execute(&Flush::new(u.nsid()).build(), Data::None).unwrap();
+        u.execute(&Flush::new(u.nsid()).build(), Data::None)
+            .unwrap();
     }
 }
 
@@ -149,7 +164,8 @@ fn nvme_errors_are_decoded_by_name() {
     }
     // The queue interface reports it the same way.
     let buf = u.alloc(512).unwrap();
-    u.write(&Read::new(1, ncap, 0).build(), Some(buf), 5).unwrap();
+    u.write(&Read::new(1, ncap, 0).build(), Some(buf), 5)
+        .unwrap();
     u.commit(1).unwrap();
     let mut n = 0;
     u.reap(&mut |r| {
@@ -173,7 +189,12 @@ fn iopoll_probe_agrees_with_sysfs_io_poll() {
         .filter_map(|e| e.ok())
         .find(|e| {
             let n = e.file_name().into_string().unwrap();
-            let ng = name.file_name().unwrap().to_str().unwrap().replacen("ng", "nvme", 1);
+            let ng = name
+                .file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .replacen("ng", "nvme", 1);
             n == ng
         })
         .map(|e| std::fs::read_to_string(e.path().join("queue/io_poll")).unwrap());
@@ -185,7 +206,10 @@ fn iopoll_probe_agrees_with_sysfs_io_poll() {
 }
 
 fn nvme_cli(args: &[&str]) -> Vec<u8> {
-    let out = Proc::new("nvme").args(args).output().expect("nvme-cli in the guest");
+    let out = Proc::new("nvme")
+        .args(args)
+        .output()
+        .expect("nvme-cli in the guest");
     assert!(
         out.status.success(),
         "nvme {args:?}: {}",
@@ -210,11 +234,17 @@ fn bytes_equal_those_of_the_ioctl_path() {
     let mut id = vec![0u8; 4096];
     u.execute(&Identify::controller().build(), Data::FromDevice(&mut id))
         .unwrap();
-    assert!(id == nvme_cli(&["id-ctrl", ctrl, "-b"]), "Identify Controller differs");
+    assert!(
+        id == nvme_cli(&["id-ctrl", ctrl, "-b"]),
+        "Identify Controller differs"
+    );
 
     u.execute(&Identify::namespace(1).build(), Data::FromDevice(&mut id))
         .unwrap();
-    assert!(id == nvme_cli(&["id-ns", ns, "-n", "1", "-b"]), "Identify Namespace differs");
+    assert!(
+        id == nvme_cli(&["id-ns", ns, "-n", "1", "-b"]),
+        "Identify Namespace differs"
+    );
 
     let mut fw = vec![0u8; 512];
     u.execute(
@@ -222,7 +252,10 @@ fn bytes_equal_those_of_the_ioctl_path() {
         Data::FromDevice(&mut fw),
     )
     .unwrap();
-    assert!(fw == nvme_cli(&["fw-log", ctrl, "-b"]), "Firmware Slot log differs");
+    assert!(
+        fw == nvme_cli(&["fw-log", ctrl, "-b"]),
+        "Firmware Slot log differs"
+    );
 
     // Data: write through io_uring, read through the ioctl path.
     let slba = 100_000;
@@ -230,16 +263,29 @@ fn bytes_equal_those_of_the_ioctl_path() {
     let mut b = u.alloc(4096).unwrap();
     assert!(b.is_fixed());
     b.as_mut_slice().copy_from_slice(&data);
-    u.write(&Write::new(1, slba, 7).build(), Some(b), 0).unwrap();
+    u.write(&Write::new(1, slba, 7).build(), Some(b), 0)
+        .unwrap();
     u.commit(1).unwrap();
     u.reap(&mut |r| {
         r.result.unwrap();
     });
     let file = "/tmp/uring-diff.bin";
     nvme_cli(&[
-        "read", blk, "-s", &slba.to_string(), "-c", "7", "-z", "4096", "-d", file,
+        "read",
+        blk,
+        "-s",
+        &slba.to_string(),
+        "-c",
+        "7",
+        "-z",
+        "4096",
+        "-d",
+        file,
     ]);
-    assert!(std::fs::read(file).unwrap() == data, "read through ioctl differs");
+    assert!(
+        std::fs::read(file).unwrap() == data,
+        "read through ioctl differs"
+    );
     // And back: read through io_uring what was just written.
     let b = u.alloc(4096).unwrap();
     u.write(&Read::new(1, slba, 7).build(), Some(b), 1).unwrap();
@@ -291,7 +337,8 @@ fn dropping_with_io_in_flight_waits_for_the_device() {
     let pool = u.fixed_pool().unwrap().clone();
     for i in 0..32 {
         let b = u.alloc(4096).unwrap();
-        u.write(&Read::new(1, i * 8, 7).build(), Some(b), i).unwrap();
+        u.write(&Read::new(1, i * 8, 7).build(), Some(b), i)
+            .unwrap();
     }
     u.commit(0).unwrap();
     drop(u);

@@ -16,14 +16,19 @@ fn write_commit_reap_returns_every_tag_and_buffer() {
     for i in 0..8u64 {
         let mut b = u.alloc(1024).unwrap();
         b.as_mut_slice()[0] = i as u8;
-        u.write(&Read::new(1, i, 1).build(), Some(b), 100 + i).unwrap();
+        u.write(&Read::new(1, i, 1).build(), Some(b), 100 + i)
+            .unwrap();
     }
     assert_eq!(u.in_flight(), 8);
     assert_eq!(u.commit(8).unwrap(), 8, "one enter submits all eight");
     let mut seen = Vec::new();
     let n = u.reap(&mut |r| {
         let b = r.buf.expect("buffer comes back");
-        assert_eq!(b.as_slice()[0] as u64, r.tag - 100, "each tag gets its own buffer");
+        assert_eq!(
+            b.as_slice()[0] as u64,
+            r.tag - 100,
+            "each tag gets its own buffer"
+        );
         assert!(r.result.unwrap().status().is_success());
         seen.push(r.tag);
     });
@@ -58,7 +63,11 @@ fn lengths_come_from_the_command_and_are_checked_against_the_buffer() {
     match u.write(&Read::new(1, 0, 1).build(), Some(UringBuf::zeroed(1023)), 1) {
         Err(Rejected {
             buf: Some(b),
-            error: Some(Error::BufferTooSmall { need: 1024, have: 1023 }),
+            error:
+                Some(Error::BufferTooSmall {
+                    need: 1024,
+                    have: 1023,
+                }),
         }) => assert_eq!(b.len(), 1023),
         other => panic!("{other:?}"),
     }
@@ -71,7 +80,10 @@ fn lengths_come_from_the_command_and_are_checked_against_the_buffer() {
     ));
     let mut small = [0u8; 4095];
     assert_eq!(
-        u.execute(&Identify::controller().build(), Data::FromDevice(&mut small)),
+        u.execute(
+            &Identify::controller().build(),
+            Data::FromDevice(&mut small)
+        ),
         Err(Error::BufferTooSmall {
             need: 4096,
             have: 4095
@@ -102,7 +114,11 @@ fn execute_waits_for_its_own_completion_and_parks_the_others() {
         .execute(&Identify::controller().build(), Data::FromDevice(&mut id))
         .unwrap();
     assert!(c.status().is_success());
-    assert_eq!(u.in_flight(), 2, "the queued commands are still owed to reap");
+    assert_eq!(
+        u.in_flight(),
+        2,
+        "the queued commands are still owed to reap"
+    );
     let mut tags = Vec::new();
     u.reap(&mut |r| {
         assert!(r.result.is_ok());
@@ -137,8 +153,8 @@ fn each_option_builds_a_ring_on_this_kernel() {
             .fixed_buffers(2, 8192),
     ];
     for o in opts {
-        let mut u = Uring::loopback(o.clone().depth(4), 512)
-            .unwrap_or_else(|e| panic!("{o:?}: {e}"));
+        let mut u =
+            Uring::loopback(o.clone().depth(4), 512).unwrap_or_else(|e| panic!("{o:?}: {e}"));
         for t in 0..4 {
             let b = u.alloc(512).unwrap();
             u.write(&Write::new(1, t, 0).build(), Some(b), t).unwrap();
@@ -195,7 +211,11 @@ fn fixed_buffers_are_handed_out_used_and_returned() {
     u.reap(&mut |r| back.push(r.buf.unwrap()));
     assert_eq!(back.len(), 3);
     drop(back);
-    assert_eq!(pool.available(), 2, "dropping FixedBufs returns them to the pool");
+    assert_eq!(
+        pool.available(),
+        2,
+        "dropping FixedBufs returns them to the pool"
+    );
 }
 
 #[test]
@@ -214,7 +234,11 @@ fn dropping_with_commands_in_flight_waits_and_frees_their_buffers_after() {
     } // written, never submitted
     assert_eq!(pool.available(), 0);
     drop(u);
-    assert_eq!(pool.available(), 8, "every buffer freed once its command completed");
+    assert_eq!(
+        pool.available(),
+        8,
+        "every buffer freed once its command completed"
+    );
 }
 
 #[test]
@@ -222,12 +246,24 @@ fn opening_a_non_nvme_device_says_what_it_is_and_what_is_needed() {
     let e = Uring::open("/dev/null", UringOptions::new()).unwrap_err();
     let msg = e.to_string();
     assert!(matches!(e, OpenError::NotNvme { .. }), "{msg}");
-    assert!(msg.contains("/dev/null is not an NVMe character device"), "{msg}");
+    assert!(
+        msg.contains("/dev/null is not an NVMe character device"),
+        "{msg}"
+    );
     assert!(msg.contains("/dev/ngXnY"), "{msg}");
     let e = Uring::open("/dev/ng-no-such-device", UringOptions::new()).unwrap_err();
     assert!(e.to_string().contains("No such file or directory"), "{e}");
     let e = Uring::open("/dev/null", UringOptions::new().depth(0)).unwrap_err();
-    assert!(matches!(e, OpenError::Option { option: "depth", .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            OpenError::Option {
+                option: "depth",
+                ..
+            }
+        ),
+        "{e}"
+    );
 }
 
 #[test]

@@ -64,7 +64,10 @@ fn hot_paths_allocate_nothing() {
 fn queue_interface(opts: UringOptions) {
     let start = allocs();
     let mut u = Uring::loopback(opts, 512).unwrap();
-    assert!(allocs() > start, "the counter sees this thread's allocations");
+    assert!(
+        allocs() > start,
+        "the counter sees this thread's allocations"
+    );
     let mut bufs: Vec<UringBuf> = (0..32).map(|_| u.alloc(4096).unwrap()).collect();
     let mut id = vec![0u8; 4096];
     let mut round = |u: &mut Uring, bufs: &mut Vec<UringBuf>| {
