@@ -5,7 +5,7 @@
 //! |---|---|---|---|
 //! | I/O commands | `/dev/ngXnY` | `NVME_URING_CMD_IO` | ≥ 5.19 |
 //! | admin commands | `/dev/nvmeX` | `NVME_URING_CMD_ADMIN` | ≥ 6.0 |
-//! | polled I/O (`IOPOLL`) | `/dev/ngXnY` with poll queues | | ≥ 6.1 |
+//! | polled I/O (`IOPOLL`) | `/dev/ngXnY` with poll queues | | ≥ 6.5 (refused below: 6.1 crashed the kernel) |
 //! | registered buffers (`IORING_URING_CMD_FIXED`) | | | ≥ 6.1 |
 //!
 //! The ring has 128-byte SQEs carrying [`NvmeUringCmd`] and 32-byte CQEs

@@ -75,7 +75,8 @@ impl UringOptions {
     }
 
     /// Polled completions (`IORING_SETUP_IOPOLL`): the namespace needs poll
-    /// queues (`nvme.poll_queues=N`) and Linux ≥ 6.1. Completions appear only
+    /// queues (`nvme.poll_queues=N`) and Linux ≥ 6.5
+    /// (earlier polled passthrough is unsafe: 6.1 crashed the kernel in our tests). Completions appear only
     /// when [`commit`](nvmeq_core::Backend::commit) polls; admin commands go
     /// through a second, interrupt-driven ring (the controller device cannot poll).
     pub fn iopoll(mut self, on: bool) -> Self {

@@ -336,11 +336,14 @@ impl Uring {
                 option: "iopoll",
                 why,
             })?;
-            if version < (6, 1) {
+            if version < (6, 5) {
                 return Err(OpenError::Option {
                     option: "iopoll",
                     why: format!(
-                        "polled passthrough needs Linux ≥ 6.1 (this is {}.{})",
+                        "polled NVMe passthrough is refused before Linux 6.5 (this is {}.{}): \
+                         6.1–6.4 poll through a bio cookie that can be stale, and on 6.1 it \
+                         crashed the kernel in our tests (GPF in bio_poll); 6.5 polls the \
+                         request itself. Use interrupts or sqpoll instead",
                         version.0, version.1
                     ),
                 });
