@@ -83,7 +83,7 @@ pub fn classify(path: &Path) -> Result<DevKind, OpenError> {
     })?;
     if !md.file_type().is_char_device() {
         let why = if md.file_type().is_block_device() {
-            "a block device: use its char device /dev/ngXnY".to_string()
+            "a block device without an NVMe generic char device: use /dev/ngXnY".to_string()
         } else if md.is_dir() {
             "a directory".to_string()
         } else {
@@ -113,6 +113,24 @@ pub fn classify(path: &Path) -> Result<DevKind, OpenError> {
             },
         })
     }
+}
+
+/// For an NVMe namespace *block* device (`/dev/nvmeXnY`), its generic char
+/// device `/dev/ngXnY` (same numbers: both name the namespace head), when
+/// it exists. io_uring passthrough only works on the char device.
+pub fn generic_for_block(path: &Path) -> Option<std::path::PathBuf> {
+    let md = fs::metadata(path).ok()?;
+    if !md.file_type().is_block_device() {
+        return None;
+    }
+    let (maj, min) = dev_major_minor(md.rdev());
+    let uevent = fs::read_to_string(format!("/sys/dev/block/{maj}:{min}/uevent")).ok()?;
+    let name = uevent.lines().find_map(|l| l.strip_prefix("DEVNAME="))?;
+    let rest = name.strip_prefix("nvme")?;
+    let ng = std::path::PathBuf::from(format!("/dev/ng{rest}"));
+    parse_ng(&format!("ng{rest}"))?;
+    let kind = classify(&ng).ok()?;
+    matches!(kind, DevKind::Namespace(_)).then_some(ng)
 }
 
 /// `ngXnY` → (X, Y).

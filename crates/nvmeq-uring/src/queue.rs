@@ -31,6 +31,8 @@ pub(crate) struct Queue {
     /// borrowed buffer may still sit unsubmitted in the SQ).
     poisoned: bool,
     sqpoll: bool,
+    /// `io_uring_enter` calls made (see [`Queue::enter`]).
+    pub(crate) enters: u64,
 }
 
 impl std::fmt::Debug for Queue {
@@ -66,6 +68,7 @@ impl Queue {
             strays: Vec::with_capacity(STRAYS),
             poisoned: false,
             sqpoll,
+            enters: 0,
         }
     }
 
@@ -92,12 +95,23 @@ impl Queue {
             return Err(Error::Aborted("the ring failed earlier and was shut down"));
         }
         loop {
-            match self.ring.submit_and_wait(want) {
+            match self.enter(want) {
                 Ok(n) => return Ok(n),
                 Err(e) if e.raw_os_error() == Some(libc::EINTR) => continue,
                 Err(e) => return Err(os("io_uring_enter", &e)),
             }
         }
+    }
+
+    /// `submit_and_wait`, counting the syscall. With SQPOLL and nothing to
+    /// wait for, the library skips the syscall unless the thread sleeps (it
+    /// may also enter to flush an overflowed CQ, which cannot happen here:
+    /// the CQ holds twice the in-flight limit).
+    fn enter(&mut self, want: usize) -> io::Result<usize> {
+        if !(self.sqpoll && want == 0 && !self.ring.submission().need_wakeup()) {
+            self.enters += 1;
+        }
+        self.ring.submit_and_wait(want)
     }
 
     /// Completions ready in the CQ plus parked ones.
@@ -162,7 +176,7 @@ impl Queue {
                 self.slab.complete(mine);
                 return r;
             }
-            match self.ring.submit_and_wait(1) {
+            match self.enter(1) {
                 Ok(_) => {}
                 Err(e) if transient(&e) => std::thread::yield_now(),
                 Err(e) => {
@@ -210,7 +224,7 @@ impl Queue {
                 .into();
             // SAFETY: a cancellation references no memory.
             while unsafe { self.ring.submission().push(&cancel) }.is_err() {
-                if let Err(e) = self.ring.submit() {
+                if let Err(e) = self.enter(0) {
                     if !transient(&e) {
                         self.leak("io_uring_enter failed while cancelling");
                         return;
@@ -219,7 +233,7 @@ impl Queue {
             }
         }
         while self.slab.in_flight() > 0 {
-            if let Err(e) = self.ring.submit_and_wait(1) {
+            if let Err(e) = self.enter(1) {
                 if !transient(&e) {
                     self.leak("io_uring_enter failed while waiting for them");
                     return;

@@ -245,15 +245,19 @@ fn register_pool(ring: &Ring, opts: &UringOptions) -> Result<Option<FixedBufPool
 impl Uring {
     /// Opens a namespace char device (`/dev/ngXnY`) for I/O, and its
     /// controller (`/dev/nvmeX`, or [`UringOptions::ctrl`]) for admin
-    /// commands when it can be opened. Opening a controller char device
-    /// gives an admin-only backend.
+    /// commands when it can be opened. A namespace block device
+    /// (`/dev/nvmeXnY`) is opened through its char device `/dev/ngXnY`.
+    /// Opening a controller char device gives an admin-only backend.
     ///
     /// Fails with [`OpenError::NotNvme`] for anything else (e.g. `/dev/null`),
     /// [`OpenError::NoUringCmd`] on a kernel without NVMe passthrough over
     /// io_uring (naming the ioctl backend as the fallback), and
     /// [`OpenError::Option`] for an option this kernel or device lacks.
     pub fn open(path: impl AsRef<Path>, opts: UringOptions) -> Result<Self, OpenError> {
-        let path = path.as_ref();
+        let given = path.as_ref();
+        // A namespace block device is opened through its generic char device.
+        let generic = probe::generic_for_block(given);
+        let path = generic.as_deref().unwrap_or(given);
         let p = path.display().to_string();
         check_options(&opts)?;
         let kind = probe::classify(path)?;
@@ -788,6 +792,11 @@ impl Backend for Uring {
 
     fn in_flight(&self) -> u32 {
         self.io.slab.in_use() as u32
+    }
+
+    /// `io_uring_enter` calls so far (both rings; `write` and `reap` make none).
+    fn syscalls(&self) -> Option<u64> {
+        Some(self.io.enters + self.admin_ring.as_ref().map_or(0, |a| a.enters))
     }
 }
 

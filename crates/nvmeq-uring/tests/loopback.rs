@@ -287,3 +287,47 @@ fn eventfd_signals_completions() {
     assert!(nvmeq_uring::read_eventfd(&efd).unwrap() >= 1);
     assert_eq!(u.reap(&mut |_| {}), 1);
 }
+
+#[test]
+fn one_syscall_per_batch() {
+    let mut u = ring(32);
+    let start = u.syscalls().unwrap();
+    for round in 0..10u64 {
+        for t in 0..32 {
+            u.write(&Read::new(1, t, 0).build(), Some(UringBuf::zeroed(512)), t)
+                .unwrap();
+        }
+        assert_eq!(
+            u.syscalls().unwrap(),
+            start + round,
+            "write makes no syscall"
+        );
+        u.commit(32).unwrap();
+        assert_eq!(u.reap(&mut |_| {}), 32, "reap makes no syscall");
+    }
+    assert_eq!(
+        u.syscalls().unwrap() - start,
+        10,
+        "one io_uring_enter per batch of 32"
+    );
+}
+
+#[test]
+fn a_block_device_that_is_not_nvme_is_refused() {
+    // Any block device on this host that is not an NVMe namespace.
+    let Some(blk) = std::fs::read_dir("/dev")
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .find(|e| {
+            use std::os::unix::fs::FileTypeExt;
+            e.file_type().map(|t| t.is_block_device()).unwrap_or(false)
+                && !e.file_name().to_string_lossy().starts_with("nvme")
+        })
+    else {
+        // /dev always has loop devices on the hosts we run on; say so if not.
+        panic!("no block device in /dev to test with");
+    };
+    let e = Uring::open(blk.path(), UringOptions::new()).unwrap_err();
+    assert!(matches!(e, OpenError::NotNvme { .. }), "{e}");
+    assert!(e.to_string().contains("block device"), "{e}");
+}
