@@ -31,6 +31,12 @@ pub const NAMES: &[&str] = &[
     "ioctl",
     #[cfg(feature = "ram")]
     "ram",
+    #[cfg(feature = "uring")]
+    "uring",
+    #[cfg(feature = "uring")]
+    "uring-fixed",
+    #[cfg(feature = "uring")]
+    "uring-poll",
 ];
 
 /// Runs the whole suite on `t` with the backend called `name`.
@@ -46,6 +52,8 @@ pub fn run(name: &str, t: &Target, r: &Runner) -> Result<(), String> {
             crate::suite::run::<nvmeq_ram::RamController>(t, r);
             Ok(())
         }
+        #[cfg(feature = "uring")]
+        n if n.starts_with("uring") => crate::uring::run(n, t, r),
         other => Err(format!(
             "unknown backend `{other}`: this build has {NAMES:?} (cargo features select backends)"
         )),

@@ -71,6 +71,7 @@ pub struct Uring {
     caps: Caps,
     // Fields below are dropped after the rings are closed.
     pool: Option<FixedBufPool>,
+    ctrl_path: Option<PathBuf>,
     _io_dev: Option<File>,
     _ctrl_dev: Option<File>,
 }
@@ -432,6 +433,7 @@ impl Uring {
                 metadata: false,
             },
             pool,
+            ctrl_path: ctrl_dev.as_ref().and(ctrl_path.clone()),
             _io_dev: io_dev,
             _ctrl_dev: ctrl_dev,
         };
@@ -495,6 +497,7 @@ impl Uring {
                 metadata: false,
             },
             pool,
+            ctrl_path: None,
             _io_dev: None,
             _ctrl_dev: None,
         })
@@ -503,6 +506,11 @@ impl Uring {
     /// The namespace id of the opened namespace device (0 for a controller).
     pub fn nsid(&self) -> u32 {
         self.nsid
+    }
+
+    /// The controller char device used for admin commands, when open.
+    pub fn ctrl_path(&self) -> Option<&Path> {
+        self.ctrl_path.as_deref()
     }
 
     /// The ring's file descriptor.
@@ -567,6 +575,13 @@ impl Uring {
         if len > 0 && cmd.dir == DataDir::None {
             return Err(Error::Invalid(
                 "the command transfers data but its opcode says it moves none",
+            ));
+        }
+        if len == 0 && cmd.dir != DataDir::None {
+            // The device would still move the data its fields describe, with
+            // no buffer mapped for it (QEMU completes such a Read "successfully").
+            return Err(Error::Invalid(
+                "the command moves data but its transfer length is 0",
             ));
         }
         Ok(len)

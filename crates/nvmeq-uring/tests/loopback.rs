@@ -100,6 +100,24 @@ fn lengths_come_from_the_command_and_are_checked_against_the_buffer() {
         u.execute(&Read::new(1, 0, 511).build(), Data::FromDevice(&mut huge)),
         Err(Error::AboveMdts { .. })
     ));
+    // A data-moving opcode with a zero length would let the device write
+    // where no buffer is mapped.
+    let zero = nvmeq_core::Cmd::io(
+        Read::new(1, 0, 0).build().sqe,
+        nvmeq_core::DataDir::FromDevice,
+        nvmeq_core::Xfer::Bytes(0),
+    );
+    assert!(matches!(
+        u.execute(&zero, Data::FromDevice(&mut [])),
+        Err(Error::Invalid(_))
+    ));
+    assert!(matches!(
+        u.write(&zero, None, 0),
+        Err(Rejected {
+            error: Some(Error::Invalid(_)),
+            ..
+        })
+    ));
     assert_eq!(u.in_flight(), 0, "nothing was queued");
 }
 
