@@ -74,7 +74,7 @@ impl IoBuf for AlignedBuf {
 #[derive(Debug)]
 pub(crate) struct PoolInner {
     base: NonNull<u8>,
-    layout: Layout,
+    len: usize,
     buf_size: usize,
     count: u16,
     free: Mutex<Vec<u16>>,
@@ -88,9 +88,9 @@ unsafe impl Sync for PoolInner {}
 
 impl Drop for PoolInner {
     fn drop(&mut self) {
-        // SAFETY: allocated in FixedBufPool::new with this layout; every
+        // SAFETY: mapped in FixedBufPool::new with this length; every
         // FixedBuf and the ring hold an Arc, so none is alive any more.
-        unsafe { alloc::dealloc(self.base.as_ptr(), self.layout) }
+        unsafe { libc::munmap(self.base.as_ptr().cast(), self.len) };
     }
 }
 
@@ -124,17 +124,32 @@ impl FixedBufPool {
             .ok_or(nvmeq_core::Error::Invalid(
                 "fixed-buffer pool size overflows",
             ))?;
-        let layout = Layout::from_size_align(total, PAGE)
-            .map_err(|_| nvmeq_core::Error::Invalid("fixed-buffer pool size overflows"))?;
-        // SAFETY: non-zero size.
-        let raw = unsafe { alloc::alloc_zeroed(layout) };
-        let Some(base) = NonNull::new(raw) else {
-            alloc::handle_alloc_error(layout)
+        // Its own anonymous mapping: zero-filled, page-aligned, and returned
+        // to the system (not to the heap) when the last user drops it.
+        // SAFETY: a fresh private anonymous mapping; no existing memory is affected.
+        let raw = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                total,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
         };
+        if raw == libc::MAP_FAILED {
+            return Err(nvmeq_core::Error::Os {
+                op: "mmap (fixed-buffer pool)",
+                errno: std::io::Error::last_os_error()
+                    .raw_os_error()
+                    .unwrap_or(libc::ENOMEM),
+            });
+        }
+        let base = NonNull::new(raw.cast::<u8>()).expect("mmap never returns null on success");
         Ok(FixedBufPool {
             inner: Arc::new(PoolInner {
                 base,
-                layout,
+                len: total,
                 buf_size,
                 count,
                 free: Mutex::new((0..count).rev().collect()),

@@ -61,7 +61,9 @@ impl UringOptions {
     /// Registers a pool of `count` buffers of `size` bytes
     /// (`IORING_REGISTER_BUFFERS`); [`alloc`](nvmeq_core::Backend::alloc) hands
     /// them out and commands using them carry `IORING_URING_CMD_FIXED`
-    /// (Linux ≥ 6.1), which saves pinning pages per command.
+    /// (Linux ≥ 6.1), which saves pinning pages per command. Before Linux
+    /// 6.12 a buffer may have at most the queue's `max_segments` pages (the
+    /// kernel refuses larger ones with EINVAL); open checks that.
     pub fn fixed_buffers(mut self, count: u16, size: usize) -> Self {
         self.fixed_bufs = Some((count, size));
         self

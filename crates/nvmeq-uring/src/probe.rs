@@ -212,6 +212,14 @@ pub fn sysfs_max_xfer(ng: &str) -> Option<u32> {
     Some(max.min(u32::MAX as u64) as u32)
 }
 
+/// The namespace's `max_segments` (data segments per command).
+pub fn sysfs_max_segments(ng: &str) -> Option<u64> {
+    read_u64(&format!(
+        "/sys/block/{}/queue/max_segments",
+        block_name(ng)?
+    ))
+}
+
 /// Whether the namespace has poll queues (`/sys/block/nvmeXnY/queue/io_poll`).
 pub fn io_poll(ng: &str) -> Result<(), String> {
     let b = block_name(ng).ok_or_else(|| format!("{ng} is not a namespace device name"))?;

@@ -364,6 +364,27 @@ impl Uring {
             });
         }
 
+        if let (Some((_, size)), Some(name), true) = (opts.fixed_bufs, &ng, version < (6, 12)) {
+            // Before 6.12 the kernel counts every page of the registered buffer
+            // as a segment and refuses (EINVAL) buffers with more pages than
+            // the queue's max_segments, whatever the command's length (seen on
+            // 6.1; 6.12 takes any size).
+            let pages = size.div_ceil(4096) as u64;
+            if let Some(max) = probe::sysfs_max_segments(name).filter(|&m| pages > m) {
+                return Err(OpenError::Option {
+                    option: "fixed_buffers",
+                    why: format!(
+                        "on Linux {}.{} a registered buffer may have at most max_segments \
+                         ({max}) pages for {name}: use buffers of at most {} bytes \
+                         (Linux ≥ 6.12 takes larger ones)",
+                        version.0,
+                        version.1,
+                        max * 4096
+                    ),
+                });
+            }
+        }
+
         let depth = opts.depth;
         let ring = build_ring(&opts, depth, opts.iopoll, &p)?;
         probe_uring_cmd(&ring, &p)?;
