@@ -1,13 +1,19 @@
 //! Real NVMe I/O through io_uring passthrough, on the QEMU guest's emulated
 //! controller A (`NVMEQ_NS_A`, `NVMEQ_CTRL_A`; destructive: the guest's disks
-//! are fresh each boot). Every test is `#[ignore]`d on the host and run there:
+//! are fresh each boot). Every test is `#[ignore]`d on the host and run in
+//! the guest as a static test binary shared through `/out`:
 //!
 //! ```text
-//! cargo xtask vm exec -- '/out/guest-uring --ignored --test-threads 1'
+//! RUSTFLAGS='-C target-feature=+crt-static' CARGO_TARGET_DIR=target/guest-uring \
+//!   cargo test --no-run --target x86_64-unknown-linux-gnu -p nvmeq-uring --test guest
+//! mkdir -p target/uring-out && cp <the printed executable> target/uring-out/guest-uring
+//! cargo xtask vm exec --out target/uring-out -- '/out/guest-uring --ignored --test-threads 1'
+//! cargo xtask vm exec --kernel 6.1 --out target/uring-out -- '/out/guest-uring --ignored'
 //! ```
 //!
-//! (see docs in the crate README section of docs/testing.md). The differential
-//! checks compare bytes with nvme-cli, which uses the ioctl path.
+//! The same backend also runs the whole conformance suite (`cargo xtask vm
+//! test`, backends `uring`, `uring-fixed`, `uring-poll`). The differential
+//! checks here compare bytes with nvme-cli, which uses the ioctl path.
 
 use std::path::PathBuf;
 use std::process::Command as Proc;
@@ -16,7 +22,7 @@ use nvmeq_core::cmd::{Flush, GetLogPage, Identify, LogId, Numd, Read, Write};
 use nvmeq_core::{Backend, Data, Error, IoBuf, Sct};
 use nvmeq_uring::{Uring, UringOptions};
 
-const GUEST: &str = "needs the nvmeq guest: cargo xtask vm exec (see tests/guest.rs)";
+const GUEST: &str = "needs the nvmeq guest: see the header of tests/guest.rs";
 
 fn var(k: &str) -> PathBuf {
     assert_eq!(
