@@ -5,7 +5,7 @@
 //! one `io_uring_enter` per batch, futures on the device, and a drop with
 //! commands in flight.
 
-use nvmeq_core::cmd::{GetLogPage, Identify, LogId, Numd, Read, Write};
+use nvmeq_core::cmd::Read;
 use nvmeq_core::{Backend, Caps, Cmd, Completion, Data, Error, IoBuf, Reaped, Rejected};
 use nvmeq_uring::{Uring, UringBuf, UringOptions};
 
@@ -141,6 +141,7 @@ impl<const M: u8> HwBackend for UringHw<M> {
 /// Identify, a log page and data read through io_uring equal the ioctl path's bytes.
 #[cfg(feature = "ioctl")]
 fn differential<const M: u8>(c: &mut Ctx<UringHw<M>>) -> Result<String, String> {
+    use nvmeq_core::cmd::{GetLogPage, Identify, LogId, Numd, Write};
     let mut io = nvmeq_ioctl::IoctlBackend::open(c.t.ctrl.as_deref(), Some(&c.t.ns))
         .map_err(|e| format!("ioctl backend: {e}"))?;
     let mut compare = |what: &str, cmd: Cmd, len: usize| -> Result<(), String> {
