@@ -58,6 +58,14 @@ impl<B: Backend> core::fmt::Debug for AsyncQueue<B> {
     }
 }
 
+/// Parks `w` to be woken when room frees up, once per task (a task polled
+/// again while still waiting does not grow the list).
+fn wait_for_room(waiters: &mut Vec<Waker>, w: &Waker) {
+    if !waiters.iter().any(|x| x.will_wake(w)) {
+        waiters.push(w.clone());
+    }
+}
+
 fn tag(slot: u32, seq: u32) -> u64 {
     (seq as u64) << 32 | slot as u64
 }
@@ -209,7 +217,7 @@ impl<B: Backend> Future for Submit<'_, B> {
             State::Init { cmd, buf } => {
                 let Some(slot) = inner.free.pop() else {
                     this.state = State::Init { cmd, buf };
-                    inner.space_waiters.push(cx.waker().clone());
+                    wait_for_room(&mut inner.space_waiters, cx.waker());
                     return Poll::Pending;
                 };
                 let seq = inner.seqs[slot as usize].wrapping_add(1);
@@ -235,7 +243,7 @@ impl<B: Backend> Future for Submit<'_, B> {
                         // Back-pressure: wait until a completion frees room.
                         inner.free.push(slot);
                         this.state = State::Init { cmd, buf };
-                        inner.space_waiters.push(cx.waker().clone());
+                        wait_for_room(&mut inner.space_waiters, cx.waker());
                         Poll::Pending
                     }
                 }
