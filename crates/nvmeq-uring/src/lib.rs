@@ -6,7 +6,7 @@
 //! | I/O commands | `/dev/ngXnY` | `NVME_URING_CMD_IO` | ≥ 5.19 |
 //! | admin commands | `/dev/nvmeX` | `NVME_URING_CMD_ADMIN` | ≥ 6.0 |
 //! | polled I/O (`IOPOLL`) | `/dev/ngXnY` with poll queues | | ≥ 6.5 (refused below: 6.1 crashed the kernel) |
-//! | registered buffers (`IORING_URING_CMD_FIXED`) | | | ≥ 6.1 |
+//! | registered buffers (`IORING_URING_CMD_FIXED`) | | | ≥ 6.1 (before 6.12: at most `max_segments` pages each) |
 //!
 //! The ring has 128-byte SQEs carrying [`NvmeUringCmd`] and 32-byte CQEs
 //! whose extra field is the command's 64-bit result. A negative CQE result
@@ -25,6 +25,9 @@
 //! [`UringBuf`]s by value and returns them only with their completion;
 //! dropping the backend waits for every command in flight before freeing
 //! anything.
+//!
+//! Verified in the QEMU guest on Linux 6.1 and 6.12 (the whole conformance
+//! suite, interrupt-driven, with registered buffers and files, and polled).
 //!
 //! On a kernel or device without this interface, [`Uring::open`] fails with
 //! [`OpenError::NoUringCmd`], naming the ioctl backend as the fallback.
