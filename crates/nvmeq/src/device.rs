@@ -14,10 +14,15 @@ use crate::spec::{DeviceSpec, PciAddr};
 /// An opened device, whichever backend it uses.
 #[derive(Debug)]
 #[non_exhaustive]
+// Opened once and moved rarely: variants of different sizes are fine.
+#[allow(clippy::large_enum_variant)]
 pub enum Device {
     /// The in-memory controller.
     #[cfg(feature = "ram")]
     Ram(nvmeq_ram::RamController),
+    /// The userspace VFIO driver.
+    #[cfg(feature = "vfio")]
+    Vfio(nvmeq_vfio::Controller),
 }
 
 /// A buffer of whichever backend a [`Device`] uses: [`Backend::Buf`] of
@@ -28,6 +33,9 @@ pub enum AnyBuf {
     /// A ram backend buffer.
     #[cfg(feature = "ram")]
     Ram(nvmeq_ram::RamBuf),
+    /// A VFIO backend buffer (IOMMU-mapped).
+    #[cfg(feature = "vfio")]
+    Vfio(nvmeq_vfio::DmaBuf),
 }
 
 /// Runs `$body` with `$d` bound to the backend inside a `&Device` / `&mut Device`.
@@ -36,12 +44,16 @@ macro_rules! each {
         match *$dev {
             #[cfg(feature = "ram")]
             Device::Ram(ref $d) => $body,
+            #[cfg(feature = "vfio")]
+            Device::Vfio(ref $d) => $body,
         }
     };
     ($dev:expr, mut $d:ident => $body:expr) => {
         match *$dev {
             #[cfg(feature = "ram")]
             Device::Ram(ref mut $d) => $body,
+            #[cfg(feature = "vfio")]
+            Device::Vfio(ref mut $d) => $body,
         }
     };
 }
@@ -52,12 +64,16 @@ macro_rules! each_buf {
         match *$buf {
             #[cfg(feature = "ram")]
             AnyBuf::Ram(ref $b) => $body,
+            #[cfg(feature = "vfio")]
+            AnyBuf::Vfio(ref $b) => $body,
         }
     };
     ($buf:expr, mut $b:ident => $body:expr) => {
         match *$buf {
             #[cfg(feature = "ram")]
             AnyBuf::Ram(ref mut $b) => $body,
+            #[cfg(feature = "vfio")]
+            AnyBuf::Vfio(ref mut $b) => $body,
         }
     };
 }
@@ -96,6 +112,27 @@ impl Wrap for nvmeq_ram::RamBuf {
             AnyBuf::Ram(b) => Ok(b),
             other => Err(other),
         }
+    }
+}
+
+#[cfg(feature = "vfio")]
+impl Wrap for nvmeq_vfio::DmaBuf {
+    fn wrap(self) -> AnyBuf {
+        AnyBuf::Vfio(self)
+    }
+    fn unwrap_from(b: AnyBuf) -> Result<Self, AnyBuf> {
+        #[allow(unreachable_patterns)]
+        match b {
+            AnyBuf::Vfio(b) => Ok(b),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "vfio")]
+impl From<nvmeq_vfio::Controller> for Device {
+    fn from(c: nvmeq_vfio::Controller) -> Self {
+        Device::Vfio(c)
     }
 }
 
@@ -257,6 +294,32 @@ fn open_uring(p: &std::path::Path) -> Result<Device, OpenError> {
     })
 }
 
+/// `vfio:DDDD:BB:DD.F`: the controller must already be bound to vfio-pci
+/// (`nvmeq_vfio::bind_vfio`); the error says how when it is not.
+#[cfg(feature = "vfio")]
+fn open_vfio(a: &PciAddr) -> Result<Device, OpenError> {
+    let target = a.to_string();
+    nvmeq_vfio::Controller::open(&target)
+        .map(Device::Vfio)
+        .map_err(|e| match e {
+            nvmeq_vfio::OpenError::Os { source, .. } => OpenError::Io {
+                backend: "vfio",
+                target,
+                source,
+            },
+            nvmeq_vfio::OpenError::Command { source, .. } => OpenError::Device {
+                backend: "vfio",
+                target,
+                source,
+            },
+            e => OpenError::Config {
+                backend: "vfio",
+                reason: e.to_string(),
+            },
+        })
+}
+
+#[cfg(not(feature = "vfio"))]
 fn open_vfio(a: &PciAddr) -> Result<Device, OpenError> {
     Err(OpenError::NotCompiled {
         target: a.to_string(),
