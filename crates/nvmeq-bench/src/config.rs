@@ -140,9 +140,11 @@ pub struct Config {
     pub bs: u32,
     /// Commands kept in flight per job.
     pub qd: u32,
-    /// Commands per [`commit`](nvmeq_core::Backend::commit) and completions
-    /// waited for when the queue is full (fio's `iodepth_batch_submit` and
-    /// `iodepth_batch_complete_min`); 1 to `qd`.
+    /// Completions each [`commit`](nvmeq_core::Backend::commit) waits for
+    /// (fio's `iodepth_batch_complete_min`), 1 to `qd`. Before each commit
+    /// the queue is topped up to `qd`, so in steady state a commit submits
+    /// the `batch` commands that replace the last completions
+    /// (`iodepth_batch_submit`), and every commit retires at least `batch`.
     pub batch: u32,
     /// When to stop.
     pub limit: Limit,

@@ -8,7 +8,7 @@
 
 // Without a backend feature only the parsing is left.
 #![cfg_attr(
-    not(any(feature = "ioctl", feature = "facade")),
+    not(any(feature = "ioctl", feature = "facade", feature = "uring")),
     allow(dead_code, unused_mut, unused_variables)
 )]
 
@@ -102,12 +102,12 @@ impl fmt::Display for BackendOpts {
 }
 
 /// Whether the io_uring backend is compiled in.
-const URING: bool = false;
+const URING: bool = cfg!(feature = "uring");
 
 /// Which backend a device string names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Target {
-    #[allow(dead_code)]
+    #[cfg_attr(not(feature = "uring"), allow(dead_code))]
     Uring(std::path::PathBuf),
     #[cfg_attr(not(feature = "ioctl"), allow(dead_code))]
     Ioctl(std::path::PathBuf),
@@ -162,6 +162,25 @@ pub fn run_device(req: &Request, cfg: &Config) -> Result<Report, BenchError> {
     let mut cfg = cfg.clone();
     let opts_s = req.opts.to_string();
     match target(&req.device) {
+        #[cfg(feature = "uring")]
+        Target::Uring(p) => {
+            let (qd, bs) = (cfg.qd, cfg.bs);
+            let open = || uring_open(&p, &req.opts, qd, bs);
+            let probe = open().map_err(|e| BenchError::Open {
+                job: 0,
+                reason: e.to_string(),
+            })?;
+            if probe.nsid() == 0 {
+                return Err(BenchError::Config(format!(
+                    "{} is a controller; benchmarks need a namespace device (/dev/ngXnY)",
+                    p.display()
+                )));
+            }
+            cfg.nsid = pick_nsid(req.nsid, probe.nsid(), &req.device)?;
+            drop(probe);
+            go(req, &cfg, &opts_s, open)
+        }
+        #[cfg(not(feature = "uring"))]
         Target::Uring(_) => Err(not_compiled("uring")),
         #[cfg(feature = "ioctl")]
         Target::Ioctl(p) => {
@@ -191,6 +210,29 @@ pub fn run_device(req: &Request, cfg: &Config) -> Result<Report, BenchError> {
             "`{s}`: not a device this build can open (uring:/dev/ngXnY, ioctl:/dev/…)"
         ))),
     }
+}
+
+/// A ring sized for the run: `qd` entries, and with `fixedbufs` one
+/// registered buffer of `bs` bytes per queue slot.
+#[cfg(feature = "uring")]
+fn uring_open(
+    p: &std::path::Path,
+    o: &BackendOpts,
+    qd: u32,
+    bs: u32,
+) -> Result<nvmeq_uring::Uring, nvmeq_uring::OpenError> {
+    let mut u = nvmeq_uring::UringOptions::new()
+        .depth(qd)
+        .iopoll(o.poll)
+        .register_files(o.regfiles);
+    if o.fixedbufs {
+        // Validated elsewhere: qd ≤ the ring's largest depth (32768) fits u16.
+        u = u.fixed_buffers(qd.min(u16::MAX as u32) as u16, bs as usize);
+    }
+    if let Some(ms) = o.sqpoll {
+        u = u.sqpoll(ms);
+    }
+    nvmeq_uring::Uring::open(p, u)
 }
 
 #[allow(dead_code)]

@@ -204,7 +204,7 @@ fn looped<B: Backend>(
     let mut cursor = s.units * job as u64 / cfg.jobs as u64;
 
     let mut free: Vec<usize> = (0..qd).rev().collect();
-    let mut round: Vec<usize> = Vec::with_capacity(batch);
+    let mut round: Vec<usize> = Vec::with_capacity(qd);
     let mut slot_lba = vec![0u64; qd];
     let mut slot_write = vec![false; qd];
     let mut hist = new_histogram();
@@ -216,7 +216,6 @@ fn looped<B: Backend>(
     let (mut reads, mut writes, mut issued, mut commits) = (0u64, 0u64, 0u64, 0u64);
     let mut failed: Option<BenchError> = None;
     let mut issuing = true;
-    let mut full = false;
 
     let syscalls0 = b.syscalls();
     let cpu0 = CpuTime::thread();
@@ -228,8 +227,8 @@ fn looped<B: Backend>(
     let mut submit_t = vec![start; qd];
 
     loop {
-        // Queue up to one batch.
-        while issuing && round.len() < batch && issued < max_ios {
+        // Top the queue up to `qd`.
+        while issuing && issued < max_ios {
             let Some(slot) = free.pop() else { break };
             let is_write = read_pct < 100 && (read_pct == 0 || rng.below(100) >= read_pct);
             let unit = if random {
@@ -265,7 +264,6 @@ fn looped<B: Backend>(
                         issuing = false;
                     }
                     // No error: the backend's queue is full; wait, reap, go on.
-                    full = true;
                     break;
                 }
             }
@@ -286,13 +284,10 @@ fn looped<B: Backend>(
             }
             break;
         }
-        // Wait for a batch of completions only when no more can be queued.
-        let want = if free.is_empty() || full || !issuing {
-            batch.min(in_flight)
-        } else {
-            0
-        };
-        full = false;
+        // One commit submits everything written and waits for a batch of
+        // completions: each commit (one syscall at most) retires at least
+        // `batch` commands, and in steady state submits about `batch`.
+        let want = batch.min(in_flight);
         let t = Instant::now();
         for &slot in &round {
             submit_t[slot] = t;
