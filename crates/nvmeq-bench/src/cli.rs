@@ -16,7 +16,7 @@ pub struct BenchArgs {
     /// /dev/ngXnY (io_uring when compiled in), or ram:SIZE.
     #[arg(value_name = "DEVICE")]
     pub device: String,
-    /// randread, randwrite, read, write, mixed[:READ_PCT] (default 50 % reads).
+    /// randread, randwrite, read, write, mixed:READ_PCT (mixed alone: 50 % reads).
     #[arg(long, default_value = "randread")]
     pub pattern: String,
     /// Bytes per command (suffixes k, m: 4k), a multiple of the LBA size.
