@@ -273,8 +273,12 @@ fn section(
          (kernel {kernel}, {}, 2 vCPUs, 2 GiB), controller A backed by QEMU's `null-co` \
          (reads return zeros at once, so the device is as fast as the emulation allows), \
          `nvme.poll_queues=2`. Every run: 4 KiB random reads over the whole 1 GiB namespace, \
-         one job, {} s, one after the other in the same boot; batch = QD/4 (1 at QD 1) as \
-         nvmeq's `--batch` and fio's `--iodepth_batch_submit` and `--iodepth_batch_complete_min`; \
+         one job, {} s, one after the other in the same boot. Batch = QD/4 (1 at QD 1): nvmeq's \
+         `--batch` and fio's `--iodepth_batch_submit` and `--iodepth_batch_complete_min`. nvmeq's \
+         engine tops its queue up to QD and then makes one `commit` that submits everything \
+         written and waits for a batch of completions, so when more than a batch completed at \
+         once it submits more than a batch in that call; the `submit=QD` fio rows \
+         (`--iodepth_batch_submit=QD`) let fio submit whatever it has queued the same way. \
          nvmeq's `fixedbufs` ↔ fio's `--fixedbufs`, `poll` ↔ `--hipri`; fio with \
          `--norandommap --randrepeat=0 --lat_percentiles=1`. nvmeq ran as `{nvmeq}`.\n\n\
          CPU µs/IO: nvmeq's is `getrusage(RUSAGE_THREAD)` user+sys of its job thread over the \
@@ -295,8 +299,9 @@ fn section(
         "\n¹ Not counted by the backend (`Backend::syscalls` returns `None`): the number is \
          `commit` calls per I/O, an upper bound since each `commit` makes at most one \
          `io_uring_enter`.  \n\
-         ² fio cannot count its syscalls; this is the estimate 1/batch (one `io_uring_enter` \
-         per submitted batch, which also waits for the batch of completions), not a measurement.\n\n\
+         ² fio cannot count its syscalls; this is an estimate, not a measurement: fio's io_uring \
+         engines make one `io_uring_enter` to submit each group (`to_submit`, no wait) and another \
+         to wait for completions (`min_complete`), so about 2/batch.\n\n\
          Targets (nvmeq uring ≥ 1.0× fio io_uring_cmd IOPS, ≤ 0.8× its CPU µs/IO, \
          syscalls/IO ≤ 1/batch):\n\n",
     );

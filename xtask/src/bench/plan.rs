@@ -12,13 +12,16 @@ pub enum Tool {
     NvmeqIoctl,
     /// fio `--ioengine=io_uring_cmd --cmd_type=nvme` on `$NVMEQ_NS_A`.
     FioCmd,
+    /// The same with `--iodepth_batch_submit=QD`: fio then submits whatever
+    /// it has queued once the queue is full, as nvmeq's engine does.
+    FioCmdTopUp,
     /// fio `--ioengine=io_uring --direct=1` on `$NVMEQ_BLK_A`.
     FioBlk,
 }
 
 impl Tool {
     pub fn is_fio(self) -> bool {
-        matches!(self, Tool::FioCmd | Tool::FioBlk)
+        matches!(self, Tool::FioCmd | Tool::FioCmdTopUp | Tool::FioBlk)
     }
 
     pub fn label(self) -> &'static str {
@@ -26,6 +29,7 @@ impl Tool {
             Tool::NvmeqUring => "nvmeq uring",
             Tool::NvmeqIoctl => "nvmeq ioctl",
             Tool::FioCmd => "fio io_uring_cmd",
+            Tool::FioCmdTopUp => "fio io_uring_cmd submit=QD",
             Tool::FioBlk => "fio io_uring (blk, direct)",
         }
     }
@@ -67,6 +71,7 @@ impl Run {
             Tool::NvmeqUring => "nvmeq-uring",
             Tool::NvmeqIoctl => "nvmeq-ioctl",
             Tool::FioCmd => "fio-cmd",
+            Tool::FioCmdTopUp => "fio-cmd-topup",
             Tool::FioBlk => "fio-blk",
         };
         let o = self.opts.label().replace(',', "-");
@@ -85,8 +90,10 @@ pub fn batch_for(qd: u32) -> u32 {
 
 /// Every run, per queue depth: nvmeq over io_uring plain, with registered
 /// buffers and polled; fio's io_uring_cmd the same three ways; fio's
-/// io_uring on the block device; nvmeq's ioctl backend at QD 1 (it is
-/// synchronous, a deeper queue is the same run).
+/// io_uring on the block device; above QD 1 fio's io_uring_cmd submitting
+/// whatever is queued (`--iodepth_batch_submit=QD`, nvmeq's own policy);
+/// nvmeq's ioctl backend at QD 1 (it is synchronous, a deeper queue is the
+/// same run).
 pub fn runs(qds: &[u32]) -> Vec<Run> {
     let plain = Opts::default();
     let fixed = Opts {
@@ -111,6 +118,9 @@ pub fn runs(qds: &[u32]) -> Vec<Run> {
             v.push(r(Tool::FioCmd, o));
         }
         v.push(r(Tool::FioBlk, plain));
+        if qd > 1 {
+            v.push(r(Tool::FioCmdTopUp, plain));
+        }
         if qd == 1 {
             v.push(r(Tool::NvmeqIoctl, plain));
         }
@@ -142,15 +152,20 @@ pub fn command(run: &Run, nvmeq: &str, runtime_s: u32) -> String {
             }
             c
         }
-        Tool::FioCmd | Tool::FioBlk => {
-            let (engine, dev) = if *tool == Tool::FioCmd {
-                ("--ioengine=io_uring_cmd --cmd_type=nvme", "$NVMEQ_NS_A")
-            } else {
+        Tool::FioCmd | Tool::FioCmdTopUp | Tool::FioBlk => {
+            let (engine, dev) = if *tool == Tool::FioBlk {
                 ("--ioengine=io_uring --direct=1", "$NVMEQ_BLK_A")
+            } else {
+                ("--ioengine=io_uring_cmd --cmd_type=nvme", "$NVMEQ_NS_A")
+            };
+            let submit = if *tool == Tool::FioCmdTopUp {
+                *qd
+            } else {
+                *batch
             };
             let mut c = format!(
                 "fio --name={} --filename={dev} {engine} --rw=randread --bs=4k \
-                 --iodepth={qd} --iodepth_batch_submit={batch} \
+                 --iodepth={qd} --iodepth_batch_submit={submit} \
                  --iodepth_batch_complete_min={batch} --runtime={runtime_s} --time_based \
                  --norandommap --randrepeat=0 --lat_percentiles=1 --output-format=json",
                 run.name()
@@ -198,7 +213,7 @@ mod tests {
     #[test]
     fn matched_settings() {
         let rs = runs(&[1, 32, 128]);
-        assert_eq!(rs.len(), 8 + 7 + 7);
+        assert_eq!(rs.len(), 8 + 8 + 8);
         let find = |tool, qd, opts: Opts| {
             rs.iter()
                 .find(|r| r.tool == tool && r.qd == qd && r.opts == opts)
@@ -245,6 +260,16 @@ mod tests {
             "{b}"
         );
         assert_eq!(find(Tool::NvmeqIoctl, 1, Opts::default()).batch, 1);
+        let t = command(find(Tool::FioCmdTopUp, 32, Opts::default()), "x", 5);
+        assert!(
+            t.contains("--iodepth_batch_submit=32 --iodepth_batch_complete_min=8"),
+            "{t}"
+        );
+        let t = command(find(Tool::FioCmdTopUp, 32, Opts::default()), "x", 5);
+        assert!(
+            t.contains("--iodepth_batch_submit=32 --iodepth_batch_complete_min=8"),
+            "{t}"
+        );
     }
 
     #[test]

@@ -97,8 +97,12 @@ pub fn pairs(outcomes: &[Outcome]) -> Vec<(&Outcome, Option<&Outcome>)> {
             _ => find(Tool::FioCmd, &o.run),
         };
         v.push((o, fio));
-        // The plain uring run is also set against fio on the block device.
+        // The plain uring run is also set against fio submitting as nvmeq
+        // does, and fio on the block device.
         if o.run.tool == Tool::NvmeqUring && o.run.opts.label().is_empty() {
+            if let Some(f) = find(Tool::FioCmdTopUp, &o.run) {
+                v.push((o, Some(f)));
+            }
             v.push((o, find(Tool::FioBlk, &o.run)));
         }
     }
@@ -136,7 +140,7 @@ fn syscalls(m: &Measured) -> String {
 pub fn table(outcomes: &[Outcome]) -> String {
     let mut t = String::from(
         "| QD | batch | nvmeq | vs fio | IOPS nvmeq | IOPS fio | IOPS ratio | CPU µs/IO nvmeq | \
-         CPU µs/IO fio | CPU ratio | syscalls/IO nvmeq | syscalls/IO fio² | p50 / p99 µs nvmeq | \
+         CPU µs/IO fio | CPU ratio | syscalls/IO nvmeq | syscalls/IO fio | p50 / p99 µs nvmeq | \
          p50 / p99 µs fio |\n\
          |---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
@@ -161,7 +165,7 @@ pub fn table(outcomes: &[Outcome]) -> String {
             (Ok(a), Some(b)) => {
                 let _ = writeln!(
                     t,
-                    "{} | {} | {} | {} | {} | {} | {} | ~{:.3} | {} / {} | {} / {} |",
+                    "{} | {} | {} | {} | {} | {} | {} | ~{:.3}² | {} / {} | {} / {} |",
                     num(a.iops),
                     num(b.iops),
                     ratio(a.iops, b.iops),
@@ -169,7 +173,7 @@ pub fn table(outcomes: &[Outcome]) -> String {
                     num(b.cpu_us_per_io),
                     ratio(a.cpu_us_per_io, b.cpu_us_per_io),
                     syscalls(a),
-                    1.0 / r.batch as f64,
+                    2.0 / r.batch as f64,
                     num(a.p50_us),
                     num(a.p99_us),
                     num(b.p50_us),
@@ -353,7 +357,7 @@ mod tests {
             },
         ];
         let t = table(&outcomes);
-        assert!(t.contains("| 32 | 8 | nvmeq uring | fio io_uring_cmd | 25000 | 20000 | 1.25× | 9.50 | 20.0 | 0.47× | ≤ 0.125¹ | ~0.125 |"), "{t}");
+        assert!(t.contains("| 32 | 8 | nvmeq uring | fio io_uring_cmd | 25000 | 20000 | 1.25× | 9.50 | 20.0 | 0.47× | ≤ 0.125¹ | ~0.250² |"), "{t}");
         assert!(t.contains("fio failed: fio: engine not / found"), "{t}");
         let v = verdicts(&outcomes);
         assert_eq!(v.len(), 1);
