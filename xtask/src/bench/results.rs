@@ -237,7 +237,7 @@ pub fn verdicts(outcomes: &[Outcome]) -> Vec<String> {
         let opts = n.run.opts.label();
         v.push(format!(
             "QD {} {}: IOPS {:.2}× fio (≥ 1.0: {}), CPU {:.2}× fio (≤ 0.8: {}), \
-             syscalls/IO {}{:.3} (≤ 1/{} = {:.3}: {})",
+             syscalls/IO {}{:.4} (≤ 1/{} = {:.4}: {})",
             n.run.qd,
             if opts.is_empty() { "plain" } else { opts },
             iops,
@@ -363,7 +363,7 @@ mod tests {
         assert_eq!(v.len(), 1);
         assert!(v[0].contains("IOPS 1.25× fio (≥ 1.0: met)"), "{}", v[0]);
         assert!(v[0].contains("CPU 0.47× fio (≤ 0.8: met)"), "{}", v[0]);
-        assert!(v[0].contains("(≤ 1/8 = 0.125: met)"), "{}", v[0]);
+        assert!(v[0].contains("(≤ 1/8 = 0.1250: met)"), "{}", v[0]);
     }
 
     #[test]
