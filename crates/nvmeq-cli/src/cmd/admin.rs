@@ -1,10 +1,19 @@
 //! Controller administration: `show-regs` (VFIO only), `format`, `sanitize`.
 
 use clap::Args;
+use nvmeq_core::cmd::{
+    FormatNvm, Identify, ProtectionType, Sanitize, SanitizeAction, SecureErase,
+};
+use nvmeq_core::identify::IdentifyNamespace;
+use nvmeq_core::Data;
+use zerocopy::FromBytes;
 
-use super::{Ctx, DevArg};
+use super::identify::identify;
+use super::{done, require_force, require_nsid, Ctx, DevArg};
 use crate::device::{self, BackendKind};
 use crate::error::{CliError, Result};
+use crate::num;
+use crate::output::{self, Format};
 
 /// `show-regs`.
 #[derive(Debug, Args)]
@@ -32,4 +41,198 @@ pub fn show_regs(ctx: &Ctx, a: &ShowRegsArgs) -> Result<()> {
     Err(CliError::Device(
         "show-regs: the vfio backend does not expose its registers to the CLI yet".into(),
     ))
+}
+
+/// `format`.
+#[derive(Debug, Args)]
+pub struct FormatArgs {
+    #[command(flatten)]
+    pub dev: DevArg,
+    /// Namespace ID (required; 0xffffffff/all formats every namespace).
+    #[arg(short = 'n', long = "namespace-id", value_parser = num::nsid)]
+    pub nsid: Option<u32>,
+    /// LBA format index to apply (default: the one in use, or the one --block-size picks).
+    #[arg(short = 'l', long = "lbaf", value_parser = num::u8)]
+    pub lbaf: Option<u8>,
+    /// Secure erase: 0 none, 1 user data erase, 2 cryptographic erase.
+    #[arg(short = 's', long = "ses", value_parser = num::u8, default_value = "0")]
+    pub ses: u8,
+    /// Protection information: 0 off, 1 Type 1, 2 Type 2, 3 Type 3.
+    #[arg(short = 'i', long = "pi", value_parser = num::u8, default_value = "0")]
+    pub pi: u8,
+    /// Protection information location: 0 last, 1 first bytes of metadata.
+    #[arg(short = 'p', long = "pil", value_parser = num::u8, default_value = "0")]
+    pub pil: u8,
+    /// Metadata settings: 0 separate buffer, 1 extended LBA.
+    #[arg(short = 'm', long = "ms", value_parser = num::u8, default_value = "0")]
+    pub ms: u8,
+    /// Pick the LBA format with this data size (512, 4096, …) instead of --lbaf.
+    #[arg(short = 'b', long = "block-size", value_parser = num::suffixed, conflicts_with = "lbaf")]
+    pub block_size: Option<u64>,
+    /// Confirm: Format NVM destroys the namespace's data.
+    #[arg(long = "force")]
+    pub force: bool,
+}
+
+fn at_most(name: &str, v: u8, max: u8, what: &str) -> Result<u8> {
+    if v > max {
+        Err(crate::error::usage(format!(
+            "--{name} {v} is out of range 0..={max} ({what})"
+        )))
+    } else {
+        Ok(v)
+    }
+}
+
+/// `nvmeq format`.
+pub fn format(ctx: &Ctx, a: &FormatArgs) -> Result<()> {
+    let nsid = require_nsid("format", a.nsid)?;
+    require_force("format", a.force)?;
+    let ses = match at_most("ses", a.ses, 2, "0 none, 1 user data, 2 cryptographic")? {
+        0 => SecureErase::None,
+        1 => SecureErase::UserData,
+        _ => SecureErase::Cryptographic,
+    };
+    let pi = match at_most("pi", a.pi, 3, "0 off, 1..3 Type 1..3")? {
+        0 => ProtectionType::None,
+        1 => ProtectionType::Type1,
+        2 => ProtectionType::Type2,
+        _ => ProtectionType::Type3,
+    };
+    let pil = at_most("pil", a.pil, 1, "0 last, 1 first")? == 1;
+    let mset = at_most("ms", a.ms, 1, "0 separate, 1 extended")? == 1;
+    let mut dev = ctx.open(&a.dev)?;
+    // The namespace's formats, to check or pick the LBA format.
+    let id_nsid = if nsid == u32::MAX { 1 } else { nsid };
+    let raw = identify(&mut dev, "Identify Namespace", Identify::namespace(id_nsid))?;
+    let ns = IdentifyNamespace::read_from_bytes(&raw)
+        .map_err(|_| CliError::Device("Identify Namespace: short structure".into()))?;
+    let formats = ns.lba_formats();
+    let lbaf = match (a.lbaf, a.block_size) {
+        (Some(l), _) => {
+            if usize::from(l) >= formats.len() {
+                return Err(crate::error::usage(format!(
+                    "--lbaf {l}: namespace {id_nsid} has LBA formats 0..={}",
+                    formats.len() - 1
+                )));
+            }
+            l
+        }
+        (None, Some(bs)) => formats
+            .iter()
+            .position(|f| f.lba_size().map(u64::from) == Some(bs) && f.ms() == 0)
+            .ok_or_else(|| {
+                crate::error::usage(format!(
+                    "--block-size {bs}: namespace {id_nsid} has no LBA format of that size without metadata"
+                ))
+            })? as u8,
+        (None, None) => ns.flbas_index() as u8,
+    };
+    let cmd = FormatNvm::new(nsid, lbaf)
+        .ses(ses)
+        .pi(pi)
+        .pil(pil)
+        .mset(mset)
+        .build();
+    let c = dev.exec("Format NVM", &cmd, Data::None)?;
+    match ctx.fmt {
+        Format::Normal => output::text(&format!("Success formatting namespace:{nsid:x}\n")),
+        _ => done(ctx, "format", Some(nsid), c.result()),
+    }
+}
+
+/// `sanitize`.
+#[derive(Debug, Args)]
+pub struct SanitizeArgs {
+    #[command(flatten)]
+    pub dev: DevArg,
+    /// Required, and must be 0xffffffff (all): sanitize erases every namespace
+    /// of the subsystem. (Long form only: -n is --owpass, as in nvme-cli.)
+    #[arg(long = "namespace-id", value_parser = num::nsid)]
+    pub nsid: Option<u32>,
+    /// Sanitize action: 1/exit-failure, 2/start-block-erase, 3/start-overwrite, 4/start-crypto-erase.
+    #[arg(short = 'a', long = "sanact", value_parser = parse_sanact)]
+    pub sanact: u8,
+    /// Allow Unrestricted Sanitize Exit.
+    #[arg(short = 'u', long = "ause")]
+    pub ause: bool,
+    /// Overwrite pass count (1..=16; 0 means 16).
+    #[arg(short = 'n', long = "owpass", value_parser = num::u8, default_value = "0")]
+    pub owpass: u8,
+    /// Overwrite Invert Pattern Between Passes.
+    #[arg(short = 'i', long = "oipbp")]
+    pub oipbp: bool,
+    /// Overwrite pattern.
+    #[arg(short = 'p', long = "ovrpat", value_parser = num::u32, default_value = "0")]
+    pub ovrpat: u32,
+    /// No Deallocate After Sanitize.
+    #[arg(short = 'd', long = "no-dealloc")]
+    pub no_dealloc: bool,
+    /// Confirm: sanitize destroys all user data.
+    #[arg(long = "force")]
+    pub force: bool,
+}
+
+fn parse_sanact(s: &str) -> std::result::Result<u8, String> {
+    let v = match s {
+        "exit-failure" => 1,
+        "start-block-erase" => 2,
+        "start-overwrite" => 3,
+        "start-crypto-erase" => 4,
+        _ => num::u8(s).map_err(|e| {
+            format!("{e}; or name it: exit-failure, start-block-erase, start-overwrite, start-crypto-erase")
+        })?,
+    };
+    if !(1..=4).contains(&v) {
+        return Err(format!(
+            "sanitize action {v} does not exist: 1 exit failure mode, 2 block erase, 3 overwrite, 4 crypto erase"
+        ));
+    }
+    Ok(v)
+}
+
+/// `nvmeq sanitize`.
+pub fn sanitize(ctx: &Ctx, a: &SanitizeArgs) -> Result<()> {
+    let nsid = require_nsid("sanitize", a.nsid)?;
+    if nsid != u32::MAX {
+        return Err(crate::error::usage(
+            "sanitize acts on the whole subsystem, not one namespace: pass --namespace-id all \
+             (0xffffffff) to confirm that every namespace is erased",
+        ));
+    }
+    require_force("sanitize", a.force)?;
+    let overwrite = a.sanact == 3;
+    if !overwrite && (a.owpass != 0 || a.oipbp || a.ovrpat != 0) {
+        return Err(crate::error::usage(
+            "--owpass, --oipbp and --ovrpat apply only to --sanact start-overwrite",
+        ));
+    }
+    if a.sanact == 1 && (a.ause || a.no_dealloc) {
+        return Err(crate::error::usage(
+            "--ause and --no-dealloc do not apply to --sanact exit-failure",
+        ));
+    }
+    if a.owpass > 16 {
+        return Err(crate::error::usage(format!(
+            "--owpass {} is out of range 0..=16",
+            a.owpass
+        )));
+    }
+    let action = match a.sanact {
+        1 => SanitizeAction::ExitFailureMode,
+        2 => SanitizeAction::BlockErase,
+        3 => SanitizeAction::Overwrite {
+            owpass: a.owpass,
+            oipbp: a.oipbp,
+            ovrpat: a.ovrpat,
+        },
+        _ => SanitizeAction::CryptoErase,
+    };
+    let cmd = Sanitize::new(action)
+        .ause(a.ause)
+        .ndas(a.no_dealloc)
+        .build();
+    let mut dev = ctx.open(&a.dev)?;
+    let c = dev.exec("Sanitize", &cmd, Data::None)?;
+    done(ctx, "sanitize", None, c.result())
 }

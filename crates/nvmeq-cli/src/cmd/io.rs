@@ -5,9 +5,11 @@
 use std::io::Read as _;
 
 use clap::Args;
-use nvmeq_core::cmd::{Flush, Read, Write};
+use nvmeq_core::cmd::{Compare, Dsm, Flush, Read, Verify, Write, WriteZeroes};
+use nvmeq_core::ranges::{DsmContextAttributes, DsmRange};
 use nvmeq_core::{Cmd, Data};
 use serde::Serialize;
+use zerocopy::IntoBytes;
 
 use super::{done, require_nsid, Ctx, DevArg};
 use crate::dev::Device;
@@ -67,6 +69,51 @@ pub struct NoData {
     /// Write Zeroes only: deallocate the blocks (DEAC).
     #[arg(short = 'd', long = "deac")]
     pub deac: bool,
+}
+
+/// `dsm`.
+#[derive(Debug, Args)]
+pub struct DsmArgs {
+    #[command(flatten)]
+    pub dev: DevArg,
+    /// Namespace ID (required: deallocation discards data).
+    #[arg(short = 'n', long = "namespace-id", value_parser = num::nsid)]
+    pub nsid: Option<u32>,
+    /// Context attributes of each range, comma-separated.
+    #[arg(short = 'a', long = "ctx-attrs", value_parser = num::list_u32)]
+    pub ctx_attrs: Option<Vec<u32>>,
+    /// Length in blocks of each range (a count, not zero-based), comma-separated.
+    #[arg(short = 'b', long = "blocks", value_parser = num::list_u32)]
+    pub blocks: Option<Vec<u32>>,
+    /// Starting LBA of each range, comma-separated.
+    #[arg(short = 's', long = "slbs", value_parser = num::list_u64)]
+    pub slbs: Option<Vec<u64>>,
+    /// Ranges as SLBA+NLB pairs, comma-separated (`0+8,1024+16`), instead of --slbs/--blocks.
+    #[arg(long = "ranges", value_parser = parse_ranges, conflicts_with_all = ["slbs", "blocks"])]
+    pub ranges: Option<Vec<(u64, u32)>>,
+    /// Attribute: Deallocate.
+    #[arg(short = 'd', long = "ad")]
+    pub ad: bool,
+    /// Attribute: Integral Dataset for Write.
+    #[arg(short = 'w', long = "idw")]
+    pub idw: bool,
+    /// Attribute: Integral Dataset for Read.
+    #[arg(short = 'r', long = "idr")]
+    pub idr: bool,
+    /// Command dword 11 (the attributes as one value; overrides --ad/--idw/--idr).
+    #[arg(short = 'c', long = "cdw11", value_parser = num::u32)]
+    pub cdw11: Option<u32>,
+}
+
+fn parse_ranges(s: &str) -> std::result::Result<Vec<(u64, u32)>, String> {
+    s.split(',')
+        .map(|r| {
+            let (a, b) = r
+                .split_once('+')
+                .ok_or_else(|| format!("range '{r}' is not SLBA+NLB (e.g. 0+8)"))?;
+            Ok((num::suffixed(a)?, num::u32(b)?))
+        })
+        .collect()
 }
 
 /// `flush`.
@@ -266,6 +313,121 @@ pub fn flush(ctx: &Ctx, a: &FlushArgs) -> Result<()> {
     let nsid = resolve_nsid(&dev, a.nsid);
     let c = dev.exec("Flush", &Flush::new(nsid).build(), Data::None)?;
     done(ctx, "flush", Some(nsid), c.result())
+}
+
+/// `nvmeq compare`: the controller compares the blocks with the data given.
+pub fn compare(ctx: &Ctx, a: &DataIo) -> Result<()> {
+    let mut dev = ctx.open(&a.dev)?;
+    let nsid = resolve_nsid(&dev, a.range.nsid);
+    let lba = dev.lba_size(nsid)?;
+    let (nlb_z, len) = transfer_size(lba, a.range.block_count, a.data_size)?;
+    let cmd = Compare::new(nsid, a.range.slba, nlb_z)
+        .fua(a.range.fua)
+        .lr(a.range.limited_retry)
+        .build();
+    if a.show || a.dry_run {
+        eprint!("{}", show_command(&cmd, len));
+        if a.dry_run {
+            return Ok(());
+        }
+    }
+    let buf = read_input(a.data.as_deref(), len)?;
+    let c = dev.exec("Compare", &cmd, Data::ToDevice(&buf))?;
+    done(ctx, "compare", Some(nsid), c.result())
+}
+
+/// `nvmeq verify`.
+pub fn verify(ctx: &Ctx, a: &NoData) -> Result<()> {
+    if a.deac {
+        return Err(usage("--deac applies to write-zeroes, not verify"));
+    }
+    let mut dev = ctx.open(&a.dev)?;
+    let nsid = resolve_nsid(&dev, a.range.nsid);
+    let cmd = Verify::new(nsid, a.range.slba, a.range.block_count.unwrap_or(0))
+        .fua(a.range.fua)
+        .lr(a.range.limited_retry)
+        .build();
+    let c = dev.exec("Verify", &cmd, Data::None)?;
+    done(ctx, "verify", Some(nsid), c.result())
+}
+
+/// `nvmeq write-zeroes`.
+pub fn write_zeroes(ctx: &Ctx, a: &NoData) -> Result<()> {
+    let nsid = require_nsid("write-zeroes", a.range.nsid)?;
+    let mut dev = ctx.open(&a.dev)?;
+    let cmd = WriteZeroes::new(nsid, a.range.slba, a.range.block_count.unwrap_or(0))
+        .deac(a.deac)
+        .fua(a.range.fua)
+        .lr(a.range.limited_retry)
+        .build();
+    let c = dev.exec("Write Zeroes", &cmd, Data::None)?;
+    done(ctx, "write-zeroes", Some(nsid), c.result())
+}
+
+/// The DSM ranges from `--ranges` or `--slbs`/`--blocks`/`--ctx-attrs`.
+pub fn dsm_ranges(a: &DsmArgs) -> Result<Vec<DsmRange>> {
+    let pairs: Vec<(u64, u32)> = match (&a.ranges, &a.slbs, &a.blocks) {
+        (Some(r), _, _) => r.clone(),
+        (None, Some(s), Some(b)) => {
+            if s.len() != b.len() {
+                return Err(usage(format!(
+                    "--slbs has {} entries but --blocks has {}: give one length per start",
+                    s.len(),
+                    b.len()
+                )));
+            }
+            s.iter().copied().zip(b.iter().copied()).collect()
+        }
+        _ => {
+            return Err(usage(
+                "dsm needs ranges: --slbs and --blocks (comma-separated), or --ranges SLBA+NLB,…",
+            ))
+        }
+    };
+    if pairs.is_empty() || pairs.len() > DsmRange::MAX_RANGES {
+        return Err(usage(format!(
+            "dsm takes 1 to {} ranges, not {}",
+            DsmRange::MAX_RANGES,
+            pairs.len()
+        )));
+    }
+    let attrs = a.ctx_attrs.clone().unwrap_or_default();
+    if !attrs.is_empty() && attrs.len() != pairs.len() {
+        return Err(usage(format!(
+            "--ctx-attrs has {} entries for {} ranges",
+            attrs.len(),
+            pairs.len()
+        )));
+    }
+    Ok(pairs
+        .iter()
+        .enumerate()
+        .map(|(i, &(slba, nlb))| {
+            let mut r = DsmRange::new(slba, nlb);
+            if let Some(&c) = attrs.get(i) {
+                r.cattr = DsmContextAttributes::from_bits(c);
+            }
+            r
+        })
+        .collect())
+}
+
+/// `nvmeq dsm`.
+pub fn dsm(ctx: &Ctx, a: &DsmArgs) -> Result<()> {
+    let nsid = require_nsid("dsm", a.nsid)?;
+    let ranges = dsm_ranges(a)?;
+    let (ad, idw, idr) = match a.cdw11 {
+        Some(v) => (v & 4 != 0, v & 2 != 0, v & 1 != 0),
+        None => (a.ad, a.idw, a.idr),
+    };
+    let cmd = Dsm::new(nsid, (ranges.len() - 1) as u8)
+        .ad(ad)
+        .idw(idw)
+        .idr(idr)
+        .build();
+    let mut dev = ctx.open(&a.dev)?;
+    let c = dev.exec("Dataset Management", &cmd, Data::ToDevice(ranges.as_bytes()))?;
+    done(ctx, "dsm", Some(nsid), c.result())
 }
 
 #[cfg(test)]

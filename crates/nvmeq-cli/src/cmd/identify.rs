@@ -1,0 +1,414 @@
+//! Identify: `id-ctrl`, `id-ns`, `list-ns`, `ns-descs`.
+
+use clap::Args;
+use nvmeq_core::cmd::Identify;
+use nvmeq_core::identify::{
+    ns_descriptors, IdentifyController, IdentifyNamespace, Nidt, NsList, PowerStateDescriptor,
+};
+use nvmeq_core::Data;
+use serde::Serialize;
+use zerocopy::FromBytes;
+
+use super::{Ctx, DevArg};
+use crate::dev::Device;
+use crate::error::{CliError, Result};
+use crate::json::id_ctrl::IdCtrl;
+use crate::json::id_ns::IdNs;
+use crate::json::Ordered;
+use crate::num;
+use crate::output::{self, ascii, hex, hexdump, uuid};
+
+/// `id-ctrl`.
+#[derive(Debug, Args)]
+pub struct IdCtrlArgs {
+    #[command(flatten)]
+    pub dev: DevArg,
+    /// Dump the vendor specific field (vs[]) as hex.
+    #[arg(short = 'v', long = "vendor-specific")]
+    pub vs: bool,
+    /// Write the raw 4096-byte structure to stdout.
+    #[arg(short = 'b', long = "raw-binary")]
+    pub raw: bool,
+}
+
+/// `id-ns`.
+#[derive(Debug, Args)]
+pub struct IdNsArgs {
+    #[command(flatten)]
+    pub dev: DevArg,
+    /// Namespace ID (default: the device's, else 1).
+    #[arg(short = 'n', long = "namespace-id", value_parser = num::nsid)]
+    pub nsid: Option<u32>,
+    /// Dump the vendor specific field (vs[]) as hex.
+    #[arg(short = 'v', long = "vendor-specific")]
+    pub vs: bool,
+    /// Write the raw 4096-byte structure to stdout.
+    #[arg(short = 'b', long = "raw-binary")]
+    pub raw: bool,
+}
+
+/// `list-ns`.
+#[derive(Debug, Args)]
+pub struct ListNsArgs {
+    #[command(flatten)]
+    pub dev: DevArg,
+    /// List namespace IDs greater than this one.
+    #[arg(short = 'n', long = "namespace-id", value_parser = num::nsid, default_value = "0")]
+    pub nsid: u32,
+    /// Only namespaces of this I/O command set (CNS 07h).
+    #[arg(short = 'y', long = "csi", value_parser = num::u8)]
+    pub csi: Option<u8>,
+    /// Allocated namespaces too, attached or not (CNS 10h/11h).
+    #[arg(short = 'a', long = "all")]
+    pub all: bool,
+}
+
+/// `ns-descs`.
+#[derive(Debug, Args)]
+pub struct NsDescsArgs {
+    #[command(flatten)]
+    pub dev: DevArg,
+    /// Namespace ID (default: the device's, else 1).
+    #[arg(short = 'n', long = "namespace-id", value_parser = num::nsid)]
+    pub nsid: Option<u32>,
+    /// Write the raw 4096-byte list to stdout.
+    #[arg(short = 'b', long = "raw-binary")]
+    pub raw: bool,
+}
+
+/// Runs an Identify and returns its 4096 bytes.
+pub fn identify(dev: &mut Device, op: &str, cmd: Identify) -> Result<Vec<u8>> {
+    let mut buf = vec![0u8; 4096];
+    dev.exec(op, &cmd.build(), Data::FromDevice(&mut buf))?;
+    Ok(buf)
+}
+
+/// Identify Controller, parsed.
+pub fn id_ctrl_of(dev: &mut Device) -> Result<(IdentifyController, Vec<u8>)> {
+    let buf = identify(dev, "Identify Controller", Identify::controller())?;
+    let c = IdentifyController::read_from_bytes(&buf)
+        .map_err(|_| CliError::Device("Identify Controller: short structure".into()))?;
+    Ok((c, buf))
+}
+
+fn ps_power(power: u16, scale: u8) -> String {
+    match scale & 3 {
+        0 => "-".into(),
+        1 => format!("{}.{:04}W", power / 10000, power % 10000),
+        2 => format!("{}.{:02}W", power / 100, power % 100),
+        _ => "reserved".into(),
+    }
+}
+
+fn psd_lines(i: usize, p: &PowerStateDescriptor) -> String {
+    let mp = if p.flags & 1 != 0 {
+        format!("{}.{:04}W", p.mp / 10000, p.mp % 10000)
+    } else {
+        format!("{}.{:02}W", p.mp / 100, p.mp % 100)
+    };
+    let workload = match p.apw_aps & 7 {
+        0 => "-",
+        1 => "1MiB 32 RW, 30s idle",
+        2 => "80K 128KiB SW",
+        _ => "reserved",
+    };
+    format!(
+        "ps   {i:4} : mp:{mp} {}operational enlat:{} exlat:{} rrt:{} rrl:{}\n            \
+         rwt:{} rwl:{} idle_power:{} active_power:{}\n            active_power_workload:{workload}\n",
+        if p.flags & 2 != 0 { "non-" } else { "" },
+        p.enlat,
+        p.exlat,
+        p.rrt,
+        p.rrl,
+        p.rwt,
+        p.rwl,
+        ps_power(p.idlp, p.ips >> 6),
+        ps_power(p.actp, p.apw_aps >> 6),
+    )
+}
+
+/// Identify Controller laid out like `nvme id-ctrl`.
+pub fn id_ctrl_text(c: &IdentifyController, vs: bool) -> String {
+    let mut s = String::from("NVME Identify Controller:\n");
+    let mut kv = |k: &str, v: String| s.push_str(&format!("{k:<10}: {v}\n"));
+    kv("vid", format!("{:#x}", c.vid));
+    kv("ssvid", format!("{:#x}", c.ssvid));
+    kv("sn", ascii(&c.sn));
+    kv("mn", ascii(&c.mn));
+    kv("fr", ascii(&c.fr));
+    kv("rab", c.rab.to_string());
+    kv("ieee", format!("{:02x}{:02x}{:02x}", c.ieee[2], c.ieee[1], c.ieee[0]));
+    kv("cmic", format!("{:#x}", c.cmic));
+    kv("mdts", c.mdts.to_string());
+    kv("cntlid", format!("{:#x}", c.cntlid));
+    kv("ver", format!("{:#x}", c.ver));
+    kv("rtd3r", format!("{:#x}", c.rtd3r));
+    kv("rtd3e", format!("{:#x}", c.rtd3e));
+    kv("oaes", format!("{:#x}", c.oaes));
+    kv("ctratt", format!("{:#x}", c.ctratt));
+    kv("rrls", format!("{:#x}", c.rrls));
+    kv("cntrltype", c.cntrltype.to_string());
+    kv("fguid", uuid(&c.fguid));
+    kv("crdt1", c.crdt1.to_string());
+    kv("crdt2", c.crdt2.to_string());
+    kv("crdt3", c.crdt3.to_string());
+    kv("nvmsr", c.nvmsr.to_string());
+    kv("vwci", c.vwci.to_string());
+    kv("mec", c.mec.to_string());
+    kv("oacs", format!("{:#x}", c.oacs));
+    kv("acl", c.acl_z.to_string());
+    kv("aerl", c.aerl_z.to_string());
+    kv("frmw", format!("{:#x}", c.frmw));
+    kv("lpa", format!("{:#x}", c.lpa));
+    kv("elpe", c.elpe_z.to_string());
+    kv("npss", c.npss_z.to_string());
+    kv("avscc", format!("{:#x}", c.avscc));
+    kv("apsta", format!("{:#x}", c.apsta));
+    kv("wctemp", c.wctemp.to_string());
+    kv("cctemp", c.cctemp.to_string());
+    kv("mtfa", c.mtfa.to_string());
+    kv("hmpre", c.hmpre.to_string());
+    kv("hmmin", c.hmmin.to_string());
+    kv("tnvmcap", c.tnvmcap.get().to_string());
+    kv("unvmcap", c.unvmcap.get().to_string());
+    kv("rpmbs", format!("{:#x}", c.rpmbs));
+    kv("edstt", c.edstt.to_string());
+    kv("dsto", c.dsto.to_string());
+    kv("fwug", c.fwug.to_string());
+    kv("kas", c.kas.to_string());
+    kv("hctma", format!("{:#x}", c.hctma));
+    kv("mntmt", c.mntmt.to_string());
+    kv("mxtmt", c.mxtmt.to_string());
+    kv("sanicap", format!("{:#x}", c.sanicap));
+    kv("hmminds", c.hmminds.to_string());
+    kv("hmmaxd", c.hmmaxd.to_string());
+    kv("nsetidmax", c.nsetidmax.to_string());
+    kv("endgidmax", c.endgidmax.to_string());
+    kv("anatt", c.anatt.to_string());
+    kv("anacap", c.anacap.to_string());
+    kv("anagrpmax", c.anagrpmax.to_string());
+    kv("nanagrpid", c.nanagrpid.to_string());
+    kv("pels", c.pels.to_string());
+    kv("domainid", c.domainid.to_string());
+    kv("megcap", c.megcap.get().to_string());
+    kv("sqes", format!("{:#x}", c.sqes));
+    kv("cqes", format!("{:#x}", c.cqes));
+    kv("maxcmd", c.maxcmd.to_string());
+    kv("nn", c.nn.to_string());
+    kv("oncs", format!("{:#x}", c.oncs));
+    kv("fuses", format!("{:#x}", c.fuses));
+    kv("fna", format!("{:#x}", c.fna));
+    kv("vwc", format!("{:#x}", c.vwc));
+    kv("awun", c.awun_z.to_string());
+    kv("awupf", c.awupf_z.to_string());
+    kv("icsvscc", c.icsvscc.to_string());
+    kv("nwpc", c.nwpc.to_string());
+    kv("acwu", c.acwu_z.to_string());
+    kv("ocfs", format!("{:#x}", c.ocfs));
+    kv("sgls", format!("{:#x}", c.sgls));
+    kv("mnan", c.mnan.to_string());
+    kv("maxdna", c.maxdna.get().to_string());
+    kv("maxcna", c.maxcna.to_string());
+    kv("subnqn", ascii(&c.subnqn));
+    kv("ioccsz", c.ioccsz.to_string());
+    kv("iorcsz", c.iorcsz.to_string());
+    kv("icdoff", c.icdoff.to_string());
+    kv("fcatt", format!("{:#x}", c.fcatt));
+    kv("msdbd", c.msdbd.to_string());
+    kv("ofcs", c.ofcs.to_string());
+    for (i, p) in c.psd.iter().take(usize::from(c.npss_z) + 1).enumerate() {
+        s.push_str(&psd_lines(i, p));
+    }
+    if vs {
+        s.push_str("vs[]:\n");
+        s.push_str(&hexdump(&c.vs));
+    }
+    s
+}
+
+/// Identify Namespace laid out like `nvme id-ns`.
+pub fn id_ns_text(n: &IdentifyNamespace, nsid: u32, vs: bool) -> String {
+    let mut s = format!("NVME Identify Namespace {nsid}:\n");
+    let mut kv = |k: &str, v: String| s.push_str(&format!("{k:<8}: {v}\n"));
+    kv("nsze", format!("{:#x}", n.nsze));
+    kv("ncap", format!("{:#x}", n.ncap));
+    kv("nuse", format!("{:#x}", n.nuse));
+    kv("nsfeat", format!("{:#x}", n.nsfeat));
+    kv("nlbaf", n.nlbaf_z.to_string());
+    kv("flbas", format!("{:#x}", n.flbas));
+    kv("mc", format!("{:#x}", n.mc));
+    kv("dpc", format!("{:#x}", n.dpc));
+    kv("dps", format!("{:#x}", n.dps));
+    kv("nmic", format!("{:#x}", n.nmic));
+    kv("rescap", format!("{:#x}", n.rescap));
+    kv("fpi", format!("{:#x}", n.fpi));
+    kv("dlfeat", n.dlfeat.to_string());
+    kv("nawun", n.nawun_z.to_string());
+    kv("nawupf", n.nawupf_z.to_string());
+    kv("nacwu", n.nacwu_z.to_string());
+    kv("nabsn", n.nabsn_z.to_string());
+    kv("nabo", n.nabo.to_string());
+    kv("nabspf", n.nabspf_z.to_string());
+    kv("noiob", n.noiob.to_string());
+    kv("nvmcap", n.nvmcap.get().to_string());
+    if n.nsfeat & 0x10 != 0 {
+        kv("npwg", n.npwg_z.to_string());
+        kv("npwa", n.npwa_z.to_string());
+        kv("npdg", n.npdg_z.to_string());
+        kv("npda", n.npda_z.to_string());
+        kv("nows", n.nows_z.to_string());
+    }
+    kv("mssrl", n.mssrl.to_string());
+    kv("mcl", n.mcl.to_string());
+    kv("msrc", n.msrc_z.to_string());
+    kv("nulbaf", n.nulbaf.to_string());
+    kv("anagrpid", n.anagrpid.to_string());
+    // nvme-cli 2.3 separates this one key with a tab.
+    s.push_str(&format!("nsattr\t: {}\n", n.nsattr));
+    let mut kv = |k: &str, v: String| s.push_str(&format!("{k:<8}: {v}\n"));
+    kv("nvmsetid", n.nvmsetid.to_string());
+    kv("endgid", n.endgid.to_string());
+    kv("nguid", hex(&n.nguid));
+    kv("eui64", hex(&n.eui64));
+    let in_use = n.flbas_index();
+    let count = (usize::from(n.nlbaf_z) + usize::from(n.nulbaf) + 1).min(64);
+    for (i, f) in n.lbaf.iter().take(count).enumerate() {
+        s.push_str(&format!(
+            "lbaf {i:2} : ms:{:<3} lbads:{:<2} rp:{:#x} {}\n",
+            f.ms(),
+            f.lbads(),
+            f.rp(),
+            if i == in_use { "(in use)" } else { "" }
+        ));
+    }
+    if vs {
+        s.push_str("vs[]:\n");
+        s.push_str(&hexdump(&n.vs));
+    }
+    s
+}
+
+/// `nvmeq id-ctrl`.
+pub fn id_ctrl(ctx: &Ctx, a: &IdCtrlArgs) -> Result<()> {
+    let mut dev = ctx.open(&a.dev)?;
+    let (c, raw) = id_ctrl_of(&mut dev)?;
+    output::emit(
+        ctx.fmt_raw(a.raw),
+        || id_ctrl_text(&c, a.vs),
+        || IdCtrl::from(&c),
+        &raw,
+    )
+}
+
+/// `nvmeq id-ns`.
+pub fn id_ns(ctx: &Ctx, a: &IdNsArgs) -> Result<()> {
+    let mut dev = ctx.open(&a.dev)?;
+    let nsid = a.nsid.unwrap_or_else(|| dev.default_nsid());
+    let raw = identify(&mut dev, "Identify Namespace", Identify::namespace(nsid))?;
+    let n = IdentifyNamespace::read_from_bytes(&raw)
+        .map_err(|_| CliError::Device("Identify Namespace: short structure".into()))?;
+    output::emit(
+        ctx.fmt_raw(a.raw),
+        || id_ns_text(&n, nsid, a.vs),
+        || IdNs::from(&n),
+        &raw,
+    )
+}
+
+#[derive(Serialize)]
+struct NsidEntry {
+    nsid: u32,
+}
+
+#[derive(Serialize)]
+struct NsidList {
+    nsid_list: Vec<NsidEntry>,
+}
+
+/// `nvmeq list-ns`.
+pub fn list_ns(ctx: &Ctx, a: &ListNsArgs) -> Result<()> {
+    let mut dev = ctx.open(&a.dev)?;
+    // CNS 02h active, 07h active of a command set, 10h allocated, 1Ah allocated of a command set.
+    let (cns, csi) = match (a.all, a.csi) {
+        (false, None) => (Identify::CNS_ACTIVE_NS_LIST, 0),
+        (false, Some(c)) => (0x07, c),
+        (true, None) => (0x10, 0),
+        (true, Some(c)) => (0x1a, c),
+    };
+    let raw = identify(
+        &mut dev,
+        "Identify Namespace List",
+        Identify::new(cns, a.nsid).csi(csi),
+    )?;
+    let list = NsList::read_from_bytes(&raw)
+        .map_err(|_| CliError::Device("Identify: short namespace list".into()))?;
+    output::emit(
+        ctx.fmt,
+        || {
+            list.ids()
+                .enumerate()
+                .map(|(i, id)| format!("[{i:4}]:{id:#x}\n"))
+                .collect()
+        },
+        || NsidList {
+            nsid_list: list.ids().map(|nsid| NsidEntry { nsid }).collect(),
+        },
+        &raw,
+    )
+}
+
+/// `nvmeq ns-descs`.
+pub fn ns_descs(ctx: &Ctx, a: &NsDescsArgs) -> Result<()> {
+    let mut dev = ctx.open(&a.dev)?;
+    let nsid = a.nsid.unwrap_or_else(|| dev.default_nsid());
+    let raw = identify(
+        &mut dev,
+        "Identify Namespace Identification Descriptors",
+        Identify::new(Identify::CNS_NS_DESCRIPTORS, nsid),
+    )?;
+    let mut text = format!("NVME Namespace Identification Descriptors NS {nsid}:\n");
+    let mut list = Vec::new();
+    let mut loc = 0usize;
+    for d in ns_descriptors(&raw) {
+        let d = d.map_err(|e| CliError::Device(format!("ns-descs: {e}")))?;
+        let (name, value) = match d.nidt {
+            Nidt::EUI64 => ("eui64", hex(d.nid)),
+            Nidt::NGUID => ("nguid", hex(d.nid)),
+            Nidt::UUID => (
+                "uuid",
+                <&[u8; 16]>::try_from(d.nid).map(uuid).unwrap_or_else(|_| hex(d.nid)),
+            ),
+            Nidt::CSI => (
+                "csi",
+                match d.nid.first().copied().unwrap_or(0) {
+                    0 => "0".to_string(),
+                    c => format!("{c:#x}"),
+                },
+            ),
+            _ => ("", String::new()),
+        };
+        if !name.is_empty() {
+            text.push_str(&format!("{name:<8}: {value}\n"));
+            let mut e = Ordered::new();
+            e.insert("loc".into(), loc.into());
+            e.insert("nidt".into(), d.nidt.0.into());
+            e.insert("nidl".into(), d.nidl.into());
+            e.insert("type".into(), name.into());
+            e.insert(name.into(), value.into());
+            list.push(serde_json::Value::Object(e));
+        }
+        loc += 4 + usize::from(d.nidl);
+    }
+    output::emit(
+        ctx.fmt_raw(a.raw),
+        || text,
+        || {
+            let mut root = Ordered::new();
+            if !list.is_empty() {
+                root.insert("ns-descs".into(), list.into());
+            }
+            root
+        },
+        &raw,
+    )
+}
