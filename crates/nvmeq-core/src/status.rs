@@ -73,6 +73,19 @@ impl Status {
         self.sct_raw() == 0 && self.sc() == 0
     }
 
+    /// True when the command failed and Do Not Retry is clear: the same
+    /// command may succeed if submitted again (after the Command Retry Delay
+    /// that [`Status::crd`] selects, if any).
+    pub const fn is_retryable(&self) -> bool {
+        !self.is_success() && !self.dnr()
+    }
+
+    /// True for the Path Related Status type (SCT 3h): the command may
+    /// succeed on another path to the namespace.
+    pub const fn is_path_error(&self) -> bool {
+        self.sct_raw() == Sct::PATH.0
+    }
+
     /// The status code's name in the specification, if it has one.
     pub const fn name(&self) -> Option<&'static str> {
         crate::status_names::name(self.sct_raw(), self.sc())

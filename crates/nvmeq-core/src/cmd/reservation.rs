@@ -1,0 +1,250 @@
+//! Reservation commands (NVM Command Set spec, "Reservation Register/Report/
+//! Acquire/Release command"; Base spec "Reservations").
+
+use bitfield_struct::bitfield;
+
+use super::{Cmd, Numd, QueueKind, Xfer};
+use crate::opcode::NvmOpcode;
+use crate::sqe::Command;
+
+/// Reservation Type (RTYPE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum ReservationType {
+    /// 1h: Write Exclusive.
+    WriteExclusive = 1,
+    /// 2h: Exclusive Access.
+    ExclusiveAccess = 2,
+    /// 3h: Write Exclusive – Registrants Only.
+    WriteExclusiveRegistrantsOnly = 3,
+    /// 4h: Exclusive Access – Registrants Only.
+    ExclusiveAccessRegistrantsOnly = 4,
+    /// 5h: Write Exclusive – All Registrants.
+    WriteExclusiveAllRegistrants = 5,
+    /// 6h: Exclusive Access – All Registrants.
+    ExclusiveAccessAllRegistrants = 6,
+}
+
+/// Reservation Register Action (RREGA).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum RegisterAction {
+    /// 000b: Register Reservation Key (NRKEY).
+    Register = 0,
+    /// 001b: Unregister Reservation Key (CRKEY).
+    Unregister = 1,
+    /// 010b: Replace Reservation Key (CRKEY with NRKEY).
+    Replace = 2,
+}
+
+/// Change Persist Through Power Loss State (CPTPL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[repr(u8)]
+pub enum Cptpl {
+    /// 00b: no change.
+    #[default]
+    NoChange = 0,
+    /// 10b: reservations are released and registrants cleared on power on.
+    Clear = 2,
+    /// 11b: reservations and registrants persist across a power loss.
+    Persist = 3,
+}
+
+/// Reservation Register Command Dword 10.
+#[bitfield(u32)]
+#[derive(PartialEq, Eq)]
+pub struct ResvRegisterCdw10 {
+    /// Reservation Register Action (RREGA).
+    #[bits(3)]
+    pub rrega: u8,
+    /// Ignore Existing Key (IEKEY).
+    pub iekey: bool,
+    /// Reserved (bits 29:4).
+    #[bits(26)]
+    _rsvd: u32,
+    /// Change Persist Through Power Loss State (CPTPL).
+    #[bits(2)]
+    pub cptpl: u8,
+}
+
+/// Reservation Acquire/Release Command Dword 10 (RACQA or RRELA in 2:0).
+#[bitfield(u32)]
+#[derive(PartialEq, Eq)]
+pub struct ResvActionCdw10 {
+    /// Reservation Acquire Action (RACQA) or Release Action (RRELA).
+    #[bits(3)]
+    pub action: u8,
+    /// Ignore Existing Key (IEKEY).
+    pub iekey: bool,
+    /// Reserved (bits 7:4).
+    #[bits(4)]
+    _rsvd: u8,
+    /// Reservation Type (RTYPE).
+    pub rtype: u8,
+    /// Reserved (bits 31:16).
+    #[bits(16)]
+    _rsvd2: u16,
+}
+
+const fn io(sqe: Command, xfer: Xfer) -> Cmd {
+    Cmd::with_xfer(QueueKind::Io, sqe, xfer)
+}
+
+/// Reservation Register (NVM 0Dh): sends the 16-byte Reservation Register
+/// data structure (CRKEY, NRKEY).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReservationRegister {
+    nsid: u32,
+    cdw10: ResvRegisterCdw10,
+}
+
+impl ReservationRegister {
+    /// The data structure's size.
+    pub const DATA_LEN: u32 = 16;
+
+    /// Register, unregister or replace a key on `nsid`.
+    pub const fn new(nsid: u32, rrega: RegisterAction) -> Self {
+        ReservationRegister {
+            nsid,
+            cdw10: ResvRegisterCdw10::new().with_rrega(rrega as u8),
+        }
+    }
+    /// Ignore Existing Key (IEKEY).
+    pub const fn iekey(mut self, iekey: bool) -> Self {
+        self.cdw10 = self.cdw10.with_iekey(iekey);
+        self
+    }
+    /// Change Persist Through Power Loss State (CPTPL).
+    pub const fn cptpl(mut self, cptpl: Cptpl) -> Self {
+        self.cdw10 = self.cdw10.with_cptpl(cptpl as u8);
+        self
+    }
+    /// The command.
+    pub const fn build(self) -> Cmd {
+        let mut sqe = Command::new(NvmOpcode::RESERVATION_REGISTER.0, self.nsid);
+        sqe.cdw10 = self.cdw10.into_bits();
+        io(sqe, Xfer::Bytes(Self::DATA_LEN))
+    }
+}
+
+/// Reservation Acquire Action (RACQA).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum AcquireAction {
+    /// 000b: Acquire.
+    Acquire = 0,
+    /// 001b: Preempt.
+    Preempt = 1,
+    /// 010b: Preempt and Abort.
+    PreemptAndAbort = 2,
+}
+
+/// Reservation Acquire (NVM 11h): sends the 16-byte Reservation Acquire
+/// data structure (CRKEY, PRKEY).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReservationAcquire {
+    nsid: u32,
+    cdw10: ResvActionCdw10,
+}
+
+impl ReservationAcquire {
+    /// The data structure's size.
+    pub const DATA_LEN: u32 = 16;
+
+    /// Acquire (or preempt) a reservation of type `rtype` on `nsid`.
+    pub const fn new(nsid: u32, racqa: AcquireAction, rtype: ReservationType) -> Self {
+        ReservationAcquire {
+            nsid,
+            cdw10: ResvActionCdw10::new()
+                .with_action(racqa as u8)
+                .with_rtype(rtype as u8),
+        }
+    }
+    /// Ignore Existing Key (IEKEY).
+    pub const fn iekey(mut self, iekey: bool) -> Self {
+        self.cdw10 = self.cdw10.with_iekey(iekey);
+        self
+    }
+    /// The command.
+    pub const fn build(self) -> Cmd {
+        let mut sqe = Command::new(NvmOpcode::RESERVATION_ACQUIRE.0, self.nsid);
+        sqe.cdw10 = self.cdw10.into_bits();
+        io(sqe, Xfer::Bytes(Self::DATA_LEN))
+    }
+}
+
+/// Reservation Release Action (RRELA).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum ReleaseAction {
+    /// 000b: Release the reservation of type RTYPE.
+    Release = 0,
+    /// 001b: Clear: release and unregister every registrant.
+    Clear = 1,
+}
+
+/// Reservation Release (NVM 15h): sends the 8-byte Reservation Release data
+/// structure (CRKEY).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReservationRelease {
+    nsid: u32,
+    cdw10: ResvActionCdw10,
+}
+
+impl ReservationRelease {
+    /// The data structure's size.
+    pub const DATA_LEN: u32 = 8;
+
+    /// Release or clear the reservation of type `rtype` on `nsid`.
+    pub const fn new(nsid: u32, rrela: ReleaseAction, rtype: ReservationType) -> Self {
+        ReservationRelease {
+            nsid,
+            cdw10: ResvActionCdw10::new()
+                .with_action(rrela as u8)
+                .with_rtype(rtype as u8),
+        }
+    }
+    /// Ignore Existing Key (IEKEY).
+    pub const fn iekey(mut self, iekey: bool) -> Self {
+        self.cdw10 = self.cdw10.with_iekey(iekey);
+        self
+    }
+    /// The command.
+    pub const fn build(self) -> Cmd {
+        let mut sqe = Command::new(NvmOpcode::RESERVATION_RELEASE.0, self.nsid);
+        sqe.cdw10 = self.cdw10.into_bits();
+        io(sqe, Xfer::Bytes(Self::DATA_LEN))
+    }
+}
+
+/// Reservation Report (NVM 0Eh): returns `NUMD + 1` dwords of the
+/// Reservation Status data structure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReservationReport {
+    nsid: u32,
+    numd: Numd,
+    eds: bool,
+}
+
+impl ReservationReport {
+    /// Report `numd` of the reservation status of `nsid`.
+    pub const fn new(nsid: u32, numd: Numd) -> Self {
+        ReservationReport {
+            nsid,
+            numd,
+            eds: false,
+        }
+    }
+    /// Extended Data Structure (EDS, CDW11 bit 0): 128-bit host identifiers.
+    pub const fn eds(mut self, eds: bool) -> Self {
+        self.eds = eds;
+        self
+    }
+    /// The command: CDW10 NUMD (zero-based), CDW11 EDS.
+    pub const fn build(self) -> Cmd {
+        let mut sqe = Command::new(NvmOpcode::RESERVATION_REPORT.0, self.nsid);
+        sqe.cdw10 = self.numd.z();
+        sqe.cdw11 = self.eds as u32;
+        io(sqe, Xfer::Bytes(self.numd.bytes()))
+    }
+}
