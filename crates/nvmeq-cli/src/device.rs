@@ -73,11 +73,6 @@ impl DeviceSpec {
         }
     }
 
-    /// The backend that will run the command, as far as the CLI knows.
-    pub fn backend_name(&self) -> &'static str {
-        self.backend.map(BackendKind::prefix).unwrap_or("auto")
-    }
-
     /// True for the in-memory controller.
     pub fn is_ram(&self) -> bool {
         self.backend == Some(BackendKind::Ram)

@@ -66,11 +66,6 @@ pub fn u32(s: &str) -> Result<u32, String> {
     ranged(s, 32).map(|v| v as u32)
 }
 
-/// A 64-bit value.
-pub fn u64(s: &str) -> Result<u64, String> {
-    parse_u64(s)
-}
-
 /// A namespace identifier: a 32-bit number, or `all` for 0xffffffff.
 pub fn nsid(s: &str) -> Result<u32, String> {
     if s.eq_ignore_ascii_case("all") {

@@ -84,11 +84,6 @@ pub fn uuid(b: &[u8; 16]) -> String {
     )
 }
 
-/// A little-endian 128-bit counter.
-pub fn u128_le(b: &[u8; 16]) -> u128 {
-    u128::from_le_bytes(*b)
-}
-
 /// A hex dump like nvme-cli's `d()`: offset, 16 bytes, ASCII.
 pub fn hexdump(data: &[u8]) -> String {
     let mut s = String::from("     0  1  2  3  4  5  6  7  8  9  a  b  c  d  e  f\n");

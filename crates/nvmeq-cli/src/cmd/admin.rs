@@ -1,9 +1,7 @@
 //! Controller administration: `show-regs` (VFIO only), `format`, `sanitize`.
 
 use clap::Args;
-use nvmeq_core::cmd::{
-    FormatNvm, Identify, ProtectionType, Sanitize, SanitizeAction, SecureErase,
-};
+use nvmeq_core::cmd::{FormatNvm, Identify, ProtectionType, Sanitize, SanitizeAction, SecureErase};
 use nvmeq_core::identify::IdentifyNamespace;
 use nvmeq_core::Data;
 use zerocopy::FromBytes;

@@ -137,7 +137,10 @@ pub fn id_ctrl_text(c: &IdentifyController, vs: bool) -> String {
     kv("mn", ascii(&c.mn));
     kv("fr", ascii(&c.fr));
     kv("rab", c.rab.to_string());
-    kv("ieee", format!("{:02x}{:02x}{:02x}", c.ieee[2], c.ieee[1], c.ieee[0]));
+    kv(
+        "ieee",
+        format!("{:02x}{:02x}{:02x}", c.ieee[2], c.ieee[1], c.ieee[0]),
+    );
     kv("cmic", format!("{:#x}", c.cmic));
     kv("mdts", c.mdts.to_string());
     kv("cntlid", format!("{:#x}", c.cntlid));
@@ -376,7 +379,9 @@ pub fn ns_descs(ctx: &Ctx, a: &NsDescsArgs) -> Result<()> {
             Nidt::NGUID => ("nguid", hex(d.nid)),
             Nidt::UUID => (
                 "uuid",
-                <&[u8; 16]>::try_from(d.nid).map(uuid).unwrap_or_else(|_| hex(d.nid)),
+                <&[u8; 16]>::try_from(d.nid)
+                    .map(uuid)
+                    .unwrap_or_else(|_| hex(d.nid)),
             ),
             Nidt::CSI => (
                 "csi",

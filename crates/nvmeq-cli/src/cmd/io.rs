@@ -366,24 +366,23 @@ pub fn write_zeroes(ctx: &Ctx, a: &NoData) -> Result<()> {
 
 /// The DSM ranges from `--ranges` or `--slbs`/`--blocks`/`--ctx-attrs`.
 pub fn dsm_ranges(a: &DsmArgs) -> Result<Vec<DsmRange>> {
-    let pairs: Vec<(u64, u32)> = match (&a.ranges, &a.slbs, &a.blocks) {
-        (Some(r), _, _) => r.clone(),
-        (None, Some(s), Some(b)) => {
-            if s.len() != b.len() {
-                return Err(usage(format!(
-                    "--slbs has {} entries but --blocks has {}: give one length per start",
-                    s.len(),
-                    b.len()
-                )));
+    let pairs: Vec<(u64, u32)> =
+        match (&a.ranges, &a.slbs, &a.blocks) {
+            (Some(r), _, _) => r.clone(),
+            (None, Some(s), Some(b)) => {
+                if s.len() != b.len() {
+                    return Err(usage(format!(
+                        "--slbs has {} entries but --blocks has {}: give one length per start",
+                        s.len(),
+                        b.len()
+                    )));
+                }
+                s.iter().copied().zip(b.iter().copied()).collect()
             }
-            s.iter().copied().zip(b.iter().copied()).collect()
-        }
-        _ => {
-            return Err(usage(
+            _ => return Err(usage(
                 "dsm needs ranges: --slbs and --blocks (comma-separated), or --ranges SLBA+NLB,…",
-            ))
-        }
-    };
+            )),
+        };
     if pairs.is_empty() || pairs.len() > DsmRange::MAX_RANGES {
         return Err(usage(format!(
             "dsm takes 1 to {} ranges, not {}",
@@ -426,7 +425,11 @@ pub fn dsm(ctx: &Ctx, a: &DsmArgs) -> Result<()> {
         .idr(idr)
         .build();
     let mut dev = ctx.open(&a.dev)?;
-    let c = dev.exec("Dataset Management", &cmd, Data::ToDevice(ranges.as_bytes()))?;
+    let c = dev.exec(
+        "Dataset Management",
+        &cmd,
+        Data::ToDevice(ranges.as_bytes()),
+    )?;
     done(ctx, "dsm", Some(nsid), c.result())
 }
 

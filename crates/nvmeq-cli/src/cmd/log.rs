@@ -1,8 +1,8 @@
 //! Log pages: `smart-log`, `error-log`, `fw-log`, `effects-log`.
 
 use clap::Args;
-use nvmeq_core::cmd::{GetLogPage, Numd};
-use nvmeq_core::log::{CommandEffectsLog, ErrorLogEntry, FwSlotLog, LogId, SmartLog};
+use nvmeq_core::cmd::{GetLogPage, LogId, Numd};
+use nvmeq_core::log::{CommandEffectsLog, ErrorLogEntry, FwSlotLog, SmartLog};
 use nvmeq_core::{AdminOpcode, Data, NvmOpcode};
 use zerocopy::FromBytes;
 
@@ -137,7 +137,10 @@ pub fn smart_text(l: &SmartLog, devname: &str, nsid: u32) -> String {
     s += &format!("power_on_hours\t\t\t\t: {}\n", l.power_on_hours.get());
     s += &format!("unsafe_shutdowns\t\t\t: {}\n", l.unsafe_shutdowns.get());
     s += &format!("media_errors\t\t\t\t: {}\n", l.media_errors.get());
-    s += &format!("num_err_log_entries\t\t\t: {}\n", l.num_err_log_entries.get());
+    s += &format!(
+        "num_err_log_entries\t\t\t: {}\n",
+        l.num_err_log_entries.get()
+    );
     s += &format!("Warning Temperature Time\t\t: {}\n", l.warning_temp_time);
     s += &format!(
         "Critical Composite Temperature Time\t: {}\n",
@@ -345,7 +348,14 @@ pub fn error(ctx: &Ctx, a: &ErrorArgs) -> Result<()> {
 /// `nvmeq fw-log`.
 pub fn fw(ctx: &Ctx, a: &FwArgs) -> Result<()> {
     let mut dev = ctx.open(&a.dev)?;
-    let raw = get_log(&mut dev, "Firmware Slot log", LogId::FW_SLOT, u32::MAX, 0, 512)?;
+    let raw = get_log(
+        &mut dev,
+        "Firmware Slot log",
+        LogId::FW_SLOT,
+        u32::MAX,
+        0,
+        512,
+    )?;
     let l: FwSlotLog = parse(&raw, "Firmware Slot log")?;
     output::emit(
         ctx.fmt_raw(a.raw),

@@ -3,9 +3,13 @@
 //! destructive commands, and the success report.
 
 pub mod admin;
+pub mod features;
+pub mod identify;
 pub mod io;
 pub mod list;
+pub mod log;
 pub mod passthru;
+pub mod zns;
 
 use clap::Args;
 use serde::Serialize;

@@ -110,7 +110,13 @@ impl ErrorLog {
 /// A firmware revision as nvme-cli shows it: printable ASCII, others as `.`.
 pub fn fw_string(b: &[u8; 8]) -> String {
     b.iter()
-        .map(|&c| if (b'!'..=b'~').contains(&c) { c as char } else { '.' })
+        .map(|&c| {
+            if (b'!'..=b'~').contains(&c) {
+                c as char
+            } else {
+                '.'
+            }
+        })
         .collect()
 }
 
@@ -158,7 +164,10 @@ impl Effects {
             for (op, e) in set.iter().enumerate() {
                 let e: &nvmeq_core::log::CommandEffects = e;
                 if e.csupp() {
-                    m.insert(format!("{prefix}_{op} ({})", name(op as u8)), e.into_bits().into());
+                    m.insert(
+                        format!("{prefix}_{op} ({})", name(op as u8)),
+                        e.into_bits().into(),
+                    );
                 }
             }
             m
