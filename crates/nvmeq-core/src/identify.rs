@@ -17,6 +17,8 @@ use core::mem::{offset_of, size_of};
 use zerocopy::byteorder::little_endian::U128;
 use zerocopy::{FromBytes, FromZeros, Immutable, IntoBytes, KnownLayout};
 
+use crate::regs::Vs;
+
 /// The text of a spec string field (`sn`, `mn`, `fr`, `subnqn`, firmware
 /// revisions): ASCII, left-justified, padded with spaces or NUL-terminated.
 ///
@@ -147,7 +149,7 @@ pub struct IdentifyController {
     /// Controller ID (CNTLID).
     pub cntlid: u16,
     /// Version (VER), same layout as the VS register.
-    pub ver: u32,
+    pub ver: Vs,
     /// RTD3 Resume Latency (RTD3R), microseconds.
     pub rtd3r: u32,
     /// RTD3 Entry Latency (RTD3E), microseconds.

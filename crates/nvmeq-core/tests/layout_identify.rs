@@ -75,7 +75,8 @@ fn identify_controller_fields_at_spec_offsets() {
     assert_eq!(id.ieee_oui(), 0x52_54_00);
     assert_eq!(id.mdts, 7);
     assert_eq!(id.cntlid, 1);
-    assert_eq!(id.ver, 0x0001_0400);
+    assert_eq!(id.ver.into_bits(), 0x0001_0400);
+    assert_eq!(id.ver.to_string(), "1.4.0");
     assert_eq!(id.ctratt, 0x8000_0000);
     assert_eq!(id.oacs, 0x0108);
     assert_eq!(id.acl_z, 3);

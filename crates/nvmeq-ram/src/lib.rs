@@ -1,2 +1,63 @@
-//! In-memory NVMe controller (see issue: foundation).
+//! `nvmeq-ram`: an NVMe controller in memory, behind the [`Backend`] trait.
+//!
+//! Not a mock: [`RamController`] decodes every 64-byte submission entry the
+//! way a device does, checks it as the specification says and answers with a
+//! real completion entry, so code written against it behaves the same on a
+//! real controller. It is the backend for tests, examples, benchmarks of the
+//! layers above the transport, and machines without NVMe.
+//!
+//! # What it implements
+//!
+//! - **Admin**: Identify (Controller, Namespace, Active Namespace ID list,
+//!   Namespace Identification Descriptors with an NGUID and the CSI), Get Log
+//!   Page (Error Information, SMART / Health Information, Firmware Slot
+//!   Information), Get / Set Features (Arbitration, Volatile Write Cache,
+//!   Number of Queues; Select field honoured, nothing saveable).
+//! - **NVM**: Read, Write, Flush, Write Zeroes, Dataset Management
+//!   (deallocate), Compare, Verify, Copy (descriptor format 0h). Deallocated
+//!   and never-written blocks read as zeroes (DLFEAT 001b).
+//! - **Statuses**: Invalid Command Opcode, Invalid Field in Command (including
+//!   a transfer above MDTS), Invalid Namespace or Format, LBA Out of Range,
+//!   Compare Failure (Media and Data Integrity Errors, SC 85h), Invalid Log
+//!   Page, Feature Identifier Not Saveable, Command Size Limit Exceeded. Every
+//!   failed command is appended to the Error Information log.
+//! - **SMART**: Data Units Read/Written (thousands of 512-byte units, rounded
+//!   up; Read, Compare and Verify count as reads, Write as writes), Host
+//!   Read/Write Commands, Number of Error Information Log Entries. Times,
+//!   power cycles and media errors stay zero.
+//!
+//! # Memory
+//!
+//! Namespaces are sparse: storage is allocated in chunks when first written,
+//! and Write Zeroes or a deallocate that covers a whole chunk frees it, so
+//! `RamConfig::new(1 << 40, 4096)` costs a table of at most 65536 slots.
+//!
+//! # The queue interface
+//!
+//! [`Backend::write`] checks the buffer (before anything executes, a short
+//! buffer is [`Error::BufferTooSmall`](nvmeq_core::Error::BufferTooSmall)) and
+//! stores the command in a queue allocated once with the configured depth;
+//! when the queue is full the command comes back as
+//! [`Rejected`](nvmeq_core::Rejected) with no error (back-pressure).
+//! [`Backend::commit`] executes every queued command in order and
+//! [`Backend::reap`] hands back completions with their buffers. After warm-up
+//! (storage chunks touched) this path allocates nothing: `tests/no_alloc.rs`
+//! proves it with a counting allocator.
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod admin;
+mod buf;
+mod config;
+mod controller;
+mod health;
+mod identify;
+mod media;
+mod nvm;
+pub mod status;
+
+pub use buf::RamBuf;
+pub use config::{ConfigError, RamConfig};
+pub use controller::RamController;
+pub use identify::{DLFEAT, FR, MN, ONCS, VER};
+pub use nvmeq_core::Backend;

@@ -1,2 +1,37 @@
-//! The nvmeq facade.
+//! `nvmeq`: NVMe from Rust, through whichever backend the device needs.
+//!
+//! ```
+//! use nvmeq::BackendExt;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut dev = nvmeq::open("ram:64M,lba=4096")?;
+//! dev.write_blocks(1, 8, &[0xab; 8192])?;
+//! let mut back = [0u8; 8192];
+//! dev.read_blocks(1, 8, &mut back)?;
+//! assert_eq!(back, [0xab; 8192]);
+//! # Ok(()) }
+//! ```
+//!
+//! [`open`] takes a device string ([`spec`]) and returns a [`Device`], an
+//! enum with one variant per backend compiled in through cargo features
+//! (`ram`, on by default; `ioctl`, `uring`, `vfio`). A `Device` is itself a
+//! [`Backend`], so the typed commands of [`nvmeq_core`] (re-exported as
+//! [`core`](crate::core)) go through it unchanged; [`BackendExt`] adds the
+//! everyday calls.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod device;
+mod error;
+mod ext;
+pub mod spec;
+
+pub use device::{open, open_spec, AnyBuf, Device};
+pub use error::OpenError;
+pub use ext::BackendExt;
 pub use nvmeq_core as core;
+pub use nvmeq_core::{Backend, Cmd, Completion, Data, Error, IoBuf, Status};
+pub use spec::DeviceSpec;
+
+#[cfg(feature = "ram")]
+pub use nvmeq_ram as ram;

@@ -1,0 +1,212 @@
+//! Admin commands: Identify, Get Log Page, Get Features and Set Features
+//! (NVMe Base Specification, "Admin Command Set").
+
+use nvmeq_core::{AdminOpcode, Command, Data};
+
+use crate::controller::{data_in, Features, RamController};
+use crate::health::{Smart, ERROR_LOG_ENTRIES};
+use crate::identify;
+use crate::status::{
+    at, Fail, FEATURE_NOT_SAVEABLE, INVALID_FIELD, INVALID_LOG_PAGE, INVALID_NS, INVALID_OPCODE,
+};
+
+/// I/O queues the controller offers through Number of Queues (per kind).
+pub(crate) const MAX_IO_QUEUES: u16 = 64;
+
+/// Log Page Identifiers implemented.
+pub(crate) mod lid {
+    pub const ERROR: u8 = 0x01;
+    pub const SMART: u8 = 0x02;
+    pub const FIRMWARE_SLOT: u8 = 0x03;
+}
+
+/// Feature Identifiers implemented.
+pub(crate) mod fid {
+    pub const ARBITRATION: u8 = 0x01;
+    pub const VOLATILE_WRITE_CACHE: u8 = 0x06;
+    pub const NUMBER_OF_QUEUES: u8 = 0x07;
+}
+
+/// Composite Temperature reported in the SMART log: 300 K, a room.
+const TEMPERATURE_K: u16 = 300;
+
+impl RamController {
+    /// Executes an admin command, returning the completion's result dwords.
+    pub(crate) fn admin(&mut self, sqe: &Command, mut data: Data<'_>) -> Result<u64, Fail> {
+        match AdminOpcode(sqe.opcode()) {
+            AdminOpcode::IDENTIFY => {
+                let out = data_in(&mut data, 4096)?;
+                identify::fill(self, sqe, out)?;
+                Ok(0)
+            }
+            AdminOpcode::GET_LOG_PAGE => self.get_log_page(sqe, data),
+            AdminOpcode::GET_FEATURES => self.get_features(sqe),
+            AdminOpcode::SET_FEATURES => self.set_features(sqe),
+            _ => Err(Fail::new(INVALID_OPCODE, at::OPC)),
+        }
+    }
+
+    fn get_log_page(&mut self, sqe: &Command, mut data: Data<'_>) -> Result<u64, Fail> {
+        let lid = (sqe.cdw10 & 0xff) as u8;
+        let numd = ((sqe.cdw10 >> 16) | (sqe.cdw11 & 0xffff) << 16) as u64 + 1;
+        let lpo = sqe.cdw12 as u64 | (sqe.cdw13 as u64) << 32;
+        let len = numd * 4;
+        if len > self.cfg.max_xfer() as u64 {
+            return Err(Fail::new(INVALID_FIELD, at::CDW10 + 2));
+        }
+        if lpo % 4 != 0 {
+            return Err(Fail::new(INVALID_FIELD, 48));
+        }
+        let mut page = [0u8; 512];
+        let size = match lid {
+            lid::ERROR => {
+                // The error log is 64 bytes an entry: 4 KiB, built in pieces below.
+                ERROR_LOG_ENTRIES * 64
+            }
+            lid::SMART => {
+                if sqe.nsid != 0 && sqe.nsid != u32::MAX {
+                    // LPA bit 0 is clear: no per-namespace SMART data.
+                    return Err(Fail::new(INVALID_FIELD, at::NSID));
+                }
+                self.smart_page(&mut page);
+                512
+            }
+            lid::FIRMWARE_SLOT => {
+                firmware_slot_page(&mut page);
+                512
+            }
+            _ => return Err(Fail::new(INVALID_LOG_PAGE, at::CDW10)),
+        };
+        if lpo >= size as u64 {
+            return Err(Fail::new(INVALID_FIELD, 48));
+        }
+        let out = data_in(&mut data, len)?;
+        out.fill(0);
+        let lpo = lpo as usize;
+        if lid == lid::ERROR {
+            // Entry i occupies bytes [64 i, 64 i + 64); copy the overlap.
+            for (i, e) in self.errors.newest_first().enumerate() {
+                let mut entry = [0u8; 64];
+                put(&mut entry, 0, &e.error_count.to_le_bytes());
+                put(&mut entry, 8, &e.sqid.to_le_bytes());
+                put(&mut entry, 10, &e.cid.to_le_bytes());
+                put(&mut entry, 12, &e.status_field.to_le_bytes());
+                put(&mut entry, 14, &e.param.to_le_bytes());
+                put(&mut entry, 16, &e.lba.to_le_bytes());
+                put(&mut entry, 24, &e.nsid.to_le_bytes());
+                copy_window(&entry, i * 64, lpo, out);
+            }
+        } else {
+            copy_window(&page[..size], 0, lpo, out);
+        }
+        Ok(0)
+    }
+
+    /// SMART / Health Information (Log Identifier 02h).
+    fn smart_page(&self, p: &mut [u8; 512]) {
+        let s = &self.smart;
+        // Critical Warning 0; Composite Temperature; Available Spare 100 %,
+        // threshold 10 %; Percentage Used 0.
+        put(p, 1, &TEMPERATURE_K.to_le_bytes());
+        p[3] = 100;
+        p[4] = 10;
+        put(p, 32, &Smart::data_units(s.read_units_512).to_le_bytes());
+        put(p, 48, &Smart::data_units(s.written_units_512).to_le_bytes());
+        put(p, 64, &s.host_read_cmds.to_le_bytes());
+        put(p, 80, &s.host_write_cmds.to_le_bytes());
+        // Controller busy time, power cycles, power on hours, unsafe
+        // shutdowns and media errors stay 0: memory has none of them.
+        put(p, 176, &(self.errors.count as u128).to_le_bytes());
+    }
+
+    fn get_features(&mut self, sqe: &Command) -> Result<u64, Fail> {
+        let fid = (sqe.cdw10 & 0xff) as u8;
+        let sel = (sqe.cdw10 >> 8) & 0x7;
+        let f = match sel {
+            // Current.
+            0 => self.features,
+            // Default, and Saved: nothing is ever saved, so the default.
+            1 | 2 => Features::DEFAULT,
+            // Supported capabilities: changeable (bit 2), not saveable, not
+            // namespace specific.
+            3 => {
+                return match fid {
+                    fid::ARBITRATION | fid::VOLATILE_WRITE_CACHE | fid::NUMBER_OF_QUEUES => {
+                        Ok(1 << 2)
+                    }
+                    _ => Err(Fail::new(INVALID_FIELD, at::CDW10)),
+                }
+            }
+            _ => return Err(Fail::new(INVALID_FIELD, at::CDW10 + 1)),
+        };
+        match fid {
+            fid::ARBITRATION => Ok(f.arbitration as u64),
+            fid::VOLATILE_WRITE_CACHE => Ok(f.wce as u64),
+            fid::NUMBER_OF_QUEUES => Ok((f.ncqa_z as u64) << 16 | f.nsqa_z as u64),
+            _ => Err(Fail::new(INVALID_FIELD, at::CDW10)),
+        }
+    }
+
+    fn set_features(&mut self, sqe: &Command) -> Result<u64, Fail> {
+        let fid = (sqe.cdw10 & 0xff) as u8;
+        let save = sqe.cdw10 & (1 << 31) != 0;
+        match fid {
+            fid::ARBITRATION | fid::VOLATILE_WRITE_CACHE | fid::NUMBER_OF_QUEUES => {}
+            _ => return Err(Fail::new(INVALID_FIELD, at::CDW10)),
+        }
+        if save {
+            return Err(Fail::new(FEATURE_NOT_SAVEABLE, at::CDW10 + 3));
+        }
+        match fid {
+            fid::ARBITRATION => {
+                self.features.arbitration = sqe.cdw11;
+                Ok(0)
+            }
+            fid::VOLATILE_WRITE_CACHE => {
+                self.features.wce = sqe.cdw11 & 1 != 0;
+                Ok(0)
+            }
+            _ => {
+                let nsqr_z = (sqe.cdw11 & 0xffff) as u16;
+                let ncqr_z = (sqe.cdw11 >> 16) as u16;
+                if nsqr_z == u16::MAX || ncqr_z == u16::MAX {
+                    return Err(Fail::new(INVALID_FIELD, at::CDW11));
+                }
+                // The controller may allocate fewer queues than requested.
+                self.features.nsqa_z = nsqr_z.min(MAX_IO_QUEUES - 1);
+                self.features.ncqa_z = ncqr_z.min(MAX_IO_QUEUES - 1);
+                Ok((self.features.ncqa_z as u64) << 16 | self.features.nsqa_z as u64)
+            }
+        }
+    }
+
+    /// Fails unless `nsid` names an active namespace.
+    pub(crate) fn check_nsid(&self, nsid: u32) -> Result<(), Fail> {
+        match self.namespace(nsid) {
+            Some(_) => Ok(()),
+            None => Err(Fail::new(INVALID_NS, at::NSID)),
+        }
+    }
+}
+
+/// Firmware Slot Information (Log Identifier 03h): slot 1 active, read-only.
+fn firmware_slot_page(p: &mut [u8; 512]) {
+    // AFI: bits 2:0 active slot 1, bits 6:4 no next slot.
+    p[0] = 1;
+    put(p, 8, &identify::FR);
+}
+
+/// Copies the part of `src`, which sits at byte `at` of a log page, that falls
+/// in the window starting at log offset `lpo` of length `out.len()`.
+fn copy_window(src: &[u8], at: usize, lpo: usize, out: &mut [u8]) {
+    let start = at.max(lpo);
+    let end = (at + src.len()).min(lpo + out.len());
+    if start < end {
+        out[start - lpo..end - lpo].copy_from_slice(&src[start - at..end - at]);
+    }
+}
+
+/// Writes `bytes` at `off` of `buf`.
+pub(crate) fn put(buf: &mut [u8], off: usize, bytes: &[u8]) {
+    buf[off..off + bytes.len()].copy_from_slice(bytes);
+}

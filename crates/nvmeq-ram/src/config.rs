@@ -1,0 +1,131 @@
+//! What the ram controller looks like: capacity, LBA format, limits, identity.
+
+use core::fmt;
+
+/// Configuration of a [`crate::RamController`].
+///
+/// Every namespace gets `ns_size` bytes in the same LBA format. Storage is
+/// allocated as it is written, so a large size costs nothing up front.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RamConfig {
+    /// Bytes per namespace; a multiple of `lba_size`.
+    pub ns_size: u64,
+    /// LBA data size in bytes: 512 or 4096 (metadata size is always 0).
+    pub lba_size: u32,
+    /// Number of namespaces (NN), nsids `1..=nn`.
+    pub nn: u32,
+    /// Maximum Data Transfer Size as the spec encodes it: a power of two in
+    /// units of the 4 KiB minimum memory page size, 0 for no limit.
+    pub mdts: u8,
+    /// Commands the queue interface holds at once.
+    pub queue_depth: u32,
+    /// Serial Number (SN), at most 20 ASCII characters.
+    pub serial: String,
+}
+
+impl Default for RamConfig {
+    fn default() -> Self {
+        RamConfig {
+            ns_size: 1 << 30,
+            lba_size: 512,
+            nn: 1,
+            mdts: 7,
+            queue_depth: 1024,
+            serial: "nvmeq-ram-0001".into(),
+        }
+    }
+}
+
+/// A configuration the controller cannot model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigError {
+    /// The LBA data size is not 512 or 4096.
+    LbaSize(u32),
+    /// The namespace size is zero or not a multiple of the LBA size.
+    NsSize {
+        /// The size given.
+        size: u64,
+        /// The LBA size.
+        lba_size: u32,
+    },
+    /// The number of namespaces is 0 or above 1024.
+    Nn(u32),
+    /// The queue depth is 0 or above 65536.
+    QueueDepth(u32),
+    /// MDTS above 19 (a 4 GiB transfer does not fit the 32-bit length).
+    Mdts(u8),
+    /// The serial number is longer than 20 bytes or not printable ASCII.
+    Serial,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::LbaSize(n) => {
+                write!(f, "LBA size {n} is not supported (use 512 or 4096)")
+            }
+            ConfigError::NsSize { size, lba_size } => write!(
+                f,
+                "namespace size {size} bytes is not a positive multiple of the LBA size {lba_size}"
+            ),
+            ConfigError::Nn(n) => write!(f, "{n} namespaces: use 1 to 1024"),
+            ConfigError::QueueDepth(n) => write!(f, "queue depth {n}: use 1 to 65536"),
+            ConfigError::Mdts(n) => write!(f, "MDTS {n}: use 0 (no limit) to 19"),
+            ConfigError::Serial => {
+                f.write_str("serial number must be 1 to 20 printable ASCII characters")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl RamConfig {
+    /// A configuration with `ns_size` bytes and `lba_size`-byte blocks, the
+    /// rest default.
+    pub fn new(ns_size: u64, lba_size: u32) -> Self {
+        RamConfig {
+            ns_size,
+            lba_size,
+            ..Default::default()
+        }
+    }
+
+    /// Checks that the controller can model this configuration.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.lba_size != 512 && self.lba_size != 4096 {
+            return Err(ConfigError::LbaSize(self.lba_size));
+        }
+        if self.ns_size == 0 || self.ns_size % self.lba_size as u64 != 0 {
+            return Err(ConfigError::NsSize {
+                size: self.ns_size,
+                lba_size: self.lba_size,
+            });
+        }
+        if self.nn == 0 || self.nn > 1024 {
+            return Err(ConfigError::Nn(self.nn));
+        }
+        if self.queue_depth == 0 || self.queue_depth > 65536 {
+            return Err(ConfigError::QueueDepth(self.queue_depth));
+        }
+        if self.mdts > 19 {
+            return Err(ConfigError::Mdts(self.mdts));
+        }
+        if self.serial.is_empty()
+            || self.serial.len() > 20
+            || !self.serial.bytes().all(|b| (0x20..0x7f).contains(&b))
+        {
+            return Err(ConfigError::Serial);
+        }
+        Ok(())
+    }
+
+    /// The largest transfer in bytes MDTS allows (`u32::MAX` for no limit).
+    pub fn max_xfer(&self) -> u32 {
+        if self.mdts == 0 {
+            u32::MAX
+        } else {
+            4096u32 << self.mdts
+        }
+    }
+}

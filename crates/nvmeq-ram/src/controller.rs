@@ -1,0 +1,319 @@
+//! [`RamController`]: the controller state and its [`Backend`] implementation.
+
+use std::collections::VecDeque;
+
+use nvmeq_core::cqe::StatusField;
+use nvmeq_core::{
+    Backend, Caps, Cmd, Command, Completion, Data, DataDir, Error, QueueKind, Reaped, Rejected,
+    Status, Xfer,
+};
+
+use crate::buf::RamBuf;
+use crate::config::{ConfigError, RamConfig};
+use crate::health::{ErrorLog, Smart};
+use crate::media::Media;
+use crate::status::{Fail, DATA_TRANSFER_ERROR};
+
+/// Bytes of the scratch buffer the Copy command moves data through.
+const COPY_SCRATCH: usize = 64 << 10;
+
+/// One namespace: its storage and geometry.
+#[derive(Debug)]
+pub(crate) struct Namespace {
+    pub media: Media,
+    /// Namespace Size in logical blocks (NSZE).
+    pub nsze: u64,
+    /// log2 of the LBA data size (LBADS).
+    pub lbads: u8,
+}
+
+impl Namespace {
+    pub(crate) fn lba_size(&self) -> u32 {
+        1 << self.lbads
+    }
+}
+
+/// Current values of the features the controller implements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Features {
+    /// Arbitration (FID 01h), CDW11 layout.
+    pub arbitration: u32,
+    /// Volatile Write Cache Enable (FID 06h).
+    pub wce: bool,
+    /// Number of Queues (FID 07h): NSQA and NCQA, zero-based.
+    pub nsqa_z: u16,
+    /// NCQA, zero-based.
+    pub ncqa_z: u16,
+}
+
+impl Features {
+    /// Values after a reset. Arbitration Burst 111b: no limit.
+    pub(crate) const DEFAULT: Features = Features {
+        arbitration: 0b111,
+        wce: true,
+        nsqa_z: crate::admin::MAX_IO_QUEUES - 1,
+        ncqa_z: crate::admin::MAX_IO_QUEUES - 1,
+    };
+}
+
+/// A command written to the queue interface and not yet executed.
+#[derive(Debug)]
+struct Pending {
+    cmd: Cmd,
+    buf: Option<RamBuf>,
+    tag: u64,
+    /// Bytes of `buf` the command may use (its transfer length, checked).
+    len: u32,
+}
+
+/// Per-queue position: command ids, the SQ head and the phase tag.
+#[derive(Debug, Default, Clone, Copy)]
+struct QueueState {
+    next_cid: u16,
+    completed: u64,
+}
+
+/// An NVMe controller in memory.
+///
+/// It decodes each 64-byte submission entry as a device would, checks it as
+/// the specification says, executes it against sparse in-memory namespaces
+/// and answers with a real completion entry; failures are logged in the Error
+/// Information log and counted in the SMART log. See the crate documentation
+/// for the command set.
+#[derive(Debug)]
+pub struct RamController {
+    pub(crate) cfg: RamConfig,
+    pub(crate) ns: Vec<Namespace>,
+    pub(crate) smart: Smart,
+    pub(crate) errors: ErrorLog,
+    pub(crate) features: Features,
+    pub(crate) scratch: Box<[u8]>,
+    sq: VecDeque<Pending>,
+    cq: VecDeque<Reaped<RamBuf>>,
+    queues: [QueueState; 2],
+}
+
+impl RamController {
+    /// A controller with `cfg`'s namespaces, all reading as zeroes.
+    pub fn new(cfg: RamConfig) -> Result<Self, ConfigError> {
+        cfg.validate()?;
+        let lbads = cfg.lba_size.trailing_zeros() as u8;
+        let ns = (0..cfg.nn)
+            .map(|_| Namespace {
+                media: Media::new(cfg.ns_size),
+                nsze: cfg.ns_size >> lbads,
+                lbads,
+            })
+            .collect();
+        let depth = cfg.queue_depth as usize;
+        Ok(RamController {
+            ns,
+            smart: Smart::default(),
+            errors: ErrorLog::default(),
+            features: Features::DEFAULT,
+            scratch: vec![0; COPY_SCRATCH].into_boxed_slice(),
+            sq: VecDeque::with_capacity(depth),
+            cq: VecDeque::with_capacity(depth),
+            queues: [QueueState::default(); 2],
+            cfg,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &RamConfig {
+        &self.cfg
+    }
+
+    /// Bytes of namespace storage currently backed by memory (all namespaces).
+    pub fn allocated_bytes(&self) -> u64 {
+        self.ns.iter().map(|n| n.media.allocated_bytes()).sum()
+    }
+
+    /// The namespace `nsid`, if active.
+    pub(crate) fn namespace(&self, nsid: u32) -> Option<&Namespace> {
+        nsid.checked_sub(1).and_then(|i| self.ns.get(i as usize))
+    }
+
+    /// The bytes the command transfers and the buffer may be checked against:
+    /// `None` when the namespace is unknown (the controller then fails the
+    /// command with Invalid Namespace or Format before touching data).
+    fn xfer_len(&self, cmd: &Cmd) -> Option<u64> {
+        match cmd.xfer {
+            Xfer::None => Some(0),
+            Xfer::Bytes(n) => Some(n as u64),
+            Xfer::Blocks(n) => self
+                .namespace(cmd.nsid())
+                .map(|ns| n as u64 * ns.lba_size() as u64),
+        }
+    }
+
+    /// Runs one decoded command and builds its completion; logs failures.
+    fn complete(&mut self, queue: QueueKind, sqe: &Command, data: Data<'_>) -> Completion {
+        let qi = match queue {
+            QueueKind::Admin => 0,
+            QueueKind::Io => 1,
+        };
+        let depth = self.cfg.queue_depth as u64;
+        let state = &mut self.queues[qi];
+        let cid = state.next_cid;
+        state.next_cid = state.next_cid.wrapping_add(1);
+        state.completed += 1;
+        // The phase tag is 1 on the first pass through the completion queue.
+        let phase = ((state.completed - 1) / depth) % 2 == 0;
+        let sqhd = (state.completed % depth) as u16;
+
+        let outcome = match queue {
+            QueueKind::Admin => self.admin(sqe, data),
+            QueueKind::Io => self.io(sqe, data),
+        };
+        let (result, status) = match outcome {
+            Ok(r) => (r, Status::SUCCESS),
+            Err(f) => {
+                self.errors
+                    .record(qi as u16, cid, f.status, phase, f.param, f.lba, sqe.nsid);
+                (0, f.status)
+            }
+        };
+        Completion {
+            dw0: result as u32,
+            dw1: (result >> 32) as u32,
+            sqhd,
+            sqid: qi as u16,
+            cid,
+            sf: StatusField::new()
+                .with_p(phase)
+                .with_status(status.into_bits()),
+        }
+    }
+}
+
+/// The caller's buffer as the controller sees it: exactly the transfer the
+/// command was checked for.
+pub(crate) fn data_out<'a>(data: &'a Data<'_>, need: u64) -> Result<&'a [u8], Fail> {
+    match data {
+        Data::ToDevice(b) if b.len() as u64 >= need => Ok(&b[..need as usize]),
+        _ if need == 0 => Ok(&[]),
+        _ => Err(Fail::unspecific(DATA_TRANSFER_ERROR)),
+    }
+}
+
+/// The caller's buffer to fill, exactly `need` bytes of it.
+pub(crate) fn data_in<'a>(data: &'a mut Data<'_>, need: u64) -> Result<&'a mut [u8], Fail> {
+    match data {
+        Data::FromDevice(b) if b.len() as u64 >= need => Ok(&mut b[..need as usize]),
+        _ => Err(Fail::unspecific(DATA_TRANSFER_ERROR)),
+    }
+}
+
+/// Truncates the caller's data to the checked transfer length.
+fn truncate(data: Data<'_>, len: usize) -> Data<'_> {
+    match data {
+        Data::None => Data::None,
+        Data::ToDevice(b) => Data::ToDevice(&b[..len.min(b.len())]),
+        Data::FromDevice(b) => {
+            let n = len.min(b.len());
+            Data::FromDevice(&mut b[..n])
+        }
+    }
+}
+
+impl Backend for RamController {
+    type Buf = RamBuf;
+
+    fn caps(&self) -> Caps {
+        Caps {
+            name: "ram",
+            max_xfer: self.cfg.max_xfer(),
+            queue_depth: self.cfg.queue_depth,
+            admin: true,
+            metadata: false,
+        }
+    }
+
+    fn lba_size(&mut self, nsid: u32) -> Result<u32, Error> {
+        self.namespace(nsid)
+            .map(Namespace::lba_size)
+            .ok_or(Error::UnknownNamespace(nsid))
+    }
+
+    fn alloc(&mut self, len: usize) -> Result<RamBuf, Error> {
+        Ok(RamBuf::zeroed(len))
+    }
+
+    fn execute(&mut self, cmd: &Cmd, data: Data<'_>) -> Result<Completion, Error> {
+        let len = match self.xfer_len(cmd) {
+            Some(need) => data.check(cmd.dir, need)? as usize,
+            None => 0,
+        };
+        self.complete(cmd.queue, &cmd.sqe, truncate(data, len)).ok()
+    }
+
+    fn write(&mut self, cmd: &Cmd, buf: Option<RamBuf>, tag: u64) -> Result<(), Rejected<RamBuf>> {
+        if self.in_flight() >= self.cfg.queue_depth {
+            return Err(Rejected { buf, error: None });
+        }
+        // The queue owns the buffer, so only its length and presence matter.
+        let checked = match (self.xfer_len(cmd), &buf) {
+            (None | Some(0), _) => Ok(0),
+            (Some(need), Some(b)) => nvmeq_core::backend::check_len(need, b.0.len()),
+            (Some(_), None) => Err(Error::BufferMismatch {
+                expected: cmd.dir,
+                given: "no buffer",
+            }),
+        };
+        match checked {
+            Ok(len) => {
+                self.sq.push_back(Pending {
+                    cmd: *cmd,
+                    buf,
+                    tag,
+                    len,
+                });
+                Ok(())
+            }
+            Err(e) => Err(Rejected {
+                buf,
+                error: Some(e),
+            }),
+        }
+    }
+
+    fn commit(&mut self, min_complete: u32) -> Result<u32, Error> {
+        if min_complete > self.in_flight() {
+            return Err(Error::Invalid(
+                "commit waits for more completions than commands in flight",
+            ));
+        }
+        let mut n = 0;
+        while let Some(mut p) = self.sq.pop_front() {
+            let len = p.len as usize;
+            let data = match (&mut p.buf, p.cmd.dir) {
+                (None, _) => Data::None,
+                (Some(b), DataDir::ToDevice) => Data::ToDevice(&b.0[..len]),
+                (Some(b), DataDir::None) => Data::ToDevice(&b.0[..0]),
+                (Some(b), _) => Data::FromDevice(&mut b.0[..len]),
+            };
+            let cqe = self.complete(p.cmd.queue, &p.cmd.sqe, data);
+            self.cq.push_back(Reaped {
+                tag: p.tag,
+                result: cqe.ok(),
+                buf: p.buf,
+            });
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    fn reap(&mut self, f: &mut dyn FnMut(Reaped<RamBuf>)) -> usize {
+        let mut n = 0;
+        while let Some(r) = self.cq.pop_front() {
+            f(r);
+            n += 1;
+        }
+        n
+    }
+
+    fn in_flight(&self) -> u32 {
+        (self.sq.len() + self.cq.len()) as u32
+    }
+}

@@ -1,0 +1,92 @@
+//! What the controller remembers for the SMART / Health Information and Error
+//! Information log pages.
+
+use nvmeq_core::Status;
+
+/// Entries the Error Information log holds (ELPE + 1).
+pub(crate) const ERROR_LOG_ENTRIES: usize = 64;
+
+/// Counters for the SMART / Health Information log page.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Smart {
+    /// 512-byte units of user data read (Read, Compare, Verify).
+    pub read_units_512: u128,
+    /// 512-byte units of user data written (Write).
+    pub written_units_512: u128,
+    /// Read, Compare and Verify commands completed successfully.
+    pub host_read_cmds: u128,
+    /// Write commands completed successfully.
+    pub host_write_cmds: u128,
+}
+
+impl Smart {
+    /// Data Units Read/Written: thousands of 512-byte units, rounded up.
+    pub(crate) fn data_units(units_512: u128) -> u128 {
+        units_512.div_ceil(1000)
+    }
+}
+
+/// One Error Information log entry, before encoding.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct ErrorEntry {
+    pub error_count: u64,
+    pub sqid: u16,
+    pub cid: u16,
+    /// The status with the phase tag, as in CQE dword 3 bits 31:16.
+    pub status_field: u16,
+    pub param: u16,
+    pub lba: u64,
+    pub nsid: u32,
+}
+
+/// A ring of the most recent errors, allocated once.
+#[derive(Debug)]
+pub(crate) struct ErrorLog {
+    ring: [ErrorEntry; ERROR_LOG_ENTRIES],
+    /// Errors ever recorded; the newest has this Error Count.
+    pub count: u64,
+}
+
+impl Default for ErrorLog {
+    fn default() -> Self {
+        ErrorLog {
+            ring: [ErrorEntry::default(); ERROR_LOG_ENTRIES],
+            count: 0,
+        }
+    }
+}
+
+impl ErrorLog {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn record(
+        &mut self,
+        sqid: u16,
+        cid: u16,
+        status: Status,
+        phase: bool,
+        param: u16,
+        lba: u64,
+        nsid: u32,
+    ) {
+        self.count += 1;
+        let slot = (self.count - 1) as usize % ERROR_LOG_ENTRIES;
+        self.ring[slot] = ErrorEntry {
+            error_count: self.count,
+            sqid,
+            cid,
+            status_field: (status.into_bits() << 1) | phase as u16,
+            param,
+            lba,
+            nsid,
+        };
+    }
+
+    /// The entries newest first (as the log page returns them).
+    pub(crate) fn newest_first(&self) -> impl Iterator<Item = &ErrorEntry> {
+        let n = (self.count as usize).min(ERROR_LOG_ENTRIES);
+        (0..n).map(move |i| {
+            let idx = (self.count as usize - 1 - i) % ERROR_LOG_ENTRIES;
+            &self.ring[idx]
+        })
+    }
+}

@@ -1,0 +1,134 @@
+//! `nvmeq::open` and the `Device` / `BackendExt` layer over the ram backend.
+
+use nvmeq::core::cmd::{Flush, Read};
+use nvmeq::core::{Cmd, Command, DataDir, Xfer};
+use nvmeq::{open, Backend, BackendExt, Data, Device, Error, IoBuf, OpenError};
+
+#[test]
+fn opens_ram_with_the_requested_geometry() {
+    let mut d = open("ram:512M,lba=4096").unwrap();
+    assert_eq!(d.backend_name(), "ram");
+    assert_eq!(d.lba_size(1).unwrap(), 4096);
+    assert_eq!(d.lba_size(2), Err(Error::UnknownNamespace(2)));
+    let Device::Ram(c) = &d else {
+        panic!("not ram")
+    };
+    assert_eq!(c.config().ns_size, 512 << 20);
+    let mut d = open("ram:1G,nn=3,mdts=2,qd=16").unwrap();
+    assert_eq!(d.caps().max_xfer, 16384);
+    assert_eq!(d.caps().queue_depth, 16);
+    assert_eq!(d.lba_size(3).unwrap(), 512);
+}
+
+#[test]
+fn other_backends_name_the_missing_cargo_feature() {
+    for (spec, feature) in [
+        ("ioctl:/dev/nvme0", "`ioctl`"),
+        ("uring:/dev/ng0n1", "`uring`"),
+        ("vfio:0000:00:04.0", "`vfio`"),
+        ("/dev/ng0n1", "`uring` or `ioctl`"),
+    ] {
+        let e = open(spec).unwrap_err();
+        assert!(matches!(e, OpenError::NotCompiled { .. }), "{spec}: {e:?}");
+        let msg = e.to_string();
+        assert!(
+            msg.contains(&format!("rebuild with the {feature} cargo feature")),
+            "{msg}"
+        );
+    }
+    let msg = open("vfio:0000:00:04.0").unwrap_err().to_string();
+    assert!(
+        msg.starts_with("`0000:00:04.0` needs the vfio backend"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn bad_strings_are_spec_errors() {
+    assert!(matches!(open("ram:12Q"), Err(OpenError::Spec(_))));
+    assert!(matches!(open("floppy:/dev/fd0"), Err(OpenError::Spec(_))));
+    assert!(matches!(open("vfio:00:04.0"), Err(OpenError::Spec(_))));
+    let msg = open("ram:1G,lba=1000").unwrap_err().to_string();
+    assert!(msg.contains("lba=1000"), "{msg}");
+}
+
+#[test]
+fn read_and_write_blocks_round_trip_and_split_at_mdts() {
+    let mut d = open("ram:16M,mdts=1").unwrap(); // 8 KiB per command
+    let data: Vec<u8> = (0..64 * 1024).map(|i| (i % 253) as u8).collect();
+    d.write_blocks(1, 100, &data).unwrap();
+    let mut back = vec![0u8; data.len()];
+    d.read_blocks(1, 100, &mut back).unwrap();
+    assert_eq!(back, data);
+    // 64 KiB in 8 KiB commands: 8 writes and 8 reads in the SMART log.
+    let mut s = Command::new(0x02, 0xffff_ffff);
+    s.cdw10 = 0x02 | (127 << 16);
+    let mut log = [0u8; 512];
+    d.execute(
+        &Cmd::admin(s, DataDir::FromDevice, Xfer::Bytes(512)),
+        Data::FromDevice(&mut log),
+    )
+    .unwrap();
+    assert_eq!(
+        u128::from_le_bytes(log[64..80].try_into().unwrap()),
+        8,
+        "host reads"
+    );
+    assert_eq!(
+        u128::from_le_bytes(log[80..96].try_into().unwrap()),
+        8,
+        "host writes"
+    );
+}
+
+#[test]
+fn block_helpers_reject_bad_lengths_and_report_nvme_errors() {
+    let mut d = open("ram:1M,lba=4096").unwrap();
+    assert!(
+        matches!(d.write_blocks(1, 0, &[0; 4095]), Err(Error::Invalid(m)) if m.contains("multiple of"))
+    );
+    assert!(matches!(d.read_blocks(1, 0, &mut []), Err(Error::Invalid(m)) if m.contains("empty")));
+    assert_eq!(
+        d.read_blocks(2, 0, &mut [0; 4096]),
+        Err(Error::UnknownNamespace(2))
+    );
+    match d.read_blocks(1, 256, &mut [0; 4096]) {
+        Err(Error::Status(s)) => assert_eq!((s.sct().0, s.sc()), (0, 0x80)),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn the_queue_interface_works_through_device_and_anybuf() {
+    let mut d = open("ram:1M").unwrap();
+    d.write_blocks(1, 4, &[7; 1024]).unwrap();
+    let buf = d.alloc(1024).unwrap();
+    assert_eq!(buf.len(), 1024);
+    d.write(&Read::new(1, 4, 1).build(), Some(buf), 42).unwrap();
+    d.write(&Flush::new(1).build(), None, 43).unwrap();
+    assert_eq!(d.in_flight(), 2);
+    assert_eq!(d.commit(2).unwrap(), 2);
+    let mut got = Vec::new();
+    assert_eq!(d.reap(&mut |r| got.push(r)), 2);
+    assert_eq!(got[0].tag, 42);
+    assert!(got[0]
+        .buf
+        .as_ref()
+        .unwrap()
+        .as_slice()
+        .iter()
+        .all(|&b| b == 7));
+    assert!(got[1].result.is_ok());
+    // A short buffer is refused at write, before anything runs.
+    let small = d.alloc(100).unwrap();
+    let rej = d
+        .write(&Read::new(1, 0, 0).build(), Some(small), 1)
+        .unwrap_err();
+    assert_eq!(
+        rej.error,
+        Some(Error::BufferTooSmall {
+            need: 512,
+            have: 100
+        })
+    );
+}
