@@ -68,6 +68,7 @@ impl DeviceSpec {
     /// The string handed to `nvmeq::open`.
     pub fn open_string(&self) -> String {
         match self.backend {
+            Some(BackendKind::Ram) if self.target.is_empty() => "ram".into(),
             Some(b) => format!("{}:{}", b.prefix(), self.target),
             None => self.target.clone(),
         }
@@ -108,10 +109,8 @@ pub fn parse(s: &str, backend: Option<BackendKind>) -> Result<DeviceSpec> {
         }
     };
     let node = match kind {
-        BackendKind::Ram => {
-            check_ram(target)?;
-            None
-        }
+        // The facade parses and names mistakes in `ram:` parameters.
+        BackendKind::Ram => None,
         BackendKind::Vfio => {
             check_pci_address(target)?;
             None
@@ -126,6 +125,9 @@ pub fn parse(s: &str, backend: Option<BackendKind>) -> Result<DeviceSpec> {
 }
 
 fn split_prefix(s: &str) -> Result<(Option<BackendKind>, &str)> {
+    if s == "ram" {
+        return Ok((Some(BackendKind::Ram), ""));
+    }
     for kind in [
         BackendKind::Ram,
         BackendKind::Ioctl,
@@ -253,16 +255,20 @@ fn check_pci_address(s: &str) -> Result<()> {
     Ok(())
 }
 
-/// `ram:` takes a size (`1G`, `64M`, `0x100000`) and optional `,key=value`
-/// parameters that the facade interprets.
-fn check_ram(t: &str) -> Result<()> {
-    let size = t.split(',').next().unwrap_or("");
-    crate::num::suffixed(size).map_err(|e| {
-        CliError::Device(format!(
-            "ram:{t}: bad size: {e} (expected e.g. ram:64M or ram:1G)"
-        ))
-    })?;
-    Ok(())
+/// The namespace ID a `/dev/ngXnY` node stands for, from sysfs
+/// (`/sys/block/nvmeXnY/nsid`): `Y` is an instance number, not always the NSID.
+pub fn node_nsid(spec: &DeviceSpec) -> Option<u32> {
+    if spec.node != Some(NodeKind::Generic) {
+        return None;
+    }
+    let name = spec.target.rsplit('/').next()?;
+    let blk = format!("nvme{}", name.strip_prefix("ng")?);
+    let root = std::env::var_os("NVMEQ_SYSFS_ROOT").unwrap_or_else(|| "/".into());
+    let p = std::path::Path::new(&root)
+        .join("sys/block")
+        .join(blk)
+        .join("nsid");
+    std::fs::read_to_string(p).ok()?.trim().parse().ok()
 }
 
 #[cfg(test)]
@@ -290,8 +296,6 @@ mod tests {
         assert!(e.contains("at most 1f"), "{e}");
         let e = parse("spdk:/dev/ng0n1", None).unwrap_err().to_string();
         assert!(e.contains("unknown backend 'spdk'"), "{e}");
-        let e = parse("ram:lots", None).unwrap_err().to_string();
-        assert!(e.contains("bad size"), "{e}");
         let e = parse("/dev/ng97n3", None).unwrap_err().to_string();
         assert!(e.contains("no such device"), "{e}");
         let e = parse("/dev/null", None).unwrap_err().to_string();

@@ -1,13 +1,12 @@
 //! Opening a device through the `nvmeq` facade.
 
 use crate::dev::Device;
-use crate::device::DeviceSpec;
+use crate::device::{node_nsid, DeviceSpec};
 use crate::error::{CliError, Result};
 
 /// Opens `spec` with `nvmeq::open`.
 pub fn open(spec: DeviceSpec) -> Result<Device> {
-    Err(CliError::Device(format!(
-        "{}: no backend is built into this nvmeq yet (the nvmeq facade has not landed)",
-        spec.open_string()
-    )))
+    let dev = nvmeq::open(&spec.open_string()).map_err(|e| CliError::Device(e.to_string()))?;
+    let nsid = node_nsid(&spec);
+    Ok(Device::new(spec, Box::new(dev), nsid))
 }

@@ -66,6 +66,14 @@ pub fn ascii(b: &[u8]) -> String {
     String::from_utf8_lossy(&b[..end]).into_owned()
 }
 
+/// A number as C's `%#x` prints it: `0x` prefix, except zero which is `0`.
+pub fn cx(v: impl Into<u64>) -> String {
+    match v.into() {
+        0 => "0".into(),
+        v => format!("{v:#x}"),
+    }
+}
+
 /// Bytes as lowercase hex with no separators (`eui64`, `nguid`).
 pub fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
@@ -115,6 +123,8 @@ mod tests {
     #[test]
     fn helpers() {
         assert_eq!(ascii(b"QEMU  \0\0junk"), "QEMU  ");
+        assert_eq!(cx(0u8), "0");
+        assert_eq!(cx(0x1b36u16), "0x1b36");
         assert_eq!(hex(&[0xde, 0xad, 0x01]), "dead01");
         let mut u = [0u8; 16];
         u[0] = 0x12;

@@ -16,7 +16,7 @@ use crate::json::id_ctrl::IdCtrl;
 use crate::json::id_ns::IdNs;
 use crate::json::Ordered;
 use crate::num;
-use crate::output::{self, ascii, hex, hexdump, uuid};
+use crate::output::{self, ascii, cx, hex, hexdump, uuid};
 
 /// `id-ctrl`.
 #[derive(Debug, Args)]
@@ -131,8 +131,8 @@ fn psd_lines(i: usize, p: &PowerStateDescriptor) -> String {
 pub fn id_ctrl_text(c: &IdentifyController, vs: bool) -> String {
     let mut s = String::from("NVME Identify Controller:\n");
     let mut kv = |k: &str, v: String| s.push_str(&format!("{k:<10}: {v}\n"));
-    kv("vid", format!("{:#x}", c.vid));
-    kv("ssvid", format!("{:#x}", c.ssvid));
+    kv("vid", cx(c.vid));
+    kv("ssvid", cx(c.ssvid));
     kv("sn", ascii(&c.sn));
     kv("mn", ascii(&c.mn));
     kv("fr", ascii(&c.fr));
@@ -141,15 +141,15 @@ pub fn id_ctrl_text(c: &IdentifyController, vs: bool) -> String {
         "ieee",
         format!("{:02x}{:02x}{:02x}", c.ieee[2], c.ieee[1], c.ieee[0]),
     );
-    kv("cmic", format!("{:#x}", c.cmic));
+    kv("cmic", cx(c.cmic));
     kv("mdts", c.mdts.to_string());
-    kv("cntlid", format!("{:#x}", c.cntlid));
-    kv("ver", format!("{:#x}", c.ver));
-    kv("rtd3r", format!("{:#x}", c.rtd3r));
-    kv("rtd3e", format!("{:#x}", c.rtd3e));
-    kv("oaes", format!("{:#x}", c.oaes));
-    kv("ctratt", format!("{:#x}", c.ctratt));
-    kv("rrls", format!("{:#x}", c.rrls));
+    kv("cntlid", cx(c.cntlid));
+    kv("ver", cx(u32::from(c.ver)));
+    kv("rtd3r", cx(c.rtd3r));
+    kv("rtd3e", cx(c.rtd3e));
+    kv("oaes", cx(c.oaes));
+    kv("ctratt", cx(c.ctratt));
+    kv("rrls", cx(c.rrls));
     kv("cntrltype", c.cntrltype.to_string());
     kv("fguid", uuid(&c.fguid));
     kv("crdt1", c.crdt1.to_string());
@@ -158,15 +158,15 @@ pub fn id_ctrl_text(c: &IdentifyController, vs: bool) -> String {
     kv("nvmsr", c.nvmsr.to_string());
     kv("vwci", c.vwci.to_string());
     kv("mec", c.mec.to_string());
-    kv("oacs", format!("{:#x}", c.oacs));
+    kv("oacs", cx(c.oacs));
     kv("acl", c.acl_z.to_string());
     kv("aerl", c.aerl_z.to_string());
-    kv("frmw", format!("{:#x}", c.frmw));
-    kv("lpa", format!("{:#x}", c.lpa));
+    kv("frmw", cx(c.frmw));
+    kv("lpa", cx(c.lpa));
     kv("elpe", c.elpe_z.to_string());
     kv("npss", c.npss_z.to_string());
-    kv("avscc", format!("{:#x}", c.avscc));
-    kv("apsta", format!("{:#x}", c.apsta));
+    kv("avscc", cx(c.avscc));
+    kv("apsta", cx(c.apsta));
     kv("wctemp", c.wctemp.to_string());
     kv("cctemp", c.cctemp.to_string());
     kv("mtfa", c.mtfa.to_string());
@@ -174,15 +174,15 @@ pub fn id_ctrl_text(c: &IdentifyController, vs: bool) -> String {
     kv("hmmin", c.hmmin.to_string());
     kv("tnvmcap", c.tnvmcap.get().to_string());
     kv("unvmcap", c.unvmcap.get().to_string());
-    kv("rpmbs", format!("{:#x}", c.rpmbs));
+    kv("rpmbs", cx(c.rpmbs));
     kv("edstt", c.edstt.to_string());
     kv("dsto", c.dsto.to_string());
     kv("fwug", c.fwug.to_string());
     kv("kas", c.kas.to_string());
-    kv("hctma", format!("{:#x}", c.hctma));
+    kv("hctma", cx(c.hctma));
     kv("mntmt", c.mntmt.to_string());
     kv("mxtmt", c.mxtmt.to_string());
-    kv("sanicap", format!("{:#x}", c.sanicap));
+    kv("sanicap", cx(c.sanicap));
     kv("hmminds", c.hmminds.to_string());
     kv("hmmaxd", c.hmmaxd.to_string());
     kv("nsetidmax", c.nsetidmax.to_string());
@@ -194,21 +194,21 @@ pub fn id_ctrl_text(c: &IdentifyController, vs: bool) -> String {
     kv("pels", c.pels.to_string());
     kv("domainid", c.domainid.to_string());
     kv("megcap", c.megcap.get().to_string());
-    kv("sqes", format!("{:#x}", c.sqes));
-    kv("cqes", format!("{:#x}", c.cqes));
+    kv("sqes", cx(c.sqes));
+    kv("cqes", cx(c.cqes));
     kv("maxcmd", c.maxcmd.to_string());
     kv("nn", c.nn.to_string());
-    kv("oncs", format!("{:#x}", c.oncs));
-    kv("fuses", format!("{:#x}", c.fuses));
-    kv("fna", format!("{:#x}", c.fna));
-    kv("vwc", format!("{:#x}", c.vwc));
+    kv("oncs", cx(c.oncs));
+    kv("fuses", cx(c.fuses));
+    kv("fna", cx(c.fna));
+    kv("vwc", cx(c.vwc));
     kv("awun", c.awun_z.to_string());
     kv("awupf", c.awupf_z.to_string());
     kv("icsvscc", c.icsvscc.to_string());
     kv("nwpc", c.nwpc.to_string());
     kv("acwu", c.acwu_z.to_string());
-    kv("ocfs", format!("{:#x}", c.ocfs));
-    kv("sgls", format!("{:#x}", c.sgls));
+    kv("ocfs", cx(c.ocfs));
+    kv("sgls", cx(c.sgls));
     kv("mnan", c.mnan.to_string());
     kv("maxdna", c.maxdna.get().to_string());
     kv("maxcna", c.maxcna.to_string());
@@ -216,7 +216,7 @@ pub fn id_ctrl_text(c: &IdentifyController, vs: bool) -> String {
     kv("ioccsz", c.ioccsz.to_string());
     kv("iorcsz", c.iorcsz.to_string());
     kv("icdoff", c.icdoff.to_string());
-    kv("fcatt", format!("{:#x}", c.fcatt));
+    kv("fcatt", cx(c.fcatt));
     kv("msdbd", c.msdbd.to_string());
     kv("ofcs", c.ofcs.to_string());
     for (i, p) in c.psd.iter().take(usize::from(c.npss_z) + 1).enumerate() {
@@ -233,18 +233,18 @@ pub fn id_ctrl_text(c: &IdentifyController, vs: bool) -> String {
 pub fn id_ns_text(n: &IdentifyNamespace, nsid: u32, vs: bool) -> String {
     let mut s = format!("NVME Identify Namespace {nsid}:\n");
     let mut kv = |k: &str, v: String| s.push_str(&format!("{k:<8}: {v}\n"));
-    kv("nsze", format!("{:#x}", n.nsze));
-    kv("ncap", format!("{:#x}", n.ncap));
-    kv("nuse", format!("{:#x}", n.nuse));
-    kv("nsfeat", format!("{:#x}", n.nsfeat));
+    kv("nsze", cx(n.nsze));
+    kv("ncap", cx(n.ncap));
+    kv("nuse", cx(n.nuse));
+    kv("nsfeat", cx(n.nsfeat));
     kv("nlbaf", n.nlbaf_z.to_string());
-    kv("flbas", format!("{:#x}", n.flbas));
-    kv("mc", format!("{:#x}", n.mc));
-    kv("dpc", format!("{:#x}", n.dpc));
-    kv("dps", format!("{:#x}", n.dps));
-    kv("nmic", format!("{:#x}", n.nmic));
-    kv("rescap", format!("{:#x}", n.rescap));
-    kv("fpi", format!("{:#x}", n.fpi));
+    kv("flbas", cx(n.flbas));
+    kv("mc", cx(n.mc));
+    kv("dpc", cx(n.dpc));
+    kv("dps", cx(n.dps));
+    kv("nmic", cx(n.nmic));
+    kv("rescap", cx(n.rescap));
+    kv("fpi", cx(n.fpi));
     kv("dlfeat", n.dlfeat.to_string());
     kv("nawun", n.nawun_z.to_string());
     kv("nawupf", n.nawupf_z.to_string());
@@ -277,10 +277,10 @@ pub fn id_ns_text(n: &IdentifyNamespace, nsid: u32, vs: bool) -> String {
     let count = (usize::from(n.nlbaf_z) + usize::from(n.nulbaf) + 1).min(64);
     for (i, f) in n.lbaf.iter().take(count).enumerate() {
         s.push_str(&format!(
-            "lbaf {i:2} : ms:{:<3} lbads:{:<2} rp:{:#x} {}\n",
+            "lbaf {i:2} : ms:{:<3} lbads:{:<2} rp:{} {}\n",
             f.ms(),
             f.lbads(),
-            f.rp(),
+            cx(f.rp()),
             if i == in_use { "(in use)" } else { "" }
         ));
     }
@@ -350,7 +350,7 @@ pub fn list_ns(ctx: &Ctx, a: &ListNsArgs) -> Result<()> {
         || {
             list.ids()
                 .enumerate()
-                .map(|(i, id)| format!("[{i:4}]:{id:#x}\n"))
+                .map(|(i, id)| format!("[{i:4}]:{}\n", cx(id)))
                 .collect()
         },
         || NsidList {

@@ -12,7 +12,7 @@ use crate::dev::Device;
 use crate::error::{usage, CliError, Result};
 use crate::json::log::{fw_string, Effects, ErrorLog, Smart};
 use crate::num;
-use crate::output::{self, Format};
+use crate::output::{self, cx, Format};
 
 /// `smart-log`.
 #[derive(Debug, Args)]
@@ -111,14 +111,14 @@ pub fn smart_text(l: &SmartLog, devname: &str, nsid: u32) -> String {
     let t = l.temperature.get();
     let c = |k: u16| i32::from(k) - 273;
     let mut s = format!("Smart Log for NVME device:{devname} namespace-id:{nsid:x}\n");
-    s += &format!("critical_warning\t\t\t: {:#x}\n", l.critical_warning);
+    s += &format!("critical_warning\t\t\t: {}\n", cx(l.critical_warning));
     s += &format!("temperature\t\t\t\t: {}°C ({t} Kelvin)\n", c(t));
     s += &format!("available_spare\t\t\t\t: {}%\n", l.avail_spare);
     s += &format!("available_spare_threshold\t\t: {}%\n", l.spare_thresh);
     s += &format!("percentage_used\t\t\t\t: {}%\n", l.percent_used);
     s += &format!(
-        "endurance group critical warning summary: {:#x}\n",
-        l.endu_grp_crit_warn_sumry
+        "endurance group critical warning summary: {}\n",
+        cx(l.endu_grp_crit_warn_sumry)
     );
     let dur = l.data_units_read.get();
     let duw = l.data_units_written.get();
@@ -197,24 +197,24 @@ pub fn error_text(entries: &[ErrorLogEntry], devname: &str) -> String {
         s += &format!(" Entry[{i:2}]   \n{rule}");
         s += &format!("error_count\t: {}\n", e.error_count);
         s += &format!("sqid\t\t: {}\n", e.sqid);
-        s += &format!("cmdid\t\t: {:#x}\n", e.cid);
+        s += &format!("cmdid\t\t: {}\n", cx(e.cid));
         s += &format!(
-            "status_field\t: {:#x}({})\n",
-            e.sf >> 1,
+            "status_field\t: {}({})\n",
+            cx(e.sf >> 1),
             st.name().unwrap_or(if st.is_success() {
                 "Successful Completion"
             } else {
                 "Unknown Status"
             })
         );
-        s += &format!("phase_tag\t: {:#x}\n", e.sf & 1);
-        s += &format!("parm_err_loc\t: {:#x}\n", e.pel);
-        s += &format!("lba\t\t: {:#x}\n", e.lba);
-        s += &format!("nsid\t\t: {:#x}\n", e.nsid);
+        s += &format!("phase_tag\t: {}\n", cx(e.sf & 1));
+        s += &format!("parm_err_loc\t: {}\n", cx(e.pel));
+        s += &format!("lba\t\t: {}\n", cx(e.lba));
+        s += &format!("nsid\t\t: {}\n", cx(e.nsid));
         s += &format!("vs\t\t: {}\n", e.vsia);
         s += &format!("trtype\t\t: {}\n", trtype(e.trtype));
-        s += &format!("cs\t\t: {:#x}\n", e.cs);
-        s += &format!("trtype_spec_info: {:#x}\n", e.ttsi);
+        s += &format!("cs\t\t: {}\n", cx(e.cs));
+        s += &format!("trtype_spec_info: {}\n", cx(e.ttsi));
         s += rule;
     }
     s
@@ -222,7 +222,7 @@ pub fn error_text(entries: &[ErrorLogEntry], devname: &str) -> String {
 
 /// The Firmware Slot log laid out like `nvme fw-log`.
 pub fn fw_text(l: &FwSlotLog, devname: &str) -> String {
-    let mut s = format!("Firmware Log for device:{devname}\nafi  : {:#x}\n", l.afi);
+    let mut s = format!("Firmware Log for device:{devname}\nafi  : {}\n", cx(l.afi));
     for (i, frs) in l.frs.iter().enumerate() {
         if frs[0] != 0 {
             s += &format!(

@@ -18,7 +18,7 @@ use super::{done, require_nsid, Ctx, DevArg};
 use crate::dev::Device;
 use crate::error::{usage, CliError, Result};
 use crate::num;
-use crate::output::{self, hexdump, Format};
+use crate::output::{self, cx, hexdump, Format};
 
 /// `nvmeq zns …`.
 #[derive(Debug, Subcommand)]
@@ -264,17 +264,23 @@ pub fn report(ctx: &Ctx, a: &ReportArgs) -> Result<()> {
             for (d, x) in &zones {
                 if a.verbose {
                     s += &format!(
-                        "SLBA: {:<#10x} WP: {:<#10x} Cap: {:<#10x} State: {:<12} Type: {:<14}\n",
-                        d.zslba,
-                        d.wp,
-                        d.zcap,
+                        "SLBA: {:<10} WP: {:<10} Cap: {:<10} State: {:<12} Type: {:<14}\n",
+                        cx(d.zslba),
+                        cx(d.wp),
+                        cx(d.zcap),
                         state_name(d.zs >> 4),
                         type_name(d.zt)
                     );
                 } else {
                     s += &format!(
-                        "SLBA: {:<#10x} WP: {:<#10x} Cap: {:<#10x} State: {:<#4x} Type: {:<#4x} Attrs: {:<#4x} AttrsInfo: {:<#4x}\n",
-                        d.zslba, d.wp, d.zcap, d.zs, d.zt, d.za, d.zai
+                        "SLBA: {:<10} WP: {:<10} Cap: {:<10} State: {:<4} Type: {:<4} Attrs: {:<4} AttrsInfo: {:<4}\n",
+                        cx(d.zslba),
+                        cx(d.wp),
+                        cx(d.zcap),
+                        cx(d.zs),
+                        cx(d.zt),
+                        cx(d.za),
+                        cx(d.zai)
                     );
                 }
                 if !x.is_empty() && d.za & ZoneDescriptor::ZA_ZDEV != 0 {

@@ -156,7 +156,7 @@ impl From<&IdentifyController> for IdCtrl {
             cmic: c.cmic,
             mdts: c.mdts,
             cntlid: c.cntlid,
-            ver: c.ver,
+            ver: c.ver.into(),
             rtd3r: c.rtd3r,
             rtd3e: c.rtd3e,
             oaes: c.oaes,
