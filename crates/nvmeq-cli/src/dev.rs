@@ -1,15 +1,13 @@
 //! The opened device: any [`Backend`] behind one object-safe interface, so each
 //! command is compiled once rather than once per backend.
 
-use nvmeq_core::{Backend, Caps, Cmd, Completion, Data, Error as CoreError};
+use nvmeq_core::{Backend, Cmd, Completion, Data, Error as CoreError};
 
 use crate::device::DeviceSpec;
 use crate::error::{CliError, Result};
 
 /// The synchronous part of [`Backend`] the CLI uses.
 pub trait Dev {
-    /// The backend's capabilities.
-    fn caps(&self) -> Caps;
     /// LBA data size of a namespace.
     fn lba_size(&mut self, nsid: u32) -> Result<u32, CoreError>;
     /// Runs one command.
@@ -17,9 +15,6 @@ pub trait Dev {
 }
 
 impl<B: Backend> Dev for B {
-    fn caps(&self) -> Caps {
-        Backend::caps(self)
-    }
     fn lba_size(&mut self, nsid: u32) -> Result<u32, CoreError> {
         Backend::lba_size(self, nsid)
     }
@@ -81,11 +76,6 @@ impl Device {
         self.inner
             .lba_size(nsid)
             .map_err(|e| CliError::from_core("Identify Namespace (LBA size)", e))
-    }
-
-    /// The backend's capabilities.
-    pub fn caps(&self) -> Caps {
-        self.inner.caps()
     }
 
     /// The namespace to use when `-n` is not given: the one the device node

@@ -73,11 +73,6 @@ impl DeviceSpec {
             None => self.target.clone(),
         }
     }
-
-    /// True for the in-memory controller.
-    pub fn is_ram(&self) -> bool {
-        self.backend == Some(BackendKind::Ram)
-    }
 }
 
 /// Parses a device string and applies `--backend`, checking it without opening it.
@@ -90,7 +85,12 @@ pub fn parse(s: &str, backend: Option<BackendKind>) -> Result<DeviceSpec> {
                 .into(),
         ));
     }
-    let (prefixed, target) = split_prefix(s)?;
+    let (prefixed, target) = match (split_prefix(s), backend) {
+        (Ok(p), _) => p,
+        // `--backend ram 64M`, `--backend vfio 0000:00:04.0`: the string is the target.
+        (Err(_), Some(_)) => (None, s),
+        (Err(e), None) => return Err(e),
+    };
     let kind = match (prefixed, backend) {
         (Some(p), Some(b)) if p != b => {
             // `--backend` overrides, except where the target cannot be used by it.
@@ -284,8 +284,9 @@ mod tests {
         assert_eq!(d.backend, Some(BackendKind::Vfio));
         let d = parse("0000:00:05.0", None).unwrap();
         assert_eq!(d.open_string(), "vfio:0000:00:05.0");
-        let d = parse("ram:1G", Some(BackendKind::Ram)).unwrap();
-        assert!(d.is_ram());
+        let d = parse("1G", Some(BackendKind::Ram)).unwrap();
+        assert_eq!(d.open_string(), "ram:1G");
+        assert_eq!(parse("ram", None).unwrap().open_string(), "ram");
     }
 
     #[test]

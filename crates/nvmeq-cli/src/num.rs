@@ -108,8 +108,17 @@ pub fn suffixed(s: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("'{s}' is out of range: it does not fit in 64 bits"))
 }
 
+/// A parsed comma-separated list. A newtype, because clap's derive reads an
+/// `Option<Vec<T>>` field as a repeated option rather than one list value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct List<T>(pub Vec<T>);
+
 /// A comma-separated list of 64-bit numbers (`0,8,0x100`).
-pub fn list_u64(s: &str) -> Result<Vec<u64>, String> {
+pub fn list_u64(s: &str) -> Result<List<u64>, String> {
+    parse_list(s).map(List)
+}
+
+fn parse_list(s: &str) -> Result<Vec<u64>, String> {
     if s.trim().is_empty() {
         return Err("empty list: expected comma-separated numbers like 0,8,16".into());
     }
@@ -119,14 +128,15 @@ pub fn list_u64(s: &str) -> Result<Vec<u64>, String> {
 }
 
 /// A comma-separated list of 32-bit numbers.
-pub fn list_u32(s: &str) -> Result<Vec<u32>, String> {
-    list_u64(s)?
+pub fn list_u32(s: &str) -> Result<List<u32>, String> {
+    parse_list(s)?
         .into_iter()
         .map(|v| {
             u32::try_from(v)
                 .map_err(|_| format!("in list '{s}': {v} is out of range for a 32-bit field"))
         })
-        .collect()
+        .collect::<Result<_, _>>()
+        .map(List)
 }
 
 #[cfg(test)]
@@ -184,7 +194,7 @@ mod tests {
 
     #[test]
     fn lists() {
-        assert_eq!(list_u64("0,8,0x10"), Ok(vec![0, 8, 16]));
+        assert_eq!(list_u64("0,8,0x10"), Ok(List(vec![0, 8, 16])));
         assert!(list_u64("0,,8").is_err());
         assert!(list_u32("0,0x100000000").unwrap_err().contains("32-bit"));
     }

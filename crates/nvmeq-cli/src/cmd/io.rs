@@ -81,16 +81,16 @@ pub struct DsmArgs {
     pub nsid: Option<u32>,
     /// Context attributes of each range, comma-separated.
     #[arg(short = 'a', long = "ctx-attrs", value_parser = num::list_u32)]
-    pub ctx_attrs: Option<Vec<u32>>,
+    pub ctx_attrs: Option<num::List<u32>>,
     /// Length in blocks of each range (a count, not zero-based), comma-separated.
     #[arg(short = 'b', long = "blocks", value_parser = num::list_u32)]
-    pub blocks: Option<Vec<u32>>,
+    pub blocks: Option<num::List<u32>>,
     /// Starting LBA of each range, comma-separated.
     #[arg(short = 's', long = "slbs", value_parser = num::list_u64)]
-    pub slbs: Option<Vec<u64>>,
+    pub slbs: Option<num::List<u64>>,
     /// Ranges as SLBA+NLB pairs, comma-separated (`0+8,1024+16`), instead of --slbs/--blocks.
     #[arg(long = "ranges", value_parser = parse_ranges, conflicts_with_all = ["slbs", "blocks"])]
-    pub ranges: Option<Vec<(u64, u32)>>,
+    pub ranges: Option<num::List<(u64, u32)>>,
     /// Attribute: Deallocate.
     #[arg(short = 'd', long = "ad")]
     pub ad: bool,
@@ -105,7 +105,7 @@ pub struct DsmArgs {
     pub cdw11: Option<u32>,
 }
 
-fn parse_ranges(s: &str) -> std::result::Result<Vec<(u64, u32)>, String> {
+fn parse_ranges(s: &str) -> std::result::Result<num::List<(u64, u32)>, String> {
     s.split(',')
         .map(|r| {
             let (a, b) = r
@@ -113,7 +113,8 @@ fn parse_ranges(s: &str) -> std::result::Result<Vec<(u64, u32)>, String> {
                 .ok_or_else(|| format!("range '{r}' is not SLBA+NLB (e.g. 0+8)"))?;
             Ok((num::suffixed(a)?, num::u32(b)?))
         })
-        .collect()
+        .collect::<Result<_, String>>()
+        .map(num::List)
 }
 
 /// `flush`.
@@ -368,8 +369,8 @@ pub fn write_zeroes(ctx: &Ctx, a: &NoData) -> Result<()> {
 pub fn dsm_ranges(a: &DsmArgs) -> Result<Vec<DsmRange>> {
     let pairs: Vec<(u64, u32)> =
         match (&a.ranges, &a.slbs, &a.blocks) {
-            (Some(r), _, _) => r.clone(),
-            (None, Some(s), Some(b)) => {
+            (Some(r), _, _) => r.0.clone(),
+            (None, Some(num::List(s)), Some(num::List(b))) => {
                 if s.len() != b.len() {
                     return Err(usage(format!(
                         "--slbs has {} entries but --blocks has {}: give one length per start",
@@ -390,7 +391,7 @@ pub fn dsm_ranges(a: &DsmArgs) -> Result<Vec<DsmRange>> {
             pairs.len()
         )));
     }
-    let attrs = a.ctx_attrs.clone().unwrap_or_default();
+    let attrs = a.ctx_attrs.clone().map(|l| l.0).unwrap_or_default();
     if !attrs.is_empty() && attrs.len() != pairs.len() {
         return Err(usage(format!(
             "--ctx-attrs has {} entries for {} ranges",
