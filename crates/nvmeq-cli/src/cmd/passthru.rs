@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::{require_force, require_nsid, Ctx, DevArg};
 use crate::cmd::io::{read_input, show_command};
+use crate::dev::Device;
 use crate::error::{usage, Result};
 use crate::num;
 use crate::output::{self, Format};
@@ -111,6 +112,24 @@ fn io_destructive(op: u8) -> bool {
     )
 }
 
+/// The bytes a command moves as its own dwords define it, for the opcodes
+/// where they do. A passthrough buffer smaller than that would let the
+/// controller write past it, so it is refused.
+fn derived_len(dev: &mut Device, admin: bool, sqe: &Command) -> Result<Option<u64>> {
+    let nlb = u64::from(sqe.cdw12 & 0xffff) + 1;
+    Ok(match (admin, sqe.opcode()) {
+        (true, 0x06) => Some(4096),
+        (true, 0x02) => {
+            let numd = (u64::from(sqe.cdw11 & 0xffff) << 16) | u64::from(sqe.cdw10 >> 16);
+            Some((numd + 1) * 4)
+        }
+        (false, 0x01 | 0x02 | 0x05 | 0x7d) => Some(nlb * u64::from(dev.lba_size(sqe.nsid)?)),
+        (false, 0x09) => Some((u64::from(sqe.cdw10 & 0xff) + 1) * 16),
+        (false, 0x7a) => Some((u64::from(sqe.cdw12) + 1) * 4),
+        _ => None,
+    })
+}
+
 #[derive(Serialize)]
 struct PassthruJson {
     opcode: u8,
@@ -163,15 +182,6 @@ pub fn run(ctx: &Ctx, a: &PassthruArgs, admin: bool) -> Result<()> {
     {
         require_force(&format!("passthrough {what}"), a.force)?;
     }
-    let len = usize::try_from(a.data_len)
-        .ok()
-        .filter(|&l| u32::try_from(l).is_ok())
-        .ok_or_else(|| usage(format!("--data-len {} does not fit 32 bits", a.data_len)))?;
-    if dir == DataDir::None && len != 0 {
-        return Err(usage(format!(
-            "{what} transfers no data (opcode bits 1:0 are 00b): drop --data-len or pass --read/--write"
-        )));
-    }
     let mut sqe = Command::new(a.opcode, a.nsid.unwrap_or(0));
     sqe.cdw0 = sqe.cdw0.with_fuse(a.flags & 3).with_psdt(a.flags >> 6);
     sqe.cdw2 = a.cdw2;
@@ -182,6 +192,29 @@ pub fn run(ctx: &Ctx, a: &PassthruArgs, admin: bool) -> Result<()> {
     sqe.cdw13 = a.cdw13;
     sqe.cdw14 = a.cdw14;
     sqe.cdw15 = a.cdw15;
+    let mut dev = ctx.open(&a.dev)?;
+    let mut len = a.data_len;
+    if dir != DataDir::None {
+        if let Some(need) = derived_len(&mut dev, admin, &sqe)? {
+            if len == 0 {
+                len = need;
+            } else if len < need {
+                return Err(usage(format!(
+                    "{what} transfers {need} bytes by its own dwords, more than --data-len {len}: \
+                     a smaller buffer would let the controller write past it"
+                )));
+            }
+        }
+    }
+    let len = usize::try_from(len)
+        .ok()
+        .filter(|&l| u32::try_from(l).is_ok())
+        .ok_or_else(|| usage(format!("--data-len {len} does not fit 32 bits")))?;
+    if dir == DataDir::None && len != 0 {
+        return Err(usage(format!(
+            "{what} transfers no data (opcode bits 1:0 are 00b): drop --data-len or pass --read/--write"
+        )));
+    }
     let xfer = if len == 0 {
         Xfer::None
     } else {
@@ -199,7 +232,6 @@ pub fn run(ctx: &Ctx, a: &PassthruArgs, admin: bool) -> Result<()> {
             return Ok(());
         }
     }
-    let mut dev = ctx.open(&a.dev)?;
     let op = if admin {
         "Admin passthru"
     } else {
