@@ -1,6 +1,8 @@
 //! Helpers for running the built `nvmeq` binary.
 #![allow(dead_code)]
 
+pub mod compare;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 

@@ -1,0 +1,161 @@
+//! `nvmeq … -o json` against nvme-cli 2.3's `nvme … -o json`, field by field,
+//! on the QEMU guest's controllers (see the crate README for how to run it
+//! there). The comparison rules are in `common/compare.rs`; the host test at
+//! the bottom checks them on nvme-cli 2.3-shaped samples.
+
+mod common;
+
+use std::process::Command;
+
+use common::compare::{diff, same_value};
+use serde_json::{json, Value};
+
+/// SMART counters and times that move on their own between two runs.
+const VOLATILE: &[&str] = &[
+    "data_units_read",
+    "data_units_written",
+    "host_read_commands",
+    "host_write_commands",
+    "controller_busy_time",
+    "power_on_hours",
+    "power_cycles",
+    "unsafe_shutdowns",
+    "warning_temp_time",
+    "critical_comp_time",
+];
+
+fn env(k: &str) -> String {
+    std::env::var(k).unwrap_or_else(|_| panic!("{k} is not set: run this inside the nvmeq guest"))
+}
+
+/// Our binary: `NVMEQ_BIN` (the guest's /bin/nvmeq), else the one cargo built.
+fn nvmeq_bin() -> String {
+    std::env::var("NVMEQ_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_nvmeq").to_string())
+}
+
+fn run_json(bin: &str, args: &[&str]) -> Value {
+    let out = Command::new(bin)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("running {bin}: {e}"));
+    assert!(
+        out.status.success(),
+        "{bin} {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{bin} {args:?}: not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+/// Runs `nvme CMD DEV ARGS -o json`, then `nvmeq CMD BACKEND:DEV ARGS -o json`, and diffs.
+fn check(backend: &str, cmd: &str, dev: &str, args: &[&str], failures: &mut Vec<String>) {
+    let mut theirs_args = vec![cmd, dev];
+    theirs_args.extend(args);
+    theirs_args.extend(["-o", "json"]);
+    let theirs = run_json("nvme", &theirs_args);
+    let ours_dev = format!("{backend}:{dev}");
+    let mut ours_args = vec![cmd, ours_dev.as_str()];
+    ours_args.extend(args);
+    ours_args.extend(["-o", "json"]);
+    let ours = run_json(&nvmeq_bin(), &ours_args);
+    let d = diff(cmd, &theirs, &ours, VOLATILE);
+    if !d.is_empty() {
+        failures.push(format!(
+            "{backend} {cmd} {dev} {args:?}:\n  {}",
+            d.join("\n  ")
+        ));
+    }
+}
+
+fn compare_all(backend: &str) {
+    let mut failures = Vec::new();
+    for (ctrl, ns) in [
+        (env("NVMEQ_CTRL_A"), env("NVMEQ_NS_A")),
+        (env("NVMEQ_CTRL_B"), env("NVMEQ_NS_B")),
+    ] {
+        check(backend, "id-ctrl", &ctrl, &[], &mut failures);
+        check(backend, "id-ns", &ns, &["-n", "1"], &mut failures);
+        check(backend, "smart-log", &ctrl, &[], &mut failures);
+        check(backend, "error-log", &ctrl, &[], &mut failures);
+        check(backend, "fw-log", &ctrl, &[], &mut failures);
+    }
+    // Controller B's second namespace is zoned: its NVM Identify Namespace too.
+    check(
+        backend,
+        "id-ns",
+        &env("NVMEQ_CTRL_B"),
+        &["-n", "2"],
+        &mut failures,
+    );
+    assert!(
+        failures.is_empty(),
+        "nvmeq differs from nvme-cli:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[test]
+#[ignore = "needs the nvmeq guest: see crates/nvmeq-cli/README.md (cargo xtask vm exec)"]
+fn json_matches_nvme_cli_on_ioctl() {
+    compare_all("ioctl");
+}
+
+#[test]
+#[ignore = "needs the nvmeq guest: see crates/nvmeq-cli/README.md (cargo xtask vm exec)"]
+fn json_matches_nvme_cli_on_uring() {
+    compare_all("uring");
+}
+
+/// The comparison rules on nvme-cli 2.3-shaped output (strings for 128-bit
+/// values, wrapped signed ints, keyed fw-log), on the host.
+#[test]
+fn comparison_rules() {
+    assert!(same_value(&json!("1073741824"), &json!(1073741824u64)));
+    assert!(!same_value(&json!("1073741825"), &json!(1073741824u64)));
+    assert!(same_value(&json!(-2147483648i64), &json!(0x8000_0000u64)));
+    assert!(!same_value(&json!(-1), &json!(1)));
+    assert!(same_value(
+        &json!("QEMU NVMe Ctrl   "),
+        &json!("QEMU NVMe Ctrl   ")
+    ));
+    assert!(!same_value(&json!("nvmeqA "), &json!("nvmeqA")));
+
+    let theirs = json!({
+        "vid": 6966, "sn": "nvmeqA              ", "tnvmcap": "1073741824", "sgls": 1,
+        "psds": [{"max_power": 2500, "flags": 0}],
+        "host_read_commands": "10", "subnqn": "nqn.2019-08.org.qemu:nvmeqA"
+    });
+    let ours = json!({
+        "vid": 6966, "sn": "nvmeqA              ", "tnvmcap": 1073741824u64, "sgls": 1,
+        "psds": [{"max_power": 2500, "flags": 0}],
+        "host_read_commands": 12, "subnqn": "nqn.2019-08.org.qemu:nvmeqA", "extra": 1
+    });
+    assert_eq!(
+        diff("id-ctrl", &theirs, &ours, VOLATILE),
+        Vec::<String>::new()
+    );
+
+    let ours_bad = json!({
+        "vid": 6967, "sn": "nvmeqA", "tnvmcap": 1u64, "psds": [],
+        "host_read_commands": 9
+    });
+    let d = diff("id-ctrl", &theirs, &ours_bad, VOLATILE);
+    for needle in [
+        ".vid: nvme-cli 6966, nvmeq 6967",
+        ".sn:",
+        ".tnvmcap:",
+        ".sgls: nvme-cli has 1",
+        ".psds: nvme-cli has 1 elements, nvmeq 0",
+        ".host_read_commands: nvme-cli \"10\", nvmeq 9 (went backwards)",
+        ".subnqn: nvme-cli has",
+    ] {
+        assert!(
+            d.iter().any(|l| l.contains(needle)),
+            "{needle} not in {d:#?}"
+        );
+    }
+}
