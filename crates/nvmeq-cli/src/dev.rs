@@ -1,27 +1,11 @@
-//! The opened device: any [`Backend`] behind one object-safe interface, so each
-//! command is compiled once rather than once per backend.
+//! The opened device: the facade's [`nvmeq::Device`] (an enum over the
+//! compiled-in backends, itself a [`Backend`]) plus what the CLI knows of it.
 
-use nvmeq_core::{Backend, Cmd, Completion, Data, Error as CoreError};
+use nvmeq::Device as AnyDevice;
+use nvmeq_core::{Backend, Cmd, Completion, Data};
 
 use crate::device::DeviceSpec;
 use crate::error::{CliError, Result};
-
-/// The synchronous part of [`Backend`] the CLI uses.
-pub trait Dev {
-    /// LBA data size of a namespace.
-    fn lba_size(&mut self, nsid: u32) -> Result<u32, CoreError>;
-    /// Runs one command.
-    fn execute(&mut self, cmd: &Cmd, data: Data<'_>) -> Result<Completion, CoreError>;
-}
-
-impl<B: Backend> Dev for B {
-    fn lba_size(&mut self, nsid: u32) -> Result<u32, CoreError> {
-        Backend::lba_size(self, nsid)
-    }
-    fn execute(&mut self, cmd: &Cmd, data: Data<'_>) -> Result<Completion, CoreError> {
-        Backend::execute(self, cmd, data)
-    }
-}
 
 /// An open device and what the CLI knows about it.
 pub struct Device {
@@ -31,7 +15,7 @@ pub struct Device {
     pub name: String,
     /// The namespace a `/dev/ngXnY` names, when the backend reports it.
     pub ns_of_node: Option<u32>,
-    inner: Box<dyn Dev>,
+    inner: AnyDevice,
 }
 
 impl std::fmt::Debug for Device {
@@ -39,13 +23,14 @@ impl std::fmt::Debug for Device {
         f.debug_struct("Device")
             .field("spec", &self.spec)
             .field("name", &self.name)
-            .finish_non_exhaustive()
+            .field("backend", &self.inner.backend_name())
+            .finish()
     }
 }
 
 impl Device {
     /// Wraps an opened backend.
-    pub fn new(spec: DeviceSpec, inner: Box<dyn Dev>, ns_of_node: Option<u32>) -> Self {
+    pub fn new(spec: DeviceSpec, inner: AnyDevice, ns_of_node: Option<u32>) -> Self {
         let name = match spec.backend {
             Some(crate::device::BackendKind::Ram) => format!("ram:{}", spec.target),
             Some(crate::device::BackendKind::Vfio) => spec.target.clone(),
@@ -66,16 +51,18 @@ impl Device {
 
     /// Runs `cmd`; `op` names it in errors ("Read: LBA Out of Range …").
     pub fn exec(&mut self, op: &str, cmd: &Cmd, data: Data<'_>) -> Result<Completion> {
-        self.inner
-            .execute(cmd, data)
-            .map_err(|e| CliError::from_core(op, e))
+        Backend::execute(&mut self.inner, cmd, data).map_err(|e| CliError::from_core(op, e))
     }
 
     /// The LBA data size of `nsid`.
     pub fn lba_size(&mut self, nsid: u32) -> Result<u32> {
-        self.inner
-            .lba_size(nsid)
+        Backend::lba_size(&mut self.inner, nsid)
             .map_err(|e| CliError::from_core("Identify Namespace (LBA size)", e))
+    }
+
+    /// The facade's device, for backend-specific calls.
+    pub fn inner(&self) -> &AnyDevice {
+        &self.inner
     }
 
     /// The namespace to use when `-n` is not given: the one the device node

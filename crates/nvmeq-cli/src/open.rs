@@ -8,5 +8,5 @@ use crate::error::{CliError, Result};
 pub fn open(spec: DeviceSpec) -> Result<Device> {
     let dev = nvmeq::open(&spec.open_string()).map_err(|e| CliError::Device(e.to_string()))?;
     let nsid = node_nsid(&spec);
-    Ok(Device::new(spec, Box::new(dev), nsid))
+    Ok(Device::new(spec, dev, nsid))
 }

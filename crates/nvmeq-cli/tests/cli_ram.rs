@@ -797,7 +797,6 @@ fn malformed_numbers_are_usage_errors() {
         "not a hex digit",
     );
     fails_with(&nvmeq(&["id-ns", DEV, "-n", "-1"]), 2, "");
-    fails_with(&nvmeq(&["get-feature", DEV]), 2, "--feature-id");
 }
 
 #[test]

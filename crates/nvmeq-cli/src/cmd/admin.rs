@@ -3,8 +3,9 @@
 use clap::Args;
 use nvmeq_core::cmd::{FormatNvm, Identify, ProtectionType, Sanitize, SanitizeAction, SecureErase};
 use nvmeq_core::identify::IdentifyNamespace;
+use nvmeq_core::regs::Registers;
 use nvmeq_core::Data;
-use zerocopy::FromBytes;
+use zerocopy::{FromBytes, IntoBytes};
 
 use super::identify::identify;
 use super::{done, require_force, require_nsid, Ctx, DevArg};
@@ -35,10 +36,72 @@ pub fn show_regs(ctx: &Ctx, a: &ShowRegsArgs) -> Result<()> {
             }
         )));
     }
-    let _dev = crate::open::open(spec)?;
-    Err(CliError::Device(
-        "show-regs: the vfio backend does not expose its registers to the CLI yet".into(),
-    ))
+    let dev = crate::open::open(spec)?;
+    let r = registers(&dev)?;
+    output::emit(ctx.fmt, || regs_text(&r), || regs_json(&r), r.as_bytes())
+}
+
+/// A snapshot of the registers from the backend that owns BAR0.
+fn registers(dev: &crate::dev::Device) -> Result<Registers> {
+    Err(CliError::Device(format!(
+        "show-regs: the {} backend of this build offers no register snapshot",
+        dev.inner().backend_name()
+    )))
+}
+
+fn reg64(r: &Registers, off: usize) -> u64 {
+    let b = r.as_bytes();
+    u64::from_le_bytes(b[off..off + 8].try_into().unwrap_or([0; 8]))
+}
+
+fn reg32(r: &Registers, off: usize) -> u32 {
+    let b = r.as_bytes();
+    u32::from_le_bytes(b[off..off + 4].try_into().unwrap_or([0; 4]))
+}
+
+/// The registers as `nvme show-regs` prints them (without `-H`).
+pub fn regs_text(r: &Registers) -> String {
+    use nvmeq_core::regs::*;
+    format!(
+        "cap     : {:x}\nversion : {:x}\ncc      : {:x}\ncsts    : {:x}\nnssr    : {:x}\n\
+         intms   : {:x}\nintmc   : {:x}\naqa     : {:x}\nasq     : {:x}\nacq     : {:x}\n\
+         cmbloc  : {:x}\ncmbsz   : {:x}\n",
+        reg64(r, CAP),
+        reg32(r, VS),
+        reg32(r, CC),
+        reg32(r, CSTS),
+        reg32(r, NSSR),
+        reg32(r, INTMS),
+        reg32(r, INTMC),
+        reg32(r, AQA),
+        reg64(r, ASQ),
+        reg64(r, ACQ),
+        reg32(r, CMBLOC),
+        reg32(r, CMBSZ),
+    )
+}
+
+/// The registers with nvme-cli 2.3's `show-regs -o json` keys.
+pub fn regs_json(r: &Registers) -> crate::json::Ordered {
+    use nvmeq_core::regs::*;
+    let mut m = crate::json::Ordered::new();
+    m.insert("cap".into(), reg64(r, CAP).into());
+    for (k, off) in [
+        ("vs", VS),
+        ("intms", INTMS),
+        ("intmc", INTMC),
+        ("cc", CC),
+        ("csts", CSTS),
+        ("nssr", NSSR),
+        ("aqa", AQA),
+    ] {
+        m.insert(k.into(), reg32(r, off).into());
+    }
+    m.insert("asq".into(), reg64(r, ASQ).into());
+    m.insert("acq".into(), reg64(r, ACQ).into());
+    m.insert("cmbloc".into(), reg32(r, CMBLOC).into());
+    m.insert("cmbsz".into(), reg32(r, CMBSZ).into());
+    m
 }
 
 /// `format`.
@@ -233,4 +296,34 @@ pub fn sanitize(ctx: &Ctx, a: &SanitizeArgs) -> Result<()> {
     let mut dev = ctx.open(&a.dev)?;
     let c = dev.exec("Sanitize", &cmd, Data::None)?;
     done(ctx, "sanitize", None, c.result())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registers_render_like_nvme_cli() {
+        let mut raw = [0u8; 0x40];
+        raw[0..8].copy_from_slice(&0x0040_0020_3c03_3fffu64.to_le_bytes());
+        raw[8..12].copy_from_slice(&0x0001_0400u32.to_le_bytes());
+        raw[0x14..0x18].copy_from_slice(&0x0046_0001u32.to_le_bytes());
+        raw[0x1c..0x20].copy_from_slice(&1u32.to_le_bytes());
+        raw[0x28..0x30].copy_from_slice(&0x1_2345_6000u64.to_le_bytes());
+        let r = Registers::read_from_bytes(&raw).unwrap();
+        let t = regs_text(&r);
+        assert!(
+            t.starts_with(
+                "cap     : 4000203c033fff\nversion : 10400\ncc      : 460001\ncsts    : 1\n"
+            ),
+            "{t}"
+        );
+        assert!(t.contains("asq     : 123456000\n"), "{t}");
+        let j = serde_json::to_value(regs_json(&r)).unwrap();
+        assert_eq!(j["cap"], 0x0040_0020_3c03_3fffu64);
+        assert_eq!(j["vs"], 0x10400);
+        assert_eq!(j["csts"], 1);
+        let keys: Vec<_> = j.as_object().unwrap().keys().cloned().collect();
+        assert_eq!(&keys[..4], ["cap", "vs", "intms", "intmc"]);
+    }
 }

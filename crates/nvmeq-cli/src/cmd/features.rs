@@ -2,12 +2,13 @@
 
 use clap::Args;
 use nvmeq_core::cmd::{FeatureId, GetFeatures, Sel, SetFeatures};
-use nvmeq_core::{Data, DataDir, Xfer};
+use nvmeq_core::{Data, DataDir, Sct, Status, Xfer};
 use serde::Serialize;
 
 use super::{require_nsid, Ctx, DevArg};
 use crate::cmd::io::read_input;
-use crate::error::{usage, Result};
+use crate::dev::Device;
+use crate::error::{usage, CliError, Result};
 use crate::num;
 use crate::output::{self, hexdump, Format};
 
@@ -16,9 +17,9 @@ use crate::output::{self, hexdump, Format};
 pub struct GetArgs {
     #[command(flatten)]
     pub dev: DevArg,
-    /// Feature Identifier.
+    /// Feature Identifier (default: every feature the controller answers for).
     #[arg(short = 'f', long = "feature-id", value_parser = num::u8)]
-    pub fid: u8,
+    pub fid: Option<u8>,
     /// Namespace ID, for namespace-specific features.
     #[arg(short = 'n', long = "namespace-id", value_parser = num::nsid, default_value = "0")]
     pub nsid: u32,
@@ -122,10 +123,9 @@ struct GetJson {
     data: Option<String>,
 }
 
-/// `nvmeq get-feature`.
-pub fn get(ctx: &Ctx, a: &GetArgs) -> Result<()> {
-    let sel = sel_of(a.sel)?;
-    let mut b = GetFeatures::new(FeatureId(a.fid))
+/// One Get Features: completion dword 0 and the data structure, if any.
+fn get_one(dev: &mut Device, a: &GetArgs, fid: u8, sel: Sel) -> Result<(u32, Option<Vec<u8>>)> {
+    let mut b = GetFeatures::new(FeatureId(fid))
         .nsid(a.nsid)
         .sel(sel)
         .cdw11(a.cdw11)
@@ -138,46 +138,88 @@ pub fn get(ctx: &Ctx, a: &GetArgs) -> Result<()> {
         Xfer::Bytes(n) => n as usize,
         _ => 0,
     };
-    let mut dev = ctx.open(&a.dev)?;
-    let mut buf = vec![0u8; len];
-    let c = if len == 0 || cmd.dir == DataDir::None {
-        dev.exec("Get Features", &cmd, Data::None)?
+    if len == 0 || cmd.dir == DataDir::None {
+        let c = dev.exec("Get Features", &cmd, Data::None)?;
+        Ok((c.dw0, None))
     } else {
-        dev.exec("Get Features", &cmd, Data::FromDevice(&mut buf))?
-    };
-    let data = (len > 0).then_some(&buf[..]);
-    match ctx.fmt_raw(a.raw) {
-        Format::Binary if data.is_some() => output::raw(&buf),
-        Format::Json => output::json(&GetJson {
-            feature_id: a.fid,
-            name: feature_name(a.fid),
-            sel: sel_name(a.sel),
-            value: c.dw0,
-            data: data.map(output::hex),
-        }),
-        _ => {
-            let mut s = format!(
-                "get-feature:{} ({}), {} value:{}\n",
-                c_hex(u64::from(a.fid), 4),
-                feature_name(a.fid),
-                sel_name(a.sel),
-                c_hex(u64::from(c.dw0), 10)
-            );
-            if a.sel == 3 {
-                for (bit, what) in [
-                    (1, "  Feature is saveable\n"),
-                    (2, "  Feature is per-namespace\n"),
-                    (4, "  Feature is changeable\n"),
-                ] {
-                    if c.dw0 & bit != 0 {
-                        s += what;
-                    }
-                }
-            } else if let Some(d) = data {
-                s += &hexdump(d);
+        let mut buf = vec![0u8; len];
+        let c = dev.exec("Get Features", &cmd, Data::FromDevice(&mut buf))?;
+        Ok((c.dw0, Some(buf)))
+    }
+}
+
+fn get_text(fid: u8, sel: u8, value: u32, data: Option<&[u8]>) -> String {
+    let mut s = format!(
+        "get-feature:{} ({}), {} value:{}\n",
+        c_hex(u64::from(fid), 4),
+        feature_name(fid),
+        sel_name(sel),
+        c_hex(u64::from(value), 10)
+    );
+    if sel == 3 {
+        for (bit, what) in [
+            (1, "  Feature is saveable\n"),
+            (2, "  Feature is per-namespace\n"),
+            (4, "  Feature is changeable\n"),
+        ] {
+            if value & bit != 0 {
+                s += what;
             }
-            output::text(&s)
         }
+    } else if let Some(d) = data {
+        s += &hexdump(d);
+    }
+    s
+}
+
+fn get_json(fid: u8, sel: u8, value: u32, data: Option<&[u8]>) -> GetJson {
+    GetJson {
+        feature_id: fid,
+        name: feature_name(fid),
+        sel: sel_name(sel),
+        value,
+        data: data.map(output::hex),
+    }
+}
+
+/// `nvmeq get-feature`. Without `--feature-id`, every FID from 01h to FFh is
+/// asked, and the ones the controller rejects as an invalid field are left
+/// out, as nvme-cli does.
+pub fn get(ctx: &Ctx, a: &GetArgs) -> Result<()> {
+    let sel = sel_of(a.sel)?;
+    let mut dev = ctx.open(&a.dev)?;
+    let fmt = ctx.fmt_raw(a.raw);
+    let Some(fid) = a.fid else {
+        let invalid_field = Status::from_parts(Sct::GENERIC, 0x02);
+        let mut all = Vec::new();
+        for fid in 1..=0xffu8 {
+            match get_one(&mut dev, a, fid, sel) {
+                Ok((v, d)) => all.push((fid, v, d)),
+                Err(CliError::Nvme { status, .. })
+                    if status.sct() == invalid_field.sct() && status.sc() == invalid_field.sc() => {
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        return match fmt {
+            Format::Json => output::json(
+                &all.iter()
+                    .map(|(f, v, d)| get_json(*f, a.sel, *v, d.as_deref()))
+                    .collect::<Vec<_>>(),
+            ),
+            Format::Binary => Err(usage("-o binary needs one --feature-id")),
+            Format::Normal => output::text(
+                &all.iter()
+                    .map(|(f, v, d)| get_text(*f, a.sel, *v, d.as_deref()))
+                    .collect::<String>(),
+            ),
+        };
+    };
+    let (value, data) = get_one(&mut dev, a, fid, sel)?;
+    match fmt {
+        Format::Binary if data.is_some() => output::raw(data.as_deref().unwrap_or(&[])),
+        Format::Json => output::json(&get_json(fid, a.sel, value, data.as_deref())),
+        _ => output::text(&get_text(fid, a.sel, value, data.as_deref())),
     }
 }
 
