@@ -40,3 +40,24 @@ pub fn show(cmd: &Command) -> String {
     }
     s
 }
+
+/// The first `name` on `PATH`, if any.
+pub fn which(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+/// Runs a command, capturing its stdout (stderr passes through); fails with its exit status.
+pub fn output(mut cmd: Command) -> Result<String, String> {
+    let out = cmd
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot start {}: {e}", show(&cmd)))?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(format!("`{}` failed: {}", show(&cmd), out.status))
+    }
+}

@@ -1,5 +1,408 @@
-//! `cargo xtask vm`.
+//! `cargo xtask vm`: a QEMU guest with emulated NVMe controllers, for the conformance suite, the
+//! CLI and peer tools (fio, nvme-cli). See docs/testing.md.
 
-pub fn run(_args: &[String]) -> Result<(), String> {
-    Err("`xtask vm` is not built yet".into())
+mod apt;
+mod cpio;
+mod initramfs;
+mod kernel;
+mod modules;
+mod prepare;
+mod qemu;
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use kernel::Series;
+
+const USAGE: &str = "\
+usage: cargo xtask vm <command> [options] [-- args]
+
+commands:
+  prepare          install QEMU if missing, fetch the guest kernel and tools, build the initramfs
+                   (re-checks the kernel version; boots prepare what they lack by themselves)
+  exec -- CMD...   boot, run CMD with the guest's sh (args joined by spaces, as ssh does, so
+                   '$NVMEQ_CTRL_A' expands in the guest), print its output, exit with its status
+  run -- CMD...    same as exec
+  test [-- ARGS]   boot with the vIOMMU and run `nvmeq-hwtest guest ARGS`
+  shell            boot to an interactive shell (stdin must be a terminal; Ctrl-A X quits QEMU)
+
+options:
+  --kernel 6.12|6.1   guest kernel (default: the one prepared last, else 6.12, falling back to 6.1)
+  --iommu             virtual Intel IOMMU (VFIO works; `test` always has it)
+  --null              controller A on a null block device (fast, reads return zeros; benchmarks)
+  --timeout SECS      kill the guest after SECS (default 900 for test, 600 otherwise)
+  --out DIR           host directory shared as /out (default target/vm/out, emptied each boot)
+  --append WORDS      extra kernel command line (`module.param=value` reaches our insmod)
+  --mem SIZE          guest memory (default 2G)      --smp N   guest CPUs (default 2)
+  --accel auto|tcg|kvm  (default auto: KVM only with vmx/svm and a usable /dev/kvm)
+  --verbose           show the kernel's messages
+  --no-build          do not rebuild our guest binaries
+";
+
+/// Where everything lives.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    /// The workspace root.
+    pub root: PathBuf,
+    /// `target/vm`.
+    pub vm: PathBuf,
+}
+
+impl Paths {
+    /// `target/vm` of this workspace.
+    pub fn new() -> Self {
+        let root = crate::util::root();
+        let vm = root.join("target/vm");
+        Self { root, vm }
+    }
+}
+
+/// One boot: the machine and the command its init runs.
+#[derive(Debug, Clone)]
+pub struct Boot {
+    pub series: Option<Series>,
+    pub iommu: bool,
+    pub null: bool,
+    pub timeout: Option<Duration>,
+    pub out: Option<PathBuf>,
+    pub append: String,
+    pub mem: String,
+    pub smp: u32,
+    /// `None`: decide from the host.
+    pub kvm: Option<bool>,
+    pub verbose: bool,
+    pub build: bool,
+}
+
+impl Default for Boot {
+    fn default() -> Self {
+        Self {
+            series: None,
+            iommu: false,
+            null: false,
+            timeout: None,
+            out: None,
+            append: String::new(),
+            mem: "2G".into(),
+            smp: 2,
+            kvm: None,
+            verbose: false,
+            build: true,
+        }
+    }
+}
+
+pub fn run(args: &[String]) -> Result<(), String> {
+    let Some((cmd, rest)) = args.split_first() else {
+        eprint!("{USAGE}");
+        return Err("missing command".into());
+    };
+    if matches!(cmd.as_str(), "-h" | "--help" | "help") {
+        print!("{USAGE}");
+        return Ok(());
+    }
+    let (boot, extra) = parse(rest)?;
+    let paths = Paths::new();
+    let status = match cmd.as_str() {
+        "prepare" => {
+            no_extra(&extra)?;
+            let started = std::time::Instant::now();
+            let p = prepare::prepare(
+                &paths,
+                prepare::Options {
+                    series: boot.series,
+                    refresh: true,
+                    build: boot.build,
+                },
+            )?;
+            eprintln!(
+                "xtask vm: ready in {:.0} s: kernel {}, initramfs {}, our binaries: {}",
+                started.elapsed().as_secs_f64(),
+                p.kernel.release,
+                p.initrd.display(),
+                if p.bins.is_empty() {
+                    "none".to_string()
+                } else {
+                    p.bins.join(" ")
+                }
+            );
+            return Ok(());
+        }
+        "exec" | "run" => {
+            if extra.is_empty() {
+                return Err(format!("`vm {cmd}` needs a command: vm {cmd} -- CMD..."));
+            }
+            boot_and_run(&paths, &boot, &extra.join(" "), false)?
+        }
+        "test" => {
+            let boot = Boot {
+                iommu: true,
+                timeout: boot.timeout.or(Some(Duration::from_secs(900))),
+                ..boot
+            };
+            let mut line = String::from("nvmeq-hwtest guest");
+            for a in &extra {
+                line.push(' ');
+                line.push_str(&sh_quote(a));
+            }
+            boot_and_run(&paths, &boot, &line, false)?
+        }
+        "shell" => {
+            no_extra(&extra)?;
+            if !std::io::stdin().is_terminal() {
+                return Err("`vm shell` needs a terminal on stdin; use `vm exec -- CMD`".into());
+            }
+            eprintln!("xtask vm: Ctrl-A X quits QEMU; `exit` powers the guest off");
+            boot_and_run(&paths, &boot, "exec setsid cttyhack sh -l", true)?
+        }
+        other => {
+            eprint!("{USAGE}");
+            return Err(format!("unknown vm command `{other}`"));
+        }
+    };
+    if status == 0 {
+        Ok(())
+    } else {
+        let _ = writeln!(
+            std::io::stderr(),
+            "xtask vm: the guest command exited with status {status}"
+        );
+        std::process::exit(status.clamp(1, 255));
+    }
+}
+
+fn no_extra(extra: &[String]) -> Result<(), String> {
+    match extra.first() {
+        Some(a) => Err(format!("unexpected argument `{a}`")),
+        None => Ok(()),
+    }
+}
+
+/// Options, then everything after `--` (or from the first non-option word on).
+fn parse(args: &[String]) -> Result<(Boot, Vec<String>), String> {
+    let mut b = Boot::default();
+    let mut it = args.iter();
+    let mut extra = Vec::new();
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match a.as_str() {
+            "--" => {
+                extra.extend(it.by_ref().cloned());
+                break;
+            }
+            "--kernel" => b.series = Some(Series::parse(&value(a)?)?),
+            "--iommu" => b.iommu = true,
+            "--null" => b.null = true,
+            "--verbose" | "-v" => b.verbose = true,
+            "--no-build" => b.build = false,
+            "--timeout" => {
+                let v = value(a)?;
+                let s: u64 = v
+                    .parse()
+                    .map_err(|_| format!("--timeout: `{v}` is not a number of seconds"))?;
+                b.timeout = Some(Duration::from_secs(s));
+            }
+            "--out" => b.out = Some(PathBuf::from(value(a)?)),
+            "--append" => {
+                let v = value(a)?;
+                if !b.append.is_empty() {
+                    b.append.push(' ');
+                }
+                b.append.push_str(&v);
+            }
+            "--mem" => b.mem = value(a)?,
+            "--smp" => {
+                let v = value(a)?;
+                b.smp = v
+                    .parse()
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| format!("--smp: `{v}` is not a CPU count"))?;
+            }
+            "--accel" => {
+                b.kvm = match value(a)?.as_str() {
+                    "auto" => None,
+                    "tcg" => Some(false),
+                    "kvm" => Some(true),
+                    v => return Err(format!("--accel: `{v}` is not auto, tcg or kvm")),
+                }
+            }
+            s if s.starts_with('-') && extra.is_empty() => {
+                return Err(format!("unknown option `{s}` (see `cargo xtask vm help`)"))
+            }
+            _ => {
+                extra.push(a.clone());
+                extra.extend(it.by_ref().cloned());
+                break;
+            }
+        }
+    }
+    Ok((b, extra))
+}
+
+/// Single-quotes `s` for the guest's sh when it needs it.
+pub fn sh_quote(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
+    if plain {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// Prepares what is missing, boots, runs `line` with the guest's sh, returns its exit status.
+pub fn boot_and_run(
+    paths: &Paths,
+    boot: &Boot,
+    line: &str,
+    interactive: bool,
+) -> Result<i32, String> {
+    let prepared = prepare::prepare(
+        paths,
+        prepare::Options {
+            series: boot.series,
+            refresh: false,
+            build: boot.build,
+        },
+    )?;
+    let first = line.split_whitespace().next().unwrap_or("");
+    if first.starts_with("nvmeq") && !prepared.bins.iter().any(|b| b == first) {
+        return Err(format!(
+            "`{first}` is not in the guest: its crate builds no such binary yet"
+        ));
+    }
+    let id = std::process::id();
+    remove_stale(&paths.vm);
+    let ctl = qemu::fresh_dir(&paths.vm.join(format!("run/{id}")))?;
+    let disks = paths.vm.join(format!("disks/{id}"));
+    let out = match &boot.out {
+        Some(o) => {
+            std::fs::create_dir_all(o).map_err(|e| format!("{}: {e}", o.display()))?;
+            o.clone()
+        }
+        None => qemu::fresh_dir(&paths.vm.join("out"))?,
+    };
+    let out = out
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", out.display()))?;
+    std::fs::write(ctl.join("cmd"), format!("{line}\n"))
+        .map_err(|e| format!("{}: {e}", ctl.display()))?;
+
+    let kvm = boot.kvm.unwrap_or_else(qemu::kvm_usable);
+    let timeout = boot.timeout.unwrap_or(Duration::from_secs(600));
+    let machine = qemu::Machine {
+        iommu: boot.iommu,
+        null: boot.null,
+        kvm,
+        mem: boot.mem.clone(),
+        smp: boot.smp,
+        append: boot.append.clone(),
+        verbose: boot.verbose,
+        watchdog: (!interactive).then(|| timeout.as_secs() + 30),
+    };
+    let files = qemu::Files {
+        vmlinuz: &prepared.kernel.vmlinuz,
+        initrd: &prepared.initrd,
+        disks: &disks,
+        out: &out,
+        ctl: &ctl,
+    };
+    let cmd = qemu::command(&machine, &files)?;
+    eprintln!(
+        "xtask vm: booting {} ({}{}{}), out: {}",
+        prepared.kernel.release,
+        if kvm { "kvm" } else { "tcg" },
+        if boot.iommu { ", vIOMMU" } else { "" },
+        if boot.null { ", A on null-co" } else { "" },
+        out.display()
+    );
+    let result = qemu::run(cmd, timeout, &ctl, interactive);
+    cleanup(&[&disks, &ctl]);
+    result
+}
+
+/// Removes the run and disk folders of boots whose xtask process is gone (killed, or its output
+/// pipe closed mid-run).
+fn remove_stale(vm: &Path) {
+    for sub in ["run", "disks"] {
+        let Ok(rd) = std::fs::read_dir(vm.join(sub)) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let name = e.file_name();
+            let Some(pid) = name.to_str().and_then(|n| n.parse::<u32>().ok()) else {
+                continue;
+            };
+            if !Path::new(&format!("/proc/{pid}")).exists() {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
+}
+
+fn cleanup(dirs: &[&Path]) {
+    for d in dirs {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn options_then_command() {
+        let (b, extra) = parse(&s(&[
+            "--iommu",
+            "--timeout",
+            "30",
+            "--kernel",
+            "6.1",
+            "--",
+            "nvme",
+            "list",
+            "-o",
+            "json",
+        ]))
+        .unwrap();
+        assert!(b.iommu && !b.null);
+        assert_eq!(b.timeout, Some(Duration::from_secs(30)));
+        assert_eq!(b.series, Some(Series::V6_1));
+        assert_eq!(extra, s(&["nvme", "list", "-o", "json"]));
+        // Without `--`, the command starts at the first non-option; its options stay its own.
+        let (_, extra) = parse(&s(&["--null", "fio", "--name=x"])).unwrap();
+        assert_eq!(extra, s(&["fio", "--name=x"]));
+    }
+
+    #[test]
+    fn bad_options_are_named() {
+        assert!(parse(&s(&["--timeout", "soon"]))
+            .unwrap_err()
+            .contains("soon"));
+        assert!(parse(&s(&["--kernel", "5.10"]))
+            .unwrap_err()
+            .contains("5.10"));
+        assert!(parse(&s(&["--bogus"])).unwrap_err().contains("--bogus"));
+        assert!(parse(&s(&["--timeout"])).unwrap_err().contains("value"));
+    }
+
+    #[test]
+    fn quoting() {
+        assert_eq!(sh_quote("--filter=admin"), "--filter=admin");
+        assert_eq!(sh_quote("a b"), "'a b'");
+        assert_eq!(sh_quote("it's"), r"'it'\''s'");
+        assert_eq!(sh_quote(""), "''");
+        assert_eq!(sh_quote("$X"), "'$X'");
+    }
 }

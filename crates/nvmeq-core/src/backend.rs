@@ -190,4 +190,11 @@ pub trait Backend {
 
     /// Commands written or submitted and not yet reaped.
     fn in_flight(&self) -> u32;
+
+    /// Syscalls (or MMIO doorbell writes, for a userspace driver) this backend
+    /// has made so far, for benchmarks' per-I/O accounting; `None` when the
+    /// backend does not count them.
+    fn syscalls(&self) -> Option<u64> {
+        None
+    }
 }

@@ -1,0 +1,130 @@
+#!/bin/sh
+# nvmeq guest /init (PID 1, busybox sh). Loads modules, finds the NVMe controllers by serial and
+# namespaces by nsid, exports the guest contract (docs/testing.md), runs /nvmeq/cmd, reports
+# its exit status on the console and in /nvmeq/exit, and powers off.
+
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin HOME=/root TERM=${TERM:-linux}
+say() { echo "nvmeq-guest: $*"; }
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
+hostname nvmeq-guest
+ip link set lo up 2>/dev/null
+# A host identity for NVMe over Fabrics (nvme connect), consistent between hostnqn and hostid.
+mkdir -p /etc/nvme
+uuid=$(cat /proc/sys/kernel/random/uuid)
+echo "nqn.2014-08.org.nvmexpress:uuid:$uuid" >/etc/nvme/hostnqn
+echo "$uuid" >/etc/nvme/hostid
+
+# Modules in dependency order; `<module>.<param>=<value>` words of the kernel command line are
+# passed to insmod here (the kernel applies them only to built-in code).
+release=$(uname -r)
+cmdline=$(cat /proc/cmdline)
+while read -r mod; do
+    [ -n "$mod" ] || continue
+    params=
+    for w in $cmdline; do
+        case "$w" in
+        *.*=*)
+            m=$(echo "${w%%.*}" | tr - _)
+            [ "$m" = "$mod" ] && params="$params ${w#*.}"
+            ;;
+        esac
+    done
+    # shellcheck disable=SC2086
+    out=$(insmod "/lib/modules/$release/$mod.ko" $params 2>&1) ||
+        case "$out" in *"File exists"*) ;; *) say "insmod $mod$params: $out" ;; esac
+done </etc/nvmeq/modules
+
+[ -d /sys/kernel/config ] && mount -t configfs configfs /sys/kernel/config
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 nvmeqout /out ||
+    say "cannot mount the /out share"
+mount -t 9p -o trans=virtio,version=9p2000.L nvmeqctl /nvmeq ||
+    say "cannot mount the control share"
+
+# Controllers by serial; namespaces by nsid (names can swap between boots).
+find_nvme() {
+    CTRL_A= CTRL_B= PCI_A= PCI_B= NS_A= BLK_A= NS_B= BLK_B= ZNS_B=
+    for c in /sys/class/nvme/nvme*; do
+        [ -r "$c/serial" ] || continue
+        read -r serial <"$c/serial"
+        pci=$(basename "$(readlink -f "$c/device")")
+        case "$serial" in
+        nvmeqA) CTRL_A=/dev/${c##*/} PCI_A=$pci ;;
+        nvmeqB) CTRL_B=/dev/${c##*/} PCI_B=$pci ;;
+        esac
+    done
+    for b in /sys/block/nvme*; do
+        d=${b##*/}
+        case "$d" in nvme*c*n* | nvme*p*) continue ;; esac
+        [ -r "$b/nsid" ] && [ -r "$b/device/serial" ] || continue
+        read -r nsid <"$b/nsid"
+        read -r serial <"$b/device/serial"
+        ng=/dev/ng${d#nvme}
+        case "$serial:$nsid" in
+        nvmeqA:1) NS_A=$ng BLK_A=/dev/$d ;;
+        nvmeqB:1) NS_B=$ng BLK_B=/dev/$d ;;
+        nvmeqB:2) ZNS_B=$ng ;;
+        esac
+    done
+    for dev in "$CTRL_A" "$NS_A" "$BLK_A" "$CTRL_B" "$NS_B" "$BLK_B" "$ZNS_B"; do
+        [ -n "$dev" ] && [ -e "$dev" ] || return 1
+    done
+}
+
+i=0
+until find_nvme; do
+    i=$((i + 1))
+    if [ $i -ge 300 ]; then
+        say "WARNING: not every NVMe device appeared within 60 s:" \
+            "A=$CTRL_A $NS_A $BLK_A B=$CTRL_B $NS_B $BLK_B $ZNS_B"
+        break
+    fi
+    sleep 0.2
+done
+
+export NVMEQ_GUEST=1
+export NVMEQ_CTRL_A="$CTRL_A" NVMEQ_NS_A="$NS_A" NVMEQ_BLK_A="$BLK_A" NVMEQ_PCI_A="$PCI_A"
+export NVMEQ_CTRL_B="$CTRL_B" NVMEQ_NS_B="$NS_B" NVMEQ_BLK_B="$BLK_B" NVMEQ_ZNS_B="$ZNS_B"
+export NVMEQ_PCI_B="$PCI_B"
+if [ -n "$(ls /sys/class/iommu 2>/dev/null)" ]; then
+    export NVMEQ_IOMMU=1
+fi
+say "A=$CTRL_A ns=$NS_A blk=$BLK_A pci=$PCI_A; B=$CTRL_B ns=$NS_B blk=$BLK_B zns=$ZNS_B" \
+    "pci=$PCI_B; iommu=${NVMEQ_IOMMU:-0}; kernel $release"
+
+# Backstop for a host that died without killing QEMU: power off after nvmeq.watchdog=SECS.
+for w in $cmdline; do
+    case "$w" in
+    nvmeq.watchdog=*)
+        (
+            sleep "${w#*=}"
+            say "watchdog: ${w#*=} s passed, powering off"
+            poweroff -f
+        ) &
+        ;;
+    esac
+done
+
+cd /out 2>/dev/null || cd /
+if [ -r /nvmeq/cmd ]; then
+    case "$(cat /nvmeq/cmd)" in
+    "exec setsid"*) sh /nvmeq/cmd ;;
+    *) sh /nvmeq/cmd </dev/null ;;
+    esac
+    rc=$?
+else
+    say "no /nvmeq/cmd: nothing to run"
+    rc=125
+fi
+cd /
+echo "$rc" >/nvmeq/exit
+sync
+echo "NVMEQ-EXIT=$rc"
+umount /out /nvmeq 2>/dev/null
+poweroff -f

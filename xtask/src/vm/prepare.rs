@@ -1,0 +1,228 @@
+//! `vm prepare`: host tools, guest kernel, guest user space, our static binaries, initramfs.
+//! Every step is cached under `target/vm/` and redone only when its inputs changed.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::apt::{self, HostApt};
+use super::initramfs::{self, Image};
+use super::kernel::{self, Kernel, Series};
+use super::Paths;
+use crate::util;
+
+/// The guest's `/init`.
+const INIT: &str = include_str!("guest_init.sh");
+/// Our binaries in the guest's `/bin`: (cargo package, binary).
+const GUEST_BINS: &[(&str, &str)] = &[("nvmeq-hwtest", "nvmeq-hwtest"), ("nvmeq-cli", "nvmeq")];
+const TARGET: &str = "x86_64-unknown-linux-gnu";
+
+/// What a boot needs.
+#[derive(Debug)]
+pub struct Prepared {
+    pub kernel: Kernel,
+    pub initrd: PathBuf,
+    /// Our binaries that made it into the guest.
+    pub bins: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// `None`: the one prepared last (6.12 when none was).
+    pub series: Option<Series>,
+    /// Re-resolve the kernel version through apt even when one is cached.
+    pub refresh: bool,
+    /// Build our guest binaries (off: use what target/guest holds).
+    pub build: bool,
+}
+
+pub fn prepare(paths: &Paths, opts: Options) -> Result<Prepared, String> {
+    let mut host = HostApt::default();
+    host_tools(&mut host)?;
+    let kernel = kernel_for(paths, opts)?;
+    if opts.refresh {
+        // `vm prepare --kernel X` picks the default of later boots.
+        fs::write(paths.vm.join("default-kernel"), kernel.series.name())
+            .map_err(|e| format!("{}: {e}", paths.vm.display()))?;
+    }
+    let busybox = busybox(paths, &mut host)?;
+    if opts.build {
+        build_guest_bins(paths)?;
+    }
+
+    let base_path = paths
+        .vm
+        .join(format!("initramfs-{}-base.cpio.zst", kernel.series.name()));
+    let base = base_image(&kernel, &busybox)?;
+    let base_new = base.build(&base_path)?;
+
+    let mut overlay = Image::default();
+    overlay.bytes("init", INIT, 0o755);
+    let mut bins = Vec::new();
+    for (_, bin) in GUEST_BINS {
+        let p = guest_bin_dir(paths).join(bin);
+        if p.is_file() {
+            overlay.file(&format!("bin/{bin}"), &p, 0o755);
+            bins.push(bin.to_string());
+        } else {
+            eprintln!(
+                "xtask vm: warning: no {} (its crate has no such binary yet); the guest lacks it",
+                p.display()
+            );
+        }
+    }
+    let overlay_path = paths.vm.join("initramfs-overlay.cpio.zst");
+    let overlay_new = overlay.build(&overlay_path)?;
+
+    let initrd = paths
+        .vm
+        .join(format!("initramfs-{}.img", kernel.series.name()));
+    if base_new || overlay_new || !initrd.exists() || older(&initrd, &[&base_path, &overlay_path]) {
+        // The kernel unpacks concatenated (separately compressed) archives in order.
+        let mut img = fs::read(&base_path).map_err(|e| format!("{}: {e}", base_path.display()))?;
+        img.extend(
+            fs::read(&overlay_path).map_err(|e| format!("{}: {e}", overlay_path.display()))?,
+        );
+        fs::write(&initrd, img).map_err(|e| format!("{}: {e}", initrd.display()))?;
+        eprintln!(
+            "xtask vm: initramfs {} ({} MB)",
+            initrd.display(),
+            fs::metadata(&initrd).map_or(0, |m| m.len() >> 20)
+        );
+    }
+    Ok(Prepared {
+        kernel,
+        initrd,
+        bins,
+    })
+}
+
+fn older(p: &Path, than: &[&Path]) -> bool {
+    let t = |p: &Path| fs::metadata(p).and_then(|m| m.modified()).ok();
+    than.iter().any(|o| t(o) > t(p))
+}
+
+/// QEMU, xz, zstd and the peer tools (fio, nvme-cli) on the host; their binaries and libraries
+/// are copied into the guest.
+fn host_tools(host: &mut HostApt) -> Result<(), String> {
+    let wanted = [
+        ("qemu-system-x86_64", "qemu-system-x86"),
+        ("xz", "xz-utils"),
+        ("zstd", "zstd"),
+        ("fio", "fio"),
+        ("nvme", "nvme-cli"),
+        ("ldd", "libc-bin"),
+        ("dpkg-deb", "dpkg"),
+    ];
+    let missing: Vec<&str> = wanted
+        .iter()
+        .filter(|(bin, _)| util::which(bin).is_none())
+        .map(|(_, pkg)| *pkg)
+        .collect();
+    if !missing.is_empty() {
+        eprintln!("xtask vm: installing on the host: {}", missing.join(" "));
+        host.install(&missing)?;
+    }
+    Ok(())
+}
+
+fn kernel_for(paths: &Paths, opts: Options) -> Result<Kernel, String> {
+    let last = fs::read_to_string(paths.vm.join("default-kernel"))
+        .ok()
+        .and_then(|s| Series::parse(s.trim()).ok());
+    let series = opts.series.or(last);
+    if !opts.refresh {
+        if let Some(k) = kernel::cached(&paths.vm, series.unwrap_or(Series::V6_12)) {
+            return Ok(k);
+        }
+    }
+    match series {
+        Some(s) => kernel::fetch(&paths.vm, s),
+        None => kernel::fetch(&paths.vm, Series::V6_12).or_else(|e| {
+            eprintln!("xtask vm: no 6.12 kernel ({e}); falling back to 6.1 from bookworm");
+            kernel::fetch(&paths.vm, Series::V6_1)
+        }),
+    }
+}
+
+/// busybox-static, downloaded and unpacked (it is not installed on the host).
+fn busybox(paths: &Paths, host: &mut HostApt) -> Result<PathBuf, String> {
+    let dir = paths.vm.join("busybox");
+    let bin = dir.join("root/bin/busybox");
+    if !bin.is_file() {
+        let deb = host.download(&dir, "busybox-static")?;
+        apt::unpack(&deb, &dir.join("root"))?;
+        let _ = fs::remove_file(deb);
+    }
+    if !bin.is_file() {
+        return Err(format!("busybox-static has no {}", bin.display()));
+    }
+    Ok(bin)
+}
+
+fn guest_bin_dir(paths: &Paths) -> PathBuf {
+    paths.root.join("target/guest").join(TARGET).join("release")
+}
+
+/// Our binaries, static, in their own target dir so host builds keep their cache.
+fn build_guest_bins(paths: &Paths) -> Result<(), String> {
+    let mut c = util::cargo();
+    c.args(["build", "--release", "--target", TARGET]);
+    for (pkg, _) in GUEST_BINS {
+        c.args(["-p", pkg]);
+    }
+    let mut flags = std::env::var("RUSTFLAGS").unwrap_or_default();
+    flags.push_str(" -C target-feature=+crt-static");
+    c.env("RUSTFLAGS", flags.trim())
+        .env("CARGO_TARGET_DIR", paths.root.join("target/guest"));
+    util::run(c)
+}
+
+fn base_image(k: &Kernel, busybox: &Path) -> Result<Image, String> {
+    let mut img = Image::default();
+    for d in [
+        "proc", "sys", "dev", "tmp", "run", "out", "nvmeq", "root", "mnt", "etc",
+    ] {
+        img.dir(d);
+    }
+    img.char_dev("dev/console", 0o600, 5, 1);
+    img.char_dev("dev/null", 0o666, 1, 3);
+    img.bytes("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n", 0o644);
+    img.bytes("etc/group", "root:x:0:\n", 0o644);
+    img.bytes("etc/hostname", "nvmeq-guest\n", 0o644);
+
+    img.file("bin/busybox", busybox, 0o755);
+    let list = util::output({
+        let mut c = Command::new(busybox);
+        c.arg("--list-full");
+        c
+    })?;
+    for applet in list.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if !img.contains(applet) {
+            img.symlink(applet, "/bin/busybox");
+        }
+    }
+
+    for tool in ["fio", "nvme"] {
+        let path = util::which(tool).ok_or_else(|| format!("no `{tool}` on the host"))?;
+        img.file(&format!("bin/{tool}"), &path, 0o755);
+        let ldd = util::output({
+            let mut c = Command::new("ldd");
+            c.arg(&path);
+            c
+        })?;
+        for lib in initramfs::parse_ldd(&ldd) {
+            img.file(&lib, Path::new(&lib), 0o755);
+        }
+    }
+
+    let mods = kernel::guest_modules(k)?;
+    let mut list = String::new();
+    for (name, ko) in &mods {
+        img.file(&format!("lib/modules/{}/{name}.ko", k.release), ko, 0o644);
+        list.push_str(name);
+        list.push('\n');
+    }
+    img.bytes("etc/nvmeq/modules", list, 0o644);
+    Ok(img)
+}

@@ -1,0 +1,430 @@
+//! The QEMU command line of the guest, and running it: console streamed to stdout, a timeout,
+//! and the guest command's exit status read back.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// The line the guest's init prints after the command: `NVMEQ-EXIT=<status>`.
+pub const EXIT_MARKER: &str = "NVMEQ-EXIT=";
+
+/// Controller A's size and B's namespace sizes, in bytes.
+const A_BYTES: u64 = 1 << 30;
+const B_NS_BYTES: u64 = 256 << 20;
+/// Linux `O_DIRECT` on x86-64.
+const O_DIRECT: i32 = 0o40000;
+
+/// How the machine looks.
+#[derive(Debug, Clone)]
+pub struct Machine {
+    pub iommu: bool,
+    /// Controller A on a null block device (fast, no data) instead of an image.
+    pub null: bool,
+    pub kvm: bool,
+    pub mem: String,
+    pub smp: u32,
+    /// Extra kernel command line words (also `module.param=value` for our init).
+    pub append: String,
+    /// Show the kernel's info messages too.
+    pub verbose: bool,
+    /// The guest powers itself off after this many seconds (in case the host side died).
+    pub watchdog: Option<u64>,
+}
+
+/// Host files of one boot.
+#[derive(Debug)]
+pub struct Files<'a> {
+    pub vmlinuz: &'a Path,
+    pub initrd: &'a Path,
+    /// Fresh images of this boot go here.
+    pub disks: &'a Path,
+    /// Shared as `/out`.
+    pub out: &'a Path,
+    /// Shared as `/nvmeq`: holds `cmd` (host → guest) and `exit` (guest → host).
+    pub ctl: &'a Path,
+}
+
+/// True when KVM can run a stock guest: the CPU has hardware virtualization and `/dev/kvm`
+/// opens (a software KVM without vmx/svm crashes Debian kernels).
+pub fn kvm_usable() -> bool {
+    has_hw_virt(&fs::read_to_string("/proc/cpuinfo").unwrap_or_default())
+        && OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/kvm")
+            .is_ok()
+}
+
+/// Whether `/proc/cpuinfo` text shows vmx (Intel) or svm (AMD).
+fn has_hw_virt(cpuinfo: &str) -> bool {
+    cpuinfo
+        .lines()
+        .filter(|l| l.starts_with("flags"))
+        .any(|l| l.split_whitespace().any(|f| f == "vmx" || f == "svm"))
+}
+
+/// A path as a QEMU option value (commas are doubled).
+fn opt_path(p: &Path) -> String {
+    p.display().to_string().replace(',', ",,")
+}
+
+/// A new sparse image of `size` bytes.
+fn image(path: &Path, size: u64) -> Result<(), String> {
+    let _ = fs::remove_file(path);
+    File::create(path)
+        .and_then(|f| f.set_len(size))
+        .map_err(|e| format!("cannot create {}: {e}", path.display()))
+}
+
+/// `-blockdev` options for an image file: io_uring and O_DIRECT when the host allows them.
+fn file_blockdev(node: &str, path: &Path) -> String {
+    let direct = OpenOptions::new()
+        .read(true)
+        .custom_flags(O_DIRECT)
+        .open(path)
+        .is_ok();
+    let uring =
+        fs::read_to_string("/proc/sys/kernel/io_uring_disabled").map_or(true, |s| s.trim() == "0");
+    format!(
+        "driver=file,node-name={node},filename={},aio={},cache.direct={}",
+        opt_path(path),
+        if uring && direct {
+            "io_uring"
+        } else {
+            "threads"
+        },
+        if direct { "on" } else { "off" }
+    )
+}
+
+/// Creates this boot's disk images and returns QEMU's command.
+pub fn command(m: &Machine, f: &Files) -> Result<Command, String> {
+    fs::create_dir_all(f.disks).map_err(|e| format!("{}: {e}", f.disks.display()))?;
+    let mut c = Command::new("qemu-system-x86_64");
+    if m.kvm {
+        c.args(["-accel", "kvm", "-cpu", "host"]);
+    } else {
+        c.args(["-accel", "tcg,thread=multi", "-cpu", "max"]);
+    }
+    c.args([
+        "-machine",
+        if m.iommu {
+            "q35,kernel-irqchip=split"
+        } else {
+            "q35"
+        },
+    ]);
+    c.args(["-m", &m.mem, "-smp", &m.smp.to_string()]);
+    c.args(["-nographic", "-vga", "none", "-no-reboot", "-nic", "none"]);
+
+    let mut append = String::from("console=ttyS0 panic=-1 nvme.poll_queues=2");
+    if !m.verbose {
+        append.push_str(" quiet");
+    }
+    if m.iommu {
+        append.push_str(" intel_iommu=on");
+    }
+    if let Some(w) = m.watchdog {
+        append.push_str(&format!(" nvmeq.watchdog={w}"));
+    }
+    if !m.append.is_empty() {
+        append.push(' ');
+        append.push_str(&m.append);
+    }
+    c.arg("-kernel").arg(f.vmlinuz);
+    c.arg("-initrd").arg(f.initrd);
+    c.args(["-append", &append]);
+
+    // The vIOMMU must exist before the devices it translates for.
+    if m.iommu {
+        c.args(["-device", "intel-iommu,intremap=on"]);
+    }
+
+    // Controller A: one namespace (nsid 1, 512 B LBAs) from the controller's own drive.
+    if m.null {
+        c.args([
+            "-blockdev",
+            &format!("driver=null-co,node-name=nvmA,size={A_BYTES}"),
+        ]);
+    } else {
+        let a = f.disks.join("a.img");
+        image(&a, A_BYTES)?;
+        c.args(["-blockdev", &file_blockdev("nvmAf", &a)]);
+        c.args(["-blockdev", "driver=raw,node-name=nvmA,file=nvmAf"]);
+    }
+    c.args(["-device", "nvme,serial=nvmeqA,drive=nvmA,addr=0x4"]);
+
+    // Controller B: nsid 1 (4 KiB LBAs) and nsid 2 (zoned, 64 MiB zones).
+    c.args(["-device", "nvme,id=nvmeB,serial=nvmeqB,addr=0x5"]);
+    for (nsid, zoned) in [(1, ""), (2, ",zoned=true,zoned.zone_size=64M")] {
+        let p = f.disks.join(format!("b{nsid}.img"));
+        image(&p, B_NS_BYTES)?;
+        c.args(["-blockdev", &file_blockdev(&format!("nvmB{nsid}f"), &p)]);
+        c.args([
+            "-blockdev",
+            &format!("driver=raw,node-name=nvmB{nsid},file=nvmB{nsid}f"),
+        ]);
+        c.args([
+            "-device",
+            &format!(
+                "nvme-ns,drive=nvmB{nsid},bus=nvmeB,nsid={nsid},\
+                 logical_block_size=4096,physical_block_size=4096{zoned}"
+            ),
+        ]);
+    }
+
+    for (id, tag, path, addr) in [
+        ("out", "nvmeqout", f.out, "0x6"),
+        ("ctl", "nvmeqctl", f.ctl, "0x7"),
+    ] {
+        c.args([
+            "-fsdev",
+            &format!("local,id={id},path={},security_model=none", opt_path(path)),
+        ]);
+        c.args([
+            "-device",
+            &format!("virtio-9p-pci,fsdev={id},mount_tag={tag},addr={addr}"),
+        ]);
+    }
+    Ok(c)
+}
+
+/// The exit status in a console line carrying the marker.
+pub fn parse_marker(line: &str) -> Option<i32> {
+    let rest = &line[line.find(EXIT_MARKER)? + EXIT_MARKER.len()..];
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+/// The console line without terminal control sequences (the firmware clears the screen) and
+/// carriage returns.
+pub fn strip_escapes(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{1b}' => {
+                if chars.peek() == Some(&'[') {
+                    chars.next();
+                    // CSI: parameters up to a final byte in @..~
+                    for c in chars.by_ref() {
+                        if ('@'..='~').contains(&c) {
+                            break;
+                        }
+                    }
+                } else {
+                    chars.next();
+                }
+            }
+            '\r' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Firmware and power-off chatter that says nothing about the command. Blank lines count only
+/// before anything else was shown (the firmware clears the screen); later ones are output.
+fn is_noise(line: &str, shown_any: bool) -> bool {
+    (line.is_empty() && !shown_any)
+        || line.starts_with("SeaBIOS (version")
+        || line.starts_with("Booting from ROM")
+        || line.ends_with("reboot: Power down")
+}
+
+/// Runs QEMU with its console on our stdout until the guest powers off, and returns the guest
+/// command's exit status. `interactive` hands QEMU our terminal instead.
+pub fn run(
+    mut cmd: Command,
+    timeout: Duration,
+    ctl: &Path,
+    interactive: bool,
+) -> Result<i32, String> {
+    let shown = crate::util::show(&cmd);
+    if std::env::var_os("NVMEQ_VM_SHOW_QEMU").is_some() {
+        eprintln!("$ {shown}");
+    }
+    let started = Instant::now();
+    let mut marker = None;
+    let waited = if interactive {
+        let mut child = cmd.spawn().map_err(|e| format!("cannot start QEMU: {e}"))?;
+        child.wait().map_err(|e| format!("QEMU: {e}"))?
+    } else {
+        cmd.stdin(Stdio::null()).stdout(Stdio::piped());
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| format!("cannot start QEMU ({shown}): {e}"))?;
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = mpsc::channel();
+        let reader = std::thread::spawn(move || {
+            let mut out = std::io::stdout();
+            let mut shown_any = false;
+            for line in BufReader::new(stdout).split(b'\n') {
+                let Ok(line) = line else { break };
+                let text = strip_escapes(&String::from_utf8_lossy(&line));
+                if let Some(code) = parse_marker(&text) {
+                    let _ = tx.send(code);
+                }
+                if !is_noise(&text, shown_any) {
+                    shown_any = true;
+                    let _ = writeln!(out, "{text}");
+                    let _ = out.flush();
+                }
+            }
+        });
+        let deadline = started + timeout;
+        let status = loop {
+            if let Ok(code) = rx.try_recv() {
+                marker = Some(code);
+            }
+            if let Some(s) = child.try_wait().map_err(|e| format!("QEMU: {e}"))? {
+                break Some(s);
+            }
+            // After the marker, poweroff is quick; do not wait the full timeout for it.
+            let limit = match marker {
+                Some(_) => deadline.min(Instant::now() + Duration::from_secs(30)),
+                None => deadline,
+            };
+            if Instant::now() >= limit {
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        let status = match status {
+            Some(s) => s,
+            None => {
+                // Our own child only.
+                let _ = child.kill();
+                let s = child.wait().map_err(|e| format!("QEMU: {e}"))?;
+                if marker.is_none() {
+                    let _ = reader.join();
+                    return Err(format!(
+                        "timed out after {} s without the guest reporting an exit status \
+                         (QEMU killed; raise --timeout if the command needs longer)",
+                        timeout.as_secs()
+                    ));
+                }
+                s
+            }
+        };
+        let _ = reader.join();
+        while let Ok(code) = rx.try_recv() {
+            marker = Some(code);
+        }
+        status
+    };
+    // Not eprintln!: a closed stderr (`| head`) must not abort before the cleanup.
+    let _ = writeln!(
+        std::io::stderr(),
+        "xtask vm: guest ran {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let from_file = fs::read_to_string(ctl.join("exit"))
+        .ok()
+        .and_then(|s| s.trim().parse::<i32>().ok());
+    from_file.or(marker).ok_or_else(|| {
+        format!(
+            "the guest never reported an exit status (QEMU exited with {waited}): \
+             it crashed or its init failed; rerun with --verbose for the kernel log"
+        )
+    })
+}
+
+/// A fresh directory (emptied if it exists).
+pub fn fresh_dir(p: &Path) -> Result<PathBuf, String> {
+    if p.exists() {
+        fs::remove_dir_all(p).map_err(|e| format!("cannot clear {}: {e}", p.display()))?;
+    }
+    fs::create_dir_all(p).map_err(|e| format!("cannot create {}: {e}", p.display()))?;
+    Ok(p.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marker_parsing() {
+        assert_eq!(parse_marker("NVMEQ-EXIT=0"), Some(0));
+        assert_eq!(parse_marker("[  1.2] noise NVMEQ-EXIT=127 tail"), Some(127));
+        assert_eq!(parse_marker("NVMEQ-EXIT="), None);
+        assert_eq!(parse_marker("exit 3"), None);
+    }
+
+    #[test]
+    fn hardware_virtualization_flag() {
+        assert!(has_hw_virt("processor\t: 0\nflags\t\t: fpu vme vmx sse\n"));
+        assert!(has_hw_virt("flags\t\t: fpu svm\n"));
+        assert!(!has_hw_virt(
+            "flags\t\t: fpu vme hypervisor\nvmx flags\t: ept\n"
+        ));
+        assert_eq!(opt_path(Path::new("/a,b")), "/a,,b");
+    }
+
+    #[test]
+    fn escapes_are_stripped() {
+        assert_eq!(
+            strip_escapes("\u{1b}c\u{1b}[?7l\u{1b}[2JSeaBIOS (version 1)\r"),
+            "SeaBIOS (version 1)"
+        );
+        assert_eq!(strip_escapes("plain [1] text"), "plain [1] text");
+        assert!(is_noise("SeaBIOS (version 1.16.2)", true));
+        assert!(!is_noise("NVMEQ-EXIT=0", false));
+        assert!(is_noise("", false));
+        assert!(!is_noise("", true));
+    }
+
+    fn test_files(dir: &Path) -> (PathBuf, PathBuf) {
+        let disks = dir.join("disks");
+        let out = dir.join("out");
+        (disks, out)
+    }
+
+    #[test]
+    fn command_line_order_and_devices() {
+        let dir = std::env::temp_dir().join(format!("xtask-qemu-test-{}", std::process::id()));
+        let (disks, out) = test_files(&dir);
+        let m = Machine {
+            iommu: true,
+            null: false,
+            kvm: false,
+            mem: "2G".into(),
+            smp: 2,
+            append: "nvme.io_queue_depth=64".into(),
+            verbose: false,
+            watchdog: Some(70),
+        };
+        let f = Files {
+            vmlinuz: Path::new("/k"),
+            initrd: Path::new("/i"),
+            disks: &disks,
+            out: &out,
+            ctl: &out,
+        };
+        let c = command(&m, &f).unwrap();
+        let args: Vec<String> = c
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        let pos = |needle: &str| {
+            args.iter()
+                .position(|a| a.contains(needle))
+                .unwrap_or_else(|| panic!("{needle} missing from {args:?}"))
+        };
+        assert!(pos("intel-iommu,intremap=on") < pos("nvme,serial=nvmeqA"));
+        assert_eq!(args[pos("q35")], "q35,kernel-irqchip=split");
+        assert!(args[pos("console=ttyS0")].contains("intel_iommu=on"));
+        assert!(args[pos("console=ttyS0")]
+            .ends_with("quiet intel_iommu=on nvmeq.watchdog=70 nvme.io_queue_depth=64"));
+        assert!(args[pos("zoned=true")].contains("nsid=2"));
+        assert!(args[pos("zoned=true")].contains("logical_block_size=4096"));
+        assert_eq!(fs::metadata(disks.join("a.img")).unwrap().len(), 1 << 30);
+        assert_eq!(fs::metadata(disks.join("b2.img")).unwrap().len(), 256 << 20);
+        assert_eq!(args[pos("tcg")], "tcg,thread=multi");
+        let _ = fs::remove_dir_all(&dir);
+    }
+}
