@@ -417,3 +417,97 @@ pub fn ns_descs(ctx: &Ctx, a: &NsDescsArgs) -> Result<()> {
         &raw,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zerocopy::FromZeros;
+
+    fn qemu_like() -> IdentifyController {
+        let mut c = IdentifyController::new_zeroed();
+        c.vid = 0x1b36;
+        c.ssvid = 0x1af4;
+        c.sn[..6].copy_from_slice(b"nvmeqA");
+        c.sn[6..].fill(b' ');
+        c.mn[..14].copy_from_slice(b"QEMU NVMe Ctrl");
+        c.mn[14..].fill(b' ');
+        c.fr[..5].copy_from_slice(b"8.0.0");
+        c.fr[5..].fill(b' ');
+        c.ieee = [0x00, 0x54, 0x52];
+        c.mdts = 7;
+        c.tnvmcap.set(1 << 30);
+        c.psd[0].mp = 2500;
+        c.psd[0].enlat = 16;
+        c.psd[0].exlat = 4;
+        c
+    }
+
+    #[test]
+    fn id_ctrl_lines() {
+        let t = id_ctrl_text(&qemu_like(), false);
+        for line in [
+            "NVME Identify Controller:",
+            "vid       : 0x1b36",
+            "ssvid     : 0x1af4",
+            "sn        : nvmeqA              ",
+            "mn        : QEMU NVMe Ctrl                          ",
+            "fr        : 8.0.0   ",
+            "ieee      : 525400",
+            "cmic      : 0",
+            "mdts      : 7",
+            "tnvmcap   : 1073741824",
+            "ps      0 : mp:25.00W operational enlat:16 exlat:4 rrt:0 rrl:0",
+            "            rwt:0 rwl:0 idle_power:- active_power:-",
+            "            active_power_workload:-",
+        ] {
+            assert!(t.lines().any(|l| l == line), "{line:?} not in:\n{t}");
+        }
+        let j = serde_json::to_value(IdCtrl::from(&qemu_like())).unwrap();
+        assert_eq!(j["vid"], 0x1b36);
+        assert_eq!(j["ieee"], 0x525400);
+        assert_eq!(j["sn"], "nvmeqA              ");
+        assert_eq!(j["tnvmcap"], 1u64 << 30);
+        assert_eq!(j["psds"][0]["max_power"], 2500);
+        assert!(
+            j.get("subnqn").is_none(),
+            "empty subnqn is left out, as nvme-cli does"
+        );
+    }
+
+    #[test]
+    fn id_ns_lines() {
+        let mut n = IdentifyNamespace::new_zeroed();
+        n.nsze = 0x200000;
+        n.nlbaf_z = 1;
+        n.flbas = 1;
+        n.lbaf[0] = nvmeq_core::LbaFormat::new().with_lbads(9);
+        n.lbaf[1] = nvmeq_core::LbaFormat::new()
+            .with_lbads(12)
+            .with_ms(8)
+            .with_rp(2);
+        let t = id_ns_text(&n, 1, false);
+        assert!(t.contains("nsze    : 0x200000\n"), "{t}");
+        assert!(t.contains("lbaf  0 : ms:0   lbads:9  rp:0 \n"), "{t}");
+        assert!(
+            t.contains("lbaf  1 : ms:8   lbads:12 rp:0x2 (in use)\n"),
+            "{t}"
+        );
+        assert!(t.contains("nsattr\t: 0\n"), "{t}");
+        let j = serde_json::to_value(IdNs::from(&n)).unwrap();
+        assert_eq!(
+            j["lbafs"],
+            serde_json::json!([{"ms":0,"ds":9,"rp":0},{"ms":8,"ds":12,"rp":2}])
+        );
+        assert!(j.get("npwg").is_none());
+        n.nsfeat = 0x10;
+        n.npwg_z = 7;
+        let j = serde_json::to_value(IdNs::from(&n)).unwrap();
+        assert_eq!(j["npwg"], 7);
+        let keys: Vec<_> = j.as_object().unwrap().keys().cloned().collect();
+        let at = |k: &str| keys.iter().position(|x| x == k).unwrap();
+        assert!(
+            at("nvmsetid") < at("npwg") && at("nows") < at("mssrl"),
+            "{keys:?}"
+        );
+    }
+}

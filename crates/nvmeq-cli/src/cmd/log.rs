@@ -396,3 +396,110 @@ mod tests {
         assert_eq!(si(1_536_000_000.0), "1.54 GB");
     }
 }
+
+#[cfg(test)]
+mod render_tests {
+    use super::*;
+    use nvmeq_core::log::CommandEffects;
+    use zerocopy::FromZeros;
+
+    #[test]
+    fn smart_lines() {
+        let mut l = SmartLog::new_zeroed();
+        l.temperature.set(323);
+        l.avail_spare = 100;
+        l.data_units_read.set(2000);
+        l.temp_sensor[1] = 310;
+        let t = smart_text(&l, "nvme0", u32::MAX);
+        assert!(t.starts_with("Smart Log for NVME device:nvme0 namespace-id:ffffffff\n"));
+        assert!(
+            t.contains("temperature\t\t\t\t: 50°C (323 Kelvin)\n"),
+            "{t}"
+        );
+        assert!(
+            t.contains("Data Units Read\t\t\t\t: 2000 (1.02 GB)\n"),
+            "{t}"
+        );
+        assert!(
+            t.contains("Temperature Sensor 2           : 37°C (310 Kelvin)\n"),
+            "{t}"
+        );
+        assert!(!t.contains("Temperature Sensor 1 "), "{t}");
+        let j = serde_json::to_value(Smart(&l)).unwrap();
+        assert_eq!(j["temperature"], 323);
+        assert_eq!(j["data_units_read"], 2000);
+        assert_eq!(j["temperature_sensor_2"], 310);
+        assert!(j.get("temperature_sensor_1").is_none());
+    }
+
+    #[test]
+    fn error_and_fw_lines() {
+        let mut e = ErrorLogEntry::new_zeroed();
+        e.error_count = 3;
+        e.sqid = 1;
+        e.cid = 0x12;
+        e.sf = 0x80 << 1; // LBA Out of Range, phase 0
+        e.lba = 0x20000;
+        e.nsid = 1;
+        let t = error_text(&[e], "nvme0");
+        assert!(
+            t.contains("status_field\t: 0x80(LBA Out of Range)\n"),
+            "{t}"
+        );
+        assert!(t.contains("lba\t\t: 0x20000\n"), "{t}");
+        let j = serde_json::to_value(ErrorLog::new(&[e])).unwrap();
+        assert_eq!(j["errors"][0]["status_field"], 0x80);
+        assert_eq!(j["errors"][0]["cmdid"], 0x12);
+
+        let mut f = FwSlotLog::new_zeroed();
+        f.afi = 1;
+        f.frs[0] = *b"1.0     ";
+        let t = fw_text(&f, "nvme0");
+        assert_eq!(
+            t,
+            "Firmware Log for device:nvme0\nafi  : 0x1\nfrs1 : 0x2020202020302e31 (1.0.....)\n"
+        );
+        let j = serde_json::to_value(crate::json::log::fw_log("nvme0", &f)).unwrap();
+        assert_eq!(
+            j["nvme0"]["Firmware Rev Slot 1"],
+            "2314885530819505713 (1.0.....)"
+        );
+    }
+
+    #[test]
+    fn effects_lines_and_json() {
+        let mut l = CommandEffectsLog::new_zeroed();
+        l.acs[6] = CommandEffects::new().with_csupp(true);
+        l.acs[0x80] = CommandEffects::new()
+            .with_csupp(true)
+            .with_lbcc(true)
+            .with_ncc(true)
+            .with_nic(true)
+            .with_cse(2);
+        l.iocs[1] = CommandEffects::new().with_csupp(true).with_lbcc(true);
+        let t = effects_text(0, &l, false);
+        assert!(t.starts_with("NVM Command Set Log Page\n"), "{t}");
+        assert!(
+            t.contains("Admin Commands\nACS6     [Identify                        ] 00000001\n"),
+            "{t}"
+        );
+        assert!(
+            t.contains("I/O Commands\nIOCS1    [Write                           ] 00000003\n"),
+            "{t}"
+        );
+        let h = effects_text(0, &l, true);
+        assert!(
+            h.contains("ACS128   [Format NVM                      ] 0002000f  CSUPP+  LBCC+  NCC+  NIC+  CCC-  USS-  No other command for any namespace\n"),
+            "{h}"
+        );
+        let j = serde_json::to_value(Effects::new(0, &l)).unwrap();
+        let keys: Vec<_> = j["admin_cmd_set"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        assert_eq!(keys, ["ACS_6 (Identify)", "ACS_128 (Format NVM)"]);
+        assert_eq!(j["io_cmd_set"]["IOCS_1 (Write)"], 3);
+    }
+}

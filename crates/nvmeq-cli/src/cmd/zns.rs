@@ -243,55 +243,62 @@ pub fn report(ctx: &Ctx, a: &ReportArgs) -> Result<()> {
     }
     match ctx.fmt_raw(a.raw) {
         Format::Binary => output::raw(&raw_all),
-        Format::Json => output::json(&ReportJson {
-            nr_zones: total,
-            zone_list: zones
-                .iter()
-                .map(|(d, x)| ZoneJson {
-                    slba: d.zslba,
-                    wp: d.wp,
-                    cap: d.zcap,
-                    state: state_name(d.zs >> 4),
-                    zt: type_name(d.zt),
-                    attrs: d.za,
-                    attrs_info: d.zai,
-                    ext_data: (a.extended).then(|| output::hex(x)),
-                })
-                .collect(),
-        }),
-        Format::Normal => {
-            let mut s = format!("nr_zones: {total}\n");
-            for (d, x) in &zones {
-                if a.verbose {
-                    s += &format!(
-                        "SLBA: {:<10} WP: {:<10} Cap: {:<10} State: {:<12} Type: {:<14}\n",
-                        cx(d.zslba),
-                        cx(d.wp),
-                        cx(d.zcap),
-                        state_name(d.zs >> 4),
-                        type_name(d.zt)
-                    );
-                } else {
-                    s += &format!(
-                        "SLBA: {:<10} WP: {:<10} Cap: {:<10} State: {:<4} Type: {:<4} Attrs: {:<4} AttrsInfo: {:<4}\n",
-                        cx(d.zslba),
-                        cx(d.wp),
-                        cx(d.zcap),
-                        cx(d.zs),
-                        cx(d.zt),
-                        cx(d.za),
-                        cx(d.zai)
-                    );
-                }
-                if !x.is_empty() && d.za & ZoneDescriptor::ZA_ZDEV != 0 {
-                    s += "Extension Data: ";
-                    s += &hexdump(x);
-                    s += "..\n";
-                }
-            }
-            output::text(&s)
+        Format::Json => output::json(&zones_json(total, &zones, a.extended)),
+        Format::Normal => output::text(&zones_text(total, &zones, a.verbose)),
+    }
+}
+
+fn zones_json(total: u64, zones: &[(ZoneDescriptor, Vec<u8>)], extended: bool) -> ReportJson {
+    ReportJson {
+        nr_zones: total,
+        zone_list: zones
+            .iter()
+            .map(|(d, x)| ZoneJson {
+                slba: d.zslba,
+                wp: d.wp,
+                cap: d.zcap,
+                state: state_name(d.zs >> 4),
+                zt: type_name(d.zt),
+                attrs: d.za,
+                attrs_info: d.zai,
+                ext_data: extended.then(|| output::hex(x)),
+            })
+            .collect(),
+    }
+}
+
+/// Zones laid out like `nvme zns report-zones` (`-v` names states and types).
+fn zones_text(total: u64, zones: &[(ZoneDescriptor, Vec<u8>)], verbose: bool) -> String {
+    let mut s = format!("nr_zones: {total}\n");
+    for (d, x) in zones {
+        if verbose {
+            s += &format!(
+                "SLBA: {:<10} WP: {:<10} Cap: {:<10} State: {:<12} Type: {:<14}\n",
+                cx(d.zslba),
+                cx(d.wp),
+                cx(d.zcap),
+                state_name(d.zs >> 4),
+                type_name(d.zt)
+            );
+        } else {
+            s += &format!(
+                "SLBA: {:<10} WP: {:<10} Cap: {:<10} State: {:<4} Type: {:<4} Attrs: {:<4} AttrsInfo: {:<4}\n",
+                cx(d.zslba),
+                cx(d.wp),
+                cx(d.zcap),
+                cx(d.zs),
+                cx(d.zt),
+                cx(d.za),
+                cx(d.zai)
+            );
+        }
+        if !x.is_empty() && d.za & ZoneDescriptor::ZA_ZDEV != 0 {
+            s += "Extension Data: ";
+            s += &hexdump(x);
+            s += "..\n";
         }
     }
+    s
 }
 
 /// `nvmeq zns open|close|finish|reset`.
@@ -340,5 +347,44 @@ pub fn append(ctx: &Ctx, a: &AppendArgs) -> Result<()> {
         })),
         Format::Binary => Ok(()),
         Format::Normal => output::text(&format!("Success and result: {assigned}\n")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zerocopy::FromZeros;
+
+    #[test]
+    fn zones_render_like_nvme_cli() {
+        let mut a = ZoneDescriptor::new_zeroed();
+        a.zt = 2;
+        a.zs = 0x1 << 4;
+        a.zcap = 0x4000;
+        let mut b = a;
+        b.zslba = 0x4000;
+        b.wp = 0x4008;
+        b.zs = 0x2 << 4;
+        let zones = vec![(a, vec![]), (b, vec![])];
+        let t = zones_text(4, &zones, false);
+        assert_eq!(
+            t.lines().collect::<Vec<_>>(),
+            [
+                "nr_zones: 4",
+                "SLBA: 0          WP: 0          Cap: 0x4000     State: 0x10 Type: 0x2  Attrs: 0    AttrsInfo: 0   ",
+                "SLBA: 0x4000     WP: 0x4008     Cap: 0x4000     State: 0x20 Type: 0x2  Attrs: 0    AttrsInfo: 0   ",
+            ]
+        );
+        let v = zones_text(4, &zones, true);
+        assert!(
+            v.contains("State: IMP_OPENED   Type: SEQWRITE_REQ  "),
+            "{v}"
+        );
+        let j = serde_json::to_value(zones_json(4, &zones, false)).unwrap();
+        assert_eq!(j["nr_zones"], 4);
+        assert_eq!(j["zone_list"][1]["wp"], 0x4008);
+        assert_eq!(j["zone_list"][0]["state"], "EMPTY");
+        assert_eq!(j["zone_list"][1]["type"], "SEQWRITE_REQ");
+        assert!(j["zone_list"][0].get("ext_data").is_none());
     }
 }
