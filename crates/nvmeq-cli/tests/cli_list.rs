@@ -55,6 +55,30 @@ fn fake_sysfs(root: &Path) {
         )
         .unwrap();
     }
+    // A multipath head (ng2n1) under subsystem nvme-subsys2, whose controller is nvme2.
+    put(root, "sys/class/nvme/nvme2/serial", "nvmeqC\n");
+    put(root, "sys/class/nvme/nvme2/transport", "tcp\n");
+    put(
+        root,
+        "sys/class/nvme/nvme2/address",
+        "traddr=127.0.0.1,trsvcid=4420\n",
+    );
+    put(root, "sys/block/nvme2n1/nsid", "1\n");
+    put(root, "sys/block/nvme2n1/size", "2048\n");
+    put(root, "sys/block/nvme2n1/queue/logical_block_size", "512\n");
+    fs::create_dir_all(root.join("sys/class/nvme-subsystem/nvme-subsys2")).unwrap();
+    std::os::unix::fs::symlink(
+        root.join("sys/class/nvme/nvme2"),
+        root.join("sys/class/nvme-subsystem/nvme-subsys2/nvme2"),
+    )
+    .unwrap();
+    let g = root.join("sys/class/nvme-generic/ng2n1");
+    fs::create_dir_all(&g).unwrap();
+    std::os::unix::fs::symlink(
+        root.join("sys/class/nvme-subsystem/nvme-subsys2"),
+        g.join("device"),
+    )
+    .unwrap();
     // A third controller handed to vfio-pci, and a non-NVMe function there.
     put(
         root,
@@ -109,6 +133,8 @@ fn list_shows_controllers_namespaces_and_vfio_functions() {
             "/dev/nvme1",
             "/dev/ng1n1",
             "/dev/ng1n2",
+            "/dev/nvme2",
+            "/dev/ng2n1",
             "vfio:0000:00:06.0"
         ]
     );
@@ -128,7 +154,10 @@ fn list_shows_controllers_namespaces_and_vfio_functions() {
     assert_eq!(rows[3]["size"], 256u64 << 20);
     assert_eq!(rows[0]["kind"], "controller");
     assert_eq!(rows[0]["address"], "0000:00:04.0");
-    assert_eq!(rows[5]["backends"], serde_json::json!(["vfio"]));
+    assert_eq!(rows[6]["controller"], "nvme2");
+    assert_eq!(rows[6]["size"], 2048 * 512);
+    assert_eq!(rows[6]["transport"], "tcp");
+    assert_eq!(rows[7]["backends"], serde_json::json!(["vfio"]));
 
     // io_uring switched off: only ioctl is offered.
     put(t.path(), "proc/sys/kernel/io_uring_disabled", "2\n");

@@ -137,7 +137,18 @@ pub fn scan(root: &Path) -> Vec<Entry> {
                 .and_then(|l| l.file_name().map(|f| f.to_string_lossy().into_owned()));
             let suffix = ng.strip_prefix("ng").unwrap_or(ng);
             let same_instance = suffix.split('n').next() == ctrl.strip_prefix("nvme");
-            if owner.as_deref().map_or(!same_instance, |o| o != ctrl) {
+            let mine = match owner.as_deref() {
+                // A multipath head's node hangs off its subsystem: ours if this
+                // controller is one of the subsystem's.
+                Some(o) if o.starts_with("nvme-subsys") => root
+                    .join("sys/class/nvme-subsystem")
+                    .join(o)
+                    .join(&ctrl)
+                    .exists(),
+                Some(o) => o == ctrl,
+                None => same_instance,
+            };
+            if !mine {
                 continue;
             }
             let blk = format!("nvme{suffix}");
