@@ -8,6 +8,8 @@ mod cmd;
 mod dev;
 mod device;
 mod error;
+#[cfg(test)]
+mod fixture_tests;
 mod json;
 mod num;
 mod open;

@@ -345,19 +345,21 @@ pub fn list_ns(ctx: &Ctx, a: &ListNsArgs) -> Result<()> {
     )?;
     let list = NsList::read_from_bytes(&raw)
         .map_err(|_| CliError::Device("Identify: short namespace list".into()))?;
-    output::emit(
-        ctx.fmt,
-        || {
-            list.ids()
-                .enumerate()
-                .map(|(i, id)| format!("[{i:4}]:{}\n", cx(id)))
-                .collect()
-        },
-        || NsidList {
-            nsid_list: list.ids().map(|nsid| NsidEntry { nsid }).collect(),
-        },
-        &raw,
-    )
+    let (text, js) = list_ns_render(&list);
+    output::emit(ctx.fmt, || text, || js, &raw)
+}
+
+/// A namespace list as `nvme list-ns` prints it, and its JSON.
+pub fn list_ns_render(list: &NsList) -> (String, impl Serialize) {
+    let text = list
+        .ids()
+        .enumerate()
+        .map(|(i, id)| format!("[{i:4}]:{}\n", cx(id)))
+        .collect();
+    let js = NsidList {
+        nsid_list: list.ids().map(|nsid| NsidEntry { nsid }).collect(),
+    };
+    (text, js)
 }
 
 /// `nvmeq ns-descs`.
@@ -369,10 +371,16 @@ pub fn ns_descs(ctx: &Ctx, a: &NsDescsArgs) -> Result<()> {
         "Identify Namespace Identification Descriptors",
         Identify::new(Identify::CNS_NS_DESCRIPTORS, nsid),
     )?;
+    let (text, js) = ns_descs_render(&raw, nsid)?;
+    output::emit(ctx.fmt_raw(a.raw), || text, || js, &raw)
+}
+
+/// A Namespace Identification Descriptor list as `nvme ns-descs` prints it, and its JSON.
+pub fn ns_descs_render(raw: &[u8], nsid: u32) -> Result<(String, Ordered)> {
     let mut text = format!("NVME Namespace Identification Descriptors NS {nsid}:\n");
     let mut list = Vec::new();
     let mut loc = 0usize;
-    for d in ns_descriptors(&raw) {
+    for d in ns_descriptors(raw) {
         let d = d.map_err(|e| CliError::Device(format!("ns-descs: {e}")))?;
         let (name, value) = match d.nidt {
             Nidt::EUI64 => ("eui64", hex(d.nid)),
@@ -404,18 +412,11 @@ pub fn ns_descs(ctx: &Ctx, a: &NsDescsArgs) -> Result<()> {
         }
         loc += 4 + usize::from(d.nidl);
     }
-    output::emit(
-        ctx.fmt_raw(a.raw),
-        || text,
-        || {
-            let mut root = Ordered::new();
-            if !list.is_empty() {
-                root.insert("ns-descs".into(), list.into());
-            }
-            root
-        },
-        &raw,
-    )
+    let mut root = Ordered::new();
+    if !list.is_empty() {
+        root.insert("ns-descs".into(), list.into());
+    }
+    Ok((text, root))
 }
 
 #[cfg(test)]

@@ -137,7 +137,7 @@ fn type_name(zt: u8) -> &'static str {
 }
 
 #[derive(Serialize)]
-struct ZoneJson {
+pub(crate) struct ZoneJson {
     slba: u64,
     wp: u64,
     cap: u64,
@@ -151,7 +151,7 @@ struct ZoneJson {
 }
 
 #[derive(Serialize)]
-struct ReportJson {
+pub(crate) struct ReportJson {
     nr_zones: u64,
     zone_list: Vec<ZoneJson>,
 }
@@ -248,7 +248,11 @@ pub fn report(ctx: &Ctx, a: &ReportArgs) -> Result<()> {
     }
 }
 
-fn zones_json(total: u64, zones: &[(ZoneDescriptor, Vec<u8>)], extended: bool) -> ReportJson {
+pub(crate) fn zones_json(
+    total: u64,
+    zones: &[(ZoneDescriptor, Vec<u8>)],
+    extended: bool,
+) -> ReportJson {
     ReportJson {
         nr_zones: total,
         zone_list: zones
@@ -268,7 +272,7 @@ fn zones_json(total: u64, zones: &[(ZoneDescriptor, Vec<u8>)], extended: bool) -
 }
 
 /// Zones laid out like `nvme zns report-zones` (`-v` names states and types).
-fn zones_text(total: u64, zones: &[(ZoneDescriptor, Vec<u8>)], verbose: bool) -> String {
+pub(crate) fn zones_text(total: u64, zones: &[(ZoneDescriptor, Vec<u8>)], verbose: bool) -> String {
     let mut s = format!("nr_zones: {total}\n");
     for (d, x) in zones {
         if verbose {
@@ -280,6 +284,31 @@ fn zones_text(total: u64, zones: &[(ZoneDescriptor, Vec<u8>)], verbose: bool) ->
                 state_name(d.zs >> 4),
                 type_name(d.zt)
             );
+            // nvme-cli 2.3's wording, spelling included, so outputs diff cleanly.
+            s += &format!(
+                "Attrs: Zone Descriptor Extension is {}Vaild\n",
+                if d.za & ZoneDescriptor::ZA_ZDEV != 0 {
+                    ""
+                } else {
+                    "Not "
+                }
+            );
+            let limit = |v: u8| ["", "1", "2", "3"][usize::from(v & 3)];
+            if d.za & ZoneDescriptor::ZA_RZR != 0 {
+                s += &format!(
+                    "       Reset Zone Recommended with Reset Recommended Limit{}\n",
+                    limit((d.zai & 0xd) >> 2)
+                );
+            }
+            if d.za & ZoneDescriptor::ZA_FZR != 0 {
+                s += &format!(
+                    "       Finish Zone Recommended with Finish Recommended Limit{}\n",
+                    limit(d.zai)
+                );
+            }
+            if d.za & ZoneDescriptor::ZA_ZFC != 0 {
+                s += "       Zone Finished by Controller\n";
+            }
         } else {
             s += &format!(
                 "SLBA: {:<10} WP: {:<10} Cap: {:<10} State: {:<4} Type: {:<4} Attrs: {:<4} AttrsInfo: {:<4}\n",
