@@ -1,1 +1,29 @@
-//! nvmeq-hwtest (under construction).
+//! `nvmeq-hwtest`: the NVMe conformance suite, generic over [`nvmeq_core::Backend`].
+//!
+//! Every backend compiled in (cargo features, see [`registry`]) runs the same
+//! tests: Identify, log pages, features, reads and writes of every size and
+//! buffer placement, the queue interface, flush, write zeroes, deallocate,
+//! compare, verify, a table of bad inputs that must each give a decoded
+//! status or a clear error, zoned namespaces, and a differential check of our
+//! Identify parsing against nvme-cli's JSON.
+//!
+//! Two ways to run it (the binary `nvmeq-hwtest`):
+//! - `guest`: inside the nvmeq QEMU guest (`cargo xtask vm test`), on the
+//!   controllers named by the `NVMEQ_*` environment; writing allowed.
+//! - `run --ctrl /dev/nvme0 --ns /dev/ng0n1`: on a real host, read-only
+//!   unless `--allow-destructive --nsid N` names the namespace.
+//!
+//! Each test catches errors and panics and has a bounded duration; the output
+//! is a table ending in `N passed, M failed`.
+#![warn(missing_docs)]
+
+pub mod admin;
+pub mod bad;
+pub mod io;
+pub mod nvme_cli;
+pub mod registry;
+pub mod report;
+pub mod runner;
+pub mod suite;
+pub mod target;
+pub mod zns;

@@ -1,1 +1,36 @@
-//! nvmeq-ioctl (under construction).
+//! `nvmeq-ioctl`: the blocking NVMe passthrough backend for Linux.
+//!
+//! Admin commands go through the controller's char device (`/dev/nvmeX`,
+//! `NVME_IOCTL_ADMIN64_CMD`), I/O commands through a namespace device — the
+//! generic char device `/dev/ngXnY` or the block device `/dev/nvmeXnY` —
+//! with `NVME_IOCTL_IO64_CMD`, or `NVME_IOCTL_IO64_CMD_VEC` for data spread
+//! over several buffers ([`IoctlBackend::execute_vec`]). The 64-bit-result
+//! ioctls need Linux 5.9 (the VEC one 5.18); `/dev/ngXnY` needs 5.13.
+//!
+//! Every command blocks until it completes. Before any ioctl the transfer
+//! length is derived from the command (blocks × the namespace's LBA size,
+//! learnt once from Identify Namespace) and checked against the buffer; the
+//! kernel is given that length, never the buffer's. All `unsafe` lives in
+//! one private module (`sys`), around three ioctl calls.
+//!
+//! ```no_run
+//! use nvmeq_core::{Backend, Data, cmd::Read};
+//! use nvmeq_ioctl::IoctlBackend;
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut b = IoctlBackend::open(None, Some("/dev/ng0n1".as_ref()))?;
+//! let nsid = b.nsid().unwrap();
+//! let mut buf = vec![0u8; b.lba_size(nsid)? as usize];
+//! b.execute(&Read::new(nsid, 0, 0).build(), Data::FromDevice(&mut buf))?;
+//! # Ok(()) }
+//! ```
+#![warn(missing_docs)]
+
+mod backend;
+mod buf;
+mod open;
+pub mod passthru;
+mod sys;
+
+pub use backend::{mdts_bytes, parse_ns_format, IoctlBackend, NsFormat, VecData, QUEUE_SLOTS};
+pub use buf::{IoctlBuf, BUF_ALIGN};
+pub use open::OpenError;

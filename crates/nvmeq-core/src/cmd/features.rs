@@ -132,7 +132,7 @@ pub struct GetFeaturesCdw10 {
 /// one (Base spec, each feature's "… – Data Structure" figure). Set Features
 /// of Host Memory Buffer moves no data (its fields are in CDW12..15); Get
 /// Features of it returns the 4096-byte attributes structure.
-const fn feature_data_len(fid: FeatureId, cdw11: u32, get: bool) -> u32 {
+pub(super) const fn feature_data_len(fid: FeatureId, cdw11: u32, get: bool) -> u32 {
     match fid {
         FeatureId::LBA_RANGE_TYPE => 4096,
         FeatureId::AUTO_PST => 256,

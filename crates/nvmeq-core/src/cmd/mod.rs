@@ -18,15 +18,18 @@
 //! - [`admin`]: admin command set (Base specification).
 //! - [`nvm`]: NVM command set I/O commands.
 //! - [`zns`]: Zoned Namespace command set I/O commands.
+//! - [`Numd`]: zero-based dword counts whose byte length fits [`Xfer`].
+//! - [`Cmd::from_sqe`]: the same facts inferred from a raw entry, for raw
+//!   passthrough and emulated controllers.
 //!
 //! # Linux passthrough
 //! Every builder's command can go through the kernel's passthrough
 //! interfaces: the blocking `NVME_IOCTL_ADMIN64_CMD`/`NVME_IOCTL_IO64_CMD`
-//! ioctls, and `IORING_OP_URING_CMD` with `NVME_URING_CMD_IO` on `/dev/ngXnY`, which needs
-//! Linux 5.19 (`NVME_URING_CMD_ADMIN` on `/dev/nvmeX`: Linux 6.0). Commands
-//! the kernel itself relies on (queue creation and deletion, Doorbell Buffer
-//! Config) are for a userspace driver (VFIO) only; the kernel refuses or must
-//! not be sent them.
+//! ioctls, and `IORING_OP_URING_CMD` with `NVME_URING_CMD_IO` on
+//! `/dev/ngXnY`, which needs Linux 5.19 (`NVME_URING_CMD_ADMIN` on
+//! `/dev/nvmeX`: Linux 6.0). Commands the kernel itself relies on (queue
+//! creation and deletion, Doorbell Buffer Config, Asynchronous Event Request)
+//! are for a driver that owns the controller (VFIO) only.
 
 use core::fmt;
 
@@ -64,10 +67,16 @@ macro_rules! open_enum {
 }
 
 pub mod admin;
+mod decode;
+mod directive;
 mod features;
+mod firmware;
+mod namespace;
 pub mod nvm;
 mod queues;
 mod reservation;
+mod security;
+mod virt;
 pub mod zns;
 
 pub use admin::*;
@@ -283,8 +292,8 @@ impl fmt::Display for Cmd {
 pub struct Numd(u32);
 
 impl Numd {
-    /// The largest zero-based count: (2^30 - 1) + 1 dwords = 4 GiB - 4 bytes.
-    pub const MAX_Z: u32 = (1 << 30) - 1;
+    /// The largest zero-based count: 2^30 - 1 dwords, 4 GiB - 4 bytes.
+    pub const MAX_Z: u32 = (1 << 30) - 2;
     /// One dword.
     pub const ONE: Numd = Numd(0);
     /// 512 bytes (many log pages).

@@ -214,6 +214,9 @@ macro_rules! rw_setters {
 
 /// Read (NVM 02h), NVM Command Set spec "Read command": transfers
 /// `nlb_z + 1` logical blocks from the device.
+///
+/// Linux passthrough: `NVME_IOCTL_IO64_CMD`, or `IORING_OP_URING_CMD` with
+/// `NVME_URING_CMD_IO` on `/dev/ngXnY` (Linux 5.19).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Read(Rw);
 
@@ -232,6 +235,9 @@ impl Read {
 
 /// Write (NVM 01h), NVM Command Set spec "Write command": transfers
 /// `nlb_z + 1` logical blocks to the device.
+///
+/// Linux passthrough: `NVME_IOCTL_IO64_CMD`, or `IORING_OP_URING_CMD` with
+/// `NVME_URING_CMD_IO` on `/dev/ngXnY` (Linux 5.19).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Write(Rw);
 

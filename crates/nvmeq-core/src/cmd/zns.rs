@@ -242,6 +242,9 @@ pub struct ZoneAppendCdw12 {
 /// `nlb_z + 1` blocks at the write pointer of the zone starting at ZSLBA; the
 /// controller reports where in completion dwords 0 and 1
 /// ([`ZoneAppend::assigned_lba`]).
+///
+/// Linux passthrough returns both dwords only through the 64-bit result of
+/// `NVME_IOCTL_IO64_CMD` or `IORING_OP_URING_CMD` (Linux 5.19, big CQEs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ZoneAppend {
     nsid: u32,

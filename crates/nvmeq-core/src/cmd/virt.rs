@@ -1,0 +1,128 @@
+//! Virtualization Management and Doorbell Buffer Config (Base spec 2.0):
+//! commands for the driver that owns the controller (SR-IOV management, a
+//! userspace driver's shadow doorbells).
+
+use bitfield_struct::bitfield;
+
+use super::admin::admin;
+use super::{Cmd, Xfer};
+use crate::opcode::AdminOpcode;
+use crate::sqe::Command;
+
+// ------------------------------------------------ Virtualization Management
+
+/// Resource Type (RT) of Virtualization Management.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum ResourceType {
+    /// 000b: VQ Resources (queues).
+    Vq = 0,
+    /// 001b: VI Resources (interrupt vectors).
+    Vi = 1,
+}
+
+/// Action (ACT) of Virtualization Management, with the fields each uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum VirtAction {
+    /// 1h: Primary Controller Flexible Allocation of `nr` resources.
+    PrimaryFlexibleAllocation {
+        /// Resource Type.
+        rt: ResourceType,
+        /// Number of Controller Resources (NR).
+        nr: u16,
+    },
+    /// 7h: Secondary Controller Offline.
+    SecondaryOffline,
+    /// 8h: Secondary Controller Assign `nr` resources.
+    SecondaryAssign {
+        /// Resource Type.
+        rt: ResourceType,
+        /// Number of Controller Resources (NR).
+        nr: u16,
+    },
+    /// 9h: Secondary Controller Online.
+    SecondaryOnline,
+}
+
+/// Virtualization Management Command Dword 10.
+#[bitfield(u32)]
+#[derive(PartialEq, Eq)]
+pub struct VirtMgmtCdw10 {
+    /// Action (ACT).
+    #[bits(4)]
+    pub act: u8,
+    /// Reserved (bits 7:4).
+    #[bits(4)]
+    _rsvd: u8,
+    /// Resource Type (RT).
+    #[bits(3)]
+    pub rt: u8,
+    /// Reserved (bits 15:11).
+    #[bits(5)]
+    _rsvd2: u8,
+    /// Controller Identifier (CNTLID).
+    pub cntlid: u16,
+}
+
+/// Virtualization Management (admin 1Ch), Base spec "Virtualization
+/// Management command". No data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VirtMgmt {
+    cdw10: VirtMgmtCdw10,
+    nr: u16,
+}
+
+impl VirtMgmt {
+    /// Apply `act` to controller `cntlid`.
+    pub const fn new(act: VirtAction, cntlid: u16) -> Self {
+        let (a, rt, nr) = match act {
+            VirtAction::PrimaryFlexibleAllocation { rt, nr } => (1, rt as u8, nr),
+            VirtAction::SecondaryOffline => (7, 0, 0),
+            VirtAction::SecondaryAssign { rt, nr } => (8, rt as u8, nr),
+            VirtAction::SecondaryOnline => (9, 0, 0),
+        };
+        VirtMgmt {
+            cdw10: VirtMgmtCdw10::new()
+                .with_act(a)
+                .with_rt(rt)
+                .with_cntlid(cntlid),
+            nr,
+        }
+    }
+    /// The command: CDW11 bits 15:0 are NR.
+    pub const fn build(self) -> Cmd {
+        let mut sqe = Command::new(AdminOpcode::VIRTUALIZATION_MANAGEMENT.0, 0);
+        sqe.cdw10 = self.cdw10.into_bits();
+        sqe.cdw11 = self.nr as u32;
+        admin(sqe, Xfer::None)
+    }
+}
+
+// ----------------------------------------------- Doorbell Buffer Config
+
+/// Doorbell Buffer Config (admin 7Ch), Base spec "Doorbell Buffer Config
+/// command": PRP1 is the Shadow Doorbell buffer, PRP2 the EventIdx buffer,
+/// each one memory page the controller keeps using afterwards.
+///
+/// For a userspace (VFIO) driver only: the pages must stay mapped for the
+/// controller's life, so the driver that owns them sets them here; the
+/// command moves no data buffer ([`Xfer::None`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DoorbellBufferConfig {
+    shadow: u64,
+    eventidx: u64,
+}
+
+impl DoorbellBufferConfig {
+    /// Shadow doorbell page at bus address `shadow`, EventIdx page at `eventidx`
+    /// (both memory-page aligned).
+    pub const fn new(shadow: u64, eventidx: u64) -> Self {
+        DoorbellBufferConfig { shadow, eventidx }
+    }
+    /// The command, with PRP1/PRP2 set.
+    pub const fn build(self) -> Cmd {
+        let mut sqe = Command::new(AdminOpcode::DOORBELL_BUFFER_CONFIG.0, 0);
+        sqe.dptr = [self.shadow, self.eventidx];
+        admin(sqe, Xfer::None)
+    }
+}

@@ -1,0 +1,131 @@
+//! The bad-input table: each case must give its decoded NVMe status or a
+//! clear error, never a panic or a hang.
+
+use nvmeq_core::cmd::{Identify, Read, Write};
+use nvmeq_core::{Cmd, Command, Data, DataDir, Error, Sct, Xfer};
+
+use crate::registry::HwBackend;
+use crate::runner::TestResult;
+use crate::suite::{expect_status, Ctx};
+
+/// Read one block at LBA NSZE: LBA Out of Range (SCT 0h, SC 80h).
+pub fn lba_out_of_range<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
+    let mut buf = vec![0u8; c.lba as usize];
+    let r = c.b.execute(
+        &Read::new(c.nsid, c.nsze, 0).build(),
+        Data::FromDevice(&mut buf),
+    );
+    expect_status(r, Sct::GENERIC, 0x80)
+}
+
+/// Identify Namespace with an NSID above NN: Invalid Namespace or Format (SCT 0h, SC 0Bh).
+pub fn invalid_nsid_admin<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
+    let nn = c.id_ctrl.nn;
+    let bad = nn.saturating_add(1).min(0xffff_fffe);
+    let mut buf = vec![0u8; 4096];
+    let r = c.b.execute(
+        &Identify::namespace(bad).build(),
+        Data::FromDevice(&mut buf),
+    );
+    expect_status(r, Sct::GENERIC, 0x0b).map(|d| format!("nsid {bad}: {d}"))
+}
+
+/// Read from an NSID that is not the device's: refused (Linux passthrough
+/// sends I/O only to the device's own namespace) or Invalid Namespace or Format.
+pub fn invalid_nsid_io<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
+    let bad = c.nsid.wrapping_add(0x100);
+    let mut buf = vec![0u8; c.lba as usize];
+    match c
+        .b
+        .execute(&Read::new(bad, 0, 0).build(), Data::FromDevice(&mut buf))
+    {
+        Err(Error::Invalid(m)) => Ok(format!("refused before sending: {m}")),
+        Err(Error::UnknownNamespace(n)) if n == bad => {
+            Ok(format!("refused: namespace {n} unknown"))
+        }
+        r => expect_status(r, Sct::GENERIC, 0x0b),
+    }
+}
+
+/// An I/O opcode no command set defines (70h, no data): Invalid Command Opcode (SCT 0h, SC 01h).
+pub fn invalid_opcode<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
+    let cmd = Cmd::io(Command::new(0x70, c.nsid), DataDir::None, Xfer::None);
+    expect_status(c.b.execute(&cmd, Data::None), Sct::GENERIC, 0x01)
+}
+
+/// A read one block larger than the maximum transfer: refused by the backend
+/// before sending ([`Error::AboveMdts`]), or by the controller with Invalid
+/// Field in Command (SCT 0h, SC 02h), as the spec requires above MDTS.
+pub fn above_mdts<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
+    let blocks = c.max_xfer / c.lba + 1;
+    if blocks > 65536 {
+        return Err(format!(
+            "max transfer {} B is beyond one command's NLB: cannot exceed it",
+            c.max_xfer
+        ));
+    }
+    let len = blocks * c.lba;
+    let mut buf = vec![0u8; len as usize];
+    let r = c.b.execute(
+        &Read::new(c.nsid, 0, (blocks - 1) as u16).build(),
+        Data::FromDevice(&mut buf),
+    );
+    match r {
+        Err(e @ Error::AboveMdts { len: l, max }) if l == len as u64 && max == c.max_xfer => {
+            Ok(format!("refused before sending: {e}"))
+        }
+        Err(Error::AboveMdts { len: l, max }) => Err(format!(
+            "AboveMdts names {l} > {max}, expected {len} > {}",
+            c.max_xfer
+        )),
+        r => expect_status(r, Sct::GENERIC, 0x02).map(|d| format!("{len} B: controller says {d}")),
+    }
+}
+
+/// A Read whose declared transfer is 0 bytes (hand-built, empty buffer):
+/// refused before sending ([`Error::Invalid`]), or answered by the controller
+/// with Data Transfer Error (SCT 0h, SC 04h) — never data moved.
+pub fn zero_length<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
+    let sqe = Read::new(c.nsid, 0, 0).build().sqe;
+    let cmd = Cmd::io(sqe, DataDir::FromDevice, Xfer::Bytes(0));
+    let mut empty: [u8; 0] = [];
+    match c.b.execute(&cmd, Data::FromDevice(&mut empty)) {
+        Err(e @ Error::Invalid(_)) => Ok(format!("refused before sending: {e}")),
+        r => expect_status(r, Sct::GENERIC, 0x04).map(|d| format!("controller says {d}")),
+    }
+}
+
+/// Eight blocks into a one-block buffer: BufferTooSmall.
+pub fn buffer_too_small<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
+    let mut buf = vec![0u8; c.lba as usize];
+    let r =
+        c.b.execute(&Read::new(c.nsid, 0, 7).build(), Data::FromDevice(&mut buf));
+    match r {
+        Err(e @ Error::BufferTooSmall { need, have })
+            if need == 8 * c.lba as u64 && have == c.lba as usize =>
+        {
+            Ok(e.to_string())
+        }
+        Err(e) => Err(format!("expected BufferTooSmall, got {e}")),
+        Ok(_) => Err("an 8-block read into a 1-block buffer succeeded".into()),
+    }
+}
+
+/// A Write given a buffer to read into: BufferMismatch (nothing is written).
+pub fn wrong_direction<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
+    let mut buf = vec![0u8; c.lba as usize];
+    let r = c.b.execute(
+        &Write::new(c.nsid, 0, 0).build(),
+        Data::FromDevice(&mut buf),
+    );
+    match r {
+        Err(
+            e @ Error::BufferMismatch {
+                expected: DataDir::ToDevice,
+                ..
+            },
+        ) => Ok(e.to_string()),
+        Err(e) => Err(format!("expected BufferMismatch, got {e}")),
+        Ok(_) => Err("a Write with a read buffer succeeded".into()),
+    }
+}

@@ -1,0 +1,379 @@
+//! I/O tests: reads, writes with differently placed buffers, the queue
+//! interface, flush, write zeroes, deallocate, compare, verify.
+
+use crate::registry::HwBackend;
+use crate::runner::{Runner, TestResult};
+use crate::suite::{diff, expect_status, fill, Ctx, Placed, Support};
+use nvmeq_core::cmd::{Compare, Dsm, Flush, Read, Verify, Write, WriteZeroes};
+use nvmeq_core::ranges::DsmRange;
+use nvmeq_core::{Backend, Completion, Data, Error, IoBuf, NvmOpcode, Sct};
+use zerocopy::IntoBytes;
+
+/// Reads LBA 0.
+pub fn read_block0<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
+    let mut buf = vec![0u8; c.lba as usize];
+    c.read(0, &mut buf)?;
+    Ok(format!("{} bytes", buf.len()))
+}
+
+/// Writes `bytes` (rounded up to blocks) at area `area` from buffers at
+/// page offsets 0, 4 and 512, reads each back into a buffer at the same
+/// offset and compares.
+fn write_read<B: HwBackend>(c: &mut Ctx<B>, area: u64, bytes: u32) -> TestResult {
+    let nlb = bytes.div_ceil(c.lba).clamp(1, 65536);
+    let len = (nlb * c.lba) as usize;
+    let slba = c.area(area);
+    let mut done = Vec::new();
+    for (seed, offset) in [0usize, 4, 512].into_iter().enumerate() {
+        let mut w = Placed::new(len, offset);
+        fill(w.get_mut(), c.lba, slba, seed as u64 + 1 + area * 10);
+        c.write(slba, w.get())
+            .map_err(|e| format!("page offset {offset}: {e}"))?;
+        let mut r = Placed::new(len, offset);
+        c.read(slba, r.get_mut())
+            .map_err(|e| format!("page offset {offset}: {e}"))?;
+        diff(r.get(), w.get(), c.lba).map_err(|e| format!("page offset {offset}: {e}"))?;
+        done.push(format!("+{offset}"));
+    }
+    Ok(format!(
+        "{nlb} blocks ({len} B) at LBA {slba}, buffers at page offset {}",
+        done.join("/")
+    ))
+}
+
+/// One block.
+pub fn wr_one_block<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
+    write_read(c, 0, c.lba)
+}
+/// 4 KiB (one page).
+pub fn wr_4k<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
+    write_read(c, 1, 4096)
+}
+/// Three pages plus a block: needs a PRP list whichever the offset.
+pub fn wr_multi_page<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
+    write_read(c, 2, 3 * 4096 + c.lba)
+}
+/// 64 KiB.
+pub fn wr_64k<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
+    write_read(c, 3, 65536)
+}
+/// The largest transfer the backend allows (MDTS and the kernel's limit).
+pub fn wr_mdts<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
+    write_read(c, 4, c.max_xfer / c.lba * c.lba)
+}
+
+/// The queue interface: writes then reads through write/commit/reap, each
+/// buffer handed back with its own tag.
+pub fn queue_interface<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
+    let n = c.b.caps().queue_depth.clamp(1, 8) as u64 * 2;
+    let slba = c.area(5);
+    let lba = c.lba;
+    let nsid = c.nsid;
+    // Writes, in batches of at most queue_depth.
+    let mut want = Vec::new();
+    for i in 0..n {
+        let mut b = c.b.alloc(lba as usize).map_err(|e| format!("alloc: {e}"))?;
+        fill(b.as_mut_slice(), lba, slba + i, 77);
+        want.push(b.as_slice().to_vec());
+    }
+    let mut pending = (0..n).collect::<Vec<u64>>();
+    let mut results: Vec<Option<B::Buf>> = (0..n).map(|_| None).collect();
+    for phase in ["write", "read"] {
+        for i in pending.drain(..) {
+            let cmd = if phase == "write" {
+                Write::new(nsid, slba + i, 0).build()
+            } else {
+                Read::new(nsid, slba + i, 0).build()
+            };
+            let mut buf = c.b.alloc(lba as usize).map_err(|e| format!("alloc: {e}"))?;
+            if phase == "write" {
+                buf.as_mut_slice().copy_from_slice(&want[i as usize]);
+            }
+            let mut buf = Some(buf);
+            loop {
+                match c.b.write(&cmd, buf.take(), i) {
+                    Ok(()) => break,
+                    Err(rej) => {
+                        if let Some(e) = rej.error {
+                            return Err(format!("{phase} {i} rejected: {e}"));
+                        }
+                        buf = rej.buf;
+                        c.b.commit(1).map_err(|e| format!("commit: {e}"))?;
+                        reap_into(&mut c.b, &mut results, phase)?;
+                    }
+                }
+            }
+        }
+        while c.b.in_flight() > 0 {
+            c.b.commit(1).map_err(|e| format!("commit: {e}"))?;
+            reap_into(&mut c.b, &mut results, phase)?;
+        }
+        for (i, r) in results.iter_mut().enumerate() {
+            let b = r
+                .take()
+                .ok_or(format!("{phase} {i}: no completion reaped"))?;
+            if phase == "read" {
+                diff(b.as_slice(), &want[i], lba).map_err(|e| format!("block {i}: {e}"))?;
+            }
+        }
+        pending = (0..n).collect();
+    }
+    Ok(format!(
+        "{n} writes and {n} reads, queue depth {}",
+        c.b.caps().queue_depth
+    ))
+}
+
+fn reap_into<B: Backend>(
+    b: &mut B,
+    results: &mut [Option<B::Buf>],
+    phase: &str,
+) -> Result<(), String> {
+    let mut err = None;
+    b.reap(&mut |r| {
+        let i = r.tag as usize;
+        match (&r.result, i < results.len()) {
+            (Ok(_), true) if results[i].is_none() => results[i] = r.buf,
+            (Ok(_), _) => err = Some(format!("{phase}: unexpected or duplicate tag {i}")),
+            (Err(e), _) => err = Some(format!("{phase} {i}: {e}")),
+        }
+    });
+    err.map_or(Ok(()), Err)
+}
+
+/// Flush.
+pub fn flush<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
+    c.b.execute(&Flush::new(c.nsid).build(), Data::None)
+        .map_err(|e| format!("flush: {e}"))?;
+    Ok(String::new())
+}
+
+/// Runs `f` when the command is supported; otherwise expects it refused.
+fn optional<B: HwBackend>(
+    c: &mut Ctx<B>,
+    name: &str,
+    oncs_bit: u32,
+    opcode: NvmOpcode,
+    unsupported: impl FnOnce(&mut Ctx<B>) -> Result<Completion, Error>,
+    f: impl FnOnce(&mut Ctx<B>) -> TestResult,
+) -> TestResult {
+    match c.io_support(oncs_bit, opcode.0) {
+        Support::No => expect_status(unsupported(c), Sct::GENERIC, 0x01)
+            .map(|d| format!("{name} not supported (ONCS bit {oncs_bit} clear) and refused: {d}")),
+        Support::Oncs => f(c),
+        Support::EffectsLog => f(c)
+            .map(|d| format!("{d} (ONCS bit {oncs_bit} clear, but the effects log lists {name})")),
+    }
+}
+
+/// Write Zeroes over a written pattern reads back zeroes.
+pub fn write_zeroes<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
+    let slba = c.area(6);
+    let nlb = 8u32;
+    let cmd = WriteZeroes::new(c.nsid, slba, (nlb - 1) as u16).build();
+    optional(
+        c,
+        "Write Zeroes",
+        3,
+        NvmOpcode::WRITE_ZEROES,
+        |c| c.b.execute(&cmd, Data::None),
+        |c| {
+            let mut w = vec![0u8; (nlb * c.lba) as usize];
+            fill(&mut w, c.lba, slba, 5);
+            c.write(slba, &w)?;
+            c.b.execute(&cmd, Data::None)
+                .map_err(|e| format!("write zeroes: {e}"))?;
+            let mut r = vec![0xa5u8; w.len()];
+            c.read(slba, &mut r)?;
+            diff(&r, &vec![0u8; r.len()], c.lba)?;
+            Ok(format!("{nlb} blocks at LBA {slba} read back as zeroes"))
+        },
+    )
+}
+
+/// Dataset Management / Deallocate succeeds. Deallocation is advisory, so
+/// each block must read back either unchanged or as DLFEAT says deallocated
+/// blocks read (001b: zeroes, 010b: all ones; 000b: not reported, anything).
+pub fn dsm_deallocate<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
+    let slba = c.area(7);
+    let nlb = 16u32;
+    let cmd = Dsm::deallocate(c.nsid, 0).build();
+    let range = DsmRange::new(slba, nlb);
+    let range = range.as_bytes();
+    optional(
+        c,
+        "Dataset Management",
+        2,
+        NvmOpcode::DATASET_MANAGEMENT,
+        |c| c.b.execute(&cmd, Data::ToDevice(range)),
+        |c| {
+            let lba = c.lba as usize;
+            let mut w = vec![0u8; nlb as usize * lba];
+            fill(&mut w, c.lba, slba, 6);
+            c.write(slba, &w)?;
+            c.b.execute(&cmd, Data::ToDevice(range))
+                .map_err(|e| format!("deallocate: {e}"))?;
+            let dlfeat = c.id_ns.dlfeat & 7;
+            let mut r = vec![0xa5u8; w.len()];
+            c.read(slba, &mut r)?;
+            let mut dealloc = 0;
+            for (i, (got, orig)) in r.chunks(lba).zip(w.chunks(lba)).enumerate() {
+                if got == orig {
+                    continue;
+                }
+                let ok = match dlfeat {
+                    1 => got.iter().all(|&b| b == 0),
+                    2 => got.iter().all(|&b| b == 0xff),
+                    0 => true,
+                    _ => false,
+                };
+                if !ok {
+                    return Err(format!(
+                        "block {i} is neither its data nor what DLFEAT {dlfeat:#x} promises for a deallocated block"
+                    ));
+                }
+                dealloc += 1;
+            }
+            Ok(format!(
+                "{dealloc} of {nlb} blocks read back deallocated, the rest unchanged (DLFEAT {dlfeat:#x}; deallocation is advisory)"
+            ))
+        },
+    )
+}
+
+/// Compare: the written data matches; one flipped byte is a Compare Failure
+/// (SCT 2h Media and Data Integrity Errors, SC 85h).
+pub fn compare<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
+    let slba = c.area(8);
+    let nlb = 4u32;
+    let cmd = Compare::new(c.nsid, slba, (nlb - 1) as u16).build();
+    let mut w = vec![0u8; (nlb * c.lba) as usize];
+    fill(&mut w, c.lba, slba, 8);
+    let w2 = w.clone();
+    optional(
+        c,
+        "Compare",
+        0,
+        NvmOpcode::COMPARE,
+        |c| c.b.execute(&cmd, Data::ToDevice(&w2)),
+        |c| {
+            c.write(slba, &w)?;
+            c.b.execute(&cmd, Data::ToDevice(&w))
+                .map_err(|e| format!("compare of identical data: {e}"))?;
+            let last = w.len() - 1;
+            w[last] ^= 0xff;
+            let r = c.b.execute(&cmd, Data::ToDevice(&w));
+            expect_status(r, Sct::MEDIA, 0x85).map(|d| format!("match: success; mismatch: {d}"))
+        },
+    )
+}
+
+/// Verify of written blocks succeeds.
+pub fn verify<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
+    let slba = c.area(9);
+    let cmd = Verify::new(c.nsid, slba, 7).build();
+    optional(
+        c,
+        "Verify",
+        7,
+        NvmOpcode::VERIFY,
+        |c| c.b.execute(&cmd, Data::None),
+        |c| {
+            let mut w = vec![0u8; (8 * c.lba) as usize];
+            fill(&mut w, c.lba, slba, 9);
+            c.write(slba, &w)?;
+            c.b.execute(&cmd, Data::None)
+                .map_err(|e| format!("verify: {e}"))?;
+            Ok(format!("8 blocks at LBA {slba}"))
+        },
+    )
+}
+
+/// ioctl only: a transfer spread over several buffers (NVME_IOCTL_IO64_CMD_VEC).
+#[cfg(feature = "ioctl")]
+pub fn ioctl_vectored(c: &mut Ctx<nvmeq_ioctl::IoctlBackend>, r: &Runner, label: &str) {
+    use nvmeq_ioctl::VecData;
+    use std::io::{IoSlice, IoSliceMut};
+    r.run(&format!("{label}/ioctl-vectored"), "ioctl", || {
+        let slba = c.area(10);
+        let lba = c.lba as usize;
+        // 5 blocks in segments of 1, 3 (at a 4-byte page offset) and 1 block.
+        let mut w = vec![0u8; 5 * lba];
+        fill(&mut w, c.lba, slba, 10);
+        let mut mid = Placed::new(3 * lba, 4);
+        mid.get_mut().copy_from_slice(&w[lba..4 * lba]);
+        let segs = [
+            IoSlice::new(&w[..lba]),
+            IoSlice::new(mid.get()),
+            IoSlice::new(&w[4 * lba..]),
+        ];
+        let cmd = Write::new(c.nsid, slba, 4).build();
+        c.b.execute_vec(&cmd, VecData::ToDevice(&segs), Data::None)
+            .map_err(|e| format!("vectored write: {e}"))?;
+        let mut back = vec![0u8; 5 * lba];
+        c.read(slba, &mut back)?;
+        diff(&back, &w, c.lba).map_err(|e| format!("after vectored write: {e}"))?;
+        // Read back into 2 + 3 blocks, with a spare segment that must stay untouched.
+        let (mut a, mut b, mut spare) = (vec![0u8; 2 * lba], vec![0u8; 3 * lba], vec![0x5au8; lba]);
+        let mut segs = [
+            IoSliceMut::new(&mut a),
+            IoSliceMut::new(&mut b),
+            IoSliceMut::new(&mut spare),
+        ];
+        c.b.execute_vec(
+            &Read::new(c.nsid, slba, 4).build(),
+            VecData::FromDevice(&mut segs),
+            Data::None,
+        )
+        .map_err(|e| format!("vectored read: {e}"))?;
+        diff(&[a, b].concat(), &w, c.lba).map_err(|e| format!("vectored read: {e}"))?;
+        if spare.iter().any(|&x| x != 0x5a) {
+            return Err("the kernel wrote past the command's length into the spare segment".into());
+        }
+        // Too little room across the segments: refused before the ioctl.
+        let mut small = vec![0u8; lba];
+        let mut segs = [IoSliceMut::new(&mut small)];
+        match c.b.execute_vec(
+            &Read::new(c.nsid, slba, 4).build(),
+            VecData::FromDevice(&mut segs),
+            Data::None,
+        ) {
+            Err(Error::BufferTooSmall { .. }) => {}
+            other => {
+                return Err(format!(
+                    "5 blocks into 1 block of segments: expected BufferTooSmall, got {other:?}"
+                ))
+            }
+        }
+        Ok("5 blocks written from 3 segments and read into 2 (+1 untouched)".into())
+    });
+}
+
+/// ioctl only: real NVMe nodes given in the wrong role are refused with
+/// errors that name the right one.
+#[cfg(feature = "ioctl")]
+pub fn ioctl_open_errors(c: &mut Ctx<nvmeq_ioctl::IoctlBackend>, r: &Runner, label: &str) {
+    use nvmeq_ioctl::{IoctlBackend, OpenError};
+    r.run(&format!("{label}/ioctl-open-errors"), "ioctl", || {
+        let ns = c.t.ns.clone();
+        let ctrl = c.t.ctrl.clone().ok_or("no controller path known")?;
+        let mut seen = Vec::new();
+        match IoctlBackend::open(None, Some(&ctrl)) {
+            Err(e @ OpenError::ControllerNotNamespace { .. }) => seen.push(e.to_string()),
+            other => return Err(format!("controller as namespace: {other:?}")),
+        }
+        match IoctlBackend::open(Some(&ns), None) {
+            Err(
+                e @ (OpenError::NamespaceNotController { .. }
+                | OpenError::BlockNotController { .. }),
+            ) => seen.push(e.to_string()),
+            other => return Err(format!("namespace as controller: {other:?}")),
+        }
+        // Both right: opens, and finds the same namespace id.
+        let b = IoctlBackend::open(Some(&ctrl), Some(&ns)).map_err(|e| e.to_string())?;
+        if b.nsid() != Some(c.nsid) {
+            return Err(format!("reopened nsid {:?} != {}", b.nsid(), c.nsid));
+        }
+        Ok(seen.join(" / "))
+    });
+}

@@ -1,0 +1,325 @@
+//! The suite, generic over the backend: opening, then every test in order.
+
+use nvmeq_core::cmd::{GetLogPage, Identify, LogId, Numd, Read, Write};
+use nvmeq_core::log::CommandEffectsLog;
+use nvmeq_core::{Completion, Data, Error, IdentifyController, IdentifyNamespace, Sct, Status};
+use zerocopy::FromBytes;
+
+use crate::registry::HwBackend;
+use crate::report::Outcome;
+use crate::runner::{Runner, TestResult};
+use crate::target::Target;
+
+/// Every command's timeout: long enough for TCG, short enough to fail rather than hang.
+pub const CMD_TIMEOUT_MS: u32 = 30_000;
+
+/// One opened target and what the suite learnt about it.
+#[derive(Debug)]
+pub struct Ctx<B> {
+    /// The backend.
+    pub b: B,
+    /// The target.
+    pub t: Target,
+    /// Namespace id of the namespace device.
+    pub nsid: u32,
+    /// Bytes per block in the data buffer.
+    pub lba: u32,
+    /// Namespace size in blocks (NSZE).
+    pub nsze: u64,
+    /// The backend's largest transfer.
+    pub max_xfer: u32,
+    /// Identify Controller, as the open step read it.
+    pub id_ctrl: Box<IdentifyController>,
+    /// Identify Namespace, as the open step read it.
+    pub id_ns: Box<IdentifyNamespace>,
+    /// The Commands Supported and Effects log, once read (`None` inside: not available).
+    effects: Option<Option<Box<CommandEffectsLog>>>,
+}
+
+/// Whether the controller claims an optional I/O command, and where it says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Support {
+    /// Its ONCS bit is set.
+    Oncs,
+    /// Its ONCS bit is clear but the Commands Supported and Effects log lists
+    /// the opcode (QEMU 7.2 does this for Verify): the command must work.
+    EffectsLog,
+    /// Neither: the command must be refused as an Invalid Command Opcode.
+    No,
+}
+
+/// A data structure out of the bytes a command returned.
+pub fn parse<T: FromBytes>(buf: &[u8]) -> Result<T, String> {
+    T::read_from_bytes(buf).map_err(|_| {
+        format!(
+            "{} bytes do not make a {}",
+            buf.len(),
+            std::any::type_name::<T>()
+        )
+    })
+}
+
+/// `Err("what: error")`.
+pub fn ctx_err(what: &str) -> impl FnOnce(Error) -> String + '_ {
+    move |e| format!("{what}: {e}")
+}
+
+/// Passes when `r` is exactly the NVMe status (sct, sc).
+pub fn expect_status(r: Result<Completion, Error>, sct: Sct, sc: u8) -> TestResult {
+    let want = Status::from_parts(sct, sc);
+    match r {
+        Err(Error::Status(s)) if s.sct() == sct && s.sc() == sc => Ok(format!("{s}")),
+        Err(e) => Err(format!("expected status {want}, got error: {e}")),
+        Ok(_) => Err(format!("expected status {want}, got success")),
+    }
+}
+
+/// A buffer starting `offset` bytes past a page boundary inside a larger allocation.
+#[derive(Debug)]
+pub struct Placed {
+    mem: Vec<u8>,
+    start: usize,
+    len: usize,
+}
+
+impl Placed {
+    /// `len` zero bytes at page offset `offset`.
+    pub fn new(len: usize, offset: usize) -> Self {
+        let mem = vec![0u8; len + offset + 4096];
+        let start = (4096 - mem.as_ptr() as usize % 4096) % 4096 + offset;
+        Placed { mem, start, len }
+    }
+    /// The bytes.
+    pub fn get(&self) -> &[u8] {
+        &self.mem[self.start..self.start + self.len]
+    }
+    /// The bytes, writable.
+    pub fn get_mut(&mut self) -> &mut [u8] {
+        &mut self.mem[self.start..self.start + self.len]
+    }
+}
+
+/// Fills `buf` (blocks of `lba` bytes from `slba`) with a pattern that names
+/// each block's LBA and the `seed`, so misplaced or stale blocks are caught.
+pub fn fill(buf: &mut [u8], lba: u32, slba: u64, seed: u64) {
+    for (i, block) in buf.chunks_mut(lba as usize).enumerate() {
+        let l = slba + i as u64;
+        for (j, x) in block.iter_mut().enumerate() {
+            *x = (l.wrapping_mul(131) ^ seed.wrapping_mul(29) ^ (j as u64 * 7 + (j as u64 >> 8)))
+                as u8;
+        }
+        if block.len() >= 16 {
+            block[..8].copy_from_slice(&l.to_le_bytes());
+            block[8..16].copy_from_slice(&seed.to_le_bytes());
+        }
+    }
+}
+
+/// Where the first difference is, as a message.
+pub fn diff(got: &[u8], want: &[u8], lba: u32) -> Result<(), String> {
+    match got.iter().zip(want).position(|(a, b)| a != b) {
+        None if got.len() == want.len() => Ok(()),
+        None => Err(format!("length {} != {}", got.len(), want.len())),
+        Some(i) => Err(format!(
+            "data differs at byte {i} (block {}, offset {}): read {:#04x}, wrote {:#04x}",
+            i / lba as usize,
+            i % lba as usize,
+            got[i],
+            want[i]
+        )),
+    }
+}
+
+impl<B: HwBackend> Ctx<B> {
+    pub(crate) fn open(t: &Target) -> Result<Self, String> {
+        let mut b = B::open(t)?;
+        b.set_timeout_ms(CMD_TIMEOUT_MS);
+        let nsid = b.nsid();
+        let mut buf = vec![0u8; 4096];
+        b.execute(&Identify::controller().build(), Data::FromDevice(&mut buf))
+            .map_err(ctx_err("Identify Controller"))?;
+        let id_ctrl = Box::new(parse::<IdentifyController>(&buf)?);
+        b.execute(
+            &Identify::namespace(nsid).build(),
+            Data::FromDevice(&mut buf),
+        )
+        .map_err(ctx_err("Identify Namespace"))?;
+        let id_ns = Box::new(parse::<IdentifyNamespace>(&buf)?);
+        let lba = b.lba_size(nsid).map_err(ctx_err("lba_size"))?;
+        let nsze = id_ns.nsze;
+        let max_xfer = b.caps().max_xfer;
+        let mut t = t.clone();
+        if t.ctrl.is_none() {
+            t.ctrl = b.ctrl_path();
+        }
+        Ok(Ctx {
+            b,
+            t,
+            nsid,
+            lba,
+            nsze,
+            max_xfer,
+            id_ctrl,
+            id_ns,
+            effects: None,
+        })
+    }
+
+    /// Writes `buf` at `slba`.
+    pub fn write(&mut self, slba: u64, buf: &[u8]) -> Result<(), String> {
+        let nlb = buf.len() / self.lba as usize;
+        let cmd = Write::new(self.nsid, slba, (nlb - 1) as u16).build();
+        self.b
+            .execute(&cmd, Data::ToDevice(buf))
+            .map(drop)
+            .map_err(|e| format!("write {nlb} blocks at {slba}: {e}"))
+    }
+
+    /// Reads `buf.len()` bytes from `slba`.
+    pub fn read(&mut self, slba: u64, buf: &mut [u8]) -> Result<(), String> {
+        let nlb = buf.len() / self.lba as usize;
+        let cmd = Read::new(self.nsid, slba, (nlb - 1) as u16).build();
+        self.b
+            .execute(&cmd, Data::FromDevice(buf))
+            .map(drop)
+            .map_err(|e| format!("read {nlb} blocks at {slba}: {e}"))
+    }
+
+    /// The start of the area writing test number `i` (0..12) may use: the
+    /// second half of the namespace, away from partition tables at the start,
+    /// in 12 strides of at least twice the largest transfer when it fits.
+    pub fn area(&self, i: u64) -> u64 {
+        let max_blocks = (self.max_xfer / self.lba).max(1) as u64;
+        let half = self.nsze / 2;
+        let stride = (2 * max_blocks).max(64).min(half / 12).max(1);
+        (half + i * stride) & !7
+    }
+
+    /// ONCS (Optional NVM Command Support) bit `bit`.
+    pub fn oncs(&self, bit: u32) -> bool {
+        self.id_ctrl.oncs >> bit & 1 == 1
+    }
+
+    /// Whether I/O command `opcode` (ONCS bit `oncs_bit`) is supported.
+    pub fn io_support(&mut self, oncs_bit: u32, opcode: u8) -> Support {
+        if self.oncs(oncs_bit) {
+            return Support::Oncs;
+        }
+        if self.effects.is_none() {
+            let mut buf = vec![0u8; 4096];
+            let cmd = GetLogPage::new(LogId::CMD_EFFECTS, Numd::BYTES_4096).build();
+            let log = (self.id_ctrl.lpa & 2 != 0)
+                .then(|| self.b.execute(&cmd, Data::FromDevice(&mut buf)).ok())
+                .flatten()
+                .and_then(|_| parse::<CommandEffectsLog>(&buf).ok())
+                .map(Box::new);
+            self.effects = Some(log);
+        }
+        match &self.effects {
+            Some(Some(log)) if log.io(opcode).csupp() => Support::EffectsLog,
+            _ => Support::No,
+        }
+    }
+}
+
+/// A named test.
+pub type Test<B> = (&'static str, fn(&mut Ctx<B>) -> TestResult);
+
+/// Runs every test for backend `B` on `t`.
+pub fn run<B: HwBackend>(t: &Target, r: &Runner) {
+    let name = B::NAME;
+    let label = t.label.as_str();
+    let mut ctx: Option<Ctx<B>> = None;
+    r.run(&format!("{label}/open"), name, || {
+        let c = Ctx::<B>::open(t)?;
+        let d = format!(
+            "{} nsid {} ({} blocks of {} B), max transfer {} B",
+            t.ns.display(),
+            c.nsid,
+            c.nsze,
+            c.lba,
+            c.max_xfer
+        );
+        ctx = Some(c);
+        Ok(d)
+    });
+    let Some(mut ctx) = ctx else { return };
+
+    if let Some(n) = t.named_nsid {
+        if n != ctx.nsid {
+            r.record(
+                &format!("{label}/destructive-guard"),
+                name,
+                Outcome::Fail,
+                format!(
+                    "--nsid {n} does not name {} (nsid {}): no writing test runs",
+                    t.ns.display(),
+                    ctx.nsid
+                ),
+            );
+            ctx.t.destructive = false;
+        }
+    }
+
+    let read_only: &[Test<B>] = &[
+        ("identify-controller", crate::admin::identify_controller),
+        ("identify-namespace", crate::admin::identify_namespace),
+        ("active-ns-list", crate::admin::active_ns_list),
+        ("ns-descriptors", crate::admin::ns_descriptors_list),
+        ("log-smart-health", crate::admin::log_smart),
+        ("log-error-info", crate::admin::log_error),
+        ("log-firmware-slot", crate::admin::log_fw_slot),
+        ("log-cmd-effects", crate::admin::log_effects),
+        ("features-num-queues", crate::admin::feat_num_queues),
+        ("features-write-cache", crate::admin::feat_vwc),
+        ("features-arbitration", crate::admin::feat_arbitration),
+        ("read-block-0", crate::io::read_block0),
+        ("bad-lba-out-of-range", crate::bad::lba_out_of_range),
+        ("bad-nsid-admin", crate::bad::invalid_nsid_admin),
+        ("bad-nsid-io", crate::bad::invalid_nsid_io),
+        ("bad-opcode", crate::bad::invalid_opcode),
+        ("bad-above-mdts", crate::bad::above_mdts),
+        ("bad-zero-length", crate::bad::zero_length),
+        ("bad-buffer-too-small", crate::bad::buffer_too_small),
+        ("bad-buffer-direction", crate::bad::wrong_direction),
+        ("nvme-cli-id-ctrl", crate::nvme_cli::id_ctrl),
+        ("nvme-cli-id-ns", crate::nvme_cli::id_ns),
+    ];
+    let writing: &[Test<B>] = &[
+        ("write-read-1-block", crate::io::wr_one_block),
+        ("write-read-4k", crate::io::wr_4k),
+        ("write-read-multi-page", crate::io::wr_multi_page),
+        ("write-read-64k", crate::io::wr_64k),
+        ("write-read-mdts", crate::io::wr_mdts),
+        ("queue-interface", crate::io::queue_interface),
+        ("flush", crate::io::flush),
+        ("write-zeroes", crate::io::write_zeroes),
+        ("dsm-deallocate", crate::io::dsm_deallocate),
+        ("compare", crate::io::compare),
+        ("verify", crate::io::verify),
+    ];
+    for (test, f) in read_only {
+        if test.starts_with("nvme-cli") && !t.differential {
+            continue;
+        }
+        r.run(&format!("{label}/{test}"), name, || f(&mut ctx));
+    }
+    if ctx.t.destructive {
+        for (test, f) in writing {
+            r.run(&format!("{label}/{test}"), name, || f(&mut ctx));
+        }
+        B::extra_tests(&mut ctx, r, label);
+        if let Some(z) = t.zns.clone() {
+            crate::zns::run::<B>(t, &z, r);
+        }
+    } else {
+        for (test, _) in writing {
+            r.record(
+                &format!("{label}/{test}"),
+                name,
+                Outcome::Skip,
+                "read-only run: writing tests need --allow-destructive --nsid N".into(),
+            );
+        }
+    }
+}

@@ -1,0 +1,63 @@
+//! What the suite runs against: a controller and namespace, and what it may do there.
+
+use std::path::PathBuf;
+
+/// One controller/namespace pair under test.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// Short label prefixed to test names (`A`, `B`, `A-blk`, `dev`).
+    pub label: String,
+    /// Controller char device (`/dev/nvme0`); found from the namespace when absent.
+    pub ctrl: Option<PathBuf>,
+    /// Namespace device (`/dev/ng0n1` or `/dev/nvme0n1`).
+    pub ns: PathBuf,
+    /// Whether writing tests may run. On real hardware only with
+    /// `--allow-destructive --nsid N` naming this namespace.
+    pub destructive: bool,
+    /// The namespace id the user named for destructive tests (checked
+    /// against the device's before anything is written).
+    pub named_nsid: Option<u32>,
+    /// Compare our Identify parsing with nvme-cli's JSON (`nvme` in PATH).
+    pub differential: bool,
+    /// A zoned namespace device on the same controller, for the ZNS tests.
+    pub zns: Option<PathBuf>,
+}
+
+/// The guest's environment contract (see the brief): controllers A and B.
+/// Every variable is required; a missing one is an error naming it.
+pub fn guest_targets() -> Result<Vec<Target>, String> {
+    let var = |k: &str| -> Result<PathBuf, String> {
+        std::env::var_os(k)
+            .map(PathBuf::from)
+            .ok_or_else(|| format!("{k} is not set: `guest` runs inside the nvmeq QEMU guest (cargo xtask vm test); on a real host use `nvmeq-hwtest run --ctrl … --ns …`"))
+    };
+    if std::env::var("NVMEQ_GUEST").as_deref() != Ok("1") {
+        return Err("NVMEQ_GUEST=1 is not set: `guest` is for the nvmeq QEMU guest (cargo xtask vm test); on a real host use `nvmeq-hwtest run --ctrl … --ns …`".into());
+    }
+    let t = |label: &str, ctrl: PathBuf, ns: PathBuf, diff: bool, zns: Option<PathBuf>| Target {
+        label: label.into(),
+        ctrl: Some(ctrl),
+        ns,
+        destructive: true,
+        named_nsid: None,
+        differential: diff,
+        zns,
+    };
+    Ok(vec![
+        t("A", var("NVMEQ_CTRL_A")?, var("NVMEQ_NS_A")?, true, None),
+        t(
+            "A-blk",
+            var("NVMEQ_CTRL_A")?,
+            var("NVMEQ_BLK_A")?,
+            false,
+            None,
+        ),
+        t(
+            "B",
+            var("NVMEQ_CTRL_B")?,
+            var("NVMEQ_NS_B")?,
+            false,
+            Some(var("NVMEQ_ZNS_B")?),
+        ),
+    ])
+}

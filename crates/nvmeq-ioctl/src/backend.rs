@@ -1,0 +1,669 @@
+//! [`IoctlBackend`]: NVMe commands through Linux's blocking passthrough ioctls.
+
+use std::fs::File;
+use std::io::{IoSlice, IoSliceMut};
+use std::os::fd::{AsFd, BorrowedFd};
+use std::path::{Path, PathBuf};
+
+use heapless::Deque;
+use nvmeq_core::cmd::Identify;
+use nvmeq_core::{
+    backend::check_len, Backend, Caps, Cmd, Completion, Data, DataDir, Error, IoBuf, NvmOpcode,
+    QueueKind, Reaped, Rejected, Status, Xfer,
+};
+use nvmeq_core::{IdentifyController, IdentifyNamespace};
+use zerocopy::FromBytes;
+
+use crate::buf::IoctlBuf;
+use crate::open::{self, OpenError};
+use crate::passthru::PassthruCmd64;
+use crate::sys::{self, Buf, Queue, MAX_IOVECS};
+
+/// Commands the queue interface holds at once (written plus completed, not yet reaped).
+pub const QUEUE_SLOTS: usize = 64;
+
+/// Namespaces whose format is cached.
+const FORMAT_CACHE: usize = 16;
+
+/// When neither MDTS nor sysfs bounds transfers: Linux's NVMe driver never
+/// accepts more than this per command (`NVME_MAX_KB_SZ`, 4 MiB before 6.3).
+const FALLBACK_MAX_XFER: u32 = 4 << 20;
+
+/// The memory page size assumed for MDTS (CAP.MPSMIN is not readable through
+/// the passthrough interface; Linux always runs the controller with 4 KiB pages).
+const MPSMIN_BYTES: u32 = 4096;
+
+/// The current LBA format of a namespace, from Identify Namespace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NsFormat {
+    /// Bytes moved per block in the data buffer: LBA data size, plus the
+    /// metadata size when metadata is interleaved (extended LBA, FLBAS bit 4).
+    pub block_bytes: u32,
+    /// Metadata bytes per block in the separate metadata buffer (0 when none
+    /// or interleaved).
+    pub meta_bytes: u32,
+}
+
+struct Pending {
+    cmd: Cmd,
+    buf: Option<IoctlBuf>,
+    tag: u64,
+}
+
+/// The data side of a vectored command ([`IoctlBackend::execute_vec`]).
+#[derive(Debug)]
+pub enum VecData<'s, 'a> {
+    /// Host to controller.
+    ToDevice(&'s [IoSlice<'a>]),
+    /// Controller to host.
+    FromDevice(&'s mut [IoSliceMut<'a>]),
+}
+
+/// The blocking passthrough backend.
+///
+/// Admin commands go through the controller (`/dev/nvmeX`, or the namespace
+/// device when the controller cannot be opened), I/O commands through the
+/// namespace device (`/dev/ngXnY` or `/dev/nvmeXnY`). Every call blocks
+/// until the completion; the queue interface runs written commands one by
+/// one in [`Backend::commit`], so [`Caps::queue_depth`] is 1.
+pub struct IoctlBackend {
+    ctrl: Option<File>,
+    ctrl_path: Option<PathBuf>,
+    ns: Option<File>,
+    ns_path: Option<PathBuf>,
+    nsid: Option<u32>,
+    timeout_ms: u32,
+    mdts_bytes: Option<u32>,
+    max_xfer: u32,
+    formats: heapless::Vec<(u32, NsFormat), FORMAT_CACHE>,
+    queue: Deque<Pending, QUEUE_SLOTS>,
+    done: Deque<Reaped<IoctlBuf>, QUEUE_SLOTS>,
+}
+
+impl core::fmt::Debug for IoctlBackend {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("IoctlBackend")
+            .field("ctrl", &self.ctrl_path)
+            .field("ns", &self.ns_path)
+            .field("nsid", &self.nsid)
+            .field("timeout_ms", &self.timeout_ms)
+            .field("max_xfer", &self.max_xfer)
+            .finish()
+    }
+}
+
+/// The current format from an Identify Namespace data structure
+/// ([`IdentifyNamespace`]). `None` for an inactive namespace (NSZE 0).
+pub fn parse_ns_format(id: &[u8; 4096]) -> Result<Option<NsFormat>, Error> {
+    let ns = IdentifyNamespace::read_from_bytes(&id[..])
+        .map_err(|_| Error::Invalid("Identify Namespace data has the wrong size"))?;
+    if ns.nsze == 0 {
+        return Ok(None);
+    }
+    let ds = ns.lba_size().ok_or(Error::Invalid(
+        "Identify Namespace reports an LBA data size below 512 bytes (LBADS < 9)",
+    ))?;
+    let ms = ns.metadata_size() as u32;
+    Ok(Some(if ns.extended_lba() {
+        NsFormat {
+            block_bytes: ds + ms,
+            meta_bytes: 0,
+        }
+    } else {
+        NsFormat {
+            block_bytes: ds,
+            meta_bytes: ms,
+        }
+    }))
+}
+
+/// MDTS in bytes from Identify Controller (`None`: no limit, or one beyond `u32`).
+pub fn mdts_bytes(id_ctrl: &[u8; 4096]) -> Option<u32> {
+    let ctrl = IdentifyController::read_from_bytes(&id_ctrl[..]).ok()?;
+    ctrl.mdts_bytes(MPSMIN_BYTES)
+        .and_then(|b| u32::try_from(b).ok())
+}
+
+impl IoctlBackend {
+    /// Opens a controller, a namespace, or both.
+    ///
+    /// From a namespace alone, the controller is found through sysfs
+    /// (`/sys/dev/char/M:m/device`); if it cannot be opened for lack of
+    /// permission, admin commands go through the namespace device (which
+    /// Linux also accepts). The namespace id comes from `NVME_IOCTL_ID`.
+    /// Identify Controller is sent once to learn MDTS.
+    pub fn open(ctrl: Option<&Path>, ns: Option<&Path>) -> Result<Self, OpenError> {
+        if ctrl.is_none() && ns.is_none() {
+            return Err(OpenError::NothingGiven);
+        }
+        let ns_node = ns.map(open::open_namespace).transpose()?;
+        let (ctrl_file, ctrl_path) = match (ctrl, ns, &ns_node) {
+            (Some(c), Some(p), Some(node)) => {
+                let f = open::open_controller(c)?.file;
+                open::check_same_controller(c, p, node)?;
+                (Some(f), Some(c.to_path_buf()))
+            }
+            (Some(c), _, _) => (Some(open::open_controller(c)?.file), Some(c.to_path_buf())),
+            (None, Some(p), Some(node)) => {
+                let c = open::controller_of(p, node)?;
+                match open::open_controller(&c) {
+                    Ok(n) => (Some(n.file), Some(c)),
+                    Err(OpenError::Permission { .. }) => (None, Some(c)),
+                    Err(e) => return Err(e),
+                }
+            }
+            _ => (None, None),
+        };
+        let nsid = match (&ns_node, ns) {
+            (Some(n), Some(p)) => {
+                Some(
+                    sys::ns_id(n.file.as_fd()).map_err(|errno| OpenError::NoNsid {
+                        path: p.into(),
+                        errno,
+                    })?,
+                )
+            }
+            _ => None,
+        };
+        let hw = open::max_hw_bytes(ns_node.as_ref(), ctrl_path.as_deref());
+        let mut me = IoctlBackend {
+            ctrl: ctrl_file,
+            ctrl_path,
+            ns: ns_node.map(|n| n.file),
+            ns_path: ns.map(Path::to_path_buf),
+            nsid,
+            timeout_ms: 0,
+            mdts_bytes: None,
+            max_xfer: hw.unwrap_or(FALLBACK_MAX_XFER),
+            formats: heapless::Vec::new(),
+            queue: Deque::new(),
+            done: Deque::new(),
+        };
+        let mut id = [0u8; 4096];
+        let admin_path = me
+            .ctrl
+            .as_ref()
+            .and(me.ctrl_path.clone())
+            .or_else(|| me.ns_path.clone())
+            .unwrap_or_default();
+        me.execute(&Identify::controller().build(), Data::FromDevice(&mut id))
+            .map_err(|source| match source {
+                Error::Os {
+                    errno: libc::EACCES | libc::EPERM,
+                    ..
+                } => OpenError::Permission {
+                    path: admin_path.clone(),
+                },
+                source => OpenError::Identify {
+                    path: admin_path.clone(),
+                    source,
+                },
+            })?;
+        me.mdts_bytes = mdts_bytes(&id);
+        if let Some(m) = me.mdts_bytes {
+            me.max_xfer = me.max_xfer.min(m);
+        }
+        Ok(me)
+    }
+
+    /// Sets the timeout passed with every command (0: the kernel's default,
+    /// `nvme_core.admin_timeout`/`io_timeout`). On expiry Linux aborts the
+    /// command (or resets the controller) and the call returns its error.
+    pub fn set_timeout_ms(&mut self, ms: u32) {
+        self.timeout_ms = ms;
+    }
+
+    /// The timeout passed with every command.
+    pub fn timeout_ms(&self) -> u32 {
+        self.timeout_ms
+    }
+
+    /// The namespace id of the namespace device, if one was opened.
+    pub fn nsid(&self) -> Option<u32> {
+        self.nsid
+    }
+
+    /// The controller device path (given or found in sysfs).
+    pub fn ctrl_path(&self) -> Option<&Path> {
+        self.ctrl_path.as_deref()
+    }
+
+    /// The namespace device path.
+    pub fn ns_path(&self) -> Option<&Path> {
+        self.ns_path.as_deref()
+    }
+
+    /// MDTS in bytes as the controller reports it (`None`: no limit).
+    pub fn mdts(&self) -> Option<u32> {
+        self.mdts_bytes
+    }
+
+    /// The current format of namespace `nsid` (Identify Namespace on first use, then cached).
+    pub fn ns_format(&mut self, nsid: u32) -> Result<NsFormat, Error> {
+        if let Some((_, f)) = self.formats.iter().find(|(n, _)| *n == nsid) {
+            return Ok(*f);
+        }
+        let mut id = [0u8; 4096];
+        let cmd = Identify::namespace(nsid).build();
+        match (&self.ns, self.nsid) {
+            // The namespace device's own format comes through that device, so
+            // it is its controller that answers even if --ctrl named another:
+            // a wrong LBA size would make the kernel map less than the device moves.
+            (Some(ns), Some(own)) if own == nsid => {
+                let mut p = PassthruCmd64::from_command(&cmd.sqe, self.timeout_ms);
+                let r = sys::passthru(
+                    ns.as_fd(),
+                    Queue::Admin,
+                    &mut p,
+                    Buf::In(&mut id),
+                    Buf::None,
+                );
+                self.finish(Queue::Admin.op(), &p, r)?;
+            }
+            _ => {
+                self.execute(&cmd, Data::FromDevice(&mut id))?;
+            }
+        }
+        let f = parse_ns_format(&id)?.ok_or(Error::UnknownNamespace(nsid))?;
+        if self.formats.is_full() {
+            self.formats.remove(0);
+        }
+        // Cannot fail: a slot was just freed.
+        let _ = self.formats.push((nsid, f));
+        Ok(f)
+    }
+
+    /// Forgets cached namespace formats (after a Format NVM or namespace management).
+    pub fn forget_formats(&mut self) {
+        self.formats.clear();
+    }
+
+    fn admin_fd(&self) -> Result<BorrowedFd<'_>, Error> {
+        self.ctrl
+            .as_ref()
+            .or(self.ns.as_ref())
+            .map(|f| f.as_fd())
+            .ok_or(Error::Unsupported(
+                "no controller or namespace device is open",
+            ))
+    }
+
+    fn io_fd(&self, nsid: u32) -> Result<BorrowedFd<'_>, Error> {
+        let f = self.ns.as_ref().ok_or(Error::Unsupported(
+            "I/O commands need a namespace device (/dev/ngXnY or /dev/nvmeXnY)",
+        ))?;
+        if Some(nsid) != self.nsid {
+            return Err(Error::Invalid(
+                "the command's NSID is not the opened namespace device's: Linux sends I/O \
+                 passthrough only to the device's own namespace",
+            ));
+        }
+        Ok(f.as_fd())
+    }
+
+    /// Resolves and checks what the command transfers, before any ioctl.
+    /// Returns (data bytes, metadata bytes per the namespace format).
+    fn plan(&mut self, cmd: &Cmd, has_meta: bool) -> Result<(u32, u32), Error> {
+        let (need, fmt) = match cmd.xfer {
+            Xfer::None => (0u64, None),
+            Xfer::Bytes(n) => (n as u64, None),
+            Xfer::Blocks(n) => {
+                let f = self.ns_format(cmd.nsid())?;
+                (n as u64 * f.block_bytes as u64, Some((n, f)))
+            }
+        };
+        if cmd.dir != DataDir::None && need == 0 {
+            return Err(Error::Invalid(
+                "the command moves data but its transfer length is 0",
+            ));
+        }
+        if need != 0 {
+            check_opcode_dir(cmd)?;
+        }
+        if cmd.queue == QueueKind::Io {
+            check_io_opcode(cmd)?;
+        }
+        if need > self.max_xfer as u64 {
+            return Err(Error::AboveMdts {
+                len: need,
+                max: self.max_xfer,
+            });
+        }
+        let meta =
+            match fmt {
+                Some((n, f)) if f.meta_bytes != 0 && cmd.dir != DataDir::None => {
+                    if !has_meta {
+                        return Err(Error::Invalid(
+                            "the namespace's format has separate metadata: pass a metadata buffer",
+                        ));
+                    }
+                    n.checked_mul(f.meta_bytes)
+                        .ok_or(Error::Invalid("metadata length overflows"))?
+                }
+                _ if has_meta => return Err(Error::Invalid(
+                    "a metadata buffer was given but the command transfers no separate metadata",
+                )),
+                _ => 0,
+            };
+        Ok((need as u32, meta))
+    }
+
+    fn finish(
+        &self,
+        op: &'static str,
+        p: &PassthruCmd64,
+        r: Result<i32, i32>,
+    ) -> Result<Completion, Error> {
+        match r {
+            Err(errno) => Err(Error::Os { op, errno }),
+            Ok(0) => Ok(Completion::from_result(p.result, Status::SUCCESS)),
+            Ok(st) => Err(Error::Status(Status::from_bits((st & 0x7fff) as u16))),
+        }
+    }
+
+    /// Runs one command with a separate metadata buffer (`meta`, in the data's
+    /// direction; [`Data::None`] when the format has none). Its required
+    /// length is the block count × the format's metadata size.
+    pub fn execute_with(
+        &mut self,
+        cmd: &Cmd,
+        data: Data<'_>,
+        meta: Data<'_>,
+    ) -> Result<Completion, Error> {
+        let (need, meta_need) = self.plan(cmd, !meta.is_empty())?;
+        let len = data.check(cmd.dir, need as u64)? as usize;
+        let meta_len = meta.check(cmd.dir, meta_need as u64)? as usize;
+        let data = match data {
+            _ if len == 0 => Buf::None,
+            Data::None => Buf::None,
+            Data::ToDevice(b) => Buf::Out(&b[..len]),
+            Data::FromDevice(b) => Buf::In(&mut b[..len]),
+        };
+        let meta = match meta {
+            _ if meta_len == 0 => Buf::None,
+            Data::None => Buf::None,
+            Data::ToDevice(b) => Buf::Out(&b[..meta_len]),
+            Data::FromDevice(b) => Buf::In(&mut b[..meta_len]),
+        };
+        let mut p = PassthruCmd64::from_command(&cmd.sqe, self.timeout_ms);
+        let queue = match cmd.queue {
+            QueueKind::Admin => Queue::Admin,
+            QueueKind::Io => Queue::Io,
+        };
+        let fd = match queue {
+            Queue::Admin => self.admin_fd()?,
+            Queue::Io => self.io_fd(cmd.nsid())?,
+        };
+        let r = sys::passthru(fd, queue, &mut p, data, meta);
+        self.finish(queue.op(), &p, r)
+    }
+
+    /// Runs one I/O command whose data is spread over several buffers
+    /// (`NVME_IOCTL_IO64_CMD_VEC`). The segments are used in order until
+    /// they hold the command's transfer length; at most 64 segments.
+    pub fn execute_vec(
+        &mut self,
+        cmd: &Cmd,
+        data: VecData<'_, '_>,
+        meta: Data<'_>,
+    ) -> Result<Completion, Error> {
+        if cmd.queue != QueueKind::Io {
+            return Err(Error::Unsupported(
+                "vectored transfers are for I/O commands only (NVME_IOCTL_IO64_CMD_VEC)",
+            ));
+        }
+        let (need, meta_need) = self.plan(cmd, !meta.is_empty())?;
+        let dir_ok = matches!(
+            (cmd.dir, &data),
+            (DataDir::ToDevice, VecData::ToDevice(_))
+                | (DataDir::FromDevice | DataDir::Both, VecData::FromDevice(_))
+        );
+        if !dir_ok {
+            return Err(Error::BufferMismatch {
+                expected: cmd.dir,
+                given: match data {
+                    VecData::ToDevice(_) => "buffers to write to the device",
+                    VecData::FromDevice(_) => "buffers to read into",
+                },
+            });
+        }
+        let lens = |it: &mut dyn Iterator<Item = usize>| -> (usize, usize) {
+            // (total bytes, segments needed to cover `need`)
+            let (mut total, mut segs) = (0usize, 0usize);
+            for l in it {
+                if total >= need as usize {
+                    break;
+                }
+                if l > 0 {
+                    segs += 1;
+                }
+                total += l;
+            }
+            (total, segs)
+        };
+        let (total, segs) = match &data {
+            VecData::ToDevice(s) => lens(&mut s.iter().map(|b| b.len())),
+            VecData::FromDevice(s) => lens(&mut s.iter().map(|b| b.len())),
+        };
+        check_len(need as u64, total)?;
+        if segs > MAX_IOVECS {
+            return Err(Error::Invalid("more than 64 buffer segments"));
+        }
+        let meta_len = meta.check(cmd.dir, meta_need as u64)? as usize;
+        let meta = match meta {
+            _ if meta_len == 0 => Buf::None,
+            Data::None => Buf::None,
+            Data::ToDevice(b) => Buf::Out(&b[..meta_len]),
+            Data::FromDevice(b) => Buf::In(&mut b[..meta_len]),
+        };
+        let fd = self.io_fd(cmd.nsid())?;
+        let mut p = PassthruCmd64::from_command(&cmd.sqe, self.timeout_ms);
+        let v = match data {
+            VecData::ToDevice(s) => sys::Vec::Out(s),
+            VecData::FromDevice(s) => sys::Vec::In(s),
+        };
+        let r = sys::passthru_vec(fd, &mut p, v, need, meta);
+        self.finish("NVME_IOCTL_IO64_CMD_VEC", &p, r)
+    }
+}
+
+/// Linux maps the buffer by the opcode's direction bits (1:0), not by what a
+/// [`Cmd`] says: a hand-built command whose `dir` disagrees could have the
+/// device write into memory the caller only lent for reading.
+fn check_opcode_dir(cmd: &Cmd) -> Result<(), Error> {
+    let by_opcode = DataDir::from_opcode_bits(cmd.sqe.opcode());
+    let ok = match cmd.dir {
+        DataDir::ToDevice => by_opcode == DataDir::ToDevice,
+        DataDir::FromDevice => by_opcode == DataDir::FromDevice,
+        DataDir::Both => by_opcode == DataDir::Both,
+        DataDir::None => true,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Invalid(
+            "the command's data direction disagrees with its opcode's bits 1:0, which Linux \
+             uses to map the buffer",
+        ))
+    }
+}
+
+/// Cross-checks NVM opcodes whose data length is defined by NLB, so a hand-built
+/// [`Cmd`] cannot under-declare its transfer and let the device write past the buffer.
+fn check_io_opcode(cmd: &Cmd) -> Result<(), Error> {
+    let op = NvmOpcode(cmd.sqe.opcode());
+    let nlb_defined = matches!(
+        op,
+        NvmOpcode::READ | NvmOpcode::WRITE | NvmOpcode::COMPARE | NvmOpcode::ZONE_APPEND
+    );
+    if nlb_defined {
+        let nlb = (cmd.sqe.cdw12 & 0xffff) + 1;
+        if cmd.xfer != Xfer::Blocks(nlb) {
+            return Err(Error::Invalid(
+                "the command's transfer size does not match its NLB field (CDW12 bits 15:0)",
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl Backend for IoctlBackend {
+    type Buf = IoctlBuf;
+
+    fn caps(&self) -> Caps {
+        // max_xfer: MDTS (× 4 KiB), bounded by what the kernel maps for one
+        // command whatever the buffer's alignment (see `open::max_hw_bytes`).
+        Caps {
+            name: "ioctl",
+            max_xfer: self.max_xfer,
+            queue_depth: 1,
+            admin: true,
+            metadata: true,
+        }
+    }
+
+    fn lba_size(&mut self, nsid: u32) -> Result<u32, Error> {
+        self.ns_format(nsid).map(|f| f.block_bytes)
+    }
+
+    fn alloc(&mut self, len: usize) -> Result<IoctlBuf, Error> {
+        Ok(IoctlBuf::new(len))
+    }
+
+    fn execute(&mut self, cmd: &Cmd, data: Data<'_>) -> Result<Completion, Error> {
+        self.execute_with(cmd, data, Data::None)
+    }
+
+    fn write(
+        &mut self,
+        cmd: &Cmd,
+        buf: Option<IoctlBuf>,
+        tag: u64,
+    ) -> Result<(), Rejected<IoctlBuf>> {
+        if self.queue.len() + self.done.len() >= QUEUE_SLOTS {
+            return Err(Rejected { buf, error: None });
+        }
+        let p = Pending {
+            cmd: *cmd,
+            buf,
+            tag,
+        };
+        // Cannot fail: the combined occupancy is below either deque's capacity.
+        if let Err(p) = self.queue.push_back(p) {
+            return Err(Rejected {
+                buf: p.buf,
+                error: None,
+            });
+        }
+        Ok(())
+    }
+
+    fn commit(&mut self, _min_complete: u32) -> Result<u32, Error> {
+        let mut n = 0;
+        while let Some(mut p) = self.queue.pop_front() {
+            let result = match (&mut p.buf, p.cmd.dir) {
+                (Some(b), DataDir::ToDevice) => self.execute(&p.cmd, Data::ToDevice(b.as_slice())),
+                (Some(b), DataDir::FromDevice | DataDir::Both) => {
+                    self.execute(&p.cmd, Data::FromDevice(b.as_mut_slice()))
+                }
+                _ => self.execute(&p.cmd, Data::None),
+            };
+            let r = Reaped {
+                tag: p.tag,
+                result,
+                buf: p.buf,
+            };
+            // Cannot fail: `write` keeps queued + done within the capacity.
+            let _ = self.done.push_back(r);
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    fn reap(&mut self, f: &mut dyn FnMut(Reaped<IoctlBuf>)) -> usize {
+        let mut n = 0;
+        while let Some(r) = self.done.pop_front() {
+            f(r);
+            n += 1;
+        }
+        n
+    }
+
+    fn in_flight(&self) -> u32 {
+        (self.queue.len() + self.done.len()) as u32
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nvmeq_core::cmd::{Read, Write};
+    use nvmeq_core::Command;
+
+    #[test]
+    fn ns_format_from_identify() {
+        let mut id = [0u8; 4096];
+        assert_eq!(parse_ns_format(&id).unwrap(), None, "NSZE 0: inactive");
+        id[0] = 0x10; // NSZE
+        id[26] = 1; // FLBAS: format 1, separate metadata
+        id[128 + 4..128 + 8].copy_from_slice(&[8, 0, 12, 0]); // LBAF1: ms 8, 4 KiB
+        assert_eq!(
+            parse_ns_format(&id).unwrap(),
+            Some(NsFormat {
+                block_bytes: 4096,
+                meta_bytes: 8
+            })
+        );
+        id[26] = 0x11; // extended LBA: metadata interleaved
+        assert_eq!(
+            parse_ns_format(&id).unwrap(),
+            Some(NsFormat {
+                block_bytes: 4104,
+                meta_bytes: 0
+            })
+        );
+        id[26] = 0x20; // FLBAS bits 6:5 = 1: format 16
+        id[128 + 64..128 + 68].copy_from_slice(&[0, 0, 9, 0]);
+        assert_eq!(
+            parse_ns_format(&id).unwrap(),
+            Some(NsFormat {
+                block_bytes: 512,
+                meta_bytes: 0
+            })
+        );
+        id[128 + 66] = 3;
+        assert!(matches!(parse_ns_format(&id), Err(Error::Invalid(_))));
+    }
+
+    #[test]
+    fn mdts_in_bytes() {
+        let mut id = [0u8; 4096];
+        assert_eq!(mdts_bytes(&id), None);
+        id[77] = 7;
+        assert_eq!(mdts_bytes(&id), Some(512 * 1024));
+        id[77] = 40;
+        assert_eq!(mdts_bytes(&id), None, "beyond u32: no usable limit");
+    }
+
+    #[test]
+    fn direction_must_match_opcode_bits() {
+        assert!(check_opcode_dir(&Read::new(1, 0, 0).build()).is_ok());
+        assert!(check_opcode_dir(&Write::new(1, 0, 0).build()).is_ok());
+        // A Read (opcode 02h: controller to host) declared as host to controller.
+        let sqe = Read::new(1, 0, 0).build().sqe;
+        let lying = Cmd::io(sqe, DataDir::ToDevice, Xfer::Blocks(1));
+        assert!(matches!(check_opcode_dir(&lying), Err(Error::Invalid(_))));
+    }
+
+    #[test]
+    fn nlb_must_match_declared_transfer() {
+        assert!(check_io_opcode(&Read::new(1, 0, 7).build()).is_ok());
+        assert!(check_io_opcode(&Write::new(1, 0, 0).build()).is_ok());
+        let mut sqe = Command::new(NvmOpcode::READ.0, 1);
+        sqe.cdw12 = 7; // 8 blocks
+        let lying = Cmd::io(sqe, DataDir::FromDevice, Xfer::Blocks(1));
+        assert!(matches!(check_io_opcode(&lying), Err(Error::Invalid(_))));
+        let bytes = Cmd::io(sqe, DataDir::FromDevice, Xfer::Bytes(4096));
+        assert!(matches!(check_io_opcode(&bytes), Err(Error::Invalid(_))));
+    }
+}

@@ -1,0 +1,380 @@
+//! Opening the controller and namespace devices, with errors that say what to do.
+
+use std::fs::{File, OpenOptions};
+use std::io;
+use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+/// Why [`crate::IoctlBackend::open`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// Neither a controller nor a namespace was given.
+    #[error("no device given: pass a controller (/dev/nvme0) and/or a namespace (/dev/ng0n1 or /dev/nvme0n1)")]
+    NothingGiven,
+    /// The path does not exist.
+    #[error("no such device: {path} — is the nvme driver loaded? `ls /dev/nvme* /dev/ng*`")]
+    Missing {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// The path is a regular file, a directory, a socket…
+    #[error("{path} is a {kind}, not an NVMe device: give a controller char device (/dev/nvme0) or a namespace device (/dev/ng0n1, /dev/nvme0n1)")]
+    NotADevice {
+        /// The path given.
+        path: PathBuf,
+        /// What it is.
+        kind: &'static str,
+    },
+    /// A block device where the controller's char device is needed.
+    #[error("{path} is a block device but the controller is a char device: give /dev/nvmeX (the controller of namespace /dev/nvmeXnY)")]
+    BlockNotController {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// A device node of another driver (e.g. /dev/null, /dev/loop0).
+    #[error("{path} is a {kind} of another driver (`{driver}`), not an NVMe {wanted}")]
+    NotNvme {
+        /// The path given.
+        path: PathBuf,
+        /// "char device" or "block device".
+        kind: &'static str,
+        /// The device's sysfs subsystem or name, as far as it could be found.
+        driver: String,
+        /// "controller" or "namespace".
+        wanted: &'static str,
+    },
+    /// A controller where a namespace is needed.
+    #[error("{path} is an NVMe controller, not a namespace: give its namespace (/dev/ngXnY or /dev/nvmeXnY) as the namespace")]
+    ControllerNotNamespace {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// A namespace where the controller is needed.
+    #[error("{path} is an NVMe namespace, not a controller: give /dev/nvmeX as the controller, or pass {path} as the namespace alone")]
+    NamespaceNotController {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// Permission denied.
+    #[error("permission denied opening {path}: needs read access to {path} (group disk or root) and CAP_SYS_ADMIN for admin commands")]
+    Permission {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// The controller of a namespace could not be found in sysfs.
+    #[error("cannot find the controller of {path} in sysfs ({sysfs}): pass the controller explicitly (--ctrl /dev/nvmeX)")]
+    NoController {
+        /// The namespace path.
+        path: PathBuf,
+        /// Where we looked.
+        sysfs: PathBuf,
+    },
+    /// The controller given does not serve the namespace given.
+    #[error("{ns} is not a namespace of {ctrl} (it is served by {serving}): pass the matching controller or omit --ctrl")]
+    WrongController {
+        /// The controller given.
+        ctrl: PathBuf,
+        /// The namespace given.
+        ns: PathBuf,
+        /// The controllers sysfs lists for the namespace.
+        serving: String,
+    },
+    /// Any other OS error while opening or probing.
+    #[error("{what} {path}: {source}")]
+    Io {
+        /// What was being done.
+        what: &'static str,
+        /// The path.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: io::Error,
+    },
+    /// The namespace device did not answer `NVME_IOCTL_ID`.
+    #[error("{path}: NVME_IOCTL_ID failed: {} — is it an NVMe namespace device?", nvmeq_core::error::errno_name(*errno))]
+    NoNsid {
+        /// The path.
+        path: PathBuf,
+        /// The errno.
+        errno: i32,
+    },
+    /// Identify Controller failed while probing the controller.
+    #[error("Identify Controller through {path} failed: {source}")]
+    Identify {
+        /// The device used.
+        path: PathBuf,
+        /// What went wrong.
+        #[source]
+        source: nvmeq_core::Error,
+    },
+}
+
+/// Which kind of NVMe node a path is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NodeKind {
+    /// `/dev/nvmeX` (sysfs class `nvme`).
+    Controller,
+    /// `/dev/ngXnY` (sysfs class `nvme-generic`).
+    Generic,
+    /// `/dev/nvmeXnY` (block device whose name starts with `nvme`).
+    Block,
+}
+
+/// A device node, opened and classified.
+#[derive(Debug)]
+pub(crate) struct Node {
+    pub file: File,
+    pub kind: NodeKind,
+    /// `/sys/dev/{char,block}/MAJ:MIN`.
+    pub sysfs: PathBuf,
+}
+
+fn stat(path: &Path) -> Result<std::fs::Metadata, OpenError> {
+    std::fs::metadata(path).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => OpenError::Missing { path: path.into() },
+        io::ErrorKind::PermissionDenied => OpenError::Permission { path: path.into() },
+        _ => OpenError::Io {
+            what: "cannot stat",
+            path: path.into(),
+            source: e,
+        },
+    })
+}
+
+fn sysfs_subsystem(dir: &Path) -> Option<String> {
+    let link = std::fs::read_link(dir.join("subsystem")).ok()?;
+    Some(link.file_name()?.to_string_lossy().into_owned())
+}
+
+fn sysfs_name(dir: &Path) -> Option<String> {
+    let target = std::fs::canonicalize(dir).ok()?;
+    Some(target.file_name()?.to_string_lossy().into_owned())
+}
+
+/// Classifies `path` (before opening it, so /dev/null never gets an NVMe ioctl).
+fn classify(path: &Path, wanted: &'static str) -> Result<(NodeKind, PathBuf), OpenError> {
+    let md = stat(path)?;
+    let ft = md.file_type();
+    let rdev = md.rdev();
+    let (maj, min) = (libc::major(rdev), libc::minor(rdev));
+    if ft.is_char_device() {
+        let sysfs = PathBuf::from(format!("/sys/dev/char/{maj}:{min}"));
+        let sub = sysfs_subsystem(&sysfs).unwrap_or_else(|| "unknown".into());
+        let kind = match sub.as_str() {
+            "nvme" => NodeKind::Controller,
+            "nvme-generic" => NodeKind::Generic,
+            _ => {
+                return Err(OpenError::NotNvme {
+                    path: path.into(),
+                    kind: "char device",
+                    driver: sub,
+                    wanted,
+                })
+            }
+        };
+        Ok((kind, sysfs))
+    } else if ft.is_block_device() {
+        let sysfs = PathBuf::from(format!("/sys/dev/block/{maj}:{min}"));
+        let name = sysfs_name(&sysfs).unwrap_or_else(|| "unknown".into());
+        if !name.starts_with("nvme") {
+            return Err(OpenError::NotNvme {
+                path: path.into(),
+                kind: "block device",
+                driver: name,
+                wanted,
+            });
+        }
+        Ok((NodeKind::Block, sysfs))
+    } else {
+        let kind = if ft.is_file() {
+            "regular file"
+        } else if ft.is_dir() {
+            "directory"
+        } else if ft.is_fifo() {
+            "fifo"
+        } else if ft.is_socket() {
+            "socket"
+        } else {
+            "non-device file"
+        };
+        Err(OpenError::NotADevice {
+            path: path.into(),
+            kind,
+        })
+    }
+}
+
+fn open_rw(path: &Path) -> Result<File, OpenError> {
+    // O_RDWR: writes and several admin commands need it; the kernel's
+    // passthrough permission checks look at the open mode.
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(libc::O_CLOEXEC)
+        .open(path)
+        .or_else(|e| {
+            if e.kind() == io::ErrorKind::PermissionDenied {
+                // A read-only open still allows reads and identify for unprivileged users.
+                OpenOptions::new()
+                    .read(true)
+                    .custom_flags(libc::O_CLOEXEC)
+                    .open(path)
+            } else {
+                Err(e)
+            }
+        })
+        .map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => OpenError::Missing { path: path.into() },
+            io::ErrorKind::PermissionDenied => OpenError::Permission { path: path.into() },
+            _ => OpenError::Io {
+                what: "cannot open",
+                path: path.into(),
+                source: e,
+            },
+        })
+}
+
+/// Opens a controller char device.
+pub(crate) fn open_controller(path: &Path) -> Result<Node, OpenError> {
+    let (kind, sysfs) = classify(path, "controller")?;
+    match kind {
+        NodeKind::Controller => {}
+        NodeKind::Block => return Err(OpenError::BlockNotController { path: path.into() }),
+        NodeKind::Generic => return Err(OpenError::NamespaceNotController { path: path.into() }),
+    }
+    Ok(Node {
+        file: open_rw(path)?,
+        kind,
+        sysfs,
+    })
+}
+
+/// Opens a namespace device, char (`/dev/ngXnY`) or block (`/dev/nvmeXnY`).
+pub(crate) fn open_namespace(path: &Path) -> Result<Node, OpenError> {
+    let (kind, sysfs) = classify(path, "namespace")?;
+    if kind == NodeKind::Controller {
+        return Err(OpenError::ControllerNotNamespace { path: path.into() });
+    }
+    Ok(Node {
+        file: open_rw(path)?,
+        kind,
+        sysfs,
+    })
+}
+
+/// Refuses a controller that does not serve the namespace (when sysfs can tell).
+pub(crate) fn check_same_controller(
+    ctrl: &Path,
+    ns_path: &Path,
+    ns: &Node,
+) -> Result<(), OpenError> {
+    let Some(ctrls) = controllers_of(ns) else {
+        return Ok(());
+    };
+    let given = std::fs::canonicalize(ctrl).unwrap_or_else(|_| ctrl.to_path_buf());
+    let name = given.file_name().map(|n| n.to_string_lossy().into_owned());
+    if name.as_ref().is_some_and(|n| ctrls.contains(n)) {
+        return Ok(());
+    }
+    Err(OpenError::WrongController {
+        ctrl: ctrl.into(),
+        ns: ns_path.into(),
+        serving: ctrls
+            .iter()
+            .map(|c| format!("/dev/{c}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    })
+}
+
+/// The names (`nvme0`, …) of the controllers serving a namespace node.
+fn controllers_of(ns: &Node) -> Option<Vec<String>> {
+    let target = std::fs::canonicalize(ns.sysfs.join("device")).ok()?;
+    let name = target.file_name()?.to_string_lossy().into_owned();
+    if is_ctrl_name(&name) {
+        return Some(vec![name]);
+    }
+    let mut v: Vec<String> = std::fs::read_dir(&target)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| is_ctrl_name(n))
+        .collect();
+    v.sort();
+    (!v.is_empty()).then_some(v)
+}
+
+/// The controller device node (`/dev/nvmeX`) of a namespace node, from sysfs:
+/// `<node>/device` is the controller (or, with native multipath, the
+/// subsystem, whose first `nvmeN` entry is a controller).
+pub(crate) fn controller_of(ns_path: &Path, ns: &Node) -> Result<PathBuf, OpenError> {
+    controllers_of(ns)
+        .and_then(|c| c.into_iter().next())
+        .map(|n| PathBuf::from("/dev").join(n))
+        .ok_or_else(|| OpenError::NoController {
+            path: ns_path.into(),
+            sysfs: ns.sysfs.join("device"),
+        })
+}
+
+fn is_ctrl_name(n: &str) -> bool {
+    n.strip_prefix("nvme")
+        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The kernel's limit on one passthrough transfer, in bytes, from the
+/// namespace's block queue (or, for a controller alone, the smallest over its
+/// namespaces): `max_hw_sectors_kb`, and `max_segments` minus one pages, so
+/// that a buffer starting anywhere inside a page (one segment more than a
+/// page-aligned one) still maps.
+pub(crate) fn max_hw_bytes(ns: Option<&Node>, ctrl_path: Option<&Path>) -> Option<u32> {
+    let limit = |queue: PathBuf| -> Option<u32> {
+        let read = |f: &str| -> Option<u64> {
+            std::fs::read_to_string(queue.join(f))
+                .ok()?
+                .trim()
+                .parse()
+                .ok()
+        };
+        let hw = read("max_hw_sectors_kb")?.saturating_mul(1024);
+        let segs = read("max_segments")
+            .map(|s| s.saturating_sub(1).saturating_mul(4096))
+            .filter(|&b| b > 0)
+            .unwrap_or(u64::MAX);
+        u32::try_from(hw.min(segs)).ok()
+    };
+    if let Some(ns) = ns {
+        let blk = match ns.kind {
+            NodeKind::Block => Some(ns.sysfs.clone()),
+            // ngXnY -> the block device nvmeXnY of the same namespace.
+            _ => sysfs_name(&ns.sysfs)
+                .and_then(|n| n.strip_prefix("ng").map(|r| format!("nvme{r}")))
+                .map(|b| PathBuf::from("/sys/block").join(b)),
+        };
+        if let Some(v) = blk.and_then(|b| limit(b.join("queue"))) {
+            return Some(v);
+        }
+    }
+    let ctrl = ctrl_path?.file_name()?.to_string_lossy().into_owned();
+    let dir = PathBuf::from("/sys/class/nvme").join(&ctrl);
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&ctrl))
+        .filter_map(|e| limit(e.path().join("queue")))
+        .min()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn controller_names() {
+        assert!(is_ctrl_name("nvme0"));
+        assert!(is_ctrl_name("nvme12"));
+        assert!(!is_ctrl_name("nvme0n1"));
+        assert!(!is_ctrl_name("nvme-subsys0"));
+        assert!(!is_ctrl_name("nvme"));
+    }
+}
