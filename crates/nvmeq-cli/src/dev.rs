@@ -60,6 +60,11 @@ impl Device {
             .map_err(|e| CliError::from_core("Identify Namespace (LBA size)", e))
     }
 
+    /// The largest transfer the backend and controller accept, in bytes.
+    pub fn max_xfer(&self) -> u32 {
+        Backend::caps(&self.inner).max_xfer
+    }
+
     /// The facade's device, for backend-specific calls.
     pub fn inner(&self) -> &AnyDevice {
         &self.inner

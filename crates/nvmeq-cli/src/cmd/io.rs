@@ -133,6 +133,11 @@ pub fn transfer_size(
     block_count: Option<u16>,
     data_size: Option<u64>,
 ) -> Result<(u16, usize)> {
+    if lba == 0 {
+        return Err(CliError::Device(
+            "the namespace reports an LBA size of 0 bytes: its format cannot be used".into(),
+        ));
+    }
     let lba64 = u64::from(lba);
     let nlb_z = match (block_count, data_size) {
         (Some(c), None) => c,
@@ -455,5 +460,6 @@ mod tests {
             (u16::MAX, 65536 * 512)
         );
         assert!(transfer_size(512, None, Some(65537 * 512)).is_err());
+        assert!(transfer_size(0, None, Some(512)).is_err());
     }
 }

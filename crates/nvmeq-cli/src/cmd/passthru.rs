@@ -210,6 +210,12 @@ pub fn run(ctx: &Ctx, a: &PassthruArgs, admin: bool) -> Result<()> {
         .ok()
         .filter(|&l| u32::try_from(l).is_ok())
         .ok_or_else(|| usage(format!("--data-len {len} does not fit 32 bits")))?;
+    let max = dev.max_xfer();
+    if len > max as usize {
+        return Err(usage(format!(
+            "--data-len {len} exceeds the largest transfer this device accepts ({max} bytes, from MDTS)"
+        )));
+    }
     if dir == DataDir::None && len != 0 {
         return Err(usage(format!(
             "{what} transfers no data (opcode bits 1:0 are 00b): drop --data-len or pass --read/--write"
