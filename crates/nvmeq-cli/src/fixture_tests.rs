@@ -109,12 +109,12 @@ fn smart_log_matches_nvme_cli() {
     same_json(
         "smart-log",
         fixture!("A-smart-log.json"),
-        json::log::Smart(&l),
+        json::log::Smart(&l, false),
     );
     same_text(
         "smart-log",
         fixture!("A-smart-log.txt"),
-        &log::smart_text(&l, "nvme0", u32::MAX),
+        &log::smart_text(&l, "nvme0", u32::MAX, false),
     );
 }
 

@@ -25,6 +25,9 @@ pub struct SmartArgs {
     /// Write the raw 512-byte page to stdout.
     #[arg(short = 'b', long = "raw-binary")]
     pub raw: bool,
+    /// Decode the critical warning bits.
+    #[arg(short = 'H', long = "human-readable")]
+    pub human: bool,
 }
 
 /// `error-log`.
@@ -107,11 +110,24 @@ fn si(bytes: f64) -> String {
 }
 
 /// The SMART log laid out like `nvme smart-log`.
-pub fn smart_text(l: &SmartLog, devname: &str, nsid: u32) -> String {
+pub fn smart_text(l: &SmartLog, devname: &str, nsid: u32, human: bool) -> String {
     let t = l.temperature.get();
     let c = |k: u16| i32::from(k) - 273;
     let mut s = format!("Smart Log for NVME device:{devname} namespace-id:{nsid:x}\n");
     s += &format!("critical_warning\t\t\t: {}\n", cx(l.critical_warning));
+    if human {
+        let w = l.critical_warning;
+        for (bit, name) in [
+            (0, "Available Spare[0]             "),
+            (1, "Temp. Threshold[1]             "),
+            (2, "NVM subsystem Reliability[2]   "),
+            (3, "Read-only[3]                   "),
+            (4, "Volatile mem. backup failed[4] "),
+            (5, "Persistent Mem. RO[5]          "),
+        ] {
+            s += &format!("      {name}: {}\n", (w >> bit) & 1);
+        }
+    }
     s += &format!("temperature\t\t\t\t: {}°C ({t} Kelvin)\n", c(t));
     s += &format!("available_spare\t\t\t\t: {}%\n", l.avail_spare);
     s += &format!("available_spare_threshold\t\t: {}%\n", l.spare_thresh);
@@ -311,8 +327,8 @@ pub fn smart(ctx: &Ctx, a: &SmartArgs) -> Result<()> {
     let l: SmartLog = parse(&raw, "SMART log")?;
     output::emit(
         ctx.fmt_raw(a.raw),
-        || smart_text(&l, &dev.name, a.nsid),
-        || Smart(&l),
+        || smart_text(&l, &dev.name, a.nsid, a.human),
+        || Smart(&l, a.human),
         &raw,
     )
 }
@@ -410,7 +426,7 @@ mod render_tests {
         l.avail_spare = 100;
         l.data_units_read.set(2000);
         l.temp_sensor[1] = 310;
-        let t = smart_text(&l, "nvme0", u32::MAX);
+        let t = smart_text(&l, "nvme0", u32::MAX, false);
         assert!(t.starts_with("Smart Log for NVME device:nvme0 namespace-id:ffffffff\n"));
         assert!(
             t.contains("temperature\t\t\t\t: 50°C (323 Kelvin)\n"),
@@ -425,11 +441,29 @@ mod render_tests {
             "{t}"
         );
         assert!(!t.contains("Temperature Sensor 1 "), "{t}");
-        let j = serde_json::to_value(Smart(&l)).unwrap();
+        let j = serde_json::to_value(Smart(&l, false)).unwrap();
         assert_eq!(j["temperature"], 323);
         assert_eq!(j["data_units_read"], 2000);
         assert_eq!(j["temperature_sensor_2"], 310);
         assert!(j.get("temperature_sensor_1").is_none());
+        l.critical_warning = 0b101;
+        let h = smart_text(&l, "nvme0", 1, true);
+        assert!(
+            h.contains("      Available Spare[0]             : 1\n"),
+            "{h}"
+        );
+        assert!(
+            h.contains("      Temp. Threshold[1]             : 0\n"),
+            "{h}"
+        );
+        assert!(
+            h.contains("      NVM subsystem Reliability[2]   : 1\n"),
+            "{h}"
+        );
+        let j = serde_json::to_value(Smart(&l, true)).unwrap();
+        assert_eq!(j["critical_warning"]["value"], 5);
+        assert_eq!(j["critical_warning"]["reliability_degraded"], 1);
+        assert_eq!(j["critical_warning"]["ro"], 0);
     }
 
     #[test]

@@ -12,16 +12,34 @@ use serde::{Serialize, Serializer};
 use super::Ordered;
 
 /// SMART / Health Information. `temperature` and the sensors are in kelvin,
-/// as nvme-cli 2.3 prints them in JSON.
+/// as nvme-cli 2.3 prints them in JSON. With `true` (`-H`), `critical_warning`
+/// is an object of its bits, as nvme-cli's `-H -o json`.
 #[derive(Debug)]
-pub struct Smart<'a>(pub &'a SmartLog);
+pub struct Smart<'a>(pub &'a SmartLog, pub bool);
 
 impl Serialize for Smart<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let l = self.0;
         let mut m = s.serialize_map(None)?;
-        m.serialize_entry("critical_warning", &l.critical_warning)?;
+        let w = l.critical_warning;
+        if self.1 {
+            let mut o = super::Ordered::new();
+            o.insert("value".into(), w.into());
+            for (bit, k) in [
+                (0, "available_spare"),
+                (1, "temp_threshold"),
+                (2, "reliability_degraded"),
+                (3, "ro"),
+                (4, "vmbu_failed"),
+                (5, "pmr_ro"),
+            ] {
+                o.insert(k.into(), ((w >> bit) & 1).into());
+            }
+            m.serialize_entry("critical_warning", &o)?;
+        } else {
+            m.serialize_entry("critical_warning", &w)?;
+        }
         m.serialize_entry("temperature", &l.temperature.get())?;
         m.serialize_entry("avail_spare", &l.avail_spare)?;
         m.serialize_entry("spare_thresh", &l.spare_thresh)?;
