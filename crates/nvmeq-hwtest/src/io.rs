@@ -369,11 +369,195 @@ pub fn ioctl_open_errors(c: &mut Ctx<nvmeq_ioctl::IoctlBackend>, r: &Runner, lab
             ) => seen.push(e.to_string()),
             other => return Err(format!("namespace as controller: {other:?}")),
         }
+        // A controller alone: admin works, I/O says what it needs.
+        let mut admin = IoctlBackend::open(Some(&ctrl), None).map_err(|e| e.to_string())?;
+        let mut id = vec![0u8; 4096];
+        admin
+            .execute(
+                &nvmeq_core::cmd::Identify::controller().build(),
+                Data::FromDevice(&mut id),
+            )
+            .map_err(|e| format!("admin-only Identify: {e}"))?;
+        let mut blk = vec![0u8; c.lba as usize];
+        match admin.execute(&Read::new(c.nsid, 0, 0).build(), Data::FromDevice(&mut blk)) {
+            Err(Error::Unsupported(m)) if m.contains("namespace device") => {}
+            other => return Err(format!("I/O on a controller-only backend: {other:?}")),
+        }
         // Both right: opens, and finds the same namespace id.
         let b = IoctlBackend::open(Some(&ctrl), Some(&ns)).map_err(|e| e.to_string())?;
         if b.nsid() != Some(c.nsid) {
             return Err(format!("reopened nsid {:?} != {}", b.nsid(), c.nsid));
         }
         Ok(seen.join(" / "))
+    });
+}
+
+/// ioctl only: exactly one ioctl per command, through `execute` and through
+/// the queue interface (after the namespace's format is cached).
+#[cfg(feature = "ioctl")]
+pub fn ioctl_syscalls(c: &mut Ctx<nvmeq_ioctl::IoctlBackend>, r: &Runner, label: &str) {
+    r.run(&format!("{label}/ioctl-syscalls"), "ioctl", || {
+        let count = |c: &Ctx<nvmeq_ioctl::IoctlBackend>| c.b.syscalls().ok_or("syscalls() is None");
+        let mut buf = vec![0u8; c.lba as usize];
+        let before = count(c)?;
+        c.read(0, &mut buf)?;
+        let one = count(c)? - before;
+        let before = count(c)?;
+        for i in 0..4 {
+            let b = c.b.alloc(c.lba as usize).map_err(|e| e.to_string())?;
+            c.b.write(&Read::new(c.nsid, i, 0).build(), Some(b), i)
+                .map_err(|_| "queue rejected a write")?;
+        }
+        let submitted = c.b.commit(4).map_err(|e| e.to_string())?;
+        let mut reaped = 0;
+        c.b.reap(&mut |r| reaped += usize::from(r.result.is_ok()));
+        let four = count(c)? - before;
+        if (one, submitted, reaped, four) != (1, 4, 4, 4) {
+            return Err(format!(
+                "execute: {one} ioctls; queue: {submitted} submitted, {reaped} reaped ok, {four} ioctls (want 1; 4, 4, 4)"
+            ));
+        }
+        Ok("1 ioctl per execute, 4 for a batch of 4 (queue depth 1)".into())
+    });
+}
+
+/// ioctl only, on a namespace that may be reformatted: Format NVM to the
+/// same block size with 8 bytes of separate metadata, write and read data
+/// with metadata buffers, check the refusals, then format back.
+#[cfg(feature = "ioctl")]
+pub fn ioctl_metadata(c: &mut Ctx<nvmeq_ioctl::IoctlBackend>, r: &Runner, label: &str) {
+    use nvmeq_core::cmd::FormatNvm;
+    use nvmeq_core::IdentifyNamespace;
+
+    fn format(c: &mut Ctx<nvmeq_ioctl::IoctlBackend>, lbaf: usize) -> Result<(), String> {
+        c.b.execute(&FormatNvm::new(c.nsid, lbaf as u8).build(), Data::None)
+            .map_err(|e| format!("Format NVM to LBA format {lbaf}: {e}"))?;
+        c.b.forget_formats();
+        // Linux rescans the namespace after a format; let it settle.
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        Ok(())
+    }
+
+    r.run(&format!("{label}/ioctl-metadata"), "ioctl", || {
+        let orig = c.id_ns.flbas_index();
+        let ds = c.id_ns.lba_size().ok_or("no LBA size")?;
+        let pick = c
+            .id_ns
+            .lba_formats()
+            .iter()
+            .position(|f| f.lba_size() == Some(ds) && f.ms() == 8);
+        let idx = pick.ok_or(format!("no LBA format with {ds} B + 8 B metadata"))?;
+        format(c, idx)?;
+        let result = (|| -> TestResult {
+            let f = c.b.ns_format(c.nsid).map_err(|e| e.to_string())?;
+            if (f.block_bytes, f.meta_bytes) != (ds, 8) {
+                return Err(format!("after format: {f:?}, want {ds} B + 8 B separate"));
+            }
+            let slba = c.area(11);
+            let nlb = 4u32;
+            let mut data = vec![0u8; (nlb * ds) as usize];
+            fill(&mut data, ds, slba, 11);
+            let meta: Vec<u8> = (0..nlb * 8)
+                .map(|i| (i as u8).wrapping_mul(37) ^ 0x5a)
+                .collect();
+            let wcmd = Write::new(c.nsid, slba, (nlb - 1) as u16).build();
+            c.b.execute_with(&wcmd, Data::ToDevice(&data), Data::ToDevice(&meta))
+                .map_err(|e| format!("write with metadata: {e}"))?;
+            let (mut rd, mut rm) = (vec![0u8; data.len()], vec![0u8; meta.len() + 8]);
+            let rcmd = Read::new(c.nsid, slba, (nlb - 1) as u16).build();
+            c.b.execute_with(&rcmd, Data::FromDevice(&mut rd), Data::FromDevice(&mut rm))
+                .map_err(|e| format!("read with metadata: {e}"))?;
+            diff(&rd, &data, ds).map_err(|e| format!("data: {e}"))?;
+            if rm[..meta.len()] != meta[..] {
+                return Err(format!(
+                    "metadata read back {:?}, wrote {:?}",
+                    &rm[..meta.len()],
+                    meta
+                ));
+            }
+            if rm[meta.len()..] != [0u8; 8] {
+                return Err("the kernel wrote past the command's metadata length".into());
+            }
+            match c.b.execute(&rcmd, Data::FromDevice(&mut rd)) {
+                Err(Error::Invalid(_)) => {}
+                other => return Err(format!("read without a metadata buffer: {other:?}")),
+            }
+            let mut short = vec![0u8; 8];
+            match c.b.execute_with(
+                &rcmd,
+                Data::FromDevice(&mut rd),
+                Data::FromDevice(&mut short),
+            ) {
+                Err(Error::BufferTooSmall { need: 32, have: 8 }) => {}
+                other => return Err(format!("read with a short metadata buffer: {other:?}")),
+            }
+            Ok(format!(
+                "LBA format {idx}: {nlb} blocks with {} B of metadata round-trip; refusals checked",
+                meta.len()
+            ))
+        })();
+        let back = format(c, orig);
+        let id = {
+            let mut buf = vec![0u8; 4096];
+            c.b.execute(
+                &nvmeq_core::cmd::Identify::namespace(c.nsid).build(),
+                Data::FromDevice(&mut buf),
+            )
+            .map_err(|e| format!("Identify after formatting back: {e}"))?;
+            crate::suite::parse::<IdentifyNamespace>(&buf)?
+        };
+        back?;
+        if id.flbas_index() != orig {
+            return Err(format!(
+                "formatting back left format {} (was {orig})",
+                id.flbas_index()
+            ));
+        }
+        result
+    });
+}
+
+/// ioctl only: the queue holds 64 commands; the 65th comes back as
+/// back-pressure (its buffer returned, no error), and all 64 complete.
+#[cfg(feature = "ioctl")]
+pub fn ioctl_queue_full(c: &mut Ctx<nvmeq_ioctl::IoctlBackend>, r: &Runner, label: &str) {
+    r.run(&format!("{label}/ioctl-queue-full"), "ioctl", || {
+        let slots = nvmeq_ioctl::QUEUE_SLOTS as u64;
+        let lba = c.lba as usize;
+        for i in 0..=slots {
+            let b = c.b.alloc(lba).map_err(|e| e.to_string())?;
+            let res = c.b.write(&Read::new(c.nsid, i, 0).build(), Some(b), i);
+            match (i < slots, res) {
+                (true, Ok(())) => {}
+                (false, Err(rej))
+                    if rej.error.is_none() && rej.buf.as_ref().is_some_and(|b| b.len() == lba) => {}
+                (_, other) => return Err(format!("write {i}: {other:?}")),
+            }
+        }
+        if c.b.in_flight() != slots as u32 {
+            return Err(format!(
+                "in_flight {} after {slots} writes",
+                c.b.in_flight()
+            ));
+        }
+        let n = c.b.commit(1).map_err(|e| e.to_string())?;
+        let mut tags = Vec::new();
+        let mut errs = Vec::new();
+        c.b.reap(&mut |r| match r.result {
+            Ok(_) => tags.push(r.tag),
+            Err(e) => errs.push(format!("{}: {e}", r.tag)),
+        });
+        if !errs.is_empty() {
+            return Err(errs.join("; "));
+        }
+        if n as u64 != slots || tags != (0..slots).collect::<Vec<_>>() || c.b.in_flight() != 0 {
+            return Err(format!(
+                "committed {n}, reaped tags {tags:?}, in flight {}",
+                c.b.in_flight()
+            ));
+        }
+        Ok(format!(
+            "{slots} queued, the next refused with its buffer, {slots} reaped in order"
+        ))
     });
 }

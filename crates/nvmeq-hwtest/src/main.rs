@@ -101,6 +101,7 @@ fn main() -> ExitCode {
                 named_nsid: nsid,
                 differential: nvme_cli,
                 zns,
+                format: false,
             }]
         }
     };

@@ -77,6 +77,11 @@ mod ioctl {
         fn extra_tests(ctx: &mut Ctx<Self>, r: &Runner, label: &str) {
             crate::io::ioctl_vectored(ctx, r, label);
             crate::io::ioctl_open_errors(ctx, r, label);
+            crate::io::ioctl_syscalls(ctx, r, label);
+            crate::io::ioctl_queue_full(ctx, r, label);
+            if ctx.t.format {
+                crate::io::ioctl_metadata(ctx, r, label);
+            }
         }
     }
 }

@@ -21,6 +21,9 @@ pub struct Target {
     pub differential: bool,
     /// A zoned namespace device on the same controller, for the ZNS tests.
     pub zns: Option<PathBuf>,
+    /// Whether the namespace may be reformatted (Format NVM) to test metadata
+    /// buffers: the guest's controller B only, never on real hardware.
+    pub format: bool,
 }
 
 /// The guest's environment contract (see the brief): controllers A and B.
@@ -41,6 +44,7 @@ pub fn guest_targets() -> Result<Vec<Target>, String> {
         destructive: true,
         named_nsid: None,
         differential: diff,
+        format: zns.is_some(),
         zns,
     };
     Ok(vec![

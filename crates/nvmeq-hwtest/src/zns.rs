@@ -35,6 +35,7 @@ pub fn run<B: HwBackend>(t: &Target, zns: &std::path::Path, r: &Runner) {
         ns: zns.to_path_buf(),
         zns: None,
         differential: false,
+        format: false,
         ..t.clone()
     };
     let mut ctx = None;

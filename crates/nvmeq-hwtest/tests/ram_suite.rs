@@ -20,6 +20,7 @@ fn suite(lba: u32) {
         named_nsid: None,
         differential: false,
         zns: None,
+        format: false,
     };
     let r = Runner::new(Duration::from_secs(60));
     registry::run("ram", &t, &r).unwrap();
@@ -57,6 +58,7 @@ fn read_only_run_writes_nothing_and_says_so() {
         named_nsid: None,
         differential: false,
         zns: None,
+        format: false,
     };
     let r = Runner::new(Duration::from_secs(60));
     registry::run("ram", &t, &r).unwrap();
@@ -79,6 +81,7 @@ fn nsid_guard_blocks_writes_on_the_wrong_namespace() {
         named_nsid: Some(2),
         differential: false,
         zns: None,
+        format: false,
     };
     let r = Runner::new(Duration::from_secs(60));
     registry::run("ram", &t, &r).unwrap();

@@ -73,6 +73,7 @@ pub struct IoctlBackend {
     ns_path: Option<PathBuf>,
     nsid: Option<u32>,
     timeout_ms: u32,
+    syscalls: u64,
     mdts_bytes: Option<u32>,
     max_xfer: u32,
     formats: heapless::Vec<(u32, NsFormat), FORMAT_CACHE>,
@@ -165,6 +166,7 @@ impl IoctlBackend {
             }
             _ => None,
         };
+        let id_calls = u64::from(nsid.is_some());
         let hw = open::max_hw_bytes(ns_node.as_ref(), ctrl_path.as_deref());
         let mut me = IoctlBackend {
             ctrl: ctrl_file,
@@ -173,6 +175,7 @@ impl IoctlBackend {
             ns_path: ns.map(Path::to_path_buf),
             nsid,
             timeout_ms: 0,
+            syscalls: id_calls,
             mdts_bytes: None,
             max_xfer: hw.unwrap_or(FALLBACK_MAX_XFER),
             formats: heapless::Vec::new(),
@@ -258,6 +261,7 @@ impl IoctlBackend {
                     Buf::In(&mut id),
                     Buf::None,
                 );
+                self.syscalls += 1;
                 self.finish(Queue::Admin.op(), &p, r)?;
             }
             _ => {
@@ -395,6 +399,7 @@ impl IoctlBackend {
             Queue::Io => self.io_fd(cmd.nsid())?,
         };
         let r = sys::passthru(fd, queue, &mut p, data, meta);
+        self.syscalls += 1;
         self.finish(queue.op(), &p, r)
     }
 
@@ -463,6 +468,7 @@ impl IoctlBackend {
             VecData::FromDevice(s) => sys::Vec::In(s),
         };
         let r = sys::passthru_vec(fd, &mut p, v, need, meta);
+        self.syscalls += 1;
         self.finish("NVME_IOCTL_IO64_CMD_VEC", &p, r)
     }
 }
@@ -591,6 +597,12 @@ impl Backend for IoctlBackend {
 
     fn in_flight(&self) -> u32 {
         (self.queue.len() + self.done.len()) as u32
+    }
+
+    /// One ioctl per command (the queue interface too: `commit` runs each
+    /// written command with its own ioctl), plus `NVME_IOCTL_ID` at open.
+    fn syscalls(&self) -> Option<u64> {
+        Some(self.syscalls)
     }
 }
 
