@@ -50,6 +50,8 @@ pub enum NodeKind {
     Controller,
     /// `/dev/ngXnY`: a namespace's generic character device (passthrough).
     Generic,
+    /// `/dev/nvmeXnY`: a namespace's block device (ioctl passthrough only).
+    Block,
 }
 
 /// A parsed, checked device string.
@@ -100,7 +102,7 @@ pub fn parse(s: &str, backend: Option<BackendKind>) -> Result<DeviceSpec> {
         (None, Some(b)) => b,
         (None, None) if is_pci_address(target) => BackendKind::Vfio,
         (None, None) => {
-            let node = check_dev_path(target)?;
+            let node = check_dev_path(target, None)?;
             return Ok(DeviceSpec {
                 backend: None,
                 target: target.to_string(),
@@ -115,7 +117,7 @@ pub fn parse(s: &str, backend: Option<BackendKind>) -> Result<DeviceSpec> {
             check_pci_address(target)?;
             None
         }
-        BackendKind::Ioctl | BackendKind::Uring => Some(check_dev_path(target)?),
+        BackendKind::Ioctl | BackendKind::Uring => Some(check_dev_path(target, Some(kind))?),
     };
     Ok(DeviceSpec {
         backend: Some(kind),
@@ -157,16 +159,11 @@ fn split_prefix(s: &str) -> Result<(Option<BackendKind>, &str)> {
     )))
 }
 
-/// Checks a `/dev` path: it exists and is an NVMe character device.
-fn check_dev_path(p: &str) -> Result<NodeKind> {
+/// Checks a `/dev` path: it exists and is an NVMe controller or namespace
+/// node. Block devices (`/dev/nvmeXnY`) take ioctl passthrough but not
+/// io_uring's, which needs the generic character device.
+fn check_dev_path(p: &str, backend: Option<BackendKind>) -> Result<NodeKind> {
     let name = p.rsplit('/').next().unwrap_or(p);
-    let kind = if is_ctrl_name(name) {
-        Some(NodeKind::Controller)
-    } else if is_generic_name(name) {
-        Some(NodeKind::Generic)
-    } else {
-        None
-    };
     let meta = match std::fs::metadata(p) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -178,24 +175,33 @@ fn check_dev_path(p: &str) -> Result<NodeKind> {
     };
     let ft = meta.file_type();
     if ft.is_block_device() {
-        let hint = block_to_generic(name)
-            .map(|g| format!(" /dev/{g}"))
-            .unwrap_or_default();
-        return Err(CliError::Device(format!(
-            "{p} is a block device: NVMe passthrough needs the namespace's generic character \
-             device{hint} (or the controller /dev/nvmeX)"
-        )));
+        let generic = block_to_generic(name);
+        return match (generic, backend) {
+            (Some(g), Some(BackendKind::Uring)) => Err(CliError::Device(format!(
+                "{p} is a block device: io_uring passthrough needs the namespace's generic \
+                 character device /dev/{g}"
+            ))),
+            (Some(_), _) => Ok(NodeKind::Block),
+            (None, _) => Err(CliError::Device(format!(
+                "{p} is a block device but not an NVMe namespace: expected /dev/nvmeXnY, \
+                 /dev/ngXnY or /dev/nvmeX"
+            ))),
+        };
     }
     if !ft.is_char_device() {
         return Err(CliError::Device(format!(
             "{p} is not a device file: expected an NVMe character device such as /dev/ng0n1 or /dev/nvme0"
         )));
     }
-    kind.ok_or_else(|| {
-        CliError::Device(format!(
+    if is_ctrl_name(name) {
+        Ok(NodeKind::Controller)
+    } else if is_generic_name(name) {
+        Ok(NodeKind::Generic)
+    } else {
+        Err(CliError::Device(format!(
             "{p} is a character device but not an NVMe one: expected /dev/ngXnY or /dev/nvmeX"
-        ))
-    })
+        )))
+    }
 }
 
 fn digits(s: &str) -> bool {
@@ -255,14 +261,15 @@ fn check_pci_address(s: &str) -> Result<()> {
     Ok(())
 }
 
-/// The namespace ID a `/dev/ngXnY` node stands for, from sysfs
-/// (`/sys/block/nvmeXnY/nsid`): `Y` is an instance number, not always the NSID.
+/// The namespace ID a `/dev/ngXnY` or `/dev/nvmeXnY` node stands for, from
+/// sysfs (`/sys/block/nvmeXnY/nsid`): `Y` is an instance number, not always the NSID.
 pub fn node_nsid(spec: &DeviceSpec) -> Option<u32> {
-    if spec.node != Some(NodeKind::Generic) {
-        return None;
-    }
     let name = spec.target.rsplit('/').next()?;
-    let blk = format!("nvme{}", name.strip_prefix("ng")?);
+    let blk = match spec.node? {
+        NodeKind::Generic => format!("nvme{}", name.strip_prefix("ng")?),
+        NodeKind::Block => name.to_string(),
+        NodeKind::Controller => return None,
+    };
     let root = std::env::var_os("NVMEQ_SYSFS_ROOT").unwrap_or_else(|| "/".into());
     let p = std::path::Path::new(&root)
         .join("sys/block")
