@@ -215,9 +215,16 @@ pub fn report(ctx: &Ctx, a: &ReportArgs) -> Result<()> {
     let mut dev = ctx.open(&a.dev)?;
     let nsid = a.nsid.unwrap_or_else(|| dev.default_nsid());
     let (zsze, zdes) = zone_geometry(&mut dev, nsid)?;
+    if a.extended && zdes == 0 {
+        return Err(usage(format!(
+            "namespace {nsid} has no zone descriptor extensions (ZDES 0): \
+             an extended report has nothing to add, drop --extended"
+        )));
+    }
     let ext = if a.extended { zdes } else { 0 };
     let header = report_cmd(&mut dev, a, nsid, a.slba, 64, false)?;
-    let total = ZoneReport::parse_partial(&header, 0)
+    // Sent without Partial Report: Number of Zones counts every matching zone.
+    let total = ZoneReport::parse(&header, 0)
         .map_err(|e| CliError::Device(format!("report zones: {e}")))?
         .nr_zones();
     let want = a.descs.map(u64::from).unwrap_or(total).min(total);
@@ -229,8 +236,12 @@ pub fn report(ctx: &Ctx, a: &ReportArgs) -> Result<()> {
         let n = chunk.min(want - zones.len() as u64) as usize;
         let len = 64 + n * (64 + ext);
         let buf = report_cmd(&mut dev, a, nsid, slba, len, a.partial)?;
-        let rep = ZoneReport::parse_partial(&buf, ext)
-            .map_err(|e| CliError::Device(format!("report zones: {e}")))?;
+        let rep = if a.partial {
+            ZoneReport::parse_partial(&buf, ext)
+        } else {
+            ZoneReport::parse(&buf, ext)
+        }
+        .map_err(|e| CliError::Device(format!("report zones: {e}")))?;
         let got: Vec<_> = rep.entries().take(n).collect();
         if got.is_empty() {
             break;
