@@ -16,7 +16,7 @@
 //! enum with one variant per backend compiled in through cargo features
 //! (`ram`, on by default; `ioctl`, `uring`, `vfio`). A `Device` is itself a
 //! [`Backend`], so the typed commands of [`nvmeq_core`] (re-exported as
-//! [`core`](crate::core)) go through it unchanged; [`BackendExt`] adds the
+//! [`core`]) go through it unchanged; [`BackendExt`] adds the
 //! everyday calls.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
