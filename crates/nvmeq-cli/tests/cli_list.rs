@@ -120,7 +120,12 @@ fn list_on_a_host_without_nvme_is_empty() {
 fn list_shows_controllers_namespaces_and_vfio_functions() {
     let t = TempDir::new("list-fake");
     fake_sysfs(t.path());
-    let out = nvmeq_env(&["list", "-o", "json"], &[("NVMEQ_SYSFS_ROOT", t.path())]);
+    let all = std::path::Path::new("ioctl,uring,vfio");
+    let env = [
+        ("NVMEQ_SYSFS_ROOT", t.path()),
+        ("NVMEQ_LIST_ASSUME_BACKENDS", all),
+    ];
+    let out = nvmeq_env(&["list", "-o", "json"], &env);
     assert!(out.status.success(), "{out:?}");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let rows = v.as_array().unwrap();
@@ -161,7 +166,7 @@ fn list_shows_controllers_namespaces_and_vfio_functions() {
 
     // io_uring switched off: only ioctl is offered.
     put(t.path(), "proc/sys/kernel/io_uring_disabled", "2\n");
-    let out = nvmeq_env(&["list"], &[("NVMEQ_SYSFS_ROOT", t.path())]);
+    let out = nvmeq_env(&["list"], &env);
     let text = String::from_utf8(out.stdout).unwrap();
     let ng = text.lines().find(|l| l.starts_with("/dev/ng0n1")).unwrap();
     assert!(

@@ -88,6 +88,30 @@ fn sorted_dir(p: &Path) -> Vec<String> {
     v
 }
 
+/// Whether this build's facade includes a backend: asks it to open a path
+/// that cannot exist, which a compiled-in backend fails to find and a missing
+/// one refuses as not compiled. Nothing is opened either way.
+fn compiled(backend: &str) -> bool {
+    use nvmeq::spec::{DeviceSpec, PciAddr};
+    let nowhere = std::path::PathBuf::from("/nonexistent/nvmeq-probe/ng0n1");
+    let spec = match backend {
+        "ioctl" => DeviceSpec::Ioctl(nowhere),
+        "uring" => DeviceSpec::Uring(nowhere),
+        // Domain ffff, bus ff: no such function on any host.
+        "vfio" => DeviceSpec::Vfio(PciAddr {
+            domain: 0xffff,
+            bus: 0xff,
+            device: 0x1f,
+            function: 7,
+        }),
+        _ => return false,
+    };
+    !matches!(
+        nvmeq::open_spec(&spec),
+        Err(nvmeq::OpenError::NotCompiled { .. })
+    )
+}
+
 fn uring_allowed(root: &Path) -> bool {
     // 0: enabled; 1: only for a group; 2: disabled. Older kernels lack the file.
     !matches!(
@@ -98,7 +122,14 @@ fn uring_allowed(root: &Path) -> bool {
 
 /// Scans sysfs under `root`.
 pub fn scan(root: &Path) -> Vec<Entry> {
-    let uring = uring_allowed(root);
+    scan_with(root, &compiled)
+}
+
+/// [`scan`] with the compiled-in test given (so tests can pretend).
+pub fn scan_with(root: &Path, compiled: &dyn Fn(&str) -> bool) -> Vec<Entry> {
+    let ioctl = compiled("ioctl");
+    let uring = compiled("uring") && uring_allowed(root);
+    let vfio = compiled("vfio");
     let mut out = Vec::new();
     let class = root.join("sys/class/nvme");
     let generic = root.join("sys/class/nvme-generic");
@@ -110,7 +141,10 @@ pub fn scan(root: &Path) -> Vec<Entry> {
         let firmware = read(&dir.join("firmware_rev"));
         let transport = read(&dir.join("transport"));
         let address = read(&dir.join("address"));
-        let mut backends = vec!["ioctl"];
+        let mut backends = Vec::new();
+        if ioctl {
+            backends.push("ioctl");
+        }
         if uring {
             backends.push("uring");
         }
@@ -166,7 +200,9 @@ pub fn scan(root: &Path) -> Vec<Entry> {
             if uring {
                 backends.push("uring");
             }
-            backends.push("ioctl");
+            if ioctl {
+                backends.push("ioctl");
+            }
             out.push(Entry {
                 kind: "namespace",
                 device: format!("/dev/{ng}"),
@@ -185,12 +221,12 @@ pub fn scan(root: &Path) -> Vec<Entry> {
         }
     }
     // NVMe functions (class 0x010802) handed to vfio-pci: not in /sys/class/nvme.
-    let vfio = root.join("sys/bus/pci/drivers/vfio-pci");
-    for bdf in sorted_dir(&vfio) {
+    let vfio_dir = root.join("sys/bus/pci/drivers/vfio-pci");
+    for bdf in sorted_dir(&vfio_dir) {
         if !crate::device::is_pci_address(&bdf) {
             continue;
         }
-        let dev = vfio.join(&bdf);
+        let dev = vfio_dir.join(&bdf);
         if read(&dev.join("class")) != "0x010802" {
             continue;
         }
@@ -207,7 +243,7 @@ pub fn scan(root: &Path) -> Vec<Entry> {
             lba_size: None,
             transport: "vfio-pci".into(),
             address: bdf.clone(),
-            backends: vec!["vfio"],
+            backends: if vfio { vec!["vfio"] } else { Vec::new() },
         });
     }
     out
@@ -256,7 +292,11 @@ pub fn table(entries: &[Entry]) -> String {
                 opt(e.size.map(human_size)),
                 opt(e.lba_size.map(|l| l.to_string())),
                 e.transport.clone(),
-                e.backends.join(","),
+                if e.backends.is_empty() {
+                    "none in this build".to_string()
+                } else {
+                    e.backends.join(",")
+                },
             ]
         })
         .collect();
@@ -285,9 +325,13 @@ pub fn table(entries: &[Entry]) -> String {
     s
 }
 
-/// Runs `nvmeq list`.
+/// Runs `nvmeq list`. `NVMEQ_LIST_ASSUME_BACKENDS=ioctl,uring,vfio` (tests)
+/// lists backends as if compiled in.
 pub fn run(fmt: Format) -> Result<()> {
-    let entries = scan(&root());
+    let entries = match std::env::var("NVMEQ_LIST_ASSUME_BACKENDS") {
+        Ok(list) => scan_with(&root(), &|b| list.split(',').any(|x| x == b)),
+        Err(_) => scan(&root()),
+    };
     match fmt {
         Format::Json => output::json(&entries),
         Format::Normal => output::text(&table(&entries)),
