@@ -1,24 +1,25 @@
 //! Admin commands: Identify, Get Log Page, Get Features and Set Features
 //! (NVMe Base Specification, "Admin Command Set").
 
+use core::mem::size_of;
+
+use nvmeq_core::log::{ErrorLogEntry, FwSlotLog, LogId, SmartLog};
 use nvmeq_core::{AdminOpcode, Command, Data};
+use zerocopy::byteorder::little_endian::{U128, U16};
+use zerocopy::{FromZeros, IntoBytes};
 
 use crate::controller::{data_in, Features, RamController};
 use crate::health::{Smart, ERROR_LOG_ENTRIES};
 use crate::identify;
 use crate::status::{
-    at, Fail, FEATURE_NOT_SAVEABLE, INVALID_FIELD, INVALID_LOG_PAGE, INVALID_NS, INVALID_OPCODE,
+    at, Fail, FEATURE_NOT_SAVEABLE, INVALID_FIELD, INVALID_LOG_PAGE, INVALID_OPCODE,
 };
 
 /// I/O queues the controller offers through Number of Queues (per kind).
 pub(crate) const MAX_IO_QUEUES: u16 = 64;
 
-/// Log Page Identifiers implemented.
-pub(crate) mod lid {
-    pub const ERROR: u8 = 0x01;
-    pub const SMART: u8 = 0x02;
-    pub const FIRMWARE_SLOT: u8 = 0x03;
-}
+/// Byte of the Log Page Offset Lower (CDW12), for the Parameter Error Location.
+const LPOL: u8 = 48;
 
 /// Feature Identifiers implemented.
 pub(crate) mod fid {
@@ -55,46 +56,36 @@ impl RamController {
             return Err(Fail::new(INVALID_FIELD, at::CDW10 + 2));
         }
         if lpo % 4 != 0 {
-            return Err(Fail::new(INVALID_FIELD, 48));
+            return Err(Fail::new(INVALID_FIELD, LPOL));
         }
         let mut page = [0u8; 512];
-        let size = match lid {
-            lid::ERROR => {
-                // The error log is 64 bytes an entry: 4 KiB, built in pieces below.
-                ERROR_LOG_ENTRIES * 64
-            }
-            lid::SMART => {
+        let size = match LogId(lid) {
+            // 64 entries of 64 bytes, encoded one at a time below.
+            LogId::ERROR => ERROR_LOG_ENTRIES * size_of::<ErrorLogEntry>(),
+            LogId::SMART => {
                 if sqe.nsid != 0 && sqe.nsid != u32::MAX {
                     // LPA bit 0 is clear: no per-namespace SMART data.
                     return Err(Fail::new(INVALID_FIELD, at::NSID));
                 }
-                self.smart_page(&mut page);
+                page.copy_from_slice(self.smart_log().as_bytes());
                 512
             }
-            lid::FIRMWARE_SLOT => {
-                firmware_slot_page(&mut page);
+            LogId::FW_SLOT => {
+                page.copy_from_slice(firmware_slot_log().as_bytes());
                 512
             }
             _ => return Err(Fail::new(INVALID_LOG_PAGE, at::CDW10)),
         };
         if lpo >= size as u64 {
-            return Err(Fail::new(INVALID_FIELD, 48));
+            return Err(Fail::new(INVALID_FIELD, LPOL));
         }
         let out = data_in(&mut data, len)?;
         out.fill(0);
         let lpo = lpo as usize;
-        if lid == lid::ERROR {
+        if LogId(lid) == LogId::ERROR {
             // Entry i occupies bytes [64 i, 64 i + 64); copy the overlap.
             for (i, e) in self.errors.newest_first().enumerate() {
-                let mut entry = [0u8; 64];
-                put(&mut entry, 0, &e.error_count.to_le_bytes());
-                put(&mut entry, 8, &e.sqid.to_le_bytes());
-                put(&mut entry, 10, &e.cid.to_le_bytes());
-                put(&mut entry, 12, &e.status_field.to_le_bytes());
-                put(&mut entry, 14, &e.param.to_le_bytes());
-                put(&mut entry, 16, &e.lba.to_le_bytes());
-                put(&mut entry, 24, &e.nsid.to_le_bytes());
-                copy_window(&entry, i * 64, lpo, out);
+                copy_window(e.as_bytes(), i * 64, lpo, out);
             }
         } else {
             copy_window(&page[..size], 0, lpo, out);
@@ -103,20 +94,21 @@ impl RamController {
     }
 
     /// SMART / Health Information (Log Identifier 02h).
-    fn smart_page(&self, p: &mut [u8; 512]) {
+    fn smart_log(&self) -> SmartLog {
         let s = &self.smart;
-        // Critical Warning 0; Composite Temperature; Available Spare 100 %,
-        // threshold 10 %; Percentage Used 0.
-        put(p, 1, &TEMPERATURE_K.to_le_bytes());
-        p[3] = 100;
-        p[4] = 10;
-        put(p, 32, &Smart::data_units(s.read_units_512).to_le_bytes());
-        put(p, 48, &Smart::data_units(s.written_units_512).to_le_bytes());
-        put(p, 64, &s.host_read_cmds.to_le_bytes());
-        put(p, 80, &s.host_write_cmds.to_le_bytes());
+        let mut log = SmartLog::new_zeroed();
+        // Critical Warning 0, Percentage Used 0.
+        log.temperature = U16::new(TEMPERATURE_K);
+        log.avail_spare = 100;
+        log.spare_thresh = 10;
+        log.data_units_read = U128::new(Smart::data_units(s.read_units_512));
+        log.data_units_written = U128::new(Smart::data_units(s.written_units_512));
+        log.host_reads = U128::new(s.host_read_cmds);
+        log.host_writes = U128::new(s.host_write_cmds);
         // Controller busy time, power cycles, power on hours, unsafe
         // shutdowns and media errors stay 0: memory has none of them.
-        put(p, 176, &(self.errors.count as u128).to_le_bytes());
+        log.num_err_log_entries = U128::new(self.errors.count as u128);
+        log
     }
 
     fn get_features(&mut self, sqe: &Command) -> Result<u64, Fail> {
@@ -179,21 +171,15 @@ impl RamController {
             }
         }
     }
-
-    /// Fails unless `nsid` names an active namespace.
-    pub(crate) fn check_nsid(&self, nsid: u32) -> Result<(), Fail> {
-        match self.namespace(nsid) {
-            Some(_) => Ok(()),
-            None => Err(Fail::new(INVALID_NS, at::NSID)),
-        }
-    }
 }
 
 /// Firmware Slot Information (Log Identifier 03h): slot 1 active, read-only.
-fn firmware_slot_page(p: &mut [u8; 512]) {
+fn firmware_slot_log() -> FwSlotLog {
+    let mut log = FwSlotLog::new_zeroed();
     // AFI: bits 2:0 active slot 1, bits 6:4 no next slot.
-    p[0] = 1;
-    put(p, 8, &identify::FR);
+    log.afi = 1;
+    log.frs[0] = identify::FR;
+    log
 }
 
 /// Copies the part of `src`, which sits at byte `at` of a log page, that falls
@@ -204,9 +190,4 @@ fn copy_window(src: &[u8], at: usize, lpo: usize, out: &mut [u8]) {
     if start < end {
         out[start - lpo..end - lpo].copy_from_slice(&src[start - at..end - at]);
     }
-}
-
-/// Writes `bytes` at `off` of `buf`.
-pub(crate) fn put(buf: &mut [u8], off: usize, bytes: &[u8]) {
-    buf[off..off + bytes.len()].copy_from_slice(bytes);
 }

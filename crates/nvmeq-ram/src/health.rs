@@ -1,6 +1,7 @@
 //! What the controller remembers for the SMART / Health Information and Error
 //! Information log pages.
 
+use nvmeq_core::log::ErrorLogEntry;
 use nvmeq_core::Status;
 
 /// Entries the Error Information log holds (ELPE + 1).
@@ -26,23 +27,10 @@ impl Smart {
     }
 }
 
-/// One Error Information log entry, before encoding.
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct ErrorEntry {
-    pub error_count: u64,
-    pub sqid: u16,
-    pub cid: u16,
-    /// The status with the phase tag, as in CQE dword 3 bits 31:16.
-    pub status_field: u16,
-    pub param: u16,
-    pub lba: u64,
-    pub nsid: u32,
-}
-
 /// A ring of the most recent errors, allocated once.
 #[derive(Debug)]
 pub(crate) struct ErrorLog {
-    ring: [ErrorEntry; ERROR_LOG_ENTRIES],
+    ring: [ErrorLogEntry; ERROR_LOG_ENTRIES],
     /// Errors ever recorded; the newest has this Error Count.
     pub count: u64,
 }
@@ -50,14 +38,14 @@ pub(crate) struct ErrorLog {
 impl Default for ErrorLog {
     fn default() -> Self {
         ErrorLog {
-            ring: [ErrorEntry::default(); ERROR_LOG_ENTRIES],
+            ring: [ErrorLogEntry::default(); ERROR_LOG_ENTRIES],
             count: 0,
         }
     }
 }
 
 impl ErrorLog {
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments)] // one per field of the entry
     pub(crate) fn record(
         &mut self,
         sqid: u16,
@@ -67,22 +55,25 @@ impl ErrorLog {
         param: u16,
         lba: u64,
         nsid: u32,
+        opc: u8,
     ) {
         self.count += 1;
         let slot = (self.count - 1) as usize % ERROR_LOG_ENTRIES;
-        self.ring[slot] = ErrorEntry {
+        self.ring[slot] = ErrorLogEntry {
             error_count: self.count,
             sqid,
             cid,
-            status_field: (status.into_bits() << 1) | phase as u16,
-            param,
+            sf: (status.into_bits() << 1) | phase as u16,
+            pel: param,
             lba,
             nsid,
+            opc,
+            ..ErrorLogEntry::default()
         };
     }
 
     /// The entries newest first (as the log page returns them).
-    pub(crate) fn newest_first(&self) -> impl Iterator<Item = &ErrorEntry> {
+    pub(crate) fn newest_first(&self) -> impl Iterator<Item = &ErrorLogEntry> {
         let n = (self.count as usize).min(ERROR_LOG_ENTRIES);
         (0..n).map(move |i| {
             let idx = (self.count as usize - 1 - i) % ERROR_LOG_ENTRIES;

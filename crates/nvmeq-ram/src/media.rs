@@ -5,7 +5,8 @@
 //! absent reads as zeroes. Deallocating or zeroing a whole chunk frees it, so
 //! `ram:1T` costs nothing until used and Dataset Management really returns
 //! memory. The table has at most [`MAX_CHUNKS`] slots: the chunk size grows
-//! with the namespace so the table itself stays small.
+//! with the namespace so the table itself stays small, and it is itself
+//! allocated on the first write, so a namespace never written costs nothing.
 
 /// The smallest chunk: 64 KiB, a good unit for 512 B and 4 KiB blocks.
 const MIN_CHUNK_SHIFT: u32 = 16;
@@ -16,7 +17,9 @@ const MAX_CHUNKS: u64 = 1 << 16;
 #[derive(Debug)]
 pub(crate) struct Media {
     chunk_shift: u32,
+    /// Empty until the first write, then `slots` long.
     chunks: Vec<Option<Box<[u8]>>>,
+    slots: usize,
     size: u64,
 }
 
@@ -27,12 +30,10 @@ impl Media {
         while size.div_ceil(1 << chunk_shift) > MAX_CHUNKS {
             chunk_shift += 1;
         }
-        let n = size.div_ceil(1 << chunk_shift) as usize;
-        let mut chunks = Vec::with_capacity(n);
-        chunks.resize_with(n, || None);
         Media {
             chunk_shift,
-            chunks,
+            chunks: Vec::new(),
+            slots: size.div_ceil(1 << chunk_shift) as usize,
             size,
         }
     }
@@ -56,9 +57,9 @@ impl Media {
         let mut done = 0;
         for (idx, within, n) in self.pieces(off, dst.len() as u64) {
             let out = &mut dst[done..done + n];
-            match &self.chunks[idx] {
-                Some(c) => out.copy_from_slice(&c[within..within + n]),
-                None => out.fill(0),
+            match self.chunks.get(idx) {
+                Some(Some(c)) => out.copy_from_slice(&c[within..within + n]),
+                _ => out.fill(0),
             }
             done += n;
         }
@@ -68,6 +69,9 @@ impl Media {
     pub(crate) fn write(&mut self, off: u64, src: &[u8]) {
         debug_assert!(off + src.len() as u64 <= self.size);
         let chunk_len = self.chunk_len() as usize;
+        if self.chunks.is_empty() {
+            self.chunks.resize_with(self.slots, || None);
+        }
         let mut done = 0;
         for (idx, within, n) in self.pieces(off, src.len() as u64) {
             let c = self.chunks[idx].get_or_insert_with(|| vec![0u8; chunk_len].into_boxed_slice());
@@ -82,7 +86,9 @@ impl Media {
         debug_assert!(off + len <= self.size);
         let chunk_len = self.chunk_len() as usize;
         for (idx, within, n) in pieces(self.chunk_shift, off, len) {
-            let slot = &mut self.chunks[idx];
+            let Some(slot) = self.chunks.get_mut(idx) else {
+                return; // never written: already zero
+            };
             if within == 0 && n == chunk_len {
                 *slot = None;
             } else if let Some(c) = slot {
@@ -97,9 +103,9 @@ impl Media {
         let mut done = 0;
         for (idx, within, n) in self.pieces(off, src.len() as u64) {
             let want = &src[done..done + n];
-            let same = match &self.chunks[idx] {
-                Some(c) => &c[within..within + n] == want,
-                None => want.iter().all(|&b| b == 0),
+            let same = match self.chunks.get(idx) {
+                Some(Some(c)) => &c[within..within + n] == want,
+                _ => want.iter().all(|&b| b == 0),
             };
             if !same {
                 return false;
@@ -159,8 +165,9 @@ mod tests {
     #[test]
     fn huge_namespace_keeps_the_table_small() {
         let m = Media::new(1 << 40);
-        assert!(m.chunks.len() as u64 <= super::MAX_CHUNKS);
-        assert_eq!(m.chunks.len() as u64 * m.chunk_len(), 1 << 40);
+        assert!(m.chunks.is_empty(), "no table before the first write");
+        assert!(m.slots as u64 <= super::MAX_CHUNKS);
+        assert_eq!(m.slots as u64 * m.chunk_len(), 1 << 40);
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The statuses the controller returns, and [`Fail`], a failed command's
+//! The statuses the controller returns, and `Fail`, a failed command's
 //! status plus what the Error Information log records about it.
 
 use nvmeq_core::{Sct, Status};

@@ -51,6 +51,19 @@ fn a_one_gib_namespace_is_not_allocated_up_front() {
     assert_eq!(c.allocated_bytes(), 0);
     let c = RamController::new(RamConfig::new(1 << 40, 4096)).unwrap();
     assert_eq!(c.allocated_bytes(), 0);
+    // 1024 namespaces of 1 TiB: nothing per namespace until it is written.
+    let mut cfg = RamConfig::new(1 << 40, 4096);
+    cfg.nn = 1024;
+    let mut c = RamController::new(cfg).unwrap();
+    c.execute(&write(1024, (1 << 28) - 1, 1), Data::ToDevice(&[1; 4096]))
+        .unwrap();
+    let back = run_in(&mut c, &read(1024, (1 << 28) - 1, 1), 4096).unwrap();
+    assert!(back.iter().all(|&b| b == 1));
+    assert_eq!(
+        c.allocated_bytes(),
+        16 << 20,
+        "one 16 MiB chunk (1 TiB / 65536)"
+    );
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! [`BackendExt`]: the convenience calls most programs want, on every backend.
 
-use nvmeq_core::cmd::{Read, Write};
+use nvmeq_core::cmd::{Identify, Read, Write};
+use nvmeq_core::identify::{IdentifyController, IdentifyNamespace};
 use nvmeq_core::{Backend, Data, Error};
+use zerocopy::{FromZeros, IntoBytes};
 
 /// Most blocks one Read or Write can carry (NLB is 16 bits, zero-based).
 const MAX_NLB: usize = 1 << 16;
@@ -12,6 +14,26 @@ const MAX_NLB: usize = 1 << 16;
 /// `read` / `write` so they never clash with [`Backend::write`] (the queue
 /// interface) when both traits are in scope.
 pub trait BackendExt: Backend {
+    /// Identify Controller (CNS 01h).
+    fn identify_controller(&mut self) -> Result<IdentifyController, Error> {
+        let mut id = IdentifyController::new_zeroed();
+        self.execute(
+            &Identify::controller().build(),
+            Data::FromDevice(id.as_mut_bytes()),
+        )?;
+        Ok(id)
+    }
+
+    /// Identify Namespace (CNS 00h) for `nsid`, NVM command set.
+    fn identify_namespace(&mut self, nsid: u32) -> Result<IdentifyNamespace, Error> {
+        let mut id = IdentifyNamespace::new_zeroed();
+        self.execute(
+            &Identify::namespace(nsid).build(),
+            Data::FromDevice(id.as_mut_bytes()),
+        )?;
+        Ok(id)
+    }
+
     /// Reads `buf.len()` bytes from namespace `nsid` starting at block `slba`.
     /// The length must be a non-zero multiple of the LBA size; transfers
     /// larger than the controller's limit are split into several Reads.

@@ -3,6 +3,7 @@
 //! ```
 //! use nvmeq::BackendExt;
 //!
+//! # #[cfg(feature = "ram")]
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let mut dev = nvmeq::open("ram:64M,lba=4096")?;
 //! dev.write_blocks(1, 8, &[0xab; 8192])?;
@@ -10,6 +11,8 @@
 //! dev.read_blocks(1, 8, &mut back)?;
 //! assert_eq!(back, [0xab; 8192]);
 //! # Ok(()) }
+//! # #[cfg(not(feature = "ram"))]
+//! # fn main() {}
 //! ```
 //!
 //! [`open`] takes a device string ([`spec`]) and returns a [`Device`], an
@@ -30,7 +33,9 @@ pub use device::{open, open_spec, AnyBuf, Device};
 pub use error::OpenError;
 pub use ext::BackendExt;
 pub use nvmeq_core as core;
-pub use nvmeq_core::{Backend, Cmd, Completion, Data, Error, IoBuf, Status};
+pub use nvmeq_core::{
+    Backend, Cmd, Completion, Data, Error, IdentifyController, IdentifyNamespace, IoBuf, Status,
+};
 pub use spec::DeviceSpec;
 
 #[cfg(feature = "ram")]

@@ -1,4 +1,5 @@
 //! `nvmeq::open` and the `Device` / `BackendExt` layer over the ram backend.
+#![cfg(feature = "ram")]
 
 use nvmeq::core::cmd::{Flush, Read};
 use nvmeq::core::{Cmd, Command, DataDir, Xfer};
@@ -131,4 +132,19 @@ fn the_queue_interface_works_through_device_and_anybuf() {
             have: 100
         })
     );
+}
+
+#[test]
+fn identify_helpers_describe_the_device() {
+    let mut d = open("ram:512M,lba=4096,nn=2").unwrap();
+    let id = d.identify_controller().unwrap();
+    assert_eq!(id.mn(), Some("nvmeq ram controller"));
+    assert_eq!(id.nn, 2);
+    let ns = d.identify_namespace(2).unwrap();
+    assert_eq!(ns.nsze, (512 << 20) / 4096);
+    assert_eq!(ns.lba_size(), Some(4096));
+    match d.identify_namespace(3) {
+        Err(Error::Status(s)) => assert_eq!((s.sct().0, s.sc()), (0, 0x0b)),
+        other => panic!("{other:?}"),
+    }
 }
