@@ -20,20 +20,29 @@ pub enum Format {
     Binary,
 }
 
+/// A failed write to stdout. A reader that went away (`nvmeq read … | head`)
+/// ends the program quietly, as SIGPIPE would end nvme-cli.
+fn stdout_error(what: &str, e: std::io::Error) -> CliError {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    CliError::io(what, e)
+}
+
 /// Writes `bytes` to stdout.
 pub fn raw(bytes: &[u8]) -> Result<()> {
     let mut out = std::io::stdout().lock();
     out.write_all(bytes)
         .and_then(|_| out.flush())
-        .map_err(|e| CliError::io("writing to stdout", e))
+        .map_err(|e| stdout_error("writing to stdout", e))
 }
 
 /// Writes `value` to stdout as pretty JSON and a newline.
 pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
     let mut out = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, value)
-        .map_err(|e| CliError::io("writing JSON to stdout", e.into()))?;
-    writeln!(out).map_err(|e| CliError::io("writing to stdout", e))
+        .map_err(|e| stdout_error("writing JSON to stdout", e.into()))?;
+    writeln!(out).map_err(|e| stdout_error("writing to stdout", e))
 }
 
 /// Writes human text to stdout.
@@ -41,7 +50,7 @@ pub fn text(s: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
     out.write_all(s.as_bytes())
         .and_then(|_| out.flush())
-        .map_err(|e| CliError::io("writing to stdout", e))
+        .map_err(|e| stdout_error("writing to stdout", e))
 }
 
 /// Emits one result in the selected format: `human` renders text, `json` the

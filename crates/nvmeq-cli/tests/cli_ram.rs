@@ -341,6 +341,29 @@ fn read_sizes_and_destinations() {
 }
 
 #[test]
+fn a_reader_that_goes_away_ends_the_read_quietly() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nvmeq"))
+        .args(["read", DEV, "-c", "2047"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(out.stderr.is_empty(), "{}", stderr(&out));
+}
+
+#[test]
 fn out_of_range_io_is_lba_out_of_range() {
     // 64 MiB of 512-byte blocks: the last LBA is 0x1ffff.
     fails_with(
