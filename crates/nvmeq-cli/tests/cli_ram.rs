@@ -345,7 +345,7 @@ fn a_reader_that_goes_away_ends_the_read_quietly() {
     use std::io::Read;
     use std::process::{Command, Stdio};
     let mut child = Command::new(env!("CARGO_BIN_EXE_nvmeq"))
-        .args(["read", DEV, "-c", "2047"])
+        .args(["read", DEV, "-c", "1023"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
