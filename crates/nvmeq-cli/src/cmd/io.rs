@@ -172,6 +172,19 @@ pub fn transfer_size(
     Ok((nlb_z, bytes))
 }
 
+/// Refuses a transfer larger than the device takes in one command, before
+/// anything is sent, with the numbers to fix it.
+pub fn check_max_xfer(dev: &Device, len: usize) -> Result<()> {
+    let max = dev.max_xfer() as usize;
+    if len > max {
+        return Err(usage(format!(
+            "the transfer of {len} bytes exceeds the largest this device takes in one command \
+             ({max} bytes, from MDTS): use a smaller --block-count/--data-size"
+        )));
+    }
+    Ok(())
+}
+
 /// Reads exactly `len` bytes of input data from `path` or stdin.
 pub fn read_input(path: Option<&std::path::Path>, len: usize) -> Result<Vec<u8>> {
     let mut buf = vec![0u8; len];
@@ -255,6 +268,7 @@ pub fn read(ctx: &Ctx, a: &DataIo) -> Result<()> {
     let nsid = resolve_nsid(&dev, a.range.nsid);
     let lba = dev.lba_size(nsid)?;
     let (nlb_z, len) = transfer_size(lba, a.range.block_count, a.data_size)?;
+    check_max_xfer(&dev, len)?;
     let cmd = Read::new(nsid, a.range.slba, nlb_z)
         .fua(a.range.fua)
         .lr(a.range.limited_retry)
@@ -298,6 +312,7 @@ pub fn write(ctx: &Ctx, a: &DataIo) -> Result<()> {
     let mut dev = ctx.open(&a.dev)?;
     let lba = dev.lba_size(nsid)?;
     let (nlb_z, len) = transfer_size(lba, a.range.block_count, a.data_size)?;
+    check_max_xfer(&dev, len)?;
     let cmd = Write::new(nsid, a.range.slba, nlb_z)
         .fua(a.range.fua)
         .lr(a.range.limited_retry)
@@ -327,6 +342,7 @@ pub fn compare(ctx: &Ctx, a: &DataIo) -> Result<()> {
     let nsid = resolve_nsid(&dev, a.range.nsid);
     let lba = dev.lba_size(nsid)?;
     let (nlb_z, len) = transfer_size(lba, a.range.block_count, a.data_size)?;
+    check_max_xfer(&dev, len)?;
     let cmd = Compare::new(nsid, a.range.slba, nlb_z)
         .fua(a.range.fua)
         .lr(a.range.limited_retry)

@@ -13,7 +13,7 @@ use serde::Serialize;
 use zerocopy::FromBytes;
 
 use super::identify::identify;
-use super::io::{read_input, transfer_size};
+use super::io::{check_max_xfer, read_input, transfer_size};
 use super::{done, require_nsid, Ctx, DevArg};
 use crate::dev::Device;
 use crate::error::{usage, CliError, Result};
@@ -370,6 +370,7 @@ pub fn append(ctx: &Ctx, a: &AppendArgs) -> Result<()> {
     let mut dev = ctx.open(&a.dev)?;
     let lba = dev.lba_size(nsid)?;
     let (nlb_z, len) = transfer_size(lba, None, Some(a.data_size))?;
+    check_max_xfer(&dev, len)?;
     let cmd = ZoneAppend::new(nsid, a.zslba, nlb_z)
         .fua(a.fua)
         .lr(a.limited_retry)
