@@ -58,6 +58,7 @@ pub enum Data<'a> {
 
 impl Data<'_> {
     /// The buffer's length.
+    #[inline]
     pub fn len(&self) -> usize {
         match self {
             Data::None => 0,
@@ -67,6 +68,7 @@ impl Data<'_> {
     }
 
     /// True when there is no data.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -74,6 +76,7 @@ impl Data<'_> {
     /// The check every backend runs before a transfer: when the command moves
     /// data, the buffer's direction matches and it holds at least `need` bytes.
     /// Returns `need`, the length to transfer (a larger buffer is not used past it).
+    #[inline]
     pub fn check(&self, dir: DataDir, need: u64) -> Result<u32, Error> {
         let given = match self {
             Data::None => "no buffer",

@@ -43,6 +43,7 @@ const _: () = assert!(core::mem::offset_of!(Completion, cid) == 12);
 impl Completion {
     /// A completion as the kernel passthrough interfaces report it: a 64-bit
     /// result (dw0 in the low half) and the 15-bit status.
+    #[inline]
     pub const fn from_result(result: u64, status: Status) -> Self {
         Self {
             dw0: result as u32,
@@ -55,21 +56,25 @@ impl Completion {
     }
 
     /// The decoded status.
+    #[inline]
     pub const fn status(&self) -> Status {
         Status::from_bits(self.sf.status())
     }
 
     /// The phase tag.
+    #[inline]
     pub const fn phase(&self) -> bool {
         self.sf.p()
     }
 
     /// Dword 0 and dword 1 as one 64-bit result.
+    #[inline]
     pub const fn result(&self) -> u64 {
         self.dw0 as u64 | (self.dw1 as u64) << 32
     }
 
     /// `Ok(self)` when the status is success, else `Err(Error::Status)`.
+    #[inline]
     pub fn ok(self) -> Result<Self, crate::Error> {
         if self.status().is_success() {
             Ok(self)

@@ -67,6 +67,7 @@ const _: () = assert!(core::mem::offset_of!(Command, cdw15) == 60);
 
 impl Command {
     /// A command with only the opcode and namespace set.
+    #[inline]
     pub const fn new(opcode: u8, nsid: u32) -> Self {
         Self {
             cdw0: Cdw0::new().with_opcode(opcode),
@@ -85,11 +86,13 @@ impl Command {
     }
 
     /// The opcode in CDW0.
+    #[inline]
     pub const fn opcode(&self) -> u8 {
         self.cdw0.opcode()
     }
 
     /// Command dwords 10..=15 as an array (the order the kernel's passthrough structs use).
+    #[inline]
     pub const fn cdw10_15(&self) -> [u32; 6] {
         [
             self.cdw10, self.cdw11, self.cdw12, self.cdw13, self.cdw14, self.cdw15,

@@ -21,6 +21,7 @@ impl Sct {
     pub const VENDOR: Sct = Sct(7);
 
     /// The type's name in the specification.
+    #[inline]
     pub const fn name(self) -> &'static str {
         match self.0 {
             0 => "Generic Command Status",
@@ -59,16 +60,19 @@ impl Status {
     pub const SUCCESS: Status = Status::new();
 
     /// A status from its type and code.
+    #[inline]
     pub const fn from_parts(sct: Sct, sc: u8) -> Self {
         Status::new().with_sct_raw(sct.0).with_sc(sc)
     }
 
     /// The Status Code Type.
+    #[inline]
     pub const fn sct(&self) -> Sct {
         Sct(self.sct_raw())
     }
 
     /// True for Successful Completion (SCT 0, SC 0).
+    #[inline]
     pub const fn is_success(&self) -> bool {
         self.sct_raw() == 0 && self.sc() == 0
     }
@@ -76,23 +80,27 @@ impl Status {
     /// True when the command failed and Do Not Retry is clear: the same
     /// command may succeed if submitted again (after the Command Retry Delay
     /// that [`Status::crd`] selects, if any).
+    #[inline]
     pub const fn is_retryable(&self) -> bool {
         !self.is_success() && !self.dnr()
     }
 
     /// True for the Path Related Status type (SCT 3h): the command may
     /// succeed on another path to the namespace.
+    #[inline]
     pub const fn is_path_error(&self) -> bool {
         self.sct_raw() == Sct::PATH.0
     }
 
     /// The status code's name in the specification, if it has one.
+    #[inline]
     pub const fn name(&self) -> Option<&'static str> {
         crate::status_names::name(self.sct_raw(), self.sc())
     }
 }
 
 impl fmt::Display for Status {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.name() {
             Some(n) => f.write_str(n)?,
@@ -108,6 +116,7 @@ impl fmt::Display for Status {
 }
 
 impl fmt::Debug for Status {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(self, f)
     }

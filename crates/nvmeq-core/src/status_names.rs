@@ -6,6 +6,7 @@
 //! Linux kernel's `include/linux/nvme.h`.
 
 /// The specification's name for a status code, if any.
+#[inline]
 pub(crate) const fn name(sct: u8, sc: u8) -> Option<&'static str> {
     match sct {
         0 => generic(sc),
@@ -16,6 +17,7 @@ pub(crate) const fn name(sct: u8, sc: u8) -> Option<&'static str> {
     }
 }
 
+#[inline]
 const fn generic(sc: u8) -> Option<&'static str> {
     Some(match sc {
         0x00 => "Successful Completion",
@@ -76,6 +78,7 @@ const fn generic(sc: u8) -> Option<&'static str> {
     })
 }
 
+#[inline]
 const fn command_specific(sc: u8) -> Option<&'static str> {
     Some(match sc {
         0x00 => "Completion Queue Invalid",
@@ -146,6 +149,7 @@ const fn command_specific(sc: u8) -> Option<&'static str> {
     })
 }
 
+#[inline]
 const fn media(sc: u8) -> Option<&'static str> {
     Some(match sc {
         0x80 => "Write Fault",
@@ -161,6 +165,7 @@ const fn media(sc: u8) -> Option<&'static str> {
     })
 }
 
+#[inline]
 const fn path(sc: u8) -> Option<&'static str> {
     Some(match sc {
         0x00 => "Internal Path Error",

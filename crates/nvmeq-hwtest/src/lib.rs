@@ -26,4 +26,6 @@ pub mod report;
 pub mod runner;
 pub mod suite;
 pub mod target;
+#[cfg(feature = "uring")]
+pub mod uring;
 pub mod zns;

@@ -31,6 +31,15 @@ pub const NAMES: &[&str] = &[
     "ioctl",
     #[cfg(feature = "ram")]
     "ram",
+    #[cfg(feature = "uring")]
+    "uring",
+    #[cfg(feature = "uring")]
+    "uring-fixed",
+    #[cfg(feature = "uring")]
+    "uring-poll",
+    // Last: it rebinds controllers to vfio-pci and back.
+    #[cfg(feature = "vfio")]
+    "vfio",
 ];
 
 /// Runs the whole suite on `t` with the backend called `name`.
@@ -46,11 +55,21 @@ pub fn run(name: &str, t: &Target, r: &Runner) -> Result<(), String> {
             crate::suite::run::<nvmeq_ram::RamController>(t, r);
             Ok(())
         }
+        #[cfg(feature = "uring")]
+        n if n.starts_with("uring") => crate::uring::run(n, t, r),
+        #[cfg(feature = "vfio")]
+        "vfio" => {
+            vfio::run(t, r);
+            Ok(())
+        }
         other => Err(format!(
             "unknown backend `{other}`: this build has {NAMES:?} (cargo features select backends)"
         )),
     }
 }
+
+#[cfg(feature = "vfio")]
+mod vfio;
 
 #[cfg(feature = "ioctl")]
 mod ioctl {

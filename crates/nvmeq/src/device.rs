@@ -10,14 +10,26 @@ use crate::error::OpenError;
 #[cfg(feature = "ram")]
 use crate::spec::RamSpec;
 use crate::spec::{DeviceSpec, PciAddr};
+use std::path::Path;
 
 /// An opened device, whichever backend it uses.
 #[derive(Debug)]
 #[non_exhaustive]
+// Opened once and moved rarely: variants of different sizes are fine.
+#[allow(clippy::large_enum_variant)]
 pub enum Device {
     /// The in-memory controller.
     #[cfg(feature = "ram")]
     Ram(nvmeq_ram::RamController),
+    /// Blocking kernel passthrough ioctls.
+    #[cfg(feature = "ioctl")]
+    Ioctl(nvmeq_ioctl::IoctlBackend),
+    /// io_uring passthrough (`IORING_OP_URING_CMD`).
+    #[cfg(feature = "uring")]
+    Uring(nvmeq_uring::Uring),
+    /// The userspace VFIO driver.
+    #[cfg(feature = "vfio")]
+    Vfio(nvmeq_vfio::Controller),
 }
 
 /// A buffer of whichever backend a [`Device`] uses: [`Backend::Buf`] of
@@ -28,6 +40,15 @@ pub enum AnyBuf {
     /// A ram backend buffer.
     #[cfg(feature = "ram")]
     Ram(nvmeq_ram::RamBuf),
+    /// An ioctl backend buffer.
+    #[cfg(feature = "ioctl")]
+    Ioctl(nvmeq_ioctl::IoctlBuf),
+    /// An io_uring backend buffer (plain or registered).
+    #[cfg(feature = "uring")]
+    Uring(nvmeq_uring::UringBuf),
+    /// A VFIO backend buffer (IOMMU-mapped).
+    #[cfg(feature = "vfio")]
+    Vfio(nvmeq_vfio::DmaBuf),
 }
 
 /// Runs `$body` with `$d` bound to the backend inside a `&Device` / `&mut Device`.
@@ -36,12 +57,24 @@ macro_rules! each {
         match *$dev {
             #[cfg(feature = "ram")]
             Device::Ram(ref $d) => $body,
+            #[cfg(feature = "ioctl")]
+            Device::Ioctl(ref $d) => $body,
+            #[cfg(feature = "uring")]
+            Device::Uring(ref $d) => $body,
+            #[cfg(feature = "vfio")]
+            Device::Vfio(ref $d) => $body,
         }
     };
     ($dev:expr, mut $d:ident => $body:expr) => {
         match *$dev {
             #[cfg(feature = "ram")]
             Device::Ram(ref mut $d) => $body,
+            #[cfg(feature = "ioctl")]
+            Device::Ioctl(ref mut $d) => $body,
+            #[cfg(feature = "uring")]
+            Device::Uring(ref mut $d) => $body,
+            #[cfg(feature = "vfio")]
+            Device::Vfio(ref mut $d) => $body,
         }
     };
 }
@@ -52,12 +85,24 @@ macro_rules! each_buf {
         match *$buf {
             #[cfg(feature = "ram")]
             AnyBuf::Ram(ref $b) => $body,
+            #[cfg(feature = "ioctl")]
+            AnyBuf::Ioctl(ref $b) => $body,
+            #[cfg(feature = "uring")]
+            AnyBuf::Uring(ref $b) => $body,
+            #[cfg(feature = "vfio")]
+            AnyBuf::Vfio(ref $b) => $body,
         }
     };
     ($buf:expr, mut $b:ident => $body:expr) => {
         match *$buf {
             #[cfg(feature = "ram")]
             AnyBuf::Ram(ref mut $b) => $body,
+            #[cfg(feature = "ioctl")]
+            AnyBuf::Ioctl(ref mut $b) => $body,
+            #[cfg(feature = "uring")]
+            AnyBuf::Uring(ref mut $b) => $body,
+            #[cfg(feature = "vfio")]
+            AnyBuf::Vfio(ref mut $b) => $body,
         }
     };
 }
@@ -96,6 +141,69 @@ impl Wrap for nvmeq_ram::RamBuf {
             AnyBuf::Ram(b) => Ok(b),
             other => Err(other),
         }
+    }
+}
+
+#[cfg(feature = "vfio")]
+impl Wrap for nvmeq_vfio::DmaBuf {
+    fn wrap(self) -> AnyBuf {
+        AnyBuf::Vfio(self)
+    }
+    fn unwrap_from(b: AnyBuf) -> Result<Self, AnyBuf> {
+        #[allow(unreachable_patterns)]
+        match b {
+            AnyBuf::Vfio(b) => Ok(b),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "vfio")]
+impl From<nvmeq_vfio::Controller> for Device {
+    fn from(c: nvmeq_vfio::Controller) -> Self {
+        Device::Vfio(c)
+    }
+}
+
+#[cfg(feature = "ioctl")]
+impl Wrap for nvmeq_ioctl::IoctlBuf {
+    fn wrap(self) -> AnyBuf {
+        AnyBuf::Ioctl(self)
+    }
+    fn unwrap_from(b: AnyBuf) -> Result<Self, AnyBuf> {
+        #[allow(unreachable_patterns)]
+        match b {
+            AnyBuf::Ioctl(b) => Ok(b),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "ioctl")]
+impl From<nvmeq_ioctl::IoctlBackend> for Device {
+    fn from(c: nvmeq_ioctl::IoctlBackend) -> Self {
+        Device::Ioctl(c)
+    }
+}
+
+#[cfg(feature = "uring")]
+impl Wrap for nvmeq_uring::UringBuf {
+    fn wrap(self) -> AnyBuf {
+        AnyBuf::Uring(self)
+    }
+    fn unwrap_from(b: AnyBuf) -> Result<Self, AnyBuf> {
+        #[allow(unreachable_patterns)]
+        match b {
+            AnyBuf::Uring(b) => Ok(b),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "uring")]
+impl From<nvmeq_uring::Uring> for Device {
+    fn from(c: nvmeq_uring::Uring) -> Self {
+        Device::Uring(c)
     }
 }
 
@@ -175,6 +283,10 @@ impl Backend for Device {
     fn in_flight(&self) -> u32 {
         each!(self, ref d => d.in_flight())
     }
+
+    fn syscalls(&self) -> Option<u64> {
+        each!(self, ref d => d.syscalls())
+    }
 }
 
 impl Device {
@@ -227,21 +339,51 @@ fn open_ram(_: &crate::spec::RamSpec) -> Result<Device, OpenError> {
     })
 }
 
-/// A bare `/dev/…` path: io_uring for generic character devices when
-/// compiled in, else the ioctl backend.
-fn open_path(p: &std::path::Path) -> Result<Device, OpenError> {
-    Err(OpenError::NotCompiled {
-        target: p.display().to_string(),
-        backend: "io_uring or ioctl",
-        feature: "uring` or `ioctl",
+/// A bare `/dev/…` path: io_uring when compiled in and the kernel and
+/// device support it, else the ioctl backend.
+fn open_path(p: &Path) -> Result<Device, OpenError> {
+    #[cfg(feature = "uring")]
+    {
+        let uring = open_uring(p);
+        #[cfg(feature = "ioctl")]
+        if uring.is_err() {
+            // Older kernels, controllers without uring_cmd: the blocking
+            // ioctls reach every NVMe char and block device.
+            return open_ioctl(p);
+        }
+        uring
+    }
+    #[cfg(all(not(feature = "uring"), feature = "ioctl"))]
+    {
+        open_ioctl(p)
+    }
+    #[cfg(not(any(feature = "uring", feature = "ioctl")))]
+    {
+        Err(OpenError::NotCompiled {
+            target: p.display().to_string(),
+            backend: "io_uring or ioctl",
+            feature: "uring` or `ioctl",
+        })
+    }
+}
+
+/// `ioctl:PATH`: a namespace (`/dev/ngXnY`, `/dev/nvmeXnY`) or a controller
+/// (`/dev/nvmeX`, admin commands only).
+#[cfg(feature = "ioctl")]
+fn open_ioctl(p: &Path) -> Result<Device, OpenError> {
+    use nvmeq_ioctl::{IoctlBackend, OpenError as E};
+    let opened = match IoctlBackend::open(None, Some(p)) {
+        Err(E::ControllerNotNamespace { .. }) => IoctlBackend::open(Some(p), None),
+        other => other,
+    };
+    opened.map(Device::Ioctl).map_err(|e| OpenError::Config {
+        backend: "ioctl",
+        reason: e.to_string(),
     })
 }
 
-// The ioctl, uring and vfio backends are not in this facade yet: each
-// engineer replaces one body below with the real open behind
-// `#[cfg(feature = "…")]` and keeps this error as its `cfg(not(…))` twin.
-
-fn open_ioctl(p: &std::path::Path) -> Result<Device, OpenError> {
+#[cfg(not(feature = "ioctl"))]
+fn open_ioctl(p: &Path) -> Result<Device, OpenError> {
     Err(OpenError::NotCompiled {
         target: p.display().to_string(),
         backend: "ioctl",
@@ -249,7 +391,20 @@ fn open_ioctl(p: &std::path::Path) -> Result<Device, OpenError> {
     })
 }
 
-fn open_uring(p: &std::path::Path) -> Result<Device, OpenError> {
+/// `uring:PATH`: a namespace's generic char device (or its block device,
+/// opened through it), admin commands through its controller.
+#[cfg(feature = "uring")]
+fn open_uring(p: &Path) -> Result<Device, OpenError> {
+    nvmeq_uring::Uring::open(p, nvmeq_uring::UringOptions::new())
+        .map(Device::Uring)
+        .map_err(|e| OpenError::Config {
+            backend: "uring",
+            reason: e.to_string(),
+        })
+}
+
+#[cfg(not(feature = "uring"))]
+fn open_uring(p: &Path) -> Result<Device, OpenError> {
     Err(OpenError::NotCompiled {
         target: p.display().to_string(),
         backend: "io_uring",
@@ -257,6 +412,32 @@ fn open_uring(p: &std::path::Path) -> Result<Device, OpenError> {
     })
 }
 
+/// `vfio:DDDD:BB:DD.F`: the controller must already be bound to vfio-pci
+/// (`nvmeq_vfio::bind_vfio`); the error says how when it is not.
+#[cfg(feature = "vfio")]
+fn open_vfio(a: &PciAddr) -> Result<Device, OpenError> {
+    let target = a.to_string();
+    nvmeq_vfio::Controller::open(&target)
+        .map(Device::Vfio)
+        .map_err(|e| match e {
+            nvmeq_vfio::OpenError::Os { source, .. } => OpenError::Io {
+                backend: "vfio",
+                target,
+                source,
+            },
+            nvmeq_vfio::OpenError::Command { source, .. } => OpenError::Device {
+                backend: "vfio",
+                target,
+                source,
+            },
+            e => OpenError::Config {
+                backend: "vfio",
+                reason: e.to_string(),
+            },
+        })
+}
+
+#[cfg(not(feature = "vfio"))]
 fn open_vfio(a: &PciAddr) -> Result<Device, OpenError> {
     Err(OpenError::NotCompiled {
         target: a.to_string(),

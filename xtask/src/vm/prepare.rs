@@ -14,7 +14,11 @@ use crate::util;
 /// The guest's `/init`.
 const INIT: &str = include_str!("guest_init.sh");
 /// Our binaries in the guest's `/bin`: (cargo package, binary).
-const GUEST_BINS: &[(&str, &str)] = &[("nvmeq-hwtest", "nvmeq-hwtest"), ("nvmeq-cli", "nvmeq")];
+const GUEST_BINS: &[(&str, &str)] = &[
+    ("nvmeq-hwtest", "nvmeq-hwtest"),
+    ("nvmeq-cli", "nvmeq"),
+    ("nvmeq", "nvmeq-demo"),
+];
 const TARGET: &str = "x86_64-unknown-linux-gnu";
 
 /// What a boot needs.
@@ -171,6 +175,8 @@ fn build_guest_bins(paths: &Paths) -> Result<(), String> {
     for (pkg, _) in GUEST_BINS {
         c.args(["-p", pkg]);
     }
+    // The demo shows every backend, VFIO included.
+    c.args(["--features", "nvmeq/vfio"]);
     let mut flags = std::env::var("RUSTFLAGS").unwrap_or_default();
     flags.push_str(" -C target-feature=+crt-static");
     c.env("RUSTFLAGS", flags.trim())

@@ -124,6 +124,7 @@ impl Identify {
     pub const DATA_LEN: u32 = 4096;
 
     /// An Identify with the given CNS and NSID.
+    #[inline]
     pub const fn new(cns: u8, nsid: u32) -> Self {
         Identify {
             nsid,
@@ -133,46 +134,56 @@ impl Identify {
         }
     }
     /// Identify Controller.
+    #[inline]
     pub const fn controller() -> Self {
         Self::new(Self::CNS_CONTROLLER, 0)
     }
     /// Identify Namespace for `nsid`.
+    #[inline]
     pub const fn namespace(nsid: u32) -> Self {
         Self::new(Self::CNS_NAMESPACE, nsid)
     }
     /// Active Namespace ID list, starting after `nsid`.
+    #[inline]
     pub const fn active_ns_list(nsid: u32) -> Self {
         Self::new(Self::CNS_ACTIVE_NS_LIST, nsid)
     }
     /// I/O Command Set specific Identify Namespace (e.g. `csi` 2 for ZNS).
+    #[inline]
     pub const fn csi_namespace(nsid: u32, csi: u8) -> Self {
         Self::new(Self::CNS_CSI_NAMESPACE, nsid).csi(csi)
     }
     /// I/O Command Set specific Identify Controller.
+    #[inline]
     pub const fn csi_controller(csi: u8) -> Self {
         Self::new(Self::CNS_CSI_CONTROLLER, 0).csi(csi)
     }
     /// Controller Identifier (CNTID).
+    #[inline]
     pub const fn cntid(mut self, cntid: u16) -> Self {
         self.cdw10 = self.cdw10.with_cntid(cntid);
         self
     }
     /// CNS Specific Identifier (CNSSID).
+    #[inline]
     pub const fn cnssid(mut self, cnssid: u16) -> Self {
         self.cdw11 = self.cdw11.with_cnssid(cnssid);
         self
     }
     /// Command Set Identifier (CSI).
+    #[inline]
     pub const fn csi(mut self, csi: u8) -> Self {
         self.cdw11 = self.cdw11.with_csi(csi);
         self
     }
     /// UUID Index (UIDX); bits above 6 are ignored.
+    #[inline]
     pub const fn uidx(mut self, uidx: u8) -> Self {
         self.cdw14 = self.cdw14.with_uidx(uidx & 0x7f);
         self
     }
     /// The command.
+    #[inline]
     pub const fn build(self) -> Cmd {
         let mut sqe = Command::new(AdminOpcode::IDENTIFY.0, self.nsid);
         sqe.cdw10 = self.cdw10.into_bits();
@@ -242,6 +253,7 @@ pub struct GetLogPage {
 impl GetLogPage {
     /// Read `numd` of log page `lid` (controller scope: NSID FFFFFFFFh, the
     /// value Linux uses for controller-wide pages; change it with [`Self::nsid`]).
+    #[inline]
     pub const fn new(lid: LogId, numd: Numd) -> Self {
         GetLogPage {
             nsid: 0xffff_ffff,
@@ -255,47 +267,56 @@ impl GetLogPage {
         }
     }
     /// Namespace Identifier.
+    #[inline]
     pub const fn nsid(mut self, nsid: u32) -> Self {
         self.nsid = nsid;
         self
     }
     /// Log Specific Parameter (LSP); bits above 6 are ignored.
+    #[inline]
     pub const fn lsp(mut self, lsp: u8) -> Self {
         self.cdw10 = self.cdw10.with_lsp(lsp & 0x7f);
         self
     }
     /// Retain Asynchronous Event (RAE).
+    #[inline]
     pub const fn rae(mut self, rae: bool) -> Self {
         self.cdw10 = self.cdw10.with_rae(rae);
         self
     }
     /// Log Specific Identifier (LSI).
+    #[inline]
     pub const fn lsi(mut self, lsi: u16) -> Self {
         self.cdw11 = self.cdw11.with_lsi(lsi);
         self
     }
     /// Log Page Offset (LPOL/LPOU): bytes (dword aligned), or an entry index
     /// with [`Self::ot`].
+    #[inline]
     pub const fn lpo(mut self, lpo: u64) -> Self {
         self.lpo = lpo;
         self
     }
     /// Offset Type (OT): `lpo` is an index of entries.
+    #[inline]
     pub const fn ot(mut self, ot: bool) -> Self {
         self.cdw14 = self.cdw14.with_ot(ot);
         self
     }
     /// Command Set Identifier (CSI).
+    #[inline]
     pub const fn csi(mut self, csi: u8) -> Self {
         self.cdw14 = self.cdw14.with_csi(csi);
         self
     }
     /// UUID Index (UIDX); bits above 6 are ignored.
+    #[inline]
     pub const fn uidx(mut self, uidx: u8) -> Self {
         self.cdw14 = self.cdw14.with_uidx(uidx & 0x7f);
         self
     }
     /// The command.
+    #[inline]
     pub const fn build(self) -> Cmd {
         let mut sqe = Command::new(AdminOpcode::GET_LOG_PAGE.0, self.nsid);
         sqe.cdw10 = self.cdw10.into_bits();
@@ -327,12 +348,14 @@ pub struct Abort {
 
 impl Abort {
     /// Abort command `cid` of submission queue `sqid`.
+    #[inline]
     pub const fn new(sqid: u16, cid: u16) -> Self {
         Abort {
             cdw10: AbortCdw10::new().with_sqid(sqid).with_cid(cid),
         }
     }
     /// The command.
+    #[inline]
     pub const fn build(self) -> Cmd {
         let mut sqe = Command::new(AdminOpcode::ABORT.0, 0);
         sqe.cdw10 = self.cdw10.into_bits();
@@ -340,6 +363,7 @@ impl Abort {
     }
     /// Whether the command was aborted: completion dword 0 bit 0 is cleared
     /// when it was ("Abort – Completion Queue Entry Dword 0").
+    #[inline]
     pub const fn aborted(c: &Completion) -> bool {
         c.dw0 & 1 == 0
     }
@@ -378,10 +402,12 @@ pub struct AsyncEventRequest;
 
 impl AsyncEventRequest {
     /// The request.
+    #[inline]
     pub const fn new() -> Self {
         AsyncEventRequest
     }
     /// The command.
+    #[inline]
     pub const fn build(self) -> Cmd {
         admin(
             Command::new(AdminOpcode::ASYNC_EVENT_REQUEST.0, 0),
@@ -389,6 +415,7 @@ impl AsyncEventRequest {
         )
     }
     /// The event a completion reports.
+    #[inline]
     pub const fn event(c: &Completion) -> AsyncEvent {
         AsyncEvent::from_bits(c.dw0)
     }
@@ -420,6 +447,7 @@ impl DeviceSelfTest {
     /// namespaces): [`SelfTestCode::SHORT`], [`SelfTestCode::EXTENDED`],
     /// [`SelfTestCode::VENDOR`], or [`SelfTestCode::ABORT`] to stop the test
     /// in progress. Bits above 3 are ignored.
+    #[inline]
     pub const fn new(nsid: u32, stc: SelfTestCode) -> Self {
         DeviceSelfTest {
             nsid,
@@ -427,6 +455,7 @@ impl DeviceSelfTest {
         }
     }
     /// The command.
+    #[inline]
     pub const fn build(self) -> Cmd {
         let mut sqe = Command::new(AdminOpcode::DEVICE_SELF_TEST.0, self.nsid);
         sqe.cdw10 = self.cdw10.into_bits();
@@ -440,10 +469,12 @@ pub struct KeepAlive;
 
 impl KeepAlive {
     /// The keep alive.
+    #[inline]
     pub const fn new() -> Self {
         KeepAlive
     }
     /// The command.
+    #[inline]
     pub const fn build(self) -> Cmd {
         admin(Command::new(AdminOpcode::KEEP_ALIVE.0, 0), Xfer::None)
     }
@@ -487,6 +518,7 @@ pub struct GetLbaStatus {
 impl GetLbaStatus {
     /// Report from `slba` of `nsid`, returning at most `mndw` (Maximum Number
     /// of Dwords).
+    #[inline]
     pub const fn new(nsid: u32, slba: u64, mndw: Numd, atype: LbaStatusAtype) -> Self {
         GetLbaStatus {
             nsid,
@@ -496,11 +528,13 @@ impl GetLbaStatus {
         }
     }
     /// Range Length (RL).
+    #[inline]
     pub const fn rl(mut self, rl: u16) -> Self {
         self.cdw13 = self.cdw13.with_rl(rl);
         self
     }
     /// The command: CDW10/11 SLBA, CDW12 MNDW (zero-based), CDW13 RL/ATYPE.
+    #[inline]
     pub const fn build(self) -> Cmd {
         let mut sqe = Command::new(AdminOpcode::GET_LBA_STATUS.0, self.nsid);
         sqe.cdw10 = self.slba as u32;

@@ -11,6 +11,7 @@ use crate::opcode::{AdminOpcode, NvmOpcode};
 use crate::sqe::Command;
 
 /// `(numd_z + 1) * 4` when it fits a `u32`.
+#[inline]
 const fn numd_bytes(numd_z: u32) -> Option<Xfer> {
     match numd_z.checked_add(1) {
         Some(d) => match d.checked_mul(4) {
@@ -21,6 +22,7 @@ const fn numd_bytes(numd_z: u32) -> Option<Xfer> {
     }
 }
 
+#[inline]
 const fn bytes_or_none(len: u32) -> Xfer {
     if len == 0 {
         Xfer::None
@@ -40,6 +42,7 @@ impl Cmd {
     ///
     /// Transfers the entry's metadata pointer describes (MPTR) are not
     /// included; like the builders, this covers the data buffer only.
+    #[inline]
     pub const fn from_sqe(queue: QueueKind, sqe: Command) -> Option<Cmd> {
         let xfer = match queue {
             QueueKind::Admin => admin_xfer(&sqe),
@@ -52,6 +55,7 @@ impl Cmd {
     }
 }
 
+#[inline]
 const fn admin_xfer(s: &Command) -> Option<Xfer> {
     Some(match AdminOpcode(s.opcode()) {
         AdminOpcode::DELETE_IO_SQ
@@ -101,6 +105,7 @@ const fn admin_xfer(s: &Command) -> Option<Xfer> {
     })
 }
 
+#[inline]
 const fn io_xfer(s: &Command) -> Option<Xfer> {
     let nlb = Xfer::Blocks((s.cdw12 & 0xffff) + 1);
     Some(match NvmOpcode(s.opcode()) {

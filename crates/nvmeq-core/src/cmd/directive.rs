@@ -55,13 +55,16 @@ pub type DirectiveReceive = Directive;
 
 impl Directive {
     /// Directive Send of operation `doper` of directive `dtype` on `nsid`.
+    #[inline]
     pub const fn send(nsid: u32, dtype: DirectiveType, doper: u8) -> Self {
         Self::with(AdminOpcode::DIRECTIVE_SEND, nsid, dtype, doper)
     }
     /// Directive Receive of operation `doper` of directive `dtype` on `nsid`.
+    #[inline]
     pub const fn receive(nsid: u32, dtype: DirectiveType, doper: u8) -> Self {
         Self::with(AdminOpcode::DIRECTIVE_RECEIVE, nsid, dtype, doper)
     }
+    #[inline]
     const fn with(opcode: AdminOpcode, nsid: u32, dtype: DirectiveType, doper: u8) -> Self {
         Directive {
             opcode,
@@ -73,29 +76,35 @@ impl Directive {
     }
     /// Identify directive, Enable Directive (DOPER 01h): enable or disable
     /// directive `tdtype` (ENDIR, bit 0; TDTYPE, bits 15:8 of CDW12).
+    #[inline]
     pub const fn enable(nsid: u32, tdtype: DirectiveType, endir: bool) -> Self {
         Self::send(nsid, DirectiveType::IDENTIFY, 0x01).cdw12(endir as u32 | (tdtype.0 as u32) << 8)
     }
     /// Identify directive, Return Parameters (DOPER 01h): 4096 bytes.
+    #[inline]
     pub const fn identify_params(nsid: u32) -> Self {
         Self::receive(nsid, DirectiveType::IDENTIFY, 0x01).data(Numd::BYTES_4096)
     }
     /// Directive Specific (DSPEC), e.g. the stream identifier.
+    #[inline]
     pub const fn dspec(mut self, dspec: u16) -> Self {
         self.cdw11 = self.cdw11.with_dspec(dspec);
         self
     }
     /// The data the operation moves (NUMD).
+    #[inline]
     pub const fn data(mut self, numd: Numd) -> Self {
         self.numd = Some(numd);
         self
     }
     /// Command Dword 12: directive and operation specific.
+    #[inline]
     pub const fn cdw12(mut self, cdw12: u32) -> Self {
         self.cdw12 = cdw12;
         self
     }
     /// The command.
+    #[inline]
     pub const fn build(self) -> Cmd {
         let mut sqe = Command::new(self.opcode.0, self.nsid);
         sqe.cdw11 = self.cdw11.into_bits();

@@ -146,6 +146,7 @@ pub(super) const fn feature_data_len(fid: FeatureId, cdw11: u32, get: bool) -> u
     }
 }
 
+#[inline]
 const fn xfer_of(len: u32) -> Xfer {
     if len == 0 {
         Xfer::None
@@ -172,6 +173,7 @@ pub struct SetFeatures {
 
 impl SetFeatures {
     /// Set feature `fid` to the value in `cdw11` (feature specific).
+    #[inline]
     pub const fn new(fid: FeatureId, cdw11: u32) -> Self {
         SetFeatures {
             nsid: 0,
@@ -183,67 +185,81 @@ impl SetFeatures {
     /// Number of Queues: request `nsqr_z + 1` I/O submission and `ncqr_z + 1`
     /// completion queues (NSQR/NCQR are zero-based). The controller's grant is
     /// in completion dword 0 ([`Self::queues_allocated`]).
+    #[inline]
     pub const fn num_queues(nsqr_z: u16, ncqr_z: u16) -> Self {
         Self::new(FeatureId::NUM_QUEUES, nsqr_z as u32 | (ncqr_z as u32) << 16)
     }
     /// Volatile Write Cache Enable (WCE).
+    #[inline]
     pub const fn volatile_wc(wce: bool) -> Self {
         Self::new(FeatureId::VOLATILE_WC, wce as u32)
     }
     /// Keep Alive Timeout (KATO) in milliseconds.
+    #[inline]
     pub const fn kato(ms: u32) -> Self {
         Self::new(FeatureId::KATO, ms)
     }
     /// Asynchronous Event Configuration: the events to report (CDW11 bitmap).
+    #[inline]
     pub const fn async_event(cdw11: u32) -> Self {
         Self::new(FeatureId::ASYNC_EVENT, cdw11)
     }
     /// Timestamp: sends the 8-byte timestamp structure.
+    #[inline]
     pub const fn timestamp() -> Self {
         Self::new(FeatureId::TIMESTAMP, 0)
     }
     /// Namespace Identifier, for namespace-scoped features.
+    #[inline]
     pub const fn nsid(mut self, nsid: u32) -> Self {
         self.nsid = nsid;
         self
     }
     /// Save (SV).
+    #[inline]
     pub const fn sv(mut self, sv: bool) -> Self {
         self.cdw10 = self.cdw10.with_sv(sv);
         self
     }
     /// Command Dword 11 (feature specific).
+    #[inline]
     pub const fn cdw11(mut self, v: u32) -> Self {
         self.cdw11_15[0] = v;
         self
     }
     /// Command Dword 12 (feature specific).
+    #[inline]
     pub const fn cdw12(mut self, v: u32) -> Self {
         self.cdw11_15[1] = v;
         self
     }
     /// Command Dword 13 (feature specific).
+    #[inline]
     pub const fn cdw13(mut self, v: u32) -> Self {
         self.cdw11_15[2] = v;
         self
     }
     /// Command Dword 14 (bits 6:0: UUID Index; the rest feature specific).
+    #[inline]
     pub const fn cdw14(mut self, v: u32) -> Self {
         self.cdw11_15[3] = v;
         self
     }
     /// Command Dword 15 (feature specific).
+    #[inline]
     pub const fn cdw15(mut self, v: u32) -> Self {
         self.cdw11_15[4] = v;
         self
     }
     /// The data buffer's length, for features this crate does not know the
     /// size of (never less than the known size).
+    #[inline]
     pub const fn data_len(mut self, len: u32) -> Self {
         self.data_len = len;
         self
     }
     /// The command.
+    #[inline]
     pub const fn build(self) -> Cmd {
         let mut sqe = Command::new(AdminOpcode::SET_FEATURES.0, self.nsid);
         sqe.cdw10 = self.cdw10.into_bits();
@@ -263,6 +279,7 @@ impl SetFeatures {
     }
     /// Number of Queues Allocated from a Set/Get Features completion:
     /// `(nsqa_z, ncqa_z)`, both zero-based.
+    #[inline]
     pub const fn queues_allocated(c: &Completion) -> (u16, u16) {
         (c.dw0 as u16, (c.dw0 >> 16) as u16)
     }
@@ -284,6 +301,7 @@ pub struct GetFeatures {
 
 impl GetFeatures {
     /// Get the current value of feature `fid`.
+    #[inline]
     pub const fn new(fid: FeatureId) -> Self {
         GetFeatures {
             nsid: 0,
@@ -294,33 +312,39 @@ impl GetFeatures {
         }
     }
     /// Namespace Identifier, for namespace-scoped features.
+    #[inline]
     pub const fn nsid(mut self, nsid: u32) -> Self {
         self.nsid = nsid;
         self
     }
     /// Select (SEL): current, default, saved or supported capabilities.
+    #[inline]
     pub const fn sel(mut self, sel: Sel) -> Self {
         self.cdw10 = self.cdw10.with_sel(sel as u8);
         self
     }
     /// Command Dword 11 (feature specific, e.g. the interrupt vector of
     /// Interrupt Vector Configuration, EXHID of Host Identifier).
+    #[inline]
     pub const fn cdw11(mut self, v: u32) -> Self {
         self.cdw11 = v;
         self
     }
     /// UUID Index (UIDX, CDW14 bits 6:0); bits above 6 are ignored.
+    #[inline]
     pub const fn uidx(mut self, uidx: u8) -> Self {
         self.cdw14 = (uidx & 0x7f) as u32;
         self
     }
     /// The data buffer's length, for features this crate does not know the
     /// size of (never less than the known size).
+    #[inline]
     pub const fn data_len(mut self, len: u32) -> Self {
         self.data_len = len;
         self
     }
     /// The command.
+    #[inline]
     pub const fn build(self) -> Cmd {
         let mut sqe = Command::new(AdminOpcode::GET_FEATURES.0, self.nsid);
         sqe.cdw10 = self.cdw10.into_bits();

@@ -55,17 +55,20 @@ pub struct FirmwareCommit {
 impl FirmwareCommit {
     /// Commit action `ca` on firmware slot `fs` (0..=7; 0 lets the controller
     /// choose; bits above 2 are ignored).
+    #[inline]
     pub const fn new(fs: u8, ca: CommitAction) -> Self {
         FirmwareCommit {
             cdw10: FirmwareCommitCdw10::new().with_fs(fs & 7).with_ca(ca as u8),
         }
     }
     /// Boot Partition ID (BPID), for the boot partition actions.
+    #[inline]
     pub const fn bpid(mut self, bpid: bool) -> Self {
         self.cdw10 = self.cdw10.with_bpid(bpid);
         self
     }
     /// The command.
+    #[inline]
     pub const fn build(self) -> Cmd {
         let mut sqe = Command::new(AdminOpcode::FIRMWARE_COMMIT.0, 0);
         sqe.cdw10 = self.cdw10.into_bits();
@@ -83,10 +86,12 @@ pub struct FirmwareDownload {
 
 impl FirmwareDownload {
     /// Send `numd` of the image, at dword offset `ofst` (Offset, OFST).
+    #[inline]
     pub const fn new(numd: Numd, ofst: u32) -> Self {
         FirmwareDownload { numd, ofst }
     }
     /// The command: CDW10 NUMD (zero-based), CDW11 OFST.
+    #[inline]
     pub const fn build(self) -> Cmd {
         let mut sqe = Command::new(AdminOpcode::FIRMWARE_DOWNLOAD.0, 0);
         sqe.cdw10 = self.numd.z();

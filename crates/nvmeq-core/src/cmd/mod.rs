@@ -46,11 +46,13 @@ macro_rules! open_enum {
         impl $name {
             $($(#[$cm])* pub const $c: $name = $name($v);)*
             /// The specification's name, if the value is known.
+            #[inline]
             pub const fn name(self) -> Option<&'static str> {
                 match self.0 { $($v => Some($s),)* _ => None }
             }
         }
         impl core::fmt::Debug for $name {
+            #[inline]
             fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
                 match self.name() {
                     Some(n) => write!(f, "{}({:#04x})", n, self.0),
@@ -59,6 +61,7 @@ macro_rules! open_enum {
             }
         }
         impl core::fmt::Display for $name {
+            #[inline]
             fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
                 core::fmt::Debug::fmt(self, f)
             }
@@ -108,6 +111,7 @@ pub enum DataDir {
 
 impl DataDir {
     /// The direction encoded in an opcode's low two bits.
+    #[inline]
     pub const fn from_opcode_bits(opcode: u8) -> Self {
         match opcode & 3 {
             0 => DataDir::None,
@@ -133,6 +137,7 @@ pub enum Xfer {
 impl Xfer {
     /// The transfer length in bytes, given the namespace's LBA data size.
     /// `None` on overflow (a length no buffer can have).
+    #[inline]
     pub const fn bytes(self, lba_size: u32) -> Option<u32> {
         match self {
             Xfer::None => Some(0),
@@ -168,6 +173,7 @@ pub struct Cmd {
 impl Cmd {
     /// An admin command whose entry was built by hand. The transfer size is
     /// what the caller says it is; for opcodes the builders know, prefer them.
+    #[inline]
     pub const fn admin(sqe: Command, dir: DataDir, xfer: Xfer) -> Self {
         Cmd {
             sqe,
@@ -178,6 +184,7 @@ impl Cmd {
     }
 
     /// An I/O command whose entry was built by hand.
+    #[inline]
     pub const fn io(sqe: Command, dir: DataDir, xfer: Xfer) -> Self {
         Cmd {
             sqe,
@@ -188,6 +195,7 @@ impl Cmd {
     }
 
     /// The namespace the command addresses.
+    #[inline]
     pub const fn nsid(&self) -> u32 {
         self.sqe.nsid
     }
@@ -195,6 +203,7 @@ impl Cmd {
 
 impl Cmd {
     /// The opcode's name in the specification, if known, for logs.
+    #[inline]
     pub const fn opcode_name(&self) -> Option<&'static str> {
         match self.queue {
             QueueKind::Admin => AdminOpcode(self.sqe.opcode()).name(),
@@ -204,11 +213,13 @@ impl Cmd {
 
     /// A one-line description for logs: name, queue, opcode, nsid, transfer and
     /// the non-zero command dwords (see the [`Display`](fmt::Display) impl).
+    #[inline]
     pub const fn describe(&self) -> Describe<'_> {
         Describe(self)
     }
 
     /// Builds a command and sets `dir` to [`DataDir::None`] when nothing moves.
+    #[inline]
     pub(crate) const fn with_xfer(queue: QueueKind, sqe: Command, xfer: Xfer) -> Self {
         let dir = match xfer {
             Xfer::None => DataDir::None,
@@ -229,6 +240,7 @@ impl Cmd {
 pub struct Describe<'a>(&'a Cmd);
 
 impl fmt::Display for Describe<'_> {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let c = self.0;
         let q = match c.queue {
@@ -275,6 +287,7 @@ impl fmt::Display for Describe<'_> {
 }
 
 impl fmt::Display for Cmd {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.describe(), f)
     }
@@ -302,6 +315,7 @@ impl Numd {
     pub const BYTES_4096: Numd = Numd(1023);
 
     /// A count of `numd_z + 1` dwords; `None` above [`Numd::MAX_Z`].
+    #[inline]
     pub const fn from_z(numd_z: u32) -> Option<Numd> {
         if numd_z > Self::MAX_Z {
             None
@@ -312,6 +326,7 @@ impl Numd {
 
     /// The count for a transfer of `len` bytes; `None` when `len` is zero or
     /// not a multiple of 4 (these fields count whole dwords).
+    #[inline]
     pub const fn from_bytes(len: u32) -> Option<Numd> {
         if len == 0 || len % 4 != 0 {
             None
@@ -321,16 +336,19 @@ impl Numd {
     }
 
     /// The zero-based value the command carries.
+    #[inline]
     pub const fn z(self) -> u32 {
         self.0
     }
 
     /// The number of dwords (one-based).
+    #[inline]
     pub const fn dwords(self) -> u32 {
         self.0 + 1
     }
 
     /// The transfer length in bytes.
+    #[inline]
     pub const fn bytes(self) -> u32 {
         (self.0 + 1) * 4
     }

@@ -50,6 +50,7 @@ impl NsManagement {
     /// Create a namespace of command set `csi` (0 NVM, 2 ZNS) from the
     /// 4096-byte structure in the data buffer. The new NSID is in
     /// completion dword 0 ([`Self::created_nsid`]).
+    #[inline]
     pub const fn create(csi: u8) -> Self {
         NsManagement {
             nsid: 0,
@@ -58,6 +59,7 @@ impl NsManagement {
         }
     }
     /// Delete namespace `nsid` (FFFFFFFFh: all).
+    #[inline]
     pub const fn delete(nsid: u32) -> Self {
         NsManagement {
             nsid,
@@ -66,6 +68,7 @@ impl NsManagement {
         }
     }
     /// The command.
+    #[inline]
     pub const fn build(self) -> Cmd {
         let mut sqe = Command::new(AdminOpcode::NS_MANAGEMENT.0, self.nsid);
         sqe.cdw10 = self.cdw10.into_bits();
@@ -78,6 +81,7 @@ impl NsManagement {
         admin(sqe, xfer)
     }
     /// The NSID a successful create allocated (completion dword 0).
+    #[inline]
     pub const fn created_nsid(c: &Completion) -> u32 {
         c.dw0
     }
@@ -98,6 +102,7 @@ impl NsAttachment {
     pub const DATA_LEN: u32 = 4096;
 
     /// Attach `nsid` to the controllers in the list (SEL 0).
+    #[inline]
     pub const fn attach(nsid: u32) -> Self {
         NsAttachment {
             nsid,
@@ -105,6 +110,7 @@ impl NsAttachment {
         }
     }
     /// Detach `nsid` from the controllers in the list (SEL 1).
+    #[inline]
     pub const fn detach(nsid: u32) -> Self {
         NsAttachment {
             nsid,
@@ -112,6 +118,7 @@ impl NsAttachment {
         }
     }
     /// The command.
+    #[inline]
     pub const fn build(self) -> Cmd {
         let mut sqe = Command::new(AdminOpcode::NS_ATTACHMENT.0, self.nsid);
         sqe.cdw10 = self.cdw10.into_bits();
@@ -183,6 +190,7 @@ pub struct FormatNvm {
 impl FormatNvm {
     /// Format `nsid` (FFFFFFFFh: all) with LBA format index `lbaf` (0..=63;
     /// bits above 5 are ignored), split into LBAFL and LBAFU.
+    #[inline]
     pub const fn new(nsid: u32, lbaf: u8) -> Self {
         FormatNvm {
             nsid,
@@ -192,26 +200,31 @@ impl FormatNvm {
         }
     }
     /// Metadata Settings (MSET).
+    #[inline]
     pub const fn mset(mut self, mset: bool) -> Self {
         self.cdw10 = self.cdw10.with_mset(mset);
         self
     }
     /// Protection Information (PI).
+    #[inline]
     pub const fn pi(mut self, pi: ProtectionType) -> Self {
         self.cdw10 = self.cdw10.with_pi(pi as u8);
         self
     }
     /// Protection Information Location (PIL).
+    #[inline]
     pub const fn pil(mut self, pil: bool) -> Self {
         self.cdw10 = self.cdw10.with_pil(pil);
         self
     }
     /// Secure Erase Settings (SES).
+    #[inline]
     pub const fn ses(mut self, ses: SecureErase) -> Self {
         self.cdw10 = self.cdw10.with_ses(ses as u8);
         self
     }
     /// The command.
+    #[inline]
     pub const fn build(self) -> Cmd {
         let mut sqe = Command::new(AdminOpcode::FORMAT_NVM.0, self.nsid);
         sqe.cdw10 = self.cdw10.into_bits();
@@ -273,6 +286,7 @@ pub struct Sanitize {
 
 impl Sanitize {
     /// Start or exit a sanitize operation.
+    #[inline]
     pub const fn new(action: SanitizeAction) -> Self {
         let (sanact, owpass, oipbp, ovrpat) = match action {
             SanitizeAction::ExitFailureMode => (1, 0, false, 0),
@@ -293,16 +307,19 @@ impl Sanitize {
         }
     }
     /// Allow Unrestricted Sanitize Exit (AUSE).
+    #[inline]
     pub const fn ause(mut self, ause: bool) -> Self {
         self.cdw10 = self.cdw10.with_ause(ause);
         self
     }
     /// No-Deallocate After Sanitize (NDAS).
+    #[inline]
     pub const fn ndas(mut self, ndas: bool) -> Self {
         self.cdw10 = self.cdw10.with_ndas(ndas);
         self
     }
     /// The command.
+    #[inline]
     pub const fn build(self) -> Cmd {
         let mut sqe = Command::new(AdminOpcode::SANITIZE.0, 0);
         sqe.cdw10 = self.cdw10.into_bits();

@@ -15,6 +15,7 @@ use crate::sqe::Command;
 
 pub use super::reservation::*;
 
+#[inline]
 const fn io(sqe: Command, xfer: Xfer) -> Cmd {
     Cmd::with_xfer(QueueKind::Io, sqe, xfer)
 }
@@ -102,6 +103,7 @@ struct Rw {
 }
 
 impl Rw {
+    #[inline]
     const fn new(nsid: u32, slba: u64, nlb_z: u16) -> Self {
         Rw {
             nsid,
@@ -112,6 +114,7 @@ impl Rw {
             cdw15: AppTagCdw15::new(),
         }
     }
+    #[inline]
     const fn sqe(self, opcode: NvmOpcode) -> Command {
         let mut sqe = Command::new(opcode.0, self.nsid);
         sqe.cdw10 = self.slba as u32;
@@ -122,6 +125,7 @@ impl Rw {
         sqe.cdw15 = self.cdw15.into_bits();
         sqe
     }
+    #[inline]
     const fn blocks(self) -> Xfer {
         Xfer::Blocks(self.cdw12.nlb_z() as u32 + 1)
     }
@@ -130,6 +134,7 @@ impl Rw {
 macro_rules! rw_setter {
     (fua) => {
         /// Force Unit Access (FUA).
+        #[inline]
         pub const fn fua(mut self, fua: bool) -> Self {
             self.0.cdw12 = self.0.cdw12.with_fua(fua);
             self
@@ -137,6 +142,7 @@ macro_rules! rw_setter {
     };
     (lr) => {
         /// Limited Retry (LR).
+        #[inline]
         pub const fn lr(mut self, lr: bool) -> Self {
             self.0.cdw12 = self.0.cdw12.with_lr(lr);
             self
@@ -144,6 +150,7 @@ macro_rules! rw_setter {
     };
     (prinfo) => {
         /// Protection Information Field (PRINFO).
+        #[inline]
         pub const fn prinfo(mut self, prinfo: Prinfo) -> Self {
             self.0.cdw12 = self.0.cdw12.with_prinfo(prinfo.into_bits() & 0xf);
             self
@@ -151,6 +158,7 @@ macro_rules! rw_setter {
     };
     (stc) => {
         /// Storage Tag Check (STC).
+        #[inline]
         pub const fn stc(mut self, stc: bool) -> Self {
             self.0.cdw12 = self.0.cdw12.with_stc(stc);
             self
@@ -158,6 +166,7 @@ macro_rules! rw_setter {
     };
     (dsm) => {
         /// Dataset Management hints (DSM, CDW13 bits 7:0).
+        #[inline]
         pub const fn dsm(mut self, dsm: u8) -> Self {
             self.0.cdw13 = self.0.cdw13.with_dsm(dsm);
             self
@@ -166,6 +175,7 @@ macro_rules! rw_setter {
     (dtype) => {
         /// Directive Type (DTYPE), e.g. [`DirectiveType::STREAMS`]; bits above
         /// 3 are ignored. Pair with [`Self::dspec`].
+        #[inline]
         pub const fn dtype(mut self, dtype: DirectiveType) -> Self {
             self.0.cdw12 = self.0.cdw12.with_dtype(dtype.0 & 0xf);
             self
@@ -173,6 +183,7 @@ macro_rules! rw_setter {
     };
     (dspec) => {
         /// Directive Specific (DSPEC), e.g. the stream identifier.
+        #[inline]
         pub const fn dspec(mut self, dspec: u16) -> Self {
             self.0.cdw13 = self.0.cdw13.with_dspec(dspec);
             self
@@ -180,6 +191,7 @@ macro_rules! rw_setter {
     };
     (eilbrt) => {
         /// Expected Initial Logical Block Reference Tag (EILBRT, CDW14).
+        #[inline]
         pub const fn eilbrt(mut self, eilbrt: u32) -> Self {
             self.0.cdw14 = eilbrt;
             self
@@ -187,6 +199,7 @@ macro_rules! rw_setter {
     };
     (ilbrt) => {
         /// Initial Logical Block Reference Tag (ILBRT, CDW14).
+        #[inline]
         pub const fn ilbrt(mut self, ilbrt: u32) -> Self {
             self.0.cdw14 = ilbrt;
             self
@@ -194,6 +207,7 @@ macro_rules! rw_setter {
     };
     (elbat) => {
         /// Expected Logical Block Application Tag (ELBAT) and its mask (ELBATM).
+        #[inline]
         pub const fn elbat(mut self, elbat: u16, elbatm: u16) -> Self {
             self.0.cdw15 = self.0.cdw15.with_lbat(elbat).with_lbatm(elbatm);
             self
@@ -201,6 +215,7 @@ macro_rules! rw_setter {
     };
     (lbat) => {
         /// Logical Block Application Tag (LBAT) and its mask (LBATM).
+        #[inline]
         pub const fn lbat(mut self, lbat: u16, lbatm: u16) -> Self {
             self.0.cdw15 = self.0.cdw15.with_lbat(lbat).with_lbatm(lbatm);
             self
@@ -223,11 +238,13 @@ pub struct Read(Rw);
 impl Read {
     /// Read `nlb_z + 1` blocks from `slba` (NLB is zero-based, so every `u16`
     /// is a valid count).
+    #[inline]
     pub const fn new(nsid: u32, slba: u64, nlb_z: u16) -> Self {
         Read(Rw::new(nsid, slba, nlb_z))
     }
     rw_setters!(fua, lr, prinfo, stc, dsm, eilbrt, elbat);
     /// The command.
+    #[inline]
     pub const fn build(self) -> Cmd {
         io(self.0.sqe(NvmOpcode::READ), self.0.blocks())
     }
@@ -243,11 +260,13 @@ pub struct Write(Rw);
 
 impl Write {
     /// Write `nlb_z + 1` blocks at `slba`.
+    #[inline]
     pub const fn new(nsid: u32, slba: u64, nlb_z: u16) -> Self {
         Write(Rw::new(nsid, slba, nlb_z))
     }
     rw_setters!(fua, lr, prinfo, stc, dsm, dtype, dspec, ilbrt, lbat);
     /// The command.
+    #[inline]
     pub const fn build(self) -> Cmd {
         io(self.0.sqe(NvmOpcode::WRITE), self.0.blocks())
     }
@@ -261,11 +280,13 @@ pub struct Compare(Rw);
 
 impl Compare {
     /// Compare `nlb_z + 1` blocks at `slba` with the buffer.
+    #[inline]
     pub const fn new(nsid: u32, slba: u64, nlb_z: u16) -> Self {
         Compare(Rw::new(nsid, slba, nlb_z))
     }
     rw_setters!(fua, lr, prinfo, stc, eilbrt, elbat);
     /// The command.
+    #[inline]
     pub const fn build(self) -> Cmd {
         io(self.0.sqe(NvmOpcode::COMPARE), self.0.blocks())
     }
@@ -278,11 +299,13 @@ pub struct Verify(Rw);
 
 impl Verify {
     /// Verify `nlb_z + 1` blocks from `slba`.
+    #[inline]
     pub const fn new(nsid: u32, slba: u64, nlb_z: u16) -> Self {
         Verify(Rw::new(nsid, slba, nlb_z))
     }
     rw_setters!(fua, lr, prinfo, stc, eilbrt, elbat);
     /// The command.
+    #[inline]
     pub const fn build(self) -> Cmd {
         io(self.0.sqe(NvmOpcode::VERIFY), Xfer::None)
     }
@@ -295,16 +318,19 @@ pub struct WriteZeroes(Rw);
 
 impl WriteZeroes {
     /// Zero `nlb_z + 1` blocks at `slba`.
+    #[inline]
     pub const fn new(nsid: u32, slba: u64, nlb_z: u16) -> Self {
         WriteZeroes(Rw::new(nsid, slba, nlb_z))
     }
     /// Deallocate (DEAC): the controller may deallocate the blocks.
+    #[inline]
     pub const fn deac(mut self, deac: bool) -> Self {
         self.0.cdw12 = self.0.cdw12.with_deac(deac);
         self
     }
     rw_setters!(fua, lr, prinfo, stc, ilbrt, lbat);
     /// The command.
+    #[inline]
     pub const fn build(self) -> Cmd {
         io(self.0.sqe(NvmOpcode::WRITE_ZEROES), Xfer::None)
     }
@@ -317,10 +343,12 @@ pub struct WriteUncorrectable(Rw);
 
 impl WriteUncorrectable {
     /// Mark `nlb_z + 1` blocks at `slba` uncorrectable.
+    #[inline]
     pub const fn new(nsid: u32, slba: u64, nlb_z: u16) -> Self {
         WriteUncorrectable(Rw::new(nsid, slba, nlb_z))
     }
     /// The command.
+    #[inline]
     pub const fn build(self) -> Cmd {
         io(self.0.sqe(NvmOpcode::WRITE_UNCORRECTABLE), Xfer::None)
     }
@@ -334,10 +362,12 @@ pub struct Flush {
 
 impl Flush {
     /// Flush namespace `nsid` (0xffffffff: all namespaces).
+    #[inline]
     pub const fn new(nsid: u32) -> Self {
         Flush { nsid }
     }
     /// The command.
+    #[inline]
     pub const fn build(self) -> Cmd {
         io(Command::new(NvmOpcode::FLUSH.0, self.nsid), Xfer::None)
     }
@@ -386,6 +416,7 @@ impl Dsm {
     pub const RANGE_LEN: u32 = 16;
 
     /// `nr_z + 1` ranges (1..=256) with no attribute set.
+    #[inline]
     pub const fn new(nsid: u32, nr_z: u8) -> Self {
         Dsm {
             nsid,
@@ -394,25 +425,30 @@ impl Dsm {
         }
     }
     /// Deallocate (trim) `nr_z + 1` ranges.
+    #[inline]
     pub const fn deallocate(nsid: u32, nr_z: u8) -> Self {
         Self::new(nsid, nr_z).ad(true)
     }
     /// Integral Dataset for Read (IDR).
+    #[inline]
     pub const fn idr(mut self, idr: bool) -> Self {
         self.cdw11 = self.cdw11.with_idr(idr);
         self
     }
     /// Integral Dataset for Write (IDW).
+    #[inline]
     pub const fn idw(mut self, idw: bool) -> Self {
         self.cdw11 = self.cdw11.with_idw(idw);
         self
     }
     /// Deallocate (AD).
+    #[inline]
     pub const fn ad(mut self, ad: bool) -> Self {
         self.cdw11 = self.cdw11.with_ad(ad);
         self
     }
     /// The command.
+    #[inline]
     pub const fn build(self) -> Cmd {
         let mut sqe = Command::new(NvmOpcode::DATASET_MANAGEMENT.0, self.nsid);
         sqe.cdw10 = self.cdw10.into_bits();
@@ -438,6 +474,7 @@ pub enum CopyFormat {
 
 impl CopyFormat {
     /// The size of one source range descriptor.
+    #[inline]
     pub const fn desc_len(self) -> u32 {
         match self {
             CopyFormat::Format0 => 32,
@@ -497,6 +534,7 @@ pub struct CopyRanges {
 
 impl CopyRanges {
     /// Copy `nr_z + 1` ranges, described in `format`, to `sdlba`.
+    #[inline]
     pub const fn new(nsid: u32, sdlba: u64, nr_z: u8, format: CopyFormat) -> Self {
         CopyRanges {
             nsid,
@@ -509,48 +547,57 @@ impl CopyRanges {
         }
     }
     /// Force Unit Access (FUA).
+    #[inline]
     pub const fn fua(mut self, fua: bool) -> Self {
         self.cdw12 = self.cdw12.with_fua(fua);
         self
     }
     /// Limited Retry (LR).
+    #[inline]
     pub const fn lr(mut self, lr: bool) -> Self {
         self.cdw12 = self.cdw12.with_lr(lr);
         self
     }
     /// Protection Information Field Read (PRINFOR), for the source blocks.
+    #[inline]
     pub const fn prinfor(mut self, p: Prinfo) -> Self {
         self.cdw12 = self.cdw12.with_prinfor(p.into_bits() & 0xf);
         self
     }
     /// Protection Information Field Write (PRINFOW), for the destination.
+    #[inline]
     pub const fn prinfow(mut self, p: Prinfo) -> Self {
         self.cdw12 = self.cdw12.with_prinfow(p.into_bits() & 0xf);
         self
     }
     /// Storage Tag Check Write (STCW).
+    #[inline]
     pub const fn stcw(mut self, stcw: bool) -> Self {
         self.cdw12 = self.cdw12.with_stcw(stcw);
         self
     }
     /// Directive Type (DTYPE) and Directive Specific (DSPEC, CDW13 31:16) of
     /// the write; bits of `dtype` above 3 are ignored.
+    #[inline]
     pub const fn directive(mut self, dtype: DirectiveType, dspec: u16) -> Self {
         self.cdw12 = self.cdw12.with_dtype(dtype.0 & 0xf);
         self.dspec = dspec;
         self
     }
     /// Initial Logical Block Reference Tag (ILBRT, CDW14) of the destination.
+    #[inline]
     pub const fn ilbrt(mut self, ilbrt: u32) -> Self {
         self.cdw14 = ilbrt;
         self
     }
     /// Logical Block Application Tag (LBAT) and mask (LBATM) of the destination.
+    #[inline]
     pub const fn lbat(mut self, lbat: u16, lbatm: u16) -> Self {
         self.cdw15 = self.cdw15.with_lbat(lbat).with_lbatm(lbatm);
         self
     }
     /// The command: sends `(nr_z + 1)` descriptors of the format's size.
+    #[inline]
     pub const fn build(self) -> Cmd {
         let mut sqe = Command::new(NvmOpcode::COPY.0, self.nsid);
         sqe.cdw10 = self.sdlba as u32;

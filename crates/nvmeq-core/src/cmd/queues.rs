@@ -93,6 +93,7 @@ pub struct CreateIoCq {
 
 impl CreateIoCq {
     /// Completion queue `qid` of `qsize_z + 1` entries.
+    #[inline]
     pub const fn new(qid: u16, qsize_z: u16) -> Self {
         CreateIoCq {
             cdw10: QueueCdw10::new().with_qid(qid).with_qsize_z(qsize_z),
@@ -101,21 +102,25 @@ impl CreateIoCq {
         }
     }
     /// Physically Contiguous (PC); when clear, PRP1 is a PRP list.
+    #[inline]
     pub const fn pc(mut self, pc: bool) -> Self {
         self.cdw11 = self.cdw11.with_pc(pc);
         self
     }
     /// Enable interrupts on vector `iv` (IEN = 1, IV).
+    #[inline]
     pub const fn irq(mut self, iv: u16) -> Self {
         self.cdw11 = self.cdw11.with_ien(true).with_iv(iv);
         self
     }
     /// PRP Entry 1: the bus address of the queue memory (or of its PRP list).
+    #[inline]
     pub const fn prp1(mut self, addr: u64) -> Self {
         self.prp1 = addr;
         self
     }
     /// The command.
+    #[inline]
     pub const fn build(self) -> Cmd {
         let mut sqe = Command::new(AdminOpcode::CREATE_IO_CQ.0, 0);
         sqe.dptr[0] = self.prp1;
@@ -139,6 +144,7 @@ pub struct CreateIoSq {
 
 impl CreateIoSq {
     /// Submission queue `qid` of `qsize_z + 1` entries, completing to `cqid`.
+    #[inline]
     pub const fn new(qid: u16, qsize_z: u16, cqid: u16) -> Self {
         CreateIoSq {
             cdw10: QueueCdw10::new().with_qid(qid).with_qsize_z(qsize_z),
@@ -148,26 +154,31 @@ impl CreateIoSq {
         }
     }
     /// Physically Contiguous (PC); when clear, PRP1 is a PRP list.
+    #[inline]
     pub const fn pc(mut self, pc: bool) -> Self {
         self.cdw11 = self.cdw11.with_pc(pc);
         self
     }
     /// Queue Priority (QPRIO), used with weighted round robin arbitration.
+    #[inline]
     pub const fn qprio(mut self, qprio: QueuePriority) -> Self {
         self.cdw11 = self.cdw11.with_qprio(qprio as u8);
         self
     }
     /// NVM Set Identifier (NVMSETID).
+    #[inline]
     pub const fn nvmsetid(mut self, nvmsetid: u16) -> Self {
         self.cdw12 = self.cdw12.with_nvmsetid(nvmsetid);
         self
     }
     /// PRP Entry 1: the bus address of the queue memory (or of its PRP list).
+    #[inline]
     pub const fn prp1(mut self, addr: u64) -> Self {
         self.prp1 = addr;
         self
     }
     /// The command.
+    #[inline]
     pub const fn build(self) -> Cmd {
         let mut sqe = Command::new(AdminOpcode::CREATE_IO_SQ.0, 0);
         sqe.dptr[0] = self.prp1;
@@ -187,10 +198,12 @@ pub struct DeleteIoSq {
 
 impl DeleteIoSq {
     /// Delete submission queue `qid`.
+    #[inline]
     pub const fn new(qid: u16) -> Self {
         DeleteIoSq { qid }
     }
     /// The command.
+    #[inline]
     pub const fn build(self) -> Cmd {
         let mut sqe = Command::new(AdminOpcode::DELETE_IO_SQ.0, 0);
         sqe.cdw10 = QueueCdw10::new().with_qid(self.qid).into_bits();
@@ -206,10 +219,12 @@ pub struct DeleteIoCq {
 
 impl DeleteIoCq {
     /// Delete completion queue `qid`.
+    #[inline]
     pub const fn new(qid: u16) -> Self {
         DeleteIoCq { qid }
     }
     /// The command.
+    #[inline]
     pub const fn build(self) -> Cmd {
         let mut sqe = Command::new(AdminOpcode::DELETE_IO_CQ.0, 0);
         sqe.cdw10 = QueueCdw10::new().with_qid(self.qid).into_bits();

@@ -86,6 +86,7 @@ pub struct ResvActionCdw10 {
     _rsvd2: u16,
 }
 
+#[inline]
 const fn io(sqe: Command, xfer: Xfer) -> Cmd {
     Cmd::with_xfer(QueueKind::Io, sqe, xfer)
 }
@@ -103,6 +104,7 @@ impl ReservationRegister {
     pub const DATA_LEN: u32 = 16;
 
     /// Register, unregister or replace a key on `nsid`.
+    #[inline]
     pub const fn new(nsid: u32, rrega: RegisterAction) -> Self {
         ReservationRegister {
             nsid,
@@ -110,16 +112,19 @@ impl ReservationRegister {
         }
     }
     /// Ignore Existing Key (IEKEY).
+    #[inline]
     pub const fn iekey(mut self, iekey: bool) -> Self {
         self.cdw10 = self.cdw10.with_iekey(iekey);
         self
     }
     /// Change Persist Through Power Loss State (CPTPL).
+    #[inline]
     pub const fn cptpl(mut self, cptpl: Cptpl) -> Self {
         self.cdw10 = self.cdw10.with_cptpl(cptpl as u8);
         self
     }
     /// The command.
+    #[inline]
     pub const fn build(self) -> Cmd {
         let mut sqe = Command::new(NvmOpcode::RESERVATION_REGISTER.0, self.nsid);
         sqe.cdw10 = self.cdw10.into_bits();
@@ -152,6 +157,7 @@ impl ReservationAcquire {
     pub const DATA_LEN: u32 = 16;
 
     /// Acquire (or preempt) a reservation of type `rtype` on `nsid`.
+    #[inline]
     pub const fn new(nsid: u32, racqa: AcquireAction, rtype: ReservationType) -> Self {
         ReservationAcquire {
             nsid,
@@ -161,11 +167,13 @@ impl ReservationAcquire {
         }
     }
     /// Ignore Existing Key (IEKEY).
+    #[inline]
     pub const fn iekey(mut self, iekey: bool) -> Self {
         self.cdw10 = self.cdw10.with_iekey(iekey);
         self
     }
     /// The command.
+    #[inline]
     pub const fn build(self) -> Cmd {
         let mut sqe = Command::new(NvmOpcode::RESERVATION_ACQUIRE.0, self.nsid);
         sqe.cdw10 = self.cdw10.into_bits();
@@ -196,6 +204,7 @@ impl ReservationRelease {
     pub const DATA_LEN: u32 = 8;
 
     /// Release or clear the reservation of type `rtype` on `nsid`.
+    #[inline]
     pub const fn new(nsid: u32, rrela: ReleaseAction, rtype: ReservationType) -> Self {
         ReservationRelease {
             nsid,
@@ -205,11 +214,13 @@ impl ReservationRelease {
         }
     }
     /// Ignore Existing Key (IEKEY).
+    #[inline]
     pub const fn iekey(mut self, iekey: bool) -> Self {
         self.cdw10 = self.cdw10.with_iekey(iekey);
         self
     }
     /// The command.
+    #[inline]
     pub const fn build(self) -> Cmd {
         let mut sqe = Command::new(NvmOpcode::RESERVATION_RELEASE.0, self.nsid);
         sqe.cdw10 = self.cdw10.into_bits();
@@ -228,6 +239,7 @@ pub struct ReservationReport {
 
 impl ReservationReport {
     /// Report `numd` of the reservation status of `nsid`.
+    #[inline]
     pub const fn new(nsid: u32, numd: Numd) -> Self {
         ReservationReport {
             nsid,
@@ -236,11 +248,13 @@ impl ReservationReport {
         }
     }
     /// Extended Data Structure (EDS, CDW11 bit 0): 128-bit host identifiers.
+    #[inline]
     pub const fn eds(mut self, eds: bool) -> Self {
         self.eds = eds;
         self
     }
     /// The command: CDW10 NUMD (zero-based), CDW11 EDS.
+    #[inline]
     pub const fn build(self) -> Cmd {
         let mut sqe = Command::new(NvmOpcode::RESERVATION_REPORT.0, self.nsid);
         sqe.cdw10 = self.numd.z();

@@ -45,13 +45,16 @@ pub type SecurityReceive = Security;
 
 impl Security {
     /// Security Send of `tl` bytes to protocol `secp` with SP Specific `spsp`.
+    #[inline]
     pub const fn send(secp: u8, spsp: u16, tl: u32) -> Self {
         Self::with(AdminOpcode::SECURITY_SEND, secp, spsp, tl)
     }
     /// Security Receive of up to `al` bytes from protocol `secp`.
+    #[inline]
     pub const fn receive(secp: u8, spsp: u16, al: u32) -> Self {
         Self::with(AdminOpcode::SECURITY_RECEIVE, secp, spsp, al)
     }
+    #[inline]
     const fn with(opcode: AdminOpcode, secp: u8, spsp: u16, len: u32) -> Self {
         Security {
             opcode,
@@ -64,16 +67,19 @@ impl Security {
         }
     }
     /// Namespace Identifier.
+    #[inline]
     pub const fn nsid(mut self, nsid: u32) -> Self {
         self.nsid = nsid;
         self
     }
     /// NVMe Security Specific Field (NSSF).
+    #[inline]
     pub const fn nssf(mut self, nssf: u8) -> Self {
         self.cdw10 = self.cdw10.with_nssf(nssf);
         self
     }
     /// The command.
+    #[inline]
     pub const fn build(self) -> Cmd {
         let mut sqe = Command::new(self.opcode.0, self.nsid);
         sqe.cdw10 = self.cdw10.into_bits();

@@ -74,6 +74,7 @@ pub struct VirtMgmt {
 
 impl VirtMgmt {
     /// Apply `act` to controller `cntlid`.
+    #[inline]
     pub const fn new(act: VirtAction, cntlid: u16) -> Self {
         let (a, rt, nr) = match act {
             VirtAction::PrimaryFlexibleAllocation { rt, nr } => (1, rt as u8, nr),
@@ -90,6 +91,7 @@ impl VirtMgmt {
         }
     }
     /// The command: CDW11 bits 15:0 are NR.
+    #[inline]
     pub const fn build(self) -> Cmd {
         let mut sqe = Command::new(AdminOpcode::VIRTUALIZATION_MANAGEMENT.0, 0);
         sqe.cdw10 = self.cdw10.into_bits();
@@ -116,10 +118,12 @@ pub struct DoorbellBufferConfig {
 impl DoorbellBufferConfig {
     /// Shadow doorbell page at bus address `shadow`, EventIdx page at `eventidx`
     /// (both memory-page aligned).
+    #[inline]
     pub const fn new(shadow: u64, eventidx: u64) -> Self {
         DoorbellBufferConfig { shadow, eventidx }
     }
     /// The command, with PRP1/PRP2 set.
+    #[inline]
     pub const fn build(self) -> Cmd {
         let mut sqe = Command::new(AdminOpcode::DOORBELL_BUFFER_CONFIG.0, 0);
         sqe.dptr = [self.shadow, self.eventidx];

@@ -14,6 +14,7 @@ use crate::cqe::Completion;
 use crate::opcode::NvmOpcode;
 use crate::sqe::Command;
 
+#[inline]
 const fn io(sqe: Command, xfer: Xfer) -> Cmd {
     Cmd::with_xfer(QueueKind::Io, sqe, xfer)
 }
@@ -73,6 +74,7 @@ pub struct ZoneMgmtSend {
 
 impl ZoneMgmtSend {
     /// Apply `zsa` to the zone starting at `slba`.
+    #[inline]
     pub const fn new(nsid: u32, slba: u64, zsa: ZoneSendAction) -> Self {
         ZoneMgmtSend {
             nsid,
@@ -82,30 +84,36 @@ impl ZoneMgmtSend {
         }
     }
     /// Reset the zone at `slba`.
+    #[inline]
     pub const fn reset(nsid: u32, slba: u64) -> Self {
         Self::new(nsid, slba, ZoneSendAction::RESET)
     }
     /// Set the descriptor extension of the zone at `slba` from `zdes` × 64
     /// bytes of data.
+    #[inline]
     pub const fn set_zde(nsid: u32, slba: u64, zdes: u8) -> Self {
         Self::new(nsid, slba, ZoneSendAction::SET_ZDE).zdes(zdes)
     }
     /// Select All: apply the action to every zone it applies to.
+    #[inline]
     pub const fn select_all(mut self, all: bool) -> Self {
         self.cdw13 = self.cdw13.with_select_all(all);
         self
     }
     /// Zone Send Action Specific Option (ZSASO), e.g. Reset with ZRWA.
+    #[inline]
     pub const fn zsaso(mut self, zsaso: bool) -> Self {
         self.cdw13 = self.cdw13.with_zsaso(zsaso);
         self
     }
     /// Zone Descriptor Extension Size (ZDES) in 64-byte units, for SET_ZDE.
+    #[inline]
     pub const fn zdes(mut self, zdes: u8) -> Self {
         self.zdes = zdes;
         self
     }
     /// The command.
+    #[inline]
     pub const fn build(self) -> Cmd {
         let mut sqe = Command::new(NvmOpcode::ZONE_MGMT_SEND.0, self.nsid);
         sqe.cdw10 = self.slba as u32;
@@ -182,6 +190,7 @@ pub struct ZoneMgmtRecv {
 impl ZoneMgmtRecv {
     /// Report zones from the zone containing `slba`, into `numd` of buffer
     /// (a 64-byte header, then 64-byte zone descriptors).
+    #[inline]
     pub const fn new(nsid: u32, slba: u64, numd: Numd) -> Self {
         ZoneMgmtRecv {
             nsid,
@@ -191,21 +200,25 @@ impl ZoneMgmtRecv {
         }
     }
     /// Zone Receive Action (ZRA).
+    #[inline]
     pub const fn zra(mut self, zra: ZoneRecvAction) -> Self {
         self.cdw13 = self.cdw13.with_zra(zra.0);
         self
     }
     /// Zone Receive Action Specific Field (ZRASF): which zones to list.
+    #[inline]
     pub const fn zrasf(mut self, zrasf: ZoneFilter) -> Self {
         self.cdw13 = self.cdw13.with_zrasf(zrasf.0);
         self
     }
     /// Partial Report.
+    #[inline]
     pub const fn partial(mut self, partial: bool) -> Self {
         self.cdw13 = self.cdw13.with_partial(partial);
         self
     }
     /// The command: CDW10/11 SLBA, CDW12 NUMD (zero-based), CDW13.
+    #[inline]
     pub const fn build(self) -> Cmd {
         let mut sqe = Command::new(NvmOpcode::ZONE_MGMT_RECV.0, self.nsid);
         sqe.cdw10 = self.slba as u32;
@@ -256,6 +269,7 @@ pub struct ZoneAppend {
 
 impl ZoneAppend {
     /// Append `nlb_z + 1` blocks to the zone starting at `zslba`.
+    #[inline]
     pub const fn new(nsid: u32, zslba: u64, nlb_z: u16) -> Self {
         ZoneAppend {
             nsid,
@@ -266,41 +280,49 @@ impl ZoneAppend {
         }
     }
     /// Force Unit Access (FUA).
+    #[inline]
     pub const fn fua(mut self, fua: bool) -> Self {
         self.cdw12 = self.cdw12.with_fua(fua);
         self
     }
     /// Limited Retry (LR).
+    #[inline]
     pub const fn lr(mut self, lr: bool) -> Self {
         self.cdw12 = self.cdw12.with_lr(lr);
         self
     }
     /// Protection Information Field (PRINFO).
+    #[inline]
     pub const fn prinfo(mut self, prinfo: Prinfo) -> Self {
         self.cdw12 = self.cdw12.with_prinfo(prinfo.into_bits() & 0xf);
         self
     }
     /// Protection Information Remap (PIREMAP).
+    #[inline]
     pub const fn piremap(mut self, piremap: bool) -> Self {
         self.cdw12 = self.cdw12.with_piremap(piremap);
         self
     }
     /// Storage Tag Check (STC).
+    #[inline]
     pub const fn stc(mut self, stc: bool) -> Self {
         self.cdw12 = self.cdw12.with_stc(stc);
         self
     }
     /// Initial Logical Block Reference Tag (ILBRT, CDW14).
+    #[inline]
     pub const fn ilbrt(mut self, ilbrt: u32) -> Self {
         self.cdw14 = ilbrt;
         self
     }
     /// Logical Block Application Tag (LBAT) and mask (LBATM).
+    #[inline]
     pub const fn lbat(mut self, lbat: u16, lbatm: u16) -> Self {
         self.cdw15 = self.cdw15.with_lbat(lbat).with_lbatm(lbatm);
         self
     }
     /// The command.
+    #[inline]
     pub const fn build(self) -> Cmd {
         let mut sqe = Command::new(NvmOpcode::ZONE_APPEND.0, self.nsid);
         sqe.cdw10 = self.zslba as u32;
@@ -312,6 +334,7 @@ impl ZoneAppend {
     }
     /// The first LBA the controller wrote: completion dwords 0 (low) and 1
     /// (high), ZNS spec "Zone Append – Completion Queue Entry Dword 0 and 1".
+    #[inline]
     pub const fn assigned_lba(c: &Completion) -> u64 {
         c.result()
     }

@@ -1,15 +1,42 @@
-//! nvmeq end to end on the in-memory controller: identify it, write a
-//! pattern, read it back, verify it, and show how an NVMe error reads.
+//! nvmeq end to end: identify a controller, write a pattern, read it back,
+//! verify it, run a batch through the queue interface, and show how an NVMe
+//! error reads.
 //!
-//! `cargo xtask demo`, or `cargo run -p nvmeq --example demo [-- DEVICE]`
-//! (default `ram:1G`).
+//! `cargo xtask demo` runs it on the in-memory controller and then, in the
+//! QEMU guest, on the ioctl, io_uring and VFIO backends. By hand:
+//! `cargo run -p nvmeq --bin nvmeq-demo [-- DEVICE]` (default `ram:1G`).
+//! The demo writes, so any device other than `ram:` needs
+//! `--allow-destructive`: run it only against a disk whose data you can lose.
 
 use std::process::ExitCode;
 
 use nvmeq::{Backend, BackendExt, Error};
 
 fn main() -> ExitCode {
-    let spec = std::env::args().nth(1).unwrap_or_else(|| "ram:1G".into());
+    let mut spec = None;
+    let mut destructive = false;
+    for a in std::env::args().skip(1) {
+        match a.as_str() {
+            "--allow-destructive" => destructive = true,
+            "-h" | "--help" => {
+                println!("usage: nvmeq-demo [--allow-destructive] [DEVICE]   (default ram:1G)");
+                return ExitCode::SUCCESS;
+            }
+            _ if spec.is_none() => spec = Some(a),
+            _ => {
+                eprintln!("demo: unexpected argument `{a}`");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let spec = spec.unwrap_or_else(|| "ram:1G".into());
+    if !spec.starts_with("ram") && !destructive {
+        eprintln!(
+            "demo: `{spec}`: the demo writes to namespace 1; pass --allow-destructive to run it \
+             on a real device (only on a disk whose data you can lose)"
+        );
+        return ExitCode::from(2);
+    }
     match run(&spec) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -20,12 +47,6 @@ fn main() -> ExitCode {
 }
 
 fn run(spec: &str) -> Result<(), Box<dyn std::error::Error>> {
-    if !spec.starts_with("ram") {
-        return Err(format!(
-            "`{spec}`: the demo writes to the device, so it only runs on the ram backend"
-        )
-        .into());
-    }
     let mut dev = nvmeq::open(spec)?;
     println!("opened {spec} with the {} backend", dev.backend_name());
 

@@ -1,0 +1,121 @@
+//! What kind of ring to build. Every option is checked against the running
+//! kernel when the backend opens; a missing feature is an [`OpenError::Option`]
+//! naming the option, the kernel version that added it and what to do instead.
+//!
+//! [`OpenError::Option`]: crate::OpenError::Option
+
+/// io_uring's largest SQ size.
+pub const MAX_DEPTH: u32 = 32768;
+
+/// Options for [`Uring::open`](crate::Uring::open).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UringOptions {
+    pub(crate) depth: u32,
+    pub(crate) ctrl: Option<std::path::PathBuf>,
+    pub(crate) fixed_bufs: Option<(u16, usize)>,
+    pub(crate) register_files: bool,
+    pub(crate) iopoll: bool,
+    pub(crate) sqpoll: Option<u32>,
+    pub(crate) coop_taskrun: bool,
+    pub(crate) single_issuer: bool,
+    pub(crate) defer_taskrun: bool,
+}
+
+impl Default for UringOptions {
+    fn default() -> Self {
+        UringOptions {
+            depth: 64,
+            ctrl: None,
+            fixed_bufs: None,
+            register_files: false,
+            iopoll: false,
+            sqpoll: None,
+            coop_taskrun: false,
+            single_issuer: false,
+            defer_taskrun: false,
+        }
+    }
+}
+
+impl UringOptions {
+    /// Default options: queue depth 64, interrupt-driven, no registration.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Commands in flight at once (1..=32768). The SQ has this many entries
+    /// (the kernel rounds up to a power of two), the CQ twice as many, and
+    /// the in-flight table exactly this many slots.
+    pub fn depth(mut self, depth: u32) -> Self {
+        self.depth = depth;
+        self
+    }
+
+    /// The controller char device for admin commands (default: found through
+    /// sysfs from the namespace device, e.g. `/dev/ng0n1` → `/dev/nvme0`).
+    pub fn ctrl(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.ctrl = Some(path.into());
+        self
+    }
+
+    /// Registers a pool of `count` buffers of `size` bytes
+    /// (`IORING_REGISTER_BUFFERS`); [`alloc`](nvmeq_core::Backend::alloc) hands
+    /// them out and commands using them carry `IORING_URING_CMD_FIXED`
+    /// (Linux ≥ 6.1), which saves pinning pages per command. Before Linux
+    /// 6.12 a buffer may have at most the queue's `max_segments` pages (the
+    /// kernel refuses larger ones with EINVAL); open checks that.
+    pub fn fixed_buffers(mut self, count: u16, size: usize) -> Self {
+        self.fixed_bufs = Some((count, size));
+        self
+    }
+
+    /// Registers the device files (`IORING_REGISTER_FILES`) and addresses them
+    /// by index, saving a file-table lookup per command.
+    pub fn register_files(mut self, on: bool) -> Self {
+        self.register_files = on;
+        self
+    }
+
+    /// Polled completions (`IORING_SETUP_IOPOLL`): the namespace needs poll
+    /// queues (`nvme.poll_queues=N`) and Linux ≥ 6.5
+    /// (earlier polled passthrough is unsafe: 6.1 crashed the kernel in our tests). Completions appear only
+    /// when [`commit`](nvmeq_core::Backend::commit) polls; admin commands go
+    /// through a second, interrupt-driven ring (the controller device cannot poll).
+    pub fn iopoll(mut self, on: bool) -> Self {
+        self.iopoll = on;
+        self
+    }
+
+    /// A kernel thread polls the SQ (`IORING_SETUP_SQPOLL`) and sleeps after
+    /// `idle_ms` without work; `commit` then needs no syscall unless the
+    /// thread sleeps or the caller waits for completions.
+    pub fn sqpoll(mut self, idle_ms: u32) -> Self {
+        self.sqpoll = Some(idle_ms);
+        self
+    }
+
+    /// `IORING_SETUP_COOP_TASKRUN` (Linux ≥ 5.19): completion work runs when
+    /// the task enters the kernel instead of interrupting it.
+    pub fn coop_taskrun(mut self, on: bool) -> Self {
+        self.coop_taskrun = on;
+        self
+    }
+
+    /// `IORING_SETUP_SINGLE_ISSUER` (Linux ≥ 6.0): only one thread submits.
+    /// Submitting from another thread then fails with `EEXIST`.
+    pub fn single_issuer(mut self, on: bool) -> Self {
+        self.single_issuer = on;
+        self
+    }
+
+    /// `IORING_SETUP_DEFER_TASKRUN` (Linux ≥ 6.1; implies single issuer, not
+    /// with SQPOLL): completions are produced only when the task waits in
+    /// [`commit`](nvmeq_core::Backend::commit).
+    pub fn defer_taskrun(mut self, on: bool) -> Self {
+        self.defer_taskrun = on;
+        if on {
+            self.single_issuer = true;
+        }
+        self
+    }
+}

@@ -1,0 +1,341 @@
+//! What the running kernel and the device support, found before the first
+//! command: kernel version, whether a path is an NVMe char device, the
+//! namespace's block size and poll queues (sysfs), and the open errors.
+
+use std::fs;
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::path::Path;
+
+/// Why [`Uring::open`](crate::Uring::open) failed.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The device could not be opened or inspected.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The path is not an NVMe char device.
+    #[error(
+        "{path} is not an NVMe character device ({why}); io_uring passthrough needs a \
+         namespace char device /dev/ngXnY (or a controller char device /dev/nvmeX for admin only)"
+    )]
+    NotNvme {
+        /// The path.
+        path: String,
+        /// What it is instead.
+        why: String,
+    },
+    /// This kernel cannot carry NVMe commands over io_uring.
+    #[error(
+        "io_uring NVMe passthrough is unavailable: {why}; use the ioctl backend instead \
+         (ioctl:{path})"
+    )]
+    NoUringCmd {
+        /// The device path.
+        path: String,
+        /// Why.
+        why: String,
+    },
+    /// An option is not available here.
+    #[error("option {option} is unavailable: {why}")]
+    Option {
+        /// The option's name.
+        option: &'static str,
+        /// Why, and what to do.
+        why: String,
+    },
+    /// A bad argument or a failed command while opening.
+    #[error("{0}")]
+    Nvme(#[from] nvmeq_core::Error),
+}
+
+/// The running kernel's (major, minor) version, from `/proc/sys/kernel/osrelease`.
+pub fn kernel_version() -> Option<(u32, u32)> {
+    parse_version(&fs::read_to_string("/proc/sys/kernel/osrelease").ok()?)
+}
+
+/// Parses the start of a release string such as `6.18.0-1-amd64`.
+pub fn parse_version(release: &str) -> Option<(u32, u32)> {
+    let mut it = release.trim().split(['.', '-', '+']);
+    let major = it.next()?.parse().ok()?;
+    let minor = it.next()?.parse().ok()?;
+    Some((major, minor))
+}
+
+/// What kind of NVMe char device a path is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DevKind {
+    /// A namespace (generic) char device; the kernel name, e.g. `ng0n1`.
+    Namespace(String),
+    /// A controller char device; the kernel name, e.g. `nvme0`.
+    Controller(String),
+}
+
+/// Classifies `path` through its device number and sysfs.
+pub fn classify(path: &Path) -> Result<DevKind, OpenError> {
+    let p = path.display().to_string();
+    let md = fs::metadata(path).map_err(|source| OpenError::Io {
+        path: p.clone(),
+        source,
+    })?;
+    if !md.file_type().is_char_device() {
+        let why = if md.file_type().is_block_device() {
+            "a block device without an NVMe generic char device: use /dev/ngXnY".to_string()
+        } else if md.is_dir() {
+            "a directory".to_string()
+        } else {
+            "not a device".to_string()
+        };
+        return Err(OpenError::NotNvme { path: p, why });
+    }
+    let (maj, min) = dev_major_minor(md.rdev());
+    let uevent =
+        fs::read_to_string(format!("/sys/dev/char/{maj}:{min}/uevent")).unwrap_or_default();
+    let name = uevent
+        .lines()
+        .find_map(|l| l.strip_prefix("DEVNAME="))
+        .unwrap_or("")
+        .to_string();
+    if parse_ng(&name).is_some() {
+        Ok(DevKind::Namespace(name))
+    } else if parse_ctrl(&name).is_some() {
+        Ok(DevKind::Controller(name))
+    } else {
+        Err(OpenError::NotNvme {
+            path: p,
+            why: if name.is_empty() {
+                format!("char device {maj}:{min} unknown to sysfs")
+            } else {
+                format!("char device {maj}:{min} is {name}")
+            },
+        })
+    }
+}
+
+/// For an NVMe namespace *block* device (`/dev/nvmeXnY`), its generic char
+/// device `/dev/ngXnY` (same numbers: both name the namespace head), when
+/// it exists. io_uring passthrough only works on the char device.
+pub fn generic_for_block(path: &Path) -> Option<std::path::PathBuf> {
+    let md = fs::metadata(path).ok()?;
+    if !md.file_type().is_block_device() {
+        return None;
+    }
+    let (maj, min) = dev_major_minor(md.rdev());
+    let uevent = fs::read_to_string(format!("/sys/dev/block/{maj}:{min}/uevent")).ok()?;
+    let name = uevent.lines().find_map(|l| l.strip_prefix("DEVNAME="))?;
+    let rest = name.strip_prefix("nvme")?;
+    let ng = std::path::PathBuf::from(format!("/dev/ng{rest}"));
+    parse_ng(&format!("ng{rest}"))?;
+    let kind = classify(&ng).ok()?;
+    matches!(kind, DevKind::Namespace(_)).then_some(ng)
+}
+
+/// `ngXnY` → (X, Y).
+pub fn parse_ng(name: &str) -> Option<(u32, u32)> {
+    let rest = name.strip_prefix("ng")?;
+    let (x, y) = rest.split_once('n')?;
+    Some((x.parse().ok()?, y.parse().ok()?))
+}
+
+/// `nvmeX` → X.
+pub fn parse_ctrl(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix("nvme")?;
+    if rest.is_empty() || !rest.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    rest.parse().ok()
+}
+
+/// glibc's `major()`/`minor()`.
+pub fn dev_major_minor(dev: u64) -> (u64, u64) {
+    let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & !0xfff);
+    let minor = (dev & 0xff) | ((dev >> 12) & !0xff);
+    (major, minor)
+}
+
+/// The controller char device for namespace char device `ng` (`ng0n1`):
+/// the sysfs parent when it is a controller, the first controller of the
+/// subsystem when it is a multipath head, else `/dev/nvmeX` by number.
+pub fn controller_of(ng: &str) -> Option<String> {
+    let dev = format!("/sys/class/nvme-generic/{ng}/device");
+    if let Ok(u) = fs::read_to_string(format!("{dev}/uevent")) {
+        if let Some(n) = u.lines().find_map(|l| l.strip_prefix("DEVNAME=")) {
+            if parse_ctrl(n).is_some() {
+                return Some(format!("/dev/{n}"));
+            }
+        }
+    }
+    if let Ok(rd) = fs::read_dir(&dev) {
+        let mut ctrls: Vec<String> = rd
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| parse_ctrl(n).is_some())
+            .collect();
+        ctrls.sort();
+        if let Some(c) = ctrls.first() {
+            return Some(format!("/dev/{c}"));
+        }
+    }
+    parse_ng(ng).map(|(x, _)| format!("/dev/nvme{x}"))
+}
+
+/// The block device name for `ngXnY` (`nvmeXnY`).
+pub fn block_name(ng: &str) -> Option<String> {
+    parse_ng(ng).map(|(x, y)| format!("nvme{x}n{y}"))
+}
+
+fn read_u64(path: &str) -> Option<u64> {
+    fs::read_to_string(path).ok()?.trim().parse().ok()
+}
+
+/// The namespace's logical block size from sysfs, when it has a block device
+/// and sysfs says it has no metadata (`metadata_bytes`, Linux ≥ 6.9): with
+/// metadata the format may be extended and the block size alone too small.
+pub fn sysfs_lba_size(ng: &str) -> Option<u32> {
+    let b = block_name(ng)?;
+    if read_u64(&format!("/sys/block/{b}/metadata_bytes"))? != 0 {
+        return None;
+    }
+    read_u64(&format!("/sys/block/{b}/queue/logical_block_size")).map(|v| v as u32)
+}
+
+/// The largest passthrough transfer the block layer accepts for this
+/// namespace: `max_hw_sectors_kb`, bounded by `max_segments` pages (a user
+/// buffer is mapped page by page).
+pub fn sysfs_max_xfer(ng: &str) -> Option<u32> {
+    let b = block_name(ng)?;
+    let hw = read_u64(&format!("/sys/block/{b}/queue/max_hw_sectors_kb"))? * 1024;
+    let segs = read_u64(&format!("/sys/block/{b}/queue/max_segments")).map(|s| s * 4096);
+    let max = segs.map_or(hw, |s| s.min(hw));
+    Some(max.min(u32::MAX as u64) as u32)
+}
+
+/// The namespace's `max_segments` (data segments per command).
+pub fn sysfs_max_segments(ng: &str) -> Option<u64> {
+    read_u64(&format!(
+        "/sys/block/{}/queue/max_segments",
+        block_name(ng)?
+    ))
+}
+
+/// Whether the namespace has poll queues (`/sys/block/nvmeXnY/queue/io_poll`).
+pub fn io_poll(ng: &str) -> Result<(), String> {
+    let b = block_name(ng).ok_or_else(|| format!("{ng} is not a namespace device name"))?;
+    let path = format!("/sys/block/{b}/queue/io_poll");
+    match fs::read_to_string(&path) {
+        Ok(s) if s.trim() == "1" => Ok(()),
+        Ok(s) => Err(format!(
+            "namespace {b} has no poll queues ({path} = {}): load the nvme driver with \
+             poll_queues=N (nvme.poll_queues=N on the kernel command line)",
+            s.trim()
+        )),
+        Err(e) => Err(format!(
+            "cannot tell whether namespace {b} has poll queues ({path}: {e})"
+        )),
+    }
+}
+
+/// Bytes per logical block as the data buffer sees them, from an Identify
+/// Namespace data structure: the current format's LBA data size, plus its
+/// metadata size when metadata travels inline (extended LBA), since the
+/// device then moves both through the data buffer.
+pub fn lba_size_from_id_ns(id: &[u8]) -> Result<u32, nvmeq_core::Error> {
+    use zerocopy::FromBytes;
+    let ns = nvmeq_core::IdentifyNamespace::read_from_prefix(id)
+        .map_err(|_| nvmeq_core::Error::Invalid("Identify Namespace data is short"))?
+        .0;
+    let lba = ns.lba_size().ok_or(nvmeq_core::Error::Invalid(
+        "Identify Namespace: the current format's LBADS is below 9 (namespace inactive?)",
+    ))?;
+    if ns.extended_lba() {
+        Ok(lba + ns.metadata_size() as u32)
+    } else {
+        Ok(lba)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_parse() {
+        assert_eq!(parse_version("6.18.0-1-amd64\n"), Some((6, 18)));
+        assert_eq!(parse_version("5.19-rc1"), Some((5, 19)));
+        assert_eq!(parse_version("garbage"), None);
+        let v = kernel_version().expect("/proc/sys/kernel/osrelease readable");
+        assert!(v.0 >= 3);
+    }
+
+    #[test]
+    fn names_parse() {
+        assert_eq!(parse_ng("ng0n1"), Some((0, 1)));
+        assert_eq!(parse_ng("ng12n34"), Some((12, 34)));
+        assert_eq!(parse_ng("nvme0n1"), None);
+        assert_eq!(parse_ctrl("nvme3"), Some(3));
+        assert_eq!(parse_ctrl("nvme0n1"), None);
+        assert_eq!(parse_ctrl("nvme"), None);
+        assert_eq!(block_name("ng1n2").as_deref(), Some("nvme1n2"));
+    }
+
+    #[test]
+    fn dev_numbers_split_like_glibc() {
+        // makedev(259, 3) = (259 & 0xfff) << 8 | 3
+        assert_eq!(dev_major_minor((259 << 8) | 3), (259, 3));
+        assert_eq!(dev_major_minor((1 << 8) | 3), (1, 3));
+    }
+
+    #[test]
+    fn dev_null_is_not_nvme() {
+        match classify(Path::new("/dev/null")) {
+            Err(e @ OpenError::NotNvme { .. }) => {
+                let msg = e.to_string();
+                assert!(msg.contains("/dev/null"), "{msg}");
+                assert!(msg.contains("char device 1:3 is null"), "{msg}");
+                assert!(msg.contains("/dev/ngXnY"), "{msg}");
+            }
+            other => panic!("{other:?}"),
+        }
+        match classify(Path::new("/etc/hostname")) {
+            Err(OpenError::NotNvme { why, .. }) => assert_eq!(why, "not a device"),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            classify(Path::new("/dev/ng-does-not-exist")),
+            Err(OpenError::Io { .. })
+        ));
+    }
+
+    #[test]
+    fn lba_size_from_identify() {
+        let mut id = vec![0u8; 4096];
+        id[25] = 1; // two formats
+        id[26] = 1; // format 1 in use
+        id[128 + 2] = 9;
+        id[132 + 2] = 12;
+        assert_eq!(lba_size_from_id_ns(&id), Ok(4096));
+        id[26] = 0;
+        assert_eq!(lba_size_from_id_ns(&id), Ok(512));
+        // Format 0 with 8 bytes of metadata: separate buffer, then extended.
+        id[128] = 8;
+        assert_eq!(lba_size_from_id_ns(&id), Ok(512));
+        id[26] = 0x10;
+        assert_eq!(lba_size_from_id_ns(&id), Ok(520));
+        // FLBAS bits 6:5 extend the index: format 16 + 1 = 17.
+        id[26] = 0x21;
+        id[128 + 4 * 17 + 2] = 13;
+        assert_eq!(lba_size_from_id_ns(&id), Ok(8192));
+        id[26] = 0;
+        id[128 + 2] = 0;
+        assert!(lba_size_from_id_ns(&id).is_err());
+        assert!(lba_size_from_id_ns(&id[..100]).is_err());
+    }
+
+    #[test]
+    fn io_poll_of_a_missing_namespace_says_why() {
+        let e = io_poll("ng999n1").unwrap_err();
+        assert!(e.contains("nvme999n1"), "{e}");
+    }
+}

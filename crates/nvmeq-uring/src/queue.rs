@@ -1,0 +1,261 @@
+//! One io_uring with 128-byte SQEs and 32-byte CQEs and its in-flight table:
+//! pushing entries (no syscall), one `io_uring_enter` per commit, draining
+//! completions, waiting for one command, and the drain on drop.
+
+use std::io;
+
+use io_uring::{cqueue, opcode, squeue, IoUring};
+use nvmeq_core::{Completion, Error, Reaped};
+
+use crate::buf::UringBuf;
+use crate::slab::{Matched, Slab};
+use crate::tag::{UserData, INTERNAL};
+use crate::uapi::decode_completion;
+
+/// The ring type: `IORING_SETUP_SQE128 | IORING_SETUP_CQE32`.
+pub(crate) type Ring = IoUring<squeue::Entry128, cqueue::Entry32>;
+
+/// The tag [`Reaped`] carries for a completion that matched no command.
+pub const UNEXPECTED_TAG: u64 = u64::MAX;
+
+/// Most unexpected completions remembered between reaps (more are counted).
+const STRAYS: usize = 64;
+
+pub(crate) struct Queue {
+    pub(crate) ring: Ring,
+    pub(crate) slab: Slab<UringBuf>,
+    /// Slots named by completions that matched nothing, seen while `execute`
+    /// waited; reported by the next reap.
+    strays: Vec<u16>,
+    /// When set, the ring is never entered again (an SQE referencing a
+    /// borrowed buffer may still sit unsubmitted in the SQ).
+    poisoned: bool,
+    sqpoll: bool,
+    /// `io_uring_enter` calls made (see [`Queue::enter`]).
+    pub(crate) enters: u64,
+}
+
+impl std::fmt::Debug for Queue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Queue")
+            .field("ring_fd", &std::os::fd::AsRawFd::as_raw_fd(&self.ring))
+            .field("in_use", &self.slab.in_use())
+            .field("capacity", &self.slab.capacity())
+            .field("poisoned", &self.poisoned)
+            .finish()
+    }
+}
+
+fn transient(e: &io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(libc::EINTR) | Some(libc::EAGAIN) | Some(libc::EBUSY)
+    )
+}
+
+fn os(op: &'static str, e: &io::Error) -> Error {
+    Error::Os {
+        op,
+        errno: e.raw_os_error().unwrap_or(libc::EIO),
+    }
+}
+
+impl Queue {
+    pub(crate) fn new(ring: Ring, depth: usize, sqpoll: bool) -> Self {
+        Queue {
+            ring,
+            slab: Slab::new(depth),
+            strays: Vec::with_capacity(STRAYS),
+            poisoned: false,
+            sqpoll,
+            enters: 0,
+        }
+    }
+
+    /// True when a command can be written now (a free slot and SQ space).
+    pub(crate) fn has_room(&mut self) -> bool {
+        !self.slab.is_full() && !self.ring.submission().is_full()
+    }
+
+    /// Pushes `entry` for slot `ud`. The caller has checked [`has_room`](Self::has_room).
+    ///
+    /// # Safety
+    /// Every buffer `entry` points to must stay valid until the completion for
+    /// `ud` is taken from the CQ: owned by the slot, or borrowed by a caller
+    /// that waits for that completion before returning.
+    pub(crate) unsafe fn push(&mut self, entry: &squeue::Entry128) -> bool {
+        // SAFETY: forwarded to the caller; the SQ copies the entry.
+        unsafe { self.ring.submission().push(entry).is_ok() }
+    }
+
+    /// Submits everything written and waits for `want` completions in one
+    /// `io_uring_enter` (retried on EINTR).
+    pub(crate) fn submit(&mut self, want: usize) -> Result<usize, Error> {
+        if self.poisoned {
+            return Err(Error::Aborted("the ring failed earlier and was shut down"));
+        }
+        loop {
+            match self.enter(want) {
+                Ok(n) => return Ok(n),
+                Err(e) if e.raw_os_error() == Some(libc::EINTR) => continue,
+                Err(e) => return Err(os("io_uring_enter", &e)),
+            }
+        }
+    }
+
+    /// `submit_and_wait`, counting the syscall. With SQPOLL and nothing to
+    /// wait for, the library skips the syscall unless the thread sleeps (it
+    /// may also enter to flush an overflowed CQ, which cannot happen here:
+    /// the CQ holds twice the in-flight limit).
+    fn enter(&mut self, want: usize) -> io::Result<usize> {
+        if !(self.sqpoll && want == 0 && !self.ring.submission().need_wakeup()) {
+            self.enters += 1;
+        }
+        self.ring.submit_and_wait(want)
+    }
+
+    /// Completions ready in the CQ plus parked ones.
+    pub(crate) fn ready(&mut self) -> usize {
+        self.ring.completion().len() + self.slab.done_len() + self.strays.len()
+    }
+
+    /// Hands out every ready completion without a syscall.
+    pub(crate) fn reap(&mut self, f: &mut dyn FnMut(Reaped<UringBuf>)) -> usize {
+        let mut n = 0;
+        while let Some((tag, buf, result)) = self.slab.pop_done() {
+            f(Reaped { tag, result, buf });
+            n += 1;
+        }
+        for slot in self.strays.drain(..) {
+            f(Reaped {
+                tag: UNEXPECTED_TAG,
+                result: Err(Error::UnexpectedCid { cid: slot }),
+                buf: None,
+            });
+            n += 1;
+        }
+        for cqe in self.ring.completion() {
+            let ud = cqe.user_data();
+            if ud == INTERNAL {
+                continue;
+            }
+            let result = decode_completion(cqe.result(), cqe.big_cqe()[0]);
+            match self.slab.complete(ud) {
+                Matched::Command { tag, buf, .. } => f(Reaped { tag, result, buf }),
+                Matched::Unexpected { slot } => f(Reaped {
+                    tag: UNEXPECTED_TAG,
+                    result: Err(Error::UnexpectedCid { cid: slot }),
+                    buf: None,
+                }),
+            }
+            n += 1;
+        }
+        n
+    }
+
+    /// Submits and waits until the command in slot `ud` completes, parking
+    /// other completions for the next reap. Returns only once the kernel is
+    /// done with the command's buffers (or the process aborts, see below).
+    pub(crate) fn wait_for(&mut self, ud: UserData) -> Result<Completion, Error> {
+        let mine = ud.encode();
+        loop {
+            let mut result = None;
+            for cqe in self.ring.completion() {
+                let u = cqe.user_data();
+                if u == INTERNAL {
+                    continue;
+                }
+                let r = decode_completion(cqe.result(), cqe.big_cqe()[0]);
+                if u == mine {
+                    result = Some(r);
+                } else if !self.slab.park(u, r) && self.strays.len() < STRAYS {
+                    self.strays.push(UserData::decode(u).slot);
+                }
+            }
+            if let Some(r) = result {
+                self.slab.complete(mine);
+                return r;
+            }
+            match self.enter(1) {
+                Ok(_) => {}
+                Err(e) if transient(&e) => std::thread::yield_now(),
+                Err(e) => {
+                    // The ring itself failed. If our entry never left the SQ
+                    // (no SQPOLL thread could have taken it) it is safe to
+                    // return, provided the ring is never entered again.
+                    if !self.sqpoll && !self.ring.submission().is_empty() {
+                        self.poisoned = true;
+                        self.slab.cancel_insert(ud);
+                        return Err(os("io_uring_enter", &e));
+                    }
+                    // The kernel holds a borrowed buffer we cannot keep alive
+                    // past this call: stopping is the only sound choice.
+                    eprintln!(
+                        "nvmeq-uring: io_uring_enter failed ({e}) while a command with a \
+                         borrowed buffer was in flight; aborting rather than returning \
+                         while the kernel may still write it"
+                    );
+                    std::process::abort();
+                }
+            }
+        }
+    }
+
+    /// Drop-time drain: asks the kernel to cancel every command in flight
+    /// (`IORING_OP_ASYNC_CANCEL`; NVMe passthrough commands already issued to
+    /// the device are not cancellable and simply complete), then waits for
+    /// every completion before the buffers are freed. The wait is bounded by
+    /// the NVMe driver's command timeout, after which it aborts the command.
+    /// If the ring cannot be entered any more, the buffers are leaked (with
+    /// a message on stderr), never freed under the kernel.
+    pub(crate) fn shutdown(&mut self) {
+        if self.slab.in_flight() == 0 {
+            return;
+        }
+        if self.poisoned {
+            self.leak("the ring failed earlier");
+            return;
+        }
+        let live: Vec<u64> = self.slab.in_flight_user_data().collect();
+        for ud in live {
+            let cancel: squeue::Entry128 = opcode::AsyncCancel::new(ud)
+                .build()
+                .user_data(INTERNAL)
+                .into();
+            // SAFETY: a cancellation references no memory.
+            while unsafe { self.ring.submission().push(&cancel) }.is_err() {
+                if let Err(e) = self.enter(0) {
+                    if !transient(&e) {
+                        self.leak("io_uring_enter failed while cancelling");
+                        return;
+                    }
+                }
+            }
+        }
+        while self.slab.in_flight() > 0 {
+            if let Err(e) = self.enter(1) {
+                if !transient(&e) {
+                    self.leak("io_uring_enter failed while waiting for them");
+                    return;
+                }
+            }
+            for cqe in self.ring.completion() {
+                let u = cqe.user_data();
+                if u != INTERNAL {
+                    // Frees the slot; its buffer is dropped here, after the kernel is done.
+                    drop(self.slab.complete(u));
+                }
+            }
+        }
+    }
+
+    fn leak(&mut self, why: &str) {
+        eprintln!(
+            "nvmeq-uring: dropping a queue with {} commands in flight and {why}: \
+             leaking their buffers so the kernel can never write freed memory",
+            self.slab.in_flight()
+        );
+        let slab = std::mem::replace(&mut self.slab, Slab::new(1));
+        std::mem::forget(slab);
+    }
+}

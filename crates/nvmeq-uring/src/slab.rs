@@ -1,0 +1,300 @@
+//! The in-flight table: one slot per command the queue may hold, allocated
+//! once. A slot owns the command's buffer and the caller's tag from
+//! `write` until the completion is handed out, so the buffer cannot be freed
+//! or reused while the kernel may still access it.
+
+use crate::tag::UserData;
+use nvmeq_core::{Completion, Error};
+
+/// What a slot holds.
+#[derive(Debug)]
+enum State<B> {
+    Free,
+    /// Written to the SQ (submitted or not); the kernel may access `buf`.
+    InFlight {
+        tag: u64,
+        buf: Option<B>,
+    },
+    /// Completed and waiting to be handed out (completions that arrived while
+    /// `execute` waited for its own).
+    Done {
+        tag: u64,
+        buf: Option<B>,
+        result: Result<Completion, Error>,
+    },
+}
+
+#[derive(Debug)]
+struct Slot<B> {
+    seq: u64,
+    state: State<B>,
+}
+
+/// A fixed-capacity table of in-flight commands.
+#[derive(Debug)]
+pub struct Slab<B> {
+    slots: Vec<Slot<B>>,
+    free: Vec<u16>,
+    done: Vec<u16>,
+}
+
+/// A completion matched to its slot, or why it could not be.
+#[derive(Debug)]
+pub enum Matched<B> {
+    /// The slot's command: its tag and buffer, released.
+    Command {
+        /// The caller's tag.
+        tag: u64,
+        /// The caller's buffer.
+        buf: Option<B>,
+    },
+    /// The user_data names no command in flight (wrong slot, stale sequence).
+    Unexpected {
+        /// The slot index it named.
+        slot: u16,
+    },
+}
+
+impl<B> Slab<B> {
+    /// A table with `capacity` slots (at most [`crate::tag::MAX_SLOTS`]); the only allocation.
+    pub fn new(capacity: usize) -> Self {
+        assert!(capacity > 0 && capacity < crate::tag::MAX_SLOTS);
+        let mut slots = Vec::with_capacity(capacity);
+        slots.resize_with(capacity, || Slot {
+            seq: 0,
+            state: State::Free,
+        });
+        // Hand out low slots first.
+        let free = (0..capacity as u16).rev().collect();
+        Slab {
+            slots,
+            free,
+            done: Vec::with_capacity(capacity),
+        }
+    }
+
+    /// Slots in use (in flight or done but not handed out).
+    pub fn in_use(&self) -> usize {
+        self.slots.len() - self.free.len()
+    }
+
+    /// Total slots.
+    pub fn capacity(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// True when no slot is free.
+    pub fn is_full(&self) -> bool {
+        self.free.is_empty()
+    }
+
+    /// Takes a free slot for a command, or gives the buffer back when full.
+    pub fn insert(&mut self, tag: u64, buf: Option<B>) -> Result<UserData, Option<B>> {
+        let Some(slot) = self.free.pop() else {
+            return Err(buf);
+        };
+        let s = &mut self.slots[slot as usize];
+        s.seq = UserData::next_seq(s.seq);
+        s.state = State::InFlight { tag, buf };
+        Ok(UserData { slot, seq: s.seq })
+    }
+
+    /// Undoes an `insert` whose SQE never reached the ring.
+    pub fn cancel_insert(&mut self, ud: UserData) -> Option<B> {
+        match self.take_in_flight(ud) {
+            Matched::Command { buf, .. } => buf,
+            Matched::Unexpected { .. } => None,
+        }
+    }
+
+    /// Matches a completion's user_data to its slot and frees the slot.
+    pub fn complete(&mut self, raw_user_data: u64) -> Matched<B> {
+        self.take_in_flight(UserData::decode(raw_user_data))
+    }
+
+    fn take_in_flight(&mut self, ud: UserData) -> Matched<B> {
+        let unexpected = Matched::Unexpected { slot: ud.slot };
+        let Some(s) = self.slots.get_mut(ud.slot as usize) else {
+            return unexpected;
+        };
+        if s.seq != ud.seq || !matches!(s.state, State::InFlight { .. }) {
+            return unexpected;
+        }
+        match core::mem::replace(&mut s.state, State::Free) {
+            State::InFlight { tag, buf } => {
+                self.free.push(ud.slot);
+                Matched::Command { tag, buf }
+            }
+            _ => unreachable!("checked above"),
+        }
+    }
+
+    /// Parks a completion that arrived for another command while `execute`
+    /// waited; [`Slab::pop_done`] hands it out later. The slot stays taken.
+    pub fn park(&mut self, raw_user_data: u64, result: Result<Completion, Error>) -> bool {
+        let ud = UserData::decode(raw_user_data);
+        let Some(s) = self.slots.get_mut(ud.slot as usize) else {
+            return false;
+        };
+        if s.seq != ud.seq || !matches!(s.state, State::InFlight { .. }) {
+            return false;
+        }
+        let State::InFlight { tag, buf } = core::mem::replace(&mut s.state, State::Free) else {
+            return false;
+        };
+        s.state = State::Done { tag, buf, result };
+        self.done.push(ud.slot);
+        true
+    }
+
+    /// The oldest parked completion, freeing its slot.
+    pub fn pop_done(&mut self) -> Option<(u64, Option<B>, Result<Completion, Error>)> {
+        if self.done.is_empty() {
+            return None;
+        }
+        let slot = self.done.remove(0);
+        let s = &mut self.slots[slot as usize];
+        match core::mem::replace(&mut s.state, State::Free) {
+            State::Done { tag, buf, result } => {
+                self.free.push(slot);
+                Some((tag, buf, result))
+            }
+            other => {
+                s.state = other;
+                None
+            }
+        }
+    }
+
+    /// Parked completions not yet handed out.
+    pub fn done_len(&self) -> usize {
+        self.done.len()
+    }
+
+    /// Slots whose commands the kernel may still be working on.
+    pub fn in_flight(&self) -> usize {
+        self.in_use() - self.done.len()
+    }
+
+    /// user_data of every command in flight (for cancellation on drop).
+    pub fn in_flight_user_data(&self) -> impl Iterator<Item = u64> + '_ {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| matches!(s.state, State::InFlight { .. }))
+            .map(|(i, s)| {
+                UserData {
+                    slot: i as u16,
+                    seq: s.seq,
+                }
+                .encode()
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_slab_gives_the_buffer_back() {
+        let mut s = Slab::<Vec<u8>>::new(2);
+        s.insert(1, None).unwrap();
+        s.insert(2, Some(vec![1])).unwrap();
+        assert!(s.is_full());
+        assert_eq!(s.insert(3, Some(vec![9, 9])).unwrap_err(), Some(vec![9, 9]));
+        assert_eq!(s.in_use(), 2);
+    }
+
+    #[test]
+    fn completion_returns_tag_and_buffer_once() {
+        let mut s = Slab::new(4);
+        let ud = s.insert(42, Some(vec![7u8; 3])).unwrap();
+        match s.complete(ud.encode()) {
+            Matched::Command { tag, buf, .. } => {
+                assert_eq!(tag, 42);
+                assert_eq!(buf, Some(vec![7; 3]));
+            }
+            m => panic!("{m:?}"),
+        }
+        // A second completion with the same user_data is stale.
+        assert!(matches!(
+            s.complete(ud.encode()),
+            Matched::Unexpected { .. }
+        ));
+        assert_eq!(s.in_use(), 0);
+    }
+
+    #[test]
+    fn stale_sequence_is_detected_after_slot_reuse() {
+        let mut s = Slab::<()>::new(1);
+        let first = s.insert(1, None).unwrap();
+        assert!(matches!(
+            s.complete(first.encode()),
+            Matched::Command { .. }
+        ));
+        let second = s.insert(2, None).unwrap();
+        assert_eq!(first.slot, second.slot);
+        assert_ne!(first.seq, second.seq);
+        assert!(matches!(
+            s.complete(first.encode()),
+            Matched::Unexpected { slot: 0 }
+        ));
+        // The live command is untouched by the stale completion.
+        assert!(matches!(
+            s.complete(second.encode()),
+            Matched::Command { tag: 2, .. }
+        ));
+    }
+
+    #[test]
+    fn out_of_range_slot_is_unexpected() {
+        let mut s = Slab::<()>::new(2);
+        let bogus = UserData { slot: 9, seq: 1 }.encode();
+        assert!(matches!(s.complete(bogus), Matched::Unexpected { slot: 9 }));
+        assert!(matches!(
+            s.complete(crate::tag::INTERNAL),
+            Matched::Unexpected { slot: 0xffff }
+        ));
+    }
+
+    #[test]
+    fn parked_completions_come_out_in_order() {
+        let mut s = Slab::<u8>::new(3);
+        let a = s.insert(10, Some(1)).unwrap();
+        let b = s.insert(11, Some(2)).unwrap();
+        assert!(s.park(b.encode(), Err(Error::Invalid("x"))));
+        assert!(s.park(a.encode(), Ok(Completion::default())));
+        assert!(
+            !s.park(a.encode(), Ok(Completion::default())),
+            "already parked"
+        );
+        assert_eq!(s.in_flight(), 0);
+        assert_eq!(s.in_use(), 2);
+        let (tag, buf, r) = s.pop_done().unwrap();
+        assert_eq!((tag, buf, r), (11, Some(2), Err(Error::Invalid("x"))));
+        let (tag, _, r) = s.pop_done().unwrap();
+        assert_eq!(tag, 10);
+        assert!(r.is_ok());
+        assert!(s.pop_done().is_none());
+        assert_eq!(s.in_use(), 0);
+    }
+
+    #[test]
+    fn cancel_insert_returns_the_buffer() {
+        let mut s = Slab::new(1);
+        let ud = s.insert(5, Some(String::from("buf"))).unwrap();
+        assert_eq!(s.cancel_insert(ud).as_deref(), Some("buf"));
+        assert!(!s.is_full());
+    }
+
+    #[test]
+    fn in_flight_user_data_lists_live_commands() {
+        let mut s = Slab::<()>::new(4);
+        let a = s.insert(1, None).unwrap();
+        let b = s.insert(2, None).unwrap();
+        s.complete(a.encode());
+        let live: Vec<u64> = s.in_flight_user_data().collect();
+        assert_eq!(live, vec![b.encode()]);
+    }
+}

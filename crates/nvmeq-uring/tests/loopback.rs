@@ -1,0 +1,351 @@
+//! The queue plumbing (validation, encoding, in-flight table, tags, buffers,
+//! setup flags, drop) against a real io_uring whose commands complete as NOPs.
+//! No NVMe device needed; the device-backed tests live in nvmeq-hwtest.
+
+use nvmeq_core::cmd::{Flush, Identify, Read, Write};
+use nvmeq_core::{Backend, Data, Error, IoBuf, Rejected};
+use nvmeq_uring::{OpenError, Uring, UringBuf, UringOptions};
+
+fn ring(depth: u32) -> Uring {
+    Uring::loopback(UringOptions::new().depth(depth), 512).expect("loopback ring")
+}
+
+#[test]
+fn write_commit_reap_returns_every_tag_and_buffer() {
+    let mut u = ring(8);
+    for i in 0..8u64 {
+        let mut b = u.alloc(1024).unwrap();
+        b.as_mut_slice()[0] = i as u8;
+        u.write(&Read::new(1, i, 1).build(), Some(b), 100 + i)
+            .unwrap();
+    }
+    assert_eq!(u.in_flight(), 8);
+    assert_eq!(u.commit(8).unwrap(), 8, "one enter submits all eight");
+    let mut seen = Vec::new();
+    let n = u.reap(&mut |r| {
+        let b = r.buf.expect("buffer comes back");
+        assert_eq!(
+            b.as_slice()[0] as u64,
+            r.tag - 100,
+            "each tag gets its own buffer"
+        );
+        assert!(r.result.unwrap().status().is_success());
+        seen.push(r.tag);
+    });
+    assert_eq!(n, 8);
+    seen.sort();
+    assert_eq!(seen, (100..108).collect::<Vec<_>>());
+    assert_eq!(u.in_flight(), 0);
+    assert_eq!(u.reap(&mut |_| panic!("nothing left")), 0);
+}
+
+#[test]
+fn a_full_queue_rejects_without_error_and_hands_the_buffer_back() {
+    let mut u = ring(4);
+    for t in 0..4 {
+        u.write(&Flush::new(1).build(), None, t).unwrap();
+    }
+    let b = UringBuf::from_slice(&[7; 512]);
+    match u.write(&Write::new(1, 0, 0).build(), Some(b), 9) {
+        Err(Rejected { buf, error: None }) => assert_eq!(buf.unwrap().as_slice(), &[7; 512]),
+        other => panic!("expected back-pressure, got {other:?}"),
+    }
+    u.commit(4).unwrap();
+    assert_eq!(u.reap(&mut |_| {}), 4);
+    u.write(&Write::new(1, 0, 0).build(), Some(UringBuf::zeroed(512)), 9)
+        .expect("room again after reaping");
+}
+
+#[test]
+fn lengths_come_from_the_command_and_are_checked_against_the_buffer() {
+    let mut u = ring(4);
+    // 2 blocks of 512 B need 1024 bytes.
+    match u.write(&Read::new(1, 0, 1).build(), Some(UringBuf::zeroed(1023)), 1) {
+        Err(Rejected {
+            buf: Some(b),
+            error:
+                Some(Error::BufferTooSmall {
+                    need: 1024,
+                    have: 1023,
+                }),
+        }) => assert_eq!(b.len(), 1023),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        u.write(&Read::new(1, 0, 0).build(), None, 1),
+        Err(Rejected {
+            buf: None,
+            error: Some(Error::BufferMismatch { .. })
+        })
+    ));
+    let mut small = [0u8; 4095];
+    assert_eq!(
+        u.execute(
+            &Identify::controller().build(),
+            Data::FromDevice(&mut small)
+        ),
+        Err(Error::BufferTooSmall {
+            need: 4096,
+            have: 4095
+        })
+    );
+    let big = [0u8; 4096];
+    assert!(matches!(
+        u.execute(&Identify::controller().build(), Data::ToDevice(&big)),
+        Err(Error::BufferMismatch { .. })
+    ));
+    // Above the transfer limit (128 KiB on loopback): 512 blocks of 512 B.
+    let mut huge = vec![0u8; 512 * 512];
+    assert!(matches!(
+        u.execute(&Read::new(1, 0, 511).build(), Data::FromDevice(&mut huge)),
+        Err(Error::AboveMdts { .. })
+    ));
+    // A data-moving opcode with a zero length would let the device write
+    // where no buffer is mapped.
+    let zero = nvmeq_core::Cmd::io(
+        Read::new(1, 0, 0).build().sqe,
+        nvmeq_core::DataDir::FromDevice,
+        nvmeq_core::Xfer::Bytes(0),
+    );
+    assert!(matches!(
+        u.execute(&zero, Data::FromDevice(&mut [])),
+        Err(Error::Invalid(_))
+    ));
+    assert!(matches!(
+        u.write(&zero, None, 0),
+        Err(Rejected {
+            error: Some(Error::Invalid(_)),
+            ..
+        })
+    ));
+    assert_eq!(u.in_flight(), 0, "nothing was queued");
+}
+
+#[test]
+fn execute_waits_for_its_own_completion_and_parks_the_others() {
+    let mut u = ring(8);
+    u.write(&Flush::new(1).build(), None, 1).unwrap();
+    u.write(&Read::new(1, 0, 0).build(), Some(UringBuf::zeroed(512)), 2)
+        .unwrap();
+    let mut id = [0u8; 4096];
+    let c = u
+        .execute(&Identify::controller().build(), Data::FromDevice(&mut id))
+        .unwrap();
+    assert!(c.status().is_success());
+    assert_eq!(
+        u.in_flight(),
+        2,
+        "the queued commands are still owed to reap"
+    );
+    let mut tags = Vec::new();
+    u.reap(&mut |r| {
+        assert!(r.result.is_ok());
+        tags.push((r.tag, r.buf.is_some()));
+    });
+    tags.sort();
+    assert_eq!(tags, vec![(1, false), (2, true)]);
+    assert_eq!(u.in_flight(), 0);
+}
+
+#[test]
+fn commit_refuses_to_wait_for_more_than_is_in_flight() {
+    let mut u = ring(4);
+    assert!(matches!(u.commit(1), Err(Error::Invalid(_))), "would hang");
+    u.write(&Flush::new(1).build(), None, 0).unwrap();
+    assert!(matches!(u.commit(2), Err(Error::Invalid(_))));
+    assert_eq!(u.commit(1).unwrap(), 1);
+    assert_eq!(u.reap(&mut |_| {}), 1);
+}
+
+#[test]
+fn each_option_builds_a_ring_on_this_kernel() {
+    let opts = [
+        UringOptions::new().coop_taskrun(true),
+        UringOptions::new().single_issuer(true),
+        UringOptions::new().defer_taskrun(true),
+        UringOptions::new().sqpoll(10),
+        UringOptions::new().fixed_buffers(4, 4096),
+        UringOptions::new()
+            .coop_taskrun(true)
+            .defer_taskrun(true)
+            .fixed_buffers(2, 8192),
+    ];
+    for o in opts {
+        let mut u =
+            Uring::loopback(o.clone().depth(4), 512).unwrap_or_else(|e| panic!("{o:?}: {e}"));
+        for t in 0..4 {
+            let b = u.alloc(512).unwrap();
+            u.write(&Write::new(1, t, 0).build(), Some(b), t).unwrap();
+        }
+        let mut n = 0;
+        while n < 4 {
+            u.commit(1).unwrap();
+            n += u.reap(&mut |r| assert!(r.result.is_ok(), "{o:?}"));
+        }
+    }
+}
+
+#[test]
+fn impossible_options_are_named() {
+    let err = |o: UringOptions| Uring::loopback(o, 512).unwrap_err();
+    match err(UringOptions::new().sqpoll(1).defer_taskrun(true)) {
+        OpenError::Option { option, .. } => assert_eq!(option, "defer_taskrun"),
+        e => panic!("{e}"),
+    }
+    match err(UringOptions::new().depth(0)) {
+        OpenError::Option { option, .. } => assert_eq!(option, "depth"),
+        e => panic!("{e}"),
+    }
+    match err(UringOptions::new().depth(40000)) {
+        OpenError::Option { option, .. } => assert_eq!(option, "depth"),
+        e => panic!("{e}"),
+    }
+    match err(UringOptions::new().iopoll(true)) {
+        OpenError::Option { option, .. } => assert_eq!(option, "iopoll"),
+        e => panic!("{e}"),
+    }
+    match err(UringOptions::new().fixed_buffers(0, 4096)) {
+        OpenError::Nvme(Error::Invalid(_)) => {}
+        e => panic!("{e}"),
+    }
+    assert!(Uring::loopback(UringOptions::new(), 1000).is_err());
+}
+
+#[test]
+fn fixed_buffers_are_handed_out_used_and_returned() {
+    let mut u = Uring::loopback(UringOptions::new().depth(4).fixed_buffers(2, 4096), 512).unwrap();
+    let pool = u.fixed_pool().unwrap().clone();
+    let a = u.alloc(4096).unwrap();
+    let b = u.alloc(512).unwrap();
+    assert!(a.is_fixed() && b.is_fixed());
+    assert_eq!(pool.available(), 0);
+    let c = u.alloc(512).unwrap();
+    assert!(!c.is_fixed(), "exhausted pool falls back to a heap buffer");
+    u.write(&Read::new(1, 0, 7).build(), Some(a), 1).unwrap();
+    u.write(&Read::new(1, 0, 0).build(), Some(b), 2).unwrap();
+    u.write(&Read::new(1, 0, 0).build(), Some(c), 3).unwrap();
+    u.commit(3).unwrap();
+    let mut back = Vec::new();
+    u.reap(&mut |r| back.push(r.buf.unwrap()));
+    assert_eq!(back.len(), 3);
+    drop(back);
+    assert_eq!(
+        pool.available(),
+        2,
+        "dropping FixedBufs returns them to the pool"
+    );
+}
+
+#[test]
+fn dropping_with_commands_in_flight_waits_and_frees_their_buffers_after() {
+    let u = Uring::loopback(UringOptions::new().depth(8).fixed_buffers(8, 4096), 512).unwrap();
+    let pool = u.fixed_pool().unwrap().clone();
+    let mut u = u;
+    for t in 0..4 {
+        let b = u.alloc(512).unwrap();
+        u.write(&Read::new(1, t, 0).build(), Some(b), t).unwrap();
+    }
+    u.commit(0).unwrap(); // submitted, not reaped
+    for t in 4..8 {
+        let b = u.alloc(512).unwrap();
+        u.write(&Read::new(1, t, 0).build(), Some(b), t).unwrap();
+    } // written, never submitted
+    assert_eq!(pool.available(), 0);
+    drop(u);
+    assert_eq!(
+        pool.available(),
+        8,
+        "every buffer freed once its command completed"
+    );
+}
+
+#[test]
+fn opening_a_non_nvme_device_says_what_it_is_and_what_is_needed() {
+    let e = Uring::open("/dev/null", UringOptions::new()).unwrap_err();
+    let msg = e.to_string();
+    assert!(matches!(e, OpenError::NotNvme { .. }), "{msg}");
+    assert!(
+        msg.contains("/dev/null is not an NVMe character device"),
+        "{msg}"
+    );
+    assert!(msg.contains("/dev/ngXnY"), "{msg}");
+    let e = Uring::open("/dev/ng-no-such-device", UringOptions::new()).unwrap_err();
+    assert!(e.to_string().contains("No such file or directory"), "{e}");
+    let e = Uring::open("/dev/null", UringOptions::new().depth(0)).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            OpenError::Option {
+                option: "depth",
+                ..
+            }
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+fn this_kernel_supports_uring_cmd() {
+    let (maj, min) = nvmeq_uring::kernel_version().unwrap();
+    if (maj, min) >= (5, 19) {
+        nvmeq_uring::uring_cmd_supported().expect("a ≥ 5.19 kernel has IORING_OP_URING_CMD");
+    } else {
+        let e = nvmeq_uring::uring_cmd_supported().unwrap_err();
+        assert!(e.to_string().contains("ioctl"), "{e}");
+    }
+}
+
+#[test]
+fn eventfd_signals_completions() {
+    let mut u = ring(2);
+    let efd = u.register_eventfd().unwrap();
+    assert_eq!(nvmeq_uring::read_eventfd(&efd).unwrap(), 0);
+    u.write(&Flush::new(1).build(), None, 0).unwrap();
+    u.commit(1).unwrap();
+    assert!(nvmeq_uring::read_eventfd(&efd).unwrap() >= 1);
+    assert_eq!(u.reap(&mut |_| {}), 1);
+}
+
+#[test]
+fn one_syscall_per_batch() {
+    let mut u = ring(32);
+    let start = u.syscalls().unwrap();
+    for round in 0..10u64 {
+        for t in 0..32 {
+            u.write(&Read::new(1, t, 0).build(), Some(UringBuf::zeroed(512)), t)
+                .unwrap();
+        }
+        assert_eq!(
+            u.syscalls().unwrap(),
+            start + round,
+            "write makes no syscall"
+        );
+        u.commit(32).unwrap();
+        assert_eq!(u.reap(&mut |_| {}), 32, "reap makes no syscall");
+    }
+    assert_eq!(
+        u.syscalls().unwrap() - start,
+        10,
+        "one io_uring_enter per batch of 32"
+    );
+}
+
+#[test]
+fn a_block_device_that_is_not_nvme_is_refused() {
+    // Any block device on this host that is not an NVMe namespace.
+    let Some(blk) = std::fs::read_dir("/dev")
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .find(|e| {
+            use std::os::unix::fs::FileTypeExt;
+            e.file_type().map(|t| t.is_block_device()).unwrap_or(false)
+                && !e.file_name().to_string_lossy().starts_with("nvme")
+        })
+    else {
+        // /dev always has loop devices on the hosts we run on; say so if not.
+        panic!("no block device in /dev to test with");
+    };
+    let e = Uring::open(blk.path(), UringOptions::new()).unwrap_err();
+    assert!(matches!(e, OpenError::NotNvme { .. }), "{e}");
+    assert!(e.to_string().contains("block device"), "{e}");
+}

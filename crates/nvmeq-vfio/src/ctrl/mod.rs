@@ -1,0 +1,717 @@
+//! The controller: bring-up, the admin queue, I/O queue pairs, recovery and
+//! shutdown. [`Controller`] implements [`nvmeq_core::Backend`] (in `backend.rs`).
+
+mod backend;
+mod info;
+mod recovery;
+
+use std::collections::VecDeque;
+use std::path::Path;
+use std::sync::Arc;
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use nvmeq_core::cmd::{CreateIoCq, CreateIoSq, DoorbellBufferConfig, Identify, SetFeatures};
+use nvmeq_core::identify::oacs;
+use nvmeq_core::{Cmd, Completion, Error, IoBuf, Reaped, Xfer};
+use nvmeq_core::{IdentifyController, IdentifyNamespace, NsList};
+use zerocopy::{FromBytes, FromZeros};
+
+use crate::bdf::Bdf;
+use crate::dma::{DmaBuf, DmaRegion, DmaSpace};
+use crate::error::OpenError;
+use crate::mmio::Bar;
+use crate::queue::{doorbell, QueuePair, Raw, Shadow};
+use crate::sysfs;
+use crate::vfio::{Device, Iommu};
+use nvmeq_core::regs::{self, Aqa, Cap, Cc, Csts};
+
+/// PCI config space: Command register and its Memory Space / Bus Master bits.
+const PCI_COMMAND: u64 = 0x04;
+const PCI_COMMAND_MEMORY: u16 = 1 << 1;
+const PCI_COMMAND_MASTER: u16 = 1 << 2;
+
+/// The only memory page size this driver uses (CC.MPS = 0).
+pub(crate) const PAGE: usize = 4096;
+
+/// How a controller is opened.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// I/O queue pairs to create (the controller may grant fewer).
+    pub io_queues: u16,
+    /// Commands each I/O queue can hold (entries - 1; capped by CAP.MQES).
+    pub queue_depth: u16,
+    /// Admin queue entries.
+    pub admin_depth: u16,
+    /// Time an I/O command may take before it is aborted.
+    pub io_timeout: Duration,
+    /// Time an admin command (and an Abort) may take before the controller is reset.
+    pub admin_timeout: Duration,
+    /// Upper bound on one transfer, below the controller's MDTS (sizes the
+    /// bounce buffer and the per-slot PRP lists).
+    pub max_xfer: u32,
+    /// Use shadow doorbells (Doorbell Buffer Config) when the controller has them.
+    pub shadow_doorbells: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            io_queues: 1,
+            queue_depth: 255,
+            admin_depth: 32,
+            io_timeout: Duration::from_secs(30),
+            admin_timeout: Duration::from_secs(10),
+            max_xfer: 1 << 20,
+            shadow_doorbells: true,
+        }
+    }
+}
+
+/// Counters of unusual events, for diagnostics and tests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Completions whose cid matched no command in flight (ignored).
+    pub unexpected_cqes: u64,
+    /// Abort commands sent for timed-out commands.
+    pub aborts: u64,
+    /// Controller resets (timeouts, fatal status, or [`Controller::reset`]).
+    pub resets: u64,
+    /// Doorbell updates written to BAR0 (SQ tails and CQ heads).
+    pub mmio_doorbells: u64,
+    /// Doorbell updates only written to the shadow buffer, because the
+    /// controller's EventIdx did not ask for an MMIO write.
+    pub skipped_doorbells: u64,
+}
+
+/// A synchronous command's outcome, waiting for its caller: queue index and
+/// cid (slot + sequence, so a reused slot cannot be confused), result, buffer.
+type SyncDone = (usize, u16, Result<Completion, Error>, Option<DmaBuf>);
+
+/// An NVMe controller driven from userspace through VFIO.
+///
+/// Open it with [`Controller::open`]; it is an [`nvmeq_core::Backend`]. Dropping
+/// it shuts the controller down (CC.SHN) so the kernel driver can take it back.
+pub struct Controller {
+    bdf: Bdf,
+    opts: Options,
+    cap: Cap,
+    vs: u32,
+    id: Box<IdentifyController>,
+    max_xfer: u32,
+    /// `qs[0]` is the admin queue, `qs[1..]` the I/O queues.
+    qs: Vec<QueuePair>,
+    next_io: usize,
+    shadow: Option<Shadow>,
+    bounce: Option<DmaBuf>,
+    done: VecDeque<Reaped<DmaBuf>>,
+    /// Commands in slots plus completions not yet reaped may not exceed this
+    /// (`done`'s preallocated capacity), so the hot path never allocates.
+    reap_cap: usize,
+    /// Wait-loop iterations since the last clock read.
+    spins: u32,
+    sync_done: Vec<SyncDone>,
+    /// Active namespaces and their LBA data sizes.
+    ns: Vec<(u32, u32)>,
+    /// Why the controller is unusable, once it is.
+    dead: Option<&'static str>,
+    in_recovery: bool,
+    resetting: bool,
+    next_check: Instant,
+    stats: Stats,
+    // Dropped last, in this order: the register mapping, the device fd (which
+    // lets vfio-pci reset the function), then the IOMMU space once no DMA
+    // memory refers to it.
+    bar: Bar,
+    _device: Device,
+    space: Arc<DmaSpace>,
+}
+
+impl std::fmt::Debug for Controller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Controller")
+            .field("bdf", &self.bdf.to_string())
+            .field("mn", &self.id.mn().unwrap_or("?"))
+            .field("io_queues", &(self.qs.len() - 1))
+            .field("shadow_doorbells", &self.shadow.is_some())
+            .field("dead", &self.dead)
+            .finish()
+    }
+}
+
+impl Controller {
+    /// Opens the controller at PCI address `bdf` (e.g. `0000:00:04.0`) with
+    /// default [`Options`]. It must be bound to vfio-pci ([`crate::bind_vfio`]).
+    pub fn open(bdf: &str) -> Result<Controller, OpenError> {
+        Self::open_with(bdf, Options::default())
+    }
+
+    /// Opens the controller with `opts`.
+    pub fn open_with(bdf: &str, opts: Options) -> Result<Controller, OpenError> {
+        let bdf = Bdf::parse(bdf)?;
+        let b = bdf.to_string();
+        let class = sysfs::class_of(&bdf)?;
+        if class != 0x010802 {
+            return Err(OpenError::NotNvme { bdf: b, class });
+        }
+        // The IOMMU first: without it, rebinding to vfio-pci would not help.
+        let group =
+            sysfs::iommu_group_of(&bdf)?.ok_or(OpenError::NoIommuGroup { bdf: b.clone() })?;
+        match sysfs::driver_of(&bdf)? {
+            Some(d) if d == "vfio-pci" => {}
+            Some(driver) => return Err(OpenError::BoundToDriver { bdf: b, driver }),
+            None => return Err(OpenError::Unbound { bdf: b }),
+        }
+        if !Path::new("/dev/vfio/vfio").exists() {
+            return Err(OpenError::NoVfio {
+                path: "/dev/vfio/vfio".into(),
+            });
+        }
+        if opts.io_queues == 0 || opts.queue_depth == 0 || opts.admin_depth < 2 {
+            return Err(OpenError::Controller {
+                bdf: b,
+                what: "options need io_queues >= 1, queue_depth >= 1 and admin_depth >= 2".into(),
+            });
+        }
+        let iommu = Iommu::open(group)?;
+        let device = iommu.device(&bdf)?;
+        let space = DmaSpace::new(iommu);
+        let os = |op: &str| {
+            let op = format!("{b}: {op}");
+            move |source| OpenError::Os { op, source }
+        };
+
+        // Memory decoding and bus mastering (DMA) on.
+        let cmd = device
+            .config_read16(PCI_COMMAND)
+            .map_err(os("read PCI command register"))?;
+        device
+            .config_write16(PCI_COMMAND, cmd | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER)
+            .map_err(os("enable bus mastering"))?;
+
+        let bar0 = device
+            .region(0)
+            .map_err(os("VFIO_DEVICE_GET_REGION_INFO(BAR0)"))?;
+        if bar0.flags & vfio_bindings::bindings::vfio::VFIO_REGION_INFO_FLAG_MMAP == 0 {
+            return Err(OpenError::Unsupported(format!(
+                "{b}: vfio-pci does not allow mapping BAR0"
+            )));
+        }
+        // The whole BAR, or (when vfio-pci keeps the MSI-X table out of
+        // reach) its mmap-able part that holds the registers and doorbells.
+        let bar = match Bar::map(device.fd(), bar0.offset, bar0.size as usize) {
+            Ok(bar) => bar,
+            Err(full) => {
+                let areas = device
+                    .sparse_areas(0)
+                    .map_err(os("BAR0 sparse mmap areas"))?;
+                let Some(&(_, size)) = areas.iter().find(|&&(off, _)| off == 0) else {
+                    return Err(OpenError::Os {
+                        op: format!("{b}: mmap BAR0 (no mappable part at offset 0)"),
+                        source: full,
+                    });
+                };
+                Bar::map(device.fd(), bar0.offset, size as usize)
+                    .map_err(os("mmap the register part of BAR0"))?
+            }
+        };
+
+        let cap = Cap::from_bits(bar.read64(regs::CAP));
+        let vs = bar.read32(regs::VS);
+        let fail = |what: String| OpenError::Controller {
+            bdf: b.clone(),
+            what,
+        };
+        if cap.into_bits() == u64::MAX {
+            return Err(fail(
+                "CAP reads all ones: the device is not responding".into(),
+            ));
+        }
+        if cap.mpsmin() != 0 {
+            return Err(fail(format!(
+                "CAP.MPSMIN is {} KiB; this driver uses 4 KiB memory pages",
+                4u32 << cap.mpsmin()
+            )));
+        }
+        if cap.css() & 1 == 0 {
+            return Err(fail(
+                "the controller does not support the NVM command set (CAP.CSS)".into(),
+            ));
+        }
+
+        let admin_size = opts
+            .admin_depth
+            .min(cap.mqes_z().saturating_add(1))
+            .min(4096);
+        let dma = |what: &'static str| {
+            let b = b.clone();
+            move |source| OpenError::Os {
+                op: format!("{b}: allocate DMA memory for {what}"),
+                source,
+            }
+        };
+        let admin = QueuePair::new(&space, 0, admin_size, PAGE, PAGE * 2, cap.dstrd())
+            .map_err(dma("the admin queue"))?;
+        // The bounce buffer carries caller data of `execute` and the driver's
+        // own admin data; sized for the largest transfer allowed.
+        let want_xfer = opts.max_xfer.max(PAGE as u32);
+        let bounce = DmaBuf::new(&space, want_xfer as usize).map_err(dma("the bounce buffer"))?;
+
+        let mut c = Controller {
+            bdf,
+            cap,
+            vs,
+            id: Box::new(IdentifyController::new_zeroed()),
+            max_xfer: PAGE as u32 * 2,
+            qs: vec![admin],
+            next_io: 1,
+            shadow: None,
+            bounce: Some(bounce),
+            done: VecDeque::new(),
+            reap_cap: 0,
+            spins: 0,
+            sync_done: Vec::with_capacity(4),
+            ns: Vec::new(),
+            dead: None,
+            in_recovery: false,
+            resetting: false,
+            next_check: Instant::now(),
+            stats: Stats::default(),
+            bar,
+            _device: device,
+            space,
+            opts,
+        };
+
+        // A failed bring-up leaves no shutdown to do: mark the controller so
+        // dropping it only disables it.
+        match c.bring_up(&b, want_xfer) {
+            Ok(()) => Ok(c),
+            Err(e) => {
+                c.dead = Some("bring-up failed");
+                Err(e)
+            }
+        }
+    }
+
+    /// Everything after the mappings: disable, enable with the admin queue,
+    /// Identify, Number of Queues, the I/O queues, shadow doorbells and the
+    /// namespace scan.
+    fn bring_up(&mut self, b: &str, want_xfer: u32) -> Result<(), OpenError> {
+        let fail = |what: String| OpenError::Controller {
+            bdf: b.to_string(),
+            what,
+        };
+        let dma = |what: &'static str| {
+            move |source| OpenError::Os {
+                op: format!("{b}: allocate DMA memory for {what}"),
+                source,
+            }
+        };
+        self.disable().map_err(|w| fail(w.into()))?;
+        self.enable().map_err(|w| fail(w.into()))?;
+
+        // Identify Controller.
+        let id = self
+            .admin_data(Identify::controller().build(), PAGE)
+            .map_err(|source| OpenError::Command {
+                bdf: b.to_string(),
+                what: "Identify Controller",
+                source,
+            })?;
+        self.id = IdentifyController::read_from_bytes(&id)
+            .map(Box::new)
+            .map_err(|_| fail("short Identify Controller data".into()))?;
+        let mdts_bytes = self.id.mdts_bytes(PAGE as u32).unwrap_or(u64::MAX);
+        let max_xfer = mdts_bytes.min(want_xfer as u64) as u32;
+
+        // Number of Queues, then allocate what was granted.
+        let r = self
+            .admin_nodata(
+                SetFeatures::num_queues(self.opts.io_queues - 1, self.opts.io_queues - 1).build(),
+            )
+            .map_err(|source| OpenError::Command {
+                bdf: b.to_string(),
+                what: "Set Features (Number of Queues)",
+                source,
+            })?;
+        let nq = queues_granted(&r).min(self.opts.io_queues);
+        let size = (self.opts.queue_depth as u32 + 1)
+            .min(self.cap.mqes_z() as u32 + 1)
+            .min(4096) as u16;
+        // Every doorbell must lie inside BAR0.
+        if doorbell::cq_head(nq, self.cap.dstrd()) + 4 > self.bar.len() {
+            return Err(fail(format!(
+                "BAR0 ({} bytes) is too small for {nq} queue pairs' doorbells",
+                self.bar.len()
+            )));
+        }
+        for qid in 1..=nq {
+            let q = QueuePair::new(
+                &self.space,
+                qid,
+                size,
+                PAGE,
+                max_xfer as usize,
+                self.cap.dstrd(),
+            )
+            .map_err(dma("an I/O queue"))?;
+            self.qs.push(q);
+        }
+        self.max_xfer = max_xfer.min(self.qs[1].max_prp_xfer() as u32);
+        let slots: usize = self.qs.iter().map(|q| q.slots.len()).sum();
+        self.reap_cap = slots;
+        self.done.reserve(slots);
+
+        if self.opts.shadow_doorbells && self.id.oacs & oacs::DBBUF != 0 {
+            let need = doorbell::shadow_cq(nq, self.cap.dstrd()) + 4;
+            if need <= PAGE {
+                let dbs = DmaRegion::new(&self.space, PAGE).map_err(dma("shadow doorbells"))?;
+                let eis = DmaRegion::new(&self.space, PAGE).map_err(dma("EventIdx"))?;
+                self.shadow = Some(Shadow { dbs, eis });
+            }
+        }
+        self.setup_io()
+            .map_err(|(what, source)| OpenError::Command {
+                bdf: b.to_string(),
+                what,
+                source,
+            })?;
+        self.scan_namespaces()
+            .map_err(|source| OpenError::Command {
+                bdf: b.to_string(),
+                what: "Identify (namespaces)",
+                source,
+            })?;
+        Ok(())
+    }
+
+    /// The PCI address.
+    pub fn bdf(&self) -> Bdf {
+        self.bdf
+    }
+
+    /// Identify Controller data, as read at open.
+    pub fn identify(&self) -> &IdentifyController {
+        &self.id
+    }
+
+    /// The Version register (VS): major, minor, tertiary.
+    pub fn version(&self) -> (u16, u8, u8) {
+        ((self.vs >> 16) as u16, (self.vs >> 8) as u8, self.vs as u8)
+    }
+
+    /// The number of I/O queue pairs in use.
+    pub fn io_queues(&self) -> usize {
+        self.qs.len() - 1
+    }
+
+    /// Entries per I/O queue (one fewer commands fit).
+    pub fn io_queue_size(&self) -> u16 {
+        self.qs.get(1).map_or(0, |q| q.size())
+    }
+
+    /// Whether shadow doorbells (Doorbell Buffer Config) are in use.
+    pub fn shadow_doorbells(&self) -> bool {
+        self.shadow.is_some()
+    }
+
+    /// The largest transfer one command may have, in bytes.
+    pub fn max_xfer(&self) -> u32 {
+        self.max_xfer
+    }
+
+    /// Namespaces known so far with their bytes per block: all active ones
+    /// at open; after a Format NVM or namespace management command the list
+    /// is emptied and refilled as [`nvmeq_core::Backend::lba_size`] asks.
+    pub fn namespaces(&self) -> &[(u32, u32)] {
+        &self.ns
+    }
+
+    /// Counters of aborts, resets and unexpected completions.
+    pub fn stats(&self) -> Stats {
+        let mut s = self.stats;
+        s.mmio_doorbells = self.qs.iter().map(|q| q.mmio_doorbells).sum();
+        s.skipped_doorbells = self.qs.iter().map(|q| q.skipped_doorbells).sum();
+        s
+    }
+
+    /// Changes the I/O command timeout for commands submitted from now on.
+    pub fn set_io_timeout(&mut self, t: Duration) {
+        self.opts.io_timeout = t;
+    }
+
+    /// Why the controller is unusable, if it is (a reset failed).
+    pub fn dead(&self) -> Option<&'static str> {
+        self.dead
+    }
+
+    fn cap_timeout(&self) -> Duration {
+        Duration::from_millis(500 * self.cap.to().max(1) as u64)
+    }
+
+    fn csts(&self) -> u32 {
+        self.bar.read32(regs::CSTS)
+    }
+
+    /// Waits until CSTS.RDY equals `rdy`, within CAP.TO.
+    fn wait_ready(&self, rdy: bool) -> Result<(), &'static str> {
+        let limit = self.cap_timeout();
+        let start = Instant::now();
+        loop {
+            let raw = self.csts();
+            if raw == u32::MAX {
+                return Err("CSTS reads all ones: the controller stopped responding");
+            }
+            let csts = Csts::from_bits(raw);
+            if rdy && csts.cfs() {
+                return Err("controller fatal status (CSTS.CFS) while enabling");
+            }
+            if csts.rdy() == rdy {
+                return Ok(());
+            }
+            if start.elapsed() > limit {
+                return Err(if rdy {
+                    "controller did not become ready (CSTS.RDY) within CAP.TO"
+                } else {
+                    "controller did not stop (CSTS.RDY stayed 1) within CAP.TO"
+                });
+            }
+            sleep(Duration::from_millis(1));
+        }
+    }
+
+    /// CC.EN = 0 and wait for CSTS.RDY = 0: the controller stops all DMA.
+    fn disable(&mut self) -> Result<(), &'static str> {
+        let cc = Cc::from_bits(self.bar.read32(regs::CC));
+        if cc.en() {
+            self.bar
+                .write32(regs::CC, cc.with_en(false).with_shn(0).into_bits());
+        }
+        self.wait_ready(false)
+    }
+
+    /// Programs the admin queue and CC, sets CC.EN and waits for ready.
+    fn enable(&mut self) -> Result<(), &'static str> {
+        let admin = &mut self.qs[0];
+        admin.reset();
+        let size = admin.size();
+        let aqa = Aqa::new().with_asqs_z(size - 1).with_acqs_z(size - 1);
+        self.bar.write32(regs::AQA, aqa.into_bits());
+        self.bar.write64(regs::ASQ, admin.sq_iova());
+        self.bar.write64(regs::ACQ, admin.cq_iova());
+        // Polled operation: mask every interrupt vector.
+        self.bar.write32(regs::INTMS, u32::MAX);
+        // All supported I/O command sets when the controller has several
+        // (zoned namespaces need it), else the NVM command set.
+        let css = if self.cap.css() & Cap::CSS_IO_SETS != 0 {
+            Cc::CSS_ALL_IO
+        } else {
+            Cc::CSS_NVM
+        };
+        let cc = Cc::new()
+            .with_css(css)
+            .with_mps(0)
+            .with_ams(0)
+            .with_iosqes(6)
+            .with_iocqes(4);
+        self.bar.write32(regs::CC, cc.into_bits());
+        self.bar.write32(regs::CC, cc.with_en(true).into_bits());
+        self.wait_ready(true)
+    }
+
+    /// Number of Queues, shadow doorbells and the I/O queues: everything after
+    /// enable (at open and after a reset).
+    fn setup_io(&mut self) -> Result<(), (&'static str, Error)> {
+        let nq = (self.qs.len() - 1) as u16;
+        let r = self
+            .admin_nodata(SetFeatures::num_queues(nq - 1, nq - 1).build())
+            .map_err(|e| ("Set Features (Number of Queues)", e))?;
+        if queues_granted(&r) < nq {
+            return Err((
+                "Set Features (Number of Queues)",
+                Error::Invalid("the controller granted fewer queues than before the reset"),
+            ));
+        }
+        if let Some(sh) = &self.shadow {
+            sh.dbs.zero();
+            sh.eis.zero();
+            let cmd = DoorbellBufferConfig::new(sh.dbs.iova(), sh.eis.iova()).build();
+            if self.admin_nodata(cmd).is_err() {
+                // Optional feature: fall back to plain doorbells.
+                self.shadow = None;
+            }
+        }
+        for i in 1..self.qs.len() {
+            self.qs[i].reset();
+            let (qid, size) = (self.qs[i].qid, self.qs[i].size());
+            let cq = CreateIoCq::new(qid, size - 1)
+                .prp1(self.qs[i].cq_iova())
+                .build();
+            self.admin_nodata(cq)
+                .map_err(|e| ("Create I/O Completion Queue", e))?;
+            let sq = CreateIoSq::new(qid, size - 1, qid)
+                .prp1(self.qs[i].sq_iova())
+                .build();
+            self.admin_nodata(sq)
+                .map_err(|e| ("Create I/O Submission Queue", e))?;
+        }
+        Ok(())
+    }
+
+    /// Reads the active namespace list and each namespace's LBA size.
+    fn scan_namespaces(&mut self) -> Result<(), Error> {
+        let list = self.admin_data(Identify::active_ns_list(0).build(), PAGE)?;
+        let list = NsList::read_from_bytes(&list).map_err(|_| Error::Invalid("short NS list"))?;
+        self.ns.clear();
+        for nsid in list.ids() {
+            if let Some(lba) = self.identify_ns(nsid)? {
+                self.ns.push((nsid, lba));
+            }
+        }
+        Ok(())
+    }
+
+    /// Bytes per block of namespace `nsid` from Identify Namespace, `None`
+    /// when it is not active.
+    pub(super) fn identify_ns(&mut self, nsid: u32) -> Result<Option<u32>, Error> {
+        match self.admin_data(Identify::namespace(nsid).build(), PAGE) {
+            Ok(b) => Ok(IdentifyNamespace::read_from_bytes(&b)
+                .ok()
+                .and_then(|id| info::ns_block_bytes(&id))),
+            Err(Error::Status(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Runs one of the driver's own admin commands without a data buffer
+    /// (its DPTR, if any, is the driver's: queue or doorbell-buffer addresses).
+    fn admin_nodata(&mut self, cmd: Cmd) -> Result<Completion, Error> {
+        debug_assert_eq!(cmd.xfer, Xfer::None);
+        let t = self.opts.admin_timeout;
+        let (r, buf) = self.run_sync(0, cmd.sqe, None, 0, t, Raw::DriverPointers);
+        debug_assert!(buf.is_none());
+        r
+    }
+
+    /// Runs an admin command that returns `len` bytes, through the bounce buffer.
+    fn admin_data(&mut self, cmd: Cmd, len: usize) -> Result<Vec<u8>, Error> {
+        debug_assert_eq!(cmd.xfer, Xfer::Bytes(len as u32));
+        let bounce = self.take_bounce()?;
+        let t = self.opts.admin_timeout;
+        let (r, buf) = self.run_sync(0, cmd.sqe, Some(bounce), len, t, Raw::No);
+        let out = buf.as_ref().map(|b| b.as_slice()[..len].to_vec());
+        self.bounce = buf;
+        r?;
+        out.ok_or(Error::Aborted(
+            "the command's buffer was lost in a failed reset",
+        ))
+    }
+
+    fn take_bounce(&mut self) -> Result<DmaBuf, Error> {
+        match self.bounce.take() {
+            Some(b) => Ok(b),
+            None => DmaBuf::new(&self.space, self.opts.max_xfer.max(PAGE as u32) as usize).map_err(
+                |e| Error::Os {
+                    op: "VFIO_IOMMU_MAP_DMA",
+                    errno: e.raw_os_error().unwrap_or(libc::ENOMEM),
+                },
+            ),
+        }
+    }
+
+    /// Submits one command on queue `qi` and waits for it, handling
+    /// timeouts. Returns the result and the buffer (lost only if a reset failed).
+    fn run_sync(
+        &mut self,
+        qi: usize,
+        sqe: nvmeq_core::Command,
+        buf: Option<DmaBuf>,
+        len: usize,
+        timeout: Duration,
+        raw: Raw,
+    ) -> (Result<Completion, Error>, Option<DmaBuf>) {
+        if let Some(why) = self.dead {
+            return (Err(Error::Aborted(why)), buf);
+        }
+        // Wait for room (queue-interface commands may fill the queue; those
+        // only written are submitted, or they would never make room).
+        while self.qs[qi].free() == 0 {
+            self.ring(qi, Instant::now());
+            self.poll_queue(qi);
+            self.tick();
+            if let Some(why) = self.dead {
+                return (Err(Error::Aborted(why)), buf);
+            }
+            std::hint::spin_loop();
+        }
+        let cid = match self.qs[qi].push(sqe, buf, len, 0, true, raw) {
+            Ok(slot) => self.qs[qi].cid(slot),
+            Err((b, e)) => return (Err(e.unwrap_or(Error::Invalid("queue full"))), b),
+        };
+        self.qs[qi].ring_sq(&self.bar, self.shadow.as_ref(), Instant::now(), timeout);
+        loop {
+            self.poll_queue(qi);
+            if let Some(i) = self.sync_done.iter().position(|d| d.0 == qi && d.1 == cid) {
+                let (_, _, r, b) = self.sync_done.swap_remove(i);
+                return (r, b);
+            }
+            if let Some(why) = self.dead {
+                return (Err(Error::Aborted(why)), None);
+            }
+            self.tick();
+            std::hint::spin_loop();
+        }
+    }
+
+    /// Rings queue `qi`'s SQ doorbell for its written commands, starting their
+    /// timeouts. Returns how many were submitted.
+    pub(super) fn ring(&mut self, qi: usize, now: Instant) -> u16 {
+        let t = if qi == 0 {
+            self.opts.admin_timeout
+        } else {
+            self.opts.io_timeout
+        };
+        self.qs[qi].ring_sq(&self.bar, self.shadow.as_ref(), now, t)
+    }
+
+    /// Consumes queue `qi`'s completions: synchronous ones go to their
+    /// waiter, the rest to the reap list.
+    fn poll_queue(&mut self, qi: usize) {
+        let q = &mut self.qs[qi];
+        while let Some(cqe) = q.next_completion() {
+            match q.slots.lookup(cqe.cid) {
+                Ok(slot) => {
+                    if q.slots.get(slot).ns_change {
+                        // Formats may have changed: re-identify on next use.
+                        self.ns.clear();
+                    }
+                    let (tag, buf, sync) = q.slots.release(slot);
+                    let result = cqe.ok();
+                    if sync {
+                        self.sync_done.push((qi, cqe.cid, result, buf));
+                    } else {
+                        self.done.push_back(Reaped { tag, result, buf });
+                    }
+                }
+                Err(_) => self.stats.unexpected_cqes += 1,
+            }
+        }
+        q.ring_cq(&self.bar, self.shadow.as_ref());
+    }
+
+    fn poll_all(&mut self) {
+        for qi in 0..self.qs.len() {
+            if self.qs[qi].has_completion() {
+                self.poll_queue(qi);
+            }
+        }
+    }
+}
+
+/// I/O queue pairs granted by Set Features – Number of Queues: the smaller of
+/// the SQ and CQ counts.
+fn queues_granted(c: &Completion) -> u16 {
+    let (sq_z, cq_z) = SetFeatures::queues_allocated(c);
+    sq_z.min(cq_z).saturating_add(1)
+}

@@ -1,0 +1,395 @@
+//! A submission/completion queue pair in DMA memory, its doorbells and its
+//! command slots. Safe code over [`DmaRegion`]'s volatile accessors and
+//! [`Bar`]'s register accessors.
+
+pub(crate) mod cid;
+pub(crate) mod doorbell;
+pub(crate) mod prp_lists;
+pub(crate) mod ring;
+pub(crate) mod slots;
+
+use std::io;
+use std::sync::atomic::{fence, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use nvmeq_core::{AdminOpcode, Command, Completion, Error, IoBuf};
+
+use crate::dma::{DmaBuf, DmaRegion, DmaSpace};
+use crate::mmio::Bar;
+use nvmeq_core::prp::{PageSize, PrpError, Prps};
+use prp_lists::SlotLists;
+use ring::{CqRing, SqRing};
+use slots::Slots;
+
+/// Size of a submission queue entry (CC.IOSQES = 6).
+pub(crate) const SQE_SIZE: usize = 64;
+/// Size of a completion queue entry (CC.IOCQES = 4).
+pub(crate) const CQE_SIZE: usize = 16;
+
+/// Whose data pointers an entry carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Raw {
+    /// A caller's command: DPTR and MPTR are set by the driver.
+    No,
+    /// A queue-management command built by the driver (queue, doorbell-buffer
+    /// addresses in DPTR): kept as is.
+    DriverPointers,
+}
+
+/// The shadow doorbell and EventIdx pages (Doorbell Buffer Config).
+#[derive(Debug)]
+pub(crate) struct Shadow {
+    pub(crate) dbs: DmaRegion,
+    pub(crate) eis: DmaRegion,
+}
+
+/// Writes a doorbell, through the shadow buffer when `shadow` is given: the
+/// MMIO write then happens only if the controller's EventIdx asks for it
+/// (`always_mmio` forces it, for the admin queue).
+fn ring_doorbell(
+    bar: &Bar,
+    shadow: Option<&Shadow>,
+    always_mmio: bool,
+    bar_off: usize,
+    shadow_off: usize,
+    new: u16,
+) -> bool {
+    // Queue entries (SQEs written, CQEs consumed) before the doorbell value.
+    fence(Ordering::SeqCst);
+    if let Some(sh) = shadow {
+        let old = sh.dbs.read::<u32>(shadow_off) as u16;
+        sh.dbs.write::<u32>(shadow_off, new as u32);
+        // The shadow value must be visible before EventIdx is read, or the
+        // controller and we could both decide the other one will act.
+        fence(Ordering::SeqCst);
+        let ei = sh.eis.read::<u32>(shadow_off) as u16;
+        if !always_mmio && !doorbell::need_event(ei, new, old) {
+            return false;
+        }
+    }
+    bar.write32(bar_off, new as u32);
+    true
+}
+
+/// A queue pair: `size`-entry SQ and CQ, `size - 1` command slots, and one
+/// preallocated PRP list area per slot.
+#[derive(Debug)]
+pub(crate) struct QueuePair {
+    pub(crate) qid: u16,
+    size: u16,
+    sq_mem: DmaRegion,
+    cq_mem: DmaRegion,
+    prp_mem: DmaRegion,
+    prp_pages: usize,
+    /// Where PRP lists are built before being copied into `prp_mem` with
+    /// volatile stores (the core's PRP math works on plain slices).
+    prp_scratch: Vec<u64>,
+    page: usize,
+    sq: SqRing,
+    cq: CqRing,
+    pub(crate) slots: Slots<DmaBuf>,
+    /// The slot whose command sits at each SQ index (to stamp deadlines at
+    /// doorbell time).
+    sq_slot: Vec<u16>,
+    dstrd: u8,
+    /// SQ tail and CQ head as last told to the controller.
+    db_tail: u16,
+    db_head: u16,
+    /// Doorbell updates written to BAR0, and those the shadow EventIdx let us skip.
+    pub(crate) mmio_doorbells: u64,
+    pub(crate) skipped_doorbells: u64,
+}
+
+impl QueuePair {
+    /// Allocates a queue pair of `size` entries whose slots can each describe a
+    /// transfer of up to `max_xfer` bytes in pages of `page` bytes.
+    pub(crate) fn new(
+        space: &Arc<DmaSpace>,
+        qid: u16,
+        size: u16,
+        page: usize,
+        max_xfer: usize,
+        dstrd: u8,
+    ) -> io::Result<QueuePair> {
+        let sq_mem = DmaRegion::new(space, size as usize * SQE_SIZE)?;
+        let cq_mem = DmaRegion::new(space, size as usize * CQE_SIZE)?;
+        let prp_pages = Prps::list_pages_needed(0, max_xfer as u32, PageSize::P4K).max(1);
+        let nslots = size - 1;
+        let prp_mem = DmaRegion::new(space, nslots as usize * prp_pages * page)?;
+        Ok(QueuePair {
+            qid,
+            size,
+            sq_mem,
+            cq_mem,
+            prp_mem,
+            prp_pages,
+            prp_scratch: vec![0; prp_pages * page / 8],
+            page,
+            sq: SqRing::new(size),
+            cq: CqRing::new(size),
+            slots: Slots::new(nslots),
+            sq_slot: vec![0; size as usize],
+            dstrd,
+            db_tail: 0,
+            db_head: 0,
+            mmio_doorbells: 0,
+            skipped_doorbells: 0,
+        })
+    }
+
+    pub(crate) fn size(&self) -> u16 {
+        self.size
+    }
+
+    pub(crate) fn sq_iova(&self) -> u64 {
+        self.sq_mem.iova()
+    }
+
+    pub(crate) fn cq_iova(&self) -> u64 {
+        self.cq_mem.iova()
+    }
+
+    /// Back to the state of a freshly created queue (after a controller reset).
+    /// Every slot must have been released.
+    pub(crate) fn reset(&mut self) {
+        debug_assert_eq!(self.slots.busy_count(), 0);
+        self.sq_mem.zero();
+        self.cq_mem.zero();
+        self.sq = SqRing::new(self.size);
+        self.cq = CqRing::new(self.size);
+        self.db_tail = 0;
+        self.db_head = 0;
+    }
+
+    /// Commands that can still be queued.
+    pub(crate) fn free(&self) -> usize {
+        (self.slots.len() - self.slots.busy_count()).min(self.sq.free() as usize)
+    }
+
+    /// Commands in flight that a timeout applies to.
+    pub(crate) fn busy_timed(&self) -> usize {
+        self.slots
+            .busy()
+            .filter(|&s| !self.slots.get(s).untimed)
+            .count()
+    }
+
+    /// Commands written but not yet announced with a doorbell.
+    pub(crate) fn unsubmitted(&self) -> u16 {
+        (self.sq.tail() + self.size - self.db_tail) % self.size
+    }
+
+    /// Writes `sqe` into the SQ with PRPs for the first `len` bytes of `buf`
+    /// (the caller has checked `len <= buf.len()` and the transfer limit; both
+    /// are checked again here). The buffer moves into the slot. A full queue or
+    /// a bad length hands the buffer back.
+    ///
+    /// The entry's data and metadata pointers are always replaced (PRPs for
+    /// `buf`, or zero), so a caller's entry can never point the device at
+    /// memory of its choosing. Only the driver's own queue-management commands
+    /// keep theirs: `Raw::DriverPointers`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn push(
+        &mut self,
+        mut sqe: Command,
+        buf: Option<DmaBuf>,
+        len: usize,
+        tag: u64,
+        sync: bool,
+        raw: Raw,
+    ) -> Result<u16, (Option<DmaBuf>, Option<Error>)> {
+        if self.free() == 0 {
+            return Err((buf, None));
+        }
+        let iova = match &buf {
+            _ if len == 0 => 0,
+            Some(b) if len <= b.len() => b.iova(),
+            Some(b) => {
+                let have = b.len();
+                return Err((
+                    buf,
+                    Some(Error::BufferTooSmall {
+                        need: len as u64,
+                        have,
+                    }),
+                ));
+            }
+            None => {
+                return Err((
+                    buf,
+                    Some(Error::BufferTooSmall {
+                        need: len as u64,
+                        have: 0,
+                    }),
+                ))
+            }
+        };
+        let Some(slot) = self.slots.take() else {
+            return Err((buf, None));
+        };
+        let base = slot as usize * self.prp_pages * self.page;
+        let mut used = 0;
+        let dptr = if len == 0 {
+            [0, 0]
+        } else {
+            let mut lists = SlotLists {
+                iova: self.prp_mem.iova() + base as u64,
+                page: self.page,
+                scratch: &mut self.prp_scratch,
+            };
+            match Prps::contiguous(iova, len as u32, PageSize::P4K, &mut lists) {
+                Ok(p) => {
+                    used = p.list_entries;
+                    for (i, &e) in self.prp_scratch[..used].iter().enumerate() {
+                        self.prp_mem.write::<u64>(base + i * 8, e);
+                    }
+                    [p.prp1, p.prp2]
+                }
+                Err(e) => {
+                    self.slots.release(slot);
+                    let e = match e {
+                        PrpError::ListExhausted { .. } => Error::AboveMdts {
+                            len: len as u64,
+                            max: self.max_prp_xfer() as u32,
+                        },
+                        e => e.into(),
+                    };
+                    return Err((buf, Some(e)));
+                }
+            }
+        };
+        // Zero what the slot's previous command left beyond this one's list,
+        // so a transfer longer than described reads IOVA 0 and faults in the
+        // IOMMU instead of reaching another buffer.
+        let s = self.slots.get_mut(slot);
+        let stale = s.prp_used;
+        s.prp_used = used;
+        s.tag = tag;
+        s.buf = buf;
+        s.sync = sync;
+        let op = AdminOpcode(sqe.opcode());
+        s.untimed = self.qid == 0 && op == AdminOpcode::ASYNC_EVENT_REQUEST;
+        s.ns_change = self.qid == 0
+            && [
+                AdminOpcode::FORMAT_NVM,
+                AdminOpcode::NS_MANAGEMENT,
+                AdminOpcode::NS_ATTACHMENT,
+            ]
+            .contains(&op);
+        for i in used..stale {
+            self.prp_mem.write::<u64>(base + i * 8, 0);
+        }
+        let cid = self.slots.cid(slot);
+        sqe.cdw0 = sqe.cdw0.with_cid(cid).with_psdt(0);
+        if !(raw == Raw::DriverPointers && len == 0) {
+            sqe.dptr = dptr;
+            sqe.mptr = 0;
+        }
+        let Some(at) = self.sq.push() else {
+            // Unreachable: free() counted SQ room. Undo rather than panic.
+            let _ = self.slots.release(slot);
+            return Err((None, Some(Error::Invalid("submission queue full"))));
+        };
+        self.sq_slot[at as usize] = slot;
+        self.sq_mem.write(at as usize * SQE_SIZE, sqe);
+        Ok(slot)
+    }
+
+    /// The cid of the command in `slot`.
+    pub(crate) fn cid(&self, slot: u16) -> u16 {
+        self.slots.cid(slot)
+    }
+
+    /// Tells the controller about every written entry (one doorbell write, or
+    /// none when the shadow EventIdx says it is not needed) and starts their
+    /// timeouts. Returns how many commands were submitted.
+    pub(crate) fn ring_sq(
+        &mut self,
+        bar: &Bar,
+        shadow: Option<&Shadow>,
+        now: Instant,
+        timeout: Duration,
+    ) -> u16 {
+        let n = self.unsubmitted();
+        if n == 0 {
+            return 0;
+        }
+        let deadline = now + timeout;
+        let mut i = self.db_tail;
+        while i != self.sq.tail() {
+            let slot = self.sq_slot[i as usize];
+            let s = self.slots.get_mut(slot);
+            if !s.untimed {
+                s.deadline = Some(deadline);
+            }
+            i = (i + 1) % self.size;
+        }
+        let tail = self.sq.tail();
+        let mmio = ring_doorbell(
+            bar,
+            shadow,
+            self.qid == 0,
+            doorbell::sq_tail(self.qid, self.dstrd),
+            doorbell::shadow_sq(self.qid, self.dstrd),
+            tail,
+        );
+        self.count(mmio);
+        self.db_tail = tail;
+        n
+    }
+
+    /// Whether a new completion waits at the CQ head.
+    pub(crate) fn has_completion(&self) -> bool {
+        let off = self.cq.head() as usize * CQE_SIZE + 12;
+        let dw3: u32 = self.cq_mem.read(off);
+        self.cq.is_new(dw3 & (1 << 16) != 0)
+    }
+
+    /// Consumes the completion at the head, if there is a new one. Call
+    /// [`QueuePair::ring_cq`] after a batch.
+    pub(crate) fn next_completion(&mut self) -> Option<Completion> {
+        if !self.has_completion() {
+            return None;
+        }
+        // The phase tag was read first; the rest of the entry only after it.
+        fence(Ordering::Acquire);
+        let cqe: Completion = self.cq_mem.read(self.cq.head() as usize * CQE_SIZE);
+        self.cq.advance();
+        self.sq.set_head(cqe.sqhd);
+        Some(cqe)
+    }
+
+    /// Writes the CQ head doorbell if entries were consumed since the last one.
+    pub(crate) fn ring_cq(&mut self, bar: &Bar, shadow: Option<&Shadow>) {
+        let head = self.cq.head();
+        if head == self.db_head {
+            return;
+        }
+        let mmio = ring_doorbell(
+            bar,
+            shadow,
+            self.qid == 0,
+            doorbell::cq_head(self.qid, self.dstrd),
+            doorbell::shadow_cq(self.qid, self.dstrd),
+            head,
+        );
+        self.count(mmio);
+        self.db_head = head;
+    }
+
+    fn count(&mut self, mmio: bool) {
+        if mmio {
+            self.mmio_doorbells += 1;
+        } else {
+            self.skipped_doorbells += 1;
+        }
+    }
+
+    /// The largest transfer one slot's PRP lists can describe (page-aligned
+    /// buffer): PRP1's page plus `k` chained list pages of `page / 8 - 1` data
+    /// entries each, the last page's final entry included.
+    pub(crate) fn max_prp_xfer(&self) -> usize {
+        (self.prp_pages * (self.page / 8 - 1) + 2) * self.page
+    }
+}
