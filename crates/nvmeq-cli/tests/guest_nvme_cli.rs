@@ -241,6 +241,80 @@ fn data_and_zones_agree_with_nvme_cli_on_uring() {
     zones("uring");
 }
 
+/// Hands controller A to vfio-pci (the guest must have the vIOMMU).
+fn bind_to_vfio(pci: &str) {
+    assert_eq!(
+        std::env::var("NVMEQ_IOMMU").as_deref(),
+        Ok("1"),
+        "VFIO needs the guest's virtual IOMMU: cargo xtask vm exec --iommu"
+    );
+    let dev = format!("/sys/bus/pci/devices/{pci}");
+    std::fs::write(format!("{dev}/driver_override"), "vfio-pci").unwrap();
+    std::fs::write(format!("{dev}/driver/unbind"), pci).unwrap();
+    std::fs::write("/sys/bus/pci/drivers_probe", pci).unwrap();
+    let driver = std::fs::read_link(format!("{dev}/driver")).unwrap();
+    assert!(driver.ends_with("vfio-pci"), "{pci} is bound to {driver:?}");
+}
+
+/// Gives the controller back to the kernel's nvme driver.
+fn bind_to_nvme(pci: &str) {
+    let dev = format!("/sys/bus/pci/devices/{pci}");
+    std::fs::write(format!("{dev}/driver_override"), "\n").unwrap();
+    std::fs::write("/sys/bus/pci/drivers/vfio-pci/unbind", pci).unwrap();
+    std::fs::write("/sys/bus/pci/drivers_probe", pci).unwrap();
+}
+
+/// nvme-cli's view of controller A through the kernel, then nvmeq's through
+/// VFIO with the kernel driver unbound: the same controller, field by field.
+/// Runs last (alphabetically) because it moves controller A between drivers.
+#[test]
+#[ignore = "needs the nvmeq guest with --iommu: see crates/nvmeq-cli/README.md"]
+fn json_matches_nvme_cli_on_vfio() {
+    let ctrl = env("NVMEQ_CTRL_A");
+    let pci = env("NVMEQ_PCI_A");
+    let devname = ctrl.rsplit('/').next().unwrap().to_string();
+    let cmds: [(&str, &[&str]); 5] = [
+        ("id-ctrl", &[]),
+        ("id-ns", &["-n", "1"]),
+        ("smart-log", &[]),
+        ("error-log", &[]),
+        ("fw-log", &[]),
+    ];
+    let theirs: Vec<Value> = cmds
+        .iter()
+        .map(|(c, a)| {
+            let mut args = vec![*c, ctrl.as_str()];
+            args.extend(*a);
+            args.extend(["-o", "json"]);
+            run_json("nvme", &args)
+        })
+        .collect();
+    bind_to_vfio(&pci);
+    let dev = format!("vfio:{pci}");
+    let mut failures = Vec::new();
+    for ((c, a), t) in cmds.iter().zip(&theirs) {
+        let mut args = vec![*c, dev.as_str()];
+        args.extend(*a);
+        args.extend(["-o", "json"]);
+        let mut ours = run_json(&nvmeq_bin(), &args);
+        if *c == "fw-log" {
+            // Keyed by device name: nvme-cli's `nvme0`, nvmeq's PCI address here.
+            let v = ours[pci.as_str()].take();
+            ours = json!({ devname.as_str(): v });
+        }
+        let d = diff(c, t, &ours, VOLATILE);
+        if !d.is_empty() {
+            failures.push(format!("vfio {c}:\n  {}", d.join("\n  ")));
+        }
+    }
+    bind_to_nvme(&pci);
+    assert!(
+        failures.is_empty(),
+        "nvmeq over VFIO differs from nvme-cli:\n{}",
+        failures.join("\n")
+    );
+}
+
 /// The comparison rules on nvme-cli 2.3-shaped output (strings for 128-bit
 /// values, wrapped signed ints, keyed fw-log), on the host.
 #[test]
