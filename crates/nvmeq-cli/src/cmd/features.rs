@@ -2,7 +2,7 @@
 
 use clap::Args;
 use nvmeq_core::cmd::{FeatureId, GetFeatures, Sel, SetFeatures};
-use nvmeq_core::{Data, DataDir, Sct, Status, Xfer};
+use nvmeq_core::{Data, DataDir, Xfer};
 use serde::Serialize;
 
 use super::{require_nsid, Ctx, DevArg};
@@ -183,21 +183,21 @@ fn get_json(fid: u8, sel: u8, value: u32, data: Option<&[u8]>) -> GetJson {
 }
 
 /// `nvmeq get-feature`. Without `--feature-id`, every FID from 01h to FFh is
-/// asked, and the ones the controller rejects as an invalid field are left
-/// out, as nvme-cli does.
+/// asked and the ones the controller answers with an error status are left
+/// out (nvme-cli skips Invalid Field and stops at other statuses; a
+/// namespace-scoped FID asked with NSID 0 should not end the sweep).
 pub fn get(ctx: &Ctx, a: &GetArgs) -> Result<()> {
     let sel = sel_of(a.sel)?;
     let mut dev = ctx.open(&a.dev)?;
     let fmt = ctx.fmt_raw(a.raw);
     let Some(fid) = a.fid else {
-        let invalid_field = Status::from_parts(Sct::GENERIC, 0x02);
         let mut all = Vec::new();
         for fid in 1..=0xffu8 {
             match get_one(&mut dev, a, fid, sel) {
                 Ok((v, d)) => all.push((fid, v, d)),
-                Err(CliError::Nvme { status, .. })
-                    if status.sct() == invalid_field.sct() && status.sc() == invalid_field.sc() => {
-                }
+                // The controller declines this FID (not supported, needs a
+                // namespace, …): leave it out of the sweep. OS errors stop it.
+                Err(CliError::Nvme { .. }) => {}
                 Err(e) => return Err(e),
             }
         }
