@@ -83,6 +83,27 @@ fn compare_all(backend: &str) {
         check(backend, "error-log", &ctrl, &[], &mut failures);
         check(backend, "fw-log", &ctrl, &[], &mut failures);
     }
+    // The feature sweep answers Number of Queues as nvme-cli's get-feature does.
+    let ctrl = env("NVMEQ_CTRL_A");
+    let theirs = run("nvme", &["get-feature", &ctrl, "-f", "7"], None);
+    let theirs = String::from_utf8_lossy(&theirs.stdout).into_owned();
+    let value = theirs.trim().rsplit("value:").next().unwrap().to_string();
+    let all = run_json(
+        &nvmeq_bin(),
+        &["get-feature", &format!("{backend}:{ctrl}"), "-o", "json"],
+    );
+    let nq = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["feature_id"] == 7)
+        .unwrap_or_else(|| panic!("no feature 7 in {all}"));
+    let ours = nq["value"].as_u64().unwrap();
+    assert_eq!(
+        u64::from_str_radix(value.trim_start_matches("0x"), 16).unwrap(),
+        ours,
+        "{theirs}"
+    );
     // Controller B's second namespace is zoned: its NVM Identify Namespace too.
     check(
         backend,
