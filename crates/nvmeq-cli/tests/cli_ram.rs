@@ -823,6 +823,22 @@ fn malformed_numbers_are_usage_errors() {
 }
 
 #[test]
+fn backend_override_and_bare_ram() {
+    let a = nvmeq(&["id-ns", "64M", "--backend", "ram", "-o", "json"]);
+    assert_eq!(json(&a)["nsze"], 64 * 1024 * 1024 / 512);
+    // `ram` alone: the facade's default size (1 GiB).
+    assert_eq!(
+        json(&nvmeq(&["id-ns", "ram", "-o", "json"]))["nsze"],
+        (1u64 << 30) / 512
+    );
+    fails_with(
+        &nvmeq(&["id-ctrl", "ram:64M", "--backend", "ioctl"]),
+        1,
+        "no such device",
+    );
+}
+
+#[test]
 fn bad_devices_say_what_is_wrong() {
     fails_with(
         &nvmeq(&["id-ctrl", "/dev/ng42n7"]),
