@@ -17,7 +17,7 @@ mod output;
 
 use clap::{Parser, Subcommand};
 
-use cmd::{admin, features, identify, io, list, log, passthru, zns, Ctx};
+use cmd::{admin, bench, features, identify, io, list, log, passthru, zns, Ctx};
 use device::BackendKind;
 use nvmeq_core::cmd::ZoneSendAction;
 use output::Format;
@@ -93,6 +93,8 @@ enum Command {
     Sanitize(admin::SanitizeArgs),
     /// Show the controller registers (vfio backend only).
     ShowRegs(admin::ShowRegsArgs),
+    /// fio-style benchmark: IOPS, latency, CPU and syscalls per I/O. Writes need --allow-destructive and --namespace-id.
+    Bench(bench::BenchArgs),
 }
 
 fn run(cli: Cli) -> error::Result<()> {
@@ -132,6 +134,7 @@ fn run(cli: Cli) -> error::Result<()> {
         Command::Format(a) => admin::format(&ctx, a),
         Command::Sanitize(a) => admin::sanitize(&ctx, a),
         Command::ShowRegs(a) => admin::show_regs(&ctx, a),
+        Command::Bench(a) => bench::run(&ctx, a),
     }
 }
 

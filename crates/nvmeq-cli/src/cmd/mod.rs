@@ -3,6 +3,7 @@
 //! destructive commands, and the success report.
 
 pub mod admin;
+pub mod bench;
 pub mod features;
 pub mod identify;
 pub mod io;
