@@ -104,40 +104,6 @@ fn parse(args: &[String]) -> Result<Options, String> {
     Ok(o)
 }
 
-/// How the guest runs the engine: `nvmeq bench` when the CLI has it, else
-/// the `nvmeq-bench` binary, built static here and shared through `/out`.
-fn front_end(paths: &Paths, out: &Path, build: bool) -> Result<String, String> {
-    if paths
-        .root
-        .join("crates/nvmeq-cli/src/cmd/bench.rs")
-        .is_file()
-    {
-        return Ok("nvmeq bench".into());
-    }
-    const TARGET: &str = "x86_64-unknown-linux-gnu";
-    let target_dir = paths.root.join("target/guest");
-    if build {
-        let mut c = util::cargo();
-        c.args(["build", "--release", "--target", TARGET]).args([
-            "-p",
-            "nvmeq-bench",
-            "--features",
-            "cli",
-            "--bin",
-            "nvmeq-bench",
-        ]);
-        let mut flags = std::env::var("RUSTFLAGS").unwrap_or_default();
-        flags.push_str(" -C target-feature=+crt-static");
-        c.env("RUSTFLAGS", flags.trim())
-            .env("CARGO_TARGET_DIR", &target_dir);
-        util::run(c)?;
-    }
-    let bin = target_dir.join(TARGET).join("release/nvmeq-bench");
-    std::fs::copy(&bin, out.join("nvmeq-bench"))
-        .map_err(|e| format!("{}: {e} (build it, or drop --no-build)", bin.display()))?;
-    Ok("/out/nvmeq-bench".into())
-}
-
 fn vm_bench(args: &[String]) -> Result<(), String> {
     let o = parse(args)?;
     let runs = plan::runs(&o.qds);
@@ -150,8 +116,8 @@ fn vm_bench(args: &[String]) -> Result<(), String> {
     let _ = std::fs::remove_dir_all(&out);
     std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
     let mut boot = vm_boot_options(&o.vm_args)?;
-    let nvmeq = front_end(&paths, &out, boot.build)?;
-    std::fs::write(out.join("bench.sh"), plan::script(&runs, &nvmeq, o.runtime))
+    let nvmeq = "nvmeq bench";
+    std::fs::write(out.join("bench.sh"), plan::script(&runs, nvmeq, o.runtime))
         .map_err(|e| format!("{}: {e}", out.display()))?;
 
     // Each run takes its runtime plus start-up; leave room for the boot.
@@ -174,7 +140,7 @@ fn vm_bench(args: &[String]) -> Result<(), String> {
         })
         .collect();
     let kernel = std::fs::read_to_string(out.join("kernel")).unwrap_or_default();
-    let body = section(&outcomes, kernel.trim(), &o, &nvmeq, took, &boot);
+    let body = section(&outcomes, kernel.trim(), &o, nvmeq, took, &boot);
     println!("\n{body}");
     if o.docs {
         let doc = paths.root.join("docs/benchmarks.md");

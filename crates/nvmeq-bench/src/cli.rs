@@ -1,5 +1,5 @@
-//! Command-line options (clap) shared by `nvmeq bench` and the `nvmeq-bench`
-//! binary (`cli` feature).
+//! Command-line options (clap) of `nvmeq bench` (`cli` feature), kept with
+//! the engine so the CLI's module only registers them.
 
 use std::io::Write;
 use std::time::Duration;

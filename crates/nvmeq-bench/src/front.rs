@@ -1,5 +1,4 @@
-//! Device strings and backend options: what `nvmeq bench` and the
-//! `nvmeq-bench` binary share.
+//! Device strings and backend options for `nvmeq bench`.
 //!
 //! The engine is generic over [`Backend`]; here each backend compiled in
 //! (cargo features `uring`, `ioctl`, `facade`) is opened as its own concrete

@@ -277,7 +277,7 @@ mod tests {
         let rs = runs(&[1, 32, 128]);
         let names: std::collections::BTreeSet<_> = rs.iter().map(Run::name).collect();
         assert_eq!(names.len(), rs.len());
-        let s = script(&rs, "/out/nvmeq-bench", 5);
+        let s = script(&rs, "nvmeq bench", 5);
         for n in &names {
             assert!(s.contains(&format!("run {n} ")), "{n}");
         }
