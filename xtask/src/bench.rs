@@ -23,6 +23,7 @@ bench vm options:
   --qd LIST        queue depths, comma-separated (default 1,32,128); batch = QD/4 (1 at QD 1)
   --no-docs        do not write the table into docs/benchmarks.md
   --script         print the guest script and exit
+  --report-only    no boot: rebuild the table from the last run's outputs (target/vm/bench-out)
   --accel, --no-build, --verbose   as for `cargo xtask vm`
 ";
 
@@ -50,6 +51,7 @@ struct Options {
     qds: Vec<u32>,
     docs: bool,
     script_only: bool,
+    report_only: bool,
     /// Arguments passed through to the boot (`vm` options).
     vm_args: Vec<String>,
 }
@@ -60,6 +62,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         qds: vec![1, 32, 128],
         docs: true,
         script_only: false,
+        report_only: false,
         vm_args: Vec::new(),
     };
     let mut it = args.iter();
@@ -93,6 +96,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             }
             "--no-docs" => o.docs = false,
             "--script" => o.script_only = true,
+            "--report-only" => o.report_only = true,
             "--accel" => {
                 o.vm_args.push(a.clone());
                 o.vm_args.push(value()?);
@@ -113,24 +117,35 @@ fn vm_bench(args: &[String]) -> Result<(), String> {
         print!("{}", plan::script(&runs, "nvmeq bench", o.runtime));
         return Ok(());
     }
-    let _ = std::fs::remove_dir_all(&out);
-    std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
     let mut boot = vm_boot_options(&o.vm_args)?;
-    let nvmeq = "nvmeq bench";
-    std::fs::write(out.join("bench.sh"), plan::script(&runs, nvmeq, o.runtime))
-        .map_err(|e| format!("{}: {e}", out.display()))?;
-
-    // Each run takes its runtime plus start-up; leave room for the boot.
-    let budget = 120 + runs.len() as u64 * (o.runtime as u64 + 10);
     boot.null = true;
-    boot.out = Some(out.clone());
-    boot.timeout = Some(Duration::from_secs(budget));
-    let started = std::time::Instant::now();
-    let status = vm::boot_and_run(&paths, &boot, "sh /out/bench.sh", false)?;
-    let took = started.elapsed().as_secs();
-    if status != 0 {
-        return Err(format!("the guest script exited with status {status}"));
+    let nvmeq = "nvmeq bench";
+    if !o.report_only {
+        let _ = std::fs::remove_dir_all(&out);
+        std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+        std::fs::write(out.join("bench.sh"), plan::script(&runs, nvmeq, o.runtime))
+            .map_err(|e| format!("{}: {e}", out.display()))?;
+        // Each run takes its runtime plus start-up; leave room for the boot.
+        let budget = 120 + runs.len() as u64 * (o.runtime as u64 + 10);
+        boot.out = Some(out.clone());
+        boot.timeout = Some(Duration::from_secs(budget));
+        let started = std::time::Instant::now();
+        let status = vm::boot_and_run(&paths, &boot, "sh /out/bench.sh", false)?;
+        let took = started.elapsed().as_secs();
+        if status != 0 {
+            return Err(format!("the guest script exited with status {status}"));
+        }
+        let when = format!("{} {took}\n", utc_now());
+        std::fs::write(out.join("when"), when).map_err(|e| format!("{}: {e}", out.display()))?;
     }
+    // `when`: the date of the run and how long the boot took, for --report-only.
+    let when = std::fs::read_to_string(out.join("when")).map_err(|e| {
+        format!(
+            "{}: {e} (no finished run to report on)",
+            out.join("when").display()
+        )
+    })?;
+    let (date, took) = when.trim().rsplit_once(' ').unwrap_or((when.trim(), "?"));
 
     let outcomes: Vec<Outcome> = runs
         .iter()
@@ -140,7 +155,7 @@ fn vm_bench(args: &[String]) -> Result<(), String> {
         })
         .collect();
     let kernel = std::fs::read_to_string(out.join("kernel")).unwrap_or_default();
-    let body = section(&outcomes, kernel.trim(), &o, nvmeq, took, &boot);
+    let body = section(&outcomes, kernel.trim(), &o, nvmeq, (date, took), &boot);
     println!("\n{body}");
     if o.docs {
         let doc = paths.root.join("docs/benchmarks.md");
@@ -218,21 +233,25 @@ fn kvm_likely() -> bool {
         .is_ok()
 }
 
+/// The current UTC time, `2026-11-24 07:00 UTC`.
+fn utc_now() -> String {
+    Command::new("date")
+        .args(["-u", "+%Y-%m-%d %H:%M UTC"])
+        .output()
+        .ok()
+        .map(|x| String::from_utf8_lossy(&x.stdout).trim().to_string())
+        .unwrap_or_default()
+}
+
 fn section(
     outcomes: &[Outcome],
     kernel: &str,
     o: &Options,
     nvmeq: &str,
-    took: u64,
+    (date, took): (&str, &str),
     boot: &Boot,
 ) -> String {
     let kvm = boot.kvm.unwrap_or_else(kvm_likely);
-    let date = Command::new("date")
-        .args(["-u", "+%Y-%m-%d %H:%M UTC"])
-        .output()
-        .ok()
-        .map(|x| String::from_utf8_lossy(&x.stdout).trim().to_string())
-        .unwrap_or_default();
     let mut s = format!(
         "{}\n\n\
          Written by `cargo xtask bench vm` ({date}; the whole boot took {took} s). One QEMU guest \
@@ -251,7 +270,9 @@ fn section(
          run ÷ I/Os; fio's is (`usr_cpu` + `sys_cpu`) % × `job_runtime` ÷ `total_ios`. \
          Latency: nvmeq from the `commit` that submitted to the reap; fio's `lat_ns` \
          (submission to completion). Under TCG the absolute numbers measure the emulator more \
-         than either program; the ratios are what to read.\n\n",
+         than either program; the ratios are what to read. One row by hand, in the guest: \
+         `nvmeq bench uring:$NVMEQ_NS_A --qd 32 --batch 8 --runtime 5 --backend-opts fixedbufs` \
+         (add `--json` for the report as JSON).\n\n",
         results::SECTION,
         if kvm {
             "KVM"
