@@ -289,14 +289,25 @@ fn section(
         },
         o.runtime,
     );
-    s.push_str(&results::table(outcomes));
+    let table = results::table(outcomes);
+    s.push_str(&table);
+    s.push('\n');
+    if table.contains('¹') {
+        s.push_str(
+            "¹ Not counted by the backend (`Backend::syscalls` returns `None`): the number is \
+             `commit` calls per I/O, an upper bound since each `commit` makes at most one \
+             `io_uring_enter`.  \n",
+        );
+    }
     s.push_str(
-        "\n¹ Not counted by the backend (`Backend::syscalls` returns `None`): the number is \
-         `commit` calls per I/O, an upper bound since each `commit` makes at most one \
-         `io_uring_enter`.  \n\
-         ² fio cannot count its syscalls; this is an estimate, not a measurement: fio's io_uring \
+        "² fio cannot count its syscalls; this is an estimate, not a measurement: fio's io_uring \
          engines make one `io_uring_enter` to submit each group (`to_submit`, no wait) and another \
          to wait for completions (`min_complete`), so about 2/batch.\n\n\
+         TCG on a shared host is noisy: between otherwise identical runs the QD 1 ratios here \
+         have moved by a quarter or more, so compare several runs before concluding. A polled \
+         ring may return from `io_uring_enter` before any completion (the kernel stops polling \
+         to reschedule) and the engine enters again, so polled runs can sit a hair above one \
+         syscall per batch.\n\n\
          Targets (nvmeq uring ≥ 1.0× fio io_uring_cmd IOPS, ≤ 0.8× its CPU µs/IO, \
          syscalls/IO ≤ 1/batch):\n\n",
     );
