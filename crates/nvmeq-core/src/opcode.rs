@@ -1,8 +1,6 @@
 //! Opcodes as open enums: NVMe Base Specification "Opcodes for Admin Commands",
 //! NVM Command Set "Opcodes for NVM Commands", ZNS "Opcodes for Zoned Namespace Commands".
 
-use core::fmt;
-
 open_enum! {
     /// Admin command opcode.
     AdminOpcode {
