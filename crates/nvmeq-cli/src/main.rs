@@ -3,6 +3,7 @@
 //! Command and option names follow nvme-cli so scripts port by changing the
 //! binary name; `-o json` works on every command and uses nvme-cli 2.3's field
 //! names. See `nvmeq help` and the crate README.
+#![forbid(unsafe_code)]
 
 mod cmd;
 mod dev;

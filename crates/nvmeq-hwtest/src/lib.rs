@@ -15,6 +15,7 @@
 //!
 //! Each test catches errors and panics and has a bounded duration; the output
 //! is a table ending in `N passed, M failed`.
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod admin;

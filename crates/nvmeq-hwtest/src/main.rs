@@ -1,4 +1,5 @@
 //! The `nvmeq-hwtest` binary: see the library's documentation.
+#![forbid(unsafe_code)]
 
 use std::path::PathBuf;
 use std::process::ExitCode;
