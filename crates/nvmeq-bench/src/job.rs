@@ -219,6 +219,7 @@ fn looped<B: Backend>(
 
     let syscalls0 = b.syscalls();
     let cpu0 = CpuTime::thread();
+    let proc0 = CpuTime::process();
     let start = Instant::now();
     let deadline = match cfg.limit {
         Limit::Runtime(d) => Some(start + d),
@@ -336,6 +337,7 @@ fn looped<B: Backend>(
     }
     let elapsed = start.elapsed();
     let cpu = CpuTime::thread().since(cpu0);
+    let process_cpu = CpuTime::process().since(proc0);
     if let Some(e) = failed {
         return Err(e);
     }
@@ -346,6 +348,7 @@ fn looped<B: Backend>(
         writes,
         elapsed,
         cpu,
+        process_cpu,
         syscalls: syscalls0
             .zip(b.syscalls())
             .map(|(a, z)| z.saturating_sub(a)),

@@ -1,5 +1,5 @@
-//! The one call this crate makes to the OS itself: the calling thread's CPU
-//! time, for CPU µs per I/O.
+//! The one call this crate makes to the OS itself: CPU time from
+//! `getrusage`, for CPU µs per I/O.
 
 use std::time::Duration;
 
@@ -16,10 +16,23 @@ impl CpuTime {
     /// This thread's CPU time (`getrusage(RUSAGE_THREAD)`); zero if the call
     /// fails (it cannot with a valid pointer and `who`).
     pub fn thread() -> CpuTime {
+        Self::usage(libc::RUSAGE_THREAD)
+    }
+
+    /// The whole process's CPU time (`getrusage(RUSAGE_SELF)`): every thread
+    /// of the thread group, which includes io_uring's SQPOLL poller
+    /// (`iou-sqp-*`, an io thread of the process since Linux 5.12) but not
+    /// other kernel threads working for it.
+    pub fn process() -> CpuTime {
+        Self::usage(libc::RUSAGE_SELF)
+    }
+
+    fn usage(who: libc::c_int) -> CpuTime {
         let mut ru = std::mem::MaybeUninit::<libc::rusage>::zeroed();
         // SAFETY: `ru` is a valid, writable `rusage`; getrusage writes only
-        // into it and RUSAGE_THREAD is a valid `who` on Linux ≥ 2.6.26.
-        let rc = unsafe { libc::getrusage(libc::RUSAGE_THREAD, ru.as_mut_ptr()) };
+        // into it, and both `who`s we pass (RUSAGE_SELF, RUSAGE_THREAD since
+        // Linux 2.6.26) are valid.
+        let rc = unsafe { libc::getrusage(who, ru.as_mut_ptr()) };
         if rc != 0 {
             return CpuTime::default();
         }
@@ -64,5 +77,8 @@ mod tests {
             d = CpuTime::thread().since(a);
         }
         assert!(d.user + d.sys >= Duration::from_millis(10), "{d:?}");
+        // The process's time includes this thread's.
+        let p = CpuTime::process();
+        assert!(p.user + p.sys >= d.user + d.sys, "{p:?} < {d:?}");
     }
 }
