@@ -16,7 +16,8 @@ use results::Outcome;
 
 const USAGE: &str = "\
 usage: cargo xtask bench [ARGS]       criterion benches on the host (cargo bench -p nvmeq-benches ARGS)
-       cargo xtask bench vm [options] nvmeq against fio in one guest (controller A on null-co)
+       cargo xtask bench vm [options] nvmeq against fio in one guest (controller A on null-co,
+                                      vIOMMU; then nvmeq's VFIO backend on the same controller)
 
 bench vm options:
   --runtime SECS   seconds per run (default 5)
@@ -119,6 +120,8 @@ fn vm_bench(args: &[String]) -> Result<(), String> {
     }
     let mut boot = vm_boot_options(&o.vm_args)?;
     boot.null = true;
+    // The VFIO runs need the virtual IOMMU; the kernel runs share the boot.
+    boot.iommu = true;
     let nvmeq = "nvmeq bench";
     if !o.report_only {
         let _ = std::fs::remove_dir_all(&out);
@@ -163,7 +166,16 @@ fn vm_bench(args: &[String]) -> Result<(), String> {
         })
         .collect();
     let kernel = std::fs::read_to_string(out.join("kernel")).unwrap_or_default();
-    let body = section(&outcomes, kernel.trim(), &o, nvmeq, (date, took), &boot);
+    let read = |f: &str| std::fs::read_to_string(out.join(f)).unwrap_or_default();
+    let extra = Extra {
+        vfio_bind: read("vfio-bind").trim().to_string(),
+        sq_threads: runs
+            .iter()
+            .filter(|r| r.opts.sqpoll && !r.tool.is_fio())
+            .map(|r| (r.qd, results::sq_thread(&read(&format!("{}.tasks", r.name())))))
+            .collect(),
+    };
+    let body = section(&outcomes, kernel.trim(), &o, nvmeq, (date, took), &boot, &extra);
     println!("\n{body}");
     if o.docs {
         let doc = paths.root.join("docs/benchmarks.md");
@@ -209,10 +221,10 @@ fn read_run(out: &Path, r: &Run) -> Result<results::Measured, String> {
     let parsed = if r.tool.is_fio() {
         results::parse_fio(&text)
     } else {
-        let backend = if r.tool == plan::Tool::NvmeqUring {
-            "uring"
-        } else {
-            "ioctl"
+        let backend = match r.tool {
+            plan::Tool::NvmeqUring => "uring",
+            plan::Tool::NvmeqVfio => "vfio",
+            _ => "ioctl",
         };
         results::parse_nvmeq(&text, backend)
     };
@@ -251,6 +263,18 @@ fn utc_now() -> String {
         .unwrap_or_default()
 }
 
+/// What the guest script recorded besides the runs' reports.
+struct Extra {
+    /// `/out/vfio-bind`: `ok`, or why controller A could not move to vfio-pci.
+    vfio_bind: String,
+    /// Per SQPOLL queue depth: the poller thread seen in the nvmeq process's
+    /// `/proc/PID/task` two seconds in (name, utime + stime ticks).
+    sq_threads: Vec<(u32, Option<(String, u64)>)>,
+}
+
+/// Hand-written observations kept under the generated tables.
+const NOTES: &str = include_str!("bench/notes.md");
+
 fn section(
     outcomes: &[Outcome],
     kernel: &str,
@@ -258,12 +282,14 @@ fn section(
     nvmeq: &str,
     (date, took): (&str, &str),
     boot: &Boot,
+    extra: &Extra,
 ) -> String {
     let kvm = boot.kvm.unwrap_or_else(kvm_likely);
     let mut s = format!(
         "{}\n\n\
          Written by `cargo xtask bench vm` ({date}; the runs took {took} s in one boot). One QEMU guest \
-         (kernel {kernel}, {}, 2 vCPUs, 2 GiB), controller A backed by QEMU's `null-co` \
+         (kernel {kernel}, {}, 2 vCPUs, 2 GiB, virtual Intel IOMMU with `intel_iommu=on`, so the \
+         kernel driver maps every request's buffer through it), controller A backed by QEMU's `null-co` \
          (reads return zeros at once, so the device is as fast as the emulation allows), \
          `nvme.poll_queues=2`. Every run: 4 KiB random reads over the whole 1 GiB namespace, \
          one job, {} s, one after the other in the same boot. Batch = QD/4 (1 at QD 1): nvmeq's \
@@ -317,6 +343,95 @@ fn section(
     }
     for line in v {
         s.push_str(&format!("- {line}\n"));
+    }
+
+    s.push_str(
+        "\n### SQPOLL: nvmeq uring `sqpoll` vs fio io_uring_cmd `--sqthread_poll=1`\n\n\
+         Same settings as above plus a kernel thread polling the SQ (nvmeq `--backend-opts \
+         sqpoll`, idle 2000 ms, longer than the run, so the thread never sleeps; fio \
+         `--sqthread_poll=1`). nvmeq's syscalls/IO are the `io_uring_enter` calls it made: \
+         with the poller awake, submitting is a store to the SQ ring and no call, and the \
+         remaining ones wait for completions (`min_complete`), which SQPOLL does not remove. \
+         CPU: the poller (`iou-sqp-PID`) is a thread of the process, not of the job thread, \
+         so `getrusage(RUSAGE_THREAD)` (\"job thread\") misses it; \"process\" is \
+         `getrusage(RUSAGE_SELF)` over the run, which sums every thread of the thread group, \
+         the poller included (it spins a whole vCPU, so expect about 1 s of CPU per second \
+         of run). fio runs each job in its own process and its `usr_cpu`/`sys_cpu` are that \
+         process's rusage, so they count its poller too; the CPU ratio sets nvmeq's process \
+         figure against it.\n\n",
+    );
+    s.push_str(&results::sqpoll_table(outcomes));
+    s.push('\n');
+    for (qd, t) in &extra.sq_threads {
+        match t {
+            Some((name, ticks)) => s.push_str(&format!(
+                "QD {qd}: `/proc/PID/task` of the nvmeq process 2 s into the run listed the \
+                 poller `{name}` with {ticks} clock ticks (utime + stime) of CPU.  \n"
+            )),
+            None => s.push_str(&format!(
+                "QD {qd}: no `iou-sqp-*` thread was seen in the nvmeq process's `/proc/PID/task` \
+                 (the run failed or the listing was not taken).  \n"
+            )),
+        }
+    }
+    s.push_str("\nTargets (syscalls/IO ≈ 0; IOPS ≥ 1.0× fio; CPU ≤ 0.8× fio, poller included):\n\n");
+    let v = results::sqpoll_verdicts(outcomes);
+    if v.is_empty() {
+        s.push_str("- no nvmeq SQPOLL run completed, so none could be judged.\n");
+    }
+    for line in v {
+        s.push_str(&format!("- {line}\n"));
+    }
+
+    s.push_str(
+        "\n### VFIO: nvmeq's userspace driver vs the kernel passthrough\n\n\
+         After every run above, in the same boot, controller A moves from `nvme` to \
+         `vfio-pci` (`driver_override`, unbind, `drivers_probe`) and `nvmeq bench \
+         vfio:$NVMEQ_PCI_A` runs with the same pattern, QD and batch; then A goes back to \
+         `nvme`. The kernel columns repeat the plain nvmeq uring and fio io_uring_cmd rows \
+         of the first table. The per-I/O counter means something different per backend: \
+         for uring it is `io_uring_enter` calls, for VFIO it is doorbell writes that \
+         reached BAR0 (`Backend::syscalls()` of the VFIO backend counts MMIO doorbell \
+         writes, SQ tails and CQ heads; the backend makes no system call per I/O). A \
+         doorbell write is an MMIO trap into QEMU, the VFIO backend's per-batch cost.\n\n",
+    );
+    if extra.vfio_bind != "ok" {
+        s.push_str(&format!(
+            "**Controller A was not moved to vfio-pci**: {}.\n\n",
+            if extra.vfio_bind.is_empty() {
+                "the guest script never got that far"
+            } else {
+                &extra.vfio_bind
+            }
+        ));
+    }
+    s.push_str(&results::vfio_table(outcomes));
+    s.push_str(
+        "\nThe kernel's doorbells, for comparison: QEMU's controller advertises the Doorbell \
+         Buffer Config command (OACS bit 8) and Linux's nvme driver uses it, so the kernel \
+         writes each new SQ tail and CQ head to the shadow buffer in guest memory and makes \
+         the MMIO write only when the controller's EventIdx shows it needs one. Without \
+         shadow doorbells the kernel writes one SQ doorbell per request, or per batch when \
+         the block layer hands it several (`commit_rqs`), plus a CQ head doorbell per \
+         completion pass. The guest cannot count the kernel's MMIO writes (no counter \
+         exists and QEMU's tracing would distort the run), so the doorbell target below is \
+         judged against that one-per-batch SQ bound, not against a measured kernel \
+         figure.\n\n\
+         Targets (VFIO ≥ 1.3× the kernel passthrough IOPS at QD 1; MMIO doorbell writes/IO \
+         ≤ the kernel's):\n\n",
+    );
+    let v = results::vfio_verdicts(outcomes);
+    if v.is_empty() {
+        s.push_str("- no VFIO run was planned.\n");
+    }
+    for line in v {
+        s.push_str(&format!("- {line}\n"));
+    }
+    let notes = NOTES.trim();
+    if !notes.is_empty() {
+        s.push('\n');
+        s.push_str(notes);
+        s.push('\n');
     }
     s
 }

@@ -10,6 +10,8 @@ pub enum Tool {
     NvmeqUring,
     /// `nvmeq bench ioctl:$NVMEQ_NS_A`.
     NvmeqIoctl,
+    /// `nvmeq bench vfio:$NVMEQ_PCI_A`, controller A bound to vfio-pci.
+    NvmeqVfio,
     /// fio `--ioengine=io_uring_cmd --cmd_type=nvme` on `$NVMEQ_NS_A`.
     FioCmd,
     /// The same with `--iodepth_batch_submit=QD`: fio then submits whatever
@@ -28,6 +30,7 @@ impl Tool {
         match self {
             Tool::NvmeqUring => "nvmeq uring",
             Tool::NvmeqIoctl => "nvmeq ioctl",
+            Tool::NvmeqVfio => "nvmeq vfio",
             Tool::FioCmd => "fio io_uring_cmd",
             Tool::FioCmdTopUp => "fio io_uring_cmd submit=QD",
             Tool::FioBlk => "fio io_uring (blk, direct)",
@@ -42,16 +45,24 @@ pub struct Opts {
     pub fixedbufs: bool,
     /// Polled completions: nvmeq `poll`, fio `--hipri`.
     pub poll: bool,
+    /// A kernel thread polls the SQ: nvmeq `sqpoll`, fio `--sqthread_poll=1`.
+    pub sqpoll: bool,
 }
 
 impl Opts {
-    pub fn label(self) -> &'static str {
-        match (self.fixedbufs, self.poll) {
-            (false, false) => "",
-            (true, false) => "fixedbufs",
-            (false, true) => "poll",
-            (true, true) => "fixedbufs,poll",
+    /// nvmeq's `--backend-opts` spelling (empty: none).
+    pub fn label(self) -> String {
+        let mut v = Vec::new();
+        if self.fixedbufs {
+            v.push("fixedbufs");
         }
+        if self.poll {
+            v.push("poll");
+        }
+        if self.sqpoll {
+            v.push("sqpoll");
+        }
+        v.join(",")
     }
 }
 
@@ -70,6 +81,7 @@ impl Run {
         let t = match self.tool {
             Tool::NvmeqUring => "nvmeq-uring",
             Tool::NvmeqIoctl => "nvmeq-ioctl",
+            Tool::NvmeqVfio => "nvmeq-vfio",
             Tool::FioCmd => "fio-cmd",
             Tool::FioCmdTopUp => "fio-cmd-topup",
             Tool::FioBlk => "fio-blk",
@@ -93,16 +105,21 @@ pub fn batch_for(qd: u32) -> u32 {
 /// io_uring on the block device; above QD 1 fio's io_uring_cmd submitting
 /// whatever is queued (`--iodepth_batch_submit=QD`, nvmeq's own policy);
 /// nvmeq's ioctl backend at QD 1 (it is synchronous, a deeper queue is the
-/// same run).
+/// same run); nvmeq and fio with an SQPOLL thread; and nvmeq's VFIO backend
+/// (which [`script`] runs last, with controller A on vfio-pci).
 pub fn runs(qds: &[u32]) -> Vec<Run> {
     let plain = Opts::default();
     let fixed = Opts {
         fixedbufs: true,
-        poll: false,
+        ..plain
     };
     let poll = Opts {
-        fixedbufs: false,
         poll: true,
+        ..plain
+    };
+    let sqpoll = Opts {
+        sqpoll: true,
+        ..plain
     };
     let mut v = Vec::new();
     for &qd in qds {
@@ -113,7 +130,7 @@ pub fn runs(qds: &[u32]) -> Vec<Run> {
             qd,
             batch,
         };
-        for o in [plain, fixed, poll] {
+        for o in [plain, fixed, poll, sqpoll] {
             v.push(r(Tool::NvmeqUring, o));
             v.push(r(Tool::FioCmd, o));
         }
@@ -124,6 +141,7 @@ pub fn runs(qds: &[u32]) -> Vec<Run> {
         if qd == 1 {
             v.push(r(Tool::NvmeqIoctl, plain));
         }
+        v.push(r(Tool::NvmeqVfio, plain));
     }
     v
 }
@@ -137,11 +155,13 @@ pub fn command(run: &Run, nvmeq: &str, runtime_s: u32) -> String {
         batch,
     } = run;
     match tool {
-        Tool::NvmeqUring | Tool::NvmeqIoctl => {
-            let dev = if *tool == Tool::NvmeqUring {
-                "uring:$NVMEQ_NS_A"
-            } else {
-                "ioctl:$NVMEQ_NS_A"
+        Tool::NvmeqUring | Tool::NvmeqIoctl | Tool::NvmeqVfio => {
+            let dev = match tool {
+                Tool::NvmeqUring => "uring:$NVMEQ_NS_A",
+                Tool::NvmeqIoctl => "ioctl:$NVMEQ_NS_A",
+                // PCI_A is saved before the rebind: env.sh no longer
+                // finds controller A once vfio-pci has it.
+                _ => "vfio:$PCI_A",
             };
             let mut c = format!(
                 "{nvmeq} {dev} --pattern randread --bs 4k --qd {qd} --batch {batch} \
@@ -176,13 +196,61 @@ pub fn command(run: &Run, nvmeq: &str, runtime_s: u32) -> String {
             if opts.poll {
                 c.push_str(" --hipri");
             }
+            if opts.sqpoll {
+                c.push_str(" --sqthread_poll=1");
+            }
             c
         }
     }
 }
 
+/// Moves controller A to vfio-pci (`/out/vfio-bind`: `ok` or why not). The
+/// VFIO runs need the virtual IOMMU (`NVMEQ_IOMMU=1`).
+const TO_VFIO: &str = r#"PCI_A=$NVMEQ_PCI_A
+to_vfio() {
+	d=/sys/bus/pci/devices/$PCI_A
+	if [ "${NVMEQ_IOMMU:-0}" != 1 ]; then
+		echo "no vIOMMU in this guest (boot with --iommu)" > /out/vfio-bind; return 1
+	fi
+	echo vfio-pci > $d/driver_override && echo $PCI_A > $d/driver/unbind &&
+		echo $PCI_A > /sys/bus/pci/drivers_probe || {
+		echo "rebinding $PCI_A to vfio-pci failed" > /out/vfio-bind; return 1; }
+	g=$(basename "$(readlink $d/iommu_group)")
+	i=0
+	while [ ! -e /dev/vfio/$g ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	if [ -e /dev/vfio/$g ]; then echo ok > /out/vfio-bind
+	else echo "/dev/vfio/$g did not appear" > /out/vfio-bind; return 1; fi
+}
+to_nvme() {
+	d=/sys/bus/pci/devices/$PCI_A
+	echo > $d/driver_override
+	[ -e $d/driver ] && echo $PCI_A > $d/driver/unbind
+	echo $PCI_A > /sys/bus/pci/drivers_probe
+	. /etc/nvmeq/env.sh
+	echo "controller A back on nvme: $NVMEQ_CTRL_A $NVMEQ_NS_A" > /out/vfio-unbind
+}
+"#;
+
+/// The SQPOLL runs also record the process's threads two seconds in
+/// (`/out/NAME.tasks`: name, utime and stime in ticks), to show the poller
+/// is a thread of the process.
+const RUN_TASKS: &str = r#"run_tasks() {
+	n=$1; shift
+	echo "bench: $n"
+	"$@" > /out/$n.json 2> /out/$n.err &
+	p=$!
+	sleep 2
+	for t in /proc/$p/task/*; do
+		echo "$(cat $t/comm) $(cut -d')' -f2 $t/stat | cut -d' ' -f13,14)"
+	done > /out/$n.tasks 2>/dev/null
+	wait $p || echo "bench: $n failed: $(tail -n 2 /out/$n.err)"
+}
+"#;
+
 /// The guest script: each run's stdout goes to `/out/NAME.json`, its stderr
 /// to `/out/NAME.err`; a failed run is reported and the next one goes on.
+/// The kernel-driver runs come first; then controller A moves to vfio-pci
+/// for the VFIO runs and back to nvme.
 pub fn script(runs: &[Run], nvmeq: &str, runtime_s: u32) -> String {
     let mut s = String::from(
         "#!/bin/sh\n\
@@ -198,10 +266,32 @@ pub fn script(runs: &[Run], nvmeq: &str, runtime_s: u32) -> String {
          \tfi\n\
          }\n",
     );
-    for r in runs {
+    s.push_str(RUN_TASKS);
+    let (vfio, kernel): (Vec<&Run>, Vec<&Run>) =
+        runs.iter().partition(|r| r.tool == Tool::NvmeqVfio);
+    if !vfio.is_empty() {
+        s.push_str(TO_VFIO);
+    }
+    let line = |s: &mut String, r: &Run| {
+        let f = if r.opts.sqpoll && !r.tool.is_fio() {
+            "run_tasks"
+        } else {
+            "run"
+        };
         // Word splitting of the unquoted command is what we want here:
         // the arguments contain no spaces, and $NVMEQ_* expand.
-        let _ = writeln!(s, "run {} {}", r.name(), command(r, nvmeq, runtime_s));
+        let _ = writeln!(s, "{f} {} {}", r.name(), command(r, nvmeq, runtime_s));
+    };
+    for r in kernel {
+        line(&mut s, r);
+    }
+    if !vfio.is_empty() {
+        s.push_str("if to_vfio; then\n");
+        for r in &vfio {
+            s.push('\t');
+            line(&mut s, r);
+        }
+        s.push_str("else\n\techo \"bench: no VFIO runs: $(cat /out/vfio-bind)\"\nfi\nto_nvme\n");
     }
     s.push_str("date +%s > /out/t1\necho bench: done\n");
     s
@@ -214,7 +304,9 @@ mod tests {
     #[test]
     fn matched_settings() {
         let rs = runs(&[1, 32, 128]);
-        assert_eq!(rs.len(), 8 + 8 + 8);
+        // Per QD: nvmeq and fio four ways each, fio on the block device,
+        // VFIO, and ioctl (QD 1) or fio submit=QD (deeper).
+        assert_eq!(rs.len(), 3 * 11);
         let find = |tool, qd, opts: Opts| {
             rs.iter()
                 .find(|r| r.tool == tool && r.qd == qd && r.opts == opts)
@@ -222,7 +314,7 @@ mod tests {
         };
         let fixed = Opts {
             fixedbufs: true,
-            poll: false,
+            ..Opts::default()
         };
         let n = command(find(Tool::NvmeqUring, 32, fixed), "nvmeq bench", 5);
         let f = command(find(Tool::FioCmd, 32, fixed), "nvmeq bench", 5);
@@ -244,8 +336,8 @@ mod tests {
                 Tool::FioCmd,
                 128,
                 Opts {
-                    fixedbufs: false,
                     poll: true,
+                    ..Opts::default()
                 },
             ),
             "x",
@@ -280,7 +372,10 @@ mod tests {
         assert_eq!(names.len(), rs.len());
         let s = script(&rs, "nvmeq bench", 5);
         for n in &names {
-            assert!(s.contains(&format!("run {n} ")), "{n}");
+            assert!(
+                s.contains(&format!("run {n} ")) || s.contains(&format!("run_tasks {n} ")),
+                "{n}"
+            );
         }
         assert!(s.contains("--runtime 5") && s.contains("--runtime=5"));
     }

@@ -19,6 +19,9 @@ pub struct Measured {
     pub syscalls_per_io: Option<f64>,
     /// nvmeq only: commits per I/O (each at most one syscall).
     pub commits_per_io: Option<f64>,
+    /// nvmeq only: the whole process's CPU (`getrusage(RUSAGE_SELF)`) per
+    /// I/O, which counts an SQPOLL thread; `None` from older reports.
+    pub process_cpu_us_per_io: Option<f64>,
     pub p50_us: f64,
     pub p99_us: f64,
 }
@@ -37,6 +40,7 @@ pub fn parse_nvmeq(text: &str, backend: &str) -> Result<Measured, String> {
         cpu_us_per_io: n("cpu_us_per_io")?,
         syscalls_per_io: j.num("syscalls_per_io"),
         commits_per_io: j.num("commits_per_io"),
+        process_cpu_us_per_io: j.num("process_cpu_us_per_io"),
         p50_us: n("lat/p50_ns")? / 1e3,
         p99_us: n("lat/p99_ns")? / 1e3,
     })
@@ -68,6 +72,7 @@ pub fn parse_fio(text: &str) -> Result<Measured, String> {
         cpu_us_per_io: if ios > 0.0 { cpu_us / ios } else { 0.0 },
         syscalls_per_io: None,
         commits_per_io: None,
+        process_cpu_us_per_io: None,
         p50_us: pct("50.000000")? / 1e3,
         p99_us: pct("99.000000")? / 1e3,
     })
@@ -80,7 +85,7 @@ pub struct Outcome {
     pub result: Result<Measured, String>,
 }
 
-/// Rows of the table: an nvmeq run and the fio run it is compared with.
+/// Rows of the main table (kernel driver, no SQPOLL): an nvmeq run and the fio run it is compared with.
 pub fn pairs(outcomes: &[Outcome]) -> Vec<(&Outcome, Option<&Outcome>)> {
     let find = |tool: Tool, r: &Run| {
         outcomes
@@ -88,18 +93,23 @@ pub fn pairs(outcomes: &[Outcome]) -> Vec<(&Outcome, Option<&Outcome>)> {
             .find(|o| o.run.tool == tool && o.run.qd == r.qd && o.run.opts == r.opts)
     };
     let mut v = Vec::new();
-    for o in outcomes.iter().filter(|o| !o.run.tool.is_fio()) {
+    let main_table = |o: &&Outcome| {
+        !o.run.tool.is_fio() && o.run.tool != Tool::NvmeqVfio && !o.run.opts.sqpoll
+    };
+    for o in outcomes.iter().filter(main_table) {
         let fio = match o.run.tool {
             // ioctl has no ring options: compared with plain io_uring_cmd.
             Tool::NvmeqIoctl => outcomes.iter().find(|f| {
-                f.run.tool == Tool::FioCmd && f.run.qd == o.run.qd && f.run.opts.label().is_empty()
+                f.run.tool == Tool::FioCmd
+                    && f.run.qd == o.run.qd
+                    && f.run.opts == Default::default()
             }),
             _ => find(Tool::FioCmd, &o.run),
         };
         v.push((o, fio));
         // The plain uring run is also set against fio submitting as nvmeq
         // does, and fio on the block device.
-        if o.run.tool == Tool::NvmeqUring && o.run.opts.label().is_empty() {
+        if o.run.tool == Tool::NvmeqUring && o.run.opts == Default::default() {
             if let Some(f) = find(Tool::FioCmdTopUp, &o.run) {
                 v.push((o, Some(f)));
             }
@@ -239,7 +249,7 @@ pub fn verdicts(outcomes: &[Outcome]) -> Vec<String> {
             "QD {} {}: IOPS {:.2}× fio (≥ 1.0: {}), CPU {:.2}× fio (≤ 0.8: {}), \
              syscalls/IO {}{:.4} (≤ 1/{} = {:.4}: {})",
             n.run.qd,
-            if opts.is_empty() { "plain" } else { opts },
+            if opts.is_empty() { "plain" } else { &opts },
             iops,
             yes(iops >= 1.0),
             cpu,
@@ -256,6 +266,208 @@ pub fn verdicts(outcomes: &[Outcome]) -> Vec<String> {
         ));
     }
     v
+}
+
+fn find<'a>(outcomes: &'a [Outcome], tool: Tool, qd: u32, sqpoll: bool) -> Option<&'a Outcome> {
+    outcomes.iter().find(|o| {
+        o.run.tool == tool
+            && o.run.qd == qd
+            && o.run.opts
+                == super::plan::Opts {
+                    sqpoll,
+                    ..Default::default()
+                }
+    })
+}
+
+fn lat(m: &Measured) -> String {
+    format!("{} / {}", num(m.p50_us), num(m.p99_us))
+}
+
+/// A cell for a run that may have failed or not run.
+fn cell(o: Option<&Outcome>, f: impl Fn(&Measured) -> String) -> String {
+    match o.map(|o| &o.result) {
+        Some(Ok(m)) => f(m),
+        Some(Err(e)) => format!("failed: {}", one_line(e)),
+        None => "not run".into(),
+    }
+}
+
+fn ok(o: Option<&Outcome>) -> Option<&Measured> {
+    o.and_then(|o| o.result.as_ref().ok())
+}
+
+/// nvmeq uring with an SQPOLL thread against fio's io_uring_cmd with
+/// `--sqthread_poll=1`, one row per queue depth.
+pub fn sqpoll_table(outcomes: &[Outcome]) -> String {
+    let mut t = String::from(
+        "| QD | batch | IOPS nvmeq | IOPS fio | IOPS ratio | CPU µs/IO nvmeq job thread | \
+         CPU µs/IO nvmeq process | CPU µs/IO fio | CPU ratio (process) | syscalls/IO nvmeq | \
+         p50 / p99 µs nvmeq | p50 / p99 µs fio |\n\
+         |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for o in outcomes
+        .iter()
+        .filter(|o| o.run.tool == Tool::NvmeqUring && o.run.opts.sqpoll)
+    {
+        let qd = o.run.qd;
+        let f = find(outcomes, Tool::FioCmd, qd, true);
+        let (a, b) = (ok(Some(o)), ok(f));
+        let proc_us = a.and_then(|a| a.process_cpu_us_per_io);
+        let _ = writeln!(
+            t,
+            "| {qd} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            o.run.batch,
+            cell(Some(o), |m| num(m.iops)),
+            cell(f, |m| num(m.iops)),
+            match (a, b) {
+                (Some(a), Some(b)) => ratio(a.iops, b.iops),
+                _ => String::new(),
+            },
+            cell(Some(o), |m| num(m.cpu_us_per_io)),
+            proc_us.map(num).unwrap_or_else(|| "n/a".into()),
+            cell(f, |m| num(m.cpu_us_per_io)),
+            match (proc_us, b) {
+                (Some(p), Some(b)) => ratio(p, b.cpu_us_per_io),
+                _ => String::new(),
+            },
+            a.map(syscalls).unwrap_or_default(),
+            cell(Some(o), lat),
+            cell(f, lat),
+        );
+    }
+    t
+}
+
+/// The SQPOLL targets per queue depth: IOPS ≥ fio's, CPU (whole process,
+/// poller included) ≤ 0.8× fio's, syscalls/IO ≈ 0 (< 0.01).
+pub fn sqpoll_verdicts(outcomes: &[Outcome]) -> Vec<String> {
+    let mut v = Vec::new();
+    let yes = |ok: bool| if ok { "met" } else { "**not met**" };
+    for o in outcomes
+        .iter()
+        .filter(|o| o.run.tool == Tool::NvmeqUring && o.run.opts.sqpoll)
+    {
+        let Some(a) = ok(Some(o)) else { continue };
+        let sc = a.syscalls_per_io.or(a.commits_per_io).unwrap_or(f64::NAN);
+        let mut line = format!(
+            "QD {} sqpoll: syscalls/IO {sc:.4} (≈ 0, < 0.01: {})",
+            o.run.qd,
+            yes(sc < 0.01)
+        );
+        if let Some(b) = ok(find(outcomes, Tool::FioCmd, o.run.qd, true)) {
+            let iops = a.iops / b.iops;
+            let _ = write!(line, ", IOPS {iops:.2}× fio sqthread_poll (≥ 1.0: {})", yes(iops >= 1.0));
+            if let Some(p) = a.process_cpu_us_per_io {
+                let cpu = p / b.cpu_us_per_io;
+                let _ = write!(
+                    line,
+                    ", CPU (process, poller included) {cpu:.2}× fio (≤ 0.8: {})",
+                    yes(cpu <= 0.8)
+                );
+            }
+        } else {
+            line.push_str(", no fio sqthread_poll run to compare with");
+        }
+        v.push(line);
+    }
+    v
+}
+
+/// nvmeq's VFIO backend against the kernel's passthrough path (nvmeq
+/// uring and fio io_uring_cmd, both plain), one row per queue depth.
+pub fn vfio_table(outcomes: &[Outcome]) -> String {
+    let mut t = String::from(
+        "| QD | batch | IOPS vfio | IOPS nvmeq uring | IOPS fio io_uring_cmd | vfio ÷ nvmeq uring | \
+         vfio ÷ fio | CPU µs/IO vfio | CPU µs/IO nvmeq uring | CPU µs/IO fio | \
+         vfio: MMIO doorbell writes/IO | nvmeq uring: io_uring_enter/IO | p50 / p99 µs vfio | \
+         p50 / p99 µs nvmeq uring |\n\
+         |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for o in outcomes.iter().filter(|o| o.run.tool == Tool::NvmeqVfio) {
+        let qd = o.run.qd;
+        let u = find(outcomes, Tool::NvmeqUring, qd, false);
+        let f = find(outcomes, Tool::FioCmd, qd, false);
+        let a = ok(Some(o));
+        let r = |b: Option<&Measured>| match (a, b) {
+            (Some(a), Some(b)) => ratio(a.iops, b.iops),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            t,
+            "| {qd} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            o.run.batch,
+            cell(Some(o), |m| num(m.iops)),
+            cell(u, |m| num(m.iops)),
+            cell(f, |m| num(m.iops)),
+            r(ok(u)),
+            r(ok(f)),
+            cell(Some(o), |m| num(m.cpu_us_per_io)),
+            cell(u, |m| num(m.cpu_us_per_io)),
+            cell(f, |m| num(m.cpu_us_per_io)),
+            a.map(syscalls).unwrap_or_default(),
+            ok(u).map(syscalls).unwrap_or_default(),
+            cell(Some(o), lat),
+            cell(u, lat),
+        );
+    }
+    t
+}
+
+/// The VFIO target: at QD 1, ≥ 1.3× the kernel passthrough's IOPS (nvmeq
+/// uring and fio io_uring_cmd); at every QD the MMIO doorbell writes per
+/// I/O are set against one per batch, what the kernel driver writes
+/// without shadow doorbells (its own count cannot be read in the guest).
+pub fn vfio_verdicts(outcomes: &[Outcome]) -> Vec<String> {
+    let mut v = Vec::new();
+    let yes = |ok: bool| if ok { "met" } else { "**not met**" };
+    for o in outcomes.iter().filter(|o| o.run.tool == Tool::NvmeqVfio) {
+        let qd = o.run.qd;
+        let Some(a) = ok(Some(o)) else {
+            v.push(format!(
+                "QD {qd} vfio: no result ({})",
+                cell(Some(o), |_| String::new())
+            ));
+            continue;
+        };
+        let mut line = format!("QD {qd} vfio:");
+        for (tool, name) in [(Tool::NvmeqUring, "nvmeq uring"), (Tool::FioCmd, "fio io_uring_cmd")] {
+            if let Some(b) = ok(find(outcomes, tool, qd, false)) {
+                let x = a.iops / b.iops;
+                if qd == 1 {
+                    let _ = write!(line, " IOPS {x:.2}× {name} (≥ 1.3: {}),", yes(x >= 1.3));
+                } else {
+                    let _ = write!(line, " IOPS {x:.2}× {name},");
+                }
+            }
+        }
+        if let Some(d) = a.syscalls_per_io {
+            let bound = 1.0 / o.run.batch as f64;
+            let _ = write!(
+                line,
+                " MMIO doorbell writes/IO {d:.3} (≤ 1/{} = {bound:.3}, the kernel's SQ doorbells \
+                 alone without shadow doorbells: {})",
+                o.run.batch,
+                yes(d <= bound + 1e-9)
+            );
+        }
+        v.push(line.trim_end_matches(',').to_string());
+    }
+    v
+}
+
+/// `/out/NAME.tasks` (thread name, utime, stime in clock ticks, per line):
+/// the SQPOLL poller's line, if the process had one.
+pub fn sq_thread(tasks: &str) -> Option<(String, u64)> {
+    tasks.lines().find_map(|l| {
+        let mut w = l.split_whitespace();
+        let name = w.next()?;
+        if !name.starts_with("iou-sqp") {
+            return None;
+        }
+        let ticks: u64 = w.filter_map(|x| x.parse::<u64>().ok()).sum();
+        Some((name.to_string(), ticks))
+    })
 }
 
 /// Replaces our section of `doc` (from [`SECTION`] to the next `## `
