@@ -172,10 +172,23 @@ fn vm_bench(args: &[String]) -> Result<(), String> {
         sq_threads: runs
             .iter()
             .filter(|r| r.opts.sqpoll && !r.tool.is_fio())
-            .map(|r| (r.qd, results::sq_thread(&read(&format!("{}.tasks", r.name())))))
+            .map(|r| {
+                (
+                    r.qd,
+                    results::sq_thread(&read(&format!("{}.tasks", r.name()))),
+                )
+            })
             .collect(),
     };
-    let body = section(&outcomes, kernel.trim(), &o, nvmeq, (date, took), &boot, &extra);
+    let body = section(
+        &outcomes,
+        kernel.trim(),
+        &o,
+        nvmeq,
+        (date, took),
+        &boot,
+        &extra,
+    );
     println!("\n{body}");
     if o.docs {
         let doc = paths.root.join("docs/benchmarks.md");
@@ -374,7 +387,9 @@ fn section(
             )),
         }
     }
-    s.push_str("\nTargets (syscalls/IO ≈ 0; IOPS ≥ 1.0× fio; CPU ≤ 0.8× fio, poller included):\n\n");
+    s.push_str(
+        "\nTargets (syscalls/IO ≈ 0; IOPS ≥ 1.0× fio; CPU ≤ 0.8× fio, poller included):\n\n",
+    );
     let v = results::sqpoll_verdicts(outcomes);
     if v.is_empty() {
         s.push_str("- no nvmeq SQPOLL run completed, so none could be judged.\n");

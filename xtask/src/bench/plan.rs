@@ -366,6 +366,48 @@ mod tests {
     }
 
     #[test]
+    fn sqpoll_and_vfio_runs() {
+        let rs = runs(&[1, 32]);
+        let sq = |tool| {
+            rs.iter()
+                .find(|r| r.tool == tool && r.qd == 32 && r.opts.sqpoll)
+                .unwrap()
+        };
+        let n = command(sq(Tool::NvmeqUring), "nvmeq bench", 4);
+        assert!(n.ends_with("--backend-opts sqpoll"), "{n}");
+        let f = command(sq(Tool::FioCmd), "nvmeq bench", 4);
+        assert!(
+            f.contains("--sqthread_poll=1") && !f.contains("--hipri"),
+            "{f}"
+        );
+        let v: Vec<_> = rs.iter().filter(|r| r.tool == Tool::NvmeqVfio).collect();
+        assert_eq!(v.iter().map(|r| r.qd).collect::<Vec<_>>(), [1, 32]);
+        assert!(command(v[1], "nvmeq bench", 4)
+            .contains("vfio:$PCI_A --pattern randread --bs 4k --qd 32 --batch 8"));
+
+        // Controller A moves to vfio-pci only after every kernel run, the
+        // VFIO runs happen only if that worked, and A goes back to nvme.
+        let s = script(&rs, "nvmeq bench", 4);
+        let at = |needle: &str| s.find(needle).unwrap_or_else(|| panic!("{needle}\n{s}"));
+        let last_kernel = at("run fio-cmd-topup-qd32 ");
+        let bind = at("if to_vfio; then\n");
+        assert!(last_kernel < bind && bind < at("\trun nvmeq-vfio-qd1 "));
+        assert!(at("\trun nvmeq-vfio-qd32 ") < at("\nto_nvme\n"));
+        assert!(at("\nto_nvme\n") < at("date +%s > /out/t1"));
+        assert!(s.contains("run_tasks nvmeq-uring-sqpoll-qd32 "));
+        assert!(s.contains("run fio-cmd-sqpoll-qd32 "));
+        assert!(s.contains("PCI_A=$NVMEQ_PCI_A\n") && s.contains(". /etc/nvmeq/env.sh"));
+
+        // Without VFIO runs there is no rebind at all.
+        let kernel_only: Vec<Run> = rs
+            .into_iter()
+            .filter(|r| r.tool != Tool::NvmeqVfio)
+            .collect();
+        let s = script(&kernel_only, "nvmeq bench", 4);
+        assert!(!s.contains("to_vfio") && !s.contains("to_nvme"));
+    }
+
+    #[test]
     fn names_are_unique_and_the_script_runs_each() {
         let rs = runs(&[1, 32, 128]);
         let names: std::collections::BTreeSet<_> = rs.iter().map(Run::name).collect();

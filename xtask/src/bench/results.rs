@@ -93,9 +93,8 @@ pub fn pairs(outcomes: &[Outcome]) -> Vec<(&Outcome, Option<&Outcome>)> {
             .find(|o| o.run.tool == tool && o.run.qd == r.qd && o.run.opts == r.opts)
     };
     let mut v = Vec::new();
-    let main_table = |o: &&Outcome| {
-        !o.run.tool.is_fio() && o.run.tool != Tool::NvmeqVfio && !o.run.opts.sqpoll
-    };
+    let main_table =
+        |o: &&Outcome| !o.run.tool.is_fio() && o.run.tool != Tool::NvmeqVfio && !o.run.opts.sqpoll;
     for o in outcomes.iter().filter(main_table) {
         let fio = match o.run.tool {
             // ioctl has no ring options: compared with plain io_uring_cmd.
@@ -357,7 +356,11 @@ pub fn sqpoll_verdicts(outcomes: &[Outcome]) -> Vec<String> {
         );
         if let Some(b) = ok(find(outcomes, Tool::FioCmd, o.run.qd, true)) {
             let iops = a.iops / b.iops;
-            let _ = write!(line, ", IOPS {iops:.2}× fio sqthread_poll (≥ 1.0: {})", yes(iops >= 1.0));
+            let _ = write!(
+                line,
+                ", IOPS {iops:.2}× fio sqthread_poll (≥ 1.0: {})",
+                yes(iops >= 1.0)
+            );
             if let Some(p) = a.process_cpu_us_per_io {
                 let cpu = p / b.cpu_us_per_io;
                 let _ = write!(
@@ -431,7 +434,10 @@ pub fn vfio_verdicts(outcomes: &[Outcome]) -> Vec<String> {
             continue;
         };
         let mut line = format!("QD {qd} vfio:");
-        for (tool, name) in [(Tool::NvmeqUring, "nvmeq uring"), (Tool::FioCmd, "fio io_uring_cmd")] {
+        for (tool, name) in [
+            (Tool::NvmeqUring, "nvmeq uring"),
+            (Tool::FioCmd, "fio io_uring_cmd"),
+        ] {
             if let Some(b) = ok(find(outcomes, tool, qd, false)) {
                 let x = a.iops / b.iops;
                 if qd == 1 {
@@ -576,6 +582,161 @@ mod tests {
         assert!(v[0].contains("IOPS 1.25× fio (≥ 1.0: met)"), "{}", v[0]);
         assert!(v[0].contains("CPU 0.47× fio (≤ 0.8: met)"), "{}", v[0]);
         assert!(v[0].contains("(≤ 1/8 = 0.1250: met)"), "{}", v[0]);
+    }
+
+    fn with(tool: Tool, qd: u32, sqpoll: bool, result: Result<Measured, String>) -> Outcome {
+        let mut r = run(tool, qd);
+        r.opts.sqpoll = sqpoll;
+        Outcome { run: r, result }
+    }
+
+    fn m(iops: f64, cpu: f64, sc: Option<f64>, process: Option<f64>) -> Measured {
+        Measured {
+            ios: iops * 5.0,
+            iops,
+            cpu_us_per_io: cpu,
+            syscalls_per_io: sc,
+            commits_per_io: Some(0.5),
+            process_cpu_us_per_io: process,
+            p50_us: 50.0,
+            p99_us: 99.0,
+        }
+    }
+
+    #[test]
+    fn sqpoll_rows_use_the_process_cpu_and_judge_zero_syscalls() {
+        let outcomes = vec![
+            with(
+                Tool::NvmeqUring,
+                32,
+                true,
+                Ok(m(30000.0, 10.0, Some(0.002), Some(40.0))),
+            ),
+            with(Tool::FioCmd, 32, true, Ok(m(20000.0, 60.0, None, None))),
+            // The plain pair must not show up in the SQPOLL table.
+            with(
+                Tool::NvmeqUring,
+                32,
+                false,
+                Ok(m(1.0, 1.0, Some(1.0), None)),
+            ),
+            with(
+                Tool::NvmeqUring,
+                128,
+                true,
+                Ok(m(10000.0, 10.0, Some(0.05), Some(70.0))),
+            ),
+            with(Tool::FioCmd, 128, true, Err("fio: bad".into())),
+        ];
+        let t = sqpoll_table(&outcomes);
+        assert!(
+            t.contains("| 32 | 8 | 30000 | 20000 | 1.50× | 10.0 | 40.0 | 60.0 | 0.67× | 0.002 | 50.0 / 99.0 | 50.0 / 99.0 |"),
+            "{t}"
+        );
+        assert!(t.contains("| 128 | 32 | 10000 | failed: fio: bad |"), "{t}");
+        assert_eq!(t.lines().count(), 4, "{t}");
+        let v = sqpoll_verdicts(&outcomes);
+        assert_eq!(v.len(), 2);
+        assert!(
+            v[0].contains("syscalls/IO 0.0020 (≈ 0, < 0.01: met)"),
+            "{}",
+            v[0]
+        );
+        assert!(
+            v[0].contains("IOPS 1.50× fio sqthread_poll (≥ 1.0: met)"),
+            "{}",
+            v[0]
+        );
+        assert!(
+            v[0].contains("CPU (process, poller included) 0.67× fio (≤ 0.8: met)"),
+            "{}",
+            v[0]
+        );
+        assert!(
+            v[1].contains("0.0500 (≈ 0, < 0.01: **not met**)"),
+            "{}",
+            v[1]
+        );
+        assert!(v[1].contains("no fio sqthread_poll run"), "{}", v[1]);
+        // The main table leaves SQPOLL runs out.
+        assert!(pairs(&outcomes).iter().all(|(n, _)| !n.run.opts.sqpoll));
+    }
+
+    #[test]
+    fn vfio_rows_compare_with_both_kernel_paths() {
+        let outcomes = vec![
+            with(
+                Tool::NvmeqUring,
+                1,
+                false,
+                Ok(m(10000.0, 70.0, Some(1.0), None)),
+            ),
+            with(Tool::FioCmd, 1, false, Ok(m(8000.0, 100.0, None, None))),
+            with(
+                Tool::NvmeqVfio,
+                1,
+                false,
+                Ok(m(14000.0, 50.0, Some(1.5), None)),
+            ),
+            with(Tool::NvmeqVfio, 32, false, Err("open failed | x".into())),
+        ];
+        let t = vfio_table(&outcomes);
+        assert!(
+            t.contains("| 1 | 1 | 14000 | 10000 | 8000 | 1.40× | 1.75× | 50.0 | 70.0 | 100 | 1.500 | 1.000 |"),
+            "{t}"
+        );
+        assert!(
+            t.contains("| 32 | 8 | failed: open failed / x | not run | not run |"),
+            "{t}"
+        );
+        let v = vfio_verdicts(&outcomes);
+        assert!(
+            v[0].contains("IOPS 1.40× nvmeq uring (≥ 1.3: met)"),
+            "{}",
+            v[0]
+        );
+        assert!(
+            v[0].contains("IOPS 1.75× fio io_uring_cmd (≥ 1.3: met)"),
+            "{}",
+            v[0]
+        );
+        assert!(
+            v[0].contains("MMIO doorbell writes/IO 1.500 (≤ 1/1 = 1.000"),
+            "{}",
+            v[0]
+        );
+        assert!(v[0].ends_with("**not met**)"), "{}", v[0]);
+        assert!(
+            v[1].starts_with("QD 32 vfio: no result (failed: open failed"),
+            "{}",
+            v[1]
+        );
+        // VFIO runs are not nvmeq rows of the main table.
+        assert!(pairs(&outcomes)
+            .iter()
+            .all(|(n, _)| n.run.tool != Tool::NvmeqVfio));
+    }
+
+    #[test]
+    fn the_poller_is_found_in_the_task_listing() {
+        let tasks = "nvmeq 1 2\nnvmeq-job0 120 300\niou-sqp-77 10 190\n";
+        assert_eq!(sq_thread(tasks), Some(("iou-sqp-77".into(), 200)));
+        assert_eq!(sq_thread("nvmeq 1 2\n"), None);
+        assert_eq!(sq_thread(""), None);
+    }
+
+    #[test]
+    fn process_cpu_is_read_from_nvmeq_reports() {
+        let m = parse_nvmeq(
+            &NVMEQ.replace("\"ios\"", "\"process_cpu_us_per_io\":12.5,\"ios\""),
+            "uring",
+        )
+        .unwrap();
+        assert_eq!(m.process_cpu_us_per_io, Some(12.5));
+        assert_eq!(
+            parse_nvmeq(NVMEQ, "uring").unwrap().process_cpu_us_per_io,
+            None
+        );
     }
 
     #[test]
