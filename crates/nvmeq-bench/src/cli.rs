@@ -28,6 +28,10 @@ pub struct BenchArgs {
     /// Commands per submission, and completions waited for when the queue is full.
     #[arg(long, default_value_t = 1)]
     pub batch: u32,
+    /// Poll the completion queue instead of waiting in the backend (no
+    /// syscall at all with `--backend-opts sqpoll`; spins a CPU).
+    #[arg(long)]
+    pub spin: bool,
     /// Seconds to run (default 5 unless --ios is given).
     #[arg(long, conflicts_with = "ios")]
     pub runtime: Option<f64>,
@@ -83,6 +87,7 @@ impl BenchArgs {
         cfg.bs = self.bs;
         cfg.qd = self.qd;
         cfg.batch = self.batch;
+        cfg.spin = self.spin;
         cfg.jobs = self.jobs;
         cfg.limit = match (self.ios, self.runtime) {
             (Some(n), _) => Limit::Ios(n),

@@ -146,6 +146,13 @@ pub struct Config {
     /// the `batch` commands that replace the last completions
     /// (`iodepth_batch_submit`), and every commit retires at least `batch`.
     pub batch: u32,
+    /// Wait for completions by polling the completion queue from user space
+    /// (`commit(0)`, then [`reap`](nvmeq_core::Backend::reap) until `batch`
+    /// have arrived) instead of letting `commit(batch)` wait. With an io_uring
+    /// SQPOLL ring this makes no syscall at all while the poller is awake (fio's
+    /// io_uring engines reap this way with `--sqthread_poll=1`); it spends
+    /// the thread's CPU spinning.
+    pub spin: bool,
     /// When to stop.
     pub limit: Limit,
     /// Threads, each with its own backend from the factory.
@@ -169,6 +176,7 @@ impl Config {
             bs: 4096,
             qd: 1,
             batch: 1,
+            spin: false,
             limit: Limit::Runtime(Duration::from_secs(5)),
             jobs: 1,
             region: None,

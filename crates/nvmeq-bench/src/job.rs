@@ -294,40 +294,54 @@ fn looped<B: Backend>(
             submit_t[slot] = t;
         }
         round.clear();
-        if let Err(source) = b.commit(want as u32) {
+        // Spinning: submit without waiting, then poll the CQ below.
+        let wait = if cfg.spin { 0 } else { want as u32 };
+        if let Err(source) = b.commit(wait) {
             // Commands may still be in flight; the backend keeps their
             // buffers until it is dropped, which waits for them.
             return Err(failed.unwrap_or(BenchError::Commit { job, source }));
         }
         commits += 1;
 
-        let now = Instant::now();
-        let n = b.reap(&mut |r| {
-            let slot = r.tag as usize;
-            if slot >= qd || bufs[slot].is_some() {
-                failed.get_or_insert(BenchError::Geometry {
-                    job,
-                    reason: format!("the backend completed tag {} that was not in flight", r.tag),
-                });
-                return;
-            }
-            let ns = now.saturating_duration_since(submit_t[slot]).as_nanos() as u64;
-            hist.saturating_record(ns.clamp(1, MAX_LATENCY_NS));
-            bufs[slot] = r.buf;
-            free.push(slot);
-            match r.result {
-                Ok(_) if slot_write[slot] => writes += 1,
-                Ok(_) => reads += 1,
-                Err(source) => {
-                    failed.get_or_insert(BenchError::Io {
+        let mut now;
+        let mut n = 0;
+        loop {
+            now = Instant::now();
+            n += b.reap(&mut |r| {
+                let slot = r.tag as usize;
+                if slot >= qd || bufs[slot].is_some() {
+                    failed.get_or_insert(BenchError::Geometry {
                         job,
-                        op: if slot_write[slot] { "write" } else { "read" },
-                        slba: slot_lba[slot],
-                        source,
+                        reason: format!(
+                            "the backend completed tag {} that was not in flight",
+                            r.tag
+                        ),
                     });
+                    return;
                 }
+                let ns = now.saturating_duration_since(submit_t[slot]).as_nanos() as u64;
+                hist.saturating_record(ns.clamp(1, MAX_LATENCY_NS));
+                bufs[slot] = r.buf;
+                free.push(slot);
+                match r.result {
+                    Ok(_) if slot_write[slot] => writes += 1,
+                    Ok(_) => reads += 1,
+                    Err(source) => {
+                        failed.get_or_insert(BenchError::Io {
+                            job,
+                            op: if slot_write[slot] { "write" } else { "read" },
+                            slba: slot_lba[slot],
+                            source,
+                        });
+                    }
+                }
+            });
+            // Without spinning the commit waited; one reap takes what came.
+            if !cfg.spin || n >= want || failed.is_some() {
+                break;
             }
-        });
+            std::hint::spin_loop();
+        }
         if n > 0 {
             progress.ios.fetch_add(n as u64, Ordering::Relaxed);
         }

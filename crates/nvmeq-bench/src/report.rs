@@ -62,6 +62,8 @@ pub struct Report {
     pub qd: u32,
     /// Commands per commit.
     pub batch: u32,
+    /// Completions were polled from user space (`Config::spin`).
+    pub spin: bool,
     /// Jobs (threads).
     pub jobs: u32,
     /// The region used (computed from Identify Namespace when not given).
@@ -163,6 +165,7 @@ impl Report {
             bs: cfg.bs,
             qd: cfg.qd,
             batch: cfg.batch,
+            spin: cfg.spin,
             jobs: cfg.jobs,
             region,
             ios,

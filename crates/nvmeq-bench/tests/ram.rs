@@ -318,3 +318,60 @@ fn report_round_trips_through_json() {
     assert_eq!(ints(&back), ints(&r));
     assert_eq!((back.pattern, back.region), (r.pattern, r.region));
 }
+
+#[test]
+fn spinning_reaps_without_waiting_in_commit() {
+    // A backend that completes work only when committed (not lazy), and a
+    // count of the waits it was asked for: spinning never asks for one.
+    for (qd, batch) in [(1, 1), (32, 8)] {
+        let mut c = cfg(Pattern::RandRead, qd, batch, 4_000);
+        c.spin = true;
+        let max = AtomicU32::new(0);
+        let writes = AtomicUsize::new(0);
+        let waits = AtomicU32::new(0);
+        struct NoWait<'a>(Checked<'a>, &'a AtomicU32);
+        impl Backend for NoWait<'_> {
+            type Buf = RamBuf;
+            fn caps(&self) -> Caps {
+                self.0.caps()
+            }
+            fn lba_size(&mut self, nsid: u32) -> Result<u32, Error> {
+                self.0.lba_size(nsid)
+            }
+            fn alloc(&mut self, len: usize) -> Result<RamBuf, Error> {
+                self.0.alloc(len)
+            }
+            fn execute(&mut self, cmd: &Cmd, data: Data<'_>) -> Result<Completion, Error> {
+                self.0.execute(cmd, data)
+            }
+            fn write(
+                &mut self,
+                cmd: &Cmd,
+                buf: Option<RamBuf>,
+                tag: u64,
+            ) -> Result<(), Rejected<RamBuf>> {
+                self.0.write(cmd, buf, tag)
+            }
+            fn commit(&mut self, min_complete: u32) -> Result<u32, Error> {
+                self.1.fetch_max(min_complete, Ordering::Relaxed);
+                self.0.commit(min_complete)
+            }
+            fn reap(&mut self, f: &mut dyn FnMut(Reaped<RamBuf>)) -> usize {
+                self.0.reap(f)
+            }
+            fn in_flight(&self) -> u32 {
+                self.0.in_flight()
+            }
+        }
+        let r = nvmeq_bench::run(&c, || {
+            let mut b = Checked::new(qd, &max, &writes);
+            b.lazy = false;
+            Ok::<_, String>(NoWait(b, &waits))
+        })
+        .unwrap();
+        assert_eq!((r.ios, r.lat.samples), (4_000, 4_000), "qd {qd}");
+        assert!(r.spin);
+        assert_eq!(waits.into_inner(), 0, "spinning asked commit to wait");
+        assert_eq!(max.into_inner(), qd);
+    }
+}
