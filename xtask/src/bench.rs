@@ -282,7 +282,7 @@ struct Extra {
     vfio_bind: String,
     /// Per SQPOLL queue depth: the poller thread seen in the nvmeq process's
     /// `/proc/PID/task` two seconds in (name, utime + stime ticks).
-    sq_threads: Vec<(u32, Option<(String, u64)>)>,
+    sq_threads: Vec<(String, Option<(String, u64)>)>,
 }
 
 /// Hand-written observations kept under the generated tables.
@@ -362,9 +362,13 @@ fn section(
         "\n### SQPOLL: nvmeq uring `sqpoll` vs fio io_uring_cmd `--sqthread_poll=1`\n\n\
          Same settings as above plus a kernel thread polling the SQ (nvmeq `--backend-opts \
          sqpoll`, idle 2000 ms, longer than the run, so the thread never sleeps; fio \
-         `--sqthread_poll=1`). nvmeq's syscalls/IO are the `io_uring_enter` calls it made: \
-         with the poller awake, submitting is a store to the SQ ring and no call, and the \
-         remaining ones wait for completions (`min_complete`), which SQPOLL does not remove. \
+         `--sqthread_poll=1`). With the poller awake, submitting is a store to the SQ ring \
+         and no syscall. nvmeq runs twice per QD: waiting for each batch of completions in \
+         `io_uring_enter` (`min_complete`; SQPOLL does not remove those calls, so \
+         syscalls/IO is 1/batch), and with `--spin`, polling the CQ ring from user space, \
+         which makes no syscall at all. fio with `--sqthread_poll=1` always reaps the second \
+         way (it never enters the kernel to wait), so the `--spin` rows are the matched ones. \
+         nvmeq's syscalls/IO are the `io_uring_enter` calls it made. \
          CPU: the poller (`iou-sqp-PID`) is a thread of the process, not of the job thread, \
          so `getrusage(RUSAGE_THREAD)` (\"job thread\") misses it; \"process\" is \
          `getrusage(RUSAGE_SELF)` over the run, which sums every thread of the thread group, \
@@ -375,14 +379,14 @@ fn section(
     );
     s.push_str(&results::sqpoll_table(outcomes));
     s.push('\n');
-    for (qd, t) in &extra.sq_threads {
+    for (run, t) in &extra.sq_threads {
         match t {
             Some((name, ticks)) => s.push_str(&format!(
-                "QD {qd}: `/proc/PID/task` of the nvmeq process 2 s into the run listed the \
+                "{run}: `/proc/PID/task` of the nvmeq process 2 s into the run listed the \
                  poller `{name}` with {ticks} clock ticks (utime + stime) of CPU.  \n"
             )),
             None => s.push_str(&format!(
-                "QD {qd}: no `iou-sqp-*` thread was seen in the nvmeq process's `/proc/PID/task` \
+                "{run}: no `iou-sqp-*` thread was seen in the nvmeq process's `/proc/PID/task` \
                  (the run failed or the listing was not taken).  \n"
             )),
         }

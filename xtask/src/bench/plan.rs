@@ -47,6 +47,9 @@ pub struct Opts {
     pub poll: bool,
     /// A kernel thread polls the SQ: nvmeq `sqpoll`, fio `--sqthread_poll=1`.
     pub sqpoll: bool,
+    /// nvmeq only: `--spin`, poll the CQ instead of waiting in
+    /// `io_uring_enter` (what fio does by itself with `--sqthread_poll=1`).
+    pub spin: bool,
 }
 
 impl Opts {
@@ -63,6 +66,16 @@ impl Opts {
             v.push("sqpoll");
         }
         v.join(",")
+    }
+
+    /// The options for names and tables: [`Opts::label`] plus `spin`.
+    pub fn tag(self) -> String {
+        let l = self.label();
+        match (self.spin, l.is_empty()) {
+            (false, _) => l,
+            (true, true) => "spin".into(),
+            (true, false) => format!("{l},spin"),
+        }
     }
 }
 
@@ -86,7 +99,7 @@ impl Run {
             Tool::FioCmdTopUp => "fio-cmd-topup",
             Tool::FioBlk => "fio-blk",
         };
-        let o = self.opts.label().replace(',', "-");
+        let o = self.opts.tag().replace(',', "-");
         if o.is_empty() {
             format!("{t}-qd{}", self.qd)
         } else {
@@ -105,7 +118,8 @@ pub fn batch_for(qd: u32) -> u32 {
 /// io_uring on the block device; above QD 1 fio's io_uring_cmd submitting
 /// whatever is queued (`--iodepth_batch_submit=QD`, nvmeq's own policy);
 /// nvmeq's ioctl backend at QD 1 (it is synchronous, a deeper queue is the
-/// same run); nvmeq and fio with an SQPOLL thread; and nvmeq's VFIO backend
+/// same run); nvmeq and fio with an SQPOLL thread (nvmeq both waiting in
+/// `io_uring_enter` and spinning on the CQ); and nvmeq's VFIO backend
 /// (which [`script`] runs last, with controller A on vfio-pci).
 pub fn runs(qds: &[u32]) -> Vec<Run> {
     let plain = Opts::default();
@@ -138,6 +152,13 @@ pub fn runs(qds: &[u32]) -> Vec<Run> {
         if qd > 1 {
             v.push(r(Tool::FioCmdTopUp, plain));
         }
+        v.push(r(
+            Tool::NvmeqUring,
+            Opts {
+                spin: true,
+                ..sqpoll
+            },
+        ));
         if qd == 1 {
             v.push(r(Tool::NvmeqIoctl, plain));
         }
@@ -169,6 +190,9 @@ pub fn command(run: &Run, nvmeq: &str, runtime_s: u32) -> String {
             );
             if !opts.label().is_empty() {
                 let _ = write!(c, " --backend-opts {}", opts.label());
+            }
+            if opts.spin {
+                c.push_str(" --spin");
             }
             c
         }
@@ -306,7 +330,7 @@ mod tests {
         let rs = runs(&[1, 32, 128]);
         // Per QD: nvmeq and fio four ways each, fio on the block device,
         // VFIO, and ioctl (QD 1) or fio submit=QD (deeper).
-        assert_eq!(rs.len(), 3 * 11);
+        assert_eq!(rs.len(), 3 * 12);
         let find = |tool, qd, opts: Opts| {
             rs.iter()
                 .find(|r| r.tool == tool && r.qd == qd && r.opts == opts)
@@ -370,9 +394,13 @@ mod tests {
         let rs = runs(&[1, 32]);
         let sq = |tool| {
             rs.iter()
-                .find(|r| r.tool == tool && r.qd == 32 && r.opts.sqpoll)
+                .find(|r| r.tool == tool && r.qd == 32 && r.opts.sqpoll && !r.opts.spin)
                 .unwrap()
         };
+        let spin = rs.iter().find(|r| r.qd == 32 && r.opts.spin).unwrap();
+        assert_eq!(spin.name(), "nvmeq-uring-sqpoll-spin-qd32");
+        let c = command(spin, "nvmeq bench", 4);
+        assert!(c.ends_with("--backend-opts sqpoll --spin"), "{c}");
         let n = command(sq(Tool::NvmeqUring), "nvmeq bench", 4);
         assert!(n.ends_with("--backend-opts sqpoll"), "{n}");
         let f = command(sq(Tool::FioCmd), "nvmeq bench", 4);
