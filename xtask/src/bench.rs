@@ -173,10 +173,8 @@ fn vm_bench(args: &[String]) -> Result<(), String> {
             .iter()
             .filter(|r| r.opts.sqpoll && !r.tool.is_fio())
             .map(|r| {
-                (
-                    r.qd,
-                    results::sq_thread(&read(&format!("{}.tasks", r.name()))),
-                )
+                let t = results::sq_thread(&read(&format!("{}.tasks", r.name())));
+                (format!("QD {} {}", r.qd, r.opts.tag()), t)
             })
             .collect(),
     };
