@@ -427,13 +427,17 @@ fn section(
         "\nThe kernel's doorbells, for comparison: QEMU's controller advertises the Doorbell \
          Buffer Config command (OACS bit 8) and Linux's nvme driver uses it, so the kernel \
          writes each new SQ tail and CQ head to the shadow buffer in guest memory and makes \
-         the MMIO write only when the controller's EventIdx shows it needs one. Without \
+         the MMIO write only when the controller's EventIdx shows it needs one. nvmeq's VFIO \
+         backend sets up the same shadow buffers and applies the same EventIdx rule, against \
+         the same controller, so at equal queue occupancy both should need about the same \
+         MMIO writes; at QD 1 the controller has caught up before every request, so the rule \
+         asks for an MMIO write of both the SQ tail and the CQ head each time. Without \
          shadow doorbells the kernel writes one SQ doorbell per request, or per batch when \
          the block layer hands it several (`commit_rqs`), plus a CQ head doorbell per \
-         completion pass. The guest cannot count the kernel's MMIO writes (no counter \
-         exists and QEMU's tracing would distort the run), so the doorbell target below is \
-         judged against that one-per-batch SQ bound, not against a measured kernel \
-         figure.\n\n\
+         completion pass: about 2 per batch. The guest cannot count the kernel's MMIO \
+         writes (no counter exists, and QEMU's tracing would slow the very runs it counts), \
+         so the doorbell target below is judged against that 2/batch estimate, not against \
+         a measured kernel figure.\n\n\
          Targets (VFIO ≥ 1.3× the kernel passthrough IOPS at QD 1; MMIO doorbell writes/IO \
          ≤ the kernel's):\n\n",
     );
