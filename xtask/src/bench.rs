@@ -312,7 +312,8 @@ fn section(
          nvmeq's `fixedbufs` ↔ fio's `--fixedbufs`, `poll` ↔ `--hipri`; fio with \
          `--norandommap --randrepeat=0 --lat_percentiles=1`. nvmeq ran as `{nvmeq}`.\n\n\
          CPU µs/IO: nvmeq's is `getrusage(RUSAGE_THREAD)` user+sys of its job thread over the \
-         run ÷ I/Os; fio's is (`usr_cpu` + `sys_cpu`) % × `job_runtime` ÷ `total_ios`. \
+         run ÷ I/Os; fio's is (`usr_cpu` + `sys_cpu`) % × `job_runtime` ÷ `total_ios`, which \
+         fio also takes from `getrusage(RUSAGE_THREAD)` of its job thread. \
          Latency: nvmeq from the `commit` that submitted to the reap; fio's `lat_ns` \
          (submission to completion). Under TCG the absolute numbers measure the emulator more \
          than either program; the ratios are what to read. One row by hand, in the guest: \
@@ -368,12 +369,14 @@ fn section(
          way (it never enters the kernel to wait), so the `--spin` rows are the matched ones. \
          nvmeq's syscalls/IO are the `io_uring_enter` calls it made. \
          CPU: the poller (`iou-sqp-PID`) is a thread of the process, not of the job thread, \
-         so `getrusage(RUSAGE_THREAD)` (\"job thread\") misses it; \"process\" is \
-         `getrusage(RUSAGE_SELF)` over the run, which sums every thread of the thread group, \
-         the poller included (it spins a whole vCPU, so expect about 1 s of CPU per second \
-         of run). fio runs each job in its own process and its `usr_cpu`/`sys_cpu` are that \
-         process's rusage, so they count its poller too; the CPU ratio sets nvmeq's process \
-         figure against it.\n\n",
+         so `getrusage(RUSAGE_THREAD)` (\"job thread\") leaves it out; \"process\" is \
+         `getrusage(RUSAGE_SELF)` over the run, which sums every thread of the thread group \
+         and so includes the poller: on this 6.12 guest the process figure exceeds the job \
+         thread's by about one vCPU-second per second, the poller spinning (the `/proc` lines \
+         below show it). fio takes `usr_cpu`/`sys_cpu` from `getrusage(RUSAGE_THREAD)` of \
+         its job thread (fio's `fio_getrusage` prefers it where it exists), so its figure \
+         leaves fio's poller out as well; the CPU ratio therefore sets job thread against job \
+         thread, and the process column is nvmeq's full cost.\n\n",
     );
     s.push_str(&results::sqpoll_table(outcomes));
     s.push('\n');
@@ -390,7 +393,8 @@ fn section(
         }
     }
     s.push_str(
-        "\nTargets (syscalls/IO ≈ 0; IOPS ≥ 1.0× fio; CPU ≤ 0.8× fio, poller included):\n\n",
+        "\nTargets (syscalls/IO ≈ 0 when spinning, the waits only otherwise; IOPS ≥ 1.0× fio; \
+         CPU ≤ 0.8× fio, job threads):\n\n",
     );
     let v = results::sqpoll_verdicts(outcomes);
     if v.is_empty() {
