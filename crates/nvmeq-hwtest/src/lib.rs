@@ -20,6 +20,7 @@
 
 pub mod admin;
 pub mod bad;
+pub mod differential;
 pub mod io;
 pub mod nvme_cli;
 pub mod registry;
