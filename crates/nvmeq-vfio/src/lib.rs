@@ -78,7 +78,7 @@ mod sysfs;
 mod vfio;
 
 pub use bdf::Bdf;
-pub use ctrl::{Controller, Options, Stats};
+pub use ctrl::{Controller, DataPointer, Options, Stats};
 pub use dma::DmaBuf;
 pub use error::OpenError;
 pub use sysfs::{bind_kernel, bind_vfio, driver_of, iommu_group_of};
