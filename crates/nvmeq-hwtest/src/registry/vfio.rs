@@ -275,7 +275,10 @@ fn caller_dptr_ignored<const S: bool>(c: &mut Ctx<VfioHw<S>>) -> TestResult {
         return Err("the data did not land in the caller's buffer".into());
     }
     if victim.as_slice().iter().all(|&b| b == 0xa5) {
-        Ok("under-declared entry refused; hand-set DPTR/MPTR replaced by the driver's PRPs".into())
+        Ok(format!(
+            "under-declared entry refused; hand-set DPTR/MPTR replaced by the driver's {}",
+            if S { "SGL" } else { "PRPs" }
+        ))
     } else {
         Err("the device wrote the buffer named by a caller's DPTR".into())
     }

@@ -63,8 +63,12 @@ impl Controller {
             Some(None) => return Err(Error::Invalid("transfer length overflows 32 bits")),
             // Unknown (e.g. vendor specific) opcodes: any over-transfer hits
             // IOVA 0 and faults, except past a 2-page transfer, where PRP2
-            // is a data page the device would read as a PRP list.
-            None if len as usize > PAGE && len as usize <= 2 * PAGE => {
+            // is a data page the device would read as a PRP list. An SGL
+            // bounds the transfer itself (the device reports a length error).
+            None if len as usize > PAGE
+                && len as usize <= 2 * PAGE
+                && !(cmd.queue == QueueKind::Io && self.sgl.is_some()) =>
+            {
                 return Err(Error::Unsupported(
                     "over VFIO, a 4-8 KiB transfer of an opcode whose size nvmeq cannot verify (vendor specific?): use one page or more than two",
                 ))
