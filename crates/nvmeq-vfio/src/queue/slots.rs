@@ -172,6 +172,22 @@ mod tests {
     }
 
     #[test]
+    fn a_new_command_starts_without_retries_and_keeps_its_entry() {
+        let mut s: Slots<()> = Slots::new(2);
+        let a = s.take().unwrap();
+        s.get_mut(a).retries_left = 3;
+        s.get_mut(a).sqe.cdw10 = 42;
+        let cid = s.cid(a);
+        // Kept across a reset: still busy, same cid, entry intact.
+        assert_eq!(s.lookup(cid), Ok(a));
+        assert_eq!(s.get(a).sqe.cdw10, 42);
+        s.release(a);
+        let b = s.take().unwrap();
+        assert_eq!(b, a);
+        assert_eq!(s.get(b).retries_left, 0, "retries are per command");
+    }
+
+    #[test]
     fn all_slots_can_be_busy_then_none() {
         let mut s: Slots<()> = Slots::new(3);
         let got: Vec<u16> = (0..3).map(|_| s.take().unwrap()).collect();
