@@ -201,6 +201,7 @@ impl Controller {
         };
         let mut p = self.push_for(qi, &cmd.sqe, len as usize, regions, marked);
         p.tag = tag;
+        self.qs[qi].make_cq_room(&self.bar, self.shadow.as_ref());
         match self.qs[qi].push(cmd.sqe, buf, &p) {
             Ok(_) => Ok(()),
             Err((buf, error)) => Err(Rejected { buf, error }),

@@ -53,6 +53,12 @@ pub struct Options {
     pub max_xfer: u32,
     /// Use shadow doorbells (Doorbell Buffer Config) when the controller has them.
     pub shadow_doorbells: bool,
+    /// Write I/O queues' CQ head doorbells only when the controller could
+    /// otherwise run out of completion entries (before a command is queued
+    /// that might not find one), instead of after every batch of
+    /// completions: about one MMIO write per I/O saved at queue depth 1.
+    /// The admin queue's is always written at once.
+    pub lazy_cq_doorbells: bool,
     /// How I/O commands describe their data: PRPs or SGLs. Admin commands
     /// always use PRPs (the specification allows nothing else over PCIe).
     pub data_pointer: DataPointer,
@@ -134,6 +140,7 @@ impl Default for Options {
             admin_timeout: Duration::from_secs(10),
             max_xfer: 1 << 20,
             shadow_doorbells: true,
+            lazy_cq_doorbells: true,
             data_pointer: DataPointer::Auto,
             retries: 0,
         }
@@ -760,6 +767,7 @@ impl Controller {
             }
             std::hint::spin_loop();
         }
+        self.qs[qi].make_cq_room(&self.bar, self.shadow.as_ref());
         let cid = match self.qs[qi].push(sqe, buf, p) {
             Ok(slot) => self.qs[qi].cid(slot),
             Err((b, e)) => return (Err(e.unwrap_or(Error::Invalid("queue full"))), b),
@@ -812,7 +820,9 @@ impl Controller {
                 Err(_) => self.stats.unexpected_cqes += 1,
             }
         }
-        q.ring_cq(&self.bar, self.shadow.as_ref());
+        if qi == 0 || !self.opts.lazy_cq_doorbells {
+            q.ring_cq(&self.bar, self.shadow.as_ref());
+        }
     }
 
     fn poll_all(&mut self) {

@@ -410,6 +410,19 @@ impl QueuePair {
         Some(cqe)
     }
 
+    /// Consumed CQ entries not yet reported with the CQ head doorbell.
+    pub(crate) fn cq_lag(&self) -> u16 {
+        (self.cq.head() + self.size - self.db_head) % self.size
+    }
+
+    /// Before one more command is queued: writes the CQ head doorbell if the
+    /// controller could otherwise run out of CQ entries ([`doorbell::cq_head_due`]).
+    pub(crate) fn make_cq_room(&mut self, bar: &Bar, shadow: Option<&Shadow>) {
+        if doorbell::cq_head_due(self.cq_lag(), self.slots.busy_count() as u16, self.size) {
+            self.ring_cq(bar, shadow);
+        }
+    }
+
     /// Writes the CQ head doorbell if entries were consumed since the last one.
     pub(crate) fn ring_cq(&mut self, bar: &Bar, shadow: Option<&Shadow>) {
         let head = self.cq.head();
