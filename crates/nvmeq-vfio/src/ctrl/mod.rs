@@ -68,7 +68,9 @@ pub struct Options {
     /// `Aborted`. 0 (the default): never. Safe to repeat: Read, Compare and
     /// Verify (they change nothing), and any I/O command written with
     /// [`Controller::write_retryable`]; never a fused command, an admin
-    /// command or, by default, anything that writes.
+    /// command or, by default, anything that writes. A resubmitted command
+    /// gets a fresh timeout; one written but not yet committed when the reset
+    /// came is submitted by it.
     pub retries: u8,
 }
 
