@@ -34,6 +34,7 @@
 
 pub mod aio;
 mod buf;
+mod iov;
 mod options;
 mod probe;
 mod queue;
@@ -43,9 +44,10 @@ mod tag;
 pub mod uapi;
 mod uring;
 
-pub use buf::{AlignedBuf, FixedBuf, FixedBufPool, UringBuf};
+pub use buf::{AlignedBuf, CmdBufs, FixedBuf, FixedBufPool, UringBuf};
+pub use iov::{VecData, DEFAULT_MAX_SEGMENTS, MAX_SEGMENTS};
 pub use options::{UringOptions, MAX_DEPTH};
-pub use probe::{kernel_version, OpenError};
+pub use probe::{kernel_version, NsFormat, OpenError};
 pub use queue::UNEXPECTED_TAG;
 pub use uapi::NvmeUringCmd;
 pub use uring::Uring;
