@@ -1284,4 +1284,70 @@ mod tests {
         let e = Uring::entry(real.target, FileRef::Fd(5), NVME_URING_CMD_IO, &ucmd, None);
         assert_eq!(e.get_opcode(), opcode::Nop::CODE as u32);
     }
+
+    #[test]
+    fn write_vec_points_the_kernel_at_the_slots_own_iovec_array() {
+        use crate::iov::Iov;
+        use nvmeq_core::cmd::Write;
+        let mut u = Uring::loopback(UringOptions::new().depth(2).max_segments(4), 512).unwrap();
+        let segs = vec![
+            UringBuf::zeroed(1000),
+            UringBuf::zeroed(3000),
+            UringBuf::zeroed(200),
+            UringBuf::zeroed(512),
+        ];
+        let at: Vec<usize> = segs
+            .iter()
+            .map(|b| b.as_slice().as_ptr() as usize)
+            .collect();
+        u.write_vec(&Write::new(1, 0, 7).build(), segs, None, 1)
+            .unwrap();
+        let first = UserData { slot: 0, seq: 1 };
+        let (bufs, iov) = u.io.slab.in_flight_parts(first).unwrap();
+        assert_eq!(
+            bufs.unwrap().segments.len(),
+            4,
+            "the slot owns every segment"
+        );
+        assert_eq!(
+            iov,
+            [
+                Iov {
+                    base: at[0],
+                    len: 1000
+                },
+                Iov {
+                    base: at[1],
+                    len: 3000
+                },
+                Iov {
+                    base: at[2],
+                    len: 96
+                },
+                Iov::default(),
+            ],
+            "4096 bytes: the third segment cut, the spare left out"
+        );
+        let first_array = iov.as_ptr();
+        // A second command in flight at the same time has its own array.
+        u.write_vec(
+            &Write::new(1, 0, 0).build(),
+            vec![UringBuf::zeroed(512)],
+            None,
+            2,
+        )
+        .unwrap();
+        let second = UserData { slot: 1, seq: 1 };
+        let (_, iov2) = u.io.slab.in_flight_parts(second).unwrap();
+        assert_ne!(iov2.as_ptr(), first_array);
+        assert_eq!(iov2[0].len, 512);
+        let (_, iov) = u.io.slab.in_flight_parts(first).unwrap();
+        assert_eq!((iov.as_ptr(), iov[2].len), (first_array, 96), "untouched");
+        u.commit(2).unwrap();
+        assert_eq!(u.reap_all(&mut |r| assert!(r.result.is_ok())), 2);
+        assert!(
+            u.io.slab.in_flight_parts(first).is_none(),
+            "the slot (and its array) is free only after reaping"
+        );
+    }
 }
