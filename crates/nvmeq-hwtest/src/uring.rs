@@ -509,13 +509,32 @@ fn metadata<const M: u8>(c: &mut Ctx<UringHw<M>>) -> TestResult {
     use nvmeq_core::cmd::FormatNvm;
     use nvmeq_core::IdentifyNamespace;
 
-    fn format<const M: u8>(c: &mut Ctx<UringHw<M>>, lbaf: usize) -> Result<(), String> {
+    /// Format NVM over io_uring (the backend then asks the kernel to
+    /// rescan), and wait until the kernel's namespace has `ms` bytes of
+    /// integrity metadata per block, as the block device's sysfs says.
+    fn format<const M: u8>(c: &mut Ctx<UringHw<M>>, lbaf: usize, ms: u32) -> Result<(), String> {
         c.b.execute(&FormatNvm::new(c.nsid, lbaf as u8).build(), Data::None)
             .map_err(|e| format!("Format NVM to LBA format {lbaf}: {e}"))?;
-        c.b.0.forget_formats();
-        // Linux rescans the namespace after a format; let it settle.
-        std::thread::sleep(std::time::Duration::from_millis(500));
-        Ok(())
+        let name =
+            c.t.ns
+                .file_name()
+                .map(|n| n.to_string_lossy().replacen("ng", "nvme", 1))
+                .ok_or("the namespace path has no file name")?;
+        let path = format!("/sys/block/{name}/integrity/tuple_size");
+        let mut seen = String::new();
+        for _ in 0..100 {
+            seen = std::fs::read_to_string(&path)
+                .map(|s| s.trim().to_string())
+                .unwrap_or_else(|e| e.to_string());
+            if seen == ms.to_string() {
+                return Ok(());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        Err(format!(
+            "after Format NVM to LBA format {lbaf} the kernel did not rescan the namespace \
+             within 10 s: {path} is {seen}, want {ms}"
+        ))
     }
 
     if !c.b.caps().metadata {
@@ -529,9 +548,9 @@ fn metadata<const M: u8>(c: &mut Ctx<UringHw<M>>) -> TestResult {
         .iter()
         .position(|f| f.lba_size() == Some(ds) && f.ms() == 8)
         .ok_or(format!("no LBA format with {ds} B + 8 B metadata"))?;
-    format(c, idx)?;
+    format(c, idx, 8)?;
     let result = metadata_round_trip(c, ds, idx);
-    let back = format(c, orig);
+    let back = format(c, orig, 0);
     let mut buf = vec![0u8; 4096];
     c.b.execute(
         &Identify::namespace(c.nsid).build(),

@@ -667,6 +667,32 @@ impl Uring {
         self.formats.clear();
     }
 
+    /// Asks the kernel to rescan the controller's namespaces
+    /// (`NVME_IOCTL_RESCAN` on the controller device) and forgets remembered
+    /// formats.
+    ///
+    /// Linux acts on the effects of admin commands sent through its ioctls
+    /// (it rescans after a Format NVM or namespace management) but not of
+    /// those sent over io_uring, so until a rescan its namespace (block size,
+    /// metadata/integrity set-up) still describes the old format: e.g. it
+    /// refuses metadata buffers (EINVAL) on a namespace just formatted with
+    /// separate metadata. [`execute`](Backend::execute) calls this itself
+    /// after a successful Format NVM, Namespace Management or Namespace
+    /// Attachment; the rescan runs asynchronously in the kernel.
+    pub fn rescan(&mut self) -> Result<(), Error> {
+        self.formats.clear();
+        if self.target == Target::Loopback {
+            return Ok(());
+        }
+        let ctrl = self._ctrl_dev.as_ref().ok_or(Error::Unsupported(
+            "rescanning needs the controller char device /dev/nvmeX",
+        ))?;
+        sys::rescan(ctrl).map_err(|e| Error::Os {
+            op: "NVME_IOCTL_RESCAN",
+            errno: e.raw_os_error().unwrap_or(libc::EIO),
+        })
+    }
+
     /// Resolves what the command transfers from its own fields, before
     /// anything reaches the kernel: (data bytes, separate metadata bytes).
     fn plan(&mut self, cmd: &Cmd, has_meta: bool) -> Result<(u32, u32), Error> {
@@ -876,7 +902,14 @@ impl Uring {
         ucmd.metadata = maddr;
         ucmd.metadata_len = meta_len;
         ucmd.timeout_ms = self.timeout_ms;
-        self.run_borrowed(cmd.queue, file, cmd_op, ucmd, None)
+        let c = self.run_borrowed(cmd.queue, file, cmd_op, ucmd, None)?;
+        if cmd.queue == QueueKind::Admin && changes_namespaces(cmd.sqe.opcode()) {
+            // The command succeeded; a failed rescan request (the controller
+            // device is open, so it does not fail in practice) must not turn
+            // that into an error. Cached formats are forgotten either way.
+            let _ = self.rescan();
+        }
+        Ok(c)
     }
 
     /// Runs one command whose data is spread over several buffers
@@ -1107,6 +1140,19 @@ impl Uring {
     }
 }
 
+/// Admin opcodes after which Linux's ioctl path rescans namespaces (their
+/// Commands Supported and Effects say they change namespace capabilities or
+/// inventory); over io_uring the backend asks for the rescan itself.
+fn changes_namespaces(opcode: u8) -> bool {
+    use nvmeq_core::AdminOpcode;
+    [
+        AdminOpcode::FORMAT_NVM,
+        AdminOpcode::NS_MANAGEMENT,
+        AdminOpcode::NS_ATTACHMENT,
+    ]
+    .contains(&AdminOpcode(opcode))
+}
+
 /// The data address and, for a buffer of this ring's registered pool, its index.
 fn buf_addr(pool: Option<&FixedBufPool>, buf: &mut UringBuf) -> (u64, Option<u16>) {
     let addr = buf.as_mut_slice().as_mut_ptr() as u64;
@@ -1169,7 +1215,19 @@ impl Backend for Uring {
             ));
         }
         let want = (min_complete as usize).saturating_sub(self.io.ready());
-        self.io.submit(want).map(|n| n as u32)
+        let submitted = self.io.submit(want)?;
+        // With IOPOLL the kernel stops waiting when nothing is on its poll
+        // list: a command it had to punt to a worker (e.g. one whose segments
+        // are bounced) joins the list only once issued. Poll again until the
+        // completions asked for are there.
+        while self.iopoll {
+            let ready = self.io.ready();
+            if ready >= min_complete as usize {
+                break;
+            }
+            self.io.submit(min_complete as usize - ready)?;
+        }
+        Ok(submitted as u32)
     }
 
     /// Hands out completions with their data buffers. Segments and metadata
