@@ -482,7 +482,7 @@ fn admin_vec<const M: u8>(c: &mut Ctx<UringHw<M>>) -> TestResult {
                 error: Some(Error::Unsupported(_)),
                 buf: Some(b),
             }) if b.segments.len() == 2 => Ok(
-                "Identify Controller into 2 × 2048 and Namespace into 1000 + 3096 equal the                  plain Identify; queued admin refused on the IOPOLL ring"
+                "Identify Controller into 2 × 2048 and Namespace into 1000 + 3096 equal the plain Identify; queued admin refused on the IOPOLL ring"
                     .into(),
             ),
             other => Err(format!("queued admin VEC on an IOPOLL ring: {other:?}")),
@@ -520,20 +520,30 @@ fn metadata<const M: u8>(c: &mut Ctx<UringHw<M>>) -> TestResult {
                 .file_name()
                 .map(|n| n.to_string_lossy().replacen("ng", "nvme", 1))
                 .ok_or("the namespace path has no file name")?;
-        let path = format!("/sys/block/{name}/integrity/tuple_size");
+        // metadata_bytes (Linux ≥ 6.9), else the integrity profile's tuple
+        // size, which is absent when the namespace has no metadata.
+        let path = format!("/sys/block/{name}/metadata_bytes");
+        let tuple = format!("/sys/block/{name}/integrity/tuple_size");
+        let read = |p: &str| std::fs::read_to_string(p).map(|s| s.trim().to_string());
         let mut seen = String::new();
         for _ in 0..100 {
-            seen = std::fs::read_to_string(&path)
-                .map(|s| s.trim().to_string())
-                .unwrap_or_else(|e| e.to_string());
+            seen = read(&path)
+                .or_else(|_| read(&tuple))
+                .unwrap_or_else(|_| "0".into());
             if seen == ms.to_string() {
                 return Ok(());
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
+        let disks: Vec<String> = std::fs::read_dir("/sys/block")
+            .map(|d| {
+                d.filter_map(|e| Some(e.ok()?.file_name().to_string_lossy().into_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
         Err(format!(
             "after Format NVM to LBA format {lbaf} the kernel did not rescan the namespace \
-             within 10 s: {path} is {seen}, want {ms}"
+             within 10 s: {path} is {seen}, want {ms} (block devices: {disks:?})"
         ))
     }
 
@@ -548,8 +558,8 @@ fn metadata<const M: u8>(c: &mut Ctx<UringHw<M>>) -> TestResult {
         .iter()
         .position(|f| f.lba_size() == Some(ds) && f.ms() == 8)
         .ok_or(format!("no LBA format with {ds} B + 8 B metadata"))?;
-    format(c, idx, 8)?;
-    let result = metadata_round_trip(c, ds, idx);
+    // Whatever happens after the first Format NVM, format back.
+    let result = format(c, idx, 8).and_then(|()| metadata_round_trip(c, ds, idx));
     let back = format(c, orig, 0);
     let mut buf = vec![0u8; 4096];
     c.b.execute(
@@ -688,7 +698,7 @@ fn metadata_round_trip<const M: u8>(c: &mut Ctx<UringHw<M>>, ds: u32, idx: usize
         other => return Err(format!("admin command with metadata: {other:?}")),
     }
     Ok(format!(
-        "LBA format {idx}: {nlb} blocks with 32 B of metadata round-trip sync, queued          ({} data buffer) and vectored; refusals checked",
+        "LBA format {idx}: {nlb} blocks with 32 B of metadata round-trip sync, queued ({} data buffer) and vectored; refusals checked",
         if fixed { "registered" } else { "heap" }
     ))
 }

@@ -202,12 +202,14 @@ pub fn sysfs_lba_size(ng: &str) -> Option<u32> {
 }
 
 /// The largest passthrough transfer the block layer accepts for this
-/// namespace: `max_hw_sectors_kb`, bounded by `max_segments` pages (a user
-/// buffer is mapped page by page).
+/// namespace: `max_hw_sectors_kb`, bounded by `max_segments` minus one pages
+/// (a user buffer is mapped page by page, and one that starts inside a page
+/// spans one page more than an aligned one).
 pub fn sysfs_max_xfer(ng: &str) -> Option<u32> {
     let b = block_name(ng)?;
     let hw = read_u64(&format!("/sys/block/{b}/queue/max_hw_sectors_kb"))? * 1024;
-    let segs = read_u64(&format!("/sys/block/{b}/queue/max_segments")).map(|s| s * 4096);
+    let segs = read_u64(&format!("/sys/block/{b}/queue/max_segments"))
+        .map(|s| s.saturating_sub(1).max(1) * 4096);
     let max = segs.map_or(hw, |s| s.min(hw));
     Some(max.min(u32::MAX as u64) as u32)
 }
