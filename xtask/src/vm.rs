@@ -24,7 +24,8 @@ commands:
   exec -- CMD...   boot, run CMD with the guest's sh (args joined by spaces, as ssh does, so
                    '$NVMEQ_CTRL_A' expands in the guest), print its output, exit with its status
   run -- CMD...    same as exec
-  test [-- ARGS]   boot with the vIOMMU and run `nvmeq-hwtest guest ARGS`
+  test [-- ARGS]   boot with the vIOMMU and run `nvmeq-hwtest guest ARGS`, then the
+                   guest-only integration tests (the CLI against nvme-cli)
   shell            boot to an interactive shell (stdin must be a terminal; Ctrl-A X quits QEMU)
 
 options:
@@ -146,6 +147,16 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 line.push(' ');
                 line.push_str(&sh_quote(a));
             }
+            // Then the guest-only integration tests (the CLI against
+            // nvme-cli), whatever the suite said; fail if either failed.
+            line.push_str("; s=$?");
+            for (_, _, name) in prepare::GUEST_TESTS {
+                line.push_str(&format!(
+                    "; . /etc/nvmeq/env.sh; echo '== {name} =='; \
+                     NVMEQ_BIN=/bin/nvmeq {name} --ignored --test-threads=1 || s=1"
+                ));
+            }
+            line.push_str("; exit $s");
             boot_and_run(&paths, &boot, &line, false)?
         }
         "shell" => {

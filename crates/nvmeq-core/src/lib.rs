@@ -24,6 +24,9 @@ compile_error!(
      big-endian targets are not supported (every layout would need byte swapping)"
 );
 
+#[macro_use]
+mod open_enum;
+
 pub mod backend;
 pub mod cmd;
 pub mod cqe;

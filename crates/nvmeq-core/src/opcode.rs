@@ -1,36 +1,6 @@
 //! Opcodes as open enums: NVMe Base Specification "Opcodes for Admin Commands",
 //! NVM Command Set "Opcodes for NVM Commands", ZNS "Opcodes for Zoned Namespace Commands".
 
-use core::fmt;
-
-macro_rules! open_enum {
-    ($(#[$m:meta])* $name:ident { $($(#[$cm:meta])* $c:ident = $v:expr => $s:literal,)* }) => {
-        $(#[$m])*
-        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-        pub struct $name(pub u8);
-        impl $name {
-            $($(#[$cm])* pub const $c: $name = $name($v);)*
-            /// The specification's name, if the value is known.
-            pub const fn name(self) -> Option<&'static str> {
-                match self.0 { $($v => Some($s),)* _ => None }
-            }
-        }
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                match self.name() {
-                    Some(n) => write!(f, "{}({:#04x})", n, self.0),
-                    None => write!(f, "{}({:#04x})", stringify!($name), self.0),
-                }
-            }
-        }
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Debug::fmt(self, f)
-            }
-        }
-    };
-}
-
 open_enum! {
     /// Admin command opcode.
     AdminOpcode {

@@ -13,12 +13,19 @@ use crate::util;
 
 /// The guest's `/init`.
 const INIT: &str = include_str!("guest_init.sh");
+/// `/etc/nvmeq/env.sh`: device discovery and the guest contract's variables.
+const ENV: &str = include_str!("guest_env.sh");
 /// Our binaries in the guest's `/bin`: (cargo package, binary).
 const GUEST_BINS: &[(&str, &str)] = &[
     ("nvmeq-hwtest", "nvmeq-hwtest"),
     ("nvmeq-cli", "nvmeq"),
     ("nvmeq", "nvmeq-demo"),
 ];
+/// Test binaries that only mean something in the guest: (cargo package,
+/// integration test, name in the guest's `/bin`). `vm test` runs them after
+/// the conformance suite.
+pub const GUEST_TESTS: &[(&str, &str, &str)] =
+    &[("nvmeq-cli", "guest_nvme_cli", "nvmeq-cli-guest-tests")];
 const TARGET: &str = "x86_64-unknown-linux-gnu";
 
 /// What a boot needs.
@@ -52,6 +59,7 @@ pub fn prepare(paths: &Paths, opts: Options) -> Result<Prepared, String> {
     let busybox = busybox(paths, &mut host)?;
     if opts.build {
         build_guest_bins(paths)?;
+        build_guest_tests(paths)?;
     }
 
     let base_path = paths
@@ -62,8 +70,10 @@ pub fn prepare(paths: &Paths, opts: Options) -> Result<Prepared, String> {
 
     let mut overlay = Image::default();
     overlay.bytes("init", INIT, 0o755);
+    overlay.bytes("etc/nvmeq/env.sh", ENV, 0o644);
     let mut bins = Vec::new();
-    for (_, bin) in GUEST_BINS {
+    let tests = GUEST_TESTS.iter().map(|(_, _, name)| name);
+    for bin in GUEST_BINS.iter().map(|(_, bin)| bin).chain(tests) {
         let p = guest_bin_dir(paths).join(bin);
         if p.is_file() {
             overlay.file(&format!("bin/{bin}"), &p, 0o755);
@@ -184,6 +194,40 @@ fn build_guest_bins(paths: &Paths) -> Result<(), String> {
     util::run(c)
 }
 
+/// The guest-only integration tests, static like our binaries, copied to
+/// stable names beside them (cargo names test executables by hash).
+fn build_guest_tests(paths: &Paths) -> Result<(), String> {
+    for (pkg, test, name) in GUEST_TESTS {
+        let mut c = util::cargo();
+        c.args(["test", "--release", "--no-run", "--message-format=json"]);
+        c.args(["--target", TARGET, "-p", pkg, "--test", test]);
+        let mut flags = std::env::var("RUSTFLAGS").unwrap_or_default();
+        flags.push_str(" -C target-feature=+crt-static");
+        c.env("RUSTFLAGS", flags.trim())
+            .env("CARGO_TARGET_DIR", paths.root.join("target/guest"));
+        eprintln!("$ {}", util::show(&c));
+        let out = util::output(c)?;
+        let exe = test_executable(&out, test)
+            .ok_or_else(|| format!("cargo built no executable for test `{test}` of {pkg}"))?;
+        let dest = guest_bin_dir(paths).join(name);
+        fs::copy(&exe, &dest).map_err(|e| format!("{exe} -> {}: {e}", dest.display()))?;
+    }
+    Ok(())
+}
+
+/// The `"executable"` of the test artifact named `test` in cargo's JSON messages.
+fn test_executable(messages: &str, test: &str) -> Option<String> {
+    messages
+        .lines()
+        .filter(|l| l.contains("\"reason\":\"compiler-artifact\""))
+        .filter(|l| l.contains(&format!("\"name\":\"{test}\"")))
+        .find_map(|l| {
+            let start = l.find("\"executable\":\"")? + "\"executable\":\"".len();
+            let end = l[start..].find('"')?;
+            Some(l[start..start + end].to_string())
+        })
+}
+
 fn base_image(k: &Kernel, busybox: &Path) -> Result<Image, String> {
     let mut img = Image::default();
     for d in [
@@ -231,4 +275,24 @@ fn base_image(k: &Kernel, busybox: &Path) -> Result<Image, String> {
     }
     img.bytes("etc/nvmeq/modules", list, 0o644);
     Ok(img)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn finds_the_test_executable_in_cargo_messages() {
+        let msgs = concat!(
+            r#"{"reason":"compiler-artifact","target":{"name":"nvmeq"},"executable":"/t/nvmeq"}"#,
+            "\n",
+            r#"{"reason":"compiler-artifact","target":{"kind":["test"],"name":"guest_nvme_cli"},"#,
+            r#""executable":"/t/deps/guest_nvme_cli-abc"}"#,
+            "\n",
+            r#"{"reason":"build-finished","success":true}"#,
+        );
+        assert_eq!(
+            super::test_executable(msgs, "guest_nvme_cli").as_deref(),
+            Some("/t/deps/guest_nvme_cli-abc")
+        );
+        assert_eq!(super::test_executable(msgs, "other"), None);
+    }
 }

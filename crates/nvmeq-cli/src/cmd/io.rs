@@ -1,0 +1,481 @@
+//! I/O commands: `read`, `write`, `compare`, `verify`, `flush`,
+//! `write-zeroes`, `dsm`. Options follow nvme-cli (`-n -s -c -z -d`), with
+//! `--block-count` zero-based as there.
+
+use std::io::Read as _;
+
+use clap::Args;
+use nvmeq_core::cmd::{Compare, Dsm, Flush, Read, Verify, Write, WriteZeroes};
+use nvmeq_core::ranges::{DsmContextAttributes, DsmRange};
+use nvmeq_core::{Cmd, Data};
+use serde::Serialize;
+use zerocopy::IntoBytes;
+
+use super::{done, require_nsid, Ctx, DevArg};
+use crate::dev::Device;
+use crate::error::{usage, CliError, Result};
+use crate::num;
+use crate::output::{self, Format};
+
+/// Where the blocks are: the options `read`, `write`, `compare` share.
+#[derive(Debug, Args)]
+pub struct Range {
+    /// Namespace ID (default: the namespace the device node names, else 1;
+    /// required for commands that write).
+    #[arg(short = 'n', long = "namespace-id", value_parser = num::nsid)]
+    pub nsid: Option<u32>,
+    /// First logical block (decimal, 0x-hex, or with a K/M/G suffix).
+    #[arg(short = 's', long = "start-block", value_parser = num::suffixed, default_value = "0")]
+    pub slba: u64,
+    /// Number of blocks, zero-based as in nvme-cli (0 = one block).
+    #[arg(short = 'c', long = "block-count", value_parser = num::u16)]
+    pub block_count: Option<u16>,
+    /// Limited Retry.
+    #[arg(short = 'l', long = "limited-retry")]
+    pub limited_retry: bool,
+    /// Force Unit Access.
+    #[arg(short = 'f', long = "force-unit-access")]
+    pub fua: bool,
+}
+
+/// `read` / `write` / `compare`.
+#[derive(Debug, Args)]
+pub struct DataIo {
+    #[command(flatten)]
+    pub dev: DevArg,
+    #[command(flatten)]
+    pub range: Range,
+    /// Transfer size in bytes; must equal (block-count + 1) × LBA size when both are given.
+    #[arg(short = 'z', long = "data-size", value_parser = num::suffixed)]
+    pub data_size: Option<u64>,
+    /// Data file (read: written to it, default stdout; write/compare: read from it, default stdin).
+    #[arg(short = 'd', long = "data")]
+    pub data: Option<std::path::PathBuf>,
+    /// Print the command before sending it.
+    #[arg(short = 'v', long = "show-command")]
+    pub show: bool,
+    /// Print the command and do not send it.
+    #[arg(short = 'w', long = "dry-run")]
+    pub dry_run: bool,
+}
+
+/// `verify` / `write-zeroes` (no data transfer).
+#[derive(Debug, Args)]
+pub struct NoData {
+    #[command(flatten)]
+    pub dev: DevArg,
+    #[command(flatten)]
+    pub range: Range,
+    /// Write Zeroes only: deallocate the blocks (DEAC).
+    #[arg(short = 'd', long = "deac")]
+    pub deac: bool,
+}
+
+/// `dsm`.
+#[derive(Debug, Args)]
+pub struct DsmArgs {
+    #[command(flatten)]
+    pub dev: DevArg,
+    /// Namespace ID (required: deallocation discards data).
+    #[arg(short = 'n', long = "namespace-id", value_parser = num::nsid)]
+    pub nsid: Option<u32>,
+    /// Context attributes of each range, comma-separated.
+    #[arg(short = 'a', long = "ctx-attrs", value_parser = num::list_u32)]
+    pub ctx_attrs: Option<num::List<u32>>,
+    /// Length in blocks of each range (a count, not zero-based), comma-separated.
+    #[arg(short = 'b', long = "blocks", value_parser = num::list_u32)]
+    pub blocks: Option<num::List<u32>>,
+    /// Starting LBA of each range, comma-separated.
+    #[arg(short = 's', long = "slbs", value_parser = num::list_u64)]
+    pub slbs: Option<num::List<u64>>,
+    /// Ranges as SLBA+NLB pairs, comma-separated (`0+8,1024+16`), instead of --slbs/--blocks.
+    #[arg(long = "ranges", value_parser = parse_ranges, conflicts_with_all = ["slbs", "blocks"])]
+    pub ranges: Option<num::List<(u64, u32)>>,
+    /// Attribute: Deallocate.
+    #[arg(short = 'd', long = "ad")]
+    pub ad: bool,
+    /// Attribute: Integral Dataset for Write.
+    #[arg(short = 'w', long = "idw")]
+    pub idw: bool,
+    /// Attribute: Integral Dataset for Read.
+    #[arg(short = 'r', long = "idr")]
+    pub idr: bool,
+    /// Command dword 11 (the attributes as one value; overrides --ad/--idw/--idr).
+    #[arg(short = 'c', long = "cdw11", value_parser = num::u32)]
+    pub cdw11: Option<u32>,
+}
+
+fn parse_ranges(s: &str) -> std::result::Result<num::List<(u64, u32)>, String> {
+    s.split(',')
+        .map(|r| {
+            let (a, b) = r
+                .split_once('+')
+                .ok_or_else(|| format!("range '{r}' is not SLBA+NLB (e.g. 0+8)"))?;
+            Ok((num::suffixed(a)?, num::u32(b)?))
+        })
+        .collect::<Result<_, String>>()
+        .map(num::List)
+}
+
+/// `flush`.
+#[derive(Debug, Args)]
+pub struct FlushArgs {
+    #[command(flatten)]
+    pub dev: DevArg,
+    /// Namespace ID (default: the device's; 0xffffffff/all flushes every namespace).
+    #[arg(short = 'n', long = "namespace-id", value_parser = num::nsid)]
+    pub nsid: Option<u32>,
+}
+
+/// Blocks and bytes of a transfer, from `-c`, `-z` and the LBA size.
+pub fn transfer_size(
+    lba: u32,
+    block_count: Option<u16>,
+    data_size: Option<u64>,
+) -> Result<(u16, usize)> {
+    if lba == 0 {
+        return Err(CliError::Device(
+            "the namespace reports an LBA size of 0 bytes: its format cannot be used".into(),
+        ));
+    }
+    let lba64 = u64::from(lba);
+    let nlb_z = match (block_count, data_size) {
+        (Some(c), None) => c,
+        (None, None) => 0,
+        (c, Some(z)) => {
+            if z == 0 || z % lba64 != 0 {
+                return Err(usage(format!(
+                    "--data-size {z} is not a whole number of {lba}-byte logical blocks"
+                )));
+            }
+            let blocks = z / lba64;
+            if let Some(c) = c {
+                let want = (u64::from(c) + 1) * lba64;
+                if want != z {
+                    return Err(usage(format!(
+                        "--data-size {z} disagrees with --block-count {c}: {} blocks of {lba} \
+                         bytes is {want} bytes (block count is zero-based)",
+                        u64::from(c) + 1
+                    )));
+                }
+            }
+            if blocks > 65536 {
+                return Err(usage(format!(
+                    "--data-size {z} is {blocks} blocks; one command moves at most 65536"
+                )));
+            }
+            (blocks - 1) as u16
+        }
+    };
+    let bytes = (u64::from(nlb_z) + 1) * lba64;
+    let bytes = usize::try_from(bytes).map_err(|_| usage("transfer too large for this host"))?;
+    Ok((nlb_z, bytes))
+}
+
+/// Refuses a transfer larger than the device takes in one command, before
+/// anything is sent, with the numbers to fix it.
+pub fn check_max_xfer(dev: &Device, len: usize) -> Result<()> {
+    let max = dev.max_xfer() as usize;
+    if len > max {
+        return Err(usage(format!(
+            "the transfer of {len} bytes exceeds the largest this device takes in one command \
+             ({max} bytes, from MDTS): use a smaller --block-count/--data-size"
+        )));
+    }
+    Ok(())
+}
+
+/// Reads exactly `len` bytes of input data from `path` or stdin.
+pub fn read_input(path: Option<&std::path::Path>, len: usize) -> Result<Vec<u8>> {
+    let mut buf = vec![0u8; len];
+    let (what, mut src): (String, Box<dyn std::io::Read>) = match path {
+        Some(p) => (
+            p.display().to_string(),
+            Box::new(
+                std::fs::File::open(p)
+                    .map_err(|e| CliError::io(format!("opening data file {}", p.display()), e))?,
+            ),
+        ),
+        None => ("stdin".into(), Box::new(std::io::stdin().lock())),
+    };
+    let mut got = 0;
+    while got < len {
+        match src.read(&mut buf[got..]) {
+            Ok(0) => {
+                return Err(usage(format!(
+                    "{what} holds {got} bytes but the command transfers {len} bytes \
+                     (give more data or a smaller --block-count/--data-size)"
+                )))
+            }
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(CliError::io(format!("reading {what}"), e)),
+        }
+    }
+    Ok(buf)
+}
+
+/// Writes read data to `path` or stdout.
+pub fn write_output(path: Option<&std::path::Path>, data: &[u8]) -> Result<()> {
+    match path {
+        Some(p) => std::fs::write(p, data)
+            .map_err(|e| CliError::io(format!("writing data file {}", p.display()), e)),
+        None => output::raw(data),
+    }
+}
+
+/// The submission entry as nvme-cli's `--show-command` prints it.
+pub fn show_command(cmd: &Cmd, data_len: usize) -> String {
+    let s = &cmd.sqe;
+    format!(
+        "opcode       : {:02x}\nflags        : {:02x}\nnsid         : {:08x}\n\
+         cdw2         : {:08x}\ncdw3         : {:08x}\ndata_len     : {:08x}\n\
+         cdw10        : {:08x}\ncdw11        : {:08x}\ncdw12        : {:08x}\n\
+         cdw13        : {:08x}\ncdw14        : {:08x}\ncdw15        : {:08x}\n",
+        s.opcode(),
+        s.cdw0.fuse() | s.cdw0.psdt() << 6,
+        s.nsid,
+        s.cdw2,
+        s.cdw3,
+        data_len,
+        s.cdw10,
+        s.cdw11,
+        s.cdw12,
+        s.cdw13,
+        s.cdw14,
+        s.cdw15
+    )
+}
+
+#[derive(Serialize)]
+struct ReadJson {
+    command: &'static str,
+    nsid: u32,
+    slba: u64,
+    nlb: u32,
+    bytes: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<String>,
+}
+
+fn resolve_nsid(dev: &Device, nsid: Option<u32>) -> u32 {
+    nsid.unwrap_or_else(|| dev.default_nsid())
+}
+
+/// `nvmeq read`.
+pub fn read(ctx: &Ctx, a: &DataIo) -> Result<()> {
+    let mut dev = ctx.open(&a.dev)?;
+    let nsid = resolve_nsid(&dev, a.range.nsid);
+    let lba = dev.lba_size(nsid)?;
+    let (nlb_z, len) = transfer_size(lba, a.range.block_count, a.data_size)?;
+    check_max_xfer(&dev, len)?;
+    let cmd = Read::new(nsid, a.range.slba, nlb_z)
+        .fua(a.range.fua)
+        .lr(a.range.limited_retry)
+        .build();
+    if a.show || a.dry_run {
+        eprint!("{}", show_command(&cmd, len));
+        if a.dry_run {
+            return Ok(());
+        }
+    }
+    let mut buf = vec![0u8; len];
+    dev.exec("Read", &cmd, Data::FromDevice(&mut buf))?;
+    match (ctx.fmt, &a.data) {
+        (Format::Json, path) => {
+            if let Some(p) = path {
+                write_output(Some(p), &buf)?;
+            }
+            output::json(&ReadJson {
+                command: "read",
+                nsid,
+                slba: a.range.slba,
+                nlb: u32::from(nlb_z) + 1,
+                bytes: len,
+                data: path.is_none().then(|| output::hex(&buf)),
+            })
+        }
+        (_, Some(p)) => {
+            write_output(Some(p), &buf)?;
+            if ctx.fmt == Format::Normal {
+                eprintln!("read: Success");
+            }
+            Ok(())
+        }
+        (_, None) => output::raw(&buf),
+    }
+}
+
+/// `nvmeq write`.
+pub fn write(ctx: &Ctx, a: &DataIo) -> Result<()> {
+    let nsid = require_nsid("write", a.range.nsid)?;
+    let mut dev = ctx.open(&a.dev)?;
+    let lba = dev.lba_size(nsid)?;
+    let (nlb_z, len) = transfer_size(lba, a.range.block_count, a.data_size)?;
+    check_max_xfer(&dev, len)?;
+    let cmd = Write::new(nsid, a.range.slba, nlb_z)
+        .fua(a.range.fua)
+        .lr(a.range.limited_retry)
+        .build();
+    if a.show || a.dry_run {
+        eprint!("{}", show_command(&cmd, len));
+        if a.dry_run {
+            return Ok(());
+        }
+    }
+    let buf = read_input(a.data.as_deref(), len)?;
+    let c = dev.exec("Write", &cmd, Data::ToDevice(&buf))?;
+    done(ctx, "write", Some(nsid), c.result())
+}
+
+/// `nvmeq flush`.
+pub fn flush(ctx: &Ctx, a: &FlushArgs) -> Result<()> {
+    let mut dev = ctx.open(&a.dev)?;
+    let nsid = resolve_nsid(&dev, a.nsid);
+    let c = dev.exec("Flush", &Flush::new(nsid).build(), Data::None)?;
+    done(ctx, "flush", Some(nsid), c.result())
+}
+
+/// `nvmeq compare`: the controller compares the blocks with the data given.
+pub fn compare(ctx: &Ctx, a: &DataIo) -> Result<()> {
+    let mut dev = ctx.open(&a.dev)?;
+    let nsid = resolve_nsid(&dev, a.range.nsid);
+    let lba = dev.lba_size(nsid)?;
+    let (nlb_z, len) = transfer_size(lba, a.range.block_count, a.data_size)?;
+    check_max_xfer(&dev, len)?;
+    let cmd = Compare::new(nsid, a.range.slba, nlb_z)
+        .fua(a.range.fua)
+        .lr(a.range.limited_retry)
+        .build();
+    if a.show || a.dry_run {
+        eprint!("{}", show_command(&cmd, len));
+        if a.dry_run {
+            return Ok(());
+        }
+    }
+    let buf = read_input(a.data.as_deref(), len)?;
+    let c = dev.exec("Compare", &cmd, Data::ToDevice(&buf))?;
+    done(ctx, "compare", Some(nsid), c.result())
+}
+
+/// `nvmeq verify`.
+pub fn verify(ctx: &Ctx, a: &NoData) -> Result<()> {
+    if a.deac {
+        return Err(usage("--deac applies to write-zeroes, not verify"));
+    }
+    let mut dev = ctx.open(&a.dev)?;
+    let nsid = resolve_nsid(&dev, a.range.nsid);
+    let cmd = Verify::new(nsid, a.range.slba, a.range.block_count.unwrap_or(0))
+        .fua(a.range.fua)
+        .lr(a.range.limited_retry)
+        .build();
+    let c = dev.exec("Verify", &cmd, Data::None)?;
+    done(ctx, "verify", Some(nsid), c.result())
+}
+
+/// `nvmeq write-zeroes`.
+pub fn write_zeroes(ctx: &Ctx, a: &NoData) -> Result<()> {
+    let nsid = require_nsid("write-zeroes", a.range.nsid)?;
+    let mut dev = ctx.open(&a.dev)?;
+    let cmd = WriteZeroes::new(nsid, a.range.slba, a.range.block_count.unwrap_or(0))
+        .deac(a.deac)
+        .fua(a.range.fua)
+        .lr(a.range.limited_retry)
+        .build();
+    let c = dev.exec("Write Zeroes", &cmd, Data::None)?;
+    done(ctx, "write-zeroes", Some(nsid), c.result())
+}
+
+/// The DSM ranges from `--ranges` or `--slbs`/`--blocks`/`--ctx-attrs`.
+pub fn dsm_ranges(a: &DsmArgs) -> Result<Vec<DsmRange>> {
+    let pairs: Vec<(u64, u32)> =
+        match (&a.ranges, &a.slbs, &a.blocks) {
+            (Some(r), _, _) => r.0.clone(),
+            (None, Some(num::List(s)), Some(num::List(b))) => {
+                if s.len() != b.len() {
+                    return Err(usage(format!(
+                        "--slbs has {} entries but --blocks has {}: give one length per start",
+                        s.len(),
+                        b.len()
+                    )));
+                }
+                s.iter().copied().zip(b.iter().copied()).collect()
+            }
+            _ => return Err(usage(
+                "dsm needs ranges: --slbs and --blocks (comma-separated), or --ranges SLBA+NLB,…",
+            )),
+        };
+    if pairs.is_empty() || pairs.len() > DsmRange::MAX_RANGES {
+        return Err(usage(format!(
+            "dsm takes 1 to {} ranges, not {}",
+            DsmRange::MAX_RANGES,
+            pairs.len()
+        )));
+    }
+    let attrs = a.ctx_attrs.clone().map(|l| l.0).unwrap_or_default();
+    if !attrs.is_empty() && attrs.len() != pairs.len() {
+        return Err(usage(format!(
+            "--ctx-attrs has {} entries for {} ranges",
+            attrs.len(),
+            pairs.len()
+        )));
+    }
+    Ok(pairs
+        .iter()
+        .enumerate()
+        .map(|(i, &(slba, nlb))| {
+            let mut r = DsmRange::new(slba, nlb);
+            if let Some(&c) = attrs.get(i) {
+                r.cattr = DsmContextAttributes::from_bits(c);
+            }
+            r
+        })
+        .collect())
+}
+
+/// `nvmeq dsm`.
+pub fn dsm(ctx: &Ctx, a: &DsmArgs) -> Result<()> {
+    let nsid = require_nsid("dsm", a.nsid)?;
+    let ranges = dsm_ranges(a)?;
+    let (ad, idw, idr) = match a.cdw11 {
+        Some(v) => (v & 4 != 0, v & 2 != 0, v & 1 != 0),
+        None => (a.ad, a.idw, a.idr),
+    };
+    let cmd = Dsm::new(nsid, (ranges.len() - 1) as u8)
+        .ad(ad)
+        .idw(idw)
+        .idr(idr)
+        .build();
+    let mut dev = ctx.open(&a.dev)?;
+    let c = dev.exec(
+        "Dataset Management",
+        &cmd,
+        Data::ToDevice(ranges.as_bytes()),
+    )?;
+    done(ctx, "dsm", Some(nsid), c.result())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(transfer_size(512, None, None).unwrap(), (0, 512));
+        assert_eq!(transfer_size(512, Some(7), None).unwrap(), (7, 4096));
+        assert_eq!(transfer_size(512, None, Some(4096)).unwrap(), (7, 4096));
+        assert_eq!(transfer_size(4096, Some(0), Some(4096)).unwrap(), (0, 4096));
+        let e = transfer_size(512, Some(0), Some(4096))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("disagrees"), "{e}");
+        let e = transfer_size(512, None, Some(100)).unwrap_err().to_string();
+        assert!(e.contains("whole number"), "{e}");
+        assert_eq!(
+            transfer_size(512, Some(u16::MAX), None).unwrap(),
+            (u16::MAX, 65536 * 512)
+        );
+        assert!(transfer_size(512, None, Some(65537 * 512)).is_err());
+        assert!(transfer_size(0, None, Some(512)).is_err());
+    }
+}

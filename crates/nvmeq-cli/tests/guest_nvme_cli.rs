@@ -1,0 +1,387 @@
+//! `nvmeq … -o json` against nvme-cli 2.3's `nvme … -o json`, field by field,
+//! on the QEMU guest's controllers (see the crate README for how to run it
+//! there). The comparison rules are in `common/compare.rs`; the host test at
+//! the bottom checks them on nvme-cli 2.3-shaped samples.
+
+mod common;
+
+use std::process::Command;
+
+use common::compare::{diff, same_value};
+use serde_json::{json, Value};
+
+/// SMART counters and times that move on their own between two runs.
+const VOLATILE: &[&str] = &[
+    "data_units_read",
+    "data_units_written",
+    "host_read_commands",
+    "host_write_commands",
+    "controller_busy_time",
+    "power_on_hours",
+    "power_cycles",
+    "unsafe_shutdowns",
+    "warning_temp_time",
+    "critical_comp_time",
+];
+
+fn env(k: &str) -> String {
+    std::env::var(k).unwrap_or_else(|_| panic!("{k} is not set: run this inside the nvmeq guest"))
+}
+
+/// Our binary: `NVMEQ_BIN` (the guest's /bin/nvmeq), else the one cargo built.
+fn nvmeq_bin() -> String {
+    std::env::var("NVMEQ_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_nvmeq").to_string())
+}
+
+fn run_json(bin: &str, args: &[&str]) -> Value {
+    let out = Command::new(bin)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("running {bin}: {e}"));
+    assert!(
+        out.status.success(),
+        "{bin} {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{bin} {args:?}: not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+/// Runs `nvme CMD DEV ARGS -o json`, then `nvmeq CMD BACKEND:DEV ARGS -o json`, and diffs.
+fn check(backend: &str, cmd: &str, dev: &str, args: &[&str], failures: &mut Vec<String>) {
+    let mut theirs_args = vec![cmd, dev];
+    theirs_args.extend(args);
+    theirs_args.extend(["-o", "json"]);
+    let theirs = run_json("nvme", &theirs_args);
+    let ours_dev = format!("{backend}:{dev}");
+    let mut ours_args = vec![cmd, ours_dev.as_str()];
+    ours_args.extend(args);
+    ours_args.extend(["-o", "json"]);
+    let ours = run_json(&nvmeq_bin(), &ours_args);
+    let d = diff(cmd, &theirs, &ours, VOLATILE);
+    if !d.is_empty() {
+        failures.push(format!(
+            "{backend} {cmd} {dev} {args:?}:\n  {}",
+            d.join("\n  ")
+        ));
+    }
+}
+
+fn compare_all(backend: &str) {
+    let mut failures = Vec::new();
+    for (ctrl, ns) in [
+        (env("NVMEQ_CTRL_A"), env("NVMEQ_NS_A")),
+        (env("NVMEQ_CTRL_B"), env("NVMEQ_NS_B")),
+    ] {
+        check(backend, "id-ctrl", &ctrl, &[], &mut failures);
+        check(backend, "id-ns", &ns, &["-n", "1"], &mut failures);
+        check(backend, "smart-log", &ctrl, &[], &mut failures);
+        check(backend, "error-log", &ctrl, &[], &mut failures);
+        check(backend, "fw-log", &ctrl, &[], &mut failures);
+    }
+    // The feature sweep answers Number of Queues as nvme-cli's get-feature does.
+    let ctrl = env("NVMEQ_CTRL_A");
+    let theirs = run("nvme", &["get-feature", &ctrl, "-f", "7"], None);
+    let theirs = String::from_utf8_lossy(&theirs.stdout).into_owned();
+    let value = theirs.trim().rsplit("value:").next().unwrap().to_string();
+    let all = run_json(
+        &nvmeq_bin(),
+        &["get-feature", &format!("{backend}:{ctrl}"), "-o", "json"],
+    );
+    let nq = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["feature_id"] == 7)
+        .unwrap_or_else(|| panic!("no feature 7 in {all}"));
+    let ours = nq["value"].as_u64().unwrap();
+    assert_eq!(
+        u64::from_str_radix(value.trim_start_matches("0x"), 16).unwrap(),
+        ours,
+        "{theirs}"
+    );
+    // Controller B's second namespace is zoned: its NVM Identify Namespace too.
+    check(
+        backend,
+        "id-ns",
+        &env("NVMEQ_CTRL_B"),
+        &["-n", "2"],
+        &mut failures,
+    );
+    assert!(
+        failures.is_empty(),
+        "nvmeq differs from nvme-cli:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[test]
+#[ignore = "needs the nvmeq guest: see crates/nvmeq-cli/README.md (cargo xtask vm exec)"]
+fn json_matches_nvme_cli_on_ioctl() {
+    compare_all("ioctl");
+}
+
+#[test]
+#[ignore = "needs the nvmeq guest: see crates/nvmeq-cli/README.md (cargo xtask vm exec)"]
+fn json_matches_nvme_cli_on_uring() {
+    compare_all("uring");
+}
+
+fn run(bin: &str, args: &[&str], stdin: Option<&[u8]>) -> std::process::Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(bin)
+        .args(args)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("running {bin}: {e}"));
+    if let Some(data) = stdin {
+        child.stdin.take().unwrap().write_all(data).unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// Data written by one tool reads back identically through the other, and
+/// the statuses nvmeq reports are the controller's.
+fn roundtrip(backend: &str) {
+    let ns = env("NVMEQ_NS_A");
+    let dev = format!("{backend}:{ns}");
+    let ours = nvmeq_bin();
+    let data: Vec<u8> = (0..4096u32).map(|i| (i * 7 + 3) as u8).collect();
+    let tmp = std::env::temp_dir().join(format!("nvmeq-guest-{backend}.bin"));
+    std::fs::write(&tmp, &data).unwrap();
+    let tmp_s = tmp.to_str().unwrap();
+
+    // nvmeq writes, nvme-cli reads.
+    let w = run(
+        &ours,
+        &["write", &dev, "-n", "1", "-s", "64", "-c", "7"],
+        Some(&data),
+    );
+    assert!(w.status.success(), "{}", String::from_utf8_lossy(&w.stderr));
+    let r = run(
+        "nvme",
+        &["read", &ns, "-s", "64", "-c", "7", "-z", "4096"],
+        None,
+    );
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert_eq!(r.stdout, data, "nvme-cli reads back what nvmeq wrote");
+
+    // nvme-cli writes, nvmeq reads.
+    let inv: Vec<u8> = data.iter().map(|b| !b).collect();
+    std::fs::write(&tmp, &inv).unwrap();
+    let w = run(
+        "nvme",
+        &[
+            "write", &ns, "-s", "128", "-c", "7", "-z", "4096", "-d", tmp_s,
+        ],
+        None,
+    );
+    assert!(w.status.success(), "{}", String::from_utf8_lossy(&w.stderr));
+    let r = run(&ours, &["read", &dev, "-s", "128", "-c", "7"], None);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert_eq!(r.stdout, inv, "nvmeq reads back what nvme-cli wrote");
+
+    // Compare: equal, then different.
+    let c = run(
+        &ours,
+        &["compare", &dev, "-s", "128", "-c", "7", "-d", tmp_s],
+        None,
+    );
+    assert!(c.status.success(), "{}", String::from_utf8_lossy(&c.stderr));
+    let c = run(
+        &ours,
+        &["compare", &dev, "-s", "64", "-c", "7", "-d", tmp_s],
+        None,
+    );
+    assert_eq!(c.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&c.stderr).contains("Compare Failure"),
+        "{c:?}"
+    );
+
+    // Past the end of the 1 GiB namespace of 512-byte blocks.
+    let e = run(&ours, &["read", &dev, "-s", "0x200000"], None);
+    assert_eq!(e.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&e.stderr).contains("LBA Out of Range (sct 0x0, sc 0x80)"),
+        "{e:?}"
+    );
+    let _ = std::fs::remove_file(&tmp);
+}
+
+/// Zone reports agree with nvme-cli's, before and after an append.
+fn zones(backend: &str) {
+    let zns = env("NVMEQ_ZNS_B");
+    let dev = format!("{backend}:{zns}");
+    let ours = nvmeq_bin();
+    let check = |failures: &mut Vec<String>| {
+        let theirs = run_json("nvme", &["zns", "report-zones", &zns, "-o", "json"]);
+        let mine = run_json(&ours, &["zns", "report-zones", &dev, "-o", "json"]);
+        let d = diff("report-zones", &theirs, &mine, &[]);
+        if !d.is_empty() {
+            failures.push(d.join("\n"));
+        }
+    };
+    let mut failures = Vec::new();
+    check(&mut failures);
+    let a = run(
+        &ours,
+        &["zns", "append", &dev, "-n", "2", "-s", "0", "-z", "8192"],
+        Some(&[0x5a; 8192]),
+    );
+    assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
+    check(&mut failures);
+    let r = run(&ours, &["zns", "reset", &dev, "-n", "2", "-s", "0"], None);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    check(&mut failures);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+#[ignore = "needs the nvmeq guest: see crates/nvmeq-cli/README.md (cargo xtask vm exec)"]
+fn data_and_zones_agree_with_nvme_cli_on_ioctl() {
+    roundtrip("ioctl");
+    zones("ioctl");
+}
+
+#[test]
+#[ignore = "needs the nvmeq guest: see crates/nvmeq-cli/README.md (cargo xtask vm exec)"]
+fn data_and_zones_agree_with_nvme_cli_on_uring() {
+    roundtrip("uring");
+    zones("uring");
+}
+
+/// Hands controller A to vfio-pci (the guest must have the vIOMMU).
+fn bind_to_vfio(pci: &str) {
+    assert_eq!(
+        std::env::var("NVMEQ_IOMMU").as_deref(),
+        Ok("1"),
+        "VFIO needs the guest's virtual IOMMU: cargo xtask vm exec --iommu"
+    );
+    let dev = format!("/sys/bus/pci/devices/{pci}");
+    std::fs::write(format!("{dev}/driver_override"), "vfio-pci").unwrap();
+    std::fs::write(format!("{dev}/driver/unbind"), pci).unwrap();
+    std::fs::write("/sys/bus/pci/drivers_probe", pci).unwrap();
+    let driver = std::fs::read_link(format!("{dev}/driver")).unwrap();
+    assert!(driver.ends_with("vfio-pci"), "{pci} is bound to {driver:?}");
+}
+
+/// Gives the controller back to the kernel's nvme driver.
+fn bind_to_nvme(pci: &str) {
+    let dev = format!("/sys/bus/pci/devices/{pci}");
+    std::fs::write(format!("{dev}/driver_override"), "\n").unwrap();
+    std::fs::write("/sys/bus/pci/drivers/vfio-pci/unbind", pci).unwrap();
+    std::fs::write("/sys/bus/pci/drivers_probe", pci).unwrap();
+}
+
+/// nvme-cli's view of controller A through the kernel, then nvmeq's through
+/// VFIO with the kernel driver unbound: the same controller, field by field.
+/// Runs last (alphabetically) because it moves controller A between drivers.
+#[test]
+#[ignore = "needs the nvmeq guest with --iommu: see crates/nvmeq-cli/README.md"]
+fn json_matches_nvme_cli_on_vfio() {
+    let ctrl = env("NVMEQ_CTRL_A");
+    let pci = env("NVMEQ_PCI_A");
+    let devname = ctrl.rsplit('/').next().unwrap().to_string();
+    let cmds: [(&str, &[&str]); 5] = [
+        ("id-ctrl", &[]),
+        ("id-ns", &["-n", "1"]),
+        ("smart-log", &[]),
+        ("error-log", &[]),
+        ("fw-log", &[]),
+    ];
+    let theirs: Vec<Value> = cmds
+        .iter()
+        .map(|(c, a)| {
+            let mut args = vec![*c, ctrl.as_str()];
+            args.extend(*a);
+            args.extend(["-o", "json"]);
+            run_json("nvme", &args)
+        })
+        .collect();
+    bind_to_vfio(&pci);
+    let dev = format!("vfio:{pci}");
+    let mut failures = Vec::new();
+    for ((c, a), t) in cmds.iter().zip(&theirs) {
+        let mut args = vec![*c, dev.as_str()];
+        args.extend(*a);
+        args.extend(["-o", "json"]);
+        let mut ours = run_json(&nvmeq_bin(), &args);
+        if *c == "fw-log" {
+            // Keyed by device name: nvme-cli's `nvme0`, nvmeq's PCI address here.
+            let v = ours[pci.as_str()].take();
+            ours = json!({ devname.as_str(): v });
+        }
+        let d = diff(c, t, &ours, VOLATILE);
+        if !d.is_empty() {
+            failures.push(format!("vfio {c}:\n  {}", d.join("\n  ")));
+        }
+    }
+    bind_to_nvme(&pci);
+    assert!(
+        failures.is_empty(),
+        "nvmeq over VFIO differs from nvme-cli:\n{}",
+        failures.join("\n")
+    );
+}
+
+/// The comparison rules on nvme-cli 2.3-shaped output (strings for 128-bit
+/// values, wrapped signed ints, keyed fw-log), on the host.
+#[test]
+fn comparison_rules() {
+    assert!(same_value(&json!("1073741824"), &json!(1073741824u64)));
+    assert!(!same_value(&json!("1073741825"), &json!(1073741824u64)));
+    assert!(same_value(&json!(-2147483648i64), &json!(0x8000_0000u64)));
+    assert!(!same_value(&json!(-1), &json!(1)));
+    assert!(same_value(
+        &json!("QEMU NVMe Ctrl   "),
+        &json!("QEMU NVMe Ctrl   ")
+    ));
+    assert!(!same_value(&json!("nvmeqA "), &json!("nvmeqA")));
+
+    let theirs = json!({
+        "vid": 6966, "sn": "nvmeqA              ", "tnvmcap": "1073741824", "sgls": 1,
+        "psds": [{"max_power": 2500, "flags": 0}],
+        "host_read_commands": "10", "subnqn": "nqn.2019-08.org.qemu:nvmeqA"
+    });
+    let ours = json!({
+        "vid": 6966, "sn": "nvmeqA              ", "tnvmcap": 1073741824u64, "sgls": 1,
+        "psds": [{"max_power": 2500, "flags": 0}],
+        "host_read_commands": 12, "subnqn": "nqn.2019-08.org.qemu:nvmeqA", "extra": 1
+    });
+    assert_eq!(
+        diff("id-ctrl", &theirs, &ours, VOLATILE),
+        Vec::<String>::new()
+    );
+
+    let ours_bad = json!({
+        "vid": 6967, "sn": "nvmeqA", "tnvmcap": 1u64, "psds": [],
+        "host_read_commands": 9
+    });
+    let d = diff("id-ctrl", &theirs, &ours_bad, VOLATILE);
+    for needle in [
+        ".vid: nvme-cli 6966, nvmeq 6967",
+        ".sn:",
+        ".tnvmcap:",
+        ".sgls: nvme-cli has 1",
+        ".psds: nvme-cli has 1 elements, nvmeq 0",
+        ".host_read_commands: nvme-cli \"10\", nvmeq 9 (went backwards)",
+        ".subnqn: nvme-cli has",
+    ] {
+        assert!(
+            d.iter().any(|l| l.contains(needle)),
+            "{needle} not in {d:#?}"
+        );
+    }
+}
