@@ -520,16 +520,19 @@ fn metadata<const M: u8>(c: &mut Ctx<UringHw<M>>) -> TestResult {
                 .file_name()
                 .map(|n| n.to_string_lossy().replacen("ng", "nvme", 1))
                 .ok_or("the namespace path has no file name")?;
-        // metadata_bytes (Linux ≥ 6.9), else the integrity profile's tuple
-        // size, which is absent when the namespace has no metadata.
+        // metadata_bytes (Linux ≥ 6.9; absent when the namespace has no
+        // integrity profile) tells when the rescan is done. Older kernels
+        // (6.1) have no such file: give the scan a second, like the ioctl
+        // test does.
         let path = format!("/sys/block/{name}/metadata_bytes");
-        let tuple = format!("/sys/block/{name}/integrity/tuple_size");
-        let read = |p: &str| std::fs::read_to_string(p).map(|s| s.trim().to_string());
+        let read = || std::fs::read_to_string(&path).map(|s| s.trim().to_string());
+        if read().is_err() && nvmeq_uring::kernel_version().is_some_and(|v| v < (6, 9)) {
+            std::thread::sleep(std::time::Duration::from_millis(1000));
+            return Ok(());
+        }
         let mut seen = String::new();
         for _ in 0..100 {
-            seen = read(&path)
-                .or_else(|_| read(&tuple))
-                .unwrap_or_else(|_| "0".into());
+            seen = read().unwrap_or_else(|_| "0".into());
             if seen == ms.to_string() {
                 return Ok(());
             }
