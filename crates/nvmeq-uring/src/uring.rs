@@ -873,9 +873,12 @@ impl Uring {
     /// not used past it.
     ///
     /// Metadata travels with I/O commands that move blocks only: the kernel
-    /// maps it alongside the data into the namespace's integrity payload,
-    /// which needs the block device (Linux drops it for admin commands
-    /// before 6.5-era fixes and refuses it since), so anything else is refused here.
+    /// maps it alongside the data (never without data) into the namespace's
+    /// integrity payload, which needs the namespace's block device; older
+    /// kernels silently drop it for admin commands, newer ones refuse it. So
+    /// anything else is refused here, before the kernel. After a Format NVM
+    /// sent over io_uring, the kernel accepts metadata only once it has
+    /// rescanned the namespace (see [`rescan`](Self::rescan)).
     pub fn execute_with(
         &mut self,
         cmd: &Cmd,
@@ -1407,5 +1410,35 @@ mod tests {
             u.io.slab.in_flight_parts(first).is_none(),
             "the slot (and its array) is free only after reaping"
         );
+    }
+
+    #[test]
+    fn namespace_changing_admin_commands_trigger_a_rescan() {
+        use nvmeq_core::AdminOpcode;
+        for op in [
+            AdminOpcode::FORMAT_NVM,
+            AdminOpcode::NS_MANAGEMENT,
+            AdminOpcode::NS_ATTACHMENT,
+        ] {
+            assert!(changes_namespaces(op.0), "{op:?}");
+        }
+        for op in [
+            AdminOpcode::IDENTIFY,
+            AdminOpcode::GET_LOG_PAGE,
+            AdminOpcode::SET_FEATURES,
+        ] {
+            assert!(!changes_namespaces(op.0), "{op:?}");
+        }
+        // On a loopback ring the rescan only forgets cached formats.
+        let mut u = Uring::loopback(UringOptions::new().depth(2), 512).unwrap();
+        u.formats.push((
+            7,
+            NsFormat {
+                block_bytes: 4096,
+                meta_bytes: 0,
+            },
+        ));
+        u.rescan().unwrap();
+        assert!(u.formats.is_empty());
     }
 }
