@@ -165,10 +165,9 @@ impl Layout {
                     return "past the structure".into();
                 };
                 let rel = off - f.off;
-                let (name, rel) = if f.elem > 0 {
-                    (format!("{}[{}]", f.name, rel / f.elem), rel % f.elem)
-                } else {
-                    (f.name.to_string(), rel)
+                let (name, rel) = match rel.checked_div(f.elem) {
+                    Some(i) => (format!("{}[{i}]", f.name), rel % f.elem),
+                    None => (f.name.to_string(), rel),
                 };
                 if rel == 0 {
                     name
@@ -460,6 +459,11 @@ pub fn run_guest(r: &Runner) {
 
 #[cfg(feature = "ioctl")]
 mod dev {
+    // Without io_uring or VFIO compiled in, part of this has no caller.
+    #![cfg_attr(
+        not(all(feature = "uring", feature = "vfio")),
+        allow(dead_code, unused_variables)
+    )]
     use std::path::PathBuf;
     use std::time::Duration;
 
