@@ -289,6 +289,32 @@ pub fn boot_and_run(
             "`{first}` is not in the guest: its crate builds no such binary yet"
         ));
     }
+    // A guest that dies before its init reaches the command (seen once under
+    // TCG: a crash during kernel start-up) proves nothing about our code, so
+    // it is booted once more; a failure after the command started is final.
+    for attempt in 1..=2 {
+        let (result, started) = boot_once(paths, boot, &prepared, line, interactive)?;
+        match result {
+            Err(e) if !started && !interactive && attempt == 1 => {
+                eprintln!(
+                    "xtask vm: the guest died before running the command ({e}); booting again"
+                );
+            }
+            other => return other,
+        }
+    }
+    unreachable!("the second attempt always returns")
+}
+
+/// One boot: runs `line`, returns its result and whether the guest's init
+/// got as far as starting the command.
+fn boot_once(
+    paths: &Paths,
+    boot: &Boot,
+    prepared: &prepare::Prepared,
+    line: &str,
+    interactive: bool,
+) -> Result<(Result<i32, String>, bool), String> {
     let id = std::process::id();
     remove_stale(&paths.vm);
     let ctl = qemu::fresh_dir(&paths.vm.join(format!("run/{id}")))?;
@@ -335,8 +361,9 @@ pub fn boot_and_run(
         out.display()
     );
     let result = qemu::run(cmd, timeout, &ctl, interactive);
+    let started = ctl.join("started").exists();
     cleanup(&[&disks, &ctl]);
-    result
+    Ok((result, started))
 }
 
 /// Removes the run and disk folders of boots whose xtask process is gone (killed, or its output

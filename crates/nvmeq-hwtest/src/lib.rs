@@ -5,7 +5,8 @@
 //! buffer placement, the queue interface, flush, write zeroes, deallocate,
 //! compare, verify, a table of bad inputs that must each give a decoded
 //! status or a clear error, zoned namespaces, and a differential check of our
-//! Identify parsing against nvme-cli's JSON.
+//! Identify parsing against nvme-cli's JSON. After every backend, [`differential`]
+//! compares the bytes each backend reads from the same controller.
 //!
 //! Two ways to run it (the binary `nvmeq-hwtest`):
 //! - `guest`: inside the nvmeq QEMU guest (`cargo xtask vm test`), on the
@@ -20,6 +21,7 @@
 
 pub mod admin;
 pub mod bad;
+pub mod differential;
 pub mod io;
 pub mod nvme_cli;
 pub mod registry;

@@ -54,12 +54,21 @@ enum Cmd {
         #[arg(long)]
         nvme_cli: bool,
     },
+    /// Inside the nvmeq QEMU guest: only the cross-backend differential
+    /// check (`guest` runs it last, after every backend's suite).
+    Differential,
     /// Lists the backends compiled in.
     Backends,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // After every backend of a full guest run, or alone.
+    let differential = match cli.cmd {
+        Cmd::Guest => cli.backend == "all",
+        Cmd::Differential => true,
+        _ => false,
+    };
     let targets = match cli.cmd {
         Cmd::Backends => {
             for b in registry::NAMES {
@@ -67,6 +76,7 @@ fn main() -> ExitCode {
             }
             return ExitCode::SUCCESS;
         }
+        Cmd::Differential => Vec::new(),
         Cmd::Guest => match guest_targets() {
             Ok(t) => t,
             Err(e) => {
@@ -122,6 +132,9 @@ fn main() -> ExitCode {
                 runner.record(&format!("{}/open", t.label), b, Outcome::Fail, e);
             }
         }
+    }
+    if differential {
+        nvmeq_hwtest::differential::run_guest(&runner);
     }
     let rows = runner.rows();
     let _ = report::print(&rows, &mut std::io::stdout());

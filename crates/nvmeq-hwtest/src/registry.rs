@@ -40,6 +40,8 @@ pub const NAMES: &[&str] = &[
     // Last: it rebinds controllers to vfio-pci and back.
     #[cfg(feature = "vfio")]
     "vfio",
+    #[cfg(feature = "vfio")]
+    "vfio-sgl",
 ];
 
 /// Runs the whole suite on `t` with the backend called `name`.
@@ -59,7 +61,12 @@ pub fn run(name: &str, t: &Target, r: &Runner) -> Result<(), String> {
         n if n.starts_with("uring") => crate::uring::run(n, t, r),
         #[cfg(feature = "vfio")]
         "vfio" => {
-            vfio::run(t, r);
+            vfio::run::<false>(t, r);
+            Ok(())
+        }
+        #[cfg(feature = "vfio")]
+        "vfio-sgl" => {
+            vfio::run::<true>(t, r);
             Ok(())
         }
         other => Err(format!(

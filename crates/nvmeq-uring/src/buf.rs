@@ -288,6 +288,25 @@ impl IoBuf for UringBuf {
     }
 }
 
+/// Every buffer a queued command owns, handed back together with its
+/// completion by [`Uring::reap_all`](crate::Uring::reap_all) (and in a
+/// [`Rejected`](nvmeq_core::Rejected) when the queue refuses the command).
+///
+/// A plain command has `data`; a vectored one
+/// ([`Uring::write_vec`](crate::Uring::write_vec)) has `segments` (all of
+/// them, also any the transfer did not reach); either may have `metadata`
+/// ([`Uring::write_with`](crate::Uring::write_with)). An empty `Vec` does
+/// not allocate, and the caller may reuse the one handed back.
+#[derive(Debug, Default)]
+pub struct CmdBufs {
+    /// The data buffer of a plain command.
+    pub data: Option<UringBuf>,
+    /// The data segments of a vectored command, in order.
+    pub segments: Vec<UringBuf>,
+    /// The separate metadata buffer.
+    pub metadata: Option<UringBuf>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

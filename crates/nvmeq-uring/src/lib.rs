@@ -4,7 +4,10 @@
 //! | what | device | `cmd_op` | Linux |
 //! |---|---|---|---|
 //! | I/O commands | `/dev/ngXnY` | `NVME_URING_CMD_IO` | ≥ 5.19 |
+//! | vectored I/O ([`Uring::execute_vec`], [`Uring::write_vec`]) | `/dev/ngXnY` | `NVME_URING_CMD_IO_VEC` | ≥ 5.19 |
 //! | admin commands | `/dev/nvmeX` | `NVME_URING_CMD_ADMIN` | ≥ 6.0 |
+//! | vectored admin | `/dev/nvmeX` | `NVME_URING_CMD_ADMIN_VEC` | ≥ 6.0 |
+//! | separate metadata buffers ([`Uring::execute_with`], [`Uring::write_with`]) | `/dev/ngXnY` | any I/O op | ≥ 5.19 |
 //! | polled I/O (`IOPOLL`) | `/dev/ngXnY` with poll queues | | ≥ 6.5 (refused below: 6.1 crashed the kernel) |
 //! | registered buffers (`IORING_URING_CMD_FIXED`) | | | ≥ 6.1 (before 6.12: at most `max_segments` pages each) |
 //!
@@ -26,14 +29,33 @@
 //! dropping the backend waits for every command in flight before freeing
 //! anything.
 //!
+//! Vectored commands cut their segments to exactly the command's length
+//! (segments past it are never given to the kernel), and the `iovec` array
+//! lives in the command's in-flight slot, preallocated at open
+//! ([`UringOptions::max_segments`]), until the completion is reaped: the
+//! kernel may read it after `io_uring_enter` returns. A separate metadata
+//! buffer's length is the block count × the format's metadata size; commands
+//! moving blocks on a namespace with separate metadata are refused without
+//! one (the device would otherwise move metadata at address 0). Linux maps
+//! metadata only for I/O commands with data, so it is refused on admin
+//! commands, and it refuses registered buffers on vectored commands, so
+//! segments from the pool go as plain memory.
+//!
 //! Verified in the QEMU guest on Linux 6.1 and 6.12 (the whole conformance
-//! suite, interrupt-driven, with registered buffers and files, and polled).
+//! suite, interrupt-driven, with registered buffers and files, and polled;
+//! vectored commands and metadata buffers on 6.12).
+//!
+//! Linux does not act on the effects of admin commands sent over io_uring
+//! (its ioctl path rescans namespaces after a Format NVM); [`Uring::rescan`]
+//! asks for the rescan, and `execute` does so itself after Format NVM and
+//! namespace management.
 //!
 //! On a kernel or device without this interface, [`Uring::open`] fails with
 //! [`OpenError::NoUringCmd`], naming the ioctl backend as the fallback.
 
 pub mod aio;
 mod buf;
+mod iov;
 mod options;
 mod probe;
 mod queue;
@@ -43,9 +65,10 @@ mod tag;
 pub mod uapi;
 mod uring;
 
-pub use buf::{AlignedBuf, FixedBuf, FixedBufPool, UringBuf};
+pub use buf::{AlignedBuf, CmdBufs, FixedBuf, FixedBufPool, UringBuf};
+pub use iov::{VecData, DEFAULT_MAX_SEGMENTS, MAX_SEGMENTS};
 pub use options::{UringOptions, MAX_DEPTH};
-pub use probe::{kernel_version, OpenError};
+pub use probe::{kernel_version, NsFormat, OpenError};
 pub use queue::UNEXPECTED_TAG;
 pub use uapi::NvmeUringCmd;
 pub use uring::Uring;

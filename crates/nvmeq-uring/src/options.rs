@@ -19,6 +19,7 @@ pub struct UringOptions {
     pub(crate) coop_taskrun: bool,
     pub(crate) single_issuer: bool,
     pub(crate) defer_taskrun: bool,
+    pub(crate) max_segments: u16,
 }
 
 impl Default for UringOptions {
@@ -33,6 +34,7 @@ impl Default for UringOptions {
             coop_taskrun: false,
             single_issuer: false,
             defer_taskrun: false,
+            max_segments: crate::iov::DEFAULT_MAX_SEGMENTS,
         }
     }
 }
@@ -116,6 +118,16 @@ impl UringOptions {
         if on {
             self.single_issuer = true;
         }
+        self
+    }
+
+    /// The most data segments one vectored command may use
+    /// ([`Uring::write_vec`](crate::Uring::write_vec),
+    /// [`Uring::execute_vec`](crate::Uring::execute_vec)); 0..=64, default 16,
+    /// 0 disables vectored commands. Every in-flight slot holds an `iovec`
+    /// array of this many entries (16 bytes each), allocated once at open.
+    pub fn max_segments(mut self, n: u16) -> Self {
+        self.max_segments = n;
         self
     }
 }

@@ -202,12 +202,14 @@ pub fn sysfs_lba_size(ng: &str) -> Option<u32> {
 }
 
 /// The largest passthrough transfer the block layer accepts for this
-/// namespace: `max_hw_sectors_kb`, bounded by `max_segments` pages (a user
-/// buffer is mapped page by page).
+/// namespace: `max_hw_sectors_kb`, bounded by `max_segments` minus one pages
+/// (a user buffer is mapped page by page, and one that starts inside a page
+/// spans one page more than an aligned one).
 pub fn sysfs_max_xfer(ng: &str) -> Option<u32> {
     let b = block_name(ng)?;
     let hw = read_u64(&format!("/sys/block/{b}/queue/max_hw_sectors_kb"))? * 1024;
-    let segs = read_u64(&format!("/sys/block/{b}/queue/max_segments")).map(|s| s * 4096);
+    let segs = read_u64(&format!("/sys/block/{b}/queue/max_segments"))
+        .map(|s| s.saturating_sub(1).max(1) * 4096);
     let max = segs.map_or(hw, |s| s.min(hw));
     Some(max.min(u32::MAX as u64) as u32)
 }
@@ -237,11 +239,19 @@ pub fn io_poll(ng: &str) -> Result<(), String> {
     }
 }
 
-/// Bytes per logical block as the data buffer sees them, from an Identify
-/// Namespace data structure: the current format's LBA data size, plus its
-/// metadata size when metadata travels inline (extended LBA), since the
-/// device then moves both through the data buffer.
-pub fn lba_size_from_id_ns(id: &[u8]) -> Result<u32, nvmeq_core::Error> {
+/// A namespace's current LBA format as the buffers see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NsFormat {
+    /// Bytes per block in the data buffer: the LBA data size, plus the
+    /// metadata size when metadata is interleaved (extended LBA, FLBAS bit 4),
+    /// since the device then moves both through the data buffer.
+    pub block_bytes: u32,
+    /// Bytes per block in the separate metadata buffer (0: none, or interleaved).
+    pub meta_bytes: u32,
+}
+
+/// The current format from an Identify Namespace data structure.
+pub fn format_from_id_ns(id: &[u8]) -> Result<NsFormat, nvmeq_core::Error> {
     use zerocopy::FromBytes;
     let ns = nvmeq_core::IdentifyNamespace::read_from_prefix(id)
         .map_err(|_| nvmeq_core::Error::Invalid("Identify Namespace data is short"))?
@@ -249,11 +259,18 @@ pub fn lba_size_from_id_ns(id: &[u8]) -> Result<u32, nvmeq_core::Error> {
     let lba = ns.lba_size().ok_or(nvmeq_core::Error::Invalid(
         "Identify Namespace: the current format's LBADS is below 9 (namespace inactive?)",
     ))?;
-    if ns.extended_lba() {
-        Ok(lba + ns.metadata_size() as u32)
+    let ms = ns.metadata_size() as u32;
+    Ok(if ns.extended_lba() {
+        NsFormat {
+            block_bytes: lba + ms,
+            meta_bytes: 0,
+        }
     } else {
-        Ok(lba)
-    }
+        NsFormat {
+            block_bytes: lba,
+            meta_bytes: ms,
+        }
+    })
 }
 
 #[cfg(test)]
@@ -308,6 +325,10 @@ mod tests {
         ));
     }
 
+    fn lba_size_from_id_ns(id: &[u8]) -> Result<u32, nvmeq_core::Error> {
+        format_from_id_ns(id).map(|f| f.block_bytes)
+    }
+
     #[test]
     fn lba_size_from_identify() {
         let mut id = vec![0u8; 4096];
@@ -321,8 +342,22 @@ mod tests {
         // Format 0 with 8 bytes of metadata: separate buffer, then extended.
         id[128] = 8;
         assert_eq!(lba_size_from_id_ns(&id), Ok(512));
+        assert_eq!(
+            format_from_id_ns(&id),
+            Ok(NsFormat {
+                block_bytes: 512,
+                meta_bytes: 8
+            })
+        );
         id[26] = 0x10;
         assert_eq!(lba_size_from_id_ns(&id), Ok(520));
+        assert_eq!(
+            format_from_id_ns(&id),
+            Ok(NsFormat {
+                block_bytes: 520,
+                meta_bytes: 0
+            })
+        );
         // FLBAS bits 6:5 extend the index: format 16 + 1 = 17.
         id[26] = 0x21;
         id[128 + 4 * 17 + 2] = 13;

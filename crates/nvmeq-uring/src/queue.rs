@@ -7,7 +7,7 @@ use std::io;
 use io_uring::{cqueue, opcode, squeue, IoUring};
 use nvmeq_core::{Completion, Error, Reaped};
 
-use crate::buf::UringBuf;
+use crate::buf::CmdBufs;
 use crate::slab::{Matched, Slab};
 use crate::tag::{UserData, INTERNAL};
 use crate::uapi::decode_completion;
@@ -23,7 +23,7 @@ const STRAYS: usize = 64;
 
 pub(crate) struct Queue {
     pub(crate) ring: Ring,
-    pub(crate) slab: Slab<UringBuf>,
+    pub(crate) slab: Slab<CmdBufs>,
     /// Slots named by completions that matched nothing, seen while `execute`
     /// waited; reported by the next reap.
     strays: Vec<u16>,
@@ -61,10 +61,11 @@ fn os(op: &'static str, e: &io::Error) -> Error {
 }
 
 impl Queue {
-    pub(crate) fn new(ring: Ring, depth: usize, sqpoll: bool) -> Self {
+    /// A queue of `depth` slots with room for `segs` iovecs each.
+    pub(crate) fn new(ring: Ring, depth: usize, sqpoll: bool, segs: usize) -> Self {
         Queue {
             ring,
-            slab: Slab::new(depth),
+            slab: Slab::new(depth, segs),
             strays: Vec::with_capacity(STRAYS),
             poisoned: false,
             sqpoll,
@@ -119,8 +120,8 @@ impl Queue {
         self.ring.completion().len() + self.slab.done_len() + self.strays.len()
     }
 
-    /// Hands out every ready completion without a syscall.
-    pub(crate) fn reap(&mut self, f: &mut dyn FnMut(Reaped<UringBuf>)) -> usize {
+    /// Hands out every ready completion with all its buffers, without a syscall.
+    pub(crate) fn reap(&mut self, f: &mut dyn FnMut(Reaped<CmdBufs>)) -> usize {
         let mut n = 0;
         while let Some((tag, buf, result)) = self.slab.pop_done() {
             f(Reaped { tag, result, buf });
@@ -255,7 +256,7 @@ impl Queue {
              leaking their buffers so the kernel can never write freed memory",
             self.slab.in_flight()
         );
-        let slab = std::mem::replace(&mut self.slab, Slab::new(1));
+        let slab = std::mem::replace(&mut self.slab, Slab::new(1, 0));
         std::mem::forget(slab);
     }
 }

@@ -1,8 +1,10 @@
 //! The in-flight table: one slot per command the queue may hold, allocated
-//! once. A slot owns the command's buffer and the caller's tag from
-//! `write` until the completion is handed out, so the buffer cannot be freed
-//! or reused while the kernel may still access it.
+//! once. A slot owns the command's buffers, the caller's tag and (for
+//! vectored commands) the `iovec` array the kernel reads, from `write` until
+//! the completion is handed out, so none of them can be freed, reused or
+//! rewritten while the kernel may still access them.
 
+use crate::iov::Iov;
 use crate::tag::UserData;
 use nvmeq_core::{Completion, Error};
 
@@ -36,6 +38,10 @@ pub struct Slab<B> {
     slots: Vec<Slot<B>>,
     free: Vec<u16>,
     done: Vec<u16>,
+    /// `segs` iovecs per slot, slot `i` at `i * segs`; allocated once, never
+    /// resized, so the addresses handed to the kernel stay put.
+    iovs: Box<[Iov]>,
+    segs: usize,
 }
 
 /// A completion matched to its slot, or why it could not be.
@@ -56,8 +62,9 @@ pub enum Matched<B> {
 }
 
 impl<B> Slab<B> {
-    /// A table with `capacity` slots (at most [`crate::tag::MAX_SLOTS`]); the only allocation.
-    pub fn new(capacity: usize) -> Self {
+    /// A table with `capacity` slots (at most [`crate::tag::MAX_SLOTS`]), each
+    /// with room for `segs` iovecs; the only allocations.
+    pub fn new(capacity: usize, segs: usize) -> Self {
         assert!(capacity > 0 && capacity < crate::tag::MAX_SLOTS);
         let mut slots = Vec::with_capacity(capacity);
         slots.resize_with(capacity, || Slot {
@@ -70,7 +77,24 @@ impl<B> Slab<B> {
             slots,
             free,
             done: Vec::with_capacity(capacity),
+            iovs: vec![Iov::default(); capacity * segs].into_boxed_slice(),
+            segs,
         }
+    }
+
+    /// The buffers and the iovec array of the command in flight in `ud`'s
+    /// slot (`None` unless that exact command is in flight). The array's
+    /// address is stable for the slab's life.
+    pub fn in_flight_parts(&mut self, ud: UserData) -> Option<(Option<&mut B>, &mut [Iov])> {
+        let s = self.slots.get_mut(ud.slot as usize)?;
+        if s.seq != ud.seq {
+            return None;
+        }
+        let State::InFlight { buf, .. } = &mut s.state else {
+            return None;
+        };
+        let at = ud.slot as usize * self.segs;
+        Some((buf.as_mut(), &mut self.iovs[at..at + self.segs]))
     }
 
     /// Slots in use (in flight or done but not handed out).
@@ -198,7 +222,7 @@ mod tests {
 
     #[test]
     fn full_slab_gives_the_buffer_back() {
-        let mut s = Slab::<Vec<u8>>::new(2);
+        let mut s = Slab::<Vec<u8>>::new(2, 0);
         s.insert(1, None).unwrap();
         s.insert(2, Some(vec![1])).unwrap();
         assert!(s.is_full());
@@ -208,7 +232,7 @@ mod tests {
 
     #[test]
     fn completion_returns_tag_and_buffer_once() {
-        let mut s = Slab::new(4);
+        let mut s = Slab::new(4, 0);
         let ud = s.insert(42, Some(vec![7u8; 3])).unwrap();
         match s.complete(ud.encode()) {
             Matched::Command { tag, buf, .. } => {
@@ -227,7 +251,7 @@ mod tests {
 
     #[test]
     fn stale_sequence_is_detected_after_slot_reuse() {
-        let mut s = Slab::<()>::new(1);
+        let mut s = Slab::<()>::new(1, 0);
         let first = s.insert(1, None).unwrap();
         assert!(matches!(
             s.complete(first.encode()),
@@ -249,7 +273,7 @@ mod tests {
 
     #[test]
     fn out_of_range_slot_is_unexpected() {
-        let mut s = Slab::<()>::new(2);
+        let mut s = Slab::<()>::new(2, 0);
         let bogus = UserData { slot: 9, seq: 1 }.encode();
         assert!(matches!(s.complete(bogus), Matched::Unexpected { slot: 9 }));
         assert!(matches!(
@@ -260,7 +284,7 @@ mod tests {
 
     #[test]
     fn parked_completions_come_out_in_order() {
-        let mut s = Slab::<u8>::new(3);
+        let mut s = Slab::<u8>::new(3, 0);
         let a = s.insert(10, Some(1)).unwrap();
         let b = s.insert(11, Some(2)).unwrap();
         assert!(s.park(b.encode(), Err(Error::Invalid("x"))));
@@ -282,7 +306,7 @@ mod tests {
 
     #[test]
     fn cancel_insert_returns_the_buffer() {
-        let mut s = Slab::new(1);
+        let mut s = Slab::new(1, 0);
         let ud = s.insert(5, Some(String::from("buf"))).unwrap();
         assert_eq!(s.cancel_insert(ud).as_deref(), Some("buf"));
         assert!(!s.is_full());
@@ -290,11 +314,68 @@ mod tests {
 
     #[test]
     fn in_flight_user_data_lists_live_commands() {
-        let mut s = Slab::<()>::new(4);
+        let mut s = Slab::<()>::new(4, 0);
         let a = s.insert(1, None).unwrap();
         let b = s.insert(2, None).unwrap();
         s.complete(a.encode());
         let live: Vec<u64> = s.in_flight_user_data().collect();
         assert_eq!(live, vec![b.encode()]);
+    }
+
+    #[test]
+    fn each_slot_owns_a_fixed_iovec_array_until_its_command_completes() {
+        let mut s = Slab::<u8>::new(3, 4);
+        let a = s.insert(1, Some(10)).unwrap();
+        let b = s.insert(2, None).unwrap();
+        let (buf, iov) = s.in_flight_parts(a).unwrap();
+        assert_eq!((buf.copied(), iov.len()), (Some(10), 4));
+        iov[0] = Iov {
+            base: 0xa000,
+            len: 1,
+        };
+        let a_addr = iov.as_ptr();
+        let (_, iov) = s.in_flight_parts(b).unwrap();
+        assert_eq!(iov[0], Iov::default(), "slots do not share arrays");
+        iov[3] = Iov {
+            base: 0xb000,
+            len: 2,
+        };
+        let b_addr = iov.as_ptr();
+        assert_ne!(a_addr, b_addr);
+        // Another command's activity leaves slot a's array alone.
+        let c = s.insert(3, None).unwrap();
+        s.complete(c.encode());
+        let (_, iov) = s.in_flight_parts(a).unwrap();
+        assert_eq!(
+            (iov[0], iov.as_ptr()),
+            (
+                Iov {
+                    base: 0xa000,
+                    len: 1
+                },
+                a_addr
+            )
+        );
+        // Once completed (or for a stale user_data) there is no access.
+        s.complete(a.encode());
+        assert!(s.in_flight_parts(a).is_none());
+        let again = s.insert(4, None).unwrap();
+        assert_eq!(again.slot, a.slot);
+        assert!(s.in_flight_parts(a).is_none(), "stale sequence");
+        assert_eq!(
+            s.in_flight_parts(again).unwrap().1.as_ptr(),
+            a_addr,
+            "same slot, same array"
+        );
+        // Parked (completed while execute waited): no longer writable either.
+        assert!(s.park(b.encode(), Ok(Completion::default())));
+        assert!(s.in_flight_parts(b).is_none());
+    }
+
+    #[test]
+    fn a_slab_without_segments_has_empty_arrays() {
+        let mut s = Slab::<()>::new(2, 0);
+        let a = s.insert(1, None).unwrap();
+        assert!(s.in_flight_parts(a).unwrap().1.is_empty());
     }
 }

@@ -3,7 +3,7 @@
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
-use crate::uapi::NVME_IOCTL_ID;
+use crate::uapi::{NVME_IOCTL_ID, NVME_IOCTL_RESCAN};
 
 /// `NVME_IOCTL_ID` on a namespace device: its namespace id.
 pub fn namespace_id(fd: &impl AsRawFd) -> io::Result<u32> {
@@ -14,6 +14,18 @@ pub fn namespace_id(fd: &impl AsRawFd) -> io::Result<u32> {
         Err(io::Error::last_os_error())
     } else {
         Ok(r as u32)
+    }
+}
+
+/// `NVME_IOCTL_RESCAN` on a controller device: the kernel queues a rescan of
+/// its namespaces (asynchronously).
+pub fn rescan(fd: &impl AsRawFd) -> io::Result<()> {
+    // SAFETY: NVME_IOCTL_RESCAN takes no argument; the fd is open for the call.
+    let r = unsafe { libc::ioctl(fd.as_raw_fd(), NVME_IOCTL_RESCAN as _) };
+    if r < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(())
     }
 }
 

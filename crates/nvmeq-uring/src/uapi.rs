@@ -129,6 +129,9 @@ pub const NVME_URING_CMD_ADMIN: u32 = ioc(IOC_READ_WRITE, b'N', 0x82, NVME_URING
 pub const NVME_URING_CMD_ADMIN_VEC: u32 = ioc(IOC_READ_WRITE, b'N', 0x83, NVME_URING_CMD_SIZE);
 /// `NVME_IOCTL_ID`: `_IO('N', 0x40)`, returns the namespace id of a namespace device.
 pub const NVME_IOCTL_ID: u32 = ioc(IOC_NONE, b'N', 0x40, 0);
+/// `NVME_IOCTL_RESCAN`: `_IO('N', 0x46)` on the controller device: queue a
+/// rescan of its namespaces.
+pub const NVME_IOCTL_RESCAN: u32 = ioc(IOC_NONE, b'N', 0x46, 0);
 
 /// What a passthrough CQE means: `res` < 0 is an errno from the kernel,
 /// `res` > 0 is the NVMe status (15 bits, without the phase tag), 0 is
@@ -165,6 +168,7 @@ mod tests {
         assert_eq!(NVME_URING_CMD_ADMIN, 0xC048_4E82);
         assert_eq!(NVME_URING_CMD_ADMIN_VEC, 0xC048_4E83);
         assert_eq!(NVME_IOCTL_ID, 0x4E40);
+        assert_eq!(NVME_IOCTL_RESCAN, 0x4E46);
     }
 
     #[test]

@@ -12,12 +12,16 @@ use nvmeq_core::{
     Status, Xfer,
 };
 
-use crate::buf::{AlignedBuf, FixedBufPool, UringBuf};
+use crate::buf::{AlignedBuf, CmdBufs, FixedBufPool, UringBuf};
+use crate::iov::{self, VecData, MAX_SEGMENTS};
 use crate::options::{UringOptions, MAX_DEPTH};
-use crate::probe::{self, DevKind, OpenError};
-use crate::queue::{Queue, Ring};
+use crate::probe::{self, DevKind, NsFormat, OpenError};
+use crate::queue::{Queue, Ring, UNEXPECTED_TAG};
 use crate::sys;
-use crate::uapi::{NvmeUringCmd, NVME_URING_CMD_ADMIN, NVME_URING_CMD_IO};
+use crate::uapi::{
+    NvmeUringCmd, NVME_URING_CMD_ADMIN, NVME_URING_CMD_ADMIN_VEC, NVME_URING_CMD_IO,
+    NVME_URING_CMD_IO_VEC,
+};
 
 /// How a command's file is named in the SQE.
 #[derive(Debug, Clone, Copy)]
@@ -36,8 +40,8 @@ enum Target {
 /// Largest transfer assumed when sysfs does not say (the block layer's
 /// conservative default of 128 KiB).
 const DEFAULT_MAX_XFER: u32 = 128 * 1024;
-/// Namespaces whose LBA size is remembered (more are looked up each time).
-const LBA_CACHE: usize = 16;
+/// Namespaces whose format is remembered (more are looked up each time).
+const FORMAT_CACHE: usize = 16;
 
 /// NVMe commands over `IORING_OP_URING_CMD`: I/O on a namespace char device
 /// (`/dev/ngXnY`, Linux ≥ 5.19), admin on the controller char device
@@ -65,9 +69,12 @@ pub struct Uring {
     admin_missing: &'static str,
     iopoll: bool,
     timeout_ms: u32,
-    lba: Vec<(u32, u32)>,
-    loopback_lba: u32,
+    formats: Vec<(u32, NsFormat)>,
+    loopback_format: NsFormat,
+    /// The namespace char device's kernel name (`ng0n1`), for sysfs.
+    ng: Option<String>,
     nsid: u32,
+    max_segments: u16,
     caps: Caps,
     // Fields below are dropped after the rings are closed.
     pool: Option<FixedBufPool>,
@@ -192,6 +199,12 @@ fn check_options(opts: &UringOptions) -> Result<(), OpenError> {
         return Err(OpenError::Option {
             option: "depth",
             why: format!("{} is outside 1..={MAX_DEPTH}", opts.depth),
+        });
+    }
+    if opts.max_segments > MAX_SEGMENTS {
+        return Err(OpenError::Option {
+            option: "max_segments",
+            why: format!("{} is above {MAX_SEGMENTS}", opts.max_segments),
         });
     }
     if opts.defer_taskrun && opts.sqpoll.is_some() {
@@ -407,7 +420,7 @@ impl Uring {
                     .register_files(&[cd.as_raw_fd()])
                     .map_err(|e| flag_error("register_files", "5.1", &e))?;
             }
-            admin_ring = Some(Queue::new(r, 4, false));
+            admin_ring = Some(Queue::new(r, 4, false, opts.max_segments as usize));
         }
         if opts.register_files {
             let mut fds = Vec::with_capacity(2);
@@ -435,7 +448,12 @@ impl Uring {
             .and_then(probe::sysfs_max_xfer)
             .unwrap_or(DEFAULT_MAX_XFER);
         let mut u = Uring {
-            io: Queue::new(ring, depth as usize, opts.sqpoll.is_some()),
+            io: Queue::new(
+                ring,
+                depth as usize,
+                opts.sqpoll.is_some(),
+                opts.max_segments as usize,
+            ),
             admin_ring,
             target: Target::Nvme,
             io_file,
@@ -443,28 +461,30 @@ impl Uring {
             admin_missing,
             iopoll: opts.iopoll,
             timeout_ms: 0,
-            lba: Vec::with_capacity(LBA_CACHE),
-            loopback_lba: 0,
+            formats: Vec::with_capacity(FORMAT_CACHE),
+            loopback_format: NsFormat {
+                block_bytes: 0,
+                meta_bytes: 0,
+            },
+            ng: ng.clone(),
             nsid,
+            max_segments: opts.max_segments,
             caps: Caps {
                 name: "uring",
                 max_xfer,
                 queue_depth: depth,
                 admin: ctrl_dev.is_some(),
-                metadata: false,
+                // Separate metadata buffers travel with I/O commands only.
+                metadata: io_dev.is_some(),
             },
             pool,
             ctrl_path: ctrl_dev.as_ref().and(ctrl_path.clone()),
             _io_dev: io_dev,
             _ctrl_dev: ctrl_dev,
         };
-        if let Some(name) = &ng {
-            // Identify when admin works (it knows about extended LBAs), else sysfs.
-            let lba = match u.lba_size(nsid) {
-                Ok(l) => l,
-                Err(e) => probe::sysfs_lba_size(name).ok_or(OpenError::Nvme(e))?,
-            };
-            u.remember_lba(nsid, lba);
+        if ng.is_some() {
+            // Identify when admin works (it knows about metadata), else sysfs.
+            u.ns_format(nsid)?;
         }
         Ok(u)
     }
@@ -476,6 +496,17 @@ impl Uring {
     /// without NVMe; every namespace has `lba_size`-byte blocks and every
     /// command succeeds with result 0 without touching its buffer.
     pub fn loopback(opts: UringOptions, lba_size: u32) -> Result<Self, OpenError> {
+        Self::loopback_with_metadata(opts, lba_size, 0)
+    }
+
+    /// A [`loopback`](Self::loopback) ring whose namespaces have `meta_bytes`
+    /// of separate metadata per block (0: none), so commands moving blocks
+    /// need a metadata buffer of that many bytes per block.
+    pub fn loopback_with_metadata(
+        opts: UringOptions,
+        lba_size: u32,
+        meta_bytes: u32,
+    ) -> Result<Self, OpenError> {
         check_options(&opts)?;
         if opts.iopoll {
             return Err(OpenError::Option {
@@ -499,7 +530,12 @@ impl Uring {
         probe_uring_cmd(&ring, "loopback")?;
         let pool = register_pool(&ring, &opts)?;
         Ok(Uring {
-            io: Queue::new(ring, opts.depth as usize, opts.sqpoll.is_some()),
+            io: Queue::new(
+                ring,
+                opts.depth as usize,
+                opts.sqpoll.is_some(),
+                opts.max_segments as usize,
+            ),
             admin_ring: None,
             target: Target::Loopback,
             io_file: Some(FileRef::Fd(-1)),
@@ -507,15 +543,20 @@ impl Uring {
             admin_missing: "",
             iopoll: false,
             timeout_ms: 0,
-            lba: Vec::with_capacity(LBA_CACHE),
-            loopback_lba: lba_size,
+            formats: Vec::with_capacity(FORMAT_CACHE),
+            loopback_format: NsFormat {
+                block_bytes: lba_size,
+                meta_bytes,
+            },
+            ng: None,
             nsid: 1,
+            max_segments: opts.max_segments,
             caps: Caps {
                 name: "uring-loopback",
                 max_xfer: DEFAULT_MAX_XFER,
                 queue_depth: opts.depth,
                 admin: true,
-                metadata: false,
+                metadata: true,
             },
             pool,
             ctrl_path: None,
@@ -571,21 +612,97 @@ impl Uring {
         self.io.ready()
     }
 
-    fn remember_lba(&mut self, nsid: u32, lba: u32) {
-        if self.lba.len() < LBA_CACHE && !self.lba.iter().any(|(n, _)| *n == nsid) {
-            self.lba.push((nsid, lba));
-        }
+    /// The most data segments one vectored command may use
+    /// ([`UringOptions::max_segments`]).
+    pub fn max_segments(&self) -> u16 {
+        self.max_segments
     }
 
-    /// Bytes the command transfers, from its own fields.
-    fn xfer_len(&mut self, cmd: &Cmd) -> Result<u32, Error> {
-        let lba = match cmd.xfer {
-            Xfer::Blocks(_) => self.lba_size(cmd.nsid())?,
-            _ => 0,
+    /// The current format of namespace `nsid`: Identify Namespace on first
+    /// use, then remembered (without admin access, the opened namespace's
+    /// block size comes from sysfs, which knows it has no metadata).
+    pub fn ns_format(&mut self, nsid: u32) -> Result<NsFormat, Error> {
+        if let Some(&(_, f)) = self.formats.iter().find(|(n, _)| *n == nsid) {
+            return Ok(f);
+        }
+        if self.target == Target::Loopback {
+            return Ok(self.loopback_format);
+        }
+        let f = if self.admin_file.is_some() {
+            let mut id = AlignedBuf::zeroed(4096);
+            let r = self.execute(
+                &Identify::namespace(nsid).build(),
+                Data::FromDevice(id.as_mut_slice()),
+            );
+            match r {
+                Ok(_) => {}
+                // Invalid Namespace or Format.
+                Err(Error::Status(s))
+                    if s == Status::from_parts(nvmeq_core::Sct::GENERIC, 0x0b) =>
+                {
+                    return Err(Error::UnknownNamespace(nsid))
+                }
+                Err(e) => return Err(e),
+            }
+            probe::format_from_id_ns(id.as_slice()).map_err(|_| Error::UnknownNamespace(nsid))?
+        } else {
+            let sysfs = self.ng.as_deref().filter(|_| nsid == self.nsid);
+            let block_bytes = sysfs
+                .and_then(probe::sysfs_lba_size)
+                .ok_or(Error::UnknownNamespace(nsid))?;
+            NsFormat {
+                block_bytes,
+                meta_bytes: 0,
+            }
+        };
+        if self.formats.len() < FORMAT_CACHE {
+            self.formats.push((nsid, f));
+        }
+        Ok(f)
+    }
+
+    /// Forgets remembered namespace formats; call it after a Format NVM or
+    /// namespace management command changed one.
+    pub fn forget_formats(&mut self) {
+        self.formats.clear();
+    }
+
+    /// Asks the kernel to rescan the controller's namespaces
+    /// (`NVME_IOCTL_RESCAN` on the controller device) and forgets remembered
+    /// formats.
+    ///
+    /// Linux acts on the effects of admin commands sent through its ioctls
+    /// (it rescans after a Format NVM or namespace management) but not of
+    /// those sent over io_uring, so until a rescan its namespace (block size,
+    /// metadata/integrity set-up) still describes the old format: e.g. it
+    /// refuses metadata buffers (EINVAL) on a namespace just formatted with
+    /// separate metadata. [`execute`](Backend::execute) calls this itself
+    /// after a successful Format NVM, Namespace Management or Namespace
+    /// Attachment; the rescan runs asynchronously in the kernel.
+    pub fn rescan(&mut self) -> Result<(), Error> {
+        self.formats.clear();
+        if self.target == Target::Loopback {
+            return Ok(());
+        }
+        let ctrl = self._ctrl_dev.as_ref().ok_or(Error::Unsupported(
+            "rescanning needs the controller char device /dev/nvmeX",
+        ))?;
+        sys::rescan(ctrl).map_err(|e| Error::Os {
+            op: "NVME_IOCTL_RESCAN",
+            errno: e.raw_os_error().unwrap_or(libc::EIO),
+        })
+    }
+
+    /// Resolves what the command transfers from its own fields, before
+    /// anything reaches the kernel: (data bytes, separate metadata bytes).
+    fn plan(&mut self, cmd: &Cmd, has_meta: bool) -> Result<(u32, u32), Error> {
+        let fmt = match cmd.xfer {
+            Xfer::Blocks(_) => Some(self.ns_format(cmd.nsid())?),
+            _ => None,
         };
         let len = cmd
             .xfer
-            .bytes(lba)
+            .bytes(fmt.map_or(0, |f| f.block_bytes))
             .ok_or(Error::Invalid("the transfer length overflows 32 bits"))?;
         if len > self.caps.max_xfer {
             return Err(Error::AboveMdts {
@@ -605,34 +722,80 @@ impl Uring {
                 "the command moves data but its transfer length is 0",
             ));
         }
-        Ok(len)
+        let meta = match (cmd.xfer, fmt) {
+            (Xfer::Blocks(n), Some(f)) if f.meta_bytes != 0 && len > 0 => {
+                if !has_meta {
+                    // Without one the kernel leaves MPTR 0 and the device
+                    // would move the metadata at address 0.
+                    return Err(Error::Invalid(
+                        "the namespace's LBA format has separate metadata: pass a metadata \
+                         buffer (Uring::execute_with, write_with or write_vec)",
+                    ));
+                }
+                n.checked_mul(f.meta_bytes)
+                    .ok_or(Error::Invalid("the metadata length overflows 32 bits"))?
+            }
+            _ if has_meta && cmd.queue == QueueKind::Admin => {
+                return Err(Error::Unsupported(
+                    "metadata buffers travel with I/O commands only: the controller device \
+                     has no block device to carry them (Linux drops or refuses them)",
+                ))
+            }
+            _ if has_meta => {
+                return Err(Error::Invalid(
+                    "a metadata buffer was given but the command moves no separate metadata \
+                     (the namespace's format has none, or the command's length is not in blocks)",
+                ))
+            }
+            _ => 0,
+        };
+        Ok((len, meta))
     }
 
-    fn file_for(&self, queue: QueueKind) -> Result<(FileRef, u32), Error> {
+    /// The file and `cmd_op` for a command on `queue`, vectored or not.
+    fn file_for(&self, queue: QueueKind, vectored: bool) -> Result<(FileRef, u32), Error> {
+        if vectored && self.max_segments == 0 {
+            return Err(Error::Unsupported(
+                "vectored commands are disabled on this ring (UringOptions::max_segments(0))",
+            ));
+        }
         match queue {
-            QueueKind::Io => {
-                self.io_file
-                    .map(|f| (f, NVME_URING_CMD_IO))
-                    .ok_or(Error::Unsupported(
-                        "I/O commands need a namespace char device (/dev/ngXnY); this backend \
+            QueueKind::Io => self
+                .io_file
+                .map(|f| {
+                    let op = if vectored {
+                        NVME_URING_CMD_IO_VEC
+                    } else {
+                        NVME_URING_CMD_IO
+                    };
+                    (f, op)
+                })
+                .ok_or(Error::Unsupported(
+                    "I/O commands need a namespace char device (/dev/ngXnY); this backend \
                      was opened on a controller",
-                    ))
-            }
+                )),
             QueueKind::Admin => self
                 .admin_file
-                .map(|f| (f, NVME_URING_CMD_ADMIN))
+                .map(|f| {
+                    let op = if vectored {
+                        NVME_URING_CMD_ADMIN_VEC
+                    } else {
+                        NVME_URING_CMD_ADMIN
+                    };
+                    (f, op)
+                })
                 .ok_or(Error::Unsupported(self.admin_missing)),
         }
     }
 
     fn entry(
-        &self,
+        target: Target,
         file: FileRef,
         cmd_op: u32,
         ucmd: &NvmeUringCmd,
         fixed: Option<u16>,
     ) -> squeue::Entry128 {
-        if self.target == Target::Loopback {
+        if target == Target::Loopback {
             return opcode::Nop::new().build().into();
         }
         let cmd = ucmd.to_cmd80();
@@ -648,13 +811,357 @@ impl Uring {
         }
     }
 
-    /// The data address and, for a buffer of this ring's registered pool, its index.
-    fn buf_addr(&self, buf: &mut UringBuf) -> (u64, Option<u16>) {
-        let addr = buf.as_mut_slice().as_mut_ptr() as u64;
-        match (buf, &self.pool) {
-            (UringBuf::Fixed(f), Some(pool)) if pool.same_pool(f) => (addr, Some(f.index())),
-            _ => (addr, None),
+    /// Runs one command whose buffers the caller lends for the call: takes
+    /// a slot, fills its iovec array from `vec` when vectored, pushes and
+    /// waits for the completion.
+    fn run_borrowed(
+        &mut self,
+        queue: QueueKind,
+        file: FileRef,
+        cmd_op: u32,
+        mut ucmd: NvmeUringCmd,
+        vec: Option<(&mut VecData<'_, '_>, u32)>,
+    ) -> Result<Completion, Error> {
+        let target = self.target;
+        let q = match (&mut self.admin_ring, queue) {
+            (Some(a), QueueKind::Admin) => a,
+            _ => &mut self.io,
+        };
+        if !q.has_room() {
+            return Err(Error::Invalid(
+                "the queue is full: reap completions before calling execute",
+            ));
         }
+        let ud = q
+            .slab
+            .insert(UNEXPECTED_TAG, None)
+            .map_err(|_| Error::Invalid("the queue is full"))?;
+        if let Some((data, need)) = vec {
+            let filled = match q.slab.in_flight_parts(ud) {
+                Some((_, iov)) => iov::fill_borrowed(iov, data, need).map(|n| (iov.as_ptr(), n)),
+                None => Err(Error::Invalid("the in-flight slot vanished")),
+            };
+            match filled {
+                Ok((at, n)) => {
+                    ucmd.addr = at as u64;
+                    ucmd.data_len = n as u32;
+                }
+                Err(e) => {
+                    q.slab.cancel_insert(ud);
+                    return Err(e);
+                }
+            }
+        }
+        let entry = Self::entry(target, file, cmd_op, &ucmd, None);
+        // SAFETY: the buffers `ucmd` names (data, metadata, or the segments
+        // listed in the slot's iovec array) are borrowed for this whole call,
+        // and `wait_for` returns only after this command's completion (or
+        // aborts the process), so they outlive the kernel's use of them. The
+        // iovec array belongs to slot `ud`, which stays taken until then.
+        // Every length was checked against its buffer.
+        if !unsafe { q.push(&entry.user_data(ud.encode())) } {
+            q.slab.cancel_insert(ud);
+            return Err(Error::Invalid("the submission queue is full"));
+        }
+        q.wait_for(ud)
+    }
+
+    /// Runs one command with a separate metadata buffer (`meta`, in the
+    /// data's direction; [`Data::None`] when the namespace's format has no
+    /// separate metadata). Its required length is the block count × the
+    /// format's metadata size ([`NsFormat::meta_bytes`]); a longer buffer is
+    /// not used past it.
+    ///
+    /// Metadata travels with I/O commands that move blocks only: the kernel
+    /// maps it alongside the data (never without data) into the namespace's
+    /// integrity payload, which needs the namespace's block device; older
+    /// kernels silently drop it for admin commands, newer ones refuse it. So
+    /// anything else is refused here, before the kernel. After a Format NVM
+    /// sent over io_uring, the kernel accepts metadata only once it has
+    /// rescanned the namespace (see [`rescan`](Self::rescan)).
+    pub fn execute_with(
+        &mut self,
+        cmd: &Cmd,
+        data: Data<'_>,
+        meta: Data<'_>,
+    ) -> Result<Completion, Error> {
+        let (need, meta_need) = self.plan(cmd, !meta.is_empty())?;
+        let len = data.check(cmd.dir, need as u64)?;
+        let meta_len = meta.check(cmd.dir, meta_need as u64)?;
+        let (file, cmd_op) = self.file_for(cmd.queue, false)?;
+        let addr = match data {
+            _ if len == 0 => 0,
+            Data::None => 0,
+            Data::ToDevice(b) => b.as_ptr() as u64,
+            Data::FromDevice(b) => b.as_mut_ptr() as u64,
+        };
+        let maddr = match meta {
+            _ if meta_len == 0 => 0,
+            Data::None => 0,
+            Data::ToDevice(b) => b.as_ptr() as u64,
+            Data::FromDevice(b) => b.as_mut_ptr() as u64,
+        };
+        let mut ucmd = NvmeUringCmd::from_command(&cmd.sqe, addr, len);
+        ucmd.metadata = maddr;
+        ucmd.metadata_len = meta_len;
+        ucmd.timeout_ms = self.timeout_ms;
+        let c = self.run_borrowed(cmd.queue, file, cmd_op, ucmd, None)?;
+        if cmd.queue == QueueKind::Admin && changes_namespaces(cmd.sqe.opcode()) {
+            // The command succeeded; a failed rescan request (the controller
+            // device is open, so it does not fail in practice) must not turn
+            // that into an error. Cached formats are forgotten either way.
+            let _ = self.rescan();
+        }
+        Ok(c)
+    }
+
+    /// Runs one command whose data is spread over several buffers
+    /// (`NVME_URING_CMD_IO_VEC` for I/O, Linux ≥ 5.19;
+    /// `NVME_URING_CMD_ADMIN_VEC` for admin, Linux ≥ 6.0), with an optional
+    /// separate metadata buffer as in [`execute_with`](Self::execute_with).
+    ///
+    /// The segments are used in order until they hold the command's transfer
+    /// length: empty ones are skipped, the last one used is cut, and later
+    /// ones are not given to the kernel. Too few bytes in all is
+    /// [`Error::BufferTooSmall`]; covering the transfer may take at most
+    /// [`max_segments`](Self::max_segments) segments. The iovec array lives in
+    /// the command's in-flight slot, not on the stack. Registered buffers are
+    /// passed as plain memory (the kernel refuses `IORING_URING_CMD_FIXED` on
+    /// vectored commands).
+    pub fn execute_vec(
+        &mut self,
+        cmd: &Cmd,
+        mut data: VecData<'_, '_>,
+        meta: Data<'_>,
+    ) -> Result<Completion, Error> {
+        let (need, meta_need) = self.plan(cmd, !meta.is_empty())?;
+        if need == 0 {
+            return Err(Error::Invalid(
+                "a vectored command must move data (its transfer length is 0)",
+            ));
+        }
+        let dir_ok = matches!(
+            (cmd.dir, &data),
+            (DataDir::ToDevice, VecData::ToDevice(_))
+                | (DataDir::FromDevice | DataDir::Both, VecData::FromDevice(_))
+        );
+        if !dir_ok {
+            return Err(Error::BufferMismatch {
+                expected: cmd.dir,
+                given: data.given(),
+            });
+        }
+        let meta_len = meta.check(cmd.dir, meta_need as u64)?;
+        let (file, cmd_op) = self.file_for(cmd.queue, true)?;
+        let maddr = match meta {
+            _ if meta_len == 0 => 0,
+            Data::None => 0,
+            Data::ToDevice(b) => b.as_ptr() as u64,
+            Data::FromDevice(b) => b.as_mut_ptr() as u64,
+        };
+        // `addr` and `data_len` are set from the slot's iovec array.
+        let mut ucmd = NvmeUringCmd::from_command(&cmd.sqe, 0, 0);
+        ucmd.metadata = maddr;
+        ucmd.metadata_len = meta_len;
+        ucmd.timeout_ms = self.timeout_ms;
+        self.run_borrowed(cmd.queue, file, cmd_op, ucmd, Some((&mut data, need)))
+    }
+
+    /// Queues a command with its data buffer and a separate metadata buffer
+    /// (see [`execute_with`](Self::execute_with) for what metadata needs).
+    /// Both are owned by the command's in-flight slot until
+    /// [`reap_all`](Self::reap_all) hands them back.
+    pub fn write_with(
+        &mut self,
+        cmd: &Cmd,
+        data: Option<UringBuf>,
+        metadata: Option<UringBuf>,
+        tag: u64,
+    ) -> Result<(), Rejected<CmdBufs>> {
+        let bufs = CmdBufs {
+            data,
+            segments: Vec::new(),
+            metadata,
+        };
+        self.write_bufs(cmd, bufs, false, tag)
+    }
+
+    /// Queues a vectored command (`NVME_URING_CMD_IO_VEC` /
+    /// `NVME_URING_CMD_ADMIN_VEC`) whose data is spread over `segments`, cut
+    /// to exactly the command's length as in [`execute_vec`](Self::execute_vec),
+    /// with an optional separate metadata buffer.
+    ///
+    /// The segments, the metadata buffer and the iovec array (preallocated in
+    /// the in-flight slot) stay owned by the queue until
+    /// [`reap_all`](Self::reap_all) hands the buffers back; nothing is
+    /// allocated per command (the `Vec` is moved, and handed back for reuse).
+    /// A full queue hands everything back as [`Rejected`] with no error.
+    pub fn write_vec(
+        &mut self,
+        cmd: &Cmd,
+        segments: Vec<UringBuf>,
+        metadata: Option<UringBuf>,
+        tag: u64,
+    ) -> Result<(), Rejected<CmdBufs>> {
+        let bufs = CmdBufs {
+            data: None,
+            segments,
+            metadata,
+        };
+        self.write_bufs(cmd, bufs, true, tag)
+    }
+
+    /// Hands every ready completion to `f` with all the buffers its command
+    /// owned (data, segments, metadata), without a syscall. Use this instead
+    /// of [`Backend::reap`] when commands were queued with
+    /// [`write_vec`](Self::write_vec) or [`write_with`](Self::write_with):
+    /// `Backend::reap` returns only the data buffer and drops the rest (after
+    /// the completion, so safely, but the caller loses them).
+    pub fn reap_all(&mut self, f: &mut dyn FnMut(Reaped<CmdBufs>)) -> usize {
+        self.io.reap(f)
+    }
+
+    fn write_bufs(
+        &mut self,
+        cmd: &Cmd,
+        bufs: CmdBufs,
+        vectored: bool,
+        tag: u64,
+    ) -> Result<(), Rejected<CmdBufs>> {
+        let reject = |bufs, e| {
+            Err(Rejected {
+                buf: Some(bufs),
+                error: Some(e),
+            })
+        };
+        let (need, meta_need) = match self.plan(cmd, bufs.metadata.is_some()) {
+            Ok(n) => n,
+            Err(e) => return reject(bufs, e),
+        };
+        if cmd.queue == QueueKind::Admin && self.admin_ring.is_some() {
+            return reject(
+                bufs,
+                Error::Unsupported(
+                    "admin commands cannot be queued on an IOPOLL ring (the controller \
+                     device does not poll); use execute",
+                ),
+            );
+        }
+        let (file, cmd_op) = match self.file_for(cmd.queue, vectored) {
+            Ok(f) => f,
+            Err(e) => return reject(bufs, e),
+        };
+        if vectored && need == 0 {
+            return reject(
+                bufs,
+                Error::Invalid("a vectored command must move data (its transfer length is 0)"),
+            );
+        }
+        if !vectored && need > 0 {
+            let Some(b) = &bufs.data else {
+                return reject(
+                    bufs,
+                    Error::BufferMismatch {
+                        expected: cmd.dir,
+                        given: "no buffer",
+                    },
+                );
+            };
+            if let Err(e) = nvmeq_core::backend::check_len(need as u64, b.len()) {
+                return reject(bufs, e);
+            }
+        }
+        if meta_need > 0 {
+            let have = bufs.metadata.as_ref().map_or(0, |m| m.len());
+            if let Err(e) = nvmeq_core::backend::check_len(meta_need as u64, have) {
+                return reject(bufs, e);
+            }
+        }
+        if !self.io.has_room() {
+            return Err(Rejected {
+                buf: Some(bufs),
+                error: None,
+            });
+        }
+        let (target, timeout_ms) = (self.target, self.timeout_ms);
+        // The buffers move into the slot; their memory does not move.
+        let ud = match self.io.slab.insert(tag, Some(bufs)) {
+            Ok(ud) => ud,
+            Err(buf) => return Err(Rejected { buf, error: None }),
+        };
+        let Some((Some(owned), iov)) = self.io.slab.in_flight_parts(ud) else {
+            let buf = self.io.slab.cancel_insert(ud);
+            return Err(Rejected {
+                buf,
+                error: Some(Error::Invalid("the in-flight slot vanished")),
+            });
+        };
+        let (addr, data_len, fixed) = if vectored {
+            let segs = owned.segments.iter_mut().map(|b| {
+                let s = b.as_mut_slice();
+                (s.as_mut_ptr() as usize, s.len())
+            });
+            match iov::fill_iovecs(iov, segs, need) {
+                // Registered segments go as plain memory: the kernel refuses
+                // IORING_URING_CMD_FIXED on vectored commands.
+                Ok(n) => (iov.as_ptr() as u64, n as u32, None),
+                Err(e) => {
+                    let buf = self.io.slab.cancel_insert(ud);
+                    return Err(Rejected {
+                        buf,
+                        error: Some(e),
+                    });
+                }
+            }
+        } else {
+            match (&mut owned.data, need) {
+                (Some(b), n) if n > 0 => {
+                    let (a, fixed) = buf_addr(self.pool.as_ref(), b);
+                    (a, n, fixed)
+                }
+                _ => (0, 0, None),
+            }
+        };
+        let maddr = match (&mut owned.metadata, meta_need) {
+            (Some(m), n) if n > 0 => m.as_mut_slice().as_mut_ptr() as u64,
+            _ => 0,
+        };
+        let mut ucmd = NvmeUringCmd::from_command(&cmd.sqe, addr, data_len);
+        ucmd.metadata = maddr;
+        ucmd.metadata_len = meta_need;
+        ucmd.timeout_ms = timeout_ms;
+        let entry = Self::entry(target, file, cmd_op, &ucmd, fixed);
+        // SAFETY: every buffer `ucmd` names (data, metadata, the segments in
+        // the iovec array) and the iovec array itself are owned by slot `ud`
+        // until reap takes this command's completion (or drop waits for it);
+        // each length was checked against its buffer and cut to the command's.
+        if !unsafe { self.io.push(&entry.user_data(ud.encode())) } {
+            let buf = self.io.slab.cancel_insert(ud);
+            return Err(Rejected { buf, error: None });
+        }
+        Ok(())
+    }
+}
+
+/// Admin opcodes after which Linux's ioctl path rescans namespaces (their
+/// Commands Supported and Effects say they change namespace capabilities or
+/// inventory); over io_uring the backend asks for the rescan itself.
+fn changes_namespaces(opcode: u8) -> bool {
+    use nvmeq_core::AdminOpcode;
+    [
+        AdminOpcode::FORMAT_NVM,
+        AdminOpcode::NS_MANAGEMENT,
+        AdminOpcode::NS_ATTACHMENT,
+    ]
+    .contains(&AdminOpcode(opcode))
+}
+
+/// The data address and, for a buffer of this ring's registered pool, its index.
+fn buf_addr(pool: Option<&FixedBufPool>, buf: &mut UringBuf) -> (u64, Option<u16>) {
+    let addr = buf.as_mut_slice().as_mut_ptr() as u64;
+    match (buf, pool) {
+        (UringBuf::Fixed(f), Some(pool)) if pool.same_pool(f) => (addr, Some(f.index())),
+        _ => (addr, None),
     }
 }
 
@@ -666,32 +1173,7 @@ impl Backend for Uring {
     }
 
     fn lba_size(&mut self, nsid: u32) -> Result<u32, Error> {
-        if let Some(&(_, l)) = self.lba.iter().find(|(n, _)| *n == nsid) {
-            return Ok(l);
-        }
-        if self.target == Target::Loopback {
-            return Ok(self.loopback_lba);
-        }
-        if self.admin_file.is_none() {
-            return Err(Error::UnknownNamespace(nsid));
-        }
-        let mut id = AlignedBuf::zeroed(4096);
-        let r = self.execute(
-            &Identify::namespace(nsid).build(),
-            Data::FromDevice(id.as_mut_slice()),
-        );
-        match r {
-            Ok(_) => {}
-            // Invalid Namespace or Format.
-            Err(Error::Status(s)) if s == Status::from_parts(nvmeq_core::Sct::GENERIC, 0x0b) => {
-                return Err(Error::UnknownNamespace(nsid))
-            }
-            Err(e) => return Err(e),
-        }
-        let lba =
-            probe::lba_size_from_id_ns(id.as_slice()).map_err(|_| Error::UnknownNamespace(nsid))?;
-        self.remember_lba(nsid, lba);
-        Ok(lba)
+        self.ns_format(nsid).map(|f| f.block_bytes)
     }
 
     /// A registered buffer when the ring has a pool with a free buffer large
@@ -704,108 +1186,25 @@ impl Backend for Uring {
     }
 
     fn execute(&mut self, cmd: &Cmd, data: Data<'_>) -> Result<Completion, Error> {
-        let need = self.xfer_len(cmd)?;
-        let len = data.check(cmd.dir, need as u64)?;
-        let (file, cmd_op) = self.file_for(cmd.queue)?;
-        let addr = match data {
-            _ if len == 0 => 0,
-            Data::None => 0,
-            Data::ToDevice(b) => b.as_ptr() as u64,
-            Data::FromDevice(b) => b.as_mut_ptr() as u64,
-        };
-        let mut ucmd = NvmeUringCmd::from_command(&cmd.sqe, addr, len);
-        ucmd.timeout_ms = self.timeout_ms;
-        let entry = self.entry(file, cmd_op, &ucmd, None);
-        let q = match (&mut self.admin_ring, cmd.queue) {
-            (Some(a), QueueKind::Admin) => a,
-            _ => &mut self.io,
-        };
-        if !q.has_room() {
-            return Err(Error::Invalid(
-                "the queue is full: reap completions before calling execute",
-            ));
-        }
-        let ud = q
-            .slab
-            .insert(crate::queue::UNEXPECTED_TAG, None)
-            .map_err(|_| Error::Invalid("the queue is full"))?;
-        // SAFETY: `data` borrows the buffer for this whole call, and
-        // `wait_for` returns only after this command's completion (or aborts
-        // the process), so the buffer outlives the kernel's use of it. `len`
-        // was checked against the buffer.
-        if !unsafe { q.push(&entry.user_data(ud.encode())) } {
-            q.slab.cancel_insert(ud);
-            return Err(Error::Invalid("the submission queue is full"));
-        }
-        q.wait_for(ud)
+        self.execute_with(cmd, data, Data::None)
     }
 
     fn write(
         &mut self,
         cmd: &Cmd,
-        mut buf: Option<UringBuf>,
+        buf: Option<UringBuf>,
         tag: u64,
     ) -> Result<(), Rejected<UringBuf>> {
-        let reject = |buf, e| {
-            Err(Rejected {
-                buf,
-                error: Some(e),
+        let bufs = CmdBufs {
+            data: buf,
+            segments: Vec::new(),
+            metadata: None,
+        };
+        self.write_bufs(cmd, bufs, false, tag)
+            .map_err(|r| Rejected {
+                buf: r.buf.and_then(|b| b.data),
+                error: r.error,
             })
-        };
-        let need = match self.xfer_len(cmd) {
-            Ok(n) => n,
-            Err(e) => return reject(buf, e),
-        };
-        if cmd.queue == QueueKind::Admin && self.admin_ring.is_some() {
-            return reject(
-                buf,
-                Error::Unsupported(
-                    "admin commands cannot be queued on an IOPOLL ring (the controller \
-                     device does not poll); use execute",
-                ),
-            );
-        }
-        let (file, cmd_op) = match self.file_for(cmd.queue) {
-            Ok(f) => f,
-            Err(e) => return reject(buf, e),
-        };
-        let (addr, fixed) = match (&mut buf, need) {
-            (_, 0) => (0, None),
-            (None, _) => {
-                return reject(
-                    buf,
-                    Error::BufferMismatch {
-                        expected: cmd.dir,
-                        given: "no buffer",
-                    },
-                )
-            }
-            (Some(b), n) => {
-                if let Err(e) = nvmeq_core::backend::check_len(n as u64, b.len()) {
-                    return reject(buf, e);
-                }
-                self.buf_addr(b)
-            }
-        };
-        if !self.io.has_room() {
-            return Err(Rejected { buf, error: None });
-        }
-        let mut ucmd = NvmeUringCmd::from_command(&cmd.sqe, addr, need);
-        ucmd.timeout_ms = self.timeout_ms;
-        let entry = self.entry(file, cmd_op, &ucmd, fixed);
-        // The buffer moves into the slot; its heap memory does not move.
-        let ud = match self.io.slab.insert(tag, buf) {
-            Ok(ud) => ud,
-            Err(buf) => return Err(Rejected { buf, error: None }),
-        };
-        // SAFETY: the buffer `addr` points into is owned by slot `ud` until
-        // reap takes this command's completion (or drop waits for it); `need`
-        // was checked against its length.
-        if !unsafe { self.io.push(&entry.user_data(ud.encode())) } {
-            let buf = self.io.slab.cancel_insert(ud);
-            return Err(Rejected { buf, error: None });
-        }
-        Ok(())
     }
 
     /// One `io_uring_enter` that submits every written command and waits for
@@ -819,11 +1218,33 @@ impl Backend for Uring {
             ));
         }
         let want = (min_complete as usize).saturating_sub(self.io.ready());
-        self.io.submit(want).map(|n| n as u32)
+        let submitted = self.io.submit(want)?;
+        // With IOPOLL the kernel stops waiting when nothing is on its poll
+        // list: a command it had to punt to a worker (e.g. one whose segments
+        // are bounced) joins the list only once issued. Poll again until the
+        // completions asked for are there.
+        while self.iopoll {
+            let ready = self.io.ready();
+            if ready >= min_complete as usize {
+                break;
+            }
+            self.io.submit(min_complete as usize - ready)?;
+        }
+        Ok(submitted as u32)
     }
 
+    /// Hands out completions with their data buffers. Segments and metadata
+    /// buffers of commands queued with [`Uring::write_vec`] or
+    /// [`Uring::write_with`] are dropped here (after their completion); use
+    /// [`Uring::reap_all`] to get them back.
     fn reap(&mut self, f: &mut dyn FnMut(Reaped<UringBuf>)) -> usize {
-        self.io.reap(f)
+        self.io.reap(&mut |r| {
+            f(Reaped {
+                tag: r.tag,
+                result: r.result,
+                buf: r.buf.and_then(|b| b.data),
+            })
+        })
     }
 
     fn in_flight(&self) -> u32 {
@@ -912,10 +1333,112 @@ mod tests {
         let ucmd = NvmeUringCmd::from_command(&Flush::new(1).build().sqe, 0, 0);
         let mut real = u;
         real.target = Target::Nvme;
-        let e = real.entry(FileRef::Fd(5), NVME_URING_CMD_IO, &ucmd, Some(3));
+        let e = Uring::entry(
+            real.target,
+            FileRef::Fd(5),
+            NVME_URING_CMD_IO,
+            &ucmd,
+            Some(3),
+        );
         assert_eq!(e.get_opcode(), opcode::UringCmd80::CODE as u32);
         real.target = Target::Loopback;
-        let e = real.entry(FileRef::Fd(5), NVME_URING_CMD_IO, &ucmd, None);
+        let e = Uring::entry(real.target, FileRef::Fd(5), NVME_URING_CMD_IO, &ucmd, None);
         assert_eq!(e.get_opcode(), opcode::Nop::CODE as u32);
+    }
+
+    #[test]
+    fn write_vec_points_the_kernel_at_the_slots_own_iovec_array() {
+        use crate::iov::Iov;
+        use nvmeq_core::cmd::Write;
+        let mut u = Uring::loopback(UringOptions::new().depth(2).max_segments(4), 512).unwrap();
+        let segs = vec![
+            UringBuf::zeroed(1000),
+            UringBuf::zeroed(3000),
+            UringBuf::zeroed(200),
+            UringBuf::zeroed(512),
+        ];
+        let at: Vec<usize> = segs
+            .iter()
+            .map(|b| b.as_slice().as_ptr() as usize)
+            .collect();
+        u.write_vec(&Write::new(1, 0, 7).build(), segs, None, 1)
+            .unwrap();
+        let first = UserData { slot: 0, seq: 1 };
+        let (bufs, iov) = u.io.slab.in_flight_parts(first).unwrap();
+        assert_eq!(
+            bufs.unwrap().segments.len(),
+            4,
+            "the slot owns every segment"
+        );
+        assert_eq!(
+            iov,
+            [
+                Iov {
+                    base: at[0],
+                    len: 1000
+                },
+                Iov {
+                    base: at[1],
+                    len: 3000
+                },
+                Iov {
+                    base: at[2],
+                    len: 96
+                },
+                Iov::default(),
+            ],
+            "4096 bytes: the third segment cut, the spare left out"
+        );
+        let first_array = iov.as_ptr();
+        // A second command in flight at the same time has its own array.
+        u.write_vec(
+            &Write::new(1, 0, 0).build(),
+            vec![UringBuf::zeroed(512)],
+            None,
+            2,
+        )
+        .unwrap();
+        let second = UserData { slot: 1, seq: 1 };
+        let (_, iov2) = u.io.slab.in_flight_parts(second).unwrap();
+        assert_ne!(iov2.as_ptr(), first_array);
+        assert_eq!(iov2[0].len, 512);
+        let (_, iov) = u.io.slab.in_flight_parts(first).unwrap();
+        assert_eq!((iov.as_ptr(), iov[2].len), (first_array, 96), "untouched");
+        u.commit(2).unwrap();
+        assert_eq!(u.reap_all(&mut |r| assert!(r.result.is_ok())), 2);
+        assert!(
+            u.io.slab.in_flight_parts(first).is_none(),
+            "the slot (and its array) is free only after reaping"
+        );
+    }
+
+    #[test]
+    fn namespace_changing_admin_commands_trigger_a_rescan() {
+        use nvmeq_core::AdminOpcode;
+        for op in [
+            AdminOpcode::FORMAT_NVM,
+            AdminOpcode::NS_MANAGEMENT,
+            AdminOpcode::NS_ATTACHMENT,
+        ] {
+            assert!(changes_namespaces(op.0), "{op:?}");
+        }
+        for op in [
+            AdminOpcode::IDENTIFY,
+            AdminOpcode::GET_LOG_PAGE,
+            AdminOpcode::SET_FEATURES,
+        ] {
+            assert!(!changes_namespaces(op.0), "{op:?}");
+        }
+        // On a loopback ring the rescan only forgets cached formats.
+        let mut u = Uring::loopback(UringOptions::new().depth(2), 512).unwrap();
+        u.formats.push((
+            7,
+            NsFormat {
+                block_bytes: 4096,
+                meta_bytes: 0,
+            },
+        ));
+        u.rescan().unwrap();
+        assert!(u.formats.is_empty());
     }
 }

@@ -67,6 +67,9 @@ for w in $cmdline; do
 done
 
 cd /out 2>/dev/null || cd /
+# Tells the host the boot got this far: a guest that dies before this line
+# (an emulator hiccup during kernel start-up) is booted again once.
+: >/nvmeq/started
 if [ -r /nvmeq/cmd ]; then
     case "$(cat /nvmeq/cmd)" in
     "exec setsid"*) sh /nvmeq/cmd ;;

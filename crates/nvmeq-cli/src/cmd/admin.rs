@@ -43,10 +43,13 @@ pub fn show_regs(ctx: &Ctx, a: &ShowRegsArgs) -> Result<()> {
 
 /// A snapshot of the registers from the backend that owns BAR0.
 fn registers(dev: &crate::dev::Device) -> Result<Registers> {
-    Err(CliError::Device(format!(
-        "show-regs: the {} backend of this build offers no register snapshot",
-        dev.inner().backend_name()
-    )))
+    match dev.inner() {
+        nvmeq::Device::Vfio(c) => Ok(c.registers()),
+        other => Err(CliError::Device(format!(
+            "show-regs: the {} backend does not map the controller's registers",
+            other.backend_name()
+        ))),
+    }
 }
 
 fn reg64(r: &Registers, off: usize) -> u64 {

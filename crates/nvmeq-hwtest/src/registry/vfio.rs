@@ -19,16 +19,18 @@ use std::path::{Path, PathBuf};
 use std::rc::{Rc, Weak};
 use std::time::{Duration, Instant};
 
-use nvmeq_core::cmd::{CreateIoCq, Read};
+use nvmeq_core::cmd::{CreateIoCq, Identify, Read, Write};
 use nvmeq_core::{
     Backend, Caps, Cmd, Completion, Data, DataDir, Error, IoBuf, Reaped, Rejected, Xfer,
 };
-use nvmeq_vfio::{bind_kernel, bind_vfio, driver_of, Bdf, Controller, DmaBuf};
+use nvmeq_vfio::{
+    bind_kernel, bind_vfio, driver_of, Bdf, Controller, DataPointer, DmaBuf, Options,
+};
 
 use super::HwBackend;
 use crate::report::Outcome;
 use crate::runner::{Runner, TestResult};
-use crate::suite::{Ctx, Test};
+use crate::suite::{diff, fill, Ctx, Test};
 use crate::target::Target;
 
 thread_local! {
@@ -41,8 +43,10 @@ thread_local! {
     static NSIDS: RefCell<HashMap<PathBuf, u32>> = RefCell::new(HashMap::new());
 }
 
-/// One handle on a VFIO-driven controller, for one namespace.
-pub(crate) struct VfioHw {
+/// One handle on a VFIO-driven controller, for one namespace. `SGL`: the
+/// `vfio-sgl` variant, which forces SGLs for I/O data (`vfio` forces PRPs, so
+/// both ways are covered whatever `DataPointer::Auto` would pick).
+pub(crate) struct VfioHw<const SGL: bool> {
     ctrl: Option<Rc<RefCell<Controller>>>,
     bdf: String,
     nsid: u32,
@@ -136,8 +140,8 @@ fn nsid_of(ns: &Path) -> Result<u32, String> {
     Ok(n)
 }
 
-impl HwBackend for VfioHw {
-    const NAME: &'static str = "vfio";
+impl<const SGL: bool> HwBackend for VfioHw<SGL> {
+    const NAME: &'static str = if SGL { "vfio-sgl" } else { "vfio" };
 
     fn open(t: &Target) -> Result<Self, String> {
         let bdf = bdf_of(t)?;
@@ -163,7 +167,12 @@ impl HwBackend for VfioHw {
                     }
                     bind_vfio(&bdf).map_err(|e| e.to_string())?;
                 }
-                let c = match Controller::open(&bdf) {
+                let dp = if SGL {
+                    DataPointer::Sgl
+                } else {
+                    DataPointer::Prp
+                };
+                let c = match Controller::open_with(&bdf, Options::default().data_pointer(dp)) {
                     Ok(c) => c,
                     Err(e) => {
                         if rebound {
@@ -201,6 +210,12 @@ impl HwBackend for VfioHw {
             ("vfio-caller-dptr-ignored", caller_dptr_ignored),
             ("vfio-reset-in-flight", reset_in_flight),
             ("vfio-timeout-abort-reset", timeout_abort_reset),
+            ("vfio-data-pointer", data_pointer),
+            ("vfio-buffer-regions", buffer_regions),
+            ("vfio-sgl-segment-chain", sgl_segment_list),
+            ("vfio-retry-after-reset", retry_after_reset),
+            ("vfio-retry-after-timeout", retry_after_timeout),
+            ("vfio-doorbells-per-io", doorbells_per_io),
         ];
         for (name, f) in tests {
             r.run(&format!("{label}/{name}"), Self::NAME, || f(ctx));
@@ -210,7 +225,7 @@ impl HwBackend for VfioHw {
 
 /// A second open of a controller this process drives is refused with a
 /// clear error (the VFIO group is taken), and the first keeps working.
-fn second_open_busy(c: &mut Ctx<VfioHw>) -> TestResult {
+fn second_open_busy<const S: bool>(c: &mut Ctx<VfioHw<S>>) -> TestResult {
     match Controller::open(&c.b.bdf) {
         Err(e @ nvmeq_vfio::OpenError::GroupBusy { .. }) => {
             let mut buf = vec![0u8; c.lba as usize];
@@ -223,7 +238,7 @@ fn second_open_busy(c: &mut Ctx<VfioHw>) -> TestResult {
 }
 
 /// Queue management belongs to the driver: Create I/O CQ from the caller is refused.
-fn queue_mgmt_refused(c: &mut Ctx<VfioHw>) -> TestResult {
+fn queue_mgmt_refused<const S: bool>(c: &mut Ctx<VfioHw<S>>) -> TestResult {
     let cmd = CreateIoCq::new(7, 15).prp1(0x10_0000).build();
     match c.b.execute(&cmd, Data::None) {
         Err(e @ Error::Unsupported(_)) => Ok(e.to_string()),
@@ -235,7 +250,7 @@ fn queue_mgmt_refused(c: &mut Ctx<VfioHw>) -> TestResult {
 /// no declared data it is refused (its NLB moves a block); with an honest
 /// length the driver's PRPs replace DPTR, so the data lands in the caller's
 /// buffer and the other buffer stays untouched.
-fn caller_dptr_ignored(c: &mut Ctx<VfioHw>) -> TestResult {
+fn caller_dptr_ignored<const S: bool>(c: &mut Ctx<VfioHw<S>>) -> TestResult {
     let mut victim = c.b.alloc(4096).map_err(|e| e.to_string())?;
     victim.as_mut_slice().fill(0xa5);
     let mut sqe = Read::new(c.nsid, 0, 0).build().sqe;
@@ -260,7 +275,10 @@ fn caller_dptr_ignored(c: &mut Ctx<VfioHw>) -> TestResult {
         return Err("the data did not land in the caller's buffer".into());
     }
     if victim.as_slice().iter().all(|&b| b == 0xa5) {
-        Ok("under-declared entry refused; hand-set DPTR/MPTR replaced by the driver's PRPs".into())
+        Ok(format!(
+            "under-declared entry refused; hand-set DPTR/MPTR replaced by the driver's {}",
+            if S { "SGL" } else { "PRPs" }
+        ))
     } else {
         Err("the device wrote the buffer named by a caller's DPTR".into())
     }
@@ -268,7 +286,7 @@ fn caller_dptr_ignored(c: &mut Ctx<VfioHw>) -> TestResult {
 
 /// A controller reset with reads in flight: every command comes back (done
 /// or aborted) with its buffer, and I/O works afterwards.
-fn reset_in_flight(c: &mut Ctx<VfioHw>) -> TestResult {
+fn reset_in_flight<const S: bool>(c: &mut Ctx<VfioHw<S>>) -> TestResult {
     let n = 32u64;
     let len = (8 * c.lba) as usize;
     for i in 0..n {
@@ -300,7 +318,7 @@ fn reset_in_flight(c: &mut Ctx<VfioHw>) -> TestResult {
 /// Reads under a 1 us timeout: the driver sends Abort, then (QEMU declines)
 /// resets the controller; every command comes back with its buffer and I/O
 /// works afterwards. Rounds the emulator wins outright are repeated (at most 5).
-fn timeout_abort_reset(c: &mut Ctx<VfioHw>) -> TestResult {
+fn timeout_abort_reset<const S: bool>(c: &mut Ctx<VfioHw<S>>) -> TestResult {
     let len = c.max_xfer as usize;
     let nlb_z = (len / c.lba as usize - 1) as u16;
     let mut bufs = Vec::new();
@@ -357,13 +375,514 @@ fn timeout_abort_reset(c: &mut Ctx<VfioHw>) -> TestResult {
     Ok(format!("{msg}; I/O works after it"))
 }
 
-impl VfioHw {
+/// Runs one command through the queue interface: `write` queues it on the
+/// controller, then commit, wait and reap. Returns its result and buffer.
+fn one<const S: bool>(
+    c: &mut Ctx<VfioHw<S>>,
+    write: impl FnOnce(&mut Controller) -> Result<(), Rejected<DmaBuf>>,
+) -> Result<(Result<Completion, Error>, Option<DmaBuf>), String> {
+    write(&mut c.b.c()).map_err(|r| format!("write: {:?}", r.error))?;
+    loop {
+        c.b.commit(1).map_err(|e| format!("commit: {e}"))?;
+        let mut out = None;
+        c.b.reap(&mut |rp| out = Some((rp.result, rp.buf)));
+        if let Some(o) = out {
+            return Ok(o);
+        }
+    }
+}
+
+/// The data pointer in use: SGLs under `vfio-sgl` (PSDT 01b counted on
+/// every I/O command with data, never on admin ones), PRPs under `vfio`.
+fn data_pointer<const S: bool>(c: &mut Ctx<VfioHw<S>>) -> TestResult {
+    let sgls = c.id_ctrl.sgls;
+    let uses = c.b.c().uses_sgls();
+    if uses != S {
+        return Err(format!("uses_sgls() is {uses} under {}", VfioHw::<S>::NAME));
+    }
+    let before = c.b.c().stats().sgl_commands;
+    let mut buf = vec![0u8; c.lba as usize];
+    c.read(0, &mut buf)?;
+    let b = c.b.alloc(c.lba as usize).map_err(|e| e.to_string())?;
+    let read = Read::new(c.nsid, 0, 0).build();
+    let (r, _) = one(c, |k| k.write(&read, Some(b), 1))?;
+    r.map_err(|e| format!("queued read: {e}"))?;
+    let mut id = vec![0u8; 4096];
+    c.b.execute(&Identify::controller().build(), Data::FromDevice(&mut id))
+        .map_err(|e| format!("Identify: {e}"))?;
+    let after = c.b.c().stats().sgl_commands;
+    let want = if S { 2 } else { 0 };
+    if after - before != want {
+        return Err(format!(
+            "{} commands went out with PSDT 01b, expected {want} (SGLS {sgls:#x})",
+            after - before
+        ));
+    }
+    Ok(format!(
+        "SGLS {sgls:#x}; PSDT 01b on {want} of 2 reads, not on Identify; {after} SGL commands on this controller so far"
+    ))
+}
+
+/// Fills `regions` of `buf` with `want` (concatenated), the rest with 0xee.
+fn scatter(buf: &mut [u8], regions: &[(usize, usize)], want: &[u8]) {
+    buf.fill(0xee);
+    let mut at = 0;
+    for &(off, len) in regions {
+        buf[off..off + len].copy_from_slice(&want[at..at + len]);
+        at += len;
+    }
+}
+
+/// Checks that `regions` of `buf` hold `want` and every other byte is 0xee.
+fn gathered(buf: &[u8], regions: &[(usize, usize)], want: &[u8], lba: u32) -> Result<(), String> {
+    let mut got = Vec::new();
+    let mut inside = vec![false; buf.len()];
+    for &(off, len) in regions {
+        got.extend_from_slice(&buf[off..off + len]);
+        inside[off..off + len].iter_mut().for_each(|x| *x = true);
+    }
+    diff(&got, want, lba)?;
+    match (0..buf.len()).find(|&i| !inside[i] && buf[i] != 0xee) {
+        Some(i) => Err(format!("byte {i}, outside every region, was written")),
+        None => Ok(()),
+    }
+}
+
+/// Writes from and reads into `regions` of one buffer; the data must
+/// round-trip and the bytes between regions stay untouched.
+fn regions_round_trip<const S: bool>(
+    c: &mut Ctx<VfioHw<S>>,
+    slba: u64,
+    regions: &[(usize, usize)],
+    seed: u64,
+) -> Result<(), String> {
+    let total: usize = regions.iter().map(|r| r.1).sum();
+    let size = regions.iter().map(|r| r.0 + r.1).max().unwrap_or(0) + 64;
+    let nlb = (total / c.lba as usize) as u16;
+    let mut want = vec![0u8; total];
+    fill(&mut want, c.lba, slba, seed);
+    let mut w = c.b.alloc(size).map_err(|e| e.to_string())?;
+    scatter(w.as_mut_slice(), regions, &want);
+    let write = Write::new(c.nsid, slba, nlb - 1).build();
+    let (r, _) = one(c, |k| k.write_regions(&write, w, regions, 1))?;
+    r.map_err(|e| format!("write: {e}"))?;
+    let mut plain = vec![0u8; total];
+    c.read(slba, &mut plain)?;
+    diff(&plain, &want, c.lba).map_err(|e| format!("written data: {e}"))?;
+    let mut rb = c.b.alloc(size).map_err(|e| e.to_string())?;
+    rb.as_mut_slice().fill(0xee);
+    let read = Read::new(c.nsid, slba, nlb - 1).build();
+    let (r, rb) = one(c, |k| k.write_regions(&read, rb, regions, 2))?;
+    r.map_err(|e| format!("read: {e}"))?;
+    let rb = rb.ok_or("the read's buffer did not come back")?;
+    gathered(rb.as_slice(), regions, &want, c.lba).map_err(|e| format!("read back: {e}"))
+}
+
+/// Transfers over regions of one DMA buffer (`Controller::write_regions`):
+/// under SGLs at byte (or, for SGLS 10b, dword) offsets and with inner
+/// boundaries inside pages; under PRPs the page-compatible layouts work and
+/// the others are refused by name.
+fn buffer_regions<const S: bool>(c: &mut Ctx<VfioHw<S>>) -> TestResult {
+    let slba = c.area(10);
+    let dword = c.id_ctrl.sgls & 3 == 2;
+    let o = if S && !dword { 1 } else { 4 };
+    let odd_split = [(o, 3000), (5000 + o, 4000), (12288 + o, 1192)];
+    let layouts: Vec<(&str, Vec<(usize, usize)>)> = if S {
+        vec![
+            (
+                "one region at page offset {o} over 3 pages",
+                vec![(o, 8192)],
+            ),
+            (
+                "3 regions starting and ending inside pages",
+                odd_split.to_vec(),
+            ),
+        ]
+    } else {
+        vec![
+            (
+                "one region at page offset {o} over 3 pages",
+                vec![(o, 8192)],
+            ),
+            (
+                "3 page-compatible regions",
+                vec![(512, 3584), (8192, 4096), (16384, 512)],
+            ),
+        ]
+    };
+    let mut done = Vec::new();
+    for (i, (what, regions)) in layouts.iter().enumerate() {
+        let what = what.replace("{o}", &o.to_string());
+        regions_round_trip(c, slba + 16 * i as u64, regions, 40 + i as u64)
+            .map_err(|e| format!("{what}: {e}"))?;
+        done.push(what);
+    }
+    if !S {
+        // PRPs cannot start on a byte offset or end a region inside a page.
+        for (what, regions) in [
+            ("byte offset", vec![(1, 8192)]),
+            ("inner boundary in a page", odd_split.to_vec()),
+        ] {
+            let b = c.b.alloc(16384).map_err(|e| e.to_string())?;
+            let cmd = Write::new(c.nsid, slba, (8192 / c.lba - 1) as u16).build();
+            match c.b.c().write_regions(&cmd, b, &regions, 9) {
+                Err(Rejected {
+                    error: Some(Error::Invalid(why)),
+                    ..
+                }) => done.push(format!("{what} refused ({why})")),
+                Err(r) => return Err(format!("{what}: expected Invalid, got {:?}", r.error)),
+                Ok(()) => return Err(format!("{what}: accepted under PRPs")),
+            }
+        }
+    }
+    Ok(done.join("; "))
+}
+
+/// Under SGLs, 256 regions of 16 bytes: a Last Segment of 256 Data Block
+/// descriptors filling the slot's list page; 257 regions do not fit and are
+/// refused. Under PRPs the same layout is refused.
+fn sgl_segment_list<const S: bool>(c: &mut Ctx<VfioHw<S>>) -> TestResult {
+    let slba = c.area(10) + 64;
+    let o = if c.id_ctrl.sgls & 3 == 2 { 4 } else { 3 };
+    let regions: Vec<(usize, usize)> = (0..256).map(|i| (o + i * 48, 16)).collect();
+    if !S {
+        let b = c.b.alloc(16384).map_err(|e| e.to_string())?;
+        let cmd = Write::new(c.nsid, slba, (4096 / c.lba - 1) as u16).build();
+        return match c.b.c().write_regions(&cmd, b, &regions, 9) {
+            Err(Rejected {
+                error: Some(Error::Invalid(why)),
+                ..
+            }) => Ok(format!("256 regions refused under PRPs: {why}")),
+            Err(r) => Err(format!("expected Invalid, got {:?}", r.error)),
+            Ok(()) => Err("256 16-byte regions accepted under PRPs".into()),
+        };
+    }
+    let before = c.b.c().stats().sgl_commands;
+    regions_round_trip(c, slba, &regions, 50)?;
+    let sent = c.b.c().stats().sgl_commands - before;
+    let mut more: Vec<(usize, usize)> = (0..255).map(|i| (o + i * 48, 16)).collect();
+    more.extend([(o + 255 * 48, 8), (o + 256 * 48, 8)]);
+    let b = c.b.alloc(16384).map_err(|e| e.to_string())?;
+    let cmd = Write::new(c.nsid, slba, (4096 / c.lba - 1) as u16).build();
+    match c.b.c().write_regions(&cmd, b, &more, 9) {
+        Err(Rejected {
+            error: Some(Error::Invalid(_)),
+            ..
+        }) => {}
+        Err(r) => return Err(format!("257 regions: expected Invalid, got {:?}", r.error)),
+        Ok(()) => return Err("257 regions accepted: more than the slot's list page holds".into()),
+    }
+    Ok(format!(
+        "256 x 16 B regions at page offset {o}, stride 48: written, read back, gaps untouched ({sent} SGL commands); 257 refused"
+    ))
+}
+
+/// Reads (retryable) and writes (not) in flight, then a controller reset
+/// with `retries(2)`: every read not yet reaped is resubmitted and comes back
+/// with the right data; every write not yet reaped comes back Aborted.
+fn retry_after_reset<const S: bool>(c: &mut Ctx<VfioHw<S>>) -> TestResult {
+    let len = (c.max_xfer / c.lba * c.lba) as usize;
+    let nlb = (len / c.lba as usize) as u16;
+    let slba = c.area(11);
+    let wlba = slba + nlb as u64;
+    let mut want = vec![0u8; len];
+    fill(&mut want, c.lba, slba, 61);
+    c.write(slba, &want)?;
+    c.b.c().set_retries(2);
+    let out = retry_rounds(c, slba, wlba, nlb, &want);
+    c.b.c().set_retries(0);
+    let msg = out?;
+    let mut buf = vec![0u8; c.lba as usize];
+    c.read(0, &mut buf)?;
+    Ok(format!("{msg}; I/O works after it"))
+}
+
+fn retry_rounds<const S: bool>(
+    c: &mut Ctx<VfioHw<S>>,
+    slba: u64,
+    wlba: u64,
+    nlb: u16,
+    want: &[u8],
+) -> TestResult {
+    let (reads, writes) = (16u64, 4u64);
+    let len = want.len();
+    let lba = c.lba;
+    for round in 0..5 {
+        let before = c.b.c().stats();
+        for i in 0..reads + writes {
+            let (cmd, blen) = if i < reads {
+                (Read::new(c.nsid, slba, nlb - 1).build(), len)
+            } else {
+                (
+                    Write::new(c.nsid, wlba + (i - reads), 0).build(),
+                    c.lba as usize,
+                )
+            };
+            let b = c.b.alloc(blen).map_err(|e| e.to_string())?;
+            c.b.write(&cmd, Some(b), i)
+                .map_err(|r| format!("write {i}: {:?}", r.error))?;
+        }
+        c.b.commit(0).map_err(|e| e.to_string())?;
+        let mut early = std::collections::HashSet::new();
+        let mut bad = None;
+        c.b.reap(&mut |rp| {
+            if rp.result.is_err() {
+                bad = Some(format!("tag {} before the reset: {:?}", rp.tag, rp.result));
+            }
+            early.insert(rp.tag);
+        });
+        if let Some(b) = bad {
+            return Err(b);
+        }
+        let open_reads = (0..reads).filter(|t| !early.contains(t)).count() as u64;
+        let open_writes = (reads..reads + writes)
+            .filter(|t| !early.contains(t))
+            .count() as u64;
+        c.b.c().reset().map_err(|e| format!("reset: {e}"))?;
+        let (mut ok_reads, mut aborted_writes, mut problems) = (0u64, 0u64, Vec::new());
+        while c.b.in_flight() > 0 {
+            c.b.commit(1).map_err(|e| e.to_string())?;
+            c.b.reap(&mut |rp| match (rp.tag < reads, &rp.result) {
+                (true, Ok(_)) => match rp.buf.as_ref().map(|b| diff(b.as_slice(), want, lba)) {
+                    Some(Ok(())) => ok_reads += 1,
+                    Some(Err(e)) => problems.push(format!("read {}: {e}", rp.tag)),
+                    None => problems.push(format!("read {}: no buffer", rp.tag)),
+                },
+                (false, Err(Error::Aborted(_))) => aborted_writes += 1,
+                (_, r) => problems.push(format!("tag {}: {r:?}", rp.tag)),
+            });
+        }
+        if let Some(p) = problems.first() {
+            return Err(p.clone());
+        }
+        let retried = c.b.c().stats().retries - before.retries;
+        if ok_reads != open_reads || aborted_writes != open_writes || retried != open_reads {
+            return Err(format!(
+                "at the reset {open_reads} reads and {open_writes} writes were in flight; {ok_reads} reads came back right, {aborted_writes} writes aborted, {retried} resubmitted"
+            ));
+        }
+        if open_reads > 0 {
+            return Ok(format!(
+                "round {round}: {open_reads} of {reads} reads in flight at the reset were resubmitted and read the right data; {open_writes} of {writes} writes in flight came back Aborted"
+            ));
+        }
+    }
+    Err("the emulator finished every read before the reset, 5 times".into())
+}
+
+/// The timeout path with retries: reads submitted under a 1 us timeout,
+/// which is then raised back to the suite's before the driver looks at
+/// deadlines. With `retries(3)` the first expiry brings Abort and a
+/// controller reset, the reads still in flight are resubmitted (with the
+/// new timeout) and every read comes back with the right data.
+fn retry_after_timeout<const S: bool>(c: &mut Ctx<VfioHw<S>>) -> TestResult {
+    let len = (c.max_xfer / c.lba * c.lba) as usize;
+    let nlb = (len / c.lba as usize) as u16;
+    let slba = c.area(11);
+    let mut want = vec![0u8; len];
+    fill(&mut want, c.lba, slba, 62);
+    c.write(slba, &want)?;
+    let lba = c.lba;
+    c.b.c().set_retries(3);
+    let out = timeout_rounds(c, slba, nlb, &want, lba).and_then(|m| {
+        c.b.c().set_retries(1);
+        let limit = retry_limit(c, slba, nlb, &want, lba)?;
+        Ok(format!("{m}; {limit}"))
+    });
+    c.b.c().set_retries(0);
+    c.b.set_timeout_ms(crate::suite::CMD_TIMEOUT_MS);
+    let msg = out?;
+    let mut buf = vec![0u8; c.lba as usize];
+    c.read(0, &mut buf)?;
+    Ok(format!("{msg}; I/O works after it"))
+}
+
+/// `retries(1)` with the 1 us timeout kept: reads that time out again
+/// after their one resubmission fail (Timeout or Aborted); none is
+/// resubmitted twice.
+fn retry_limit<const S: bool>(
+    c: &mut Ctx<VfioHw<S>>,
+    slba: u64,
+    nlb: u16,
+    want: &[u8],
+    lba: u32,
+) -> TestResult {
+    let sent = 16u64;
+    let before = c.b.c().stats();
+    c.b.c().set_io_timeout(Duration::from_micros(1));
+    for i in 0..sent {
+        let b = c.b.alloc(want.len()).map_err(|e| e.to_string())?;
+        c.b.write(&Read::new(c.nsid, slba, nlb - 1).build(), Some(b), i)
+            .map_err(|r| format!("write {i}: {:?}", r.error))?;
+    }
+    let (mut ok, mut failed, mut problems) = (0u64, 0u64, Vec::new());
+    c.b.commit(sent as u32)
+        .map_err(|e| format!("commit: {e}"))?;
+    loop {
+        c.b.reap(&mut |rp| match &rp.result {
+            Ok(_) => match rp.buf.as_ref().map(|b| diff(b.as_slice(), want, lba)) {
+                Some(Ok(())) => ok += 1,
+                other => problems.push(format!("read {}: {other:?}", rp.tag)),
+            },
+            Err(Error::Timeout { .. } | Error::Aborted(_)) => failed += 1,
+            Err(e) => problems.push(format!("read {}: {e}", rp.tag)),
+        });
+        if c.b.in_flight() == 0 || !problems.is_empty() {
+            break;
+        }
+        c.b.commit(1).map_err(|e| format!("commit: {e}"))?;
+    }
+    c.b.set_timeout_ms(crate::suite::CMD_TIMEOUT_MS);
+    if let Some(p) = problems.first() {
+        return Err(p.clone());
+    }
+    let retried = c.b.c().stats().retries - before.retries;
+    if ok + failed != sent {
+        return Err(format!("{} of {sent} reads came back", ok + failed));
+    }
+    if retried > sent {
+        return Err(format!(
+            "{retried} resubmissions of {sent} reads allowed one each"
+        ));
+    }
+    Ok(format!(
+        "with retries(1) and the 1 us timeout kept: {ok} right, {failed} failed, {retried} resubmissions (at most one each)"
+    ))
+}
+
+fn timeout_rounds<const S: bool>(
+    c: &mut Ctx<VfioHw<S>>,
+    slba: u64,
+    nlb: u16,
+    want: &[u8],
+    lba: u32,
+) -> TestResult {
+    let sent = 32u64;
+    for round in 0..5 {
+        let before = c.b.c().stats();
+        c.b.c().set_io_timeout(Duration::from_micros(1));
+        for i in 0..sent {
+            let b = c.b.alloc(want.len()).map_err(|e| e.to_string())?;
+            c.b.write(&Read::new(c.nsid, slba, nlb - 1).build(), Some(b), i)
+                .map_err(|r| format!("write {i}: {:?}", r.error))?;
+        }
+        // Rung with 1 us deadlines; nothing waits (no deadline check) yet.
+        c.b.commit(0).map_err(|e| format!("commit: {e}"))?;
+        c.b.set_timeout_ms(crate::suite::CMD_TIMEOUT_MS);
+        let (mut ok, mut problems) = (0u64, Vec::new());
+        while c.b.in_flight() > 0 {
+            c.b.commit(1).map_err(|e| format!("commit: {e}"))?;
+            c.b.reap(&mut |rp| match &rp.result {
+                Ok(_) => match rp.buf.as_ref().map(|b| diff(b.as_slice(), want, lba)) {
+                    Some(Ok(())) => ok += 1,
+                    other => problems.push(format!("read {}: {other:?}", rp.tag)),
+                },
+                Err(e) => problems.push(format!("read {}: {e}", rp.tag)),
+            });
+        }
+        if let Some(p) = problems.first() {
+            return Err(p.clone());
+        }
+        let after = c.b.c().stats();
+        if ok != sent {
+            return Err(format!("{ok} of {sent} reads came back right"));
+        }
+        if after.resets > before.resets {
+            let retried = after.retries - before.retries;
+            if retried == 0 || after.aborts == before.aborts {
+                return Err(format!(
+                    "timeout recovery without Abort or resubmission: {after:?}"
+                ));
+            }
+            return Ok(format!(
+                "round {round}: Abort, {} reset(s), {retried} reads resubmitted; all {sent} read the right data",
+                after.resets - before.resets
+            ));
+        }
+    }
+    Err("the emulator finished every read before the first deadline check, 5 times".into())
+}
+
+/// MMIO doorbell writes per I/O at QD1 and QD32 (4 KiB reads through the
+/// queue interface, kept topped up), and those the shadow doorbells' EventIdx
+/// let the driver skip. `syscalls()` must equal the MMIO count.
+fn doorbells_per_io<const S: bool>(c: &mut Ctx<VfioHw<S>>) -> TestResult {
+    let n = 2048u64;
+    let blocks = (4096 / c.lba).max(1);
+    let bytes = (blocks * c.lba) as usize;
+    let mut out = Vec::new();
+    for qd in [1u64, 32] {
+        let before = c.b.c().stats();
+        let sys_before = c.b.syscalls().ok_or("syscalls() is None")?;
+        let mut free: Vec<DmaBuf> = (0..qd)
+            .map(|_| c.b.alloc(bytes))
+            .collect::<Result<_, _>>()
+            .map_err(|e| e.to_string())?;
+        let (mut sent, mut back, mut commits, mut err) = (0u64, 0u64, 0u64, None);
+        while back < n {
+            while sent < n {
+                let Some(b) = free.pop() else { break };
+                let cmd =
+                    Read::new(c.nsid, (sent % 1024) * blocks as u64, (blocks - 1) as u16).build();
+                c.b.write(&cmd, Some(b), sent)
+                    .map_err(|r| format!("write: {:?}", r.error))?;
+                sent += 1;
+            }
+            c.b.commit(1).map_err(|e| e.to_string())?;
+            commits += 1;
+            c.b.reap(&mut |rp| {
+                back += 1;
+                if let Err(e) = rp.result {
+                    err = Some(e.to_string());
+                }
+                free.extend(rp.buf);
+            });
+            if let Some(e) = err.take() {
+                return Err(e);
+            }
+        }
+        let after = c.b.c().stats();
+        let sys = c.b.syscalls().ok_or("syscalls() is None")? - sys_before;
+        let mmio = after.mmio_doorbells - before.mmio_doorbells;
+        let skipped = after.skipped_doorbells - before.skipped_doorbells;
+        if sys != mmio {
+            return Err(format!(
+                "syscalls() grew by {sys}, MMIO doorbells by {mmio}"
+            ));
+        }
+        // Every commit announced new entries (an SQ tail update) and every
+        // completion was consumed (CQ head updates): at least one update
+        // per commit, written or skipped.
+        if mmio + skipped < commits {
+            return Err(format!(
+                "{mmio} + {skipped} doorbell updates for {commits} commits"
+            ));
+        }
+        out.push(format!(
+            "QD{qd}: {:.2} MMIO doorbell writes per I/O, {:.2} skipped (shadow EventIdx), {commits} commits",
+            mmio as f64 / n as f64,
+            skipped as f64 / n as f64
+        ));
+    }
+    Ok(format!(
+        "{} 4 KiB reads each; shadow doorbells {}: {}",
+        n,
+        if c.b.c().shadow_doorbells() {
+            "on"
+        } else {
+            "off"
+        },
+        out.join("; ")
+    ))
+}
+
+impl<const S: bool> VfioHw<S> {
     fn c(&self) -> std::cell::RefMut<'_, Controller> {
         self.ctrl.as_ref().expect("present until drop").borrow_mut()
     }
 }
 
-impl Drop for VfioHw {
+impl<const S: bool> Drop for VfioHw<S> {
     fn drop(&mut self) {
         let Some(c) = self.ctrl.take() else { return };
         // The handle that rebound the controller gives it back, once the
@@ -390,7 +909,7 @@ impl Drop for VfioHw {
     }
 }
 
-impl Backend for VfioHw {
+impl<const S: bool> Backend for VfioHw<S> {
     type Buf = DmaBuf;
     fn caps(&self) -> Caps {
         self.ctrl
@@ -436,14 +955,14 @@ impl Backend for VfioHw {
 /// Runs the suite on `t` with the VFIO backend. The kernel's block device
 /// view of a controller (`A-blk`) is the same controller to this driver and
 /// nvme-cli cannot see a controller VFIO holds, so those are skipped.
-pub(crate) fn run(t: &Target, r: &Runner) {
+pub(crate) fn run<const S: bool>(t: &Target, r: &Runner) {
     if t.ns
         .file_name()
         .is_some_and(|n| n.to_string_lossy().starts_with("nvme"))
     {
         r.record(
             &format!("{}/open", t.label),
-            VfioHw::NAME,
+            VfioHw::<S>::NAME,
             Outcome::Skip,
             "a block device: the VFIO driver bypasses the kernel, its character-device target covers this controller".into(),
         );
@@ -457,7 +976,7 @@ pub(crate) fn run(t: &Target, r: &Runner) {
         if bound.as_deref() != Some("vfio-pci") {
             r.record(
                 &format!("{}/open", t.label),
-                VfioHw::NAME,
+                VfioHw::<S>::NAME,
                 Outcome::Skip,
                 "outside the nvmeq guest the vfio backend runs only on a controller you bound to vfio-pci (--ctrl BDF)".into(),
             );
@@ -468,7 +987,7 @@ pub(crate) fn run(t: &Target, r: &Runner) {
         differential: false,
         ..t.clone()
     };
-    crate::suite::run::<VfioHw>(&t, r);
+    crate::suite::run::<VfioHw<S>>(&t, r);
 }
 
 #[cfg(test)]

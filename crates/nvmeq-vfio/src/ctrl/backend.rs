@@ -11,7 +11,6 @@ use nvmeq_core::{
 
 use super::{Controller, PAGE};
 use crate::dma::DmaBuf;
-use crate::queue::Raw;
 
 /// Admin opcodes that manage the queues this driver owns: a caller sending
 /// them would pull queues out from under the driver.
@@ -64,8 +63,12 @@ impl Controller {
             Some(None) => return Err(Error::Invalid("transfer length overflows 32 bits")),
             // Unknown (e.g. vendor specific) opcodes: any over-transfer hits
             // IOVA 0 and faults, except past a 2-page transfer, where PRP2
-            // is a data page the device would read as a PRP list.
-            None if len as usize > PAGE && len as usize <= 2 * PAGE => {
+            // is a data page the device would read as a PRP list. An SGL
+            // bounds the transfer itself (the device reports a length error).
+            None if len as usize > PAGE
+                && len as usize <= 2 * PAGE
+                && !(cmd.queue == QueueKind::Io && self.sgl.is_some()) =>
+            {
                 return Err(Error::Unsupported(
                     "over VFIO, a 4-8 KiB transfer of an opcode whose size nvmeq cannot verify (vendor specific?): use one page or more than two",
                 ))
@@ -108,6 +111,101 @@ impl Controller {
 
     fn busy(&self) -> usize {
         self.qs.iter().map(|q| q.slots.busy_count()).sum()
+    }
+
+    /// [`Backend::write`] for a transfer over `regions` of `buf`, in order:
+    /// (offset, length) pairs inside the buffer that add up to the command's
+    /// transfer length. With SGLs ([`crate::DataPointer`]) each region is a
+    /// Data Block descriptor (one in DPTR, or a segment list in the slot's
+    /// list page), at any offset the controller allows (SGLS 01b: any byte;
+    /// 10b: dwords). With PRPs only the first region may start and only the
+    /// last may end inside a page, and the first must start on a dword.
+    /// The device touches only the regions: the rest of the buffer is left
+    /// as it was. The whole buffer is owned by the command until reaped.
+    pub fn write_regions(
+        &mut self,
+        cmd: &Cmd,
+        buf: DmaBuf,
+        regions: &[(usize, usize)],
+        tag: u64,
+    ) -> Result<(), Rejected<DmaBuf>> {
+        self.write_inner(cmd, Some(buf), tag, Some(regions), false)
+    }
+
+    /// [`Backend::write`] for a command the caller declares safe to repeat:
+    /// with [`crate::Options::retries`] set, a controller reset resubmits it
+    /// (as it does reads) instead of completing it with an error. Admin and
+    /// fused commands are never resubmitted.
+    pub fn write_retryable(
+        &mut self,
+        cmd: &Cmd,
+        buf: Option<DmaBuf>,
+        tag: u64,
+    ) -> Result<(), Rejected<DmaBuf>> {
+        self.write_inner(cmd, buf, tag, None, true)
+    }
+
+    /// [`Backend::write`] with the buffer regions the transfer uses (its
+    /// first bytes when `None`) and whether the caller marked the command
+    /// safe to repeat.
+    pub(super) fn write_inner(
+        &mut self,
+        cmd: &Cmd,
+        buf: Option<DmaBuf>,
+        tag: u64,
+        regions: Option<&[(usize, usize)]>,
+        marked: bool,
+    ) -> Result<(), Rejected<DmaBuf>> {
+        let reject = |buf, e| {
+            Err(Rejected {
+                buf,
+                error: Some(e),
+            })
+        };
+        if let Some(why) = self.dead {
+            return reject(buf, Error::Aborted(why));
+        }
+        let len = match self.xfer_len(cmd) {
+            Ok(l) => l,
+            Err(e) => return reject(buf, e),
+        };
+        if len > 0 {
+            let Some(b) = &buf else {
+                return reject(
+                    buf,
+                    Error::BufferMismatch {
+                        expected: cmd.dir,
+                        given: "no buffer",
+                    },
+                );
+            };
+            if regions.is_none() {
+                if let Err(e) = check_len(len as u64, b.len()) {
+                    return reject(buf, e);
+                }
+            }
+            if !b.belongs_to(&self.space) {
+                return reject(
+                    buf,
+                    Error::Invalid("the buffer was allocated by another controller"),
+                );
+            }
+        }
+        // Back-pressure also when completions wait to be reaped: the reap
+        // list's preallocated capacity bounds commands plus completions.
+        if self.busy() + self.done.len() >= self.reap_cap {
+            return Err(Rejected { buf, error: None });
+        }
+        let Some(qi) = self.pick_queue(cmd.queue) else {
+            return Err(Rejected { buf, error: None });
+        };
+        let mut p = self.push_for(qi, &cmd.sqe, len as usize, regions, marked);
+        p.tag = tag;
+        self.qs[qi].make_cq_room(&self.bar, self.shadow.as_ref());
+        match self.qs[qi].push(cmd.sqe, buf, &p) {
+            Ok(_) => Ok(()),
+            Err((buf, error)) => Err(Rejected { buf, error }),
+        }
     }
 }
 
@@ -189,7 +287,9 @@ impl Backend for Controller {
         } else {
             self.opts.io_timeout
         };
-        let (r, buf) = self.run_sync(qi, cmd.sqe, Some(bounce), n, timeout, Raw::No);
+        let mut p = self.push_for(qi, &cmd.sqe, n, None, false);
+        p.sync = true;
+        let (r, buf) = self.run_sync(qi, cmd.sqe, Some(bounce), &p, timeout);
         if let (Ok(_), Some(b), Data::FromDevice(dst)) = (&r, &buf, data) {
             dst[..n].copy_from_slice(&b.as_slice()[..n]);
         }
@@ -198,51 +298,7 @@ impl Backend for Controller {
     }
 
     fn write(&mut self, cmd: &Cmd, buf: Option<DmaBuf>, tag: u64) -> Result<(), Rejected<DmaBuf>> {
-        let reject = |buf, e| {
-            Err(Rejected {
-                buf,
-                error: Some(e),
-            })
-        };
-        if let Some(why) = self.dead {
-            return reject(buf, Error::Aborted(why));
-        }
-        let len = match self.xfer_len(cmd) {
-            Ok(l) => l,
-            Err(e) => return reject(buf, e),
-        };
-        if len > 0 {
-            let Some(b) = &buf else {
-                return reject(
-                    buf,
-                    Error::BufferMismatch {
-                        expected: cmd.dir,
-                        given: "no buffer",
-                    },
-                );
-            };
-            if let Err(e) = check_len(len as u64, b.len()) {
-                return reject(buf, e);
-            }
-            if !b.belongs_to(&self.space) {
-                return reject(
-                    buf,
-                    Error::Invalid("the buffer was allocated by another controller"),
-                );
-            }
-        }
-        // Back-pressure also when completions wait to be reaped: the reap
-        // list's preallocated capacity bounds commands plus completions.
-        if self.busy() + self.done.len() >= self.reap_cap {
-            return Err(Rejected { buf, error: None });
-        }
-        let Some(qi) = self.pick_queue(cmd.queue) else {
-            return Err(Rejected { buf, error: None });
-        };
-        match self.qs[qi].push(cmd.sqe, buf, len as usize, tag, false, Raw::No) {
-            Ok(_) => Ok(()),
-            Err((buf, error)) => Err(Rejected { buf, error }),
-        }
+        self.write_inner(cmd, buf, tag, None, false)
     }
 
     fn commit(&mut self, min_complete: u32) -> Result<u32, Error> {

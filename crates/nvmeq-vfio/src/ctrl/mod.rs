@@ -21,7 +21,8 @@ use crate::bdf::Bdf;
 use crate::dma::{DmaBuf, DmaRegion, DmaSpace};
 use crate::error::OpenError;
 use crate::mmio::Bar;
-use crate::queue::{doorbell, QueuePair, Raw, Shadow};
+use crate::queue::dptr::Dptr;
+use crate::queue::{doorbell, Push, QueuePair, Raw, Shadow};
 use crate::sysfs;
 use crate::vfio::{Device, Iommu};
 use nvmeq_core::regs::{self, Aqa, Cap, Cc, Csts};
@@ -52,6 +53,83 @@ pub struct Options {
     pub max_xfer: u32,
     /// Use shadow doorbells (Doorbell Buffer Config) when the controller has them.
     pub shadow_doorbells: bool,
+    /// Write I/O queues' CQ head doorbells only when the controller could
+    /// otherwise run out of completion entries (before a command is queued
+    /// that might not find one), instead of after every batch of
+    /// completions: about one MMIO write per I/O saved at queue depth 1.
+    /// The admin queue's is always written at once.
+    pub lazy_cq_doorbells: bool,
+    /// How I/O commands describe their data: PRPs or SGLs. Admin commands
+    /// always use PRPs (the specification allows nothing else over PCIe).
+    pub data_pointer: DataPointer,
+    /// How many times a command that is safe to repeat is resubmitted after
+    /// a controller reset (recovery from a timeout or fatal status, or
+    /// [`Controller::reset`]) instead of completing with `Timeout` or
+    /// `Aborted`. 0 (the default): never. Safe to repeat: Read, Compare and
+    /// Verify (they change nothing), and any I/O command written with
+    /// [`Controller::write_retryable`]; never a fused command, an admin
+    /// command or, by default, anything that writes. A resubmitted command
+    /// gets a fresh timeout; one written but not yet committed when the reset
+    /// came is submitted by it.
+    pub retries: u8,
+}
+
+/// How I/O commands describe their data buffers ([`Options::data_pointer`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DataPointer {
+    /// SGLs when Identify Controller's SGLS (bits 1:0) says the controller
+    /// supports them for NVM commands, else PRPs.
+    #[default]
+    Auto,
+    /// Always PRPs.
+    Prp,
+    /// Always SGLs: opening a controller without SGL support fails.
+    Sgl,
+}
+
+impl Options {
+    /// Sets [`Options::data_pointer`].
+    pub fn data_pointer(mut self, d: DataPointer) -> Self {
+        self.data_pointer = d;
+        self
+    }
+    /// Sets [`Options::retries`].
+    pub fn retries(mut self, n: u8) -> Self {
+        self.retries = n;
+        self
+    }
+}
+
+/// The data pointer an I/O command gets: `Some(dword)` for SGLs (`dword`:
+/// the controller needs dword-aligned data blocks), `None` for PRPs, from the
+/// option and Identify Controller's SGLS. `Err` when SGLs are demanded but
+/// unsupported.
+fn sgl_choice(want: DataPointer, sgls: u32) -> Result<Option<bool>, String> {
+    let support = sgls & nvmeq_core::identify::sgls::SUPPORTED_MASK;
+    match (want, support) {
+        (DataPointer::Prp, _) | (DataPointer::Auto, 0) => Ok(None),
+        (DataPointer::Sgl, 0) => Err(format!(
+            "SGLs were requested (DataPointer::Sgl) but the controller does not support them for NVM commands (Identify Controller SGLS = {sgls:#x}, bits 1:0 = 00b)"
+        )),
+        (_, 0b11) => Err(format!(
+            "Identify Controller SGLS = {sgls:#x}: bits 1:0 = 11b is reserved; use DataPointer::Prp"
+        )),
+        (_, s) => Ok(Some(s == 0b10)),
+    }
+}
+
+/// How many resubmissions a command gets ([`Options::retries`]): none on
+/// the admin queue, for fused commands, or for commands that change data
+/// unless the caller marked them.
+fn retry_budget(retries: u8, admin: bool, sqe: &nvmeq_core::Command, marked: bool) -> u8 {
+    use nvmeq_core::NvmOpcode;
+    let op = NvmOpcode(sqe.opcode());
+    let reads = [NvmOpcode::READ, NvmOpcode::COMPARE, NvmOpcode::VERIFY];
+    if admin || sqe.cdw0.fuse() != 0 || !(marked || reads.contains(&op)) {
+        0
+    } else {
+        retries
+    }
 }
 
 impl Default for Options {
@@ -64,6 +142,9 @@ impl Default for Options {
             admin_timeout: Duration::from_secs(10),
             max_xfer: 1 << 20,
             shadow_doorbells: true,
+            lazy_cq_doorbells: true,
+            data_pointer: DataPointer::Auto,
+            retries: 0,
         }
     }
 }
@@ -82,6 +163,10 @@ pub struct Stats {
     /// Doorbell updates only written to the shadow buffer, because the
     /// controller's EventIdx did not ask for an MMIO write.
     pub skipped_doorbells: u64,
+    /// Commands written with an SGL data pointer (PSDT 01b), resubmissions included.
+    pub sgl_commands: u64,
+    /// Commands resubmitted after a controller reset ([`Options::retries`]).
+    pub retries: u64,
 }
 
 /// A synchronous command's outcome, waiting for its caller: queue index and
@@ -99,6 +184,8 @@ pub struct Controller {
     vs: u32,
     id: Box<IdentifyController>,
     max_xfer: u32,
+    /// SGLs for I/O data: `Some(dword-aligned only)`, or `None` for PRPs.
+    sgl: Option<bool>,
     /// `qs[0]` is the admin queue, `qs[1..]` the I/O queues.
     qs: Vec<QueuePair>,
     next_io: usize,
@@ -263,6 +350,7 @@ impl Controller {
             vs,
             id: Box::new(IdentifyController::new_zeroed()),
             max_xfer: PAGE as u32 * 2,
+            sgl: None,
             qs: vec![admin],
             next_io: 1,
             shadow: None,
@@ -322,6 +410,8 @@ impl Controller {
         self.id = IdentifyController::read_from_bytes(&id)
             .map(Box::new)
             .map_err(|_| fail("short Identify Controller data".into()))?;
+        self.sgl = sgl_choice(self.opts.data_pointer, self.id.sgls)
+            .map_err(|why| OpenError::Unsupported(format!("{b}: {why}")))?;
         let mdts_bytes = self.id.mdts_bytes(PAGE as u32).unwrap_or(u64::MAX);
         let max_xfer = mdts_bytes.min(want_xfer as u64) as u32;
 
@@ -391,6 +481,26 @@ impl Controller {
         self.bdf
     }
 
+    /// A snapshot of the controller registers at 0h..40h (CAP through CMBSZ),
+    /// read now with one volatile access per register.
+    pub fn registers(&self) -> regs::Registers {
+        regs::Registers {
+            cap: Cap::from_bits(self.bar.read64(regs::CAP)),
+            vs: regs::Vs::from_bits(self.bar.read32(regs::VS)),
+            intms: self.bar.read32(regs::INTMS),
+            intmc: self.bar.read32(regs::INTMC),
+            cc: Cc::from_bits(self.bar.read32(regs::CC)),
+            rsvd18: 0,
+            csts: Csts::from_bits(self.bar.read32(regs::CSTS)),
+            nssr: self.bar.read32(regs::NSSR),
+            aqa: Aqa::from_bits(self.bar.read32(regs::AQA)),
+            asq: self.bar.read64(regs::ASQ),
+            acq: self.bar.read64(regs::ACQ),
+            cmbloc: regs::Cmbloc::from_bits(self.bar.read32(regs::CMBLOC)),
+            cmbsz: regs::Cmbsz::from_bits(self.bar.read32(regs::CMBSZ)),
+        }
+    }
+
     /// Identify Controller data, as read at open.
     pub fn identify(&self) -> &IdentifyController {
         &self.id
@@ -433,7 +543,42 @@ impl Controller {
         let mut s = self.stats;
         s.mmio_doorbells = self.qs.iter().map(|q| q.mmio_doorbells).sum();
         s.skipped_doorbells = self.qs.iter().map(|q| q.skipped_doorbells).sum();
+        s.sgl_commands = self.qs.iter().map(|q| q.sgl_commands).sum();
         s
+    }
+
+    /// Whether I/O commands describe their data with SGLs (else PRPs).
+    pub fn uses_sgls(&self) -> bool {
+        self.sgl.is_some()
+    }
+
+    /// Changes [`Options::retries`] for commands written from now on.
+    pub fn set_retries(&mut self, n: u8) {
+        self.opts.retries = n;
+    }
+
+    /// The queue push parameters for a command of the caller on queue `qi`.
+    pub(super) fn push_for<'a>(
+        &self,
+        qi: usize,
+        sqe: &nvmeq_core::Command,
+        len: usize,
+        regions: Option<&'a [(usize, usize)]>,
+        marked: bool,
+    ) -> Push<'a> {
+        let dptr = match self.sgl {
+            Some(dword) if qi != 0 && len > 0 => Dptr::Sgl { dword },
+            _ => Dptr::Prp,
+        };
+        Push {
+            len,
+            regions,
+            tag: 0,
+            sync: false,
+            raw: Raw::No,
+            dptr,
+            retries: retry_budget(self.opts.retries, qi == 0, sqe, marked),
+        }
     }
 
     /// Changes the I/O command timeout for commands submitted from now on.
@@ -589,7 +734,7 @@ impl Controller {
     fn admin_nodata(&mut self, cmd: Cmd) -> Result<Completion, Error> {
         debug_assert_eq!(cmd.xfer, Xfer::None);
         let t = self.opts.admin_timeout;
-        let (r, buf) = self.run_sync(0, cmd.sqe, None, 0, t, Raw::DriverPointers);
+        let (r, buf) = self.run_sync(0, cmd.sqe, None, &Push::sync(0, Raw::DriverPointers), t);
         debug_assert!(buf.is_none());
         r
     }
@@ -599,7 +744,7 @@ impl Controller {
         debug_assert_eq!(cmd.xfer, Xfer::Bytes(len as u32));
         let bounce = self.take_bounce()?;
         let t = self.opts.admin_timeout;
-        let (r, buf) = self.run_sync(0, cmd.sqe, Some(bounce), len, t, Raw::No);
+        let (r, buf) = self.run_sync(0, cmd.sqe, Some(bounce), &Push::sync(len, Raw::No), t);
         let out = buf.as_ref().map(|b| b.as_slice()[..len].to_vec());
         self.bounce = buf;
         r?;
@@ -627,9 +772,8 @@ impl Controller {
         qi: usize,
         sqe: nvmeq_core::Command,
         buf: Option<DmaBuf>,
-        len: usize,
+        p: &Push<'_>,
         timeout: Duration,
-        raw: Raw,
     ) -> (Result<Completion, Error>, Option<DmaBuf>) {
         if let Some(why) = self.dead {
             return (Err(Error::Aborted(why)), buf);
@@ -645,7 +789,8 @@ impl Controller {
             }
             std::hint::spin_loop();
         }
-        let cid = match self.qs[qi].push(sqe, buf, len, 0, true, raw) {
+        self.qs[qi].make_cq_room(&self.bar, self.shadow.as_ref());
+        let cid = match self.qs[qi].push(sqe, buf, p) {
             Ok(slot) => self.qs[qi].cid(slot),
             Err((b, e)) => return (Err(e.unwrap_or(Error::Invalid("queue full"))), b),
         };
@@ -697,7 +842,9 @@ impl Controller {
                 Err(_) => self.stats.unexpected_cqes += 1,
             }
         }
-        q.ring_cq(&self.bar, self.shadow.as_ref());
+        if qi == 0 || !self.opts.lazy_cq_doorbells {
+            q.ring_cq(&self.bar, self.shadow.as_ref());
+        }
     }
 
     fn poll_all(&mut self) {
@@ -714,4 +861,51 @@ impl Controller {
 fn queues_granted(c: &Completion) -> u16 {
     let (sq_z, cq_z) = SetFeatures::queues_allocated(c);
     sq_z.min(cq_z).saturating_add(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nvmeq_core::cmd::{Read, Write};
+    use nvmeq_core::NvmOpcode;
+
+    #[test]
+    fn sgls_follow_the_option_and_identify() {
+        use DataPointer::*;
+        assert_eq!(sgl_choice(Auto, 0x1), Ok(Some(false)), "QEMU: byte aligned");
+        assert_eq!(sgl_choice(Auto, 0x2), Ok(Some(true)), "dword aligned");
+        assert_eq!(sgl_choice(Auto, 0x0), Ok(None));
+        assert_eq!(sgl_choice(Auto, 1 << 16), Ok(None), "bit bucket alone");
+        assert_eq!(sgl_choice(Prp, 0x1), Ok(None));
+        assert_eq!(sgl_choice(Sgl, 0x30001), Ok(Some(false)));
+        let e = sgl_choice(Sgl, 0).unwrap_err();
+        assert!(e.contains("does not support them"), "{e}");
+        assert!(sgl_choice(Auto, 0x3).is_err(), "reserved value");
+    }
+
+    #[test]
+    fn only_reads_and_marked_io_commands_are_retried() {
+        let read = Read::new(1, 0, 0).build().sqe;
+        let write = Write::new(1, 0, 0).build().sqe;
+        assert_eq!(retry_budget(3, false, &read, false), 3);
+        assert_eq!(retry_budget(0, false, &read, false), 0, "off by default");
+        assert_eq!(
+            retry_budget(3, false, &write, false),
+            0,
+            "writes never by default"
+        );
+        assert_eq!(retry_budget(3, false, &write, true), 3, "unless marked");
+        assert_eq!(retry_budget(3, true, &read, true), 0, "never admin");
+        let mut fused = read;
+        fused.cdw0.set_fuse(1);
+        assert_eq!(retry_budget(3, false, &fused, true), 0, "never fused");
+        for op in [NvmOpcode::COMPARE, NvmOpcode::VERIFY] {
+            let mut c = read;
+            c.cdw0.set_opcode(op.0);
+            assert_eq!(retry_budget(2, false, &c, false), 2, "{op:?}");
+        }
+        let opts = Options::default().retries(4).data_pointer(DataPointer::Sgl);
+        assert_eq!((opts.retries, opts.data_pointer), (4, DataPointer::Sgl));
+        assert_eq!(Options::default().retries, 0);
+    }
 }

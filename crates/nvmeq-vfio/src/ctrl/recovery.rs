@@ -10,7 +10,7 @@ use nvmeq_core::{Error, Reaped};
 use nvmeq_core::cmd::{Abort, DeleteIoCq, DeleteIoSq};
 
 use super::Controller;
-use crate::queue::Raw;
+use crate::queue::{Push, Raw};
 use nvmeq_core::regs::{self, Cc, Csts};
 
 /// How often wait loops look at CSTS and deadlines.
@@ -35,6 +35,7 @@ impl Controller {
             self.reset_controller(
                 None,
                 "controller fatal status (CSTS.CFS); controller was reset",
+                true,
             );
             return;
         }
@@ -62,6 +63,7 @@ impl Controller {
             self.reset_controller(
                 Some((qi, slot)),
                 "controller reset after a command timed out",
+                true,
             );
         } else {
             self.abort(qi, slot);
@@ -76,10 +78,15 @@ impl Controller {
         self.stats.aborts += 1;
         self.in_recovery = true;
         let t = self.opts.admin_timeout;
-        let (r, _) = self.run_sync(0, Abort::new(sqid, cid).build().sqe, None, 0, t, Raw::No);
+        let abort = Abort::new(sqid, cid).build().sqe;
+        let resets = self.stats.resets;
+        let (r, _) = self.run_sync(0, abort, None, &Push::sync(0, Raw::No), t);
         self.in_recovery = false;
-        if self.dead.is_some() || self.qs[qi].slots.lookup(cid) != Ok(slot) {
-            // Completed meanwhile, or a reset already finished it.
+        if self.dead.is_some()
+            || self.stats.resets != resets
+            || self.qs[qi].slots.lookup(cid) != Ok(slot)
+        {
+            // Completed meanwhile, or a reset finished (or resubmitted) it.
             return;
         }
         match r {
@@ -93,6 +100,7 @@ impl Controller {
             _ => self.reset_controller(
                 Some((qi, slot)),
                 "controller reset after a command timed out",
+                true,
             ),
         }
     }
@@ -101,7 +109,16 @@ impl Controller {
     /// error (`Timeout` for `expired`, `Aborted(why)` for the rest), then brings
     /// it back up with the same queues. If the controller cannot be stopped,
     /// buffers are leaked (the device might still write them) and it is dead.
-    pub(super) fn reset_controller(&mut self, expired: Option<(usize, u16)>, why: &'static str) {
+    ///
+    /// With `retry`, commands with retries left ([`crate::Options::retries`])
+    /// stay in their slots instead (buffer, cid and data pointer unchanged)
+    /// and are written to the recreated queues once the controller is back.
+    pub(super) fn reset_controller(
+        &mut self,
+        expired: Option<(usize, u16)>,
+        why: &'static str,
+        retry: bool,
+    ) {
         if self.resetting {
             // A command of the re-initialisation itself failed.
             self.dead = Some("the controller failed again while being reset");
@@ -110,6 +127,7 @@ impl Controller {
         self.resetting = true;
         self.stats.resets += 1;
         let stopped = self.disable().is_ok();
+        let mut keep = Vec::new();
         for qi in 0..self.qs.len() {
             let busy: Vec<u16> = self.qs[qi].slots.busy().collect();
             let ms = if qi == 0 {
@@ -121,6 +139,13 @@ impl Controller {
             .div_ceil(1000)
             .min(u32::MAX as u128) as u32;
             for slot in busy {
+                let s = self.qs[qi].slots.get_mut(slot);
+                if retry && stopped && s.retries_left > 0 {
+                    s.retries_left -= 1;
+                    s.deadline = None;
+                    keep.push((qi, slot));
+                    continue;
+                }
                 let cid = self.qs[qi].cid(slot);
                 if self.qs[qi].slots.get(slot).ns_change {
                     self.ns.clear();
@@ -161,15 +186,54 @@ impl Controller {
             self.dead = Some("the controller could not be brought back up after a reset");
         }
         self.resetting = false;
+        self.resubmit(keep);
+    }
+
+    /// Writes the kept commands to their recreated queues and rings them;
+    /// if the controller is dead, completes them with its reason instead
+    /// (they were never sent to it again, so their buffers come back).
+    fn resubmit(&mut self, keep: Vec<(usize, u16)>) {
+        let now = Instant::now();
+        let mut rung = vec![false; self.qs.len()];
+        for (qi, slot) in keep {
+            let failed = match self.dead {
+                Some(why) => Some(why),
+                None if !self.qs[qi].resubmit(slot) => Some("no room to resubmit after a reset"),
+                None => None,
+            };
+            match failed {
+                None => {
+                    self.stats.retries += 1;
+                    rung[qi] = true;
+                }
+                Some(why) => {
+                    let cid = self.qs[qi].cid(slot);
+                    let (tag, buf, sync) = self.qs[qi].slots.release(slot);
+                    let result = Err(Error::Aborted(why));
+                    if sync {
+                        self.sync_done.push((qi, cid, result, buf));
+                    } else {
+                        self.done.push_back(Reaped { tag, result, buf });
+                    }
+                }
+            }
+        }
+        for (qi, r) in rung.into_iter().enumerate() {
+            if r {
+                self.ring(qi, now);
+            }
+        }
     }
 
     /// Resets the controller now: every command in flight completes with
-    /// `Error::Aborted`, then the queues are recreated.
+    /// `Error::Aborted`, then the queues are recreated; with
+    /// [`crate::Options::retries`], commands safe to repeat are resubmitted
+    /// to them instead.
     pub fn reset(&mut self) -> Result<(), Error> {
         if let Some(why) = self.dead {
             return Err(Error::Aborted(why));
         }
-        self.reset_controller(None, "controller reset requested");
+        self.reset_controller(None, "controller reset requested", true);
         match self.dead {
             Some(why) => Err(Error::Aborted(why)),
             None => Ok(()),
@@ -197,7 +261,11 @@ impl Controller {
             std::hint::spin_loop();
         }
         if self.qs.iter().any(|q| q.slots.busy_count() > 0) && self.dead.is_none() {
-            self.reset_controller(None, "controller shut down with the command in flight");
+            self.reset_controller(
+                None,
+                "controller shut down with the command in flight",
+                false,
+            );
         }
         if let Some(why) = self.dead {
             return Err(Error::Aborted(why));

@@ -30,6 +30,15 @@ pub(crate) const fn need_event(event_idx: u16, new: u16, old: u16) -> bool {
     new.wrapping_sub(event_idx).wrapping_sub(1) < new.wrapping_sub(old)
 }
 
+/// Whether the CQ head doorbell must be written before one more command is
+/// queued, when it is written lazily. The controller posts a completion only
+/// while it sees a free CQ entry, and it counts the `lag` entries consumed
+/// but not yet reported as used; each of the `busy` commands may still post
+/// one. Keeping `lag + busy + 1 <= size - 1` leaves room for all of them.
+pub(crate) const fn cq_head_due(lag: u16, busy: u16, size: u16) -> bool {
+    lag as u32 + busy as u32 + 1 > size as u32 - 1
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -44,6 +53,28 @@ mod tests {
         assert_eq!(sq_tail(1, 2), 0x1020);
         assert_eq!(cq_head(1, 2), 0x1030);
         assert_eq!(shadow_cq(2, 0), 20);
+    }
+
+    #[test]
+    fn lazy_cq_head_leaves_room_for_every_completion() {
+        // 256 entries: at most 255 posted-but-unreported entries.
+        assert!(!cq_head_due(0, 254, 256), "room for the 255th command");
+        assert!(cq_head_due(0, 255, 256));
+        assert!(!cq_head_due(200, 54, 256));
+        assert!(cq_head_due(200, 55, 256));
+        assert!(cq_head_due(255, 0, 256));
+        assert!(!cq_head_due(0, 0, 2));
+        assert!(cq_head_due(1, 0, 2));
+        // The invariant it keeps, exhaustively for a small ring: after the
+        // push (busy + 1), unreported + busy never exceeds size - 1.
+        for size in 2u16..12 {
+            for lag in 0..size {
+                for busy in 0..size - 1 {
+                    let lag_after = if cq_head_due(lag, busy, size) { 0 } else { lag };
+                    assert!(lag_after + busy < size - 1, "{size} {lag} {busy}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 pub(crate) mod cid;
 pub(crate) mod doorbell;
+pub(crate) mod dptr;
 pub(crate) mod prp_lists;
 pub(crate) mod ring;
 pub(crate) mod slots;
@@ -17,8 +18,7 @@ use nvmeq_core::{AdminOpcode, Command, Completion, Error, IoBuf};
 
 use crate::dma::{DmaBuf, DmaRegion, DmaSpace};
 use crate::mmio::Bar;
-use nvmeq_core::prp::{PageSize, PrpError, Prps};
-use prp_lists::SlotLists;
+use nvmeq_core::prp::{PageSize, Prps};
 use ring::{CqRing, SqRing};
 use slots::Slots;
 
@@ -35,6 +35,37 @@ pub(crate) enum Raw {
     /// A queue-management command built by the driver (queue, doorbell-buffer
     /// addresses in DPTR): kept as is.
     DriverPointers,
+}
+
+/// What a pushed command needs besides its entry and buffer.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Push<'a> {
+    /// The command's transfer length in bytes.
+    pub(crate) len: usize,
+    /// (offset, length) regions of the buffer the transfer uses, in order;
+    /// `None`: its first `len` bytes.
+    pub(crate) regions: Option<&'a [(usize, usize)]>,
+    pub(crate) tag: u64,
+    pub(crate) sync: bool,
+    pub(crate) raw: Raw,
+    pub(crate) dptr: dptr::Dptr,
+    /// How many times a controller reset may resubmit the command.
+    pub(crate) retries: u8,
+}
+
+impl Push<'_> {
+    /// A synchronous driver command with PRPs and no retries.
+    pub(crate) fn sync(len: usize, raw: Raw) -> Push<'static> {
+        Push {
+            len,
+            regions: None,
+            tag: 0,
+            sync: true,
+            raw,
+            dptr: dptr::Dptr::Prp,
+            retries: 0,
+        }
+    }
 }
 
 /// The shadow doorbell and EventIdx pages (Doorbell Buffer Config).
@@ -99,6 +130,8 @@ pub(crate) struct QueuePair {
     /// Doorbell updates written to BAR0, and those the shadow EventIdx let us skip.
     pub(crate) mmio_doorbells: u64,
     pub(crate) skipped_doorbells: u64,
+    /// Commands written with an SGL (PSDT 01b), resubmissions included.
+    pub(crate) sgl_commands: u64,
 }
 
 impl QueuePair {
@@ -135,6 +168,7 @@ impl QueuePair {
             db_head: 0,
             mmio_doorbells: 0,
             skipped_doorbells: 0,
+            sgl_commands: 0,
         })
     }
 
@@ -151,9 +185,8 @@ impl QueuePair {
     }
 
     /// Back to the state of a freshly created queue (after a controller reset).
-    /// Every slot must have been released.
+    /// Slots still busy are commands kept for resubmission.
     pub(crate) fn reset(&mut self) {
-        debug_assert_eq!(self.slots.busy_count(), 0);
         self.sq_mem.zero();
         self.cq_mem.zero();
         self.sq = SqRing::new(self.size);
@@ -180,41 +213,34 @@ impl QueuePair {
         (self.sq.tail() + self.size - self.db_tail) % self.size
     }
 
-    /// Writes `sqe` into the SQ with PRPs for the first `len` bytes of `buf`
-    /// (the caller has checked `len <= buf.len()` and the transfer limit; both
-    /// are checked again here). The buffer moves into the slot. A full queue or
-    /// a bad length hands the buffer back.
+    /// Writes `sqe` into the SQ with a data pointer (PRPs or an SGL, as
+    /// `p.dptr` says) for `p.regions` of `buf` (all of its first `p.len`
+    /// bytes when `None`). Lengths and regions are checked here against the
+    /// buffer and `p.len`, the command's transfer length. The buffer moves
+    /// into the slot. A full queue or a bad length hands the buffer back.
     ///
-    /// The entry's data and metadata pointers are always replaced (PRPs for
-    /// `buf`, or zero), so a caller's entry can never point the device at
-    /// memory of its choosing. Only the driver's own queue-management commands
-    /// keep theirs: `Raw::DriverPointers`.
-    #[allow(clippy::too_many_arguments)]
+    /// The entry's data and metadata pointers are always replaced (PRPs or
+    /// an SGL for `buf`, or zero), so a caller's entry can never point the
+    /// device at memory of its choosing. Only the driver's own
+    /// queue-management commands keep theirs: `Raw::DriverPointers`.
     pub(crate) fn push(
         &mut self,
         mut sqe: Command,
         buf: Option<DmaBuf>,
-        len: usize,
-        tag: u64,
-        sync: bool,
-        raw: Raw,
+        p: &Push<'_>,
     ) -> Result<u16, (Option<DmaBuf>, Option<Error>)> {
+        let len = p.len;
         if self.free() == 0 {
             return Err((buf, None));
         }
+        let whole = [(0, len)];
+        let regions = p.regions.unwrap_or(&whole);
         let iova = match &buf {
             _ if len == 0 => 0,
-            Some(b) if len <= b.len() => b.iova(),
-            Some(b) => {
-                let have = b.len();
-                return Err((
-                    buf,
-                    Some(Error::BufferTooSmall {
-                        need: len as u64,
-                        have,
-                    }),
-                ));
-            }
+            Some(b) => match dptr::check_regions(regions, b.len(), len) {
+                Ok(()) => b.iova(),
+                Err(e) => return Err((buf, Some(e))),
+            },
             None => {
                 return Err((
                     buf,
@@ -230,31 +256,30 @@ impl QueuePair {
         };
         let base = slot as usize * self.prp_pages * self.page;
         let mut used = 0;
-        let dptr = if len == 0 {
+        let mut psdt = 0;
+        let data_ptr = if len == 0 {
             [0, 0]
         } else {
-            let mut lists = SlotLists {
-                iova: self.prp_mem.iova() + base as u64,
-                page: self.page,
-                scratch: &mut self.prp_scratch,
-            };
-            match Prps::contiguous(iova, len as u32, PageSize::P4K, &mut lists) {
-                Ok(p) => {
-                    used = p.list_entries;
+            let max_prp = self.max_prp_xfer();
+            match dptr::build(
+                &mut self.prp_scratch,
+                self.prp_mem.iova() + base as u64,
+                self.page,
+                iova,
+                regions,
+                p.dptr,
+                max_prp,
+            ) {
+                Ok(b) => {
+                    used = b.words;
+                    psdt = b.psdt;
                     for (i, &e) in self.prp_scratch[..used].iter().enumerate() {
                         self.prp_mem.write::<u64>(base + i * 8, e);
                     }
-                    [p.prp1, p.prp2]
+                    b.dptr
                 }
                 Err(e) => {
                     self.slots.release(slot);
-                    let e = match e {
-                        PrpError::ListExhausted { .. } => Error::AboveMdts {
-                            len: len as u64,
-                            max: self.max_prp_xfer() as u32,
-                        },
-                        e => e.into(),
-                    };
                     return Err((buf, Some(e)));
                 }
             }
@@ -265,9 +290,10 @@ impl QueuePair {
         let s = self.slots.get_mut(slot);
         let stale = s.prp_used;
         s.prp_used = used;
-        s.tag = tag;
+        s.tag = p.tag;
         s.buf = buf;
-        s.sync = sync;
+        s.sync = p.sync;
+        s.retries_left = p.retries;
         let op = AdminOpcode(sqe.opcode());
         s.untimed = self.qid == 0 && op == AdminOpcode::ASYNC_EVENT_REQUEST;
         s.ns_change = self.qid == 0
@@ -281,19 +307,43 @@ impl QueuePair {
             self.prp_mem.write::<u64>(base + i * 8, 0);
         }
         let cid = self.slots.cid(slot);
-        sqe.cdw0 = sqe.cdw0.with_cid(cid).with_psdt(0);
-        if !(raw == Raw::DriverPointers && len == 0) {
-            sqe.dptr = dptr;
+        sqe.cdw0 = sqe.cdw0.with_cid(cid).with_psdt(psdt);
+        if !(p.raw == Raw::DriverPointers && len == 0) {
+            sqe.dptr = data_ptr;
             sqe.mptr = 0;
         }
         let Some(at) = self.sq.push() else {
             // Unreachable: free() counted SQ room. Undo rather than panic.
-            let _ = self.slots.release(slot);
-            return Err((None, Some(Error::Invalid("submission queue full"))));
+            let (_, buf, _) = self.slots.release(slot);
+            return Err((buf, Some(Error::Invalid("submission queue full"))));
         };
+        if psdt != 0 {
+            self.sgl_commands += 1;
+        }
+        self.slots.get_mut(slot).sqe = sqe;
         self.sq_slot[at as usize] = slot;
         self.sq_mem.write(at as usize * SQE_SIZE, sqe);
         Ok(slot)
+    }
+
+    /// Writes the entry of `slot`, a command kept across a controller reset,
+    /// into the (recreated, empty) SQ again, cid, data pointer and list pages
+    /// unchanged. Returns false if the SQ has no room (cannot happen: the
+    /// ring holds as many entries as there are slots).
+    pub(crate) fn resubmit(&mut self, slot: u16) -> bool {
+        let Some(at) = self.sq.push() else {
+            return false;
+        };
+        let s = self.slots.get_mut(slot);
+        s.deadline = None;
+        s.aborting = false;
+        let sqe = s.sqe;
+        if sqe.cdw0.psdt() != 0 {
+            self.sgl_commands += 1;
+        }
+        self.sq_slot[at as usize] = slot;
+        self.sq_mem.write(at as usize * SQE_SIZE, sqe);
+        true
     }
 
     /// The cid of the command in `slot`.
@@ -358,6 +408,19 @@ impl QueuePair {
         self.cq.advance();
         self.sq.set_head(cqe.sqhd);
         Some(cqe)
+    }
+
+    /// Consumed CQ entries not yet reported with the CQ head doorbell.
+    pub(crate) fn cq_lag(&self) -> u16 {
+        (self.cq.head() + self.size - self.db_head) % self.size
+    }
+
+    /// Before one more command is queued: writes the CQ head doorbell if the
+    /// controller could otherwise run out of CQ entries ([`doorbell::cq_head_due`]).
+    pub(crate) fn make_cq_room(&mut self, bar: &Bar, shadow: Option<&Shadow>) {
+        if doorbell::cq_head_due(self.cq_lag(), self.slots.busy_count() as u16, self.size) {
+            self.ring_cq(bar, shadow);
+        }
     }
 
     /// Writes the CQ head doorbell if entries were consumed since the last one.

@@ -3,6 +3,8 @@
 
 use std::time::Instant;
 
+use nvmeq_core::Command;
+
 use super::cid::{CidCodec, CidError};
 
 /// One command slot.
@@ -30,6 +32,10 @@ pub(crate) struct Slot<B> {
     /// PRP list entries written by the last command in this slot (stale ones
     /// beyond the next command's are zeroed, so an over-long transfer faults).
     pub(crate) prp_used: usize,
+    /// The entry as written (cid and data pointer included), for resubmission.
+    pub(crate) sqe: Command,
+    /// How many more times a controller reset may resubmit the command.
+    pub(crate) retries_left: u8,
 }
 
 /// The slots of one queue.
@@ -54,6 +60,8 @@ impl<B> Slots<B> {
                 untimed: false,
                 ns_change: false,
                 prp_used: 0,
+                sqe: Command::default(),
+                retries_left: 0,
             })
             .collect();
         // Popped from the end: slot 0 first.
@@ -85,6 +93,7 @@ impl<B> Slots<B> {
         s.aborting = false;
         s.untimed = false;
         s.ns_change = false;
+        s.retries_left = 0;
         Some(i)
     }
 
@@ -160,6 +169,22 @@ mod tests {
         // Slot numbers beyond the queue (3 slots use 2 bits; slot 3 does not exist).
         let t: Slots<()> = Slots::new(3);
         assert_eq!(t.lookup(0x0003), Err(CidError::NoSuchSlot));
+    }
+
+    #[test]
+    fn a_new_command_starts_without_retries_and_keeps_its_entry() {
+        let mut s: Slots<()> = Slots::new(2);
+        let a = s.take().unwrap();
+        s.get_mut(a).retries_left = 3;
+        s.get_mut(a).sqe.cdw10 = 42;
+        let cid = s.cid(a);
+        // Kept across a reset: still busy, same cid, entry intact.
+        assert_eq!(s.lookup(cid), Ok(a));
+        assert_eq!(s.get(a).sqe.cdw10, 42);
+        s.release(a);
+        let b = s.take().unwrap();
+        assert_eq!(b, a);
+        assert_eq!(s.get(b).retries_left, 0, "retries are per command");
     }
 
     #[test]

@@ -1,0 +1,359 @@
+//! Vectored commands and separate metadata buffers on the loopback ring: the
+//! validation, the refusals, and that the queue owns every segment, the
+//! metadata buffer and the iovec array until reaped and hands them all back.
+//! (The device round trips are in nvmeq-hwtest's io_uring tests.)
+
+use std::io::{IoSlice, IoSliceMut};
+
+use nvmeq_core::cmd::{Flush, Identify, Read, Write};
+use nvmeq_core::{Backend, Data, Error, IoBuf, Rejected};
+use nvmeq_uring::{CmdBufs, NsFormat, OpenError, Uring, UringBuf, UringOptions, VecData};
+
+fn ring(opts: UringOptions) -> Uring {
+    Uring::loopback(opts, 512).expect("loopback ring")
+}
+
+fn meta_ring(depth: u32) -> Uring {
+    Uring::loopback_with_metadata(UringOptions::new().depth(depth), 512, 8)
+        .expect("loopback ring with metadata")
+}
+
+fn seg(len: usize, fill: u8) -> UringBuf {
+    UringBuf::from_slice(&vec![fill; len])
+}
+
+#[test]
+fn write_vec_owns_the_segments_and_reap_all_returns_them_in_order() {
+    let mut u = ring(UringOptions::new().depth(4));
+    // 8 blocks (4096 bytes) from 1000 + 3000 + 200 bytes (cut to 96) + a spare.
+    let segs = vec![seg(1000, 1), seg(3000, 2), seg(200, 3), seg(512, 4)];
+    u.write_vec(&Write::new(1, 0, 7).build(), segs, None, 42)
+        .unwrap();
+    // A plain command in the same batch still gets its data buffer back.
+    u.write(&Read::new(1, 0, 0).build(), Some(seg(512, 9)), 7)
+        .unwrap();
+    u.commit(2).unwrap();
+    let mut got = Vec::new();
+    assert_eq!(u.reap_all(&mut |r| got.push((r.tag, r.result, r.buf))), 2);
+    got.sort_by_key(|g| g.0);
+    let (tag, result, bufs) = got.pop().unwrap();
+    assert_eq!(tag, 42);
+    result.unwrap();
+    let CmdBufs {
+        data,
+        segments,
+        metadata,
+    } = bufs.unwrap();
+    assert!(data.is_none() && metadata.is_none());
+    let lens: Vec<_> = segments.iter().map(|b| b.len()).collect();
+    assert_eq!(lens, vec![1000, 3000, 200, 512], "every segment, spare too");
+    for (i, s) in segments.iter().enumerate() {
+        assert!(s.as_slice().iter().all(|&x| x == i as u8 + 1));
+    }
+    let (tag, _, bufs) = got.pop().unwrap();
+    assert_eq!(tag, 7);
+    assert_eq!(bufs.unwrap().data.unwrap().as_slice(), &[9; 512]);
+    assert_eq!(u.in_flight(), 0);
+}
+
+#[test]
+fn backend_reap_gives_the_data_buffer_and_drops_segments_after_completion() {
+    let mut u = Uring::loopback(UringOptions::new().depth(4).fixed_buffers(4, 4096), 512).unwrap();
+    let pool = u.fixed_pool().unwrap().clone();
+    let segs = vec![u.alloc(2048).unwrap(), u.alloc(2048).unwrap()];
+    assert!(segs.iter().all(|s| s.is_fixed()));
+    assert_eq!(pool.available(), 2);
+    u.write_vec(&Read::new(1, 0, 7).build(), segs, None, 1)
+        .unwrap();
+    u.commit(1).unwrap();
+    assert_eq!(pool.available(), 2, "the queue holds both segments");
+    let mut n = 0;
+    u.reap(&mut |r| {
+        assert!(
+            r.buf.is_none(),
+            "a vectored command has no single data buffer"
+        );
+        r.result.unwrap();
+        n += 1;
+    });
+    assert_eq!(n, 1);
+    assert_eq!(
+        pool.available(),
+        4,
+        "the segments were freed after completion"
+    );
+}
+
+#[test]
+fn too_few_bytes_across_segments_is_buffer_too_small_and_hands_them_back() {
+    let mut u = ring(UringOptions::new().depth(4));
+    let segs = vec![seg(512, 1), seg(1000, 2)];
+    match u.write_vec(&Read::new(1, 0, 3).build(), segs, None, 1) {
+        Err(Rejected {
+            buf: Some(b),
+            error:
+                Some(Error::BufferTooSmall {
+                    need: 2048,
+                    have: 1512,
+                }),
+        }) => assert_eq!(b.segments.len(), 2),
+        other => panic!("{other:?}"),
+    }
+    let (mut a, mut b) = ([0u8; 512], [0u8; 1000]);
+    let mut v = [IoSliceMut::new(&mut a), IoSliceMut::new(&mut b)];
+    assert_eq!(
+        u.execute_vec(
+            &Read::new(1, 0, 3).build(),
+            VecData::FromDevice(&mut v),
+            Data::None
+        ),
+        Err(Error::BufferTooSmall {
+            need: 2048,
+            have: 1512
+        })
+    );
+    assert_eq!(u.in_flight(), 0, "nothing was queued");
+}
+
+#[test]
+fn max_segments_bounds_the_segments_a_command_needs() {
+    let mut u = ring(UringOptions::new().depth(4).max_segments(2));
+    assert_eq!(u.max_segments(), 2);
+    // Three segments needed for 1536 bytes: one too many.
+    let segs = vec![seg(512, 0), seg(512, 0), seg(512, 0)];
+    match u.write_vec(&Read::new(1, 0, 2).build(), segs, None, 1) {
+        Err(Rejected {
+            buf: Some(b),
+            error: Some(Error::Invalid(m)),
+        }) => {
+            assert!(m.contains("max_segments"), "{m}");
+            assert_eq!(b.segments.len(), 3);
+        }
+        other => panic!("{other:?}"),
+    }
+    // Two needed, a third spare: fine.
+    let segs = vec![seg(1024, 0), seg(512, 0), seg(512, 0)];
+    u.write_vec(&Read::new(1, 0, 2).build(), segs, None, 2)
+        .unwrap();
+    u.commit(1).unwrap();
+    assert_eq!(u.reap_all(&mut |r| assert!(r.result.is_ok())), 1);
+
+    let mut off = ring(UringOptions::new().depth(2).max_segments(0));
+    match off.write_vec(&Read::new(1, 0, 0).build(), vec![seg(512, 0)], None, 1) {
+        Err(Rejected {
+            error: Some(Error::Unsupported(m)),
+            ..
+        }) => assert!(m.contains("max_segments(0)"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    match Uring::loopback(UringOptions::new().max_segments(65), 512).unwrap_err() {
+        OpenError::Option { option, .. } => assert_eq!(option, "max_segments"),
+        e => panic!("{e}"),
+    }
+}
+
+#[test]
+fn vectored_commands_must_move_data_in_the_segments_direction() {
+    let mut u = ring(UringOptions::new().depth(4));
+    match u.write_vec(&Flush::new(1).build(), vec![seg(512, 0)], None, 1) {
+        Err(Rejected {
+            error: Some(Error::Invalid(_)),
+            buf: Some(b),
+        }) => assert_eq!(b.segments.len(), 1),
+        other => panic!("{other:?}"),
+    }
+    let a = [0u8; 512];
+    let v = [IoSlice::new(&a)];
+    assert!(matches!(
+        u.execute_vec(
+            &Read::new(1, 0, 0).build(),
+            VecData::ToDevice(&v),
+            Data::None
+        ),
+        Err(Error::BufferMismatch { .. })
+    ));
+    // Admin commands go vectored too (NVME_URING_CMD_ADMIN_VEC).
+    let (mut x, mut y) = ([0u8; 2048], [0u8; 2048]);
+    let mut v = [IoSliceMut::new(&mut x), IoSliceMut::new(&mut y)];
+    u.execute_vec(
+        &Identify::controller().build(),
+        VecData::FromDevice(&mut v),
+        Data::None,
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_full_queue_hands_every_buffer_back_without_error() {
+    let mut u = ring(UringOptions::new().depth(2));
+    for t in 0..2 {
+        u.write(&Flush::new(1).build(), None, t).unwrap();
+    }
+    match u.write_vec(
+        &Read::new(1, 0, 1).build(),
+        vec![seg(512, 1), seg(512, 2)],
+        None,
+        9,
+    ) {
+        Err(Rejected {
+            buf: Some(b),
+            error: None,
+        }) => assert_eq!(b.segments.len(), 2),
+        other => panic!("{other:?}"),
+    }
+    let mut m = meta_ring(1);
+    m.write(&Flush::new(1).build(), None, 0).unwrap();
+    match m.write_with(
+        &Read::new(1, 0, 0).build(),
+        Some(seg(512, 1)),
+        Some(seg(8, 2)),
+        9,
+    ) {
+        Err(Rejected {
+            buf: Some(b),
+            error: None,
+        }) => {
+            assert_eq!(b.data.unwrap().len(), 512);
+            assert_eq!(b.metadata.unwrap().len(), 8);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn separate_metadata_is_required_sized_and_returned() {
+    let mut u = meta_ring(4);
+    assert!(u.caps().metadata);
+    assert_eq!(
+        u.ns_format(1).unwrap(),
+        NsFormat {
+            block_bytes: 512,
+            meta_bytes: 8
+        }
+    );
+    // 4 blocks: 2048 data bytes, 32 metadata bytes.
+    let read = Read::new(1, 0, 3).build();
+    let mut data = [0u8; 2048];
+    match u.execute(&read, Data::FromDevice(&mut data)) {
+        Err(Error::Invalid(m)) => assert!(m.contains("metadata buffer"), "{m}"),
+        other => panic!("plain read on a metadata format: {other:?}"),
+    }
+    assert!(matches!(
+        u.write(&read, Some(seg(2048, 0)), 1),
+        Err(Rejected {
+            error: Some(Error::Invalid(_)),
+            buf: Some(_)
+        })
+    ));
+    let mut short = [0u8; 31];
+    assert_eq!(
+        u.execute_with(
+            &read,
+            Data::FromDevice(&mut data),
+            Data::FromDevice(&mut short)
+        ),
+        Err(Error::BufferTooSmall { need: 32, have: 31 })
+    );
+    let meta = [0u8; 32];
+    assert!(matches!(
+        u.execute_with(&read, Data::FromDevice(&mut data), Data::ToDevice(&meta)),
+        Err(Error::BufferMismatch { .. })
+    ));
+    let mut meta = [0u8; 40];
+    u.execute_with(
+        &read,
+        Data::FromDevice(&mut data),
+        Data::FromDevice(&mut meta),
+    )
+    .unwrap();
+    // Queued: data and metadata come back together.
+    u.write_with(&read, Some(seg(2048, 1)), Some(seg(32, 2)), 5)
+        .unwrap();
+    match u.write_with(&read, Some(seg(2048, 1)), Some(seg(16, 2)), 6) {
+        Err(Rejected {
+            error: Some(Error::BufferTooSmall { need: 32, have: 16 }),
+            buf: Some(b),
+        }) => assert_eq!(b.metadata.unwrap().len(), 16),
+        other => panic!("{other:?}"),
+    }
+    // Vectored with metadata.
+    u.write_vec(
+        &Write::new(1, 8, 3).build(),
+        vec![seg(1024, 3), seg(1024, 4)],
+        Some(seg(32, 5)),
+        7,
+    )
+    .unwrap();
+    u.commit(2).unwrap();
+    let mut got = Vec::new();
+    u.reap_all(&mut |r| {
+        r.result.unwrap();
+        let b = r.buf.unwrap();
+        got.push((
+            r.tag,
+            b.data.map(|d| d.len()),
+            b.segments.len(),
+            b.metadata.map(|m| m.as_slice()[0]),
+        ));
+    });
+    got.sort();
+    assert_eq!(
+        got,
+        vec![(5, Some(2048), 0, Some(2)), (7, None, 2, Some(5))]
+    );
+}
+
+#[test]
+fn metadata_is_refused_where_linux_cannot_carry_it() {
+    let mut plain = ring(UringOptions::new().depth(2));
+    let mut data = [0u8; 512];
+    let mut meta = [0u8; 8];
+    // The namespace's format has no separate metadata.
+    assert!(matches!(
+        plain.execute_with(
+            &Read::new(1, 0, 0).build(),
+            Data::FromDevice(&mut data),
+            Data::FromDevice(&mut meta)
+        ),
+        Err(Error::Invalid(_))
+    ));
+    let mut u = meta_ring(2);
+    // Admin commands: the controller device has no integrity payload.
+    let mut id = [0u8; 4096];
+    assert!(matches!(
+        u.execute_with(
+            &Identify::controller().build(),
+            Data::FromDevice(&mut id),
+            Data::FromDevice(&mut meta)
+        ),
+        Err(Error::Unsupported(_))
+    ));
+    // Commands without data: Linux maps metadata only alongside data.
+    assert!(matches!(
+        u.write_with(&Flush::new(1).build(), None, Some(seg(8, 0)), 1),
+        Err(Rejected {
+            error: Some(Error::Invalid(_)),
+            ..
+        })
+    ));
+    // Commands that move no blocks never need it.
+    u.execute(&Flush::new(1).build(), Data::None).unwrap();
+    u.execute(&Identify::controller().build(), Data::FromDevice(&mut id))
+        .unwrap();
+    assert_eq!(u.in_flight(), 0);
+}
+
+#[test]
+fn dropping_with_vectored_commands_in_flight_frees_segments_after_completion() {
+    let mut u = Uring::loopback(UringOptions::new().depth(4).fixed_buffers(8, 4096), 512).unwrap();
+    let pool = u.fixed_pool().unwrap().clone();
+    for t in 0..4 {
+        let segs = vec![u.alloc(256).unwrap(), u.alloc(256).unwrap()];
+        u.write_vec(&Read::new(1, t, 0).build(), segs, None, t)
+            .unwrap();
+    }
+    u.commit(0).unwrap();
+    assert_eq!(pool.available(), 0);
+    drop(u);
+    assert_eq!(pool.available(), 8);
+}
