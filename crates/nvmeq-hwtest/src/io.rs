@@ -2,7 +2,9 @@
 //! interface, flush, write zeroes, deallocate, compare, verify.
 
 use crate::registry::HwBackend;
-use crate::runner::{Runner, TestResult};
+#[cfg(feature = "ioctl")]
+use crate::runner::Runner;
+use crate::runner::TestResult;
 use crate::suite::{diff, expect_status, fill, Ctx, Placed, Support};
 use nvmeq_core::cmd::{Compare, Dsm, Flush, Read, Verify, Write, WriteZeroes};
 use nvmeq_core::ranges::DsmRange;
