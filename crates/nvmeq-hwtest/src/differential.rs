@@ -665,9 +665,20 @@ mod dev {
                 }
                 Err(e) => (None, Err(e)),
             });
+            // A polled ring (IOPOLL; refused below Linux 6.5 or without
+            // poll queues, which then shows as this row's failure reason).
+            // `execute`: I/O polls, admin goes through the backend's
+            // interrupt-driven second ring (the controller device can't poll).
+            pass(label, "uring-poll", &p, r, |p| match open_uring_poll(p) {
+                Ok(mut u) => (
+                    Some(fetch_execute(&mut u, p)),
+                    Ok("execute on a polled ring (IORING_SETUP_IOPOLL)".into()),
+                ),
+                Err(e) => (None, Err(e)),
+            });
         }
         #[cfg(not(feature = "uring"))]
-        for b in ["uring", "uring-fixed"] {
+        for b in ["uring", "uring-fixed", "uring-poll"] {
             r.record(
                 &format!("{label}/diff-read"),
                 b,
@@ -722,6 +733,18 @@ mod dev {
         }
         let mut u = nvmeq_uring::Uring::open(&p.ns, o)
             .map_err(|e| format!("io_uring open {}: {e}", p.ns.display()))?;
+        u.set_timeout_ms(CMD_TIMEOUT_MS);
+        Ok(u)
+    }
+
+    #[cfg(feature = "uring")]
+    fn open_uring_poll(p: &Plan) -> Result<nvmeq_uring::Uring, String> {
+        let o = nvmeq_uring::UringOptions::new()
+            .depth(8)
+            .ctrl(&p.ctrl)
+            .iopoll(true);
+        let mut u = nvmeq_uring::Uring::open(&p.ns, o)
+            .map_err(|e| format!("io_uring open {} with IOPOLL: {e}", p.ns.display()))?;
         u.set_timeout_ms(CMD_TIMEOUT_MS);
         Ok(u)
     }
