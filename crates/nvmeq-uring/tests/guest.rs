@@ -1,7 +1,8 @@
 //! Real NVMe I/O through io_uring passthrough, on the QEMU guest's emulated
 //! controller A (`NVMEQ_NS_A`, `NVMEQ_CTRL_A`; destructive: the guest's disks
-//! are fresh each boot). Every test is `#[ignore]`d on the host and run in
-//! the guest as a static test binary shared through `/out`:
+//! are fresh each boot). Every test is `#[ignore]`d on the host; `cargo xtask
+//! vm test` (and so CI) builds this file statically and runs it in the guest
+//! (`GUEST_TESTS` in xtask/src/vm/prepare.rs). By hand, on another kernel:
 //!
 //! ```text
 //! RUSTFLAGS='-C target-feature=+crt-static' CARGO_TARGET_DIR=target/guest-uring \

@@ -24,8 +24,10 @@ const GUEST_BINS: &[(&str, &str)] = &[
 /// Test binaries that only mean something in the guest: (cargo package,
 /// integration test, name in the guest's `/bin`). `vm test` runs them after
 /// the conformance suite.
-pub const GUEST_TESTS: &[(&str, &str, &str)] =
-    &[("nvmeq-cli", "guest_nvme_cli", "nvmeq-cli-guest-tests")];
+pub const GUEST_TESTS: &[(&str, &str, &str)] = &[
+    ("nvmeq-cli", "guest_nvme_cli", "nvmeq-cli-guest-tests"),
+    ("nvmeq-uring", "guest", "nvmeq-uring-guest-tests"),
+];
 const TARGET: &str = "x86_64-unknown-linux-gnu";
 
 /// What a boot needs.
