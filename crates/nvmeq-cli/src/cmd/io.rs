@@ -317,15 +317,7 @@ pub fn write(ctx: &Ctx, a: &DataIo) -> Result<()> {
         .fua(a.range.fua)
         .lr(a.range.limited_retry)
         .build();
-    if a.show || a.dry_run {
-        eprint!("{}", show_command(&cmd, len));
-        if a.dry_run {
-            return Ok(());
-        }
-    }
-    let buf = read_input(a.data.as_deref(), len)?;
-    let c = dev.exec("Write", &cmd, Data::ToDevice(&buf))?;
-    done(ctx, "write", Some(nsid), c.result())
+    send_input(ctx, &mut dev, ("Write", "write"), &cmd, len, a, nsid)
 }
 
 /// `nvmeq flush`.
@@ -347,15 +339,29 @@ pub fn compare(ctx: &Ctx, a: &DataIo) -> Result<()> {
         .fua(a.range.fua)
         .lr(a.range.limited_retry)
         .build();
+    send_input(ctx, &mut dev, ("Compare", "compare"), &cmd, len, a, nsid)
+}
+
+/// The tail of `write` and `compare`: show the command if asked, stop on
+/// `--dry-run`, else send `len` bytes of the input file (or stdin) with it.
+fn send_input(
+    ctx: &Ctx,
+    dev: &mut Device,
+    (name, verb): (&'static str, &'static str),
+    cmd: &Cmd,
+    len: usize,
+    a: &DataIo,
+    nsid: u32,
+) -> Result<()> {
     if a.show || a.dry_run {
-        eprint!("{}", show_command(&cmd, len));
+        eprint!("{}", show_command(cmd, len));
         if a.dry_run {
             return Ok(());
         }
     }
     let buf = read_input(a.data.as_deref(), len)?;
-    let c = dev.exec("Compare", &cmd, Data::ToDevice(&buf))?;
-    done(ctx, "compare", Some(nsid), c.result())
+    let c = dev.exec(name, cmd, Data::ToDevice(&buf))?;
+    done(ctx, verb, Some(nsid), c.result())
 }
 
 /// `nvmeq verify`.
