@@ -1,0 +1,22 @@
+//! What nvmeq's Linux backends (`nvmeq-ioctl`, `nvmeq-uring`), the CLI and
+//! the conformance suite share, written once:
+//!
+//! - [`uapi`]: `struct nvme_passthru_cmd64`, `struct nvme_uring_cmd` and the
+//!   ioctl / `cmd_op` numbers of `include/uapi/linux/nvme_ioctl.h`;
+//! - [`node`]: which NVMe device node a path is (`/dev/nvmeX` controller,
+//!   `/dev/ngXnY` namespace char device, `/dev/nvmeXnY` namespace block
+//!   device), by name and by device number;
+//! - [`sysfs`]: controllers, their namespaces and serials, and the
+//!   controller of a namespace, from `/sys/class/nvme*`.
+//!
+//! No syscalls beyond file reads: the ioctls themselves stay in the backends.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod node;
+pub mod sysfs;
+pub mod uapi;
+
+pub use node::{classify, ClassifyError, Node, NodeKind, NodeName};
+pub use sysfs::Sysfs;
+pub use uapi::{NvmePassthruCmd64, NvmeUringCmd};
