@@ -16,7 +16,7 @@ use zerocopy::FromBytes;
 
 use crate::buf::IoctlBuf;
 use crate::open::{self, OpenError};
-use crate::passthru::PassthruCmd64;
+use nvmeq_linux::uapi::NvmePassthruCmd64;
 use crate::sys::{self, Buf, Queue, MAX_IOVECS};
 
 /// Commands the queue interface holds at once (written plus completed, not yet reaped).
@@ -253,7 +253,7 @@ impl IoctlBackend {
             // it is its controller that answers even if --ctrl named another:
             // a wrong LBA size would make the kernel map less than the device moves.
             (Some(ns), Some(own)) if own == nsid => {
-                let mut p = PassthruCmd64::from_command(&cmd.sqe, self.timeout_ms);
+                let mut p = NvmePassthruCmd64::from_command(&cmd.sqe, self.timeout_ms);
                 let r = sys::passthru(
                     ns.as_fd(),
                     Queue::Admin,
@@ -355,7 +355,7 @@ impl IoctlBackend {
     fn finish(
         &self,
         op: &'static str,
-        p: &PassthruCmd64,
+        p: &NvmePassthruCmd64,
         r: Result<i32, i32>,
     ) -> Result<Completion, Error> {
         match r {
@@ -389,7 +389,7 @@ impl IoctlBackend {
             Data::ToDevice(b) => Buf::Out(&b[..meta_len]),
             Data::FromDevice(b) => Buf::In(&mut b[..meta_len]),
         };
-        let mut p = PassthruCmd64::from_command(&cmd.sqe, self.timeout_ms);
+        let mut p = NvmePassthruCmd64::from_command(&cmd.sqe, self.timeout_ms);
         let queue = match cmd.queue {
             QueueKind::Admin => Queue::Admin,
             QueueKind::Io => Queue::Io,
@@ -462,7 +462,7 @@ impl IoctlBackend {
             Data::FromDevice(b) => Buf::In(&mut b[..meta_len]),
         };
         let fd = self.io_fd(cmd.nsid())?;
-        let mut p = PassthruCmd64::from_command(&cmd.sqe, self.timeout_ms);
+        let mut p = NvmePassthruCmd64::from_command(&cmd.sqe, self.timeout_ms);
         let v = match data {
             VecData::ToDevice(s) => sys::Vec::Out(s),
             VecData::FromDevice(s) => sys::Vec::In(s),

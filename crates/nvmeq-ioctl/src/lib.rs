@@ -29,7 +29,6 @@
 mod backend;
 mod buf;
 mod open;
-pub mod passthru;
 mod sys;
 
 pub use backend::{mdts_bytes, parse_ns_format, IoctlBackend, NsFormat, VecData, QUEUE_SLOTS};

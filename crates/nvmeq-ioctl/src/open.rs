@@ -2,7 +2,9 @@
 
 use std::fs::{File, OpenOptions};
 use std::io;
-use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::OpenOptionsExt;
+
+use nvmeq_linux::{NodeKind, Sysfs};
 use std::path::{Path, PathBuf};
 
 /// Why [`crate::IoctlBackend::open`] failed.
@@ -42,6 +44,14 @@ pub enum OpenError {
         driver: String,
         /// "controller" or "namespace".
         wanted: &'static str,
+    },
+    /// A partition (`/dev/nvme0n1p1`): the kernel refuses passthrough on it.
+    #[error("{path} is partition {name} of an NVMe namespace: give the whole namespace (/dev/ngXnY or /dev/nvmeXnY)")]
+    Partition {
+        /// The path given.
+        path: PathBuf,
+        /// The partition's kernel name.
+        name: String,
     },
     /// A controller where a namespace is needed.
     #[error("{path} is an NVMe controller, not a namespace: give its namespace (/dev/ngXnY or /dev/nvmeXnY) as the namespace")]
@@ -109,99 +119,40 @@ pub enum OpenError {
     },
 }
 
-/// Which kind of NVMe node a path is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum NodeKind {
-    /// `/dev/nvmeX` (sysfs class `nvme`).
-    Controller,
-    /// `/dev/ngXnY` (sysfs class `nvme-generic`).
-    Generic,
-    /// `/dev/nvmeXnY` (block device whose name starts with `nvme`).
-    Block,
-}
-
 /// A device node, opened and classified.
 #[derive(Debug)]
 pub(crate) struct Node {
     pub file: File,
-    pub kind: NodeKind,
-    /// `/sys/dev/{char,block}/MAJ:MIN`.
-    pub sysfs: PathBuf,
-}
-
-fn stat(path: &Path) -> Result<std::fs::Metadata, OpenError> {
-    std::fs::metadata(path).map_err(|e| match e.kind() {
-        io::ErrorKind::NotFound => OpenError::Missing { path: path.into() },
-        io::ErrorKind::PermissionDenied => OpenError::Permission { path: path.into() },
-        _ => OpenError::Io {
-            what: "cannot stat",
-            path: path.into(),
-            source: e,
-        },
-    })
-}
-
-fn sysfs_subsystem(dir: &Path) -> Option<String> {
-    let link = std::fs::read_link(dir.join("subsystem")).ok()?;
-    Some(link.file_name()?.to_string_lossy().into_owned())
-}
-
-fn sysfs_name(dir: &Path) -> Option<String> {
-    let target = std::fs::canonicalize(dir).ok()?;
-    Some(target.file_name()?.to_string_lossy().into_owned())
+    /// What it is, its kernel name and `/sys/dev/{char,block}/MAJ:MIN`.
+    pub node: nvmeq_linux::Node,
 }
 
 /// Classifies `path` (before opening it, so /dev/null never gets an NVMe ioctl).
-fn classify(path: &Path, wanted: &'static str) -> Result<(NodeKind, PathBuf), OpenError> {
-    let md = stat(path)?;
-    let ft = md.file_type();
-    let rdev = md.rdev();
-    let (maj, min) = (libc::major(rdev), libc::minor(rdev));
-    if ft.is_char_device() {
-        let sysfs = PathBuf::from(format!("/sys/dev/char/{maj}:{min}"));
-        let sub = sysfs_subsystem(&sysfs).unwrap_or_else(|| "unknown".into());
-        let kind = match sub.as_str() {
-            "nvme" => NodeKind::Controller,
-            "nvme-generic" => NodeKind::Generic,
-            _ => {
-                return Err(OpenError::NotNvme {
-                    path: path.into(),
-                    kind: "char device",
-                    driver: sub,
-                    wanted,
-                })
-            }
-        };
-        Ok((kind, sysfs))
-    } else if ft.is_block_device() {
-        let sysfs = PathBuf::from(format!("/sys/dev/block/{maj}:{min}"));
-        let name = sysfs_name(&sysfs).unwrap_or_else(|| "unknown".into());
-        if !name.starts_with("nvme") {
-            return Err(OpenError::NotNvme {
-                path: path.into(),
-                kind: "block device",
-                driver: name,
-                wanted,
-            });
-        }
-        Ok((NodeKind::Block, sysfs))
-    } else {
-        let kind = if ft.is_file() {
-            "regular file"
-        } else if ft.is_dir() {
-            "directory"
-        } else if ft.is_fifo() {
-            "fifo"
-        } else if ft.is_socket() {
-            "socket"
-        } else {
-            "non-device file"
-        };
-        Err(OpenError::NotADevice {
-            path: path.into(),
+fn classify(path: &Path, wanted: &'static str) -> Result<nvmeq_linux::Node, OpenError> {
+    use nvmeq_linux::ClassifyError as C;
+    nvmeq_linux::classify(path).map_err(|e| match e {
+        C::Missing { path } => OpenError::Missing { path },
+        C::Permission { path } => OpenError::Permission { path },
+        C::Io { path, source } => OpenError::Io {
+            what: "cannot stat",
+            path,
+            source,
+        },
+        C::NotADevice { path, kind } => OpenError::NotADevice { path, kind },
+        C::NotNvme {
+            path,
             kind,
-        })
-    }
+            name,
+            subsystem,
+            ..
+        } => OpenError::NotNvme {
+            path,
+            kind,
+            driver: if kind == "char device" { subsystem } else { name },
+            wanted,
+        },
+        C::Partition { path, name } => OpenError::Partition { path, name },
+    })
 }
 
 fn open_rw(path: &Path) -> Result<File, OpenError> {
@@ -236,29 +187,27 @@ fn open_rw(path: &Path) -> Result<File, OpenError> {
 
 /// Opens a controller char device.
 pub(crate) fn open_controller(path: &Path) -> Result<Node, OpenError> {
-    let (kind, sysfs) = classify(path, "controller")?;
-    match kind {
+    let node = classify(path, "controller")?;
+    match node.kind {
         NodeKind::Controller => {}
         NodeKind::Block => return Err(OpenError::BlockNotController { path: path.into() }),
         NodeKind::Generic => return Err(OpenError::NamespaceNotController { path: path.into() }),
     }
     Ok(Node {
         file: open_rw(path)?,
-        kind,
-        sysfs,
+        node,
     })
 }
 
 /// Opens a namespace device, char (`/dev/ngXnY`) or block (`/dev/nvmeXnY`).
 pub(crate) fn open_namespace(path: &Path) -> Result<Node, OpenError> {
-    let (kind, sysfs) = classify(path, "namespace")?;
-    if kind == NodeKind::Controller {
+    let node = classify(path, "namespace")?;
+    if node.kind == NodeKind::Controller {
         return Err(OpenError::ControllerNotNamespace { path: path.into() });
     }
     Ok(Node {
         file: open_rw(path)?,
-        kind,
-        sysfs,
+        node,
     })
 }
 
@@ -289,18 +238,7 @@ pub(crate) fn check_same_controller(
 
 /// The names (`nvme0`, …) of the controllers serving a namespace node.
 fn controllers_of(ns: &Node) -> Option<Vec<String>> {
-    let target = std::fs::canonicalize(ns.sysfs.join("device")).ok()?;
-    let name = target.file_name()?.to_string_lossy().into_owned();
-    if is_ctrl_name(&name) {
-        return Some(vec![name]);
-    }
-    let mut v: Vec<String> = std::fs::read_dir(&target)
-        .ok()?
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| is_ctrl_name(n))
-        .collect();
-    v.sort();
+    let v = Sysfs::new().controllers_behind(&ns.node.sysfs);
     (!v.is_empty()).then_some(v)
 }
 
@@ -313,13 +251,8 @@ pub(crate) fn controller_of(ns_path: &Path, ns: &Node) -> Result<PathBuf, OpenEr
         .map(|n| PathBuf::from("/dev").join(n))
         .ok_or_else(|| OpenError::NoController {
             path: ns_path.into(),
-            sysfs: ns.sysfs.join("device"),
+            sysfs: ns.node.sysfs.join("device"),
         })
-}
-
-fn is_ctrl_name(n: &str) -> bool {
-    n.strip_prefix("nvme")
-        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// The kernel's limit on one passthrough transfer, in bytes, from the
@@ -344,12 +277,10 @@ pub(crate) fn max_hw_bytes(ns: Option<&Node>, ctrl_path: Option<&Path>) -> Optio
         u32::try_from(hw.min(segs)).ok()
     };
     if let Some(ns) = ns {
-        let blk = match ns.kind {
-            NodeKind::Block => Some(ns.sysfs.clone()),
+        let blk = match ns.node.kind {
+            NodeKind::Block => Some(ns.node.sysfs.clone()),
             // ngXnY -> the block device nvmeXnY of the same namespace.
-            _ => sysfs_name(&ns.sysfs)
-                .and_then(|n| n.strip_prefix("ng").map(|r| format!("nvme{r}")))
-                .map(|b| PathBuf::from("/sys/block").join(b)),
+            _ => ns.node.parsed().and_then(|n| Sysfs::new().block_dir(n)),
         };
         if let Some(v) = blk.and_then(|b| limit(b.join("queue"))) {
             return Some(v);
@@ -363,18 +294,4 @@ pub(crate) fn max_hw_bytes(ns: Option<&Node>, ctrl_path: Option<&Path>) -> Optio
         .filter(|e| e.file_name().to_string_lossy().starts_with(&ctrl))
         .filter_map(|e| limit(e.path().join("queue")))
         .min()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn controller_names() {
-        assert!(is_ctrl_name("nvme0"));
-        assert!(is_ctrl_name("nvme12"));
-        assert!(!is_ctrl_name("nvme0n1"));
-        assert!(!is_ctrl_name("nvme-subsys0"));
-        assert!(!is_ctrl_name("nvme"));
-    }
 }

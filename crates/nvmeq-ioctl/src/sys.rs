@@ -8,8 +8,8 @@
 use std::io::{IoSlice, IoSliceMut};
 use std::os::fd::{AsRawFd, BorrowedFd};
 
-use crate::passthru::{
-    PassthruCmd64, NVME_IOCTL_ADMIN64_CMD, NVME_IOCTL_ID, NVME_IOCTL_IO64_CMD,
+use nvmeq_linux::uapi::{
+    NvmePassthruCmd64, NVME_IOCTL_ADMIN64_CMD, NVME_IOCTL_ID, NVME_IOCTL_IO64_CMD,
     NVME_IOCTL_IO64_CMD_VEC,
 };
 
@@ -74,12 +74,12 @@ fn errno() -> i32 {
 pub fn passthru(
     fd: BorrowedFd<'_>,
     queue: Queue,
-    cmd: &mut PassthruCmd64,
+    cmd: &mut NvmePassthruCmd64,
     mut data: Buf<'_>,
     mut meta: Buf<'_>,
 ) -> Result<i32, i32> {
-    (cmd.addr, cmd.data_len) = data.addr_len();
-    (cmd.metadata, cmd.metadata_len) = meta.addr_len();
+    (cmd.cmd.addr, cmd.cmd.data_len) = data.addr_len();
+    (cmd.cmd.metadata, cmd.cmd.metadata_len) = meta.addr_len();
     let req = match queue {
         Queue::Admin => NVME_IOCTL_ADMIN64_CMD,
         Queue::Io => NVME_IOCTL_IO64_CMD,
@@ -90,10 +90,10 @@ pub fn passthru(
     // `meta`, which stay borrowed (and `In` ones exclusively) until this
     // synchronous call returns, so the kernel reads or writes only live memory
     // within their bounds.
-    let ret = unsafe { libc::ioctl(fd.as_raw_fd(), req as _, cmd as *mut PassthruCmd64) };
+    let ret = unsafe { libc::ioctl(fd.as_raw_fd(), req as _, cmd as *mut NvmePassthruCmd64) };
     // Leave no dangling addresses behind in a struct the caller keeps.
-    cmd.addr = 0;
-    cmd.metadata = 0;
+    cmd.cmd.addr = 0;
+    cmd.cmd.metadata = 0;
     if ret < 0 {
         Err(errno())
     } else {
@@ -150,15 +150,15 @@ fn iovecs(data: &mut Vec<'_, '_>, len: u32) -> Option<([libc::iovec; MAX_IOVECS]
 /// they hold at least that many and that there are at most [`MAX_IOVECS`].
 pub fn passthru_vec(
     fd: BorrowedFd<'_>,
-    cmd: &mut PassthruCmd64,
+    cmd: &mut NvmePassthruCmd64,
     mut data: Vec<'_, '_>,
     len: u32,
     mut meta: Buf<'_>,
 ) -> Result<i32, i32> {
     let (iov, n) = iovecs(&mut data, len).ok_or(libc::EINVAL)?;
-    cmd.addr = iov.as_ptr() as u64;
-    cmd.data_len = n as u32;
-    (cmd.metadata, cmd.metadata_len) = meta.addr_len();
+    cmd.cmd.addr = iov.as_ptr() as u64;
+    cmd.cmd.data_len = n as u32;
+    (cmd.cmd.metadata, cmd.cmd.metadata_len) = meta.addr_len();
     // SAFETY: `cmd` is a valid, exclusively borrowed `nvme_passthru_cmd64`.
     // `addr` points at `iov`, a live stack array of `n` initialised iovecs, each
     // a prefix of a slice in `data`, which stays borrowed (the `In` ones
@@ -168,11 +168,11 @@ pub fn passthru_vec(
         libc::ioctl(
             fd.as_raw_fd(),
             NVME_IOCTL_IO64_CMD_VEC as _,
-            cmd as *mut PassthruCmd64,
+            cmd as *mut NvmePassthruCmd64,
         )
     };
-    cmd.addr = 0;
-    cmd.metadata = 0;
+    cmd.cmd.addr = 0;
+    cmd.cmd.metadata = 0;
     if ret < 0 {
         Err(errno())
     } else {

@@ -55,6 +55,7 @@
 
 pub mod aio;
 mod buf;
+mod completion;
 mod iov;
 mod options;
 mod probe;
@@ -62,7 +63,6 @@ mod queue;
 mod slab;
 mod sys;
 mod tag;
-pub mod uapi;
 mod uring;
 
 pub use buf::{AlignedBuf, CmdBufs, FixedBuf, FixedBufPool, UringBuf};
@@ -70,7 +70,7 @@ pub use iov::{VecData, DEFAULT_MAX_SEGMENTS, MAX_SEGMENTS};
 pub use options::{UringOptions, MAX_DEPTH};
 pub use probe::{kernel_version, NsFormat, OpenError};
 pub use queue::UNEXPECTED_TAG;
-pub use uapi::NvmeUringCmd;
+pub use nvmeq_linux::uapi::NvmeUringCmd;
 pub use uring::Uring;
 
 /// Reads and resets an eventfd from [`Uring::register_eventfd`]; 0 when it

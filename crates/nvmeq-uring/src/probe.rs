@@ -3,8 +3,9 @@
 //! namespace's block size and poll queues (sysfs), and the open errors.
 
 use std::fs;
-use std::os::unix::fs::{FileTypeExt, MetadataExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use nvmeq_linux::{Node, NodeKind, NodeName, Sysfs};
 
 /// Why [`Uring::open`](crate::Uring::open) failed.
 #[derive(Debug, thiserror::Error)]
@@ -65,125 +66,74 @@ pub fn parse_version(release: &str) -> Option<(u32, u32)> {
     Some((major, minor))
 }
 
-/// What kind of NVMe char device a path is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DevKind {
-    /// A namespace (generic) char device; the kernel name, e.g. `ng0n1`.
-    Namespace(String),
-    /// A controller char device; the kernel name, e.g. `nvme0`.
-    Controller(String),
-}
-
-/// Classifies `path` through its device number and sysfs.
-pub fn classify(path: &Path) -> Result<DevKind, OpenError> {
+/// Classifies `path`: io_uring passthrough takes a namespace char device
+/// (`/dev/ngXnY`) or, for admin commands, a controller char device (`/dev/nvmeX`).
+pub fn classify(path: &Path) -> Result<Node, OpenError> {
+    use nvmeq_linux::ClassifyError as C;
     let p = path.display().to_string();
-    let md = fs::metadata(path).map_err(|source| OpenError::Io {
+    let not_nvme = |why: String| OpenError::NotNvme {
         path: p.clone(),
-        source,
-    })?;
-    if !md.file_type().is_char_device() {
-        let why = if md.file_type().is_block_device() {
-            "a block device without an NVMe generic char device: use /dev/ngXnY".to_string()
-        } else if md.is_dir() {
-            "a directory".to_string()
+        why,
+    };
+    match nvmeq_linux::classify(path) {
+        Ok(n) if n.kind == NodeKind::Block => Err(not_nvme(
+            "a block device without an NVMe generic char device: use /dev/ngXnY".into(),
+        )),
+        Ok(n) => Ok(n),
+        Err(C::Missing { .. }) => Err(OpenError::Io {
+            path: p.clone(),
+            source: std::io::ErrorKind::NotFound.into(),
+        }),
+        Err(C::Permission { .. }) => Err(OpenError::Io {
+            path: p.clone(),
+            source: std::io::ErrorKind::PermissionDenied.into(),
+        }),
+        Err(C::Io { source, .. }) => Err(OpenError::Io {
+            path: p.clone(),
+            source,
+        }),
+        Err(C::NotADevice { kind, .. }) => Err(not_nvme(format!("a {kind}"))),
+        Err(C::NotNvme {
+            kind,
+            major,
+            minor,
+            name,
+            ..
+        }) => Err(not_nvme(if name == "unknown" {
+            format!("{kind} {major}:{minor} unknown to sysfs")
         } else {
-            "not a device".to_string()
-        };
-        return Err(OpenError::NotNvme { path: p, why });
-    }
-    let (maj, min) = dev_major_minor(md.rdev());
-    let uevent =
-        fs::read_to_string(format!("/sys/dev/char/{maj}:{min}/uevent")).unwrap_or_default();
-    let name = uevent
-        .lines()
-        .find_map(|l| l.strip_prefix("DEVNAME="))
-        .unwrap_or("")
-        .to_string();
-    if parse_ng(&name).is_some() {
-        Ok(DevKind::Namespace(name))
-    } else if parse_ctrl(&name).is_some() {
-        Ok(DevKind::Controller(name))
-    } else {
-        Err(OpenError::NotNvme {
-            path: p,
-            why: if name.is_empty() {
-                format!("char device {maj}:{min} unknown to sysfs")
-            } else {
-                format!("char device {maj}:{min} is {name}")
-            },
-        })
+            format!("{kind} {major}:{minor} is {name}")
+        })),
+        Err(C::Partition { name, .. }) => Err(not_nvme(format!(
+            "partition {name}: passthrough needs the whole namespace"
+        ))),
     }
 }
 
 /// For an NVMe namespace *block* device (`/dev/nvmeXnY`), its generic char
 /// device `/dev/ngXnY` (same numbers: both name the namespace head), when
 /// it exists. io_uring passthrough only works on the char device.
-pub fn generic_for_block(path: &Path) -> Option<std::path::PathBuf> {
-    let md = fs::metadata(path).ok()?;
-    if !md.file_type().is_block_device() {
+pub fn generic_for_block(path: &Path) -> Option<PathBuf> {
+    let node = nvmeq_linux::classify(path).ok()?;
+    if node.kind != NodeKind::Block {
         return None;
     }
-    let (maj, min) = dev_major_minor(md.rdev());
-    let uevent = fs::read_to_string(format!("/sys/dev/block/{maj}:{min}/uevent")).ok()?;
-    let name = uevent.lines().find_map(|l| l.strip_prefix("DEVNAME="))?;
-    let rest = name.strip_prefix("nvme")?;
-    let ng = std::path::PathBuf::from(format!("/dev/ng{rest}"));
-    parse_ng(&format!("ng{rest}"))?;
-    let kind = classify(&ng).ok()?;
-    matches!(kind, DevKind::Namespace(_)).then_some(ng)
+    let ng = PathBuf::from("/dev").join(node.parsed()?.as_kind(NodeKind::Generic)?);
+    (nvmeq_linux::classify(&ng).ok()?.kind == NodeKind::Generic).then_some(ng)
 }
 
-/// `ngXnY` → (X, Y).
-pub fn parse_ng(name: &str) -> Option<(u32, u32)> {
-    let rest = name.strip_prefix("ng")?;
-    let (x, y) = rest.split_once('n')?;
-    Some((x.parse().ok()?, y.parse().ok()?))
-}
-
-/// `nvmeX` → X.
-pub fn parse_ctrl(name: &str) -> Option<u32> {
-    let rest = name.strip_prefix("nvme")?;
-    if rest.is_empty() || !rest.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    rest.parse().ok()
-}
-
-/// glibc's `major()`/`minor()`.
-pub fn dev_major_minor(dev: u64) -> (u64, u64) {
-    let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & !0xfff);
-    let minor = (dev & 0xff) | ((dev >> 12) & !0xff);
-    (major, minor)
-}
-
-/// The controller char device for namespace char device `ng` (`ng0n1`):
-/// the sysfs parent when it is a controller, the first controller of the
-/// subsystem when it is a multipath head, else `/dev/nvmeX` by number.
-pub fn controller_of(ng: &str) -> Option<String> {
-    let dev = format!("/sys/class/nvme-generic/{ng}/device");
-    if let Ok(u) = fs::read_to_string(format!("{dev}/uevent")) {
-        if let Some(n) = u.lines().find_map(|l| l.strip_prefix("DEVNAME=")) {
-            if parse_ctrl(n).is_some() {
-                return Some(format!("/dev/{n}"));
-            }
-        }
-    }
-    if let Ok(rd) = fs::read_dir(&dev) {
-        let mut ctrls: Vec<String> = rd
-            .filter_map(|e| e.ok()?.file_name().into_string().ok())
-            .filter(|n| parse_ctrl(n).is_some())
-            .collect();
-        ctrls.sort();
-        if let Some(c) = ctrls.first() {
-            return Some(format!("/dev/{c}"));
-        }
-    }
-    parse_ng(ng).map(|(x, _)| format!("/dev/nvme{x}"))
+/// The controller char device of a namespace char device: the first
+/// controller sysfs lists behind it, else `/dev/nvmeX` by instance number.
+pub fn controller_of(ng: &Node) -> Option<PathBuf> {
+    let listed = Sysfs::new().controllers_behind(&ng.sysfs).into_iter().next();
+    listed
+        .map(|c| PathBuf::from("/dev").join(c))
+        .or_else(|| Some(PathBuf::from(format!("/dev/nvme{}", ng.parsed()?.ctrl))))
 }
 
 /// The block device name for `ngXnY` (`nvmeXnY`).
-pub fn block_name(ng: &str) -> Option<String> {
-    parse_ng(ng).map(|(x, y)| format!("nvme{x}n{y}"))
+fn block_name(ng: &str) -> Option<String> {
+    NodeName::parse(ng)?.as_kind(NodeKind::Block)
 }
 
 fn read_u64(path: &str) -> Option<u64> {
@@ -287,21 +237,10 @@ mod tests {
     }
 
     #[test]
-    fn names_parse() {
-        assert_eq!(parse_ng("ng0n1"), Some((0, 1)));
-        assert_eq!(parse_ng("ng12n34"), Some((12, 34)));
-        assert_eq!(parse_ng("nvme0n1"), None);
-        assert_eq!(parse_ctrl("nvme3"), Some(3));
-        assert_eq!(parse_ctrl("nvme0n1"), None);
-        assert_eq!(parse_ctrl("nvme"), None);
+    fn block_names() {
         assert_eq!(block_name("ng1n2").as_deref(), Some("nvme1n2"));
-    }
-
-    #[test]
-    fn dev_numbers_split_like_glibc() {
-        // makedev(259, 3) = (259 & 0xfff) << 8 | 3
-        assert_eq!(dev_major_minor((259 << 8) | 3), (259, 3));
-        assert_eq!(dev_major_minor((1 << 8) | 3), (1, 3));
+        assert_eq!(block_name("ng10n12").as_deref(), Some("nvme10n12"));
+        assert_eq!(block_name("nvme0"), None);
     }
 
     #[test]
@@ -316,7 +255,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         match classify(Path::new("/etc/hostname")) {
-            Err(OpenError::NotNvme { why, .. }) => assert_eq!(why, "not a device"),
+            Err(OpenError::NotNvme { why, .. }) => assert_eq!(why, "a regular file"),
             other => panic!("{other:?}"),
         }
         assert!(matches!(

@@ -10,7 +10,7 @@ use nvmeq_core::{Completion, Error, Reaped};
 use crate::buf::CmdBufs;
 use crate::slab::{Matched, Slab};
 use crate::tag::{UserData, INTERNAL};
-use crate::uapi::decode_completion;
+use crate::completion::decode_completion;
 
 /// The ring type: `IORING_SETUP_SQE128 | IORING_SETUP_CQE32`.
 pub(crate) type Ring = IoUring<squeue::Entry128, cqueue::Entry32>;

@@ -3,7 +3,7 @@
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
-use crate::uapi::{NVME_IOCTL_ID, NVME_IOCTL_RESCAN};
+use nvmeq_linux::uapi::{NVME_IOCTL_ID, NVME_IOCTL_RESCAN};
 
 /// `NVME_IOCTL_ID` on a namespace device: its namespace id.
 pub fn namespace_id(fd: &impl AsRawFd) -> io::Result<u32> {

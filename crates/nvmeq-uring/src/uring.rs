@@ -15,10 +15,11 @@ use nvmeq_core::{
 use crate::buf::{AlignedBuf, CmdBufs, FixedBufPool, UringBuf};
 use crate::iov::{self, VecData, MAX_SEGMENTS};
 use crate::options::{UringOptions, MAX_DEPTH};
-use crate::probe::{self, DevKind, NsFormat, OpenError};
+use crate::probe::{self, NsFormat, OpenError};
 use crate::queue::{Queue, Ring, UNEXPECTED_TAG};
 use crate::sys;
-use crate::uapi::{
+use nvmeq_linux::{Node, NodeKind};
+use nvmeq_linux::uapi::{
     NvmeUringCmd, NVME_URING_CMD_ADMIN, NVME_URING_CMD_ADMIN_VEC, NVME_URING_CMD_IO,
     NVME_URING_CMD_IO_VEC,
 };
@@ -274,7 +275,7 @@ impl Uring {
         let path = generic.as_deref().unwrap_or(given);
         let p = path.display().to_string();
         check_options(&opts)?;
-        let kind = probe::classify(path)?;
+        let node = probe::classify(path)?;
         let version = probe::kernel_version().unwrap_or((0, 0));
         if version < (5, 19) {
             return Err(OpenError::NoUringCmd {
@@ -285,14 +286,12 @@ impl Uring {
                 ),
             });
         }
-        let (ng, ctrl_path): (Option<String>, Option<PathBuf>) = match &kind {
-            DevKind::Namespace(name) => (
-                Some(name.clone()),
-                opts.ctrl
-                    .clone()
-                    .or_else(|| probe::controller_of(name).map(PathBuf::from)),
+        let (ng, ctrl_path): (Option<String>, Option<PathBuf>) = match node.kind {
+            NodeKind::Controller => (None, Some(path.to_path_buf())),
+            _ => (
+                Some(node.name.clone()),
+                opts.ctrl.clone().or_else(|| probe::controller_of(&node)),
             ),
-            DevKind::Controller(_) => (None, Some(path.to_path_buf())),
         };
         if ng.is_none() && version < (6, 0) {
             return Err(OpenError::NoUringCmd {
@@ -322,8 +321,8 @@ impl Uring {
             // Found through sysfs: failing only leaves admin unavailable.
             let explicit = opts.ctrl.is_some() || ng.is_none();
             let opened = open_dev(cp).and_then(|f| match probe::classify(cp)? {
-                DevKind::Controller(_) => Ok(f),
-                DevKind::Namespace(n) => Err(OpenError::NotNvme {
+                c if c.kind == NodeKind::Controller => Ok(f),
+                Node { name: n, .. } => Err(OpenError::NotNvme {
                     path: cp.display().to_string(),
                     why: format!(
                         "{n} is a namespace device; admin needs the controller /dev/nvmeX"
