@@ -24,7 +24,7 @@
 //! (its counters move with every command). [`Item::masks`] is where a
 //! masked field would be declared, with its reason, and the row says so.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 #[cfg(feature = "ioctl")]
 use std::time::{Duration, Instant};
 
@@ -32,6 +32,7 @@ use nvmeq_core::cmd::{GetLogPage, Identify, LogId, Numd, Read};
 use nvmeq_core::identify::PowerStateDescriptor;
 use nvmeq_core::log::{CommandEffectsLog, FwSlotLog};
 use nvmeq_core::{Cmd, IdentifyController, IdentifyNamespace, NsList};
+use nvmeq_linux::{NodeKind, NodeName, Sysfs};
 
 #[cfg(feature = "ioctl")]
 use crate::report::Outcome;
@@ -342,56 +343,32 @@ pub fn effects_fields() -> Vec<Field> {
     fields!(CommandEffectsLog => acs[4], iocs[4], rsvd2048)
 }
 
-/// `nvmeXnY` (a namespace block device of the kernel), not a hidden
-/// multipath path (`nvmeXcYnZ`) or a partition (`nvmeXnYpZ`).
-pub fn is_ns_disk(name: &str) -> bool {
-    let Some(rest) = name.strip_prefix("nvme") else {
-        return false;
-    };
-    let Some((ctrl, ns)) = rest.split_once('n') else {
-        return false;
-    };
-    !ctrl.is_empty()
-        && ctrl.bytes().all(|b| b.is_ascii_digit())
-        && !ns.is_empty()
-        && ns.bytes().all(|b| b.is_ascii_digit())
-}
-
-fn read_trim(p: impl AsRef<Path>) -> Option<String> {
-    std::fs::read_to_string(p)
-        .ok()
-        .map(|s| s.trim().to_string())
-}
-
 /// The kernel's names for the controller at PCI address `pci` and its
 /// namespace `nsid`, found by PCI address, serial and nsid (names change
 /// when a controller comes back from another driver): (`/dev/nvmeN`,
 /// `/dev/ngXnY`), once both device nodes exist.
 pub fn discover(pci: &str, nsid: u32) -> Result<(PathBuf, PathBuf), String> {
+    let sys = Sysfs::new();
     let dir = format!("/sys/bus/pci/devices/{pci}/nvme");
-    let ctrl = std::fs::read_dir(&dir)
+    let ctrl = sys
+        .controllers_of_pci(pci)
         .map_err(|e| format!("{dir}: {e} (is {pci} bound to nvme?)"))?
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .find(|n| n.starts_with("nvme"))
+        .into_iter()
+        .next()
         .ok_or_else(|| format!("{dir}: no controller yet"))?;
-    let serial = read_trim(format!("/sys/class/nvme/{ctrl}/serial"))
+    let serial = sys
+        .serial(&ctrl)
         .ok_or_else(|| format!("/sys/class/nvme/{ctrl}/serial: unreadable"))?;
-    let disks = std::fs::read_dir("/sys/block").map_err(|e| format!("/sys/block: {e}"))?;
-    let mut ns = None;
-    for d in disks.filter_map(|e| e.ok()) {
-        let name = d.file_name().to_string_lossy().into_owned();
-        if !is_ns_disk(&name) {
-            continue;
-        }
-        let p = d.path();
-        let same = read_trim(p.join("nsid")).and_then(|n| n.parse::<u32>().ok()) == Some(nsid)
-            && read_trim(p.join("device/serial")).as_deref() == Some(serial.as_str());
-        if same {
-            ns = Some(PathBuf::from(format!("/dev/ng{}", &name[4..])));
-            break;
-        }
-    }
+    // Hidden multipath paths (nvmeXcYnZ) and partitions are not namespace disks.
+    let ns = sys
+        .block_namespaces()
+        .iter()
+        .filter_map(|n| NodeName::parse(n))
+        .find(|&n| {
+            sys.nsid(n) == Some(nsid) && sys.namespace_serial(n).as_deref() == Some(&serial)
+        })
+        .and_then(|n| n.as_kind(NodeKind::Generic))
+        .map(|ng| PathBuf::from("/dev").join(ng));
     let ns = ns.ok_or_else(|| format!("no namespace {nsid} of {ctrl} (serial {serial}) yet"))?;
     let ctrl = PathBuf::from(format!("/dev/{ctrl}"));
     for p in [&ctrl, &ns] {
@@ -1013,16 +990,5 @@ mod tests {
                 nvmeq_core::Xfer::None => panic!("{it:?} moves nothing"),
             }
         }
-    }
-
-    #[test]
-    fn namespace_disks_are_told_from_paths_and_partitions() {
-        assert!(is_ns_disk("nvme0n1"));
-        assert!(is_ns_disk("nvme12n3"));
-        assert!(!is_ns_disk("nvme0c1n1"));
-        assert!(!is_ns_disk("nvme0n1p1"));
-        assert!(!is_ns_disk("nvme0"));
-        assert!(!is_ns_disk("sda"));
-        assert!(!is_ns_disk("nvmen1"));
     }
 }

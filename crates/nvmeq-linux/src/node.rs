@@ -304,6 +304,7 @@ mod tests {
             "ng1",
             "ng0n",
             "ngn1",
+            "nvmen1",
             "ng0n1x",
             "nvme+1",
             "/dev/null",

@@ -27,6 +27,8 @@ use nvmeq_vfio::{
     bind_kernel, bind_vfio, driver_of, Bdf, Controller, DataPointer, DmaBuf, Options,
 };
 
+use nvmeq_linux::{NodeKind, NodeName, Sysfs};
+
 use super::HwBackend;
 use crate::report::Outcome;
 use crate::runner::{Runner, TestResult};
@@ -99,12 +101,9 @@ fn bdf_of(t: &Target) -> Result<String, String> {
 
 /// `ng0n1` / `nvme0n1` -> `nvme0`.
 fn ctrl_of_ns(ns: &Path) -> Option<String> {
-    let name = ns.file_name()?.to_string_lossy().into_owned();
-    let rest = name
-        .strip_prefix("ng")
-        .or_else(|| name.strip_prefix("nvme"))?;
-    let (inst, _) = rest.split_once('n')?;
-    inst.parse::<u32>().ok().map(|i| format!("nvme{i}"))
+    NodeName::parse(&ns.to_string_lossy())
+        .filter(|n| n.kind.is_namespace())?
+        .as_kind(NodeKind::Controller)
 }
 
 /// The namespace id: `--ns N`, or the kernel's `nsid` attribute of the
@@ -122,10 +121,9 @@ fn nsid_of(ns: &Path) -> Result<u32, String> {
     if let Some(n) = NSIDS.with(|m| m.borrow().get(ns).copied()) {
         return Ok(n);
     }
-    let disk = name
-        .strip_prefix("ng")
-        .or_else(|| name.strip_prefix("nvme"))
-        .map(|xny| format!("/sys/block/nvme{xny}/nsid"))
+    let disk = NodeName::parse(&name)
+        .and_then(|n| Sysfs::new().block_dir(n))
+        .map(|d| d.join("nsid").display().to_string())
         .ok_or_else(|| {
             format!(
                 "{}: give the namespace as a device (/dev/ng0n1) or an nsid",
