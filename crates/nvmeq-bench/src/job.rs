@@ -74,7 +74,7 @@ fn setup<B: Backend>(b: &mut B, cfg: &Config, job: u32) -> Result<Setup, BenchEr
     if cfg.qd > caps.queue_depth {
         return Err(geo(format!(
             "queue depth {} is above what the {} backend was opened with ({})",
-            cfg.qd, caps.name, caps.queue_depth
+            cfg.qd, caps.kind, caps.queue_depth
         )));
     }
     if cfg.bs > caps.max_xfer {
@@ -279,7 +279,7 @@ fn looped<B: Backend>(
                     job,
                     reason: format!(
                         "the {} backend refused a command with none in flight",
-                        b.caps().name
+                        b.caps().kind
                     ),
                 });
             }
@@ -356,7 +356,7 @@ fn looped<B: Backend>(
         return Err(e);
     }
     Ok(JobResult {
-        backend: b.caps().name,
+        backend: b.caps().kind.name(),
         region: s.region,
         reads,
         writes,

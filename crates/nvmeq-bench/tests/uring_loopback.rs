@@ -25,7 +25,7 @@ fn at_most_one_enter_per_batch() {
         let r =
             nvmeq_bench::run(&c, || Uring::loopback(UringOptions::new().depth(qd), 512)).unwrap();
         assert_eq!(r.ios, 20_000);
-        assert_eq!(r.backend, "uring-loopback");
+        assert_eq!(r.backend, "uring");
         let per_io = r
             .syscalls_per_io
             .expect("the uring backend counts its enters");

@@ -33,8 +33,8 @@ use crate::error::Error;
 /// What a backend can do, as measured from the controller and the transport.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Caps {
-    /// The backend's short name (`"ram"`, `"ioctl"`, `"uring"`, `"vfio"`).
-    pub name: &'static str,
+    /// Which backend this is.
+    pub kind: crate::BackendKind,
     /// Largest data transfer in bytes (from MDTS and the transport's limit).
     pub max_xfer: u32,
     /// Commands that can be in flight on the queue interface at once.

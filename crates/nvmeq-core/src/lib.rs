@@ -28,6 +28,8 @@ compile_error!(
 mod open_enum;
 
 pub mod backend;
+mod backend_kind;
+pub mod bdf;
 pub mod cmd;
 pub mod cqe;
 pub mod error;
@@ -44,6 +46,8 @@ mod status_names;
 pub mod zoned;
 
 pub use backend::{Backend, Caps, Data, IoBuf, Reaped, Rejected};
+pub use backend_kind::{BackendKind, UnknownBackend};
+pub use bdf::Bdf;
 pub use cmd::{Cmd, DataDir, QueueKind, Xfer};
 pub use cqe::Completion;
 pub use error::Error;

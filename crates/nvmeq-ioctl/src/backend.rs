@@ -520,7 +520,7 @@ impl Backend for IoctlBackend {
         // max_xfer: MDTS (× 4 KiB), bounded by what the kernel maps for one
         // command whatever the buffer's alignment (see `open::max_hw_bytes`).
         Caps {
-            name: "ioctl",
+            kind: nvmeq_core::BackendKind::Ioctl,
             max_xfer: self.max_xfer,
             queue_depth: 1,
             admin: true,

@@ -248,7 +248,7 @@ impl Backend for RamController {
 
     fn caps(&self) -> Caps {
         Caps {
-            name: "ram",
+            kind: nvmeq_core::BackendKind::Ram,
             max_xfer: self.cfg.max_xfer(),
             queue_depth: self.cfg.queue_depth,
             admin: true,

@@ -469,7 +469,7 @@ impl Uring {
             nsid,
             max_segments: opts.max_segments,
             caps: Caps {
-                name: "uring",
+                kind: nvmeq_core::BackendKind::Uring,
                 max_xfer,
                 queue_depth: depth,
                 admin: ctrl_dev.is_some(),
@@ -551,7 +551,7 @@ impl Uring {
             nsid: 1,
             max_segments: opts.max_segments,
             caps: Caps {
-                name: "uring-loopback",
+                kind: nvmeq_core::BackendKind::Uring,
                 max_xfer: DEFAULT_MAX_XFER,
                 queue_depth: opts.depth,
                 admin: true,

@@ -12,7 +12,7 @@ pub enum OpenError {
         /// What the caller gave.
         given: String,
         /// What is wrong with it.
-        why: &'static str,
+        why: nvmeq_core::bdf::BdfError,
     },
     /// There is no PCI device at the address.
     #[error("no PCI device {bdf}: /sys/bus/pci/devices/{bdf} does not exist (list devices with lspci -D)")]

@@ -14,7 +14,7 @@ const BIND_WAIT: Duration = Duration::from_secs(10);
 
 /// The name of the driver `bdf` is bound to, or `None`.
 pub fn driver_of(bdf: &Bdf) -> Result<Option<String>, OpenError> {
-    let dir = bdf.sysfs_dir();
+    let dir = crate::bdf::sysfs_dir(bdf);
     if !Path::new(&dir).exists() {
         return Err(OpenError::NoSuchDevice {
             bdf: bdf.to_string(),
@@ -25,7 +25,7 @@ pub fn driver_of(bdf: &Bdf) -> Result<Option<String>, OpenError> {
 
 /// The IOMMU group number of `bdf`, or `None` when the IOMMU is off.
 pub fn iommu_group_of(bdf: &Bdf) -> Result<Option<u32>, OpenError> {
-    let dir = bdf.sysfs_dir();
+    let dir = crate::bdf::sysfs_dir(bdf);
     if !Path::new(&dir).exists() {
         return Err(OpenError::NoSuchDevice {
             bdf: bdf.to_string(),
@@ -36,7 +36,7 @@ pub fn iommu_group_of(bdf: &Bdf) -> Result<Option<u32>, OpenError> {
 
 /// The 24-bit PCI class code of `bdf` (NVMe: 0x010802).
 pub fn class_of(bdf: &Bdf) -> Result<u32, OpenError> {
-    let path = format!("{}/class", bdf.sysfs_dir());
+    let path = format!("{}/class", crate::bdf::sysfs_dir(bdf));
     let s = fs::read_to_string(&path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => OpenError::NoSuchDevice {
             bdf: bdf.to_string(),
@@ -77,7 +77,7 @@ pub fn group_blockers(group: u32) -> Vec<String> {
 /// The controller must not be in use by the kernel (mounted file systems on
 /// its namespaces would make the unbind hang or fail).
 pub fn bind_vfio(bdf: &str) -> Result<(), OpenError> {
-    let bdf = Bdf::parse(bdf)?;
+    let bdf = crate::bdf::parse(bdf)?;
     // Without an IOMMU group vfio-pci cannot take the device: say so before
     // unbinding it from its driver.
     if iommu_group_of(&bdf)?.is_none() {
@@ -104,14 +104,14 @@ pub fn bind_vfio(bdf: &str) -> Result<(), OpenError> {
 /// unbinds vfio-pci and re-probes, then waits until `nvme` owns the device.
 /// Close every [`crate::Controller`] on it first (the VFIO device must be free).
 pub fn bind_kernel(bdf: &str) -> Result<(), OpenError> {
-    let bdf = Bdf::parse(bdf)?;
+    let bdf = crate::bdf::parse(bdf)?;
     rebind(&bdf, "nvme")
 }
 
 /// Sets the override (empty for `nvme`: the default match), unbinds, probes
 /// and waits for `want` to own the device.
 fn rebind(bdf: &Bdf, want: &str) -> Result<(), OpenError> {
-    let dir = bdf.sysfs_dir();
+    let dir = crate::bdf::sysfs_dir(bdf);
     let current = driver_of(bdf)?;
     let over = if want == "nvme" { "\n" } else { want };
     write_sysfs(&format!("{dir}/driver_override"), over)?;

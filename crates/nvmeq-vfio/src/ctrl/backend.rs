@@ -214,7 +214,7 @@ impl Backend for Controller {
 
     fn caps(&self) -> Caps {
         Caps {
-            name: "vfio",
+            kind: nvmeq_core::BackendKind::Vfio,
             max_xfer: self.max_xfer,
             queue_depth: self.qs[1..].iter().map(|q| q.slots.len() as u32).sum(),
             admin: true,

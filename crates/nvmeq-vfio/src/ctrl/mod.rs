@@ -235,7 +235,7 @@ impl Controller {
 
     /// Opens the controller with `opts`.
     pub fn open_with(bdf: &str, opts: Options) -> Result<Controller, OpenError> {
-        let bdf = Bdf::parse(bdf)?;
+        let bdf = crate::bdf::parse(bdf)?;
         let b = bdf.to_string();
         let class = sysfs::class_of(&bdf)?;
         if class != 0x010802 {
