@@ -49,7 +49,7 @@ impl<B: Backend> core::fmt::Debug for AsyncQueue<B> {
         match self.inner.try_borrow() {
             Ok(i) => f
                 .debug_struct("AsyncQueue")
-                .field("backend", &i.backend.caps().name)
+                .field("backend", &i.backend.caps().kind)
                 .field("in_flight", &i.backend.in_flight())
                 .field("unsubmitted", &i.unsubmitted)
                 .finish(),

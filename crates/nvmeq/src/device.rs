@@ -4,12 +4,12 @@
 //! [`AnyBuf`] (behind its cargo feature), an arm in the two dispatch macros,
 //! and its `open_*` function.
 
-use nvmeq_core::{Backend, Caps, Cmd, Completion, Data, Error, IoBuf, Reaped, Rejected};
+use nvmeq_core::{
+    BackendKind, Backend, Bdf, Caps, Cmd, Completion, Data, Error, IoBuf, Reaped, Rejected,
+};
 
 use crate::error::OpenError;
-#[cfg(feature = "ram")]
-use crate::spec::RamSpec;
-use crate::spec::{DeviceSpec, PciAddr};
+use crate::locator::{Locator, LocatorError, RamParams};
 use std::path::Path;
 
 /// An opened device, whichever backend it uses.
@@ -290,30 +290,42 @@ impl Backend for Device {
 }
 
 impl Device {
-    /// The backend's short name (`"ram"`, `"ioctl"`, `"uring"`, `"vfio"`).
-    pub fn backend_name(&self) -> &'static str {
-        self.caps().name
+    /// Which backend this device goes through.
+    pub fn backend(&self) -> BackendKind {
+        self.caps().kind
     }
 }
 
-/// Opens a device string (see [`crate::spec`] for the forms).
-pub fn open(spec: &str) -> Result<Device, OpenError> {
-    open_spec(&crate::spec::parse(spec)?)
+/// Opens a device string (see [`crate::locator`] for the forms).
+pub fn open(s: &str) -> Result<Device, OpenError> {
+    open_locator(&Locator::parse(s)?)
 }
 
 /// Opens a parsed device string.
-pub fn open_spec(spec: &DeviceSpec) -> Result<Device, OpenError> {
-    match spec {
-        DeviceSpec::Ram(r) => open_ram(r),
-        DeviceSpec::Path(p) => open_path(p),
-        DeviceSpec::Ioctl(p) => open_ioctl(p),
-        DeviceSpec::Uring(p) => open_uring(p),
-        DeviceSpec::Vfio(a) => open_vfio(a),
+pub fn open_locator(locator: &Locator) -> Result<Device, OpenError> {
+    locator.require_compiled()?;
+    match locator {
+        Locator::Ram(r) => open_ram(r),
+        Locator::Path(p) => open_path(p),
+        Locator::Ioctl(p) => open_ioctl(p),
+        Locator::Uring(p) => open_uring(p),
+        Locator::Vfio(a) => open_vfio(a),
     }
 }
 
+/// A backend left out of this build (`open_locator` checks first; the
+/// per-backend stubs below say the same if reached).
+#[allow(dead_code)]
+fn not_compiled(locator: Locator) -> OpenError {
+    let backends = locator.candidates();
+    OpenError::Locator(LocatorError::NotCompiled {
+        target: locator.to_string(),
+        backends,
+    })
+}
+
 #[cfg(feature = "ram")]
-fn open_ram(r: &RamSpec) -> Result<Device, OpenError> {
+fn open_ram(r: &RamParams) -> Result<Device, OpenError> {
     let mut cfg = nvmeq_ram::RamConfig::new(r.size, r.lba_size);
     cfg.nn = r.nn;
     if let Some(m) = r.mdts {
@@ -325,18 +337,14 @@ fn open_ram(r: &RamSpec) -> Result<Device, OpenError> {
     nvmeq_ram::RamController::new(cfg)
         .map(Device::Ram)
         .map_err(|e| OpenError::Config {
-            backend: "ram",
+            backend: BackendKind::Ram,
             reason: e.to_string(),
         })
 }
 
 #[cfg(not(feature = "ram"))]
-fn open_ram(_: &crate::spec::RamSpec) -> Result<Device, OpenError> {
-    Err(OpenError::NotCompiled {
-        target: "ram".into(),
-        backend: "ram",
-        feature: "ram",
-    })
+fn open_ram(r: &RamParams) -> Result<Device, OpenError> {
+    Err(not_compiled(Locator::Ram(*r)))
 }
 
 /// A bare `/dev/…` path: io_uring when compiled in and the kernel and
@@ -359,11 +367,7 @@ fn open_path(p: &Path) -> Result<Device, OpenError> {
     }
     #[cfg(not(any(feature = "uring", feature = "ioctl")))]
     {
-        Err(OpenError::NotCompiled {
-            target: p.display().to_string(),
-            backend: "io_uring or ioctl",
-            feature: "uring` or `ioctl",
-        })
+        Err(not_compiled(Locator::Path(p.into())))
     }
 }
 
@@ -377,18 +381,14 @@ fn open_ioctl(p: &Path) -> Result<Device, OpenError> {
         other => other,
     };
     opened.map(Device::Ioctl).map_err(|e| OpenError::Config {
-        backend: "ioctl",
+        backend: BackendKind::Ioctl,
         reason: e.to_string(),
     })
 }
 
 #[cfg(not(feature = "ioctl"))]
 fn open_ioctl(p: &Path) -> Result<Device, OpenError> {
-    Err(OpenError::NotCompiled {
-        target: p.display().to_string(),
-        backend: "ioctl",
-        feature: "ioctl",
-    })
+    Err(not_compiled(Locator::Ioctl(p.into())))
 }
 
 /// `uring:PATH`: a namespace's generic char device (or its block device,
@@ -398,50 +398,42 @@ fn open_uring(p: &Path) -> Result<Device, OpenError> {
     nvmeq_uring::Uring::open(p, nvmeq_uring::UringOptions::new())
         .map(Device::Uring)
         .map_err(|e| OpenError::Config {
-            backend: "uring",
+            backend: BackendKind::Uring,
             reason: e.to_string(),
         })
 }
 
 #[cfg(not(feature = "uring"))]
 fn open_uring(p: &Path) -> Result<Device, OpenError> {
-    Err(OpenError::NotCompiled {
-        target: p.display().to_string(),
-        backend: "io_uring",
-        feature: "uring",
-    })
+    Err(not_compiled(Locator::Uring(p.into())))
 }
 
 /// `vfio:DDDD:BB:DD.F`: the controller must already be bound to vfio-pci
 /// (`nvmeq_vfio::bind_vfio`); the error says how when it is not.
 #[cfg(feature = "vfio")]
-fn open_vfio(a: &PciAddr) -> Result<Device, OpenError> {
+fn open_vfio(a: &Bdf) -> Result<Device, OpenError> {
     let target = a.to_string();
     nvmeq_vfio::Controller::open(&target)
         .map(Device::Vfio)
         .map_err(|e| match e {
             nvmeq_vfio::OpenError::Os { source, .. } => OpenError::Io {
-                backend: "vfio",
+                backend: BackendKind::Vfio,
                 target,
                 source,
             },
             nvmeq_vfio::OpenError::Command { source, .. } => OpenError::Device {
-                backend: "vfio",
+                backend: BackendKind::Vfio,
                 target,
                 source,
             },
             e => OpenError::Config {
-                backend: "vfio",
+                backend: BackendKind::Vfio,
                 reason: e.to_string(),
             },
         })
 }
 
 #[cfg(not(feature = "vfio"))]
-fn open_vfio(a: &PciAddr) -> Result<Device, OpenError> {
-    Err(OpenError::NotCompiled {
-        target: a.to_string(),
-        backend: "vfio",
-        feature: "vfio",
-    })
+fn open_vfio(a: &Bdf) -> Result<Device, OpenError> {
+    Err(not_compiled(Locator::Vfio(*a)))
 }

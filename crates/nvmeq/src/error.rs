@@ -1,32 +1,22 @@
 //! [`OpenError`]: why [`crate::open`] could not open a device.
 
-use crate::spec::SpecError;
+use nvmeq_core::BackendKind;
+
+use crate::locator::LocatorError;
 
 /// Why a device could not be opened.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum OpenError {
-    /// The device string does not parse.
-    #[error("{0}")]
-    Spec(#[from] SpecError),
-    /// The backend the string needs is not compiled into this build.
-    #[error(
-        "`{target}` needs the {backend} backend, which this build of nvmeq does not include: \
-         rebuild with the `{feature}` cargo feature"
-    )]
-    NotCompiled {
-        /// The path, PCI address or `ram`.
-        target: String,
-        /// The backend's name.
-        backend: &'static str,
-        /// The cargo feature(s) that include it.
-        feature: &'static str,
-    },
+    /// The device string does not parse, or names a backend this build
+    /// does not include.
+    #[error(transparent)]
+    Locator(#[from] LocatorError),
     /// The backend refused the configuration.
     #[error("{backend}: {reason}")]
     Config {
         /// The backend's name.
-        backend: &'static str,
+        backend: BackendKind,
         /// What is wrong.
         reason: String,
     },
@@ -34,7 +24,7 @@ pub enum OpenError {
     #[error("{backend}: cannot open {target}: {source}")]
     Io {
         /// The backend's name.
-        backend: &'static str,
+        backend: BackendKind,
         /// The path or PCI address.
         target: String,
         /// The OS error.
@@ -45,7 +35,7 @@ pub enum OpenError {
     #[error("{backend}: {target}: {source}")]
     Device {
         /// The backend's name.
-        backend: &'static str,
+        backend: BackendKind,
         /// The path or PCI address.
         target: String,
         /// The error.

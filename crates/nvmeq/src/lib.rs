@@ -15,28 +15,29 @@
 //! # fn main() {}
 //! ```
 //!
-//! [`open`] takes a device string ([`spec`]) and returns a [`Device`], an
-//! enum with one variant per backend compiled in through cargo features
-//! (`ram`, on by default; `ioctl`, `uring`, `vfio`). A `Device` is itself a
-//! [`Backend`], so the typed commands of [`nvmeq_core`] (re-exported as
-//! [`core`]) go through it unchanged; [`BackendExt`] adds the
-//! everyday calls.
+//! [`open`] takes a device string, parsed into a [`Locator`], and returns a
+//! [`Device`], an enum with one variant per backend compiled in through cargo
+//! features (`ram`, `ioctl`, `uring` by default; `vfio`). A `Device` is
+//! itself a [`Backend`], so the typed commands of [`nvmeq_core`]
+//! (re-exported as [`nvme`]) go through it unchanged; [`BackendExt`] adds
+//! the everyday calls.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod device;
 mod error;
 mod ext;
-pub mod spec;
+pub mod locator;
 
-pub use device::{open, open_spec, AnyBuf, Device};
+pub use device::{open, open_locator, AnyBuf, Device};
 pub use error::OpenError;
 pub use ext::BackendExt;
-pub use nvmeq_core as core;
+pub use nvmeq_core as nvme;
 pub use nvmeq_core::{
-    Backend, Cmd, Completion, Data, Error, IdentifyController, IdentifyNamespace, IoBuf, Status,
+    Backend, BackendKind, Bdf, Cmd, Completion, Data, Error, IdentifyController, IdentifyNamespace,
+    IoBuf, Status,
 };
-pub use spec::DeviceSpec;
+pub use locator::{Locator, LocatorError};
 
 #[cfg(feature = "ram")]
 pub use nvmeq_ram as ram;

@@ -1,14 +1,14 @@
 //! `nvmeq::open` and the `Device` / `BackendExt` layer over the ram backend.
 #![cfg(feature = "ram")]
 
-use nvmeq::core::cmd::{Flush, Read};
-use nvmeq::core::{Cmd, Command, DataDir, Xfer};
-use nvmeq::{open, Backend, BackendExt, Data, Device, Error, IoBuf, OpenError};
+use nvmeq::nvme::cmd::{Flush, Read};
+use nvmeq::nvme::{Cmd, Command, DataDir, Xfer};
+use nvmeq::{open, Backend, BackendExt, Data, Device, Error, IoBuf, LocatorError, OpenError};
 
 #[test]
 fn opens_ram_with_the_requested_geometry() {
     let mut d = open("ram:512M,lba=4096").unwrap();
-    assert_eq!(d.backend_name(), "ram");
+    assert_eq!(d.backend(), nvmeq::BackendKind::Ram);
     assert_eq!(d.lba_size(1).unwrap(), 4096);
     assert_eq!(d.lba_size(2), Err(Error::UnknownNamespace(2)));
     let Device::Ram(c) = &d else {
@@ -38,7 +38,10 @@ fn other_backends_name_the_missing_cargo_feature() {
     }
     for (spec, feature) in cases {
         let e = open(spec).unwrap_err();
-        assert!(matches!(e, OpenError::NotCompiled { .. }), "{spec}: {e:?}");
+        assert!(
+            matches!(e, OpenError::Locator(LocatorError::NotCompiled { .. })),
+            "{spec}: {e:?}"
+        );
         let msg = e.to_string();
         assert!(
             msg.contains(&format!("rebuild with the {feature} cargo feature")),
@@ -49,7 +52,7 @@ fn other_backends_name_the_missing_cargo_feature() {
     {
         let msg = open("vfio:0000:00:04.0").unwrap_err().to_string();
         assert!(
-            msg.starts_with("`0000:00:04.0` needs the vfio backend"),
+            msg.starts_with("`vfio:0000:00:04.0` needs the vfio backend"),
             "{msg}"
         );
     }
@@ -99,10 +102,10 @@ fn vfio_open_of_an_unbound_controller_says_what_is_wrong() {
 }
 
 #[test]
-fn bad_strings_are_spec_errors() {
-    assert!(matches!(open("ram:12Q"), Err(OpenError::Spec(_))));
-    assert!(matches!(open("floppy:/dev/fd0"), Err(OpenError::Spec(_))));
-    assert!(matches!(open("vfio:00:04.0"), Err(OpenError::Spec(_))));
+fn bad_strings_are_locator_errors() {
+    assert!(matches!(open("ram:12Q"), Err(OpenError::Locator(_))));
+    assert!(matches!(open("floppy:/dev/fd0"), Err(OpenError::Locator(_))));
+    assert!(matches!(open("vfio:0000:00:4.0"), Err(OpenError::Locator(_))));
     let msg = open("ram:1G,lba=1000").unwrap_err().to_string();
     assert!(msg.contains("lba=1000"), "{msg}");
 }

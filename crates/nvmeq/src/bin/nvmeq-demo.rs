@@ -48,7 +48,7 @@ fn main() -> ExitCode {
 
 fn run(spec: &str) -> Result<(), Box<dyn std::error::Error>> {
     let mut dev = nvmeq::open(spec)?;
-    println!("opened {spec} with the {} backend", dev.backend_name());
+    println!("opened {spec} with the {} backend", dev.backend());
 
     let id = dev.identify_controller()?;
     let mdts = match id.mdts_bytes(4096) {
@@ -94,7 +94,7 @@ fn run(spec: &str) -> Result<(), Box<dyn std::error::Error>> {
     let mut bufs = Vec::new();
     for i in 0..32u64 {
         let buf = dev.alloc(lba as usize)?;
-        let read = nvmeq::core::cmd::Read::new(nsid, slba + i, 0).build();
+        let read = nvmeq::nvme::cmd::Read::new(nsid, slba + i, 0).build();
         if let Err(r) = dev.write(&read, Some(buf), i) {
             return Err(format!("queue refused a read: {:?}", r.error).into());
         }

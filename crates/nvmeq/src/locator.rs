@@ -1,0 +1,669 @@
+//! Device strings, parsed once into a [`Locator`]: `ram:1G`,
+//! `ram:512M,lba=4096`, `/dev/ng0n1`, `ioctl:/dev/nvme0`, `uring:/dev/ng0n1`,
+//! `vfio:0000:00:04.0` (or a bare PCI address).
+//!
+//! Parsing is separate from opening so a string can be checked (and its
+//! mistakes named) without touching a device, and so it can be tested.
+
+use core::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use nvmeq_core::bdf::BdfError;
+use nvmeq_core::{BackendKind, Bdf};
+
+/// Default namespace size of `ram` without a size: 1 GiB.
+pub const DEFAULT_RAM_SIZE: u64 = 1 << 30;
+
+/// Where a device is and which backend reaches it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Locator {
+    /// `ram[:SIZE][,lba=512|4096][,nn=N][,mdts=N][,qd=N]`: the in-memory controller.
+    Ram(RamParams),
+    /// A `/dev/…` path with no prefix: io_uring passthrough when compiled in
+    /// and the kernel and node allow it, else ioctl.
+    Path(PathBuf),
+    /// `ioctl:/dev/…`: blocking NVMe passthrough ioctls.
+    Ioctl(PathBuf),
+    /// `uring:/dev/ngXnY`: io_uring `IORING_OP_URING_CMD` passthrough.
+    Uring(PathBuf),
+    /// `vfio:DDDD:BB:DD.F` (or the bare address): the userspace VFIO driver.
+    Vfio(Bdf),
+}
+
+impl Locator {
+    /// The backend the string names; `None` for a bare path, where the
+    /// facade chooses when opening.
+    pub fn backend(&self) -> Option<BackendKind> {
+        match self {
+            Locator::Ram(_) => Some(BackendKind::Ram),
+            Locator::Path(_) => None,
+            Locator::Ioctl(_) => Some(BackendKind::Ioctl),
+            Locator::Uring(_) => Some(BackendKind::Uring),
+            Locator::Vfio(_) => Some(BackendKind::Vfio),
+        }
+    }
+
+    /// The `/dev` path, for the path backends.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            Locator::Path(p) | Locator::Ioctl(p) | Locator::Uring(p) => Some(p),
+            Locator::Ram(_) | Locator::Vfio(_) => None,
+        }
+    }
+
+    /// The backends that can open this locator, first choice first.
+    pub fn candidates(&self) -> &'static [BackendKind] {
+        match self {
+            Locator::Ram(_) => &[BackendKind::Ram],
+            Locator::Path(_) => &[BackendKind::Uring, BackendKind::Ioctl],
+            Locator::Ioctl(_) => &[BackendKind::Ioctl],
+            Locator::Uring(_) => &[BackendKind::Uring],
+            Locator::Vfio(_) => &[BackendKind::Vfio],
+        }
+    }
+
+    /// Fails with [`LocatorError::NotCompiled`] when none of
+    /// [`Locator::candidates`] is compiled into this build.
+    pub fn require_compiled(&self) -> Result<(), LocatorError> {
+        let backends = self.candidates();
+        if backends.iter().any(|&k| compiled(k)) {
+            Ok(())
+        } else {
+            Err(LocatorError::NotCompiled {
+                target: self.to_string(),
+                backends,
+            })
+        }
+    }
+
+    /// Parses a device string.
+    pub fn parse(s: &str) -> Result<Locator, LocatorError> {
+        parse(s)
+    }
+
+    /// Parses `target` for `backend`, whatever prefix it carries: a command
+    /// line's `--backend` choice over its device string (`--backend ram 64M`,
+    /// `--backend ioctl uring:/dev/ng0n1`).
+    pub fn parse_as(backend: BackendKind, target: &str) -> Result<Locator, LocatorError> {
+        let t = target.trim();
+        let rest = BackendKind::ALL
+            .into_iter()
+            .find_map(|k| t.strip_prefix(k.name())?.strip_prefix(':'))
+            .unwrap_or(t);
+        if backend == BackendKind::Ram && (rest.is_empty() || rest == "ram") {
+            return Ok(Locator::Ram(RamParams::default()));
+        }
+        parse_target(backend, rest)
+    }
+}
+
+fn parse_target(backend: BackendKind, rest: &str) -> Result<Locator, LocatorError> {
+    match backend {
+        BackendKind::Ram => parse_ram(rest).map(Locator::Ram),
+        BackendKind::Ioctl => path(rest, backend).map(Locator::Ioctl),
+        BackendKind::Uring => path(rest, backend).map(Locator::Uring),
+        BackendKind::Vfio if rest.is_empty() => Err(LocatorError::MissingTarget(backend)),
+        BackendKind::Vfio => bdf(rest).map(Locator::Vfio),
+    }
+}
+
+/// Whether `kind`'s cargo feature is compiled into this build.
+pub const fn compiled(kind: BackendKind) -> bool {
+    match kind {
+        BackendKind::Ram => cfg!(feature = "ram"),
+        BackendKind::Ioctl => cfg!(feature = "ioctl"),
+        BackendKind::Uring => cfg!(feature = "uring"),
+        BackendKind::Vfio => cfg!(feature = "vfio"),
+    }
+}
+
+/// The canonical string, which parses back to the same locator.
+impl fmt::Display for Locator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Locator::Ram(r) => write!(f, "ram:{r}"),
+            Locator::Path(p) => write!(f, "{}", p.display()),
+            Locator::Ioctl(p) => write!(f, "ioctl:{}", p.display()),
+            Locator::Uring(p) => write!(f, "uring:{}", p.display()),
+            Locator::Vfio(b) => write!(f, "vfio:{b}"),
+        }
+    }
+}
+
+/// The in-memory controller's parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RamParams {
+    /// Bytes per namespace.
+    pub size: u64,
+    /// LBA data size (`lba=`), 512 or 4096.
+    pub lba_size: u32,
+    /// Number of namespaces (`nn=`).
+    pub nn: u32,
+    /// MDTS (`mdts=`), `None` for the backend's default.
+    pub mdts: Option<u8>,
+    /// Queue depth (`qd=`), `None` for the backend's default.
+    pub queue_depth: Option<u32>,
+}
+
+impl Default for RamParams {
+    fn default() -> Self {
+        RamParams {
+            size: DEFAULT_RAM_SIZE,
+            lba_size: 512,
+            nn: 1,
+            mdts: None,
+            queue_depth: None,
+        }
+    }
+}
+
+/// `SIZE[,lba=…][,nn=…][,mdts=…][,qd=…]`, the size in the largest exact unit.
+impl fmt::Display for RamParams {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (n, unit) = [(40, "T"), (30, "G"), (20, "M"), (10, "K")]
+            .into_iter()
+            .find(|&(shift, _)| self.size % (1 << shift) == 0)
+            .map_or((self.size, ""), |(shift, u)| (self.size >> shift, u));
+        write!(f, "{n}{unit}")?;
+        if self.lba_size != 512 {
+            write!(f, ",lba={}", self.lba_size)?;
+        }
+        if self.nn != 1 {
+            write!(f, ",nn={}", self.nn)?;
+        }
+        if let Some(m) = self.mdts {
+            write!(f, ",mdts={m}")?;
+        }
+        if let Some(q) = self.queue_depth {
+            write!(f, ",qd={q}")?;
+        }
+        Ok(())
+    }
+}
+
+fn target_example(kind: BackendKind) -> String {
+    match kind {
+        BackendKind::Vfio => "a PCI address, e.g. vfio:0000:00:04.0".into(),
+        BackendKind::Ram => "a size, e.g. ram:1G".into(),
+        k => format!("a device path, e.g. {k}:/dev/ng0n1"),
+    }
+}
+
+fn list(backends: &[BackendKind], sep: &str) -> String {
+    backends
+        .iter()
+        .map(|k| k.name())
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
+const FORMS: &str = "/dev/ng0n1, ioctl:/dev/nvme0, uring:/dev/ng0n1, vfio:0000:00:04.0 or ram:1G";
+
+/// Why a device string does not parse (or cannot be opened by this build).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LocatorError {
+    /// The string is empty.
+    #[error("no device given: use one of {FORMS}")]
+    Empty,
+    /// The prefix before `:` is not a backend.
+    #[error("unknown backend `{0}:`: use ram:, ioctl:, uring:, vfio: or a /dev path")]
+    UnknownPrefix(String),
+    /// Neither a prefix, a `/dev/…` path nor a PCI address.
+    #[error("`{0}` is not a device: use one of {FORMS}")]
+    Unrecognized(String),
+    /// A backend prefix with nothing after it.
+    #[error("`{0}:` needs {needs}", needs = target_example(*.0))]
+    MissingTarget(BackendKind),
+    /// A path that is not absolute.
+    #[error("`{0}` is not an absolute path (expected /dev/…)")]
+    RelativePath(String),
+    /// A size that is not a number with an optional K/M/G/T suffix.
+    #[error("bad size `{text}`: {why} (use bytes or a K/M/G/T suffix, e.g. 512M)")]
+    BadSize {
+        /// The text given.
+        text: String,
+        /// What is wrong with it.
+        why: &'static str,
+    },
+    /// A `ram` option that is unknown or has a bad value.
+    #[error("bad ram option `{text}`: {why} (options: lba=512|4096, nn=N, mdts=N, qd=N)")]
+    BadOption {
+        /// The option as given.
+        text: String,
+        /// What is wrong with it.
+        why: &'static str,
+    },
+    /// A PCI address not of the form `DDDD:BB:DD.F`.
+    #[error("bad PCI address `{text}`: {why} (expected DDDD:BB:DD.F, e.g. 0000:00:04.0)")]
+    BadPci {
+        /// The text given.
+        text: String,
+        /// What is wrong with it.
+        why: BdfError,
+    },
+    /// No backend that could open it is compiled into this build.
+    #[error(
+        "`{target}` needs the {} backend, which this build of nvmeq does not include: \
+         rebuild with the `{}` cargo feature", list(backends, " or "), list(backends, "` or `")
+    )]
+    NotCompiled {
+        /// The device string.
+        target: String,
+        /// The backends that could open it.
+        backends: &'static [BackendKind],
+    },
+}
+
+impl FromStr for Locator {
+    type Err = LocatorError;
+    fn from_str(s: &str) -> Result<Self, LocatorError> {
+        parse(s)
+    }
+}
+
+/// Parses a device string.
+pub fn parse(s: &str) -> Result<Locator, LocatorError> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err(LocatorError::Empty);
+    }
+    if s.starts_with('/') {
+        return Ok(Locator::Path(PathBuf::from(s)));
+    }
+    if s == "ram" {
+        return Ok(Locator::Ram(RamParams::default()));
+    }
+    if let Ok(b) = Bdf::parse(s) {
+        return Ok(Locator::Vfio(b));
+    }
+    let Some((prefix, rest)) = s.split_once(':') else {
+        return Err(LocatorError::Unrecognized(s.into()));
+    };
+    match prefix.parse::<BackendKind>() {
+        Ok(kind) => parse_target(kind, rest),
+        // `0000:00:4.0`: an attempt at a bare PCI address.
+        Err(_) if prefix.bytes().all(|b| b.is_ascii_hexdigit()) => bdf(s).map(Locator::Vfio),
+        Err(_) => Err(LocatorError::UnknownPrefix(prefix.into())),
+    }
+}
+
+fn bdf(text: &str) -> Result<Bdf, LocatorError> {
+    Bdf::parse(text).map_err(|why| LocatorError::BadPci {
+        text: text.into(),
+        why,
+    })
+}
+
+fn path(rest: &str, backend: BackendKind) -> Result<PathBuf, LocatorError> {
+    if rest.is_empty() {
+        Err(LocatorError::MissingTarget(backend))
+    } else if !rest.starts_with('/') {
+        Err(LocatorError::RelativePath(rest.into()))
+    } else {
+        Ok(PathBuf::from(rest))
+    }
+}
+
+/// `SIZE[,key=value]…` or just options.
+fn parse_ram(rest: &str) -> Result<RamParams, LocatorError> {
+    let mut spec = RamParams::default();
+    for (i, part) in rest.split(',').enumerate() {
+        let part = part.trim();
+        match part.split_once('=') {
+            None if i == 0 => spec.size = parse_size(part)?,
+            None => {
+                return Err(LocatorError::BadOption {
+                    text: part.into(),
+                    why: "expected key=value",
+                })
+            }
+            Some((key, value)) => {
+                let bad = |why| LocatorError::BadOption {
+                    text: part.into(),
+                    why,
+                };
+                match key.trim() {
+                    "lba" => {
+                        spec.lba_size = match parse_size(value) {
+                            Ok(512) => 512,
+                            Ok(4096) => 4096,
+                            _ => return Err(bad("the LBA size must be 512 or 4096")),
+                        }
+                    }
+                    "nn" => {
+                        spec.nn = value
+                            .parse()
+                            .ok()
+                            .filter(|n| (1..=1024).contains(n))
+                            .ok_or_else(|| bad("the namespace count must be 1 to 1024"))?
+                    }
+                    "mdts" => {
+                        spec.mdts = Some(
+                            value
+                                .parse()
+                                .ok()
+                                .filter(|n| *n <= 19)
+                                .ok_or_else(|| bad("MDTS must be 0 (no limit) to 19"))?,
+                        )
+                    }
+                    "qd" => {
+                        spec.queue_depth = Some(
+                            value
+                                .parse()
+                                .ok()
+                                .filter(|n| (1..=65536).contains(n))
+                                .ok_or_else(|| bad("the queue depth must be 1 to 65536"))?,
+                        )
+                    }
+                    _ => return Err(bad("unknown option")),
+                }
+            }
+        }
+    }
+    if spec.size % spec.lba_size as u64 != 0 {
+        return Err(LocatorError::BadSize {
+            text: rest.into(),
+            why: "not a multiple of the LBA size",
+        });
+    }
+    Ok(spec)
+}
+
+/// A byte count: digits with an optional binary suffix K, M, G or T (also
+/// `KiB`…, `KB`…, case-insensitive; all mean powers of 1024).
+pub fn parse_size(text: &str) -> Result<u64, LocatorError> {
+    let t = text.trim();
+    let bad = |why| LocatorError::BadSize {
+        text: text.into(),
+        why,
+    };
+    let digits_end = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, suffix) = t.split_at(digits_end);
+    if num.is_empty() {
+        return Err(bad("no number"));
+    }
+    let shift = match suffix.to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        "t" | "tb" | "tib" => 40,
+        _ => return Err(bad("unknown suffix")),
+    };
+    let n: u64 = num.parse().map_err(|_| bad("number too large"))?;
+    if n == 0 {
+        return Err(bad("must be greater than zero"));
+    }
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| bad("larger than 2^64 bytes"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ram(size: u64, lba_size: u32) -> Locator {
+        Locator::Ram(RamParams {
+            size,
+            lba_size,
+            ..RamParams::default()
+        })
+    }
+
+    #[test]
+    fn sizes_with_suffixes() {
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert_eq!(parse_size("4K"), Ok(4 << 10));
+        assert_eq!(parse_size("512M"), Ok(512 << 20));
+        assert_eq!(parse_size("1G"), Ok(1 << 30));
+        assert_eq!(parse_size("1g"), Ok(1 << 30));
+        assert_eq!(parse_size("2GiB"), Ok(2 << 30));
+        assert_eq!(parse_size("3T"), Ok(3 << 40));
+        assert_eq!(parse_size("16777215T"), Ok(16_777_215u64 << 40));
+    }
+
+    #[test]
+    fn bad_sizes_say_why() {
+        for (s, why) in [
+            ("", "no number"),
+            ("G", "no number"),
+            ("-1G", "no number"),
+            ("1.5G", "unknown suffix"),
+            ("1X", "unknown suffix"),
+            ("1 G", "unknown suffix"),
+            ("0", "must be greater than zero"),
+            ("0M", "must be greater than zero"),
+            ("16777216T", "larger than 2^64 bytes"),
+            ("99999999999999999999", "number too large"),
+        ] {
+            match parse_size(s) {
+                Err(LocatorError::BadSize { why: w, .. }) => assert_eq!(w, why, "{s:?}"),
+                other => panic!("{s:?}: {other:?}"),
+            }
+        }
+        assert!(parse_size("1X")
+            .unwrap_err()
+            .to_string()
+            .contains("bad size `1X`: unknown suffix"));
+    }
+
+    #[test]
+    fn ram_strings() {
+        assert_eq!(parse("ram:1G"), Ok(ram(1 << 30, 512)));
+        assert_eq!(parse("ram:512M,lba=4096"), Ok(ram(512 << 20, 4096)));
+        assert_eq!(parse("ram:512M,lba=4k"), Ok(ram(512 << 20, 4096)));
+        assert_eq!(parse("ram"), Ok(ram(1 << 30, 512)));
+        assert_eq!(parse("  ram:64M  "), Ok(ram(64 << 20, 512)));
+        assert_eq!(
+            parse("ram:64M,nn=2,mdts=5,qd=32"),
+            Ok(Locator::Ram(RamParams {
+                size: 64 << 20,
+                lba_size: 512,
+                nn: 2,
+                mdts: Some(5),
+                queue_depth: Some(32),
+            }))
+        );
+    }
+
+    #[test]
+    fn bad_ram_strings() {
+        assert!(matches!(parse("ram:"), Err(LocatorError::BadSize { .. })));
+        assert!(matches!(parse("ram:1Q"), Err(LocatorError::BadSize { .. })));
+        assert!(matches!(
+            parse("ram:1G,lba=1024"),
+            Err(LocatorError::BadOption { .. })
+        ));
+        assert!(matches!(
+            parse("ram:1G,nn=0"),
+            Err(LocatorError::BadOption { .. })
+        ));
+        assert!(matches!(
+            parse("ram:1G,mdts=20"),
+            Err(LocatorError::BadOption { .. })
+        ));
+        assert!(matches!(
+            parse("ram:1G,foo=1"),
+            Err(LocatorError::BadOption { .. })
+        ));
+        assert!(matches!(
+            parse("ram:1G,2G"),
+            Err(LocatorError::BadOption { .. })
+        ));
+        let e = parse("ram:6K,lba=4096").unwrap_err();
+        assert_eq!(
+            e,
+            LocatorError::BadSize {
+                text: "6K,lba=4096".into(),
+                why: "not a multiple of the LBA size"
+            }
+        );
+    }
+
+    #[test]
+    fn paths_and_prefixes() {
+        assert_eq!(parse("/dev/ng0n1"), Ok(Locator::Path("/dev/ng0n1".into())));
+        assert_eq!(parse("/dev/nvme0"), Ok(Locator::Path("/dev/nvme0".into())));
+        assert_eq!(parse("uring:/dev/ng0n1"), Ok(Locator::Uring("/dev/ng0n1".into())));
+        for p in ["/dev/ng0n1", "/dev/nvme0n1", "/dev/nvme0"] {
+            assert_eq!(parse(&format!("ioctl:{p}")), Ok(Locator::Ioctl(p.into())));
+        }
+        assert_eq!(
+            parse("uring:/dev/ng1n2").unwrap().backend(),
+            Some(BackendKind::Uring)
+        );
+        assert_eq!(parse("/dev/ng1n2").unwrap().backend(), None);
+        assert_eq!(
+            parse("uring:"),
+            Err(LocatorError::MissingTarget(BackendKind::Uring))
+        );
+        assert_eq!(
+            parse("ioctl:dev/nvme0"),
+            Err(LocatorError::RelativePath("dev/nvme0".into()))
+        );
+        assert!(parse("ioctl:")
+            .unwrap_err()
+            .to_string()
+            .contains("`ioctl:` needs a device path, e.g. ioctl:/dev/ng0n1"));
+    }
+
+    #[test]
+    fn unknown_prefixes_and_strings() {
+        assert_eq!(
+            parse("spdk:0000:00:04.0"),
+            Err(LocatorError::UnknownPrefix("spdk".into()))
+        );
+        assert_eq!(parse("RAM:1G"), Err(LocatorError::UnknownPrefix("RAM".into())));
+        assert_eq!(
+            parse("io_uring:/dev/ng0n1"),
+            Err(LocatorError::UnknownPrefix("io_uring".into()))
+        );
+        assert_eq!(parse("nvme0"), Err(LocatorError::Unrecognized("nvme0".into())));
+        assert_eq!(parse(""), Err(LocatorError::Empty));
+        assert_eq!(parse("   "), Err(LocatorError::Empty));
+        assert!(parse("spdk:x")
+            .unwrap_err()
+            .to_string()
+            .contains("unknown backend `spdk:`"));
+    }
+
+    #[test]
+    fn pci_addresses() {
+        let a: Bdf = "0000:00:04.0".parse().unwrap();
+        assert_eq!(parse("vfio:0000:00:04.0"), Ok(Locator::Vfio(a)));
+        // A bare address means VFIO too, and the domain may be left out.
+        assert_eq!(parse("0000:00:04.0"), Ok(Locator::Vfio(a)));
+        assert_eq!(parse("vfio:00:04.0"), Ok(Locator::Vfio(a)));
+        assert_eq!(
+            parse("vfio:"),
+            Err(LocatorError::MissingTarget(BackendKind::Vfio))
+        );
+        assert!(parse("vfio:")
+            .unwrap_err()
+            .to_string()
+            .contains("needs a PCI address"));
+    }
+
+    #[test]
+    fn bad_pci_addresses_say_why() {
+        for (s, why) in [
+            ("vfio:0000:00:4.0", BdfError::Device),
+            ("vfio:0000:00:20.0", BdfError::DeviceRange),
+            ("vfio:0000:00:04.8", BdfError::Function),
+            ("vfio:0000:0g:04.0", BdfError::Bus),
+            ("vfio:0000:00:04", BdfError::Shape),
+            ("0000:00:4.0", BdfError::Device),
+            ("0000:00:20.0", BdfError::DeviceRange),
+        ] {
+            match parse(s) {
+                Err(LocatorError::BadPci { why: w, .. }) => assert_eq!(w, why, "{s:?}"),
+                other => panic!("{s:?}: {other:?}"),
+            }
+        }
+        let e = parse("vfio:0000:00:20.0").unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "bad PCI address `0000:00:20.0`: the device is at most 1f \
+             (expected DDDD:BB:DD.F, e.g. 0000:00:04.0)"
+        );
+    }
+
+    #[test]
+    fn display_round_trips() {
+        for s in [
+            "ram:1G",
+            "ram:512M,lba=4096",
+            "ram:64M,nn=2,mdts=5,qd=32",
+            "ram:4100K",
+            "/dev/ng0n1",
+            "ioctl:/dev/nvme0",
+            "uring:/dev/ng0n1",
+            "vfio:0000:00:04.0",
+        ] {
+            let l = parse(s).unwrap();
+            assert_eq!(l.to_string(), s);
+            assert_eq!(parse(&l.to_string()), Ok(l));
+        }
+        assert_eq!(parse("ram").unwrap().to_string(), "ram:1G");
+        assert_eq!(parse("0000:00:04.0").unwrap().to_string(), "vfio:0000:00:04.0");
+        assert_eq!(parse("ram:1536").unwrap().to_string(), "ram:1536");
+    }
+
+    #[test]
+    fn a_chosen_backend_overrides_the_prefix() {
+        use BackendKind::*;
+        assert_eq!(Locator::parse_as(Ram, "64M"), Ok(ram(64 << 20, 512)));
+        assert_eq!(Locator::parse_as(Ram, "ram"), Ok(ram(1 << 30, 512)));
+        assert_eq!(Locator::parse_as(Ram, ""), Ok(ram(1 << 30, 512)));
+        assert_eq!(
+            Locator::parse_as(Vfio, "0000:00:04.0"),
+            Ok(Locator::Vfio("0000:00:04.0".parse().unwrap()))
+        );
+        assert_eq!(
+            Locator::parse_as(Ioctl, "uring:/dev/ng0n1"),
+            Ok(Locator::Ioctl("/dev/ng0n1".into()))
+        );
+        assert_eq!(
+            Locator::parse_as(Uring, "/dev/ng0n1"),
+            Ok(Locator::Uring("/dev/ng0n1".into()))
+        );
+        assert!(matches!(
+            Locator::parse_as(Vfio, "/dev/ng0n1"),
+            Err(LocatorError::BadPci { .. })
+        ));
+        assert!(matches!(
+            Locator::parse_as(Ram, "1Q"),
+            Err(LocatorError::BadSize { .. })
+        ));
+    }
+
+    #[test]
+    fn backends_not_compiled_in_are_named() {
+        for s in ["ram:1G", "/dev/ng0n1", "ioctl:/dev/ng0n1", "uring:/dev/ng0n1", "vfio:0000:00:04.0"] {
+            let l = parse(s).unwrap();
+            let any = l.candidates().iter().any(|&k| compiled(k));
+            match l.require_compiled() {
+                Ok(()) => assert!(any, "{s}"),
+                Err(LocatorError::NotCompiled { target, backends }) => {
+                    assert!(!any, "{s}");
+                    assert_eq!(target, s);
+                    assert_eq!(backends, l.candidates());
+                }
+                Err(e) => panic!("{s}: {e}"),
+            }
+        }
+        assert_eq!(compiled(BackendKind::Ram), cfg!(feature = "ram"));
+        assert_eq!(compiled(BackendKind::Vfio), cfg!(feature = "vfio"));
+        let e = LocatorError::NotCompiled {
+            target: "/dev/ng0n1".into(),
+            backends: &[BackendKind::Uring, BackendKind::Ioctl],
+        };
+        assert_eq!(
+            e.to_string(),
+            "`/dev/ng0n1` needs the uring or ioctl backend, which this build of nvmeq \
+             does not include: rebuild with the `uring` or `ioctl` cargo feature"
+        );
+    }
+}
