@@ -6,20 +6,18 @@
 #![forbid(unsafe_code)]
 
 mod cmd;
-mod dev;
 mod device;
 mod error;
 #[cfg(test)]
 mod fixture_tests;
 mod json;
 mod num;
-mod open;
 mod output;
 
 use clap::{Parser, Subcommand};
 
 use cmd::{admin, bench, features, identify, io, list, log, passthru, zns, Ctx};
-use device::BackendKind;
+use nvmeq::BackendKind;
 use nvmeq_core::cmd::ZoneSendAction;
 use output::Format;
 
@@ -37,7 +35,7 @@ struct Cli {
     )]
     fmt: Format,
     /// Use this backend whatever the device string says.
-    #[arg(long, value_enum, global = true)]
+    #[arg(long, global = true, value_parser = backend_parser())]
     backend: Option<BackendKind>,
     #[command(subcommand)]
     cmd: Command,
@@ -96,6 +94,13 @@ enum Command {
     ShowRegs(admin::ShowRegsArgs),
     /// fio-style benchmark: IOPS, latency, CPU and syscalls per I/O. Writes need --allow-destructive and --namespace-id.
     Bench(bench::BenchArgs),
+}
+
+/// `--backend ram|ioctl|uring|vfio`, listed in `--help`.
+fn backend_parser() -> impl clap::builder::TypedValueParser<Value = BackendKind> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(BackendKind::ALL.map(BackendKind::name))
+        .try_map(|s| s.parse::<BackendKind>())
 }
 
 fn run(cli: Cli) -> error::Result<()> {

@@ -53,6 +53,8 @@ impl fmt::Display for UnknownBackend {
     }
 }
 
+impl core::error::Error for UnknownBackend {}
+
 impl FromStr for BackendKind {
     type Err = UnknownBackend;
     fn from_str(s: &str) -> Result<Self, UnknownBackend> {

@@ -9,7 +9,8 @@ use zerocopy::{FromBytes, IntoBytes};
 
 use super::identify::identify;
 use super::{done, require_force, require_nsid, Ctx, DevArg};
-use crate::device::{self, BackendKind};
+use crate::device;
+use nvmeq::BackendKind;
 use crate::error::{CliError, Result};
 use crate::num;
 use crate::output::{self, Format};
@@ -24,30 +25,30 @@ pub struct ShowRegsArgs {
 /// `nvmeq show-regs`: the controller registers (CAP, VS, CC, CSTS, AQA…) can
 /// only be read by the driver that maps BAR0, which for nvmeq is VFIO.
 pub fn show_regs(ctx: &Ctx, a: &ShowRegsArgs) -> Result<()> {
-    let spec = device::parse(&a.dev.device, ctx.backend)?;
-    if spec.backend != Some(BackendKind::Vfio) {
+    let target = device::parse(&a.dev.device, ctx.backend)?;
+    if target.backend() != Some(BackendKind::Vfio) {
         return Err(CliError::Device(format!(
             "show-regs needs the vfio backend: the registers of {} belong to the {} \
              (bind the controller to vfio-pci and use vfio:DDDD:BB:DD.F)",
             a.dev.device,
-            match spec.backend {
+            match target.backend() {
                 Some(BackendKind::Ram) => "in-memory controller, which has no register file",
                 _ => "kernel's nvme driver",
             }
         )));
     }
-    let dev = crate::open::open(spec)?;
+    let dev = device::open(target)?;
     let r = registers(&dev)?;
     output::emit(ctx.fmt, || regs_text(&r), || regs_json(&r), r.as_bytes())
 }
 
 /// A snapshot of the registers from the backend that owns BAR0.
-fn registers(dev: &crate::dev::Device) -> Result<Registers> {
+fn registers(dev: &crate::device::Device) -> Result<Registers> {
     match dev.inner() {
         nvmeq::Device::Vfio(c) => Ok(c.registers()),
         other => Err(CliError::Device(format!(
             "show-regs: the {} backend does not map the controller's registers",
-            other.backend_name()
+            other.backend()
         ))),
     }
 }

@@ -9,14 +9,14 @@ use nvmeq_bench::BenchError;
 pub use nvmeq_bench::cli::BenchArgs;
 
 use super::Ctx;
-use crate::device::BackendKind;
+use nvmeq::{BackendKind, Locator};
 use crate::error::{CliError, Result};
 use crate::output::Format;
 
 /// Runs the benchmark; `-o json` prints the report as JSON like `--json`.
 pub fn run(ctx: &Ctx, a: &BenchArgs) -> Result<()> {
     let mut a = a.clone();
-    a.device = device_for(ctx.backend, &a.device);
+    a.device = device_for(ctx.backend, &a.device)?;
     a.run(ctx.fmt == Format::Json)
         .map(|_| ())
         .map_err(|e| match e {
@@ -31,15 +31,13 @@ pub fn run(ctx: &Ctx, a: &BenchArgs) -> Result<()> {
 
 /// `--backend` re-prefixes the device string (`--backend ioctl /dev/ng0n1`
 /// → `ioctl:/dev/ng0n1`).
-fn device_for(backend: Option<BackendKind>, device: &str) -> String {
+fn device_for(backend: Option<BackendKind>, device: &str) -> Result<String> {
     let Some(b) = backend else {
-        return device.to_string();
+        return Ok(device.to_string());
     };
-    let bare = device
-        .split_once(':')
-        .filter(|(p, _)| matches!(*p, "uring" | "ioctl" | "vfio" | "ram"))
-        .map_or(device, |(_, rest)| rest);
-    format!("{}:{bare}", b.prefix())
+    Locator::parse_as(b, device)
+        .map(|l| l.to_string())
+        .map_err(|e| CliError::Device(e.to_string()))
 }
 
 #[cfg(test)]
@@ -105,14 +103,16 @@ mod tests {
     #[test]
     fn backend_option_reprefixes() {
         assert_eq!(
-            device_for(Some(BackendKind::Ioctl), "uring:/dev/ng0n1"),
+            device_for(Some(BackendKind::Ioctl), "uring:/dev/ng0n1").unwrap(),
             "ioctl:/dev/ng0n1"
         );
         assert_eq!(
-            device_for(Some(BackendKind::Uring), "/dev/ng0n1"),
+            device_for(Some(BackendKind::Uring), "/dev/ng0n1").unwrap(),
             "uring:/dev/ng0n1"
         );
-        assert_eq!(device_for(None, "ram:1G"), "ram:1G");
+        assert_eq!(device_for(None, "ram:1G").unwrap(), "ram:1G");
+        let e = device_for(Some(BackendKind::Vfio), "/dev/ng0n1").unwrap_err();
+        assert!(e.to_string().contains("bad PCI address"), "{e}");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::{require_nsid, Ctx, DevArg};
 use crate::cmd::io::read_input;
-use crate::dev::Device;
+use crate::device::Device;
 use crate::error::{usage, CliError, Result};
 use crate::num;
 use crate::output::{self, hexdump, Format};

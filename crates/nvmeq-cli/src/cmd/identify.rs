@@ -10,7 +10,7 @@ use serde::Serialize;
 use zerocopy::FromBytes;
 
 use super::{Ctx, DevArg};
-use crate::dev::Device;
+use crate::device::Device;
 use crate::error::{CliError, Result};
 use crate::json::id_ctrl::IdCtrl;
 use crate::json::id_ns::IdNs;

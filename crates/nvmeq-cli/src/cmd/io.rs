@@ -12,7 +12,7 @@ use serde::Serialize;
 use zerocopy::IntoBytes;
 
 use super::{done, require_nsid, Ctx, DevArg};
-use crate::dev::Device;
+use crate::device::Device;
 use crate::error::{usage, CliError, Result};
 use crate::num;
 use crate::output::{self, Format};

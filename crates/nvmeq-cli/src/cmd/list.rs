@@ -88,28 +88,11 @@ fn sorted_dir(p: &Path) -> Vec<String> {
     v
 }
 
-/// Whether this build's facade includes a backend: asks it to open a path
-/// that cannot exist, which a compiled-in backend fails to find and a missing
-/// one refuses as not compiled. Nothing is opened either way.
+/// Whether this build's facade includes a backend.
 fn compiled(backend: &str) -> bool {
-    use nvmeq::spec::{DeviceSpec, PciAddr};
-    let nowhere = std::path::PathBuf::from("/nonexistent/nvmeq-probe/ng0n1");
-    let spec = match backend {
-        "ioctl" => DeviceSpec::Ioctl(nowhere),
-        "uring" => DeviceSpec::Uring(nowhere),
-        // Domain ffff, bus ff: no such function on any host.
-        "vfio" => DeviceSpec::Vfio(PciAddr {
-            domain: 0xffff,
-            bus: 0xff,
-            device: 0x1f,
-            function: 7,
-        }),
-        _ => return false,
-    };
-    !matches!(
-        nvmeq::open_spec(&spec),
-        Err(nvmeq::OpenError::NotCompiled { .. })
-    )
+    backend
+        .parse()
+        .is_ok_and(nvmeq::locator::compiled)
 }
 
 fn uring_allowed(root: &Path) -> bool {
@@ -223,7 +206,7 @@ pub fn scan_with(root: &Path, compiled: &dyn Fn(&str) -> bool) -> Vec<Entry> {
     // NVMe functions (class 0x010802) handed to vfio-pci: not in /sys/class/nvme.
     let vfio_dir = root.join("sys/bus/pci/drivers/vfio-pci");
     for bdf in sorted_dir(&vfio_dir) {
-        if !crate::device::is_pci_address(&bdf) {
+        if nvmeq::Bdf::parse(&bdf).is_err() {
             continue;
         }
         let dev = vfio_dir.join(&bdf);

@@ -8,7 +8,7 @@ use zerocopy::FromBytes;
 
 use super::identify::id_ctrl_of;
 use super::{Ctx, DevArg};
-use crate::dev::Device;
+use crate::device::Device;
 use crate::error::{usage, CliError, Result};
 use crate::json::log::{fw_string, Effects, ErrorLog, Smart};
 use crate::num;

@@ -15,8 +15,8 @@ pub mod zns;
 use clap::Args;
 use serde::Serialize;
 
-use crate::dev::Device;
-use crate::device::{self, BackendKind};
+use crate::device::{self, Device};
+use nvmeq::BackendKind;
 use crate::error::{usage, Result};
 use crate::output::{self, Format};
 
@@ -41,8 +41,7 @@ impl Ctx {
 
     /// Parses, checks and opens the device.
     pub fn open(&self, dev: &DevArg) -> Result<Device> {
-        let spec = device::parse(&dev.device, self.backend)?;
-        crate::open::open(spec)
+        device::open(device::parse(&dev.device, self.backend)?)
     }
 }
 

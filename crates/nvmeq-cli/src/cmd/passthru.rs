@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{require_force, require_nsid, Ctx, DevArg};
 use crate::cmd::io::{read_input, show_command};
-use crate::dev::Device;
+use crate::device::Device;
 use crate::error::{usage, Result};
 use crate::num;
 use crate::output::{self, Format};

@@ -15,7 +15,7 @@ use zerocopy::FromBytes;
 use super::identify::identify;
 use super::io::{check_max_xfer, read_input, transfer_size};
 use super::{done, require_nsid, Ctx, DevArg};
-use crate::dev::Device;
+use crate::device::Device;
 use crate::error::{usage, CliError, Result};
 use crate::num;
 use crate::output::{self, cx, hexdump, Format};
