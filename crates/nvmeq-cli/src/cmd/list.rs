@@ -7,6 +7,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use nvmeq_linux::{NodeName, Sysfs};
 use serde::Serialize;
 
 use crate::error::Result;
@@ -114,16 +115,16 @@ pub fn scan_with(root: &Path, compiled: &dyn Fn(&str) -> bool) -> Vec<Entry> {
     let uring = compiled("uring") && uring_allowed(root);
     let vfio = compiled("vfio");
     let mut out = Vec::new();
-    let class = root.join("sys/class/nvme");
-    let generic = root.join("sys/class/nvme-generic");
-    let ng_names = sorted_dir(&generic);
-    for ctrl in sorted_dir(&class) {
-        let dir = class.join(&ctrl);
-        let serial = read(&dir.join("serial"));
-        let model = read(&dir.join("model"));
-        let firmware = read(&dir.join("firmware_rev"));
-        let transport = read(&dir.join("transport"));
-        let address = read(&dir.join("address"));
+    let sys = Sysfs::at(root);
+    let ng_names = sys.generic_namespaces();
+    for ctrl in sys.controllers() {
+        let dir = sys.path("class/nvme").join(&ctrl);
+        let attr = |a: &str| sys.controller_attr(&ctrl, a).unwrap_or_default();
+        let serial = attr("serial");
+        let model = attr("model");
+        let firmware = attr("firmware_rev");
+        let transport = attr("transport");
+        let address = attr("address");
         let mut backends = Vec::new();
         if ioctl {
             backends.push("ioctl");
@@ -146,34 +147,29 @@ pub fn scan_with(root: &Path, compiled: &dyn Fn(&str) -> bool) -> Vec<Entry> {
             address: address.clone(),
             backends,
         });
-        // Namespaces: the generic char devices whose controller is this one.
+        // Namespaces: the generic char devices whose controller is this one
+        // (for a multipath head, one of its subsystem's), or, when sysfs has
+        // no `device` link, the one with the same instance number.
         for ng in &ng_names {
-            let ng_dir = generic.join(ng);
-            let owner = fs::read_link(ng_dir.join("device"))
-                .ok()
-                .and_then(|l| l.file_name().map(|f| f.to_string_lossy().into_owned()));
-            let suffix = ng.strip_prefix("ng").unwrap_or(ng);
-            let same_instance = suffix.split('n').next() == ctrl.strip_prefix("nvme");
-            let mine = match owner.as_deref() {
-                // A multipath head's node hangs off its subsystem: ours if this
-                // controller is one of the subsystem's.
-                Some(o) if o.starts_with("nvme-subsys") => root
-                    .join("sys/class/nvme-subsystem")
-                    .join(o)
-                    .join(&ctrl)
-                    .exists(),
-                Some(o) => o == ctrl,
-                None => same_instance,
+            let Some(name) = NodeName::parse(ng) else {
+                continue;
+            };
+            let owners = sys.controllers_of(name);
+            let mine = if owners.is_empty() {
+                NodeName::parse(&ctrl).is_some_and(|c| c.ctrl == name.ctrl)
+            } else {
+                owners.contains(&ctrl)
             };
             if !mine {
                 continue;
             }
+            let suffix = ng.strip_prefix("ng").unwrap_or(ng);
             let blk = format!("nvme{suffix}");
             let bdir = dir.join(&blk);
             let bdir = if bdir.exists() {
                 bdir
             } else {
-                root.join("sys/block").join(&blk)
+                sys.path("block").join(&blk)
             };
             let nsid = read_num(&bdir.join("nsid")).map(|v| v as u32);
             let lba = read_num(&bdir.join("queue/logical_block_size")).map(|v| v as u32);
