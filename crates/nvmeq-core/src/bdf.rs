@@ -129,7 +129,10 @@ mod tests {
         let b: Bdf = "ABCD:ff:1f.7".parse().unwrap();
         assert_eq!((b.domain, b.bus, b.dev, b.func), (0xabcd, 0xff, 0x1f, 7));
         assert_eq!(shown(&b).as_str(), "abcd:ff:1f.7");
-        assert_eq!(shown(&Bdf::parse("0000:00:04.0").unwrap()).as_str(), "0000:00:04.0");
+        assert_eq!(
+            shown(&Bdf::parse("0000:00:04.0").unwrap()).as_str(),
+            "0000:00:04.0"
+        );
         let short: Bdf = "3a:1f.7".parse().unwrap();
         assert_eq!(shown(&short).as_str(), "0000:3a:1f.7");
     }

@@ -364,9 +364,7 @@ pub fn discover(pci: &str, nsid: u32) -> Result<(PathBuf, PathBuf), String> {
         .block_namespaces()
         .iter()
         .filter_map(|n| NodeName::parse(n))
-        .find(|&n| {
-            sys.nsid(n) == Some(nsid) && sys.namespace_serial(n).as_deref() == Some(&serial)
-        })
+        .find(|&n| sys.nsid(n) == Some(nsid) && sys.namespace_serial(n).as_deref() == Some(&serial))
         .and_then(|n| n.as_kind(NodeKind::Generic))
         .map(|ng| PathBuf::from("/dev").join(ng));
     let ns = ns.ok_or_else(|| format!("no namespace {nsid} of {ctrl} (serial {serial}) yet"))?;

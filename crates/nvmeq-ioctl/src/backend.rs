@@ -16,8 +16,8 @@ use zerocopy::FromBytes;
 
 use crate::buf::IoctlBuf;
 use crate::open::{self, OpenError};
-use nvmeq_linux::uapi::NvmePassthruCmd64;
 use crate::sys::{self, Buf, Queue, MAX_IOVECS};
+use nvmeq_linux::uapi::NvmePassthruCmd64;
 
 /// Commands the queue interface holds at once (written plus completed, not yet reaped).
 pub const QUEUE_SLOTS: usize = 64;

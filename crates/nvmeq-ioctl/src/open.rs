@@ -148,7 +148,11 @@ fn classify(path: &Path, wanted: &'static str) -> Result<nvmeq_linux::Node, Open
         } => OpenError::NotNvme {
             path,
             kind,
-            driver: if kind == "char device" { subsystem } else { name },
+            driver: if kind == "char device" {
+                subsystem
+            } else {
+                name
+            },
             wanted,
         },
         C::Partition { path, name } => OpenError::Partition { path, name },

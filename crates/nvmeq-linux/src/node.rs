@@ -257,7 +257,10 @@ pub fn classify(path: &Path) -> Result<Node, ClassifyError> {
     };
     match kind {
         Some(kind) => Ok(Node { kind, name, sysfs }),
-        None if class == "block" && sysfs.join("partition").exists() && name.starts_with("nvme") => {
+        None if class == "block"
+            && sysfs.join("partition").exists()
+            && name.starts_with("nvme") =>
+        {
             Err(ClassifyError::Partition {
                 path: path.into(),
                 name,

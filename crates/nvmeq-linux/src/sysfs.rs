@@ -25,7 +25,10 @@ impl Default for Sysfs {
 /// `serial` and `model` are space-padded to their Identify field width.
 pub fn read_attr(path: &Path) -> Option<String> {
     let s = std::fs::read_to_string(path).ok()?;
-    Some(s.trim_matches(|c: char| c.is_whitespace() || c == '\0').to_string())
+    Some(
+        s.trim_matches(|c: char| c.is_whitespace() || c == '\0')
+            .to_string(),
+    )
 }
 
 fn file_name(p: &Path) -> Option<String> {
@@ -135,7 +138,10 @@ impl Sysfs {
         if is_controller(&owner) {
             return vec![owner];
         }
-        let mut v = Self::sorted(&self.path("class/nvme-subsystem").join(&owner), is_controller);
+        let mut v = Self::sorted(
+            &self.path("class/nvme-subsystem").join(&owner),
+            is_controller,
+        );
         if v.is_empty() {
             // Not under class/nvme-subsystem (older layouts): the device's own entries.
             v = Self::sorted(&dev, is_controller);
@@ -188,7 +194,10 @@ mod tests {
         };
         // nvme0: a plain controller with ng0n1 / nvme0n1 (nsid 1).
         w("sys/class/nvme/nvme0/serial", "nvmeqA              \n");
-        w("sys/class/nvme/nvme0/model", "QEMU NVMe Ctrl                          \n");
+        w(
+            "sys/class/nvme/nvme0/model",
+            "QEMU NVMe Ctrl                          \n",
+        );
         w("sys/block/nvme0n1/nsid", "1\n");
         w("sys/block/nvme0n1/device/serial", "nvmeqA              \n");
         // nvme1, nvme2: two controllers of subsystem 1, multipath head ng1n1 (nsid 5).
@@ -220,7 +229,11 @@ mod tests {
         let t = tree("list");
         let s = Sysfs::at(&t.0);
         assert_eq!(s.controllers(), ["nvme0", "nvme1", "nvme2"]);
-        assert_eq!(s.serial("nvme0").as_deref(), Some("nvmeqA"), "padding trimmed");
+        assert_eq!(
+            s.serial("nvme0").as_deref(),
+            Some("nvmeqA"),
+            "padding trimmed"
+        );
         assert_eq!(
             s.controller_attr("nvme0", "model").as_deref(),
             Some("QEMU NVMe Ctrl")
@@ -248,7 +261,9 @@ mod tests {
         assert_eq!(s.controllers_of(ng1n1), ["nvme1", "nvme2"]);
         assert_eq!(s.controller_of(ng1n1), Some(PathBuf::from("/dev/nvme1")));
         // No device link: sysfs cannot tell.
-        assert!(s.controllers_of(NodeName::parse("ng10n2").unwrap()).is_empty());
+        assert!(s
+            .controllers_of(NodeName::parse("ng10n2").unwrap())
+            .is_empty());
         assert_eq!(s.controller_of(NodeName::parse("nvme0").unwrap()), None);
     }
 }

@@ -67,10 +67,10 @@ mod uring;
 
 pub use buf::{AlignedBuf, CmdBufs, FixedBuf, FixedBufPool, UringBuf};
 pub use iov::{VecData, DEFAULT_MAX_SEGMENTS, MAX_SEGMENTS};
+pub use nvmeq_linux::uapi::NvmeUringCmd;
 pub use options::{UringOptions, MAX_DEPTH};
 pub use probe::{kernel_version, NsFormat, OpenError};
 pub use queue::UNEXPECTED_TAG;
-pub use nvmeq_linux::uapi::NvmeUringCmd;
 pub use uring::Uring;
 
 /// Reads and resets an eventfd from [`Uring::register_eventfd`]; 0 when it

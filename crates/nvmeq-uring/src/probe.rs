@@ -125,7 +125,10 @@ pub fn generic_for_block(path: &Path) -> Option<PathBuf> {
 /// The controller char device of a namespace char device: the first
 /// controller sysfs lists behind it, else `/dev/nvmeX` by instance number.
 pub fn controller_of(ng: &Node) -> Option<PathBuf> {
-    let listed = Sysfs::new().controllers_behind(&ng.sysfs).into_iter().next();
+    let listed = Sysfs::new()
+        .controllers_behind(&ng.sysfs)
+        .into_iter()
+        .next();
     listed
         .map(|c| PathBuf::from("/dev").join(c))
         .or_else(|| Some(PathBuf::from(format!("/dev/nvme{}", ng.parsed()?.ctrl))))

@@ -8,9 +8,9 @@ use io_uring::{cqueue, opcode, squeue, IoUring};
 use nvmeq_core::{Completion, Error, Reaped};
 
 use crate::buf::CmdBufs;
+use crate::completion::decode_completion;
 use crate::slab::{Matched, Slab};
 use crate::tag::{UserData, INTERNAL};
-use crate::completion::decode_completion;
 
 /// The ring type: `IORING_SETUP_SQE128 | IORING_SETUP_CQE32`.
 pub(crate) type Ring = IoUring<squeue::Entry128, cqueue::Entry32>;

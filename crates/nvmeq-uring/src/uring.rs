@@ -18,11 +18,11 @@ use crate::options::{UringOptions, MAX_DEPTH};
 use crate::probe::{self, NsFormat, OpenError};
 use crate::queue::{Queue, Ring, UNEXPECTED_TAG};
 use crate::sys;
-use nvmeq_linux::{Node, NodeKind};
 use nvmeq_linux::uapi::{
     NvmeUringCmd, NVME_URING_CMD_ADMIN, NVME_URING_CMD_ADMIN_VEC, NVME_URING_CMD_IO,
     NVME_URING_CMD_IO_VEC,
 };
+use nvmeq_linux::{Node, NodeKind};
 
 /// How a command's file is named in the SQE.
 #[derive(Debug, Clone, Copy)]

@@ -30,7 +30,10 @@ mod tests {
                 let OpenError::BadAddress { given, why } = &e else {
                     unreachable!()
                 };
-                assert_eq!((given.as_str(), *why), ("0000:00:20.0", BdfError::DeviceRange));
+                assert_eq!(
+                    (given.as_str(), *why),
+                    ("0000:00:20.0", BdfError::DeviceRange)
+                );
                 assert_eq!(
                     e.to_string(),
                     "bad PCI address \"0000:00:20.0\": the device is at most 1f (expected e.g. 0000:00:04.0)"
@@ -38,6 +41,9 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert_eq!(sysfs_dir(&parse("3a:1f.7").unwrap()), "/sys/bus/pci/devices/0000:3a:1f.7");
+        assert_eq!(
+            sysfs_dir(&parse("3a:1f.7").unwrap()),
+            "/sys/bus/pci/devices/0000:3a:1f.7"
+        );
     }
 }

@@ -5,7 +5,7 @@
 //! and its `open_*` function.
 
 use nvmeq_core::{
-    BackendKind, Backend, Bdf, Caps, Cmd, Completion, Data, Error, IoBuf, Reaped, Rejected,
+    Backend, BackendKind, Bdf, Caps, Cmd, Completion, Data, Error, IoBuf, Reaped, Rejected,
 };
 
 use crate::error::OpenError;

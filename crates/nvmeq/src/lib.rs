@@ -32,12 +32,12 @@ pub mod locator;
 pub use device::{open, open_locator, AnyBuf, Device};
 pub use error::OpenError;
 pub use ext::BackendExt;
+pub use locator::{Locator, LocatorError};
 pub use nvmeq_core as nvme;
 pub use nvmeq_core::{
     Backend, BackendKind, Bdf, Cmd, Completion, Data, Error, IdentifyController, IdentifyNamespace,
     IoBuf, Status,
 };
-pub use locator::{Locator, LocatorError};
 
 #[cfg(feature = "ram")]
 pub use nvmeq_ram as ram;

@@ -246,7 +246,9 @@ pub enum LocatorError {
     /// No backend that could open it is compiled into this build.
     #[error(
         "`{target}` needs the {} backend, which this build of nvmeq does not include: \
-         rebuild with the `{}` cargo feature", list(backends, " or "), list(backends, "` or `")
+         rebuild with the `{}` cargo feature",
+        list(backends, " or "),
+        list(backends, "` or `")
     )]
     NotCompiled {
         /// The device string.
@@ -506,7 +508,10 @@ mod tests {
     fn paths_and_prefixes() {
         assert_eq!(parse("/dev/ng0n1"), Ok(Locator::Path("/dev/ng0n1".into())));
         assert_eq!(parse("/dev/nvme0"), Ok(Locator::Path("/dev/nvme0".into())));
-        assert_eq!(parse("uring:/dev/ng0n1"), Ok(Locator::Uring("/dev/ng0n1".into())));
+        assert_eq!(
+            parse("uring:/dev/ng0n1"),
+            Ok(Locator::Uring("/dev/ng0n1".into()))
+        );
         for p in ["/dev/ng0n1", "/dev/nvme0n1", "/dev/nvme0"] {
             assert_eq!(parse(&format!("ioctl:{p}")), Ok(Locator::Ioctl(p.into())));
         }
@@ -535,12 +540,18 @@ mod tests {
             parse("spdk:0000:00:04.0"),
             Err(LocatorError::UnknownPrefix("spdk".into()))
         );
-        assert_eq!(parse("RAM:1G"), Err(LocatorError::UnknownPrefix("RAM".into())));
+        assert_eq!(
+            parse("RAM:1G"),
+            Err(LocatorError::UnknownPrefix("RAM".into()))
+        );
         assert_eq!(
             parse("io_uring:/dev/ng0n1"),
             Err(LocatorError::UnknownPrefix("io_uring".into()))
         );
-        assert_eq!(parse("nvme0"), Err(LocatorError::Unrecognized("nvme0".into())));
+        assert_eq!(
+            parse("nvme0"),
+            Err(LocatorError::Unrecognized("nvme0".into()))
+        );
         assert_eq!(parse(""), Err(LocatorError::Empty));
         assert_eq!(parse("   "), Err(LocatorError::Empty));
         assert!(parse("spdk:x")
@@ -607,7 +618,10 @@ mod tests {
             assert_eq!(parse(&l.to_string()), Ok(l));
         }
         assert_eq!(parse("ram").unwrap().to_string(), "ram:1G");
-        assert_eq!(parse("0000:00:04.0").unwrap().to_string(), "vfio:0000:00:04.0");
+        assert_eq!(
+            parse("0000:00:04.0").unwrap().to_string(),
+            "vfio:0000:00:04.0"
+        );
         assert_eq!(parse("ram:1536").unwrap().to_string(), "ram:1536");
     }
 
@@ -641,7 +655,13 @@ mod tests {
 
     #[test]
     fn backends_not_compiled_in_are_named() {
-        for s in ["ram:1G", "/dev/ng0n1", "ioctl:/dev/ng0n1", "uring:/dev/ng0n1", "vfio:0000:00:04.0"] {
+        for s in [
+            "ram:1G",
+            "/dev/ng0n1",
+            "ioctl:/dev/ng0n1",
+            "uring:/dev/ng0n1",
+            "vfio:0000:00:04.0",
+        ] {
             let l = parse(s).unwrap();
             let any = l.candidates().iter().any(|&k| compiled(k));
             match l.require_compiled() {

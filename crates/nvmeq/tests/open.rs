@@ -104,8 +104,14 @@ fn vfio_open_of_an_unbound_controller_says_what_is_wrong() {
 #[test]
 fn bad_strings_are_locator_errors() {
     assert!(matches!(open("ram:12Q"), Err(OpenError::Locator(_))));
-    assert!(matches!(open("floppy:/dev/fd0"), Err(OpenError::Locator(_))));
-    assert!(matches!(open("vfio:0000:00:4.0"), Err(OpenError::Locator(_))));
+    assert!(matches!(
+        open("floppy:/dev/fd0"),
+        Err(OpenError::Locator(_))
+    ));
+    assert!(matches!(
+        open("vfio:0000:00:4.0"),
+        Err(OpenError::Locator(_))
+    ));
     let msg = open("ram:1G,lba=1000").unwrap_err().to_string();
     assert!(msg.contains("lba=1000"), "{msg}");
 }

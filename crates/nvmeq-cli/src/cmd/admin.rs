@@ -10,10 +10,10 @@ use zerocopy::{FromBytes, IntoBytes};
 use super::identify::identify;
 use super::{done, require_force, require_nsid, Ctx, DevArg};
 use crate::device;
-use nvmeq::BackendKind;
 use crate::error::{CliError, Result};
 use crate::num;
 use crate::output::{self, Format};
+use nvmeq::BackendKind;
 
 /// `show-regs`.
 #[derive(Debug, Args)]

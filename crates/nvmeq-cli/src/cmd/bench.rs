@@ -9,9 +9,9 @@ use nvmeq_bench::BenchError;
 pub use nvmeq_bench::cli::BenchArgs;
 
 use super::Ctx;
-use nvmeq::{BackendKind, Locator};
 use crate::error::{CliError, Result};
 use crate::output::Format;
+use nvmeq::{BackendKind, Locator};
 
 /// Runs the benchmark; `-o json` prints the report as JSON like `--json`.
 pub fn run(ctx: &Ctx, a: &BenchArgs) -> Result<()> {

@@ -91,9 +91,7 @@ fn sorted_dir(p: &Path) -> Vec<String> {
 
 /// Whether this build's facade includes a backend.
 fn compiled(backend: &str) -> bool {
-    backend
-        .parse()
-        .is_ok_and(nvmeq::locator::compiled)
+    backend.parse().is_ok_and(nvmeq::locator::compiled)
 }
 
 fn uring_allowed(root: &Path) -> bool {

@@ -16,9 +16,9 @@ use clap::Args;
 use serde::Serialize;
 
 use crate::device::{self, Device};
-use nvmeq::BackendKind;
 use crate::error::{usage, Result};
 use crate::output::{self, Format};
+use nvmeq::BackendKind;
 
 /// What every command gets besides its own options.
 #[derive(Debug, Clone, Copy)]

@@ -41,9 +41,9 @@ pub fn parse(s: &str, backend: Option<BackendKind>) -> Result<Target> {
         None => Locator::parse(s),
     };
     let locator = parsed.map_err(|e| match e {
-        LocatorError::Empty => CliError::Device(format!(
-            "{e} (`nvmeq list` shows this host's devices)"
-        )),
+        LocatorError::Empty => {
+            CliError::Device(format!("{e} (`nvmeq list` shows this host's devices)"))
+        }
         e => CliError::Device(e.to_string()),
     })?;
     let node = match locator.path() {
