@@ -82,11 +82,11 @@ pub fn classify(path: &Path) -> Result<Node, OpenError> {
         Ok(n) => Ok(n),
         Err(C::Missing { .. }) => Err(OpenError::Io {
             path: p.clone(),
-            source: std::io::ErrorKind::NotFound.into(),
+            source: std::io::Error::from_raw_os_error(libc::ENOENT),
         }),
         Err(C::Permission { .. }) => Err(OpenError::Io {
             path: p.clone(),
-            source: std::io::ErrorKind::PermissionDenied.into(),
+            source: std::io::Error::from_raw_os_error(libc::EACCES),
         }),
         Err(C::Io { source, .. }) => Err(OpenError::Io {
             path: p.clone(),
