@@ -566,6 +566,7 @@ mod tests {
         assert_eq!(parse("vfio:0000:00:04.0"), Ok(Locator::Vfio(a)));
         // A bare address means VFIO too, and the domain may be left out.
         assert_eq!(parse("0000:00:04.0"), Ok(Locator::Vfio(a)));
+        assert_eq!(parse(" 0000:00:04.0 "), Ok(Locator::Vfio(a)));
         assert_eq!(parse("vfio:00:04.0"), Ok(Locator::Vfio(a)));
         assert_eq!(
             parse("vfio:"),
