@@ -3,9 +3,9 @@
 use std::fs::{File, OpenOptions};
 use std::io;
 use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
 
 use nvmeq_linux::{NodeKind, Sysfs};
-use std::path::{Path, PathBuf};
 
 /// Why [`crate::IoctlBackend::open`] failed.
 #[derive(Debug, thiserror::Error)]
