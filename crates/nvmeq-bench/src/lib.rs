@@ -49,7 +49,7 @@ mod sys;
 use std::fmt::Display;
 use std::sync::Barrier;
 
-pub use config::{Config, Limit, Pattern, Region};
+pub use config::{Config, LatMode, Limit, Pattern, Region};
 pub use error::BenchError;
 pub use job::Progress;
 #[cfg(feature = "progress")]

@@ -1218,6 +1218,9 @@ impl Backend for Uring {
             ));
         }
         let want = (min_complete as usize).saturating_sub(self.io.ready());
+        // On an IOPOLL ring even `want == 0` enters with GETEVENTS (the
+        // io-uring crate sets it for IOPOLL rings): one poll of the device,
+        // which is how a spinning caller's completions appear.
         let submitted = self.io.submit(want)?;
         // With IOPOLL the kernel stops waiting when nothing is on its poll
         // list: a command it had to punt to a worker (e.g. one whose segments
