@@ -3,7 +3,7 @@
 //! twice with different counts and divide the difference in instructions by
 //! the difference in I/Os, so setup and teardown cancel out.
 //!
-//! `per_io ram|uring-loopback IOS [QD BATCH]`
+//! `per_io ram|uring-loopback IOS [QD BATCH [LAT]]` (LAT: off, sampled[:N], all)
 
 use nvmeq_bench::{Config, Limit, Pattern, Region};
 use nvmeq_ram::{RamConfig, RamController};
@@ -11,7 +11,7 @@ use nvmeq_uring::{Uring, UringOptions};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: per_io ram|uring-loopback IOS [QD BATCH]";
+    let usage = "usage: per_io ram|uring-loopback IOS [QD BATCH [off|sampled[:N]|all]]";
     let backend = args.first().ok_or(usage)?;
     let num = |i: usize, d: u64| -> Result<u64, String> {
         args.get(i)
@@ -21,6 +21,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     cfg.limit = Limit::Ios(num(1, 100_000)?);
     cfg.qd = num(2, 32)? as u32;
     cfg.batch = num(3, 8)? as u32;
+    if let Some(lat) = args.get(4) {
+        cfg.lat = lat.parse()?;
+    }
     cfg.region = Some(Region {
         start_lba: 0,
         blocks: 1 << 15,

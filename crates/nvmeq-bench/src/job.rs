@@ -185,17 +185,30 @@ fn prepare<B: Backend>(b: &mut B, cfg: &Config, job: u32) -> Result<(Setup, Slot
     Ok((s, bufs))
 }
 
+/// One queue slot: its buffer (`None` while its command is in flight) and
+/// what that command was, together so a completion touches one place.
+struct Slot<Buf> {
+    buf: Option<Buf>,
+    lba: u64,
+    /// When it was submitted, in ns since the loop's start (timed slots only).
+    submitted_ns: u64,
+    write: bool,
+    /// The command is timed ([`crate::LatMode`]).
+    timed: bool,
+}
+
+/// Nanoseconds from `start` to now: one clock read.
+fn ns_since(start: Instant) -> u64 {
+    start.elapsed().as_nanos() as u64
+}
+
 /// Per-slot state of the measured loop and what its completions added up to.
 struct Track<B: Backend> {
     job: u32,
-    bufs: Slots<B>,
+    slots: Vec<Slot<B::Buf>>,
     /// Slots whose buffer is back, ready to issue.
     free: Vec<usize>,
-    slot_lba: Vec<u64>,
-    slot_write: Vec<bool>,
-    /// The slot's command is timed ([`crate::LatMode`]).
-    slot_timed: Vec<bool>,
-    submit_t: Vec<Instant>,
+    start: Instant,
     hist: Histogram<u64>,
     reads: u64,
     writes: u64,
@@ -208,36 +221,31 @@ impl<B: Backend> Track<B> {
     /// timed command completed.
     fn reap(&mut self, b: &mut B) -> usize {
         let mut now = None;
+        let start = self.start;
         b.reap(&mut |r| {
-            let slot = r.tag as usize;
-            if slot >= self.bufs.len() || self.bufs[slot].is_some() {
+            let i = r.tag as usize;
+            let Some(slot) = self.slots.get_mut(i).filter(|s| s.buf.is_none()) else {
                 self.failed.get_or_insert(BenchError::Geometry {
                     job: self.job,
                     reason: format!("the backend completed tag {} that was not in flight", r.tag),
                 });
                 return;
-            }
-            if self.slot_timed[slot] {
-                let now = *now.get_or_insert_with(Instant::now);
-                let ns = now
-                    .saturating_duration_since(self.submit_t[slot])
-                    .as_nanos() as u64;
+            };
+            if slot.timed {
+                let now = *now.get_or_insert_with(|| ns_since(start));
+                let ns = now.saturating_sub(slot.submitted_ns);
                 self.hist.saturating_record(ns.clamp(1, MAX_LATENCY_NS));
             }
-            self.bufs[slot] = r.buf;
-            self.free.push(slot);
+            slot.buf = r.buf;
+            self.free.push(i);
             match r.result {
-                Ok(_) if self.slot_write[slot] => self.writes += 1,
+                Ok(_) if slot.write => self.writes += 1,
                 Ok(_) => self.reads += 1,
                 Err(source) => {
                     self.failed.get_or_insert(BenchError::Io {
                         job: self.job,
-                        op: if self.slot_write[slot] {
-                            "write"
-                        } else {
-                            "read"
-                        },
-                        slba: self.slot_lba[slot],
+                        op: if slot.write { "write" } else { "read" },
+                        slba: slot.lba,
                         source,
                     });
                 }
@@ -284,12 +292,18 @@ fn looped<B: Backend>(
     };
     let mut t = Track::<B> {
         job,
-        bufs,
+        slots: bufs
+            .into_iter()
+            .map(|buf| Slot {
+                buf,
+                lba: 0,
+                submitted_ns: 0,
+                write: false,
+                timed: false,
+            })
+            .collect(),
         free: (0..qd).rev().collect(),
-        slot_lba: vec![0; qd],
-        slot_write: vec![false; qd],
-        slot_timed: vec![false; qd],
-        submit_t: vec![start; qd],
+        start,
         hist: new_histogram(),
         reads: 0,
         writes: 0,
@@ -304,6 +318,8 @@ fn looped<B: Backend>(
     };
     let (mut issued, mut commits, mut submitted, mut reaped) = (0u64, 0u64, 0u64, 0u64);
     let mut unreported = 0u64;
+    // I/Os until the next timed one (`every` is 0 when none are).
+    let mut until_timed = 1u64;
     let mut issuing = true;
 
     loop {
@@ -328,19 +344,24 @@ fn looped<B: Backend>(
             } else {
                 Read::new(cfg.nsid, slba, nlb_z).build()
             };
-            match b.write(&cmd, t.bufs[slot].take(), slot as u64) {
+            let sl = &mut t.slots[slot];
+            match b.write(&cmd, sl.buf.take(), slot as u64) {
                 Ok(()) => {
-                    t.slot_lba[slot] = slba;
-                    t.slot_write[slot] = is_write;
-                    let timed = every != 0 && issued % every == 0;
-                    t.slot_timed[slot] = timed;
-                    if timed {
-                        stamp.push(slot);
+                    sl.lba = slba;
+                    sl.write = is_write;
+                    sl.timed = false;
+                    if every != 0 {
+                        until_timed -= 1;
+                        if until_timed == 0 {
+                            until_timed = every;
+                            sl.timed = true;
+                            stamp.push(slot);
+                        }
                     }
                     issued += 1;
                 }
                 Err(Rejected { buf, error }) => {
-                    t.bufs[slot] = buf;
+                    sl.buf = buf;
                     t.free.push(slot);
                     if let Some(source) = error {
                         t.failed.get_or_insert(BenchError::Io {
@@ -380,9 +401,9 @@ fn looped<B: Backend>(
             batch.min(in_flight)
         };
         if !stamp.is_empty() {
-            let now = Instant::now();
+            let now = ns_since(start);
             for &slot in &stamp {
-                t.submit_t[slot] = now;
+                t.slots[slot].submitted_ns = now;
             }
             stamp.clear();
         }
