@@ -32,6 +32,7 @@
 //! println!("{report}");
 //! # Ok::<(), nvmeq_bench::BenchError>(())
 //! ```
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 #[cfg(feature = "cli")]
@@ -44,6 +45,8 @@ mod job;
 mod progress;
 mod report;
 mod rng;
+// getrusage(2).
+#[allow(unsafe_code)]
 mod sys;
 
 use std::fmt::Display;
