@@ -32,7 +32,7 @@ pub struct BenchArgs {
     /// syscall at all with `--backend-opts sqpoll`; spins a CPU).
     #[arg(long)]
     pub spin: bool,
-    /// Which I/Os to time: off, sampled[:N] (1 in N, default 64), all.
+    /// Which I/Os to time: `off`, `sampled[:N]` (1 in N, default 64), `all`.
     #[arg(long, default_value = "all")]
     pub lat: String,
     /// Seconds to run (default 5 unless --ios is given).
