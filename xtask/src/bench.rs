@@ -305,10 +305,10 @@ fn section(
          `nvme.poll_queues=2`. Every run: 4 KiB random reads over the whole 1 GiB namespace, \
          one job, {} s, one after the other in the same boot. Batch = QD/4 (1 at QD 1): nvmeq's \
          `--batch` and fio's `--iodepth_batch_submit` and `--iodepth_batch_complete_min`. nvmeq's \
-         engine tops its queue up to QD and then makes one `commit` that submits everything \
-         written and waits for a batch of completions, so when more than a batch completed at \
-         once it submits more than a batch in that call; the `submit=QD` fio rows \
-         (`--iodepth_batch_submit=QD`) let fio submit whatever it has queued the same way. \
+         engine runs t/io_uring's loop: each `commit` submits at most a batch (what the queue has \
+         room for) and waits for a batch of completions only when the queue is full, as fio does \
+         with those two options; the `submit=QD` fio rows (`--iodepth_batch_submit=QD`) let fio \
+         submit whatever it has queued at once instead. \
          nvmeq's `fixedbufs` ↔ fio's `--fixedbufs`, `poll` ↔ `--hipri`; fio with \
          `--norandommap --randrepeat=0 --lat_percentiles=1`. nvmeq ran as `{nvmeq}`.\n\n\
          CPU µs/IO: nvmeq's is `getrusage(RUSAGE_THREAD)` user+sys of its job thread over the \

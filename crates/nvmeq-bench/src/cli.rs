@@ -32,6 +32,9 @@ pub struct BenchArgs {
     /// syscall at all with `--backend-opts sqpoll`; spins a CPU).
     #[arg(long)]
     pub spin: bool,
+    /// Which I/Os to time: `off`, `sampled[:N]` (1 in N, default 64), `all`.
+    #[arg(long, default_value = "all")]
+    pub lat: String,
     /// Seconds to run (default 5 unless --ios is given).
     #[arg(long, conflicts_with = "ios")]
     pub runtime: Option<f64>,
@@ -88,6 +91,7 @@ impl BenchArgs {
         cfg.qd = self.qd;
         cfg.batch = self.batch;
         cfg.spin = self.spin;
+        cfg.lat = self.lat.parse()?;
         cfg.jobs = self.jobs;
         cfg.limit = match (self.ios, self.runtime) {
             (Some(n), _) => Limit::Ios(n),
@@ -180,6 +184,12 @@ mod tests {
         let (c, _) = parse(&["ram:1G", "--runtime", "0.5", "--pattern", "mixed:70"]).unwrap();
         assert_eq!(c.limit, Limit::Runtime(Duration::from_millis(500)));
         assert_eq!(c.pattern, Pattern::Mixed { read_pct: 70 });
+        assert_eq!(c.lat, crate::LatMode::All, "every I/O is timed by default");
+        let (c, _) = parse(&["ram:1G", "--lat", "sampled:8"]).unwrap();
+        assert_eq!(c.lat, crate::LatMode::Sampled(8));
+        assert!(parse(&["ram:1G", "--lat", "never"])
+            .unwrap_err()
+            .contains("never"));
     }
 
     #[test]

@@ -111,6 +111,79 @@ impl FromStr for Pattern {
     }
 }
 
+/// Which I/Os get a submit→reap latency sample (t/io_uring's `-t`).
+///
+/// Serialised as its [`Display`](fmt::Display) string (`"off"`, `"sampled:64"`, `"all"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub enum LatMode {
+    /// None: the loop reads the clock only for a runtime limit.
+    Off,
+    /// One I/O in `n` (issue order); the clock is read only in calls that
+    /// submit or reap a sampled I/O.
+    Sampled(u32),
+    /// Every I/O.
+    All,
+}
+
+impl LatMode {
+    /// 1 in `n` I/Os is timed; 0 for none.
+    pub(crate) fn every(self) -> u64 {
+        match self {
+            LatMode::Off => 0,
+            LatMode::Sampled(n) => n as u64,
+            LatMode::All => 1,
+        }
+    }
+}
+
+impl fmt::Display for LatMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LatMode::Off => f.write_str("off"),
+            LatMode::Sampled(n) => write!(f, "sampled:{n}"),
+            LatMode::All => f.write_str("all"),
+        }
+    }
+}
+
+impl From<LatMode> for String {
+    fn from(l: LatMode) -> String {
+        l.to_string()
+    }
+}
+
+impl TryFrom<String> for LatMode {
+    type Error = BenchError;
+    fn try_from(s: String) -> Result<Self, BenchError> {
+        s.parse()
+    }
+}
+
+impl FromStr for LatMode {
+    type Err = BenchError;
+
+    /// `off`, `all`, `sampled` (1 in 64) or `sampled:N` (N ≥ 1).
+    fn from_str(s: &str) -> Result<Self, BenchError> {
+        Ok(match s {
+            "off" => LatMode::Off,
+            "all" => LatMode::All,
+            "sampled" => LatMode::Sampled(64),
+            _ => {
+                let n = s.strip_prefix("sampled:").ok_or_else(|| {
+                    BenchError::Config(format!(
+                        "unknown latency mode `{s}` (off, sampled[:N], all)"
+                    ))
+                })?;
+                let n: u32 = n.parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                    BenchError::Config(format!("`{n}` is not a sampling interval (1 or more)"))
+                })?;
+                LatMode::Sampled(n)
+            }
+        })
+    }
+}
+
 /// When a job stops issuing commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Limit {
@@ -140,19 +213,18 @@ pub struct Config {
     pub bs: u32,
     /// Commands kept in flight per job.
     pub qd: u32,
-    /// Completions each [`commit`](nvmeq_core::Backend::commit) waits for
-    /// (fio's `iodepth_batch_complete_min`), 1 to `qd`. Before each commit
-    /// the queue is topped up to `qd`, so in steady state a commit submits
-    /// the `batch` commands that replace the last completions
-    /// (`iodepth_batch_submit`), and every commit retires at least `batch`.
+    /// Commands each [`commit`](nvmeq_core::Backend::commit) submits at
+    /// most, and completions it waits for when another batch would not fit
+    /// (t/io_uring's `-s` and `-c`), 1 to `qd`.
     pub batch: u32,
-    /// Wait for completions by polling the completion queue from user space
-    /// (`commit(0)`, then [`reap`](nvmeq_core::Backend::reap) until `batch`
-    /// have arrived) instead of letting `commit(batch)` wait. With an io_uring
-    /// SQPOLL ring this makes no syscall at all while the poller is awake (fio's
-    /// io_uring engines reap this way with `--sqthread_poll=1`); it spends
-    /// the thread's CPU spinning.
+    /// Wait for completions by polling from user space: `commit(0)` and
+    /// [`reap`](nvmeq_core::Backend::reap) until `batch` have arrived, instead
+    /// of letting `commit(batch)` wait. On an IOPOLL ring each `commit(0)` is
+    /// one poll of the device; on an io_uring SQPOLL ring it makes no syscall
+    /// while the poller is awake. It spends the thread's CPU spinning.
     pub spin: bool,
+    /// Which I/Os are timed.
+    pub lat: LatMode,
     /// When to stop.
     pub limit: Limit,
     /// Threads, each with its own backend from the factory.
@@ -177,6 +249,7 @@ impl Config {
             qd: 1,
             batch: 1,
             spin: false,
+            lat: LatMode::All,
             limit: Limit::Runtime(Duration::from_secs(5)),
             jobs: 1,
             region: None,
@@ -255,6 +328,20 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("zigzag"));
+    }
+
+    #[test]
+    fn latency_modes_parse_and_print() {
+        for s in ["off", "all", "sampled:8"] {
+            assert_eq!(s.parse::<LatMode>().unwrap().to_string(), s);
+        }
+        assert_eq!("sampled".parse::<LatMode>().unwrap(), LatMode::Sampled(64));
+        assert!("sampled:0"
+            .parse::<LatMode>()
+            .unwrap_err()
+            .to_string()
+            .contains('0'));
+        assert!("some".parse::<LatMode>().is_err());
     }
 
     #[test]

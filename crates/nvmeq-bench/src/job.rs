@@ -185,37 +185,102 @@ fn prepare<B: Backend>(b: &mut B, cfg: &Config, job: u32) -> Result<(Setup, Slot
     Ok((s, bufs))
 }
 
-/// The measured loop.
+/// One queue slot: its buffer (`None` while its command is in flight) and
+/// what that command was, together so a completion touches one place.
+struct Slot<Buf> {
+    buf: Option<Buf>,
+    lba: u64,
+    /// When it was submitted, in ns since the loop's start (timed slots only).
+    submitted_ns: u64,
+    write: bool,
+    /// The command is timed ([`crate::LatMode`]).
+    timed: bool,
+}
+
+/// Nanoseconds from `start` to now: one clock read.
+fn ns_since(start: Instant) -> u64 {
+    start.elapsed().as_nanos() as u64
+}
+
+/// Per-slot state of the measured loop and what its completions added up to.
+struct Track<B: Backend> {
+    job: u32,
+    slots: Vec<Slot<B::Buf>>,
+    /// Slots whose buffer is back, ready to issue.
+    free: Vec<usize>,
+    start: Instant,
+    hist: Histogram<u64>,
+    reads: u64,
+    writes: u64,
+    failed: Option<BenchError>,
+}
+
+impl<B: Backend> Track<B> {
+    /// One [`Backend::reap`]: returns buffers to their slots, counts and
+    /// times what completed. The clock is read at most once, and only when a
+    /// timed command completed.
+    fn reap(&mut self, b: &mut B) -> usize {
+        let mut now = None;
+        let start = self.start;
+        b.reap(&mut |r| {
+            let i = r.tag as usize;
+            let Some(slot) = self.slots.get_mut(i).filter(|s| s.buf.is_none()) else {
+                self.failed.get_or_insert(BenchError::Geometry {
+                    job: self.job,
+                    reason: format!("the backend completed tag {} that was not in flight", r.tag),
+                });
+                return;
+            };
+            if slot.timed {
+                let now = *now.get_or_insert_with(|| ns_since(start));
+                let ns = now.saturating_sub(slot.submitted_ns);
+                self.hist.saturating_record(ns.clamp(1, MAX_LATENCY_NS));
+            }
+            slot.buf = r.buf;
+            self.free.push(i);
+            match r.result {
+                Ok(_) if slot.write => self.writes += 1,
+                Ok(_) => self.reads += 1,
+                Err(source) => {
+                    self.failed.get_or_insert(BenchError::Io {
+                        job: self.job,
+                        op: if slot.write { "write" } else { "read" },
+                        slba: slot.lba,
+                        source,
+                    });
+                }
+            }
+        })
+    }
+}
+
+/// Completions counted into [`Progress`] at a time: one shared atomic per
+/// this many I/Os rather than per call.
+const PROGRESS_EVERY: u64 = 256;
+
+/// The measured loop, t/io_uring's: keep `qd` in flight; each call writes at
+/// most `batch` new commands (no more than the queue has room for) and
+/// commits them, waiting for `batch` completions only when the queue is
+/// full; then it reaps what is there and goes round. So in steady
+/// state each call submits and reaps about `batch`, staggered, instead of
+/// draining and refilling the whole queue.
 fn looped<B: Backend>(
     b: &mut B,
     cfg: &Config,
     job: u32,
     progress: &Progress,
     s: Setup,
-    mut bufs: Slots<B>,
+    bufs: Slots<B>,
 ) -> Result<JobResult, BenchError> {
     let qd = cfg.qd as usize;
     let batch = cfg.batch as usize;
     let read_pct = cfg.pattern.read_pct() as u64;
     let random = cfg.pattern.random();
     let nlb_z = (s.nlb - 1) as u16;
+    let every = cfg.lat.every();
     let mut rng = SplitMix64::new(cfg.seed.wrapping_add(job as u64));
     // Sequential jobs start at evenly spaced points of the region.
     let mut cursor = s.units * job as u64 / cfg.jobs as u64;
-
-    let mut free: Vec<usize> = (0..qd).rev().collect();
-    let mut round: Vec<usize> = Vec::with_capacity(qd);
-    let mut slot_lba = vec![0u64; qd];
-    let mut slot_write = vec![false; qd];
-    let mut hist = new_histogram();
-
-    let max_ios = match cfg.limit {
-        Limit::Ios(n) => n,
-        Limit::Runtime(_) => u64::MAX,
-    };
-    let (mut reads, mut writes, mut issued, mut commits) = (0u64, 0u64, 0u64, 0u64);
-    let mut failed: Option<BenchError> = None;
-    let mut issuing = true;
 
     let syscalls0 = b.syscalls();
     let cpu0 = CpuTime::thread();
@@ -225,12 +290,46 @@ fn looped<B: Backend>(
         Limit::Runtime(d) => Some(start + d),
         Limit::Ios(_) => None,
     };
-    let mut submit_t = vec![start; qd];
+    let mut t = Track::<B> {
+        job,
+        slots: bufs
+            .into_iter()
+            .map(|buf| Slot {
+                buf,
+                lba: 0,
+                submitted_ns: 0,
+                write: false,
+                timed: false,
+            })
+            .collect(),
+        free: (0..qd).rev().collect(),
+        start,
+        hist: new_histogram(),
+        reads: 0,
+        writes: 0,
+        failed: None,
+    };
+    // Timed slots written since the last commit, stamped when it submits them.
+    let mut stamp: Vec<usize> = Vec::with_capacity(qd);
+
+    let max_ios = match cfg.limit {
+        Limit::Ios(n) => n,
+        Limit::Runtime(_) => u64::MAX,
+    };
+    let (mut issued, mut commits, mut submitted, mut reaped) = (0u64, 0u64, 0u64, 0u64);
+    let mut unreported = 0u64;
+    // I/Os until the next timed one (`every` is 0 when none are).
+    let mut until_timed = 1u64;
+    let mut issuing = true;
 
     loop {
-        // Top the queue up to `qd`.
-        while issuing && issued < max_ios {
-            let Some(slot) = free.pop() else { break };
+        // At most one batch, and never more than `qd` in flight.
+        let room = t.free.len().min(batch);
+        for _ in 0..room {
+            if !issuing || issued >= max_ios {
+                break;
+            }
+            let Some(slot) = t.free.pop() else { break };
             let is_write = read_pct < 100 && (read_pct == 0 || rng.below(100) >= read_pct);
             let unit = if random {
                 rng.below(s.units)
@@ -245,18 +344,27 @@ fn looped<B: Backend>(
             } else {
                 Read::new(cfg.nsid, slba, nlb_z).build()
             };
-            match b.write(&cmd, bufs[slot].take(), slot as u64) {
+            let sl = &mut t.slots[slot];
+            match b.write(&cmd, sl.buf.take(), slot as u64) {
                 Ok(()) => {
-                    slot_lba[slot] = slba;
-                    slot_write[slot] = is_write;
-                    round.push(slot);
+                    sl.lba = slba;
+                    sl.write = is_write;
+                    sl.timed = false;
+                    if every != 0 {
+                        until_timed -= 1;
+                        if until_timed == 0 {
+                            until_timed = every;
+                            sl.timed = true;
+                            stamp.push(slot);
+                        }
+                    }
                     issued += 1;
                 }
                 Err(Rejected { buf, error }) => {
-                    bufs[slot] = buf;
-                    free.push(slot);
+                    sl.buf = buf;
+                    t.free.push(slot);
                     if let Some(source) = error {
-                        failed.get_or_insert(BenchError::Io {
+                        t.failed.get_or_insert(BenchError::Io {
                             job,
                             op: if is_write { "write" } else { "read" },
                             slba,
@@ -272,10 +380,10 @@ fn looped<B: Backend>(
         if issued >= max_ios {
             issuing = false;
         }
-        let in_flight = qd - free.len();
+        let in_flight = qd - t.free.len();
         if in_flight == 0 {
-            if issuing && failed.is_none() {
-                failed = Some(BenchError::Geometry {
+            if issuing && t.failed.is_none() {
+                t.failed = Some(BenchError::Geometry {
                     job,
                     reason: format!(
                         "the {} backend refused a command with none in flight",
@@ -285,81 +393,62 @@ fn looped<B: Backend>(
             }
             break;
         }
-        // One commit submits everything written and waits for a batch of
-        // completions: each commit (one syscall at most) retires at least
-        // `batch` commands, and in steady state submits about `batch`.
-        let want = batch.min(in_flight);
-        let t = Instant::now();
-        for &slot in &round {
-            submit_t[slot] = t;
-        }
-        round.clear();
-        // Spinning: submit without waiting, then poll the CQ below.
-        let wait = if cfg.spin { 0 } else { want as u32 };
-        if let Err(source) = b.commit(wait) {
-            // Commands may still be in flight; the backend keeps their
-            // buffers until it is dropped, which waits for them.
-            return Err(failed.unwrap_or(BenchError::Commit { job, source }));
-        }
-        commits += 1;
-
-        let mut now;
-        let mut n = 0;
-        loop {
-            now = Instant::now();
-            n += b.reap(&mut |r| {
-                let slot = r.tag as usize;
-                if slot >= qd || bufs[slot].is_some() {
-                    failed.get_or_insert(BenchError::Geometry {
-                        job,
-                        reason: format!(
-                            "the backend completed tag {} that was not in flight",
-                            r.tag
-                        ),
-                    });
-                    return;
-                }
-                let ns = now.saturating_duration_since(submit_t[slot]).as_nanos() as u64;
-                hist.saturating_record(ns.clamp(1, MAX_LATENCY_NS));
-                bufs[slot] = r.buf;
-                free.push(slot);
-                match r.result {
-                    Ok(_) if slot_write[slot] => writes += 1,
-                    Ok(_) => reads += 1,
-                    Err(source) => {
-                        failed.get_or_insert(BenchError::Io {
-                            job,
-                            op: if slot_write[slot] { "write" } else { "read" },
-                            slba: slot_lba[slot],
-                            source,
-                        });
-                    }
-                }
-            });
-            // Without spinning the commit waited; one reap takes what came.
-            if !cfg.spin || n >= want || failed.is_some() {
-                break;
+        // Wait only when the queue is full (or nothing more will be issued):
+        // while there is room, submitting comes first.
+        let want = if issuing && in_flight < qd {
+            0
+        } else {
+            batch.min(in_flight)
+        };
+        if !stamp.is_empty() {
+            let now = ns_since(start);
+            for &slot in &stamp {
+                t.slots[slot].submitted_ns = now;
             }
-            std::hint::spin_loop();
+            stamp.clear();
         }
-        if n > 0 {
-            progress.ios.fetch_add(n as u64, Ordering::Relaxed);
+        let mut n = 0;
+        let mut first = true;
+        // Spinning: `commit(0)` and reap until `want` have come. On a polled
+        // backend (an IOPOLL ring) completions appear only when the kernel
+        // is entered, so each round commits again rather than only reaping.
+        while first || (cfg.spin && n < want && t.failed.is_none()) {
+            if !first {
+                std::hint::spin_loop();
+            }
+            first = false;
+            match b.commit(if cfg.spin { 0 } else { want as u32 }) {
+                Ok(k) => submitted += k as u64,
+                // Commands may still be in flight; the backend keeps their
+                // buffers until it is dropped, which waits for them.
+                Err(source) => return Err(t.failed.unwrap_or(BenchError::Commit { job, source })),
+            }
+            commits += 1;
+            n += t.reap(b);
         }
-        if failed.is_some() || progress.stopped() || deadline.is_some_and(|d| now >= d) {
+        reaped += n as u64;
+        unreported += n as u64;
+        if unreported >= PROGRESS_EVERY {
+            progress.ios.fetch_add(unreported, Ordering::Relaxed);
+            unreported = 0;
+        }
+        if t.failed.is_some() || progress.stopped() || deadline.is_some_and(|d| Instant::now() >= d)
+        {
             issuing = false;
         }
     }
+    progress.ios.fetch_add(unreported, Ordering::Relaxed);
     let elapsed = start.elapsed();
     let cpu = CpuTime::thread().since(cpu0);
     let process_cpu = CpuTime::process().since(proc0);
-    if let Some(e) = failed {
+    if let Some(e) = t.failed {
         return Err(e);
     }
     Ok(JobResult {
         backend: b.caps().kind.name(),
         region: s.region,
-        reads,
-        writes,
+        reads: t.reads,
+        writes: t.writes,
         elapsed,
         cpu,
         process_cpu,
@@ -367,6 +456,8 @@ fn looped<B: Backend>(
             .zip(b.syscalls())
             .map(|(a, z)| z.saturating_sub(a)),
         commits,
-        hist,
+        submitted,
+        reaped,
+        hist: t.hist,
     })
 }

@@ -1,17 +1,21 @@
 //! `nvmeq-bench`: the benchmark engine behind `nvmeq bench` and
 //! `cargo xtask bench vm`.
 //!
-//! fio's model over any [`Backend`]: each job (thread) opens its own backend
-//! through a factory, allocates `qd` buffers once with [`Backend::alloc`] and
-//! keeps `qd` commands in flight with the queue interface: it
-//! [`write`](Backend::write)s commands until `qd` are in flight,
-//! [`commit`](Backend::commit)s them in one call that also waits for `batch`
-//! completions (fio's `iodepth_batch_submit` and `iodepth_batch_complete_min`
-//! set to `batch`) and [`reap`](Backend::reap)s. So every commit, one syscall
-//! at most, retires at least `batch` commands. The loop allocates nothing.
+//! t/io_uring's loop over any [`Backend`]: each job (thread) opens its own
+//! backend through a factory, allocates `qd` buffers once with
+//! [`Backend::alloc`] and keeps `qd` commands in flight with the queue
+//! interface. Each call [`write`](Backend::write)s at most `batch` new
+//! commands (no more than the queue has room for),
+//! [`commit`](Backend::commit)s them, waiting for `batch` completions only
+//! when the queue is full, and [`reap`](Backend::reap)s what is there; so in
+//! steady state every call submits and reaps about `batch`, staggered, and
+//! is one syscall at most. With [`Config::spin`] the waits are `commit(0)`
+//! and reap rounds instead (a polled backend's completions appear only from
+//! a commit). The loop allocates nothing.
 //!
 //! It measures IOPS, MB/s, submit→reap latency percentiles (an HDR histogram
-//! per job, merged), CPU µs per I/O (`getrusage(RUSAGE_THREAD)` of the job
+//! per job, merged; every I/O, one in N or none, [`LatMode`]), commands
+//! submitted and reaped per call, CPU µs per I/O (`getrusage(RUSAGE_THREAD)` of the job
 //! threads; kernel threads such as an SQPOLL poller are not included) and
 //! syscalls per I/O from [`Backend::syscalls`] (`None` when the backend does
 //! not count; [`Report::commits_per_io`] is always there and bounds it, since
@@ -32,6 +36,7 @@
 //! println!("{report}");
 //! # Ok::<(), nvmeq_bench::BenchError>(())
 //! ```
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 #[cfg(feature = "cli")]
@@ -44,12 +49,14 @@ mod job;
 mod progress;
 mod report;
 mod rng;
+// getrusage(2).
+#[allow(unsafe_code)]
 mod sys;
 
 use std::fmt::Display;
 use std::sync::Barrier;
 
-pub use config::{Config, Limit, Pattern, Region};
+pub use config::{Config, LatMode, Limit, Pattern, Region};
 pub use error::BenchError;
 pub use job::Progress;
 #[cfg(feature = "progress")]

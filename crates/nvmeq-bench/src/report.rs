@@ -5,7 +5,7 @@ use std::fmt;
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Config, Limit, Pattern, Region};
+use crate::config::{Config, LatMode, Limit, Pattern, Region};
 
 /// Latency from submission (the `commit` that sent the command) to reap, in
 /// nanoseconds.
@@ -25,7 +25,8 @@ pub struct Latency {
     pub p99_9_ns: u64,
     /// Largest.
     pub max_ns: u64,
-    /// Samples in the histogram (equals the I/O count).
+    /// Samples in the histogram: the I/O count with [`LatMode::All`], about
+    /// one in N with `Sampled(N)`, 0 with `Off` (then every figure is 0).
     pub samples: u64,
 }
 
@@ -82,7 +83,9 @@ pub struct Report {
     pub iops: f64,
     /// Throughput in MB/s (10^6 bytes).
     pub mb_s: f64,
-    /// Submit→reap latency.
+    /// Which I/Os were timed.
+    pub lat_mode: LatMode,
+    /// Submit→reap latency of the timed I/Os.
     pub lat: Latency,
     /// User CPU seconds of the job threads.
     pub cpu_user_s: f64,
@@ -107,6 +110,12 @@ pub struct Report {
     pub commits: u64,
     /// `commits / ios`.
     pub commits_per_io: f64,
+    /// Commands submitted per `commit` call, on average (t/io_uring's
+    /// "IOS/call" submit side).
+    pub submitted_per_call: f64,
+    /// Completions reaped per `commit` call (each call reaps once after
+    /// committing), on average.
+    pub reaped_per_call: f64,
 }
 
 /// One job's raw numbers, merged into a [`Report`].
@@ -121,6 +130,8 @@ pub(crate) struct JobResult {
     pub process_cpu: crate::sys::CpuTime,
     pub syscalls: Option<u64>,
     pub commits: u64,
+    pub submitted: u64,
+    pub reaped: u64,
     pub hist: Histogram<u64>,
 }
 
@@ -129,6 +140,7 @@ impl Report {
     pub(crate) fn merge(cfg: &Config, backend_opts: &str, jobs: Vec<JobResult>) -> Report {
         let mut hist = crate::job::new_histogram();
         let (mut reads, mut writes, mut commits) = (0, 0, 0);
+        let (mut submitted, mut reaped) = (0u64, 0u64);
         let mut syscalls = Some(0u64);
         let (mut user, mut sys) = (0.0, 0.0);
         let mut process = 0.0f64;
@@ -144,6 +156,8 @@ impl Report {
             reads += j.reads;
             writes += j.writes;
             commits += j.commits;
+            submitted += j.submitted;
+            reaped += j.reaped;
             syscalls = syscalls.zip(j.syscalls).map(|(a, b)| a + b);
             user += j.cpu.user.as_secs_f64();
             sys += j.cpu.sys.as_secs_f64();
@@ -157,6 +171,27 @@ impl Report {
         let bytes = ios * cfg.bs as u64;
         let secs = elapsed.as_secs_f64();
         let per_io = |x: f64| if ios == 0 { 0.0 } else { x / ios as f64 };
+        let per_call = |x: u64| {
+            if commits == 0 {
+                0.0
+            } else {
+                x as f64 / commits as f64
+            }
+        };
+        let lat = if hist.is_empty() {
+            Latency {
+                min_ns: 0,
+                mean_ns: 0.0,
+                p50_ns: 0,
+                p90_ns: 0,
+                p99_ns: 0,
+                p99_9_ns: 0,
+                max_ns: 0,
+                samples: 0,
+            }
+        } else {
+            Latency::from_histogram(&hist)
+        };
         Report {
             backend: backend.to_string(),
             backend_opts: backend_opts.to_string(),
@@ -179,7 +214,8 @@ impl Report {
             } else {
                 0.0
             },
-            lat: Latency::from_histogram(&hist),
+            lat_mode: cfg.lat,
+            lat,
             cpu_user_s: user,
             cpu_sys_s: sys,
             cpu_us_per_io: per_io((user + sys) * 1e6),
@@ -189,6 +225,8 @@ impl Report {
             syscalls_per_io: syscalls.map(|s| per_io(s as f64)),
             commits,
             commits_per_io: per_io(commits as f64),
+            submitted_per_call: per_call(submitted),
+            reaped_per_call: per_call(reaped),
         }
     }
 }
@@ -237,17 +275,23 @@ impl fmt::Display for Report {
             self.ios, self.reads, self.writes, self.elapsed_s, self.iops, self.mb_s
         )?;
         let l = &self.lat;
-        writeln!(
-            f,
-            "  lat: min {} mean {} p50 {} p90 {} p99 {} p99.9 {} max {}",
-            Ns(l.min_ns as f64),
-            Ns(l.mean_ns),
-            Ns(l.p50_ns as f64),
-            Ns(l.p90_ns as f64),
-            Ns(l.p99_ns as f64),
-            Ns(l.p99_9_ns as f64),
-            Ns(l.max_ns as f64)
-        )?;
+        if self.lat_mode == LatMode::Off {
+            writeln!(f, "  lat: off")?;
+        } else {
+            writeln!(
+                f,
+                "  lat ({}, {} samples): min {} mean {} p50 {} p90 {} p99 {} p99.9 {} max {}",
+                self.lat_mode,
+                l.samples,
+                Ns(l.min_ns as f64),
+                Ns(l.mean_ns),
+                Ns(l.p50_ns as f64),
+                Ns(l.p90_ns as f64),
+                Ns(l.p99_ns as f64),
+                Ns(l.p99_9_ns as f64),
+                Ns(l.max_ns as f64)
+            )?;
+        }
         let sc = match self.syscalls_per_io {
             Some(s) => format!("{s:.3}"),
             None => "n/a".into(),
@@ -255,12 +299,14 @@ impl fmt::Display for Report {
         write!(
             f,
             "  cpu: {:.2} µs/IO (usr {:.2} s, sys {:.2} s; whole process {:.2} µs/IO); \
-             syscalls/IO {sc}; commits/IO {:.3}",
+             syscalls/IO {sc}; commits/IO {:.3}; IOS/call {:.1}/{:.1} (submitted/reaped)",
             self.cpu_us_per_io,
             self.cpu_user_s,
             self.cpu_sys_s,
             self.process_cpu_us_per_io,
-            self.commits_per_io
+            self.commits_per_io,
+            self.submitted_per_call,
+            self.reaped_per_call
         )
     }
 }

@@ -5,7 +5,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use nvmeq_bench::{Config, Limit, Pattern};
+use nvmeq_bench::{Config, LatMode, Limit, Pattern};
 use nvmeq_ram::{RamConfig, RamController};
 
 struct Counting;
@@ -33,8 +33,10 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static A: Counting = Counting;
 
-fn allocs_for(pattern: Pattern, ios: u64) -> u64 {
+fn allocs_for(pattern: Pattern, spin: bool, lat: LatMode, ios: u64) -> u64 {
     let mut c = Config::new(pattern);
+    c.spin = spin;
+    c.lat = lat;
     c.qd = 32;
     c.batch = 8;
     c.limit = Limit::Ios(ios);
@@ -54,10 +56,20 @@ fn allocs_for(pattern: Pattern, ios: u64) -> u64 {
 #[test]
 fn the_loop_does_not_allocate() {
     for p in [Pattern::RandRead, Pattern::Mixed { read_pct: 50 }] {
-        // Warm up once (lazy statics, thread-local setup).
-        allocs_for(p, 1_000);
-        let short = allocs_for(p, 1_000);
-        let long = allocs_for(p, 100_000);
-        assert_eq!(short, long, "{p}: allocations grow with the I/O count");
+        for (spin, lat) in [
+            (false, LatMode::All),
+            (true, LatMode::All),
+            (false, LatMode::Sampled(7)),
+            (false, LatMode::Off),
+        ] {
+            // Warm up once (lazy statics, thread-local setup).
+            allocs_for(p, spin, lat, 1_000);
+            let short = allocs_for(p, spin, lat, 1_000);
+            let long = allocs_for(p, spin, lat, 100_000);
+            assert_eq!(
+                short, long,
+                "{p} spin {spin} lat {lat}: allocations grow with the I/O count"
+            );
+        }
     }
 }

@@ -372,6 +372,8 @@ fn spinning_reaps_without_waiting_in_commit() {
         assert_eq!((r.ios, r.lat.samples), (4_000, 4_000), "qd {qd}");
         assert!(r.spin);
         assert_eq!(waits.into_inner(), 0, "spinning asked commit to wait");
-        assert_eq!(max.into_inner(), qd);
+        // This backend completes at every commit: each call submits one
+        // batch, which is all that is ever in flight.
+        assert_eq!(max.into_inner(), batch);
     }
 }

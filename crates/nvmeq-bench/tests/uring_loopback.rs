@@ -53,3 +53,24 @@ fn registered_buffers_and_jobs() {
     assert_eq!(r.ios, 10_000);
     assert_eq!(r.lat.samples, 10_000);
 }
+
+#[test]
+fn spinning_enters_only_to_submit() {
+    // The loop's spin rounds `commit(0)`; on an interrupt-driven ring only
+    // the ones that submit enter the kernel.
+    for (qd, batch) in [(1, 1), (32, 8)] {
+        let c = Config {
+            spin: true,
+            ..cfg(qd, batch, 20_000)
+        };
+        let r =
+            nvmeq_bench::run(&c, || Uring::loopback(UringOptions::new().depth(qd), 512)).unwrap();
+        assert_eq!(r.ios, 20_000);
+        let per_io = r.syscalls_per_io.unwrap();
+        assert!(
+            per_io <= 1.0 / batch as f64,
+            "QD {qd} batch {batch} spinning: {per_io} io_uring_enter per I/O"
+        );
+        assert!(r.submitted_per_call <= batch as f64);
+    }
+}

@@ -185,7 +185,9 @@ pub trait Backend {
 
     /// Submits every written command and waits until at least `min_complete`
     /// completions are ready (0: do not wait), in one syscall or doorbell.
-    /// Returns the number of commands submitted.
+    /// Returns the number of commands submitted. On a polled backend (an
+    /// IOPOLL ring) completions appear only from a commit, so a caller that
+    /// spins for them calls `commit(0)` between reaps, not `reap` alone.
     fn commit(&mut self, min_complete: u32) -> Result<u32, Error>;
 
     /// Hands every ready completion to `f`, without blocking. Returns how many.

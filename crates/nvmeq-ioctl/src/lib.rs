@@ -24,11 +24,14 @@
 //! b.execute(&Read::new(nsid, 0, 0).build(), Data::FromDevice(&mut buf))?;
 //! # Ok(()) }
 //! ```
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 mod backend;
 mod buf;
 mod open;
+// The NVMe passthrough ioctls.
+#[allow(unsafe_code)]
 mod sys;
 
 pub use backend::{mdts_bytes, parse_ns_format, IoctlBackend, NsFormat, VecData, QUEUE_SLOTS};

@@ -310,10 +310,13 @@ impl Backend for RamController {
                 "commit waits for more completions than commands in flight",
             ));
         }
-        let mut n = 0;
-        while let Some(mut p) = self.sq.pop_front() {
+        // Executed where they sit (popping each would copy its 64-byte entry
+        // out again); the queue keeps its capacity.
+        let mut sq = std::mem::take(&mut self.sq);
+        for p in sq.iter_mut() {
             let len = p.len as usize;
-            let data = match (&mut p.buf, p.cmd.dir) {
+            let mut buf = p.buf.take();
+            let data = match (&mut buf, p.cmd.dir) {
                 (None, _) => Data::None,
                 (Some(b), DataDir::ToDevice) => Data::ToDevice(&b.0[..len]),
                 (Some(b), DataDir::None) => Data::ToDevice(&b.0[..0]),
@@ -323,10 +326,12 @@ impl Backend for RamController {
             self.cq.push_back(Reaped {
                 tag: p.tag,
                 result: cqe.ok(),
-                buf: p.buf,
+                buf,
             });
-            n += 1;
         }
+        let n = sq.len() as u32;
+        sq.clear();
+        self.sq = sq;
         Ok(n)
     }
 

@@ -65,7 +65,8 @@ impl IoBuf for AlignedBuf {
         unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
     }
     fn as_mut_slice(&mut self) -> &mut [u8] {
-        // SAFETY: as above, and `&mut self` guarantees exclusivity.
+        // SAFETY: ptr is valid for `len` initialised bytes owned by self (see
+        // `zeroed`), and `&mut self` means no other reference to them exists.
         unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
     }
 }
@@ -83,7 +84,10 @@ pub(crate) struct PoolInner {
 // SAFETY: the region is only accessed through FixedBufs, each of which owns a
 // distinct, non-overlapping chunk (the free list hands each index out once).
 unsafe impl Send for PoolInner {}
-// SAFETY: as above; the free list is behind a Mutex.
+// SAFETY: `&PoolInner` gives no access to the region itself (only `chunk`,
+// which returns a raw pointer); bytes are reached through the FixedBuf that
+// owns each chunk, and the free list, the one shared mutable part, is behind
+// a Mutex.
 unsafe impl Sync for PoolInner {}
 
 impl Drop for PoolInner {
@@ -242,7 +246,10 @@ impl IoBuf for FixedBuf {
         unsafe { std::slice::from_raw_parts(self.pool.chunk(self.index), self.len) }
     }
     fn as_mut_slice(&mut self) -> &mut [u8] {
-        // SAFETY: as above, exclusive through `&mut self`.
+        // SAFETY: this FixedBuf is the only holder of chunk `index` (the free
+        // list hands each index out once), valid for buf_size >= len
+        // initialised bytes while the pool lives (we hold an Arc to it), and
+        // `&mut self` means no other reference to the chunk exists.
         unsafe { std::slice::from_raw_parts_mut(self.pool.chunk(self.index), self.len) }
     }
 }

@@ -53,16 +53,25 @@
 //! On a kernel or device without this interface, [`Uring::open`] fails with
 //! [`OpenError::NoUringCmd`], naming the ioctl backend as the fallback.
 
+#![deny(unsafe_code)]
 pub mod aio;
+// Page-aligned and registered (mmap) buffers the kernel reads and writes.
+#[allow(unsafe_code)]
 mod buf;
 mod completion;
 mod iov;
 mod options;
 mod probe;
+// Pushes SQEs that point the kernel at caller memory.
+#[allow(unsafe_code)]
 mod queue;
 mod slab;
+// The NVMe ioctls the io_uring crate does not wrap.
+#[allow(unsafe_code)]
 mod sys;
 mod tag;
+// Pushes passthrough SQEs (buffers owned by their slot) and registers buffers.
+#[allow(unsafe_code)]
 mod uring;
 
 pub use buf::{AlignedBuf, CmdBufs, FixedBuf, FixedBufPool, UringBuf};

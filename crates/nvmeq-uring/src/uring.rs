@@ -69,6 +69,10 @@ pub struct Uring {
     admin_file: Option<FileRef>,
     admin_missing: &'static str,
     iopoll: bool,
+    /// Completions appear only when the ring is entered (IOPOLL, or task
+    /// work deferred by COOP_TASKRUN / DEFER_TASKRUN), so `commit(0)` must
+    /// enter even with nothing to submit.
+    enter_to_complete: bool,
     timeout_ms: u32,
     formats: Vec<(u32, NsFormat)>,
     loopback_format: NsFormat,
@@ -459,6 +463,7 @@ impl Uring {
             admin_file,
             admin_missing,
             iopoll: opts.iopoll,
+            enter_to_complete: opts.iopoll || opts.coop_taskrun || opts.defer_taskrun,
             timeout_ms: 0,
             formats: Vec::with_capacity(FORMAT_CACHE),
             loopback_format: NsFormat {
@@ -541,6 +546,7 @@ impl Uring {
             admin_file: Some(FileRef::Fd(-1)),
             admin_missing: "",
             iopoll: false,
+            enter_to_complete: opts.coop_taskrun || opts.defer_taskrun,
             timeout_ms: 0,
             formats: Vec::with_capacity(FORMAT_CACHE),
             loopback_format: NsFormat {
@@ -1217,6 +1223,15 @@ impl Backend for Uring {
             ));
         }
         let want = (min_complete as usize).saturating_sub(self.io.ready());
+        // Nothing to submit or wait for on an interrupt-driven ring: its
+        // completions are posted without entering, so a spinning caller's
+        // `commit(0)` costs no syscall.
+        if want == 0 && !self.enter_to_complete && self.io.ring.submission().is_empty() {
+            return Ok(0);
+        }
+        // On an IOPOLL ring even `want == 0` enters with GETEVENTS (the
+        // io-uring crate sets it for IOPOLL rings): one poll of the device,
+        // which is how a spinning caller's completions appear.
         let submitted = self.io.submit(want)?;
         // With IOPOLL the kernel stops waiting when nothing is on its poll
         // list: a command it had to punt to a worker (e.g. one whose segments

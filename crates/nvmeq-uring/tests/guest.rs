@@ -364,6 +364,40 @@ fn async_reads_under_the_futures_layer() {
 
 #[test]
 #[ignore = "needs the nvmeq guest: cargo xtask vm exec"]
+fn a_polled_ring_completes_from_commit_zero() {
+    if nvmeq_uring::kernel_version().unwrap() < (6, 5) {
+        eprintln!("SKIP: iopoll is refused below Linux 6.5");
+        return;
+    }
+    // IOPOLL completions are posted only when the kernel is entered with
+    // GETEVENTS: a spinning caller's `commit(0)` must be that entry, or
+    // `nvmeq bench --spin --backend-opts poll` spins forever.
+    let mut u = open(UringOptions::new().depth(8).iopoll(true));
+    for i in 0..8 {
+        let b = u.alloc(4096).unwrap();
+        u.write(&Read::new(u.nsid(), i * 8, 7).build(), Some(b), i)
+            .unwrap();
+    }
+    let start = std::time::Instant::now();
+    let mut done = 0;
+    let mut commits = 0u64;
+    while done < 8 {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(10),
+            "{done} of 8 polled reads completed after {commits} commit(0) calls in 10 s"
+        );
+        u.commit(0).unwrap();
+        commits += 1;
+        done += u.reap(&mut |r| {
+            r.result.unwrap();
+            assert!(r.buf.is_some());
+        });
+    }
+    assert_eq!(u.in_flight(), 0);
+}
+
+#[test]
+#[ignore = "needs the nvmeq guest: cargo xtask vm exec"]
 fn dropping_with_io_in_flight_waits_for_the_device() {
     let mut u = open(UringOptions::new().depth(32).fixed_buffers(32, 4096));
     let pool = u.fixed_pool().unwrap().clone();

@@ -349,3 +349,37 @@ fn a_block_device_that_is_not_nvme_is_refused() {
     assert!(matches!(e, OpenError::NotNvme { .. }), "{e}");
     assert!(e.to_string().contains("block device"), "{e}");
 }
+
+#[test]
+fn commit_zero_enters_only_when_completions_need_it() {
+    // Interrupt-driven: completions are posted without entering, so an
+    // empty `commit(0)` (a spinning caller's poll) makes no syscall.
+    let mut u = ring(8);
+    let start = u.syscalls().unwrap();
+    for _ in 0..100 {
+        assert_eq!(u.commit(0).unwrap(), 0);
+    }
+    assert_eq!(u.syscalls().unwrap(), start, "an empty commit(0) entered");
+    u.write(&Read::new(1, 0, 0).build(), Some(UringBuf::zeroed(512)), 7)
+        .unwrap();
+    assert_eq!(u.commit(0).unwrap(), 1);
+    assert_eq!(u.syscalls().unwrap(), start + 1, "submitting enters once");
+    let mut n = 0;
+    while n == 0 {
+        u.commit(0).unwrap();
+        n = u.reap(&mut |r| assert_eq!(r.tag, 7));
+    }
+    // Deferred task work runs only inside io_uring_enter: there every
+    // `commit(0)` must enter, or a spinning caller never sees completions.
+    for o in [
+        UringOptions::new().coop_taskrun(true),
+        UringOptions::new().defer_taskrun(true),
+    ] {
+        let mut u = Uring::loopback(o.clone().depth(8), 512).unwrap();
+        let start = u.syscalls().unwrap();
+        for _ in 0..10 {
+            u.commit(0).unwrap();
+        }
+        assert_eq!(u.syscalls().unwrap(), start + 10, "{o:?}");
+    }
+}

@@ -11,6 +11,7 @@
 use std::fmt;
 use std::io;
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use nvmeq_core::IoBuf;
@@ -266,6 +267,20 @@ impl DmaRegion {
         // SAFETY: aligned and in bounds; any bit pattern is a valid `T`
         // (`FromBytes`), so whatever the device wrote is fine.
         unsafe { p.read_volatile() }
+    }
+
+    /// Atomic load with `Acquire` ordering of the `u32` at byte offset `off`:
+    /// for a word the device writes last (a CQE's phase tag), so reads of the
+    /// rest of what it wrote, made after this one, see that data.
+    pub(crate) fn load_acquire_u32(&self, off: usize) -> u32 {
+        let p = self.ptr::<u32>(off);
+        // SAFETY: `p` is 4-byte aligned (checked by `ptr`, and that is
+        // AtomicU32's alignment) and valid for reads and writes while `self`
+        // (the mapping) lives, which outlives the reference; the process
+        // touches this word only through atomic or volatile accesses from
+        // the thread that owns the queue, so there is no data race in Rust's
+        // model (the device's DMA writes are outside it, as with volatile).
+        unsafe { AtomicU32::from_ptr(p) }.load(Ordering::Acquire)
     }
 
     /// Zeroes the whole region (volatile, 8 bytes at a time).

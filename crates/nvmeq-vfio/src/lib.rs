@@ -110,16 +110,23 @@
 //! I/O through both interfaces, error paths, huge pages, Format NVM,
 //! shutdown and handing the controller back to `nvme`).
 
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 mod bdf;
 mod ctrl;
+// DMA mappings: memory the device reads and writes.
+#[allow(unsafe_code)]
 mod dma;
 mod error;
 mod iova;
+// BAR0 mapped with mmap, volatile register access.
+#[allow(unsafe_code)]
 mod mmio;
 mod queue;
 mod sysfs;
+// The VFIO container, group and device ioctls.
+#[allow(unsafe_code)]
 mod vfio;
 
 pub use bdf::Bdf;

@@ -15,7 +15,8 @@ pub enum Tool {
     /// fio `--ioengine=io_uring_cmd --cmd_type=nvme` on `$NVMEQ_NS_A`.
     FioCmd,
     /// The same with `--iodepth_batch_submit=QD`: fio then submits whatever
-    /// it has queued once the queue is full, as nvmeq's engine does.
+    /// it has queued once the queue is full (nvmeq's engine did, before it
+    /// took t/io_uring's loop).
     FioCmdTopUp,
     /// fio `--ioengine=io_uring --direct=1` on `$NVMEQ_BLK_A`.
     FioBlk,
@@ -116,7 +117,7 @@ pub fn batch_for(qd: u32) -> u32 {
 /// Every run, per queue depth: nvmeq over io_uring plain, with registered
 /// buffers and polled; fio's io_uring_cmd the same three ways; fio's
 /// io_uring on the block device; above QD 1 fio's io_uring_cmd submitting
-/// whatever is queued (`--iodepth_batch_submit=QD`, nvmeq's own policy);
+/// whatever is queued (`--iodepth_batch_submit=QD`, nvmeq's former policy);
 /// nvmeq's ioctl backend at QD 1 (it is synchronous, a deeper queue is the
 /// same run); nvmeq and fio with an SQPOLL thread (nvmeq both waiting in
 /// `io_uring_enter` and spinning on the CQ); and nvmeq's VFIO backend

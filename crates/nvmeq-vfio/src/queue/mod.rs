@@ -392,7 +392,10 @@ impl QueuePair {
     /// Whether a new completion waits at the CQ head.
     pub(crate) fn has_completion(&self) -> bool {
         let off = self.cq.head() as usize * CQE_SIZE + 12;
-        let dw3: u32 = self.cq_mem.read(off);
+        // Acquire: once the phase tag says the entry is new, the reads of the
+        // rest of it (after this load) see what the controller wrote before
+        // the tag.
+        let dw3 = self.cq_mem.load_acquire_u32(off);
         self.cq.is_new(dw3 & (1 << 16) != 0)
     }
 
@@ -402,8 +405,7 @@ impl QueuePair {
         if !self.has_completion() {
             return None;
         }
-        // The phase tag was read first; the rest of the entry only after it.
-        fence(Ordering::Acquire);
+        // The phase tag was loaded with Acquire; the rest of the entry after it.
         let cqe: Completion = self.cq_mem.read(self.cq.head() as usize * CQE_SIZE);
         self.cq.advance();
         self.sq.set_head(cqe.sqhd);
