@@ -38,15 +38,7 @@ use crate::sqe::Command;
 
 pub mod admin;
 mod decode;
-mod directive;
-mod features;
-mod firmware;
-mod namespace;
 pub mod nvm;
-mod queues;
-mod reservation;
-mod security;
-mod virt;
 pub mod zns;
 
 pub use admin::*;
