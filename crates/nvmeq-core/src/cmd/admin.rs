@@ -24,6 +24,8 @@ mod security;
 mod self_test;
 mod virt;
 
+/// Command Set Identifier, shared with the Identify layouts in [`crate::identify`].
+pub use crate::identify::Csi;
 /// Log Page Identifier, shared with the log page layouts in [`crate::log`].
 pub use crate::log::LogId;
 /// Self-test Code, shared with the Device Self-test log in [`crate::log`].

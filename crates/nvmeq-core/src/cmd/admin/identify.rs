@@ -4,6 +4,7 @@ use bitfield_struct::bitfield;
 
 use super::admin;
 use crate::cmd::{Cmd, Xfer};
+use crate::identify::Csi;
 use crate::opcode::AdminOpcode;
 use crate::sqe::Command;
 
@@ -46,6 +47,49 @@ pub struct UuidCdw14 {
     _rsvd: u32,
 }
 
+open_enum! {
+    /// Controller or Namespace Structure (CNS): which Identify data structure
+    /// to return (Base spec 2.0, "CNS Values").
+    Cns {
+        /// 00h: Identify Namespace.
+        NAMESPACE = 0x00 => "Identify Namespace",
+        /// 01h: Identify Controller.
+        CONTROLLER = 0x01 => "Identify Controller",
+        /// 02h: Active Namespace ID list.
+        ACTIVE_NS_LIST = 0x02 => "Active Namespace ID List",
+        /// 03h: Namespace Identification Descriptor list.
+        NS_DESCRIPTORS = 0x03 => "Namespace Identification Descriptor List",
+        /// 05h: I/O Command Set specific Identify Namespace.
+        CSI_NAMESPACE = 0x05 => "I/O Command Set Specific Identify Namespace",
+        /// 06h: I/O Command Set specific Identify Controller.
+        CSI_CONTROLLER = 0x06 => "I/O Command Set Specific Identify Controller",
+        /// 07h: I/O Command Set specific Active Namespace ID list.
+        CSI_ACTIVE_NS_LIST = 0x07 => "I/O Command Set Specific Active Namespace ID List",
+        /// 08h: I/O Command Set Independent Identify Namespace.
+        CS_INDEP_NAMESPACE = 0x08 => "I/O Command Set Independent Identify Namespace",
+        /// 10h: Allocated Namespace ID list.
+        ALLOCATED_NS_LIST = 0x10 => "Allocated Namespace ID List",
+        /// 11h: Identify Namespace for an allocated NSID.
+        ALLOCATED_NAMESPACE = 0x11 => "Identify Namespace (Allocated NSID)",
+        /// 12h: Controller list attached to NSID.
+        NS_CONTROLLER_LIST = 0x12 => "Namespace Attached Controller List",
+        /// 13h: Controller list in the NVM subsystem.
+        CONTROLLER_LIST = 0x13 => "Controller List",
+        /// 14h: Primary Controller Capabilities.
+        PRIMARY_CONTROLLER_CAPS = 0x14 => "Primary Controller Capabilities",
+        /// 15h: Secondary Controller list.
+        SECONDARY_CONTROLLER_LIST = 0x15 => "Secondary Controller List",
+        /// 16h: Namespace Granularity list.
+        NS_GRANULARITY = 0x16 => "Namespace Granularity List",
+        /// 17h: UUID list.
+        UUID_LIST = 0x17 => "UUID List",
+        /// 1Ah: I/O Command Set specific Allocated Namespace ID list.
+        CSI_ALLOCATED_NS_LIST = 0x1a => "I/O Command Set Specific Allocated Namespace ID List",
+        /// 1Ch: I/O Command Set data structure (the controller's command set profiles).
+        IO_COMMAND_SETS = 0x1c => "I/O Command Set Data Structure",
+    }
+}
+
 /// Identify (admin 06h), Base spec "Identify command" (figures "Identify –
 /// Command Dword 10/11").
 ///
@@ -59,50 +103,15 @@ pub struct Identify {
 }
 
 impl Identify {
-    /// CNS 00h: Identify Namespace.
-    pub const CNS_NAMESPACE: u8 = 0x00;
-    /// CNS 01h: Identify Controller.
-    pub const CNS_CONTROLLER: u8 = 0x01;
-    /// CNS 02h: Active Namespace ID list.
-    pub const CNS_ACTIVE_NS_LIST: u8 = 0x02;
-    /// CNS 03h: Namespace Identification Descriptor list.
-    pub const CNS_NS_DESCRIPTORS: u8 = 0x03;
-    /// CNS 05h: I/O Command Set specific Identify Namespace.
-    pub const CNS_CSI_NAMESPACE: u8 = 0x05;
-    /// CNS 06h: I/O Command Set specific Identify Controller.
-    pub const CNS_CSI_CONTROLLER: u8 = 0x06;
-    /// CNS 07h: I/O Command Set specific Active Namespace ID list.
-    pub const CNS_CSI_ACTIVE_NS_LIST: u8 = 0x07;
-    /// CNS 08h: I/O Command Set Independent Identify Namespace.
-    pub const CNS_CS_INDEP_NAMESPACE: u8 = 0x08;
-    /// CNS 10h: Allocated Namespace ID list.
-    pub const CNS_ALLOCATED_NS_LIST: u8 = 0x10;
-    /// CNS 11h: Identify Namespace for an allocated NSID.
-    pub const CNS_ALLOCATED_NAMESPACE: u8 = 0x11;
-    /// CNS 12h: Controller list attached to NSID.
-    pub const CNS_NS_CONTROLLER_LIST: u8 = 0x12;
-    /// CNS 13h: Controller list in the NVM subsystem.
-    pub const CNS_CONTROLLER_LIST: u8 = 0x13;
-    /// CNS 14h: Primary Controller Capabilities.
-    pub const CNS_PRIMARY_CONTROLLER_CAPS: u8 = 0x14;
-    /// CNS 15h: Secondary Controller list.
-    pub const CNS_SECONDARY_CONTROLLER_LIST: u8 = 0x15;
-    /// CNS 16h: Namespace Granularity list.
-    pub const CNS_NS_GRANULARITY: u8 = 0x16;
-    /// CNS 17h: UUID list.
-    pub const CNS_UUID_LIST: u8 = 0x17;
-    /// CNS 1Ch: I/O Command Set data structure (the controller's command set profiles).
-    pub const CNS_IO_COMMAND_SETS: u8 = 0x1c;
-
     /// The size of every Identify data structure.
     pub const DATA_LEN: u32 = 4096;
 
     /// An Identify with the given CNS and NSID.
     #[inline]
-    pub const fn new(cns: u8, nsid: u32) -> Self {
+    pub const fn new(cns: Cns, nsid: u32) -> Self {
         Identify {
             nsid,
-            cdw10: IdentifyCdw10::new().with_cns(cns),
+            cdw10: IdentifyCdw10::new().with_cns(cns.0),
             cdw11: IdentifyCdw11::new(),
             cdw14: UuidCdw14::new(),
         }
@@ -110,27 +119,27 @@ impl Identify {
     /// Identify Controller.
     #[inline]
     pub const fn controller() -> Self {
-        Self::new(Self::CNS_CONTROLLER, 0)
+        Self::new(Cns::CONTROLLER, 0)
     }
     /// Identify Namespace for `nsid`.
     #[inline]
     pub const fn namespace(nsid: u32) -> Self {
-        Self::new(Self::CNS_NAMESPACE, nsid)
+        Self::new(Cns::NAMESPACE, nsid)
     }
     /// Active Namespace ID list, starting after `nsid`.
     #[inline]
     pub const fn active_ns_list(nsid: u32) -> Self {
-        Self::new(Self::CNS_ACTIVE_NS_LIST, nsid)
+        Self::new(Cns::ACTIVE_NS_LIST, nsid)
     }
-    /// I/O Command Set specific Identify Namespace (e.g. `csi` 2 for ZNS).
+    /// I/O Command Set specific Identify Namespace (e.g. [`Csi::ZNS`]).
     #[inline]
-    pub const fn csi_namespace(nsid: u32, csi: u8) -> Self {
-        Self::new(Self::CNS_CSI_NAMESPACE, nsid).csi(csi)
+    pub const fn csi_namespace(nsid: u32, csi: Csi) -> Self {
+        Self::new(Cns::CSI_NAMESPACE, nsid).csi(csi)
     }
     /// I/O Command Set specific Identify Controller.
     #[inline]
-    pub const fn csi_controller(csi: u8) -> Self {
-        Self::new(Self::CNS_CSI_CONTROLLER, 0).csi(csi)
+    pub const fn csi_controller(csi: Csi) -> Self {
+        Self::new(Cns::CSI_CONTROLLER, 0).csi(csi)
     }
     /// Controller Identifier (CNTID).
     #[inline]
@@ -146,8 +155,8 @@ impl Identify {
     }
     /// Command Set Identifier (CSI).
     #[inline]
-    pub const fn csi(mut self, csi: u8) -> Self {
-        self.cdw11 = self.cdw11.with_csi(csi);
+    pub const fn csi(mut self, csi: Csi) -> Self {
+        self.cdw11 = self.cdw11.with_csi(csi.0);
         self
     }
     /// UUID Index (UIDX); bits above 6 are ignored.

@@ -4,6 +4,7 @@ use bitfield_struct::bitfield;
 
 use super::admin;
 use crate::cmd::{Cmd, Numd, Xfer};
+use crate::identify::Csi;
 use crate::log::LogId;
 use crate::opcode::AdminOpcode;
 use crate::sqe::Command;
@@ -118,8 +119,8 @@ impl GetLogPage {
     }
     /// Command Set Identifier (CSI).
     #[inline]
-    pub const fn csi(mut self, csi: u8) -> Self {
-        self.cdw14 = self.cdw14.with_csi(csi);
+    pub const fn csi(mut self, csi: Csi) -> Self {
+        self.cdw14 = self.cdw14.with_csi(csi.0);
         self
     }
     /// UUID Index (UIDX); bits above 6 are ignored.

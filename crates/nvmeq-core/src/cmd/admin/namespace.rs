@@ -6,6 +6,7 @@ use bitfield_struct::bitfield;
 use super::admin;
 use crate::cmd::{Cmd, Xfer};
 use crate::cqe::Completion;
+use crate::identify::Csi;
 use crate::opcode::AdminOpcode;
 use crate::sqe::Command;
 
@@ -44,15 +45,15 @@ pub struct NsManagement {
 }
 
 impl NsManagement {
-    /// Create a namespace of command set `csi` (0 NVM, 2 ZNS) from the
+    /// Create a namespace of command set `csi` (e.g. [`Csi::NVM`], [`Csi::ZNS`]) from the
     /// 4096-byte structure in the data buffer. The new NSID is in
     /// completion dword 0 ([`Self::created_nsid`]).
     #[inline]
-    pub const fn create(csi: u8) -> Self {
+    pub const fn create(csi: Csi) -> Self {
         NsManagement {
             nsid: 0,
             cdw10: SelCdw10::new().with_sel(0),
-            cdw11: NsMgmtCdw11::new().with_csi(csi),
+            cdw11: NsMgmtCdw11::new().with_csi(csi.0),
         }
     }
     /// Delete namespace `nsid` (FFFFFFFFh: all).
