@@ -155,17 +155,6 @@ pub enum SglError {
     },
 }
 
-impl From<SglError> for crate::Error {
-    fn from(e: SglError) -> Self {
-        crate::Error::Invalid(match e {
-            SglError::EmptyRegion { .. } => "SGL: no regions, or an empty region",
-            SglError::TooLong => "SGL: transfer longer than 4 GiB",
-            SglError::BadSegment { .. } => "SGL: segment misaligned or too small",
-            SglError::SegmentsExhausted { .. } => "SGL: not enough segments for the transfer",
-        })
-    }
-}
-
 /// Where SGL segments go: the bus address and memory of segments by index
 /// (0 is the one DPTR points to).
 pub trait SglSegments {

@@ -306,9 +306,10 @@ impl Backend for RamController {
 
     fn commit(&mut self, min_complete: u32) -> Result<u32, Error> {
         if min_complete > self.in_flight() {
-            return Err(Error::Invalid(
-                "commit waits for more completions than commands in flight",
-            ));
+            return Err(Error::WaitExceedsInFlight {
+                want: min_complete,
+                in_flight: self.in_flight(),
+            });
         }
         let mut n = 0;
         while let Some(mut p) = self.sq.pop_front() {
