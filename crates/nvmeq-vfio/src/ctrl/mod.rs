@@ -56,7 +56,7 @@ pub struct Options {
     /// Write I/O queues' CQ head doorbells only when the controller could
     /// otherwise run out of completion entries (before a command is queued
     /// that might not find one), instead of after every batch of
-    /// completions: about one MMIO write per I/O saved at queue depth 1.
+    /// completions, which saves the CQ head MMIO write of most batches.
     /// The admin queue's is always written at once.
     pub lazy_cq_doorbells: bool,
     /// How I/O commands describe their data: PRPs or SGLs. Admin commands
