@@ -132,7 +132,8 @@ pub trait IoBuf {
 pub struct Rejected<B> {
     /// The buffer, returned to the caller.
     pub buf: Option<B>,
-    /// Why: [`Error::Invalid`] etc. for a bad command, `None` for a full queue.
+    /// Why: a typed [`Error`] (e.g. [`Error::ZeroLength`]) for a bad command,
+    /// `None` for a full queue.
     pub error: Option<Error>,
 }
 
