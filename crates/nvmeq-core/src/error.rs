@@ -113,6 +113,16 @@ pub enum Error {
         /// What its fields imply.
         implied: u64,
     },
+    /// An I/O command's NLB field and its declared transfer disagree.
+    #[error(
+        "the command's NLB field (CDW12 bits 15:0) says {nlb} blocks but it declares {declared:?}"
+    )]
+    NlbMismatch {
+        /// Blocks the NLB field moves (one-based).
+        nlb: u32,
+        /// What the command's `xfer` says.
+        declared: crate::Xfer,
+    },
     /// The buffer's segments do not add up to the command's transfer length.
     #[error("the buffer segments hold {have} bytes but the command transfers {need} bytes")]
     SegmentsMismatch {
