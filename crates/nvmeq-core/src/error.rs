@@ -204,13 +204,8 @@ pub enum Error {
     #[error("the device returned an unusable {0}")]
     Malformed(&'static str),
     /// An argument outside what the callee accepts.
-    #[error("invalid {name}: {why}")]
-    BadArgument {
-        /// The argument (or option field).
-        name: &'static str,
-        /// What it must be.
-        why: &'static str,
-    },
+    #[error("invalid {}: {}", .0.name, .0.why)]
+    BadArgument(&'static BadArg),
     /// nvmeq broke one of its own invariants: a bug to report.
     #[error("internal error (a bug in nvmeq): {0}")]
     Internal(&'static str),
@@ -229,6 +224,16 @@ impl From<SglError> for Error {
     fn from(e: SglError) -> Self {
         Error::Sgl(e)
     }
+}
+
+/// Which argument [`Error::BadArgument`] refused and why, behind a reference
+/// so the variant does not make every [`Error`] larger (it stays 32 bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadArg {
+    /// The argument (or option field).
+    pub name: &'static str,
+    /// What it must be.
+    pub why: &'static str,
 }
 
 impl From<Status> for Error {

@@ -9,6 +9,22 @@ use nvmeq_core::sgl::SglError;
 use nvmeq_core::{DataDir, Error};
 
 #[test]
+fn errors_stay_small() {
+    // Returned on every hot-path call and carried in each Rejected.
+    assert!(std::mem::size_of::<Error>() <= 32, "{}", std::mem::size_of::<Error>());
+}
+
+#[test]
+fn bad_argument_names_the_argument() {
+    let e = Error::BadArgument(&nvmeq_core::error::BadArg {
+        name: "depth",
+        why: "must be a power of two",
+    });
+    assert_eq!(e.to_string(), "invalid depth: must be a power of two");
+    assert!(matches!(e, Error::BadArgument(a) if a.name == "depth"));
+}
+
+#[test]
 fn check_len_names_the_condition() {
     assert_eq!(check_len(4096, 4096), Ok(4096));
     assert_eq!(
