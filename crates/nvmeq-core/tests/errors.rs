@@ -11,7 +11,11 @@ use nvmeq_core::{DataDir, Error};
 #[test]
 fn errors_stay_small() {
     // Returned on every hot-path call and carried in each Rejected.
-    assert!(std::mem::size_of::<Error>() <= 32, "{}", std::mem::size_of::<Error>());
+    assert!(
+        std::mem::size_of::<Error>() <= 32,
+        "{}",
+        std::mem::size_of::<Error>()
+    );
 }
 
 #[test]

@@ -39,7 +39,9 @@ pub fn invalid_nsid_io<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
         .b
         .execute(&Read::new(bad, 0, 0).build(), Data::FromDevice(&mut buf))
     {
-        Err(Error::Invalid(m)) => Ok(format!("refused before sending: {m}")),
+        Err(e @ Error::NsidMismatch { nsid, .. }) if nsid == bad => {
+            Ok(format!("refused before sending: {e}"))
+        }
         Err(Error::UnknownNamespace(n)) if n == bad => {
             Ok(format!("refused: namespace {n} unknown"))
         }
@@ -85,14 +87,14 @@ pub fn above_mdts<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
 }
 
 /// A Read whose declared transfer is 0 bytes (hand-built, empty buffer):
-/// refused before sending ([`Error::Invalid`]), or answered by the controller
+/// refused before sending ([`Error::ZeroLength`]), or answered by the controller
 /// with Data Transfer Error (SCT 0h, SC 04h) — never data moved.
 pub fn zero_length<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
     let sqe = Read::new(c.nsid, 0, 0).build().sqe;
     let cmd = Cmd::io(sqe, DataDir::FromDevice, Xfer::Bytes(0));
     let mut empty: [u8; 0] = [];
     match c.b.execute(&cmd, Data::FromDevice(&mut empty)) {
-        Err(e @ Error::Invalid(_)) => Ok(format!("refused before sending: {e}")),
+        Err(e @ Error::ZeroLength) => Ok(format!("refused before sending: {e}")),
         r => expect_status(r, Status::DATA_TRANSFER_ERROR).map(|d| format!("controller says {d}")),
     }
 }

@@ -482,7 +482,7 @@ pub fn ioctl_metadata(c: &mut Ctx<nvmeq_ioctl::IoctlBackend>, r: &Runner, label:
                 return Err("the kernel wrote past the command's metadata length".into());
             }
             match c.b.execute(&rcmd, Data::FromDevice(&mut rd)) {
-                Err(Error::Invalid(_)) => {}
+                Err(Error::MetadataRequired) => {}
                 other => return Err(format!("read without a metadata buffer: {other:?}")),
             }
             let mut short = vec![0u8; 8];
