@@ -1,6 +1,6 @@
-//! How the controller fails a command: [`dnr`] on the core's `Status`
-//! constants, and `Fail`, a failed command's
-//! status plus what the Error Information log records about it.
+//! How the controller fails a command: the core's `Status` constants with
+//! Do Not Retry set, and `Fail`, a failed command's status plus what the
+//! Error Information log records about it.
 
 use nvmeq_core::Status;
 
