@@ -287,7 +287,10 @@ fn async_event_request() {
     admin(&c, DataDir::None, Xfer::None);
     // AET 2 (notice), AEI 0 (namespace attribute changed), LID 04h.
     let e = AsyncEventRequest::event(&Completion::from_result(0x0004_0002, Status::SUCCESS));
-    assert_eq!((e.aet(), e.aei(), e.lid()), (2, 0, 4));
+    assert_eq!(
+        (e.aet(), e.aei(), e.lid()),
+        (AsyncEventType::NOTICE, 0, LogId::CHANGED_NS)
+    );
 }
 
 #[test]

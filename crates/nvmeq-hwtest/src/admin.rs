@@ -3,7 +3,7 @@
 use nvmeq_core::cmd::{Cns, FeatureId, GetFeatures, GetLogPage, Identify, LogId, Numd};
 use nvmeq_core::identify::{ns_descriptors, NsList};
 use nvmeq_core::log::{CommandEffectsLog, ErrorLogEntry, FwSlotLog, SmartLog};
-use nvmeq_core::{Cmd, Data, Error, IdentifyController, Status};
+use nvmeq_core::{AdminOpcode, Cmd, Data, Error, IdentifyController, NvmOpcode, Status};
 use zerocopy::IntoBytes;
 
 use crate::registry::HwBackend;
@@ -227,17 +227,17 @@ pub fn log_effects<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
         Err(e) => return Err(format!("Get Log Page 05h (LPA {:#x}): {e}", c.id_ctrl.lpa)),
     }
     let log: CommandEffectsLog = parse(&buf)?;
-    if !log.admin(0x06).csupp() {
+    if !log.admin(AdminOpcode::IDENTIFY.0).csupp() {
         return Err("Identify (admin 06h) is not marked supported".into());
     }
-    if !log.io(0x02).csupp() {
+    if !log.io(NvmOpcode::READ.0).csupp() {
         return Err("Read (I/O 02h) is not marked supported".into());
     }
     let n_admin = (0..=255u8).filter(|&o| log.admin(o).csupp()).count();
     let n_io = (0..=255u8).filter(|&o| log.io(o).csupp()).count();
     Ok(format!(
         "{n_admin} admin and {n_io} I/O opcodes supported; Write LBCC {}",
-        log.io(0x01).lbcc()
+        log.io(NvmOpcode::WRITE.0).lbcc()
     ))
 }
 
