@@ -94,10 +94,10 @@ proptest! {
         let d10 = GetLogPageCdw10::from_bits(e.cdw10);
         let d11 = GetLogPageCdw11::from_bits(e.cdw11);
         let d14 = GetLogPageCdw14::from_bits(e.cdw14);
-        prop_assert_eq!((d10.lid(), d10.lsp(), d10.rae(), d11.lsi()), (lid, lsp, rae, lsi));
+        prop_assert_eq!((d10.lid(), d10.lsp(), d10.rae(), d11.lsi()), (LogId(lid), lsp, rae, lsi));
         prop_assert_eq!(d10.numdl() as u32 | (d11.numdu() as u32) << 16, numd_z);
         prop_assert_eq!(e.cdw12 as u64 | (e.cdw13 as u64) << 32, lpo);
-        prop_assert_eq!((d14.ot(), d14.csi(), d14.uidx()), (ot, csi, uidx));
+        prop_assert_eq!((d14.ot(), d14.csi(), d14.uidx()), (ot, Csi(csi), uidx));
         prop_assert_eq!(c.xfer, Xfer::Bytes((numd_z + 1) * 4));
     }
 
@@ -141,7 +141,7 @@ proptest! {
 
         let e = wire(&Identify::new(Cns(cns), 7).cntid(cntid).cnssid(cnssid).csi(Csi(csi)).build());
         let (a, b) = (IdentifyCdw10::from_bits(e.cdw10), IdentifyCdw11::from_bits(e.cdw11));
-        prop_assert_eq!((a.cns(), a.cntid(), b.cnssid(), b.csi()), (cns, cntid, cnssid, csi));
+        prop_assert_eq!((a.cns(), a.cntid(), b.cnssid(), b.csi()), (Cns(cns), cntid, cnssid, Csi(csi)));
 
         let e = wire(&CreateIoCq::new(qid, qsize_z).irq(iv).build());
         let (a, b) = (QueueCdw10::from_bits(e.cdw10), CreateCqCdw11::from_bits(e.cdw11));

@@ -51,7 +51,7 @@ pub(crate) fn nguid(serial: &str, nsid: u32) -> [u8; 16] {
 
 /// Fills `out` (4096 bytes) with the structure the command's CNS asks for.
 pub(crate) fn fill(c: &RamController, sqe: &Command, out: &mut [u8]) -> Result<(), Fail> {
-    let cns = Cns(IdentifyCdw10::from_bits(sqe.cdw10).cns());
+    let cns = IdentifyCdw10::from_bits(sqe.cdw10).cns();
     match cns {
         Cns::CONTROLLER => {
             out.copy_from_slice(controller(c).as_bytes());

@@ -13,7 +13,8 @@ use crate::sqe::Command;
 #[derive(PartialEq, Eq)]
 pub struct IdentifyCdw10 {
     /// Controller or Namespace Structure (CNS).
-    pub cns: u8,
+    #[bits(8)]
+    pub cns: Cns,
     /// Reserved (bits 15:8).
     #[bits(8)]
     _rsvd: u8,
@@ -31,7 +32,8 @@ pub struct IdentifyCdw11 {
     #[bits(8)]
     _rsvd: u8,
     /// Command Set Identifier (CSI).
-    pub csi: u8,
+    #[bits(8)]
+    pub csi: Csi,
 }
 
 /// Command Dword 14 of the commands that take a UUID index (Identify, Get
@@ -111,7 +113,7 @@ impl Identify {
     pub const fn new(cns: Cns, nsid: u32) -> Self {
         Identify {
             nsid,
-            cdw10: IdentifyCdw10::new().with_cns(cns.0),
+            cdw10: IdentifyCdw10::new().with_cns(cns),
             cdw11: IdentifyCdw11::new(),
             cdw14: UuidCdw14::new(),
         }
@@ -156,7 +158,7 @@ impl Identify {
     /// Command Set Identifier (CSI).
     #[inline]
     pub const fn csi(mut self, csi: Csi) -> Self {
-        self.cdw11 = self.cdw11.with_csi(csi.0);
+        self.cdw11 = self.cdw11.with_csi(csi);
         self
     }
     /// UUID Index (UIDX); bits above 6 are ignored.

@@ -14,7 +14,8 @@ use crate::sqe::Command;
 #[derive(PartialEq, Eq)]
 pub struct GetLogPageCdw10 {
     /// Log Page Identifier (LID).
-    pub lid: u8,
+    #[bits(8)]
+    pub lid: LogId,
     /// Log Specific Parameter (LSP).
     #[bits(7)]
     pub lsp: u8,
@@ -47,7 +48,8 @@ pub struct GetLogPageCdw14 {
     /// Offset Type (OT): the offset is an index of entries, not bytes.
     pub ot: bool,
     /// Command Set Identifier (CSI).
-    pub csi: u8,
+    #[bits(8)]
+    pub csi: Csi,
 }
 
 /// Get Log Page (admin 02h), Base spec "Get Log Page command".
@@ -72,7 +74,7 @@ impl GetLogPage {
         GetLogPage {
             nsid: 0xffff_ffff,
             cdw10: GetLogPageCdw10::new()
-                .with_lid(lid.0)
+                .with_lid(lid)
                 .with_numdl(numd.z() as u16),
             cdw11: GetLogPageCdw11::new().with_numdu((numd.z() >> 16) as u16),
             lpo: 0,
@@ -120,7 +122,7 @@ impl GetLogPage {
     /// Command Set Identifier (CSI).
     #[inline]
     pub const fn csi(mut self, csi: Csi) -> Self {
-        self.cdw14 = self.cdw14.with_csi(csi.0);
+        self.cdw14 = self.cdw14.with_csi(csi);
         self
     }
     /// UUID Index (UIDX); bits above 6 are ignored.
