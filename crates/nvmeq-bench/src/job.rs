@@ -137,8 +137,8 @@ fn namespace_size<B: Backend>(b: &mut B, nsid: u32, job: u32) -> Result<u64, Ben
     )
     .map_err(err)?;
     let (id, _) = IdentifyNamespace::read_from_prefix(buf.as_slice()).map_err(|_| {
-        err(nvmeq_core::Error::Invalid(
-            "short Identify Namespace buffer",
+        err(nvmeq_core::Error::Malformed(
+            "Identify Namespace (shorter than the structure)",
         ))
     })?;
     Ok(id.nsze)

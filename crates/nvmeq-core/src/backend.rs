@@ -107,7 +107,7 @@ pub fn check_len(need: u64, have: usize) -> Result<u32, Error> {
     if need > have as u64 {
         return Err(Error::BufferTooSmall { need, have });
     }
-    u32::try_from(need).map_err(|_| Error::Invalid("transfer length does not fit 32 bits"))
+    u32::try_from(need).map_err(|_| Error::TransferTooLarge { len: need })
 }
 
 /// A buffer a backend can hand to its transport.
@@ -132,7 +132,8 @@ pub trait IoBuf {
 pub struct Rejected<B> {
     /// The buffer, returned to the caller.
     pub buf: Option<B>,
-    /// Why: [`Error::Invalid`] etc. for a bad command, `None` for a full queue.
+    /// Why: a typed [`Error`] (e.g. [`Error::ZeroLength`]) for a bad command,
+    /// `None` for a full queue.
     pub error: Option<Error>,
 }
 

@@ -1,5 +1,7 @@
 //! The error every backend reports through the [`crate::Backend`] trait.
 
+use crate::prp::PrpError;
+use crate::sgl::SglError;
 use crate::status::Status;
 
 /// Why a command did not complete successfully.
@@ -68,9 +70,170 @@ pub enum Error {
     /// The controller or queue was reset or torn down with the command in flight.
     #[error("aborted: {0}")]
     Aborted(&'static str),
-    /// The caller asked for something invalid.
+    /// The command moves data but its transfer length is 0 (or the buffer
+    /// meant to carry it is empty).
+    #[error("the command moves data but its transfer length is 0")]
+    ZeroLength,
+    /// One segment (region) of a vectored buffer is empty.
+    #[error("buffer segment {index} is empty")]
+    EmptySegment {
+        /// Which segment.
+        index: usize,
+    },
+    /// The command says it moves data in a direction its opcode's bits 1:0
+    /// do not (Linux maps the buffer from those bits).
+    #[error("the command's data direction {dir:?} disagrees with opcode {opcode:#04x}'s bits 1:0")]
+    DirectionMismatch {
+        /// The opcode.
+        opcode: u8,
+        /// The direction the command declared.
+        dir: crate::DataDir,
+    },
+    /// The namespace's format carries separate metadata, so the command needs
+    /// a metadata buffer and none was given.
+    #[error("the namespace's format has separate metadata: the command needs a metadata buffer")]
+    MetadataRequired,
+    /// A metadata buffer was given but the command moves no separate metadata
+    /// (the format has none, or the transfer is not counted in blocks).
+    #[error("a metadata buffer was given but the command moves no separate metadata")]
+    MetadataForbidden,
+    /// A transfer (data or metadata) longer than one command can describe.
+    #[error("a transfer of {len} bytes is longer than one command can describe (4 GiB - 1)")]
+    TransferTooLarge {
+        /// The length asked for (saturated at `u64::MAX`).
+        len: u64,
+    },
+    /// The command's own fields (NLB, NUMD, …) and its declared transfer differ.
+    #[error(
+        "the command's fields move {implied} bytes but its declared transfer is {declared} bytes"
+    )]
+    XferMismatch {
+        /// What the command's `xfer` says.
+        declared: u64,
+        /// What its fields imply.
+        implied: u64,
+    },
+    /// An I/O command's NLB field and its declared transfer disagree.
+    #[error(
+        "the command's NLB field (CDW12 bits 15:0) says {nlb} blocks but it declares {declared:?}"
+    )]
+    NlbMismatch {
+        /// Blocks the NLB field moves (one-based).
+        nlb: u32,
+        /// What the command's `xfer` says.
+        declared: crate::Xfer,
+    },
+    /// The buffer's segments do not add up to the command's transfer length.
+    #[error("the buffer segments hold {have} bytes but the command transfers {need} bytes")]
+    SegmentsMismatch {
+        /// Bytes the command transfers.
+        need: u64,
+        /// Bytes the segments add up to.
+        have: u64,
+    },
+    /// PRPs name whole pages, so only the first segment may start inside a
+    /// page and only the last may end inside one; SGLs can describe these.
+    #[error("PRPs cannot describe buffer segment {index}: inner segment boundaries must be page aligned (use SGLs)")]
+    NeedsSgl {
+        /// The first segment PRPs cannot describe.
+        index: usize,
+    },
+    /// The controller's SGLs need dword-aligned data blocks (SGLS 10b) and a
+    /// segment is not.
+    #[error("buffer segment {index} is not dword aligned, which this controller's SGLs require (SGLS 10b)")]
+    SglNeedsDword {
+        /// The first unaligned segment.
+        index: usize,
+    },
+    /// More buffer segments than the backend or queue takes in one command.
+    #[error("{have} buffer segments, more than the {max} one command takes here")]
+    TooManySegments {
+        /// Segments given (or needed).
+        have: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A buffer length that is not a whole number of logical blocks.
+    #[error(
+        "a buffer of {len} bytes is not a multiple of the namespace's {lba_size}-byte LBA size"
+    )]
+    NotBlockMultiple {
+        /// The buffer's length.
+        len: usize,
+        /// The LBA data size.
+        lba_size: u32,
+    },
+    /// An LBA range that wraps past the end of the 64-bit LBA space.
+    #[error("the LBA range starting at {slba} wraps past 2^64")]
+    LbaOverflow {
+        /// Its first LBA.
+        slba: u64,
+    },
+    /// The command addresses a namespace the opened device cannot reach.
+    #[error("the command's NSID {nsid} is not the opened namespace's ({device}): Linux sends I/O passthrough only to the device's own namespace")]
+    NsidMismatch {
+        /// The command's NSID.
+        nsid: u32,
+        /// The device's namespace.
+        device: u32,
+    },
+    /// The queue has no free entry (for a call that cannot hand the command back).
+    #[error("the queue is full: reap completions first")]
+    QueueFull,
+    /// A wait for more completions than there are commands in flight, which
+    /// would never return.
+    #[error("waiting for {want} completions with only {in_flight} commands in flight would never return")]
+    WaitExceedsInFlight {
+        /// Completions asked for.
+        want: u32,
+        /// Commands in flight.
+        in_flight: u32,
+    },
+    /// A buffer allocated by another backend or controller, whose memory this
+    /// one cannot hand to its device.
+    #[error("the buffer was allocated by another backend or controller")]
+    ForeignBuffer,
+    /// The PRPs for the buffer could not be built.
+    #[error("PRP: {0}")]
+    Prp(#[source] PrpError),
+    /// The SGL for the buffer could not be built.
+    #[error("SGL: {0}")]
+    Sgl(#[source] SglError),
+    /// A data structure the device returned that nvmeq cannot use (names it
+    /// and the problem).
+    #[error("the device returned an unusable {0}")]
+    Malformed(&'static str),
+    /// An argument outside what the callee accepts.
+    #[error("invalid {}: {}", .0.name, .0.why)]
+    BadArgument(&'static BadArg),
+    /// nvmeq broke one of its own invariants: a bug to report.
+    #[error("internal error (a bug in nvmeq): {0}")]
+    Internal(&'static str),
+    /// The caller asked for something invalid that no variant above names.
     #[error("invalid argument: {0}")]
     Invalid(&'static str),
+}
+
+impl From<PrpError> for Error {
+    fn from(e: PrpError) -> Self {
+        Error::Prp(e)
+    }
+}
+
+impl From<SglError> for Error {
+    fn from(e: SglError) -> Self {
+        Error::Sgl(e)
+    }
+}
+
+/// Which argument [`Error::BadArgument`] refused and why, behind a reference
+/// so the variant does not make every [`Error`] larger (it stays 32 bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadArg {
+    /// The argument (or option field).
+    pub name: &'static str,
+    /// What it must be.
+    pub why: &'static str,
 }
 
 impl From<Status> for Error {

@@ -783,21 +783,22 @@ impl NsList {
     }
 }
 
-/// Namespace Identifier Type (NIDT) of a namespace identification descriptor.
-/// An open enum: unknown types are passed through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Nidt(pub u8);
+open_enum! {
+    /// Namespace Identifier Type (NIDT) of a namespace identification descriptor.
+    /// An open enum: unknown types are passed through.
+    Nidt {
+        /// IEEE Extended Unique Identifier, 8 bytes (copy of `eui64`).
+        EUI64 = 1 => "IEEE EUI-64",
+        /// Namespace Globally Unique Identifier, 16 bytes (copy of `nguid`).
+        NGUID = 2 => "NGUID",
+        /// Namespace UUID (RFC 4122), 16 bytes.
+        UUID = 3 => "UUID",
+        /// Command Set Identifier, 1 byte.
+        CSI = 4 => "Command Set Identifier",
+    }
+}
 
 impl Nidt {
-    /// IEEE Extended Unique Identifier, 8 bytes (copy of `eui64`).
-    pub const EUI64: Nidt = Nidt(1);
-    /// Namespace Globally Unique Identifier, 16 bytes (copy of `nguid`).
-    pub const NGUID: Nidt = Nidt(2);
-    /// Namespace UUID (RFC 4122), 16 bytes.
-    pub const UUID: Nidt = Nidt(3);
-    /// Command Set Identifier, 1 byte.
-    pub const CSI: Nidt = Nidt(4);
-
     /// The NIDL the spec requires for this type, if it is a known type.
     pub const fn required_len(self) -> Option<u8> {
         match self.0 {
@@ -807,30 +808,18 @@ impl Nidt {
             _ => None,
         }
     }
-
-    /// The type's name in the specification.
-    pub const fn name(self) -> &'static str {
-        match self.0 {
-            1 => "IEEE EUI-64",
-            2 => "NGUID",
-            3 => "UUID",
-            4 => "Command Set Identifier",
-            _ => "Unknown",
-        }
-    }
 }
 
-/// Command Set Identifier values (CSI), as carried by an [`Nidt::CSI`] descriptor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Csi(pub u8);
-
-impl Csi {
-    /// NVM Command Set.
-    pub const NVM: Csi = Csi(0);
-    /// Key Value Command Set.
-    pub const KEY_VALUE: Csi = Csi(1);
-    /// Zoned Namespace Command Set.
-    pub const ZNS: Csi = Csi(2);
+open_enum! {
+    /// Command Set Identifier values (CSI), as carried by an [`Nidt::CSI`] descriptor.
+    Csi {
+        /// NVM Command Set.
+        NVM = 0 => "NVM Command Set",
+        /// Key Value Command Set.
+        KEY_VALUE = 1 => "Key Value Command Set",
+        /// Zoned Namespace Command Set.
+        ZNS = 2 => "Zoned Namespace Command Set",
+    }
 }
 
 /// One Namespace Identification Descriptor (Base spec 2.0, "Namespace
@@ -892,7 +881,7 @@ pub enum NsDescriptorError {
     /// A known type with a length the spec does not allow.
     #[error(
         "namespace identification descriptor at byte {offset}: {} must have NIDL {expected}, found {nidl}",
-        nidt.name()
+        nidt.name().unwrap_or("its type")
     )]
     BadLength {
         /// Byte offset of the descriptor.

@@ -42,7 +42,6 @@ pub mod regs;
 pub mod sgl;
 pub mod sqe;
 pub mod status;
-mod status_names;
 pub mod zoned;
 
 pub use backend::{Backend, Caps, Data, IoBuf, Reaped, Rejected};

@@ -13,99 +13,71 @@ use zerocopy::{FromBytes, FromZeros, Immutable, IntoBytes, KnownLayout};
 use crate::identify::spec_str;
 use crate::status::Status;
 
-/// Log Page Identifier (LID). An open enum: unknown identifiers are data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct LogId(pub u8);
+open_enum! {
+    /// Log Page Identifier (LID). An open enum: unknown identifiers are data.
+    LogId {
+        /// Supported Log Pages.
+        SUPPORTED_LOG_PAGES = 0x00 => "Supported Log Pages",
+        /// Error Information ([`ErrorLogEntry`] array).
+        ERROR = 0x01 => "Error Information",
+        /// SMART / Health Information ([`SmartLog`]).
+        SMART = 0x02 => "SMART / Health Information",
+        /// Firmware Slot Information ([`FwSlotLog`]).
+        FW_SLOT = 0x03 => "Firmware Slot Information",
+        /// Changed Attached Namespace List ([`ChangedNsList`]).
+        CHANGED_NS = 0x04 => "Changed Namespace List",
+        /// Commands Supported and Effects ([`CommandEffectsLog`]).
+        CMD_EFFECTS = 0x05 => "Commands Supported and Effects",
+        /// Device Self-test ([`SelfTestLog`]).
+        DEVICE_SELF_TEST = 0x06 => "Device Self-test",
+        /// Telemetry Host-Initiated.
+        TELEMETRY_HOST = 0x07 => "Telemetry Host-Initiated",
+        /// Telemetry Controller-Initiated.
+        TELEMETRY_CTRL = 0x08 => "Telemetry Controller-Initiated",
+        /// Endurance Group Information.
+        ENDURANCE_GROUP = 0x09 => "Endurance Group Information",
+        /// Predictable Latency Per NVM Set.
+        PREDICTABLE_LATENCY = 0x0a => "Predictable Latency Per NVM Set",
+        /// Predictable Latency Event Aggregate.
+        PREDICTABLE_LATENCY_AGG = 0x0b => "Predictable Latency Event Aggregate",
+        /// Asymmetric Namespace Access.
+        ANA = 0x0c => "Asymmetric Namespace Access",
+        /// Persistent Event Log.
+        PERSISTENT_EVENT = 0x0d => "Persistent Event Log",
+        /// LBA Status Information.
+        LBA_STATUS = 0x0e => "LBA Status Information",
+        /// Endurance Group Event Aggregate.
+        ENDURANCE_GROUP_EVENT = 0x0f => "Endurance Group Event Aggregate",
+        /// Media Unit Status.
+        MEDIA_UNIT_STATUS = 0x10 => "Media Unit Status",
+        /// Supported Capacity Configuration List.
+        CAPACITY_CONFIG_LIST = 0x11 => "Supported Capacity Configuration List",
+        /// Feature Identifiers Supported and Effects.
+        FID_EFFECTS = 0x12 => "Feature Identifiers Supported and Effects",
+        /// NVMe-MI Commands Supported and Effects.
+        MI_EFFECTS = 0x13 => "NVMe-MI Commands Supported and Effects",
+        /// Command and Feature Lockdown.
+        LOCKDOWN = 0x14 => "Command and Feature Lockdown",
+        /// Boot Partition.
+        BOOT_PARTITION = 0x15 => "Boot Partition",
+        /// Rotational Media Information.
+        ROTATIONAL_MEDIA = 0x16 => "Rotational Media Information",
+        /// Discovery (fabrics).
+        DISCOVERY = 0x70 => "Discovery",
+        /// Reservation Notification.
+        RESERVATION = 0x80 => "Reservation Notification",
+        /// Sanitize Status.
+        SANITIZE = 0x81 => "Sanitize Status",
+        /// Changed Zone List (Zoned Namespace Command Set).
+        ZNS_CHANGED_ZONES = 0xbf => "Changed Zone List",
+    }
+}
 
 impl LogId {
-    /// Supported Log Pages.
-    pub const SUPPORTED_LOG_PAGES: LogId = LogId(0x00);
-    /// Error Information ([`ErrorLogEntry`] array).
-    pub const ERROR: LogId = LogId(0x01);
-    /// SMART / Health Information ([`SmartLog`]).
-    pub const SMART: LogId = LogId(0x02);
-    /// Firmware Slot Information ([`FwSlotLog`]).
-    pub const FW_SLOT: LogId = LogId(0x03);
-    /// Changed Attached Namespace List ([`ChangedNsList`]).
-    pub const CHANGED_NS: LogId = LogId(0x04);
-    /// Commands Supported and Effects ([`CommandEffectsLog`]).
-    pub const CMD_EFFECTS: LogId = LogId(0x05);
-    /// Device Self-test ([`SelfTestLog`]).
-    pub const DEVICE_SELF_TEST: LogId = LogId(0x06);
-    /// Telemetry Host-Initiated.
-    pub const TELEMETRY_HOST: LogId = LogId(0x07);
-    /// Telemetry Controller-Initiated.
-    pub const TELEMETRY_CTRL: LogId = LogId(0x08);
-    /// Endurance Group Information.
-    pub const ENDURANCE_GROUP: LogId = LogId(0x09);
-    /// Predictable Latency Per NVM Set.
-    pub const PREDICTABLE_LATENCY: LogId = LogId(0x0a);
-    /// Predictable Latency Event Aggregate.
-    pub const PREDICTABLE_LATENCY_AGG: LogId = LogId(0x0b);
-    /// Asymmetric Namespace Access.
-    pub const ANA: LogId = LogId(0x0c);
-    /// Persistent Event Log.
-    pub const PERSISTENT_EVENT: LogId = LogId(0x0d);
-    /// LBA Status Information.
-    pub const LBA_STATUS: LogId = LogId(0x0e);
-    /// Endurance Group Event Aggregate.
-    pub const ENDURANCE_GROUP_EVENT: LogId = LogId(0x0f);
-    /// Media Unit Status.
-    pub const MEDIA_UNIT_STATUS: LogId = LogId(0x10);
-    /// Supported Capacity Configuration List.
-    pub const CAPACITY_CONFIG_LIST: LogId = LogId(0x11);
-    /// Feature Identifiers Supported and Effects.
-    pub const FID_EFFECTS: LogId = LogId(0x12);
-    /// NVMe-MI Commands Supported and Effects.
-    pub const MI_EFFECTS: LogId = LogId(0x13);
-    /// Command and Feature Lockdown.
-    pub const LOCKDOWN: LogId = LogId(0x14);
-    /// Boot Partition.
-    pub const BOOT_PARTITION: LogId = LogId(0x15);
-    /// Rotational Media Information.
-    pub const ROTATIONAL_MEDIA: LogId = LogId(0x16);
-    /// Discovery (fabrics).
-    pub const DISCOVERY: LogId = LogId(0x70);
-    /// Reservation Notification.
-    pub const RESERVATION: LogId = LogId(0x80);
-    /// Sanitize Status.
-    pub const SANITIZE: LogId = LogId(0x81);
-    /// Changed Zone List (Zoned Namespace Command Set).
-    pub const ZNS_CHANGED_ZONES: LogId = LogId(0xbf);
-
-    /// The page's name in the specification.
-    pub const fn name(self) -> &'static str {
-        match self.0 {
-            0x00 => "Supported Log Pages",
-            0x01 => "Error Information",
-            0x02 => "SMART / Health Information",
-            0x03 => "Firmware Slot Information",
-            0x04 => "Changed Namespace List",
-            0x05 => "Commands Supported and Effects",
-            0x06 => "Device Self-test",
-            0x07 => "Telemetry Host-Initiated",
-            0x08 => "Telemetry Controller-Initiated",
-            0x09 => "Endurance Group Information",
-            0x0a => "Predictable Latency Per NVM Set",
-            0x0b => "Predictable Latency Event Aggregate",
-            0x0c => "Asymmetric Namespace Access",
-            0x0d => "Persistent Event Log",
-            0x0e => "LBA Status Information",
-            0x0f => "Endurance Group Event Aggregate",
-            0x10 => "Media Unit Status",
-            0x11 => "Supported Capacity Configuration List",
-            0x12 => "Feature Identifiers Supported and Effects",
-            0x13 => "NVMe-MI Commands Supported and Effects",
-            0x14 => "Command and Feature Lockdown",
-            0x15 => "Boot Partition",
-            0x16 => "Rotational Media Information",
-            0x70 => "Discovery",
-            0x80 => "Reservation Notification",
-            0x81 => "Sanitize Status",
-            0xbf => "Changed Zone List",
-            0xc0..=0xff => "Vendor Specific",
-            _ => "Reserved",
-        }
+    /// True for the vendor specific range (C0h–FFh), which has no names here.
+    #[inline]
+    pub const fn is_vendor_specific(self) -> bool {
+        self.0 >= 0xc0
     }
 }
 
@@ -432,53 +404,51 @@ impl CommandEffectsLog {
     }
 }
 
-/// Device Self-test Code (the operation), in [`SelfTestLog::current_operation`]
-/// and the top nibble of [`SelfTestResult::dsts`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct SelfTestCode(pub u8);
-
-impl SelfTestCode {
-    /// No operation in progress.
-    pub const NONE: SelfTestCode = SelfTestCode(0x0);
-    /// Short device self-test.
-    pub const SHORT: SelfTestCode = SelfTestCode(0x1);
-    /// Extended device self-test.
-    pub const EXTENDED: SelfTestCode = SelfTestCode(0x2);
-    /// Host-initiated refresh.
-    pub const HOST_REFRESH: SelfTestCode = SelfTestCode(0x3);
-    /// Vendor specific.
-    pub const VENDOR: SelfTestCode = SelfTestCode(0xe);
-    /// Abort device self-test (Device Self-test command only).
-    pub const ABORT: SelfTestCode = SelfTestCode(0xf);
+open_enum! {
+    /// Device Self-test Code (the operation), in [`SelfTestLog::current_operation`]
+    /// and the top nibble of [`SelfTestResult::dsts`].
+    SelfTestCode {
+        /// No operation in progress.
+        NONE = 0x0 => "No Operation",
+        /// Short device self-test.
+        SHORT = 0x1 => "Short",
+        /// Extended device self-test.
+        EXTENDED = 0x2 => "Extended",
+        /// Host-initiated refresh.
+        HOST_REFRESH = 0x3 => "Host-Initiated Refresh",
+        /// Vendor specific.
+        VENDOR = 0xe => "Vendor Specific",
+        /// Abort device self-test (Device Self-test command only).
+        ABORT = 0xf => "Abort",
+    }
 }
 
-/// Device Self-test Result (bits 3:0 of [`SelfTestResult::dsts`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct SelfTestOutcome(pub u8);
-
-impl SelfTestOutcome {
-    /// Completed without error.
-    pub const NO_ERROR: SelfTestOutcome = SelfTestOutcome(0x0);
-    /// Aborted by a Device Self-test command.
-    pub const ABORTED: SelfTestOutcome = SelfTestOutcome(0x1);
-    /// Aborted by a controller level reset.
-    pub const ABORTED_RESET: SelfTestOutcome = SelfTestOutcome(0x2);
-    /// Aborted by a namespace removal.
-    pub const ABORTED_NS_REMOVED: SelfTestOutcome = SelfTestOutcome(0x3);
-    /// Aborted by a Format NVM command.
-    pub const ABORTED_FORMAT: SelfTestOutcome = SelfTestOutcome(0x4);
-    /// A fatal or unknown test error.
-    pub const FATAL: SelfTestOutcome = SelfTestOutcome(0x5);
-    /// Completed with a failed segment, which one unknown.
-    pub const FAILED_UNKNOWN_SEGMENT: SelfTestOutcome = SelfTestOutcome(0x6);
-    /// Completed with failed segments; the first is in `seg`.
-    pub const FAILED_SEGMENT: SelfTestOutcome = SelfTestOutcome(0x7);
-    /// Aborted for an unknown reason.
-    pub const ABORTED_UNKNOWN: SelfTestOutcome = SelfTestOutcome(0x8);
-    /// Aborted by a sanitize operation.
-    pub const ABORTED_SANITIZE: SelfTestOutcome = SelfTestOutcome(0x9);
-    /// Entry not used.
-    pub const UNUSED: SelfTestOutcome = SelfTestOutcome(0xf);
+open_enum! {
+    /// Device Self-test Result (bits 3:0 of [`SelfTestResult::dsts`]).
+    SelfTestOutcome {
+        /// Completed without error.
+        NO_ERROR = 0x0 => "Completed Without Error",
+        /// Aborted by a Device Self-test command.
+        ABORTED = 0x1 => "Aborted by Device Self-test Command",
+        /// Aborted by a controller level reset.
+        ABORTED_RESET = 0x2 => "Aborted by Controller Level Reset",
+        /// Aborted by a namespace removal.
+        ABORTED_NS_REMOVED = 0x3 => "Aborted by Namespace Removal",
+        /// Aborted by a Format NVM command.
+        ABORTED_FORMAT = 0x4 => "Aborted by Format NVM",
+        /// A fatal or unknown test error.
+        FATAL = 0x5 => "Fatal or Unknown Test Error",
+        /// Completed with a failed segment, which one unknown.
+        FAILED_UNKNOWN_SEGMENT = 0x6 => "Failed Segment Unknown",
+        /// Completed with failed segments; the first is in `seg`.
+        FAILED_SEGMENT = 0x7 => "Failed Segment",
+        /// Aborted for an unknown reason.
+        ABORTED_UNKNOWN = 0x8 => "Aborted for Unknown Reason",
+        /// Aborted by a sanitize operation.
+        ABORTED_SANITIZE = 0x9 => "Aborted by Sanitize",
+        /// Entry not used.
+        UNUSED = 0xf => "Entry Not Used",
+    }
 }
 
 /// Self-test Result Data Structure (Base spec 2.0, "Self-test Result Data

@@ -115,18 +115,6 @@ pub enum PrpError {
     AddressOverflow,
 }
 
-impl From<PrpError> for crate::Error {
-    fn from(e: PrpError) -> Self {
-        crate::Error::Invalid(match e {
-            PrpError::UnalignedStart { .. } => "PRP: transfer start is not dword aligned",
-            PrpError::Misaligned { .. } => "PRP: a page after the first is not page aligned",
-            PrpError::BadListPage { .. } => "PRP: list page misaligned or too small",
-            PrpError::ListExhausted { .. } => "PRP: not enough list pages for the transfer",
-            PrpError::AddressOverflow => "PRP: transfer addresses overflow",
-        })
-    }
-}
-
 /// Where PRP lists go: the bus address and the memory of list pages, by
 /// index (0 is the page PRP2 points to; later ones are chained).
 ///

@@ -12,65 +12,40 @@
 //! ([`SglSegments`]) and the regions of the transfer.
 
 use bitfield_struct::bitfield;
-use core::fmt;
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 use crate::sqe::Command;
 
-/// SGL Descriptor Type, the identifier's bits 7:4 (Base spec, "SGL
-/// Descriptor Type"). An open enum.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub struct SglType(pub u8);
-
-impl SglType {
-    /// 0h: Data Block.
-    pub const DATA_BLOCK: SglType = SglType(0x0);
-    /// 1h: Bit Bucket (read data discarded).
-    pub const BIT_BUCKET: SglType = SglType(0x1);
-    /// 2h: Segment.
-    pub const SEGMENT: SglType = SglType(0x2);
-    /// 3h: Last Segment.
-    pub const LAST_SEGMENT: SglType = SglType(0x3);
-    /// 4h: Keyed Data Block (fabrics).
-    pub const KEYED_DATA_BLOCK: SglType = SglType(0x4);
-    /// 5h: Transport SGL Data Block (fabrics).
-    pub const TRANSPORT_DATA_BLOCK: SglType = SglType(0x5);
-
-    /// The specification's name, if the value is known.
-    pub const fn name(self) -> Option<&'static str> {
-        Some(match self.0 {
-            0x0 => "Data Block",
-            0x1 => "Bit Bucket",
-            0x2 => "Segment",
-            0x3 => "Last Segment",
-            0x4 => "Keyed Data Block",
-            0x5 => "Transport SGL Data Block",
-            _ => return None,
-        })
+open_enum! {
+    /// SGL Descriptor Type, the identifier's bits 7:4 (Base spec, "SGL
+    /// Descriptor Type"). An open enum.
+    SglType {
+        /// 0h: Data Block.
+        DATA_BLOCK = 0x0 => "Data Block",
+        /// 1h: Bit Bucket (read data discarded).
+        BIT_BUCKET = 0x1 => "Bit Bucket",
+        /// 2h: Segment.
+        SEGMENT = 0x2 => "Segment",
+        /// 3h: Last Segment.
+        LAST_SEGMENT = 0x3 => "Last Segment",
+        /// 4h: Keyed Data Block (fabrics).
+        KEYED_DATA_BLOCK = 0x4 => "Keyed Data Block",
+        /// 5h: Transport SGL Data Block (fabrics).
+        TRANSPORT_DATA_BLOCK = 0x5 => "Transport SGL Data Block",
     }
 }
 
-impl fmt::Debug for SglType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.name() {
-            Some(n) => write!(f, "{n}({:#x})", self.0),
-            None => write!(f, "SglType({:#x})", self.0),
-        }
+open_enum! {
+    /// SGL Descriptor Sub Type, the identifier's bits 3:0 (Base spec, "SGL
+    /// Descriptor Sub Type"). An open enum.
+    SglSubtype {
+        /// 0h: Address: the address field is a memory address (PCIe).
+        ADDRESS = 0x0 => "Address",
+        /// 1h: Offset: the address is an offset into in-capsule data (fabrics).
+        OFFSET = 0x1 => "Offset",
+        /// Ah: Transport specific.
+        TRANSPORT_A = 0xa => "Transport Specific",
     }
-}
-
-/// SGL Descriptor Sub Type, the identifier's bits 3:0 (Base spec, "SGL
-/// Descriptor Sub Type"). An open enum.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub struct SglSubtype(pub u8);
-
-impl SglSubtype {
-    /// 0h: Address: the address field is a memory address (PCIe).
-    pub const ADDRESS: SglSubtype = SglSubtype(0x0);
-    /// 1h: Offset: the address is an offset into in-capsule data (fabrics).
-    pub const OFFSET: SglSubtype = SglSubtype(0x1);
-    /// Ah: Transport specific.
-    pub const TRANSPORT_A: SglSubtype = SglSubtype(0xa);
 }
 
 /// SGL Identifier: byte 15 of a descriptor.
@@ -178,17 +153,6 @@ pub enum SglError {
         /// The first missing segment.
         index: usize,
     },
-}
-
-impl From<SglError> for crate::Error {
-    fn from(e: SglError) -> Self {
-        crate::Error::Invalid(match e {
-            SglError::EmptyRegion { .. } => "SGL: no regions, or an empty region",
-            SglError::TooLong => "SGL: transfer longer than 4 GiB",
-            SglError::BadSegment { .. } => "SGL: segment misaligned or too small",
-            SglError::SegmentsExhausted { .. } => "SGL: not enough segments for the transfer",
-        })
-    }
 }
 
 /// Where SGL segments go: the bus address and memory of segments by index

@@ -4,33 +4,47 @@
 use bitfield_struct::bitfield;
 use core::fmt;
 
-/// Status Code Type (SCT). An open enum: an unknown value is data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Sct(pub u8);
-
-impl Sct {
-    /// Generic Command Status.
-    pub const GENERIC: Sct = Sct(0);
-    /// Command Specific Status.
-    pub const COMMAND_SPECIFIC: Sct = Sct(1);
-    /// Media and Data Integrity Errors.
-    pub const MEDIA: Sct = Sct(2);
-    /// Path Related Status.
-    pub const PATH: Sct = Sct(3);
-    /// Vendor Specific.
-    pub const VENDOR: Sct = Sct(7);
-
-    /// The type's name in the specification.
-    #[inline]
-    pub const fn name(self) -> &'static str {
-        match self.0 {
-            0 => "Generic Command Status",
-            1 => "Command Specific Status",
-            2 => "Media and Data Integrity Errors",
-            3 => "Path Related Status",
-            7 => "Vendor Specific",
-            _ => "Reserved",
+/// Defines the [`Status`] constants and the name lookup from one table, so a
+/// code cannot have a constant without a name or the other way round.
+macro_rules! status_codes {
+    ($($sct:ident { $($(#[$m:meta])* $c:ident = $sc:literal => $name:literal,)* })*) => {
+        impl Status {
+            $($(
+                $(#[$m])*
+                #[doc = concat!($name, " (", stringify!($sct), ", SC ", stringify!($sc), ").")]
+                pub const $c: Status = Status::from_parts(Sct::$sct, $sc);
+            )*)*
         }
+
+        /// The specification's name for a status code, if any.
+        #[inline]
+        pub(super) const fn name(sct: Sct, sc: u8) -> Option<&'static str> {
+            match sct {
+                $(Sct::$sct => match sc {
+                    $($sc => Some($name),)*
+                    _ => None,
+                },)*
+                _ => None,
+            }
+        }
+    };
+}
+
+mod codes;
+
+open_enum! {
+    /// Status Code Type (SCT). An open enum: an unknown value is data.
+    Sct {
+        /// 0h: Generic Command Status.
+        GENERIC = 0 => "Generic Command Status",
+        /// 1h: Command Specific Status.
+        COMMAND_SPECIFIC = 1 => "Command Specific Status",
+        /// 2h: Media and Data Integrity Errors.
+        MEDIA = 2 => "Media and Data Integrity Errors",
+        /// 3h: Path Related Status.
+        PATH = 3 => "Path Related Status",
+        /// 7h: Vendor Specific.
+        VENDOR = 7 => "Vendor Specific",
     }
 }
 
@@ -56,9 +70,6 @@ pub struct Status {
 }
 
 impl Status {
-    /// Successful Completion.
-    pub const SUCCESS: Status = Status::new();
-
     /// A status from its type and code.
     #[inline]
     pub const fn from_parts(sct: Sct, sc: u8) -> Self {
@@ -69,6 +80,21 @@ impl Status {
     #[inline]
     pub const fn sct(&self) -> Sct {
         Sct(self.sct_raw())
+    }
+
+    /// The status code proper, (SCT, SC), without Do Not Retry, More and
+    /// Command Retry Delay: what identifies the condition.
+    #[inline]
+    pub const fn code(&self) -> (Sct, u8) {
+        (self.sct(), self.sc())
+    }
+
+    /// True when `self` and `other` carry the same status code, whatever their
+    /// DNR, More and CRD bits. Use this, not `==`, to recognise a condition: a
+    /// controller may set DNR (or CRD, or More) on any failure.
+    #[inline]
+    pub const fn matches_code(&self, other: Status) -> bool {
+        self.sct_raw() == other.sct_raw() && self.sc() == other.sc()
     }
 
     /// True for Successful Completion (SCT 0, SC 0).
@@ -95,7 +121,7 @@ impl Status {
     /// The status code's name in the specification, if it has one.
     #[inline]
     pub const fn name(&self) -> Option<&'static str> {
-        crate::status_names::name(self.sct_raw(), self.sc())
+        codes::name(self.sct(), self.sc())
     }
 }
 

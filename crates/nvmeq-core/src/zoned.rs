@@ -147,47 +147,31 @@ impl IdentifyNamespaceZns {
     }
 }
 
-/// Zone Type (ZT). An open enum.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ZoneType(pub u8);
-
-impl ZoneType {
-    /// Sequential Write Required.
-    pub const SEQ_WRITE_REQUIRED: ZoneType = ZoneType(0x2);
+open_enum! {
+    /// Zone Type (ZT). An open enum.
+    ZoneType {
+        /// Sequential Write Required.
+        SEQ_WRITE_REQUIRED = 0x2 => "Sequential Write Required",
+    }
 }
 
-/// Zone State (ZS). An open enum.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ZoneState(pub u8);
-
-impl ZoneState {
-    /// ZSE: Empty.
-    pub const EMPTY: ZoneState = ZoneState(0x1);
-    /// ZSIO: Implicitly Opened.
-    pub const IMPLICITLY_OPENED: ZoneState = ZoneState(0x2);
-    /// ZSEO: Explicitly Opened.
-    pub const EXPLICITLY_OPENED: ZoneState = ZoneState(0x3);
-    /// ZSC: Closed.
-    pub const CLOSED: ZoneState = ZoneState(0x4);
-    /// ZSRO: Read Only.
-    pub const READ_ONLY: ZoneState = ZoneState(0xd);
-    /// ZSF: Full.
-    pub const FULL: ZoneState = ZoneState(0xe);
-    /// ZSO: Offline.
-    pub const OFFLINE: ZoneState = ZoneState(0xf);
-
-    /// The state's name in the specification.
-    pub const fn name(self) -> &'static str {
-        match self.0 {
-            0x1 => "Empty",
-            0x2 => "Implicitly Opened",
-            0x3 => "Explicitly Opened",
-            0x4 => "Closed",
-            0xd => "Read Only",
-            0xe => "Full",
-            0xf => "Offline",
-            _ => "Reserved",
-        }
+open_enum! {
+    /// Zone State (ZS). An open enum.
+    ZoneState {
+        /// ZSE: Empty.
+        EMPTY = 0x1 => "Empty",
+        /// ZSIO: Implicitly Opened.
+        IMPLICITLY_OPENED = 0x2 => "Implicitly Opened",
+        /// ZSEO: Explicitly Opened.
+        EXPLICITLY_OPENED = 0x3 => "Explicitly Opened",
+        /// ZSC: Closed.
+        CLOSED = 0x4 => "Closed",
+        /// ZSRO: Read Only.
+        READ_ONLY = 0xd => "Read Only",
+        /// ZSF: Full.
+        FULL = 0xe => "Full",
+        /// ZSO: Offline.
+        OFFLINE = 0xf => "Offline",
     }
 }
 

@@ -39,10 +39,10 @@ fn admin(cmd: &Cmd, dir: DataDir, xfer: Xfer) {
 #[test]
 fn identify() {
     // struct nvme_identify: cns@40 ctrlid@42 cnssid@44 csi@47.
-    let c = Identify::new(Identify::CNS_CSI_NAMESPACE, 3)
+    let c = Identify::new(Cns::CSI_NAMESPACE, 3)
         .cntid(0x1234)
         .cnssid(0x5678)
-        .csi(2)
+        .csi(Csi::ZNS)
         .uidx(0x7f)
         .build();
     check(
@@ -60,8 +60,8 @@ fn identify() {
     let c = Identify::namespace(1).build();
     check(&c, &[(0, &[0x06]), (4, &[1, 0, 0, 0])]);
     assert_eq!(
-        Identify::csi_controller(2).build(),
-        Identify::new(0x06, 0).csi(2).build()
+        Identify::csi_controller(Csi::ZNS).build(),
+        Identify::new(Cns(0x06), 0).csi(Csi(2)).build()
     );
 }
 
@@ -77,7 +77,7 @@ fn get_log_page() {
         .lsi(0xbeef)
         .lpo(0x1_0000_0200)
         .ot(true)
-        .csi(2)
+        .csi(Csi::ZNS)
         .uidx(3)
         .build();
     check(
@@ -287,12 +287,15 @@ fn async_event_request() {
     admin(&c, DataDir::None, Xfer::None);
     // AET 2 (notice), AEI 0 (namespace attribute changed), LID 04h.
     let e = AsyncEventRequest::event(&Completion::from_result(0x0004_0002, Status::SUCCESS));
-    assert_eq!((e.aet(), e.aei(), e.lid()), (2, 0, 4));
+    assert_eq!(
+        (e.aet(), e.aei(), e.lid()),
+        (AsyncEventType::NOTICE, 0, LogId::CHANGED_NS)
+    );
 }
 
 #[test]
 fn namespace_management() {
-    let c = NsManagement::create(2).build();
+    let c = NsManagement::create(Csi::ZNS).build();
     check(&c, &[(0, &[0x0d]), (44, &[0, 0, 0, 2])]);
     admin(&c, DataDir::ToDevice, Xfer::Bytes(4096));
     let c = NsManagement::delete(5).build();

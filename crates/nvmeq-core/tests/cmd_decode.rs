@@ -10,12 +10,12 @@ fn every_builder() -> Vec<Cmd> {
     let n = Numd::from_bytes(256).unwrap();
     vec![
         Identify::controller().build(),
-        Identify::csi_namespace(1, 2).build(),
+        Identify::csi_namespace(1, Csi::ZNS).build(),
         GetLogPage::new(LogId::SMART, Numd::BYTES_512).build(),
         GetLogPage::new(LogId::ERROR, Numd::from_z(0x12345).unwrap()).build(),
         Abort::new(1, 2).build(),
         AsyncEventRequest::new().build(),
-        NsManagement::create(0).build(),
+        NsManagement::create(Csi::NVM).build(),
         NsManagement::delete(1).build(),
         NsAttachment::attach(1).build(),
         NsAttachment::detach(1).build(),

@@ -21,9 +21,11 @@ fn log_ids_and_names() {
     assert_eq!(LogId::CMD_EFFECTS.0, 5);
     assert_eq!(LogId::DEVICE_SELF_TEST.0, 6);
     assert_eq!(LogId::SANITIZE.0, 0x81);
-    assert_eq!(LogId::SMART.name(), "SMART / Health Information");
-    assert_eq!(LogId(0xc5).name(), "Vendor Specific");
-    assert_eq!(LogId(0x50).name(), "Reserved");
+    assert_eq!(LogId::SMART.name(), Some("SMART / Health Information"));
+    assert_eq!(LogId(0xc5).name(), None);
+    assert!(LogId(0xc5).is_vendor_specific());
+    assert_eq!(LogId(0x50).name(), None);
+    assert!(!LogId(0x50).is_vendor_specific());
 }
 
 #[test]

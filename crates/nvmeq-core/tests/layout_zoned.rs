@@ -95,7 +95,8 @@ fn zone_descriptor_fields() {
     let d = ZoneDescriptor::read_from_bytes(&zone(16384, 0xe, 32768)).unwrap();
     assert_eq!(d.zone_type(), ZoneType::SEQ_WRITE_REQUIRED);
     assert_eq!(d.state(), ZoneState::FULL);
-    assert_eq!(d.state().name(), "Full");
+    assert_eq!(d.state().name(), Some("Full"));
+    assert_eq!(format!("{:?}", ZoneState(0x5)), "ZoneState(0x05)");
     assert_eq!(d.za, ZoneDescriptor::ZA_ZDEV | ZoneDescriptor::ZA_RZR);
     assert_eq!(d.zai, 0x11);
     assert_eq!(d.zcap, 16000);

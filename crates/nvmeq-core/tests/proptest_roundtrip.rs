@@ -89,15 +89,15 @@ proptest! {
     fn get_log_page_fields_roundtrip(lid: u8, numd_z in 0u32..=Numd::MAX_Z, lsp in 0u8..0x80, rae: bool, lsi: u16,
                                      lpo: u64, ot: bool, csi: u8, uidx in 0u8..0x80, nsid: u32) {
         let c = GetLogPage::new(LogId(lid), Numd::from_z(numd_z).unwrap())
-            .nsid(nsid).lsp(lsp).rae(rae).lsi(lsi).lpo(lpo).ot(ot).csi(csi).uidx(uidx).build();
+            .nsid(nsid).lsp(lsp).rae(rae).lsi(lsi).lpo(lpo).ot(ot).csi(Csi(csi)).uidx(uidx).build();
         let e = wire(&c);
         let d10 = GetLogPageCdw10::from_bits(e.cdw10);
         let d11 = GetLogPageCdw11::from_bits(e.cdw11);
         let d14 = GetLogPageCdw14::from_bits(e.cdw14);
-        prop_assert_eq!((d10.lid(), d10.lsp(), d10.rae(), d11.lsi()), (lid, lsp, rae, lsi));
+        prop_assert_eq!((d10.lid(), d10.lsp(), d10.rae(), d11.lsi()), (LogId(lid), lsp, rae, lsi));
         prop_assert_eq!(d10.numdl() as u32 | (d11.numdu() as u32) << 16, numd_z);
         prop_assert_eq!(e.cdw12 as u64 | (e.cdw13 as u64) << 32, lpo);
-        prop_assert_eq!((d14.ot(), d14.csi(), d14.uidx()), (ot, csi, uidx));
+        prop_assert_eq!((d14.ot(), d14.csi(), d14.uidx()), (ot, Csi(csi), uidx));
         prop_assert_eq!(c.xfer, Xfer::Bytes((numd_z + 1) * 4));
     }
 
@@ -139,9 +139,9 @@ proptest! {
         let f = FormatCdw10::from_bits(e.cdw10);
         prop_assert_eq!(f.lbafl() | f.lbafu() << 4, lbaf);
 
-        let e = wire(&Identify::new(cns, 7).cntid(cntid).cnssid(cnssid).csi(csi).build());
+        let e = wire(&Identify::new(Cns(cns), 7).cntid(cntid).cnssid(cnssid).csi(Csi(csi)).build());
         let (a, b) = (IdentifyCdw10::from_bits(e.cdw10), IdentifyCdw11::from_bits(e.cdw11));
-        prop_assert_eq!((a.cns(), a.cntid(), b.cnssid(), b.csi()), (cns, cntid, cnssid, csi));
+        prop_assert_eq!((a.cns(), a.cntid(), b.cnssid(), b.csi()), (Cns(cns), cntid, cnssid, Csi(csi)));
 
         let e = wire(&CreateIoCq::new(qid, qsize_z).irq(iv).build());
         let (a, b) = (QueueCdw10::from_bits(e.cdw10), CreateCqCdw11::from_bits(e.cdw11));

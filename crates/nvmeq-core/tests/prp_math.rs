@@ -315,5 +315,15 @@ fn apply_fills_dptr_and_selects_prps() {
 #[test]
 fn errors_convert_to_the_crate_error() {
     let e: nvmeq_core::Error = PrpError::ListExhausted { index: 1 }.into();
-    assert!(e.to_string().contains("list pages"));
+    assert_eq!(
+        e,
+        nvmeq_core::Error::Prp(PrpError::ListExhausted { index: 1 })
+    );
+    // The PRP error stays the source, not a flattened string.
+    let src = std::error::Error::source(&e).expect("a source");
+    assert_eq!(
+        src.to_string(),
+        PrpError::ListExhausted { index: 1 }.to_string()
+    );
+    assert!(e.to_string().starts_with("PRP: "));
 }

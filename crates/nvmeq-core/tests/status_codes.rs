@@ -178,7 +178,8 @@ fn unknown_codes_say_so() {
     let s = Status::from_parts(Sct::GENERIC, 0x17);
     assert_eq!(s.to_string(), "Unknown Status (sct 0x0, sc 0x17)");
     let s = Status::from_parts(Sct(4), 0x00);
-    assert_eq!(s.sct().name(), "Reserved");
+    assert_eq!(s.sct().name(), None);
+    assert_eq!(format!("{:?}", s.sct()), "Sct(0x04)");
     assert_eq!(s.to_string(), "Unknown Status (sct 0x4, sc 0x00)");
     let s = Status::from_parts(Sct::VENDOR, 0xc0);
     assert_eq!(s.to_string(), "Vendor Specific Status (sct 0x7, sc 0xc0)");
@@ -187,14 +188,14 @@ fn unknown_codes_say_so() {
 #[test]
 fn every_sct_has_its_name() {
     let names = [
-        (0, "Generic Command Status"),
-        (1, "Command Specific Status"),
-        (2, "Media and Data Integrity Errors"),
-        (3, "Path Related Status"),
-        (4, "Reserved"),
-        (5, "Reserved"),
-        (6, "Reserved"),
-        (7, "Vendor Specific"),
+        (0, Some("Generic Command Status")),
+        (1, Some("Command Specific Status")),
+        (2, Some("Media and Data Integrity Errors")),
+        (3, Some("Path Related Status")),
+        (4, None),
+        (5, None),
+        (6, None),
+        (7, Some("Vendor Specific")),
     ];
     for (v, n) in names {
         assert_eq!(Sct(v).name(), n);
@@ -250,4 +251,21 @@ fn completion_word_carries_the_status_above_the_phase() {
             assert_eq!(c.ok().is_err(), v != 0);
         }
     }
+}
+
+#[test]
+fn open_enum_debug_and_display() {
+    assert_eq!(
+        format!("{:?}", Sct::MEDIA),
+        "Media and Data Integrity Errors(0x02)"
+    );
+    assert_eq!(
+        Sct::MEDIA.to_string(),
+        "Media and Data Integrity Errors(0x02)"
+    );
+    assert_eq!(format!("{:?}", Sct(5)), "Sct(0x05)");
+    assert_eq!(Sct(5).to_string(), "Sct(0x05)");
+    assert_eq!(Sct::from(3u8), Sct::PATH);
+    assert_eq!(u8::from(Sct::VENDOR), 7);
+    assert_eq!(Sct::from_bits(2).into_bits(), 2);
 }

@@ -1,9 +1,9 @@
 //! Read-only admin tests: Identify, log pages, features.
 
-use nvmeq_core::cmd::{FeatureId, GetFeatures, GetLogPage, Identify, LogId, Numd};
+use nvmeq_core::cmd::{Cns, FeatureId, GetFeatures, GetLogPage, Identify, LogId, Numd};
 use nvmeq_core::identify::{ns_descriptors, NsList};
 use nvmeq_core::log::{CommandEffectsLog, ErrorLogEntry, FwSlotLog, SmartLog};
-use nvmeq_core::{Cmd, Data, Error, IdentifyController, Sct};
+use nvmeq_core::{AdminOpcode, Cmd, Data, Error, IdentifyController, NvmOpcode, Status};
 use zerocopy::IntoBytes;
 
 use crate::registry::HwBackend;
@@ -111,7 +111,7 @@ pub fn active_ns_list<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
 pub fn ns_descriptors_list<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
     let mut buf = vec![0u8; 4096];
     c.b.execute(
-        &Identify::new(Identify::CNS_NS_DESCRIPTORS, c.nsid).build(),
+        &Identify::new(Cns::NS_DESCRIPTORS, c.nsid).build(),
         Data::FromDevice(&mut buf),
     )
     .map_err(ctx_err("Identify CNS 03h"))?;
@@ -120,14 +120,10 @@ pub fn ns_descriptors_list<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
         let d = d.map_err(|e| e.to_string())?;
         if let Some(n) = d.nidt.required_len() {
             if d.nidl != n {
-                return Err(format!(
-                    "{} has NIDL {}, expected {n}",
-                    d.nidt.name(),
-                    d.nidl
-                ));
+                return Err(format!("{} has NIDL {}, expected {n}", d.nidt, d.nidl));
             }
         }
-        seen.push(format!("{} ({} B)", d.nidt.name(), d.nidl));
+        seen.push(format!("{} ({} B)", d.nidt, d.nidl));
     }
     if seen.is_empty() {
         return Err("no descriptors".into());
@@ -223,25 +219,25 @@ pub fn log_effects<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
         // Invalid Log Page are the answers the spec allows.
         Err(Error::Status(s))
             if !lpa_effects
-                && ((s.sct() == Sct::GENERIC && s.sc() == 0x02)
-                    || (s.sct() == Sct::COMMAND_SPECIFIC && s.sc() == 0x09)) =>
+                && ((s.matches_code(Status::INVALID_FIELD))
+                    || (s.matches_code(Status::INVALID_LOG_PAGE))) =>
         {
             return Ok(format!("not supported (LPA bit 1 clear) and refused: {s}"))
         }
         Err(e) => return Err(format!("Get Log Page 05h (LPA {:#x}): {e}", c.id_ctrl.lpa)),
     }
     let log: CommandEffectsLog = parse(&buf)?;
-    if !log.admin(0x06).csupp() {
+    if !log.admin(AdminOpcode::IDENTIFY.0).csupp() {
         return Err("Identify (admin 06h) is not marked supported".into());
     }
-    if !log.io(0x02).csupp() {
+    if !log.io(NvmOpcode::READ.0).csupp() {
         return Err("Read (I/O 02h) is not marked supported".into());
     }
     let n_admin = (0..=255u8).filter(|&o| log.admin(o).csupp()).count();
     let n_io = (0..=255u8).filter(|&o| log.io(o).csupp()).count();
     Ok(format!(
         "{n_admin} admin and {n_io} I/O opcodes supported; Write LBCC {}",
-        log.io(0x01).lbcc()
+        log.io(NvmOpcode::WRITE.0).lbcc()
     ))
 }
 
@@ -265,7 +261,7 @@ pub fn feat_vwc<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
         Data::None,
     ) {
         Ok(cqe) => Ok(format!("present {present}, WCE {}", cqe.dw0 & 1)),
-        Err(Error::Status(s)) if !present && s.sct() == Sct::GENERIC && s.sc() == 0x02 => {
+        Err(Error::Status(s)) if !present && s.matches_code(Status::INVALID_FIELD) => {
             Ok(format!("no volatile write cache; refused with {s}"))
         }
         Err(e) => Err(format!("Get Features 06h (VWC present {present}): {e}")),

@@ -2,7 +2,7 @@
 //! clear error, never a panic or a hang.
 
 use nvmeq_core::cmd::{Identify, Read, Write};
-use nvmeq_core::{Cmd, Command, Data, DataDir, Error, Sct, Xfer};
+use nvmeq_core::{Cmd, Command, Data, DataDir, Error, Status, Xfer};
 
 use crate::registry::HwBackend;
 use crate::runner::TestResult;
@@ -15,7 +15,7 @@ pub fn lba_out_of_range<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
         &Read::new(c.nsid, c.nsze, 0).build(),
         Data::FromDevice(&mut buf),
     );
-    expect_status(r, Sct::GENERIC, 0x80)
+    expect_status(r, Status::LBA_OUT_OF_RANGE)
 }
 
 /// Identify Namespace with an NSID above NN: Invalid Namespace or Format (SCT 0h, SC 0Bh).
@@ -27,7 +27,7 @@ pub fn invalid_nsid_admin<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
         &Identify::namespace(bad).build(),
         Data::FromDevice(&mut buf),
     );
-    expect_status(r, Sct::GENERIC, 0x0b).map(|d| format!("nsid {bad}: {d}"))
+    expect_status(r, Status::INVALID_NS_OR_FORMAT).map(|d| format!("nsid {bad}: {d}"))
 }
 
 /// Read from an NSID that is not the device's: refused (Linux passthrough
@@ -39,18 +39,20 @@ pub fn invalid_nsid_io<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
         .b
         .execute(&Read::new(bad, 0, 0).build(), Data::FromDevice(&mut buf))
     {
-        Err(Error::Invalid(m)) => Ok(format!("refused before sending: {m}")),
+        Err(e @ Error::NsidMismatch { nsid, .. }) if nsid == bad => {
+            Ok(format!("refused before sending: {e}"))
+        }
         Err(Error::UnknownNamespace(n)) if n == bad => {
             Ok(format!("refused: namespace {n} unknown"))
         }
-        r => expect_status(r, Sct::GENERIC, 0x0b),
+        r => expect_status(r, Status::INVALID_NS_OR_FORMAT),
     }
 }
 
 /// An I/O opcode no command set defines (70h, no data): Invalid Command Opcode (SCT 0h, SC 01h).
 pub fn invalid_opcode<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
     let cmd = Cmd::io(Command::new(0x70, c.nsid), DataDir::None, Xfer::None);
-    expect_status(c.b.execute(&cmd, Data::None), Sct::GENERIC, 0x01)
+    expect_status(c.b.execute(&cmd, Data::None), Status::INVALID_OPCODE)
 }
 
 /// A read one block larger than the maximum transfer: refused by the backend
@@ -78,20 +80,22 @@ pub fn above_mdts<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
             "AboveMdts names {l} > {max}, expected {len} > {}",
             c.max_xfer
         )),
-        r => expect_status(r, Sct::GENERIC, 0x02).map(|d| format!("{len} B: controller says {d}")),
+        r => {
+            expect_status(r, Status::INVALID_FIELD).map(|d| format!("{len} B: controller says {d}"))
+        }
     }
 }
 
 /// A Read whose declared transfer is 0 bytes (hand-built, empty buffer):
-/// refused before sending ([`Error::Invalid`]), or answered by the controller
+/// refused before sending ([`Error::ZeroLength`]), or answered by the controller
 /// with Data Transfer Error (SCT 0h, SC 04h) — never data moved.
 pub fn zero_length<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
     let sqe = Read::new(c.nsid, 0, 0).build().sqe;
     let cmd = Cmd::io(sqe, DataDir::FromDevice, Xfer::Bytes(0));
     let mut empty: [u8; 0] = [];
     match c.b.execute(&cmd, Data::FromDevice(&mut empty)) {
-        Err(e @ Error::Invalid(_)) => Ok(format!("refused before sending: {e}")),
-        r => expect_status(r, Sct::GENERIC, 0x04).map(|d| format!("controller says {d}")),
+        Err(e @ Error::ZeroLength) => Ok(format!("refused before sending: {e}")),
+        r => expect_status(r, Status::DATA_TRANSFER_ERROR).map(|d| format!("controller says {d}")),
     }
 }
 

@@ -8,7 +8,7 @@ use crate::runner::TestResult;
 use crate::suite::{diff, expect_status, fill, Ctx, Placed, Support};
 use nvmeq_core::cmd::{Compare, Dsm, Flush, Read, Verify, Write, WriteZeroes};
 use nvmeq_core::ranges::DsmRange;
-use nvmeq_core::{Backend, Completion, Data, Error, IoBuf, NvmOpcode, Sct};
+use nvmeq_core::{Backend, Completion, Data, Error, IoBuf, NvmOpcode, Status};
 use zerocopy::IntoBytes;
 
 /// Reads LBA 0.
@@ -160,7 +160,7 @@ fn optional<B: HwBackend>(
     f: impl FnOnce(&mut Ctx<B>) -> TestResult,
 ) -> TestResult {
     match c.io_support(oncs_bit, opcode.0) {
-        Support::No => expect_status(unsupported(c), Sct::GENERIC, 0x01)
+        Support::No => expect_status(unsupported(c), Status::INVALID_OPCODE)
             .map(|d| format!("{name} not supported (ONCS bit {oncs_bit} clear) and refused: {d}")),
         Support::Oncs => f(c),
         Support::EffectsLog => f(c)
@@ -265,7 +265,8 @@ pub fn compare<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
             let last = w.len() - 1;
             w[last] ^= 0xff;
             let r = c.b.execute(&cmd, Data::ToDevice(&w));
-            expect_status(r, Sct::MEDIA, 0x85).map(|d| format!("match: success; mismatch: {d}"))
+            expect_status(r, Status::COMPARE_FAILURE)
+                .map(|d| format!("match: success; mismatch: {d}"))
         },
     )
 }
@@ -481,7 +482,7 @@ pub fn ioctl_metadata(c: &mut Ctx<nvmeq_ioctl::IoctlBackend>, r: &Runner, label:
                 return Err("the kernel wrote past the command's metadata length".into());
             }
             match c.b.execute(&rcmd, Data::FromDevice(&mut rd)) {
-                Err(Error::Invalid(_)) => {}
+                Err(Error::MetadataRequired) => {}
                 other => return Err(format!("read without a metadata buffer: {other:?}")),
             }
             let mut short = vec![0u8; 8];

@@ -2,7 +2,7 @@
 
 use nvmeq_core::cmd::{GetLogPage, Identify, LogId, Numd, Read, Write};
 use nvmeq_core::log::CommandEffectsLog;
-use nvmeq_core::{Completion, Data, Error, IdentifyController, IdentifyNamespace, Sct, Status};
+use nvmeq_core::{Completion, Data, Error, IdentifyController, IdentifyNamespace, Status};
 use zerocopy::FromBytes;
 
 use crate::registry::HwBackend;
@@ -64,11 +64,11 @@ pub fn ctx_err(what: &str) -> impl FnOnce(Error) -> String + '_ {
     move |e| format!("{what}: {e}")
 }
 
-/// Passes when `r` is exactly the NVMe status (sct, sc).
-pub fn expect_status(r: Result<Completion, Error>, sct: Sct, sc: u8) -> TestResult {
-    let want = Status::from_parts(sct, sc);
+/// Passes when `r` failed with the status code of `want` (SCT and SC; DNR,
+/// More and CRD are the controller's choice).
+pub fn expect_status(r: Result<Completion, Error>, want: Status) -> TestResult {
     match r {
-        Err(Error::Status(s)) if s.sct() == sct && s.sc() == sc => Ok(format!("{s}")),
+        Err(Error::Status(s)) if s.matches_code(want) => Ok(format!("{s}")),
         Err(e) => Err(format!("expected status {want}, got error: {e}")),
         Ok(_) => Err(format!("expected status {want}, got success")),
     }

@@ -188,7 +188,7 @@ fn differential<const M: u8>(c: &mut Ctx<UringHw<M>>) -> Result<String, String> 
     c.b.write(&Write::new(c.nsid, slba, 7).build(), Some(b), 1)
         .map_err(|r| format!("queue refused the write: {:?}", r.error))?;
     c.b.commit(1).map_err(|e| e.to_string())?;
-    let mut res = Err(Error::Invalid("no completion"));
+    let mut res = Err(Error::Internal("reap returned no completion"));
     c.b.reap(&mut |r| res = r.result);
     res.map_err(|e| format!("write through io_uring: {e}"))?;
     let mut got = vec![0u8; len];
@@ -679,7 +679,7 @@ fn metadata_round_trip<const M: u8>(c: &mut Ctx<UringHw<M>>, ds: u32, idx: usize
 
     // Refusals, before anything reaches the kernel.
     match c.b.execute(&rcmd, Data::FromDevice(&mut rd)) {
-        Err(Error::Invalid(_)) => {}
+        Err(Error::MetadataRequired) => {}
         other => return Err(format!("read without a metadata buffer: {other:?}")),
     }
     let mut short = vec![0u8; 8];

@@ -4,7 +4,7 @@
 
 use nvmeq_core::cmd::{Numd, Write, ZoneAppend, ZoneMgmtRecv, ZoneMgmtSend};
 use nvmeq_core::zoned::{ZoneDescriptor, ZoneReport, ZoneState, ZoneType};
-use nvmeq_core::{Data, Sct};
+use nvmeq_core::{Data, Status};
 
 use crate::registry::HwBackend;
 use crate::runner::{Runner, TestResult};
@@ -76,7 +76,7 @@ fn report_zones<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
     Ok(format!(
         "{nr} zones; zone 0: cap {} blocks, {}, wp {}",
         z0.zcap,
-        z0.state().name(),
+        z0.state(),
         z0.wp
     ))
 }
@@ -96,7 +96,7 @@ fn reset_append_read<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
         return Err(format!(
             "after reset: wp {} {} (want {} and Empty)",
             after.wp,
-            after.state().name(),
+            after.state(),
             z.zslba
         ));
     }
@@ -140,5 +140,5 @@ fn write_not_at_wp<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
         Data::ToDevice(&buf),
     );
     // Zone Invalid Write (ZNS "Command Specific Status Values": SCT 1h, SC BCh).
-    expect_status(r, Sct::COMMAND_SPECIFIC, 0xbc)
+    expect_status(r, Status::ZONE_INVALID_WRITE)
 }

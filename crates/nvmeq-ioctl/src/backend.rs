@@ -97,12 +97,12 @@ impl core::fmt::Debug for IoctlBackend {
 /// ([`IdentifyNamespace`]). `None` for an inactive namespace (NSZE 0).
 pub fn parse_ns_format(id: &[u8; 4096]) -> Result<Option<NsFormat>, Error> {
     let ns = IdentifyNamespace::read_from_bytes(&id[..])
-        .map_err(|_| Error::Invalid("Identify Namespace data has the wrong size"))?;
+        .map_err(|_| Error::Malformed("Identify Namespace (wrong size)"))?;
     if ns.nsze == 0 {
         return Ok(None);
     }
-    let ds = ns.lba_size().ok_or(Error::Invalid(
-        "Identify Namespace reports an LBA data size below 512 bytes (LBADS < 9)",
+    let ds = ns.lba_size().ok_or(Error::Malformed(
+        "Identify Namespace (LBA data size below 512 bytes, LBADS < 9)",
     ))?;
     let ms = ns.metadata_size() as u32;
     Ok(Some(if ns.extended_lba() {
@@ -297,10 +297,10 @@ impl IoctlBackend {
             "I/O commands need a namespace device (/dev/ngXnY or /dev/nvmeXnY)",
         ))?;
         if Some(nsid) != self.nsid {
-            return Err(Error::Invalid(
-                "the command's NSID is not the opened namespace device's: Linux sends I/O \
-                 passthrough only to the device's own namespace",
-            ));
+            return Err(Error::NsidMismatch {
+                nsid,
+                device: self.nsid.unwrap_or(0),
+            });
         }
         Ok(f.as_fd())
     }
@@ -317,9 +317,7 @@ impl IoctlBackend {
             }
         };
         if cmd.dir != DataDir::None && need == 0 {
-            return Err(Error::Invalid(
-                "the command moves data but its transfer length is 0",
-            ));
+            return Err(Error::ZeroLength);
         }
         if need != 0 {
             check_opcode_dir(cmd)?;
@@ -333,22 +331,18 @@ impl IoctlBackend {
                 max: self.max_xfer,
             });
         }
-        let meta =
-            match fmt {
-                Some((n, f)) if f.meta_bytes != 0 && cmd.dir != DataDir::None => {
-                    if !has_meta {
-                        return Err(Error::Invalid(
-                            "the namespace's format has separate metadata: pass a metadata buffer",
-                        ));
-                    }
-                    n.checked_mul(f.meta_bytes)
-                        .ok_or(Error::Invalid("metadata length overflows"))?
+        let meta = match fmt {
+            Some((n, f)) if f.meta_bytes != 0 && cmd.dir != DataDir::None => {
+                if !has_meta {
+                    return Err(Error::MetadataRequired);
                 }
-                _ if has_meta => return Err(Error::Invalid(
-                    "a metadata buffer was given but the command transfers no separate metadata",
-                )),
-                _ => 0,
-            };
+                n.checked_mul(f.meta_bytes).ok_or(Error::TransferTooLarge {
+                    len: n as u64 * f.meta_bytes as u64,
+                })?
+            }
+            _ if has_meta => return Err(Error::MetadataForbidden),
+            _ => 0,
+        };
         Ok((need as u32, meta))
     }
 
@@ -452,7 +446,10 @@ impl IoctlBackend {
         };
         check_len(need as u64, total)?;
         if segs > MAX_IOVECS {
-            return Err(Error::Invalid("more than 64 buffer segments"));
+            return Err(Error::TooManySegments {
+                have: segs,
+                max: MAX_IOVECS,
+            });
         }
         let meta_len = meta.check(cmd.dir, meta_need as u64)? as usize;
         let meta = match meta {
@@ -487,10 +484,10 @@ fn check_opcode_dir(cmd: &Cmd) -> Result<(), Error> {
     if ok {
         Ok(())
     } else {
-        Err(Error::Invalid(
-            "the command's data direction disagrees with its opcode's bits 1:0, which Linux \
-             uses to map the buffer",
-        ))
+        Err(Error::DirectionMismatch {
+            opcode: cmd.sqe.opcode(),
+            dir: cmd.dir,
+        })
     }
 }
 
@@ -505,9 +502,10 @@ fn check_io_opcode(cmd: &Cmd) -> Result<(), Error> {
     if nlb_defined {
         let nlb = (cmd.sqe.cdw12 & 0xffff) + 1;
         if cmd.xfer != Xfer::Blocks(nlb) {
-            return Err(Error::Invalid(
-                "the command's transfer size does not match its NLB field (CDW12 bits 15:0)",
-            ));
+            return Err(Error::NlbMismatch {
+                nlb,
+                declared: cmd.xfer,
+            });
         }
     }
     Ok(())
@@ -644,7 +642,7 @@ mod tests {
             })
         );
         id[128 + 66] = 3;
-        assert!(matches!(parse_ns_format(&id), Err(Error::Invalid(_))));
+        assert!(matches!(parse_ns_format(&id), Err(Error::Malformed(_))));
     }
 
     #[test]
@@ -664,7 +662,13 @@ mod tests {
         // A Read (opcode 02h: controller to host) declared as host to controller.
         let sqe = Read::new(1, 0, 0).build().sqe;
         let lying = Cmd::io(sqe, DataDir::ToDevice, Xfer::Blocks(1));
-        assert!(matches!(check_opcode_dir(&lying), Err(Error::Invalid(_))));
+        assert_eq!(
+            check_opcode_dir(&lying),
+            Err(Error::DirectionMismatch {
+                opcode: 0x02,
+                dir: DataDir::ToDevice
+            })
+        );
     }
 
     #[test]
@@ -674,8 +678,20 @@ mod tests {
         let mut sqe = Command::new(NvmOpcode::READ.0, 1);
         sqe.cdw12 = 7; // 8 blocks
         let lying = Cmd::io(sqe, DataDir::FromDevice, Xfer::Blocks(1));
-        assert!(matches!(check_io_opcode(&lying), Err(Error::Invalid(_))));
+        assert_eq!(
+            check_io_opcode(&lying),
+            Err(Error::NlbMismatch {
+                nlb: 8,
+                declared: Xfer::Blocks(1)
+            })
+        );
         let bytes = Cmd::io(sqe, DataDir::FromDevice, Xfer::Bytes(4096));
-        assert!(matches!(check_io_opcode(&bytes), Err(Error::Invalid(_))));
+        assert_eq!(
+            check_io_opcode(&bytes),
+            Err(Error::NlbMismatch {
+                nlb: 8,
+                declared: Xfer::Bytes(4096)
+            })
+        );
     }
 }

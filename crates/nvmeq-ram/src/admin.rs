@@ -11,9 +11,8 @@ use zerocopy::{FromZeros, IntoBytes};
 use crate::controller::{data_in, Features, RamController};
 use crate::health::{Smart, ERROR_LOG_ENTRIES};
 use crate::identify;
-use crate::status::{
-    at, Fail, FEATURE_NOT_SAVEABLE, INVALID_FIELD, INVALID_LOG_PAGE, INVALID_OPCODE,
-};
+use crate::status::{at, dnr, Fail};
+use nvmeq_core::Status;
 
 /// I/O queues the controller offers through Number of Queues (per kind).
 pub(crate) const MAX_IO_QUEUES: u16 = 64;
@@ -43,7 +42,7 @@ impl RamController {
             AdminOpcode::GET_LOG_PAGE => self.get_log_page(sqe, data),
             AdminOpcode::GET_FEATURES => self.get_features(sqe),
             AdminOpcode::SET_FEATURES => self.set_features(sqe),
-            _ => Err(Fail::new(INVALID_OPCODE, at::OPC)),
+            _ => Err(Fail::new(dnr(Status::INVALID_OPCODE), at::OPC)),
         }
     }
 
@@ -53,10 +52,10 @@ impl RamController {
         let lpo = sqe.cdw12 as u64 | (sqe.cdw13 as u64) << 32;
         let len = numd * 4;
         if len > self.cfg.max_xfer() as u64 {
-            return Err(Fail::new(INVALID_FIELD, at::CDW10 + 2));
+            return Err(Fail::new(dnr(Status::INVALID_FIELD), at::CDW10 + 2));
         }
         if lpo % 4 != 0 {
-            return Err(Fail::new(INVALID_FIELD, LPOL));
+            return Err(Fail::new(dnr(Status::INVALID_FIELD), LPOL));
         }
         let mut page = [0u8; 512];
         let size = match LogId(lid) {
@@ -65,7 +64,7 @@ impl RamController {
             LogId::SMART => {
                 if sqe.nsid != 0 && sqe.nsid != u32::MAX {
                     // LPA bit 0 is clear: no per-namespace SMART data.
-                    return Err(Fail::new(INVALID_FIELD, at::NSID));
+                    return Err(Fail::new(dnr(Status::INVALID_FIELD), at::NSID));
                 }
                 page.copy_from_slice(self.smart_log().as_bytes());
                 512
@@ -74,10 +73,10 @@ impl RamController {
                 page.copy_from_slice(firmware_slot_log().as_bytes());
                 512
             }
-            _ => return Err(Fail::new(INVALID_LOG_PAGE, at::CDW10)),
+            _ => return Err(Fail::new(dnr(Status::INVALID_LOG_PAGE), at::CDW10)),
         };
         if lpo >= size as u64 {
-            return Err(Fail::new(INVALID_FIELD, LPOL));
+            return Err(Fail::new(dnr(Status::INVALID_FIELD), LPOL));
         }
         let out = data_in(&mut data, len)?;
         out.fill(0);
@@ -126,16 +125,16 @@ impl RamController {
                     fid::ARBITRATION | fid::VOLATILE_WRITE_CACHE | fid::NUMBER_OF_QUEUES => {
                         Ok(1 << 2)
                     }
-                    _ => Err(Fail::new(INVALID_FIELD, at::CDW10)),
+                    _ => Err(Fail::new(dnr(Status::INVALID_FIELD), at::CDW10)),
                 }
             }
-            _ => return Err(Fail::new(INVALID_FIELD, at::CDW10 + 1)),
+            _ => return Err(Fail::new(dnr(Status::INVALID_FIELD), at::CDW10 + 1)),
         };
         match fid {
             fid::ARBITRATION => Ok(f.arbitration as u64),
             fid::VOLATILE_WRITE_CACHE => Ok(f.wce as u64),
             fid::NUMBER_OF_QUEUES => Ok((f.ncqa_z as u64) << 16 | f.nsqa_z as u64),
-            _ => Err(Fail::new(INVALID_FIELD, at::CDW10)),
+            _ => Err(Fail::new(dnr(Status::INVALID_FIELD), at::CDW10)),
         }
     }
 
@@ -144,10 +143,10 @@ impl RamController {
         let save = sqe.cdw10 & (1 << 31) != 0;
         match fid {
             fid::ARBITRATION | fid::VOLATILE_WRITE_CACHE | fid::NUMBER_OF_QUEUES => {}
-            _ => return Err(Fail::new(INVALID_FIELD, at::CDW10)),
+            _ => return Err(Fail::new(dnr(Status::INVALID_FIELD), at::CDW10)),
         }
         if save {
-            return Err(Fail::new(FEATURE_NOT_SAVEABLE, at::CDW10 + 3));
+            return Err(Fail::new(dnr(Status::FEATURE_NOT_SAVEABLE), at::CDW10 + 3));
         }
         match fid {
             fid::ARBITRATION => {
@@ -162,7 +161,7 @@ impl RamController {
                 let nsqr_z = (sqe.cdw11 & 0xffff) as u16;
                 let ncqr_z = (sqe.cdw11 >> 16) as u16;
                 if nsqr_z == u16::MAX || ncqr_z == u16::MAX {
-                    return Err(Fail::new(INVALID_FIELD, at::CDW11));
+                    return Err(Fail::new(dnr(Status::INVALID_FIELD), at::CDW11));
                 }
                 // The controller may allocate fewer queues than requested.
                 self.features.nsqa_z = nsqr_z.min(MAX_IO_QUEUES - 1);

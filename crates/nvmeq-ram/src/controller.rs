@@ -12,7 +12,7 @@ use crate::buf::RamBuf;
 use crate::config::{ConfigError, RamConfig};
 use crate::health::{ErrorLog, Smart};
 use crate::media::Media;
-use crate::status::{Fail, DATA_TRANSFER_ERROR};
+use crate::status::{dnr, Fail};
 
 /// Bytes of the scratch buffer the Copy command moves data through.
 const COPY_SCRATCH: usize = 64 << 10;
@@ -219,7 +219,7 @@ pub(crate) fn data_out<'a>(data: &'a Data<'_>, need: u64) -> Result<&'a [u8], Fa
     match data {
         Data::ToDevice(b) if b.len() as u64 >= need => Ok(&b[..need as usize]),
         _ if need == 0 => Ok(&[]),
-        _ => Err(Fail::unspecific(DATA_TRANSFER_ERROR)),
+        _ => Err(Fail::unspecific(dnr(Status::DATA_TRANSFER_ERROR))),
     }
 }
 
@@ -227,7 +227,7 @@ pub(crate) fn data_out<'a>(data: &'a Data<'_>, need: u64) -> Result<&'a [u8], Fa
 pub(crate) fn data_in<'a>(data: &'a mut Data<'_>, need: u64) -> Result<&'a mut [u8], Fail> {
     match data {
         Data::FromDevice(b) if b.len() as u64 >= need => Ok(&mut b[..need as usize]),
-        _ => Err(Fail::unspecific(DATA_TRANSFER_ERROR)),
+        _ => Err(Fail::unspecific(dnr(Status::DATA_TRANSFER_ERROR))),
     }
 }
 
@@ -306,9 +306,10 @@ impl Backend for RamController {
 
     fn commit(&mut self, min_complete: u32) -> Result<u32, Error> {
         if min_complete > self.in_flight() {
-            return Err(Error::Invalid(
-                "commit waits for more completions than commands in flight",
-            ));
+            return Err(Error::WaitExceedsInFlight {
+                want: min_complete,
+                in_flight: self.in_flight(),
+            });
         }
         // Executed where they sit (popping each would copy its 64-byte entry
         // out again); the queue keeps its capacity.

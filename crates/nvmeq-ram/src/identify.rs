@@ -2,7 +2,7 @@
 //! Data Structure", "Identify Namespace Data Structure" in the NVM Command Set
 //! specification, "Namespace Identification Descriptor").
 
-use nvmeq_core::cmd::Identify;
+use nvmeq_core::cmd::{Cns, IdentifyCdw10};
 use nvmeq_core::identify::{
     oncs, put_spec_str, Csi, IdentifyController, IdentifyNamespace, LbaFormat, Nidt, NsDescriptor,
     NsList,
@@ -15,7 +15,8 @@ use zerocopy::{FromZeros, IntoBytes};
 use crate::controller::{Namespace, RamController};
 use crate::health::ERROR_LOG_ENTRIES;
 use crate::nvm::{MCL, MSRC_Z, MSSRL};
-use crate::status::{at, Fail, INVALID_FIELD, INVALID_NS};
+use crate::status::{at, dnr, Fail};
+use nvmeq_core::Status;
 
 /// Model Number (MN).
 pub const MN: &str = "nvmeq ram controller";
@@ -50,22 +51,22 @@ pub(crate) fn nguid(serial: &str, nsid: u32) -> [u8; 16] {
 
 /// Fills `out` (4096 bytes) with the structure the command's CNS asks for.
 pub(crate) fn fill(c: &RamController, sqe: &Command, out: &mut [u8]) -> Result<(), Fail> {
-    let cns = (sqe.cdw10 & 0xff) as u8;
+    let cns = IdentifyCdw10::from_bits(sqe.cdw10).cns();
     match cns {
-        Identify::CNS_CONTROLLER => {
+        Cns::CONTROLLER => {
             out.copy_from_slice(controller(c).as_bytes());
             Ok(())
         }
-        Identify::CNS_NAMESPACE => {
+        Cns::NAMESPACE => {
             let ns = c
                 .namespace(sqe.nsid)
-                .ok_or(Fail::new(INVALID_NS, at::NSID))?;
+                .ok_or(Fail::new(dnr(Status::INVALID_NS_OR_FORMAT), at::NSID))?;
             out.copy_from_slice(namespace(&c.cfg.serial, sqe.nsid, ns).as_bytes());
             Ok(())
         }
-        Identify::CNS_ACTIVE_NS_LIST => {
+        Cns::ACTIVE_NS_LIST => {
             if sqe.nsid >= 0xffff_fffe {
-                return Err(Fail::new(INVALID_NS, at::NSID));
+                return Err(Fail::new(dnr(Status::INVALID_NS_OR_FORMAT), at::NSID));
             }
             // Active nsids greater than NSID, ascending, up to 1024.
             let mut list = NsList::new_zeroed();
@@ -75,9 +76,9 @@ pub(crate) fn fill(c: &RamController, sqe: &Command, out: &mut [u8]) -> Result<(
             out.copy_from_slice(list.as_bytes());
             Ok(())
         }
-        Identify::CNS_NS_DESCRIPTORS => {
+        Cns::NS_DESCRIPTORS => {
             c.namespace(sqe.nsid)
-                .ok_or(Fail::new(INVALID_NS, at::NSID))?;
+                .ok_or(Fail::new(dnr(Status::INVALID_NS_OR_FORMAT), at::NSID))?;
             out.fill(0);
             let nguid = nguid(&c.cfg.serial, sqe.nsid);
             let csi = [Csi::NVM.0];
@@ -93,7 +94,7 @@ pub(crate) fn fill(c: &RamController, sqe: &Command, out: &mut [u8]) -> Result<(
             }
             Ok(())
         }
-        _ => Err(Fail::new(INVALID_FIELD, at::CDW10)),
+        _ => Err(Fail::new(dnr(Status::INVALID_FIELD), at::CDW10)),
     }
 }
 

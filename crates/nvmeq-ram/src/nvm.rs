@@ -5,10 +5,8 @@
 use nvmeq_core::{Command, Data, NvmOpcode};
 
 use crate::controller::{data_in, data_out, Namespace, RamController};
-use crate::status::{
-    at, Fail, COMMAND_SIZE_LIMIT_EXCEEDED, COMPARE_FAILURE, INVALID_FIELD, INVALID_NS,
-    INVALID_OPCODE, LBA_OUT_OF_RANGE,
-};
+use crate::status::{at, dnr, Fail};
+use nvmeq_core::Status;
 
 /// Copy: Maximum Single Source Range Length (MSSRL), in logical blocks.
 pub(crate) const MSSRL: u16 = 0xffff;
@@ -35,7 +33,7 @@ fn range(sqe: &Command) -> Range {
 fn in_bounds(ns: &Namespace, slba: u64, nlb: u64, param: u8) -> Result<(), Fail> {
     match slba.checked_add(nlb) {
         Some(end) if end <= ns.nsze => Ok(()),
-        _ => Err(Fail::at_lba(LBA_OUT_OF_RANGE, slba, param)),
+        _ => Err(Fail::at_lba(dnr(Status::LBA_OUT_OF_RANGE), slba, param)),
     }
 }
 
@@ -52,11 +50,11 @@ impl RamController {
             | NvmOpcode::DATASET_MANAGEMENT
             | NvmOpcode::VERIFY
             | NvmOpcode::COPY => {}
-            _ => return Err(Fail::new(INVALID_OPCODE, at::OPC)),
+            _ => return Err(Fail::new(dnr(Status::INVALID_OPCODE), at::OPC)),
         }
         let idx = match sqe.nsid.checked_sub(1) {
             Some(i) if (i as usize) < self.ns.len() => i as usize,
-            _ => return Err(Fail::new(INVALID_NS, at::NSID)),
+            _ => return Err(Fail::new(dnr(Status::INVALID_NS_OR_FORMAT), at::NSID)),
         };
         let max_xfer = self.cfg.max_xfer() as u64;
         let ns = &mut self.ns[idx];
@@ -66,7 +64,7 @@ impl RamController {
                 let r = range(sqe);
                 let len = r.nlb << shift;
                 if len > max_xfer {
-                    return Err(Fail::new(INVALID_FIELD, at::CDW12));
+                    return Err(Fail::new(dnr(Status::INVALID_FIELD), at::CDW12));
                 }
                 in_bounds(ns, r.slba, r.nlb, at::CDW10)?;
                 let dst = data_in(&mut data, len)?;
@@ -79,7 +77,7 @@ impl RamController {
                 let r = range(sqe);
                 let len = r.nlb << shift;
                 if len > max_xfer {
-                    return Err(Fail::new(INVALID_FIELD, at::CDW12));
+                    return Err(Fail::new(dnr(Status::INVALID_FIELD), at::CDW12));
                 }
                 in_bounds(ns, r.slba, r.nlb, at::CDW10)?;
                 let src = data_out(&data, len)?;
@@ -92,7 +90,7 @@ impl RamController {
                 let r = range(sqe);
                 let len = r.nlb << shift;
                 if len > max_xfer {
-                    return Err(Fail::new(INVALID_FIELD, at::CDW12));
+                    return Err(Fail::new(dnr(Status::INVALID_FIELD), at::CDW12));
                 }
                 in_bounds(ns, r.slba, r.nlb, at::CDW10)?;
                 let src = data_out(&data, len)?;
@@ -102,7 +100,7 @@ impl RamController {
                 if same {
                     Ok(0)
                 } else {
-                    Err(Fail::at_lba(COMPARE_FAILURE, r.slba, at::CDW10))
+                    Err(Fail::at_lba(Status::COMPARE_FAILURE, r.slba, at::CDW10))
                 }
             }
             NvmOpcode::VERIFY => {
@@ -139,7 +137,7 @@ impl RamController {
                 Ok(0)
             }
             NvmOpcode::COPY => self.copy(idx, sqe, &data),
-            _ => Err(Fail::new(INVALID_OPCODE, at::OPC)),
+            _ => Err(Fail::new(dnr(Status::INVALID_OPCODE), at::OPC)),
         }
     }
 
@@ -148,7 +146,7 @@ impl RamController {
         if sqe.nsid == u32::MAX || self.namespace(sqe.nsid).is_some() {
             Ok(0)
         } else {
-            Err(Fail::new(INVALID_NS, at::NSID))
+            Err(Fail::new(dnr(Status::INVALID_NS_OR_FORMAT), at::NSID))
         }
     }
 
@@ -158,10 +156,13 @@ impl RamController {
         let nr_z = (sqe.cdw12 & 0xff) as u8;
         let desc_format = (sqe.cdw12 >> 8) & 0xf;
         if desc_format != 0 {
-            return Err(Fail::new(INVALID_FIELD, at::CDW12 + 1));
+            return Err(Fail::new(dnr(Status::INVALID_FIELD), at::CDW12 + 1));
         }
         if nr_z > MSRC_Z {
-            return Err(Fail::new(COMMAND_SIZE_LIMIT_EXCEEDED, at::CDW12));
+            return Err(Fail::new(
+                dnr(Status::COMMAND_SIZE_LIMIT_EXCEEDED),
+                at::CDW12,
+            ));
         }
         let src = data_out(data, (nr_z as u64 + 1) * 32)?;
         let ns = &mut self.ns[idx];
@@ -169,13 +170,21 @@ impl RamController {
         for d in src.chunks_exact(32) {
             let (slba, nlb) = copy_range(d);
             if nlb > MSSRL as u64 {
-                return Err(Fail::at_lba(COMMAND_SIZE_LIMIT_EXCEEDED, slba, at::CDW12));
+                return Err(Fail::at_lba(
+                    dnr(Status::COMMAND_SIZE_LIMIT_EXCEEDED),
+                    slba,
+                    at::CDW12,
+                ));
             }
             in_bounds(ns, slba, nlb, at::CDW12)?;
             total += nlb;
         }
         if total > MCL as u64 {
-            return Err(Fail::at_lba(COMMAND_SIZE_LIMIT_EXCEEDED, sdlba, at::CDW12));
+            return Err(Fail::at_lba(
+                dnr(Status::COMMAND_SIZE_LIMIT_EXCEEDED),
+                sdlba,
+                at::CDW12,
+            ));
         }
         in_bounds(ns, sdlba, total, at::CDW10)?;
         let shift = ns.lbads as u32;

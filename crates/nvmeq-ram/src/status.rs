@@ -1,32 +1,15 @@
-//! The statuses the controller returns, and `Fail`, a failed command's
-//! status plus what the Error Information log records about it.
+//! How the controller fails a command: the core's `Status` constants with
+//! Do Not Retry set, and `Fail`, a failed command's status plus what the
+//! Error Information log records about it.
 
-use nvmeq_core::{Sct, Status};
+use nvmeq_core::Status;
 
-const fn generic(sc: u8) -> Status {
-    Status::from_parts(Sct::GENERIC, sc).with_dnr(true)
+/// `s` with Do Not Retry set: the emulated controller's failures are
+/// deterministic, so retrying the same command cannot help.
+#[inline]
+pub(crate) const fn dnr(s: Status) -> Status {
+    s.with_dnr(true)
 }
-
-/// Invalid Command Opcode.
-pub const INVALID_OPCODE: Status = generic(0x01);
-/// Invalid Field in Command.
-pub const INVALID_FIELD: Status = generic(0x02);
-/// Data Transfer Error: the command describes more data than its buffer holds.
-pub const DATA_TRANSFER_ERROR: Status = generic(0x04);
-/// Invalid Namespace or Format.
-pub const INVALID_NS: Status = generic(0x0b);
-/// LBA Out of Range.
-pub const LBA_OUT_OF_RANGE: Status = generic(0x80);
-/// Invalid Log Page (command specific).
-pub const INVALID_LOG_PAGE: Status = Status::from_parts(Sct::COMMAND_SPECIFIC, 0x09).with_dnr(true);
-/// Feature Identifier Not Saveable (command specific).
-pub const FEATURE_NOT_SAVEABLE: Status =
-    Status::from_parts(Sct::COMMAND_SPECIFIC, 0x0d).with_dnr(true);
-/// Command Size Limit Exceeded (command specific, Copy).
-pub const COMMAND_SIZE_LIMIT_EXCEEDED: Status =
-    Status::from_parts(Sct::COMMAND_SPECIFIC, 0x83).with_dnr(true);
-/// Compare Failure (media and data integrity errors; current specifications).
-pub const COMPARE_FAILURE: Status = Status::from_parts(Sct::MEDIA, 0x85);
 
 /// Parameter Error Location value for "not specific to a field".
 pub(crate) const NO_PARAM: u16 = 0xffff;

@@ -2,8 +2,8 @@
 //! host using the library sees (the other tests decode bytes by hand).
 
 use nvmeq_core::cmd::{
-    Compare, CopyFormat, CopyRanges, Dsm, GetLogPage, Identify, LogId, Numd, Read, Verify, Write,
-    WriteZeroes,
+    Cns, Compare, CopyFormat, CopyRanges, Dsm, GetLogPage, Identify, LogId, Numd, Read, Verify,
+    Write, WriteZeroes,
 };
 use nvmeq_core::identify::{
     ns_descriptors, oncs, Csi, IdentifyController, IdentifyNamespace, Nidt, NsList,
@@ -62,11 +62,7 @@ fn identify_namespace_and_lists_parse_with_the_core_layouts() {
     let b = fetch(&mut c, &Identify::active_ns_list(0).build(), 4096);
     let list = NsList::read_from_bytes(&b).unwrap();
     assert_eq!(list.ids().collect::<Vec<_>>(), [1, 2]);
-    let b = fetch(
-        &mut c,
-        &Identify::new(Identify::CNS_NS_DESCRIPTORS, 2).build(),
-        4096,
-    );
+    let b = fetch(&mut c, &Identify::new(Cns::NS_DESCRIPTORS, 2).build(), 4096);
     let descs: Vec<_> = ns_descriptors(&b).collect();
     assert_eq!(descs.len(), 2, "{descs:?}");
     let d0 = descs[0].as_ref().unwrap();

@@ -108,7 +108,13 @@ fn nvme_errors_come_back_in_the_reaped_result() {
 fn commit_refuses_to_wait_for_more_than_is_in_flight() {
     let mut c = small_queue(4);
     c.write(&flush(1), None, 0).unwrap();
-    assert!(matches!(c.commit(2), Err(Error::Invalid(_))));
+    assert_eq!(
+        c.commit(2),
+        Err(Error::WaitExceedsInFlight {
+            want: 2,
+            in_flight: 1
+        })
+    );
     assert_eq!(c.commit(1).unwrap(), 1);
 }
 

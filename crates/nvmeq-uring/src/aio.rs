@@ -274,7 +274,10 @@ impl<B: Backend> Future for Submit<'_, B> {
                 }
             }
             State::Finished => Poll::Ready((
-                Err(Error::Invalid("the future was polled after it completed")),
+                Err(Error::BadArgument(&nvmeq_core::error::BadArg {
+                    name: "future",
+                    why: "polled after it completed",
+                })),
                 None,
             )),
         }

@@ -112,22 +112,33 @@ impl FixedBufPool {
     /// Allocates the pool; `buf_size` is rounded up to a page.
     pub fn new(count: u16, buf_size: usize) -> Result<Self, nvmeq_core::Error> {
         if count == 0 || buf_size == 0 {
-            return Err(nvmeq_core::Error::Invalid(
-                "a fixed-buffer pool needs at least one buffer of at least one byte",
-            ));
+            const WHY: &str = "a fixed-buffer pool needs at least one buffer of at least one byte";
+            return Err(nvmeq_core::Error::BadArgument(if count == 0 {
+                &nvmeq_core::error::BadArg {
+                    name: "count",
+                    why: WHY,
+                }
+            } else {
+                &nvmeq_core::error::BadArg {
+                    name: "buf_size",
+                    why: WHY,
+                }
+            }));
         }
         let buf_size = buf_size.next_multiple_of(PAGE);
         // The kernel limits one registered buffer to 1 GiB.
         if buf_size > 1 << 30 {
-            return Err(nvmeq_core::Error::Invalid(
-                "a registered buffer is limited to 1 GiB",
-            ));
+            return Err(nvmeq_core::Error::BadArgument(&nvmeq_core::error::BadArg {
+                name: "buf_size",
+                why: "the kernel limits a registered buffer to 1 GiB",
+            }));
         }
         let total = buf_size
             .checked_mul(count as usize)
-            .ok_or(nvmeq_core::Error::Invalid(
-                "fixed-buffer pool size overflows",
-            ))?;
+            .ok_or(nvmeq_core::Error::BadArgument(&nvmeq_core::error::BadArg {
+                name: "count",
+                why: "count × buf_size overflows usize",
+            }))?;
         // Its own anonymous mapping: zero-filled, page-aligned, and returned
         // to the system (not to the heap) when the last user drops it.
         // SAFETY: a fresh private anonymous mapping; no existing memory is affected.

@@ -66,8 +66,9 @@ impl VecData<'_, '_> {
 /// (the kernel never sees them). Returns how many iovecs were written.
 ///
 /// Errors: [`Error::BufferTooSmall`] when the segments hold fewer than `need`
-/// bytes (`have` is their total), [`Error::Invalid`] when covering `need`
-/// takes more than `out.len()` segments or `need` is 0. `out` may be
+/// bytes (`have` is their total), [`Error::TooManySegments`] when covering
+/// `need` takes more than `out.len()` segments, [`Error::ZeroLength`] when
+/// `need` is 0. `out` may be
 /// partly written on error.
 pub(crate) fn fill_iovecs(
     out: &mut [Iov],
@@ -75,9 +76,7 @@ pub(crate) fn fill_iovecs(
     need: u32,
 ) -> Result<usize, Error> {
     if need == 0 {
-        return Err(Error::Invalid(
-            "a vectored command must move data (its transfer length is 0)",
-        ));
+        return Err(Error::ZeroLength);
     }
     let mut left = need as usize;
     let (mut used, mut have) = (0usize, 0usize);
@@ -103,10 +102,11 @@ pub(crate) fn fill_iovecs(
         });
     }
     if used > out.len() {
-        return Err(Error::Invalid(
-            "the command's transfer needs more buffer segments than the queue's \
-             max_segments (UringOptions::max_segments)",
-        ));
+        // The limit is the queue's UringOptions::max_segments.
+        return Err(Error::TooManySegments {
+            have: used,
+            max: out.len(),
+        });
     }
     Ok(used)
 }
@@ -212,7 +212,7 @@ mod tests {
         let mut out = [Iov::default(); 2];
         assert!(matches!(
             fill_iovecs(&mut out, segs(&[1, 1, 1]), 3),
-            Err(Error::Invalid(m)) if m.contains("max_segments")
+            Err(Error::TooManySegments { have: 3, max: 2 })
         ));
         // Too small wins over too many: it is what the caller must fix first.
         assert!(matches!(
@@ -228,7 +228,7 @@ mod tests {
         let mut out = [Iov::default(); 2];
         assert!(matches!(
             fill_iovecs(&mut out, segs(&[512]), 0),
-            Err(Error::Invalid(_))
+            Err(Error::ZeroLength)
         ));
     }
 

@@ -207,10 +207,10 @@ pub struct NsFormat {
 pub fn format_from_id_ns(id: &[u8]) -> Result<NsFormat, nvmeq_core::Error> {
     use zerocopy::FromBytes;
     let ns = nvmeq_core::IdentifyNamespace::read_from_prefix(id)
-        .map_err(|_| nvmeq_core::Error::Invalid("Identify Namespace data is short"))?
+        .map_err(|_| nvmeq_core::Error::Malformed("Identify Namespace (short)"))?
         .0;
-    let lba = ns.lba_size().ok_or(nvmeq_core::Error::Invalid(
-        "Identify Namespace: the current format's LBADS is below 9 (namespace inactive?)",
+    let lba = ns.lba_size().ok_or(nvmeq_core::Error::Malformed(
+        "Identify Namespace (current format's LBADS below 9: namespace inactive?)",
     ))?;
     let ms = ns.metadata_size() as u32;
     Ok(if ns.extended_lba() {

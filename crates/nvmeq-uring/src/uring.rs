@@ -526,8 +526,11 @@ impl Uring {
             });
         }
         if !lba_size.is_power_of_two() || lba_size < 512 {
-            return Err(OpenError::Nvme(Error::Invalid(
-                "the LBA size must be a power of two of at least 512",
+            return Err(OpenError::Nvme(Error::BadArgument(
+                &nvmeq_core::error::BadArg {
+                    name: "lba_size",
+                    why: "must be a power of two of at least 512",
+                },
             )));
         }
         let ring = build_ring(&opts, opts.depth, false, "loopback")?;
@@ -641,10 +644,8 @@ impl Uring {
             );
             match r {
                 Ok(_) => {}
-                // Invalid Namespace or Format.
-                Err(Error::Status(s))
-                    if s == Status::from_parts(nvmeq_core::Sct::GENERIC, 0x0b) =>
-                {
+                // By code: the controller may set DNR (or More, CRD) on it.
+                Err(Error::Status(s)) if s.matches_code(Status::INVALID_NS_OR_FORMAT) => {
                     return Err(Error::UnknownNamespace(nsid))
                 }
                 Err(e) => return Err(e),
@@ -705,10 +706,12 @@ impl Uring {
             Xfer::Blocks(_) => Some(self.ns_format(cmd.nsid())?),
             _ => None,
         };
-        let len = cmd
-            .xfer
-            .bytes(fmt.map_or(0, |f| f.block_bytes))
-            .ok_or(Error::Invalid("the transfer length overflows 32 bits"))?;
+        let len =
+            cmd.xfer
+                .bytes(fmt.map_or(0, |f| f.block_bytes))
+                .ok_or(Error::TransferTooLarge {
+                    len: cmd.xfer.bytes_u64(fmt.map_or(0, |f| f.block_bytes)),
+                })?;
         if len > self.caps.max_xfer {
             return Err(Error::AboveMdts {
                 len: len as u64,
@@ -716,29 +719,26 @@ impl Uring {
             });
         }
         if len > 0 && cmd.dir == DataDir::None {
-            return Err(Error::Invalid(
-                "the command transfers data but its opcode says it moves none",
-            ));
+            return Err(Error::DirectionMismatch {
+                opcode: cmd.sqe.opcode(),
+                dir: cmd.dir,
+            });
         }
         if len == 0 && cmd.dir != DataDir::None {
             // The device would still move the data its fields describe, with
             // no buffer mapped for it (QEMU completes such a Read "successfully").
-            return Err(Error::Invalid(
-                "the command moves data but its transfer length is 0",
-            ));
+            return Err(Error::ZeroLength);
         }
         let meta = match (cmd.xfer, fmt) {
             (Xfer::Blocks(n), Some(f)) if f.meta_bytes != 0 && len > 0 => {
                 if !has_meta {
                     // Without one the kernel leaves MPTR 0 and the device
                     // would move the metadata at address 0.
-                    return Err(Error::Invalid(
-                        "the namespace's LBA format has separate metadata: pass a metadata \
-                         buffer (Uring::execute_with, write_with or write_vec)",
-                    ));
+                    return Err(Error::MetadataRequired);
                 }
-                n.checked_mul(f.meta_bytes)
-                    .ok_or(Error::Invalid("the metadata length overflows 32 bits"))?
+                n.checked_mul(f.meta_bytes).ok_or(Error::TransferTooLarge {
+                    len: n as u64 * f.meta_bytes as u64,
+                })?
             }
             _ if has_meta && cmd.queue == QueueKind::Admin => {
                 return Err(Error::Unsupported(
@@ -746,12 +746,7 @@ impl Uring {
                      has no block device to carry them (Linux drops or refuses them)",
                 ))
             }
-            _ if has_meta => {
-                return Err(Error::Invalid(
-                    "a metadata buffer was given but the command moves no separate metadata \
-                     (the namespace's format has none, or the command's length is not in blocks)",
-                ))
-            }
+            _ if has_meta => return Err(Error::MetadataForbidden),
             _ => 0,
         };
         Ok((len, meta))
@@ -833,18 +828,16 @@ impl Uring {
             _ => &mut self.io,
         };
         if !q.has_room() {
-            return Err(Error::Invalid(
-                "the queue is full: reap completions before calling execute",
-            ));
+            return Err(Error::QueueFull);
         }
         let ud = q
             .slab
             .insert(UNEXPECTED_TAG, None)
-            .map_err(|_| Error::Invalid("the queue is full"))?;
+            .map_err(|_| Error::QueueFull)?;
         if let Some((data, need)) = vec {
             let filled = match q.slab.in_flight_parts(ud) {
                 Some((_, iov)) => iov::fill_borrowed(iov, data, need).map(|n| (iov.as_ptr(), n)),
-                None => Err(Error::Invalid("the in-flight slot vanished")),
+                None => Err(Error::Internal("the in-flight slot vanished")),
             };
             match filled {
                 Ok((at, n)) => {
@@ -866,7 +859,7 @@ impl Uring {
         // Every length was checked against its buffer.
         if !unsafe { q.push(&entry.user_data(ud.encode())) } {
             q.slab.cancel_insert(ud);
-            return Err(Error::Invalid("the submission queue is full"));
+            return Err(Error::QueueFull);
         }
         q.wait_for(ud)
     }
@@ -941,9 +934,7 @@ impl Uring {
     ) -> Result<Completion, Error> {
         let (need, meta_need) = self.plan(cmd, !meta.is_empty())?;
         if need == 0 {
-            return Err(Error::Invalid(
-                "a vectored command must move data (its transfer length is 0)",
-            ));
+            return Err(Error::ZeroLength);
         }
         let dir_ok = matches!(
             (cmd.dir, &data),
@@ -1057,10 +1048,7 @@ impl Uring {
             Err(e) => return reject(bufs, e),
         };
         if vectored && need == 0 {
-            return reject(
-                bufs,
-                Error::Invalid("a vectored command must move data (its transfer length is 0)"),
-            );
+            return reject(bufs, Error::ZeroLength);
         }
         if !vectored && need > 0 {
             let Some(b) = &bufs.data else {
@@ -1098,7 +1086,7 @@ impl Uring {
             let buf = self.io.slab.cancel_insert(ud);
             return Err(Rejected {
                 buf,
-                error: Some(Error::Invalid("the in-flight slot vanished")),
+                error: Some(Error::Internal("the in-flight slot vanished")),
             });
         };
         let (addr, data_len, fixed) = if vectored {
@@ -1218,9 +1206,10 @@ impl Backend for Uring {
     fn commit(&mut self, min_complete: u32) -> Result<u32, Error> {
         let in_flight = self.io.slab.in_use();
         if min_complete as usize > in_flight {
-            return Err(Error::Invalid(
-                "commit would wait for more completions than commands in flight",
-            ));
+            return Err(Error::WaitExceedsInFlight {
+                want: min_complete,
+                in_flight: in_flight as u32,
+            });
         }
         let want = (min_complete as usize).saturating_sub(self.io.ready());
         // Nothing to submit or wait for on an interrupt-driven ring: its

@@ -109,12 +109,12 @@ fn lengths_come_from_the_command_and_are_checked_against_the_buffer() {
     );
     assert!(matches!(
         u.execute(&zero, Data::FromDevice(&mut [])),
-        Err(Error::Invalid(_))
+        Err(Error::ZeroLength)
     ));
     assert!(matches!(
         u.write(&zero, None, 0),
         Err(Rejected {
-            error: Some(Error::Invalid(_)),
+            error: Some(Error::ZeroLength),
             ..
         })
     ));
@@ -150,9 +150,22 @@ fn execute_waits_for_its_own_completion_and_parks_the_others() {
 #[test]
 fn commit_refuses_to_wait_for_more_than_is_in_flight() {
     let mut u = ring(4);
-    assert!(matches!(u.commit(1), Err(Error::Invalid(_))), "would hang");
+    assert_eq!(
+        u.commit(1),
+        Err(Error::WaitExceedsInFlight {
+            want: 1,
+            in_flight: 0
+        }),
+        "would hang"
+    );
     u.write(&Flush::new(1).build(), None, 0).unwrap();
-    assert!(matches!(u.commit(2), Err(Error::Invalid(_))));
+    assert_eq!(
+        u.commit(2),
+        Err(Error::WaitExceedsInFlight {
+            want: 2,
+            in_flight: 1
+        })
+    );
     assert_eq!(u.commit(1).unwrap(), 1);
     assert_eq!(u.reap(&mut |_| {}), 1);
 }
@@ -205,7 +218,7 @@ fn impossible_options_are_named() {
         e => panic!("{e}"),
     }
     match err(UringOptions::new().fixed_buffers(0, 4096)) {
-        OpenError::Nvme(Error::Invalid(_)) => {}
+        OpenError::Nvme(Error::BadArgument(a)) if a.name == "count" => {}
         e => panic!("{e}"),
     }
     assert!(Uring::loopback(UringOptions::new(), 1000).is_err());

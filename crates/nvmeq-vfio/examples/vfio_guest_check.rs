@@ -411,7 +411,7 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
     );
     let e = ctrl.execute(&zero, Data::FromDevice(&mut []));
     c.ok(
-        matches!(e, Err(Error::Invalid(_))),
+        matches!(e, Err(Error::ZeroLength)),
         &format!("a 0-byte data transfer is refused: {e:?}"),
     );
     let e = ctrl.execute(&Read::new(1, 1 << 21, 0).build(), Data::FromDevice(&mut r));
@@ -441,7 +441,13 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
     sqe.mptr = victim.iova();
     let e = ctrl.execute(&Cmd::io(sqe, DataDir::None, Xfer::None), Data::None);
     c.ok(
-        matches!(e, Err(Error::Invalid(_))),
+        matches!(
+            e,
+            Err(Error::XferMismatch {
+                declared: 0,
+                implied: 512..
+            })
+        ),
         &format!("an entry whose NLB moves more than it declares is refused: {e:?}"),
     );
     // ... and with an honest length, the driver's PRPs replace DPTR: the

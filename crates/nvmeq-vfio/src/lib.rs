@@ -50,11 +50,10 @@
 //! shadow doorbell buffer because the controller's EventIdx did not ask for
 //! an MMIO write. I/O queues' CQ head doorbells are written lazily
 //! ([`Options::lazy_cq_doorbells`]): only before a command is queued that
-//! might otherwise find the controller's view of the CQ full. Measured in
-//! the QEMU 7.2 guest (4 KiB reads, queue kept topped up, hwtest
-//! `vfio-doorbells-per-io`): 1.00 MMIO writes per I/O at QD1 and 0.04 at
-//! QD32 (2.00 and 0.06 when the CQ head is written after every batch); none
-//! skipped, because QEMU moves its EventIdx to every value it reads.
+//! might otherwise find the controller's view of the CQ full, because each
+//! MMIO write is the driver's main per-batch cost (a trap into the
+//! hypervisor under emulation). The measured counts are in
+//! `docs/benchmarks.md` ("Doorbells per I/O").
 //!
 //! Layers, bottom up (one module each):
 //! - `vfio` — container, group and device fds, region info, PCI config,
@@ -97,18 +96,9 @@
 
 //!
 //! # Testing
-//! Host unit tests cover the logic without `unsafe`: IOVA allocation, PRP
-//! lists and SGL descriptors and segments over a fake IOVA space (walked as
-//! a controller would), the SGL and retry choices, ring wrap-around and
-//! phase flips, cid slot+sequence checks, doorbell offsets and the shadow-doorbell rule, and
-//! the parsing of VFIO capability chains. The device paths run in the nvmeq
-//! QEMU guest with its virtual IOMMU: the conformance suite (`cargo xtask vm
-//! test`, backends `vfio` with PRPs forced and `vfio-sgl` with SGLs forced,
-//! with VFIO-only tests for reset, timeout recovery, caller pointers, buffer
-//! regions, SGL segment lists, retries after a reset and after a timeout,
-//! and doorbells per I/O) and the `vfio_guest_check` example (rebinding, Identify,
-//! I/O through both interfaces, error paths, huge pages, Format NVM,
-//! shutdown and handing the controller back to `nvme`).
+//! Host unit tests cover everything above the `unsafe` layers; the device
+//! paths run in the nvmeq QEMU guest. What each covers is in
+//! `docs/testing.md` ("The VFIO backend").
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]

@@ -220,9 +220,7 @@ where
         Some(Err(other)) => {
             return Err(Rejected {
                 buf: Some(other),
-                error: Some(Error::Invalid(
-                    "the buffer was allocated by another backend",
-                )),
+                error: Some(Error::ForeignBuffer),
             })
         }
     };

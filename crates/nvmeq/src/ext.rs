@@ -75,12 +75,13 @@ fn geometry<B: Backend + ?Sized>(
 ) -> Result<(usize, usize), Error> {
     let lba = b.lba_size(nsid)? as usize;
     if len == 0 {
-        return Err(Error::Invalid("the buffer is empty: nothing to transfer"));
+        return Err(Error::ZeroLength);
     }
     if len % lba != 0 {
-        return Err(Error::Invalid(
-            "the buffer length is not a multiple of the namespace's LBA size",
-        ));
+        return Err(Error::NotBlockMultiple {
+            len,
+            lba_size: lba as u32,
+        });
     }
     let per_cmd = (b.caps().max_xfer as usize / lba).clamp(1, MAX_NLB);
     Ok((lba, per_cmd))
@@ -88,5 +89,5 @@ fn geometry<B: Backend + ?Sized>(
 
 fn next_lba(lba: u64, nlb: usize) -> Result<u64, Error> {
     lba.checked_add(nlb as u64)
-        .ok_or(Error::Invalid("the LBA range wraps past 2^64"))
+        .ok_or(Error::LbaOverflow { slba: lba })
 }

@@ -148,10 +148,14 @@ fn read_and_write_blocks_round_trip_and_split_at_mdts() {
 #[test]
 fn block_helpers_reject_bad_lengths_and_report_nvme_errors() {
     let mut d = open("ram:1M,lba=4096").unwrap();
-    assert!(
-        matches!(d.write_blocks(1, 0, &[0; 4095]), Err(Error::Invalid(m)) if m.contains("multiple of"))
+    assert_eq!(
+        d.write_blocks(1, 0, &[0; 4095]),
+        Err(Error::NotBlockMultiple {
+            len: 4095,
+            lba_size: 4096
+        })
     );
-    assert!(matches!(d.read_blocks(1, 0, &mut []), Err(Error::Invalid(m)) if m.contains("empty")));
+    assert_eq!(d.read_blocks(1, 0, &mut []), Err(Error::ZeroLength));
     assert_eq!(
         d.read_blocks(2, 0, &mut [0; 4096]),
         Err(Error::UnknownNamespace(2))

@@ -1,7 +1,7 @@
 //! Identify: `id-ctrl`, `id-ns`, `list-ns`, `ns-descs`.
 
 use clap::Args;
-use nvmeq_core::cmd::Identify;
+use nvmeq_core::cmd::{Cns, Csi, Identify};
 use nvmeq_core::identify::{
     ns_descriptors, IdentifyController, IdentifyNamespace, Nidt, NsList, PowerStateDescriptor,
 };
@@ -333,10 +333,10 @@ pub fn list_ns(ctx: &Ctx, a: &ListNsArgs) -> Result<()> {
     let mut dev = ctx.open(&a.dev)?;
     // CNS 02h active, 07h active of a command set, 10h allocated, 1Ah allocated of a command set.
     let (cns, csi) = match (a.all, a.csi) {
-        (false, None) => (Identify::CNS_ACTIVE_NS_LIST, 0),
-        (false, Some(c)) => (0x07, c),
-        (true, None) => (0x10, 0),
-        (true, Some(c)) => (0x1a, c),
+        (false, None) => (Cns::ACTIVE_NS_LIST, Csi::NVM),
+        (false, Some(c)) => (Cns::CSI_ACTIVE_NS_LIST, Csi(c)),
+        (true, None) => (Cns::ALLOCATED_NS_LIST, Csi::NVM),
+        (true, Some(c)) => (Cns::CSI_ALLOCATED_NS_LIST, Csi(c)),
     };
     let raw = identify(
         &mut dev,
@@ -369,7 +369,7 @@ pub fn ns_descs(ctx: &Ctx, a: &NsDescsArgs) -> Result<()> {
     let raw = identify(
         &mut dev,
         "Identify Namespace Identification Descriptors",
-        Identify::new(Identify::CNS_NS_DESCRIPTORS, nsid),
+        Identify::new(Cns::NS_DESCRIPTORS, nsid),
     )?;
     let (text, js) = ns_descs_render(&raw, nsid)?;
     output::emit(ctx.fmt_raw(a.raw), || text, || js, &raw)

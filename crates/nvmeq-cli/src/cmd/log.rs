@@ -1,7 +1,7 @@
 //! Log pages: `smart-log`, `error-log`, `fw-log`, `effects-log`.
 
 use clap::Args;
-use nvmeq_core::cmd::{GetLogPage, LogId, Numd};
+use nvmeq_core::cmd::{Csi, GetLogPage, LogId, Numd};
 use nvmeq_core::log::{CommandEffectsLog, ErrorLogEntry, FwSlotLog, SmartLog};
 use nvmeq_core::{AdminOpcode, Data, NvmOpcode};
 use zerocopy::FromBytes;
@@ -82,7 +82,7 @@ pub fn get_log(
         .ok()
         .and_then(Numd::from_bytes)
         .ok_or_else(|| usage(format!("{op}: a log of {len} bytes cannot be requested")))?;
-    let cmd = GetLogPage::new(lid, numd).nsid(nsid).csi(csi).build();
+    let cmd = GetLogPage::new(lid, numd).nsid(nsid).csi(Csi(csi)).build();
     let mut buf = vec![0u8; len];
     dev.exec(op, &cmd, Data::FromDevice(&mut buf))?;
     Ok(buf)

@@ -3,7 +3,7 @@
 
 use clap::{Args, Subcommand};
 use nvmeq_core::cmd::{
-    Identify, Numd, ZoneAppend, ZoneFilter, ZoneMgmtRecv, ZoneMgmtSend, ZoneRecvAction,
+    Csi, Identify, Numd, ZoneAppend, ZoneFilter, ZoneMgmtRecv, ZoneMgmtSend, ZoneRecvAction,
     ZoneSendAction,
 };
 use nvmeq_core::identify::IdentifyNamespace;
@@ -164,7 +164,7 @@ fn zone_geometry(dev: &mut Device, nsid: u32) -> Result<(u64, usize)> {
     let raw = identify(
         dev,
         "Identify Namespace (Zoned)",
-        Identify::new(Identify::CNS_CSI_NAMESPACE, nsid).csi(2),
+        Identify::csi_namespace(nsid, Csi::ZNS),
     )?;
     let z = IdentifyNamespaceZns::read_from_bytes(&raw)
         .map_err(|_| CliError::Device("Identify Namespace (Zoned): short structure".into()))?;

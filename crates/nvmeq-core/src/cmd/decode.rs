@@ -3,7 +3,7 @@
 //! `io-passthru`) checks a user's buffer against it, and an emulated
 //! controller uses it to know how much data a received command moves.
 
-use super::features::feature_data_len;
+use super::admin::feature_data_len;
 use super::nvm::CopyFormat;
 use super::zns::ZoneSendAction;
 use super::{Cmd, QueueKind, Xfer};
@@ -77,11 +77,11 @@ const fn admin_xfer(s: &Command) -> Option<Xfer> {
         AdminOpcode::IDENTIFY => Xfer::Bytes(4096),
         AdminOpcode::SET_FEATURES | AdminOpcode::GET_FEATURES => {
             let get = s.opcode() == AdminOpcode::GET_FEATURES.0;
-            let fid = super::features::FeatureId(s.cdw10 as u8);
+            let fid = super::admin::FeatureId(s.cdw10 as u8);
             if get && (s.cdw10 >> 8) & 7 == 3 {
                 // SEL = supported capabilities: the answer is in dword 0.
                 Xfer::None
-            } else if fid.name().is_none() || fid.0 == super::features::FeatureId::FDP_EVENTS.0 {
+            } else if fid.name().is_none() || fid.0 == super::admin::FeatureId::FDP_EVENTS.0 {
                 return None;
             } else {
                 bytes_or_none(feature_data_len(fid, s.cdw11, get))

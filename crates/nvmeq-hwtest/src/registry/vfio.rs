@@ -20,6 +20,8 @@ use std::rc::{Rc, Weak};
 use std::time::{Duration, Instant};
 
 use nvmeq_core::cmd::{CreateIoCq, Identify, Read, Write};
+use nvmeq_core::prp::PrpError;
+use nvmeq_core::sgl::SglError;
 use nvmeq_core::{
     Backend, Caps, Cmd, Completion, Data, DataDir, Error, IoBuf, Reaped, Rejected, Xfer,
 };
@@ -258,7 +260,7 @@ fn caller_dptr_ignored<const S: bool>(c: &mut Ctx<VfioHw<S>>) -> TestResult {
         .b
         .execute(&Cmd::io(sqe, DataDir::None, Xfer::None), Data::None)
     {
-        Err(Error::Invalid(_)) => {}
+        Err(Error::XferMismatch { declared: 0, .. }) => {}
         r => return Err(format!("an under-declared Read was not refused: {r:?}")),
     }
     let mut buf = vec![0u8; c.lba as usize];
@@ -525,10 +527,19 @@ fn buffer_regions<const S: bool>(c: &mut Ctx<VfioHw<S>>) -> TestResult {
             let cmd = Write::new(c.nsid, slba, (8192 / c.lba - 1) as u16).build();
             match c.b.c().write_regions(&cmd, b, &regions, 9) {
                 Err(Rejected {
-                    error: Some(Error::Invalid(why)),
+                    error:
+                        Some(
+                            why @ (Error::Prp(PrpError::UnalignedStart { .. })
+                            | Error::NeedsSgl { .. }),
+                        ),
                     ..
                 }) => done.push(format!("{what} refused ({why})")),
-                Err(r) => return Err(format!("{what}: expected Invalid, got {:?}", r.error)),
+                Err(r) => {
+                    return Err(format!(
+                        "{what}: expected a PRP alignment refusal, got {:?}",
+                        r.error
+                    ))
+                }
                 Ok(()) => return Err(format!("{what}: accepted under PRPs")),
             }
         }
@@ -548,10 +559,10 @@ fn sgl_segment_list<const S: bool>(c: &mut Ctx<VfioHw<S>>) -> TestResult {
         let cmd = Write::new(c.nsid, slba, (4096 / c.lba - 1) as u16).build();
         return match c.b.c().write_regions(&cmd, b, &regions, 9) {
             Err(Rejected {
-                error: Some(Error::Invalid(why)),
+                error: Some(why @ Error::NeedsSgl { .. }),
                 ..
             }) => Ok(format!("256 regions refused under PRPs: {why}")),
-            Err(r) => Err(format!("expected Invalid, got {:?}", r.error)),
+            Err(r) => Err(format!("expected NeedsSgl, got {:?}", r.error)),
             Ok(()) => Err("256 16-byte regions accepted under PRPs".into()),
         };
     }
@@ -564,10 +575,15 @@ fn sgl_segment_list<const S: bool>(c: &mut Ctx<VfioHw<S>>) -> TestResult {
     let cmd = Write::new(c.nsid, slba, (4096 / c.lba - 1) as u16).build();
     match c.b.c().write_regions(&cmd, b, &more, 9) {
         Err(Rejected {
-            error: Some(Error::Invalid(_)),
+            error: Some(Error::Sgl(SglError::SegmentsExhausted { .. })),
             ..
         }) => {}
-        Err(r) => return Err(format!("257 regions: expected Invalid, got {:?}", r.error)),
+        Err(r) => {
+            return Err(format!(
+                "257 regions: expected SGL segments exhausted, got {:?}",
+                r.error
+            ))
+        }
         Ok(()) => return Err("257 regions accepted: more than the slot's list page holds".into()),
     }
     Ok(format!(

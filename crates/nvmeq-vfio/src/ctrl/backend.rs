@@ -41,26 +41,28 @@ impl Controller {
         } else {
             1
         };
-        let len = cmd
-            .xfer
-            .bytes(lba)
-            .ok_or(Error::Invalid("transfer length overflows 32 bits"))?;
+        let len = cmd.xfer.bytes(lba).ok_or(Error::TransferTooLarge {
+            len: cmd.xfer.bytes_u64(lba),
+        })?;
         // A data command with nothing to move would still make the device
         // transfer (a Read of NLB 0 moves one block): refuse it.
         if len == 0 && cmd.dir != DataDir::None {
-            return Err(Error::Invalid(
-                "the command moves data but declares a 0-byte transfer",
-            ));
+            return Err(Error::ZeroLength);
         }
         match implied.map(|x| x.bytes(lba)) {
             // Declaring less than the fields move would let the device run
             // past the PRPs (a 2-page PRP2 read as a list pointer).
             Some(Some(need)) if need > len => {
-                return Err(Error::Invalid(
-                    "the command's own fields (NLB, NUMD, ...) move more data than its declared transfer",
-                ))
+                return Err(Error::XferMismatch {
+                    declared: len as u64,
+                    implied: need as u64,
+                })
             }
-            Some(None) => return Err(Error::Invalid("transfer length overflows 32 bits")),
+            Some(None) => {
+                return Err(Error::TransferTooLarge {
+                    len: implied.map_or(0, |x| x.bytes_u64(lba)),
+                })
+            }
             // Unknown (e.g. vendor specific) opcodes: any over-transfer hits
             // IOVA 0 and faults, except past a 2-page transfer, where PRP2
             // is a data page the device would read as a PRP list. An SGL
@@ -185,10 +187,7 @@ impl Controller {
                 }
             }
             if !b.belongs_to(&self.space) {
-                return reject(
-                    buf,
-                    Error::Invalid("the buffer was allocated by another controller"),
-                );
+                return reject(buf, Error::ForeignBuffer);
             }
         }
         // Back-pressure also when completions wait to be reaped: the reap

@@ -56,7 +56,7 @@ pub struct Options {
     /// Write I/O queues' CQ head doorbells only when the controller could
     /// otherwise run out of completion entries (before a command is queued
     /// that might not find one), instead of after every batch of
-    /// completions: about one MMIO write per I/O saved at queue depth 1.
+    /// completions, which saves the CQ head MMIO write of most batches.
     /// The admin queue's is always written at once.
     pub lazy_cq_doorbells: bool,
     /// How I/O commands describe their data: PRPs or SGLs. Admin commands
@@ -675,7 +675,7 @@ impl Controller {
         if queues_granted(&r) < nq {
             return Err((
                 "Set Features (Number of Queues)",
-                Error::Invalid("the controller granted fewer queues than before the reset"),
+                Error::Malformed("Number of Queues result: fewer queues than before the reset"),
             ));
         }
         if let Some(sh) = &self.shadow {
@@ -707,7 +707,8 @@ impl Controller {
     /// Reads the active namespace list and each namespace's LBA size.
     fn scan_namespaces(&mut self) -> Result<(), Error> {
         let list = self.admin_data(Identify::active_ns_list(0).build(), PAGE)?;
-        let list = NsList::read_from_bytes(&list).map_err(|_| Error::Invalid("short NS list"))?;
+        let list = NsList::read_from_bytes(&list)
+            .map_err(|_| Error::Malformed("Active Namespace ID list (short)"))?;
         self.ns.clear();
         for nsid in list.ids() {
             if let Some(lba) = self.identify_ns(nsid)? {
@@ -792,7 +793,7 @@ impl Controller {
         self.qs[qi].make_cq_room(&self.bar, self.shadow.as_ref());
         let cid = match self.qs[qi].push(sqe, buf, p) {
             Ok(slot) => self.qs[qi].cid(slot),
-            Err((b, e)) => return (Err(e.unwrap_or(Error::Invalid("queue full"))), b),
+            Err((b, e)) => return (Err(e.unwrap_or(Error::QueueFull)), b),
         };
         self.qs[qi].ring_sq(&self.bar, self.shadow.as_ref(), Instant::now(), timeout);
         loop {

@@ -54,18 +54,17 @@ pub(crate) fn check_regions(
     xfer: usize,
 ) -> Result<(), Error> {
     if regions.is_empty() {
-        return Err(Error::Invalid(
-            "a transfer needs at least one buffer region",
-        ));
+        return Err(Error::ZeroLength);
     }
     let mut total = 0usize;
-    for &(off, len) in regions {
+    for (index, &(off, len)) in regions.iter().enumerate() {
         if len == 0 {
-            return Err(Error::Invalid("an empty buffer region"));
+            return Err(Error::EmptySegment { index });
         }
-        let end = off
-            .checked_add(len)
-            .ok_or(Error::Invalid("a buffer region's end overflows"))?;
+        let end = off.checked_add(len).ok_or(Error::BufferTooSmall {
+            need: u64::MAX,
+            have: buf_len,
+        })?;
         if end > buf_len {
             return Err(Error::BufferTooSmall {
                 need: end as u64,
@@ -75,9 +74,10 @@ pub(crate) fn check_regions(
         total = total.saturating_add(len);
     }
     if total != xfer {
-        return Err(Error::Invalid(
-            "the buffer regions do not add up to the command's transfer length",
-        ));
+        return Err(Error::SegmentsMismatch {
+            need: xfer as u64,
+            have: total as u64,
+        });
     }
     Ok(())
 }
@@ -115,9 +115,7 @@ pub(crate) fn build(
                 for (i, &(off, len)) in regions.iter().enumerate() {
                     let a = buf + off as u64;
                     if (i > 0 && a & mask != 0) || (i < last && (a + len as u64) & mask != 0) {
-                        return Err(Error::Invalid(
-                            "PRPs cannot describe these buffer regions (inner boundaries must be page aligned): use SGLs",
-                        ));
+                        return Err(Error::NeedsSgl { index: i });
                     }
                 }
                 let page_addr = |mut i: usize| {
@@ -147,18 +145,19 @@ pub(crate) fn build(
             }
         }
         Dptr::Sgl { dword } => {
-            if dword
-                && regions
+            if dword {
+                if let Some(index) = regions
                     .iter()
-                    .any(|&(off, len)| (buf + off as u64) & 3 != 0 || len & 3 != 0)
-            {
-                return Err(Error::Invalid(
-                    "the controller's SGLs need dword-aligned data blocks (SGLS 10b)",
-                ));
+                    .position(|&(off, len)| (buf + off as u64) & 3 != 0 || len & 3 != 0)
+                {
+                    return Err(Error::SglNeedsDword { index });
+                }
             }
             let descs =
                 <[SglDescriptor]>::mut_from_bytes(zerocopy::IntoBytes::as_mut_bytes(&mut *scratch))
-                    .map_err(|_| Error::Invalid("SGL: list area misaligned"))?;
+                    .map_err(|_| {
+                        Error::Internal("the slot's SGL list area is not descriptor aligned")
+                    })?;
             let mut segs = SlotSegments {
                 iova: lists,
                 page,
@@ -181,9 +180,6 @@ pub(crate) fn build(
                         2 * (regions.len() + s.segments - 1)
                     },
                 }),
-                Err(SglError::SegmentsExhausted { .. }) => Err(Error::Invalid(
-                    "too many buffer regions for one command's SGL segment pages",
-                )),
                 Err(e) => Err(e.into()),
             }
         }
@@ -326,13 +322,22 @@ mod tests {
             .collect();
         assert_eq!(walk_sgl(b.dptr, &scratch), want);
         // One page is not enough for them.
-        assert!(matches!(sgl(&regions, 1, false), Err(Error::Invalid(_))));
+        assert!(matches!(
+            sgl(&regions, 1, false),
+            Err(Error::Sgl(SglError::SegmentsExhausted { .. }))
+        ));
     }
 
     #[test]
     fn dword_controllers_refuse_unaligned_blocks() {
-        assert!(sgl(&[(1, 512)], 1, true).is_err());
-        assert!(sgl(&[(0, 510)], 1, true).is_err());
+        assert!(matches!(
+            sgl(&[(1, 512)], 1, true),
+            Err(Error::SglNeedsDword { index: 0 })
+        ));
+        assert!(matches!(
+            sgl(&[(0, 510)], 1, true),
+            Err(Error::SglNeedsDword { index: 0 })
+        ));
         assert!(sgl(&[(4, 512), (1024, 508)], 1, true).is_ok());
     }
 
@@ -349,8 +354,14 @@ mod tests {
         assert_eq!(&scratch[..2], &[BUF + 8192, BUF + 16384]);
         assert_eq!(b.words, 2);
         // An inner boundary inside a page, and an unaligned start.
-        assert!(prp(&[(0, 100), (4096, 412)], &mut scratch).is_err());
-        assert!(prp(&[(1, 511)], &mut scratch).is_err());
+        assert!(matches!(
+            prp(&[(0, 100), (4096, 412)], &mut scratch),
+            Err(Error::NeedsSgl { index: 0 })
+        ));
+        assert!(matches!(
+            prp(&[(1, 511)], &mut scratch),
+            Err(Error::Prp(PrpError::UnalignedStart { .. }))
+        ));
         // One region: as contiguous PRPs.
         let b = prp(&[(0, 8192)], &mut scratch).unwrap();
         assert_eq!(b.dptr, [BUF, BUF + 4096]);
@@ -359,13 +370,25 @@ mod tests {
     #[test]
     fn regions_are_checked_against_buffer_and_transfer() {
         assert!(check_regions(&[(0, 512)], 512, 512).is_ok());
-        assert!(check_regions(&[], 512, 0).is_err());
-        assert!(check_regions(&[(0, 0), (0, 512)], 512, 512).is_err());
+        assert_eq!(check_regions(&[], 512, 0), Err(Error::ZeroLength));
+        assert_eq!(
+            check_regions(&[(0, 0), (0, 512)], 512, 512),
+            Err(Error::EmptySegment { index: 0 })
+        );
         assert!(matches!(
             check_regions(&[(1, 512)], 512, 512),
             Err(Error::BufferTooSmall { need: 513, .. })
         ));
-        assert!(check_regions(&[(0, 256), (512, 128)], 1024, 512).is_err());
-        assert!(check_regions(&[(usize::MAX, 2)], 1024, 2).is_err());
+        assert_eq!(
+            check_regions(&[(0, 256), (512, 128)], 1024, 512),
+            Err(Error::SegmentsMismatch {
+                need: 512,
+                have: 384
+            })
+        );
+        assert!(matches!(
+            check_regions(&[(usize::MAX, 2)], 1024, 2),
+            Err(Error::BufferTooSmall { need: u64::MAX, .. })
+        ));
     }
 }

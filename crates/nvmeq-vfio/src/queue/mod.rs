@@ -315,7 +315,10 @@ impl QueuePair {
         let Some(at) = self.sq.push() else {
             // Unreachable: free() counted SQ room. Undo rather than panic.
             let (_, buf, _) = self.slots.release(slot);
-            return Err((buf, Some(Error::Invalid("submission queue full"))));
+            return Err((
+                buf,
+                Some(Error::Internal("the SQ had no room free() counted")),
+            ));
         };
         if psdt != 0 {
             self.sgl_commands += 1;

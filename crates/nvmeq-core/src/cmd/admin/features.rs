@@ -3,7 +3,7 @@
 
 use bitfield_struct::bitfield;
 
-use super::{Cmd, QueueKind, Xfer};
+use crate::cmd::{Cmd, QueueKind, Xfer};
 use crate::cqe::Completion;
 use crate::opcode::AdminOpcode;
 use crate::sqe::Command;
@@ -132,7 +132,7 @@ pub struct GetFeaturesCdw10 {
 /// one (Base spec, each feature's "… – Data Structure" figure). Set Features
 /// of Host Memory Buffer moves no data (its fields are in CDW12..15); Get
 /// Features of it returns the 4096-byte attributes structure.
-pub(super) const fn feature_data_len(fid: FeatureId, cdw11: u32, get: bool) -> u32 {
+pub(crate) const fn feature_data_len(fid: FeatureId, cdw11: u32, get: bool) -> u32 {
     match fid {
         FeatureId::LBA_RANGE_TYPE => 4096,
         FeatureId::AUTO_PST => 256,

@@ -3,8 +3,8 @@
 
 use bitfield_struct::bitfield;
 
-use super::admin::admin;
-use super::{Cmd, Numd, Xfer};
+use super::admin;
+use crate::cmd::{Cmd, Numd, Xfer};
 use crate::opcode::AdminOpcode;
 use crate::sqe::Command;
 

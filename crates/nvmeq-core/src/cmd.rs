@@ -38,15 +38,7 @@ use crate::sqe::Command;
 
 pub mod admin;
 mod decode;
-mod directive;
-mod features;
-mod firmware;
-mod namespace;
 pub mod nvm;
-mod queues;
-mod reservation;
-mod security;
-mod virt;
 pub mod zns;
 
 pub use admin::*;
@@ -102,6 +94,17 @@ pub enum Xfer {
 }
 
 impl Xfer {
+    /// The transfer length in bytes as a `u64`, which cannot overflow: for
+    /// the error when [`Xfer::bytes`] says `None`.
+    #[inline]
+    pub const fn bytes_u64(self, lba_size: u32) -> u64 {
+        match self {
+            Xfer::None => 0,
+            Xfer::Bytes(n) => n as u64,
+            Xfer::Blocks(n) => n as u64 * lba_size as u64,
+        }
+    }
+
     /// The transfer length in bytes, given the namespace's LBA data size.
     /// `None` on overflow (a length no buffer can have).
     #[inline]

@@ -3,9 +3,11 @@
 
 use bitfield_struct::bitfield;
 
-use super::{Cmd, Numd, QueueKind, Xfer};
+use crate::cmd::{Cmd, Numd, Xfer};
 use crate::opcode::NvmOpcode;
 use crate::sqe::Command;
+
+use super::io;
 
 /// Reservation Type (RTYPE).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -84,11 +86,6 @@ pub struct ResvActionCdw10 {
     /// Reserved (bits 31:16).
     #[bits(16)]
     _rsvd2: u16,
-}
-
-#[inline]
-const fn io(sqe: Command, xfer: Xfer) -> Cmd {
-    Cmd::with_xfer(QueueKind::Io, sqe, xfer)
 }
 
 /// Reservation Register (NVM 0Dh): sends the 16-byte Reservation Register

@@ -1,15 +1,13 @@
-//! Virtualization Management and Doorbell Buffer Config (Base spec 2.0):
-//! commands for the driver that owns the controller (SR-IOV management, a
-//! userspace driver's shadow doorbells).
+//! Virtualization Management (Base spec 2.0, "Virtualization Management
+//! command"): SR-IOV resource management for the driver that owns the
+//! controller.
 
 use bitfield_struct::bitfield;
 
-use super::admin::admin;
-use super::{Cmd, Xfer};
+use super::admin;
+use crate::cmd::{Cmd, Xfer};
 use crate::opcode::AdminOpcode;
 use crate::sqe::Command;
-
-// ------------------------------------------------ Virtualization Management
 
 /// Resource Type (RT) of Virtualization Management.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -96,37 +94,6 @@ impl VirtMgmt {
         let mut sqe = Command::new(AdminOpcode::VIRTUALIZATION_MANAGEMENT.0, 0);
         sqe.cdw10 = self.cdw10.into_bits();
         sqe.cdw11 = self.nr as u32;
-        admin(sqe, Xfer::None)
-    }
-}
-
-// ----------------------------------------------- Doorbell Buffer Config
-
-/// Doorbell Buffer Config (admin 7Ch), Base spec "Doorbell Buffer Config
-/// command": PRP1 is the Shadow Doorbell buffer, PRP2 the EventIdx buffer,
-/// each one memory page the controller keeps using afterwards.
-///
-/// For a userspace (VFIO) driver only: the pages must stay mapped for the
-/// controller's life, so the driver that owns them sets them here; the
-/// command moves no data buffer ([`Xfer::None`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DoorbellBufferConfig {
-    shadow: u64,
-    eventidx: u64,
-}
-
-impl DoorbellBufferConfig {
-    /// Shadow doorbell page at bus address `shadow`, EventIdx page at `eventidx`
-    /// (both memory-page aligned).
-    #[inline]
-    pub const fn new(shadow: u64, eventidx: u64) -> Self {
-        DoorbellBufferConfig { shadow, eventidx }
-    }
-    /// The command, with PRP1/PRP2 set.
-    #[inline]
-    pub const fn build(self) -> Cmd {
-        let mut sqe = Command::new(AdminOpcode::DOORBELL_BUFFER_CONFIG.0, 0);
-        sqe.dptr = [self.shadow, self.eventidx];
         admin(sqe, Xfer::None)
     }
 }

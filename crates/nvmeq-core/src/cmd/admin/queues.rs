@@ -9,7 +9,7 @@
 
 use bitfield_struct::bitfield;
 
-use super::{Cmd, QueueKind, Xfer};
+use crate::cmd::{Cmd, QueueKind, Xfer};
 use crate::opcode::AdminOpcode;
 use crate::sqe::Command;
 
