@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use hdrhistogram::Histogram;
 use nvmeq_core::cmd::{Identify, Read, Write};
-use nvmeq_core::{Backend, Data, IdentifyNamespace, IoBuf, Rejected};
+use nvmeq_core::{Backend, Data, IdentifyNamespace, IoBuf};
 use zerocopy::FromBytes;
 
 use crate::config::{Config, Limit, Region};
@@ -252,10 +252,11 @@ fn looped<B: Backend>(
                     round.push(slot);
                     issued += 1;
                 }
-                Err(Rejected { buf, error }) => {
-                    bufs[slot] = buf;
+                Err(rej) => {
+                    let source = rej.error().copied();
+                    bufs[slot] = rej.into_buf();
                     free.push(slot);
-                    if let Some(source) = error {
+                    if let Some(source) = source {
                         failed.get_or_insert(BenchError::Io {
                             job,
                             op: if is_write { "write" } else { "read" },

@@ -126,14 +126,67 @@ pub trait IoBuf {
     }
 }
 
-/// A command handed back by [`Backend::write`] because the queue is full:
-/// back-pressure, not an error. Reap completions, then write it again.
+/// A command [`Backend::write`] did not queue, with its buffer handed back
+/// (as io-uring's `PushError` and openvmm's `QueueFull`).
 #[derive(Debug)]
-pub struct Rejected<B> {
-    /// The buffer, returned to the caller.
-    pub buf: Option<B>,
-    /// Why: [`Error::Invalid`] etc. for a bad command, `None` for a full queue.
-    pub error: Option<Error>,
+pub enum Rejected<B> {
+    /// The queue is full: back-pressure, not an error. Reap completions, then
+    /// write the command again with the returned buffer.
+    Full(Option<B>),
+    /// The command cannot be queued as given (bad buffer, transfer too large, …).
+    Invalid {
+        /// Why.
+        error: Error,
+        /// The buffer, returned to the caller.
+        buf: Option<B>,
+    },
+}
+
+impl<B> Rejected<B> {
+    /// True for [`Rejected::Full`].
+    #[inline]
+    pub fn is_full(&self) -> bool {
+        matches!(self, Rejected::Full(_))
+    }
+
+    /// The error of an [`Invalid`](Rejected::Invalid) command; `None` for a full queue.
+    #[inline]
+    pub fn error(&self) -> Option<&Error> {
+        match self {
+            Rejected::Full(_) => None,
+            Rejected::Invalid { error, .. } => Some(error),
+        }
+    }
+
+    /// The returned buffer, whatever the reason.
+    #[inline]
+    pub fn into_buf(self) -> Option<B> {
+        match self {
+            Rejected::Full(buf) | Rejected::Invalid { buf, .. } => buf,
+        }
+    }
+
+    /// The reason as an [`Error`], dropping the buffer: [`Error::QueueFull`]
+    /// for a full queue. For callers that treat back-pressure as a failure.
+    #[inline]
+    pub fn into_error(self) -> Error {
+        match self {
+            Rejected::Full(_) => Error::QueueFull,
+            Rejected::Invalid { error, .. } => error,
+        }
+    }
+
+    /// The same rejection with its buffer converted by `f`.
+    #[inline]
+    pub fn map_buf<C>(self, f: impl FnOnce(B) -> C) -> Rejected<C> {
+        match self {
+            Rejected::Full(buf) => Rejected::Full(buf.map(f)),
+            Rejected::Invalid { error, buf } => Rejected::Invalid {
+                error,
+                buf: buf.map(f),
+            },
+        }
+    }
 }
 
 /// One finished command from the queue interface.

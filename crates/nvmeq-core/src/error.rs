@@ -68,6 +68,9 @@ pub enum Error {
     /// The controller or queue was reset or torn down with the command in flight.
     #[error("aborted: {0}")]
     Aborted(&'static str),
+    /// The queue had no free slot for the command (see [`crate::Rejected::Full`]).
+    #[error("the queue is full: reap completions before writing more commands")]
+    QueueFull,
     /// The caller asked for something invalid.
     #[error("invalid argument: {0}")]
     Invalid(&'static str),

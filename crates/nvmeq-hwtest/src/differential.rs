@@ -526,9 +526,9 @@ mod dev {
     ) -> Result<Vec<u8>, String> {
         let buf = b.alloc(len).map_err(|e| format!("alloc {len} B: {e}"))?;
         check(&buf)?;
-        b.write(cmd, Some(buf), 0x0d1f).map_err(|r| match r.error {
-            Some(e) => format!("queue refused it: {e}"),
-            None => "the queue is full".into(),
+        b.write(cmd, Some(buf), 0x0d1f).map_err(|r| match r {
+            nvmeq_core::Rejected::Invalid { error, .. } => format!("queue refused it: {error}"),
+            nvmeq_core::Rejected::Full(_) => "the queue is full".into(),
         })?;
         b.commit(1).map_err(|e| format!("commit: {e}"))?;
         let mut done = None;

@@ -8,7 +8,7 @@ use crate::runner::TestResult;
 use crate::suite::{diff, expect_status, fill, Ctx, Placed, Support};
 use nvmeq_core::cmd::{Compare, Dsm, Flush, Read, Verify, Write, WriteZeroes};
 use nvmeq_core::ranges::DsmRange;
-use nvmeq_core::{Backend, Completion, Data, Error, IoBuf, NvmOpcode, Sct};
+use nvmeq_core::{Backend, Completion, Data, Error, IoBuf, NvmOpcode, Rejected, Sct};
 use zerocopy::IntoBytes;
 
 /// Reads LBA 0.
@@ -96,10 +96,10 @@ pub fn queue_interface<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
                 match c.b.write(&cmd, buf.take(), i) {
                     Ok(()) => break,
                     Err(rej) => {
-                        if let Some(e) = rej.error {
+                        if let Some(e) = rej.error() {
                             return Err(format!("{phase} {i} rejected: {e}"));
                         }
-                        buf = rej.buf;
+                        buf = rej.into_buf();
                         c.b.commit(1).map_err(|e| format!("commit: {e}"))?;
                         reap_into(&mut c.b, &mut results, phase)?;
                     }
@@ -531,8 +531,7 @@ pub fn ioctl_queue_full(c: &mut Ctx<nvmeq_ioctl::IoctlBackend>, r: &Runner, labe
             let res = c.b.write(&Read::new(c.nsid, i, 0).build(), Some(b), i);
             match (i < slots, res) {
                 (true, Ok(())) => {}
-                (false, Err(rej))
-                    if rej.error.is_none() && rej.buf.as_ref().is_some_and(|b| b.len() == lba) => {}
+                (false, Err(Rejected::Full(Some(b)))) if b.len() == lba => {}
                 (_, other) => return Err(format!("write {i}: {other:?}")),
             }
         }

@@ -186,7 +186,7 @@ fn differential<const M: u8>(c: &mut Ctx<UringHw<M>>) -> Result<String, String> 
     let mut b = c.b.alloc(len).map_err(|e| e.to_string())?;
     b.as_mut_slice().copy_from_slice(&want);
     c.b.write(&Write::new(c.nsid, slba, 7).build(), Some(b), 1)
-        .map_err(|r| format!("queue refused the write: {:?}", r.error))?;
+        .map_err(|r| format!("queue refused the write: {:?}", r.error()))?;
     c.b.commit(1).map_err(|e| e.to_string())?;
     let mut res = Err(Error::Invalid("no completion"));
     c.b.reap(&mut |r| res = r.result);
@@ -214,7 +214,7 @@ fn syscalls<const M: u8>(c: &mut Ctx<UringHw<M>>) -> Result<String, String> {
     for i in 0..n {
         let b = c.b.alloc(c.lba as usize).map_err(|e| e.to_string())?;
         c.b.write(&Read::new(c.nsid, i, 0).build(), Some(b), i)
-            .map_err(|r| format!("queue refused a read: {:?}", r.error))?;
+            .map_err(|r| format!("queue refused a read: {:?}", r.error()))?;
     }
     let written = c.b.syscalls().unwrap() - before;
     let submitted = c.b.commit(n as u32).map_err(|e| e.to_string())?;
@@ -287,7 +287,7 @@ fn drop_in_flight<const M: u8>(c: &mut Ctx<UringHw<M>>) -> Result<String, String
     for i in 0..32 {
         let b = u.alloc(c.lba as usize).map_err(|e| e.to_string())?;
         u.write(&Read::new(c.nsid, i, 0).build(), Some(b), i)
-            .map_err(|r| format!("queue refused a read: {:?}", r.error))?;
+            .map_err(|r| format!("queue refused a read: {:?}", r.error()))?;
     }
     u.commit(0).map_err(|e| e.to_string())?;
     drop(u);
@@ -303,7 +303,7 @@ fn queue_one<const M: u8>(
     what: &str,
     write: impl FnOnce(&mut Uring) -> Result<(), Rejected<CmdBufs>>,
 ) -> Result<CmdBufs, String> {
-    write(&mut c.b.0).map_err(|r| format!("{what}: the queue refused it: {:?}", r.error))?;
+    write(&mut c.b.0).map_err(|r| format!("{what}: the queue refused it: {:?}", r.error()))?;
     c.b.commit(1).map_err(|e| format!("{what}: {e}"))?;
     let mut got = None;
     c.b.0.reap_all(&mut |r| got = Some((r.result, r.buf)));
@@ -478,10 +478,7 @@ fn admin_vec<const M: u8>(c: &mut Ctx<UringHw<M>>) -> TestResult {
     ];
     if M == 2 {
         return match c.b.0.write_vec(&cmd, segs, None, 3) {
-            Err(Rejected {
-                error: Some(Error::Unsupported(_)),
-                buf: Some(b),
-            }) if b.segments.len() == 2 => Ok(
+            Err(Rejected::Invalid { error: Error::Unsupported(_), buf: Some(b) }) if b.segments.len() == 2 => Ok(
                 "Identify Controller into 2 × 2048 and Namespace into 1000 + 3096 equal the plain Identify; queued admin refused on the IOPOLL ring"
                     .into(),
             ),

@@ -547,7 +547,7 @@ impl Backend for IoctlBackend {
         tag: u64,
     ) -> Result<(), Rejected<IoctlBuf>> {
         if self.queue.len() + self.done.len() >= QUEUE_SLOTS {
-            return Err(Rejected { buf, error: None });
+            return Err(Rejected::Full(buf));
         }
         let p = Pending {
             cmd: *cmd,
@@ -556,10 +556,7 @@ impl Backend for IoctlBackend {
         };
         // Cannot fail: the combined occupancy is below either deque's capacity.
         if let Err(p) = self.queue.push_back(p) {
-            return Err(Rejected {
-                buf: p.buf,
-                error: None,
-            });
+            return Err(Rejected::Full(p.buf));
         }
         Ok(())
     }

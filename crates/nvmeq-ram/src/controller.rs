@@ -276,7 +276,7 @@ impl Backend for RamController {
 
     fn write(&mut self, cmd: &Cmd, buf: Option<RamBuf>, tag: u64) -> Result<(), Rejected<RamBuf>> {
         if self.in_flight() >= self.cfg.queue_depth {
-            return Err(Rejected { buf, error: None });
+            return Err(Rejected::Full(buf));
         }
         // The queue owns the buffer, so only its length and presence matter.
         let checked = match (self.xfer_len(cmd), &buf) {
@@ -297,10 +297,7 @@ impl Backend for RamController {
                 });
                 Ok(())
             }
-            Err(e) => Err(Rejected {
-                buf,
-                error: Some(e),
-            }),
+            Err(e) => Err(Rejected::Invalid { error: e, buf }),
         }
     }
 

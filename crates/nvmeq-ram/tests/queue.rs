@@ -55,9 +55,9 @@ fn a_full_queue_hands_the_command_back_without_an_error() {
     let rej = c
         .write(&read(1, 0, 1), Some(RamBuf::zeroed(512)), 2)
         .unwrap_err();
-    assert!(rej.error.is_none(), "back-pressure, not an error");
+    assert!(rej.is_full(), "back-pressure, not an error");
     assert_eq!(
-        rej.buf.map(|b| b.0.len()),
+        rej.into_buf().map(|b| b.0.len()),
         Some(512),
         "the buffer comes back"
     );
@@ -75,15 +75,15 @@ fn a_short_buffer_is_rejected_at_write_with_buffer_too_small() {
         .write(&write(1, 0, 2), Some(RamBuf::zeroed(1000)), 0)
         .unwrap_err();
     assert_eq!(
-        rej.error,
-        Some(Error::BufferTooSmall {
+        rej.error(),
+        Some(&Error::BufferTooSmall {
             need: 1024,
             have: 1000
         })
     );
-    assert_eq!(rej.buf.unwrap().0.len(), 1000);
+    assert_eq!(rej.into_buf().unwrap().0.len(), 1000);
     let rej = c.write(&read(1, 0, 1), None, 0).unwrap_err();
-    assert!(matches!(rej.error, Some(Error::BufferMismatch { .. })));
+    assert!(matches!(rej.error(), Some(Error::BufferMismatch { .. })));
     assert_eq!(c.in_flight(), 0, "nothing was queued");
 }
 

@@ -232,14 +232,11 @@ impl<B: Backend> Future for Submit<'_, B> {
                         this.state = State::InFlight { slot, seq };
                         Poll::Pending
                     }
-                    Err(Rejected {
-                        buf,
-                        error: Some(e),
-                    }) => {
+                    Err(Rejected::Invalid { error: e, buf }) => {
                         inner.free.push(slot);
                         Poll::Ready((Err(e), buf))
                     }
-                    Err(Rejected { buf, error: None }) => {
+                    Err(Rejected::Full(buf)) => {
                         // Back-pressure: wait until a completion frees room.
                         inner.free.push(slot);
                         this.state = State::Init { cmd, buf };

@@ -52,7 +52,7 @@ const FORMAT_CACHE: usize = 16;
 /// and waits in one `io_uring_enter`, and drains 32-byte CQEs without a
 /// syscall. Each command's buffer and tag live in a fixed in-flight table
 /// (one slot per queue entry, allocated once); a full table or SQ hands the
-/// command back as [`Rejected`] with no error. `user_data` is the slot index
+/// command back as [`Rejected::Full`]. `user_data` is the slot index
 /// plus a sequence number, so a stale or foreign completion is reported as
 /// [`Error::UnexpectedCid`] with [`UNEXPECTED_TAG`](crate::UNEXPECTED_TAG).
 ///
@@ -995,7 +995,7 @@ impl Uring {
     /// the in-flight slot) stay owned by the queue until
     /// [`reap_all`](Self::reap_all) hands the buffers back; nothing is
     /// allocated per command (the `Vec` is moved, and handed back for reuse).
-    /// A full queue hands everything back as [`Rejected`] with no error.
+    /// A full queue hands everything back as [`Rejected::Full`].
     pub fn write_vec(
         &mut self,
         cmd: &Cmd,
@@ -1029,9 +1029,9 @@ impl Uring {
         tag: u64,
     ) -> Result<(), Rejected<CmdBufs>> {
         let reject = |bufs, e| {
-            Err(Rejected {
+            Err(Rejected::Invalid {
+                error: e,
                 buf: Some(bufs),
-                error: Some(e),
             })
         };
         let (need, meta_need) = match self.plan(cmd, bufs.metadata.is_some()) {
@@ -1078,22 +1078,19 @@ impl Uring {
             }
         }
         if !self.io.has_room() {
-            return Err(Rejected {
-                buf: Some(bufs),
-                error: None,
-            });
+            return Err(Rejected::Full(Some(bufs)));
         }
         let (target, timeout_ms) = (self.target, self.timeout_ms);
         // The buffers move into the slot; their memory does not move.
         let ud = match self.io.slab.insert(tag, Some(bufs)) {
             Ok(ud) => ud,
-            Err(buf) => return Err(Rejected { buf, error: None }),
+            Err(buf) => return Err(Rejected::Full(buf)),
         };
         let Some((Some(owned), iov)) = self.io.slab.in_flight_parts(ud) else {
             let buf = self.io.slab.cancel_insert(ud);
-            return Err(Rejected {
+            return Err(Rejected::Invalid {
+                error: Error::Invalid("the in-flight slot vanished"),
                 buf,
-                error: Some(Error::Invalid("the in-flight slot vanished")),
             });
         };
         let (addr, data_len, fixed) = if vectored {
@@ -1107,10 +1104,7 @@ impl Uring {
                 Ok(n) => (iov.as_ptr() as u64, n as u32, None),
                 Err(e) => {
                     let buf = self.io.slab.cancel_insert(ud);
-                    return Err(Rejected {
-                        buf,
-                        error: Some(e),
-                    });
+                    return Err(Rejected::Invalid { error: e, buf });
                 }
             }
         } else {
@@ -1137,7 +1131,7 @@ impl Uring {
         // each length was checked against its buffer and cut to the command's.
         if !unsafe { self.io.push(&entry.user_data(ud.encode())) } {
             let buf = self.io.slab.cancel_insert(ud);
-            return Err(Rejected { buf, error: None });
+            return Err(Rejected::Full(buf));
         }
         Ok(())
     }
@@ -1200,11 +1194,13 @@ impl Backend for Uring {
             segments: Vec::new(),
             metadata: None,
         };
-        self.write_bufs(cmd, bufs, false, tag)
-            .map_err(|r| Rejected {
-                buf: r.buf.and_then(|b| b.data),
-                error: r.error,
-            })
+        self.write_bufs(cmd, bufs, false, tag).map_err(|r| match r {
+            Rejected::Full(b) => Rejected::Full(b.and_then(|b| b.data)),
+            Rejected::Invalid { error, buf } => Rejected::Invalid {
+                error,
+                buf: buf.and_then(|b| b.data),
+            },
+        })
     }
 
     /// One `io_uring_enter` that submits every written command and waits for

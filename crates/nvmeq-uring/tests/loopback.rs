@@ -47,7 +47,7 @@ fn a_full_queue_rejects_without_error_and_hands_the_buffer_back() {
     }
     let b = UringBuf::from_slice(&[7; 512]);
     match u.write(&Write::new(1, 0, 0).build(), Some(b), 9) {
-        Err(Rejected { buf, error: None }) => assert_eq!(buf.unwrap().as_slice(), &[7; 512]),
+        Err(Rejected::Full(buf)) => assert_eq!(buf.unwrap().as_slice(), &[7; 512]),
         other => panic!("expected back-pressure, got {other:?}"),
     }
     u.commit(4).unwrap();
@@ -61,21 +61,21 @@ fn lengths_come_from_the_command_and_are_checked_against_the_buffer() {
     let mut u = ring(4);
     // 2 blocks of 512 B need 1024 bytes.
     match u.write(&Read::new(1, 0, 1).build(), Some(UringBuf::zeroed(1023)), 1) {
-        Err(Rejected {
-            buf: Some(b),
+        Err(Rejected::Invalid {
             error:
-                Some(Error::BufferTooSmall {
+                Error::BufferTooSmall {
                     need: 1024,
                     have: 1023,
-                }),
+                },
+            buf: Some(b),
         }) => assert_eq!(b.len(), 1023),
         other => panic!("{other:?}"),
     }
     assert!(matches!(
         u.write(&Read::new(1, 0, 0).build(), None, 1),
-        Err(Rejected {
-            buf: None,
-            error: Some(Error::BufferMismatch { .. })
+        Err(Rejected::Invalid {
+            error: Error::BufferMismatch { .. },
+            buf: None
         })
     ));
     let mut small = [0u8; 4095];
@@ -113,8 +113,8 @@ fn lengths_come_from_the_command_and_are_checked_against_the_buffer() {
     ));
     assert!(matches!(
         u.write(&zero, None, 0),
-        Err(Rejected {
-            error: Some(Error::Invalid(_)),
+        Err(Rejected::Invalid {
+            error: Error::Invalid(_),
             ..
         })
     ));

@@ -89,13 +89,13 @@ fn too_few_bytes_across_segments_is_buffer_too_small_and_hands_them_back() {
     let mut u = ring(UringOptions::new().depth(4));
     let segs = vec![seg(512, 1), seg(1000, 2)];
     match u.write_vec(&Read::new(1, 0, 3).build(), segs, None, 1) {
-        Err(Rejected {
-            buf: Some(b),
+        Err(Rejected::Invalid {
             error:
-                Some(Error::BufferTooSmall {
+                Error::BufferTooSmall {
                     need: 2048,
                     have: 1512,
-                }),
+                },
+            buf: Some(b),
         }) => assert_eq!(b.segments.len(), 2),
         other => panic!("{other:?}"),
     }
@@ -122,9 +122,9 @@ fn max_segments_bounds_the_segments_a_command_needs() {
     // Three segments needed for 1536 bytes: one too many.
     let segs = vec![seg(512, 0), seg(512, 0), seg(512, 0)];
     match u.write_vec(&Read::new(1, 0, 2).build(), segs, None, 1) {
-        Err(Rejected {
+        Err(Rejected::Invalid {
+            error: Error::Invalid(m),
             buf: Some(b),
-            error: Some(Error::Invalid(m)),
         }) => {
             assert!(m.contains("max_segments"), "{m}");
             assert_eq!(b.segments.len(), 3);
@@ -140,8 +140,8 @@ fn max_segments_bounds_the_segments_a_command_needs() {
 
     let mut off = ring(UringOptions::new().depth(2).max_segments(0));
     match off.write_vec(&Read::new(1, 0, 0).build(), vec![seg(512, 0)], None, 1) {
-        Err(Rejected {
-            error: Some(Error::Unsupported(m)),
+        Err(Rejected::Invalid {
+            error: Error::Unsupported(m),
             ..
         }) => assert!(m.contains("max_segments(0)"), "{m}"),
         other => panic!("{other:?}"),
@@ -156,8 +156,8 @@ fn max_segments_bounds_the_segments_a_command_needs() {
 fn vectored_commands_must_move_data_in_the_segments_direction() {
     let mut u = ring(UringOptions::new().depth(4));
     match u.write_vec(&Flush::new(1).build(), vec![seg(512, 0)], None, 1) {
-        Err(Rejected {
-            error: Some(Error::Invalid(_)),
+        Err(Rejected::Invalid {
+            error: Error::Invalid(_),
             buf: Some(b),
         }) => assert_eq!(b.segments.len(), 1),
         other => panic!("{other:?}"),
@@ -195,10 +195,7 @@ fn a_full_queue_hands_every_buffer_back_without_error() {
         None,
         9,
     ) {
-        Err(Rejected {
-            buf: Some(b),
-            error: None,
-        }) => assert_eq!(b.segments.len(), 2),
+        Err(Rejected::Full(Some(b))) => assert_eq!(b.segments.len(), 2),
         other => panic!("{other:?}"),
     }
     let mut m = meta_ring(1);
@@ -209,10 +206,7 @@ fn a_full_queue_hands_every_buffer_back_without_error() {
         Some(seg(8, 2)),
         9,
     ) {
-        Err(Rejected {
-            buf: Some(b),
-            error: None,
-        }) => {
+        Err(Rejected::Full(Some(b))) => {
             assert_eq!(b.data.unwrap().len(), 512);
             assert_eq!(b.metadata.unwrap().len(), 8);
         }
@@ -240,8 +234,8 @@ fn separate_metadata_is_required_sized_and_returned() {
     }
     assert!(matches!(
         u.write(&read, Some(seg(2048, 0)), 1),
-        Err(Rejected {
-            error: Some(Error::Invalid(_)),
+        Err(Rejected::Invalid {
+            error: Error::Invalid(_),
             buf: Some(_)
         })
     ));
@@ -270,8 +264,8 @@ fn separate_metadata_is_required_sized_and_returned() {
     u.write_with(&read, Some(seg(2048, 1)), Some(seg(32, 2)), 5)
         .unwrap();
     match u.write_with(&read, Some(seg(2048, 1)), Some(seg(16, 2)), 6) {
-        Err(Rejected {
-            error: Some(Error::BufferTooSmall { need: 32, have: 16 }),
+        Err(Rejected::Invalid {
+            error: Error::BufferTooSmall { need: 32, have: 16 },
             buf: Some(b),
         }) => assert_eq!(b.metadata.unwrap().len(), 16),
         other => panic!("{other:?}"),
@@ -331,8 +325,8 @@ fn metadata_is_refused_where_linux_cannot_carry_it() {
     // Commands without data: Linux maps metadata only alongside data.
     assert!(matches!(
         u.write_with(&Flush::new(1).build(), None, Some(seg(8, 0)), 1),
-        Err(Rejected {
-            error: Some(Error::Invalid(_)),
+        Err(Rejected::Invalid {
+            error: Error::Invalid(_),
             ..
         })
     ));

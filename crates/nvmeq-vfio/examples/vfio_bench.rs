@@ -58,7 +58,7 @@ fn run(bdf: &str, dur: Duration) -> Result<(), Box<dyn std::error::Error>> {
             loop {
                 while let Some(b) = bufs.pop() {
                     if let Err(rej) = ctrl.write(&Read::new(1, next_lba(), 7).build(), Some(b), 0) {
-                        bufs.extend(rej.buf);
+                        bufs.extend(rej.into_buf());
                         break;
                     }
                 }

@@ -20,7 +20,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use nvmeq_core::cmd::{CreateIoCq, Identify, Read, Write};
-use nvmeq_core::{Backend, Cmd, Data, DataDir, Error, IoBuf, Xfer};
+use nvmeq_core::{Backend, Cmd, Data, DataDir, Error, IoBuf, Rejected, Xfer};
 use nvmeq_vfio::{bind_kernel, bind_vfio, driver_of, Bdf, Controller, OpenError, Options};
 
 struct Check {
@@ -275,10 +275,10 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
             match ctrl.write(&Write::new(1, lba, 7).build(), Some(buf), lba) {
                 Ok(()) => submitted += 1,
                 Err(rej) => {
-                    if let Some(e) = rej.error {
+                    if let Some(e) = rej.error() {
                         return Err(format!("write rejected: {e}").into());
                     }
-                    free.push(rej.buf.expect("buffer handed back"));
+                    free.push(rej.into_buf().expect("buffer handed back"));
                     break;
                 }
             }
@@ -304,7 +304,7 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
             match ctrl.write(&Read::new(1, lba, 7).build(), Some(buf), lba) {
                 Ok(()) => submitted += 1,
                 Err(rej) => {
-                    free.push(rej.buf.expect("buffer handed back"));
+                    free.push(rej.into_buf().expect("buffer handed back"));
                     break;
                 }
             }
@@ -395,7 +395,16 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
     let small = ctrl.alloc(512)?;
     let e = ctrl.write(&Read::new(1, 0, 7).build(), Some(small), 0);
     c.ok(
-        matches!(&e, Err(rj) if matches!(rj.error, Some(Error::BufferTooSmall { need: 4096, have: 512 })) && rj.buf.is_some()),
+        matches!(
+            &e,
+            Err(Rejected::Invalid {
+                error: Error::BufferTooSmall {
+                    need: 4096,
+                    have: 512
+                },
+                buf: Some(_)
+            })
+        ),
         "a buffer smaller than the command is refused and handed back",
     );
     let mut r = vec![0u8; 512];
@@ -501,7 +510,7 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
             match ctrl.write(&read, Some(b), sent) {
                 Ok(()) => sent += 1,
                 Err(rej) => {
-                    bigs.extend(rej.buf);
+                    bigs.extend(rej.into_buf());
                     break;
                 }
             }

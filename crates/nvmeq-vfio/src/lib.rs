@@ -12,7 +12,7 @@
 //! nvmeq_vfio::bind_vfio("0000:00:04.0")?; // as root: nvme -> vfio-pci
 //! let mut ctrl = nvmeq_vfio::Controller::open("0000:00:04.0")?;
 //! let buf = ctrl.alloc(4096)?;
-//! ctrl.write(&Read::new(1, 0, 7).build(), Some(buf), 7).map_err(|r| r.error.unwrap())?;
+//! ctrl.write(&Read::new(1, 0, 7).build(), Some(buf), 7).map_err(nvmeq_core::Rejected::into_error)?;
 //! ctrl.commit(1)?;
 //! ctrl.reap(&mut |done| println!("tag {} -> {:?}", done.tag, done.result));
 //! drop(ctrl); // CC.SHN shutdown

@@ -218,18 +218,13 @@ where
         None => None,
         Some(Ok(b)) => Some(b),
         Some(Err(other)) => {
-            return Err(Rejected {
+            return Err(Rejected::Invalid {
+                error: Error::Invalid("the buffer was allocated by another backend"),
                 buf: Some(other),
-                error: Some(Error::Invalid(
-                    "the buffer was allocated by another backend",
-                )),
             })
         }
     };
-    d.write(cmd, own, tag).map_err(|r| Rejected {
-        buf: r.buf.map(Wrap::wrap),
-        error: r.error,
-    })
+    d.write(cmd, own, tag).map_err(|r| r.map_buf(Wrap::wrap))
 }
 
 /// `Backend::reap` for one backend, wrapping each returned buffer.

@@ -34,7 +34,8 @@ pub use error::OpenError;
 pub use ext::BackendExt;
 pub use nvmeq_core as core;
 pub use nvmeq_core::{
-    Backend, Cmd, Completion, Data, Error, IdentifyController, IdentifyNamespace, IoBuf, Status,
+    Backend, Cmd, Completion, Data, Error, IdentifyController, IdentifyNamespace, IoBuf, Reaped,
+    Rejected, Status,
 };
 pub use spec::DeviceSpec;
 

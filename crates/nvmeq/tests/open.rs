@@ -180,8 +180,8 @@ fn the_queue_interface_works_through_device_and_anybuf() {
         .write(&Read::new(1, 0, 0).build(), Some(small), 1)
         .unwrap_err();
     assert_eq!(
-        rej.error,
-        Some(Error::BufferTooSmall {
+        rej.error(),
+        Some(&Error::BufferTooSmall {
             need: 512,
             have: 100
         })

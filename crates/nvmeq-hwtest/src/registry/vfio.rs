@@ -293,7 +293,7 @@ fn reset_in_flight<const S: bool>(c: &mut Ctx<VfioHw<S>>) -> TestResult {
         let buf = c.b.alloc(len).map_err(|e| e.to_string())?;
         let cmd = Read::new(c.nsid, i * 8, 7).build();
         c.b.write(&cmd, Some(buf), i)
-            .map_err(|r| format!("write {i}: {:?}", r.error))?;
+            .map_err(|r| format!("write {i}: {:?}", r.error()))?;
     }
     c.b.commit(0).map_err(|e| e.to_string())?;
     c.b.c().reset().map_err(|e| format!("reset: {e}"))?;
@@ -336,7 +336,7 @@ fn timeout_abort_reset<const S: bool>(c: &mut Ctx<VfioHw<S>>) -> TestResult {
             if let Err(r) =
                 c.b.write(&Read::new(c.nsid, 0, nlb_z).build(), Some(b), sent)
             {
-                bufs.extend(r.buf);
+                bufs.extend(r.into_buf());
                 break;
             }
             sent += 1;
@@ -381,7 +381,7 @@ fn one<const S: bool>(
     c: &mut Ctx<VfioHw<S>>,
     write: impl FnOnce(&mut Controller) -> Result<(), Rejected<DmaBuf>>,
 ) -> Result<(Result<Completion, Error>, Option<DmaBuf>), String> {
-    write(&mut c.b.c()).map_err(|r| format!("write: {:?}", r.error))?;
+    write(&mut c.b.c()).map_err(|r| format!("write: {:?}", r.error()))?;
     loop {
         c.b.commit(1).map_err(|e| format!("commit: {e}"))?;
         let mut out = None;
@@ -526,11 +526,11 @@ fn buffer_regions<const S: bool>(c: &mut Ctx<VfioHw<S>>) -> TestResult {
             let b = c.b.alloc(16384).map_err(|e| e.to_string())?;
             let cmd = Write::new(c.nsid, slba, (8192 / c.lba - 1) as u16).build();
             match c.b.c().write_regions(&cmd, b, &regions, 9) {
-                Err(Rejected {
-                    error: Some(Error::Invalid(why)),
+                Err(Rejected::Invalid {
+                    error: Error::Invalid(why),
                     ..
                 }) => done.push(format!("{what} refused ({why})")),
-                Err(r) => return Err(format!("{what}: expected Invalid, got {:?}", r.error)),
+                Err(r) => return Err(format!("{what}: expected Invalid, got {:?}", r.error())),
                 Ok(()) => return Err(format!("{what}: accepted under PRPs")),
             }
         }
@@ -549,11 +549,11 @@ fn sgl_segment_list<const S: bool>(c: &mut Ctx<VfioHw<S>>) -> TestResult {
         let b = c.b.alloc(16384).map_err(|e| e.to_string())?;
         let cmd = Write::new(c.nsid, slba, (4096 / c.lba - 1) as u16).build();
         return match c.b.c().write_regions(&cmd, b, &regions, 9) {
-            Err(Rejected {
-                error: Some(Error::Invalid(why)),
+            Err(Rejected::Invalid {
+                error: Error::Invalid(why),
                 ..
             }) => Ok(format!("256 regions refused under PRPs: {why}")),
-            Err(r) => Err(format!("expected Invalid, got {:?}", r.error)),
+            Err(r) => Err(format!("expected Invalid, got {:?}", r.error())),
             Ok(()) => Err("256 16-byte regions accepted under PRPs".into()),
         };
     }
@@ -565,11 +565,16 @@ fn sgl_segment_list<const S: bool>(c: &mut Ctx<VfioHw<S>>) -> TestResult {
     let b = c.b.alloc(16384).map_err(|e| e.to_string())?;
     let cmd = Write::new(c.nsid, slba, (4096 / c.lba - 1) as u16).build();
     match c.b.c().write_regions(&cmd, b, &more, 9) {
-        Err(Rejected {
-            error: Some(Error::Invalid(_)),
+        Err(Rejected::Invalid {
+            error: Error::Invalid(_),
             ..
         }) => {}
-        Err(r) => return Err(format!("257 regions: expected Invalid, got {:?}", r.error)),
+        Err(r) => {
+            return Err(format!(
+                "257 regions: expected Invalid, got {:?}",
+                r.error()
+            ))
+        }
         Ok(()) => return Err("257 regions accepted: more than the slot's list page holds".into()),
     }
     Ok(format!(
@@ -620,7 +625,7 @@ fn retry_rounds<const S: bool>(
             };
             let b = c.b.alloc(blen).map_err(|e| e.to_string())?;
             c.b.write(&cmd, Some(b), i)
-                .map_err(|r| format!("write {i}: {:?}", r.error))?;
+                .map_err(|r| format!("write {i}: {:?}", r.error()))?;
         }
         c.b.commit(0).map_err(|e| e.to_string())?;
         let mut early = std::collections::HashSet::new();
@@ -713,7 +718,7 @@ fn retry_limit<const S: bool>(
     for i in 0..sent {
         let b = c.b.alloc(want.len()).map_err(|e| e.to_string())?;
         c.b.write(&Read::new(c.nsid, slba, nlb - 1).build(), Some(b), i)
-            .map_err(|r| format!("write {i}: {:?}", r.error))?;
+            .map_err(|r| format!("write {i}: {:?}", r.error()))?;
     }
     let (mut ok, mut failed, mut problems) = (0u64, 0u64, Vec::new());
     c.b.commit(sent as u32)
@@ -764,7 +769,7 @@ fn timeout_rounds<const S: bool>(
         for i in 0..sent {
             let b = c.b.alloc(want.len()).map_err(|e| e.to_string())?;
             c.b.write(&Read::new(c.nsid, slba, nlb - 1).build(), Some(b), i)
-                .map_err(|r| format!("write {i}: {:?}", r.error))?;
+                .map_err(|r| format!("write {i}: {:?}", r.error()))?;
         }
         // Rung with 1 us deadlines; nothing waits (no deadline check) yet.
         c.b.commit(0).map_err(|e| format!("commit: {e}"))?;
@@ -825,7 +830,7 @@ fn doorbells_per_io<const S: bool>(c: &mut Ctx<VfioHw<S>>) -> TestResult {
                 let cmd =
                     Read::new(c.nsid, (sent % 1024) * blocks as u64, (blocks - 1) as u16).build();
                 c.b.write(&cmd, Some(b), sent)
-                    .map_err(|r| format!("write: {:?}", r.error))?;
+                    .map_err(|r| format!("write: {:?}", r.error()))?;
                 sent += 1;
             }
             c.b.commit(1).map_err(|e| e.to_string())?;

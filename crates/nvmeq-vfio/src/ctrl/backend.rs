@@ -156,12 +156,7 @@ impl Controller {
         regions: Option<&[(usize, usize)]>,
         marked: bool,
     ) -> Result<(), Rejected<DmaBuf>> {
-        let reject = |buf, e| {
-            Err(Rejected {
-                buf,
-                error: Some(e),
-            })
-        };
+        let reject = |buf, e| Err(Rejected::Invalid { error: e, buf });
         if let Some(why) = self.dead {
             return reject(buf, Error::Aborted(why));
         }
@@ -194,17 +189,18 @@ impl Controller {
         // Back-pressure also when completions wait to be reaped: the reap
         // list's preallocated capacity bounds commands plus completions.
         if self.busy() + self.done.len() >= self.reap_cap {
-            return Err(Rejected { buf, error: None });
+            return Err(Rejected::Full(buf));
         }
         let Some(qi) = self.pick_queue(cmd.queue) else {
-            return Err(Rejected { buf, error: None });
+            return Err(Rejected::Full(buf));
         };
         let mut p = self.push_for(qi, &cmd.sqe, len as usize, regions, marked);
         p.tag = tag;
         self.qs[qi].make_cq_room(&self.bar, self.shadow.as_ref());
         match self.qs[qi].push(cmd.sqe, buf, &p) {
             Ok(_) => Ok(()),
-            Err((buf, error)) => Err(Rejected { buf, error }),
+            Err((buf, Some(error))) => Err(Rejected::Invalid { error, buf }),
+            Err((buf, None)) => Err(Rejected::Full(buf)),
         }
     }
 }

@@ -96,7 +96,7 @@ fn run(spec: &str) -> Result<(), Box<dyn std::error::Error>> {
         let buf = dev.alloc(lba as usize)?;
         let read = nvmeq::core::cmd::Read::new(nsid, slba + i, 0).build();
         if let Err(r) = dev.write(&read, Some(buf), i) {
-            return Err(format!("queue refused a read: {:?}", r.error).into());
+            return Err(format!("queue refused a read: {:?}", r.error()).into());
         }
     }
     let submitted = dev.commit(32)?;
