@@ -25,7 +25,7 @@ fn round_trip(c: &mut RamController, cmds: &[Cmd; BATCH], bufs: &mut Vec<Option<
         }
     }
     c.commit(BATCH as u32).expect("commit");
-    c.reap(&mut |r| {
+    c.reap(|r| {
         black_box(&r.result);
         bufs.push(r.buf);
     });

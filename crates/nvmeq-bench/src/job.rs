@@ -308,7 +308,7 @@ fn looped<B: Backend>(
         let mut n = 0;
         loop {
             now = Instant::now();
-            n += b.reap(&mut |r| {
+            n += b.reap(|r| {
                 let slot = r.tag as usize;
                 if slot >= qd || bufs[slot].is_some() {
                     failed.get_or_insert(BenchError::Geometry {

@@ -81,7 +81,7 @@ impl Backend for Checked<'_> {
         }
         self.inner.commit(min_complete)
     }
-    fn reap(&mut self, f: &mut dyn FnMut(Reaped<RamBuf>)) -> usize {
+    fn reap(&mut self, f: impl FnMut(Reaped<RamBuf>)) -> usize {
         self.inner.reap(f)
     }
     fn in_flight(&self) -> u32 {
@@ -356,7 +356,7 @@ fn spinning_reaps_without_waiting_in_commit() {
                 self.1.fetch_max(min_complete, Ordering::Relaxed);
                 self.0.commit(min_complete)
             }
-            fn reap(&mut self, f: &mut dyn FnMut(Reaped<RamBuf>)) -> usize {
+            fn reap(&mut self, f: impl FnMut(Reaped<RamBuf>)) -> usize {
                 self.0.reap(f)
             }
             fn in_flight(&self) -> u32 {

@@ -242,7 +242,8 @@ pub trait Backend {
     fn commit(&mut self, min_complete: u32) -> Result<u32, Error>;
 
     /// Hands every ready completion to `f`, without blocking. Returns how many.
-    fn reap(&mut self, f: &mut dyn FnMut(Reaped<Self::Buf>)) -> usize;
+    /// Generic, so the call per completion is static (and usually inlined).
+    fn reap(&mut self, f: impl FnMut(Reaped<Self::Buf>)) -> usize;
 
     /// Commands written or submitted and not yet reaped.
     fn in_flight(&self) -> u32;

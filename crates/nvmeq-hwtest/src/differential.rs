@@ -532,7 +532,7 @@ mod dev {
         })?;
         b.commit(1).map_err(|e| format!("commit: {e}"))?;
         let mut done = None;
-        b.reap(&mut |rp| done = Some((rp.tag, rp.result, rp.buf)));
+        b.reap(|rp| done = Some((rp.tag, rp.result, rp.buf)));
         match done {
             None => Err("no completion after commit(1)".into()),
             Some((tag, _, _)) if tag != 0x0d1f => {

@@ -132,7 +132,7 @@ fn reap_into<B: Backend>(
     phase: &str,
 ) -> Result<(), String> {
     let mut err = None;
-    b.reap(&mut |r| {
+    b.reap(|r| {
         let i = r.tag as usize;
         match (&r.result, i < results.len()) {
             (Ok(_), true) if results[i].is_none() => results[i] = r.buf,
@@ -412,7 +412,7 @@ pub fn ioctl_syscalls(c: &mut Ctx<nvmeq_ioctl::IoctlBackend>, r: &Runner, label:
         }
         let submitted = c.b.commit(4).map_err(|e| e.to_string())?;
         let mut reaped = 0;
-        c.b.reap(&mut |r| reaped += usize::from(r.result.is_ok()));
+        c.b.reap(|r| reaped += usize::from(r.result.is_ok()));
         let four = count(c)? - before;
         if (one, submitted, reaped, four) != (1, 4, 4, 4) {
             return Err(format!(
@@ -544,7 +544,7 @@ pub fn ioctl_queue_full(c: &mut Ctx<nvmeq_ioctl::IoctlBackend>, r: &Runner, labe
         let n = c.b.commit(1).map_err(|e| e.to_string())?;
         let mut tags = Vec::new();
         let mut errs = Vec::new();
-        c.b.reap(&mut |r| match r.result {
+        c.b.reap(|r| match r.result {
             Ok(_) => tags.push(r.tag),
             Err(e) => errs.push(format!("{}: {e}", r.tag)),
         });

@@ -100,7 +100,7 @@ impl<const M: u8> Backend for UringHw<M> {
     fn commit(&mut self, min_complete: u32) -> Result<u32, Error> {
         self.0.commit(min_complete)
     }
-    fn reap(&mut self, f: &mut dyn FnMut(Reaped<UringBuf>)) -> usize {
+    fn reap(&mut self, f: impl FnMut(Reaped<UringBuf>)) -> usize {
         self.0.reap(f)
     }
     fn in_flight(&self) -> u32 {
@@ -189,7 +189,7 @@ fn differential<const M: u8>(c: &mut Ctx<UringHw<M>>) -> Result<String, String> 
         .map_err(|r| format!("queue refused the write: {:?}", r.error()))?;
     c.b.commit(1).map_err(|e| e.to_string())?;
     let mut res = Err(Error::Invalid("no completion"));
-    c.b.reap(&mut |r| res = r.result);
+    c.b.reap(|r| res = r.result);
     res.map_err(|e| format!("write through io_uring: {e}"))?;
     let mut got = vec![0u8; len];
     io.execute(
@@ -219,7 +219,7 @@ fn syscalls<const M: u8>(c: &mut Ctx<UringHw<M>>) -> Result<String, String> {
     let written = c.b.syscalls().unwrap() - before;
     let submitted = c.b.commit(n as u32).map_err(|e| e.to_string())?;
     let mut ok = 0;
-    c.b.reap(&mut |r| ok += u64::from(r.result.is_ok()));
+    c.b.reap(|r| ok += u64::from(r.result.is_ok()));
     let total = c.b.syscalls().unwrap() - before;
     if (written, submitted as u64, ok, total) != (0, n, n, 1) {
         return Err(format!(
@@ -306,7 +306,7 @@ fn queue_one<const M: u8>(
     write(&mut c.b.0).map_err(|r| format!("{what}: the queue refused it: {:?}", r.error()))?;
     c.b.commit(1).map_err(|e| format!("{what}: {e}"))?;
     let mut got = None;
-    c.b.0.reap_all(&mut |r| got = Some((r.result, r.buf)));
+    c.b.0.reap_all(|r| got = Some((r.result, r.buf)));
     match got {
         Some((Ok(_), Some(b))) => Ok(b),
         Some((Ok(_), None)) => Err(format!("{what}: reaped without its buffers")),

@@ -583,7 +583,7 @@ impl Backend for IoctlBackend {
         Ok(n)
     }
 
-    fn reap(&mut self, f: &mut dyn FnMut(Reaped<IoctlBuf>)) -> usize {
+    fn reap(&mut self, mut f: impl FnMut(Reaped<IoctlBuf>)) -> usize {
         let mut n = 0;
         while let Some(r) = self.done.pop_front() {
             f(r);

@@ -327,7 +327,7 @@ impl Backend for RamController {
         Ok(n)
     }
 
-    fn reap(&mut self, f: &mut dyn FnMut(Reaped<RamBuf>)) -> usize {
+    fn reap(&mut self, mut f: impl FnMut(Reaped<RamBuf>)) -> usize {
         let mut n = 0;
         while let Some(r) = self.cq.pop_front() {
             f(r);

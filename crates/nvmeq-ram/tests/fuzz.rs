@@ -82,7 +82,7 @@ proptest! {
         let _ = c.write(&cmd, Some(RamBuf::zeroed(len)), 1);
         let _ = c.commit(0);
         let mut n = 0;
-        c.reap(&mut |_| n += 1);
+        c.reap(|_| n += 1);
         prop_assert_eq!(c.in_flight(), 0);
     }
 

@@ -72,7 +72,7 @@ fn cycle(c: &mut RamController, bufs: &mut Vec<RamBuf>, round: u64) {
     c.write(&rw(0x02, 1 << 40, 1), None, n).ok();
     c.commit(n as u32).expect("commit");
     let mut ok = 0;
-    c.reap(&mut |r| {
+    c.reap(|r| {
         if let Some(b) = r.buf {
             ok += r.result.is_ok() as u32;
             bufs.push(b);

@@ -13,7 +13,7 @@ fn small_queue(depth: u32) -> RamController {
 
 fn reap_all(c: &mut RamController) -> Vec<Reaped<RamBuf>> {
     let mut out = Vec::new();
-    c.reap(&mut |r| out.push(r));
+    c.reap(|r| out.push(r));
     out
 }
 
@@ -135,7 +135,7 @@ fn the_phase_tag_flips_after_each_pass_through_the_queue() {
         c.write(&flush(1), None, 0).unwrap();
         c.write(&flush(1), None, 0).unwrap();
         c.commit(2).unwrap();
-        c.reap(&mut |r| phases.push(r.result.unwrap().phase()));
+        c.reap(|r| phases.push(r.result.unwrap().phase()));
     }
     assert_eq!(phases, [true, true, false, false, true, true]);
 }

@@ -142,7 +142,7 @@ impl<B: Backend> AsyncQueue<B> {
         let min = min_complete.min(backend.in_flight());
         backend.commit(min)?;
         *unsubmitted = 0;
-        let n = backend.reap(&mut |r: Reaped<B::Buf>| {
+        let n = backend.reap(|r: Reaped<B::Buf>| {
             let slot = r.tag as u32 as usize;
             let seq = (r.tag >> 32) as u32;
             let Some(s) = slots.get_mut(slot).filter(|_| seqs[slot] == seq) else {

@@ -121,7 +121,7 @@ impl Queue {
     }
 
     /// Hands out every ready completion with all its buffers, without a syscall.
-    pub(crate) fn reap(&mut self, f: &mut dyn FnMut(Reaped<CmdBufs>)) -> usize {
+    pub(crate) fn reap(&mut self, mut f: impl FnMut(Reaped<CmdBufs>)) -> usize {
         let mut n = 0;
         while let Some((tag, buf, result)) = self.slab.pop_done() {
             f(Reaped { tag, result, buf });

@@ -1017,7 +1017,7 @@ impl Uring {
     /// [`write_vec`](Self::write_vec) or [`write_with`](Self::write_with):
     /// `Backend::reap` returns only the data buffer and drops the rest (after
     /// the completion, so safely, but the caller loses them).
-    pub fn reap_all(&mut self, f: &mut dyn FnMut(Reaped<CmdBufs>)) -> usize {
+    pub fn reap_all(&mut self, f: impl FnMut(Reaped<CmdBufs>)) -> usize {
         self.io.reap(f)
     }
 
@@ -1233,8 +1233,8 @@ impl Backend for Uring {
     /// buffers of commands queued with [`Uring::write_vec`] or
     /// [`Uring::write_with`] are dropped here (after their completion); use
     /// [`Uring::reap_all`] to get them back.
-    fn reap(&mut self, f: &mut dyn FnMut(Reaped<UringBuf>)) -> usize {
-        self.io.reap(&mut |r| {
+    fn reap(&mut self, mut f: impl FnMut(Reaped<UringBuf>)) -> usize {
+        self.io.reap(|r: Reaped<CmdBufs>| {
             f(Reaped {
                 tag: r.tag,
                 result: r.result,
@@ -1283,7 +1283,7 @@ mod tests {
         u.write(&Flush::new(1).build(), None, 7).unwrap();
         u.commit(1).unwrap();
         let mut got = Vec::new();
-        u.reap(&mut |r| got.push((r.tag, r.result)));
+        u.reap(|r| got.push((r.tag, r.result)));
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].0, 7);
         // The slot that command used (slot 0, sequence 1) is free again: a
@@ -1296,7 +1296,7 @@ mod tests {
         inject(&mut u, out_of_range);
         u.io.submit(3).unwrap();
         got.clear();
-        u.reap(&mut |r| got.push((r.tag, r.result)));
+        u.reap(|r| got.push((r.tag, r.result)));
         got.sort_by_key(|g| g.0);
         assert_eq!(
             got,
@@ -1315,7 +1315,7 @@ mod tests {
         inject(&mut u, UserData { slot: 3, seq: 77 }.encode());
         u.execute(&Flush::new(1).build(), Data::None).unwrap();
         let mut got = Vec::new();
-        u.reap(&mut |r| got.push((r.tag, r.result)));
+        u.reap(|r| got.push((r.tag, r.result)));
         assert_eq!(
             got,
             vec![(UNEXPECTED_TAG, Err(Error::UnexpectedCid { cid: 3 }))]
@@ -1401,7 +1401,7 @@ mod tests {
         let (_, iov) = u.io.slab.in_flight_parts(first).unwrap();
         assert_eq!((iov.as_ptr(), iov[2].len), (first_array, 96), "untouched");
         u.commit(2).unwrap();
-        assert_eq!(u.reap_all(&mut |r| assert!(r.result.is_ok())), 2);
+        assert_eq!(u.reap_all(|r| assert!(r.result.is_ok())), 2);
         assert!(
             u.io.slab.in_flight_parts(first).is_none(),
             "the slot (and its array) is free only after reaping"

@@ -72,7 +72,7 @@ fn write_read_verify(u: &mut Uring, first_lba: u64, n: u64, seed: u8) {
                 next += 1;
             }
             u.commit(1).unwrap();
-            done += u.reap(&mut |r| {
+            done += u.reap(|r| {
                 r.result.unwrap_or_else(|e| panic!("LBA {}: {e}", r.tag));
                 if read {
                     assert!(
@@ -193,7 +193,7 @@ fn nvme_errors_are_decoded_by_name() {
         .unwrap();
     u.commit(1).unwrap();
     let mut n = 0;
-    u.reap(&mut |r| {
+    u.reap(|r| {
         n += 1;
         assert!(matches!(r.result, Err(Error::Status(s)) if s.sc() == 0x80));
         assert!(r.buf.is_some());
@@ -298,7 +298,7 @@ fn bytes_equal_those_of_the_ioctl_path() {
     u.write(&Write::new(1, slba, 7).build(), Some(b), 0)
         .unwrap();
     u.commit(1).unwrap();
-    u.reap(&mut |r| {
+    u.reap(|r| {
         r.result.unwrap();
     });
     let file = "/tmp/uring-diff.bin";
@@ -322,7 +322,7 @@ fn bytes_equal_those_of_the_ioctl_path() {
     let b = u.alloc(4096).unwrap();
     u.write(&Read::new(1, slba, 7).build(), Some(b), 1).unwrap();
     u.commit(1).unwrap();
-    u.reap(&mut |r| assert!(r.buf.unwrap().as_slice() == data));
+    u.reap(|r| assert!(r.buf.unwrap().as_slice() == data));
 }
 
 #[test]
@@ -409,7 +409,7 @@ fn fixed_buffer_pools_of_each_size() {
                 .unwrap();
             u.commit(1).unwrap();
             let mut res = None;
-            u.reap(&mut |r| res = Some(r.result));
+            u.reap(|r| res = Some(r.result));
             res.expect("one completion")
                 .unwrap_or_else(|e| panic!("pool {count} x {size}, files {files}: {e}"));
         }

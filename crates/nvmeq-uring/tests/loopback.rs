@@ -22,7 +22,7 @@ fn write_commit_reap_returns_every_tag_and_buffer() {
     assert_eq!(u.in_flight(), 8);
     assert_eq!(u.commit(8).unwrap(), 8, "one enter submits all eight");
     let mut seen = Vec::new();
-    let n = u.reap(&mut |r| {
+    let n = u.reap(|r| {
         let b = r.buf.expect("buffer comes back");
         assert_eq!(
             b.as_slice()[0] as u64,
@@ -36,7 +36,7 @@ fn write_commit_reap_returns_every_tag_and_buffer() {
     seen.sort();
     assert_eq!(seen, (100..108).collect::<Vec<_>>());
     assert_eq!(u.in_flight(), 0);
-    assert_eq!(u.reap(&mut |_| panic!("nothing left")), 0);
+    assert_eq!(u.reap(|_| panic!("nothing left")), 0);
 }
 
 #[test]
@@ -51,7 +51,7 @@ fn a_full_queue_rejects_without_error_and_hands_the_buffer_back() {
         other => panic!("expected back-pressure, got {other:?}"),
     }
     u.commit(4).unwrap();
-    assert_eq!(u.reap(&mut |_| {}), 4);
+    assert_eq!(u.reap(|_| {}), 4);
     u.write(&Write::new(1, 0, 0).build(), Some(UringBuf::zeroed(512)), 9)
         .expect("room again after reaping");
 }
@@ -138,7 +138,7 @@ fn execute_waits_for_its_own_completion_and_parks_the_others() {
         "the queued commands are still owed to reap"
     );
     let mut tags = Vec::new();
-    u.reap(&mut |r| {
+    u.reap(|r| {
         assert!(r.result.is_ok());
         tags.push((r.tag, r.buf.is_some()));
     });
@@ -154,7 +154,7 @@ fn commit_refuses_to_wait_for_more_than_is_in_flight() {
     u.write(&Flush::new(1).build(), None, 0).unwrap();
     assert!(matches!(u.commit(2), Err(Error::Invalid(_))));
     assert_eq!(u.commit(1).unwrap(), 1);
-    assert_eq!(u.reap(&mut |_| {}), 1);
+    assert_eq!(u.reap(|_| {}), 1);
 }
 
 #[test]
@@ -180,7 +180,7 @@ fn each_option_builds_a_ring_on_this_kernel() {
         let mut n = 0;
         while n < 4 {
             u.commit(1).unwrap();
-            n += u.reap(&mut |r| assert!(r.result.is_ok(), "{o:?}"));
+            n += u.reap(|r| assert!(r.result.is_ok(), "{o:?}"));
         }
     }
 }
@@ -226,7 +226,7 @@ fn fixed_buffers_are_handed_out_used_and_returned() {
     u.write(&Read::new(1, 0, 0).build(), Some(c), 3).unwrap();
     u.commit(3).unwrap();
     let mut back = Vec::new();
-    u.reap(&mut |r| back.push(r.buf.unwrap()));
+    u.reap(|r| back.push(r.buf.unwrap()));
     assert_eq!(back.len(), 3);
     drop(back);
     assert_eq!(
@@ -303,7 +303,7 @@ fn eventfd_signals_completions() {
     u.write(&Flush::new(1).build(), None, 0).unwrap();
     u.commit(1).unwrap();
     assert!(nvmeq_uring::read_eventfd(&efd).unwrap() >= 1);
-    assert_eq!(u.reap(&mut |_| {}), 1);
+    assert_eq!(u.reap(|_| {}), 1);
 }
 
 #[test]
@@ -321,7 +321,7 @@ fn one_syscall_per_batch() {
             "write makes no syscall"
         );
         u.commit(32).unwrap();
-        assert_eq!(u.reap(&mut |_| {}), 32, "reap makes no syscall");
+        assert_eq!(u.reap(|_| {}), 32, "reap makes no syscall");
     }
     assert_eq!(
         u.syscalls().unwrap() - start,

@@ -34,7 +34,7 @@ fn write_vec_owns_the_segments_and_reap_all_returns_them_in_order() {
         .unwrap();
     u.commit(2).unwrap();
     let mut got = Vec::new();
-    assert_eq!(u.reap_all(&mut |r| got.push((r.tag, r.result, r.buf))), 2);
+    assert_eq!(u.reap_all(|r| got.push((r.tag, r.result, r.buf))), 2);
     got.sort_by_key(|g| g.0);
     let (tag, result, bufs) = got.pop().unwrap();
     assert_eq!(tag, 42);
@@ -68,7 +68,7 @@ fn backend_reap_gives_the_data_buffer_and_drops_segments_after_completion() {
     u.commit(1).unwrap();
     assert_eq!(pool.available(), 2, "the queue holds both segments");
     let mut n = 0;
-    u.reap(&mut |r| {
+    u.reap(|r| {
         assert!(
             r.buf.is_none(),
             "a vectored command has no single data buffer"
@@ -136,7 +136,7 @@ fn max_segments_bounds_the_segments_a_command_needs() {
     u.write_vec(&Read::new(1, 0, 2).build(), segs, None, 2)
         .unwrap();
     u.commit(1).unwrap();
-    assert_eq!(u.reap_all(&mut |r| assert!(r.result.is_ok())), 1);
+    assert_eq!(u.reap_all(|r| assert!(r.result.is_ok())), 1);
 
     let mut off = ring(UringOptions::new().depth(2).max_segments(0));
     match off.write_vec(&Read::new(1, 0, 0).build(), vec![seg(512, 0)], None, 1) {
@@ -280,7 +280,7 @@ fn separate_metadata_is_required_sized_and_returned() {
     .unwrap();
     u.commit(2).unwrap();
     let mut got = Vec::new();
-    u.reap_all(&mut |r| {
+    u.reap_all(|r| {
         r.result.unwrap();
         let b = r.buf.unwrap();
         got.push((

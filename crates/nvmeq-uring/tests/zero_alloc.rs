@@ -92,7 +92,7 @@ fn vectored_and_metadata() {
             }
         }
         u.commit(16).unwrap();
-        u.reap_all(&mut |r| {
+        u.reap_all(|r| {
             r.result.unwrap();
             let bufs = r.buf.unwrap();
             metas.push(bufs.metadata.unwrap());
@@ -140,7 +140,7 @@ fn queue_interface(opts: UringOptions) {
             u.write(&cmd, Some(b), i as u64).unwrap();
         }
         u.commit(32).unwrap();
-        u.reap(&mut |r| {
+        u.reap(|r| {
             r.result.unwrap();
             bufs.push(r.buf.unwrap());
         });

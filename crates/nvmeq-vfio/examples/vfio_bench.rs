@@ -63,7 +63,7 @@ fn run(bdf: &str, dur: Duration) -> Result<(), Box<dyn std::error::Error>> {
                     }
                 }
                 ctrl.commit(1)?;
-                ctrl.reap(&mut |rp| {
+                ctrl.reap(|rp| {
                     done += 1;
                     errors += rp.result.is_err() as u64;
                     bufs.extend(rp.buf);
@@ -75,7 +75,7 @@ fn run(bdf: &str, dur: Duration) -> Result<(), Box<dyn std::error::Error>> {
             // Drain.
             while ctrl.in_flight() > 0 {
                 ctrl.commit(1)?;
-                ctrl.reap(&mut |rp| {
+                ctrl.reap(|rp| {
                     done += 1;
                     bufs.extend(rp.buf);
                 });

@@ -194,7 +194,7 @@ fn run(bdf: &str, c: &mut Check) -> Result<(), Box<dyn std::error::Error>> {
             &format!("shutdown (CC.SHN) completes: {r:?} in {:?}", t.elapsed()),
         );
         let mut aer = None;
-        ctrl.reap(&mut |rp| aer = Some((rp.tag, rp.result)));
+        ctrl.reap(|rp| aer = Some((rp.tag, rp.result)));
         c.ok(
             matches!(aer, Some((99, Err(Error::Aborted(_))))),
             &format!("shutdown completes the outstanding AER as aborted: {aer:?}"),
@@ -284,7 +284,7 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
             }
         }
         ctrl.commit(1)?;
-        ctrl.reap(&mut |rp| {
+        ctrl.reap(|rp| {
             completed += 1;
             if rp.result.is_err() {
                 errors += 1;
@@ -310,7 +310,7 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
             }
         }
         ctrl.commit(1)?;
-        ctrl.reap(&mut |rp| {
+        ctrl.reap(|rp| {
             completed += 1;
             let buf = rp.buf.expect("buffer returned");
             let mut want = vec![0u8; 4096];
@@ -336,7 +336,7 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
         .map_err(|_| "big write rejected")?;
     ctrl.commit(1)?;
     let mut back = None;
-    ctrl.reap(&mut |rp| back = Some(rp));
+    ctrl.reap(|rp| back = Some(rp));
     let rp = back.ok_or("no completion for the big write")?;
     c.ok(
         rp.result.is_ok(),
@@ -348,7 +348,7 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
         .map_err(|_| "big read rejected")?;
     ctrl.commit(1)?;
     let mut back = None;
-    ctrl.reap(&mut |rp| back = Some(rp));
+    ctrl.reap(|rp| back = Some(rp));
     let rp = back.ok_or("no completion for the big read")?;
     let big = rp.buf.ok_or("big buffer lost")?;
     c.ok(
@@ -366,14 +366,14 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
             .map_err(|_| "hugepage write rejected")?;
         ctrl.commit(1)?;
         let mut back = None;
-        ctrl.reap(&mut |rp| back = Some(rp));
+        ctrl.reap(|rp| back = Some(rp));
         let mut huge = back.and_then(|rp| rp.buf).ok_or("hugepage buffer lost")?;
         huge.as_mut_slice().fill(0);
         ctrl.write(&Read::new(1, 1 << 17, nlb_z).build(), Some(huge), 4)
             .map_err(|_| "hugepage read rejected")?;
         ctrl.commit(1)?;
         let mut back = None;
-        ctrl.reap(&mut |rp| back = Some(rp));
+        ctrl.reap(|rp| back = Some(rp));
         let rp = back.ok_or("no completion for the hugepage read")?;
         let huge = rp.buf.ok_or("hugepage buffer lost")?;
         c.ok(
@@ -474,7 +474,7 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
     ctrl.commit(0)?;
     ctrl.reset()?;
     let (mut back, mut aborted) = (0, 0);
-    ctrl.reap(&mut |rp| {
+    ctrl.reap(|rp| {
         back += 1;
         if matches!(rp.result, Err(Error::Aborted(_))) {
             aborted += 1;
@@ -517,7 +517,7 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
         }
         ctrl.commit(sent as u32)?;
         let (mut back, mut timed_out, mut aborted) = (0, 0, 0);
-        ctrl.reap(&mut |rp| {
+        ctrl.reap(|rp| {
             back += 1;
             match rp.result {
                 Err(Error::Timeout { .. }) => timed_out += 1,
@@ -560,7 +560,7 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
     ctrl.commit(0)?;
     std::thread::sleep(Duration::from_millis(50));
     let mut early = 0;
-    ctrl.reap(&mut |_| early += 1);
+    ctrl.reap(|_| early += 1);
     c.ok(
         early == 0 && ctrl.in_flight() == 1,
         "it stays outstanding (no timeout applies)",

@@ -14,7 +14,7 @@
 //! let buf = ctrl.alloc(4096)?;
 //! ctrl.write(&Read::new(1, 0, 7).build(), Some(buf), 7).map_err(nvmeq_core::Rejected::into_error)?;
 //! ctrl.commit(1)?;
-//! ctrl.reap(&mut |done| println!("tag {} -> {:?}", done.tag, done.result));
+//! ctrl.reap(|done| println!("tag {} -> {:?}", done.tag, done.result));
 //! drop(ctrl); // CC.SHN shutdown
 //! nvmeq_vfio::bind_kernel("0000:00:04.0")?; // back to nvme
 //! # Ok::<(), Box<dyn std::error::Error>>(())

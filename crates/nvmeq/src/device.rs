@@ -229,12 +229,12 @@ where
 
 /// `Backend::reap` for one backend, wrapping each returned buffer.
 #[allow(dead_code)]
-fn reap_on<B>(d: &mut B, f: &mut dyn FnMut(Reaped<AnyBuf>)) -> usize
+fn reap_on<B>(d: &mut B, mut f: impl FnMut(Reaped<AnyBuf>)) -> usize
 where
     B: Backend,
     B::Buf: Wrap,
 {
-    d.reap(&mut |r| {
+    d.reap(|r| {
         f(Reaped {
             tag: r.tag,
             result: r.result,
@@ -271,7 +271,7 @@ impl Backend for Device {
         each!(self, mut d => d.commit(min_complete))
     }
 
-    fn reap(&mut self, f: &mut dyn FnMut(Reaped<AnyBuf>)) -> usize {
+    fn reap(&mut self, f: impl FnMut(Reaped<AnyBuf>)) -> usize {
         each!(self, mut d => reap_on(d, f))
     }
 

@@ -164,7 +164,7 @@ fn the_queue_interface_works_through_device_and_anybuf() {
     assert_eq!(d.in_flight(), 2);
     assert_eq!(d.commit(2).unwrap(), 2);
     let mut got = Vec::new();
-    assert_eq!(d.reap(&mut |r| got.push(r)), 2);
+    assert_eq!(d.reap(|r| got.push(r)), 2);
     assert_eq!(got[0].tag, 42);
     assert!(got[0]
         .buf

@@ -298,7 +298,7 @@ fn reset_in_flight<const S: bool>(c: &mut Ctx<VfioHw<S>>) -> TestResult {
     c.b.commit(0).map_err(|e| e.to_string())?;
     c.b.c().reset().map_err(|e| format!("reset: {e}"))?;
     let (mut back, mut aborted, mut bufs) = (0, 0, 0);
-    c.b.reap(&mut |rp| {
+    c.b.reap(|rp| {
         back += 1;
         aborted += matches!(rp.result, Err(Error::Aborted(_))) as u32;
         bufs += rp.buf.is_some() as u32;
@@ -343,7 +343,7 @@ fn timeout_abort_reset<const S: bool>(c: &mut Ctx<VfioHw<S>>) -> TestResult {
         }
         let commit = c.b.commit(sent as u32);
         let (mut back, mut timed_out) = (0, 0);
-        c.b.reap(&mut |rp| {
+        c.b.reap(|rp| {
             back += 1;
             timed_out += matches!(rp.result, Err(Error::Timeout { .. })) as u32;
             bufs.extend(rp.buf);
@@ -385,7 +385,7 @@ fn one<const S: bool>(
     loop {
         c.b.commit(1).map_err(|e| format!("commit: {e}"))?;
         let mut out = None;
-        c.b.reap(&mut |rp| out = Some((rp.result, rp.buf)));
+        c.b.reap(|rp| out = Some((rp.result, rp.buf)));
         if let Some(o) = out {
             return Ok(o);
         }
@@ -630,7 +630,7 @@ fn retry_rounds<const S: bool>(
         c.b.commit(0).map_err(|e| e.to_string())?;
         let mut early = std::collections::HashSet::new();
         let mut bad = None;
-        c.b.reap(&mut |rp| {
+        c.b.reap(|rp| {
             if rp.result.is_err() {
                 bad = Some(format!("tag {} before the reset: {:?}", rp.tag, rp.result));
             }
@@ -647,7 +647,7 @@ fn retry_rounds<const S: bool>(
         let (mut ok_reads, mut aborted_writes, mut problems) = (0u64, 0u64, Vec::new());
         while c.b.in_flight() > 0 {
             c.b.commit(1).map_err(|e| e.to_string())?;
-            c.b.reap(&mut |rp| match (rp.tag < reads, &rp.result) {
+            c.b.reap(|rp| match (rp.tag < reads, &rp.result) {
                 (true, Ok(_)) => match rp.buf.as_ref().map(|b| diff(b.as_slice(), want, lba)) {
                     Some(Ok(())) => ok_reads += 1,
                     Some(Err(e)) => problems.push(format!("read {}: {e}", rp.tag)),
@@ -724,7 +724,7 @@ fn retry_limit<const S: bool>(
     c.b.commit(sent as u32)
         .map_err(|e| format!("commit: {e}"))?;
     loop {
-        c.b.reap(&mut |rp| match &rp.result {
+        c.b.reap(|rp| match &rp.result {
             Ok(_) => match rp.buf.as_ref().map(|b| diff(b.as_slice(), want, lba)) {
                 Some(Ok(())) => ok += 1,
                 other => problems.push(format!("read {}: {other:?}", rp.tag)),
@@ -777,7 +777,7 @@ fn timeout_rounds<const S: bool>(
         let (mut ok, mut problems) = (0u64, Vec::new());
         while c.b.in_flight() > 0 {
             c.b.commit(1).map_err(|e| format!("commit: {e}"))?;
-            c.b.reap(&mut |rp| match &rp.result {
+            c.b.reap(|rp| match &rp.result {
                 Ok(_) => match rp.buf.as_ref().map(|b| diff(b.as_slice(), want, lba)) {
                     Some(Ok(())) => ok += 1,
                     other => problems.push(format!("read {}: {other:?}", rp.tag)),
@@ -835,7 +835,7 @@ fn doorbells_per_io<const S: bool>(c: &mut Ctx<VfioHw<S>>) -> TestResult {
             }
             c.b.commit(1).map_err(|e| e.to_string())?;
             commits += 1;
-            c.b.reap(&mut |rp| {
+            c.b.reap(|rp| {
                 back += 1;
                 if let Err(e) = rp.result {
                     err = Some(e.to_string());
@@ -938,7 +938,7 @@ impl<const S: bool> Backend for VfioHw<S> {
     fn commit(&mut self, min_complete: u32) -> Result<u32, Error> {
         self.c().commit(min_complete)
     }
-    fn reap(&mut self, f: &mut dyn FnMut(Reaped<DmaBuf>)) -> usize {
+    fn reap(&mut self, f: impl FnMut(Reaped<DmaBuf>)) -> usize {
         self.c().reap(f)
     }
     fn in_flight(&self) -> u32 {

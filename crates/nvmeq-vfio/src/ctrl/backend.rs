@@ -319,7 +319,7 @@ impl Backend for Controller {
         Ok(n)
     }
 
-    fn reap(&mut self, f: &mut dyn FnMut(Reaped<DmaBuf>)) -> usize {
+    fn reap(&mut self, mut f: impl FnMut(Reaped<DmaBuf>)) -> usize {
         self.poll_all();
         let mut n = 0;
         while let Some(r) = self.done.pop_front() {

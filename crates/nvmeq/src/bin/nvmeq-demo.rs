@@ -101,7 +101,7 @@ fn run(spec: &str) -> Result<(), Box<dyn std::error::Error>> {
     }
     let submitted = dev.commit(32)?;
     let mut failed = 0;
-    dev.reap(&mut |r| {
+    dev.reap(|r| {
         failed += r.result.is_err() as u32;
         if let Some(b) = r.buf {
             bufs.push((r.tag, b));
