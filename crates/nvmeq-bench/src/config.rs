@@ -140,7 +140,7 @@ pub struct Config {
     pub bs: u32,
     /// Commands kept in flight per job.
     pub qd: u32,
-    /// Completions each [`commit`](nvmeq_core::Backend::commit) waits for
+    /// Completions each [`commit`](nvmeq_core::Backend::submit) waits for
     /// (fio's `iodepth_batch_complete_min`), 1 to `qd`. Before each commit
     /// the queue is topped up to `qd`, so in steady state a commit submits
     /// the `batch` commands that replace the last completions

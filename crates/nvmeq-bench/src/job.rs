@@ -245,7 +245,7 @@ fn looped<B: Backend>(
             } else {
                 Read::new(cfg.nsid, slba, nlb_z).build()
             };
-            match b.write(&cmd, bufs[slot].take(), slot as u64) {
+            match b.push(&cmd, bufs[slot].take(), slot as u64) {
                 Ok(()) => {
                     slot_lba[slot] = slba;
                     slot_write[slot] = is_write;
@@ -297,7 +297,7 @@ fn looped<B: Backend>(
         round.clear();
         // Spinning: submit without waiting, then poll the CQ below.
         let wait = if cfg.spin { 0 } else { want as u32 };
-        if let Err(source) = b.commit(wait) {
+        if let Err(source) = b.submit(wait) {
             // Commands may still be in flight; the backend keeps their
             // buffers until it is dropped, which waits for them.
             return Err(failed.unwrap_or(BenchError::Commit { job, source }));

@@ -4,8 +4,8 @@
 //! fio's model over any [`Backend`]: each job (thread) opens its own backend
 //! through a factory, allocates `qd` buffers once with [`Backend::alloc`] and
 //! keeps `qd` commands in flight with the queue interface: it
-//! [`write`](Backend::write)s commands until `qd` are in flight,
-//! [`commit`](Backend::commit)s them in one call that also waits for `batch`
+//! [`push`](Backend::push)s commands until `qd` are in flight,
+//! [`submit`](Backend::submit)s them in one call that also waits for `batch`
 //! completions (fio's `iodepth_batch_submit` and `iodepth_batch_complete_min`
 //! set to `batch`) and [`reap`](Backend::reap)s. So every commit, one syscall
 //! at most, retires at least `batch` commands. The loop allocates nothing.

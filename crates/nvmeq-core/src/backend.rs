@@ -16,7 +16,7 @@
 //! 2. **In-flight buffers are owned by the queue.** The synchronous
 //!    [`Backend::execute`] borrows its buffer for the duration of the call, which
 //!    returns only after the completion. The queue interface
-//!    ([`Backend::write`], [`Backend::commit`], [`Backend::reap`]) *moves* a
+//!    ([`Backend::push`], [`Backend::submit`], [`Backend::reap`]) *moves* a
 //!    [`Backend::Buf`] into the queue; the caller gets it back only inside the
 //!    [`Reaped`] of that command's completion. No safe code can hold `&mut` to
 //!    memory the device may still write, and no buffer can be freed early.
@@ -126,7 +126,7 @@ pub trait IoBuf {
     }
 }
 
-/// A command [`Backend::write`] did not queue, with its buffer handed back
+/// A command [`Backend::push`] did not queue, with its buffer handed back
 /// (as io-uring's `PushError` and openvmm's `QueueFull`).
 #[derive(Debug)]
 pub enum Rejected<B> {
@@ -192,11 +192,11 @@ impl<B> Rejected<B> {
 /// One finished command from the queue interface.
 #[derive(Debug)]
 pub struct Reaped<B> {
-    /// The tag given to [`Backend::write`].
+    /// The tag given to [`Backend::push`].
     pub tag: u64,
     /// The completion, or why the command failed.
     pub result: Result<Completion, Error>,
-    /// The buffer given to [`Backend::write`], returned.
+    /// The buffer given to [`Backend::push`], returned.
     pub buf: Option<B>,
 }
 
@@ -204,8 +204,8 @@ pub struct Reaped<B> {
 ///
 /// Two interfaces share one backend: [`execute`](Backend::execute) runs one
 /// command and blocks; the queue interface writes many commands
-/// ([`write`](Backend::write), no syscall), submits them together and waits
-/// ([`commit`](Backend::commit), at most one syscall or doorbell per batch), and
+/// ([`push`](Backend::push), no syscall), submits them together and waits
+/// ([`submit`](Backend::submit), at most one syscall or doorbell per batch), and
 /// hands back completions with their buffers ([`reap`](Backend::reap)).
 pub trait Backend {
     /// The buffer type the queue interface takes ownership of.
@@ -229,17 +229,17 @@ pub trait Backend {
     /// Queues a command without submitting it. The buffer's direction is the
     /// command's; the queue owns the buffer until [`reap`](Backend::reap)
     /// returns it. A full queue hands the command back ([`Rejected`]).
-    fn write(
+    fn push(
         &mut self,
         cmd: &Cmd,
         buf: Option<Self::Buf>,
         tag: u64,
     ) -> Result<(), Rejected<Self::Buf>>;
 
-    /// Submits every written command and waits until at least `min_complete`
+    /// Submits every pushed command and waits until at least `min_complete`
     /// completions are ready (0: do not wait), in one syscall or doorbell.
     /// Returns the number of commands submitted.
-    fn commit(&mut self, min_complete: u32) -> Result<u32, Error>;
+    fn submit(&mut self, min_complete: u32) -> Result<u32, Error>;
 
     /// Hands every ready completion to `f`, without blocking. Returns how many.
     /// Generic, so the call per completion is static (and usually inlined).

@@ -64,7 +64,7 @@ pub fn wr_mdts<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
     write_read(c, 4, c.max_xfer / c.lba * c.lba)
 }
 
-/// The queue interface: writes then reads through write/commit/reap, each
+/// The queue interface: writes then reads through push/submit/reap, each
 /// buffer handed back with its own tag.
 pub fn queue_interface<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
     let n = c.b.caps().queue_depth.clamp(1, 8) as u64 * 2;
@@ -93,21 +93,21 @@ pub fn queue_interface<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
             }
             let mut buf = Some(buf);
             loop {
-                match c.b.write(&cmd, buf.take(), i) {
+                match c.b.push(&cmd, buf.take(), i) {
                     Ok(()) => break,
                     Err(rej) => {
                         if let Some(e) = rej.error() {
                             return Err(format!("{phase} {i} rejected: {e}"));
                         }
                         buf = rej.into_buf();
-                        c.b.commit(1).map_err(|e| format!("commit: {e}"))?;
+                        c.b.submit(1).map_err(|e| format!("submit: {e}"))?;
                         reap_into(&mut c.b, &mut results, phase)?;
                     }
                 }
             }
         }
         while c.b.in_flight() > 0 {
-            c.b.commit(1).map_err(|e| format!("commit: {e}"))?;
+            c.b.submit(1).map_err(|e| format!("submit: {e}"))?;
             reap_into(&mut c.b, &mut results, phase)?;
         }
         for (i, r) in results.iter_mut().enumerate() {
@@ -407,10 +407,10 @@ pub fn ioctl_syscalls(c: &mut Ctx<nvmeq_ioctl::IoctlBackend>, r: &Runner, label:
         let before = count(c)?;
         for i in 0..4 {
             let b = c.b.alloc(c.lba as usize).map_err(|e| e.to_string())?;
-            c.b.write(&Read::new(c.nsid, i, 0).build(), Some(b), i)
+            c.b.push(&Read::new(c.nsid, i, 0).build(), Some(b), i)
                 .map_err(|_| "queue rejected a write")?;
         }
-        let submitted = c.b.commit(4).map_err(|e| e.to_string())?;
+        let submitted = c.b.submit(4).map_err(|e| e.to_string())?;
         let mut reaped = 0;
         c.b.reap(|r| reaped += usize::from(r.result.is_ok()));
         let four = count(c)? - before;
@@ -528,7 +528,7 @@ pub fn ioctl_queue_full(c: &mut Ctx<nvmeq_ioctl::IoctlBackend>, r: &Runner, labe
         let lba = c.lba as usize;
         for i in 0..=slots {
             let b = c.b.alloc(lba).map_err(|e| e.to_string())?;
-            let res = c.b.write(&Read::new(c.nsid, i, 0).build(), Some(b), i);
+            let res = c.b.push(&Read::new(c.nsid, i, 0).build(), Some(b), i);
             match (i < slots, res) {
                 (true, Ok(())) => {}
                 (false, Err(Rejected::Full(Some(b)))) if b.len() == lba => {}
@@ -541,7 +541,7 @@ pub fn ioctl_queue_full(c: &mut Ctx<nvmeq_ioctl::IoctlBackend>, r: &Runner, labe
                 c.b.in_flight()
             ));
         }
-        let n = c.b.commit(1).map_err(|e| e.to_string())?;
+        let n = c.b.submit(1).map_err(|e| e.to_string())?;
         let mut tags = Vec::new();
         let mut errs = Vec::new();
         c.b.reap(|r| match r.result {

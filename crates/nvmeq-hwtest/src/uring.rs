@@ -89,16 +89,16 @@ impl<const M: u8> Backend for UringHw<M> {
     fn execute(&mut self, cmd: &Cmd, data: Data<'_>) -> Result<Completion, Error> {
         self.0.execute(cmd, data)
     }
-    fn write(
+    fn push(
         &mut self,
         cmd: &Cmd,
         buf: Option<UringBuf>,
         tag: u64,
     ) -> Result<(), Rejected<UringBuf>> {
-        self.0.write(cmd, buf, tag)
+        self.0.push(cmd, buf, tag)
     }
-    fn commit(&mut self, min_complete: u32) -> Result<u32, Error> {
-        self.0.commit(min_complete)
+    fn submit(&mut self, min_complete: u32) -> Result<u32, Error> {
+        self.0.submit(min_complete)
     }
     fn reap(&mut self, f: impl FnMut(Reaped<UringBuf>)) -> usize {
         self.0.reap(f)
@@ -185,9 +185,9 @@ fn differential<const M: u8>(c: &mut Ctx<UringHw<M>>) -> Result<String, String> 
     fill(&mut want, c.lba, slba, 0x0a11);
     let mut b = c.b.alloc(len).map_err(|e| e.to_string())?;
     b.as_mut_slice().copy_from_slice(&want);
-    c.b.write(&Write::new(c.nsid, slba, 7).build(), Some(b), 1)
+    c.b.push(&Write::new(c.nsid, slba, 7).build(), Some(b), 1)
         .map_err(|r| format!("queue refused the write: {:?}", r.error()))?;
-    c.b.commit(1).map_err(|e| e.to_string())?;
+    c.b.submit(1).map_err(|e| e.to_string())?;
     let mut res = Err(Error::Invalid("no completion"));
     c.b.reap(|r| res = r.result);
     res.map_err(|e| format!("write through io_uring: {e}"))?;
@@ -213,11 +213,11 @@ fn syscalls<const M: u8>(c: &mut Ctx<UringHw<M>>) -> Result<String, String> {
     let before = c.b.syscalls().ok_or("syscalls() is None")?;
     for i in 0..n {
         let b = c.b.alloc(c.lba as usize).map_err(|e| e.to_string())?;
-        c.b.write(&Read::new(c.nsid, i, 0).build(), Some(b), i)
+        c.b.push(&Read::new(c.nsid, i, 0).build(), Some(b), i)
             .map_err(|r| format!("queue refused a read: {:?}", r.error()))?;
     }
     let written = c.b.syscalls().unwrap() - before;
-    let submitted = c.b.commit(n as u32).map_err(|e| e.to_string())?;
+    let submitted = c.b.submit(n as u32).map_err(|e| e.to_string())?;
     let mut ok = 0;
     c.b.reap(|r| ok += u64::from(r.result.is_ok()));
     let total = c.b.syscalls().unwrap() - before;
@@ -286,10 +286,10 @@ fn drop_in_flight<const M: u8>(c: &mut Ctx<UringHw<M>>) -> Result<String, String
     let pool = u.fixed_pool().ok_or("no pool")?.clone();
     for i in 0..32 {
         let b = u.alloc(c.lba as usize).map_err(|e| e.to_string())?;
-        u.write(&Read::new(c.nsid, i, 0).build(), Some(b), i)
+        u.push(&Read::new(c.nsid, i, 0).build(), Some(b), i)
             .map_err(|r| format!("queue refused a read: {:?}", r.error()))?;
     }
-    u.commit(0).map_err(|e| e.to_string())?;
+    u.submit(0).map_err(|e| e.to_string())?;
     drop(u);
     match pool.available() {
         32 => Ok("32 reads in flight at drop; every buffer back after completion".into()),
@@ -304,14 +304,14 @@ fn queue_one<const M: u8>(
     write: impl FnOnce(&mut Uring) -> Result<(), Rejected<CmdBufs>>,
 ) -> Result<CmdBufs, String> {
     write(&mut c.b.0).map_err(|r| format!("{what}: the queue refused it: {:?}", r.error()))?;
-    c.b.commit(1).map_err(|e| format!("{what}: {e}"))?;
+    c.b.submit(1).map_err(|e| format!("{what}: {e}"))?;
     let mut got = None;
     c.b.0.reap_all(|r| got = Some((r.result, r.buf)));
     match got {
         Some((Ok(_), Some(b))) => Ok(b),
         Some((Ok(_), None)) => Err(format!("{what}: reaped without its buffers")),
         Some((Err(e), _)) => Err(format!("{what}: {e}")),
-        None => Err(format!("{what}: no completion after commit(1)")),
+        None => Err(format!("{what}: no completion after submit(1)")),
     }
 }
 
@@ -399,7 +399,7 @@ fn vectored_queue<const M: u8>(c: &mut Ctx<UringHw<M>>) -> TestResult {
     let fixed = segs.iter().filter(|b| b.is_fixed()).count();
     let cmd = Write::new(c.nsid, slba, 7).build();
     let back = queue_one(c, "queued vectored write", |u| {
-        u.write_vec(&cmd, segs, None, 1)
+        u.push_vec(&cmd, segs, None, 1)
     })?;
     if back.segments.len() != 3 || back.data.is_some() {
         return Err(format!(
@@ -420,7 +420,7 @@ fn vectored_queue<const M: u8>(c: &mut Ctx<UringHw<M>>) -> TestResult {
     }
     let cmd = Read::new(c.nsid, slba, 7).build();
     let back = queue_one(c, "queued vectored read", |u| {
-        u.write_vec(&cmd, segs, None, 2)
+        u.push_vec(&cmd, segs, None, 2)
     })?;
     let [a, b, spare] = &back.segments[..] else {
         return Err(format!(
@@ -477,7 +477,7 @@ fn admin_vec<const M: u8>(c: &mut Ctx<UringHw<M>>) -> TestResult {
         c.b.alloc(2048).map_err(|e| e.to_string())?,
     ];
     if M == 2 {
-        return match c.b.0.write_vec(&cmd, segs, None, 3) {
+        return match c.b.0.push_vec(&cmd, segs, None, 3) {
             Err(Rejected::Invalid { error: Error::Unsupported(_), buf: Some(b) }) if b.segments.len() == 2 => Ok(
                 "Identify Controller into 2 × 2048 and Namespace into 1000 + 3096 equal the plain Identify; queued admin refused on the IOPOLL ring"
                     .into(),
@@ -486,7 +486,7 @@ fn admin_vec<const M: u8>(c: &mut Ctx<UringHw<M>>) -> TestResult {
         };
     }
     let back = queue_one(c, "queued Identify into 2 segments", |u| {
-        u.write_vec(&cmd, segs, None, 3)
+        u.push_vec(&cmd, segs, None, 3)
     })?;
     c.b.execute(&cmd, Data::FromDevice(&mut plain))
         .map_err(|e| format!("Identify Controller: {e}"))?;
@@ -630,7 +630,7 @@ fn metadata_round_trip<const M: u8>(c: &mut Ctx<UringHw<M>>, ds: u32, idx: usize
     let fixed = db.is_fixed();
     let mb = UringBuf::from_slice(&meta);
     let back = queue_one(c, "queued write with metadata", |u| {
-        u.write_with(&wcmd, Some(db), Some(mb), 4)
+        u.push_with(&wcmd, Some(db), Some(mb), 4)
     })?;
     if back.data.is_none() || back.metadata.is_none() {
         return Err("the queued write did not hand back both buffers".into());
@@ -638,7 +638,7 @@ fn metadata_round_trip<const M: u8>(c: &mut Ctx<UringHw<M>>, ds: u32, idx: usize
     let segs = vec![UringBuf::zeroed(len / 2), UringBuf::zeroed(len / 2)];
     let mb = UringBuf::from_slice(&[0xffu8; 40]);
     let back = queue_one(c, "queued vectored read with metadata", |u| {
-        u.write_vec(&rcmd, segs, Some(mb), 5)
+        u.push_vec(&rcmd, segs, Some(mb), 5)
     })?;
     let got: Vec<u8> = back
         .segments

@@ -65,7 +65,7 @@ pub enum VecData<'s, 'a> {
 /// device when the controller cannot be opened), I/O commands through the
 /// namespace device (`/dev/ngXnY` or `/dev/nvmeXnY`). Every call blocks
 /// until the completion; the queue interface runs written commands one by
-/// one in [`Backend::commit`], so [`Caps::queue_depth`] is 1.
+/// one in [`Backend::submit`], so [`Caps::queue_depth`] is 1.
 pub struct IoctlBackend {
     ctrl: Option<File>,
     ctrl_path: Option<PathBuf>,
@@ -540,7 +540,7 @@ impl Backend for IoctlBackend {
         self.execute_with(cmd, data, Data::None)
     }
 
-    fn write(
+    fn push(
         &mut self,
         cmd: &Cmd,
         buf: Option<IoctlBuf>,
@@ -561,7 +561,7 @@ impl Backend for IoctlBackend {
         Ok(())
     }
 
-    fn commit(&mut self, _min_complete: u32) -> Result<u32, Error> {
+    fn submit(&mut self, _min_complete: u32) -> Result<u32, Error> {
         let mut n = 0;
         while let Some(mut p) = self.queue.pop_front() {
             let result = match (&mut p.buf, p.cmd.dir) {

@@ -161,7 +161,7 @@ impl RamController {
     /// Runs one decoded command and builds its completion; logs failures.
     // Inlined so the completion is built where it is stored: returning it
     // through memory stalled on store forwarding (16-byte load after
-    // narrower stores), about half of `commit`'s time.
+    // narrower stores), about half of `submit`'s time.
     #[inline(always)]
     fn complete(&mut self, queue: QueueKind, sqe: &Command, data: Data<'_>) -> Completion {
         let qi = match queue {
@@ -274,7 +274,7 @@ impl Backend for RamController {
         self.complete(cmd.queue, &cmd.sqe, truncate(data, len)).ok()
     }
 
-    fn write(&mut self, cmd: &Cmd, buf: Option<RamBuf>, tag: u64) -> Result<(), Rejected<RamBuf>> {
+    fn push(&mut self, cmd: &Cmd, buf: Option<RamBuf>, tag: u64) -> Result<(), Rejected<RamBuf>> {
         if self.in_flight() >= self.cfg.queue_depth {
             return Err(Rejected::Full(buf));
         }
@@ -301,10 +301,10 @@ impl Backend for RamController {
         }
     }
 
-    fn commit(&mut self, min_complete: u32) -> Result<u32, Error> {
+    fn submit(&mut self, min_complete: u32) -> Result<u32, Error> {
         if min_complete > self.in_flight() {
             return Err(Error::Invalid(
-                "commit waits for more completions than commands in flight",
+                "submit would wait for more completions than commands in flight",
             ));
         }
         let mut n = 0;

@@ -1,5 +1,5 @@
 //! One io_uring with 128-byte SQEs and 32-byte CQEs and its in-flight table:
-//! pushing entries (no syscall), one `io_uring_enter` per commit, draining
+//! pushing entries (no syscall), one `io_uring_enter` per submit, draining
 //! completions, waiting for one command, and the drain on drop.
 
 use std::io;

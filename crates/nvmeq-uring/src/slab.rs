@@ -1,6 +1,6 @@
 //! The in-flight table: one slot per command the queue may hold, allocated
 //! once. A slot owns the command's buffers, the caller's tag and (for
-//! vectored commands) the `iovec` array the kernel reads, from `write` until
+//! vectored commands) the `iovec` array the kernel reads, from `push` until
 //! the completion is handed out, so none of them can be freed, reused or
 //! rewritten while the kernel may still access them.
 

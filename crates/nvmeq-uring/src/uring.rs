@@ -47,7 +47,7 @@ const FORMAT_CACHE: usize = 16;
 /// (`/dev/ngXnY`, Linux ≥ 5.19), admin on the controller char device
 /// (`/dev/nvmeX`, Linux ≥ 6.0).
 ///
-/// The queue interface ([`write`](Backend::write), [`commit`](Backend::commit),
+/// The queue interface ([`push`](Backend::push), [`submit`](Backend::submit),
 /// [`reap`](Backend::reap)) pushes 128-byte SQEs without a syscall, submits
 /// and waits in one `io_uring_enter`, and drains 32-byte CQEs without a
 /// syscall. Each command's buffer and tag live in a fixed in-flight table
@@ -491,7 +491,7 @@ impl Uring {
 
     /// A ring whose commands complete as `IORING_OP_NOP` instead of reaching a
     /// device: everything else (validation, encoding, the in-flight table,
-    /// tags, registered buffers, setup flags, one syscall per commit) is the
+    /// tags, registered buffers, setup flags, one syscall per submit) is the
     /// real path. For testing and benchmarking the queue plumbing on hosts
     /// without NVMe; every namespace has `lba_size`-byte blocks and every
     /// command succeeds with result 0 without touching its buffer.
@@ -729,7 +729,7 @@ impl Uring {
                     // would move the metadata at address 0.
                     return Err(Error::Invalid(
                         "the namespace's LBA format has separate metadata: pass a metadata \
-                         buffer (Uring::execute_with, write_with or write_vec)",
+                         buffer (Uring::execute_with, push_with or push_vec)",
                     ));
                 }
                 n.checked_mul(f.meta_bytes)
@@ -971,7 +971,7 @@ impl Uring {
     /// (see [`execute_with`](Self::execute_with) for what metadata needs).
     /// Both are owned by the command's in-flight slot until
     /// [`reap_all`](Self::reap_all) hands them back.
-    pub fn write_with(
+    pub fn push_with(
         &mut self,
         cmd: &Cmd,
         data: Option<UringBuf>,
@@ -983,7 +983,7 @@ impl Uring {
             segments: Vec::new(),
             metadata,
         };
-        self.write_bufs(cmd, bufs, false, tag)
+        self.push_bufs(cmd, bufs, false, tag)
     }
 
     /// Queues a vectored command (`NVME_URING_CMD_IO_VEC` /
@@ -996,7 +996,7 @@ impl Uring {
     /// [`reap_all`](Self::reap_all) hands the buffers back; nothing is
     /// allocated per command (the `Vec` is moved, and handed back for reuse).
     /// A full queue hands everything back as [`Rejected::Full`].
-    pub fn write_vec(
+    pub fn push_vec(
         &mut self,
         cmd: &Cmd,
         segments: Vec<UringBuf>,
@@ -1008,20 +1008,20 @@ impl Uring {
             segments,
             metadata,
         };
-        self.write_bufs(cmd, bufs, true, tag)
+        self.push_bufs(cmd, bufs, true, tag)
     }
 
     /// Hands every ready completion to `f` with all the buffers its command
     /// owned (data, segments, metadata), without a syscall. Use this instead
     /// of [`Backend::reap`] when commands were queued with
-    /// [`write_vec`](Self::write_vec) or [`write_with`](Self::write_with):
+    /// [`push_vec`](Self::push_vec) or [`push_with`](Self::push_with):
     /// `Backend::reap` returns only the data buffer and drops the rest (after
     /// the completion, so safely, but the caller loses them).
     pub fn reap_all(&mut self, f: impl FnMut(Reaped<CmdBufs>)) -> usize {
         self.io.reap(f)
     }
 
-    fn write_bufs(
+    fn push_bufs(
         &mut self,
         cmd: &Cmd,
         bufs: CmdBufs,
@@ -1183,7 +1183,7 @@ impl Backend for Uring {
         self.execute_with(cmd, data, Data::None)
     }
 
-    fn write(
+    fn push(
         &mut self,
         cmd: &Cmd,
         buf: Option<UringBuf>,
@@ -1194,7 +1194,7 @@ impl Backend for Uring {
             segments: Vec::new(),
             metadata: None,
         };
-        self.write_bufs(cmd, bufs, false, tag).map_err(|r| match r {
+        self.push_bufs(cmd, bufs, false, tag).map_err(|r| match r {
             Rejected::Full(b) => Rejected::Full(b.and_then(|b| b.data)),
             Rejected::Invalid { error, buf } => Rejected::Invalid {
                 error,
@@ -1203,14 +1203,14 @@ impl Backend for Uring {
         })
     }
 
-    /// One `io_uring_enter` that submits every written command and waits for
+    /// One `io_uring_enter` that submits every pushed command and waits for
     /// `min_complete` completions. With IOPOLL this is also what polls the
     /// device, so call it (with 0) to make completions appear.
-    fn commit(&mut self, min_complete: u32) -> Result<u32, Error> {
+    fn submit(&mut self, min_complete: u32) -> Result<u32, Error> {
         let in_flight = self.io.slab.in_use();
         if min_complete as usize > in_flight {
             return Err(Error::Invalid(
-                "commit would wait for more completions than commands in flight",
+                "submit would wait for more completions than commands in flight",
             ));
         }
         let want = (min_complete as usize).saturating_sub(self.io.ready());
@@ -1230,8 +1230,8 @@ impl Backend for Uring {
     }
 
     /// Hands out completions with their data buffers. Segments and metadata
-    /// buffers of commands queued with [`Uring::write_vec`] or
-    /// [`Uring::write_with`] are dropped here (after their completion); use
+    /// buffers of commands queued with [`Uring::push_vec`] or
+    /// [`Uring::push_with`] are dropped here (after their completion); use
     /// [`Uring::reap_all`] to get them back.
     fn reap(&mut self, mut f: impl FnMut(Reaped<UringBuf>)) -> usize {
         self.io.reap(|r: Reaped<CmdBufs>| {
@@ -1247,7 +1247,7 @@ impl Backend for Uring {
         self.io.slab.in_use() as u32
     }
 
-    /// `io_uring_enter` calls so far (both rings; `write` and `reap` make none).
+    /// `io_uring_enter` calls so far (both rings; `push` and `reap` make none).
     fn syscalls(&self) -> Option<u64> {
         Some(self.io.enters + self.admin_ring.as_ref().map_or(0, |a| a.enters))
     }
@@ -1280,8 +1280,8 @@ mod tests {
     #[test]
     fn foreign_and_stale_completions_are_errors_not_trusted() {
         let mut u = Uring::loopback(UringOptions::new().depth(4), 512).unwrap();
-        u.write(&Flush::new(1).build(), None, 7).unwrap();
-        u.commit(1).unwrap();
+        u.push(&Flush::new(1).build(), None, 7).unwrap();
+        u.submit(1).unwrap();
         let mut got = Vec::new();
         u.reap(|r| got.push((r.tag, r.result)));
         assert_eq!(got.len(), 1);
@@ -1291,7 +1291,7 @@ mod tests {
         let stale = UserData { slot: 0, seq: 1 }.encode();
         let out_of_range = UserData { slot: 9, seq: 1 }.encode();
         // A live command whose slot is reused must not be disturbed.
-        u.write(&Flush::new(1).build(), None, 8).unwrap();
+        u.push(&Flush::new(1).build(), None, 8).unwrap();
         inject(&mut u, stale);
         inject(&mut u, out_of_range);
         u.io.submit(3).unwrap();
@@ -1357,7 +1357,7 @@ mod tests {
             .iter()
             .map(|b| b.as_slice().as_ptr() as usize)
             .collect();
-        u.write_vec(&Write::new(1, 0, 7).build(), segs, None, 1)
+        u.push_vec(&Write::new(1, 0, 7).build(), segs, None, 1)
             .unwrap();
         let first = UserData { slot: 0, seq: 1 };
         let (bufs, iov) = u.io.slab.in_flight_parts(first).unwrap();
@@ -1387,7 +1387,7 @@ mod tests {
         );
         let first_array = iov.as_ptr();
         // A second command in flight at the same time has its own array.
-        u.write_vec(
+        u.push_vec(
             &Write::new(1, 0, 0).build(),
             vec![UringBuf::zeroed(512)],
             None,
@@ -1400,7 +1400,7 @@ mod tests {
         assert_eq!(iov2[0].len, 512);
         let (_, iov) = u.io.slab.in_flight_parts(first).unwrap();
         assert_eq!((iov.as_ptr(), iov[2].len), (first_array, 96), "untouched");
-        u.commit(2).unwrap();
+        u.submit(2).unwrap();
         assert_eq!(u.reap_all(|r| assert!(r.result.is_ok())), 2);
         assert!(
             u.io.slab.in_flight_parts(first).is_none(),

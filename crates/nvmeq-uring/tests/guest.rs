@@ -68,10 +68,10 @@ fn write_read_verify(u: &mut Uring, first_lba: u64, n: u64, seed: u8) {
                     b.as_mut_slice().copy_from_slice(&pattern(slba, seed, len));
                     Write::new(nsid, slba, 7).build()
                 };
-                u.write(&cmd, Some(b), slba).unwrap();
+                u.push(&cmd, Some(b), slba).unwrap();
                 next += 1;
             }
-            u.commit(1).unwrap();
+            u.submit(1).unwrap();
             done += u.reap(|r| {
                 r.result.unwrap_or_else(|e| panic!("LBA {}: {e}", r.tag));
                 if read {
@@ -189,9 +189,9 @@ fn nvme_errors_are_decoded_by_name() {
     }
     // The queue interface reports it the same way.
     let buf = u.alloc(512).unwrap();
-    u.write(&Read::new(1, ncap, 0).build(), Some(buf), 5)
+    u.push(&Read::new(1, ncap, 0).build(), Some(buf), 5)
         .unwrap();
-    u.commit(1).unwrap();
+    u.submit(1).unwrap();
     let mut n = 0;
     u.reap(|r| {
         n += 1;
@@ -295,9 +295,8 @@ fn bytes_equal_those_of_the_ioctl_path() {
     let mut b = u.alloc(4096).unwrap();
     assert!(b.is_fixed());
     b.as_mut_slice().copy_from_slice(&data);
-    u.write(&Write::new(1, slba, 7).build(), Some(b), 0)
-        .unwrap();
-    u.commit(1).unwrap();
+    u.push(&Write::new(1, slba, 7).build(), Some(b), 0).unwrap();
+    u.submit(1).unwrap();
     u.reap(|r| {
         r.result.unwrap();
     });
@@ -320,8 +319,8 @@ fn bytes_equal_those_of_the_ioctl_path() {
     );
     // And back: read through io_uring what was just written.
     let b = u.alloc(4096).unwrap();
-    u.write(&Read::new(1, slba, 7).build(), Some(b), 1).unwrap();
-    u.commit(1).unwrap();
+    u.push(&Read::new(1, slba, 7).build(), Some(b), 1).unwrap();
+    u.submit(1).unwrap();
     u.reap(|r| assert!(r.buf.unwrap().as_slice() == data));
 }
 
@@ -369,10 +368,9 @@ fn dropping_with_io_in_flight_waits_for_the_device() {
     let pool = u.fixed_pool().unwrap().clone();
     for i in 0..32 {
         let b = u.alloc(4096).unwrap();
-        u.write(&Read::new(1, i * 8, 7).build(), Some(b), i)
-            .unwrap();
+        u.push(&Read::new(1, i * 8, 7).build(), Some(b), i).unwrap();
     }
-    u.commit(0).unwrap();
+    u.submit(0).unwrap();
     drop(u);
     assert_eq!(pool.available(), 32);
 }
@@ -405,9 +403,8 @@ fn fixed_buffer_pools_of_each_size() {
             let mut b = u.alloc(4096).unwrap();
             assert!(b.is_fixed());
             b.as_mut_slice().fill(0x3c);
-            u.write(&Write::new(1, 7000, 7).build(), Some(b), 0)
-                .unwrap();
-            u.commit(1).unwrap();
+            u.push(&Write::new(1, 7000, 7).build(), Some(b), 0).unwrap();
+            u.submit(1).unwrap();
             let mut res = None;
             u.reap(|r| res = Some(r.result));
             res.expect("one completion")

@@ -11,16 +11,16 @@ fn ring(depth: u32) -> Uring {
 }
 
 #[test]
-fn write_commit_reap_returns_every_tag_and_buffer() {
+fn push_submit_reap_returns_every_tag_and_buffer() {
     let mut u = ring(8);
     for i in 0..8u64 {
         let mut b = u.alloc(1024).unwrap();
         b.as_mut_slice()[0] = i as u8;
-        u.write(&Read::new(1, i, 1).build(), Some(b), 100 + i)
+        u.push(&Read::new(1, i, 1).build(), Some(b), 100 + i)
             .unwrap();
     }
     assert_eq!(u.in_flight(), 8);
-    assert_eq!(u.commit(8).unwrap(), 8, "one enter submits all eight");
+    assert_eq!(u.submit(8).unwrap(), 8, "one enter submits all eight");
     let mut seen = Vec::new();
     let n = u.reap(|r| {
         let b = r.buf.expect("buffer comes back");
@@ -43,16 +43,16 @@ fn write_commit_reap_returns_every_tag_and_buffer() {
 fn a_full_queue_rejects_without_error_and_hands_the_buffer_back() {
     let mut u = ring(4);
     for t in 0..4 {
-        u.write(&Flush::new(1).build(), None, t).unwrap();
+        u.push(&Flush::new(1).build(), None, t).unwrap();
     }
     let b = UringBuf::from_slice(&[7; 512]);
-    match u.write(&Write::new(1, 0, 0).build(), Some(b), 9) {
+    match u.push(&Write::new(1, 0, 0).build(), Some(b), 9) {
         Err(Rejected::Full(buf)) => assert_eq!(buf.unwrap().as_slice(), &[7; 512]),
         other => panic!("expected back-pressure, got {other:?}"),
     }
-    u.commit(4).unwrap();
+    u.submit(4).unwrap();
     assert_eq!(u.reap(|_| {}), 4);
-    u.write(&Write::new(1, 0, 0).build(), Some(UringBuf::zeroed(512)), 9)
+    u.push(&Write::new(1, 0, 0).build(), Some(UringBuf::zeroed(512)), 9)
         .expect("room again after reaping");
 }
 
@@ -60,7 +60,7 @@ fn a_full_queue_rejects_without_error_and_hands_the_buffer_back() {
 fn lengths_come_from_the_command_and_are_checked_against_the_buffer() {
     let mut u = ring(4);
     // 2 blocks of 512 B need 1024 bytes.
-    match u.write(&Read::new(1, 0, 1).build(), Some(UringBuf::zeroed(1023)), 1) {
+    match u.push(&Read::new(1, 0, 1).build(), Some(UringBuf::zeroed(1023)), 1) {
         Err(Rejected::Invalid {
             error:
                 Error::BufferTooSmall {
@@ -72,7 +72,7 @@ fn lengths_come_from_the_command_and_are_checked_against_the_buffer() {
         other => panic!("{other:?}"),
     }
     assert!(matches!(
-        u.write(&Read::new(1, 0, 0).build(), None, 1),
+        u.push(&Read::new(1, 0, 0).build(), None, 1),
         Err(Rejected::Invalid {
             error: Error::BufferMismatch { .. },
             buf: None
@@ -112,7 +112,7 @@ fn lengths_come_from_the_command_and_are_checked_against_the_buffer() {
         Err(Error::Invalid(_))
     ));
     assert!(matches!(
-        u.write(&zero, None, 0),
+        u.push(&zero, None, 0),
         Err(Rejected::Invalid {
             error: Error::Invalid(_),
             ..
@@ -124,8 +124,8 @@ fn lengths_come_from_the_command_and_are_checked_against_the_buffer() {
 #[test]
 fn execute_waits_for_its_own_completion_and_parks_the_others() {
     let mut u = ring(8);
-    u.write(&Flush::new(1).build(), None, 1).unwrap();
-    u.write(&Read::new(1, 0, 0).build(), Some(UringBuf::zeroed(512)), 2)
+    u.push(&Flush::new(1).build(), None, 1).unwrap();
+    u.push(&Read::new(1, 0, 0).build(), Some(UringBuf::zeroed(512)), 2)
         .unwrap();
     let mut id = [0u8; 4096];
     let c = u
@@ -148,12 +148,12 @@ fn execute_waits_for_its_own_completion_and_parks_the_others() {
 }
 
 #[test]
-fn commit_refuses_to_wait_for_more_than_is_in_flight() {
+fn submit_refuses_to_wait_for_more_than_is_in_flight() {
     let mut u = ring(4);
-    assert!(matches!(u.commit(1), Err(Error::Invalid(_))), "would hang");
-    u.write(&Flush::new(1).build(), None, 0).unwrap();
-    assert!(matches!(u.commit(2), Err(Error::Invalid(_))));
-    assert_eq!(u.commit(1).unwrap(), 1);
+    assert!(matches!(u.submit(1), Err(Error::Invalid(_))), "would hang");
+    u.push(&Flush::new(1).build(), None, 0).unwrap();
+    assert!(matches!(u.submit(2), Err(Error::Invalid(_))));
+    assert_eq!(u.submit(1).unwrap(), 1);
     assert_eq!(u.reap(|_| {}), 1);
 }
 
@@ -175,11 +175,11 @@ fn each_option_builds_a_ring_on_this_kernel() {
             Uring::loopback(o.clone().depth(4), 512).unwrap_or_else(|e| panic!("{o:?}: {e}"));
         for t in 0..4 {
             let b = u.alloc(512).unwrap();
-            u.write(&Write::new(1, t, 0).build(), Some(b), t).unwrap();
+            u.push(&Write::new(1, t, 0).build(), Some(b), t).unwrap();
         }
         let mut n = 0;
         while n < 4 {
-            u.commit(1).unwrap();
+            u.submit(1).unwrap();
             n += u.reap(|r| assert!(r.result.is_ok(), "{o:?}"));
         }
     }
@@ -221,10 +221,10 @@ fn fixed_buffers_are_handed_out_used_and_returned() {
     assert_eq!(pool.available(), 0);
     let c = u.alloc(512).unwrap();
     assert!(!c.is_fixed(), "exhausted pool falls back to a heap buffer");
-    u.write(&Read::new(1, 0, 7).build(), Some(a), 1).unwrap();
-    u.write(&Read::new(1, 0, 0).build(), Some(b), 2).unwrap();
-    u.write(&Read::new(1, 0, 0).build(), Some(c), 3).unwrap();
-    u.commit(3).unwrap();
+    u.push(&Read::new(1, 0, 7).build(), Some(a), 1).unwrap();
+    u.push(&Read::new(1, 0, 0).build(), Some(b), 2).unwrap();
+    u.push(&Read::new(1, 0, 0).build(), Some(c), 3).unwrap();
+    u.submit(3).unwrap();
     let mut back = Vec::new();
     u.reap(|r| back.push(r.buf.unwrap()));
     assert_eq!(back.len(), 3);
@@ -243,12 +243,12 @@ fn dropping_with_commands_in_flight_waits_and_frees_their_buffers_after() {
     let mut u = u;
     for t in 0..4 {
         let b = u.alloc(512).unwrap();
-        u.write(&Read::new(1, t, 0).build(), Some(b), t).unwrap();
+        u.push(&Read::new(1, t, 0).build(), Some(b), t).unwrap();
     }
-    u.commit(0).unwrap(); // submitted, not reaped
+    u.submit(0).unwrap(); // submitted, not reaped
     for t in 4..8 {
         let b = u.alloc(512).unwrap();
-        u.write(&Read::new(1, t, 0).build(), Some(b), t).unwrap();
+        u.push(&Read::new(1, t, 0).build(), Some(b), t).unwrap();
     } // written, never submitted
     assert_eq!(pool.available(), 0);
     drop(u);
@@ -300,8 +300,8 @@ fn eventfd_signals_completions() {
     let mut u = ring(2);
     let efd = u.register_eventfd().unwrap();
     assert_eq!(nvmeq_uring::read_eventfd(&efd).unwrap(), 0);
-    u.write(&Flush::new(1).build(), None, 0).unwrap();
-    u.commit(1).unwrap();
+    u.push(&Flush::new(1).build(), None, 0).unwrap();
+    u.submit(1).unwrap();
     assert!(nvmeq_uring::read_eventfd(&efd).unwrap() >= 1);
     assert_eq!(u.reap(|_| {}), 1);
 }
@@ -312,7 +312,7 @@ fn one_syscall_per_batch() {
     let start = u.syscalls().unwrap();
     for round in 0..10u64 {
         for t in 0..32 {
-            u.write(&Read::new(1, t, 0).build(), Some(UringBuf::zeroed(512)), t)
+            u.push(&Read::new(1, t, 0).build(), Some(UringBuf::zeroed(512)), t)
                 .unwrap();
         }
         assert_eq!(
@@ -320,7 +320,7 @@ fn one_syscall_per_batch() {
             start + round,
             "write makes no syscall"
         );
-        u.commit(32).unwrap();
+        u.submit(32).unwrap();
         assert_eq!(u.reap(|_| {}), 32, "reap makes no syscall");
     }
     assert_eq!(

@@ -27,12 +27,12 @@ fn write_vec_owns_the_segments_and_reap_all_returns_them_in_order() {
     let mut u = ring(UringOptions::new().depth(4));
     // 8 blocks (4096 bytes) from 1000 + 3000 + 200 bytes (cut to 96) + a spare.
     let segs = vec![seg(1000, 1), seg(3000, 2), seg(200, 3), seg(512, 4)];
-    u.write_vec(&Write::new(1, 0, 7).build(), segs, None, 42)
+    u.push_vec(&Write::new(1, 0, 7).build(), segs, None, 42)
         .unwrap();
     // A plain command in the same batch still gets its data buffer back.
-    u.write(&Read::new(1, 0, 0).build(), Some(seg(512, 9)), 7)
+    u.push(&Read::new(1, 0, 0).build(), Some(seg(512, 9)), 7)
         .unwrap();
-    u.commit(2).unwrap();
+    u.submit(2).unwrap();
     let mut got = Vec::new();
     assert_eq!(u.reap_all(|r| got.push((r.tag, r.result, r.buf))), 2);
     got.sort_by_key(|g| g.0);
@@ -63,9 +63,9 @@ fn backend_reap_gives_the_data_buffer_and_drops_segments_after_completion() {
     let segs = vec![u.alloc(2048).unwrap(), u.alloc(2048).unwrap()];
     assert!(segs.iter().all(|s| s.is_fixed()));
     assert_eq!(pool.available(), 2);
-    u.write_vec(&Read::new(1, 0, 7).build(), segs, None, 1)
+    u.push_vec(&Read::new(1, 0, 7).build(), segs, None, 1)
         .unwrap();
-    u.commit(1).unwrap();
+    u.submit(1).unwrap();
     assert_eq!(pool.available(), 2, "the queue holds both segments");
     let mut n = 0;
     u.reap(|r| {
@@ -88,7 +88,7 @@ fn backend_reap_gives_the_data_buffer_and_drops_segments_after_completion() {
 fn too_few_bytes_across_segments_is_buffer_too_small_and_hands_them_back() {
     let mut u = ring(UringOptions::new().depth(4));
     let segs = vec![seg(512, 1), seg(1000, 2)];
-    match u.write_vec(&Read::new(1, 0, 3).build(), segs, None, 1) {
+    match u.push_vec(&Read::new(1, 0, 3).build(), segs, None, 1) {
         Err(Rejected::Invalid {
             error:
                 Error::BufferTooSmall {
@@ -121,7 +121,7 @@ fn max_segments_bounds_the_segments_a_command_needs() {
     assert_eq!(u.max_segments(), 2);
     // Three segments needed for 1536 bytes: one too many.
     let segs = vec![seg(512, 0), seg(512, 0), seg(512, 0)];
-    match u.write_vec(&Read::new(1, 0, 2).build(), segs, None, 1) {
+    match u.push_vec(&Read::new(1, 0, 2).build(), segs, None, 1) {
         Err(Rejected::Invalid {
             error: Error::Invalid(m),
             buf: Some(b),
@@ -133,13 +133,13 @@ fn max_segments_bounds_the_segments_a_command_needs() {
     }
     // Two needed, a third spare: fine.
     let segs = vec![seg(1024, 0), seg(512, 0), seg(512, 0)];
-    u.write_vec(&Read::new(1, 0, 2).build(), segs, None, 2)
+    u.push_vec(&Read::new(1, 0, 2).build(), segs, None, 2)
         .unwrap();
-    u.commit(1).unwrap();
+    u.submit(1).unwrap();
     assert_eq!(u.reap_all(|r| assert!(r.result.is_ok())), 1);
 
     let mut off = ring(UringOptions::new().depth(2).max_segments(0));
-    match off.write_vec(&Read::new(1, 0, 0).build(), vec![seg(512, 0)], None, 1) {
+    match off.push_vec(&Read::new(1, 0, 0).build(), vec![seg(512, 0)], None, 1) {
         Err(Rejected::Invalid {
             error: Error::Unsupported(m),
             ..
@@ -155,7 +155,7 @@ fn max_segments_bounds_the_segments_a_command_needs() {
 #[test]
 fn vectored_commands_must_move_data_in_the_segments_direction() {
     let mut u = ring(UringOptions::new().depth(4));
-    match u.write_vec(&Flush::new(1).build(), vec![seg(512, 0)], None, 1) {
+    match u.push_vec(&Flush::new(1).build(), vec![seg(512, 0)], None, 1) {
         Err(Rejected::Invalid {
             error: Error::Invalid(_),
             buf: Some(b),
@@ -187,9 +187,9 @@ fn vectored_commands_must_move_data_in_the_segments_direction() {
 fn a_full_queue_hands_every_buffer_back_without_error() {
     let mut u = ring(UringOptions::new().depth(2));
     for t in 0..2 {
-        u.write(&Flush::new(1).build(), None, t).unwrap();
+        u.push(&Flush::new(1).build(), None, t).unwrap();
     }
-    match u.write_vec(
+    match u.push_vec(
         &Read::new(1, 0, 1).build(),
         vec![seg(512, 1), seg(512, 2)],
         None,
@@ -199,8 +199,8 @@ fn a_full_queue_hands_every_buffer_back_without_error() {
         other => panic!("{other:?}"),
     }
     let mut m = meta_ring(1);
-    m.write(&Flush::new(1).build(), None, 0).unwrap();
-    match m.write_with(
+    m.push(&Flush::new(1).build(), None, 0).unwrap();
+    match m.push_with(
         &Read::new(1, 0, 0).build(),
         Some(seg(512, 1)),
         Some(seg(8, 2)),
@@ -233,7 +233,7 @@ fn separate_metadata_is_required_sized_and_returned() {
         other => panic!("plain read on a metadata format: {other:?}"),
     }
     assert!(matches!(
-        u.write(&read, Some(seg(2048, 0)), 1),
+        u.push(&read, Some(seg(2048, 0)), 1),
         Err(Rejected::Invalid {
             error: Error::Invalid(_),
             buf: Some(_)
@@ -261,9 +261,9 @@ fn separate_metadata_is_required_sized_and_returned() {
     )
     .unwrap();
     // Queued: data and metadata come back together.
-    u.write_with(&read, Some(seg(2048, 1)), Some(seg(32, 2)), 5)
+    u.push_with(&read, Some(seg(2048, 1)), Some(seg(32, 2)), 5)
         .unwrap();
-    match u.write_with(&read, Some(seg(2048, 1)), Some(seg(16, 2)), 6) {
+    match u.push_with(&read, Some(seg(2048, 1)), Some(seg(16, 2)), 6) {
         Err(Rejected::Invalid {
             error: Error::BufferTooSmall { need: 32, have: 16 },
             buf: Some(b),
@@ -271,14 +271,14 @@ fn separate_metadata_is_required_sized_and_returned() {
         other => panic!("{other:?}"),
     }
     // Vectored with metadata.
-    u.write_vec(
+    u.push_vec(
         &Write::new(1, 8, 3).build(),
         vec![seg(1024, 3), seg(1024, 4)],
         Some(seg(32, 5)),
         7,
     )
     .unwrap();
-    u.commit(2).unwrap();
+    u.submit(2).unwrap();
     let mut got = Vec::new();
     u.reap_all(|r| {
         r.result.unwrap();
@@ -324,7 +324,7 @@ fn metadata_is_refused_where_linux_cannot_carry_it() {
     ));
     // Commands without data: Linux maps metadata only alongside data.
     assert!(matches!(
-        u.write_with(&Flush::new(1).build(), None, Some(seg(8, 0)), 1),
+        u.push_with(&Flush::new(1).build(), None, Some(seg(8, 0)), 1),
         Err(Rejected::Invalid {
             error: Error::Invalid(_),
             ..
@@ -343,10 +343,10 @@ fn dropping_with_vectored_commands_in_flight_frees_segments_after_completion() {
     let pool = u.fixed_pool().unwrap().clone();
     for t in 0..4 {
         let segs = vec![u.alloc(256).unwrap(), u.alloc(256).unwrap()];
-        u.write_vec(&Read::new(1, t, 0).build(), segs, None, t)
+        u.push_vec(&Read::new(1, t, 0).build(), segs, None, t)
             .unwrap();
     }
-    u.commit(0).unwrap();
+    u.submit(0).unwrap();
     assert_eq!(pool.available(), 0);
     drop(u);
     assert_eq!(pool.available(), 8);

@@ -57,12 +57,12 @@ fn run(bdf: &str, dur: Duration) -> Result<(), Box<dyn std::error::Error>> {
             let (mut done, mut errors) = (0u64, 0u64);
             loop {
                 while let Some(b) = bufs.pop() {
-                    if let Err(rej) = ctrl.write(&Read::new(1, next_lba(), 7).build(), Some(b), 0) {
+                    if let Err(rej) = ctrl.push(&Read::new(1, next_lba(), 7).build(), Some(b), 0) {
                         bufs.extend(rej.into_buf());
                         break;
                     }
                 }
-                ctrl.commit(1)?;
+                ctrl.submit(1)?;
                 ctrl.reap(|rp| {
                     done += 1;
                     errors += rp.result.is_err() as u64;
@@ -74,7 +74,7 @@ fn run(bdf: &str, dur: Duration) -> Result<(), Box<dyn std::error::Error>> {
             }
             // Drain.
             while ctrl.in_flight() > 0 {
-                ctrl.commit(1)?;
+                ctrl.submit(1)?;
                 ctrl.reap(|rp| {
                     done += 1;
                     bufs.extend(rp.buf);

@@ -272,7 +272,7 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
             let Some(mut buf) = free.pop() else { break };
             let lba = 1000 + submitted * 8;
             pattern(lba, buf.as_mut_slice());
-            match ctrl.write(&Write::new(1, lba, 7).build(), Some(buf), lba) {
+            match ctrl.push(&Write::new(1, lba, 7).build(), Some(buf), lba) {
                 Ok(()) => submitted += 1,
                 Err(rej) => {
                     if let Some(e) = rej.error() {
@@ -283,7 +283,7 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
                 }
             }
         }
-        ctrl.commit(1)?;
+        ctrl.submit(1)?;
         ctrl.reap(|rp| {
             completed += 1;
             if rp.result.is_err() {
@@ -301,7 +301,7 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
         while submitted < n {
             let Some(buf) = free.pop() else { break };
             let lba = 1000 + submitted * 8;
-            match ctrl.write(&Read::new(1, lba, 7).build(), Some(buf), lba) {
+            match ctrl.push(&Read::new(1, lba, 7).build(), Some(buf), lba) {
                 Ok(()) => submitted += 1,
                 Err(rej) => {
                     free.push(rej.into_buf().expect("buffer handed back"));
@@ -309,7 +309,7 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
                 }
             }
         }
-        ctrl.commit(1)?;
+        ctrl.submit(1)?;
         ctrl.reap(|rp| {
             completed += 1;
             let buf = rp.buf.expect("buffer returned");
@@ -332,9 +332,9 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
     pattern(4242, big.as_mut_slice());
     let want = big.as_slice().to_vec();
     let nlb_z = (max / 512 - 1) as u16;
-    ctrl.write(&Write::new(1, 1 << 16, nlb_z).build(), Some(big), 1)
+    ctrl.push(&Write::new(1, 1 << 16, nlb_z).build(), Some(big), 1)
         .map_err(|_| "big write rejected")?;
-    ctrl.commit(1)?;
+    ctrl.submit(1)?;
     let mut back = None;
     ctrl.reap(|rp| back = Some(rp));
     let rp = back.ok_or("no completion for the big write")?;
@@ -344,9 +344,9 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
     );
     let mut big = rp.buf.ok_or("big buffer lost")?;
     big.as_mut_slice().fill(0);
-    ctrl.write(&Read::new(1, 1 << 16, nlb_z).build(), Some(big), 2)
+    ctrl.push(&Read::new(1, 1 << 16, nlb_z).build(), Some(big), 2)
         .map_err(|_| "big read rejected")?;
-    ctrl.commit(1)?;
+    ctrl.submit(1)?;
     let mut back = None;
     ctrl.reap(|rp| back = Some(rp));
     let rp = back.ok_or("no completion for the big read")?;
@@ -362,16 +362,16 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
         let is_huge = huge.is_hugepage();
         pattern(77, &mut huge.as_mut_slice()[..max]);
         let want = huge.as_slice()[..max].to_vec();
-        ctrl.write(&Write::new(1, 1 << 17, nlb_z).build(), Some(huge), 3)
+        ctrl.push(&Write::new(1, 1 << 17, nlb_z).build(), Some(huge), 3)
             .map_err(|_| "hugepage write rejected")?;
-        ctrl.commit(1)?;
+        ctrl.submit(1)?;
         let mut back = None;
         ctrl.reap(|rp| back = Some(rp));
         let mut huge = back.and_then(|rp| rp.buf).ok_or("hugepage buffer lost")?;
         huge.as_mut_slice().fill(0);
-        ctrl.write(&Read::new(1, 1 << 17, nlb_z).build(), Some(huge), 4)
+        ctrl.push(&Read::new(1, 1 << 17, nlb_z).build(), Some(huge), 4)
             .map_err(|_| "hugepage read rejected")?;
-        ctrl.commit(1)?;
+        ctrl.submit(1)?;
         let mut back = None;
         ctrl.reap(|rp| back = Some(rp));
         let rp = back.ok_or("no completion for the hugepage read")?;
@@ -393,7 +393,7 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
         &format!("above MDTS is refused: {e:?}"),
     );
     let small = ctrl.alloc(512)?;
-    let e = ctrl.write(&Read::new(1, 0, 7).build(), Some(small), 0);
+    let e = ctrl.push(&Read::new(1, 0, 7).build(), Some(small), 0);
     c.ok(
         matches!(
             &e,
@@ -468,10 +468,10 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
     // Reset with commands in flight: every command comes back, with its buffer.
     for i in 0..32u64 {
         let buf = free.pop().ok_or("out of buffers")?;
-        ctrl.write(&Read::new(1, 1000 + i * 8, 7).build(), Some(buf), i)
+        ctrl.push(&Read::new(1, 1000 + i * 8, 7).build(), Some(buf), i)
             .map_err(|_| "read rejected before reset")?;
     }
-    ctrl.commit(0)?;
+    ctrl.submit(0)?;
     ctrl.reset()?;
     let (mut back, mut aborted) = (0, 0);
     ctrl.reap(|rp| {
@@ -507,7 +507,7 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
         let mut sent = 0;
         while let Some(b) = bigs.pop() {
             let read = Read::new(1, 0, (max / 512 - 1) as u16).build();
-            match ctrl.write(&read, Some(b), sent) {
+            match ctrl.push(&read, Some(b), sent) {
                 Ok(()) => sent += 1,
                 Err(rej) => {
                     bigs.extend(rej.into_buf());
@@ -515,7 +515,7 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
                 }
             }
         }
-        ctrl.commit(sent as u32)?;
+        ctrl.submit(sent as u32)?;
         let (mut back, mut timed_out, mut aborted) = (0, 0, 0);
         ctrl.reap(|rp| {
             back += 1;
@@ -552,12 +552,12 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
 
     // An Asynchronous Event Request has no timeout; shutdown aborts it.
     let aer = nvmeq_core::cmd::AsyncEventRequest::new().build();
-    let r = ctrl.write(&aer, None, 99);
+    let r = ctrl.push(&aer, None, 99);
     c.ok(
         r.is_ok(),
         "an Asynchronous Event Request is queued on the admin queue",
     );
-    ctrl.commit(0)?;
+    ctrl.submit(0)?;
     std::thread::sleep(Duration::from_millis(50));
     let mut early = 0;
     ctrl.reap(|_| early += 1);

@@ -207,9 +207,9 @@ impl From<nvmeq_uring::Uring> for Device {
     }
 }
 
-/// `Backend::write` for one backend, converting buffers at the edges.
+/// `Backend::push` for one backend, converting buffers at the edges.
 #[allow(dead_code)]
-fn write_on<B>(d: &mut B, cmd: &Cmd, buf: Option<AnyBuf>, tag: u64) -> Result<(), Rejected<AnyBuf>>
+fn push_on<B>(d: &mut B, cmd: &Cmd, buf: Option<AnyBuf>, tag: u64) -> Result<(), Rejected<AnyBuf>>
 where
     B: Backend,
     B::Buf: Wrap,
@@ -224,7 +224,7 @@ where
             })
         }
     };
-    d.write(cmd, own, tag).map_err(|r| r.map_buf(Wrap::wrap))
+    d.push(cmd, own, tag).map_err(|r| r.map_buf(Wrap::wrap))
 }
 
 /// `Backend::reap` for one backend, wrapping each returned buffer.
@@ -263,12 +263,12 @@ impl Backend for Device {
         each!(self, mut d => d.execute(cmd, data))
     }
 
-    fn write(&mut self, cmd: &Cmd, buf: Option<AnyBuf>, tag: u64) -> Result<(), Rejected<AnyBuf>> {
-        each!(self, mut d => write_on(d, cmd, buf, tag))
+    fn push(&mut self, cmd: &Cmd, buf: Option<AnyBuf>, tag: u64) -> Result<(), Rejected<AnyBuf>> {
+        each!(self, mut d => push_on(d, cmd, buf, tag))
     }
 
-    fn commit(&mut self, min_complete: u32) -> Result<u32, Error> {
-        each!(self, mut d => d.commit(min_complete))
+    fn submit(&mut self, min_complete: u32) -> Result<u32, Error> {
+        each!(self, mut d => d.submit(min_complete))
     }
 
     fn reap(&mut self, f: impl FnMut(Reaped<AnyBuf>)) -> usize {

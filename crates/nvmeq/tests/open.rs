@@ -159,10 +159,10 @@ fn the_queue_interface_works_through_device_and_anybuf() {
     d.write_blocks(1, 4, &[7; 1024]).unwrap();
     let buf = d.alloc(1024).unwrap();
     assert_eq!(buf.len(), 1024);
-    d.write(&Read::new(1, 4, 1).build(), Some(buf), 42).unwrap();
-    d.write(&Flush::new(1).build(), None, 43).unwrap();
+    d.push(&Read::new(1, 4, 1).build(), Some(buf), 42).unwrap();
+    d.push(&Flush::new(1).build(), None, 43).unwrap();
     assert_eq!(d.in_flight(), 2);
-    assert_eq!(d.commit(2).unwrap(), 2);
+    assert_eq!(d.submit(2).unwrap(), 2);
     let mut got = Vec::new();
     assert_eq!(d.reap(|r| got.push(r)), 2);
     assert_eq!(got[0].tag, 42);
@@ -177,7 +177,7 @@ fn the_queue_interface_works_through_device_and_anybuf() {
     // A short buffer is refused at write, before anything runs.
     let small = d.alloc(100).unwrap();
     let rej = d
-        .write(&Read::new(1, 0, 0).build(), Some(small), 1)
+        .push(&Read::new(1, 0, 0).build(), Some(small), 1)
         .unwrap_err();
     assert_eq!(
         rej.error(),

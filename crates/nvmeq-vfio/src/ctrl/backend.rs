@@ -113,7 +113,7 @@ impl Controller {
         self.qs.iter().map(|q| q.slots.busy_count()).sum()
     }
 
-    /// [`Backend::write`] for a transfer over `regions` of `buf`, in order:
+    /// [`Backend::push`] for a transfer over `regions` of `buf`, in order:
     /// (offset, length) pairs inside the buffer that add up to the command's
     /// transfer length. With SGLs ([`crate::DataPointer`]) each region is a
     /// Data Block descriptor (one in DPTR, or a segment list in the slot's
@@ -122,33 +122,33 @@ impl Controller {
     /// last may end inside a page, and the first must start on a dword.
     /// The device touches only the regions: the rest of the buffer is left
     /// as it was. The whole buffer is owned by the command until reaped.
-    pub fn write_regions(
+    pub fn push_regions(
         &mut self,
         cmd: &Cmd,
         buf: DmaBuf,
         regions: &[(usize, usize)],
         tag: u64,
     ) -> Result<(), Rejected<DmaBuf>> {
-        self.write_inner(cmd, Some(buf), tag, Some(regions), false)
+        self.push_inner(cmd, Some(buf), tag, Some(regions), false)
     }
 
-    /// [`Backend::write`] for a command the caller declares safe to repeat:
+    /// [`Backend::push`] for a command the caller declares safe to repeat:
     /// with [`crate::Options::retries`] set, a controller reset resubmits it
     /// (as it does reads) instead of completing it with an error. Admin and
     /// fused commands are never resubmitted.
-    pub fn write_retryable(
+    pub fn push_retryable(
         &mut self,
         cmd: &Cmd,
         buf: Option<DmaBuf>,
         tag: u64,
     ) -> Result<(), Rejected<DmaBuf>> {
-        self.write_inner(cmd, buf, tag, None, true)
+        self.push_inner(cmd, buf, tag, None, true)
     }
 
-    /// [`Backend::write`] with the buffer regions the transfer uses (its
+    /// [`Backend::push`] with the buffer regions the transfer uses (its
     /// first bytes when `None`) and whether the caller marked the command
     /// safe to repeat.
-    pub(super) fn write_inner(
+    pub(super) fn push_inner(
         &mut self,
         cmd: &Cmd,
         buf: Option<DmaBuf>,
@@ -293,11 +293,11 @@ impl Backend for Controller {
         r
     }
 
-    fn write(&mut self, cmd: &Cmd, buf: Option<DmaBuf>, tag: u64) -> Result<(), Rejected<DmaBuf>> {
-        self.write_inner(cmd, buf, tag, None, false)
+    fn push(&mut self, cmd: &Cmd, buf: Option<DmaBuf>, tag: u64) -> Result<(), Rejected<DmaBuf>> {
+        self.push_inner(cmd, buf, tag, None, false)
     }
 
-    fn commit(&mut self, min_complete: u32) -> Result<u32, Error> {
+    fn submit(&mut self, min_complete: u32) -> Result<u32, Error> {
         if let Some(why) = self.dead {
             return Err(Error::Aborted(why));
         }
