@@ -92,6 +92,14 @@ impl Status {
         self.sct_raw() == Sct::PATH.0
     }
 
+    /// True when both have the same Status Code Type and Status Code,
+    /// whatever their DNR, More and CRD bits: the way to test for a
+    /// particular status, since a controller may set DNR on any failure.
+    #[inline]
+    pub const fn same_code(&self, other: Status) -> bool {
+        self.sct_raw() == other.sct_raw() && self.sc() == other.sc()
+    }
+
     /// The status code's name in the specification, if it has one.
     #[inline]
     pub const fn name(&self) -> Option<&'static str> {

@@ -251,3 +251,13 @@ fn completion_word_carries_the_status_above_the_phase() {
         }
     }
 }
+
+#[test]
+fn same_code_ignores_dnr_more_and_crd() {
+    let invalid_format = Status::from_parts(Sct::GENERIC, 0x0b);
+    let with_flags = invalid_format.with_dnr(true).with_more(true).with_crd(2);
+    assert_ne!(with_flags, invalid_format, "== compares the flags too");
+    assert!(with_flags.same_code(invalid_format));
+    assert!(!with_flags.same_code(Status::from_parts(Sct::GENERIC, 0x0c)));
+    assert!(!with_flags.same_code(Status::from_parts(Sct::COMMAND_SPECIFIC, 0x0b)));
+}

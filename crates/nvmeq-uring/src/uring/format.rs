@@ -30,7 +30,7 @@ impl Uring {
                 Ok(_) => {}
                 // Invalid Namespace or Format.
                 Err(Error::Status(s))
-                    if s == Status::from_parts(nvmeq_core::Sct::GENERIC, 0x0b) =>
+                    if s.same_code(Status::from_parts(nvmeq_core::Sct::GENERIC, 0x0b)) =>
                 {
                     return Err(Error::UnknownNamespace(nsid))
                 }
