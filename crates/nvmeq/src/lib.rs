@@ -24,6 +24,11 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+/// The README's examples, compiled and run as doctests.
+#[cfg(all(doctest, feature = "ram"))]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
+
 mod device;
 mod error;
 mod ext;
