@@ -28,7 +28,7 @@
 
 use crate::cmd::{Cmd, DataDir};
 use crate::cqe::Completion;
-use crate::error::Error;
+use crate::error::{Error, Feature};
 
 /// What a backend can do, as measured from the controller and the transport.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,6 +99,48 @@ impl Data<'_> {
             });
         }
         check_len(need, self.len())
+    }
+}
+
+/// A caller's data spread over several buffers, for a synchronous vectored
+/// command ([`Backend::execute_vec`]); the segments are borrowed for the
+/// call, which returns only after the completion. They are used in order
+/// until they hold the command's transfer length.
+#[derive(Debug)]
+pub enum VecData<'s, 'a> {
+    /// Host to controller.
+    ToDevice(&'s [&'a [u8]]),
+    /// Controller to host (also for bidirectional opcodes).
+    FromDevice(&'s mut [&'a mut [u8]]),
+}
+
+impl VecData<'_, '_> {
+    /// The bytes all segments hold.
+    pub fn len(&self) -> usize {
+        match self {
+            VecData::ToDevice(s) => s.iter().map(|b| b.len()).sum(),
+            VecData::FromDevice(s) => s.iter().map(|b| b.len()).sum(),
+        }
+    }
+
+    /// True when the segments hold no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Checks that the segments' direction is the command's.
+    pub fn check_dir(&self, dir: DataDir) -> Result<(), Error> {
+        match (dir, self) {
+            (DataDir::ToDevice, VecData::ToDevice(_))
+            | (DataDir::FromDevice | DataDir::Both, VecData::FromDevice(_)) => Ok(()),
+            _ => Err(Error::BufferMismatch {
+                expected: dir,
+                given: match self {
+                    VecData::ToDevice(_) => "segments to write to the device",
+                    VecData::FromDevice(_) => "segments to read into",
+                },
+            }),
+        }
     }
 }
 
@@ -225,6 +267,45 @@ pub trait Backend {
     /// Runs one command and waits for its completion. A non-success NVMe status
     /// is returned as `Err(Error::Status)`.
     fn execute(&mut self, cmd: &Cmd, data: Data<'_>) -> Result<Completion, Error>;
+
+    /// Runs one command with a separate metadata buffer (`meta`, in the
+    /// data's direction; [`Data::None`] when the namespace's format has none
+    /// or the command moves no blocks). Its required length is the block
+    /// count × the format's metadata size; a longer buffer is not used past it.
+    ///
+    /// The default runs [`execute`](Backend::execute) when there is no
+    /// metadata and refuses metadata with [`Error::NotSupported`]; backends
+    /// that can move it (`Caps::metadata`) override this.
+    fn execute_with(
+        &mut self,
+        cmd: &Cmd,
+        data: Data<'_>,
+        meta: Data<'_>,
+    ) -> Result<Completion, Error> {
+        if meta.is_empty() {
+            self.execute(cmd, data)
+        } else {
+            Err(Error::NotSupported(Feature::Metadata))
+        }
+    }
+
+    /// Runs one command whose data is spread over several buffers, with an
+    /// optional separate metadata buffer as in
+    /// [`execute_with`](Backend::execute_with). The segments are used in
+    /// order until they hold the command's transfer length: empty ones are
+    /// skipped, the last one used is cut, later ones are not given to the
+    /// transport; too few bytes in all is [`Error::BufferTooSmall`].
+    ///
+    /// The default refuses with [`Error::NotSupported`].
+    fn execute_vec(
+        &mut self,
+        cmd: &Cmd,
+        data: VecData<'_, '_>,
+        meta: Data<'_>,
+    ) -> Result<Completion, Error> {
+        let _ = (cmd, data, meta);
+        Err(Error::NotSupported(Feature::Vectored))
+    }
 
     /// Queues a command without submitting it. The buffer's direction is the
     /// command's; the queue owns the buffer until [`reap`](Backend::reap)

@@ -53,6 +53,10 @@ pub enum Error {
     /// The backend cannot do this.
     #[error("not supported by this backend: {0}")]
     Unsupported(&'static str),
+    /// The backend does not implement this kind of transfer (see
+    /// [`Feature`]); the trait's default for optional methods.
+    #[error("not supported by this backend: {0}")]
+    NotSupported(Feature),
     /// A command did not complete in time.
     #[error("command timed out after {ms} ms")]
     Timeout {
@@ -74,6 +78,25 @@ pub enum Error {
     /// The caller asked for something invalid.
     #[error("invalid argument: {0}")]
     Invalid(&'static str),
+}
+
+/// An optional kind of transfer a backend may not implement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Feature {
+    /// A separate metadata buffer ([`crate::Backend::execute_with`]).
+    Metadata,
+    /// Data spread over several buffers ([`crate::Backend::execute_vec`]).
+    Vectored,
+}
+
+impl core::fmt::Display for Feature {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Feature::Metadata => "separate metadata buffers",
+            Feature::Vectored => "vectored (multi-buffer) data",
+        })
+    }
 }
 
 impl From<Status> for Error {

@@ -43,10 +43,10 @@ pub mod status;
 mod status_names;
 pub mod zoned;
 
-pub use backend::{Backend, Caps, Data, IoBuf, Reaped, Rejected};
+pub use backend::{Backend, Caps, Data, IoBuf, Reaped, Rejected, VecData};
 pub use cmd::{Cmd, DataDir, QueueKind, Xfer};
 pub use cqe::Completion;
-pub use error::Error;
+pub use error::{Error, Feature};
 pub use identify::{IdentifyController, IdentifyNamespace, LbaFormat, NsList};
 pub use opcode::{AdminOpcode, NvmOpcode};
 pub use sqe::{Cdw0, Command};

@@ -294,8 +294,7 @@ pub fn verify<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
 /// ioctl only: a transfer spread over several buffers (NVME_IOCTL_IO64_CMD_VEC).
 #[cfg(feature = "ioctl")]
 pub fn ioctl_vectored(c: &mut Ctx<nvmeq_ioctl::IoctlBackend>, r: &Runner, label: &str) {
-    use nvmeq_ioctl::VecData;
-    use std::io::{IoSlice, IoSliceMut};
+    use nvmeq_core::VecData;
     r.run(&format!("{label}/ioctl-vectored"), "ioctl", || {
         let slba = c.area(10);
         let lba = c.lba as usize;
@@ -304,11 +303,7 @@ pub fn ioctl_vectored(c: &mut Ctx<nvmeq_ioctl::IoctlBackend>, r: &Runner, label:
         fill(&mut w, c.lba, slba, 10);
         let mut mid = Placed::new(3 * lba, 4);
         mid.get_mut().copy_from_slice(&w[lba..4 * lba]);
-        let segs = [
-            IoSlice::new(&w[..lba]),
-            IoSlice::new(mid.get()),
-            IoSlice::new(&w[4 * lba..]),
-        ];
+        let segs = [&w[..lba], mid.get(), &w[4 * lba..]];
         let cmd = Write::new(c.nsid, slba, 4).build();
         c.b.execute_vec(&cmd, VecData::ToDevice(&segs), Data::None)
             .map_err(|e| format!("vectored write: {e}"))?;
@@ -317,11 +312,7 @@ pub fn ioctl_vectored(c: &mut Ctx<nvmeq_ioctl::IoctlBackend>, r: &Runner, label:
         diff(&back, &w, c.lba).map_err(|e| format!("after vectored write: {e}"))?;
         // Read back into 2 + 3 blocks, with a spare segment that must stay untouched.
         let (mut a, mut b, mut spare) = (vec![0u8; 2 * lba], vec![0u8; 3 * lba], vec![0x5au8; lba]);
-        let mut segs = [
-            IoSliceMut::new(&mut a),
-            IoSliceMut::new(&mut b),
-            IoSliceMut::new(&mut spare),
-        ];
+        let mut segs = [&mut a[..], &mut b[..], &mut spare[..]];
         c.b.execute_vec(
             &Read::new(c.nsid, slba, 4).build(),
             VecData::FromDevice(&mut segs),
@@ -334,7 +325,7 @@ pub fn ioctl_vectored(c: &mut Ctx<nvmeq_ioctl::IoctlBackend>, r: &Runner, label:
         }
         // Too little room across the segments: refused before the ioctl.
         let mut small = vec![0u8; lba];
-        let mut segs = [IoSliceMut::new(&mut small)];
+        let mut segs = [&mut small[..]];
         match c.b.execute_vec(
             &Read::new(c.nsid, slba, 4).build(),
             VecData::FromDevice(&mut segs),

@@ -7,8 +7,9 @@
 //! the namespace may be reformatted, separate metadata buffers.
 
 use nvmeq_core::cmd::{Identify, Read, Write};
+use nvmeq_core::VecData;
 use nvmeq_core::{Backend, Caps, Cmd, Completion, Data, Error, IoBuf, Reaped, Rejected};
-use nvmeq_uring::{CmdBufs, Uring, UringBuf, UringOptions, VecData};
+use nvmeq_uring::{CmdBufs, Uring, UringBuf, UringOptions};
 
 use crate::registry::HwBackend;
 use crate::runner::{Runner, TestResult};
@@ -319,7 +320,6 @@ fn queue_one<const M: u8>(
 /// (one at a 4-byte page offset, the last longer than needed and cut) and
 /// read back into 2 (the second cut) plus a spare that must stay untouched.
 fn vectored<const M: u8>(c: &mut Ctx<UringHw<M>>) -> TestResult {
-    use std::io::{IoSlice, IoSliceMut};
     let slba = c.area(10);
     let lba = c.lba as usize;
     let mut w = vec![0u8; 8 * lba];
@@ -328,11 +328,7 @@ fn vectored<const M: u8>(c: &mut Ctx<UringHw<M>>) -> TestResult {
     mid.get_mut().copy_from_slice(&w[lba..6 * lba]);
     let mut last = vec![0xeeu8; 2 * lba + 100];
     last[..2 * lba].copy_from_slice(&w[6 * lba..]);
-    let segs = [
-        IoSlice::new(&w[..lba]),
-        IoSlice::new(mid.get()),
-        IoSlice::new(&last),
-    ];
+    let segs = [&w[..lba], mid.get(), &last[..]];
     c.b.0
         .execute_vec(
             &Write::new(c.nsid, slba, 7).build(),
@@ -348,11 +344,7 @@ fn vectored<const M: u8>(c: &mut Ctx<UringHw<M>>) -> TestResult {
         vec![0xa5u8; 5 * lba + 64],
         vec![0x5au8; lba],
     );
-    let mut segs = [
-        IoSliceMut::new(&mut a),
-        IoSliceMut::new(&mut b),
-        IoSliceMut::new(&mut spare),
-    ];
+    let mut segs = [&mut a[..], &mut b[..], &mut spare[..]];
     c.b.0
         .execute_vec(
             &Read::new(c.nsid, slba, 7).build(),
@@ -369,7 +361,7 @@ fn vectored<const M: u8>(c: &mut Ctx<UringHw<M>>) -> TestResult {
         return Err("the kernel wrote into the spare segment".into());
     }
     let mut small = vec![0u8; lba];
-    let mut segs = [IoSliceMut::new(&mut small)];
+    let mut segs = [&mut small[..]];
     match c.b.0.execute_vec(
         &Read::new(c.nsid, slba, 7).build(),
         VecData::FromDevice(&mut segs),
@@ -446,13 +438,12 @@ fn vectored_queue<const M: u8>(c: &mut Ctx<UringHw<M>>) -> TestResult {
 /// Identify's bytes (also split off a page boundary); queued too, except on
 /// an IOPOLL ring, which refuses queued admin commands.
 fn admin_vec<const M: u8>(c: &mut Ctx<UringHw<M>>) -> TestResult {
-    use std::io::IoSliceMut;
     let mut plain = vec![0u8; 4096];
     let mut split = |c: &mut Ctx<UringHw<M>>, what: &str, cmd: Cmd, at: usize| -> TestResult {
         c.b.execute(&cmd, Data::FromDevice(&mut plain))
             .map_err(|e| format!("{what}: {e}"))?;
         let (mut x, mut y) = (vec![0u8; at], vec![0u8; 4096 - at]);
-        let mut segs = [IoSliceMut::new(&mut x), IoSliceMut::new(&mut y)];
+        let mut segs = [&mut x[..], &mut y[..]];
         c.b.0
             .execute_vec(&cmd, VecData::FromDevice(&mut segs), Data::None)
             .map_err(|e| format!("{what} into {at} + {} bytes: {e}", 4096 - at))?;
@@ -583,7 +574,6 @@ fn metadata<const M: u8>(c: &mut Ctx<UringHw<M>>) -> TestResult {
 }
 
 fn metadata_round_trip<const M: u8>(c: &mut Ctx<UringHw<M>>, ds: u32, idx: usize) -> TestResult {
-    use std::io::IoSliceMut;
     let f = c.b.0.ns_format(c.nsid).map_err(|e| e.to_string())?;
     if (f.block_bytes, f.meta_bytes) != (ds, 8) {
         return Err(format!("after format: {f:?}, want {ds} B + 8 B separate"));
@@ -658,7 +648,7 @@ fn metadata_round_trip<const M: u8>(c: &mut Ctx<UringHw<M>>, ds: u32, idx: usize
     }
     // And the synchronous vectored path with metadata.
     let (mut a, mut b, mut rm) = (vec![0u8; ds as usize], vec![0u8; len], vec![0u8; 32]);
-    let mut segs = [IoSliceMut::new(&mut a), IoSliceMut::new(&mut b)];
+    let mut segs = [&mut a[..], &mut b[..]];
     c.b.0
         .execute_vec(
             &rcmd,

@@ -1,7 +1,6 @@
 //! [`IoctlBackend`]: NVMe commands through Linux's blocking passthrough ioctls.
 
 use std::fs::File;
-use std::io::{IoSlice, IoSliceMut};
 use std::os::fd::{AsFd, BorrowedFd};
 use std::path::{Path, PathBuf};
 
@@ -9,7 +8,7 @@ use heapless::Deque;
 use nvmeq_core::cmd::Identify;
 use nvmeq_core::{
     backend::check_len, Backend, Caps, Cmd, Completion, Data, DataDir, Error, IoBuf, NvmOpcode,
-    QueueKind, Reaped, Rejected, Status, Xfer,
+    QueueKind, Reaped, Rejected, Status, VecData, Xfer,
 };
 use nvmeq_core::{IdentifyController, IdentifyNamespace};
 use zerocopy::FromBytes;
@@ -48,15 +47,6 @@ struct Pending {
     cmd: Cmd,
     buf: Option<IoctlBuf>,
     tag: u64,
-}
-
-/// The data side of a vectored command ([`IoctlBackend::execute_vec`]).
-#[derive(Debug)]
-pub enum VecData<'s, 'a> {
-    /// Host to controller.
-    ToDevice(&'s [IoSlice<'a>]),
-    /// Controller to host.
-    FromDevice(&'s mut [IoSliceMut<'a>]),
 }
 
 /// The blocking passthrough backend.
@@ -368,7 +358,7 @@ impl IoctlBackend {
     /// Runs one command with a separate metadata buffer (`meta`, in the data's
     /// direction; [`Data::None`] when the format has none). Its required
     /// length is the block count × the format's metadata size.
-    pub fn execute_with(
+    fn execute_meta(
         &mut self,
         cmd: &Cmd,
         data: Data<'_>,
@@ -406,7 +396,7 @@ impl IoctlBackend {
     /// Runs one I/O command whose data is spread over several buffers
     /// (`NVME_IOCTL_IO64_CMD_VEC`). The segments are used in order until
     /// they hold the command's transfer length; at most 64 segments.
-    pub fn execute_vec(
+    fn execute_segments(
         &mut self,
         cmd: &Cmd,
         data: VecData<'_, '_>,
@@ -418,20 +408,7 @@ impl IoctlBackend {
             ));
         }
         let (need, meta_need) = self.plan(cmd, !meta.is_empty())?;
-        let dir_ok = matches!(
-            (cmd.dir, &data),
-            (DataDir::ToDevice, VecData::ToDevice(_))
-                | (DataDir::FromDevice | DataDir::Both, VecData::FromDevice(_))
-        );
-        if !dir_ok {
-            return Err(Error::BufferMismatch {
-                expected: cmd.dir,
-                given: match data {
-                    VecData::ToDevice(_) => "buffers to write to the device",
-                    VecData::FromDevice(_) => "buffers to read into",
-                },
-            });
-        }
+        data.check_dir(cmd.dir)?;
         let lens = |it: &mut dyn Iterator<Item = usize>| -> (usize, usize) {
             // (total bytes, segments needed to cover `need`)
             let (mut total, mut segs) = (0usize, 0usize);
@@ -537,7 +514,25 @@ impl Backend for IoctlBackend {
     }
 
     fn execute(&mut self, cmd: &Cmd, data: Data<'_>) -> Result<Completion, Error> {
-        self.execute_with(cmd, data, Data::None)
+        self.execute_meta(cmd, data, Data::None)
+    }
+
+    fn execute_with(
+        &mut self,
+        cmd: &Cmd,
+        data: Data<'_>,
+        meta: Data<'_>,
+    ) -> Result<Completion, Error> {
+        self.execute_meta(cmd, data, meta)
+    }
+
+    fn execute_vec(
+        &mut self,
+        cmd: &Cmd,
+        data: VecData<'_, '_>,
+        meta: Data<'_>,
+    ) -> Result<Completion, Error> {
+        self.execute_segments(cmd, data, meta)
     }
 
     fn push(

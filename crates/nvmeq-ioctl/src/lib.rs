@@ -32,6 +32,6 @@ mod open;
 pub mod passthru;
 mod sys;
 
-pub use backend::{mdts_bytes, parse_ns_format, IoctlBackend, NsFormat, VecData, QUEUE_SLOTS};
+pub use backend::{mdts_bytes, parse_ns_format, IoctlBackend, NsFormat, QUEUE_SLOTS};
 pub use buf::{IoctlBuf, BUF_ALIGN};
 pub use open::OpenError;

@@ -66,7 +66,7 @@ pub mod uapi;
 mod uring;
 
 pub use buf::{AlignedBuf, CmdBufs, FixedBuf, FixedBufPool, UringBuf};
-pub use iov::{VecData, DEFAULT_MAX_SEGMENTS, MAX_SEGMENTS};
+pub use iov::{DEFAULT_MAX_SEGMENTS, MAX_SEGMENTS};
 pub use options::{UringOptions, MAX_DEPTH};
 pub use probe::{kernel_version, NsFormat, OpenError};
 pub use queue::UNEXPECTED_TAG;

@@ -3,11 +3,10 @@
 //! metadata buffer and the iovec array until reaped and hands them all back.
 //! (The device round trips are in nvmeq-hwtest's io_uring tests.)
 
-use std::io::{IoSlice, IoSliceMut};
-
 use nvmeq_core::cmd::{Flush, Identify, Read, Write};
+use nvmeq_core::VecData;
 use nvmeq_core::{Backend, Data, Error, IoBuf, Rejected};
-use nvmeq_uring::{CmdBufs, NsFormat, OpenError, Uring, UringBuf, UringOptions, VecData};
+use nvmeq_uring::{CmdBufs, NsFormat, OpenError, Uring, UringBuf, UringOptions};
 
 fn ring(opts: UringOptions) -> Uring {
     Uring::loopback(opts, 512).expect("loopback ring")
@@ -100,7 +99,7 @@ fn too_few_bytes_across_segments_is_buffer_too_small_and_hands_them_back() {
         other => panic!("{other:?}"),
     }
     let (mut a, mut b) = ([0u8; 512], [0u8; 1000]);
-    let mut v = [IoSliceMut::new(&mut a), IoSliceMut::new(&mut b)];
+    let mut v = [&mut a[..], &mut b[..]];
     assert_eq!(
         u.execute_vec(
             &Read::new(1, 0, 3).build(),
@@ -163,7 +162,7 @@ fn vectored_commands_must_move_data_in_the_segments_direction() {
         other => panic!("{other:?}"),
     }
     let a = [0u8; 512];
-    let v = [IoSlice::new(&a)];
+    let v = [&a[..]];
     assert!(matches!(
         u.execute_vec(
             &Read::new(1, 0, 0).build(),
@@ -174,7 +173,7 @@ fn vectored_commands_must_move_data_in_the_segments_direction() {
     ));
     // Admin commands go vectored too (NVME_URING_CMD_ADMIN_VEC).
     let (mut x, mut y) = ([0u8; 2048], [0u8; 2048]);
-    let mut v = [IoSliceMut::new(&mut x), IoSliceMut::new(&mut y)];
+    let mut v = [&mut x[..], &mut y[..]];
     u.execute_vec(
         &Identify::controller().build(),
         VecData::FromDevice(&mut v),

@@ -65,8 +65,7 @@ fn hot_paths_allocate_nothing() {
 /// push_vec / push_with + reap_all, and execute_vec / execute_with: the
 /// iovec arrays are the slots' own, the segment `Vec`s are moved and reused.
 fn vectored_and_metadata() {
-    use nvmeq_uring::VecData;
-    use std::io::IoSliceMut;
+    use nvmeq_core::VecData;
     let mut u = Uring::loopback_with_metadata(UringOptions::new().depth(16), 512, 8).unwrap();
     let mut lists: Vec<Vec<UringBuf>> = (0..8)
         .map(|_| (0..3).map(|_| UringBuf::zeroed(1024)).collect())
@@ -101,7 +100,7 @@ fn vectored_and_metadata() {
                 None => lists.push(bufs.segments),
             }
         });
-        let mut segs = [IoSliceMut::new(&mut a), IoSliceMut::new(&mut b)];
+        let mut segs = [&mut a[..], &mut b[..]];
         u.execute_vec(
             &Read::new(1, 0, 7).build(),
             VecData::FromDevice(&mut segs),

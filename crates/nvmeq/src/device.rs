@@ -4,7 +4,7 @@
 //! [`AnyBuf`] (behind its cargo feature), an arm in the two dispatch macros,
 //! and its `open_*` function.
 
-use nvmeq_core::{Backend, Caps, Cmd, Completion, Data, Error, IoBuf, Reaped, Rejected};
+use nvmeq_core::{Backend, Caps, Cmd, Completion, Data, Error, IoBuf, Reaped, Rejected, VecData};
 
 use crate::error::OpenError;
 #[cfg(feature = "ram")]
@@ -261,6 +261,24 @@ impl Backend for Device {
 
     fn execute(&mut self, cmd: &Cmd, data: Data<'_>) -> Result<Completion, Error> {
         each!(self, mut d => d.execute(cmd, data))
+    }
+
+    fn execute_with(
+        &mut self,
+        cmd: &Cmd,
+        data: Data<'_>,
+        meta: Data<'_>,
+    ) -> Result<Completion, Error> {
+        each!(self, mut d => d.execute_with(cmd, data, meta))
+    }
+
+    fn execute_vec(
+        &mut self,
+        cmd: &Cmd,
+        data: VecData<'_, '_>,
+        meta: Data<'_>,
+    ) -> Result<Completion, Error> {
+        each!(self, mut d => d.execute_vec(cmd, data, meta))
     }
 
     fn push(&mut self, cmd: &Cmd, buf: Option<AnyBuf>, tag: u64) -> Result<(), Rejected<AnyBuf>> {

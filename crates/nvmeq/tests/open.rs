@@ -202,3 +202,34 @@ fn identify_helpers_describe_the_device() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn optional_transfers_reach_the_backend_through_the_facade() {
+    use nvmeq::core::Feature;
+    use nvmeq::core::VecData;
+    let mut d = nvmeq::open("ram:1M").unwrap();
+    assert!(!d.caps().metadata, "ram keeps no separate metadata");
+    let read = Read::new(1, 0, 0).build();
+    let mut data = [0u8; 512];
+    let mut meta = [0u8; 8];
+    assert_eq!(
+        d.execute_with(
+            &read,
+            Data::FromDevice(&mut data),
+            Data::FromDevice(&mut meta)
+        ),
+        Err(Error::NotSupported(Feature::Metadata))
+    );
+    // Without metadata it is a plain execute.
+    d.execute_with(&read, Data::FromDevice(&mut data), Data::None)
+        .unwrap();
+    let (mut a, mut b) = ([0u8; 256], [0u8; 256]);
+    assert_eq!(
+        d.execute_vec(
+            &read,
+            VecData::FromDevice(&mut [&mut a[..], &mut b[..]]),
+            Data::None
+        ),
+        Err(Error::NotSupported(Feature::Vectored))
+    );
+}

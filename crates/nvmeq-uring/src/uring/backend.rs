@@ -1,7 +1,7 @@
 //! [`Backend`] for [`Uring`].
 
 use super::Uring;
-use nvmeq_core::{Backend, Caps, Cmd, Completion, Data, Error, Reaped, Rejected};
+use nvmeq_core::{Backend, Caps, Cmd, Completion, Data, Error, Reaped, Rejected, VecData};
 
 use crate::buf::{CmdBufs, UringBuf};
 
@@ -26,7 +26,25 @@ impl Backend for Uring {
     }
 
     fn execute(&mut self, cmd: &Cmd, data: Data<'_>) -> Result<Completion, Error> {
-        self.execute_with(cmd, data, Data::None)
+        self.execute_meta(cmd, data, Data::None)
+    }
+
+    fn execute_with(
+        &mut self,
+        cmd: &Cmd,
+        data: Data<'_>,
+        meta: Data<'_>,
+    ) -> Result<Completion, Error> {
+        self.execute_meta(cmd, data, meta)
+    }
+
+    fn execute_vec(
+        &mut self,
+        cmd: &Cmd,
+        data: VecData<'_, '_>,
+        meta: Data<'_>,
+    ) -> Result<Completion, Error> {
+        self.execute_segments(cmd, data, meta)
     }
 
     fn push(

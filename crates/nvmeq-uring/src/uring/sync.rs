@@ -3,9 +3,9 @@
 
 use super::{changes_namespaces, FileRef, Target, Uring};
 use io_uring::{opcode, squeue, types};
-use nvmeq_core::{Cmd, Completion, Data, DataDir, Error, QueueKind};
+use nvmeq_core::{Cmd, Completion, Data, Error, QueueKind, VecData};
 
-use crate::iov::{self, VecData};
+use crate::iov;
 use crate::queue::UNEXPECTED_TAG;
 use crate::uapi::{
     NvmeUringCmd, NVME_URING_CMD_ADMIN, NVME_URING_CMD_ADMIN_VEC, NVME_URING_CMD_IO,
@@ -144,7 +144,7 @@ impl Uring {
     /// anything else is refused here, before the kernel. After a Format NVM
     /// sent over io_uring, the kernel accepts metadata only once it has
     /// rescanned the namespace (see [`rescan`](Self::rescan)).
-    pub fn execute_with(
+    pub(super) fn execute_meta(
         &mut self,
         cmd: &Cmd,
         data: Data<'_>,
@@ -193,7 +193,7 @@ impl Uring {
     /// the command's in-flight slot, not on the stack. Registered buffers are
     /// passed as plain memory (the kernel refuses `IORING_URING_CMD_FIXED` on
     /// vectored commands).
-    pub fn execute_vec(
+    pub(super) fn execute_segments(
         &mut self,
         cmd: &Cmd,
         mut data: VecData<'_, '_>,
@@ -205,17 +205,7 @@ impl Uring {
                 "a vectored command must move data (its transfer length is 0)",
             ));
         }
-        let dir_ok = matches!(
-            (cmd.dir, &data),
-            (DataDir::ToDevice, VecData::ToDevice(_))
-                | (DataDir::FromDevice | DataDir::Both, VecData::FromDevice(_))
-        );
-        if !dir_ok {
-            return Err(Error::BufferMismatch {
-                expected: cmd.dir,
-                given: data.given(),
-            });
-        }
+        data.check_dir(cmd.dir)?;
         let meta_len = meta.check(cmd.dir, meta_need as u64)?;
         let (file, cmd_op) = self.file_for(cmd.queue, true)?;
         let maddr = match meta {
