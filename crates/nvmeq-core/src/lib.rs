@@ -41,6 +41,7 @@ pub mod sgl;
 pub mod sqe;
 pub mod status;
 mod status_names;
+pub mod sync_queue;
 pub mod zoned;
 
 pub use backend::{Backend, Caps, Data, IoBuf, Reaped, Rejected, VecData};

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use heapless::Deque;
 use nvmeq_core::cmd::Identify;
+use nvmeq_core::sync_queue::{Queued, SyncQueue};
 use nvmeq_core::{
     backend::check_len, Backend, Caps, Cmd, Completion, Data, DataDir, Error, IoBuf, NvmOpcode,
     QueueKind, Reaped, Rejected, Status, VecData, Xfer,
@@ -43,12 +44,6 @@ pub struct NsFormat {
     pub meta_bytes: u32,
 }
 
-struct Pending {
-    cmd: Cmd,
-    buf: Option<IoctlBuf>,
-    tag: u64,
-}
-
 /// The blocking passthrough backend.
 ///
 /// Admin commands go through the controller (`/dev/nvmeX`, or the namespace
@@ -67,8 +62,11 @@ pub struct IoctlBackend {
     mdts_bytes: Option<u32>,
     max_xfer: u32,
     formats: heapless::Vec<(u32, NsFormat), FORMAT_CACHE>,
-    queue: Deque<Pending, QUEUE_SLOTS>,
-    done: Deque<Reaped<IoctlBuf>, QUEUE_SLOTS>,
+    queue: SyncQueue<
+        IoctlBuf,
+        Deque<Queued<IoctlBuf>, QUEUE_SLOTS>,
+        Deque<Reaped<IoctlBuf>, QUEUE_SLOTS>,
+    >,
 }
 
 impl core::fmt::Debug for IoctlBackend {
@@ -169,8 +167,7 @@ impl IoctlBackend {
             mdts_bytes: None,
             max_xfer: hw.unwrap_or(FALLBACK_MAX_XFER),
             formats: heapless::Vec::new(),
-            queue: Deque::new(),
-            done: Deque::new(),
+            queue: SyncQueue::new(Deque::new(), Deque::new(), QUEUE_SLOTS as u32),
         };
         let mut id = [0u8; 4096];
         let admin_path = me
@@ -541,58 +538,36 @@ impl Backend for IoctlBackend {
         buf: Option<IoctlBuf>,
         tag: u64,
     ) -> Result<(), Rejected<IoctlBuf>> {
-        if self.queue.len() + self.done.len() >= QUEUE_SLOTS {
-            return Err(Rejected::Full(buf));
-        }
-        let p = Pending {
-            cmd: *cmd,
-            buf,
-            tag,
-        };
-        // Cannot fail: the combined occupancy is below either deque's capacity.
-        if let Err(p) = self.queue.push_back(p) {
-            return Err(Rejected::Full(p.buf));
-        }
-        Ok(())
+        // The buffer is checked when the command runs, in submit.
+        let len = buf
+            .as_ref()
+            .map_or(0, |b| u32::try_from(b.len()).unwrap_or(u32::MAX));
+        self.queue.push(cmd, buf, tag, len)
     }
 
-    fn submit(&mut self, _min_complete: u32) -> Result<u32, Error> {
+    /// Runs every pushed command, one ioctl each, in order.
+    fn submit(&mut self, min_complete: u32) -> Result<u32, Error> {
+        self.queue.check_wait(min_complete)?;
         let mut n = 0;
-        while let Some(mut p) = self.queue.pop_front() {
-            let result = match (&mut p.buf, p.cmd.dir) {
-                (Some(b), DataDir::ToDevice) => self.execute(&p.cmd, Data::ToDevice(b.as_slice())),
-                (Some(b), DataDir::FromDevice | DataDir::Both) => {
-                    self.execute(&p.cmd, Data::FromDevice(b.as_mut_slice()))
-                }
-                _ => self.execute(&p.cmd, Data::None),
-            };
-            let r = Reaped {
-                tag: p.tag,
-                result,
-                buf: p.buf,
-            };
-            // Cannot fail: `write` keeps queued + done within the capacity.
-            let _ = self.done.push_back(r);
+        while let Some(mut q) = self.queue.next() {
+            let cmd = q.cmd;
+            let result = self.execute(&cmd, q.data());
+            self.queue.finish(q, result);
             n += 1;
         }
         Ok(n)
     }
 
-    fn reap(&mut self, mut f: impl FnMut(Reaped<IoctlBuf>)) -> usize {
-        let mut n = 0;
-        while let Some(r) = self.done.pop_front() {
-            f(r);
-            n += 1;
-        }
-        n
+    fn reap(&mut self, f: impl FnMut(Reaped<IoctlBuf>)) -> usize {
+        self.queue.reap(f)
     }
 
     fn in_flight(&self) -> u32 {
-        (self.queue.len() + self.done.len()) as u32
+        self.queue.in_flight()
     }
 
-    /// One ioctl per command (the queue interface too: `commit` runs each
-    /// written command with its own ioctl), plus `NVME_IOCTL_ID` at open.
+    /// One ioctl per command (the queue interface too: `submit` runs each
+    /// pushed command with its own ioctl), plus `NVME_IOCTL_ID` at open.
     fn syscalls(&self) -> Option<u64> {
         Some(self.syscalls)
     }
