@@ -3,7 +3,7 @@
 //!
 //! [`push`](SyncQueue::push) stores the command and moves its buffer in;
 //! [`submit`](crate::Backend::submit) runs each pushed command in order
-//! ([`check_wait`](SyncQueue::check_wait), then [`next`](SyncQueue::next) and
+//! ([`check_wait`](SyncQueue::check_wait), then [`take_next`](SyncQueue::take_next) and
 //! [`finish`](SyncQueue::finish)); [`reap`](SyncQueue::reap) hands the
 //! completions back with their buffers. The buffer stays owned by the queue
 //! from `push` until `reap`. No allocation: the storage is the backend's
@@ -140,11 +140,11 @@ where
 
     /// The oldest pushed command, to run now and [`finish`](Self::finish).
     #[inline]
-    pub fn next(&mut self) -> Option<Queued<B>> {
+    pub fn take_next(&mut self) -> Option<Queued<B>> {
         self.pending.pop_front()
     }
 
-    /// Records the result of a command taken with [`next`](Self::next).
+    /// Records the result of a command taken with [`take_next`](Self::take_next).
     #[inline]
     pub fn finish(&mut self, q: Queued<B>, result: Result<Completion, Error>) {
         let r = Reaped {
@@ -200,7 +200,7 @@ mod tests {
         }
         assert!(q.check_wait(2).is_ok());
         assert!(matches!(q.check_wait(3), Err(Error::Invalid(_))));
-        let mut first = q.next().unwrap();
+        let mut first = q.take_next().unwrap();
         match first.data() {
             Data::FromDevice(d) => {
                 assert_eq!(d.len(), 4, "cut to the checked length");
@@ -209,10 +209,10 @@ mod tests {
             other => panic!("{other:?}"),
         }
         q.finish(first, Ok(Completion::from_result(0, Status::SUCCESS)));
-        let mut second = q.next().unwrap();
+        let mut second = q.take_next().unwrap();
         assert!(matches!(second.data(), Data::None));
         q.finish(second, Err(Error::Timeout { ms: 1 }));
-        assert!(q.next().is_none());
+        assert!(q.take_next().is_none());
         assert_eq!(
             q.in_flight(),
             2,

@@ -549,7 +549,7 @@ impl Backend for IoctlBackend {
     fn submit(&mut self, min_complete: u32) -> Result<u32, Error> {
         self.queue.check_wait(min_complete)?;
         let mut n = 0;
-        while let Some(mut q) = self.queue.next() {
+        while let Some(mut q) = self.queue.take_next() {
             let cmd = q.cmd;
             let result = self.execute(&cmd, q.data());
             self.queue.finish(q, result);

@@ -311,7 +311,7 @@ impl Backend for RamController {
     fn submit(&mut self, min_complete: u32) -> Result<u32, Error> {
         self.queue.check_wait(min_complete)?;
         let mut n = 0;
-        while let Some(mut q) = self.queue.next() {
+        while let Some(mut q) = self.queue.take_next() {
             let (queue, sqe) = (q.cmd.queue, q.cmd.sqe);
             let result = self.complete(queue, &sqe, q.data()).ok();
             self.queue.finish(q, result);
