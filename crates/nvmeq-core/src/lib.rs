@@ -31,6 +31,7 @@ pub mod backend;
 pub mod cmd;
 pub mod cqe;
 pub mod error;
+pub mod format;
 pub mod identify;
 pub mod log;
 pub mod opcode;

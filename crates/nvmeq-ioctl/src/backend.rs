@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use heapless::Deque;
 use nvmeq_core::cmd::Identify;
+use nvmeq_core::format::FormatCache;
 use nvmeq_core::sync_queue::{Queued, SyncQueue};
 use nvmeq_core::{
     backend::check_len, Backend, Caps, Cmd, Completion, Data, DataDir, Error, IoBuf, NvmOpcode,
@@ -33,16 +34,7 @@ const FALLBACK_MAX_XFER: u32 = 4 << 20;
 /// the passthrough interface; Linux always runs the controller with 4 KiB pages).
 const MPSMIN_BYTES: u32 = 4096;
 
-/// The current LBA format of a namespace, from Identify Namespace.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NsFormat {
-    /// Bytes moved per block in the data buffer: LBA data size, plus the
-    /// metadata size when metadata is interleaved (extended LBA, FLBAS bit 4).
-    pub block_bytes: u32,
-    /// Metadata bytes per block in the separate metadata buffer (0 when none
-    /// or interleaved).
-    pub meta_bytes: u32,
-}
+pub use nvmeq_core::format::NsFormat;
 
 /// The blocking passthrough backend.
 ///
@@ -61,7 +53,7 @@ pub struct IoctlBackend {
     syscalls: u64,
     mdts_bytes: Option<u32>,
     max_xfer: u32,
-    formats: heapless::Vec<(u32, NsFormat), FORMAT_CACHE>,
+    formats: FormatCache<FORMAT_CACHE>,
     queue: SyncQueue<
         IoctlBuf,
         Deque<Queued<IoctlBuf>, QUEUE_SLOTS>,
@@ -86,24 +78,7 @@ impl core::fmt::Debug for IoctlBackend {
 pub fn parse_ns_format(id: &[u8; 4096]) -> Result<Option<NsFormat>, Error> {
     let ns = IdentifyNamespace::read_from_bytes(&id[..])
         .map_err(|_| Error::Invalid("Identify Namespace data has the wrong size"))?;
-    if ns.nsze == 0 {
-        return Ok(None);
-    }
-    let ds = ns.lba_size().ok_or(Error::Invalid(
-        "Identify Namespace reports an LBA data size below 512 bytes (LBADS < 9)",
-    ))?;
-    let ms = ns.metadata_size() as u32;
-    Ok(Some(if ns.extended_lba() {
-        NsFormat {
-            block_bytes: ds + ms,
-            meta_bytes: 0,
-        }
-    } else {
-        NsFormat {
-            block_bytes: ds,
-            meta_bytes: ms,
-        }
-    }))
+    NsFormat::from_identify(&ns)
 }
 
 /// MDTS in bytes from Identify Controller (`None`: no limit, or one beyond `u32`).
@@ -166,7 +141,7 @@ impl IoctlBackend {
             syscalls: id_calls,
             mdts_bytes: None,
             max_xfer: hw.unwrap_or(FALLBACK_MAX_XFER),
-            formats: heapless::Vec::new(),
+            formats: FormatCache::new(),
             queue: SyncQueue::new(Deque::new(), Deque::new(), QUEUE_SLOTS as u32),
         };
         let mut id = [0u8; 4096];
@@ -230,8 +205,8 @@ impl IoctlBackend {
 
     /// The current format of namespace `nsid` (Identify Namespace on first use, then cached).
     pub fn ns_format(&mut self, nsid: u32) -> Result<NsFormat, Error> {
-        if let Some((_, f)) = self.formats.iter().find(|(n, _)| *n == nsid) {
-            return Ok(*f);
+        if let Some(f) = self.formats.get(nsid) {
+            return Ok(f);
         }
         let mut id = [0u8; 4096];
         let cmd = Identify::namespace(nsid).build();
@@ -256,11 +231,7 @@ impl IoctlBackend {
             }
         }
         let f = parse_ns_format(&id)?.ok_or(Error::UnknownNamespace(nsid))?;
-        if self.formats.is_full() {
-            self.formats.remove(0);
-        }
-        // Cannot fail: a slot was just freed.
-        let _ = self.formats.push((nsid, f));
+        self.formats.insert(nsid, f);
         Ok(f)
     }
 

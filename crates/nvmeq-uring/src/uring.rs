@@ -40,7 +40,7 @@ enum Target {
 /// Largest transfer assumed when sysfs does not say (the block layer's
 /// conservative default of 128 KiB).
 const DEFAULT_MAX_XFER: u32 = 128 * 1024;
-/// Namespaces whose format is remembered (more are looked up each time).
+/// Namespaces whose format is remembered (the oldest makes room for more).
 const FORMAT_CACHE: usize = 16;
 
 /// NVMe commands over `IORING_OP_URING_CMD`: I/O on a namespace char device
@@ -69,7 +69,7 @@ pub struct Uring {
     admin_missing: &'static str,
     iopoll: bool,
     timeout_ms: u32,
-    formats: Vec<(u32, NsFormat)>,
+    formats: nvmeq_core::format::FormatCache<FORMAT_CACHE>,
     loopback_format: NsFormat,
     /// The namespace char device's kernel name (`ng0n1`), for sysfs.
     ng: Option<String>,

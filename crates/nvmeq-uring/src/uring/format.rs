@@ -1,7 +1,7 @@
 //! Namespace formats: looked up once, remembered, and used to plan each
 //! command's data and metadata lengths.
 
-use super::{Target, Uring, FORMAT_CACHE};
+use super::{Target, Uring};
 use nvmeq_core::cmd::Identify;
 use nvmeq_core::{Backend, Cmd, Data, DataDir, Error, IoBuf, QueueKind, Status, Xfer};
 
@@ -14,7 +14,7 @@ impl Uring {
     /// use, then remembered (without admin access, the opened namespace's
     /// block size comes from sysfs, which knows it has no metadata).
     pub fn ns_format(&mut self, nsid: u32) -> Result<NsFormat, Error> {
-        if let Some(&(_, f)) = self.formats.iter().find(|(n, _)| *n == nsid) {
+        if let Some(f) = self.formats.get(nsid) {
             return Ok(f);
         }
         if self.target == Target::Loopback {
@@ -47,9 +47,7 @@ impl Uring {
                 meta_bytes: 0,
             }
         };
-        if self.formats.len() < FORMAT_CACHE {
-            self.formats.push((nsid, f));
-        }
+        self.formats.insert(nsid, f);
         Ok(f)
     }
 

@@ -6,8 +6,9 @@ use std::io;
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
-use super::{FileRef, Target, Uring, DEFAULT_MAX_XFER, FORMAT_CACHE};
+use super::{FileRef, Target, Uring, DEFAULT_MAX_XFER};
 use io_uring::{opcode, squeue, Probe};
+use nvmeq_core::format::FormatCache;
 use nvmeq_core::{Caps, Error};
 
 use crate::buf::FixedBufPool;
@@ -395,7 +396,7 @@ impl Uring {
             admin_missing,
             iopoll: opts.iopoll,
             timeout_ms: 0,
-            formats: Vec::with_capacity(FORMAT_CACHE),
+            formats: FormatCache::new(),
             loopback_format: NsFormat {
                 block_bytes: 0,
                 meta_bytes: 0,
@@ -477,7 +478,7 @@ impl Uring {
             admin_missing: "",
             iopoll: false,
             timeout_ms: 0,
-            formats: Vec::with_capacity(FORMAT_CACHE),
+            formats: FormatCache::new(),
             loopback_format: NsFormat {
                 block_bytes: lba_size,
                 meta_bytes,
