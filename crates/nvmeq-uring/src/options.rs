@@ -123,7 +123,7 @@ impl UringOptions {
 
     /// The most data segments one vectored command may use
     /// ([`Uring::push_vec`](crate::Uring::push_vec),
-    /// [`Uring::execute_vec`](crate::Uring::execute_vec)); 0..=64, default 16,
+    /// [`Uring::execute_vec`](nvmeq_core::Backend::execute_vec)); 0..=64, default 16,
     /// 0 disables vectored commands. Every in-flight slot holds an `iovec`
     /// array of this many entries (16 bytes each), allocated once at open.
     pub fn max_segments(mut self, n: u16) -> Self {

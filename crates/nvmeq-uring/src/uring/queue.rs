@@ -10,7 +10,7 @@ use crate::uapi::NvmeUringCmd;
 
 impl Uring {
     /// Queues a command with its data buffer and a separate metadata buffer
-    /// (see [`execute_with`](Self::execute_with) for what metadata needs).
+    /// (see [`execute_with`](nvmeq_core::Backend::execute_with) for what metadata needs).
     /// Both are owned by the command's in-flight slot until
     /// [`reap_all`](Self::reap_all) hands them back.
     pub fn push_with(
@@ -30,7 +30,7 @@ impl Uring {
 
     /// Queues a vectored command (`NVME_URING_CMD_IO_VEC` /
     /// `NVME_URING_CMD_ADMIN_VEC`) whose data is spread over `segments`, cut
-    /// to exactly the command's length as in [`execute_vec`](Self::execute_vec),
+    /// to exactly the command's length as in [`execute_vec`](nvmeq_core::Backend::execute_vec),
     /// with an optional separate metadata buffer.
     ///
     /// The segments, the metadata buffer and the iovec array (preallocated in

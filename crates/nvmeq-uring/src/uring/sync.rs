@@ -183,7 +183,7 @@ impl Uring {
     /// Runs one command whose data is spread over several buffers
     /// (`NVME_URING_CMD_IO_VEC` for I/O, Linux ≥ 5.19;
     /// `NVME_URING_CMD_ADMIN_VEC` for admin, Linux ≥ 6.0), with an optional
-    /// separate metadata buffer as in [`execute_with`](Self::execute_with).
+    /// separate metadata buffer as in [`execute_with`](nvmeq_core::Backend::execute_with).
     ///
     /// The segments are used in order until they hold the command's transfer
     /// length: empty ones are skipped, the last one used is cut, and later
