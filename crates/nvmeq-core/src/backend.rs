@@ -15,7 +15,8 @@
 //!    kernel or encoded in PRPs is the command's, never more than the buffer.
 //! 2. **In-flight buffers are owned by the queue.** The synchronous
 //!    [`Backend::execute`] borrows its buffer for the duration of the call, which
-//!    returns only after the completion. The queue interface
+//!    returns only after the completion ([`Backend::execute_with`] and
+//!    [`Backend::execute_vec`] borrow their metadata and segments the same way). The queue interface
 //!    ([`Backend::push`], [`Backend::submit`], [`Backend::reap`]) *moves* a
 //!    [`Backend::Buf`] into the queue; the caller gets it back only inside the
 //!    [`Reaped`] of that command's completion. No safe code can hold `&mut` to
