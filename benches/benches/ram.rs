@@ -20,12 +20,12 @@ fn controller() -> RamController {
 fn round_trip(c: &mut RamController, cmds: &[Cmd; BATCH], bufs: &mut Vec<Option<RamBuf>>) {
     for (i, cmd) in cmds.iter().enumerate() {
         let buf = bufs.pop().expect("one buffer per command");
-        if c.write(cmd, buf, i as u64).is_err() {
+        if c.push(cmd, buf, i as u64).is_err() {
             panic!("queue of 1024 cannot be full with 32 in flight");
         }
     }
-    c.commit(BATCH as u32).expect("commit");
-    c.reap(&mut |r| {
+    c.submit(BATCH as u32).expect("submit");
+    c.reap(|r| {
         black_box(&r.result);
         bufs.push(r.buf);
     });

@@ -2,7 +2,7 @@
 //!
 //! - `core`: building and encoding a Read command into a 64-byte submission
 //!   entry; decoding a 16-byte completion entry and its status.
-//! - `ram`: write / commit / reap round trips of 32 commands on the ram
+//! - `ram`: push / submit / reap round trips of 32 commands on the ram
 //!   backend, reported in commands per second.
 //!
 //! Run with `cargo bench -p nvmeq-benches`; results are kept in

@@ -305,7 +305,7 @@ fn section(
          `nvme.poll_queues=2`. Every run: 4 KiB random reads over the whole 1 GiB namespace, \
          one job, {} s, one after the other in the same boot. Batch = QD/4 (1 at QD 1): nvmeq's \
          `--batch` and fio's `--iodepth_batch_submit` and `--iodepth_batch_complete_min`. nvmeq's \
-         engine runs t/io_uring's loop: each `commit` submits at most a batch (what the queue has \
+         engine runs t/io_uring's loop: each `submit` call sends at most a batch (what the queue has \
          room for) and waits for a batch of completions only when the queue is full, as fio does \
          with those two options; the `submit=QD` fio rows (`--iodepth_batch_submit=QD`) let fio \
          submit whatever it has queued at once instead. \
@@ -314,7 +314,7 @@ fn section(
          CPU µs/IO: nvmeq's is `getrusage(RUSAGE_THREAD)` user+sys of its job thread over the \
          run ÷ I/Os; fio's is (`usr_cpu` + `sys_cpu`) % × `job_runtime` ÷ `total_ios`, which \
          fio also takes from `getrusage(RUSAGE_THREAD)` of its job thread. \
-         Latency: nvmeq from the `commit` that submitted to the reap; fio's `lat_ns` \
+         Latency: nvmeq from the `submit` that sent it to the reap; fio's `lat_ns` \
          (submission to completion). Under TCG the absolute numbers measure the emulator more \
          than either program; the ratios are what to read. One row by hand, in the guest: \
          `nvmeq bench uring:$NVMEQ_NS_A --qd 32 --batch 8 --runtime 5 --backend-opts fixedbufs` \
@@ -333,7 +333,7 @@ fn section(
     if table.contains('¹') {
         s.push_str(
             "¹ Not counted by the backend (`Backend::syscalls` returns `None`): the number is \
-             `commit` calls per I/O, an upper bound since each `commit` makes at most one \
+             `submit` calls per I/O, an upper bound since each `submit` makes at most one \
              `io_uring_enter`.  \n",
         );
     }

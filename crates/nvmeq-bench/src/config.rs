@@ -213,13 +213,13 @@ pub struct Config {
     pub bs: u32,
     /// Commands kept in flight per job.
     pub qd: u32,
-    /// Commands each [`commit`](nvmeq_core::Backend::commit) submits at
+    /// Commands each [`submit`](nvmeq_core::Backend::submit) submits at
     /// most, and completions it waits for when another batch would not fit
     /// (t/io_uring's `-s` and `-c`), 1 to `qd`.
     pub batch: u32,
-    /// Wait for completions by polling from user space: `commit(0)` and
+    /// Wait for completions by polling from user space: `submit(0)` and
     /// [`reap`](nvmeq_core::Backend::reap) until `batch` have arrived, instead
-    /// of letting `commit(batch)` wait. On an IOPOLL ring each `commit(0)` is
+    /// of letting `submit(batch)` wait. On an IOPOLL ring each `submit(0)` is
     /// one poll of the device; on an io_uring SQPOLL ring it makes no syscall
     /// while the poller is awake. It spends the thread's CPU spinning.
     pub spin: bool,

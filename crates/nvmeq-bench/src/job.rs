@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use hdrhistogram::Histogram;
 use nvmeq_core::cmd::{Identify, Read, Write};
-use nvmeq_core::{Backend, Data, IdentifyNamespace, IoBuf, Rejected};
+use nvmeq_core::{Backend, Data, IdentifyNamespace, IoBuf};
 use zerocopy::FromBytes;
 
 use crate::config::{Config, Limit, Region};
@@ -222,7 +222,7 @@ impl<B: Backend> Track<B> {
     fn reap(&mut self, b: &mut B) -> usize {
         let mut now = None;
         let start = self.start;
-        b.reap(&mut |r| {
+        b.reap(|r| {
             let i = r.tag as usize;
             let Some(slot) = self.slots.get_mut(i).filter(|s| s.buf.is_none()) else {
                 self.failed.get_or_insert(BenchError::Geometry {
@@ -345,7 +345,7 @@ fn looped<B: Backend>(
                 Read::new(cfg.nsid, slba, nlb_z).build()
             };
             let sl = &mut t.slots[slot];
-            match b.write(&cmd, sl.buf.take(), slot as u64) {
+            match b.push(&cmd, sl.buf.take(), slot as u64) {
                 Ok(()) => {
                     sl.lba = slba;
                     sl.write = is_write;
@@ -360,10 +360,11 @@ fn looped<B: Backend>(
                     }
                     issued += 1;
                 }
-                Err(Rejected { buf, error }) => {
-                    sl.buf = buf;
+                Err(rej) => {
+                    let source = rej.error().copied();
+                    sl.buf = rej.into_buf();
                     t.free.push(slot);
-                    if let Some(source) = error {
+                    if let Some(source) = source {
                         t.failed.get_or_insert(BenchError::Io {
                             job,
                             op: if is_write { "write" } else { "read" },
@@ -409,7 +410,7 @@ fn looped<B: Backend>(
         }
         let mut n = 0;
         let mut first = true;
-        // Spinning: `commit(0)` and reap until `want` have come. On a polled
+        // Spinning: `submit(0)` and reap until `want` have come. On a polled
         // backend (an IOPOLL ring) completions appear only when the kernel
         // is entered, so each round commits again rather than only reaping.
         while first || (cfg.spin && n < want && t.failed.is_none()) {
@@ -417,7 +418,7 @@ fn looped<B: Backend>(
                 std::hint::spin_loop();
             }
             first = false;
-            match b.commit(if cfg.spin { 0 } else { want as u32 }) {
+            match b.submit(if cfg.spin { 0 } else { want as u32 }) {
                 Ok(k) => submitted += k as u64,
                 // Commands may still be in flight; the backend keeps their
                 // buffers until it is dropped, which waits for them.

@@ -4,14 +4,14 @@
 //! t/io_uring's loop over any [`Backend`]: each job (thread) opens its own
 //! backend through a factory, allocates `qd` buffers once with
 //! [`Backend::alloc`] and keeps `qd` commands in flight with the queue
-//! interface. Each call [`write`](Backend::write)s at most `batch` new
+//! interface. Each call [`push`](Backend::push)es at most `batch` new
 //! commands (no more than the queue has room for),
-//! [`commit`](Backend::commit)s them, waiting for `batch` completions only
+//! [`submit`](Backend::submit)s them, waiting for `batch` completions only
 //! when the queue is full, and [`reap`](Backend::reap)s what is there; so in
 //! steady state every call submits and reaps about `batch`, staggered, and
-//! is one syscall at most. With [`Config::spin`] the waits are `commit(0)`
+//! is one syscall at most. With [`Config::spin`] the waits are `submit(0)`
 //! and reap rounds instead (a polled backend's completions appear only from
-//! a commit). The loop allocates nothing.
+//! a submit). The loop allocates nothing.
 //!
 //! It measures IOPS, MB/s, submit→reap latency percentiles (an HDR histogram
 //! per job, merged; every I/O, one in N or none, [`LatMode`]), commands

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, LatMode, Limit, Pattern, Region};
 
-/// Latency from submission (the `commit` that sent the command) to reap, in
+/// Latency from submission (the `submit` that sent the command) to reap, in
 /// nanoseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Latency {
@@ -105,15 +105,15 @@ pub struct Report {
     pub syscalls: Option<u64>,
     /// `syscalls / ios`.
     pub syscalls_per_io: Option<f64>,
-    /// `commit` calls made (each is at most one syscall by the Backend contract,
+    /// `submit` calls made (each is at most one syscall by the Backend contract,
     /// so this bounds syscalls when the backend does not count them).
     pub commits: u64,
     /// `commits / ios`.
     pub commits_per_io: f64,
-    /// Commands submitted per `commit` call, on average (t/io_uring's
+    /// Commands submitted per `submit` call, on average (t/io_uring's
     /// "IOS/call" submit side).
     pub submitted_per_call: f64,
-    /// Completions reaped per `commit` call (each call reaps once after
+    /// Completions reaped per `submit` call (each call reaps once after
     /// committing), on average.
     pub reaped_per_call: f64,
 }

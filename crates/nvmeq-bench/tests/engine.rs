@@ -86,8 +86,8 @@ impl Backend for Polled<'_> {
     fn execute(&mut self, cmd: &Cmd, data: Data<'_>) -> Result<Completion, Error> {
         self.inner.execute(cmd, data)
     }
-    fn write(&mut self, cmd: &Cmd, buf: Option<RamBuf>, tag: u64) -> Result<(), Rejected<RamBuf>> {
-        self.inner.write(cmd, buf, tag)?;
+    fn push(&mut self, cmd: &Cmd, buf: Option<RamBuf>, tag: u64) -> Result<(), Rejected<RamBuf>> {
+        self.inner.push(cmd, buf, tag)?;
         match self.in_flight_tags.get_mut(tag as usize) {
             Some(t) if !*t => *t = true,
             _ => self.seen.bad_tags += 1,
@@ -98,17 +98,17 @@ impl Backend for Polled<'_> {
         self.seen.max_in_flight = self.seen.max_in_flight.max(n);
         Ok(())
     }
-    /// Runs what was written, posts what is `delay` commits old, and, when
+    /// Runs what was pushed, posts what is `delay` submits old, and, when
     /// waiting, the oldest others until `min_complete` are posted.
-    fn commit(&mut self, min_complete: u32) -> Result<u32, Error> {
+    fn submit(&mut self, min_complete: u32) -> Result<u32, Error> {
         let submitted = self.unsubmitted;
         self.seen.max_submitted = self.seen.max_submitted.max(submitted);
         self.unsubmitted = 0;
         self.commits += 1;
         let now = self.commits;
-        self.inner.commit(0)?;
+        self.inner.submit(0)?;
         let held = &mut self.held;
-        self.inner.reap(&mut |r| held.push_back((now, r)));
+        self.inner.reap(|r| held.push_back((now, r)));
         while let Some((at, _)) = self.held.front() {
             if now - at < self.delay && self.posted.len() >= min_complete as usize {
                 break;
@@ -117,11 +117,14 @@ impl Backend for Polled<'_> {
             self.posted.push_back(r);
         }
         if self.posted.len() < min_complete as usize {
-            return Err(Error::Invalid("waiting for more than is in flight"));
+            return Err(Error::WaitExceedsInFlight {
+                want: min_complete,
+                in_flight: self.posted.len() as u32,
+            });
         }
         Ok(submitted)
     }
-    fn reap(&mut self, f: &mut dyn FnMut(Reaped<RamBuf>)) -> usize {
+    fn reap(&mut self, mut f: impl FnMut(Reaped<RamBuf>)) -> usize {
         let n = self.posted.len();
         self.seen.max_reaped = self.seen.max_reaped.max(n);
         for r in self.posted.drain(..) {

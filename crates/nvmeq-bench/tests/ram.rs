@@ -55,7 +55,7 @@ impl Backend for Checked<'_> {
     fn execute(&mut self, cmd: &Cmd, data: Data<'_>) -> Result<Completion, Error> {
         self.inner.execute(cmd, data)
     }
-    fn write(&mut self, cmd: &Cmd, buf: Option<RamBuf>, tag: u64) -> Result<(), Rejected<RamBuf>> {
+    fn push(&mut self, cmd: &Cmd, buf: Option<RamBuf>, tag: u64) -> Result<(), Rejected<RamBuf>> {
         assert!(
             self.inner.in_flight() < self.qd,
             "a command was written with {} already in flight at QD {}",
@@ -69,19 +69,19 @@ impl Backend for Checked<'_> {
             let slba = cmd.sqe.cdw10 as u64 | (cmd.sqe.cdw11 as u64) << 32;
             s.lock().unwrap().push(slba);
         }
-        let r = self.inner.write(cmd, buf, tag);
+        let r = self.inner.push(cmd, buf, tag);
         self.max_in_flight
             .fetch_max(self.inner.in_flight(), Ordering::Relaxed);
         r
     }
-    fn commit(&mut self, min_complete: u32) -> Result<u32, Error> {
+    fn submit(&mut self, min_complete: u32) -> Result<u32, Error> {
         self.commits += 1;
         if self.lazy && min_complete == 0 {
             return Ok(0);
         }
-        self.inner.commit(min_complete)
+        self.inner.submit(min_complete)
     }
-    fn reap(&mut self, f: &mut dyn FnMut(Reaped<RamBuf>)) -> usize {
+    fn reap(&mut self, f: impl FnMut(Reaped<RamBuf>)) -> usize {
         self.inner.reap(f)
     }
     fn in_flight(&self) -> u32 {
@@ -344,19 +344,19 @@ fn spinning_reaps_without_waiting_in_commit() {
             fn execute(&mut self, cmd: &Cmd, data: Data<'_>) -> Result<Completion, Error> {
                 self.0.execute(cmd, data)
             }
-            fn write(
+            fn push(
                 &mut self,
                 cmd: &Cmd,
                 buf: Option<RamBuf>,
                 tag: u64,
             ) -> Result<(), Rejected<RamBuf>> {
-                self.0.write(cmd, buf, tag)
+                self.0.push(cmd, buf, tag)
             }
-            fn commit(&mut self, min_complete: u32) -> Result<u32, Error> {
+            fn submit(&mut self, min_complete: u32) -> Result<u32, Error> {
                 self.1.fetch_max(min_complete, Ordering::Relaxed);
-                self.0.commit(min_complete)
+                self.0.submit(min_complete)
             }
-            fn reap(&mut self, f: &mut dyn FnMut(Reaped<RamBuf>)) -> usize {
+            fn reap(&mut self, f: impl FnMut(Reaped<RamBuf>)) -> usize {
                 self.0.reap(f)
             }
             fn in_flight(&self) -> u32 {

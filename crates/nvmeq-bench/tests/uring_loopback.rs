@@ -56,7 +56,7 @@ fn registered_buffers_and_jobs() {
 
 #[test]
 fn spinning_enters_only_to_submit() {
-    // The loop's spin rounds `commit(0)`; on an interrupt-driven ring only
+    // The loop's spin rounds `submit(0)`; on an interrupt-driven ring only
     // the ones that submit enter the kernel.
     for (qd, batch) in [(1, 1), (32, 8)] {
         let c = Config {

@@ -15,8 +15,9 @@
 //!    kernel or encoded in PRPs is the command's, never more than the buffer.
 //! 2. **In-flight buffers are owned by the queue.** The synchronous
 //!    [`Backend::execute`] borrows its buffer for the duration of the call, which
-//!    returns only after the completion. The queue interface
-//!    ([`Backend::write`], [`Backend::commit`], [`Backend::reap`]) *moves* a
+//!    returns only after the completion ([`Backend::execute_with`] and
+//!    [`Backend::execute_vec`] borrow their metadata and segments the same way). The queue interface
+//!    ([`Backend::push`], [`Backend::submit`], [`Backend::reap`]) *moves* a
 //!    [`Backend::Buf`] into the queue; the caller gets it back only inside the
 //!    [`Reaped`] of that command's completion. No safe code can hold `&mut` to
 //!    memory the device may still write, and no buffer can be freed early.
@@ -28,7 +29,7 @@
 
 use crate::cmd::{Cmd, DataDir};
 use crate::cqe::Completion;
-use crate::error::Error;
+use crate::error::{Error, Feature};
 
 /// What a backend can do, as measured from the controller and the transport.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,6 +103,48 @@ impl Data<'_> {
     }
 }
 
+/// A caller's data spread over several buffers, for a synchronous vectored
+/// command ([`Backend::execute_vec`]); the segments are borrowed for the
+/// call, which returns only after the completion. They are used in order
+/// until they hold the command's transfer length.
+#[derive(Debug)]
+pub enum VecData<'s, 'a> {
+    /// Host to controller.
+    ToDevice(&'s [&'a [u8]]),
+    /// Controller to host (also for bidirectional opcodes).
+    FromDevice(&'s mut [&'a mut [u8]]),
+}
+
+impl VecData<'_, '_> {
+    /// The bytes all segments hold.
+    pub fn len(&self) -> usize {
+        match self {
+            VecData::ToDevice(s) => s.iter().map(|b| b.len()).sum(),
+            VecData::FromDevice(s) => s.iter().map(|b| b.len()).sum(),
+        }
+    }
+
+    /// True when the segments hold no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Checks that the segments' direction is the command's.
+    pub fn check_dir(&self, dir: DataDir) -> Result<(), Error> {
+        match (dir, self) {
+            (DataDir::ToDevice, VecData::ToDevice(_))
+            | (DataDir::FromDevice | DataDir::Both, VecData::FromDevice(_)) => Ok(()),
+            _ => Err(Error::BufferMismatch {
+                expected: dir,
+                given: match self {
+                    VecData::ToDevice(_) => "segments to write to the device",
+                    VecData::FromDevice(_) => "segments to read into",
+                },
+            }),
+        }
+    }
+}
+
 /// Checks that a buffer of `have` bytes can hold a transfer of `need` bytes.
 pub fn check_len(need: u64, have: usize) -> Result<u32, Error> {
     if need > have as u64 {
@@ -126,25 +169,77 @@ pub trait IoBuf {
     }
 }
 
-/// A command handed back by [`Backend::write`] because the queue is full:
-/// back-pressure, not an error. Reap completions, then write it again.
+/// A command [`Backend::push`] did not queue, with its buffer handed back
+/// (as io-uring's `PushError` and openvmm's `QueueFull`).
 #[derive(Debug)]
-pub struct Rejected<B> {
-    /// The buffer, returned to the caller.
-    pub buf: Option<B>,
-    /// Why: a typed [`Error`] (e.g. [`Error::ZeroLength`]) for a bad command,
-    /// `None` for a full queue.
-    pub error: Option<Error>,
+pub enum Rejected<B> {
+    /// The queue is full: back-pressure, not an error. Reap completions, then
+    /// write the command again with the returned buffer.
+    Full(Option<B>),
+    /// The command cannot be queued as given (bad buffer, transfer too large, …).
+    Invalid {
+        /// Why.
+        error: Error,
+        /// The buffer, returned to the caller.
+        buf: Option<B>,
+    },
+}
+
+impl<B> Rejected<B> {
+    /// True for [`Rejected::Full`].
+    #[inline]
+    pub fn is_full(&self) -> bool {
+        matches!(self, Rejected::Full(_))
+    }
+
+    /// The error of an [`Invalid`](Rejected::Invalid) command; `None` for a full queue.
+    #[inline]
+    pub fn error(&self) -> Option<&Error> {
+        match self {
+            Rejected::Full(_) => None,
+            Rejected::Invalid { error, .. } => Some(error),
+        }
+    }
+
+    /// The returned buffer, whatever the reason.
+    #[inline]
+    pub fn into_buf(self) -> Option<B> {
+        match self {
+            Rejected::Full(buf) | Rejected::Invalid { buf, .. } => buf,
+        }
+    }
+
+    /// The reason as an [`Error`], dropping the buffer: [`Error::QueueFull`]
+    /// for a full queue. For callers that treat back-pressure as a failure.
+    #[inline]
+    pub fn into_error(self) -> Error {
+        match self {
+            Rejected::Full(_) => Error::QueueFull,
+            Rejected::Invalid { error, .. } => error,
+        }
+    }
+
+    /// The same rejection with its buffer converted by `f`.
+    #[inline]
+    pub fn map_buf<C>(self, f: impl FnOnce(B) -> C) -> Rejected<C> {
+        match self {
+            Rejected::Full(buf) => Rejected::Full(buf.map(f)),
+            Rejected::Invalid { error, buf } => Rejected::Invalid {
+                error,
+                buf: buf.map(f),
+            },
+        }
+    }
 }
 
 /// One finished command from the queue interface.
 #[derive(Debug)]
 pub struct Reaped<B> {
-    /// The tag given to [`Backend::write`].
+    /// The tag given to [`Backend::push`].
     pub tag: u64,
     /// The completion, or why the command failed.
     pub result: Result<Completion, Error>,
-    /// The buffer given to [`Backend::write`], returned.
+    /// The buffer given to [`Backend::push`], returned.
     pub buf: Option<B>,
 }
 
@@ -152,8 +247,8 @@ pub struct Reaped<B> {
 ///
 /// Two interfaces share one backend: [`execute`](Backend::execute) runs one
 /// command and blocks; the queue interface writes many commands
-/// ([`write`](Backend::write), no syscall), submits them together and waits
-/// ([`commit`](Backend::commit), at most one syscall or doorbell per batch), and
+/// ([`push`](Backend::push), no syscall), submits them together and waits
+/// ([`submit`](Backend::submit), at most one syscall or doorbell per batch), and
 /// hands back completions with their buffers ([`reap`](Backend::reap)).
 pub trait Backend {
     /// The buffer type the queue interface takes ownership of.
@@ -174,25 +269,65 @@ pub trait Backend {
     /// is returned as `Err(Error::Status)`.
     fn execute(&mut self, cmd: &Cmd, data: Data<'_>) -> Result<Completion, Error>;
 
+    /// Runs one command with a separate metadata buffer (`meta`, in the
+    /// data's direction; [`Data::None`] when the namespace's format has none
+    /// or the command moves no blocks). Its required length is the block
+    /// count × the format's metadata size; a longer buffer is not used past it.
+    ///
+    /// The default runs [`execute`](Backend::execute) when there is no
+    /// metadata and refuses metadata with [`Error::NotSupported`]; backends
+    /// that can move it (`Caps::metadata`) override this.
+    fn execute_with(
+        &mut self,
+        cmd: &Cmd,
+        data: Data<'_>,
+        meta: Data<'_>,
+    ) -> Result<Completion, Error> {
+        if meta.is_empty() {
+            self.execute(cmd, data)
+        } else {
+            Err(Error::NotSupported(Feature::Metadata))
+        }
+    }
+
+    /// Runs one command whose data is spread over several buffers, with an
+    /// optional separate metadata buffer as in
+    /// [`execute_with`](Backend::execute_with). The segments are used in
+    /// order until they hold the command's transfer length: empty ones are
+    /// skipped, the last one used is cut, later ones are not given to the
+    /// transport; too few bytes in all is [`Error::BufferTooSmall`].
+    ///
+    /// The default refuses with [`Error::NotSupported`].
+    fn execute_vec(
+        &mut self,
+        cmd: &Cmd,
+        data: VecData<'_, '_>,
+        meta: Data<'_>,
+    ) -> Result<Completion, Error> {
+        let _ = (cmd, data, meta);
+        Err(Error::NotSupported(Feature::Vectored))
+    }
+
     /// Queues a command without submitting it. The buffer's direction is the
     /// command's; the queue owns the buffer until [`reap`](Backend::reap)
     /// returns it. A full queue hands the command back ([`Rejected`]).
-    fn write(
+    fn push(
         &mut self,
         cmd: &Cmd,
         buf: Option<Self::Buf>,
         tag: u64,
     ) -> Result<(), Rejected<Self::Buf>>;
 
-    /// Submits every written command and waits until at least `min_complete`
+    /// Submits every pushed command and waits until at least `min_complete`
     /// completions are ready (0: do not wait), in one syscall or doorbell.
     /// Returns the number of commands submitted. On a polled backend (an
-    /// IOPOLL ring) completions appear only from a commit, so a caller that
-    /// spins for them calls `commit(0)` between reaps, not `reap` alone.
-    fn commit(&mut self, min_complete: u32) -> Result<u32, Error>;
+    /// IOPOLL ring) completions appear only from a submit, so a caller that
+    /// spins for them calls `submit(0)` between reaps, not `reap` alone.
+    fn submit(&mut self, min_complete: u32) -> Result<u32, Error>;
 
     /// Hands every ready completion to `f`, without blocking. Returns how many.
-    fn reap(&mut self, f: &mut dyn FnMut(Reaped<Self::Buf>)) -> usize;
+    /// Generic, so the call per completion is static (and usually inlined).
+    fn reap(&mut self, f: impl FnMut(Reaped<Self::Buf>)) -> usize;
 
     /// Commands written or submitted and not yet reaped.
     fn in_flight(&self) -> u32;

@@ -55,6 +55,10 @@ pub enum Error {
     /// The backend cannot do this.
     #[error("not supported by this backend: {0}")]
     Unsupported(&'static str),
+    /// The backend does not implement this kind of transfer (see
+    /// [`Feature`]); the trait's default for optional methods.
+    #[error("not supported by this backend: {0}")]
+    NotSupported(Feature),
     /// A command did not complete in time.
     #[error("command timed out after {ms} ms")]
     Timeout {
@@ -178,7 +182,7 @@ pub enum Error {
         device: u32,
     },
     /// The queue has no free entry (for a call that cannot hand the command back).
-    #[error("the queue is full: reap completions first")]
+    #[error("the queue is full: reap completions before pushing more commands")]
     QueueFull,
     /// A wait for more completions than there are commands in flight, which
     /// would never return.
@@ -209,9 +213,6 @@ pub enum Error {
     /// nvmeq broke one of its own invariants: a bug to report.
     #[error("internal error (a bug in nvmeq): {0}")]
     Internal(&'static str),
-    /// The caller asked for something invalid that no variant above names.
-    #[error("invalid argument: {0}")]
-    Invalid(&'static str),
 }
 
 impl From<PrpError> for Error {
@@ -234,6 +235,25 @@ pub struct BadArg {
     pub name: &'static str,
     /// What it must be.
     pub why: &'static str,
+}
+
+/// An optional kind of transfer a backend may not implement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Feature {
+    /// A separate metadata buffer ([`crate::Backend::execute_with`]).
+    Metadata,
+    /// Data spread over several buffers ([`crate::Backend::execute_vec`]).
+    Vectored,
+}
+
+impl core::fmt::Display for Feature {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Feature::Metadata => "separate metadata buffers",
+            Feature::Vectored => "vectored (multi-buffer) data",
+        })
+    }
 }
 
 impl From<Status> for Error {

@@ -501,15 +501,15 @@ mod dev {
     ) -> Result<Vec<u8>, String> {
         let buf = b.alloc(len).map_err(|e| format!("alloc {len} B: {e}"))?;
         check(&buf)?;
-        b.write(cmd, Some(buf), 0x0d1f).map_err(|r| match r.error {
-            Some(e) => format!("queue refused it: {e}"),
-            None => "the queue is full".into(),
+        b.push(cmd, Some(buf), 0x0d1f).map_err(|r| match r {
+            nvmeq_core::Rejected::Invalid { error, .. } => format!("queue refused it: {error}"),
+            nvmeq_core::Rejected::Full(_) => "the queue is full".into(),
         })?;
-        b.commit(1).map_err(|e| format!("commit: {e}"))?;
+        b.submit(1).map_err(|e| format!("submit: {e}"))?;
         let mut done = None;
-        b.reap(&mut |rp| done = Some((rp.tag, rp.result, rp.buf)));
+        b.reap(|rp| done = Some((rp.tag, rp.result, rp.buf)));
         match done {
-            None => Err("no completion after commit(1)".into()),
+            None => Err("no completion after submit(1)".into()),
             Some((tag, _, _)) if tag != 0x0d1f => {
                 Err(format!("completion with unknown tag {tag:#x}"))
             }

@@ -8,7 +8,7 @@ use crate::runner::TestResult;
 use crate::suite::{diff, expect_status, fill, Ctx, Placed, Support};
 use nvmeq_core::cmd::{Compare, Dsm, Flush, Read, Verify, Write, WriteZeroes};
 use nvmeq_core::ranges::DsmRange;
-use nvmeq_core::{Backend, Completion, Data, Error, IoBuf, NvmOpcode, Status};
+use nvmeq_core::{Backend, Completion, Data, Error, IoBuf, NvmOpcode, Rejected, Status};
 use zerocopy::IntoBytes;
 
 /// Reads LBA 0.
@@ -64,7 +64,7 @@ pub fn wr_mdts<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
     write_read(c, 4, c.max_xfer / c.lba * c.lba)
 }
 
-/// The queue interface: writes then reads through write/commit/reap, each
+/// The queue interface: writes then reads through push/submit/reap, each
 /// buffer handed back with its own tag.
 pub fn queue_interface<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
     let n = c.b.caps().queue_depth.clamp(1, 8) as u64 * 2;
@@ -93,21 +93,21 @@ pub fn queue_interface<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
             }
             let mut buf = Some(buf);
             loop {
-                match c.b.write(&cmd, buf.take(), i) {
+                match c.b.push(&cmd, buf.take(), i) {
                     Ok(()) => break,
                     Err(rej) => {
-                        if let Some(e) = rej.error {
+                        if let Some(e) = rej.error() {
                             return Err(format!("{phase} {i} rejected: {e}"));
                         }
-                        buf = rej.buf;
-                        c.b.commit(1).map_err(|e| format!("commit: {e}"))?;
+                        buf = rej.into_buf();
+                        c.b.submit(1).map_err(|e| format!("submit: {e}"))?;
                         reap_into(&mut c.b, &mut results, phase)?;
                     }
                 }
             }
         }
         while c.b.in_flight() > 0 {
-            c.b.commit(1).map_err(|e| format!("commit: {e}"))?;
+            c.b.submit(1).map_err(|e| format!("submit: {e}"))?;
             reap_into(&mut c.b, &mut results, phase)?;
         }
         for (i, r) in results.iter_mut().enumerate() {
@@ -132,7 +132,7 @@ fn reap_into<B: Backend>(
     phase: &str,
 ) -> Result<(), String> {
     let mut err = None;
-    b.reap(&mut |r| {
+    b.reap(|r| {
         let i = r.tag as usize;
         match (&r.result, i < results.len()) {
             (Ok(_), true) if results[i].is_none() => results[i] = r.buf,
@@ -295,8 +295,7 @@ pub fn verify<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
 /// ioctl only: a transfer spread over several buffers (NVME_IOCTL_IO64_CMD_VEC).
 #[cfg(feature = "ioctl")]
 pub fn ioctl_vectored(c: &mut Ctx<nvmeq_ioctl::IoctlBackend>, r: &Runner, label: &str) {
-    use nvmeq_ioctl::VecData;
-    use std::io::{IoSlice, IoSliceMut};
+    use nvmeq_core::VecData;
     r.run(&format!("{label}/ioctl-vectored"), "ioctl", || {
         let slba = c.area(10);
         let lba = c.lba as usize;
@@ -305,11 +304,7 @@ pub fn ioctl_vectored(c: &mut Ctx<nvmeq_ioctl::IoctlBackend>, r: &Runner, label:
         fill(&mut w, c.lba, slba, 10);
         let mut mid = Placed::new(3 * lba, 4);
         mid.get_mut().copy_from_slice(&w[lba..4 * lba]);
-        let segs = [
-            IoSlice::new(&w[..lba]),
-            IoSlice::new(mid.get()),
-            IoSlice::new(&w[4 * lba..]),
-        ];
+        let segs = [&w[..lba], mid.get(), &w[4 * lba..]];
         let cmd = Write::new(c.nsid, slba, 4).build();
         c.b.execute_vec(&cmd, VecData::ToDevice(&segs), Data::None)
             .map_err(|e| format!("vectored write: {e}"))?;
@@ -318,11 +313,7 @@ pub fn ioctl_vectored(c: &mut Ctx<nvmeq_ioctl::IoctlBackend>, r: &Runner, label:
         diff(&back, &w, c.lba).map_err(|e| format!("after vectored write: {e}"))?;
         // Read back into 2 + 3 blocks, with a spare segment that must stay untouched.
         let (mut a, mut b, mut spare) = (vec![0u8; 2 * lba], vec![0u8; 3 * lba], vec![0x5au8; lba]);
-        let mut segs = [
-            IoSliceMut::new(&mut a),
-            IoSliceMut::new(&mut b),
-            IoSliceMut::new(&mut spare),
-        ];
+        let mut segs = [&mut a[..], &mut b[..], &mut spare[..]];
         c.b.execute_vec(
             &Read::new(c.nsid, slba, 4).build(),
             VecData::FromDevice(&mut segs),
@@ -335,7 +326,7 @@ pub fn ioctl_vectored(c: &mut Ctx<nvmeq_ioctl::IoctlBackend>, r: &Runner, label:
         }
         // Too little room across the segments: refused before the ioctl.
         let mut small = vec![0u8; lba];
-        let mut segs = [IoSliceMut::new(&mut small)];
+        let mut segs = [&mut small[..]];
         match c.b.execute_vec(
             &Read::new(c.nsid, slba, 4).build(),
             VecData::FromDevice(&mut segs),
@@ -408,12 +399,12 @@ pub fn ioctl_syscalls(c: &mut Ctx<nvmeq_ioctl::IoctlBackend>, r: &Runner, label:
         let before = count(c)?;
         for i in 0..4 {
             let b = c.b.alloc(c.lba as usize).map_err(|e| e.to_string())?;
-            c.b.write(&Read::new(c.nsid, i, 0).build(), Some(b), i)
+            c.b.push(&Read::new(c.nsid, i, 0).build(), Some(b), i)
                 .map_err(|_| "queue rejected a write")?;
         }
-        let submitted = c.b.commit(4).map_err(|e| e.to_string())?;
+        let submitted = c.b.submit(4).map_err(|e| e.to_string())?;
         let mut reaped = 0;
-        c.b.reap(&mut |r| reaped += usize::from(r.result.is_ok()));
+        c.b.reap(|r| reaped += usize::from(r.result.is_ok()));
         let four = count(c)? - before;
         if (one, submitted, reaped, four) != (1, 4, 4, 4) {
             return Err(format!(
@@ -529,11 +520,10 @@ pub fn ioctl_queue_full(c: &mut Ctx<nvmeq_ioctl::IoctlBackend>, r: &Runner, labe
         let lba = c.lba as usize;
         for i in 0..=slots {
             let b = c.b.alloc(lba).map_err(|e| e.to_string())?;
-            let res = c.b.write(&Read::new(c.nsid, i, 0).build(), Some(b), i);
+            let res = c.b.push(&Read::new(c.nsid, i, 0).build(), Some(b), i);
             match (i < slots, res) {
                 (true, Ok(())) => {}
-                (false, Err(rej))
-                    if rej.error.is_none() && rej.buf.as_ref().is_some_and(|b| b.len() == lba) => {}
+                (false, Err(Rejected::Full(Some(b)))) if b.len() == lba => {}
                 (_, other) => return Err(format!("write {i}: {other:?}")),
             }
         }
@@ -543,10 +533,10 @@ pub fn ioctl_queue_full(c: &mut Ctx<nvmeq_ioctl::IoctlBackend>, r: &Runner, labe
                 c.b.in_flight()
             ));
         }
-        let n = c.b.commit(1).map_err(|e| e.to_string())?;
+        let n = c.b.submit(1).map_err(|e| e.to_string())?;
         let mut tags = Vec::new();
         let mut errs = Vec::new();
-        c.b.reap(&mut |r| match r.result {
+        c.b.reap(|r| match r.result {
             Ok(_) => tags.push(r.tag),
             Err(e) => errs.push(format!("{}: {e}", r.tag)),
         });

@@ -7,8 +7,9 @@
 //! the namespace may be reformatted, separate metadata buffers.
 
 use nvmeq_core::cmd::{Identify, Read, Write};
+use nvmeq_core::VecData;
 use nvmeq_core::{Backend, Caps, Cmd, Completion, Data, Error, IoBuf, Reaped, Rejected};
-use nvmeq_uring::{CmdBufs, Uring, UringBuf, UringOptions, VecData};
+use nvmeq_uring::{CmdBufs, Uring, UringBuf, UringOptions};
 
 use crate::registry::HwBackend;
 use crate::runner::{Runner, TestResult};
@@ -89,18 +90,18 @@ impl<const M: u8> Backend for UringHw<M> {
     fn execute(&mut self, cmd: &Cmd, data: Data<'_>) -> Result<Completion, Error> {
         self.0.execute(cmd, data)
     }
-    fn write(
+    fn push(
         &mut self,
         cmd: &Cmd,
         buf: Option<UringBuf>,
         tag: u64,
     ) -> Result<(), Rejected<UringBuf>> {
-        self.0.write(cmd, buf, tag)
+        self.0.push(cmd, buf, tag)
     }
-    fn commit(&mut self, min_complete: u32) -> Result<u32, Error> {
-        self.0.commit(min_complete)
+    fn submit(&mut self, min_complete: u32) -> Result<u32, Error> {
+        self.0.submit(min_complete)
     }
-    fn reap(&mut self, f: &mut dyn FnMut(Reaped<UringBuf>)) -> usize {
+    fn reap(&mut self, f: impl FnMut(Reaped<UringBuf>)) -> usize {
         self.0.reap(f)
     }
     fn in_flight(&self) -> u32 {
@@ -185,11 +186,11 @@ fn differential<const M: u8>(c: &mut Ctx<UringHw<M>>) -> Result<String, String> 
     fill(&mut want, c.lba, slba, 0x0a11);
     let mut b = c.b.alloc(len).map_err(|e| e.to_string())?;
     b.as_mut_slice().copy_from_slice(&want);
-    c.b.write(&Write::new(c.nsid, slba, 7).build(), Some(b), 1)
-        .map_err(|r| format!("queue refused the write: {:?}", r.error))?;
-    c.b.commit(1).map_err(|e| e.to_string())?;
+    c.b.push(&Write::new(c.nsid, slba, 7).build(), Some(b), 1)
+        .map_err(|r| format!("queue refused the write: {:?}", r.error()))?;
+    c.b.submit(1).map_err(|e| e.to_string())?;
     let mut res = Err(Error::Internal("reap returned no completion"));
-    c.b.reap(&mut |r| res = r.result);
+    c.b.reap(|r| res = r.result);
     res.map_err(|e| format!("write through io_uring: {e}"))?;
     let mut got = vec![0u8; len];
     io.execute(
@@ -213,13 +214,13 @@ fn syscalls<const M: u8>(c: &mut Ctx<UringHw<M>>) -> Result<String, String> {
     let before = c.b.syscalls().ok_or("syscalls() is None")?;
     for i in 0..n {
         let b = c.b.alloc(c.lba as usize).map_err(|e| e.to_string())?;
-        c.b.write(&Read::new(c.nsid, i, 0).build(), Some(b), i)
-            .map_err(|r| format!("queue refused a read: {:?}", r.error))?;
+        c.b.push(&Read::new(c.nsid, i, 0).build(), Some(b), i)
+            .map_err(|r| format!("queue refused a read: {:?}", r.error()))?;
     }
     let written = c.b.syscalls().unwrap() - before;
-    let submitted = c.b.commit(n as u32).map_err(|e| e.to_string())?;
+    let submitted = c.b.submit(n as u32).map_err(|e| e.to_string())?;
     let mut ok = 0;
-    c.b.reap(&mut |r| ok += u64::from(r.result.is_ok()));
+    c.b.reap(|r| ok += u64::from(r.result.is_ok()));
     let total = c.b.syscalls().unwrap() - before;
     if (written, submitted as u64, ok, total) != (0, n, n, 1) {
         return Err(format!(
@@ -286,10 +287,10 @@ fn drop_in_flight<const M: u8>(c: &mut Ctx<UringHw<M>>) -> Result<String, String
     let pool = u.fixed_pool().ok_or("no pool")?.clone();
     for i in 0..32 {
         let b = u.alloc(c.lba as usize).map_err(|e| e.to_string())?;
-        u.write(&Read::new(c.nsid, i, 0).build(), Some(b), i)
-            .map_err(|r| format!("queue refused a read: {:?}", r.error))?;
+        u.push(&Read::new(c.nsid, i, 0).build(), Some(b), i)
+            .map_err(|r| format!("queue refused a read: {:?}", r.error()))?;
     }
-    u.commit(0).map_err(|e| e.to_string())?;
+    u.submit(0).map_err(|e| e.to_string())?;
     drop(u);
     match pool.available() {
         32 => Ok("32 reads in flight at drop; every buffer back after completion".into()),
@@ -303,15 +304,15 @@ fn queue_one<const M: u8>(
     what: &str,
     write: impl FnOnce(&mut Uring) -> Result<(), Rejected<CmdBufs>>,
 ) -> Result<CmdBufs, String> {
-    write(&mut c.b.0).map_err(|r| format!("{what}: the queue refused it: {:?}", r.error))?;
-    c.b.commit(1).map_err(|e| format!("{what}: {e}"))?;
+    write(&mut c.b.0).map_err(|r| format!("{what}: the queue refused it: {:?}", r.error()))?;
+    c.b.submit(1).map_err(|e| format!("{what}: {e}"))?;
     let mut got = None;
-    c.b.0.reap_all(&mut |r| got = Some((r.result, r.buf)));
+    c.b.0.reap_all(|r| got = Some((r.result, r.buf)));
     match got {
         Some((Ok(_), Some(b))) => Ok(b),
         Some((Ok(_), None)) => Err(format!("{what}: reaped without its buffers")),
         Some((Err(e), _)) => Err(format!("{what}: {e}")),
-        None => Err(format!("{what}: no completion after commit(1)")),
+        None => Err(format!("{what}: no completion after submit(1)")),
     }
 }
 
@@ -319,7 +320,6 @@ fn queue_one<const M: u8>(
 /// (one at a 4-byte page offset, the last longer than needed and cut) and
 /// read back into 2 (the second cut) plus a spare that must stay untouched.
 fn vectored<const M: u8>(c: &mut Ctx<UringHw<M>>) -> TestResult {
-    use std::io::{IoSlice, IoSliceMut};
     let slba = c.area(10);
     let lba = c.lba as usize;
     let mut w = vec![0u8; 8 * lba];
@@ -328,11 +328,7 @@ fn vectored<const M: u8>(c: &mut Ctx<UringHw<M>>) -> TestResult {
     mid.get_mut().copy_from_slice(&w[lba..6 * lba]);
     let mut last = vec![0xeeu8; 2 * lba + 100];
     last[..2 * lba].copy_from_slice(&w[6 * lba..]);
-    let segs = [
-        IoSlice::new(&w[..lba]),
-        IoSlice::new(mid.get()),
-        IoSlice::new(&last),
-    ];
+    let segs = [&w[..lba], mid.get(), &last[..]];
     c.b.0
         .execute_vec(
             &Write::new(c.nsid, slba, 7).build(),
@@ -348,11 +344,7 @@ fn vectored<const M: u8>(c: &mut Ctx<UringHw<M>>) -> TestResult {
         vec![0xa5u8; 5 * lba + 64],
         vec![0x5au8; lba],
     );
-    let mut segs = [
-        IoSliceMut::new(&mut a),
-        IoSliceMut::new(&mut b),
-        IoSliceMut::new(&mut spare),
-    ];
+    let mut segs = [&mut a[..], &mut b[..], &mut spare[..]];
     c.b.0
         .execute_vec(
             &Read::new(c.nsid, slba, 7).build(),
@@ -369,7 +361,7 @@ fn vectored<const M: u8>(c: &mut Ctx<UringHw<M>>) -> TestResult {
         return Err("the kernel wrote into the spare segment".into());
     }
     let mut small = vec![0u8; lba];
-    let mut segs = [IoSliceMut::new(&mut small)];
+    let mut segs = [&mut small[..]];
     match c.b.0.execute_vec(
         &Read::new(c.nsid, slba, 7).build(),
         VecData::FromDevice(&mut segs),
@@ -399,7 +391,7 @@ fn vectored_queue<const M: u8>(c: &mut Ctx<UringHw<M>>) -> TestResult {
     let fixed = segs.iter().filter(|b| b.is_fixed()).count();
     let cmd = Write::new(c.nsid, slba, 7).build();
     let back = queue_one(c, "queued vectored write", |u| {
-        u.write_vec(&cmd, segs, None, 1)
+        u.push_vec(&cmd, segs, None, 1)
     })?;
     if back.segments.len() != 3 || back.data.is_some() {
         return Err(format!(
@@ -420,7 +412,7 @@ fn vectored_queue<const M: u8>(c: &mut Ctx<UringHw<M>>) -> TestResult {
     }
     let cmd = Read::new(c.nsid, slba, 7).build();
     let back = queue_one(c, "queued vectored read", |u| {
-        u.write_vec(&cmd, segs, None, 2)
+        u.push_vec(&cmd, segs, None, 2)
     })?;
     let [a, b, spare] = &back.segments[..] else {
         return Err(format!(
@@ -446,13 +438,12 @@ fn vectored_queue<const M: u8>(c: &mut Ctx<UringHw<M>>) -> TestResult {
 /// Identify's bytes (also split off a page boundary); queued too, except on
 /// an IOPOLL ring, which refuses queued admin commands.
 fn admin_vec<const M: u8>(c: &mut Ctx<UringHw<M>>) -> TestResult {
-    use std::io::IoSliceMut;
     let mut plain = vec![0u8; 4096];
     let mut split = |c: &mut Ctx<UringHw<M>>, what: &str, cmd: Cmd, at: usize| -> TestResult {
         c.b.execute(&cmd, Data::FromDevice(&mut plain))
             .map_err(|e| format!("{what}: {e}"))?;
         let (mut x, mut y) = (vec![0u8; at], vec![0u8; 4096 - at]);
-        let mut segs = [IoSliceMut::new(&mut x), IoSliceMut::new(&mut y)];
+        let mut segs = [&mut x[..], &mut y[..]];
         c.b.0
             .execute_vec(&cmd, VecData::FromDevice(&mut segs), Data::None)
             .map_err(|e| format!("{what} into {at} + {} bytes: {e}", 4096 - at))?;
@@ -477,11 +468,8 @@ fn admin_vec<const M: u8>(c: &mut Ctx<UringHw<M>>) -> TestResult {
         c.b.alloc(2048).map_err(|e| e.to_string())?,
     ];
     if M == 2 {
-        return match c.b.0.write_vec(&cmd, segs, None, 3) {
-            Err(Rejected {
-                error: Some(Error::Unsupported(_)),
-                buf: Some(b),
-            }) if b.segments.len() == 2 => Ok(
+        return match c.b.0.push_vec(&cmd, segs, None, 3) {
+            Err(Rejected::Invalid { error: Error::Unsupported(_), buf: Some(b) }) if b.segments.len() == 2 => Ok(
                 "Identify Controller into 2 × 2048 and Namespace into 1000 + 3096 equal the plain Identify; queued admin refused on the IOPOLL ring"
                     .into(),
             ),
@@ -489,7 +477,7 @@ fn admin_vec<const M: u8>(c: &mut Ctx<UringHw<M>>) -> TestResult {
         };
     }
     let back = queue_one(c, "queued Identify into 2 segments", |u| {
-        u.write_vec(&cmd, segs, None, 3)
+        u.push_vec(&cmd, segs, None, 3)
     })?;
     c.b.execute(&cmd, Data::FromDevice(&mut plain))
         .map_err(|e| format!("Identify Controller: {e}"))?;
@@ -586,7 +574,6 @@ fn metadata<const M: u8>(c: &mut Ctx<UringHw<M>>) -> TestResult {
 }
 
 fn metadata_round_trip<const M: u8>(c: &mut Ctx<UringHw<M>>, ds: u32, idx: usize) -> TestResult {
-    use std::io::IoSliceMut;
     let f = c.b.0.ns_format(c.nsid).map_err(|e| e.to_string())?;
     if (f.block_bytes, f.meta_bytes) != (ds, 8) {
         return Err(format!("after format: {f:?}, want {ds} B + 8 B separate"));
@@ -633,7 +620,7 @@ fn metadata_round_trip<const M: u8>(c: &mut Ctx<UringHw<M>>, ds: u32, idx: usize
     let fixed = db.is_fixed();
     let mb = UringBuf::from_slice(&meta);
     let back = queue_one(c, "queued write with metadata", |u| {
-        u.write_with(&wcmd, Some(db), Some(mb), 4)
+        u.push_with(&wcmd, Some(db), Some(mb), 4)
     })?;
     if back.data.is_none() || back.metadata.is_none() {
         return Err("the queued write did not hand back both buffers".into());
@@ -641,7 +628,7 @@ fn metadata_round_trip<const M: u8>(c: &mut Ctx<UringHw<M>>, ds: u32, idx: usize
     let segs = vec![UringBuf::zeroed(len / 2), UringBuf::zeroed(len / 2)];
     let mb = UringBuf::from_slice(&[0xffu8; 40]);
     let back = queue_one(c, "queued vectored read with metadata", |u| {
-        u.write_vec(&rcmd, segs, Some(mb), 5)
+        u.push_vec(&rcmd, segs, Some(mb), 5)
     })?;
     let got: Vec<u8> = back
         .segments
@@ -661,7 +648,7 @@ fn metadata_round_trip<const M: u8>(c: &mut Ctx<UringHw<M>>, ds: u32, idx: usize
     }
     // And the synchronous vectored path with metadata.
     let (mut a, mut b, mut rm) = (vec![0u8; ds as usize], vec![0u8; len], vec![0u8; 32]);
-    let mut segs = [IoSliceMut::new(&mut a), IoSliceMut::new(&mut b)];
+    let mut segs = [&mut a[..], &mut b[..]];
     c.b.0
         .execute_vec(
             &rcmd,

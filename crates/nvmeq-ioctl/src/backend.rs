@@ -1,15 +1,16 @@
 //! [`IoctlBackend`]: NVMe commands through Linux's blocking passthrough ioctls.
 
 use std::fs::File;
-use std::io::{IoSlice, IoSliceMut};
 use std::os::fd::{AsFd, BorrowedFd};
 use std::path::{Path, PathBuf};
 
 use heapless::Deque;
 use nvmeq_core::cmd::Identify;
+use nvmeq_core::format::FormatCache;
+use nvmeq_core::sync_queue::{Queued, SyncQueue};
 use nvmeq_core::{
     backend::check_len, Backend, Caps, Cmd, Completion, Data, DataDir, Error, IoBuf, NvmOpcode,
-    QueueKind, Reaped, Rejected, Status, Xfer,
+    QueueKind, Reaped, Rejected, Status, VecData, Xfer,
 };
 use nvmeq_core::{IdentifyController, IdentifyNamespace};
 use zerocopy::FromBytes;
@@ -33,31 +34,7 @@ const FALLBACK_MAX_XFER: u32 = 4 << 20;
 /// the passthrough interface; Linux always runs the controller with 4 KiB pages).
 const MPSMIN_BYTES: u32 = 4096;
 
-/// The current LBA format of a namespace, from Identify Namespace.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NsFormat {
-    /// Bytes moved per block in the data buffer: LBA data size, plus the
-    /// metadata size when metadata is interleaved (extended LBA, FLBAS bit 4).
-    pub block_bytes: u32,
-    /// Metadata bytes per block in the separate metadata buffer (0 when none
-    /// or interleaved).
-    pub meta_bytes: u32,
-}
-
-struct Pending {
-    cmd: Cmd,
-    buf: Option<IoctlBuf>,
-    tag: u64,
-}
-
-/// The data side of a vectored command ([`IoctlBackend::execute_vec`]).
-#[derive(Debug)]
-pub enum VecData<'s, 'a> {
-    /// Host to controller.
-    ToDevice(&'s [IoSlice<'a>]),
-    /// Controller to host.
-    FromDevice(&'s mut [IoSliceMut<'a>]),
-}
+pub use nvmeq_core::format::NsFormat;
 
 /// The blocking passthrough backend.
 ///
@@ -65,7 +42,7 @@ pub enum VecData<'s, 'a> {
 /// device when the controller cannot be opened), I/O commands through the
 /// namespace device (`/dev/ngXnY` or `/dev/nvmeXnY`). Every call blocks
 /// until the completion; the queue interface runs written commands one by
-/// one in [`Backend::commit`], so [`Caps::queue_depth`] is 1.
+/// one in [`Backend::submit`], so [`Caps::queue_depth`] is 1.
 pub struct IoctlBackend {
     ctrl: Option<File>,
     ctrl_path: Option<PathBuf>,
@@ -76,9 +53,12 @@ pub struct IoctlBackend {
     syscalls: u64,
     mdts_bytes: Option<u32>,
     max_xfer: u32,
-    formats: heapless::Vec<(u32, NsFormat), FORMAT_CACHE>,
-    queue: Deque<Pending, QUEUE_SLOTS>,
-    done: Deque<Reaped<IoctlBuf>, QUEUE_SLOTS>,
+    formats: FormatCache<FORMAT_CACHE>,
+    queue: SyncQueue<
+        IoctlBuf,
+        Deque<Queued<IoctlBuf>, QUEUE_SLOTS>,
+        Deque<Reaped<IoctlBuf>, QUEUE_SLOTS>,
+    >,
 }
 
 impl core::fmt::Debug for IoctlBackend {
@@ -98,24 +78,7 @@ impl core::fmt::Debug for IoctlBackend {
 pub fn parse_ns_format(id: &[u8; 4096]) -> Result<Option<NsFormat>, Error> {
     let ns = IdentifyNamespace::read_from_bytes(&id[..])
         .map_err(|_| Error::Malformed("Identify Namespace (wrong size)"))?;
-    if ns.nsze == 0 {
-        return Ok(None);
-    }
-    let ds = ns.lba_size().ok_or(Error::Malformed(
-        "Identify Namespace (LBA data size below 512 bytes, LBADS < 9)",
-    ))?;
-    let ms = ns.metadata_size() as u32;
-    Ok(Some(if ns.extended_lba() {
-        NsFormat {
-            block_bytes: ds + ms,
-            meta_bytes: 0,
-        }
-    } else {
-        NsFormat {
-            block_bytes: ds,
-            meta_bytes: ms,
-        }
-    }))
+    NsFormat::from_identify(&ns)
 }
 
 /// MDTS in bytes from Identify Controller (`None`: no limit, or one beyond `u32`).
@@ -178,9 +141,8 @@ impl IoctlBackend {
             syscalls: id_calls,
             mdts_bytes: None,
             max_xfer: hw.unwrap_or(FALLBACK_MAX_XFER),
-            formats: heapless::Vec::new(),
-            queue: Deque::new(),
-            done: Deque::new(),
+            formats: FormatCache::new(),
+            queue: SyncQueue::new(Deque::new(), Deque::new(), QUEUE_SLOTS as u32),
         };
         let mut id = [0u8; 4096];
         let admin_path = me
@@ -243,8 +205,8 @@ impl IoctlBackend {
 
     /// The current format of namespace `nsid` (Identify Namespace on first use, then cached).
     pub fn ns_format(&mut self, nsid: u32) -> Result<NsFormat, Error> {
-        if let Some((_, f)) = self.formats.iter().find(|(n, _)| *n == nsid) {
-            return Ok(*f);
+        if let Some(f) = self.formats.get(nsid) {
+            return Ok(f);
         }
         let mut id = [0u8; 4096];
         let cmd = Identify::namespace(nsid).build();
@@ -269,11 +231,7 @@ impl IoctlBackend {
             }
         }
         let f = parse_ns_format(&id)?.ok_or(Error::UnknownNamespace(nsid))?;
-        if self.formats.is_full() {
-            self.formats.remove(0);
-        }
-        // Cannot fail: a slot was just freed.
-        let _ = self.formats.push((nsid, f));
+        self.formats.insert(nsid, f);
         Ok(f)
     }
 
@@ -362,7 +320,7 @@ impl IoctlBackend {
     /// Runs one command with a separate metadata buffer (`meta`, in the data's
     /// direction; [`Data::None`] when the format has none). Its required
     /// length is the block count × the format's metadata size.
-    pub fn execute_with(
+    fn execute_meta(
         &mut self,
         cmd: &Cmd,
         data: Data<'_>,
@@ -400,7 +358,7 @@ impl IoctlBackend {
     /// Runs one I/O command whose data is spread over several buffers
     /// (`NVME_IOCTL_IO64_CMD_VEC`). The segments are used in order until
     /// they hold the command's transfer length; at most 64 segments.
-    pub fn execute_vec(
+    fn execute_segments(
         &mut self,
         cmd: &Cmd,
         data: VecData<'_, '_>,
@@ -412,20 +370,7 @@ impl IoctlBackend {
             ));
         }
         let (need, meta_need) = self.plan(cmd, !meta.is_empty())?;
-        let dir_ok = matches!(
-            (cmd.dir, &data),
-            (DataDir::ToDevice, VecData::ToDevice(_))
-                | (DataDir::FromDevice | DataDir::Both, VecData::FromDevice(_))
-        );
-        if !dir_ok {
-            return Err(Error::BufferMismatch {
-                expected: cmd.dir,
-                given: match data {
-                    VecData::ToDevice(_) => "buffers to write to the device",
-                    VecData::FromDevice(_) => "buffers to read into",
-                },
-            });
-        }
+        data.check_dir(cmd.dir)?;
         let lens = |it: &mut dyn Iterator<Item = usize>| -> (usize, usize) {
             // (total bytes, segments needed to cover `need`)
             let (mut total, mut segs) = (0usize, 0usize);
@@ -535,70 +480,63 @@ impl Backend for IoctlBackend {
     }
 
     fn execute(&mut self, cmd: &Cmd, data: Data<'_>) -> Result<Completion, Error> {
-        self.execute_with(cmd, data, Data::None)
+        self.execute_meta(cmd, data, Data::None)
     }
 
-    fn write(
+    fn execute_with(
+        &mut self,
+        cmd: &Cmd,
+        data: Data<'_>,
+        meta: Data<'_>,
+    ) -> Result<Completion, Error> {
+        self.execute_meta(cmd, data, meta)
+    }
+
+    fn execute_vec(
+        &mut self,
+        cmd: &Cmd,
+        data: VecData<'_, '_>,
+        meta: Data<'_>,
+    ) -> Result<Completion, Error> {
+        self.execute_segments(cmd, data, meta)
+    }
+
+    fn push(
         &mut self,
         cmd: &Cmd,
         buf: Option<IoctlBuf>,
         tag: u64,
     ) -> Result<(), Rejected<IoctlBuf>> {
-        if self.queue.len() + self.done.len() >= QUEUE_SLOTS {
-            return Err(Rejected { buf, error: None });
-        }
-        let p = Pending {
-            cmd: *cmd,
-            buf,
-            tag,
-        };
-        // Cannot fail: the combined occupancy is below either deque's capacity.
-        if let Err(p) = self.queue.push_back(p) {
-            return Err(Rejected {
-                buf: p.buf,
-                error: None,
-            });
-        }
-        Ok(())
+        // The buffer is checked when the command runs, in submit.
+        let len = buf
+            .as_ref()
+            .map_or(0, |b| u32::try_from(b.len()).unwrap_or(u32::MAX));
+        self.queue.push(cmd, buf, tag, len)
     }
 
-    fn commit(&mut self, _min_complete: u32) -> Result<u32, Error> {
+    /// Runs every pushed command, one ioctl each, in order.
+    fn submit(&mut self, min_complete: u32) -> Result<u32, Error> {
+        self.queue.check_wait(min_complete)?;
         let mut n = 0;
-        while let Some(mut p) = self.queue.pop_front() {
-            let result = match (&mut p.buf, p.cmd.dir) {
-                (Some(b), DataDir::ToDevice) => self.execute(&p.cmd, Data::ToDevice(b.as_slice())),
-                (Some(b), DataDir::FromDevice | DataDir::Both) => {
-                    self.execute(&p.cmd, Data::FromDevice(b.as_mut_slice()))
-                }
-                _ => self.execute(&p.cmd, Data::None),
-            };
-            let r = Reaped {
-                tag: p.tag,
-                result,
-                buf: p.buf,
-            };
-            // Cannot fail: `write` keeps queued + done within the capacity.
-            let _ = self.done.push_back(r);
+        while let Some(mut q) = self.queue.take_next() {
+            let cmd = q.cmd;
+            let result = self.execute(&cmd, q.data());
+            self.queue.finish(q, result);
             n += 1;
         }
         Ok(n)
     }
 
-    fn reap(&mut self, f: &mut dyn FnMut(Reaped<IoctlBuf>)) -> usize {
-        let mut n = 0;
-        while let Some(r) = self.done.pop_front() {
-            f(r);
-            n += 1;
-        }
-        n
+    fn reap(&mut self, f: impl FnMut(Reaped<IoctlBuf>)) -> usize {
+        self.queue.reap(f)
     }
 
     fn in_flight(&self) -> u32 {
-        (self.queue.len() + self.done.len()) as u32
+        self.queue.in_flight()
     }
 
-    /// One ioctl per command (the queue interface too: `commit` runs each
-    /// written command with its own ioctl), plus `NVME_IOCTL_ID` at open.
+    /// One ioctl per command (the queue interface too: `submit` runs each
+    /// pushed command with its own ioctl), plus `NVME_IOCTL_ID` at open.
     fn syscalls(&self) -> Option<u64> {
         Some(self.syscalls)
     }

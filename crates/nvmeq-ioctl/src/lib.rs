@@ -4,7 +4,7 @@
 //! `NVME_IOCTL_ADMIN64_CMD`), I/O commands through a namespace device — the
 //! generic char device `/dev/ngXnY` or the block device `/dev/nvmeXnY` —
 //! with `NVME_IOCTL_IO64_CMD`, or `NVME_IOCTL_IO64_CMD_VEC` for data spread
-//! over several buffers ([`IoctlBackend::execute_vec`]). Minimum kernels: the
+//! over several buffers ([`execute_vec`](nvmeq_core::Backend::execute_vec)). Minimum kernels: the
 //! 64-bit-result ioctls date from 2019 (Linux 5.5), `/dev/ngXnY` from 5.13 and
 //! the VEC ioctl from 5.19; the test guest runs 6.12.
 //!
@@ -34,6 +34,6 @@ mod open;
 #[allow(unsafe_code)]
 mod sys;
 
-pub use backend::{mdts_bytes, parse_ns_format, IoctlBackend, NsFormat, VecData, QUEUE_SLOTS};
+pub use backend::{mdts_bytes, parse_ns_format, IoctlBackend, NsFormat, QUEUE_SLOTS};
 pub use buf::{IoctlBuf, BUF_ALIGN};
 pub use open::OpenError;

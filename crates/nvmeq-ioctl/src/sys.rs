@@ -5,7 +5,6 @@
 //! kernel can only ever be pointed at live memory of the length given. Callers
 //! pass slices already cut to the command's transfer length.
 
-use std::io::{IoSlice, IoSliceMut};
 use std::os::fd::{AsRawFd, BorrowedFd};
 
 use nvmeq_linux::uapi::{
@@ -105,9 +104,9 @@ pub fn passthru(
 #[derive(Debug)]
 pub enum Vec<'s, 'a> {
     /// Host to controller.
-    Out(&'s [IoSlice<'a>]),
+    Out(&'s [&'a [u8]]),
     /// Controller to host.
-    In(&'s mut [IoSliceMut<'a>]),
+    In(&'s mut [&'a mut [u8]]),
 }
 
 /// The `iovec`s for `data` cut to exactly `len` bytes, and how many there are;
@@ -198,12 +197,7 @@ mod tests {
     #[test]
     fn iovecs_cover_exactly_the_command() {
         let (a, b, c) = ([1u8; 512], [2u8; 1024], [3u8; 512]);
-        let segs = [
-            IoSlice::new(&a),
-            IoSlice::new(&[]),
-            IoSlice::new(&b),
-            IoSlice::new(&c),
-        ];
+        let segs = [&a[..], &[][..], &b[..], &c[..]];
         let (iov, n) = iovecs(&mut Vec::Out(&segs), 1536).unwrap();
         assert_eq!(
             n, 2,
@@ -223,11 +217,11 @@ mod tests {
         // Too little room.
         assert!(iovecs(&mut Vec::Out(&segs), 2049).is_none());
         // More segments than fit: refused rather than truncated.
-        let many = [IoSlice::new(&a[..1]); MAX_IOVECS + 1];
+        let many = [&a[..1]; MAX_IOVECS + 1];
         assert!(iovecs(&mut Vec::Out(&many), (MAX_IOVECS + 1) as u32).is_none());
         assert!(iovecs(&mut Vec::Out(&many), MAX_IOVECS as u32).is_some());
         let mut d = [0u8; 64];
-        let mut segs = [IoSliceMut::new(&mut d)];
+        let mut segs = [&mut d[..]];
         let (iov, n) = iovecs(&mut Vec::In(&mut segs), 64).unwrap();
         assert_eq!((n, iov[0].iov_len), (1, 64));
     }

@@ -3,9 +3,9 @@
 use std::collections::VecDeque;
 
 use nvmeq_core::cqe::StatusField;
+use nvmeq_core::sync_queue::{Queued, SyncQueue};
 use nvmeq_core::{
-    Backend, Caps, Cmd, Command, Completion, Data, DataDir, Error, QueueKind, Reaped, Rejected,
-    Status, Xfer,
+    Backend, Caps, Cmd, Command, Completion, Data, Error, QueueKind, Reaped, Rejected, Status, Xfer,
 };
 
 use crate::buf::RamBuf;
@@ -56,15 +56,28 @@ impl Features {
     };
 }
 
-/// A command written to the queue interface and not yet executed.
+/// Storage for the queue interface, allocated once with the queue depth
+/// (which [`SyncQueue`] never exceeds, so it never grows).
 #[derive(Debug)]
-struct Pending {
-    cmd: Cmd,
-    buf: Option<RamBuf>,
-    tag: u64,
-    /// Bytes of `buf` the command may use (its transfer length, checked).
-    len: u32,
+struct Fifo<T>(VecDeque<T>);
+
+impl<T> nvmeq_core::sync_queue::Fifo<T> for Fifo<T> {
+    #[inline]
+    fn push_back(&mut self, t: T) -> Result<(), T> {
+        self.0.push_back(t);
+        Ok(())
+    }
+    #[inline]
+    fn pop_front(&mut self) -> Option<T> {
+        self.0.pop_front()
+    }
+    #[inline]
+    fn len(&self) -> usize {
+        self.0.len()
+    }
 }
+
+type Queue = SyncQueue<RamBuf, Fifo<Queued<RamBuf>>, Fifo<Reaped<RamBuf>>>;
 
 /// Per-queue position: command ids, the SQ head and the phase tag.
 #[derive(Debug, Clone, Copy)]
@@ -99,8 +112,7 @@ pub struct RamController {
     pub(crate) errors: ErrorLog,
     pub(crate) features: Features,
     pub(crate) scratch: Box<[u8]>,
-    sq: VecDeque<Pending>,
-    cq: VecDeque<Reaped<RamBuf>>,
+    queue: Queue,
     queues: [QueueState; 2],
 }
 
@@ -123,8 +135,11 @@ impl RamController {
             errors: ErrorLog::default(),
             features: Features::DEFAULT,
             scratch: vec![0; COPY_SCRATCH].into_boxed_slice(),
-            sq: VecDeque::with_capacity(depth),
-            cq: VecDeque::with_capacity(depth),
+            queue: SyncQueue::new(
+                Fifo(VecDeque::with_capacity(depth)),
+                Fifo(VecDeque::with_capacity(depth)),
+                cfg.queue_depth,
+            ),
             queues: [QueueState::NEW; 2],
             cfg,
         })
@@ -161,7 +176,7 @@ impl RamController {
     /// Runs one decoded command and builds its completion; logs failures.
     // Inlined so the completion is built where it is stored: returning it
     // through memory stalled on store forwarding (16-byte load after
-    // narrower stores), about half of `commit`'s time.
+    // narrower stores), about half of `submit`'s time.
     #[inline(always)]
     fn complete(&mut self, queue: QueueKind, sqe: &Command, data: Data<'_>) -> Completion {
         let qi = match queue {
@@ -274,11 +289,11 @@ impl Backend for RamController {
         self.complete(cmd.queue, &cmd.sqe, truncate(data, len)).ok()
     }
 
-    fn write(&mut self, cmd: &Cmd, buf: Option<RamBuf>, tag: u64) -> Result<(), Rejected<RamBuf>> {
+    fn push(&mut self, cmd: &Cmd, buf: Option<RamBuf>, tag: u64) -> Result<(), Rejected<RamBuf>> {
         if self.in_flight() >= self.cfg.queue_depth {
-            return Err(Rejected { buf, error: None });
+            return Err(Rejected::Full(buf));
         }
-        // The queue owns the buffer, so only its length and presence matter.
+        // Checked before the buffer; the queue owns the buffer, so only its length and presence matter.
         let checked = match (self.xfer_len(cmd), &buf) {
             (None | Some(0), _) => Ok(0),
             (Some(need), Some(b)) => nvmeq_core::backend::check_len(need, b.0.len()),
@@ -288,64 +303,28 @@ impl Backend for RamController {
             }),
         };
         match checked {
-            Ok(len) => {
-                self.sq.push_back(Pending {
-                    cmd: *cmd,
-                    buf,
-                    tag,
-                    len,
-                });
-                Ok(())
-            }
-            Err(e) => Err(Rejected {
-                buf,
-                error: Some(e),
-            }),
+            Ok(len) => self.queue.push(cmd, buf, tag, len),
+            Err(e) => Err(Rejected::Invalid { error: e, buf }),
         }
     }
 
-    fn commit(&mut self, min_complete: u32) -> Result<u32, Error> {
-        if min_complete > self.in_flight() {
-            return Err(Error::WaitExceedsInFlight {
-                want: min_complete,
-                in_flight: self.in_flight(),
-            });
+    fn submit(&mut self, min_complete: u32) -> Result<u32, Error> {
+        self.queue.check_wait(min_complete)?;
+        let mut n = 0;
+        while let Some(mut q) = self.queue.take_next() {
+            let (queue, sqe) = (q.cmd.queue, q.cmd.sqe);
+            let result = self.complete(queue, &sqe, q.data()).ok();
+            self.queue.finish(q, result);
+            n += 1;
         }
-        // Executed where they sit (popping each would copy its 64-byte entry
-        // out again); the queue keeps its capacity.
-        let mut sq = std::mem::take(&mut self.sq);
-        for p in sq.iter_mut() {
-            let len = p.len as usize;
-            let mut buf = p.buf.take();
-            let data = match (&mut buf, p.cmd.dir) {
-                (None, _) => Data::None,
-                (Some(b), DataDir::ToDevice) => Data::ToDevice(&b.0[..len]),
-                (Some(b), DataDir::None) => Data::ToDevice(&b.0[..0]),
-                (Some(b), _) => Data::FromDevice(&mut b.0[..len]),
-            };
-            let cqe = self.complete(p.cmd.queue, &p.cmd.sqe, data);
-            self.cq.push_back(Reaped {
-                tag: p.tag,
-                result: cqe.ok(),
-                buf,
-            });
-        }
-        let n = sq.len() as u32;
-        sq.clear();
-        self.sq = sq;
         Ok(n)
     }
 
-    fn reap(&mut self, f: &mut dyn FnMut(Reaped<RamBuf>)) -> usize {
-        let mut n = 0;
-        while let Some(r) = self.cq.pop_front() {
-            f(r);
-            n += 1;
-        }
-        n
+    fn reap(&mut self, f: impl FnMut(Reaped<RamBuf>)) -> usize {
+        self.queue.reap(f)
     }
 
     fn in_flight(&self) -> u32 {
-        (self.sq.len() + self.cq.len()) as u32
+        self.queue.in_flight()
     }
 }

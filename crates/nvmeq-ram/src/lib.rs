@@ -34,12 +34,12 @@
 //!
 //! # The queue interface
 //!
-//! [`Backend::write`] checks the buffer (before anything executes, a short
+//! [`Backend::push`] checks the buffer (before anything executes, a short
 //! buffer is [`Error::BufferTooSmall`](nvmeq_core::Error::BufferTooSmall)) and
 //! stores the command in a queue allocated once with the configured depth;
 //! when the queue is full the command comes back as
-//! [`Rejected`](nvmeq_core::Rejected) with no error (back-pressure).
-//! [`Backend::commit`] executes every queued command in order and
+//! [`Rejected::Full`](nvmeq_core::Rejected::Full) (back-pressure).
+//! [`Backend::submit`] executes every queued command in order and
 //! [`Backend::reap`] hands back completions with their buffers. After warm-up
 //! (storage chunks touched) this path allocates nothing: `tests/no_alloc.rs`
 //! proves it with a counting allocator.

@@ -79,10 +79,10 @@ proptest! {
         };
         let _ = c.execute(&cmd, data);
         // The queue path too.
-        let _ = c.write(&cmd, Some(RamBuf::zeroed(len)), 1);
-        let _ = c.commit(0);
+        let _ = c.push(&cmd, Some(RamBuf::zeroed(len)), 1);
+        let _ = c.submit(0);
         let mut n = 0;
-        c.reap(&mut |_| n += 1);
+        c.reap(|_| n += 1);
         prop_assert_eq!(c.in_flight(), 0);
     }
 

@@ -1,5 +1,5 @@
 //! The queue path allocates nothing per command once warm: a counting global
-//! allocator watches write / commit / reap cycles with reused buffers.
+//! allocator watches push / submit / reap cycles with reused buffers.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -66,13 +66,13 @@ fn cycle(c: &mut RamController, bufs: &mut Vec<RamBuf>, round: u64) {
         let buf = bufs.pop().expect("one buffer per command");
         let slba = ((round * n + i) * 8) % 512;
         let op = if i % 2 == 0 { 0x01 } else { 0x02 };
-        c.write(&rw(op, slba, 8), Some(buf), i)
+        c.push(&rw(op, slba, 8), Some(buf), i)
             .expect("queue has room");
     }
-    c.write(&rw(0x02, 1 << 40, 1), None, n).ok();
-    c.commit(n as u32).expect("commit");
+    c.push(&rw(0x02, 1 << 40, 1), None, n).ok();
+    c.submit(n as u32).expect("submit");
     let mut ok = 0;
-    c.reap(&mut |r| {
+    c.reap(|r| {
         if let Some(b) = r.buf {
             ok += r.result.is_ok() as u32;
             bufs.push(b);

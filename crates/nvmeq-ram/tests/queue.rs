@@ -1,4 +1,4 @@
-//! The queue interface: write / commit / reap, ownership and back-pressure.
+//! The queue interface: push / submit / reap, ownership and back-pressure.
 
 mod common;
 use common::*;
@@ -13,7 +13,7 @@ fn small_queue(depth: u32) -> RamController {
 
 fn reap_all(c: &mut RamController) -> Vec<Reaped<RamBuf>> {
     let mut out = Vec::new();
-    c.reap(&mut |r| out.push(r));
+    c.reap(|r| out.push(r));
     out
 }
 
@@ -22,13 +22,13 @@ fn commands_run_in_order_and_come_back_with_tags_and_buffers() {
     let mut c = small_queue(8);
     let mut buf = c.alloc(512).unwrap();
     buf.as_mut_slice().fill(0x5a);
-    c.write(&write(1, 3, 1), Some(buf), 10).unwrap();
-    c.write(&read(1, 3, 1), Some(RamBuf::zeroed(512)), 11)
+    c.push(&write(1, 3, 1), Some(buf), 10).unwrap();
+    c.push(&read(1, 3, 1), Some(RamBuf::zeroed(512)), 11)
         .unwrap();
-    c.write(&flush(1), None, 12).unwrap();
+    c.push(&flush(1), None, 12).unwrap();
     assert_eq!(c.in_flight(), 3);
-    assert!(reap_all(&mut c).is_empty(), "nothing runs before commit");
-    assert_eq!(c.commit(3).unwrap(), 3);
+    assert!(reap_all(&mut c).is_empty(), "nothing runs before submit");
+    assert_eq!(c.submit(3).unwrap(), 3);
     assert_eq!(c.in_flight(), 3, "completed but not reaped");
     let done = reap_all(&mut c);
     assert_eq!(c.in_flight(), 0);
@@ -49,52 +49,52 @@ fn commands_run_in_order_and_come_back_with_tags_and_buffers() {
 #[test]
 fn a_full_queue_hands_the_command_back_without_an_error() {
     let mut c = small_queue(2);
-    c.write(&flush(1), None, 0).unwrap();
-    c.write(&read(1, 0, 1), Some(RamBuf::zeroed(512)), 1)
+    c.push(&flush(1), None, 0).unwrap();
+    c.push(&read(1, 0, 1), Some(RamBuf::zeroed(512)), 1)
         .unwrap();
     let rej = c
-        .write(&read(1, 0, 1), Some(RamBuf::zeroed(512)), 2)
+        .push(&read(1, 0, 1), Some(RamBuf::zeroed(512)), 2)
         .unwrap_err();
-    assert!(rej.error.is_none(), "back-pressure, not an error");
+    assert!(rej.is_full(), "back-pressure, not an error");
     assert_eq!(
-        rej.buf.map(|b| b.0.len()),
+        rej.into_buf().map(|b| b.0.len()),
         Some(512),
         "the buffer comes back"
     );
     // Completed but unreaped commands still occupy the queue.
-    c.commit(0).unwrap();
-    assert!(c.write(&flush(1), None, 3).is_err());
+    c.submit(0).unwrap();
+    assert!(c.push(&flush(1), None, 3).is_err());
     assert_eq!(reap_all(&mut c).len(), 2);
-    c.write(&flush(1), None, 3).unwrap();
+    c.push(&flush(1), None, 3).unwrap();
 }
 
 #[test]
 fn a_short_buffer_is_rejected_at_write_with_buffer_too_small() {
     let mut c = small_queue(4);
     let rej = c
-        .write(&write(1, 0, 2), Some(RamBuf::zeroed(1000)), 0)
+        .push(&write(1, 0, 2), Some(RamBuf::zeroed(1000)), 0)
         .unwrap_err();
     assert_eq!(
-        rej.error,
-        Some(Error::BufferTooSmall {
+        rej.error(),
+        Some(&Error::BufferTooSmall {
             need: 1024,
             have: 1000
         })
     );
-    assert_eq!(rej.buf.unwrap().0.len(), 1000);
-    let rej = c.write(&read(1, 0, 1), None, 0).unwrap_err();
-    assert!(matches!(rej.error, Some(Error::BufferMismatch { .. })));
+    assert_eq!(rej.into_buf().unwrap().0.len(), 1000);
+    let rej = c.push(&read(1, 0, 1), None, 0).unwrap_err();
+    assert!(matches!(rej.error(), Some(Error::BufferMismatch { .. })));
     assert_eq!(c.in_flight(), 0, "nothing was queued");
 }
 
 #[test]
 fn nvme_errors_come_back_in_the_reaped_result() {
     let mut c = small_queue(4);
-    c.write(&read(1, 1 << 30, 1), Some(RamBuf::zeroed(512)), 7)
+    c.push(&read(1, 1 << 30, 1), Some(RamBuf::zeroed(512)), 7)
         .unwrap();
-    c.write(&read(5, 0, 1), Some(RamBuf::zeroed(512)), 8)
+    c.push(&read(5, 0, 1), Some(RamBuf::zeroed(512)), 8)
         .unwrap();
-    c.commit(2).unwrap();
+    c.submit(2).unwrap();
     let done = reap_all(&mut c);
     assert_eq!(sct_sc(status_of(done[0].result)), (0, 0x80));
     assert_eq!(sct_sc(status_of(done[1].result)), (0, 0x0b));
@@ -105,25 +105,25 @@ fn nvme_errors_come_back_in_the_reaped_result() {
 }
 
 #[test]
-fn commit_refuses_to_wait_for_more_than_is_in_flight() {
+fn submit_refuses_to_wait_for_more_than_is_in_flight() {
     let mut c = small_queue(4);
-    c.write(&flush(1), None, 0).unwrap();
+    c.push(&flush(1), None, 0).unwrap();
     assert_eq!(
-        c.commit(2),
+        c.submit(2),
         Err(Error::WaitExceedsInFlight {
             want: 2,
             in_flight: 1
         })
     );
-    assert_eq!(c.commit(1).unwrap(), 1);
+    assert_eq!(c.submit(1).unwrap(), 1);
 }
 
 #[test]
 fn admin_commands_go_through_the_queue_too() {
     let mut c = small_queue(4);
-    c.write(&identify(0x01, 0), Some(RamBuf::zeroed(4096)), 1)
+    c.push(&identify(0x01, 0), Some(RamBuf::zeroed(4096)), 1)
         .unwrap();
-    c.commit(1).unwrap();
+    c.submit(1).unwrap();
     let done = reap_all(&mut c);
     let cqe = done[0].result.unwrap();
     assert_eq!(cqe.sqid, 0);
@@ -138,10 +138,10 @@ fn the_phase_tag_flips_after_each_pass_through_the_queue() {
     let mut c = small_queue(2);
     let mut phases = Vec::new();
     for _ in 0..3 {
-        c.write(&flush(1), None, 0).unwrap();
-        c.write(&flush(1), None, 0).unwrap();
-        c.commit(2).unwrap();
-        c.reap(&mut |r| phases.push(r.result.unwrap().phase()));
+        c.push(&flush(1), None, 0).unwrap();
+        c.push(&flush(1), None, 0).unwrap();
+        c.submit(2).unwrap();
+        c.reap(|r| phases.push(r.result.unwrap().phase()));
     }
     assert_eq!(phases, [true, true, false, false, true, true]);
 }

@@ -125,7 +125,7 @@ impl<B: Backend> AsyncQueue<B> {
     }
 
     /// Submits what futures wrote and waits for `min_complete` completions
-    /// (one `commit`), then hands every ready completion to its future and
+    /// (one `submit`), then hands every ready completion to its future and
     /// wakes it. Returns how many completions were reaped.
     pub fn drive(&self, min_complete: u32) -> Result<usize, Error> {
         let mut inner = self.inner.borrow_mut();
@@ -140,9 +140,9 @@ impl<B: Backend> AsyncQueue<B> {
             ..
         } = &mut *inner;
         let min = min_complete.min(backend.in_flight());
-        backend.commit(min)?;
+        backend.submit(min)?;
         *unsubmitted = 0;
-        let n = backend.reap(&mut |r: Reaped<B::Buf>| {
+        let n = backend.reap(|r: Reaped<B::Buf>| {
             let slot = r.tag as u32 as usize;
             let seq = (r.tag >> 32) as u32;
             let Some(s) = slots.get_mut(slot).filter(|_| seqs[slot] == seq) else {
@@ -222,7 +222,7 @@ impl<B: Backend> Future for Submit<'_, B> {
                 };
                 let seq = inner.seqs[slot as usize].wrapping_add(1);
                 inner.seqs[slot as usize] = seq;
-                match inner.backend.write(&cmd, buf, tag(slot, seq)) {
+                match inner.backend.push(&cmd, buf, tag(slot, seq)) {
                     Ok(()) => {
                         inner.slots[slot as usize] = Slot::Waiting(Some(cx.waker().clone()));
                         inner.unsubmitted += 1;
@@ -232,14 +232,11 @@ impl<B: Backend> Future for Submit<'_, B> {
                         this.state = State::InFlight { slot, seq };
                         Poll::Pending
                     }
-                    Err(Rejected {
-                        buf,
-                        error: Some(e),
-                    }) => {
+                    Err(Rejected::Invalid { error: e, buf }) => {
                         inner.free.push(slot);
                         Poll::Ready((Err(e), buf))
                     }
-                    Err(Rejected { buf, error: None }) => {
+                    Err(Rejected::Full(buf)) => {
                         // Back-pressure: wait until a completion frees room.
                         inner.free.push(slot);
                         this.state = State::Init { cmd, buf };

@@ -311,9 +311,9 @@ impl IoBuf for UringBuf {
 /// [`Rejected`](nvmeq_core::Rejected) when the queue refuses the command).
 ///
 /// A plain command has `data`; a vectored one
-/// ([`Uring::write_vec`](crate::Uring::write_vec)) has `segments` (all of
+/// ([`Uring::push_vec`](crate::Uring::push_vec)) has `segments` (all of
 /// them, also any the transfer did not reach); either may have `metadata`
-/// ([`Uring::write_with`](crate::Uring::write_with)). An empty `Vec` does
+/// ([`Uring::push_with`](crate::Uring::push_with)). An empty `Vec` does
 /// not allocate, and the caller may reuse the one handed back.
 #[derive(Debug, Default)]
 pub struct CmdBufs {

@@ -9,9 +9,7 @@
 //! (preallocated, [`UringOptions::max_segments`](crate::UringOptions::max_segments)
 //! entries per slot) until the completion is reaped.
 
-use std::io::{IoSlice, IoSliceMut};
-
-use nvmeq_core::Error;
+use nvmeq_core::{Error, VecData};
 
 /// Segments per vectored command when [`UringOptions::max_segments`](crate::UringOptions::max_segments)
 /// is not set.
@@ -38,27 +36,6 @@ const _: () =
     assert!(core::mem::offset_of!(Iov, base) == core::mem::offset_of!(libc::iovec, iov_base));
 const _: () =
     assert!(core::mem::offset_of!(Iov, len) == core::mem::offset_of!(libc::iovec, iov_len));
-
-/// The data side of a synchronous vectored command
-/// ([`Uring::execute_vec`](crate::Uring::execute_vec)); the segments are
-/// borrowed for the call, which returns only after the completion.
-#[derive(Debug)]
-pub enum VecData<'s, 'a> {
-    /// Host to controller.
-    ToDevice(&'s [IoSlice<'a>]),
-    /// Controller to host (also for bidirectional opcodes).
-    FromDevice(&'s mut [IoSliceMut<'a>]),
-}
-
-impl VecData<'_, '_> {
-    /// What the caller gave, for [`Error::BufferMismatch`].
-    pub(crate) fn given(&self) -> &'static str {
-        match self {
-            VecData::ToDevice(_) => "segments to write to the device",
-            VecData::FromDevice(_) => "segments to read into",
-        }
-    }
-}
 
 /// Fills `out` with iovecs covering exactly `need` bytes of `segs`
 /// (address, length), in order: empty segments are skipped, the last segment
@@ -235,7 +212,7 @@ mod tests {
     #[test]
     fn borrowed_segments_give_real_addresses() {
         let (a, b) = ([1u8; 3], [2u8; 5]);
-        let s = [IoSlice::new(&a), IoSlice::new(&b)];
+        let s = [&a[..], &b[..]];
         let mut out = [Iov::default(); 2];
         assert_eq!(
             fill_borrowed(&mut out, &mut VecData::ToDevice(&s), 7),

@@ -4,10 +4,10 @@
 //! | what | device | `cmd_op` | Linux |
 //! |---|---|---|---|
 //! | I/O commands | `/dev/ngXnY` | `NVME_URING_CMD_IO` | ≥ 5.19 |
-//! | vectored I/O ([`Uring::execute_vec`], [`Uring::write_vec`]) | `/dev/ngXnY` | `NVME_URING_CMD_IO_VEC` | ≥ 5.19 |
+//! | vectored I/O ([`execute_vec`](nvmeq_core::Backend::execute_vec), [`Uring::push_vec`]) | `/dev/ngXnY` | `NVME_URING_CMD_IO_VEC` | ≥ 5.19 |
 //! | admin commands | `/dev/nvmeX` | `NVME_URING_CMD_ADMIN` | ≥ 6.0 |
 //! | vectored admin | `/dev/nvmeX` | `NVME_URING_CMD_ADMIN_VEC` | ≥ 6.0 |
-//! | separate metadata buffers ([`Uring::execute_with`], [`Uring::write_with`]) | `/dev/ngXnY` | any I/O op | ≥ 5.19 |
+//! | separate metadata buffers ([`execute_with`](nvmeq_core::Backend::execute_with), [`Uring::push_with`]) | `/dev/ngXnY` | any I/O op | ≥ 5.19 |
 //! | polled I/O (`IOPOLL`) | `/dev/ngXnY` with poll queues | | ≥ 6.5 (refused below: 6.1 crashed the kernel) |
 //! | registered buffers (`IORING_URING_CMD_FIXED`) | | | ≥ 6.1 (before 6.12: at most `max_segments` pages each) |
 //!
@@ -75,7 +75,7 @@ mod tag;
 mod uring;
 
 pub use buf::{AlignedBuf, CmdBufs, FixedBuf, FixedBufPool, UringBuf};
-pub use iov::{VecData, DEFAULT_MAX_SEGMENTS, MAX_SEGMENTS};
+pub use iov::{DEFAULT_MAX_SEGMENTS, MAX_SEGMENTS};
 pub use nvmeq_linux::uapi::NvmeUringCmd;
 pub use options::{UringOptions, MAX_DEPTH};
 pub use probe::{kernel_version, NsFormat, OpenError};

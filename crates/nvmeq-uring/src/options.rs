@@ -81,7 +81,7 @@ impl UringOptions {
     /// Polled completions (`IORING_SETUP_IOPOLL`): the namespace needs poll
     /// queues (`nvme.poll_queues=N`) and Linux ≥ 6.5
     /// (earlier polled passthrough is unsafe: 6.1 crashed the kernel in our tests). Completions appear only
-    /// when [`commit`](nvmeq_core::Backend::commit) polls; admin commands go
+    /// when [`submit`](nvmeq_core::Backend::submit) polls; admin commands go
     /// through a second, interrupt-driven ring (the controller device cannot poll).
     pub fn iopoll(mut self, on: bool) -> Self {
         self.iopoll = on;
@@ -89,7 +89,7 @@ impl UringOptions {
     }
 
     /// A kernel thread polls the SQ (`IORING_SETUP_SQPOLL`) and sleeps after
-    /// `idle_ms` without work; `commit` then needs no syscall unless the
+    /// `idle_ms` without work; `submit` then needs no syscall unless the
     /// thread sleeps or the caller waits for completions.
     pub fn sqpoll(mut self, idle_ms: u32) -> Self {
         self.sqpoll = Some(idle_ms);
@@ -112,7 +112,7 @@ impl UringOptions {
 
     /// `IORING_SETUP_DEFER_TASKRUN` (Linux ≥ 6.1; implies single issuer, not
     /// with SQPOLL): completions are produced only when the task waits in
-    /// [`commit`](nvmeq_core::Backend::commit).
+    /// [`submit`](nvmeq_core::Backend::submit).
     pub fn defer_taskrun(mut self, on: bool) -> Self {
         self.defer_taskrun = on;
         if on {
@@ -122,8 +122,8 @@ impl UringOptions {
     }
 
     /// The most data segments one vectored command may use
-    /// ([`Uring::write_vec`](crate::Uring::write_vec),
-    /// [`Uring::execute_vec`](crate::Uring::execute_vec)); 0..=64, default 16,
+    /// ([`Uring::push_vec`](crate::Uring::push_vec),
+    /// [`Uring::execute_vec`](nvmeq_core::Backend::execute_vec)); 0..=64, default 16,
     /// 0 disables vectored commands. Every in-flight slot holds an `iovec`
     /// array of this many entries (16 bytes each), allocated once at open.
     pub fn max_segments(mut self, n: u16) -> Self {

@@ -192,16 +192,7 @@ pub fn io_poll(ng: &str) -> Result<(), String> {
     }
 }
 
-/// A namespace's current LBA format as the buffers see it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NsFormat {
-    /// Bytes per block in the data buffer: the LBA data size, plus the
-    /// metadata size when metadata is interleaved (extended LBA, FLBAS bit 4),
-    /// since the device then moves both through the data buffer.
-    pub block_bytes: u32,
-    /// Bytes per block in the separate metadata buffer (0: none, or interleaved).
-    pub meta_bytes: u32,
-}
+pub use nvmeq_core::format::NsFormat;
 
 /// The current format from an Identify Namespace data structure.
 pub fn format_from_id_ns(id: &[u8]) -> Result<NsFormat, nvmeq_core::Error> {
@@ -209,21 +200,9 @@ pub fn format_from_id_ns(id: &[u8]) -> Result<NsFormat, nvmeq_core::Error> {
     let ns = nvmeq_core::IdentifyNamespace::read_from_prefix(id)
         .map_err(|_| nvmeq_core::Error::Malformed("Identify Namespace (short)"))?
         .0;
-    let lba = ns.lba_size().ok_or(nvmeq_core::Error::Malformed(
-        "Identify Namespace (current format's LBADS below 9: namespace inactive?)",
-    ))?;
-    let ms = ns.metadata_size() as u32;
-    Ok(if ns.extended_lba() {
-        NsFormat {
-            block_bytes: lba + ms,
-            meta_bytes: 0,
-        }
-    } else {
-        NsFormat {
-            block_bytes: lba,
-            meta_bytes: ms,
-        }
-    })
+    NsFormat::from_identify(&ns)?.ok_or(nvmeq_core::Error::Malformed(
+        "Identify Namespace: the namespace is inactive (NSZE 0)",
+    ))
 }
 
 #[cfg(test)]
@@ -274,6 +253,8 @@ mod tests {
     #[test]
     fn lba_size_from_identify() {
         let mut id = vec![0u8; 4096];
+        assert!(lba_size_from_id_ns(&id).is_err(), "inactive: NSZE 0");
+        id[0] = 1; // NSZE: active
         id[25] = 1; // two formats
         id[26] = 1; // format 1 in use
         id[128 + 2] = 9;

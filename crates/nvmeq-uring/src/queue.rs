@@ -1,5 +1,5 @@
 //! One io_uring with 128-byte SQEs and 32-byte CQEs and its in-flight table:
-//! pushing entries (no syscall), one `io_uring_enter` per commit, draining
+//! pushing entries (no syscall), one `io_uring_enter` per submit, draining
 //! completions, waiting for one command, and the drain on drop.
 
 use std::io;
@@ -121,7 +121,7 @@ impl Queue {
     }
 
     /// Hands out every ready completion with all its buffers, without a syscall.
-    pub(crate) fn reap(&mut self, f: &mut dyn FnMut(Reaped<CmdBufs>)) -> usize {
+    pub(crate) fn reap(&mut self, mut f: impl FnMut(Reaped<CmdBufs>)) -> usize {
         let mut n = 0;
         while let Some((tag, buf, result)) = self.slab.pop_done() {
             f(Reaped { tag, result, buf });

@@ -1,6 +1,6 @@
 //! The in-flight table: one slot per command the queue may hold, allocated
 //! once. A slot owns the command's buffers, the caller's tag and (for
-//! vectored commands) the `iovec` array the kernel reads, from `write` until
+//! vectored commands) the `iovec` array the kernel reads, from `push` until
 //! the completion is handed out, so none of them can be freed, reused or
 //! rewritten while the kernel may still access them.
 
@@ -287,7 +287,7 @@ mod tests {
         let mut s = Slab::<u8>::new(3, 0);
         let a = s.insert(10, Some(1)).unwrap();
         let b = s.insert(11, Some(2)).unwrap();
-        assert!(s.park(b.encode(), Err(Error::Invalid("x"))));
+        assert!(s.park(b.encode(), Err(Error::Internal("x"))));
         assert!(s.park(a.encode(), Ok(Completion::default())));
         assert!(
             !s.park(a.encode(), Ok(Completion::default())),
@@ -296,7 +296,7 @@ mod tests {
         assert_eq!(s.in_flight(), 0);
         assert_eq!(s.in_use(), 2);
         let (tag, buf, r) = s.pop_done().unwrap();
-        assert_eq!((tag, buf, r), (11, Some(2), Err(Error::Invalid("x"))));
+        assert_eq!((tag, buf, r), (11, Some(2), Err(Error::Internal("x"))));
         let (tag, _, r) = s.pop_done().unwrap();
         assert_eq!(tag, 10);
         assert!(r.is_ok());

@@ -68,11 +68,11 @@ fn write_read_verify(u: &mut Uring, first_lba: u64, n: u64, seed: u8) {
                     b.as_mut_slice().copy_from_slice(&pattern(slba, seed, len));
                     Write::new(nsid, slba, 7).build()
                 };
-                u.write(&cmd, Some(b), slba).unwrap();
+                u.push(&cmd, Some(b), slba).unwrap();
                 next += 1;
             }
-            u.commit(1).unwrap();
-            done += u.reap(&mut |r| {
+            u.submit(1).unwrap();
+            done += u.reap(|r| {
                 r.result.unwrap_or_else(|e| panic!("LBA {}: {e}", r.tag));
                 if read {
                     assert!(
@@ -189,11 +189,11 @@ fn nvme_errors_are_decoded_by_name() {
     }
     // The queue interface reports it the same way.
     let buf = u.alloc(512).unwrap();
-    u.write(&Read::new(1, ncap, 0).build(), Some(buf), 5)
+    u.push(&Read::new(1, ncap, 0).build(), Some(buf), 5)
         .unwrap();
-    u.commit(1).unwrap();
+    u.submit(1).unwrap();
     let mut n = 0;
-    u.reap(&mut |r| {
+    u.reap(|r| {
         n += 1;
         assert!(matches!(r.result, Err(Error::Status(s)) if s.sc() == 0x80));
         assert!(r.buf.is_some());
@@ -295,10 +295,9 @@ fn bytes_equal_those_of_the_ioctl_path() {
     let mut b = u.alloc(4096).unwrap();
     assert!(b.is_fixed());
     b.as_mut_slice().copy_from_slice(&data);
-    u.write(&Write::new(1, slba, 7).build(), Some(b), 0)
-        .unwrap();
-    u.commit(1).unwrap();
-    u.reap(&mut |r| {
+    u.push(&Write::new(1, slba, 7).build(), Some(b), 0).unwrap();
+    u.submit(1).unwrap();
+    u.reap(|r| {
         r.result.unwrap();
     });
     let file = "/tmp/uring-diff.bin";
@@ -320,9 +319,9 @@ fn bytes_equal_those_of_the_ioctl_path() {
     );
     // And back: read through io_uring what was just written.
     let b = u.alloc(4096).unwrap();
-    u.write(&Read::new(1, slba, 7).build(), Some(b), 1).unwrap();
-    u.commit(1).unwrap();
-    u.reap(&mut |r| assert!(r.buf.unwrap().as_slice() == data));
+    u.push(&Read::new(1, slba, 7).build(), Some(b), 1).unwrap();
+    u.submit(1).unwrap();
+    u.reap(|r| assert!(r.buf.unwrap().as_slice() == data));
 }
 
 #[test]
@@ -364,31 +363,31 @@ fn async_reads_under_the_futures_layer() {
 
 #[test]
 #[ignore = "needs the nvmeq guest: cargo xtask vm exec"]
-fn a_polled_ring_completes_from_commit_zero() {
+fn a_polled_ring_completes_from_submit_zero() {
     if nvmeq_uring::kernel_version().unwrap() < (6, 5) {
         eprintln!("SKIP: iopoll is refused below Linux 6.5");
         return;
     }
     // IOPOLL completions are posted only when the kernel is entered with
-    // GETEVENTS: a spinning caller's `commit(0)` must be that entry, or
+    // GETEVENTS: a spinning caller's `submit(0)` must be that entry, or
     // `nvmeq bench --spin --backend-opts poll` spins forever.
     let mut u = open(UringOptions::new().depth(8).iopoll(true));
     for i in 0..8 {
         let b = u.alloc(4096).unwrap();
-        u.write(&Read::new(u.nsid(), i * 8, 7).build(), Some(b), i)
+        u.push(&Read::new(u.nsid(), i * 8, 7).build(), Some(b), i)
             .unwrap();
     }
     let start = std::time::Instant::now();
     let mut done = 0;
-    let mut commits = 0u64;
+    let mut submits = 0u64;
     while done < 8 {
         assert!(
             start.elapsed() < std::time::Duration::from_secs(10),
-            "{done} of 8 polled reads completed after {commits} commit(0) calls in 10 s"
+            "{done} of 8 polled reads completed after {submits} submit(0) calls in 10 s"
         );
-        u.commit(0).unwrap();
-        commits += 1;
-        done += u.reap(&mut |r| {
+        u.submit(0).unwrap();
+        submits += 1;
+        done += u.reap(|r| {
             r.result.unwrap();
             assert!(r.buf.is_some());
         });
@@ -403,10 +402,9 @@ fn dropping_with_io_in_flight_waits_for_the_device() {
     let pool = u.fixed_pool().unwrap().clone();
     for i in 0..32 {
         let b = u.alloc(4096).unwrap();
-        u.write(&Read::new(1, i * 8, 7).build(), Some(b), i)
-            .unwrap();
+        u.push(&Read::new(1, i * 8, 7).build(), Some(b), i).unwrap();
     }
-    u.commit(0).unwrap();
+    u.submit(0).unwrap();
     drop(u);
     assert_eq!(pool.available(), 32);
 }
@@ -439,11 +437,10 @@ fn fixed_buffer_pools_of_each_size() {
             let mut b = u.alloc(4096).unwrap();
             assert!(b.is_fixed());
             b.as_mut_slice().fill(0x3c);
-            u.write(&Write::new(1, 7000, 7).build(), Some(b), 0)
-                .unwrap();
-            u.commit(1).unwrap();
+            u.push(&Write::new(1, 7000, 7).build(), Some(b), 0).unwrap();
+            u.submit(1).unwrap();
             let mut res = None;
-            u.reap(&mut |r| res = Some(r.result));
+            u.reap(|r| res = Some(r.result));
             res.expect("one completion")
                 .unwrap_or_else(|e| panic!("pool {count} x {size}, files {files}: {e}"));
         }

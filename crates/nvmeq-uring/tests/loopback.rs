@@ -11,18 +11,18 @@ fn ring(depth: u32) -> Uring {
 }
 
 #[test]
-fn write_commit_reap_returns_every_tag_and_buffer() {
+fn push_submit_reap_returns_every_tag_and_buffer() {
     let mut u = ring(8);
     for i in 0..8u64 {
         let mut b = u.alloc(1024).unwrap();
         b.as_mut_slice()[0] = i as u8;
-        u.write(&Read::new(1, i, 1).build(), Some(b), 100 + i)
+        u.push(&Read::new(1, i, 1).build(), Some(b), 100 + i)
             .unwrap();
     }
     assert_eq!(u.in_flight(), 8);
-    assert_eq!(u.commit(8).unwrap(), 8, "one enter submits all eight");
+    assert_eq!(u.submit(8).unwrap(), 8, "one enter submits all eight");
     let mut seen = Vec::new();
-    let n = u.reap(&mut |r| {
+    let n = u.reap(|r| {
         let b = r.buf.expect("buffer comes back");
         assert_eq!(
             b.as_slice()[0] as u64,
@@ -36,23 +36,23 @@ fn write_commit_reap_returns_every_tag_and_buffer() {
     seen.sort();
     assert_eq!(seen, (100..108).collect::<Vec<_>>());
     assert_eq!(u.in_flight(), 0);
-    assert_eq!(u.reap(&mut |_| panic!("nothing left")), 0);
+    assert_eq!(u.reap(|_| panic!("nothing left")), 0);
 }
 
 #[test]
 fn a_full_queue_rejects_without_error_and_hands_the_buffer_back() {
     let mut u = ring(4);
     for t in 0..4 {
-        u.write(&Flush::new(1).build(), None, t).unwrap();
+        u.push(&Flush::new(1).build(), None, t).unwrap();
     }
     let b = UringBuf::from_slice(&[7; 512]);
-    match u.write(&Write::new(1, 0, 0).build(), Some(b), 9) {
-        Err(Rejected { buf, error: None }) => assert_eq!(buf.unwrap().as_slice(), &[7; 512]),
+    match u.push(&Write::new(1, 0, 0).build(), Some(b), 9) {
+        Err(Rejected::Full(buf)) => assert_eq!(buf.unwrap().as_slice(), &[7; 512]),
         other => panic!("expected back-pressure, got {other:?}"),
     }
-    u.commit(4).unwrap();
-    assert_eq!(u.reap(&mut |_| {}), 4);
-    u.write(&Write::new(1, 0, 0).build(), Some(UringBuf::zeroed(512)), 9)
+    u.submit(4).unwrap();
+    assert_eq!(u.reap(|_| {}), 4);
+    u.push(&Write::new(1, 0, 0).build(), Some(UringBuf::zeroed(512)), 9)
         .expect("room again after reaping");
 }
 
@@ -60,22 +60,22 @@ fn a_full_queue_rejects_without_error_and_hands_the_buffer_back() {
 fn lengths_come_from_the_command_and_are_checked_against_the_buffer() {
     let mut u = ring(4);
     // 2 blocks of 512 B need 1024 bytes.
-    match u.write(&Read::new(1, 0, 1).build(), Some(UringBuf::zeroed(1023)), 1) {
-        Err(Rejected {
-            buf: Some(b),
+    match u.push(&Read::new(1, 0, 1).build(), Some(UringBuf::zeroed(1023)), 1) {
+        Err(Rejected::Invalid {
             error:
-                Some(Error::BufferTooSmall {
+                Error::BufferTooSmall {
                     need: 1024,
                     have: 1023,
-                }),
+                },
+            buf: Some(b),
         }) => assert_eq!(b.len(), 1023),
         other => panic!("{other:?}"),
     }
     assert!(matches!(
-        u.write(&Read::new(1, 0, 0).build(), None, 1),
-        Err(Rejected {
-            buf: None,
-            error: Some(Error::BufferMismatch { .. })
+        u.push(&Read::new(1, 0, 0).build(), None, 1),
+        Err(Rejected::Invalid {
+            error: Error::BufferMismatch { .. },
+            buf: None
         })
     ));
     let mut small = [0u8; 4095];
@@ -112,9 +112,9 @@ fn lengths_come_from_the_command_and_are_checked_against_the_buffer() {
         Err(Error::ZeroLength)
     ));
     assert!(matches!(
-        u.write(&zero, None, 0),
-        Err(Rejected {
-            error: Some(Error::ZeroLength),
+        u.push(&zero, None, 0),
+        Err(Rejected::Invalid {
+            error: Error::ZeroLength,
             ..
         })
     ));
@@ -124,8 +124,8 @@ fn lengths_come_from_the_command_and_are_checked_against_the_buffer() {
 #[test]
 fn execute_waits_for_its_own_completion_and_parks_the_others() {
     let mut u = ring(8);
-    u.write(&Flush::new(1).build(), None, 1).unwrap();
-    u.write(&Read::new(1, 0, 0).build(), Some(UringBuf::zeroed(512)), 2)
+    u.push(&Flush::new(1).build(), None, 1).unwrap();
+    u.push(&Read::new(1, 0, 0).build(), Some(UringBuf::zeroed(512)), 2)
         .unwrap();
     let mut id = [0u8; 4096];
     let c = u
@@ -138,7 +138,7 @@ fn execute_waits_for_its_own_completion_and_parks_the_others() {
         "the queued commands are still owed to reap"
     );
     let mut tags = Vec::new();
-    u.reap(&mut |r| {
+    u.reap(|r| {
         assert!(r.result.is_ok());
         tags.push((r.tag, r.buf.is_some()));
     });
@@ -148,26 +148,26 @@ fn execute_waits_for_its_own_completion_and_parks_the_others() {
 }
 
 #[test]
-fn commit_refuses_to_wait_for_more_than_is_in_flight() {
+fn submit_refuses_to_wait_for_more_than_is_in_flight() {
     let mut u = ring(4);
     assert_eq!(
-        u.commit(1),
+        u.submit(1),
         Err(Error::WaitExceedsInFlight {
             want: 1,
             in_flight: 0
         }),
         "would hang"
     );
-    u.write(&Flush::new(1).build(), None, 0).unwrap();
+    u.push(&Flush::new(1).build(), None, 0).unwrap();
     assert_eq!(
-        u.commit(2),
+        u.submit(2),
         Err(Error::WaitExceedsInFlight {
             want: 2,
             in_flight: 1
         })
     );
-    assert_eq!(u.commit(1).unwrap(), 1);
-    assert_eq!(u.reap(&mut |_| {}), 1);
+    assert_eq!(u.submit(1).unwrap(), 1);
+    assert_eq!(u.reap(|_| {}), 1);
 }
 
 #[test]
@@ -188,12 +188,12 @@ fn each_option_builds_a_ring_on_this_kernel() {
             Uring::loopback(o.clone().depth(4), 512).unwrap_or_else(|e| panic!("{o:?}: {e}"));
         for t in 0..4 {
             let b = u.alloc(512).unwrap();
-            u.write(&Write::new(1, t, 0).build(), Some(b), t).unwrap();
+            u.push(&Write::new(1, t, 0).build(), Some(b), t).unwrap();
         }
         let mut n = 0;
         while n < 4 {
-            u.commit(1).unwrap();
-            n += u.reap(&mut |r| assert!(r.result.is_ok(), "{o:?}"));
+            u.submit(1).unwrap();
+            n += u.reap(|r| assert!(r.result.is_ok(), "{o:?}"));
         }
     }
 }
@@ -234,12 +234,12 @@ fn fixed_buffers_are_handed_out_used_and_returned() {
     assert_eq!(pool.available(), 0);
     let c = u.alloc(512).unwrap();
     assert!(!c.is_fixed(), "exhausted pool falls back to a heap buffer");
-    u.write(&Read::new(1, 0, 7).build(), Some(a), 1).unwrap();
-    u.write(&Read::new(1, 0, 0).build(), Some(b), 2).unwrap();
-    u.write(&Read::new(1, 0, 0).build(), Some(c), 3).unwrap();
-    u.commit(3).unwrap();
+    u.push(&Read::new(1, 0, 7).build(), Some(a), 1).unwrap();
+    u.push(&Read::new(1, 0, 0).build(), Some(b), 2).unwrap();
+    u.push(&Read::new(1, 0, 0).build(), Some(c), 3).unwrap();
+    u.submit(3).unwrap();
     let mut back = Vec::new();
-    u.reap(&mut |r| back.push(r.buf.unwrap()));
+    u.reap(|r| back.push(r.buf.unwrap()));
     assert_eq!(back.len(), 3);
     drop(back);
     assert_eq!(
@@ -256,12 +256,12 @@ fn dropping_with_commands_in_flight_waits_and_frees_their_buffers_after() {
     let mut u = u;
     for t in 0..4 {
         let b = u.alloc(512).unwrap();
-        u.write(&Read::new(1, t, 0).build(), Some(b), t).unwrap();
+        u.push(&Read::new(1, t, 0).build(), Some(b), t).unwrap();
     }
-    u.commit(0).unwrap(); // submitted, not reaped
+    u.submit(0).unwrap(); // submitted, not reaped
     for t in 4..8 {
         let b = u.alloc(512).unwrap();
-        u.write(&Read::new(1, t, 0).build(), Some(b), t).unwrap();
+        u.push(&Read::new(1, t, 0).build(), Some(b), t).unwrap();
     } // written, never submitted
     assert_eq!(pool.available(), 0);
     drop(u);
@@ -313,10 +313,10 @@ fn eventfd_signals_completions() {
     let mut u = ring(2);
     let efd = u.register_eventfd().unwrap();
     assert_eq!(nvmeq_uring::read_eventfd(&efd).unwrap(), 0);
-    u.write(&Flush::new(1).build(), None, 0).unwrap();
-    u.commit(1).unwrap();
+    u.push(&Flush::new(1).build(), None, 0).unwrap();
+    u.submit(1).unwrap();
     assert!(nvmeq_uring::read_eventfd(&efd).unwrap() >= 1);
-    assert_eq!(u.reap(&mut |_| {}), 1);
+    assert_eq!(u.reap(|_| {}), 1);
 }
 
 #[test]
@@ -325,7 +325,7 @@ fn one_syscall_per_batch() {
     let start = u.syscalls().unwrap();
     for round in 0..10u64 {
         for t in 0..32 {
-            u.write(&Read::new(1, t, 0).build(), Some(UringBuf::zeroed(512)), t)
+            u.push(&Read::new(1, t, 0).build(), Some(UringBuf::zeroed(512)), t)
                 .unwrap();
         }
         assert_eq!(
@@ -333,8 +333,8 @@ fn one_syscall_per_batch() {
             start + round,
             "write makes no syscall"
         );
-        u.commit(32).unwrap();
-        assert_eq!(u.reap(&mut |_| {}), 32, "reap makes no syscall");
+        u.submit(32).unwrap();
+        assert_eq!(u.reap(|_| {}), 32, "reap makes no syscall");
     }
     assert_eq!(
         u.syscalls().unwrap() - start,
@@ -366,24 +366,24 @@ fn a_block_device_that_is_not_nvme_is_refused() {
 #[test]
 fn commit_zero_enters_only_when_completions_need_it() {
     // Interrupt-driven: completions are posted without entering, so an
-    // empty `commit(0)` (a spinning caller's poll) makes no syscall.
+    // empty `submit(0)` (a spinning caller's poll) makes no syscall.
     let mut u = ring(8);
     let start = u.syscalls().unwrap();
     for _ in 0..100 {
-        assert_eq!(u.commit(0).unwrap(), 0);
+        assert_eq!(u.submit(0).unwrap(), 0);
     }
-    assert_eq!(u.syscalls().unwrap(), start, "an empty commit(0) entered");
-    u.write(&Read::new(1, 0, 0).build(), Some(UringBuf::zeroed(512)), 7)
+    assert_eq!(u.syscalls().unwrap(), start, "an empty submit(0) entered");
+    u.push(&Read::new(1, 0, 0).build(), Some(UringBuf::zeroed(512)), 7)
         .unwrap();
-    assert_eq!(u.commit(0).unwrap(), 1);
+    assert_eq!(u.submit(0).unwrap(), 1);
     assert_eq!(u.syscalls().unwrap(), start + 1, "submitting enters once");
     let mut n = 0;
     while n == 0 {
-        u.commit(0).unwrap();
-        n = u.reap(&mut |r| assert_eq!(r.tag, 7));
+        u.submit(0).unwrap();
+        n = u.reap(|r| assert_eq!(r.tag, 7));
     }
     // Deferred task work runs only inside io_uring_enter: there every
-    // `commit(0)` must enter, or a spinning caller never sees completions.
+    // `submit(0)` must enter, or a spinning caller never sees completions.
     for o in [
         UringOptions::new().coop_taskrun(true),
         UringOptions::new().defer_taskrun(true),
@@ -391,7 +391,7 @@ fn commit_zero_enters_only_when_completions_need_it() {
         let mut u = Uring::loopback(o.clone().depth(8), 512).unwrap();
         let start = u.syscalls().unwrap();
         for _ in 0..10 {
-            u.commit(0).unwrap();
+            u.submit(0).unwrap();
         }
         assert_eq!(u.syscalls().unwrap(), start + 10, "{o:?}");
     }

@@ -3,11 +3,10 @@
 //! metadata buffer and the iovec array until reaped and hands them all back.
 //! (The device round trips are in nvmeq-hwtest's io_uring tests.)
 
-use std::io::{IoSlice, IoSliceMut};
-
 use nvmeq_core::cmd::{Flush, Identify, Read, Write};
+use nvmeq_core::VecData;
 use nvmeq_core::{Backend, Data, Error, IoBuf, Rejected};
-use nvmeq_uring::{CmdBufs, NsFormat, OpenError, Uring, UringBuf, UringOptions, VecData};
+use nvmeq_uring::{CmdBufs, NsFormat, OpenError, Uring, UringBuf, UringOptions};
 
 fn ring(opts: UringOptions) -> Uring {
     Uring::loopback(opts, 512).expect("loopback ring")
@@ -27,14 +26,14 @@ fn write_vec_owns_the_segments_and_reap_all_returns_them_in_order() {
     let mut u = ring(UringOptions::new().depth(4));
     // 8 blocks (4096 bytes) from 1000 + 3000 + 200 bytes (cut to 96) + a spare.
     let segs = vec![seg(1000, 1), seg(3000, 2), seg(200, 3), seg(512, 4)];
-    u.write_vec(&Write::new(1, 0, 7).build(), segs, None, 42)
+    u.push_vec(&Write::new(1, 0, 7).build(), segs, None, 42)
         .unwrap();
     // A plain command in the same batch still gets its data buffer back.
-    u.write(&Read::new(1, 0, 0).build(), Some(seg(512, 9)), 7)
+    u.push(&Read::new(1, 0, 0).build(), Some(seg(512, 9)), 7)
         .unwrap();
-    u.commit(2).unwrap();
+    u.submit(2).unwrap();
     let mut got = Vec::new();
-    assert_eq!(u.reap_all(&mut |r| got.push((r.tag, r.result, r.buf))), 2);
+    assert_eq!(u.reap_all(|r| got.push((r.tag, r.result, r.buf))), 2);
     got.sort_by_key(|g| g.0);
     let (tag, result, bufs) = got.pop().unwrap();
     assert_eq!(tag, 42);
@@ -63,12 +62,12 @@ fn backend_reap_gives_the_data_buffer_and_drops_segments_after_completion() {
     let segs = vec![u.alloc(2048).unwrap(), u.alloc(2048).unwrap()];
     assert!(segs.iter().all(|s| s.is_fixed()));
     assert_eq!(pool.available(), 2);
-    u.write_vec(&Read::new(1, 0, 7).build(), segs, None, 1)
+    u.push_vec(&Read::new(1, 0, 7).build(), segs, None, 1)
         .unwrap();
-    u.commit(1).unwrap();
+    u.submit(1).unwrap();
     assert_eq!(pool.available(), 2, "the queue holds both segments");
     let mut n = 0;
-    u.reap(&mut |r| {
+    u.reap(|r| {
         assert!(
             r.buf.is_none(),
             "a vectored command has no single data buffer"
@@ -88,19 +87,19 @@ fn backend_reap_gives_the_data_buffer_and_drops_segments_after_completion() {
 fn too_few_bytes_across_segments_is_buffer_too_small_and_hands_them_back() {
     let mut u = ring(UringOptions::new().depth(4));
     let segs = vec![seg(512, 1), seg(1000, 2)];
-    match u.write_vec(&Read::new(1, 0, 3).build(), segs, None, 1) {
-        Err(Rejected {
-            buf: Some(b),
+    match u.push_vec(&Read::new(1, 0, 3).build(), segs, None, 1) {
+        Err(Rejected::Invalid {
             error:
-                Some(Error::BufferTooSmall {
+                Error::BufferTooSmall {
                     need: 2048,
                     have: 1512,
-                }),
+                },
+            buf: Some(b),
         }) => assert_eq!(b.segments.len(), 2),
         other => panic!("{other:?}"),
     }
     let (mut a, mut b) = ([0u8; 512], [0u8; 1000]);
-    let mut v = [IoSliceMut::new(&mut a), IoSliceMut::new(&mut b)];
+    let mut v = [&mut a[..], &mut b[..]];
     assert_eq!(
         u.execute_vec(
             &Read::new(1, 0, 3).build(),
@@ -121,10 +120,10 @@ fn max_segments_bounds_the_segments_a_command_needs() {
     assert_eq!(u.max_segments(), 2);
     // Three segments needed for 1536 bytes: one too many.
     let segs = vec![seg(512, 0), seg(512, 0), seg(512, 0)];
-    match u.write_vec(&Read::new(1, 0, 2).build(), segs, None, 1) {
-        Err(Rejected {
+    match u.push_vec(&Read::new(1, 0, 2).build(), segs, None, 1) {
+        Err(Rejected::Invalid {
+            error: Error::TooManySegments { have: 3, max: 2 },
             buf: Some(b),
-            error: Some(Error::TooManySegments { have: 3, max: 2 }),
         }) => {
             assert_eq!(b.segments.len(), 3);
         }
@@ -132,15 +131,15 @@ fn max_segments_bounds_the_segments_a_command_needs() {
     }
     // Two needed, a third spare: fine.
     let segs = vec![seg(1024, 0), seg(512, 0), seg(512, 0)];
-    u.write_vec(&Read::new(1, 0, 2).build(), segs, None, 2)
+    u.push_vec(&Read::new(1, 0, 2).build(), segs, None, 2)
         .unwrap();
-    u.commit(1).unwrap();
-    assert_eq!(u.reap_all(&mut |r| assert!(r.result.is_ok())), 1);
+    u.submit(1).unwrap();
+    assert_eq!(u.reap_all(|r| assert!(r.result.is_ok())), 1);
 
     let mut off = ring(UringOptions::new().depth(2).max_segments(0));
-    match off.write_vec(&Read::new(1, 0, 0).build(), vec![seg(512, 0)], None, 1) {
-        Err(Rejected {
-            error: Some(Error::Unsupported(m)),
+    match off.push_vec(&Read::new(1, 0, 0).build(), vec![seg(512, 0)], None, 1) {
+        Err(Rejected::Invalid {
+            error: Error::Unsupported(m),
             ..
         }) => assert!(m.contains("max_segments(0)"), "{m}"),
         other => panic!("{other:?}"),
@@ -154,15 +153,15 @@ fn max_segments_bounds_the_segments_a_command_needs() {
 #[test]
 fn vectored_commands_must_move_data_in_the_segments_direction() {
     let mut u = ring(UringOptions::new().depth(4));
-    match u.write_vec(&Flush::new(1).build(), vec![seg(512, 0)], None, 1) {
-        Err(Rejected {
-            error: Some(Error::ZeroLength),
+    match u.push_vec(&Flush::new(1).build(), vec![seg(512, 0)], None, 1) {
+        Err(Rejected::Invalid {
+            error: Error::ZeroLength,
             buf: Some(b),
         }) => assert_eq!(b.segments.len(), 1),
         other => panic!("{other:?}"),
     }
     let a = [0u8; 512];
-    let v = [IoSlice::new(&a)];
+    let v = [&a[..]];
     assert!(matches!(
         u.execute_vec(
             &Read::new(1, 0, 0).build(),
@@ -173,7 +172,7 @@ fn vectored_commands_must_move_data_in_the_segments_direction() {
     ));
     // Admin commands go vectored too (NVME_URING_CMD_ADMIN_VEC).
     let (mut x, mut y) = ([0u8; 2048], [0u8; 2048]);
-    let mut v = [IoSliceMut::new(&mut x), IoSliceMut::new(&mut y)];
+    let mut v = [&mut x[..], &mut y[..]];
     u.execute_vec(
         &Identify::controller().build(),
         VecData::FromDevice(&mut v),
@@ -186,32 +185,26 @@ fn vectored_commands_must_move_data_in_the_segments_direction() {
 fn a_full_queue_hands_every_buffer_back_without_error() {
     let mut u = ring(UringOptions::new().depth(2));
     for t in 0..2 {
-        u.write(&Flush::new(1).build(), None, t).unwrap();
+        u.push(&Flush::new(1).build(), None, t).unwrap();
     }
-    match u.write_vec(
+    match u.push_vec(
         &Read::new(1, 0, 1).build(),
         vec![seg(512, 1), seg(512, 2)],
         None,
         9,
     ) {
-        Err(Rejected {
-            buf: Some(b),
-            error: None,
-        }) => assert_eq!(b.segments.len(), 2),
+        Err(Rejected::Full(Some(b))) => assert_eq!(b.segments.len(), 2),
         other => panic!("{other:?}"),
     }
     let mut m = meta_ring(1);
-    m.write(&Flush::new(1).build(), None, 0).unwrap();
-    match m.write_with(
+    m.push(&Flush::new(1).build(), None, 0).unwrap();
+    match m.push_with(
         &Read::new(1, 0, 0).build(),
         Some(seg(512, 1)),
         Some(seg(8, 2)),
         9,
     ) {
-        Err(Rejected {
-            buf: Some(b),
-            error: None,
-        }) => {
+        Err(Rejected::Full(Some(b))) => {
             assert_eq!(b.data.unwrap().len(), 512);
             assert_eq!(b.metadata.unwrap().len(), 8);
         }
@@ -238,9 +231,9 @@ fn separate_metadata_is_required_sized_and_returned() {
         other => panic!("plain read on a metadata format: {other:?}"),
     }
     assert!(matches!(
-        u.write(&read, Some(seg(2048, 0)), 1),
-        Err(Rejected {
-            error: Some(Error::MetadataRequired),
+        u.push(&read, Some(seg(2048, 0)), 1),
+        Err(Rejected::Invalid {
+            error: Error::MetadataRequired,
             buf: Some(_)
         })
     ));
@@ -266,26 +259,26 @@ fn separate_metadata_is_required_sized_and_returned() {
     )
     .unwrap();
     // Queued: data and metadata come back together.
-    u.write_with(&read, Some(seg(2048, 1)), Some(seg(32, 2)), 5)
+    u.push_with(&read, Some(seg(2048, 1)), Some(seg(32, 2)), 5)
         .unwrap();
-    match u.write_with(&read, Some(seg(2048, 1)), Some(seg(16, 2)), 6) {
-        Err(Rejected {
-            error: Some(Error::BufferTooSmall { need: 32, have: 16 }),
+    match u.push_with(&read, Some(seg(2048, 1)), Some(seg(16, 2)), 6) {
+        Err(Rejected::Invalid {
+            error: Error::BufferTooSmall { need: 32, have: 16 },
             buf: Some(b),
         }) => assert_eq!(b.metadata.unwrap().len(), 16),
         other => panic!("{other:?}"),
     }
     // Vectored with metadata.
-    u.write_vec(
+    u.push_vec(
         &Write::new(1, 8, 3).build(),
         vec![seg(1024, 3), seg(1024, 4)],
         Some(seg(32, 5)),
         7,
     )
     .unwrap();
-    u.commit(2).unwrap();
+    u.submit(2).unwrap();
     let mut got = Vec::new();
-    u.reap_all(&mut |r| {
+    u.reap_all(|r| {
         r.result.unwrap();
         let b = r.buf.unwrap();
         got.push((
@@ -329,9 +322,9 @@ fn metadata_is_refused_where_linux_cannot_carry_it() {
     ));
     // Commands without data: Linux maps metadata only alongside data.
     assert!(matches!(
-        u.write_with(&Flush::new(1).build(), None, Some(seg(8, 0)), 1),
-        Err(Rejected {
-            error: Some(Error::MetadataForbidden),
+        u.push_with(&Flush::new(1).build(), None, Some(seg(8, 0)), 1),
+        Err(Rejected::Invalid {
+            error: Error::MetadataForbidden,
             ..
         })
     ));
@@ -348,10 +341,10 @@ fn dropping_with_vectored_commands_in_flight_frees_segments_after_completion() {
     let pool = u.fixed_pool().unwrap().clone();
     for t in 0..4 {
         let segs = vec![u.alloc(256).unwrap(), u.alloc(256).unwrap()];
-        u.write_vec(&Read::new(1, t, 0).build(), segs, None, t)
+        u.push_vec(&Read::new(1, t, 0).build(), segs, None, t)
             .unwrap();
     }
-    u.commit(0).unwrap();
+    u.submit(0).unwrap();
     assert_eq!(pool.available(), 0);
     drop(u);
     assert_eq!(pool.available(), 8);

@@ -1,4 +1,4 @@
-//! The hot path allocates nothing: write + commit + reap on the queue
+//! The hot path allocates nothing: push + submit + reap on the queue
 //! interface, and submit + drive + poll on the futures, counted by a global
 //! allocator (loopback ring: the path is the device path up to the opcode).
 
@@ -62,11 +62,10 @@ fn hot_paths_allocate_nothing() {
     futures();
 }
 
-/// write_vec / write_with + reap_all, and execute_vec / execute_with: the
+/// push_vec / push_with + reap_all, and execute_vec / execute_with: the
 /// iovec arrays are the slots' own, the segment `Vec`s are moved and reused.
 fn vectored_and_metadata() {
-    use nvmeq_uring::VecData;
-    use std::io::IoSliceMut;
+    use nvmeq_core::VecData;
     let mut u = Uring::loopback_with_metadata(UringOptions::new().depth(16), 512, 8).unwrap();
     let mut lists: Vec<Vec<UringBuf>> = (0..8)
         .map(|_| (0..3).map(|_| UringBuf::zeroed(1024)).collect())
@@ -83,16 +82,16 @@ fn vectored_and_metadata() {
             if i % 2 == 0 {
                 // 6 blocks over 3 × 1024-byte segments, 48 bytes of metadata.
                 let segs = lists.pop().unwrap();
-                u.write_vec(&Read::new(1, i * 8, 5).build(), segs, Some(meta), i)
+                u.push_vec(&Read::new(1, i * 8, 5).build(), segs, Some(meta), i)
                     .unwrap();
             } else {
                 let d = datas.pop().unwrap();
-                u.write_with(&Write::new(1, i * 8, 1).build(), Some(d), Some(meta), i)
+                u.push_with(&Write::new(1, i * 8, 1).build(), Some(d), Some(meta), i)
                     .unwrap();
             }
         }
-        u.commit(16).unwrap();
-        u.reap_all(&mut |r| {
+        u.submit(16).unwrap();
+        u.reap_all(|r| {
             r.result.unwrap();
             let bufs = r.buf.unwrap();
             metas.push(bufs.metadata.unwrap());
@@ -101,7 +100,7 @@ fn vectored_and_metadata() {
                 None => lists.push(bufs.segments),
             }
         });
-        let mut segs = [IoSliceMut::new(&mut a), IoSliceMut::new(&mut b)];
+        let mut segs = [&mut a[..], &mut b[..]];
         u.execute_vec(
             &Read::new(1, 0, 7).build(),
             VecData::FromDevice(&mut segs),
@@ -137,10 +136,10 @@ fn queue_interface(opts: UringOptions) {
             } else {
                 Write::new(1, i as u64 * 8, 7).build()
             };
-            u.write(&cmd, Some(b), i as u64).unwrap();
+            u.push(&cmd, Some(b), i as u64).unwrap();
         }
-        u.commit(32).unwrap();
-        u.reap(&mut |r| {
+        u.submit(32).unwrap();
+        u.reap(|r| {
             r.result.unwrap();
             bufs.push(r.buf.unwrap());
         });

@@ -57,13 +57,13 @@ fn run(bdf: &str, dur: Duration) -> Result<(), Box<dyn std::error::Error>> {
             let (mut done, mut errors) = (0u64, 0u64);
             loop {
                 while let Some(b) = bufs.pop() {
-                    if let Err(rej) = ctrl.write(&Read::new(1, next_lba(), 7).build(), Some(b), 0) {
-                        bufs.extend(rej.buf);
+                    if let Err(rej) = ctrl.push(&Read::new(1, next_lba(), 7).build(), Some(b), 0) {
+                        bufs.extend(rej.into_buf());
                         break;
                     }
                 }
-                ctrl.commit(1)?;
-                ctrl.reap(&mut |rp| {
+                ctrl.submit(1)?;
+                ctrl.reap(|rp| {
                     done += 1;
                     errors += rp.result.is_err() as u64;
                     bufs.extend(rp.buf);
@@ -74,8 +74,8 @@ fn run(bdf: &str, dur: Duration) -> Result<(), Box<dyn std::error::Error>> {
             }
             // Drain.
             while ctrl.in_flight() > 0 {
-                ctrl.commit(1)?;
-                ctrl.reap(&mut |rp| {
+                ctrl.submit(1)?;
+                ctrl.reap(|rp| {
                     done += 1;
                     bufs.extend(rp.buf);
                 });

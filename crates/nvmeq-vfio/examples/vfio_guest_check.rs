@@ -20,7 +20,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use nvmeq_core::cmd::{CreateIoCq, Identify, Read, Write};
-use nvmeq_core::{Backend, Cmd, Data, DataDir, Error, IoBuf, Xfer};
+use nvmeq_core::{Backend, Cmd, Data, DataDir, Error, IoBuf, Rejected, Xfer};
 use nvmeq_vfio::{bind_kernel, bind_vfio, driver_of, Bdf, Controller, OpenError, Options};
 
 struct Check {
@@ -194,7 +194,7 @@ fn run(bdf: &str, c: &mut Check) -> Result<(), Box<dyn std::error::Error>> {
             &format!("shutdown (CC.SHN) completes: {r:?} in {:?}", t.elapsed()),
         );
         let mut aer = None;
-        ctrl.reap(&mut |rp| aer = Some((rp.tag, rp.result)));
+        ctrl.reap(|rp| aer = Some((rp.tag, rp.result)));
         c.ok(
             matches!(aer, Some((99, Err(Error::Aborted(_))))),
             &format!("shutdown completes the outstanding AER as aborted: {aer:?}"),
@@ -272,19 +272,19 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
             let Some(mut buf) = free.pop() else { break };
             let lba = 1000 + submitted * 8;
             pattern(lba, buf.as_mut_slice());
-            match ctrl.write(&Write::new(1, lba, 7).build(), Some(buf), lba) {
+            match ctrl.push(&Write::new(1, lba, 7).build(), Some(buf), lba) {
                 Ok(()) => submitted += 1,
                 Err(rej) => {
-                    if let Some(e) = rej.error {
+                    if let Some(e) = rej.error() {
                         return Err(format!("write rejected: {e}").into());
                     }
-                    free.push(rej.buf.expect("buffer handed back"));
+                    free.push(rej.into_buf().expect("buffer handed back"));
                     break;
                 }
             }
         }
-        ctrl.commit(1)?;
-        ctrl.reap(&mut |rp| {
+        ctrl.submit(1)?;
+        ctrl.reap(|rp| {
             completed += 1;
             if rp.result.is_err() {
                 errors += 1;
@@ -301,16 +301,16 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
         while submitted < n {
             let Some(buf) = free.pop() else { break };
             let lba = 1000 + submitted * 8;
-            match ctrl.write(&Read::new(1, lba, 7).build(), Some(buf), lba) {
+            match ctrl.push(&Read::new(1, lba, 7).build(), Some(buf), lba) {
                 Ok(()) => submitted += 1,
                 Err(rej) => {
-                    free.push(rej.buf.expect("buffer handed back"));
+                    free.push(rej.into_buf().expect("buffer handed back"));
                     break;
                 }
             }
         }
-        ctrl.commit(1)?;
-        ctrl.reap(&mut |rp| {
+        ctrl.submit(1)?;
+        ctrl.reap(|rp| {
             completed += 1;
             let buf = rp.buf.expect("buffer returned");
             let mut want = vec![0u8; 4096];
@@ -332,11 +332,11 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
     pattern(4242, big.as_mut_slice());
     let want = big.as_slice().to_vec();
     let nlb_z = (max / 512 - 1) as u16;
-    ctrl.write(&Write::new(1, 1 << 16, nlb_z).build(), Some(big), 1)
+    ctrl.push(&Write::new(1, 1 << 16, nlb_z).build(), Some(big), 1)
         .map_err(|_| "big write rejected")?;
-    ctrl.commit(1)?;
+    ctrl.submit(1)?;
     let mut back = None;
-    ctrl.reap(&mut |rp| back = Some(rp));
+    ctrl.reap(|rp| back = Some(rp));
     let rp = back.ok_or("no completion for the big write")?;
     c.ok(
         rp.result.is_ok(),
@@ -344,11 +344,11 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
     );
     let mut big = rp.buf.ok_or("big buffer lost")?;
     big.as_mut_slice().fill(0);
-    ctrl.write(&Read::new(1, 1 << 16, nlb_z).build(), Some(big), 2)
+    ctrl.push(&Read::new(1, 1 << 16, nlb_z).build(), Some(big), 2)
         .map_err(|_| "big read rejected")?;
-    ctrl.commit(1)?;
+    ctrl.submit(1)?;
     let mut back = None;
-    ctrl.reap(&mut |rp| back = Some(rp));
+    ctrl.reap(|rp| back = Some(rp));
     let rp = back.ok_or("no completion for the big read")?;
     let big = rp.buf.ok_or("big buffer lost")?;
     c.ok(
@@ -362,18 +362,18 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
         let is_huge = huge.is_hugepage();
         pattern(77, &mut huge.as_mut_slice()[..max]);
         let want = huge.as_slice()[..max].to_vec();
-        ctrl.write(&Write::new(1, 1 << 17, nlb_z).build(), Some(huge), 3)
+        ctrl.push(&Write::new(1, 1 << 17, nlb_z).build(), Some(huge), 3)
             .map_err(|_| "hugepage write rejected")?;
-        ctrl.commit(1)?;
+        ctrl.submit(1)?;
         let mut back = None;
-        ctrl.reap(&mut |rp| back = Some(rp));
+        ctrl.reap(|rp| back = Some(rp));
         let mut huge = back.and_then(|rp| rp.buf).ok_or("hugepage buffer lost")?;
         huge.as_mut_slice().fill(0);
-        ctrl.write(&Read::new(1, 1 << 17, nlb_z).build(), Some(huge), 4)
+        ctrl.push(&Read::new(1, 1 << 17, nlb_z).build(), Some(huge), 4)
             .map_err(|_| "hugepage read rejected")?;
-        ctrl.commit(1)?;
+        ctrl.submit(1)?;
         let mut back = None;
-        ctrl.reap(&mut |rp| back = Some(rp));
+        ctrl.reap(|rp| back = Some(rp));
         let rp = back.ok_or("no completion for the hugepage read")?;
         let huge = rp.buf.ok_or("hugepage buffer lost")?;
         c.ok(
@@ -393,9 +393,18 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
         &format!("above MDTS is refused: {e:?}"),
     );
     let small = ctrl.alloc(512)?;
-    let e = ctrl.write(&Read::new(1, 0, 7).build(), Some(small), 0);
+    let e = ctrl.push(&Read::new(1, 0, 7).build(), Some(small), 0);
     c.ok(
-        matches!(&e, Err(rj) if matches!(rj.error, Some(Error::BufferTooSmall { need: 4096, have: 512 })) && rj.buf.is_some()),
+        matches!(
+            &e,
+            Err(Rejected::Invalid {
+                error: Error::BufferTooSmall {
+                    need: 4096,
+                    have: 512
+                },
+                buf: Some(_)
+            })
+        ),
         "a buffer smaller than the command is refused and handed back",
     );
     let mut r = vec![0u8; 512];
@@ -465,13 +474,13 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
     // Reset with commands in flight: every command comes back, with its buffer.
     for i in 0..32u64 {
         let buf = free.pop().ok_or("out of buffers")?;
-        ctrl.write(&Read::new(1, 1000 + i * 8, 7).build(), Some(buf), i)
+        ctrl.push(&Read::new(1, 1000 + i * 8, 7).build(), Some(buf), i)
             .map_err(|_| "read rejected before reset")?;
     }
-    ctrl.commit(0)?;
+    ctrl.submit(0)?;
     ctrl.reset()?;
     let (mut back, mut aborted) = (0, 0);
-    ctrl.reap(&mut |rp| {
+    ctrl.reap(|rp| {
         back += 1;
         if matches!(rp.result, Err(Error::Aborted(_))) {
             aborted += 1;
@@ -504,17 +513,17 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
         let mut sent = 0;
         while let Some(b) = bigs.pop() {
             let read = Read::new(1, 0, (max / 512 - 1) as u16).build();
-            match ctrl.write(&read, Some(b), sent) {
+            match ctrl.push(&read, Some(b), sent) {
                 Ok(()) => sent += 1,
                 Err(rej) => {
-                    bigs.extend(rej.buf);
+                    bigs.extend(rej.into_buf());
                     break;
                 }
             }
         }
-        ctrl.commit(sent as u32)?;
+        ctrl.submit(sent as u32)?;
         let (mut back, mut timed_out, mut aborted) = (0, 0, 0);
-        ctrl.reap(&mut |rp| {
+        ctrl.reap(|rp| {
             back += 1;
             match rp.result {
                 Err(Error::Timeout { .. }) => timed_out += 1,
@@ -549,15 +558,15 @@ fn checks(ctrl: &mut Controller, c: &mut Check) -> Result<(), Box<dyn std::error
 
     // An Asynchronous Event Request has no timeout; shutdown aborts it.
     let aer = nvmeq_core::cmd::AsyncEventRequest::new().build();
-    let r = ctrl.write(&aer, None, 99);
+    let r = ctrl.push(&aer, None, 99);
     c.ok(
         r.is_ok(),
         "an Asynchronous Event Request is queued on the admin queue",
     );
-    ctrl.commit(0)?;
+    ctrl.submit(0)?;
     std::thread::sleep(Duration::from_millis(50));
     let mut early = 0;
-    ctrl.reap(&mut |_| early += 1);
+    ctrl.reap(|_| early += 1);
     c.ok(
         early == 0 && ctrl.in_flight() == 1,
         "it stays outstanding (no timeout applies)",

@@ -2,7 +2,7 @@
 //!
 //! nvmeq owns the controller: it maps BAR0, brings the controller up, creates
 //! the admin and I/O queues in IOMMU-mapped memory and polls completions by
-//! phase tag. The hot path (`write` / `commit` / `reap`) makes no system
+//! phase tag. The hot path (`push` / `submit` / `reap`) makes no system
 //! call and allocates nothing; an SQ doorbell is written once per batch per
 //! queue, a CQ head doorbell only when the controller needs room (both
 //! skipped when the shadow doorbell's EventIdx allows it).
@@ -12,9 +12,9 @@
 //! nvmeq_vfio::bind_vfio("0000:00:04.0")?; // as root: nvme -> vfio-pci
 //! let mut ctrl = nvmeq_vfio::Controller::open("0000:00:04.0")?;
 //! let buf = ctrl.alloc(4096)?;
-//! ctrl.write(&Read::new(1, 0, 7).build(), Some(buf), 7).map_err(|r| r.error.unwrap())?;
-//! ctrl.commit(1)?;
-//! ctrl.reap(&mut |done| println!("tag {} -> {:?}", done.tag, done.result));
+//! ctrl.push(&Read::new(1, 0, 7).build(), Some(buf), 7).map_err(nvmeq_core::Rejected::into_error)?;
+//! ctrl.submit(1)?;
+//! ctrl.reap(|done| println!("tag {} -> {:?}", done.tag, done.result));
 //! drop(ctrl); // CC.SHN shutdown
 //! nvmeq_vfio::bind_kernel("0000:00:04.0")?; // back to nvme
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -27,7 +27,7 @@
 //! 7.2: `0x1`, no alignment requirement), else PRPs; `Prp` and `Sgl` force
 //! one (`Sgl` refuses to open a controller without SGL support). Admin
 //! commands always use PRPs. A contiguous transfer is one Data Block
-//! descriptor in DPTR; [`Controller::write_regions`] moves data to or from
+//! descriptor in DPTR; [`Controller::push_regions`] moves data to or from
 //! several regions of one [`DmaBuf`], as a Last Segment (chained Segments
 //! when longer) in the slot's preallocated list page. [`Stats::sgl_commands`]
 //! counts the commands sent with PSDT 01b.
@@ -37,7 +37,7 @@
 //! command, a fatal status, or [`Controller::reset`]) resubmits the commands
 //! that are safe to repeat instead of completing them with `Timeout` or
 //! `Aborted`: Read, Compare and Verify, and I/O commands written with
-//! [`Controller::write_retryable`]; at most `n` times each. Writes and other
+//! [`Controller::push_retryable`]; at most `n` times each. Writes and other
 //! commands that change state are never repeated unless marked; admin and
 //! fused commands never. A resubmitted command keeps its slot, buffer, cid
 //! and data pointer (the recreated queues cannot complete the old one).
@@ -76,7 +76,7 @@
 //! - A caller's command never carries its own pointers: DPTR is rebuilt from
 //!   the buffer and the command's transfer length ([`nvmeq_core::Xfer`]),
 //!   MPTR is zeroed, and stale list entries are cleared. Buffer regions
-//!   ([`Controller::write_regions`]) are checked to lie inside the buffer
+//!   ([`Controller::push_regions`]) are checked to lie inside the buffer
 //!   and to add up to the transfer length.
 //! - The declared length is checked against what the entry's own fields move
 //!   ([`nvmeq_core::Cmd::from_sqe`]: NLB, NUMD, structure sizes); an entry

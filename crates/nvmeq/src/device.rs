@@ -5,7 +5,7 @@
 //! and its `open_*` function.
 
 use nvmeq_core::{
-    Backend, BackendKind, Bdf, Caps, Cmd, Completion, Data, Error, IoBuf, Reaped, Rejected,
+    Backend, BackendKind, Bdf, Caps, Cmd, Completion, Data, Error, IoBuf, Reaped, Rejected, VecData,
 };
 
 use crate::error::OpenError;
@@ -207,9 +207,9 @@ impl From<nvmeq_uring::Uring> for Device {
     }
 }
 
-/// `Backend::write` for one backend, converting buffers at the edges.
+/// `Backend::push` for one backend, converting buffers at the edges.
 #[allow(dead_code)]
-fn write_on<B>(d: &mut B, cmd: &Cmd, buf: Option<AnyBuf>, tag: u64) -> Result<(), Rejected<AnyBuf>>
+fn push_on<B>(d: &mut B, cmd: &Cmd, buf: Option<AnyBuf>, tag: u64) -> Result<(), Rejected<AnyBuf>>
 where
     B: Backend,
     B::Buf: Wrap,
@@ -218,26 +218,23 @@ where
         None => None,
         Some(Ok(b)) => Some(b),
         Some(Err(other)) => {
-            return Err(Rejected {
+            return Err(Rejected::Invalid {
+                error: Error::ForeignBuffer,
                 buf: Some(other),
-                error: Some(Error::ForeignBuffer),
             })
         }
     };
-    d.write(cmd, own, tag).map_err(|r| Rejected {
-        buf: r.buf.map(Wrap::wrap),
-        error: r.error,
-    })
+    d.push(cmd, own, tag).map_err(|r| r.map_buf(Wrap::wrap))
 }
 
 /// `Backend::reap` for one backend, wrapping each returned buffer.
 #[allow(dead_code)]
-fn reap_on<B>(d: &mut B, f: &mut dyn FnMut(Reaped<AnyBuf>)) -> usize
+fn reap_on<B>(d: &mut B, mut f: impl FnMut(Reaped<AnyBuf>)) -> usize
 where
     B: Backend,
     B::Buf: Wrap,
 {
-    d.reap(&mut |r| {
+    d.reap(|r| {
         f(Reaped {
             tag: r.tag,
             result: r.result,
@@ -266,15 +263,33 @@ impl Backend for Device {
         each!(self, mut d => d.execute(cmd, data))
     }
 
-    fn write(&mut self, cmd: &Cmd, buf: Option<AnyBuf>, tag: u64) -> Result<(), Rejected<AnyBuf>> {
-        each!(self, mut d => write_on(d, cmd, buf, tag))
+    fn execute_with(
+        &mut self,
+        cmd: &Cmd,
+        data: Data<'_>,
+        meta: Data<'_>,
+    ) -> Result<Completion, Error> {
+        each!(self, mut d => d.execute_with(cmd, data, meta))
     }
 
-    fn commit(&mut self, min_complete: u32) -> Result<u32, Error> {
-        each!(self, mut d => d.commit(min_complete))
+    fn execute_vec(
+        &mut self,
+        cmd: &Cmd,
+        data: VecData<'_, '_>,
+        meta: Data<'_>,
+    ) -> Result<Completion, Error> {
+        each!(self, mut d => d.execute_vec(cmd, data, meta))
     }
 
-    fn reap(&mut self, f: &mut dyn FnMut(Reaped<AnyBuf>)) -> usize {
+    fn push(&mut self, cmd: &Cmd, buf: Option<AnyBuf>, tag: u64) -> Result<(), Rejected<AnyBuf>> {
+        each!(self, mut d => push_on(d, cmd, buf, tag))
+    }
+
+    fn submit(&mut self, min_complete: u32) -> Result<u32, Error> {
+        each!(self, mut d => d.submit(min_complete))
+    }
+
+    fn reap(&mut self, f: impl FnMut(Reaped<AnyBuf>)) -> usize {
         each!(self, mut d => reap_on(d, f))
     }
 

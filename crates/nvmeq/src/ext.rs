@@ -11,7 +11,7 @@ const MAX_NLB: usize = 1 << 16;
 /// Helpers on top of [`Backend::execute`], implemented for every backend.
 ///
 /// The block calls are named `read_blocks` / `write_blocks` rather than
-/// `read` / `write` so they never clash with [`Backend::write`] (the queue
+/// `read` / `write` so they never clash with [`Backend::push`] (the queue
 /// interface) when both traits are in scope.
 pub trait BackendExt: Backend {
     /// Identify Controller (CNS 01h).

@@ -24,6 +24,11 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+/// The README's examples, compiled and run as doctests.
+#[cfg(all(doctest, feature = "ram"))]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
+
 mod device;
 mod error;
 mod ext;
@@ -36,7 +41,7 @@ pub use locator::{Locator, LocatorError};
 pub use nvmeq_core as nvme;
 pub use nvmeq_core::{
     Backend, BackendKind, Bdf, Cmd, Completion, Data, Error, IdentifyController, IdentifyNamespace,
-    IoBuf, Status,
+    IoBuf, Reaped, Rejected, Status,
 };
 
 #[cfg(feature = "ram")]

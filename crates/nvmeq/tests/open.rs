@@ -172,12 +172,12 @@ fn the_queue_interface_works_through_device_and_anybuf() {
     d.write_blocks(1, 4, &[7; 1024]).unwrap();
     let buf = d.alloc(1024).unwrap();
     assert_eq!(buf.len(), 1024);
-    d.write(&Read::new(1, 4, 1).build(), Some(buf), 42).unwrap();
-    d.write(&Flush::new(1).build(), None, 43).unwrap();
+    d.push(&Read::new(1, 4, 1).build(), Some(buf), 42).unwrap();
+    d.push(&Flush::new(1).build(), None, 43).unwrap();
     assert_eq!(d.in_flight(), 2);
-    assert_eq!(d.commit(2).unwrap(), 2);
+    assert_eq!(d.submit(2).unwrap(), 2);
     let mut got = Vec::new();
-    assert_eq!(d.reap(&mut |r| got.push(r)), 2);
+    assert_eq!(d.reap(|r| got.push(r)), 2);
     assert_eq!(got[0].tag, 42);
     assert!(got[0]
         .buf
@@ -190,11 +190,11 @@ fn the_queue_interface_works_through_device_and_anybuf() {
     // A short buffer is refused at write, before anything runs.
     let small = d.alloc(100).unwrap();
     let rej = d
-        .write(&Read::new(1, 0, 0).build(), Some(small), 1)
+        .push(&Read::new(1, 0, 0).build(), Some(small), 1)
         .unwrap_err();
     assert_eq!(
-        rej.error,
-        Some(Error::BufferTooSmall {
+        rej.error(),
+        Some(&Error::BufferTooSmall {
             need: 512,
             have: 100
         })
@@ -214,4 +214,35 @@ fn identify_helpers_describe_the_device() {
         Err(Error::Status(s)) => assert_eq!((s.sct().0, s.sc()), (0, 0x0b)),
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn optional_transfers_reach_the_backend_through_the_facade() {
+    use nvmeq::nvme::Feature;
+    use nvmeq::nvme::VecData;
+    let mut d = nvmeq::open("ram:1M").unwrap();
+    assert!(!d.caps().metadata, "ram keeps no separate metadata");
+    let read = Read::new(1, 0, 0).build();
+    let mut data = [0u8; 512];
+    let mut meta = [0u8; 8];
+    assert_eq!(
+        d.execute_with(
+            &read,
+            Data::FromDevice(&mut data),
+            Data::FromDevice(&mut meta)
+        ),
+        Err(Error::NotSupported(Feature::Metadata))
+    );
+    // Without metadata it is a plain execute.
+    d.execute_with(&read, Data::FromDevice(&mut data), Data::None)
+        .unwrap();
+    let (mut a, mut b) = ([0u8; 256], [0u8; 256]);
+    assert_eq!(
+        d.execute_vec(
+            &read,
+            VecData::FromDevice(&mut [&mut a[..], &mut b[..]]),
+            Data::None
+        ),
+        Err(Error::NotSupported(Feature::Vectored))
+    );
 }

@@ -292,13 +292,13 @@ fn reset_in_flight<const S: bool>(c: &mut Ctx<VfioHw<S>>) -> TestResult {
     for i in 0..n {
         let buf = c.b.alloc(len).map_err(|e| e.to_string())?;
         let cmd = Read::new(c.nsid, i * 8, 7).build();
-        c.b.write(&cmd, Some(buf), i)
-            .map_err(|r| format!("write {i}: {:?}", r.error))?;
+        c.b.push(&cmd, Some(buf), i)
+            .map_err(|r| format!("write {i}: {:?}", r.error()))?;
     }
-    c.b.commit(0).map_err(|e| e.to_string())?;
+    c.b.submit(0).map_err(|e| e.to_string())?;
     c.b.c().reset().map_err(|e| format!("reset: {e}"))?;
     let (mut back, mut aborted, mut bufs) = (0, 0, 0);
-    c.b.reap(&mut |rp| {
+    c.b.reap(|rp| {
         back += 1;
         aborted += matches!(rp.result, Err(Error::Aborted(_))) as u32;
         bufs += rp.buf.is_some() as u32;
@@ -334,23 +334,23 @@ fn timeout_abort_reset<const S: bool>(c: &mut Ctx<VfioHw<S>>) -> TestResult {
         let mut sent = 0;
         while let Some(b) = bufs.pop() {
             if let Err(r) =
-                c.b.write(&Read::new(c.nsid, 0, nlb_z).build(), Some(b), sent)
+                c.b.push(&Read::new(c.nsid, 0, nlb_z).build(), Some(b), sent)
             {
-                bufs.extend(r.buf);
+                bufs.extend(r.into_buf());
                 break;
             }
             sent += 1;
         }
-        let commit = c.b.commit(sent as u32);
+        let commit = c.b.submit(sent as u32);
         let (mut back, mut timed_out) = (0, 0);
-        c.b.reap(&mut |rp| {
+        c.b.reap(|rp| {
             back += 1;
             timed_out += matches!(rp.result, Err(Error::Timeout { .. })) as u32;
             bufs.extend(rp.buf);
         });
         let after = c.b.c().stats();
         if let Err(e) = commit {
-            outcome = Err(format!("commit: {e}"));
+            outcome = Err(format!("submit: {e}"));
             break;
         }
         if back != sent {
@@ -375,17 +375,17 @@ fn timeout_abort_reset<const S: bool>(c: &mut Ctx<VfioHw<S>>) -> TestResult {
     Ok(format!("{msg}; I/O works after it"))
 }
 
-/// Runs one command through the queue interface: `write` queues it on the
-/// controller, then commit, wait and reap. Returns its result and buffer.
+/// Runs one command through the queue interface: `push` queues it on the
+/// controller, then submit, wait and reap. Returns its result and buffer.
 fn one<const S: bool>(
     c: &mut Ctx<VfioHw<S>>,
     write: impl FnOnce(&mut Controller) -> Result<(), Rejected<DmaBuf>>,
 ) -> Result<(Result<Completion, Error>, Option<DmaBuf>), String> {
-    write(&mut c.b.c()).map_err(|r| format!("write: {:?}", r.error))?;
+    write(&mut c.b.c()).map_err(|r| format!("write: {:?}", r.error()))?;
     loop {
-        c.b.commit(1).map_err(|e| format!("commit: {e}"))?;
+        c.b.submit(1).map_err(|e| format!("submit: {e}"))?;
         let mut out = None;
-        c.b.reap(&mut |rp| out = Some((rp.result, rp.buf)));
+        c.b.reap(|rp| out = Some((rp.result, rp.buf)));
         if let Some(o) = out {
             return Ok(o);
         }
@@ -405,7 +405,7 @@ fn data_pointer<const S: bool>(c: &mut Ctx<VfioHw<S>>) -> TestResult {
     c.read(0, &mut buf)?;
     let b = c.b.alloc(c.lba as usize).map_err(|e| e.to_string())?;
     let read = Read::new(c.nsid, 0, 0).build();
-    let (r, _) = one(c, |k| k.write(&read, Some(b), 1))?;
+    let (r, _) = one(c, |k| k.push(&read, Some(b), 1))?;
     r.map_err(|e| format!("queued read: {e}"))?;
     let mut id = vec![0u8; 4096];
     c.b.execute(&Identify::controller().build(), Data::FromDevice(&mut id))
@@ -464,7 +464,7 @@ fn regions_round_trip<const S: bool>(
     let mut w = c.b.alloc(size).map_err(|e| e.to_string())?;
     scatter(w.as_mut_slice(), regions, &want);
     let write = Write::new(c.nsid, slba, nlb - 1).build();
-    let (r, _) = one(c, |k| k.write_regions(&write, w, regions, 1))?;
+    let (r, _) = one(c, |k| k.push_regions(&write, w, regions, 1))?;
     r.map_err(|e| format!("write: {e}"))?;
     let mut plain = vec![0u8; total];
     c.read(slba, &mut plain)?;
@@ -472,13 +472,13 @@ fn regions_round_trip<const S: bool>(
     let mut rb = c.b.alloc(size).map_err(|e| e.to_string())?;
     rb.as_mut_slice().fill(0xee);
     let read = Read::new(c.nsid, slba, nlb - 1).build();
-    let (r, rb) = one(c, |k| k.write_regions(&read, rb, regions, 2))?;
+    let (r, rb) = one(c, |k| k.push_regions(&read, rb, regions, 2))?;
     r.map_err(|e| format!("read: {e}"))?;
     let rb = rb.ok_or("the read's buffer did not come back")?;
     gathered(rb.as_slice(), regions, &want, c.lba).map_err(|e| format!("read back: {e}"))
 }
 
-/// Transfers over regions of one DMA buffer (`Controller::write_regions`):
+/// Transfers over regions of one DMA buffer (`Controller::push_regions`):
 /// under SGLs at byte (or, for SGLS 10b, dword) offsets and with inner
 /// boundaries inside pages; under PRPs the page-compatible layouts work and
 /// the others are refused by name.
@@ -525,19 +525,16 @@ fn buffer_regions<const S: bool>(c: &mut Ctx<VfioHw<S>>) -> TestResult {
         ] {
             let b = c.b.alloc(16384).map_err(|e| e.to_string())?;
             let cmd = Write::new(c.nsid, slba, (8192 / c.lba - 1) as u16).build();
-            match c.b.c().write_regions(&cmd, b, &regions, 9) {
-                Err(Rejected {
+            match c.b.c().push_regions(&cmd, b, &regions, 9) {
+                Err(Rejected::Invalid {
                     error:
-                        Some(
-                            why @ (Error::Prp(PrpError::UnalignedStart { .. })
-                            | Error::NeedsSgl { .. }),
-                        ),
+                        why @ (Error::Prp(PrpError::UnalignedStart { .. }) | Error::NeedsSgl { .. }),
                     ..
                 }) => done.push(format!("{what} refused ({why})")),
                 Err(r) => {
                     return Err(format!(
                         "{what}: expected a PRP alignment refusal, got {:?}",
-                        r.error
+                        r.error()
                     ))
                 }
                 Ok(()) => return Err(format!("{what}: accepted under PRPs")),
@@ -557,12 +554,12 @@ fn sgl_segment_list<const S: bool>(c: &mut Ctx<VfioHw<S>>) -> TestResult {
     if !S {
         let b = c.b.alloc(16384).map_err(|e| e.to_string())?;
         let cmd = Write::new(c.nsid, slba, (4096 / c.lba - 1) as u16).build();
-        return match c.b.c().write_regions(&cmd, b, &regions, 9) {
-            Err(Rejected {
-                error: Some(why @ Error::NeedsSgl { .. }),
+        return match c.b.c().push_regions(&cmd, b, &regions, 9) {
+            Err(Rejected::Invalid {
+                error: why @ Error::NeedsSgl { .. },
                 ..
             }) => Ok(format!("256 regions refused under PRPs: {why}")),
-            Err(r) => Err(format!("expected NeedsSgl, got {:?}", r.error)),
+            Err(r) => Err(format!("expected NeedsSgl, got {:?}", r.error())),
             Ok(()) => Err("256 16-byte regions accepted under PRPs".into()),
         };
     }
@@ -573,15 +570,15 @@ fn sgl_segment_list<const S: bool>(c: &mut Ctx<VfioHw<S>>) -> TestResult {
     more.extend([(o + 255 * 48, 8), (o + 256 * 48, 8)]);
     let b = c.b.alloc(16384).map_err(|e| e.to_string())?;
     let cmd = Write::new(c.nsid, slba, (4096 / c.lba - 1) as u16).build();
-    match c.b.c().write_regions(&cmd, b, &more, 9) {
-        Err(Rejected {
-            error: Some(Error::Sgl(SglError::SegmentsExhausted { .. })),
+    match c.b.c().push_regions(&cmd, b, &more, 9) {
+        Err(Rejected::Invalid {
+            error: Error::Sgl(SglError::SegmentsExhausted { .. }),
             ..
         }) => {}
         Err(r) => {
             return Err(format!(
                 "257 regions: expected SGL segments exhausted, got {:?}",
-                r.error
+                r.error()
             ))
         }
         Ok(()) => return Err("257 regions accepted: more than the slot's list page holds".into()),
@@ -633,13 +630,13 @@ fn retry_rounds<const S: bool>(
                 )
             };
             let b = c.b.alloc(blen).map_err(|e| e.to_string())?;
-            c.b.write(&cmd, Some(b), i)
-                .map_err(|r| format!("write {i}: {:?}", r.error))?;
+            c.b.push(&cmd, Some(b), i)
+                .map_err(|r| format!("write {i}: {:?}", r.error()))?;
         }
-        c.b.commit(0).map_err(|e| e.to_string())?;
+        c.b.submit(0).map_err(|e| e.to_string())?;
         let mut early = std::collections::HashSet::new();
         let mut bad = None;
-        c.b.reap(&mut |rp| {
+        c.b.reap(|rp| {
             if rp.result.is_err() {
                 bad = Some(format!("tag {} before the reset: {:?}", rp.tag, rp.result));
             }
@@ -655,8 +652,8 @@ fn retry_rounds<const S: bool>(
         c.b.c().reset().map_err(|e| format!("reset: {e}"))?;
         let (mut ok_reads, mut aborted_writes, mut problems) = (0u64, 0u64, Vec::new());
         while c.b.in_flight() > 0 {
-            c.b.commit(1).map_err(|e| e.to_string())?;
-            c.b.reap(&mut |rp| match (rp.tag < reads, &rp.result) {
+            c.b.submit(1).map_err(|e| e.to_string())?;
+            c.b.reap(|rp| match (rp.tag < reads, &rp.result) {
                 (true, Ok(_)) => match rp.buf.as_ref().map(|b| diff(b.as_slice(), want, lba)) {
                     Some(Ok(())) => ok_reads += 1,
                     Some(Err(e)) => problems.push(format!("read {}: {e}", rp.tag)),
@@ -726,14 +723,14 @@ fn retry_limit<const S: bool>(
     c.b.c().set_io_timeout(Duration::from_micros(1));
     for i in 0..sent {
         let b = c.b.alloc(want.len()).map_err(|e| e.to_string())?;
-        c.b.write(&Read::new(c.nsid, slba, nlb - 1).build(), Some(b), i)
-            .map_err(|r| format!("write {i}: {:?}", r.error))?;
+        c.b.push(&Read::new(c.nsid, slba, nlb - 1).build(), Some(b), i)
+            .map_err(|r| format!("write {i}: {:?}", r.error()))?;
     }
     let (mut ok, mut failed, mut problems) = (0u64, 0u64, Vec::new());
-    c.b.commit(sent as u32)
-        .map_err(|e| format!("commit: {e}"))?;
+    c.b.submit(sent as u32)
+        .map_err(|e| format!("submit: {e}"))?;
     loop {
-        c.b.reap(&mut |rp| match &rp.result {
+        c.b.reap(|rp| match &rp.result {
             Ok(_) => match rp.buf.as_ref().map(|b| diff(b.as_slice(), want, lba)) {
                 Some(Ok(())) => ok += 1,
                 other => problems.push(format!("read {}: {other:?}", rp.tag)),
@@ -744,7 +741,7 @@ fn retry_limit<const S: bool>(
         if c.b.in_flight() == 0 || !problems.is_empty() {
             break;
         }
-        c.b.commit(1).map_err(|e| format!("commit: {e}"))?;
+        c.b.submit(1).map_err(|e| format!("submit: {e}"))?;
     }
     c.b.set_timeout_ms(crate::suite::CMD_TIMEOUT_MS);
     if let Some(p) = problems.first() {
@@ -777,16 +774,16 @@ fn timeout_rounds<const S: bool>(
         c.b.c().set_io_timeout(Duration::from_micros(1));
         for i in 0..sent {
             let b = c.b.alloc(want.len()).map_err(|e| e.to_string())?;
-            c.b.write(&Read::new(c.nsid, slba, nlb - 1).build(), Some(b), i)
-                .map_err(|r| format!("write {i}: {:?}", r.error))?;
+            c.b.push(&Read::new(c.nsid, slba, nlb - 1).build(), Some(b), i)
+                .map_err(|r| format!("write {i}: {:?}", r.error()))?;
         }
         // Rung with 1 us deadlines; nothing waits (no deadline check) yet.
-        c.b.commit(0).map_err(|e| format!("commit: {e}"))?;
+        c.b.submit(0).map_err(|e| format!("submit: {e}"))?;
         c.b.set_timeout_ms(crate::suite::CMD_TIMEOUT_MS);
         let (mut ok, mut problems) = (0u64, Vec::new());
         while c.b.in_flight() > 0 {
-            c.b.commit(1).map_err(|e| format!("commit: {e}"))?;
-            c.b.reap(&mut |rp| match &rp.result {
+            c.b.submit(1).map_err(|e| format!("submit: {e}"))?;
+            c.b.reap(|rp| match &rp.result {
                 Ok(_) => match rp.buf.as_ref().map(|b| diff(b.as_slice(), want, lba)) {
                     Some(Ok(())) => ok += 1,
                     other => problems.push(format!("read {}: {other:?}", rp.tag)),
@@ -838,13 +835,13 @@ fn doorbells_per_io<const S: bool>(c: &mut Ctx<VfioHw<S>>) -> TestResult {
                 let Some(b) = free.pop() else { break };
                 let cmd =
                     Read::new(c.nsid, (sent % 1024) * blocks as u64, (blocks - 1) as u16).build();
-                c.b.write(&cmd, Some(b), sent)
-                    .map_err(|r| format!("write: {:?}", r.error))?;
+                c.b.push(&cmd, Some(b), sent)
+                    .map_err(|r| format!("write: {:?}", r.error()))?;
                 sent += 1;
             }
-            c.b.commit(1).map_err(|e| e.to_string())?;
+            c.b.submit(1).map_err(|e| e.to_string())?;
             commits += 1;
-            c.b.reap(&mut |rp| {
+            c.b.reap(|rp| {
                 back += 1;
                 if let Err(e) = rp.result {
                     err = Some(e.to_string());
@@ -941,13 +938,13 @@ impl<const S: bool> Backend for VfioHw<S> {
     fn execute(&mut self, cmd: &Cmd, data: Data<'_>) -> Result<Completion, Error> {
         self.c().execute(cmd, data)
     }
-    fn write(&mut self, cmd: &Cmd, buf: Option<DmaBuf>, tag: u64) -> Result<(), Rejected<DmaBuf>> {
-        self.c().write(cmd, buf, tag)
+    fn push(&mut self, cmd: &Cmd, buf: Option<DmaBuf>, tag: u64) -> Result<(), Rejected<DmaBuf>> {
+        self.c().push(cmd, buf, tag)
     }
-    fn commit(&mut self, min_complete: u32) -> Result<u32, Error> {
-        self.c().commit(min_complete)
+    fn submit(&mut self, min_complete: u32) -> Result<u32, Error> {
+        self.c().submit(min_complete)
     }
-    fn reap(&mut self, f: &mut dyn FnMut(Reaped<DmaBuf>)) -> usize {
+    fn reap(&mut self, f: impl FnMut(Reaped<DmaBuf>)) -> usize {
         self.c().reap(f)
     }
     fn in_flight(&self) -> u32 {

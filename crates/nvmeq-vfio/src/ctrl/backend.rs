@@ -115,7 +115,7 @@ impl Controller {
         self.qs.iter().map(|q| q.slots.busy_count()).sum()
     }
 
-    /// [`Backend::write`] for a transfer over `regions` of `buf`, in order:
+    /// [`Backend::push`] for a transfer over `regions` of `buf`, in order:
     /// (offset, length) pairs inside the buffer that add up to the command's
     /// transfer length. With SGLs ([`crate::DataPointer`]) each region is a
     /// Data Block descriptor (one in DPTR, or a segment list in the slot's
@@ -124,33 +124,33 @@ impl Controller {
     /// last may end inside a page, and the first must start on a dword.
     /// The device touches only the regions: the rest of the buffer is left
     /// as it was. The whole buffer is owned by the command until reaped.
-    pub fn write_regions(
+    pub fn push_regions(
         &mut self,
         cmd: &Cmd,
         buf: DmaBuf,
         regions: &[(usize, usize)],
         tag: u64,
     ) -> Result<(), Rejected<DmaBuf>> {
-        self.write_inner(cmd, Some(buf), tag, Some(regions), false)
+        self.push_inner(cmd, Some(buf), tag, Some(regions), false)
     }
 
-    /// [`Backend::write`] for a command the caller declares safe to repeat:
+    /// [`Backend::push`] for a command the caller declares safe to repeat:
     /// with [`crate::Options::retries`] set, a controller reset resubmits it
     /// (as it does reads) instead of completing it with an error. Admin and
     /// fused commands are never resubmitted.
-    pub fn write_retryable(
+    pub fn push_retryable(
         &mut self,
         cmd: &Cmd,
         buf: Option<DmaBuf>,
         tag: u64,
     ) -> Result<(), Rejected<DmaBuf>> {
-        self.write_inner(cmd, buf, tag, None, true)
+        self.push_inner(cmd, buf, tag, None, true)
     }
 
-    /// [`Backend::write`] with the buffer regions the transfer uses (its
+    /// [`Backend::push`] with the buffer regions the transfer uses (its
     /// first bytes when `None`) and whether the caller marked the command
     /// safe to repeat.
-    pub(super) fn write_inner(
+    pub(super) fn push_inner(
         &mut self,
         cmd: &Cmd,
         buf: Option<DmaBuf>,
@@ -158,12 +158,7 @@ impl Controller {
         regions: Option<&[(usize, usize)]>,
         marked: bool,
     ) -> Result<(), Rejected<DmaBuf>> {
-        let reject = |buf, e| {
-            Err(Rejected {
-                buf,
-                error: Some(e),
-            })
-        };
+        let reject = |buf, e| Err(Rejected::Invalid { error: e, buf });
         if let Some(why) = self.dead {
             return reject(buf, Error::Aborted(why));
         }
@@ -193,17 +188,18 @@ impl Controller {
         // Back-pressure also when completions wait to be reaped: the reap
         // list's preallocated capacity bounds commands plus completions.
         if self.busy() + self.done.len() >= self.reap_cap {
-            return Err(Rejected { buf, error: None });
+            return Err(Rejected::Full(buf));
         }
         let Some(qi) = self.pick_queue(cmd.queue) else {
-            return Err(Rejected { buf, error: None });
+            return Err(Rejected::Full(buf));
         };
         let mut p = self.push_for(qi, &cmd.sqe, len as usize, regions, marked);
         p.tag = tag;
         self.qs[qi].make_cq_room(&self.bar, self.shadow.as_ref());
         match self.qs[qi].push(cmd.sqe, buf, &p) {
             Ok(_) => Ok(()),
-            Err((buf, error)) => Err(Rejected { buf, error }),
+            Err((buf, Some(error))) => Err(Rejected::Invalid { error, buf }),
+            Err((buf, None)) => Err(Rejected::Full(buf)),
         }
     }
 }
@@ -296,11 +292,11 @@ impl Backend for Controller {
         r
     }
 
-    fn write(&mut self, cmd: &Cmd, buf: Option<DmaBuf>, tag: u64) -> Result<(), Rejected<DmaBuf>> {
-        self.write_inner(cmd, buf, tag, None, false)
+    fn push(&mut self, cmd: &Cmd, buf: Option<DmaBuf>, tag: u64) -> Result<(), Rejected<DmaBuf>> {
+        self.push_inner(cmd, buf, tag, None, false)
     }
 
-    fn commit(&mut self, min_complete: u32) -> Result<u32, Error> {
+    fn submit(&mut self, min_complete: u32) -> Result<u32, Error> {
         if let Some(why) = self.dead {
             return Err(Error::Aborted(why));
         }
@@ -322,7 +318,7 @@ impl Backend for Controller {
         Ok(n)
     }
 
-    fn reap(&mut self, f: &mut dyn FnMut(Reaped<DmaBuf>)) -> usize {
+    fn reap(&mut self, mut f: impl FnMut(Reaped<DmaBuf>)) -> usize {
         self.poll_all();
         let mut n = 0;
         while let Some(r) = self.done.pop_front() {

@@ -67,7 +67,7 @@ pub struct Options {
     /// [`Controller::reset`]) instead of completing with `Timeout` or
     /// `Aborted`. 0 (the default): never. Safe to repeat: Read, Compare and
     /// Verify (they change nothing), and any I/O command written with
-    /// [`Controller::write_retryable`]; never a fused command, an admin
+    /// [`Controller::push_retryable`]; never a fused command, an admin
     /// command or, by default, anything that writes. A resubmitted command
     /// gets a fresh timeout; one written but not yet committed when the reset
     /// came is submitted by it.
@@ -810,7 +810,7 @@ impl Controller {
         }
     }
 
-    /// Rings queue `qi`'s SQ doorbell for its written commands, starting their
+    /// Rings queue `qi`'s SQ doorbell for its pushed commands, starting their
     /// timeouts. Returns how many were submitted.
     pub(super) fn ring(&mut self, qi: usize, now: Instant) -> u16 {
         let t = if qi == 0 {

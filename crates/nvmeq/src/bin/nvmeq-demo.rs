@@ -95,13 +95,13 @@ fn run(spec: &str) -> Result<(), Box<dyn std::error::Error>> {
     for i in 0..32u64 {
         let buf = dev.alloc(lba as usize)?;
         let read = nvmeq::nvme::cmd::Read::new(nsid, slba + i, 0).build();
-        if let Err(r) = dev.write(&read, Some(buf), i) {
-            return Err(format!("queue refused a read: {:?}", r.error).into());
+        if let Err(r) = dev.push(&read, Some(buf), i) {
+            return Err(format!("queue refused a read: {:?}", r.error()).into());
         }
     }
-    let submitted = dev.commit(32)?;
+    let submitted = dev.submit(32)?;
     let mut failed = 0;
-    dev.reap(&mut |r| {
+    dev.reap(|r| {
         failed += r.result.is_err() as u32;
         if let Some(b) = r.buf {
             bufs.push((r.tag, b));

@@ -7,6 +7,6 @@ fn main() {
     let mut u = Uring::loopback(UringOptions::new(), 512).unwrap();
     let mut buf = u.alloc(512).unwrap();
     let bytes = buf.as_mut_slice();
-    let _ = u.write(&Read::new(1, 0, 0).build(), Some(buf), 0);
+    let _ = u.push(&Read::new(1, 0, 0).build(), Some(buf), 0);
     bytes[0] = 1;
 }

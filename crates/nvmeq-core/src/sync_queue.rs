@@ -1,0 +1,238 @@
+//! [`SyncQueue`]: the queue interface for a backend whose commands run
+//! synchronously (the ram controller, blocking ioctls).
+//!
+//! [`push`](SyncQueue::push) stores the command and moves its buffer in;
+//! [`submit`](crate::Backend::submit) runs each pushed command in order
+//! ([`check_wait`](SyncQueue::check_wait), then [`take_next`](SyncQueue::take_next) and
+//! [`finish`](SyncQueue::finish)); [`reap`](SyncQueue::reap) hands the
+//! completions back with their buffers. The buffer stays owned by the queue
+//! from `push` until `reap`. No allocation: the storage is the backend's
+//! ([`Fifo`]), sized once.
+
+use crate::backend::{Data, IoBuf, Reaped, Rejected};
+use crate::cmd::{Cmd, DataDir};
+use crate::cqe::Completion;
+use crate::error::Error;
+
+/// First-in first-out storage of fixed capacity.
+pub trait Fifo<T> {
+    /// Appends `t`, or hands it back when full.
+    fn push_back(&mut self, t: T) -> Result<(), T>;
+    /// Removes the oldest element.
+    fn pop_front(&mut self) -> Option<T>;
+    /// The number of elements.
+    fn len(&self) -> usize;
+    /// True when empty.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl<T, const N: usize> Fifo<T> for heapless::Deque<T, N> {
+    #[inline]
+    fn push_back(&mut self, t: T) -> Result<(), T> {
+        heapless::Deque::push_back(self, t)
+    }
+    #[inline]
+    fn pop_front(&mut self) -> Option<T> {
+        heapless::Deque::pop_front(self)
+    }
+    #[inline]
+    fn len(&self) -> usize {
+        heapless::Deque::len(self)
+    }
+}
+
+/// A pushed command waiting for [`submit`](crate::Backend::submit).
+#[derive(Debug)]
+pub struct Queued<B> {
+    /// The command.
+    pub cmd: Cmd,
+    /// Its buffer, owned by the queue.
+    pub buf: Option<B>,
+    /// The caller's tag.
+    pub tag: u64,
+    /// Bytes of `buf` the command transfers (checked at push, or the whole
+    /// buffer for a backend that checks when it runs the command).
+    pub len: u32,
+}
+
+impl<B: IoBuf> Queued<B> {
+    /// The command's data: the first `len` bytes of its buffer, in the
+    /// command's direction.
+    #[inline]
+    pub fn data(&mut self) -> Data<'_> {
+        let len = self.len as usize;
+        match (&mut self.buf, self.cmd.dir) {
+            (None, _) => Data::None,
+            (Some(b), DataDir::ToDevice) => Data::ToDevice(&b.as_slice()[..len]),
+            (Some(b), DataDir::None) => Data::ToDevice(&b.as_slice()[..0]),
+            (Some(b), DataDir::FromDevice | DataDir::Both) => {
+                Data::FromDevice(&mut b.as_mut_slice()[..len])
+            }
+        }
+    }
+}
+
+/// Pushed commands and their completions, at most `depth` of them together.
+#[derive(Debug)]
+pub struct SyncQueue<B, P, D> {
+    pending: P,
+    done: D,
+    depth: u32,
+    _buf: core::marker::PhantomData<B>,
+}
+
+impl<B, P, D> SyncQueue<B, P, D>
+where
+    P: Fifo<Queued<B>>,
+    D: Fifo<Reaped<B>>,
+{
+    /// A queue over `pending` and `done`, each able to hold `depth` entries.
+    pub fn new(pending: P, done: D, depth: u32) -> Self {
+        SyncQueue {
+            pending,
+            done,
+            depth,
+            _buf: core::marker::PhantomData,
+        }
+    }
+
+    /// Commands pushed and not yet reaped.
+    #[inline]
+    pub fn in_flight(&self) -> u32 {
+        (self.pending.len() + self.done.len()) as u32
+    }
+
+    /// Queues a command whose buffer was checked (`len` bytes transfer).
+    /// A full queue (completions not yet reaped count) hands it back.
+    #[inline]
+    pub fn push(
+        &mut self,
+        cmd: &Cmd,
+        buf: Option<B>,
+        tag: u64,
+        len: u32,
+    ) -> Result<(), Rejected<B>> {
+        if self.in_flight() >= self.depth {
+            return Err(Rejected::Full(buf));
+        }
+        let q = Queued {
+            cmd: *cmd,
+            buf,
+            tag,
+            len,
+        };
+        self.pending.push_back(q).map_err(|q| Rejected::Full(q.buf))
+    }
+
+    /// The check [`submit`](crate::Backend::submit) makes first: waiting for
+    /// more completions than commands in flight would never return.
+    #[inline]
+    pub fn check_wait(&self, min_complete: u32) -> Result<(), Error> {
+        if min_complete > self.in_flight() {
+            return Err(Error::WaitExceedsInFlight {
+                want: min_complete,
+                in_flight: self.in_flight(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The oldest pushed command, to run now and [`finish`](Self::finish).
+    #[inline]
+    pub fn take_next(&mut self) -> Option<Queued<B>> {
+        self.pending.pop_front()
+    }
+
+    /// Records the result of a command taken with [`take_next`](Self::take_next).
+    #[inline]
+    pub fn finish(&mut self, q: Queued<B>, result: Result<Completion, Error>) {
+        let r = Reaped {
+            tag: q.tag,
+            result,
+            buf: q.buf,
+        };
+        // Cannot fail: push keeps pending + done within `depth`, which both
+        // hold. Were it to, the buffer is dropped after its completion.
+        let _ = self.done.push_back(r);
+    }
+
+    /// Hands every completion to `f`, oldest first. Returns how many.
+    #[inline]
+    pub fn reap(&mut self, mut f: impl FnMut(Reaped<B>)) -> usize {
+        let mut n = 0;
+        while let Some(r) = self.done.pop_front() {
+            f(r);
+            n += 1;
+        }
+        n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cmd::{Flush, Read};
+    use crate::status::Status;
+
+    #[derive(Debug)]
+    struct Buf([u8; 8]);
+    impl IoBuf for Buf {
+        fn as_slice(&self) -> &[u8] {
+            &self.0
+        }
+        fn as_mut_slice(&mut self) -> &mut [u8] {
+            &mut self.0
+        }
+    }
+
+    type Q = SyncQueue<Buf, heapless::Deque<Queued<Buf>, 4>, heapless::Deque<Reaped<Buf>, 4>>;
+
+    #[test]
+    fn runs_in_order_bounds_depth_and_hands_buffers_back() {
+        let mut q: Q = SyncQueue::new(heapless::Deque::new(), heapless::Deque::new(), 2);
+        let read = Read::new(1, 0, 0).build();
+        q.push(&read, Some(Buf([0; 8])), 7, 4).unwrap();
+        q.push(&Flush::new(1).build(), None, 8, 0).unwrap();
+        match q.push(&read, Some(Buf([1; 8])), 9, 4) {
+            Err(Rejected::Full(Some(b))) => assert_eq!(b.0, [1; 8]),
+            other => panic!("expected Full with the buffer, got {other:?}"),
+        }
+        assert!(q.check_wait(2).is_ok());
+        assert!(matches!(
+            q.check_wait(3),
+            Err(Error::WaitExceedsInFlight { want: 3, .. })
+        ));
+        let mut first = q.take_next().unwrap();
+        match first.data() {
+            Data::FromDevice(d) => {
+                assert_eq!(d.len(), 4, "cut to the checked length");
+                d.fill(0xab);
+            }
+            other => panic!("{other:?}"),
+        }
+        q.finish(first, Ok(Completion::from_result(0, Status::SUCCESS)));
+        let mut second = q.take_next().unwrap();
+        assert!(matches!(second.data(), Data::None));
+        q.finish(second, Err(Error::Timeout { ms: 1 }));
+        assert!(q.take_next().is_none());
+        assert_eq!(
+            q.in_flight(),
+            2,
+            "completions occupy the queue until reaped"
+        );
+        let mut got = heapless::Vec::<_, 4>::new();
+        assert_eq!(
+            q.reap(|r| got.push((r.tag, r.result.is_ok(), r.buf)).unwrap()),
+            2
+        );
+        assert_eq!((got[0].0, got[0].1), (7, true));
+        assert_eq!(
+            got[0].2.as_ref().unwrap().0,
+            [0xab, 0xab, 0xab, 0xab, 0, 0, 0, 0]
+        );
+        assert_eq!((got[1].0, got[1].1), (8, false));
+        assert_eq!(q.in_flight(), 0);
+    }
+}

@@ -1,0 +1,128 @@
+//! [`Backend`] for [`Uring`].
+
+use super::Uring;
+use nvmeq_core::{Backend, Caps, Cmd, Completion, Data, Error, Reaped, Rejected, VecData};
+
+use crate::buf::{CmdBufs, UringBuf};
+
+impl Backend for Uring {
+    type Buf = UringBuf;
+
+    fn caps(&self) -> Caps {
+        self.caps
+    }
+
+    fn lba_size(&mut self, nsid: u32) -> Result<u32, Error> {
+        self.ns_format(nsid).map(|f| f.block_bytes)
+    }
+
+    /// A registered buffer when the ring has a pool with a free buffer large
+    /// enough, else a page-aligned heap buffer.
+    fn alloc(&mut self, len: usize) -> Result<UringBuf, Error> {
+        if let Some(b) = self.pool.as_ref().and_then(|p| p.take(len)) {
+            return Ok(UringBuf::Fixed(b));
+        }
+        Ok(UringBuf::zeroed(len))
+    }
+
+    fn execute(&mut self, cmd: &Cmd, data: Data<'_>) -> Result<Completion, Error> {
+        self.execute_meta(cmd, data, Data::None)
+    }
+
+    fn execute_with(
+        &mut self,
+        cmd: &Cmd,
+        data: Data<'_>,
+        meta: Data<'_>,
+    ) -> Result<Completion, Error> {
+        self.execute_meta(cmd, data, meta)
+    }
+
+    fn execute_vec(
+        &mut self,
+        cmd: &Cmd,
+        data: VecData<'_, '_>,
+        meta: Data<'_>,
+    ) -> Result<Completion, Error> {
+        self.execute_segments(cmd, data, meta)
+    }
+
+    fn push(
+        &mut self,
+        cmd: &Cmd,
+        buf: Option<UringBuf>,
+        tag: u64,
+    ) -> Result<(), Rejected<UringBuf>> {
+        let bufs = CmdBufs {
+            data: buf,
+            segments: Vec::new(),
+            metadata: None,
+        };
+        self.push_bufs(cmd, bufs, false, tag).map_err(|r| match r {
+            Rejected::Full(b) => Rejected::Full(b.and_then(|b| b.data)),
+            Rejected::Invalid { error, buf } => Rejected::Invalid {
+                error,
+                buf: buf.and_then(|b| b.data),
+            },
+        })
+    }
+
+    /// One `io_uring_enter` that submits every pushed command and waits for
+    /// `min_complete` completions. With IOPOLL this is also what polls the
+    /// device, so call it (with 0) to make completions appear.
+    fn submit(&mut self, min_complete: u32) -> Result<u32, Error> {
+        let in_flight = self.io.slab.in_use();
+        if min_complete as usize > in_flight {
+            return Err(Error::WaitExceedsInFlight {
+                want: min_complete,
+                in_flight: in_flight as u32,
+            });
+        }
+        let want = (min_complete as usize).saturating_sub(self.io.ready());
+        // Nothing to submit or wait for on an interrupt-driven ring: its
+        // completions are posted without entering, so a spinning caller's
+        // `submit(0)` costs no syscall.
+        if want == 0 && !self.enter_to_complete && self.io.ring.submission().is_empty() {
+            return Ok(0);
+        }
+        // On an IOPOLL ring even `want == 0` enters with GETEVENTS (the
+        // io-uring crate sets it for IOPOLL rings): one poll of the device,
+        // which is how a spinning caller's completions appear.
+        let submitted = self.io.submit(want)?;
+        // With IOPOLL the kernel stops waiting when nothing is on its poll
+        // list: a command it had to punt to a worker (e.g. one whose segments
+        // are bounced) joins the list only once issued. Poll again until the
+        // completions asked for are there.
+        while self.iopoll {
+            let ready = self.io.ready();
+            if ready >= min_complete as usize {
+                break;
+            }
+            self.io.submit(min_complete as usize - ready)?;
+        }
+        Ok(submitted as u32)
+    }
+
+    /// Hands out completions with their data buffers. Segments and metadata
+    /// buffers of commands queued with [`Uring::push_vec`] or
+    /// [`Uring::push_with`] are dropped here (after their completion); use
+    /// [`Uring::reap_all`] to get them back.
+    fn reap(&mut self, mut f: impl FnMut(Reaped<UringBuf>)) -> usize {
+        self.io.reap(|r: Reaped<CmdBufs>| {
+            f(Reaped {
+                tag: r.tag,
+                result: r.result,
+                buf: r.buf.and_then(|b| b.data),
+            })
+        })
+    }
+
+    fn in_flight(&self) -> u32 {
+        self.io.slab.in_use() as u32
+    }
+
+    /// `io_uring_enter` calls so far (both rings; `push` and `reap` make none).
+    fn syscalls(&self) -> Option<u64> {
+        Some(self.io.enters + self.admin_ring.as_ref().map_or(0, |a| a.enters))
+    }
+}

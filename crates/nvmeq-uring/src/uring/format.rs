@@ -1,0 +1,136 @@
+//! Namespace formats: looked up once, remembered, and used to plan each
+//! command's data and metadata lengths.
+
+use super::{Target, Uring};
+use nvmeq_core::cmd::Identify;
+use nvmeq_core::{Backend, Cmd, Data, DataDir, Error, IoBuf, QueueKind, Status, Xfer};
+
+use crate::buf::AlignedBuf;
+use crate::probe::{self, NsFormat};
+use crate::sys;
+
+impl Uring {
+    /// The current format of namespace `nsid`: Identify Namespace on first
+    /// use, then remembered (without admin access, the opened namespace's
+    /// block size comes from sysfs, which knows it has no metadata).
+    pub fn ns_format(&mut self, nsid: u32) -> Result<NsFormat, Error> {
+        if let Some(f) = self.formats.get(nsid) {
+            return Ok(f);
+        }
+        if self.target == Target::Loopback {
+            return Ok(self.loopback_format);
+        }
+        let f = if self.admin_file.is_some() {
+            let mut id = AlignedBuf::zeroed(4096);
+            let r = self.execute(
+                &Identify::namespace(nsid).build(),
+                Data::FromDevice(id.as_mut_slice()),
+            );
+            match r {
+                Ok(_) => {}
+                // By code: the controller may set DNR (or More, CRD) on it.
+                Err(Error::Status(s)) if s.matches_code(Status::INVALID_NS_OR_FORMAT) => {
+                    return Err(Error::UnknownNamespace(nsid))
+                }
+                Err(e) => return Err(e),
+            }
+            probe::format_from_id_ns(id.as_slice()).map_err(|_| Error::UnknownNamespace(nsid))?
+        } else {
+            let sysfs = self.ng.as_deref().filter(|_| nsid == self.nsid);
+            let block_bytes = sysfs
+                .and_then(probe::sysfs_lba_size)
+                .ok_or(Error::UnknownNamespace(nsid))?;
+            NsFormat {
+                block_bytes,
+                meta_bytes: 0,
+            }
+        };
+        self.formats.insert(nsid, f);
+        Ok(f)
+    }
+
+    /// Forgets remembered namespace formats; call it after a Format NVM or
+    /// namespace management command changed one.
+    pub fn forget_formats(&mut self) {
+        self.formats.clear();
+    }
+
+    /// Asks the kernel to rescan the controller's namespaces
+    /// (`NVME_IOCTL_RESCAN` on the controller device) and forgets remembered
+    /// formats.
+    ///
+    /// Linux acts on the effects of admin commands sent through its ioctls
+    /// (it rescans after a Format NVM or namespace management) but not of
+    /// those sent over io_uring, so until a rescan its namespace (block size,
+    /// metadata/integrity set-up) still describes the old format: e.g. it
+    /// refuses metadata buffers (EINVAL) on a namespace just formatted with
+    /// separate metadata. [`execute`](nvmeq_core::Backend::execute) calls this itself
+    /// after a successful Format NVM, Namespace Management or Namespace
+    /// Attachment; the rescan runs asynchronously in the kernel.
+    pub fn rescan(&mut self) -> Result<(), Error> {
+        self.formats.clear();
+        if self.target == Target::Loopback {
+            return Ok(());
+        }
+        let ctrl = self._ctrl_dev.as_ref().ok_or(Error::Unsupported(
+            "rescanning needs the controller char device /dev/nvmeX",
+        ))?;
+        sys::rescan(ctrl).map_err(|e| Error::Os {
+            op: "NVME_IOCTL_RESCAN",
+            errno: e.raw_os_error().unwrap_or(libc::EIO),
+        })
+    }
+
+    /// Resolves what the command transfers from its own fields, before
+    /// anything reaches the kernel: (data bytes, separate metadata bytes).
+    pub(super) fn plan(&mut self, cmd: &Cmd, has_meta: bool) -> Result<(u32, u32), Error> {
+        let fmt = match cmd.xfer {
+            Xfer::Blocks(_) => Some(self.ns_format(cmd.nsid())?),
+            _ => None,
+        };
+        let len =
+            cmd.xfer
+                .bytes(fmt.map_or(0, |f| f.block_bytes))
+                .ok_or(Error::TransferTooLarge {
+                    len: cmd.xfer.bytes_u64(fmt.map_or(0, |f| f.block_bytes)),
+                })?;
+        if len > self.caps.max_xfer {
+            return Err(Error::AboveMdts {
+                len: len as u64,
+                max: self.caps.max_xfer,
+            });
+        }
+        if len > 0 && cmd.dir == DataDir::None {
+            return Err(Error::DirectionMismatch {
+                opcode: cmd.sqe.opcode(),
+                dir: cmd.dir,
+            });
+        }
+        if len == 0 && cmd.dir != DataDir::None {
+            // The device would still move the data its fields describe, with
+            // no buffer mapped for it (QEMU completes such a Read "successfully").
+            return Err(Error::ZeroLength);
+        }
+        let meta = match (cmd.xfer, fmt) {
+            (Xfer::Blocks(n), Some(f)) if f.meta_bytes != 0 && len > 0 => {
+                if !has_meta {
+                    // Without one the kernel leaves MPTR 0 and the device
+                    // would move the metadata at address 0.
+                    return Err(Error::MetadataRequired);
+                }
+                n.checked_mul(f.meta_bytes).ok_or(Error::TransferTooLarge {
+                    len: n as u64 * f.meta_bytes as u64,
+                })?
+            }
+            _ if has_meta && cmd.queue == QueueKind::Admin => {
+                return Err(Error::Unsupported(
+                    "metadata buffers travel with I/O commands only: the controller device \
+                     has no block device to carry them (Linux drops or refuses them)",
+                ))
+            }
+            _ if has_meta => return Err(Error::MetadataForbidden),
+            _ => 0,
+        };
+        Ok((len, meta))
+    }
+}
