@@ -11,6 +11,43 @@ use std::time::{Duration, Instant};
 
 /// The line the guest's init prints after the command: `NVMEQ-EXIT=<status>`.
 pub const EXIT_MARKER: &str = "NVMEQ-EXIT=";
+/// `NVMEQ-STEP-START=<index> <secs> <name>` and `NVMEQ-STEP-END=<index> <rc> <name>`: a step of
+/// `vm test` (xtask/src/vm/guest_steps.sh) began or ended.
+const STEP_START: &str = "NVMEQ-STEP-START=";
+const STEP_END: &str = "NVMEQ-STEP-END=";
+/// How long past a step's own limit the host waits before it calls the guest hung: the guest
+/// kills a late step itself, so silence beyond this means the guest stopped answering.
+const STEP_GRACE: Duration = Duration::from_secs(60);
+
+/// How a boot ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ended {
+    /// The guest command's exit status.
+    Exit(i32),
+    /// The guest stopped answering inside step `index` (`name`, limited to `secs`); QEMU was
+    /// killed.
+    Hung { index: usize, name: String, secs: u64 },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Event {
+    Exit(i32),
+    StepStart(usize, u64, String),
+    StepEnd(usize),
+}
+
+/// The step event a console line carries, if any.
+fn parse_step(line: &str) -> Option<Event> {
+    if let Some(at) = line.find(STEP_START) {
+        let mut w = line[at + STEP_START.len()..].split_whitespace();
+        let index = w.next()?.parse().ok()?;
+        let secs = w.next()?.parse().ok()?;
+        return Some(Event::StepStart(index, secs, w.next().unwrap_or("").to_string()));
+    }
+    let at = line.find(STEP_END)?;
+    let index = line[at + STEP_END.len()..].split_whitespace().next()?;
+    Some(Event::StepEnd(index.parse().ok()?))
+}
 
 /// Controller A's size and B's namespace sizes, in bytes.
 const A_BYTES: u64 = 1 << 30;
@@ -243,7 +280,7 @@ pub fn run(
     timeout: Duration,
     ctl: &Path,
     interactive: bool,
-) -> Result<i32, String> {
+) -> Result<Ended, String> {
     let shown = crate::util::show(&cmd);
     if std::env::var_os("NVMEQ_VM_SHOW_QEMU").is_some() {
         eprintln!("$ {shown}");
@@ -267,7 +304,9 @@ pub fn run(
                 let Ok(line) = line else { break };
                 let text = strip_escapes(&String::from_utf8_lossy(&line));
                 if let Some(code) = parse_marker(&text) {
-                    let _ = tx.send(code);
+                    let _ = tx.send(Event::Exit(code));
+                } else if let Some(ev) = parse_step(&text) {
+                    let _ = tx.send(ev);
                 }
                 if !is_noise(&text, shown_any) {
                     shown_any = true;
@@ -277,12 +316,41 @@ pub fn run(
             }
         });
         let deadline = started + timeout;
+        // The step running now: (index, name, secs, by when it must end).
+        let mut step: Option<(usize, String, u64, Instant)> = None;
         let status = loop {
-            if let Ok(code) = rx.try_recv() {
-                marker = Some(code);
+            while let Ok(ev) = rx.try_recv() {
+                match ev {
+                    Event::Exit(code) => marker = Some(code),
+                    Event::StepStart(i, secs, name) => {
+                        let by = Instant::now() + Duration::from_secs(secs) + STEP_GRACE;
+                        step = Some((i, name, secs, by));
+                    }
+                    Event::StepEnd(_) => step = None,
+                }
             }
             if let Some(s) = child.try_wait().map_err(|e| format!("QEMU: {e}"))? {
                 break Some(s);
+            }
+            if let Some((index, name, secs, by)) = &step {
+                if Instant::now() >= *by && marker.is_none() {
+                    // Our own child only.
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    let _ = reader.join();
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "xtask vm: step {index} `{name}` hung the guest: no answer {} s past \
+                         its {secs} s limit; QEMU killed after {:.0} s",
+                        STEP_GRACE.as_secs(),
+                        started.elapsed().as_secs_f64()
+                    );
+                    return Ok(Ended::Hung {
+                        index: *index,
+                        name: name.clone(),
+                        secs: *secs,
+                    });
+                }
             }
             // After the marker, poweroff is quick; do not wait the full timeout for it.
             let limit = match marker {
@@ -312,8 +380,10 @@ pub fn run(
             }
         };
         let _ = reader.join();
-        while let Ok(code) = rx.try_recv() {
-            marker = Some(code);
+        while let Ok(ev) = rx.try_recv() {
+            if let Event::Exit(code) = ev {
+                marker = Some(code);
+            }
         }
         status
     };
@@ -326,7 +396,7 @@ pub fn run(
     let from_file = fs::read_to_string(ctl.join("exit"))
         .ok()
         .and_then(|s| s.trim().parse::<i32>().ok());
-    from_file.or(marker).ok_or_else(|| {
+    from_file.or(marker).map(Ended::Exit).ok_or_else(|| {
         format!(
             "the guest never reported an exit status (QEMU exited with {waited}): \
              it crashed or its init failed; rerun with --verbose for the kernel log"
@@ -353,6 +423,24 @@ mod tests {
         assert_eq!(parse_marker("[  1.2] noise NVMEQ-EXIT=127 tail"), Some(127));
         assert_eq!(parse_marker("NVMEQ-EXIT="), None);
         assert_eq!(parse_marker("exit 3"), None);
+    }
+
+    #[test]
+    fn step_markers() {
+        assert_eq!(
+            parse_step("NVMEQ-STEP-START=3 240 nvmeq-cli-guest-tests:json"),
+            Some(Event::StepStart(
+                3,
+                240,
+                "nvmeq-cli-guest-tests:json".into()
+            ))
+        );
+        assert_eq!(
+            parse_step("[ 9.1] NVMEQ-STEP-END=12 124 x"),
+            Some(Event::StepEnd(12))
+        );
+        assert_eq!(parse_step("NVMEQ-STEP-START=x 1 y"), None);
+        assert_eq!(parse_step("plain"), None);
     }
 
     #[test]
