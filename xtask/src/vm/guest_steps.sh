@@ -36,15 +36,15 @@ alive() {
 
 # run_steps FILE FROM: runs steps FROM.. of FILE (0-based); prints a summary; fails when any did.
 run_steps() {
-    i=0 failed=0 passed=0 from=${2:-0} summary=
+    step_i=0 failed=0 passed=0 from=${2:-0} summary=
     while read -r secs name cmd; do
         [ -n "$name" ] || continue
-        if [ "$i" -lt "$from" ]; then
-            i=$((i + 1))
+        if [ "$step_i" -lt "$from" ]; then
+            step_i=$((step_i + 1))
             continue
         fi
         . /etc/nvmeq/env.sh
-        echo "NVMEQ-STEP-START=$i $secs $name"
+        echo "NVMEQ-STEP-START=$step_i $secs $name"
         t0=$(date +%s)
         setsid sh -c "$cmd" </dev/null &
         pid=$!
@@ -66,7 +66,7 @@ run_steps() {
             rc=$?
         fi
         dt=$(($(date +%s) - t0))
-        echo "NVMEQ-STEP-END=$i $rc $name"
+        echo "NVMEQ-STEP-END=$step_i $rc $name"
         if [ "$rc" = 0 ]; then
             passed=$((passed + 1))
             summary="$summary
@@ -78,7 +78,7 @@ run_steps() {
             summary="$summary
   FAILED  ${dt}s  $name ($why)"
         fi
-        i=$((i + 1))
+        step_i=$((step_i + 1))
     done <"$1"
     echo "== steps: $passed passed, $failed failed ==$summary"
     [ "$failed" = 0 ]
