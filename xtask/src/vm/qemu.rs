@@ -52,6 +52,23 @@ fn parse_step(line: &str) -> Option<Event> {
 /// Controller A's size and B's namespace sizes, in bytes.
 const A_BYTES: u64 = 1 << 30;
 const B_NS_BYTES: u64 = 256 << 20;
+/// Each namespace of controllers C and D; E's many small ones.
+const C_NS_BYTES: u64 = 64 << 20;
+const D_NS_BYTES: u64 = 256 << 20;
+const E_NS_BYTES: u64 = 8 << 20;
+/// Controller E's namespace count (more than a 32-bit bitmap or one page of small lists).
+pub const E_NAMESPACES: u32 = 34;
+/// Controller C's namespaces, nsid 1.. (docs/testing.md): end-to-end protection formats.
+const C_FORMATS: &[&str] = &[
+    // PI type 1, 512 + 8, metadata in a separate buffer.
+    "logical_block_size=512,physical_block_size=512,ms=8,mset=0,pi=1",
+    // PI type 2 with the 64-bit guard (pif=2), 4096 + 16.
+    "logical_block_size=4096,physical_block_size=4096,ms=16,pi=2,pif=2",
+    // PI type 3, 4096 + 8, extended LBAs (metadata inline after each block).
+    "logical_block_size=4096,physical_block_size=4096,ms=8,mset=1,pi=3",
+    // Metadata without protection, 4096 + 64.
+    "logical_block_size=4096,physical_block_size=4096,ms=64",
+];
 /// Linux `O_DIRECT` on x86-64.
 const O_DIRECT: i32 = 0o40000;
 
@@ -214,6 +231,47 @@ pub fn command(m: &Machine, f: &Files) -> Result<Command, String> {
         ]);
     }
 
+    // Controller C: end-to-end protection and metadata formats.
+    c.args(["-device", "nvme,id=nvmeC,serial=nvmeqC,addr=0x8"]);
+    for (i, fmt) in C_FORMATS.iter().enumerate() {
+        let nsid = i + 1;
+        let node = format!("nvmC{nsid}");
+        namespace_image(&mut c, f, &node, C_NS_BYTES)?;
+        c.args([
+            "-device",
+            &format!("nvme-ns,drive={node},bus=nvmeC,nsid={nsid},{fmt}"),
+        ]);
+    }
+
+    // Controller D: Flexible Data Placement through its subsystem (2 reclaim groups, 8 reclaim
+    // unit handles of 8 MiB units); nsid 1 may place writes with handles 0-3.
+    c.args([
+        "-device",
+        "nvme-subsys,id=fdpD,nqn=nvmeqD,fdp=on,fdp.runs=8M,fdp.nrg=2,fdp.nruh=8",
+    ]);
+    c.args(["-device", "nvme,id=nvmeD,serial=nvmeqD,subsys=fdpD,addr=0x9"]);
+    namespace_image(&mut c, f, "nvmD1", D_NS_BYTES)?;
+    c.args([
+        "-device",
+        "nvme-ns,drive=nvmD1,bus=nvmeD,nsid=1,logical_block_size=4096,\
+         physical_block_size=4096,fdp.ruhs=0-3",
+    ]);
+
+    // Controller E: small limits: 8 KiB transfers at most (MDTS 1), the smallest queues QEMU
+    // takes (MQES 1: two entries), a 16 MiB controller memory buffer, many namespaces.
+    c.args([
+        "-device",
+        "nvme,id=nvmeE,serial=nvmeqE,addr=0xa,mdts=1,mqes=1,cmb_size_mb=16",
+    ]);
+    for nsid in 1..=E_NAMESPACES {
+        let node = format!("nvmE{nsid}");
+        namespace_image(&mut c, f, &node, E_NS_BYTES)?;
+        c.args([
+            "-device",
+            &format!("nvme-ns,drive={node},bus=nvmeE,nsid={nsid}"),
+        ]);
+    }
+
     for (id, tag, path, addr) in [
         ("out", "nvmeqout", f.out, "0x6"),
         ("ctl", "nvmeqctl", f.ctl, "0x7"),
@@ -228,6 +286,15 @@ pub fn command(m: &Machine, f: &Files) -> Result<Command, String> {
         ]);
     }
     Ok(c)
+}
+
+/// A fresh sparse image `<node>.img` of this boot as block node `node`.
+fn namespace_image(c: &mut Command, f: &Files, node: &str, size: u64) -> Result<(), String> {
+    let p = f.disks.join(format!("{node}.img"));
+    image(&p, size)?;
+    c.args(["-blockdev", &file_blockdev(&format!("{node}f"), &p)]);
+    c.args(["-blockdev", &format!("driver=raw,node-name={node},file={node}f")]);
+    Ok(())
 }
 
 /// The exit status in a console line carrying the marker.
