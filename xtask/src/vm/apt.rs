@@ -342,7 +342,10 @@ impl HostApt {
         ));
         write(&dir.join("sources.list"), &sources)?;
         let opts = [
-            format!("Dir::Etc::SourceList={}", dir.join("sources.list").display()),
+            format!(
+                "Dir::Etc::SourceList={}",
+                dir.join("sources.list").display()
+            ),
             format!("Dir::State::Lists={}", dir.join("lists").display()),
         ];
         let apt = |args: &[&str]| {

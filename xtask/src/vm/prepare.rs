@@ -145,8 +145,14 @@ const QEMU_MIN: (u32, u32) = (10, 0);
 const QEMU_SUITE: &str = "bookworm-backports";
 /// Device options the guest's machine uses, by device: checked against the installed QEMU.
 const QEMU_OPTIONS: &[(&str, &[&str])] = &[
-    ("nvme", &["mdts", "cmb_size_mb", "mqes", "max_ioqpairs", "subsys"]),
-    ("nvme-ns", &["ms", "mset", "pi", "pif", "pil", "fdp.ruhs", "zoned"]),
+    (
+        "nvme",
+        &["mdts", "cmb_size_mb", "mqes", "max_ioqpairs", "subsys"],
+    ),
+    (
+        "nvme-ns",
+        &["ms", "mset", "pi", "pif", "pil", "fdp.ruhs", "zoned"],
+    ),
     ("nvme-subsys", &["fdp", "fdp.nrg", "fdp.nruh", "fdp.runs"]),
 ];
 
@@ -193,12 +199,7 @@ fn check_qemu(vm: &Path) -> Result<(), String> {
     let v = parse_qemu_version(&version)
         .ok_or_else(|| format!("cannot read QEMU's version from `{}`", version.trim()))?;
     if v < QEMU_MIN {
-        return Err(format!(
-            "{} is QEMU {}.{}: {fix}",
-            bin.display(),
-            v.0,
-            v.1
-        ));
+        return Err(format!("{} is QEMU {}.{}: {fix}", bin.display(), v.0, v.1));
     }
     for (dev, wanted) in QEMU_OPTIONS {
         let help = Command::new(&bin)
@@ -207,7 +208,10 @@ fn check_qemu(vm: &Path) -> Result<(), String> {
             .map_err(|e| format!("{}: {e}", bin.display()))?;
         let text = String::from_utf8_lossy(&help.stdout);
         for opt in *wanted {
-            if !text.lines().any(|l| l.trim_start().starts_with(&format!("{opt}="))) {
+            if !text
+                .lines()
+                .any(|l| l.trim_start().starts_with(&format!("{opt}=")))
+            {
                 return Err(format!(
                     "{} (QEMU {}.{}) has no `-device {dev},{opt}=`: {fix}",
                     bin.display(),
@@ -242,7 +246,9 @@ fn kernel_for(paths: &Paths, opts: Options) -> Result<Kernel, String> {
     match series {
         Some(s) => kernel::fetch(&paths.vm, s),
         None => kernel::fetch(&paths.vm, Series::V7).or_else(|e| {
-            eprintln!("xtask vm: no 7.x kernel ({e}); falling back to 6.12 from bookworm-backports");
+            eprintln!(
+                "xtask vm: no 7.x kernel ({e}); falling back to 6.12 from bookworm-backports"
+            );
             kernel::fetch(&paths.vm, Series::V6_12)
         }),
     }

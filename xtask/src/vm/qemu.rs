@@ -26,7 +26,11 @@ pub enum Ended {
     Exit(i32),
     /// The guest stopped answering inside step `index` (`name`, limited to `secs`); QEMU was
     /// killed.
-    Hung { index: usize, name: String, secs: u64 },
+    Hung {
+        index: usize,
+        name: String,
+        secs: u64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,7 +46,11 @@ fn parse_step(line: &str) -> Option<Event> {
         let mut w = line[at + STEP_START.len()..].split_whitespace();
         let index = w.next()?.parse().ok()?;
         let secs = w.next()?.parse().ok()?;
-        return Some(Event::StepStart(index, secs, w.next().unwrap_or("").to_string()));
+        return Some(Event::StepStart(
+            index,
+            secs,
+            w.next().unwrap_or("").to_string(),
+        ));
     }
     let at = line.find(STEP_END)?;
     let index = line[at + STEP_END.len()..].split_whitespace().next()?;
@@ -249,7 +257,10 @@ pub fn command(m: &Machine, f: &Files) -> Result<Command, String> {
         "-device",
         "nvme-subsys,id=fdpD,nqn=nvmeqD,fdp=on,fdp.runs=8M,fdp.nrg=2,fdp.nruh=8",
     ]);
-    c.args(["-device", "nvme,id=nvmeD,serial=nvmeqD,subsys=fdpD,addr=0x9"]);
+    c.args([
+        "-device",
+        "nvme,id=nvmeD,serial=nvmeqD,subsys=fdpD,addr=0x9",
+    ]);
     namespace_image(&mut c, f, "nvmD1", D_NS_BYTES)?;
     c.args([
         "-device",
@@ -293,7 +304,10 @@ fn namespace_image(c: &mut Command, f: &Files, node: &str, size: u64) -> Result<
     let p = f.disks.join(format!("{node}.img"));
     image(&p, size)?;
     c.args(["-blockdev", &file_blockdev(&format!("{node}f"), &p)]);
-    c.args(["-blockdev", &format!("driver=raw,node-name={node},file={node}f")]);
+    c.args([
+        "-blockdev",
+        &format!("driver=raw,node-name={node},file={node}f"),
+    ]);
     Ok(())
 }
 

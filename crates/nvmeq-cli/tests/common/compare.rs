@@ -24,15 +24,40 @@ use serde_json::Value;
 /// nvmeq treats as reserved), by their last path component.
 pub const UNDECODED: &[&str] = &[
     // Identify Controller.
-    "bpcap", "nssl", "plsi", "crcap", "kpioc", "mptfawr", "tmpthha", "cqt", "oaqd", "rhiri",
-    "hirt", "cmmrtd", "nmmrtd", "minmrtg", "maxmrtg", "trattr", "mcudmq", "mnsudmq", "mcmr",
-    "nmcmr", "mcdqpc",
+    "bpcap",
+    "nssl",
+    "plsi",
+    "crcap",
+    "kpioc",
+    "mptfawr",
+    "tmpthha",
+    "cqt",
+    "oaqd",
+    "rhiri",
+    "hirt",
+    "cmmrtd",
+    "nmmrtd",
+    "minmrtg",
+    "maxmrtg",
+    "trattr",
+    "mcudmq",
+    "mnsudmq",
+    "mcmr",
+    "nmcmr",
+    "mcdqpc",
     // Identify Controller, each power state descriptor.
-    "max_power_scale", "non-operational_state", "emerg_power_fail_recover_time",
-    "emerg_power_fail_recover_scale", "force_quiesce_vault_time", "force_quiesce_vault_scale",
-    "emerg_power_fail_vault_time", "emerg_power_fail_vault_scale",
+    "max_power_scale",
+    "non-operational_state",
+    "emerg_power_fail_recover_time",
+    "emerg_power_fail_recover_scale",
+    "force_quiesce_vault_time",
+    "force_quiesce_vault_scale",
+    "emerg_power_fail_vault_time",
+    "emerg_power_fail_vault_scale",
     // Identify Namespace (`vs`: the vendor-specific bytes, as a list).
-    "kpios", "kpiodaag", "vs",
+    "kpios",
+    "kpiodaag",
+    "vs",
 ];
 
 /// Whether nvme-cli's value of an [`UNDECODED`] key is all zero.

@@ -63,6 +63,11 @@ fn in_guest() -> bool {
 /// address, or the `device` link of the kernel's controller (from `--ctrl
 /// /dev/nvmeX` or the namespace name).
 fn bdf_of(t: &Target) -> Result<String, String> {
+    if let Some(b) = vfio_name(&t.ns) {
+        return Bdf::parse(b)
+            .map(|b| b.to_string())
+            .map_err(|e| format!("{}: {e}", t.ns.display()));
+    }
     if let Some(c) = &t.ctrl {
         let s = c.to_string_lossy();
         if let Ok(b) = Bdf::parse(&s) {
@@ -95,6 +100,12 @@ fn bdf_of(t: &Target) -> Result<String, String> {
         })?;
     KNOWN.with(|k| k.borrow_mut().insert(ctrl_name, bdf.clone()));
     Ok(bdf)
+}
+
+/// The PCI address of a `vfio:BDF` namespace name (the controller is named
+/// directly; its nsid is `--nsid`, else 1).
+pub(crate) fn vfio_name(ns: &Path) -> Option<&str> {
+    ns.to_str()?.strip_prefix("vfio:")
 }
 
 /// `ng0n1` / `nvme0n1` -> `nvme0`.
@@ -145,7 +156,10 @@ impl<const SGL: bool> HwBackend for VfioHw<SGL> {
 
     fn open(t: &Target) -> Result<Self, String> {
         let bdf = bdf_of(t)?;
-        let nsid = nsid_of(&t.ns)?;
+        let nsid = match vfio_name(&t.ns) {
+            Some(_) => t.named_nsid.unwrap_or(1),
+            None => nsid_of(&t.ns)?,
+        };
         // The ZNS tests open their namespace later, while VFIO holds the
         // controller and sysfs no longer knows it: resolve it now.
         if let Some(z) = &t.zns {
@@ -902,7 +916,10 @@ impl<const S: bool> Drop for VfioHw<S> {
         OPEN.with(|o| o.borrow_mut().remove(&self.bdf));
         if bind_kernel(&self.bdf).is_ok() {
             let start = Instant::now();
-            while !self.ns.exists() && start.elapsed() < Duration::from_secs(10) {
+            while vfio_name(&self.ns).is_none()
+                && !self.ns.exists()
+                && start.elapsed() < Duration::from_secs(10)
+            {
                 std::thread::sleep(Duration::from_millis(20));
             }
         }
