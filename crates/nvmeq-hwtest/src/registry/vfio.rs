@@ -219,7 +219,7 @@ impl<const SGL: bool> HwBackend for VfioHw<SGL> {
 
     fn extra_tests(ctx: &mut Ctx<Self>, r: &Runner, label: &str) {
         // (name, test, commands it keeps in flight at once).
-        let tests: &[(&str, fn(&mut Ctx<Self>) -> TestResult, u32)] = &[
+        let tests: &[InFlight<Self>] = &[
             ("vfio-second-open-busy", second_open_busy, 1),
             ("vfio-queue-mgmt-refused", queue_mgmt_refused, 1),
             ("vfio-caller-dptr-ignored", caller_dptr_ignored, 1),
@@ -250,6 +250,9 @@ impl<const SGL: bool> HwBackend for VfioHw<SGL> {
         }
     }
 }
+
+/// A VFIO row: its name, its test, and how many commands it keeps in flight.
+type InFlight<B> = (&'static str, fn(&mut Ctx<B>) -> TestResult, u32);
 
 /// A second open of a controller this process drives is refused with a
 /// clear error (the VFIO group is taken), and the first keeps working.
