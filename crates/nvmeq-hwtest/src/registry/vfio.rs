@@ -233,8 +233,23 @@ impl<const SGL: bool> HwBackend for VfioHw<SGL> {
             ("vfio-doorbells-per-io", doorbells_per_io, 32),
         ];
         let depth = ctx.b.caps().queue_depth;
+        let (data, ms, extended) = ctx.format();
         for (name, f, needs) in tests {
-            if depth < *needs {
+            if extended && ms > 0 {
+                // Seen on nvmeqC nsid 3 (4096 + 8, PI type 3): the region and
+                // SGL rows assume blocks divide pages, and QEMU 10.0.2 died
+                // (SIGSEGV) during these rows; the suite's common rows cover
+                // this format through VFIO.
+                r.record(
+                    &format!("{label}/{name}"),
+                    Self::NAME,
+                    Outcome::Skip,
+                    format!(
+                        "extended LBAs ({data} + {ms} B blocks): the VFIO rows size buffers in \
+                         page-dividing blocks"
+                    ),
+                );
+            } else if depth < *needs {
                 r.record(
                     &format!("{label}/{name}"),
                     Self::NAME,
