@@ -329,7 +329,8 @@ fn test_steps(paths: &Paths, boot: &Boot, args: &[String]) -> Result<i32, String
             qemu::Ended::Exit(status) => {
                 for (i, name, secs) in &hung {
                     eprintln!(
-                        "xtask vm: FAILED step {i} `{name}`: hung the guest (limit {secs} s)"
+                        "xtask vm: FAILED step {i} `{name}`: hung or crashed the guest \
+                         (limit {secs} s)"
                     );
                 }
                 return Ok(if hung.is_empty() { status } else { 1 });

@@ -24,8 +24,8 @@ const STEP_GRACE: Duration = Duration::from_secs(60);
 pub enum Ended {
     /// The guest command's exit status.
     Exit(i32),
-    /// The guest stopped answering inside step `index` (`name`, limited to `secs`); QEMU was
-    /// killed.
+    /// The guest stopped answering inside step `index` (`name`, limited to `secs`) and QEMU
+    /// was killed, or QEMU died during that step.
     Hung {
         index: usize,
         name: String,
@@ -411,6 +411,21 @@ pub fn run(
                 }
             }
             if let Some(s) = child.try_wait().map_err(|e| format!("QEMU: {e}"))? {
+                if let (Some((index, name, secs, _)), None) = (&step, marker) {
+                    // QEMU itself died inside a step (seen: QEMU 10.0.2 aborting in
+                    // iotlb_to_section during a VFIO rebind): that step failed; the
+                    // caller boots again for the next.
+                    let _ = reader.join();
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "xtask vm: QEMU exited ({s}) during step {index} `{name}`"
+                    );
+                    return Ok(Ended::Hung {
+                        index: *index,
+                        name: name.clone(),
+                        secs: *secs,
+                    });
+                }
                 break Some(s);
             }
             if let Some((index, name, secs, by)) = &step {
