@@ -6,6 +6,7 @@ mod cpio;
 mod initramfs;
 mod kernel;
 mod modules;
+mod peers;
 mod prepare;
 mod qemu;
 
@@ -29,10 +30,12 @@ commands:
   shell            boot to an interactive shell (stdin must be a terminal; Ctrl-A X quits QEMU)
 
 options:
-  --kernel 6.12|6.1   guest kernel (default: the one prepared last, else 6.12, falling back to 6.1)
+  --kernel 7|6.12|6.1 guest kernel (default: the one prepared last, else 7 from trixie-backports,
+                      falling back to 6.12); `vm test --kernels all|7,6.12,…` runs on each
   --iommu             virtual Intel IOMMU (VFIO works; `test` always has it)
   --null              controller A on a null block device (fast, reads return zeros; benchmarks)
-  --timeout SECS      kill the guest after SECS (default 900 for test, 600 otherwise)
+  --timeout SECS      kill the guest after SECS (default 3600 for test, whose every step also
+                      has its own limit; 600 otherwise)
   --out DIR           host directory shared as /out (default target/vm/out, emptied each boot)
   --append WORDS      extra kernel command line (`module.param=value` reaches our insmod)
   --mem SIZE          guest memory (default 2G)      --smp N   guest CPUs (default 2)
@@ -63,6 +66,8 @@ impl Paths {
 #[derive(Debug, Clone)]
 pub struct Boot {
     pub series: Option<Series>,
+    /// `vm test --kernels`: run the steps once on each (empty: `series` only).
+    pub kernels: Vec<Series>,
     pub iommu: bool,
     pub null: bool,
     pub timeout: Option<Duration>,
@@ -80,6 +85,7 @@ impl Default for Boot {
     fn default() -> Self {
         Self {
             series: None,
+            kernels: Vec::new(),
             iommu: false,
             null: false,
             timeout: None,
@@ -139,25 +145,33 @@ pub fn run(args: &[String]) -> Result<(), String> {
         "test" => {
             let boot = Boot {
                 iommu: true,
-                timeout: boot.timeout.or(Some(Duration::from_secs(900))),
+                // Each step has its own limit; this one only bounds a boot.
+                timeout: boot.timeout.or(Some(Duration::from_secs(3600))),
                 ..boot
             };
-            let mut line = String::from("nvmeq-hwtest guest");
-            for a in &extra {
-                line.push(' ');
-                line.push_str(&sh_quote(a));
+            if boot.kernels.is_empty() {
+                test_steps(&paths, &boot, &extra)?
+            } else {
+                let mut worst = 0;
+                let mut verdicts = Vec::new();
+                for k in &boot.kernels {
+                    let b = Boot {
+                        series: Some(*k),
+                        ..boot.clone()
+                    };
+                    let started = std::time::Instant::now();
+                    let s = test_steps(&paths, &b, &extra)?;
+                    verdicts.push(format!(
+                        "kernel {}: {} in {:.0} s",
+                        k.name(),
+                        if s == 0 { "passed" } else { "FAILED" },
+                        started.elapsed().as_secs_f64()
+                    ));
+                    worst = worst.max(s);
+                }
+                eprintln!("xtask vm: {}", verdicts.join("; "));
+                worst
             }
-            // Then the guest-only integration tests (the CLI against
-            // nvme-cli), whatever the suite said; fail if either failed.
-            line.push_str("; s=$?");
-            for (_, _, name) in prepare::GUEST_TESTS {
-                line.push_str(&format!(
-                    "; . /etc/nvmeq/env.sh; echo '== {name} =='; \
-                     NVMEQ_BIN=/bin/nvmeq {name} --ignored --test-threads=1 || s=1"
-                ));
-            }
-            line.push_str("; exit $s");
-            boot_and_run(&paths, &boot, &line, false)?
         }
         "shell" => {
             no_extra(&extra)?;
@@ -207,6 +221,14 @@ fn parse(args: &[String]) -> Result<(Boot, Vec<String>), String> {
                 break;
             }
             "--kernel" => b.series = Some(Series::parse(&value(a)?)?),
+            "--kernels" => {
+                let v = value(a)?;
+                b.kernels = if v == "all" {
+                    Series::ALL.to_vec()
+                } else {
+                    v.split(',').map(Series::parse).collect::<Result<_, _>>()?
+                };
+            }
             "--iommu" => b.iommu = true,
             "--null" => b.null = true,
             "--verbose" | "-v" => b.verbose = true,
@@ -275,6 +297,59 @@ pub fn boot_and_run(
     line: &str,
     interactive: bool,
 ) -> Result<i32, String> {
+    match boot_and_run_ended(paths, boot, line, interactive)? {
+        qemu::Ended::Exit(s) => Ok(s),
+        qemu::Ended::Hung { name, .. } => Err(format!("the guest hung in step `{name}`")),
+    }
+}
+
+/// Seconds each step of `vm test` may take: a backend's suite, and one guest-only test.
+const SUITE_STEP_SECS: u64 = 900;
+const TEST_STEP_SECS: u64 = 240;
+
+/// `vm test`: the conformance suite (a step per backend, then the differential) and every
+/// guest-only test (a step each), each with its own limit. A step that hangs the whole guest
+/// is counted FAILED and a new boot continues with the next step.
+fn test_steps(paths: &Paths, boot: &Boot, args: &[String]) -> Result<i32, String> {
+    let mut suite_args = String::new();
+    for a in args {
+        suite_args.push(' ');
+        suite_args.push_str(&sh_quote(a));
+    }
+    let bins: Vec<&str> = prepare::GUEST_TESTS.iter().map(|t| t.2).collect();
+    let mut hung = Vec::new();
+    let mut from = 0;
+    loop {
+        let line = format!(
+            ". /etc/nvmeq/steps.sh; {{ hwtest_steps {SUITE_STEP_SECS}{suite_args}; \
+             test_steps {TEST_STEP_SECS} {}; }} >/tmp/steps; run_steps /tmp/steps {from}",
+            bins.join(" ")
+        );
+        match boot_and_run_ended(paths, boot, &line, false)? {
+            qemu::Ended::Exit(status) => {
+                for (i, name, secs) in &hung {
+                    eprintln!(
+                        "xtask vm: FAILED step {i} `{name}`: hung or crashed the guest \
+                         (limit {secs} s)"
+                    );
+                }
+                return Ok(if hung.is_empty() { status } else { 1 });
+            }
+            qemu::Ended::Hung { index, name, secs } => {
+                eprintln!("xtask vm: booting again to run the steps after {index} `{name}`");
+                hung.push((index, name, secs));
+                from = index + 1;
+            }
+        }
+    }
+}
+
+fn boot_and_run_ended(
+    paths: &Paths,
+    boot: &Boot,
+    line: &str,
+    interactive: bool,
+) -> Result<qemu::Ended, String> {
     let prepared = prepare::prepare(
         paths,
         prepare::Options {
@@ -314,7 +389,7 @@ fn boot_once(
     prepared: &prepare::Prepared,
     line: &str,
     interactive: bool,
-) -> Result<(Result<i32, String>, bool), String> {
+) -> Result<(Result<qemu::Ended, String>, bool), String> {
     let id = std::process::id();
     remove_stale(&paths.vm);
     let ctl = qemu::fresh_dir(&paths.vm.join(format!("run/{id}")))?;
@@ -432,6 +507,11 @@ mod tests {
             .unwrap_err()
             .contains("5.10"));
         assert!(parse(&s(&["--bogus"])).unwrap_err().contains("--bogus"));
+        assert!(parse(&s(&["--kernels", "7,5.4"]))
+            .unwrap_err()
+            .contains("5.4"));
+        let (b, _) = parse(&s(&["--kernels", "all"])).unwrap();
+        assert_eq!(b.kernels, Series::ALL);
         assert!(parse(&s(&["--timeout"])).unwrap_err().contains("value"));
     }
 

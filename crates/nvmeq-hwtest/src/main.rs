@@ -38,7 +38,8 @@ enum Cmd {
         /// Controller char device, e.g. /dev/nvme0 (found from --ns when omitted).
         #[arg(long)]
         ctrl: Option<PathBuf>,
-        /// Namespace device, e.g. /dev/ng0n1 or /dev/nvme0n1.
+        /// Namespace device, e.g. /dev/ng0n1 or /dev/nvme0n1; or `vfio:BDF`, a
+        /// controller bound to vfio-pci (namespace --nsid, else 1; VFIO backends only).
         #[arg(long)]
         ns: PathBuf,
         /// Allow tests that WRITE to the namespace (destroys its data). Needs --nsid.
@@ -116,7 +117,17 @@ fn main() -> ExitCode {
             }]
         }
     };
-    let backends: Vec<&str> = if cli.backend == "all" {
+    let vfio_named = targets
+        .iter()
+        .any(|t| t.ns.to_str().is_some_and(|n| n.starts_with("vfio:")));
+    let backends: Vec<&str> = if cli.backend == "all" && vfio_named {
+        // A `vfio:BDF` name means nothing to the kernel's backends.
+        registry::NAMES
+            .iter()
+            .copied()
+            .filter(|b| b.starts_with("vfio"))
+            .collect()
+    } else if cli.backend == "all" {
         registry::NAMES.to_vec()
     } else {
         vec![cli.backend.as_str()]

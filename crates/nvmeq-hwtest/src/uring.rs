@@ -239,15 +239,19 @@ fn futures<const M: u8>(c: &mut Ctx<UringHw<M>>) -> Result<String, String> {
     use std::task::{Context, Poll, Waker};
 
     let slba = c.area(11);
-    let len = 8 * c.lba as usize;
+    // Up to 8 blocks a read, within MDTS; written a read's worth at a time.
+    let nlb = (c.max_xfer / c.lba).clamp(1, 8) as u64;
+    let len = nlb as usize * c.lba as usize;
     let mut want = vec![0u8; 4 * len];
     fill(&mut want, c.lba, slba, 0xf07);
-    c.write(slba, &want)?;
+    for (i, chunk) in want.chunks(len).enumerate() {
+        c.write(slba + nlb * i as u64, chunk)?;
+    }
     let q = AsyncQueue::new(open_uring::<M>(&c.t)?);
     let mut futs: Vec<_> = (0..4u64)
         .map(|i| {
             let b = q.backend().alloc(len).map_err(|e| e.to_string())?;
-            let cmd = Read::new(c.nsid, slba + 8 * i, 7).build();
+            let cmd = Read::new(c.nsid, slba + nlb * i, (nlb - 1) as u16).build();
             Ok(Some(q.submit(cmd, Some(b))))
         })
         .collect::<Result<_, String>>()?;

@@ -140,6 +140,18 @@ pub fn parse_kernel_depends(show: &str) -> Option<String> {
         .map(str::to_string)
 }
 
+/// Every package a `Depends:` field names (first alternative of each), in order.
+pub fn parse_depends(show: &str) -> Vec<String> {
+    show.lines()
+        .filter_map(|l| l.strip_prefix("Depends:"))
+        .take(1)
+        .flat_map(|d| d.split(','))
+        .filter_map(|d| d.split('|').next())
+        .filter_map(|d| d.split_whitespace().next())
+        .map(str::to_string)
+        .collect()
+}
+
 /// The `Version:` field of `apt-cache show` output.
 pub fn parse_version(show: &str) -> Option<String> {
     show.lines()
@@ -203,6 +215,27 @@ impl PrivateApt {
     /// Downloads `pkg` (exact name) into this configuration's download folder; returns the .deb.
     pub fn download(&self, pkg: &str) -> Result<PathBuf, String> {
         download_into(self.cmd("apt-get"), &self.dir.join("download"), pkg)
+    }
+
+    /// Downloads `pkgs` and everything they depend on (no recommends) as if onto an empty
+    /// system (the dpkg status is empty), into this configuration's cache; returns every .deb
+    /// there. Nothing is installed.
+    pub fn download_closure(&self, pkgs: &[&str]) -> Result<Vec<PathBuf>, String> {
+        let archives = self.dir.join("cache/archives");
+        remove_debs(&archives, "");
+        let mut c = self.cmd("apt-get");
+        c.args(["-q", "-y", "--no-install-recommends", "--download-only"])
+            .args(["-o", "Debug::NoLocking=1", "install"])
+            .args(pkgs);
+        util::run(c)?;
+        let mut debs: Vec<PathBuf> = fs::read_dir(&archives)
+            .map_err(|e| format!("{}: {e}", archives.display()))?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "deb"))
+            .collect();
+        debs.sort();
+        Ok(debs)
     }
 }
 
@@ -288,6 +321,48 @@ impl HostApt {
         })
     }
 
+    /// Installs `pkgs` on the host from `suite` (e.g. bookworm-backports, which the host need not
+    /// list), through a source list under `dir` that holds the host's own sources plus one line
+    /// for `suite` on the host's mirror, and lists of its own (the host's stay as they are).
+    /// `--no-remove` makes apt refuse a plan that would remove (so downgrade) anything.
+    pub fn install_from(
+        &mut self,
+        dir: &Path,
+        mirror: &Mirror,
+        suite: &str,
+        pkgs: &[&str],
+    ) -> Result<(), String> {
+        fs::create_dir_all(dir.join("lists/partial"))
+            .map_err(|e| format!("{}: {e}", dir.display()))?;
+        let keyring = mirror.signed_by.as_deref().unwrap_or(DEFAULT_KEYRING);
+        let mut sources = fs::read_to_string(HOST_SOURCES[1]).unwrap_or_default();
+        sources.push_str(&format!(
+            "\ndeb [signed-by={keyring}] {} {suite} main\n",
+            mirror.uri
+        ));
+        write(&dir.join("sources.list"), &sources)?;
+        let opts = [
+            format!(
+                "Dir::Etc::SourceList={}",
+                dir.join("sources.list").display()
+            ),
+            format!("Dir::State::Lists={}", dir.join("lists").display()),
+        ];
+        let apt = |args: &[&str]| {
+            let mut c = Self::cmd("apt-get");
+            for o in &opts {
+                c.args(["-o", o]);
+            }
+            c.args(["-q"]).args(args);
+            c
+        };
+        util::run(apt(&["update"]))?;
+        let mut args = vec!["-y", "--no-install-recommends", "--no-remove", "-t", suite];
+        args.push("install");
+        args.extend(pkgs);
+        util::run(apt(&args))
+    }
+
     /// Downloads a package without installing it; returns the .deb.
     pub fn download(&mut self, dir: &Path, pkg: &str) -> Result<PathBuf, String> {
         self.with_update(|| {
@@ -296,6 +371,14 @@ impl HostApt {
             download_into(c, dir, pkg)
         })
     }
+}
+
+/// Unpacks a .deb's files into `dir`, beside what is there.
+pub fn extract(deb: &Path, dir: &Path) -> Result<(), String> {
+    fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut c = Command::new("dpkg-deb");
+    c.arg("-x").arg(deb).arg(dir);
+    util::run(c)
 }
 
 /// Unpacks a .deb's files into `dir` (fresh).

@@ -47,11 +47,29 @@ mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 nvmeqout /out ||
 mount -t 9p -o trans=virtio,version=9p2000.L nvmeqctl /nvmeq ||
     say "cannot mount the control share"
 
+# An NVMe/TCP target on loopback: the kernel's nvmet-tcp exporting a sparse file on tmpfs
+# (memory is used only where written) as nsid 1 of nqn.2024-01.io.nvmeq:tcp, port 4420.
+tcp_target() {
+    cfg=/sys/kernel/config/nvmet nqn=nqn.2024-01.io.nvmeq:tcp
+    [ -d $cfg ] || return 1
+    dd if=/dev/zero of=/run/nvmeq-tcp.img bs=1M count=0 seek=128 2>/dev/null &&
+        mkdir $cfg/subsystems/$nqn && echo 1 >$cfg/subsystems/$nqn/attr_allow_any_host &&
+        mkdir $cfg/subsystems/$nqn/namespaces/1 &&
+        echo -n /run/nvmeq-tcp.img >$cfg/subsystems/$nqn/namespaces/1/device_path &&
+        echo 1 >$cfg/subsystems/$nqn/namespaces/1/enable &&
+        mkdir $cfg/ports/1 && echo tcp >$cfg/ports/1/addr_trtype &&
+        echo ipv4 >$cfg/ports/1/addr_adrfam && echo 127.0.0.1 >$cfg/ports/1/addr_traddr &&
+        echo 4420 >$cfg/ports/1/addr_trsvcid &&
+        ln -s $cfg/subsystems/$nqn $cfg/ports/1/subsystems/$nqn
+}
+tcp_target || say "no NVMe/TCP target (nvmet-tcp missing or configfs refused)"
+
 # The guest contract's variables (guest_env.sh). Commands that rebind
 # controllers source it again: names can change when a driver lets go.
 . /etc/nvmeq/env.sh
 say "A=$CTRL_A ns=$NS_A blk=$BLK_A pci=$PCI_A; B=$CTRL_B ns=$NS_B blk=$BLK_B zns=$ZNS_B" \
-    "pci=$PCI_B; iommu=${NVMEQ_IOMMU:-0}; kernel $release"
+    "pci=$PCI_B; C=$CTRL_C D=$CTRL_D E=$CTRL_E; tcp=${NVMEQ_TCP_NQN:-none};" \
+    "iommu=${NVMEQ_IOMMU:-0}; kernel $release"
 
 # Backstop for a host that died without killing QEMU: power off after nvmeq.watchdog=SECS.
 for w in $cmdline; do

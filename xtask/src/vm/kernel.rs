@@ -10,7 +10,9 @@ use super::modules::{self, Tree};
 /// Which Debian kernel the guest boots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Series {
-    /// 6.12 from bookworm-backports (preferred: has nvme-loop and nvmet passthru).
+    /// The newest from trixie-backports (7.x; the default).
+    V7,
+    /// 6.12 from bookworm-backports.
     V6_12,
     /// 6.1 from bookworm.
     V6_1,
@@ -19,14 +21,19 @@ pub enum Series {
 impl Series {
     pub fn parse(s: &str) -> Result<Self, String> {
         match s {
+            "7" => Ok(Self::V7),
             "6.12" => Ok(Self::V6_12),
             "6.1" => Ok(Self::V6_1),
-            _ => Err(format!("unknown kernel `{s}`: use 6.12 or 6.1")),
+            _ => Err(format!("unknown kernel `{s}`: use 7, 6.12 or 6.1")),
         }
     }
 
+    /// Every series, the default first.
+    pub const ALL: [Self; 3] = [Self::V7, Self::V6_12, Self::V6_1];
+
     pub fn name(self) -> &'static str {
         match self {
+            Self::V7 => "7",
             Self::V6_12 => "6.12",
             Self::V6_1 => "6.1",
         }
@@ -34,6 +41,7 @@ impl Series {
 
     fn suite(self) -> &'static str {
         match self {
+            Self::V7 => "trixie-backports",
             Self::V6_12 => "bookworm-backports",
             Self::V6_1 => "bookworm",
         }
@@ -71,15 +79,19 @@ fn load(d: &Path, series: Series, pkg: &str) -> Result<Kernel, String> {
         .ok_or_else(|| format!("`{pkg}` is not a linux-image package"))?
         .to_string();
     let root = d.join("root");
-    let vmlinuz = root.join("boot").join(format!("vmlinuz-{release}"));
     let moddir = ["lib/modules", "usr/lib/modules"]
         .iter()
         .map(|m| root.join(m).join(&release))
         .find(|p| p.is_dir())
         .ok_or_else(|| format!("{pkg}: no lib/modules/{release} in {}", root.display()))?;
-    if !vmlinuz.is_file() {
-        return Err(format!("{pkg}: no {}", vmlinuz.display()));
-    }
+    // 6.x ships /boot/vmlinuz-<release>; 7.x's linux-binary-<release> the modules folder's.
+    let vmlinuz = [
+        root.join("boot").join(format!("vmlinuz-{release}")),
+        moddir.join("vmlinuz"),
+    ]
+    .into_iter()
+    .find(|p| p.is_file())
+    .ok_or_else(|| format!("{pkg}: no vmlinuz in {}", root.display()))?;
     Ok(Kernel {
         series,
         release,
@@ -116,17 +128,31 @@ pub fn fetch(vm: &Path, series: Series) -> Result<Kernel, String> {
             return Ok(k);
         }
     }
-    eprintln!("xtask vm: downloading kernel {pkg} {version}");
-    let deb = apt.download(&pkg)?;
+    // From 7.x, linux-image-<release> is itself a metapackage: the image, modules and config
+    // are its dependencies named `…-<release>` (linux-binary-, linux-modules-, linux-base-).
+    let release = pkg.strip_prefix("linux-image-").unwrap_or(&pkg);
+    let suffix = format!("-{release}");
+    let mut pkgs = vec![pkg.clone()];
+    pkgs.extend(
+        apt::parse_depends(&apt.show(&pkg)?)
+            .into_iter()
+            .filter(|p| p.starts_with("linux-") && p.ends_with(&suffix)),
+    );
+    eprintln!("xtask vm: downloading kernel {version}: {}", pkgs.join(" "));
     let _ = fs::remove_file(d.join("info"));
     let _ = fs::remove_dir_all(d.join("modules"));
-    apt::unpack(&deb, &d.join("root"))?;
-    let _ = fs::remove_file(&deb);
+    let _ = fs::remove_dir_all(d.join("root"));
+    for p in &pkgs {
+        let deb = apt.download(p)?;
+        apt::extract(&deb, &d.join("root"))?;
+        let _ = fs::remove_file(&deb);
+    }
     fs::write(d.join("info"), &stamp).map_err(|e| format!("{}: {e}", d.display()))?;
     load(&d, series, &pkg)
 }
 
 fn resolve(vm: &Path, series: Series) -> Result<(String, String, PrivateApt), String> {
+    // Any Debian suite is on the same archive as the host's own release.
     let mirror = apt::host_mirror("bookworm")?;
     let apt = PrivateApt::new(
         &vm.join("apt").join(series.suite()),

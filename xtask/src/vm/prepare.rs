@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::apt::{self, HostApt};
-use super::initramfs::{self, Image};
+use super::initramfs::Image;
 use super::kernel::{self, Kernel, Series};
+use super::peers::{self, Peers};
 use super::Paths;
 use crate::util;
 
@@ -15,6 +16,8 @@ use crate::util;
 const INIT: &str = include_str!("guest_init.sh");
 /// `/etc/nvmeq/env.sh`: device discovery and the guest contract's variables.
 const ENV: &str = include_str!("guest_env.sh");
+/// `/etc/nvmeq/steps.sh`: `vm test`'s steps, each with its own time limit.
+const STEPS: &str = include_str!("guest_steps.sh");
 /// Our binaries in the guest's `/bin`: (cargo package, binary).
 const GUEST_BINS: &[(&str, &str)] = &[
     ("nvmeq-hwtest", "nvmeq-hwtest"),
@@ -51,8 +54,9 @@ pub struct Options {
 
 pub fn prepare(paths: &Paths, opts: Options) -> Result<Prepared, String> {
     let mut host = HostApt::default();
-    host_tools(&mut host)?;
+    host_tools(paths, &mut host)?;
     let kernel = kernel_for(paths, opts)?;
+    let peers = peers::fetch(&paths.vm, opts.refresh)?;
     if opts.refresh {
         // `vm prepare --kernel X` picks the default of later boots.
         fs::write(paths.vm.join("default-kernel"), kernel.series.name())
@@ -67,12 +71,13 @@ pub fn prepare(paths: &Paths, opts: Options) -> Result<Prepared, String> {
     let base_path = paths
         .vm
         .join(format!("initramfs-{}-base.cpio.zst", kernel.series.name()));
-    let base = base_image(&kernel, &busybox)?;
+    let base = base_image(&kernel, &busybox, &peers)?;
     let base_new = base.build(&base_path)?;
 
     let mut overlay = Image::default();
     overlay.bytes("init", INIT, 0o755);
     overlay.bytes("etc/nvmeq/env.sh", ENV, 0o644);
+    overlay.bytes("etc/nvmeq/steps.sh", STEPS, 0o644);
     let mut bins = Vec::new();
     let tests = GUEST_TESTS.iter().map(|(_, _, name)| name);
     for bin in GUEST_BINS.iter().map(|(_, bin)| bin).chain(tests) {
@@ -118,18 +123,10 @@ fn older(p: &Path, than: &[&Path]) -> bool {
     than.iter().any(|o| t(o) > t(p))
 }
 
-/// QEMU, xz, zstd and the peer tools (fio, nvme-cli) on the host; their binaries and libraries
-/// are copied into the guest.
-fn host_tools(host: &mut HostApt) -> Result<(), String> {
-    let wanted = [
-        ("qemu-system-x86_64", "qemu-system-x86"),
-        ("xz", "xz-utils"),
-        ("zstd", "zstd"),
-        ("fio", "fio"),
-        ("nvme", "nvme-cli"),
-        ("ldd", "libc-bin"),
-        ("dpkg-deb", "dpkg"),
-    ];
+/// QEMU (from bookworm-backports when missing, see [`qemu`]), xz, zstd and dpkg-deb on the host.
+fn host_tools(paths: &Paths, host: &mut HostApt) -> Result<(), String> {
+    qemu(paths, host)?;
+    let wanted = [("xz", "xz-utils"), ("zstd", "zstd"), ("dpkg-deb", "dpkg")];
     let missing: Vec<&str> = wanted
         .iter()
         .filter(|(bin, _)| util::which(bin).is_none())
@@ -142,21 +139,117 @@ fn host_tools(host: &mut HostApt) -> Result<(), String> {
     Ok(())
 }
 
+/// The QEMU release the test bed needs (FDP, 64-bit-guard PI, `mqes`, atomic writes).
+const QEMU_MIN: (u32, u32) = (10, 0);
+/// Where it comes from on a bookworm host (bookworm itself has 7.2).
+const QEMU_SUITE: &str = "bookworm-backports";
+/// Device options the guest's machine uses, by device: checked against the installed QEMU.
+const QEMU_OPTIONS: &[(&str, &[&str])] = &[
+    (
+        "nvme",
+        &["mdts", "cmb_size_mb", "mqes", "max_ioqpairs", "subsys"],
+    ),
+    (
+        "nvme-ns",
+        &["ms", "mset", "pi", "pif", "pil", "fdp.ruhs", "zoned"],
+    ),
+    ("nvme-subsys", &["fdp", "fdp.nrg", "fdp.nruh", "fdp.runs"]),
+];
+
+/// Installs `qemu-system-x86` from bookworm-backports when `qemu-system-x86_64` is missing
+/// (bookworm's 7.2 would also remove the backports qemu-utils a fresh host has); never touches
+/// an installed QEMU, but fails naming the option an older one lacks.
+fn qemu(paths: &Paths, host: &mut HostApt) -> Result<(), String> {
+    if util::which("qemu-system-x86_64").is_none() {
+        eprintln!("xtask vm: installing qemu-system-x86 from {QEMU_SUITE}");
+        let mirror = apt::host_mirror("bookworm")?;
+        host.install_from(
+            &paths.vm.join("apt/host"),
+            &mirror,
+            QEMU_SUITE,
+            &["qemu-system-x86"],
+        )?;
+    }
+    check_qemu(&paths.vm)
+}
+
+/// Fails naming what an installed QEMU lacks; the verdict is cached per binary mtime.
+fn check_qemu(vm: &Path) -> Result<(), String> {
+    let bin = util::which("qemu-system-x86_64")
+        .ok_or_else(|| "qemu-system-x86_64 is still missing after installing it".to_string())?;
+    let stamp = format!(
+        "{} {:?}\n",
+        bin.display(),
+        fs::metadata(&bin).and_then(|m| m.modified()).ok()
+    );
+    let cache = vm.join("qemu-checked");
+    if fs::read_to_string(&cache).ok().as_deref() == Some(stamp.as_str()) {
+        return Ok(());
+    }
+    let fix = format!(
+        "the test bed needs QEMU >= {}.{} (Debian: `apt-get install -t {QEMU_SUITE} \
+         qemu-system-x86` with {QEMU_SUITE} in your apt sources)",
+        QEMU_MIN.0, QEMU_MIN.1
+    );
+    let version = util::output({
+        let mut c = Command::new(&bin);
+        c.arg("--version");
+        c
+    })?;
+    let v = parse_qemu_version(&version)
+        .ok_or_else(|| format!("cannot read QEMU's version from `{}`", version.trim()))?;
+    if v < QEMU_MIN {
+        return Err(format!("{} is QEMU {}.{}: {fix}", bin.display(), v.0, v.1));
+    }
+    for (dev, wanted) in QEMU_OPTIONS {
+        let help = Command::new(&bin)
+            .args(["-device", &format!("{dev},help")])
+            .output()
+            .map_err(|e| format!("{}: {e}", bin.display()))?;
+        let text = String::from_utf8_lossy(&help.stdout);
+        for opt in *wanted {
+            if !text
+                .lines()
+                .any(|l| l.trim_start().starts_with(&format!("{opt}=")))
+            {
+                return Err(format!(
+                    "{} (QEMU {}.{}) has no `-device {dev},{opt}=`: {fix}",
+                    bin.display(),
+                    v.0,
+                    v.1
+                ));
+            }
+        }
+    }
+    let _ = fs::create_dir_all(vm);
+    let _ = fs::write(&cache, stamp);
+    Ok(())
+}
+
+/// (major, minor) of `QEMU emulator version 10.0.2 (Debian …)`.
+fn parse_qemu_version(text: &str) -> Option<(u32, u32)> {
+    let rest = &text[text.find("version ")? + "version ".len()..];
+    let mut it = rest.split(|c: char| !c.is_ascii_digit());
+    Some((it.next()?.parse().ok()?, it.next()?.parse().ok()?))
+}
+
 fn kernel_for(paths: &Paths, opts: Options) -> Result<Kernel, String> {
     let last = fs::read_to_string(paths.vm.join("default-kernel"))
         .ok()
         .and_then(|s| Series::parse(s.trim()).ok());
     let series = opts.series.or(last);
     if !opts.refresh {
-        if let Some(k) = kernel::cached(&paths.vm, series.unwrap_or(Series::V6_12)) {
+        if let Some(k) = kernel::cached(&paths.vm, series.unwrap_or(Series::V7)) {
             return Ok(k);
         }
     }
     match series {
         Some(s) => kernel::fetch(&paths.vm, s),
-        None => kernel::fetch(&paths.vm, Series::V6_12).or_else(|e| {
-            eprintln!("xtask vm: no 6.12 kernel ({e}); falling back to 6.1 from bookworm");
-            kernel::fetch(&paths.vm, Series::V6_1)
+        None => kernel::fetch(&paths.vm, Series::V7).or_else(|e| {
+            eprintln!(
+                "xtask vm: no 7.x kernel ({e}); falling back to 6.12 from bookworm-backports"
+            );
+            kernel::fetch(&paths.vm, Series::V6_12)
         }),
     }
 }
@@ -230,7 +323,7 @@ fn test_executable(messages: &str, test: &str) -> Option<String> {
         })
 }
 
-fn base_image(k: &Kernel, busybox: &Path) -> Result<Image, String> {
+fn base_image(k: &Kernel, busybox: &Path, peers: &Peers) -> Result<Image, String> {
     let mut img = Image::default();
     for d in [
         "proc", "sys", "dev", "tmp", "run", "out", "nvmeq", "root", "mnt", "etc",
@@ -255,18 +348,7 @@ fn base_image(k: &Kernel, busybox: &Path) -> Result<Image, String> {
         }
     }
 
-    for tool in ["fio", "nvme"] {
-        let path = util::which(tool).ok_or_else(|| format!("no `{tool}` on the host"))?;
-        img.file(&format!("bin/{tool}"), &path, 0o755);
-        let ldd = util::output({
-            let mut c = Command::new("ldd");
-            c.arg(&path);
-            c
-        })?;
-        for lib in initramfs::parse_ldd(&ldd) {
-            img.file(&lib, Path::new(&lib), 0o755);
-        }
-    }
+    peers.add_to(&mut img)?;
 
     let mods = kernel::guest_modules(k)?;
     let mut list = String::new();
@@ -281,6 +363,17 @@ fn base_image(k: &Kernel, busybox: &Path) -> Result<Image, String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn qemu_version() {
+        let v = "QEMU emulator version 10.0.2 (Debian 1:10.0.2+ds-2+deb13u1~bpo12+1)\n";
+        assert_eq!(super::parse_qemu_version(v), Some((10, 0)));
+        assert_eq!(
+            super::parse_qemu_version("QEMU emulator version 7.2.19"),
+            Some((7, 2))
+        );
+        assert_eq!(super::parse_qemu_version("qemu"), None);
+    }
+
     #[test]
     fn finds_the_test_executable_in_cargo_messages() {
         let msgs = concat!(

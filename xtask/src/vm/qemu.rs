@@ -11,10 +11,72 @@ use std::time::{Duration, Instant};
 
 /// The line the guest's init prints after the command: `NVMEQ-EXIT=<status>`.
 pub const EXIT_MARKER: &str = "NVMEQ-EXIT=";
+/// `NVMEQ-STEP-START=<index> <secs> <name>` and `NVMEQ-STEP-END=<index> <rc> <name>`: a step of
+/// `vm test` (xtask/src/vm/guest_steps.sh) began or ended.
+const STEP_START: &str = "NVMEQ-STEP-START=";
+const STEP_END: &str = "NVMEQ-STEP-END=";
+/// How long past a step's own limit the host waits before it calls the guest hung: the guest
+/// kills a late step itself, so silence beyond this means the guest stopped answering.
+const STEP_GRACE: Duration = Duration::from_secs(60);
+
+/// How a boot ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ended {
+    /// The guest command's exit status.
+    Exit(i32),
+    /// The guest stopped answering inside step `index` (`name`, limited to `secs`) and QEMU
+    /// was killed, or QEMU died during that step.
+    Hung {
+        index: usize,
+        name: String,
+        secs: u64,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Event {
+    Exit(i32),
+    StepStart(usize, u64, String),
+    StepEnd(usize),
+}
+
+/// The step event a console line carries, if any.
+fn parse_step(line: &str) -> Option<Event> {
+    if let Some(at) = line.find(STEP_START) {
+        let mut w = line[at + STEP_START.len()..].split_whitespace();
+        let index = w.next()?.parse().ok()?;
+        let secs = w.next()?.parse().ok()?;
+        return Some(Event::StepStart(
+            index,
+            secs,
+            w.next().unwrap_or("").to_string(),
+        ));
+    }
+    let at = line.find(STEP_END)?;
+    let index = line[at + STEP_END.len()..].split_whitespace().next()?;
+    Some(Event::StepEnd(index.parse().ok()?))
+}
 
 /// Controller A's size and B's namespace sizes, in bytes.
 const A_BYTES: u64 = 1 << 30;
 const B_NS_BYTES: u64 = 256 << 20;
+/// Each namespace of controllers C and D; E's many small ones.
+const C_NS_BYTES: u64 = 64 << 20;
+const D_NS_BYTES: u64 = 256 << 20;
+const E_NS_BYTES: u64 = 8 << 20;
+/// Controller E's namespace count (more than a 32-bit bitmap or one page of small lists).
+pub const E_NAMESPACES: u32 = 34;
+/// Controller C's namespaces, nsid 1.. (docs/testing.md): end-to-end protection formats.
+const C_FORMATS: &[&str] = &[
+    // PI type 1, 512 + 8, metadata in a separate buffer.
+    "logical_block_size=512,physical_block_size=512,ms=8,mset=0,pi=1",
+    // PI type 2 with the 64-bit guard (pif=2), 4096 + 16.
+    "logical_block_size=4096,physical_block_size=4096,ms=16,pi=2,pif=2",
+    // PI type 3, 4096 + 8, extended LBAs (metadata inline after each block).
+    "logical_block_size=4096,physical_block_size=4096,ms=8,mset=1,pi=3",
+    // Metadata without protection, 4096 + 64.
+    "logical_block_size=4096,physical_block_size=4096,ms=64",
+];
 /// Linux `O_DIRECT` on x86-64.
 const O_DIRECT: i32 = 0o40000;
 
@@ -177,6 +239,50 @@ pub fn command(m: &Machine, f: &Files) -> Result<Command, String> {
         ]);
     }
 
+    // Controller C: end-to-end protection and metadata formats.
+    c.args(["-device", "nvme,id=nvmeC,serial=nvmeqC,addr=0x8"]);
+    for (i, fmt) in C_FORMATS.iter().enumerate() {
+        let nsid = i + 1;
+        let node = format!("nvmC{nsid}");
+        namespace_image(&mut c, f, &node, C_NS_BYTES)?;
+        c.args([
+            "-device",
+            &format!("nvme-ns,drive={node},bus=nvmeC,nsid={nsid},{fmt}"),
+        ]);
+    }
+
+    // Controller D: Flexible Data Placement through its subsystem (2 reclaim groups, 8 reclaim
+    // unit handles of 8 MiB units); nsid 1 may place writes with handles 0-3.
+    c.args([
+        "-device",
+        "nvme-subsys,id=fdpD,nqn=nvmeqD,fdp=on,fdp.runs=8M,fdp.nrg=2,fdp.nruh=8",
+    ]);
+    c.args([
+        "-device",
+        "nvme,id=nvmeD,serial=nvmeqD,subsys=fdpD,addr=0x9",
+    ]);
+    namespace_image(&mut c, f, "nvmD1", D_NS_BYTES)?;
+    c.args([
+        "-device",
+        "nvme-ns,drive=nvmD1,bus=nvmeD,nsid=1,logical_block_size=4096,\
+         physical_block_size=4096,fdp.ruhs=0-3",
+    ]);
+
+    // Controller E: small limits: 8 KiB transfers at most (MDTS 1), the smallest queues QEMU
+    // takes (MQES 1: two entries), a 16 MiB controller memory buffer, many namespaces.
+    c.args([
+        "-device",
+        "nvme,id=nvmeE,serial=nvmeqE,addr=0xa,mdts=1,mqes=1,cmb_size_mb=16",
+    ]);
+    for nsid in 1..=E_NAMESPACES {
+        let node = format!("nvmE{nsid}");
+        namespace_image(&mut c, f, &node, E_NS_BYTES)?;
+        c.args([
+            "-device",
+            &format!("nvme-ns,drive={node},bus=nvmeE,nsid={nsid}"),
+        ]);
+    }
+
     for (id, tag, path, addr) in [
         ("out", "nvmeqout", f.out, "0x6"),
         ("ctl", "nvmeqctl", f.ctl, "0x7"),
@@ -191,6 +297,18 @@ pub fn command(m: &Machine, f: &Files) -> Result<Command, String> {
         ]);
     }
     Ok(c)
+}
+
+/// A fresh sparse image `<node>.img` of this boot as block node `node`.
+fn namespace_image(c: &mut Command, f: &Files, node: &str, size: u64) -> Result<(), String> {
+    let p = f.disks.join(format!("{node}.img"));
+    image(&p, size)?;
+    c.args(["-blockdev", &file_blockdev(&format!("{node}f"), &p)]);
+    c.args([
+        "-blockdev",
+        &format!("driver=raw,node-name={node},file={node}f"),
+    ]);
+    Ok(())
 }
 
 /// The exit status in a console line carrying the marker.
@@ -243,7 +361,7 @@ pub fn run(
     timeout: Duration,
     ctl: &Path,
     interactive: bool,
-) -> Result<i32, String> {
+) -> Result<Ended, String> {
     let shown = crate::util::show(&cmd);
     if std::env::var_os("NVMEQ_VM_SHOW_QEMU").is_some() {
         eprintln!("$ {shown}");
@@ -267,7 +385,9 @@ pub fn run(
                 let Ok(line) = line else { break };
                 let text = strip_escapes(&String::from_utf8_lossy(&line));
                 if let Some(code) = parse_marker(&text) {
-                    let _ = tx.send(code);
+                    let _ = tx.send(Event::Exit(code));
+                } else if let Some(ev) = parse_step(&text) {
+                    let _ = tx.send(ev);
                 }
                 if !is_noise(&text, shown_any) {
                     shown_any = true;
@@ -277,12 +397,56 @@ pub fn run(
             }
         });
         let deadline = started + timeout;
+        // The step running now: (index, name, secs, by when it must end).
+        let mut step: Option<(usize, String, u64, Instant)> = None;
         let status = loop {
-            if let Ok(code) = rx.try_recv() {
-                marker = Some(code);
+            while let Ok(ev) = rx.try_recv() {
+                match ev {
+                    Event::Exit(code) => marker = Some(code),
+                    Event::StepStart(i, secs, name) => {
+                        let by = Instant::now() + Duration::from_secs(secs) + STEP_GRACE;
+                        step = Some((i, name, secs, by));
+                    }
+                    Event::StepEnd(_) => step = None,
+                }
             }
             if let Some(s) = child.try_wait().map_err(|e| format!("QEMU: {e}"))? {
+                if let (Some((index, name, secs, _)), None) = (&step, marker) {
+                    // QEMU itself died inside a step (seen: QEMU 10.0.2 aborting in
+                    // iotlb_to_section during a VFIO rebind): that step failed; the
+                    // caller boots again for the next.
+                    let _ = reader.join();
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "xtask vm: QEMU exited ({s}) during step {index} `{name}`"
+                    );
+                    return Ok(Ended::Hung {
+                        index: *index,
+                        name: name.clone(),
+                        secs: *secs,
+                    });
+                }
                 break Some(s);
+            }
+            if let Some((index, name, secs, by)) = &step {
+                if Instant::now() >= *by && marker.is_none() {
+                    // Our own child only.
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    let _ = reader.join();
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "xtask vm: step {index} `{name}` hung the guest: no answer {} s past \
+                         its {secs} s limit; QEMU killed after {:.0} s",
+                        STEP_GRACE.as_secs(),
+                        started.elapsed().as_secs_f64()
+                    );
+                    return Ok(Ended::Hung {
+                        index: *index,
+                        name: name.clone(),
+                        secs: *secs,
+                    });
+                }
             }
             // After the marker, poweroff is quick; do not wait the full timeout for it.
             let limit = match marker {
@@ -312,8 +476,10 @@ pub fn run(
             }
         };
         let _ = reader.join();
-        while let Ok(code) = rx.try_recv() {
-            marker = Some(code);
+        while let Ok(ev) = rx.try_recv() {
+            if let Event::Exit(code) = ev {
+                marker = Some(code);
+            }
         }
         status
     };
@@ -326,7 +492,7 @@ pub fn run(
     let from_file = fs::read_to_string(ctl.join("exit"))
         .ok()
         .and_then(|s| s.trim().parse::<i32>().ok());
-    from_file.or(marker).ok_or_else(|| {
+    from_file.or(marker).map(Ended::Exit).ok_or_else(|| {
         format!(
             "the guest never reported an exit status (QEMU exited with {waited}): \
              it crashed or its init failed; rerun with --verbose for the kernel log"
@@ -353,6 +519,24 @@ mod tests {
         assert_eq!(parse_marker("[  1.2] noise NVMEQ-EXIT=127 tail"), Some(127));
         assert_eq!(parse_marker("NVMEQ-EXIT="), None);
         assert_eq!(parse_marker("exit 3"), None);
+    }
+
+    #[test]
+    fn step_markers() {
+        assert_eq!(
+            parse_step("NVMEQ-STEP-START=3 240 nvmeq-cli-guest-tests:json"),
+            Some(Event::StepStart(
+                3,
+                240,
+                "nvmeq-cli-guest-tests:json".into()
+            ))
+        );
+        assert_eq!(
+            parse_step("[ 9.1] NVMEQ-STEP-END=12 124 x"),
+            Some(Event::StepEnd(12))
+        );
+        assert_eq!(parse_step("NVMEQ-STEP-START=x 1 y"), None);
+        assert_eq!(parse_step("plain"), None);
     }
 
     #[test]

@@ -34,7 +34,7 @@ use nvmeq_linux::{NodeKind, NodeName, Sysfs};
 use super::HwBackend;
 use crate::report::Outcome;
 use crate::runner::{Runner, TestResult};
-use crate::suite::{diff, fill, Ctx, Test};
+use crate::suite::{diff, fill, Ctx};
 use crate::target::Target;
 
 thread_local! {
@@ -67,6 +67,11 @@ fn in_guest() -> bool {
 /// address, or the `device` link of the kernel's controller (from `--ctrl
 /// /dev/nvmeX` or the namespace name).
 fn bdf_of(t: &Target) -> Result<String, String> {
+    if let Some(b) = vfio_name(&t.ns) {
+        return Bdf::parse(b)
+            .map(|b| b.to_string())
+            .map_err(|e| format!("{}: {e}", t.ns.display()));
+    }
     if let Some(c) = &t.ctrl {
         let s = c.to_string_lossy();
         if let Ok(b) = Bdf::parse(&s) {
@@ -99,6 +104,12 @@ fn bdf_of(t: &Target) -> Result<String, String> {
         })?;
     KNOWN.with(|k| k.borrow_mut().insert(ctrl_name, bdf.clone()));
     Ok(bdf)
+}
+
+/// The PCI address of a `vfio:BDF` namespace name (the controller is named
+/// directly; its nsid is `--nsid`, else 1).
+pub(crate) fn vfio_name(ns: &Path) -> Option<&str> {
+    ns.to_str()?.strip_prefix("vfio:")
 }
 
 /// `ng0n1` / `nvme0n1` -> `nvme0`.
@@ -145,7 +156,10 @@ impl<const SGL: bool> HwBackend for VfioHw<SGL> {
 
     fn open(t: &Target) -> Result<Self, String> {
         let bdf = bdf_of(t)?;
-        let nsid = nsid_of(&t.ns)?;
+        let nsid = match vfio_name(&t.ns) {
+            Some(_) => t.named_nsid.unwrap_or(1),
+            None => nsid_of(&t.ns)?,
+        };
         // The ZNS tests open their namespace later, while VFIO holds the
         // controller and sysfs no longer knows it: resolve it now.
         if let Some(z) = &t.zns {
@@ -204,24 +218,56 @@ impl<const SGL: bool> HwBackend for VfioHw<SGL> {
     }
 
     fn extra_tests(ctx: &mut Ctx<Self>, r: &Runner, label: &str) {
-        let tests: &[Test<Self>] = &[
-            ("vfio-second-open-busy", second_open_busy),
-            ("vfio-queue-mgmt-refused", queue_mgmt_refused),
-            ("vfio-caller-dptr-ignored", caller_dptr_ignored),
-            ("vfio-reset-in-flight", reset_in_flight),
-            ("vfio-timeout-abort-reset", timeout_abort_reset),
-            ("vfio-data-pointer", data_pointer),
-            ("vfio-buffer-regions", buffer_regions),
-            ("vfio-sgl-segment-chain", sgl_segment_list),
-            ("vfio-retry-after-reset", retry_after_reset),
-            ("vfio-retry-after-timeout", retry_after_timeout),
-            ("vfio-doorbells-per-io", doorbells_per_io),
+        // (name, test, commands it keeps in flight at once).
+        let tests: &[InFlight<Self>] = &[
+            ("vfio-second-open-busy", second_open_busy, 1),
+            ("vfio-queue-mgmt-refused", queue_mgmt_refused, 1),
+            ("vfio-caller-dptr-ignored", caller_dptr_ignored, 1),
+            ("vfio-reset-in-flight", reset_in_flight, 32),
+            ("vfio-timeout-abort-reset", timeout_abort_reset, 32),
+            ("vfio-data-pointer", data_pointer, 1),
+            ("vfio-buffer-regions", buffer_regions, 1),
+            ("vfio-sgl-segment-chain", sgl_segment_list, 1),
+            ("vfio-retry-after-reset", retry_after_reset, 20),
+            ("vfio-retry-after-timeout", retry_after_timeout, 16),
+            ("vfio-doorbells-per-io", doorbells_per_io, 32),
         ];
-        for (name, f) in tests {
-            r.run(&format!("{label}/{name}"), Self::NAME, || f(ctx));
+        let depth = ctx.b.caps().queue_depth;
+        let (data, ms, extended) = ctx.format();
+        for (name, f, needs) in tests {
+            if extended && ms > 0 {
+                // Seen on nvmeqC nsid 3 (4096 + 8, PI type 3): the region and
+                // SGL rows assume blocks divide pages, and QEMU 10.0.2 died
+                // (SIGSEGV) during these rows; the suite's common rows cover
+                // this format through VFIO.
+                r.record(
+                    &format!("{label}/{name}"),
+                    Self::NAME,
+                    Outcome::Skip,
+                    format!(
+                        "extended LBAs ({data} + {ms} B blocks): the VFIO rows size buffers in \
+                         page-dividing blocks"
+                    ),
+                );
+            } else if depth < *needs {
+                r.record(
+                    &format!("{label}/{name}"),
+                    Self::NAME,
+                    Outcome::Skip,
+                    format!(
+                        "keeps {needs} commands in flight; this controller's I/O queue takes \
+                         {depth} (MQES)"
+                    ),
+                );
+            } else {
+                r.run(&format!("{label}/{name}"), Self::NAME, || f(ctx));
+            }
         }
     }
 }
+
+/// A VFIO row: its name, its test, and how many commands it keeps in flight.
+type InFlight<B> = (&'static str, fn(&mut Ctx<B>) -> TestResult, u32);
 
 /// A second open of a controller this process drives is refused with a
 /// clear error (the VFIO group is taken), and the first keeps working.
@@ -913,7 +959,10 @@ impl<const S: bool> Drop for VfioHw<S> {
         OPEN.with(|o| o.borrow_mut().remove(&self.bdf));
         if bind_kernel(&self.bdf).is_ok() {
             let start = Instant::now();
-            while !self.ns.exists() && start.elapsed() < Duration::from_secs(10) {
+            while vfio_name(&self.ns).is_none()
+                && !self.ns.exists()
+                && start.elapsed() < Duration::from_secs(10)
+            {
                 std::thread::sleep(Duration::from_millis(20));
             }
         }

@@ -1,0 +1,85 @@
+# Sourced by `vm test`'s command: runs a list of steps, each with its own time limit, so one
+# hang cannot eat the run. A step file has one step a line: `SECS NAME COMMAND...`.
+# Each step runs in its own session (the limit kills its whole process group), after
+# /etc/nvmeq/env.sh is sourced again (a rebind can move device names). The console gets
+# `NVMEQ-STEP-START=<i> <secs> <name>` and `NVMEQ-STEP-END=<i> <rc> <name>` (rc 124: timed
+# out), which the host reads: a guest that stops answering inside a step is killed by the host,
+# the step is counted FAILED and a new boot continues with the next one (`run_steps FILE FROM`).
+
+# hwtest_steps SECS ARGS...: one step per backend, then the cross-backend differential.
+hwtest_steps() {
+    secs=$1
+    shift
+    for b in $(nvmeq-hwtest backends); do
+        echo "$secs hwtest:$b nvmeq-hwtest guest --backend $b $*"
+    done
+    echo "$secs hwtest:differential nvmeq-hwtest differential"
+}
+
+# test_steps SECS BINARY...: one step per ignored (guest-only) test of each test binary.
+test_steps() {
+    secs=$1
+    shift
+    for bin in "$@"; do
+        "$bin" --ignored --list 2>/dev/null | sed -n 's/: test$//p' | while read -r t; do
+            echo "$secs $bin:$t NVMEQ_BIN=/bin/nvmeq $bin --ignored --exact $t --test-threads=1"
+        done
+    done
+}
+
+# Whether process $1 still runs (a zombie has finished).
+alive() {
+    [ -r "/proc/$1/stat" ] || return 1
+    read -r _ _ state _ <"/proc/$1/stat" 2>/dev/null || return 1
+    [ "$state" != Z ]
+}
+
+# run_steps FILE FROM: runs steps FROM.. of FILE (0-based); prints a summary; fails when any did.
+run_steps() {
+    step_i=0 failed=0 passed=0 from=${2:-0} summary=
+    while read -r secs name cmd; do
+        [ -n "$name" ] || continue
+        if [ "$step_i" -lt "$from" ]; then
+            step_i=$((step_i + 1))
+            continue
+        fi
+        . /etc/nvmeq/env.sh
+        echo "NVMEQ-STEP-START=$step_i $secs $name"
+        t0=$(date +%s)
+        setsid sh -c "$cmd" </dev/null &
+        pid=$!
+        ticks=0 limit=$((secs * 5)) rc=
+        while alive "$pid"; do
+            if [ "$ticks" -ge "$limit" ]; then
+                echo "nvmeq-step: $name: still running after $secs s: killing it"
+                kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null
+                sleep 1
+                alive "$pid" && echo "nvmeq-step: $name: does not die (stuck in the kernel)"
+                rc=124
+                break
+            fi
+            sleep 0.2
+            ticks=$((ticks + 1))
+        done
+        if [ -z "$rc" ]; then
+            wait "$pid"
+            rc=$?
+        fi
+        dt=$(($(date +%s) - t0))
+        echo "NVMEQ-STEP-END=$step_i $rc $name"
+        if [ "$rc" = 0 ]; then
+            passed=$((passed + 1))
+            summary="$summary
+  ok      ${dt}s  $name"
+        else
+            failed=$((failed + 1))
+            why="exit $rc"
+            [ "$rc" = 124 ] && why="timed out after $secs s"
+            summary="$summary
+  FAILED  ${dt}s  $name ($why)"
+        fi
+        step_i=$((step_i + 1))
+    done <"$1"
+    echo "== steps: $passed passed, $failed failed ==$summary"
+    [ "$failed" = 0 ]
+}
