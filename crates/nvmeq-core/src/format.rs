@@ -3,6 +3,18 @@
 
 use crate::error::Error;
 use crate::identify::IdentifyNamespace;
+use crate::opcode::NvmOpcode;
+use crate::{Cmd, DataDir, QueueKind, Xfer};
+
+/// End-to-end protection information of a format (DPS with the PI size).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pi {
+    /// Protection information type (DPS bits 2:0): 1, 2 or 3.
+    pub pi_type: u8,
+    /// Bytes of PI per block: 8 (16-bit guard), or 16 (64-bit guard, PIF
+    /// from the NVM command set's Identify Namespace).
+    pub size: u8,
+}
 
 /// A namespace's current LBA format as the buffers see it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,11 +25,62 @@ pub struct NsFormat {
     pub block_bytes: u32,
     /// Bytes per block in the separate metadata buffer (0: none, or interleaved).
     pub meta_bytes: u32,
+    /// Metadata bytes per block (LBAF MS), interleaved or separate.
+    pub ms: u16,
+    /// Protection information, when enabled (DPS type not 0).
+    pub pi: Option<Pi>,
 }
 
 impl NsFormat {
+    /// A format whose metadata (if any) travels in a separate buffer.
+    pub const fn separate(lba_size: u32, ms: u16) -> Self {
+        NsFormat {
+            block_bytes: lba_size,
+            meta_bytes: ms as u32,
+            ms,
+            pi: None,
+        }
+    }
+
+    /// A format whose metadata is interleaved with the data (extended LBA).
+    pub const fn extended(lba_size: u32, ms: u16) -> Self {
+        NsFormat {
+            block_bytes: lba_size + ms as u32,
+            meta_bytes: 0,
+            ms,
+            pi: None,
+        }
+    }
+
+    /// The same format with protection information enabled.
+    pub const fn with_pi(mut self, pi: Pi) -> Self {
+        self.pi = Some(pi);
+        self
+    }
+
+    /// The LBA data size: the data buffer's share of a block without metadata.
+    pub const fn lba_size(&self) -> u32 {
+        if self.meta_bytes == 0 {
+            self.block_bytes - self.ms as u32
+        } else {
+            self.block_bytes
+        }
+    }
+
+    /// True when the metadata is protection information and nothing else,
+    /// so PRACT 1 has the controller insert or strip all of it (NVM Command
+    /// Set Specification 1.0, 5.2.1.2: no metadata is transferred).
+    pub const fn pi_only(&self) -> bool {
+        match self.pi {
+            Some(p) => p.size as u16 == self.ms,
+            None => false,
+        }
+    }
+
     /// The current format from Identify Namespace; `None` for an inactive
-    /// namespace (NSZE 0).
+    /// namespace (NSZE 0). PI size is taken as 8 bytes (16-bit guard): the
+    /// 64-bit guard formats are described by the NVM command set's Identify
+    /// Namespace, not this one.
     pub fn from_identify(ns: &IdentifyNamespace) -> Result<Option<NsFormat>, Error> {
         if ns.nsze == 0 {
             return Ok(None);
@@ -25,19 +88,133 @@ impl NsFormat {
         let ds = ns.lba_size().ok_or(Error::Malformed(
             "Identify Namespace (LBA data size below 512 bytes, LBADS < 9)",
         ))?;
-        let ms = ns.metadata_size() as u32;
-        Ok(Some(if ns.extended_lba() {
-            NsFormat {
-                block_bytes: ds + ms,
-                meta_bytes: 0,
-            }
+        let ms = ns.metadata_size();
+        let f = if ns.extended_lba() {
+            NsFormat::extended(ds, ms)
         } else {
-            NsFormat {
-                block_bytes: ds,
-                meta_bytes: ms,
-            }
+            NsFormat::separate(ds, ms)
+        };
+        let pi_type = ns.dps & 0x7;
+        Ok(Some(if pi_type != 0 && ms >= 8 {
+            f.with_pi(Pi { pi_type, size: 8 })
+        } else {
+            f
         }))
     }
+}
+
+/// What one command moves, in bytes: resolved from its own fields and the
+/// namespace format before anything reaches a device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Plan {
+    /// Bytes in the data buffer.
+    pub data: u32,
+    /// Bytes in the separate metadata buffer (0: none moves).
+    pub meta: u32,
+}
+
+/// PRINFO.PRACT (CDW12 bit 29) of the commands that carry it.
+fn pract(cmd: &Cmd) -> bool {
+    cmd.queue == QueueKind::Io
+        && matches!(
+            NvmOpcode(cmd.sqe.opcode()),
+            NvmOpcode::READ
+                | NvmOpcode::WRITE
+                | NvmOpcode::COMPARE
+                | NvmOpcode::WRITE_ZEROES
+                | NvmOpcode::VERIFY
+                | NvmOpcode::ZONE_APPEND
+        )
+        && cmd.sqe.cdw12 & (1 << 29) != 0
+}
+
+/// Resolves and checks what `cmd` transfers: data bytes and separate metadata
+/// bytes, given the namespace format `fmt` (needed when the transfer is
+/// counted in blocks), the backend's limit `max_xfer` and whether the caller
+/// has a metadata buffer.
+///
+/// Checks, in order: NLB against the declared transfer (Read, Write, Compare,
+/// Zone Append), length overflow, MDTS, a zero-length transfer with a
+/// direction, a transfer without one or against the opcode's direction bits
+/// (which is how Linux maps the buffer), and the metadata buffer required or
+/// forbidden. With PRACT set on a format whose metadata is only PI, neither
+/// buffer carries metadata.
+pub fn plan(
+    cmd: &Cmd,
+    fmt: Option<NsFormat>,
+    max_xfer: u32,
+    has_meta: bool,
+) -> Result<Plan, Error> {
+    if cmd.queue == QueueKind::Io {
+        check_nlb(cmd)?;
+    }
+    let (block, meta_per) = match (cmd.xfer, fmt) {
+        (Xfer::Blocks(_), None) => return Err(Error::UnknownNamespace(cmd.nsid())),
+        (Xfer::Blocks(_), Some(f)) if f.pi_only() && pract(cmd) => (f.lba_size(), 0),
+        (Xfer::Blocks(_), Some(f)) => (f.block_bytes, f.meta_bytes),
+        _ => (0, 0),
+    };
+    let len = cmd.xfer.bytes(block).ok_or(Error::TransferTooLarge {
+        len: cmd.xfer.bytes_u64(block),
+    })?;
+    if len > max_xfer {
+        return Err(Error::AboveMdts {
+            len: len as u64,
+            max: max_xfer,
+        });
+    }
+    if len == 0 && cmd.dir != DataDir::None {
+        // The device would still move the data its fields describe, with no
+        // buffer mapped for it (QEMU completes such a Read "successfully").
+        return Err(Error::ZeroLength);
+    }
+    if len > 0 && (cmd.dir == DataDir::None || !dir_matches_opcode(cmd)) {
+        return Err(Error::DirectionMismatch {
+            opcode: cmd.sqe.opcode(),
+            dir: cmd.dir,
+        });
+    }
+    let meta = match cmd.xfer {
+        Xfer::Blocks(n) if meta_per != 0 && len > 0 => {
+            if !has_meta {
+                // Without one the device would move the metadata at MPTR 0.
+                return Err(Error::MetadataRequired);
+            }
+            n.checked_mul(meta_per).ok_or(Error::TransferTooLarge {
+                len: n as u64 * meta_per as u64,
+            })?
+        }
+        _ if has_meta => return Err(Error::MetadataForbidden),
+        _ => 0,
+    };
+    Ok(Plan { data: len, meta })
+}
+
+/// Linux maps the buffer by the opcode's direction bits (1:0), not by what a
+/// [`Cmd`] says: a hand-built command whose `dir` disagrees could have the
+/// device write into memory the caller only lent for reading.
+fn dir_matches_opcode(cmd: &Cmd) -> bool {
+    DataDir::from_opcode_bits(cmd.sqe.opcode()) == cmd.dir
+}
+
+/// NVM opcodes whose data length NLB defines must declare that length, so a
+/// hand-built [`Cmd`] cannot under-declare its transfer and let the device
+/// write past the buffer.
+fn check_nlb(cmd: &Cmd) -> Result<(), Error> {
+    let op = NvmOpcode(cmd.sqe.opcode());
+    if matches!(
+        op,
+        NvmOpcode::READ | NvmOpcode::WRITE | NvmOpcode::COMPARE | NvmOpcode::ZONE_APPEND
+    ) {
+        let nlb = (cmd.sqe.cdw12 & 0xffff) + 1;
+        if cmd.xfer != Xfer::Blocks(nlb) {
+            return Err(Error::NlbMismatch {
+                nlb,
+                declared: cmd.xfer,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The formats of the last `N` namespaces looked up; when full, the oldest
@@ -98,14 +275,203 @@ impl<const N: usize> FormatCache<N> {
 mod tests {
     use super::*;
 
-    const F512: NsFormat = NsFormat {
-        block_bytes: 512,
-        meta_bytes: 0,
+    use crate::cmd::{Flush, Prinfo, Read, Write, WriteZeroes};
+    use crate::Command;
+
+    const F512: NsFormat = NsFormat::separate(512, 0);
+    const F4K: NsFormat = NsFormat::separate(4096, 8);
+    const PI1: Pi = Pi {
+        pi_type: 1,
+        size: 8,
     };
-    const F4K: NsFormat = NsFormat {
-        block_bytes: 4096,
-        meta_bytes: 8,
-    };
+    /// 512 + 8 separate metadata, PI type 1: the metadata is PI only.
+    const PI512: NsFormat = NsFormat::separate(512, 8).with_pi(PI1);
+    const MAX: u32 = 1 << 20;
+
+    fn pract() -> Prinfo {
+        Prinfo::new().with_pract(true)
+    }
+
+    #[test]
+    fn pract_on_a_pi_only_format_moves_no_metadata() {
+        let cmd = Read::new(1, 0, 7).prinfo(pract()).build();
+        assert_eq!(
+            plan(&cmd, Some(PI512), MAX, false),
+            Ok(Plan {
+                data: 4096,
+                meta: 0
+            })
+        );
+        assert_eq!(
+            plan(&cmd, Some(PI512), MAX, true),
+            Err(Error::MetadataForbidden)
+        );
+        // Interleaved PI only: PRACT strips it from the data buffer too.
+        let ext = NsFormat::extended(512, 8).with_pi(PI1);
+        assert_eq!(
+            plan(&cmd, Some(ext), MAX, false),
+            Ok(Plan {
+                data: 4096,
+                meta: 0
+            })
+        );
+        let w = Write::new(1, 0, 1).prinfo(pract()).build();
+        assert_eq!(plan(&w, Some(PI512), MAX, false).map(|p| p.meta), Ok(0));
+    }
+
+    #[test]
+    fn without_pract_pi_metadata_is_required() {
+        let cmd = Read::new(1, 0, 7).build();
+        assert_eq!(
+            plan(&cmd, Some(PI512), MAX, false),
+            Err(Error::MetadataRequired)
+        );
+        assert_eq!(
+            plan(&cmd, Some(PI512), MAX, true),
+            Ok(Plan {
+                data: 4096,
+                meta: 64
+            })
+        );
+        let ext = NsFormat::extended(512, 8).with_pi(PI1);
+        assert_eq!(
+            plan(&cmd, Some(ext), MAX, false),
+            Ok(Plan {
+                data: 8 * 520,
+                meta: 0
+            })
+        );
+    }
+
+    #[test]
+    fn pract_with_more_metadata_than_pi_still_moves_it() {
+        let f = NsFormat::separate(4096, 64).with_pi(PI1);
+        assert!(!f.pi_only());
+        let cmd = Read::new(1, 0, 1).prinfo(pract()).build();
+        assert_eq!(
+            plan(&cmd, Some(f), MAX, false),
+            Err(Error::MetadataRequired)
+        );
+        assert_eq!(
+            plan(&cmd, Some(f), MAX, true),
+            Ok(Plan {
+                data: 8192,
+                meta: 128
+            })
+        );
+        // No PI at all: PRACT changes nothing either.
+        let plain = NsFormat::separate(4096, 64);
+        assert_eq!(
+            plan(&cmd, Some(plain), MAX, false),
+            Err(Error::MetadataRequired)
+        );
+    }
+
+    #[test]
+    fn pract_bit_on_a_command_without_prinfo_is_ignored() {
+        // Flush carries no PRINFO; bit 29 of its CDW12 means nothing to plan().
+        let mut cmd = Flush::new(1).build();
+        cmd.sqe.cdw12 |= 1 << 29;
+        assert_eq!(plan(&cmd, None, MAX, false), Ok(Plan { data: 0, meta: 0 }));
+        let wz = WriteZeroes::new(1, 0, 7).prinfo(pract()).build();
+        assert_eq!(
+            plan(&wz, Some(PI512), MAX, false),
+            Ok(Plan { data: 0, meta: 0 })
+        );
+    }
+
+    #[test]
+    fn the_checks_each_name_their_problem() {
+        let read = Read::new(1, 0, 7).build();
+        assert_eq!(
+            plan(&read, Some(F512), 2048, false),
+            Err(Error::AboveMdts {
+                len: 4096,
+                max: 2048
+            })
+        );
+        assert_eq!(
+            plan(&read, None, MAX, false),
+            Err(Error::UnknownNamespace(1))
+        );
+        assert_eq!(
+            plan(&read, Some(F512), MAX, true),
+            Err(Error::MetadataForbidden)
+        );
+        assert_eq!(
+            plan(&read, Some(F4K), MAX, false),
+            Err(Error::MetadataRequired)
+        );
+        let mut short = read;
+        short.xfer = Xfer::Blocks(4);
+        assert_eq!(
+            plan(&short, Some(F512), MAX, false),
+            Err(Error::NlbMismatch {
+                nlb: 8,
+                declared: Xfer::Blocks(4)
+            })
+        );
+        let bytes = Cmd::io(read.sqe, DataDir::FromDevice, Xfer::Bytes(4096));
+        assert_eq!(
+            plan(&bytes, None, MAX, false),
+            Err(Error::NlbMismatch {
+                nlb: 8,
+                declared: Xfer::Bytes(4096)
+            })
+        );
+        let mut wrong_dir = read;
+        wrong_dir.dir = DataDir::ToDevice;
+        assert_eq!(
+            plan(&wrong_dir, Some(F512), MAX, false),
+            Err(Error::DirectionMismatch {
+                opcode: 0x02,
+                dir: DataDir::ToDevice
+            })
+        );
+        let mut no_dir = read;
+        no_dir.dir = DataDir::None;
+        assert!(matches!(
+            plan(&no_dir, Some(F512), MAX, false),
+            Err(Error::DirectionMismatch { .. })
+        ));
+        let zero = Cmd::admin(Command::new(0xc2, 0), DataDir::FromDevice, Xfer::Bytes(0));
+        assert_eq!(plan(&zero, None, MAX, false), Err(Error::ZeroLength));
+        let huge = Cmd::admin(
+            Command::new(0xc2, 0),
+            DataDir::FromDevice,
+            Xfer::Blocks(u32::MAX),
+        );
+        assert_eq!(
+            plan(&huge, Some(F4K), MAX, false),
+            Err(Error::TransferTooLarge {
+                len: u32::MAX as u64 * 4096
+            })
+        );
+    }
+
+    #[test]
+    fn from_identify_reads_dps() {
+        use zerocopy::FromZeros;
+        let mut ns = IdentifyNamespace::new_zeroed();
+        ns.nsze = 8;
+        ns.lbaf[0] = crate::identify::LbaFormat::new().with_lbads(9).with_ms(8);
+        ns.dps = 1;
+        assert_eq!(NsFormat::from_identify(&ns), Ok(Some(PI512)));
+        ns.dps = 0;
+        assert_eq!(
+            NsFormat::from_identify(&ns),
+            Ok(Some(NsFormat::separate(512, 8)))
+        );
+        ns.flbas = IdentifyNamespace::FLBAS_EXTENDED;
+        ns.dps = 2;
+        assert_eq!(
+            NsFormat::from_identify(&ns),
+            Ok(Some(NsFormat::extended(512, 8).with_pi(Pi {
+                pi_type: 2,
+                size: 8
+            })))
+        );
+    }
 
     #[test]
     fn the_oldest_entry_makes_room() {

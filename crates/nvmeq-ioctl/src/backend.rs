@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 
 use heapless::Deque;
 use nvmeq_core::cmd::Identify;
-use nvmeq_core::format::FormatCache;
+use nvmeq_core::format::{self, FormatCache};
 use nvmeq_core::sync_queue::{Queued, SyncQueue};
 use nvmeq_core::{
-    backend::check_len, Backend, Caps, Cmd, Completion, Data, DataDir, Error, IoBuf, NvmOpcode,
-    QueueKind, Reaped, Rejected, Status, VecData, Xfer,
+    backend::check_len, Backend, Caps, Cmd, Completion, Data, Error, IoBuf, QueueKind, Reaped,
+    Rejected, Status, VecData, Xfer,
 };
 use nvmeq_core::{IdentifyController, IdentifyNamespace};
 use zerocopy::FromBytes;
@@ -263,45 +263,15 @@ impl IoctlBackend {
         Ok(f.as_fd())
     }
 
-    /// Resolves and checks what the command transfers, before any ioctl.
-    /// Returns (data bytes, metadata bytes per the namespace format).
+    /// Resolves and checks what the command transfers, before any ioctl:
+    /// (data bytes, metadata bytes per the namespace format).
     fn plan(&mut self, cmd: &Cmd, has_meta: bool) -> Result<(u32, u32), Error> {
-        let (need, fmt) = match cmd.xfer {
-            Xfer::None => (0u64, None),
-            Xfer::Bytes(n) => (n as u64, None),
-            Xfer::Blocks(n) => {
-                let f = self.ns_format(cmd.nsid())?;
-                (n as u64 * f.block_bytes as u64, Some((n, f)))
-            }
+        let fmt = match cmd.xfer {
+            Xfer::Blocks(_) => Some(self.ns_format(cmd.nsid())?),
+            _ => None,
         };
-        if cmd.dir != DataDir::None && need == 0 {
-            return Err(Error::ZeroLength);
-        }
-        if need != 0 {
-            check_opcode_dir(cmd)?;
-        }
-        if cmd.queue == QueueKind::Io {
-            check_io_opcode(cmd)?;
-        }
-        if need > self.max_xfer as u64 {
-            return Err(Error::AboveMdts {
-                len: need,
-                max: self.max_xfer,
-            });
-        }
-        let meta = match fmt {
-            Some((n, f)) if f.meta_bytes != 0 && cmd.dir != DataDir::None => {
-                if !has_meta {
-                    return Err(Error::MetadataRequired);
-                }
-                n.checked_mul(f.meta_bytes).ok_or(Error::TransferTooLarge {
-                    len: n as u64 * f.meta_bytes as u64,
-                })?
-            }
-            _ if has_meta => return Err(Error::MetadataForbidden),
-            _ => 0,
-        };
-        Ok((need as u32, meta))
+        let p = format::plan(cmd, fmt, self.max_xfer, has_meta)?;
+        Ok((p.data, p.meta))
     }
 
     fn finish(
@@ -316,11 +286,39 @@ impl IoctlBackend {
             Ok(st) => Err(Error::Status(Status::from_bits((st & 0x7fff) as u16))),
         }
     }
+}
+
+impl Backend for IoctlBackend {
+    type Buf = IoctlBuf;
+
+    fn caps(&self) -> Caps {
+        // max_xfer: MDTS (× 4 KiB), bounded by what the kernel maps for one
+        // command whatever the buffer's alignment (see `open::max_hw_bytes`).
+        Caps {
+            kind: nvmeq_core::BackendKind::Ioctl,
+            max_xfer: self.max_xfer,
+            queue_depth: 1,
+            admin: true,
+            metadata: true,
+        }
+    }
+
+    fn lba_size(&mut self, nsid: u32) -> Result<u32, Error> {
+        self.ns_format(nsid).map(|f| f.block_bytes)
+    }
+
+    fn alloc(&mut self, len: usize) -> Result<IoctlBuf, Error> {
+        Ok(IoctlBuf::new(len))
+    }
+
+    fn execute(&mut self, cmd: &Cmd, data: Data<'_>) -> Result<Completion, Error> {
+        self.execute_with(cmd, data, Data::None)
+    }
 
     /// Runs one command with a separate metadata buffer (`meta`, in the data's
     /// direction; [`Data::None`] when the format has none). Its required
     /// length is the block count × the format's metadata size.
-    fn execute_meta(
+    fn execute_with(
         &mut self,
         cmd: &Cmd,
         data: Data<'_>,
@@ -358,7 +356,7 @@ impl IoctlBackend {
     /// Runs one I/O command whose data is spread over several buffers
     /// (`NVME_IOCTL_IO64_CMD_VEC`). The segments are used in order until
     /// they hold the command's transfer length; at most 64 segments.
-    fn execute_segments(
+    fn execute_vec(
         &mut self,
         cmd: &Cmd,
         data: VecData<'_, '_>,
@@ -413,93 +411,6 @@ impl IoctlBackend {
         self.syscalls += 1;
         self.finish("NVME_IOCTL_IO64_CMD_VEC", &p, r)
     }
-}
-
-/// Linux maps the buffer by the opcode's direction bits (1:0), not by what a
-/// [`Cmd`] says: a hand-built command whose `dir` disagrees could have the
-/// device write into memory the caller only lent for reading.
-fn check_opcode_dir(cmd: &Cmd) -> Result<(), Error> {
-    let by_opcode = DataDir::from_opcode_bits(cmd.sqe.opcode());
-    let ok = match cmd.dir {
-        DataDir::ToDevice => by_opcode == DataDir::ToDevice,
-        DataDir::FromDevice => by_opcode == DataDir::FromDevice,
-        DataDir::Both => by_opcode == DataDir::Both,
-        DataDir::None => true,
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::DirectionMismatch {
-            opcode: cmd.sqe.opcode(),
-            dir: cmd.dir,
-        })
-    }
-}
-
-/// Cross-checks NVM opcodes whose data length is defined by NLB, so a hand-built
-/// [`Cmd`] cannot under-declare its transfer and let the device write past the buffer.
-fn check_io_opcode(cmd: &Cmd) -> Result<(), Error> {
-    let op = NvmOpcode(cmd.sqe.opcode());
-    let nlb_defined = matches!(
-        op,
-        NvmOpcode::READ | NvmOpcode::WRITE | NvmOpcode::COMPARE | NvmOpcode::ZONE_APPEND
-    );
-    if nlb_defined {
-        let nlb = (cmd.sqe.cdw12 & 0xffff) + 1;
-        if cmd.xfer != Xfer::Blocks(nlb) {
-            return Err(Error::NlbMismatch {
-                nlb,
-                declared: cmd.xfer,
-            });
-        }
-    }
-    Ok(())
-}
-
-impl Backend for IoctlBackend {
-    type Buf = IoctlBuf;
-
-    fn caps(&self) -> Caps {
-        // max_xfer: MDTS (× 4 KiB), bounded by what the kernel maps for one
-        // command whatever the buffer's alignment (see `open::max_hw_bytes`).
-        Caps {
-            kind: nvmeq_core::BackendKind::Ioctl,
-            max_xfer: self.max_xfer,
-            queue_depth: 1,
-            admin: true,
-            metadata: true,
-        }
-    }
-
-    fn lba_size(&mut self, nsid: u32) -> Result<u32, Error> {
-        self.ns_format(nsid).map(|f| f.block_bytes)
-    }
-
-    fn alloc(&mut self, len: usize) -> Result<IoctlBuf, Error> {
-        Ok(IoctlBuf::new(len))
-    }
-
-    fn execute(&mut self, cmd: &Cmd, data: Data<'_>) -> Result<Completion, Error> {
-        self.execute_meta(cmd, data, Data::None)
-    }
-
-    fn execute_with(
-        &mut self,
-        cmd: &Cmd,
-        data: Data<'_>,
-        meta: Data<'_>,
-    ) -> Result<Completion, Error> {
-        self.execute_meta(cmd, data, meta)
-    }
-
-    fn execute_vec(
-        &mut self,
-        cmd: &Cmd,
-        data: VecData<'_, '_>,
-        meta: Data<'_>,
-    ) -> Result<Completion, Error> {
-        self.execute_segments(cmd, data, meta)
-    }
 
     fn push(
         &mut self,
@@ -545,8 +456,6 @@ impl Backend for IoctlBackend {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nvmeq_core::cmd::{Read, Write};
-    use nvmeq_core::Command;
 
     #[test]
     fn ns_format_from_identify() {
@@ -557,27 +466,18 @@ mod tests {
         id[128 + 4..128 + 8].copy_from_slice(&[8, 0, 12, 0]); // LBAF1: ms 8, 4 KiB
         assert_eq!(
             parse_ns_format(&id).unwrap(),
-            Some(NsFormat {
-                block_bytes: 4096,
-                meta_bytes: 8
-            })
+            Some(NsFormat::separate(4096, 8))
         );
         id[26] = 0x11; // extended LBA: metadata interleaved
         assert_eq!(
             parse_ns_format(&id).unwrap(),
-            Some(NsFormat {
-                block_bytes: 4104,
-                meta_bytes: 0
-            })
+            Some(NsFormat::extended(4096, 8))
         );
         id[26] = 0x20; // FLBAS bits 6:5 = 1: format 16
         id[128 + 64..128 + 68].copy_from_slice(&[0, 0, 9, 0]);
         assert_eq!(
             parse_ns_format(&id).unwrap(),
-            Some(NsFormat {
-                block_bytes: 512,
-                meta_bytes: 0
-            })
+            Some(NsFormat::separate(512, 0))
         );
         id[128 + 66] = 3;
         assert!(matches!(parse_ns_format(&id), Err(Error::Malformed(_))));
@@ -591,45 +491,5 @@ mod tests {
         assert_eq!(mdts_bytes(&id), Some(512 * 1024));
         id[77] = 40;
         assert_eq!(mdts_bytes(&id), None, "beyond u32: no usable limit");
-    }
-
-    #[test]
-    fn direction_must_match_opcode_bits() {
-        assert!(check_opcode_dir(&Read::new(1, 0, 0).build()).is_ok());
-        assert!(check_opcode_dir(&Write::new(1, 0, 0).build()).is_ok());
-        // A Read (opcode 02h: controller to host) declared as host to controller.
-        let sqe = Read::new(1, 0, 0).build().sqe;
-        let lying = Cmd::io(sqe, DataDir::ToDevice, Xfer::Blocks(1));
-        assert_eq!(
-            check_opcode_dir(&lying),
-            Err(Error::DirectionMismatch {
-                opcode: 0x02,
-                dir: DataDir::ToDevice
-            })
-        );
-    }
-
-    #[test]
-    fn nlb_must_match_declared_transfer() {
-        assert!(check_io_opcode(&Read::new(1, 0, 7).build()).is_ok());
-        assert!(check_io_opcode(&Write::new(1, 0, 0).build()).is_ok());
-        let mut sqe = Command::new(NvmOpcode::READ.0, 1);
-        sqe.cdw12 = 7; // 8 blocks
-        let lying = Cmd::io(sqe, DataDir::FromDevice, Xfer::Blocks(1));
-        assert_eq!(
-            check_io_opcode(&lying),
-            Err(Error::NlbMismatch {
-                nlb: 8,
-                declared: Xfer::Blocks(1)
-            })
-        );
-        let bytes = Cmd::io(sqe, DataDir::FromDevice, Xfer::Bytes(4096));
-        assert_eq!(
-            check_io_opcode(&bytes),
-            Err(Error::NlbMismatch {
-                nlb: 8,
-                declared: Xfer::Bytes(4096)
-            })
-        );
     }
 }

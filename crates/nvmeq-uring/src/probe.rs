@@ -265,22 +265,10 @@ mod tests {
         // Format 0 with 8 bytes of metadata: separate buffer, then extended.
         id[128] = 8;
         assert_eq!(lba_size_from_id_ns(&id), Ok(512));
-        assert_eq!(
-            format_from_id_ns(&id),
-            Ok(NsFormat {
-                block_bytes: 512,
-                meta_bytes: 8
-            })
-        );
+        assert_eq!(format_from_id_ns(&id), Ok(NsFormat::separate(512, 8)));
         id[26] = 0x10;
         assert_eq!(lba_size_from_id_ns(&id), Ok(520));
-        assert_eq!(
-            format_from_id_ns(&id),
-            Ok(NsFormat {
-                block_bytes: 520,
-                meta_bytes: 0
-            })
-        );
+        assert_eq!(format_from_id_ns(&id), Ok(NsFormat::extended(512, 8)));
         // FLBAS bits 6:5 extend the index: format 16 + 1 = 17.
         id[26] = 0x21;
         id[128 + 4 * 17 + 2] = 13;

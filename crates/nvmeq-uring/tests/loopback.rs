@@ -101,9 +101,10 @@ fn lengths_come_from_the_command_and_are_checked_against_the_buffer() {
         Err(Error::AboveMdts { .. })
     ));
     // A data-moving opcode with a zero length would let the device write
-    // where no buffer is mapped.
+    // where no buffer is mapped (a vendor opcode: for Read, NLB would
+    // already disagree with the declared length).
     let zero = nvmeq_core::Cmd::io(
-        Read::new(1, 0, 0).build().sqe,
+        nvmeq_core::Command::new(0x82, 1),
         nvmeq_core::DataDir::FromDevice,
         nvmeq_core::Xfer::Bytes(0),
     );

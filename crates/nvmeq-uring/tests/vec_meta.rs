@@ -216,13 +216,7 @@ fn a_full_queue_hands_every_buffer_back_without_error() {
 fn separate_metadata_is_required_sized_and_returned() {
     let mut u = meta_ring(4);
     assert!(u.caps().metadata);
-    assert_eq!(
-        u.ns_format(1).unwrap(),
-        NsFormat {
-            block_bytes: 512,
-            meta_bytes: 8
-        }
-    );
+    assert_eq!(u.ns_format(1).unwrap(), NsFormat::separate(512, 8));
     // 4 blocks: 2048 data bytes, 32 metadata bytes.
     let read = Read::new(1, 0, 3).build();
     let mut data = [0u8; 2048];

@@ -3,7 +3,8 @@
 
 use super::{Target, Uring};
 use nvmeq_core::cmd::Identify;
-use nvmeq_core::{Backend, Cmd, Data, DataDir, Error, IoBuf, QueueKind, Status, Xfer};
+use nvmeq_core::format;
+use nvmeq_core::{Backend, Cmd, Data, Error, IoBuf, QueueKind, Status, Xfer};
 
 use crate::buf::AlignedBuf;
 use crate::probe::{self, NsFormat};
@@ -40,10 +41,7 @@ impl Uring {
             let block_bytes = sysfs
                 .and_then(probe::sysfs_lba_size)
                 .ok_or(Error::UnknownNamespace(nsid))?;
-            NsFormat {
-                block_bytes,
-                meta_bytes: 0,
-            }
+            NsFormat::separate(block_bytes, 0)
         };
         self.formats.insert(nsid, f);
         Ok(f)
@@ -88,49 +86,13 @@ impl Uring {
             Xfer::Blocks(_) => Some(self.ns_format(cmd.nsid())?),
             _ => None,
         };
-        let len =
-            cmd.xfer
-                .bytes(fmt.map_or(0, |f| f.block_bytes))
-                .ok_or(Error::TransferTooLarge {
-                    len: cmd.xfer.bytes_u64(fmt.map_or(0, |f| f.block_bytes)),
-                })?;
-        if len > self.caps.max_xfer {
-            return Err(Error::AboveMdts {
-                len: len as u64,
-                max: self.caps.max_xfer,
-            });
+        if has_meta && cmd.queue == QueueKind::Admin && !matches!(cmd.xfer, Xfer::Blocks(_)) {
+            return Err(Error::Unsupported(
+                "metadata buffers travel with I/O commands only: the controller device \
+                 has no block device to carry them (Linux drops or refuses them)",
+            ));
         }
-        if len > 0 && cmd.dir == DataDir::None {
-            return Err(Error::DirectionMismatch {
-                opcode: cmd.sqe.opcode(),
-                dir: cmd.dir,
-            });
-        }
-        if len == 0 && cmd.dir != DataDir::None {
-            // The device would still move the data its fields describe, with
-            // no buffer mapped for it (QEMU completes such a Read "successfully").
-            return Err(Error::ZeroLength);
-        }
-        let meta = match (cmd.xfer, fmt) {
-            (Xfer::Blocks(n), Some(f)) if f.meta_bytes != 0 && len > 0 => {
-                if !has_meta {
-                    // Without one the kernel leaves MPTR 0 and the device
-                    // would move the metadata at address 0.
-                    return Err(Error::MetadataRequired);
-                }
-                n.checked_mul(f.meta_bytes).ok_or(Error::TransferTooLarge {
-                    len: n as u64 * f.meta_bytes as u64,
-                })?
-            }
-            _ if has_meta && cmd.queue == QueueKind::Admin => {
-                return Err(Error::Unsupported(
-                    "metadata buffers travel with I/O commands only: the controller device \
-                     has no block device to carry them (Linux drops or refuses them)",
-                ))
-            }
-            _ if has_meta => return Err(Error::MetadataForbidden),
-            _ => 0,
-        };
-        Ok((len, meta))
+        let p = format::plan(cmd, fmt, self.caps.max_xfer, has_meta)?;
+        Ok((p.data, p.meta))
     }
 }

@@ -397,10 +397,7 @@ impl Uring {
             enter_to_complete: opts.iopoll || opts.coop_taskrun || opts.defer_taskrun,
             timeout_ms: 0,
             formats: FormatCache::new(),
-            loopback_format: NsFormat {
-                block_bytes: 0,
-                meta_bytes: 0,
-            },
+            loopback_format: NsFormat::separate(0, 0),
             ng: ng.clone(),
             nsid,
             max_segments: opts.max_segments,
@@ -456,6 +453,12 @@ impl Uring {
                 why: "a loopback ring has no device files to register".into(),
             });
         }
+        let ms = u16::try_from(meta_bytes).map_err(|_| {
+            OpenError::Nvme(Error::BadArgument(&nvmeq_core::error::BadArg {
+                name: "meta_bytes",
+                why: "an LBA format's metadata size (MS) is 16 bits",
+            }))
+        })?;
         if !lba_size.is_power_of_two() || lba_size < 512 {
             return Err(OpenError::Nvme(Error::BadArgument(
                 &nvmeq_core::error::BadArg {
@@ -483,10 +486,7 @@ impl Uring {
             enter_to_complete: opts.coop_taskrun || opts.defer_taskrun,
             timeout_ms: 0,
             formats: FormatCache::new(),
-            loopback_format: NsFormat {
-                block_bytes: lba_size,
-                meta_bytes,
-            },
+            loopback_format: NsFormat::separate(lba_size, ms),
             ng: None,
             nsid: 1,
             max_segments: opts.max_segments,

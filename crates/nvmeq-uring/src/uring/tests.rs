@@ -166,13 +166,7 @@ fn namespace_changing_admin_commands_trigger_a_rescan() {
     }
     // On a loopback ring the rescan only forgets cached formats.
     let mut u = Uring::loopback(UringOptions::new().depth(2), 512).unwrap();
-    u.formats.insert(
-        7,
-        NsFormat {
-            block_bytes: 4096,
-            meta_bytes: 0,
-        },
-    );
+    u.formats.insert(7, NsFormat::separate(4096, 0));
     u.rescan().unwrap();
     assert!(u.formats.is_empty());
 }
