@@ -123,6 +123,28 @@ impl<B> Slab<B> {
         Ok(UserData { slot, seq: s.seq })
     }
 
+    /// [`insert`](Self::insert) that also hands out the new slot's buffer
+    /// and iovec array, so the push path looks its slot up once.
+    #[allow(clippy::type_complexity)]
+    pub fn insert_parts(
+        &mut self,
+        tag: u64,
+        buf: Option<B>,
+    ) -> Result<(UserData, Option<&mut B>, &mut [Iov]), Option<B>> {
+        let Some(slot) = self.free.pop() else {
+            return Err(buf);
+        };
+        let s = &mut self.slots[slot as usize];
+        s.seq = UserData::next_seq(s.seq);
+        s.state = State::InFlight { tag, buf };
+        let ud = UserData { slot, seq: s.seq };
+        let State::InFlight { buf, .. } = &mut s.state else {
+            unreachable!("just written")
+        };
+        let at = slot as usize * self.segs;
+        Ok((ud, buf.as_mut(), &mut self.iovs[at..at + self.segs]))
+    }
+
     /// Undoes an `insert` whose SQE never reached the ring.
     pub fn cancel_insert(&mut self, ud: UserData) -> Option<B> {
         match self.take_in_flight(ud) {

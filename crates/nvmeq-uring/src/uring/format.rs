@@ -14,14 +14,22 @@ impl Uring {
     /// The current format of namespace `nsid`: Identify Namespace on first
     /// use, then remembered (without admin access, the opened namespace's
     /// block size comes from sysfs, which knows it has no metadata).
+    #[inline]
     pub fn ns_format(&mut self, nsid: u32) -> Result<NsFormat, Error> {
-        if let Some(f) = self.formats.get(nsid) {
-            return Ok(f);
+        match self.formats.get(nsid) {
+            Some(f) => Ok(f),
+            None => self.look_up_format(nsid),
         }
-        if self.target == Target::Loopback {
-            return Ok(self.loopback_format);
-        }
-        let f = if self.admin_file.is_some() {
+    }
+
+    /// The first lookup of a namespace's format, kept out of the per-command
+    /// path.
+    #[cold]
+    #[inline(never)]
+    fn look_up_format(&mut self, nsid: u32) -> Result<NsFormat, Error> {
+        let f = if self.target == Target::Loopback {
+            self.loopback_format
+        } else if self.admin_file.is_some() {
             let mut id = AlignedBuf::zeroed(4096);
             let r = self.execute(
                 &Identify::namespace(nsid).build(),

@@ -121,16 +121,16 @@ impl Uring {
         }
         let (target, timeout_ms) = (self.target, self.timeout_ms);
         // The buffers move into the slot; their memory does not move.
-        let ud = match self.io.slab.insert(tag, Some(bufs)) {
-            Ok(ud) => ud,
+        let (ud, owned, iov) = match self.io.slab.insert_parts(tag, Some(bufs)) {
+            Ok((ud, Some(owned), iov)) => (ud, owned, iov),
+            Ok((ud, None, _)) => {
+                let buf = self.io.slab.cancel_insert(ud);
+                return Err(Rejected::Invalid {
+                    error: Error::Internal("the in-flight slot lost its buffers"),
+                    buf,
+                });
+            }
             Err(buf) => return Err(Rejected::Full(buf)),
-        };
-        let Some((Some(owned), iov)) = self.io.slab.in_flight_parts(ud) else {
-            let buf = self.io.slab.cancel_insert(ud);
-            return Err(Rejected::Invalid {
-                error: Error::Internal("the in-flight slot vanished"),
-                buf,
-            });
         };
         let (addr, data_len, fixed) = if vectored {
             let segs = owned.segments.iter_mut().map(|b| {
