@@ -241,6 +241,18 @@ pub struct Reaped<B> {
     pub result: Result<Completion, Error>,
     /// The buffer given to [`Backend::push`], returned.
     pub buf: Option<B>,
+    /// The metadata buffer given to [`Backend::push_with`], returned.
+    pub meta: Option<B>,
+}
+
+/// A command's data and separate metadata buffers, handed back together by
+/// a rejected [`Backend::push_with`].
+#[derive(Debug)]
+pub struct WithMeta<B> {
+    /// The data buffer.
+    pub data: Option<B>,
+    /// The metadata buffer.
+    pub meta: Option<B>,
 }
 
 /// A transport that executes NVMe commands.
@@ -317,6 +329,34 @@ pub trait Backend {
         buf: Option<Self::Buf>,
         tag: u64,
     ) -> Result<(), Rejected<Self::Buf>>;
+
+    /// Queues a command with a separate metadata buffer (as in
+    /// [`execute_with`](Backend::execute_with)); the queue owns both until
+    /// [`reap`](Backend::reap) returns them ([`Reaped::buf`], [`Reaped::meta`]).
+    ///
+    /// The default queues with [`push`](Backend::push) when there is no
+    /// metadata and refuses metadata with [`Error::NotSupported`], handing
+    /// both buffers back.
+    fn push_with(
+        &mut self,
+        cmd: &Cmd,
+        data: Option<Self::Buf>,
+        meta: Option<Self::Buf>,
+        tag: u64,
+    ) -> Result<(), Rejected<WithMeta<Self::Buf>>> {
+        if meta.is_none() {
+            return self.push(cmd, data, tag).map_err(|r| {
+                r.map_buf(|b| WithMeta {
+                    data: Some(b),
+                    meta: None,
+                })
+            });
+        }
+        Err(Rejected::Invalid {
+            error: Error::NotSupported(Feature::Metadata),
+            buf: Some(WithMeta { data, meta }),
+        })
+    }
 
     /// Submits every pushed command and waits until at least `min_complete`
     /// completions are ready (0: do not wait), in one syscall or doorbell.

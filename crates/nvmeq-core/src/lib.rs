@@ -46,7 +46,7 @@ pub mod status;
 pub mod sync_queue;
 pub mod zoned;
 
-pub use backend::{Backend, Caps, Data, IoBuf, Reaped, Rejected, VecData};
+pub use backend::{Backend, Caps, Data, IoBuf, Reaped, Rejected, VecData, WithMeta};
 pub use backend_kind::{BackendKind, UnknownBackend};
 pub use bdf::Bdf;
 pub use cmd::{Cmd, DataDir, QueueKind, Xfer};

@@ -152,6 +152,7 @@ where
             tag: q.tag,
             result,
             buf: q.buf,
+            meta: None,
         };
         // Cannot fail: push keeps pending + done within `depth`, which both
         // hold. Were it to, the buffer is dropped after its completion.

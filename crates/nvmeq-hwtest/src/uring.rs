@@ -624,7 +624,13 @@ fn metadata_round_trip<const M: u8>(c: &mut Ctx<UringHw<M>>, ds: u32, idx: usize
     let fixed = db.is_fixed();
     let mb = UringBuf::from_slice(&meta);
     let back = queue_one(c, "queued write with metadata", |u| {
-        u.push_with(&wcmd, Some(db), Some(mb), 4)
+        u.push_with(&wcmd, Some(db), Some(mb), 4).map_err(|r| {
+            r.map_buf(|b| CmdBufs {
+                data: b.data,
+                segments: Vec::new(),
+                metadata: b.meta,
+            })
+        })
     })?;
     if back.data.is_none() || back.metadata.is_none() {
         return Err("the queued write did not hand back both buffers".into());

@@ -7,7 +7,7 @@
 //! | vectored I/O ([`execute_vec`](nvmeq_core::Backend::execute_vec), [`Uring::push_vec`]) | `/dev/ngXnY` | `NVME_URING_CMD_IO_VEC` | ≥ 5.19 |
 //! | admin commands | `/dev/nvmeX` | `NVME_URING_CMD_ADMIN` | ≥ 6.0 |
 //! | vectored admin | `/dev/nvmeX` | `NVME_URING_CMD_ADMIN_VEC` | ≥ 6.0 |
-//! | separate metadata buffers ([`execute_with`](nvmeq_core::Backend::execute_with), [`Uring::push_with`]) | `/dev/ngXnY` | any I/O op | ≥ 5.19 |
+//! | separate metadata buffers ([`execute_with`](nvmeq_core::Backend::execute_with), [`push_with`](nvmeq_core::Backend::push_with)) | `/dev/ngXnY` | any I/O op | ≥ 5.19 |
 //! | polled I/O (`IOPOLL`) | `/dev/ngXnY` with poll queues | | ≥ 6.5 (refused below: 6.1 crashed the kernel) |
 //! | registered buffers (`IORING_URING_CMD_FIXED`) | | | ≥ 6.1 (before 6.12: at most `max_segments` pages each) |
 //!

@@ -124,7 +124,12 @@ impl Queue {
     pub(crate) fn reap(&mut self, mut f: impl FnMut(Reaped<CmdBufs>)) -> usize {
         let mut n = 0;
         while let Some((tag, buf, result)) = self.slab.pop_done() {
-            f(Reaped { tag, result, buf });
+            f(Reaped {
+                tag,
+                result,
+                buf,
+                meta: None,
+            });
             n += 1;
         }
         for slot in self.strays.drain(..) {
@@ -132,6 +137,7 @@ impl Queue {
                 tag: UNEXPECTED_TAG,
                 result: Err(Error::UnexpectedCid { cid: slot }),
                 buf: None,
+                meta: None,
             });
             n += 1;
         }
@@ -142,11 +148,17 @@ impl Queue {
             }
             let result = decode_completion(cqe.result(), cqe.big_cqe()[0]);
             match self.slab.complete(ud) {
-                Matched::Command { tag, buf, .. } => f(Reaped { tag, result, buf }),
+                Matched::Command { tag, buf, .. } => f(Reaped {
+                    tag,
+                    result,
+                    buf,
+                    meta: None,
+                }),
                 Matched::Unexpected { slot } => f(Reaped {
                     tag: UNEXPECTED_TAG,
                     result: Err(Error::UnexpectedCid { cid: slot }),
                     buf: None,
+                    meta: None,
                 }),
             }
             n += 1;

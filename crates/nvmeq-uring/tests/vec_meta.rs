@@ -206,7 +206,7 @@ fn a_full_queue_hands_every_buffer_back_without_error() {
     ) {
         Err(Rejected::Full(Some(b))) => {
             assert_eq!(b.data.unwrap().len(), 512);
-            assert_eq!(b.metadata.unwrap().len(), 8);
+            assert_eq!(b.meta.unwrap().len(), 8);
         }
         other => panic!("{other:?}"),
     }
@@ -259,7 +259,7 @@ fn separate_metadata_is_required_sized_and_returned() {
         Err(Rejected::Invalid {
             error: Error::BufferTooSmall { need: 32, have: 16 },
             buf: Some(b),
-        }) => assert_eq!(b.metadata.unwrap().len(), 16),
+        }) => assert_eq!(b.meta.unwrap().len(), 16),
         other => panic!("{other:?}"),
     }
     // Vectored with metadata.
@@ -287,6 +287,19 @@ fn separate_metadata_is_required_sized_and_returned() {
         got,
         vec![(5, Some(2048), 0, Some(2)), (7, None, 2, Some(5))]
     );
+    // The trait's reap hands the metadata buffer back too.
+    u.push_with(&read, Some(seg(2048, 6)), Some(seg(32, 7)), 8)
+        .unwrap();
+    u.submit(1).unwrap();
+    let mut back = None;
+    assert_eq!(
+        Backend::reap(&mut u, |r| back = Some((r.tag, r.buf, r.meta))),
+        1
+    );
+    match back {
+        Some((8, Some(d), Some(m))) => assert_eq!((d.len(), m.as_slice()[0]), (2048, 7)),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]

@@ -5,7 +5,8 @@
 //! and its `open_*` function.
 
 use nvmeq_core::{
-    Backend, BackendKind, Bdf, Caps, Cmd, Completion, Data, Error, IoBuf, Reaped, Rejected, VecData,
+    Backend, BackendKind, Bdf, Caps, Cmd, Completion, Data, Error, IoBuf, Reaped, Rejected,
+    VecData, WithMeta,
 };
 
 use crate::error::OpenError;
@@ -227,6 +228,48 @@ where
     d.push(cmd, own, tag).map_err(|r| r.map_buf(Wrap::wrap))
 }
 
+/// `Backend::push_with` for one backend, converting buffers at the edges.
+// The rejection carries both buffers back by value: boxing it would allocate.
+#[allow(dead_code, clippy::result_large_err)]
+fn push_with_on<B>(
+    d: &mut B,
+    cmd: &Cmd,
+    data: Option<AnyBuf>,
+    meta: Option<AnyBuf>,
+    tag: u64,
+) -> Result<(), Rejected<WithMeta<AnyBuf>>>
+where
+    B: Backend,
+    B::Buf: Wrap,
+{
+    let wrap = |b: WithMeta<B::Buf>| WithMeta {
+        data: b.data.map(Wrap::wrap),
+        meta: b.meta.map(Wrap::wrap),
+    };
+    // A foreign buffer hands both back, the other one converted back.
+    let (data, meta) = match (
+        data.map(B::Buf::unwrap_from).transpose(),
+        meta.map(B::Buf::unwrap_from).transpose(),
+    ) {
+        (Ok(d), Ok(m)) => (d, m),
+        (d, m) => {
+            let back = |r: Result<Option<B::Buf>, AnyBuf>| match r {
+                Ok(b) => b.map(Wrap::wrap),
+                Err(o) => Some(o),
+            };
+            return Err(Rejected::Invalid {
+                error: Error::ForeignBuffer,
+                buf: Some(WithMeta {
+                    data: back(d),
+                    meta: back(m),
+                }),
+            });
+        }
+    };
+    d.push_with(cmd, data, meta, tag)
+        .map_err(|r| r.map_buf(wrap))
+}
+
 /// `Backend::reap` for one backend, wrapping each returned buffer.
 #[allow(dead_code)]
 fn reap_on<B>(d: &mut B, mut f: impl FnMut(Reaped<AnyBuf>)) -> usize
@@ -239,6 +282,7 @@ where
             tag: r.tag,
             result: r.result,
             buf: r.buf.map(Wrap::wrap),
+            meta: r.meta.map(Wrap::wrap),
         })
     })
 }
@@ -283,6 +327,16 @@ impl Backend for Device {
 
     fn push(&mut self, cmd: &Cmd, buf: Option<AnyBuf>, tag: u64) -> Result<(), Rejected<AnyBuf>> {
         each!(self, mut d => push_on(d, cmd, buf, tag))
+    }
+
+    fn push_with(
+        &mut self,
+        cmd: &Cmd,
+        data: Option<AnyBuf>,
+        meta: Option<AnyBuf>,
+        tag: u64,
+    ) -> Result<(), Rejected<WithMeta<AnyBuf>>> {
+        each!(self, mut d => push_with_on(d, cmd, data, meta, tag))
     }
 
     fn submit(&mut self, min_complete: u32) -> Result<u32, Error> {

@@ -2,7 +2,7 @@
 #![cfg(feature = "ram")]
 
 use nvmeq::nvme::cmd::{Flush, Read};
-use nvmeq::nvme::{Cmd, Command, DataDir, Xfer};
+use nvmeq::nvme::{Cmd, Command, DataDir, Feature, Xfer};
 use nvmeq::{open, Backend, BackendExt, Data, Device, Error, IoBuf, LocatorError, OpenError};
 
 #[test]
@@ -199,6 +199,30 @@ fn the_queue_interface_works_through_device_and_anybuf() {
             have: 100
         })
     );
+}
+
+#[test]
+fn queued_metadata_through_device_is_refused_with_both_buffers_back() {
+    // ram moves no metadata: the trait's default refuses it by name.
+    let mut d = open("ram:1M").unwrap();
+    let (data, meta) = (d.alloc(512).unwrap(), d.alloc(8).unwrap());
+    let rej = d
+        .push_with(&Read::new(1, 0, 0).build(), Some(data), Some(meta), 1)
+        .unwrap_err();
+    assert_eq!(rej.error(), Some(&Error::NotSupported(Feature::Metadata)));
+    let back = rej.into_buf().unwrap();
+    assert_eq!(
+        (back.data.map(|b| b.len()), back.meta.map(|b| b.len())),
+        (Some(512), Some(8))
+    );
+    // Without metadata it is an ordinary push, reaped with no metadata buffer.
+    let data = d.alloc(512).unwrap();
+    d.push_with(&Read::new(1, 0, 0).build(), Some(data), None, 2)
+        .unwrap();
+    d.submit(1).unwrap();
+    let mut got = None;
+    d.reap(|r| got = Some((r.tag, r.buf.is_some(), r.meta.is_none())));
+    assert_eq!(got, Some((2, true, true)));
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! [`Backend`] for [`Uring`].
 
 use super::Uring;
-use nvmeq_core::{Backend, Caps, Cmd, Completion, Data, Error, Reaped, Rejected, VecData};
+use nvmeq_core::{
+    Backend, Caps, Cmd, Completion, Data, Error, Reaped, Rejected, VecData, WithMeta,
+};
 
 use crate::buf::{CmdBufs, UringBuf};
 
@@ -67,6 +69,28 @@ impl Backend for Uring {
         })
     }
 
+    /// Queues a command with its data buffer and a separate metadata buffer;
+    /// [`reap`](Backend::reap) returns both.
+    fn push_with(
+        &mut self,
+        cmd: &Cmd,
+        data: Option<UringBuf>,
+        meta: Option<UringBuf>,
+        tag: u64,
+    ) -> Result<(), Rejected<WithMeta<UringBuf>>> {
+        let bufs = CmdBufs {
+            data,
+            segments: Vec::new(),
+            metadata: meta,
+        };
+        self.push_bufs(cmd, bufs, false, tag).map_err(|r| {
+            r.map_buf(|b| WithMeta {
+                data: b.data,
+                meta: b.metadata,
+            })
+        })
+    }
+
     /// One `io_uring_enter` that submits every pushed command and waits for
     /// `min_complete` completions. With IOPOLL this is also what polls the
     /// device, so call it (with 0) to make completions appear.
@@ -103,16 +127,20 @@ impl Backend for Uring {
         Ok(submitted as u32)
     }
 
-    /// Hands out completions with their data buffers. Segments and metadata
-    /// buffers of commands queued with [`Uring::push_vec`] or
-    /// [`Uring::push_with`] are dropped here (after their completion); use
-    /// [`Uring::reap_all`] to get them back.
+    /// Hands out completions with their data and metadata buffers. The
+    /// segments of commands queued with [`Uring::push_vec`] are dropped here
+    /// (after their completion); use [`Uring::reap_all`] to get them back.
     fn reap(&mut self, mut f: impl FnMut(Reaped<UringBuf>)) -> usize {
         self.io.reap(|r: Reaped<CmdBufs>| {
+            let (buf, meta) = match r.buf {
+                Some(b) => (b.data, b.metadata),
+                None => (None, None),
+            };
             f(Reaped {
                 tag: r.tag,
                 result: r.result,
-                buf: r.buf.and_then(|b| b.data),
+                buf,
+                meta,
             })
         })
     }

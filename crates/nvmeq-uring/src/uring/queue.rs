@@ -9,25 +9,6 @@ use crate::iov;
 use nvmeq_linux::uapi::NvmeUringCmd;
 
 impl Uring {
-    /// Queues a command with its data buffer and a separate metadata buffer
-    /// (see [`execute_with`](nvmeq_core::Backend::execute_with) for what metadata needs).
-    /// Both are owned by the command's in-flight slot until
-    /// [`reap_all`](Self::reap_all) hands them back.
-    pub fn push_with(
-        &mut self,
-        cmd: &Cmd,
-        data: Option<UringBuf>,
-        metadata: Option<UringBuf>,
-        tag: u64,
-    ) -> Result<(), Rejected<CmdBufs>> {
-        let bufs = CmdBufs {
-            data,
-            segments: Vec::new(),
-            metadata,
-        };
-        self.push_bufs(cmd, bufs, false, tag)
-    }
-
     /// Queues a vectored command (`NVME_URING_CMD_IO_VEC` /
     /// `NVME_URING_CMD_ADMIN_VEC`) whose data is spread over `segments`, cut
     /// to exactly the command's length as in [`execute_vec`](nvmeq_core::Backend::execute_vec),
@@ -55,10 +36,10 @@ impl Uring {
 
     /// Hands every ready completion to `f` with all the buffers its command
     /// owned (data, segments, metadata), without a syscall. Use this instead
-    /// of [`Backend::reap`](nvmeq_core::Backend::reap) when commands were queued with
-    /// [`push_vec`](Self::push_vec) or [`push_with`](Self::push_with):
-    /// `Backend::reap` returns only the data buffer and drops the rest (after
-    /// the completion, so safely, but the caller loses them).
+    /// of [`Backend::reap`](nvmeq_core::Backend::reap) when commands were
+    /// queued with [`push_vec`](Self::push_vec): `Backend::reap` returns the
+    /// data and metadata buffers but drops the segments (after the
+    /// completion, so safely, but the caller loses them).
     pub fn reap_all(&mut self, f: impl FnMut(Reaped<CmdBufs>)) -> usize {
         self.io.reap(f)
     }

@@ -837,7 +837,12 @@ impl Controller {
                     if sync {
                         self.sync_done.push((qi, cqe.cid, result, buf));
                     } else {
-                        self.done.push_back(Reaped { tag, result, buf });
+                        self.done.push_back(Reaped {
+                            tag,
+                            result,
+                            buf,
+                            meta: None,
+                        });
                     }
                 }
                 Err(_) => self.stats.unexpected_cqes += 1,

@@ -170,6 +170,7 @@ impl Controller {
                         tag,
                         result: Err(err),
                         buf,
+                        meta: None,
                     });
                 }
             }
@@ -213,7 +214,12 @@ impl Controller {
                     if sync {
                         self.sync_done.push((qi, cid, result, buf));
                     } else {
-                        self.done.push_back(Reaped { tag, result, buf });
+                        self.done.push_back(Reaped {
+                            tag,
+                            result,
+                            buf,
+                            meta: None,
+                        });
                     }
                 }
             }
