@@ -233,7 +233,7 @@ fn syscalls<const M: u8>(c: &mut Ctx<UringHw<M>>) -> Result<String, String> {
 
 /// Futures on a second ring over the same namespace, driven by hand.
 fn futures<const M: u8>(c: &mut Ctx<UringHw<M>>) -> Result<String, String> {
-    use nvmeq_uring::aio::AsyncQueue;
+    use nvmeq_aio::AsyncQueue;
     use std::future::Future;
     use std::pin::Pin;
     use std::task::{Context, Poll, Waker};

@@ -16,7 +16,7 @@
 //! is an errno ([`nvmeq_core::Error::Os`]), a positive one an NVMe status
 //! ([`nvmeq_core::Error::Status`], decoded by name).
 //!
-//! [`Uring`] implements [`nvmeq_core::Backend`]; [`aio`] puts futures on top
+//! [`Uring`] implements [`nvmeq_core::Backend`]; the `nvmeq-aio` crate puts futures on top
 //! of the same queue without tying them to an executor.
 //!
 //! # Buffer safety
@@ -54,7 +54,6 @@
 //! [`OpenError::NoUringCmd`], naming the ioctl backend as the fallback.
 
 #![deny(unsafe_code)]
-pub mod aio;
 // Page-aligned and registered (mmap) buffers the kernel reads and writes.
 #[allow(unsafe_code)]
 mod buf;

@@ -327,7 +327,7 @@ fn bytes_equal_those_of_the_ioctl_path() {
 #[test]
 #[ignore = "needs the nvmeq guest: cargo xtask vm exec"]
 fn async_reads_under_the_futures_layer() {
-    use nvmeq_uring::aio::AsyncQueue;
+    use nvmeq_aio::AsyncQueue;
     use std::future::Future;
     use std::pin::Pin;
     use std::task::{Context, Poll, Waker};

@@ -8,9 +8,9 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, Waker};
 
+use nvmeq_aio::AsyncQueue;
 use nvmeq_core::cmd::{Identify, Read, Write};
 use nvmeq_core::{Backend, Data};
-use nvmeq_uring::aio::AsyncQueue;
 use nvmeq_uring::{Uring, UringBuf, UringOptions};
 
 struct Counting;

@@ -1,6 +1,6 @@
 // The queue (and its ring) cannot be dropped while a command's future lives.
 use nvmeq_core::cmd::Flush;
-use nvmeq_uring::aio::AsyncQueue;
+use nvmeq_aio::AsyncQueue;
 use nvmeq_uring::{Uring, UringOptions};
 
 fn main() {

@@ -5,13 +5,15 @@
 //! fixed table; the future resolves once [`AsyncQueue::drive`] (submit and
 //! reap: one `io_uring_enter` at most) sees its completion. Who calls `drive`
 //! is up to the program: a loop of its own, or a task woken by a reactor when
-//! the ring's eventfd ([`crate::Uring::register_eventfd`]) becomes readable or
+//! the ring's eventfd (`nvmeq_uring::Uring::register_eventfd`) becomes readable or
 //! when [`AsyncQueue::submit_needed`] resolves (see `examples/tokio.rs`).
 //!
 //! A future dropped before its completion leaves its buffer with the queue;
 //! the buffer is freed when the completion arrives, never while the kernel
 //! may still use it. No allocation happens per command: the table and the
 //! waiter list are allocated once with the queue's depth.
+
+#![forbid(unsafe_code)]
 
 use core::cell::{RefCell, RefMut};
 use core::future::Future;

@@ -1,7 +1,7 @@
 // A buffer given to a future belongs to it until the future resolves.
 use nvmeq_core::cmd::Read;
 use nvmeq_core::IoBuf;
-use nvmeq_uring::aio::AsyncQueue;
+use nvmeq_aio::AsyncQueue;
 use nvmeq_uring::{Uring, UringBuf, UringOptions};
 
 fn main() {

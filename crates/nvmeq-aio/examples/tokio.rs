@@ -1,8 +1,8 @@
 //! Reading blocks concurrently with async/await under tokio.
 //!
 //! ```text
-//! cargo run -p nvmeq-uring --example tokio -- /dev/ng0n1   # a real namespace
-//! cargo run -p nvmeq-uring --example tokio -- loopback     # no device: NOP ring
+//! cargo run -p nvmeq-aio --example tokio -- /dev/ng0n1   # a real namespace
+//! cargo run -p nvmeq-aio --example tokio -- loopback     # no device: NOP ring
 //! ```
 //!
 //! The ring's completions signal an eventfd that tokio watches through
@@ -15,9 +15,9 @@ use std::future::{poll_fn, Future};
 use std::pin::Pin;
 use std::task::Poll;
 
+use nvmeq_aio::AsyncQueue;
 use nvmeq_core::cmd::Read;
 use nvmeq_core::{Backend, IoBuf};
-use nvmeq_uring::aio::AsyncQueue;
 use nvmeq_uring::{read_eventfd, Uring, UringOptions};
 use tokio::io::unix::AsyncFd;
 use tokio::io::Interest;

@@ -6,9 +6,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
+use nvmeq_aio::AsyncQueue;
 use nvmeq_core::cmd::{Flush, Read};
 use nvmeq_core::{Backend, Error, IoBuf};
-use nvmeq_uring::aio::AsyncQueue;
 use nvmeq_uring::{Uring, UringBuf, UringOptions};
 
 struct CountWake(AtomicUsize);
