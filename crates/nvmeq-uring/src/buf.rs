@@ -313,7 +313,7 @@ impl IoBuf for UringBuf {
 /// A plain command has `data`; a vectored one
 /// ([`Uring::push_vec`](crate::Uring::push_vec)) has `segments` (all of
 /// them, also any the transfer did not reach); either may have `metadata`
-/// ([`Uring::push_with`](crate::Uring::push_with)). An empty `Vec` does
+/// ([`push_with`](nvmeq_core::Backend::push_with)). An empty `Vec` does
 /// not allocate, and the caller may reuse the one handed back.
 #[derive(Debug, Default)]
 pub struct CmdBufs {
