@@ -180,10 +180,34 @@ impl<B: HwBackend> Ctx<B> {
         )
     }
 
+    /// Why a test that keeps `in_flight` io_uring passthrough commands queued
+    /// cannot run here, if it cannot: the namespace's kernel queues take
+    /// fewer (`/sys/block/nvmeXnY/queue/nr_requests`; nvmeqE's two-entry
+    /// queues take one), and the kernel then fails the commands it cannot
+    /// issue at once with EFAULT, for any io_uring_cmd user (fio's engine
+    /// too: docs/testing.md), so the row would measure the kernel.
+    pub fn uring_queue_too_short(&self, in_flight: u32) -> Option<String> {
+        let depth = kernel_queue_depth(&self.t.ns)?;
+        (depth < in_flight).then(|| {
+            format!(
+                "keeps {in_flight} io_uring passthrough commands queued; this namespace's kernel \
+                 queues take {depth} (nr_requests) and the kernel fails the rest with EFAULT \
+                 (fio's io_uring_cmd engine too)"
+            )
+        })
+    }
+
     /// Why test `test` cannot run on this namespace with this backend, if it
-    /// cannot: the suite's reads and writes carry no metadata buffer, and a
-    /// fixed-size transfer may be larger than MDTS allows.
+    /// cannot: the suite's reads and writes carry no metadata buffer, a
+    /// fixed-size transfer may be larger than MDTS allows, and io_uring's
+    /// queue interface needs kernel queues as deep as what it keeps queued.
     pub fn cannot_run(&self, test: &str) -> Option<String> {
+        if test == "queue-interface" && B::NAME.starts_with("uring") {
+            let n = self.b.caps().queue_depth.clamp(1, 8) * 2;
+            if let Some(why) = self.uring_queue_too_short(n) {
+                return Some(why);
+            }
+        }
         let (data, ms, extended) = self.format();
         // Those that read or write the namespace's blocks (the other bad-input
         // rows are refused before any data moves, flush moves none).
@@ -390,4 +414,20 @@ pub fn run<B: HwBackend>(t: &Target, r: &Runner) {
             );
         }
     }
+}
+
+/// Requests the block layer takes at once on a namespace's queues, from
+/// `/sys/block/nvmeXnY/queue/nr_requests` (for the char device `ngXnY` or the
+/// block device `nvmeXnY`); `None` where sysfs does not say.
+pub fn kernel_queue_depth(ns: &std::path::Path) -> Option<u32> {
+    let name = ns.file_name()?.to_str()?;
+    let blk = match name.strip_prefix("ng") {
+        Some(rest) => format!("nvme{rest}"),
+        None => name.to_string(),
+    };
+    std::fs::read_to_string(format!("/sys/block/{blk}/queue/nr_requests"))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
 }

@@ -63,8 +63,20 @@ pub fn guest_targets(set: GuestSet) -> Result<Vec<Target>, String> {
             let ns = var(&format!("NVMEQ_NS_C{i}"))?;
             v.push(t(&format!("C{i}"), var("NVMEQ_CTRL_C")?, ns, false, None));
         }
-        v.push(t("D", var("NVMEQ_CTRL_D")?, var("NVMEQ_NS_D")?, false, None));
-        v.push(t("E", var("NVMEQ_CTRL_E")?, var("NVMEQ_NS_E")?, false, None));
+        v.push(t(
+            "D",
+            var("NVMEQ_CTRL_D")?,
+            var("NVMEQ_NS_D")?,
+            false,
+            None,
+        ));
+        v.push(t(
+            "E",
+            var("NVMEQ_CTRL_E")?,
+            var("NVMEQ_NS_E")?,
+            false,
+            None,
+        ));
         return Ok(v);
     }
     Ok(vec![
