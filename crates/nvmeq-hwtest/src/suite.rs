@@ -181,17 +181,17 @@ impl<B: HwBackend> Ctx<B> {
     }
 
     /// Why a test that keeps `in_flight` io_uring passthrough commands queued
-    /// cannot run here, if it cannot: the namespace's kernel queues take
-    /// fewer (`/sys/block/nvmeXnY/queue/nr_requests`; nvmeqE's two-entry
-    /// queues take one), and the kernel then fails the commands it cannot
+    /// cannot run here, if it cannot: the controller's kernel queues take
+    /// fewer (`/sys/class/nvme/nvmeN/sqsize`; nvmeqE's two-entry queues take
+    /// one), and the kernel then fails the commands it cannot
     /// issue at once with EFAULT, for any io_uring_cmd user (fio's engine
     /// too: docs/testing.md), so the row would measure the kernel.
     pub fn uring_queue_too_short(&self, in_flight: u32) -> Option<String> {
-        let depth = kernel_queue_depth(&self.t.ns)?;
+        let depth = kernel_queue_depth(self.t.ctrl.as_deref()?)?;
         (depth < in_flight).then(|| {
             format!(
-                "keeps {in_flight} io_uring passthrough commands queued; this namespace's kernel \
-                 queues take {depth} (nr_requests) and the kernel fails the rest with EFAULT \
+                "keeps {in_flight} io_uring passthrough commands queued; the controller's kernel \
+                 queues take {depth} (sqsize) and the kernel fails the rest with EFAULT \
                  (fio's io_uring_cmd engine too)"
             )
         })
@@ -416,16 +416,13 @@ pub fn run<B: HwBackend>(t: &Target, r: &Runner) {
     }
 }
 
-/// Requests the block layer takes at once on a namespace's queues, from
-/// `/sys/block/nvmeXnY/queue/nr_requests` (for the char device `ngXnY` or the
-/// block device `nvmeXnY`); `None` where sysfs does not say.
-pub fn kernel_queue_depth(ns: &std::path::Path) -> Option<u32> {
-    let name = ns.file_name()?.to_str()?;
-    let blk = match name.strip_prefix("ng") {
-        Some(rest) => format!("nvme{rest}"),
-        None => name.to_string(),
-    };
-    std::fs::read_to_string(format!("/sys/block/{blk}/queue/nr_requests"))
+/// Commands the kernel keeps in flight at once on each of the controller's
+/// I/O queues: `/sys/class/nvme/nvmeN/sqsize` (the driver's queue size minus
+/// one, zero-based; a queue of N entries holds N - 1 commands). `None` where
+/// sysfs does not say (not a kernel-driven controller).
+pub fn kernel_queue_depth(ctrl: &std::path::Path) -> Option<u32> {
+    let name = ctrl.file_name()?.to_str()?;
+    std::fs::read_to_string(format!("/sys/class/nvme/{name}/sqsize"))
         .ok()?
         .trim()
         .parse()
