@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use nvmeq_hwtest::registry;
 use nvmeq_hwtest::report::{self, Outcome};
 use nvmeq_hwtest::runner::Runner;
-use nvmeq_hwtest::target::{guest_targets, Target};
+use nvmeq_hwtest::target::{guest_targets, GuestSet, Target};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -31,8 +31,12 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Cmd {
     /// Inside the nvmeq QEMU guest: every test on controllers A and B
-    /// (from NVMEQ_CTRL_A, NVMEQ_NS_A, …), writing tests included.
-    Guest,
+    /// (from NVMEQ_CTRL_A, NVMEQ_NS_A, …), or C, D and E, writing tests included.
+    Guest {
+        /// The controllers: `ab`, or `cde` (protection, FDP, small limits).
+        #[arg(long, value_enum, default_value = "ab")]
+        set: GuestSet,
+    },
     /// On a real host: read-only unless --allow-destructive --nsid N.
     Run {
         /// Controller char device, e.g. /dev/nvme0 (found from --ns when omitted).
@@ -66,7 +70,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // After every backend of a full guest run, or alone.
     let differential = match cli.cmd {
-        Cmd::Guest => cli.backend == "all",
+        Cmd::Guest { set } => cli.backend == "all" && set == GuestSet::Ab,
         Cmd::Differential => true,
         _ => false,
     };
@@ -78,7 +82,7 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Cmd::Differential => Vec::new(),
-        Cmd::Guest => match guest_targets() {
+        Cmd::Guest { set } => match guest_targets(set) {
             Ok(t) => t,
             Err(e) => {
                 eprintln!("nvmeq-hwtest guest: {e}");

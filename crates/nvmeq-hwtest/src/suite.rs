@@ -180,10 +180,34 @@ impl<B: HwBackend> Ctx<B> {
         )
     }
 
+    /// Why a test that keeps `in_flight` io_uring passthrough commands queued
+    /// cannot run here, if it cannot: the controller's kernel queues take
+    /// fewer (`/sys/class/nvme/nvmeN/sqsize`; nvmeqE's two-entry queues take
+    /// one), and the kernel then fails the commands it cannot
+    /// issue at once with EFAULT, for any io_uring_cmd user (fio's engine
+    /// too: docs/testing.md), so the row would measure the kernel.
+    pub fn uring_queue_too_short(&self, in_flight: u32) -> Option<String> {
+        let depth = kernel_queue_depth(self.t.ctrl.as_deref()?)?;
+        (depth < in_flight).then(|| {
+            format!(
+                "keeps {in_flight} io_uring passthrough commands queued; the controller's kernel \
+                 queues take {depth} (sqsize) and the kernel fails the rest with EFAULT \
+                 (fio's io_uring_cmd engine too)"
+            )
+        })
+    }
+
     /// Why test `test` cannot run on this namespace with this backend, if it
-    /// cannot: the suite's reads and writes carry no metadata buffer, and a
-    /// fixed-size transfer may be larger than MDTS allows.
+    /// cannot: the suite's reads and writes carry no metadata buffer, a
+    /// fixed-size transfer may be larger than MDTS allows, and io_uring's
+    /// queue interface needs kernel queues as deep as what it keeps queued.
     pub fn cannot_run(&self, test: &str) -> Option<String> {
+        if test == "queue-interface" && B::NAME.starts_with("uring") {
+            let n = self.b.caps().queue_depth.clamp(1, 8) * 2;
+            if let Some(why) = self.uring_queue_too_short(n) {
+                return Some(why);
+            }
+        }
         let (data, ms, extended) = self.format();
         // Those that read or write the namespace's blocks (the other bad-input
         // rows are refused before any data moves, flush moves none).
@@ -390,4 +414,17 @@ pub fn run<B: HwBackend>(t: &Target, r: &Runner) {
             );
         }
     }
+}
+
+/// Commands the kernel keeps in flight at once on each of the controller's
+/// I/O queues: `/sys/class/nvme/nvmeN/sqsize` (the driver's queue size minus
+/// one, zero-based; a queue of N entries holds N - 1 commands). `None` where
+/// sysfs does not say (not a kernel-driven controller).
+pub fn kernel_queue_depth(ctrl: &std::path::Path) -> Option<u32> {
+    let name = ctrl.file_name()?.to_str()?;
+    std::fs::read_to_string(format!("/sys/class/nvme/{name}/sqsize"))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
 }

@@ -26,9 +26,19 @@ pub struct Target {
     pub format: bool,
 }
 
-/// The guest's environment contract (see the brief): controllers A and B.
-/// Every variable is required; a missing one is an error naming it.
-pub fn guest_targets() -> Result<Vec<Target>, String> {
+/// Which of the guest's controllers `nvmeq-hwtest guest` runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GuestSet {
+    /// Controllers A (char and block device) and B (with its zoned namespace).
+    Ab,
+    /// Controller C's four protection/metadata namespaces, D's FDP namespace and
+    /// E's (MDTS 1, two-entry queues, 34 namespaces, a CMB) first namespace.
+    Cde,
+}
+
+/// The guest's environment contract (docs/testing.md): controllers A and B, or
+/// C, D and E. Every variable is required; a missing one is an error naming it.
+pub fn guest_targets(set: GuestSet) -> Result<Vec<Target>, String> {
     let var = |k: &str| -> Result<PathBuf, String> {
         std::env::var_os(k)
             .map(PathBuf::from)
@@ -47,6 +57,28 @@ pub fn guest_targets() -> Result<Vec<Target>, String> {
         format: zns.is_some(),
         zns,
     };
+    if set == GuestSet::Cde {
+        let mut v = Vec::new();
+        for i in 1..=4 {
+            let ns = var(&format!("NVMEQ_NS_C{i}"))?;
+            v.push(t(&format!("C{i}"), var("NVMEQ_CTRL_C")?, ns, false, None));
+        }
+        v.push(t(
+            "D",
+            var("NVMEQ_CTRL_D")?,
+            var("NVMEQ_NS_D")?,
+            false,
+            None,
+        ));
+        v.push(t(
+            "E",
+            var("NVMEQ_CTRL_E")?,
+            var("NVMEQ_NS_E")?,
+            false,
+            None,
+        ));
+        return Ok(v);
+    }
     Ok(vec![
         t("A", var("NVMEQ_CTRL_A")?, var("NVMEQ_NS_A")?, true, None),
         t(

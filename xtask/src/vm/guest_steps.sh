@@ -6,14 +6,19 @@
 # out), which the host reads: a guest that stops answering inside a step is killed by the host,
 # the step is counted FAILED and a new boot continues with the next one (`run_steps FILE FROM`).
 
-# hwtest_steps SECS ARGS...: one step per backend, then the cross-backend differential.
+# hwtest_steps SECS CDE ARGS...: one step per backend on controllers A and B, then the
+# cross-backend differential; when CDE is 1, one more step per backend on C, D and E.
 hwtest_steps() {
-    secs=$1
-    shift
+    secs=$1 cde=$2
+    shift 2
     for b in $(nvmeq-hwtest backends); do
         echo "$secs hwtest:$b nvmeq-hwtest guest --backend $b $*"
     done
     echo "$secs hwtest:differential nvmeq-hwtest differential"
+    [ "$cde" = 1 ] || return 0
+    for b in $(nvmeq-hwtest backends); do
+        echo "$secs hwtest-cde:$b nvmeq-hwtest guest --set cde --backend $b $*"
+    done
 }
 
 # test_steps SECS BINARY...: one step per ignored (guest-only) test of each test binary.
