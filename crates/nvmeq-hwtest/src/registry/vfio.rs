@@ -37,6 +37,11 @@ use crate::runner::{Runner, TestResult};
 use crate::suite::{diff, fill, Ctx};
 use crate::target::Target;
 
+/// Rounds a race-dependent row (a 1 us deadline, a reset with reads in
+/// flight) repeats while the emulator finishes every read first: a loaded host
+/// lets QEMU's I/O thread win several rounds in a row.
+const EMULATOR_ROUNDS: u32 = 20;
+
 thread_local! {
     /// Open controllers by PCI address, shared by the handles on them.
     static OPEN: RefCell<HashMap<String, Weak<RefCell<Controller>>>> = RefCell::new(HashMap::new());
@@ -363,7 +368,7 @@ fn reset_in_flight<const S: bool>(c: &mut Ctx<VfioHw<S>>) -> TestResult {
 
 /// Reads under a 1 us timeout: the driver sends Abort, then (QEMU declines)
 /// resets the controller; every command comes back with its buffer and I/O
-/// works afterwards. Rounds the emulator wins outright are repeated (at most 5).
+/// works afterwards. Rounds the emulator wins outright are repeated (at most `EMULATOR_ROUNDS`).
 fn timeout_abort_reset<const S: bool>(c: &mut Ctx<VfioHw<S>>) -> TestResult {
     let len = c.max_xfer as usize;
     let nlb_z = (len / c.lba as usize - 1) as u16;
@@ -373,9 +378,9 @@ fn timeout_abort_reset<const S: bool>(c: &mut Ctx<VfioHw<S>>) -> TestResult {
     }
     c.b.c().set_io_timeout(Duration::from_micros(1));
     let mut outcome = Err(
-        "the emulator finished every read before the first deadline check, 5 times".to_string(),
+        format!("the emulator finished every read before the first deadline check, {EMULATOR_ROUNDS} times"),
     );
-    for round in 0..5 {
+    for round in 0..EMULATOR_ROUNDS {
         let before = c.b.c().stats();
         let mut sent = 0;
         while let Some(b) = bufs.pop() {
@@ -664,7 +669,7 @@ fn retry_rounds<const S: bool>(
     let (reads, writes) = (16u64, 4u64);
     let len = want.len();
     let lba = c.lba;
-    for round in 0..5 {
+    for round in 0..EMULATOR_ROUNDS {
         let before = c.b.c().stats();
         for i in 0..reads + writes {
             let (cmd, blen) = if i < reads {
@@ -724,7 +729,7 @@ fn retry_rounds<const S: bool>(
             ));
         }
     }
-    Err("the emulator finished every read before the reset, 5 times".into())
+    Err(format!("the emulator finished every read before the reset, {EMULATOR_ROUNDS} times"))
 }
 
 /// The timeout path with retries: reads submitted under a 1 us timeout,
@@ -815,7 +820,7 @@ fn timeout_rounds<const S: bool>(
     lba: u32,
 ) -> TestResult {
     let sent = 32u64;
-    for round in 0..5 {
+    for round in 0..EMULATOR_ROUNDS {
         let before = c.b.c().stats();
         c.b.c().set_io_timeout(Duration::from_micros(1));
         for i in 0..sent {
@@ -857,7 +862,7 @@ fn timeout_rounds<const S: bool>(
             ));
         }
     }
-    Err("the emulator finished every read before the first deadline check, 5 times".into())
+    Err(format!("the emulator finished every read before the first deadline check, {EMULATOR_ROUNDS} times"))
 }
 
 /// MMIO doorbell writes per I/O at QD1 and QD32 (4 KiB reads through the
