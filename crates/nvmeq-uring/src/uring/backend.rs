@@ -7,6 +7,11 @@ use nvmeq_core::{
 
 use crate::buf::{CmdBufs, UringBuf};
 
+/// How long a polled wait goes on without a single completion before it
+/// gives up, when no command timeout is set: beyond Linux's default I/O
+/// timeout (30 s), after which the kernel itself would have failed the command.
+const IOPOLL_STALL_MS: u32 = 60_000;
+
 impl Backend for Uring {
     type Buf = UringBuf;
 
@@ -117,10 +122,26 @@ impl Backend for Uring {
         // list: a command it had to punt to a worker (e.g. one whose segments
         // are bounced) joins the list only once issued. Poll again until the
         // completions asked for are there.
+        // A wait in which no completion comes for longer than a command may
+        // take (the kernel's own timeout, else `IOPOLL_STALL_MS`) ends with a
+        // timeout rather than spinning for ever.
+        let mut last = usize::MAX;
+        let mut since = None;
         while self.iopoll {
             let ready = self.io.ready();
             if ready >= min_complete as usize {
                 break;
+            }
+            if ready != last {
+                (last, since) = (ready, None);
+            }
+            let ms = match self.timeout_ms {
+                0 => IOPOLL_STALL_MS,
+                t => t,
+            };
+            let stalled = since.get_or_insert_with(std::time::Instant::now).elapsed();
+            if stalled.as_millis() > u128::from(ms) {
+                return Err(Error::Timeout { ms });
             }
             self.io.submit(min_complete as usize - ready)?;
         }
