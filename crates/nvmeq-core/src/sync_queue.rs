@@ -3,8 +3,10 @@
 //!
 //! [`push`](SyncQueue::push) stores the command and moves its buffer in;
 //! [`submit`](crate::Backend::submit) runs each pushed command in order
-//! ([`check_wait`](SyncQueue::check_wait), then [`take_next`](SyncQueue::take_next) and
-//! [`finish`](SyncQueue::finish)); [`reap`](SyncQueue::reap) hands the
+//! ([`check_wait`](SyncQueue::check_wait), then
+//! [`run_pending`](SyncQueue::run_pending), which runs them where they sit,
+//! or [`take_next`](SyncQueue::take_next) and [`finish`](SyncQueue::finish)
+//! one at a time); [`reap`](SyncQueue::reap) hands the
 //! completions back with their buffers. The buffer stays owned by the queue
 //! from `push` until `reap`. No allocation: the storage is the backend's
 //! ([`Fifo`]), sized once.
@@ -26,6 +28,14 @@ pub trait Fifo<T> {
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
+    /// Hands each element to `f` where it sits, oldest first, then empties
+    /// the storage. Storage that can iterate in place overrides this default,
+    /// which pops (moves) each element out first.
+    fn drain_in_place(&mut self, mut f: impl FnMut(&mut T)) {
+        while let Some(mut t) = self.pop_front() {
+            f(&mut t);
+        }
+    }
 }
 
 impl<T, const N: usize> Fifo<T> for heapless::Deque<T, N> {
@@ -40,6 +50,13 @@ impl<T, const N: usize> Fifo<T> for heapless::Deque<T, N> {
     #[inline]
     fn len(&self) -> usize {
         heapless::Deque::len(self)
+    }
+    #[inline]
+    fn drain_in_place(&mut self, mut f: impl FnMut(&mut T)) {
+        for t in self.iter_mut() {
+            f(t);
+        }
+        self.clear();
     }
 }
 
@@ -62,14 +79,20 @@ impl<B: IoBuf> Queued<B> {
     /// command's direction.
     #[inline]
     pub fn data(&mut self) -> Data<'_> {
-        let len = self.len as usize;
-        match (&mut self.buf, self.cmd.dir) {
-            (None, _) => Data::None,
-            (Some(b), DataDir::ToDevice) => Data::ToDevice(&b.as_slice()[..len]),
-            (Some(b), DataDir::None) => Data::ToDevice(&b.as_slice()[..0]),
-            (Some(b), DataDir::FromDevice | DataDir::Both) => {
-                Data::FromDevice(&mut b.as_mut_slice()[..len])
-            }
+        data_of(&mut self.buf, self.cmd.dir, self.len)
+    }
+}
+
+/// The first `len` bytes of `buf`, in direction `dir`.
+#[inline]
+fn data_of<B: IoBuf>(buf: &mut Option<B>, dir: DataDir, len: u32) -> Data<'_> {
+    let len = len as usize;
+    match (buf, dir) {
+        (None, _) => Data::None,
+        (Some(b), DataDir::ToDevice) => Data::ToDevice(&b.as_slice()[..len]),
+        (Some(b), DataDir::None) => Data::ToDevice(&b.as_slice()[..0]),
+        (Some(b), DataDir::FromDevice | DataDir::Both) => {
+            Data::FromDevice(&mut b.as_mut_slice()[..len])
         }
     }
 }
@@ -159,6 +182,35 @@ where
         let _ = self.done.push_back(r);
     }
 
+    /// Runs every pushed command with `run`, oldest first, where it sits
+    /// (no copy of its 64-byte entry), and records each result as a
+    /// completion. Returns how many ran. The alternative to
+    /// [`take_next`](Self::take_next) and [`finish`](Self::finish).
+    #[inline]
+    pub fn run_pending(
+        &mut self,
+        mut run: impl FnMut(&Cmd, Data<'_>) -> Result<Completion, Error>,
+    ) -> u32
+    where
+        B: IoBuf,
+    {
+        let done = &mut self.done;
+        let mut n = 0;
+        self.pending.drain_in_place(|q| {
+            let mut buf = q.buf.take();
+            let result = run(&q.cmd, data_of(&mut buf, q.cmd.dir, q.len));
+            // Cannot fail, as in `finish`.
+            let _ = done.push_back(Reaped {
+                tag: q.tag,
+                result,
+                buf,
+                meta: None,
+            });
+            n += 1;
+        });
+        n
+    }
+
     /// Hands every completion to `f`, oldest first. Returns how many.
     #[inline]
     pub fn reap(&mut self, mut f: impl FnMut(Reaped<B>)) -> usize {
@@ -235,5 +287,73 @@ mod tests {
         );
         assert_eq!((got[1].0, got[1].1), (8, false));
         assert_eq!(q.in_flight(), 0);
+    }
+
+    /// A `Fifo` without its own `drain_in_place`: the default, popping.
+    #[derive(Debug, Default)]
+    struct Popping(heapless::Deque<Queued<Buf>, 4>);
+    impl Fifo<Queued<Buf>> for Popping {
+        fn push_back(&mut self, t: Queued<Buf>) -> Result<(), Queued<Buf>> {
+            self.0.push_back(t)
+        }
+        fn pop_front(&mut self) -> Option<Queued<Buf>> {
+            self.0.pop_front()
+        }
+        fn len(&self) -> usize {
+            self.0.len()
+        }
+    }
+
+    fn run_pending_on<P: Fifo<Queued<Buf>>>(pending: P) {
+        let mut q = SyncQueue::new(pending, heapless::Deque::<Reaped<Buf>, 4>::new(), 4);
+        q.push(&Read::new(1, 0, 0).build(), Some(Buf([0; 8])), 7, 4)
+            .unwrap();
+        q.push(&Flush::new(1).build(), None, 8, 0).unwrap();
+        let mut seen = heapless::Vec::<_, 4>::new();
+        let ran = q.run_pending(|cmd, data| {
+            let len = match data {
+                Data::FromDevice(d) => {
+                    d.fill(0xcd);
+                    d.len()
+                }
+                Data::None => 0,
+                Data::ToDevice(_) => panic!("no write was pushed"),
+            };
+            seen.push((cmd.sqe.opcode(), len)).unwrap();
+            if len == 0 {
+                Err(Error::Timeout { ms: 1 })
+            } else {
+                Ok(Completion::from_result(0, Status::SUCCESS))
+            }
+        });
+        assert_eq!(ran, 2);
+        assert_eq!(seen[0].1, 4, "cut to the checked length");
+        assert_eq!(seen[1], (Flush::new(1).build().sqe.opcode(), 0));
+        assert_eq!(q.run_pending(|_, _| panic!("nothing left to run")), 0);
+        assert_eq!(
+            q.in_flight(),
+            2,
+            "completions occupy the queue until reaped"
+        );
+        let mut got = heapless::Vec::<_, 4>::new();
+        q.reap(|r| got.push((r.tag, r.result.is_ok(), r.buf)).unwrap());
+        assert_eq!((got[0].0, got[0].1), (7, true));
+        assert_eq!(
+            got[0].2.as_ref().unwrap().0,
+            [0xcd, 0xcd, 0xcd, 0xcd, 0, 0, 0, 0],
+            "the buffer comes back with what the command wrote"
+        );
+        assert_eq!((got[1].0, got[1].1, got[1].2.is_none()), (8, false, true));
+        assert_eq!(q.in_flight(), 0);
+    }
+
+    #[test]
+    fn run_pending_runs_in_order_in_place() {
+        run_pending_on(heapless::Deque::<Queued<Buf>, 4>::new());
+    }
+
+    #[test]
+    fn run_pending_by_popping_is_the_same() {
+        run_pending_on(Popping::default());
     }
 }

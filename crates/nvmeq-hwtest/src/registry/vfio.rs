@@ -377,9 +377,9 @@ fn timeout_abort_reset<const S: bool>(c: &mut Ctx<VfioHw<S>>) -> TestResult {
         bufs.push(c.b.alloc(len).map_err(|e| e.to_string())?);
     }
     c.b.c().set_io_timeout(Duration::from_micros(1));
-    let mut outcome = Err(
-        format!("the emulator finished every read before the first deadline check, {EMULATOR_ROUNDS} times"),
-    );
+    let mut outcome = Err(format!(
+        "the emulator finished every read before the first deadline check, {EMULATOR_ROUNDS} times"
+    ));
     for round in 0..EMULATOR_ROUNDS {
         let before = c.b.c().stats();
         let mut sent = 0;
@@ -729,7 +729,9 @@ fn retry_rounds<const S: bool>(
             ));
         }
     }
-    Err(format!("the emulator finished every read before the reset, {EMULATOR_ROUNDS} times"))
+    Err(format!(
+        "the emulator finished every read before the reset, {EMULATOR_ROUNDS} times"
+    ))
 }
 
 /// The timeout path with retries: reads submitted under a 1 us timeout,
@@ -862,7 +864,9 @@ fn timeout_rounds<const S: bool>(
             ));
         }
     }
-    Err(format!("the emulator finished every read before the first deadline check, {EMULATOR_ROUNDS} times"))
+    Err(format!(
+        "the emulator finished every read before the first deadline check, {EMULATOR_ROUNDS} times"
+    ))
 }
 
 /// MMIO doorbell writes per I/O at QD1 and QD32 (4 KiB reads through the

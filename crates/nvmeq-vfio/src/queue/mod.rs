@@ -210,7 +210,7 @@ impl QueuePair {
 
     /// Commands written but not yet announced with a doorbell.
     pub(crate) fn unsubmitted(&self) -> u16 {
-        (self.sq.tail() + self.size - self.db_tail) % self.size
+        ring::ring_distance(self.db_tail, self.sq.tail(), self.size)
     }
 
     /// Writes `sqe` into the SQ with a data pointer (PRPs or an SGL, as
@@ -323,7 +323,11 @@ impl QueuePair {
         if psdt != 0 {
             self.sgl_commands += 1;
         }
-        self.slots.get_mut(slot).sqe = sqe;
+        if p.retries > 0 {
+            // Only a command a reset may resubmit needs its entry kept; the
+            // copy would otherwise be a second 64-byte store per command.
+            self.slots.get_mut(slot).sqe = sqe;
+        }
         self.sq_slot[at as usize] = slot;
         self.sq_mem.write(at as usize * SQE_SIZE, sqe);
         Ok(slot)
@@ -376,7 +380,7 @@ impl QueuePair {
             if !s.untimed {
                 s.deadline = Some(deadline);
             }
-            i = (i + 1) % self.size;
+            i = ring::ring_next(i, self.size);
         }
         let tail = self.sq.tail();
         let mmio = ring_doorbell(
@@ -417,7 +421,7 @@ impl QueuePair {
 
     /// Consumed CQ entries not yet reported with the CQ head doorbell.
     pub(crate) fn cq_lag(&self) -> u16 {
-        (self.cq.head() + self.size - self.db_head) % self.size
+        ring::ring_distance(self.db_head, self.cq.head(), self.size)
     }
 
     /// Before one more command is queued: writes the CQ head doorbell if the

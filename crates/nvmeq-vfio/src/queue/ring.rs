@@ -29,7 +29,7 @@ impl SqRing {
     }
 
     fn used(&self) -> u16 {
-        (self.tail + self.size - self.head) % self.size
+        ring_distance(self.head, self.tail, self.size)
     }
 
     /// The index to write the next entry at, advancing the tail; `None` when full.
@@ -38,7 +38,7 @@ impl SqRing {
             return None;
         }
         let at = self.tail;
-        self.tail = (self.tail + 1) % self.size;
+        self.tail = ring_next(self.tail, self.size);
         Some(at)
     }
 
@@ -90,6 +90,29 @@ impl CqRing {
     }
 }
 
+/// Entries from `from` to `to` going forward in a ring of `size` (both
+/// below `size`). A compare instead of `%`: a division per command costs more
+/// than the rest of the index arithmetic, and `to + size` overflows `u16`
+/// for rings above 32 Ki entries.
+#[inline]
+pub(crate) fn ring_distance(from: u16, to: u16, size: u16) -> u16 {
+    if to >= from {
+        to - from
+    } else {
+        (size - from) + to
+    }
+}
+
+/// The index after `i` in a ring of `size`.
+#[inline]
+pub(crate) fn ring_next(i: u16, size: u16) -> u16 {
+    if i + 1 == size {
+        0
+    } else {
+        i + 1
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,6 +135,33 @@ mod tests {
         assert_eq!(sq.free(), 0);
         sq.set_head(1);
         assert_eq!(sq.free(), 3);
+    }
+
+    #[test]
+    fn distance_and_next_match_modular_arithmetic() {
+        for size in [2u16, 3, 7, 64, 1024, 40_000, 65_535] {
+            for (a, b) in [
+                (0, 0),
+                (0, size - 1),
+                (size - 1, 0),
+                (1, size / 2),
+                (size / 2, 1),
+            ] {
+                let want = ((b as u32 + size as u32 - a as u32) % size as u32) as u16;
+                assert_eq!(ring_distance(a, b, size), want, "{size}: {a} -> {b}");
+            }
+            assert_eq!(ring_next(size - 1, size), 0);
+            assert_eq!(ring_next(0, size), 1 % size);
+        }
+        let mut sq = SqRing::new(65_535);
+        for _ in 0..65_534 {
+            sq.push().unwrap();
+        }
+        assert_eq!(
+            (sq.free(), sq.push()),
+            (0, None),
+            "no overflow near u16::MAX"
+        );
     }
 
     #[test]

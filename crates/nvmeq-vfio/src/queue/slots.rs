@@ -32,7 +32,8 @@ pub(crate) struct Slot<B> {
     /// PRP list entries written by the last command in this slot (stale ones
     /// beyond the next command's are zeroed, so an over-long transfer faults).
     pub(crate) prp_used: usize,
-    /// The entry as written (cid and data pointer included), for resubmission.
+    /// The entry as written (cid and data pointer included), for resubmission:
+    /// stored only for a command pushed with retries (the only kind resubmitted).
     pub(crate) sqe: Command,
     /// How many more times a controller reset may resubmit the command.
     pub(crate) retries_left: u8,
