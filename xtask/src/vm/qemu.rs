@@ -25,11 +25,19 @@ pub enum Ended {
     /// The guest command's exit status.
     Exit(i32),
     /// The guest stopped answering inside step `index` (`name`, limited to `secs`) and QEMU
-    /// was killed, or QEMU died during that step.
+    /// was killed.
     Hung {
         index: usize,
         name: String,
         secs: u64,
+    },
+    /// QEMU itself exited during step `index` (`name`) with `status`, before the guest
+    /// finished: the emulator's failure, not the step's verdict.
+    QemuDied {
+        index: usize,
+        name: String,
+        secs: u64,
+        status: String,
     },
 }
 
@@ -420,10 +428,11 @@ pub fn run(
                         std::io::stderr(),
                         "xtask vm: QEMU exited ({s}) during step {index} `{name}`"
                     );
-                    return Ok(Ended::Hung {
+                    return Ok(Ended::QemuDied {
                         index: *index,
                         name: name.clone(),
                         secs: *secs,
+                        status: s.to_string(),
                     });
                 }
                 break Some(s);
