@@ -69,8 +69,7 @@ mod slab;
 #[allow(unsafe_code)]
 mod sys;
 mod tag;
-// Pushes passthrough SQEs (buffers owned by their slot) and registers buffers.
-#[allow(unsafe_code)]
+// The unsafe is allowed only in its submodules that push SQEs or register buffers.
 mod uring;
 
 pub use buf::{AlignedBuf, CmdBufs, FixedBuf, FixedBufPool, UringBuf};

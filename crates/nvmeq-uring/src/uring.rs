@@ -17,10 +17,17 @@ use crate::sys;
 
 mod backend;
 mod format;
+// Registers the fixed-buffer pool's memory with the kernel.
+#[allow(unsafe_code)]
 mod open;
+// Pushes queued passthrough SQEs that point the kernel at slot-owned buffers.
+#[allow(unsafe_code)]
 mod queue;
+// Pushes one waited-for SQE that points the kernel at borrowed buffers.
+#[allow(unsafe_code)]
 mod sync;
 #[cfg(test)]
+#[allow(unsafe_code)]
 mod tests;
 
 /// How a command's file is named in the SQE.
