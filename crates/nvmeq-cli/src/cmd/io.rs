@@ -1,6 +1,11 @@
 //! I/O commands: `read`, `write`, `compare`, `verify`, `flush`,
-//! `write-zeroes`, `dsm`. Options follow nvme-cli (`-n -s -c -z -d`), with
+//! `write-zeroes`, `dsm`. Options follow nvme-cli (`-n -s -c -z -d`, and
+//! `-M -y -p -r -a -m -g -C` for metadata and protection), with
 //! `--block-count` zero-based as there.
+
+mod protection;
+
+pub use protection::Protection;
 
 use std::io::Read as _;
 
@@ -57,6 +62,8 @@ pub struct DataIo {
     /// Print the command and do not send it.
     #[arg(short = 'w', long = "dry-run")]
     pub dry_run: bool,
+    #[command(flatten)]
+    pub pi: Protection,
 }
 
 /// `verify` / `write-zeroes` (no data transfer).
@@ -266,13 +273,19 @@ fn resolve_nsid(dev: &Device, nsid: Option<u32>) -> u32 {
 pub fn read(ctx: &Ctx, a: &DataIo) -> Result<()> {
     let mut dev = ctx.open(&a.dev)?;
     let nsid = resolve_nsid(&dev, a.range.nsid);
-    let lba = dev.lba_size(nsid)?;
-    let (nlb_z, len) = transfer_size(lba, a.range.block_count, a.data_size)?;
-    check_max_xfer(&dev, len)?;
+    let sz = a.pi.sizing(dev.format(nsid)?)?;
+    let (nlb_z, _) = transfer_size(sz.unit, a.range.block_count, a.data_size)?;
+    let f = a.pi.fields(&sz.fmt, a.range.slba)?;
     let cmd = Read::new(nsid, a.range.slba, nlb_z)
         .fua(a.range.fua)
         .lr(a.range.limited_retry)
+        .prinfo(f.prinfo)
+        .stc(f.stc)
+        .pi_tags(f.tags)
         .build();
+    let plan = a.pi.plan(&cmd, &sz)?;
+    let len = plan.data as usize;
+    check_max_xfer(&dev, len)?;
     if a.show || a.dry_run {
         eprint!("{}", show_command(&cmd, len));
         if a.dry_run {
@@ -280,7 +293,17 @@ pub fn read(ctx: &Ctx, a: &DataIo) -> Result<()> {
         }
     }
     let mut buf = vec![0u8; len];
-    dev.exec("Read", &cmd, Data::FromDevice(&mut buf))?;
+    let mut meta = vec![0u8; plan.meta as usize];
+    let md = if meta.is_empty() {
+        Data::None
+    } else {
+        Data::FromDevice(&mut meta)
+    };
+    protection::exec(&mut dev, "Read", &cmd, Data::FromDevice(&mut buf), md)?;
+    a.pi.check(&sz, &buf, &meta, a.range.slba)?;
+    if let Some(p) = &a.pi.metadata {
+        write_output(Some(p), &meta)?;
+    }
     match (ctx.fmt, &a.data) {
         (Format::Json, path) => {
             if let Some(p) = path {
@@ -310,14 +333,17 @@ pub fn read(ctx: &Ctx, a: &DataIo) -> Result<()> {
 pub fn write(ctx: &Ctx, a: &DataIo) -> Result<()> {
     let nsid = require_nsid("write", a.range.nsid)?;
     let mut dev = ctx.open(&a.dev)?;
-    let lba = dev.lba_size(nsid)?;
-    let (nlb_z, len) = transfer_size(lba, a.range.block_count, a.data_size)?;
-    check_max_xfer(&dev, len)?;
+    let sz = a.pi.sizing(dev.format(nsid)?)?;
+    let (nlb_z, _) = transfer_size(sz.unit, a.range.block_count, a.data_size)?;
+    let f = a.pi.fields(&sz.fmt, a.range.slba)?;
     let cmd = Write::new(nsid, a.range.slba, nlb_z)
         .fua(a.range.fua)
         .lr(a.range.limited_retry)
+        .prinfo(f.prinfo)
+        .stc(f.stc)
+        .pi_tags(f.tags)
         .build();
-    send_input(ctx, &mut dev, ("Write", "write"), &cmd, len, a, nsid)
+    send_input(ctx, &mut dev, ("Write", "write"), &cmd, &sz, a, nsid)
 }
 
 /// `nvmeq flush`.
@@ -332,35 +358,60 @@ pub fn flush(ctx: &Ctx, a: &FlushArgs) -> Result<()> {
 pub fn compare(ctx: &Ctx, a: &DataIo) -> Result<()> {
     let mut dev = ctx.open(&a.dev)?;
     let nsid = resolve_nsid(&dev, a.range.nsid);
-    let lba = dev.lba_size(nsid)?;
-    let (nlb_z, len) = transfer_size(lba, a.range.block_count, a.data_size)?;
-    check_max_xfer(&dev, len)?;
+    let sz = a.pi.sizing(dev.format(nsid)?)?;
+    let (nlb_z, _) = transfer_size(sz.unit, a.range.block_count, a.data_size)?;
+    let f = a.pi.fields(&sz.fmt, a.range.slba)?;
     let cmd = Compare::new(nsid, a.range.slba, nlb_z)
         .fua(a.range.fua)
         .lr(a.range.limited_retry)
+        .prinfo(f.prinfo)
+        .stc(f.stc)
+        .pi_tags(f.tags)
         .build();
-    send_input(ctx, &mut dev, ("Compare", "compare"), &cmd, len, a, nsid)
+    send_input(ctx, &mut dev, ("Compare", "compare"), &cmd, &sz, a, nsid)
 }
 
 /// The tail of `write` and `compare`: show the command if asked, stop on
-/// `--dry-run`, else send `len` bytes of the input file (or stdin) with it.
+/// `--dry-run`, else send the input file (or stdin) with it, and the
+/// metadata file or host-generated PI where the format needs them.
 fn send_input(
     ctx: &Ctx,
     dev: &mut Device,
     (name, verb): (&'static str, &'static str),
     cmd: &Cmd,
-    len: usize,
+    sz: &protection::Sizing,
     a: &DataIo,
     nsid: u32,
 ) -> Result<()> {
+    let plan = a.pi.plan(cmd, sz)?;
+    let len = plan.data as usize;
+    check_max_xfer(dev, len)?;
+    if plan.meta > 0 && a.pi.metadata.is_none() && !a.pi.pi_generate {
+        return Err(usage(format!(
+            "namespace {nsid}'s format has {} bytes of separate metadata per block: give \
+             --metadata FILE, --pi-generate (protected formats), or --prinfo with PRACT (0x8) \
+             on a format whose metadata is only PI",
+            sz.fmt.meta_bytes
+        )));
+    }
     if a.show || a.dry_run {
         eprint!("{}", show_command(cmd, len));
         if a.dry_run {
             return Ok(());
         }
     }
-    let buf = read_input(a.data.as_deref(), len)?;
-    let c = dev.exec(name, cmd, Data::ToDevice(&buf))?;
+    let mut buf = read_input(a.data.as_deref(), len)?;
+    let mut meta = match &a.pi.metadata {
+        Some(p) => read_input(Some(p), plan.meta as usize)?,
+        None => vec![0u8; plan.meta as usize],
+    };
+    a.pi.generate(sz, &mut buf, &mut meta, a.range.slba)?;
+    let md = if meta.is_empty() {
+        Data::None
+    } else {
+        Data::ToDevice(&meta)
+    };
+    let c = protection::exec(dev, name, cmd, Data::ToDevice(&buf), md)?;
     done(ctx, verb, Some(nsid), c.result())
 }
 
