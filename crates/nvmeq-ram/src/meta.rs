@@ -140,26 +140,32 @@ fn store_meta(ns: &mut Namespace, slba: u64, m: &mut [u8]) {
     ns.meta.write(slba * ns.fmt.ms as u64, m);
 }
 
-/// Loads the stored blocks and checks their PI as PRCHK says.
+/// Loads `nlb` stored blocks, `first` blocks into the command's range from
+/// `slba`, and checks their PI as PRCHK says.
 fn load_and_check(
     ns: &Namespace,
     sqe: &Command,
     m: &Mode,
     slba: u64,
+    first: u64,
     nlb: usize,
     s: &mut Scratch,
 ) -> Result<(), Fail> {
     let lba = m.fmt.lba_size() as usize;
+    let at = slba + first;
     let d = sized(&mut s.data, nlb * lba);
-    ns.media.read(slba * lba as u64, d);
+    ns.media.read(at * lba as u64, d);
     let md = sized(&mut s.meta, nlb * m.fmt.ms as usize);
-    load_meta(ns, slba, md);
+    load_meta(ns, at, md);
     if let Some(pi) = m.fmt.pi {
-        let t = tags(&pi, sqe, false);
+        let mut t = tags(&pi, sqe, false);
         check_type1(&pi, &t, slba, m.prinfo)?;
+        if pi.pi_type != PiType::Type3 {
+            t.ref_tag = t.ref_tag.wrapping_add(first);
+        }
         let prchk = Prchk::from_prinfo(m.prinfo);
         pi::verify(&staged(&m.fmt, pi), &s.data, &s.meta, &t, prchk)
-            .map_err(|e| check_failed(e, slba))?;
+            .map_err(|e| check_failed(e, at))?;
     }
     Ok(())
 }
@@ -175,7 +181,7 @@ pub(crate) fn read(
     s: &mut Scratch,
 ) -> Result<(), Fail> {
     let m = mode(ns, sqe);
-    load_and_check(ns, sqe, &m, slba, nlb, s)?;
+    load_and_check(ns, sqe, &m, slba, 0, nlb, s)?;
     let lba = m.fmt.lba_size() as usize;
     let ms = m.fmt.ms as usize;
     if m.interleaved {
@@ -253,7 +259,7 @@ pub(crate) fn compare(
     s: &mut Scratch,
 ) -> Result<bool, Fail> {
     let m = mode(ns, sqe);
-    load_and_check(ns, sqe, &m, slba, nlb, s)?;
+    load_and_check(ns, sqe, &m, slba, 0, nlb, s)?;
     let lba = m.fmt.lba_size() as usize;
     let ms = m.fmt.ms as usize;
     Ok(if m.interleaved {
@@ -266,6 +272,10 @@ pub(crate) fn compare(
     })
 }
 
+/// Blocks Verify stages at a time: it is not bounded by MDTS, and up to
+/// 65536 blocks at once would grow the scratch buffers to 256 MiB.
+const VERIFY_BATCH: usize = 256;
+
 /// Verify on a format with metadata: the stored PI is checked as PRCHK says.
 pub(crate) fn verify(
     ns: &Namespace,
@@ -275,7 +285,11 @@ pub(crate) fn verify(
     s: &mut Scratch,
 ) -> Result<(), Fail> {
     let m = mode(ns, sqe);
-    load_and_check(ns, sqe, &m, slba, nlb, s)
+    for first in (0..nlb).step_by(VERIFY_BATCH) {
+        let n = VERIFY_BATCH.min(nlb - first);
+        load_and_check(ns, sqe, &m, slba, first as u64, n, s)?;
+    }
+    Ok(())
 }
 
 /// Write Zeroes on a format with metadata: data and metadata read back as

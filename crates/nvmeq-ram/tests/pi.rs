@@ -519,3 +519,44 @@ fn bad_metadata_configurations_are_refused() {
     assert_eq!(bad(0, true, None), ConfigError::ExtendedWithoutMetadata);
     assert_eq!(bad(200, false, None), ConfigError::MetadataSize(200));
 }
+
+#[test]
+fn a_long_verify_checks_every_block_in_batches() {
+    let t2 = Pi::new(PiType::Type2, Pif::Guard16);
+    let mut c = ctrl(8, false, Some(t2));
+    let fmt = c.config().format();
+    // 600 blocks with Type 2 tags counting from 7000, in three writes.
+    let tags = Tags::new(7000).with_app(2, 0xffff);
+    let mut d = pattern(600 * 512, 8);
+    let mut m = vec![0u8; 600 * 8];
+    pi::generate(&fmt, &mut d, &mut m, &tags).unwrap();
+    m[599 * 8 + 7] ^= 1; // the last block's reference tag
+    for (i, part) in [(0usize, 256usize), (256, 256), (512, 88)] {
+        let t = Tags::new(7000 + i as u64).with_app(2, 0xffff);
+        c.execute_with(
+            &write(
+                &t2,
+                i as u64,
+                part as u16,
+                PRCHK_ALL.with_prchk_ref(false),
+                &t,
+            ),
+            Data::ToDevice(&d[i * 512..(i + part) * 512]),
+            Data::ToDevice(&m[i * 8..(i + part) * 8]),
+        )
+        .unwrap();
+    }
+    let v = |n: u16| {
+        Verify::new(1, 0, n - 1)
+            .prinfo(PRCHK_ALL)
+            .pi_tags(t2.tag_dwords(&tags))
+            .build()
+    };
+    c.execute(&v(599), Data::None).unwrap();
+    let s = status_of(c.execute(&v(600), Data::None));
+    assert!(s.matches_code(Status::REFERENCE_TAG_CHECK_ERROR), "{s}");
+    // The Error Information log names the failing block's LBA.
+    let log = run_in(&mut c, &common::get_log(0x01, 0, 64, 0), 64).unwrap();
+    assert_eq!(common::u64_at(&log, 0), 1, "one error so far");
+    assert_eq!(common::u64_at(&log, 16), 599);
+}
