@@ -52,7 +52,7 @@ fn rw(op: u8, slba: u64, nlb: u32) -> Cmd {
     let mut s = Command::new(op, 1);
     s.cdw10 = slba as u32;
     s.cdw11 = (slba >> 32) as u32;
-    s.cdw12 = nlb - 1 | (PRINFO.load(Ordering::Relaxed) as u32) << 26;
+    s.cdw12 = (nlb - 1) | ((PRINFO.load(Ordering::Relaxed) as u32) << 26);
     let dir = if op == 1 {
         DataDir::ToDevice
     } else {
