@@ -135,8 +135,9 @@ pub struct Plan {
     pub meta: u32,
 }
 
-/// PRINFO.PRACT (CDW12 bit 29) of the commands that carry it.
-fn pract(cmd: &Cmd) -> bool {
+/// PRINFO.PRACT (CDW12 bit 29) of the commands that carry it: Read, Write,
+/// Compare, Write Zeroes, Verify and Zone Append on an I/O queue.
+pub fn pract(cmd: &Cmd) -> bool {
     cmd.queue == QueueKind::Io
         && matches!(
             NvmOpcode(cmd.sqe.opcode()),

@@ -11,7 +11,7 @@
 //! from `push` until `reap`. No allocation: the storage is the backend's
 //! ([`Fifo`]), sized once.
 
-use crate::backend::{Data, IoBuf, Reaped, Rejected};
+use crate::backend::{Data, IoBuf, Reaped, Rejected, WithMeta};
 use crate::cmd::{Cmd, DataDir};
 use crate::cqe::Completion;
 use crate::error::Error;
@@ -72,6 +72,10 @@ pub struct Queued<B> {
     /// Bytes of `buf` the command transfers (checked at push, or the whole
     /// buffer for a backend that checks when it runs the command).
     pub len: u32,
+    /// Its separate metadata buffer, owned by the queue too.
+    pub meta: Option<B>,
+    /// Bytes of `meta` the command transfers.
+    pub meta_len: u32,
 }
 
 impl<B: IoBuf> Queued<B> {
@@ -80,6 +84,13 @@ impl<B: IoBuf> Queued<B> {
     #[inline]
     pub fn data(&mut self) -> Data<'_> {
         data_of(&mut self.buf, self.cmd.dir, self.len)
+    }
+
+    /// The command's metadata: the first `meta_len` bytes of its metadata
+    /// buffer, in the command's direction.
+    #[inline]
+    pub fn meta(&mut self) -> Data<'_> {
+        data_of(&mut self.meta, self.cmd.dir, self.meta_len)
     }
 }
 
@@ -145,8 +156,41 @@ where
             buf,
             tag,
             len,
+            meta: None,
+            meta_len: 0,
         };
         self.pending.push_back(q).map_err(|q| Rejected::Full(q.buf))
+    }
+
+    /// Queues a command with a data and a separate metadata buffer, both
+    /// checked (`len` and `meta_len` bytes transfer). A full queue hands
+    /// both back.
+    #[inline]
+    pub fn push_with(
+        &mut self,
+        cmd: &Cmd,
+        bufs: WithMeta<B>,
+        tag: u64,
+        len: u32,
+        meta_len: u32,
+    ) -> Result<(), Rejected<WithMeta<B>>> {
+        if self.in_flight() >= self.depth {
+            return Err(Rejected::Full(Some(bufs)));
+        }
+        let q = Queued {
+            cmd: *cmd,
+            buf: bufs.data,
+            tag,
+            len,
+            meta: bufs.meta,
+            meta_len,
+        };
+        self.pending.push_back(q).map_err(|q| {
+            Rejected::Full(Some(WithMeta {
+                data: q.buf,
+                meta: q.meta,
+            }))
+        })
     }
 
     /// The check [`submit`](crate::Backend::submit) makes first: waiting for
@@ -175,7 +219,7 @@ where
             tag: q.tag,
             result,
             buf: q.buf,
-            meta: None,
+            meta: q.meta,
         };
         // Cannot fail: push keeps pending + done within `depth`, which both
         // hold. Were it to, the buffer is dropped after its completion.
@@ -189,7 +233,7 @@ where
     #[inline]
     pub fn run_pending(
         &mut self,
-        mut run: impl FnMut(&Cmd, Data<'_>) -> Result<Completion, Error>,
+        mut run: impl FnMut(&Cmd, Data<'_>, Data<'_>) -> Result<Completion, Error>,
     ) -> u32
     where
         B: IoBuf,
@@ -198,13 +242,18 @@ where
         let mut n = 0;
         self.pending.drain_in_place(|q| {
             let mut buf = q.buf.take();
-            let result = run(&q.cmd, data_of(&mut buf, q.cmd.dir, q.len));
+            let mut meta = q.meta.take();
+            let result = run(
+                &q.cmd,
+                data_of(&mut buf, q.cmd.dir, q.len),
+                data_of(&mut meta, q.cmd.dir, q.meta_len),
+            );
             // Cannot fail, as in `finish`.
             let _ = done.push_back(Reaped {
                 tag: q.tag,
                 result,
                 buf,
-                meta: None,
+                meta,
             });
             n += 1;
         });
@@ -310,7 +359,7 @@ mod tests {
             .unwrap();
         q.push(&Flush::new(1).build(), None, 8, 0).unwrap();
         let mut seen = heapless::Vec::<_, 4>::new();
-        let ran = q.run_pending(|cmd, data| {
+        let ran = q.run_pending(|cmd, data, _meta| {
             let len = match data {
                 Data::FromDevice(d) => {
                     d.fill(0xcd);
@@ -329,7 +378,7 @@ mod tests {
         assert_eq!(ran, 2);
         assert_eq!(seen[0].1, 4, "cut to the checked length");
         assert_eq!(seen[1], (Flush::new(1).build().sqe.opcode(), 0));
-        assert_eq!(q.run_pending(|_, _| panic!("nothing left to run")), 0);
+        assert_eq!(q.run_pending(|_, _, _| panic!("nothing left to run")), 0);
         assert_eq!(
             q.in_flight(),
             2,
@@ -345,6 +394,38 @@ mod tests {
         );
         assert_eq!((got[1].0, got[1].1, got[1].2.is_none()), (8, false, true));
         assert_eq!(q.in_flight(), 0);
+    }
+
+    #[test]
+    fn a_metadata_buffer_runs_and_comes_back_with_its_command() {
+        let mut q = SyncQueue::new(
+            heapless::Deque::<Queued<Buf>, 2>::new(),
+            heapless::Deque::<Reaped<Buf>, 2>::new(),
+            1,
+        );
+        let read = Read::new(1, 0, 0).build();
+        let bufs = |d, m| WithMeta {
+            data: Some(Buf([d; 8])),
+            meta: Some(Buf([m; 8])),
+        };
+        q.push_with(&read, bufs(0, 0), 5, 8, 2).unwrap();
+        match q.push_with(&read, bufs(1, 2), 6, 8, 2) {
+            Err(Rejected::Full(Some(b))) => {
+                assert_eq!((b.data.unwrap().0[0], b.meta.unwrap().0[0]), (1, 2))
+            }
+            other => panic!("expected Full with both buffers, got {other:?}"),
+        }
+        q.run_pending(|_, _, meta| match meta {
+            Data::FromDevice(m) => {
+                assert_eq!(m.len(), 2, "cut to the checked metadata length");
+                m.fill(0xee);
+                Ok(Completion::from_result(0, Status::SUCCESS))
+            }
+            other => panic!("{other:?}"),
+        });
+        let mut meta = None;
+        q.reap(|r| meta = r.meta);
+        assert_eq!(meta.unwrap().0, [0xee, 0xee, 0, 0, 0, 0, 0, 0]);
     }
 
     #[test]

@@ -2,6 +2,9 @@
 
 use core::fmt;
 
+use nvmeq_core::format::NsFormat;
+use nvmeq_core::pi::{Pi, PiError};
+
 /// Configuration of a [`crate::RamController`].
 ///
 /// Every namespace gets `ns_size` bytes in the same LBA format. Storage is
@@ -10,8 +13,16 @@ use core::fmt;
 pub struct RamConfig {
     /// Bytes per namespace; a multiple of `lba_size`.
     pub ns_size: u64,
-    /// LBA data size in bytes: 512 or 4096 (metadata size is always 0).
+    /// LBA data size in bytes: 512 or 4096.
     pub lba_size: u32,
+    /// Metadata bytes per block (LBAF MS), 0 to [`MAX_MS`].
+    pub ms: u16,
+    /// Metadata interleaved with the data (extended LBA, FLBAS bit 4)
+    /// rather than in a separate buffer. Needs `ms` above 0.
+    pub extended: bool,
+    /// End-to-end protection: type, guard format, storage tag size and
+    /// placement; the tuple must fit `ms`.
+    pub pi: Option<Pi>,
     /// Number of namespaces (NN), nsids `1..=nn`.
     pub nn: u32,
     /// Maximum Data Transfer Size as the spec encodes it: a power of two in
@@ -28,6 +39,9 @@ impl Default for RamConfig {
         RamConfig {
             ns_size: 1 << 30,
             lba_size: 512,
+            ms: 0,
+            extended: false,
+            pi: None,
             nn: 1,
             mdts: 7,
             queue_depth: 1024,
@@ -56,7 +70,17 @@ pub enum ConfigError {
     Mdts(u8),
     /// The serial number is longer than 20 bytes or not printable ASCII.
     Serial,
+    /// The metadata size is above [`MAX_MS`].
+    MetadataSize(u16),
+    /// Extended LBAs without metadata.
+    ExtendedWithoutMetadata,
+    /// The protection information does not fit the metadata, or has a
+    /// storage tag size its format does not allow.
+    Pi(PiError),
 }
+
+/// The largest metadata size the controller models, bytes per block.
+pub const MAX_MS: u16 = 128;
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -74,6 +98,13 @@ impl fmt::Display for ConfigError {
             ConfigError::Serial => {
                 f.write_str("serial number must be 1 to 20 printable ASCII characters")
             }
+            ConfigError::MetadataSize(n) => {
+                write!(f, "metadata size {n}: use 0 to {MAX_MS} bytes per block")
+            }
+            ConfigError::ExtendedWithoutMetadata => {
+                f.write_str("extended LBAs need a metadata size above 0")
+            }
+            ConfigError::Pi(e) => write!(f, "protection information: {e}"),
         }
     }
 }
@@ -111,6 +142,15 @@ impl RamConfig {
         if self.mdts > 19 {
             return Err(ConfigError::Mdts(self.mdts));
         }
+        if self.ms > MAX_MS {
+            return Err(ConfigError::MetadataSize(self.ms));
+        }
+        if self.extended && self.ms == 0 {
+            return Err(ConfigError::ExtendedWithoutMetadata);
+        }
+        if let Some(pi) = self.pi {
+            pi.check(self.ms).map_err(ConfigError::Pi)?;
+        }
         if self.serial.is_empty()
             || self.serial.len() > 20
             || !self.serial.bytes().all(|b| (0x20..0x7f).contains(&b))
@@ -118,6 +158,19 @@ impl RamConfig {
             return Err(ConfigError::Serial);
         }
         Ok(())
+    }
+
+    /// The namespaces' format as the buffers see it.
+    pub fn format(&self) -> NsFormat {
+        let f = if self.extended {
+            NsFormat::extended(self.lba_size, self.ms)
+        } else {
+            NsFormat::separate(self.lba_size, self.ms)
+        };
+        match self.pi {
+            Some(pi) => f.with_pi(pi),
+            None => f,
+        }
     }
 
     /// The largest transfer in bytes MDTS allows (`u32::MAX` for no limit).

@@ -3,15 +3,18 @@
 use std::collections::VecDeque;
 
 use nvmeq_core::cqe::StatusField;
+use nvmeq_core::format::NsFormat;
 use nvmeq_core::sync_queue::{Queued, SyncQueue};
 use nvmeq_core::{
-    Backend, Caps, Cmd, Command, Completion, Data, Error, QueueKind, Reaped, Rejected, Status, Xfer,
+    Backend, Caps, Cmd, Command, Completion, Data, Error, QueueKind, Reaped, Rejected, Status,
+    WithMeta, Xfer,
 };
 
 use crate::buf::RamBuf;
 use crate::config::{ConfigError, RamConfig};
 use crate::health::{ErrorLog, Smart};
 use crate::media::Media;
+use crate::meta::Scratch;
 use crate::status::{dnr, Fail};
 
 /// Bytes of the scratch buffer the Copy command moves data through.
@@ -21,6 +24,10 @@ const COPY_SCRATCH: usize = 64 << 10;
 #[derive(Debug)]
 pub(crate) struct Namespace {
     pub media: Media,
+    /// Metadata, `fmt.ms` bytes per block (empty without metadata).
+    pub meta: Media,
+    /// The LBA format as the host's buffers see it.
+    pub fmt: NsFormat,
     /// Namespace Size in logical blocks (NSZE).
     pub nsze: u64,
     /// log2 of the LBA data size (LBADS).
@@ -119,6 +126,7 @@ pub struct RamController {
     pub(crate) errors: ErrorLog,
     pub(crate) features: Features,
     pub(crate) scratch: Box<[u8]>,
+    pub(crate) meta_scratch: Scratch,
     queue: Queue,
     queues: [QueueState; 2],
 }
@@ -128,10 +136,13 @@ impl RamController {
     pub fn new(cfg: RamConfig) -> Result<Self, ConfigError> {
         cfg.validate()?;
         let lbads = cfg.lba_size.trailing_zeros() as u8;
+        let nsze = cfg.ns_size >> lbads;
         let ns = (0..cfg.nn)
             .map(|_| Namespace {
                 media: Media::new(cfg.ns_size),
-                nsze: cfg.ns_size >> lbads,
+                meta: Media::new(nsze * cfg.ms as u64),
+                fmt: cfg.format(),
+                nsze,
                 lbads,
             })
             .collect();
@@ -142,6 +153,7 @@ impl RamController {
             errors: ErrorLog::default(),
             features: Features::DEFAULT,
             scratch: vec![0; COPY_SCRATCH].into_boxed_slice(),
+            meta_scratch: Scratch::default(),
             queue: SyncQueue::new(
                 Fifo(VecDeque::with_capacity(depth)),
                 Fifo(VecDeque::with_capacity(depth)),
@@ -167,16 +179,23 @@ impl RamController {
         nsid.checked_sub(1).and_then(|i| self.ns.get(i as usize))
     }
 
-    /// The bytes the command transfers and the buffer may be checked against:
-    /// `None` when the namespace is unknown (the controller then fails the
-    /// command with Invalid Namespace or Format before touching data).
-    fn xfer_len(&self, cmd: &Cmd) -> Option<u64> {
+    /// The bytes the command transfers in its data and metadata buffers, and
+    /// the buffers may be checked against: `None` when the namespace is
+    /// unknown (the controller then fails the command with Invalid Namespace
+    /// or Format before touching data). A format with metadata counts it in
+    /// the data (extended LBA) or the metadata buffer, unless PRACT has the
+    /// controller insert and strip metadata that is PI only.
+    fn xfer_lens(&self, cmd: &Cmd) -> Option<(u64, u64)> {
         match cmd.xfer {
-            Xfer::None => Some(0),
-            Xfer::Bytes(n) => Some(n as u64),
-            Xfer::Blocks(n) => self
-                .namespace(cmd.nsid())
-                .map(|ns| n as u64 * ns.lba_size() as u64),
+            Xfer::None => Some((0, 0)),
+            Xfer::Bytes(n) => Some((n as u64, 0)),
+            Xfer::Blocks(n) => self.namespace(cmd.nsid()).map(|ns| {
+                if ns.fmt.ms == 0 || cmd.queue != QueueKind::Io {
+                    (n as u64 * ns.lba_size() as u64, 0)
+                } else {
+                    crate::meta::lens(ns, &cmd.sqe, n as u64)
+                }
+            }),
         }
     }
 
@@ -185,7 +204,13 @@ impl RamController {
     // through memory stalled on store forwarding (16-byte load after
     // narrower stores), about half of `submit`'s time.
     #[inline(always)]
-    fn complete(&mut self, queue: QueueKind, sqe: &Command, data: Data<'_>) -> Completion {
+    fn complete(
+        &mut self,
+        queue: QueueKind,
+        sqe: &Command,
+        data: Data<'_>,
+        meta: Data<'_>,
+    ) -> Completion {
         let qi = match queue {
             QueueKind::Admin => 0,
             QueueKind::Io => 1,
@@ -204,7 +229,7 @@ impl RamController {
 
         let outcome = match queue {
             QueueKind::Admin => self.admin(sqe, data),
-            QueueKind::Io => self.io(sqe, data),
+            QueueKind::Io => self.io(sqe, data, meta),
         };
         let (result, status) = match outcome {
             Ok(r) => (r, Status::SUCCESS),
@@ -253,6 +278,26 @@ pub(crate) fn data_in<'a>(data: &'a mut Data<'_>, need: u64) -> Result<&'a mut [
     }
 }
 
+/// The caller's metadata buffer to fill, exactly `need` bytes of it (empty
+/// when nothing is transferred).
+pub(crate) fn meta_in<'a>(meta: &'a mut Data<'_>, need: u64) -> Result<&'a mut [u8], Fail> {
+    match meta {
+        _ if need == 0 => Ok(&mut []),
+        Data::FromDevice(b) if b.len() as u64 >= need => Ok(&mut b[..need as usize]),
+        _ => Err(Fail::unspecific(dnr(Status::DATA_TRANSFER_ERROR))),
+    }
+}
+
+/// The metadata buffer must be there exactly when the command moves
+/// metadata: without one the device would move it at address 0.
+fn check_meta(need: u64, has: bool) -> Result<(), Error> {
+    match (need > 0, has) {
+        (true, false) => Err(Error::MetadataRequired),
+        (false, true) => Err(Error::MetadataForbidden),
+        _ => Ok(()),
+    }
+}
+
 /// Truncates the caller's data to the checked transfer length.
 fn truncate(data: Data<'_>, len: usize) -> Data<'_> {
     match data {
@@ -274,7 +319,7 @@ impl Backend for RamController {
             max_xfer: self.cfg.max_xfer(),
             queue_depth: self.cfg.queue_depth,
             admin: true,
-            metadata: false,
+            metadata: true,
         }
     }
 
@@ -289,11 +334,28 @@ impl Backend for RamController {
     }
 
     fn execute(&mut self, cmd: &Cmd, data: Data<'_>) -> Result<Completion, Error> {
-        let len = match self.xfer_len(cmd) {
-            Some(need) => data.check(cmd.dir, need)? as usize,
-            None => 0,
+        self.execute_with(cmd, data, Data::None)
+    }
+
+    /// Runs a command with a separate metadata buffer, which must be there
+    /// exactly when the namespace's format moves metadata separately
+    /// ([`Error::MetadataRequired`], [`Error::MetadataForbidden`]).
+    fn execute_with(
+        &mut self,
+        cmd: &Cmd,
+        data: Data<'_>,
+        meta: Data<'_>,
+    ) -> Result<Completion, Error> {
+        let (len, meta_len) = match self.xfer_lens(cmd) {
+            Some((need, meta_need)) => {
+                let len = data.check(cmd.dir, need)? as usize;
+                check_meta(meta_need, !meta.is_empty())?;
+                (len, meta.check(cmd.dir, meta_need)? as usize)
+            }
+            None => (0, 0),
         };
-        self.complete(cmd.queue, &cmd.sqe, truncate(data, len)).ok()
+        let (data, meta) = (truncate(data, len), truncate(meta, meta_len));
+        self.complete(cmd.queue, &cmd.sqe, data, meta).ok()
     }
 
     fn push(&mut self, cmd: &Cmd, buf: Option<RamBuf>, tag: u64) -> Result<(), Rejected<RamBuf>> {
@@ -301,9 +363,10 @@ impl Backend for RamController {
             return Err(Rejected::Full(buf));
         }
         // Checked before the buffer; the queue owns the buffer, so only its length and presence matter.
-        let checked = match (self.xfer_len(cmd), &buf) {
-            (None | Some(0), _) => Ok(0),
-            (Some(need), Some(b)) => nvmeq_core::backend::check_len(need, b.0.len()),
+        let checked = match (self.xfer_lens(cmd), &buf) {
+            (Some((_, m)), _) if m > 0 => Err(Error::MetadataRequired),
+            (None | Some((0, _)), _) => Ok(0),
+            (Some((need, _)), Some(b)) => nvmeq_core::backend::check_len(need, b.0.len()),
             (Some(_), None) => Err(Error::BufferMismatch {
                 expected: cmd.dir,
                 given: "no buffer",
@@ -315,13 +378,62 @@ impl Backend for RamController {
         }
     }
 
+    /// Queues a command with a separate metadata buffer; [`reap`](Backend::reap)
+    /// returns both buffers.
+    fn push_with(
+        &mut self,
+        cmd: &Cmd,
+        data: Option<RamBuf>,
+        meta: Option<RamBuf>,
+        tag: u64,
+    ) -> Result<(), Rejected<WithMeta<RamBuf>>> {
+        let Some(meta) = meta else {
+            return self.push(cmd, data, tag).map_err(|r| {
+                r.map_buf(|b| WithMeta {
+                    data: Some(b),
+                    meta: None,
+                })
+            });
+        };
+        let bufs = WithMeta {
+            data,
+            meta: Some(meta),
+        };
+        if self.in_flight() >= self.cfg.queue_depth {
+            return Err(Rejected::Full(Some(bufs)));
+        }
+        let checked = match self.xfer_lens(cmd) {
+            None => Ok((0, 0)),
+            Some((need, meta_need)) => check_meta(meta_need, true).and_then(|()| {
+                let len = match &bufs.data {
+                    _ if need == 0 => Ok(0),
+                    Some(b) => nvmeq_core::backend::check_len(need, b.0.len()),
+                    None => Err(Error::BufferMismatch {
+                        expected: cmd.dir,
+                        given: "no buffer",
+                    }),
+                }?;
+                let have = bufs.meta.as_ref().map_or(0, |b| b.0.len());
+                Ok((len, nvmeq_core::backend::check_len(meta_need, have)?))
+            }),
+        };
+        match checked {
+            Ok((len, meta_len)) => self.queue.push_with(cmd, bufs, tag, len, meta_len),
+            Err(error) => Err(Rejected::Invalid {
+                error,
+                buf: Some(bufs),
+            }),
+        }
+    }
+
     fn submit(&mut self, min_complete: u32) -> Result<u32, Error> {
         self.queue.check_wait(min_complete)?;
         // Out of `self` while its commands run against the rest of it; the
         // stand-in allocates nothing and the queue keeps its capacity.
         let placeholder = Queue::new(Fifo(VecDeque::new()), Fifo(VecDeque::new()), 0);
         let mut queue = std::mem::replace(&mut self.queue, placeholder);
-        let n = queue.run_pending(|cmd, data| self.complete(cmd.queue, &cmd.sqe, data).ok());
+        let n = queue
+            .run_pending(|cmd, data, meta| self.complete(cmd.queue, &cmd.sqe, data, meta).ok());
         self.queue = queue;
         Ok(n)
     }

@@ -2,11 +2,13 @@
 //! Data Structure", "Identify Namespace Data Structure" in the NVM Command Set
 //! specification, "Namespace Identification Descriptor").
 
+use nvmeq_core::cmd::IdentifyCdw11;
 use nvmeq_core::cmd::{Cns, IdentifyCdw10};
 use nvmeq_core::identify::{
-    oncs, put_spec_str, Csi, IdentifyController, IdentifyNamespace, LbaFormat, Nidt, NsDescriptor,
-    NsList,
+    oncs, put_spec_str, Csi, Dpc, Dps, Elbaf, IdentifyController, IdentifyNamespace,
+    IdentifyNamespaceNvm, LbaFormat, Nidt, NsDescriptor, NsList,
 };
+use nvmeq_core::pi::{PiLocation, PiType};
 use nvmeq_core::regs::Vs;
 use nvmeq_core::Command;
 use zerocopy::byteorder::little_endian::U128;
@@ -62,6 +64,16 @@ pub(crate) fn fill(c: &RamController, sqe: &Command, out: &mut [u8]) -> Result<(
                 .namespace(sqe.nsid)
                 .ok_or(Fail::new(dnr(Status::INVALID_NS_OR_FORMAT), at::NSID))?;
             out.copy_from_slice(namespace(&c.cfg.serial, sqe.nsid, ns).as_bytes());
+            Ok(())
+        }
+        Cns::CSI_NAMESPACE => {
+            if IdentifyCdw11::from_bits(sqe.cdw11).csi() != Csi::NVM {
+                return Err(Fail::new(dnr(Status::INVALID_FIELD), at::CDW11 + 3));
+            }
+            let ns = c
+                .namespace(sqe.nsid)
+                .ok_or(Fail::new(dnr(Status::INVALID_NS_OR_FORMAT), at::NSID))?;
+            out.copy_from_slice(nvm_namespace(ns).as_bytes());
             Ok(())
         }
         Cns::ACTIVE_NS_LIST => {
@@ -152,6 +164,42 @@ fn namespace(serial: &str, nsid: u32, ns: &Namespace) -> IdentifyNamespace {
     id.mcl = MCL;
     id.msrc_z = MSRC_Z;
     id.nguid = nguid(serial, nsid);
-    id.lbaf[0] = LbaFormat::new().with_lbads(ns.lbads); // MS 0, RP 0 (best)
+    // One format, RP 0 (best), with the configured metadata size.
+    id.lbaf[0] = LbaFormat::new().with_lbads(ns.lbads).with_ms(ns.fmt.ms);
+    let extended = ns.fmt.ms > 0 && ns.fmt.meta_bytes == 0;
+    if extended {
+        id.flbas = IdentifyNamespace::FLBAS_EXTENDED;
+    }
+    // MC: bit 0 extended LBAs, bit 1 a separate buffer; the one in use.
+    if ns.fmt.ms > 0 {
+        id.mc = if extended { 1 } else { 2 };
+    }
+    // DPC names what this namespace can do: the type and place it has.
+    if let Some(pi) = ns.fmt.pi {
+        let first = pi.location == PiLocation::First;
+        id.dpc = Dpc::new()
+            .with_type1(pi.pi_type == PiType::Type1)
+            .with_type2(pi.pi_type == PiType::Type2)
+            .with_type3(pi.pi_type == PiType::Type3)
+            .with_first(first)
+            .with_last(!first)
+            .into_bits();
+        id.dps = Dps::new()
+            .with_pit(pi.pi_type.into_bits())
+            .with_pip(first)
+            .into_bits();
+    }
+    id
+}
+
+/// The NVM command set's Identify Namespace (CNS 05h, CSI 00h): the guard
+/// format and storage tag size of the one LBA format.
+fn nvm_namespace(ns: &Namespace) -> IdentifyNamespaceNvm {
+    let mut id = IdentifyNamespaceNvm::new_zeroed();
+    if let Some(pi) = ns.fmt.pi {
+        id.elbaf[0] = Elbaf::new().with_pif(pi.pif.into_bits()).with_sts(pi.sts);
+        // Every storage tag bit is checked when STC asks.
+        id.lbstm = pi.storage_mask();
+    }
     id
 }

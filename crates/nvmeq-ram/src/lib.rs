@@ -16,10 +16,22 @@
 //! - **NVM**: Read, Write, Flush, Write Zeroes, Dataset Management
 //!   (deallocate), Compare, Verify, Copy (descriptor format 0h). Deallocated
 //!   and never-written blocks read as zeroes (DLFEAT 001b).
+//! - **Metadata and end-to-end protection**: `RamConfig`'s `ms`, `extended`
+//!   and `pi` choose the format (separate or interleaved metadata; PI Type 1,
+//!   2 or 3 with 16b, 32b or 64b guard, storage tag, first or last), which
+//!   Identify Namespace (LBAF MS, FLBAS, MC, DPC, DPS) and the NVM command
+//!   set's Identify Namespace (CNS 05h: ELBAF PIF and STS) report. Metadata is
+//!   stored; PRCHK checks the guard, application, reference and storage tags;
+//!   PRACT inserts PI on Write and Write Zeroes and strips it on Read. A
+//!   command on a separate-metadata format without a metadata buffer is
+//!   refused before it runs ([`Error::MetadataRequired`](nvmeq_core::Error::MetadataRequired))
+//!   unless PRACT leaves no metadata to move.
 //! - **Statuses**: Invalid Command Opcode, Invalid Field in Command (including
 //!   a transfer above MDTS), Invalid Namespace or Format, LBA Out of Range,
 //!   Compare Failure (Media and Data Integrity Errors, SC 85h), Invalid Log
-//!   Page, Feature Identifier Not Saveable, Command Size Limit Exceeded. Every
+//!   Page, Feature Identifier Not Saveable, Command Size Limit Exceeded,
+//!   Invalid Protection Information, End-to-end Guard, Application Tag,
+//!   Reference Tag and Storage Tag Check Errors. Every
 //!   failed command is appended to the Error Information log.
 //! - **SMART**: Data Units Read/Written (thousands of 512-byte units, rounded
 //!   up; Read, Compare and Verify count as reads, Write as writes), Host
@@ -53,11 +65,12 @@ mod controller;
 mod health;
 mod identify;
 mod media;
+mod meta;
 mod nvm;
 pub mod status;
 
 pub use buf::RamBuf;
-pub use config::{ConfigError, RamConfig};
+pub use config::{ConfigError, RamConfig, MAX_MS};
 pub use controller::RamController;
 pub use identify::{DLFEAT, FR, MN, ONCS, VER};
 pub use nvmeq_core::Backend;

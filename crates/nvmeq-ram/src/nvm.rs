@@ -4,7 +4,8 @@
 
 use nvmeq_core::{Command, Data, NvmOpcode};
 
-use crate::controller::{data_in, data_out, Namespace, RamController};
+use crate::controller::{data_in, data_out, meta_in, Namespace, RamController};
+use crate::meta;
 use crate::status::{at, dnr, Fail};
 use nvmeq_core::Status;
 
@@ -39,7 +40,12 @@ fn in_bounds(ns: &Namespace, slba: u64, nlb: u64, param: u8) -> Result<(), Fail>
 
 impl RamController {
     /// Executes an I/O command, returning the completion's result dwords.
-    pub(crate) fn io(&mut self, sqe: &Command, mut data: Data<'_>) -> Result<u64, Fail> {
+    pub(crate) fn io(
+        &mut self,
+        sqe: &Command,
+        mut data: Data<'_>,
+        mut meta: Data<'_>,
+    ) -> Result<u64, Fail> {
         let op = NvmOpcode(sqe.opcode());
         match op {
             NvmOpcode::FLUSH => return self.flush(sqe),
@@ -59,44 +65,61 @@ impl RamController {
         let max_xfer = self.cfg.max_xfer() as u64;
         let ns = &mut self.ns[idx];
         let shift = ns.lbads as u32;
+        let has_meta = ns.fmt.ms > 0;
+        let s = &mut self.meta_scratch;
         match op {
             NvmOpcode::READ => {
                 let r = range(sqe);
-                let len = r.nlb << shift;
+                let (len, mlen) = meta::lens(ns, sqe, r.nlb);
                 if len > max_xfer {
                     return Err(Fail::new(dnr(Status::INVALID_FIELD), at::CDW12));
                 }
                 in_bounds(ns, r.slba, r.nlb, at::CDW10)?;
                 let dst = data_in(&mut data, len)?;
-                ns.media.read(r.slba << shift, dst);
+                if has_meta {
+                    let mdst = meta_in(&mut meta, mlen)?;
+                    meta::read(ns, sqe, r.slba, r.nlb as usize, dst, mdst, s)?;
+                } else {
+                    ns.media.read(r.slba << shift, dst);
+                }
                 self.smart.host_read_cmds += 1;
-                self.smart.read_units_512 += (len >> 9) as u128;
+                self.smart.read_units_512 += ((r.nlb << shift) >> 9) as u128;
                 Ok(0)
             }
             NvmOpcode::WRITE => {
                 let r = range(sqe);
-                let len = r.nlb << shift;
+                let (len, mlen) = meta::lens(ns, sqe, r.nlb);
                 if len > max_xfer {
                     return Err(Fail::new(dnr(Status::INVALID_FIELD), at::CDW12));
                 }
                 in_bounds(ns, r.slba, r.nlb, at::CDW10)?;
                 let src = data_out(&data, len)?;
-                ns.media.write(r.slba << shift, src);
+                if has_meta {
+                    let msrc = data_out(&meta, mlen)?;
+                    meta::write(ns, sqe, r.slba, r.nlb as usize, src, msrc, s)?;
+                } else {
+                    ns.media.write(r.slba << shift, src);
+                }
                 self.smart.host_write_cmds += 1;
-                self.smart.written_units_512 += (len >> 9) as u128;
+                self.smart.written_units_512 += ((r.nlb << shift) >> 9) as u128;
                 Ok(0)
             }
             NvmOpcode::COMPARE => {
                 let r = range(sqe);
-                let len = r.nlb << shift;
+                let (len, mlen) = meta::lens(ns, sqe, r.nlb);
                 if len > max_xfer {
                     return Err(Fail::new(dnr(Status::INVALID_FIELD), at::CDW12));
                 }
                 in_bounds(ns, r.slba, r.nlb, at::CDW10)?;
                 let src = data_out(&data, len)?;
-                let same = ns.media.compare(r.slba << shift, src);
+                let same = if has_meta {
+                    let msrc = data_out(&meta, mlen)?;
+                    meta::compare(ns, sqe, r.slba, r.nlb as usize, src, msrc, s)?
+                } else {
+                    ns.media.compare(r.slba << shift, src)
+                };
                 self.smart.host_read_cmds += 1;
-                self.smart.read_units_512 += (len >> 9) as u128;
+                self.smart.read_units_512 += ((r.nlb << shift) >> 9) as u128;
                 if same {
                     Ok(0)
                 } else {
@@ -104,9 +127,13 @@ impl RamController {
                 }
             }
             NvmOpcode::VERIFY => {
-                // No data moves; in memory every block verifies.
+                // No data moves; in memory every block reads back, so only
+                // the PI can fail, checked as PRCHK says.
                 let r = range(sqe);
                 in_bounds(ns, r.slba, r.nlb, at::CDW10)?;
+                if has_meta {
+                    meta::verify(ns, sqe, r.slba, r.nlb as usize, s)?;
+                }
                 self.smart.host_read_cmds += 1;
                 self.smart.read_units_512 += ((r.nlb << shift) >> 9) as u128;
                 Ok(0)
@@ -116,7 +143,11 @@ impl RamController {
                 // nothing here: deallocated blocks read as zeroes too.
                 let r = range(sqe);
                 in_bounds(ns, r.slba, r.nlb, at::CDW10)?;
-                ns.media.zero(r.slba << shift, r.nlb << shift);
+                if has_meta {
+                    meta::write_zeroes(ns, sqe, r.slba, r.nlb)?;
+                } else {
+                    ns.media.zero(r.slba << shift, r.nlb << shift);
+                }
                 Ok(0)
             }
             NvmOpcode::DATASET_MANAGEMENT => {
@@ -132,6 +163,8 @@ impl RamController {
                     for d in src.chunks_exact(16) {
                         let (nlb, slba) = dsm_range(d);
                         ns.media.zero(slba << shift, nlb << shift);
+                        let ms = ns.fmt.ms as u64;
+                        ns.meta.zero(slba * ms, nlb * ms);
                     }
                 }
                 Ok(0)
@@ -193,6 +226,10 @@ impl RamController {
             let (slba, nlb) = copy_range(d);
             ns.media
                 .copy(slba << shift, dst << shift, nlb << shift, &mut self.scratch);
+            // Metadata, PI included, moves with its blocks unchanged.
+            let ms = ns.fmt.ms as u64;
+            ns.meta
+                .copy(slba * ms, dst * ms, nlb * ms, &mut self.scratch);
             dst += nlb;
         }
         Ok(0)

@@ -56,4 +56,5 @@ pub(crate) mod at {
     pub const CDW10: u8 = 40;
     pub const CDW11: u8 = 44;
     pub const CDW12: u8 = 48;
+    pub const CDW14: u8 = 56;
 }

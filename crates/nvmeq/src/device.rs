@@ -401,6 +401,9 @@ fn open_ram(r: &RamParams) -> Result<Device, OpenError> {
     if let Some(q) = r.queue_depth {
         cfg.queue_depth = q;
     }
+    cfg.ms = r.ms;
+    cfg.extended = r.extended;
+    cfg.pi = r.pi;
     nvmeq_ram::RamController::new(cfg)
         .map(Device::Ram)
         .map_err(|e| OpenError::Config {

@@ -1,7 +1,9 @@
 //! [`BackendExt`]: the convenience calls most programs want, on every backend.
 
-use nvmeq_core::cmd::{Identify, Read, Write};
-use nvmeq_core::identify::{IdentifyController, IdentifyNamespace};
+use nvmeq_core::cmd::{Identify, Prinfo, Read, Write};
+use nvmeq_core::format::NsFormat;
+use nvmeq_core::identify::{IdentifyController, IdentifyNamespace, IdentifyNamespaceNvm};
+use nvmeq_core::pi::{Pi, PiType, Tags};
 use nvmeq_core::{Backend, Data, Error};
 use zerocopy::{FromZeros, IntoBytes};
 
@@ -34,16 +36,66 @@ pub trait BackendExt: Backend {
         Ok(id)
     }
 
-    /// Reads `buf.len()` bytes from namespace `nsid` starting at block `slba`.
-    /// The length must be a non-zero multiple of the LBA size; transfers
-    /// larger than the controller's limit are split into several Reads.
+    /// The NVM command set's Identify Namespace (CNS 05h, CSI 00h) for `nsid`:
+    /// the PI format and storage tag size of each LBA format.
+    fn identify_namespace_nvm(&mut self, nsid: u32) -> Result<IdentifyNamespaceNvm, Error> {
+        let mut id = IdentifyNamespaceNvm::new_zeroed();
+        self.execute(
+            &Identify::nvm_namespace(nsid).build(),
+            Data::FromDevice(id.as_mut_bytes()),
+        )?;
+        Ok(id)
+    }
+
+    /// The current format of `nsid` as the buffers see it: Identify Namespace,
+    /// and when it has PI, CNS 05h for the guard format (a controller without
+    /// CNS 05h has the 16b guard).
+    fn namespace_format(&mut self, nsid: u32) -> Result<NsFormat, Error> {
+        let ns = self.identify_namespace(nsid)?;
+        let nvm = if ns.dps_bits().pit() != 0 {
+            self.identify_namespace_nvm(nsid).ok()
+        } else {
+            None
+        };
+        NsFormat::from_identify_nvm(&ns, nvm.as_ref())?.ok_or(Error::UnknownNamespace(nsid))
+    }
+
+    /// Reads `buf.len()` bytes of data from namespace `nsid` starting at
+    /// block `slba`. The length must be a non-zero multiple of the LBA size;
+    /// transfers larger than the controller's limit are split into several
+    /// Reads.
+    ///
+    /// On a format with metadata the data alone comes back: with PI the
+    /// controller checks the guard (and, Types 1 and 2, the reference tag)
+    /// and strips the PI (PRACT); other metadata is read and dropped, or
+    /// taken out of the extended blocks. On a backend that carries metadata
+    /// ([`Caps::metadata`](nvmeq_core::Caps::metadata)) each call starts with
+    /// an Identify Namespace to learn the format.
     fn read_blocks(&mut self, nsid: u32, slba: u64, buf: &mut [u8]) -> Result<(), Error> {
-        let (lba, per_cmd) = geometry(self, nsid, buf.len())?;
+        let (lba, _) = geometry(self, nsid, buf.len())?;
+        let plan = BlockPlan::of(self, nsid)?;
         let mut lba_at = slba;
-        for chunk in buf.chunks_mut(per_cmd * lba) {
+        for chunk in buf.chunks_mut(plan.per_cmd * lba) {
             let nlb = chunk.len() / lba;
-            let cmd = Read::new(nsid, lba_at, (nlb - 1) as u16).build();
-            self.execute(&cmd, Data::FromDevice(chunk))?;
+            let cmd = Read::new(nsid, lba_at, (nlb - 1) as u16)
+                .prinfo(plan.read_prinfo())
+                .pi_tags(plan.tags(lba_at))
+                .build();
+            match plan.staging(nlb) {
+                Staging::None => {
+                    self.execute(&cmd, Data::FromDevice(chunk))?;
+                }
+                Staging::Meta(mut m) => {
+                    self.execute_with(&cmd, Data::FromDevice(chunk), Data::FromDevice(&mut m))?;
+                }
+                Staging::Extended(mut ext) => {
+                    self.execute(&cmd, Data::FromDevice(&mut ext))?;
+                    let per = plan.fmt.block_bytes as usize;
+                    for (out, blk) in chunk.chunks_exact_mut(lba).zip(ext.chunks_exact(per)) {
+                        out.copy_from_slice(&blk[..lba]);
+                    }
+                }
+            }
             lba_at = next_lba(lba_at, nlb)?;
         }
         Ok(())
@@ -51,16 +103,119 @@ pub trait BackendExt: Backend {
 
     /// Writes `data` to namespace `nsid` starting at block `slba`, under the
     /// same length rules as [`read_blocks`](BackendExt::read_blocks).
+    ///
+    /// On a format with metadata `data` is the data alone: with PI the
+    /// controller generates it (PRACT: guard from the data, reference tag
+    /// from the LBA, application tag 0); other metadata is written as zeroes.
     fn write_blocks(&mut self, nsid: u32, slba: u64, data: &[u8]) -> Result<(), Error> {
-        let (lba, per_cmd) = geometry(self, nsid, data.len())?;
+        let (lba, _) = geometry(self, nsid, data.len())?;
+        let plan = BlockPlan::of(self, nsid)?;
         let mut lba_at = slba;
-        for chunk in data.chunks(per_cmd * lba) {
+        for chunk in data.chunks(plan.per_cmd * lba) {
             let nlb = chunk.len() / lba;
-            let cmd = Write::new(nsid, lba_at, (nlb - 1) as u16).build();
-            self.execute(&cmd, Data::ToDevice(chunk))?;
+            let cmd = Write::new(nsid, lba_at, (nlb - 1) as u16)
+                .prinfo(plan.write_prinfo())
+                .pi_tags(plan.tags(lba_at))
+                .build();
+            match plan.staging(nlb) {
+                Staging::None => {
+                    self.execute(&cmd, Data::ToDevice(chunk))?;
+                }
+                Staging::Meta(m) => {
+                    self.execute_with(&cmd, Data::ToDevice(chunk), Data::ToDevice(&m))?;
+                }
+                Staging::Extended(mut ext) => {
+                    let per = plan.fmt.block_bytes as usize;
+                    for (blk, src) in ext.chunks_exact_mut(per).zip(chunk.chunks_exact(lba)) {
+                        blk[..lba].copy_from_slice(src);
+                    }
+                    self.execute(&cmd, Data::ToDevice(&ext))?;
+                }
+            }
             lba_at = next_lba(lba_at, nlb)?;
         }
         Ok(())
+    }
+}
+
+/// How the block helpers move plain data on a namespace's format.
+struct BlockPlan {
+    fmt: NsFormat,
+    /// PI the controller inserts and strips (PRACT), if any.
+    pi: Option<Pi>,
+    /// The PI is all the metadata: with PRACT no metadata moves.
+    pi_only: bool,
+    /// Blocks per command.
+    per_cmd: usize,
+}
+
+/// The buffers besides the caller's a command needs.
+enum Staging {
+    /// The caller's data is the whole transfer.
+    None,
+    /// A separate metadata buffer (zeroes going out, dropped coming back).
+    Meta(Vec<u8>),
+    /// Extended blocks, data and metadata interleaved.
+    Extended(Vec<u8>),
+}
+
+impl BlockPlan {
+    fn of<B: Backend + ?Sized>(b: &mut B, nsid: u32) -> Result<BlockPlan, Error> {
+        let lba = b.lba_size(nsid)?;
+        // Only a namespace with metadata needs its format: the others keep
+        // to one command per chunk.
+        let fmt = match b.caps().metadata {
+            true => b.namespace_format(nsid)?,
+            false => NsFormat::separate(lba, 0),
+        };
+        let pi_only = fmt.pi_only();
+        // What one command moves per block in the data buffer.
+        let per_block = if pi_only || fmt.meta_bytes != 0 {
+            fmt.lba_size()
+        } else {
+            fmt.block_bytes
+        };
+        Ok(BlockPlan {
+            fmt,
+            pi: fmt.pi,
+            pi_only,
+            per_cmd: (b.caps().max_xfer as usize / per_block as usize).clamp(1, MAX_NLB),
+        })
+    }
+
+    fn write_prinfo(&self) -> Prinfo {
+        Prinfo::new().with_pract(self.pi.is_some())
+    }
+
+    fn read_prinfo(&self) -> Prinfo {
+        match self.pi {
+            // Type 3's reference tag is whatever the writer chose.
+            Some(pi) => Prinfo::new()
+                .with_pract(true)
+                .with_prchk_guard(true)
+                .with_prchk_ref(pi.pi_type != PiType::Type3),
+            None => Prinfo::new(),
+        }
+    }
+
+    /// The tags of a command starting at `lba`: the reference tag from the
+    /// LBA, application tag 0 unchecked.
+    fn tags(&self, lba: u64) -> nvmeq_core::pi::TagDwords {
+        match self.pi {
+            Some(pi) => pi.tag_dwords(&Tags::new(pi.ref_tag_for_lba(lba)).with_app(0, 0)),
+            None => Default::default(),
+        }
+    }
+
+    fn staging(&self, nlb: usize) -> Staging {
+        let f = &self.fmt;
+        if f.ms == 0 || self.pi_only {
+            Staging::None
+        } else if f.meta_bytes != 0 {
+            Staging::Meta(vec![0; nlb * f.meta_bytes as usize])
+        } else {
+            Staging::Extended(vec![0; nlb * f.block_bytes as usize])
+        }
     }
 }
 

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use nvmeq_core::bdf::BdfError;
+use nvmeq_core::pi::{Pi, PiLocation, PiType, Pif};
 use nvmeq_core::{BackendKind, Bdf};
 
 /// Default namespace size of `ram` without a size: 1 GiB.
@@ -18,7 +19,9 @@ pub const DEFAULT_RAM_SIZE: u64 = 1 << 30;
 /// Where a device is and which backend reaches it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Locator {
-    /// `ram[:SIZE][,lba=512|4096][,nn=N][,mdts=N][,qd=N]`: the in-memory controller.
+    /// `ram[:SIZE][,lba=512|4096][,nn=N][,mdts=N][,qd=N]` and the metadata
+    /// options `ms=N`, `meta=sep|ext`, `pi=0..3`, `guard=16|32|64`, `sts=N`,
+    /// `pil=last|first`: the in-memory controller.
     Ram(RamParams),
     /// A `/dev/…` path with no prefix: io_uring passthrough when compiled in
     /// and the kernel and node allow it, else ioctl.
@@ -144,6 +147,15 @@ pub struct RamParams {
     pub mdts: Option<u8>,
     /// Queue depth (`qd=`), `None` for the backend's default.
     pub queue_depth: Option<u32>,
+    /// Metadata bytes per block (`ms=`); `pi=` alone sets the tuple's size.
+    pub ms: u16,
+    /// Metadata interleaved with the data (`meta=ext`) rather than in a
+    /// separate buffer (`meta=sep`, the default).
+    pub extended: bool,
+    /// End-to-end protection: `pi=1|2|3` with `guard=16|32|64` (default 16),
+    /// `sts=N` (storage tag bits, default 0; 16 or more for the 32b guard)
+    /// and `pil=last|first` (default last).
+    pub pi: Option<Pi>,
 }
 
 impl Default for RamParams {
@@ -154,6 +166,9 @@ impl Default for RamParams {
             nn: 1,
             mdts: None,
             queue_depth: None,
+            ms: 0,
+            extended: false,
+            pi: None,
         }
     }
 }
@@ -177,6 +192,24 @@ impl fmt::Display for RamParams {
         }
         if let Some(q) = self.queue_depth {
             write!(f, ",qd={q}")?;
+        }
+        if self.ms != 0 {
+            write!(f, ",ms={}", self.ms)?;
+        }
+        if self.extended {
+            f.write_str(",meta=ext")?;
+        }
+        if let Some(pi) = self.pi {
+            write!(f, ",pi={}", pi.pi_type.into_bits())?;
+            if pi.pif != Pif::Guard16 {
+                write!(f, ",guard={}", pi.pif.guard_bits())?;
+            }
+            if pi.sts != 0 {
+                write!(f, ",sts={}", pi.sts)?;
+            }
+            if pi.location == PiLocation::First {
+                f.write_str(",pil=first")?;
+            }
         }
         Ok(())
     }
@@ -228,7 +261,10 @@ pub enum LocatorError {
         why: &'static str,
     },
     /// A `ram` option that is unknown or has a bad value.
-    #[error("bad ram option `{text}`: {why} (options: lba=512|4096, nn=N, mdts=N, qd=N)")]
+    #[error(
+        "bad ram option `{text}`: {why} (options: lba=512|4096, nn=N, mdts=N, qd=N, \
+         ms=N, meta=sep|ext, pi=0..3, guard=16|32|64, sts=N, pil=last|first)"
+    )]
     BadOption {
         /// The option as given.
         text: String,
@@ -311,6 +347,10 @@ fn path(rest: &str, backend: BackendKind) -> Result<PathBuf, LocatorError> {
 /// `SIZE[,key=value]…` or just options.
 fn parse_ram(rest: &str) -> Result<RamParams, LocatorError> {
     let mut spec = RamParams::default();
+    // The PI options combine once all are read; `pi_seen` and `pi_opt` are
+    // the texts to name in an error.
+    let (mut pi_type, mut pif, mut sts, mut location) = (None, Pif::Guard16, 0u8, PiLocation::Last);
+    let (mut pi_seen, mut pi_opt): (Option<String>, Option<String>) = (None, None);
     for (i, part) in rest.split(',').enumerate() {
         let part = part.trim();
         match part.split_once('=') {
@@ -359,10 +399,103 @@ fn parse_ram(rest: &str) -> Result<RamParams, LocatorError> {
                                 .ok_or_else(|| bad("the queue depth must be 1 to 65536"))?,
                         )
                     }
+                    "ms" => {
+                        spec.ms = value
+                            .parse()
+                            .ok()
+                            .filter(|n| *n <= 128)
+                            .ok_or_else(|| bad("the metadata size must be 0 to 128 bytes"))?
+                    }
+                    "meta" => {
+                        spec.extended =
+                            match value.trim() {
+                                "sep" | "separate" => false,
+                                "ext" | "extended" => true,
+                                _ => return Err(bad(
+                                    "metadata is sep (a separate buffer) or ext (extended LBAs)",
+                                )),
+                            }
+                    }
+                    "pi" => {
+                        pi_type =
+                            match value.trim() {
+                                "0" => None,
+                                v => Some(v.parse().ok().and_then(PiType::from_bits).ok_or_else(
+                                    || bad("the PI type must be 0 (off), 1, 2 or 3"),
+                                )?),
+                            };
+                        pi_seen = Some(part.to_string());
+                    }
+                    "guard" => {
+                        pif = match value.trim() {
+                            "16" => Pif::Guard16,
+                            "32" => Pif::Guard32,
+                            "64" => Pif::Guard64,
+                            _ => return Err(bad("the guard is 16, 32 or 64 bits")),
+                        };
+                        pi_opt = Some(part.to_string());
+                    }
+                    "sts" => {
+                        sts = value
+                            .parse()
+                            .ok()
+                            .filter(|n| *n <= 64)
+                            .ok_or_else(|| bad("the storage tag size must be 0 to 64 bits"))?;
+                        pi_opt = Some(part.to_string());
+                    }
+                    "pil" => {
+                        location = match value.trim() {
+                            "last" => PiLocation::Last,
+                            "first" => PiLocation::First,
+                            _ => {
+                                return Err(bad(
+                                    "PI sits in the first or last bytes of the metadata",
+                                ))
+                            }
+                        };
+                        pi_opt = Some(part.to_string());
+                    }
                     _ => return Err(bad("unknown option")),
                 }
             }
         }
+    }
+    match (pi_type, &pi_opt) {
+        (None, Some(opt)) => {
+            return Err(LocatorError::BadOption {
+                text: opt.clone(),
+                why: "needs pi=1, 2 or 3",
+            })
+        }
+        (None, None) => {}
+        (Some(t), _) => {
+            let pi = Pi::new(t, pif).with_sts(sts).with_location(location);
+            if spec.ms == 0 {
+                spec.ms = pi.size() as u16;
+            }
+            let text = pi_seen.unwrap_or_default();
+            match pi.check(spec.ms) {
+                Ok(()) => spec.pi = Some(pi),
+                Err(nvmeq_core::pi::PiError::MetadataTooSmall { .. }) => {
+                    return Err(LocatorError::BadOption {
+                        text,
+                        why: "the PI tuple does not fit ms= (8 bytes for the 16b guard, 16 for the others)",
+                    })
+                }
+                Err(_) => {
+                    return Err(LocatorError::BadOption {
+                        text,
+                        why: "sts= is out of range for the guard (16b: 0..=32, 32b: 16..=64, 64b: 0..=48)",
+                    })
+                }
+            }
+        }
+    }
+    if spec.extended && spec.ms == 0 {
+        return Err(LocatorError::BadOption {
+            text: "meta=ext".into(),
+            why: "extended LBAs need metadata (ms= or pi=)",
+        });
     }
     if spec.size % spec.lba_size as u64 != 0 {
         return Err(LocatorError::BadSize {
@@ -466,8 +599,54 @@ mod tests {
                 nn: 2,
                 mdts: Some(5),
                 queue_depth: Some(32),
+                ..RamParams::default()
             }))
         );
+    }
+
+    #[test]
+    fn ram_metadata_and_pi_options() {
+        let p = |s: &str| match parse(s) {
+            Ok(Locator::Ram(r)) => r,
+            other => panic!("{s}: {other:?}"),
+        };
+        let r = p("ram:64M,pi=1");
+        assert_eq!(
+            (r.ms, r.extended),
+            (8, false),
+            "pi= alone sizes the metadata"
+        );
+        assert_eq!(r.pi, Some(Pi::new(PiType::Type1, Pif::Guard16)));
+        let r = p("ram:64M,lba=4k,ms=64,meta=ext,pi=3,guard=64,sts=8,pil=first");
+        assert_eq!((r.ms, r.extended), (64, true));
+        assert_eq!(
+            r.pi,
+            Some(
+                Pi::new(PiType::Type3, Pif::Guard64)
+                    .with_sts(8)
+                    .with_location(PiLocation::First)
+            )
+        );
+        assert_eq!(p("ram:64M,pi=2,guard=32,sts=16").ms, 16);
+        let r = p("ram:64M,ms=16");
+        assert_eq!((r.ms, r.pi), (16, None));
+        assert_eq!(p("ram:64M,ms=8,pi=0").pi, None);
+        for (s, why) in [
+            ("ram:64M,ms=8,pi=1,guard=64", "does not fit"),
+            ("ram:64M,pi=1,guard=32", "sts= is out of range"),
+            ("ram:64M,guard=64", "needs pi="),
+            ("ram:64M,meta=ext", "need metadata"),
+            ("ram:64M,pi=4", "0 (off), 1, 2 or 3"),
+            ("ram:64M,ms=129", "0 to 128"),
+            ("ram:64M,pil=middle", "first or last"),
+        ] {
+            match parse(s) {
+                Err(e @ LocatorError::BadOption { .. }) => {
+                    assert!(e.to_string().contains(why), "{s}: {e}")
+                }
+                other => panic!("{s}: {other:?}"),
+            }
+        }
     }
 
     #[test]
@@ -609,6 +788,8 @@ mod tests {
             "ram:512M,lba=4096",
             "ram:64M,nn=2,mdts=5,qd=32",
             "ram:4100K",
+            "ram:64M,ms=8,pi=1",
+            "ram:64M,lba=4096,ms=16,meta=ext,pi=2,guard=64,sts=8,pil=first",
             "/dev/ng0n1",
             "ioctl:/dev/nvme0",
             "uring:/dev/ng0n1",

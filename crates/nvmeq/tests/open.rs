@@ -2,7 +2,7 @@
 #![cfg(feature = "ram")]
 
 use nvmeq::nvme::cmd::{Flush, Read};
-use nvmeq::nvme::{Cmd, Command, DataDir, Feature, Xfer};
+use nvmeq::nvme::{Cmd, Command, DataDir, Xfer};
 use nvmeq::{open, Backend, BackendExt, Data, Device, Error, IoBuf, LocatorError, OpenError};
 
 #[test]
@@ -203,18 +203,27 @@ fn the_queue_interface_works_through_device_and_anybuf() {
 
 #[test]
 fn queued_metadata_through_device_is_refused_with_both_buffers_back() {
-    // ram moves no metadata: the trait's default refuses it by name.
+    // A format without metadata: a metadata buffer is refused by name.
     let mut d = open("ram:1M").unwrap();
     let (data, meta) = (d.alloc(512).unwrap(), d.alloc(8).unwrap());
     let rej = d
         .push_with(&Read::new(1, 0, 0).build(), Some(data), Some(meta), 1)
         .unwrap_err();
-    assert_eq!(rej.error(), Some(&Error::NotSupported(Feature::Metadata)));
+    assert_eq!(rej.error(), Some(&Error::MetadataForbidden));
     let back = rej.into_buf().unwrap();
     assert_eq!(
         (back.data.map(|b| b.len()), back.meta.map(|b| b.len())),
         (Some(512), Some(8))
     );
+    // With 8 bytes of metadata per block it is queued, and both come back.
+    let mut pi = open("ram:1M,ms=8").unwrap();
+    let (data, meta) = (pi.alloc(512).unwrap(), pi.alloc(8).unwrap());
+    pi.push_with(&Read::new(1, 0, 0).build(), Some(data), Some(meta), 3)
+        .unwrap();
+    pi.submit(1).unwrap();
+    let mut got = None;
+    pi.reap(|r| got = Some((r.tag, r.buf.map(|b| b.len()), r.meta.map(|b| b.len()))));
+    assert_eq!(got, Some((3, Some(512), Some(8))));
     // Without metadata it is an ordinary push, reaped with no metadata buffer.
     let data = d.alloc(512).unwrap();
     d.push_with(&Read::new(1, 0, 0).build(), Some(data), None, 2)
@@ -245,17 +254,30 @@ fn optional_transfers_reach_the_backend_through_the_facade() {
     use nvmeq::nvme::Feature;
     use nvmeq::nvme::VecData;
     let mut d = nvmeq::open("ram:1M").unwrap();
-    assert!(!d.caps().metadata, "ram keeps no separate metadata");
+    assert!(d.caps().metadata, "ram keeps separate metadata");
     let read = Read::new(1, 0, 0).build();
     let mut data = [0u8; 512];
     let mut meta = [0u8; 8];
+    // This namespace has none, so a metadata buffer is refused.
     assert_eq!(
         d.execute_with(
             &read,
             Data::FromDevice(&mut data),
             Data::FromDevice(&mut meta)
         ),
-        Err(Error::NotSupported(Feature::Metadata))
+        Err(Error::MetadataForbidden)
+    );
+    let mut with_meta = nvmeq::open("ram:1M,ms=8").unwrap();
+    with_meta
+        .execute_with(
+            &read,
+            Data::FromDevice(&mut data),
+            Data::FromDevice(&mut meta),
+        )
+        .unwrap();
+    assert_eq!(
+        with_meta.execute(&read, Data::FromDevice(&mut data)),
+        Err(Error::MetadataRequired)
     );
     // Without metadata it is a plain execute.
     d.execute_with(&read, Data::FromDevice(&mut data), Data::None)
@@ -269,4 +291,62 @@ fn optional_transfers_reach_the_backend_through_the_facade() {
         ),
         Err(Error::NotSupported(Feature::Vectored))
     );
+}
+
+#[test]
+fn block_helpers_just_work_on_every_metadata_format() {
+    use nvmeq::nvme::format::NsFormat;
+    use nvmeq::nvme::pi::{self, Prchk, Tags};
+    for dev in [
+        "ram:1M,pi=1",
+        "ram:1M,pi=2,pil=first",
+        "ram:1M,pi=3",
+        "ram:1M,lba=4096,pi=1,guard=64",
+        "ram:1M,pi=1,meta=ext",
+        "ram:1M,ms=16,pi=1",
+        "ram:1M,ms=16,pi=2,meta=ext",
+        "ram:1M,ms=8",
+        "ram:1M,ms=8,meta=ext",
+        "ram:1M,mdts=1,lba=4096,ms=64,pi=1,guard=32,sts=16",
+    ] {
+        let mut d = open(dev).unwrap();
+        let lba = d.lba_size(1).unwrap() as usize;
+        let data: Vec<u8> = (0..12 * lba).map(|i| (i % 251) as u8).collect();
+        d.write_blocks(1, 3, &data)
+            .unwrap_or_else(|e| panic!("{dev}: {e}"));
+        let mut back = vec![0u8; data.len()];
+        d.read_blocks(1, 3, &mut back)
+            .unwrap_or_else(|e| panic!("{dev}: {e}"));
+        assert_eq!(back, data, "{dev}");
+        // The PI the controller generated is what the host would have.
+        let fmt = d.namespace_format(1).unwrap();
+        if let Some(p) = fmt.pi {
+            let sep = NsFormat::separate(fmt.lba_size(), fmt.ms).with_pi(p);
+            let mut raw = vec![0u8; 2 * fmt.block_bytes as usize];
+            let mut meta = vec![0u8; 2 * fmt.meta_bytes as usize];
+            let cmd = Read::new(1, 3, 1).build();
+            if fmt.meta_bytes == 0 {
+                d.execute(&cmd, Data::FromDevice(&mut raw)).unwrap();
+                let prchk = Prchk::ALL.with_app_tag(false);
+                assert_eq!(
+                    pi::verify(&fmt, &raw, &[], &Tags::new(3), prchk),
+                    Ok(2),
+                    "{dev}"
+                );
+            } else {
+                d.execute_with(
+                    &cmd,
+                    Data::FromDevice(&mut raw),
+                    Data::FromDevice(&mut meta),
+                )
+                .unwrap();
+                let prchk = Prchk::ALL.with_app_tag(false);
+                assert_eq!(
+                    pi::verify(&sep, &raw, &meta, &Tags::new(3), prchk),
+                    Ok(2),
+                    "{dev}"
+                );
+            }
+        }
+    }
 }

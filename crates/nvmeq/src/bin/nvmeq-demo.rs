@@ -90,12 +90,30 @@ fn run(spec: &str) -> Result<(), Box<dyn std::error::Error>> {
     }
     println!("read them back: all {} bytes match", back.len());
 
-    // The queue interface: 32 reads written, submitted together, reaped.
+    // The queue interface: 32 reads written, submitted together, reaped. On a
+    // format with metadata each read carries what the format needs: PRACT
+    // when the metadata is only PI (the controller checks the guard and
+    // strips it), else a metadata buffer or room for it in extended blocks.
+    let fmt = dev.namespace_format(nsid)?;
+    let prinfo = nvmeq::nvme::cmd::Prinfo::new()
+        .with_pract(fmt.pi_only())
+        .with_prchk_guard(fmt.pi.is_some());
+    let (per_buf, meta_len) = if fmt.pi_only() {
+        (lba as usize, 0)
+    } else {
+        (fmt.block_bytes as usize, fmt.meta_bytes as usize)
+    };
     let mut bufs = Vec::new();
     for i in 0..32u64 {
-        let buf = dev.alloc(lba as usize)?;
-        let read = nvmeq::nvme::cmd::Read::new(nsid, slba + i, 0).build();
-        if let Err(r) = dev.push(&read, Some(buf), i) {
+        let buf = dev.alloc(per_buf)?;
+        let meta = match meta_len {
+            0 => None,
+            n => Some(dev.alloc(n)?),
+        };
+        let read = nvmeq::nvme::cmd::Read::new(nsid, slba + i, 0)
+            .prinfo(prinfo)
+            .build();
+        if let Err(r) = dev.push_with(&read, Some(buf), meta, i) {
             return Err(format!("queue refused a read: {:?}", r.error()).into());
         }
     }
@@ -109,7 +127,7 @@ fn run(spec: &str) -> Result<(), Box<dyn std::error::Error>> {
     });
     let intact = bufs.iter().all(|(tag, b)| {
         let at = (*tag as usize) * lba as usize;
-        nvmeq::IoBuf::as_slice(b) == &pattern[at..at + lba as usize]
+        nvmeq::IoBuf::as_slice(b)[..lba as usize] == pattern[at..at + lba as usize]
     });
     if failed != 0 || bufs.len() != 32 || !intact {
         return Err("the queued reads did not return the pattern".into());
