@@ -7,11 +7,12 @@
 //! [`run_pending`](SyncQueue::run_pending), which runs them where they sit,
 //! or [`take_next`](SyncQueue::take_next) and [`finish`](SyncQueue::finish)
 //! one at a time); [`reap`](SyncQueue::reap) hands the
-//! completions back with their buffers. The buffer stays owned by the queue
-//! from `push` until `reap`. No allocation: the storage is the backend's
-//! ([`Fifo`]), sized once.
+//! completions back with their buffers. [`push_with`](SyncQueue::push_with)
+//! queues a separate metadata buffer with the data; both stay owned by the
+//! queue from `push` until `reap`. No allocation: the storage is the
+//! backend's ([`Fifo`]), sized once.
 
-use crate::backend::{Data, IoBuf, Reaped, Rejected};
+use crate::backend::{Data, IoBuf, Reaped, Rejected, WithMeta};
 use crate::cmd::{Cmd, DataDir};
 use crate::cqe::Completion;
 use crate::error::Error;
@@ -72,6 +73,10 @@ pub struct Queued<B> {
     /// Bytes of `buf` the command transfers (checked at push, or the whole
     /// buffer for a backend that checks when it runs the command).
     pub len: u32,
+    /// Its separate metadata buffer ([`SyncQueue::push_with`]), owned by the queue.
+    pub meta: Option<B>,
+    /// Bytes of `meta` the command transfers, as `len` is for `buf`.
+    pub meta_len: u32,
 }
 
 impl<B: IoBuf> Queued<B> {
@@ -80,6 +85,16 @@ impl<B: IoBuf> Queued<B> {
     #[inline]
     pub fn data(&mut self) -> Data<'_> {
         data_of(&mut self.buf, self.cmd.dir, self.len)
+    }
+
+    /// The command's data and metadata ([`Data::None`] without a metadata
+    /// buffer), each cut to its length, in the command's direction.
+    #[inline]
+    pub fn data_and_meta(&mut self) -> (Data<'_>, Data<'_>) {
+        (
+            data_of(&mut self.buf, self.cmd.dir, self.len),
+            data_of(&mut self.meta, self.cmd.dir, self.meta_len),
+        )
     }
 }
 
@@ -145,8 +160,42 @@ where
             buf,
             tag,
             len,
+            meta: None,
+            meta_len: 0,
         };
         self.pending.push_back(q).map_err(|q| Rejected::Full(q.buf))
+    }
+
+    /// Queues a command with a separate metadata buffer: `len` bytes of
+    /// `data` and `meta_len` bytes of `meta` transfer (checked, as for
+    /// [`push`](Self::push)). A full queue hands both back.
+    #[inline]
+    pub fn push_with(
+        &mut self,
+        cmd: &Cmd,
+        data: Option<B>,
+        meta: Option<B>,
+        tag: u64,
+        len: u32,
+        meta_len: u32,
+    ) -> Result<(), Rejected<WithMeta<B>>> {
+        if self.in_flight() >= self.depth {
+            return Err(Rejected::Full(Some(WithMeta { data, meta })));
+        }
+        let q = Queued {
+            cmd: *cmd,
+            buf: data,
+            tag,
+            len,
+            meta,
+            meta_len,
+        };
+        self.pending.push_back(q).map_err(|q| {
+            Rejected::Full(Some(WithMeta {
+                data: q.buf,
+                meta: q.meta,
+            }))
+        })
     }
 
     /// The check [`submit`](crate::Backend::submit) makes first: waiting for
@@ -175,7 +224,7 @@ where
             tag: q.tag,
             result,
             buf: q.buf,
-            meta: None,
+            meta: q.meta,
         };
         // Cannot fail: push keeps pending + done within `depth`, which both
         // hold. Were it to, the buffer is dropped after its completion.
@@ -185,7 +234,11 @@ where
     /// Runs every pushed command with `run`, oldest first, where it sits
     /// (no copy of its 64-byte entry), and records each result as a
     /// completion. Returns how many ran. The alternative to
-    /// [`take_next`](Self::take_next) and [`finish`](Self::finish).
+    /// [`take_next`](Self::take_next) and [`finish`](Self::finish), for a
+    /// backend that takes no metadata buffers: a command pushed with one
+    /// ([`push_with`](Self::push_with)) fails with
+    /// [`Error::NotSupported`] without running; use
+    /// [`run_pending_with`](Self::run_pending_with) instead.
     #[inline]
     pub fn run_pending(
         &mut self,
@@ -194,17 +247,38 @@ where
     where
         B: IoBuf,
     {
+        self.run_pending_with(|cmd, data, meta| match meta {
+            Data::None => run(cmd, data),
+            _ => Err(Error::NotSupported(crate::error::Feature::Metadata)),
+        })
+    }
+
+    /// [`run_pending`](Self::run_pending) handing `run` each command's
+    /// metadata too ([`Data::None`] for one pushed without).
+    #[inline]
+    pub fn run_pending_with(
+        &mut self,
+        mut run: impl FnMut(&Cmd, Data<'_>, Data<'_>) -> Result<Completion, Error>,
+    ) -> u32
+    where
+        B: IoBuf,
+    {
         let done = &mut self.done;
         let mut n = 0;
         self.pending.drain_in_place(|q| {
             let mut buf = q.buf.take();
-            let result = run(&q.cmd, data_of(&mut buf, q.cmd.dir, q.len));
+            let mut meta = q.meta.take();
+            let result = run(
+                &q.cmd,
+                data_of(&mut buf, q.cmd.dir, q.len),
+                data_of(&mut meta, q.cmd.dir, q.meta_len),
+            );
             // Cannot fail, as in `finish`.
             let _ = done.push_back(Reaped {
                 tag: q.tag,
                 result,
                 buf,
-                meta: None,
+                meta,
             });
             n += 1;
         });
@@ -345,6 +419,73 @@ mod tests {
         );
         assert_eq!((got[1].0, got[1].1, got[1].2.is_none()), (8, false, true));
         assert_eq!(q.in_flight(), 0);
+    }
+
+    #[test]
+    fn metadata_travels_with_its_command_and_comes_back() {
+        let mut q: Q = SyncQueue::new(heapless::Deque::new(), heapless::Deque::new(), 2);
+        let read = Read::new(1, 0, 0).build();
+        q.push_with(&read, Some(Buf([0; 8])), Some(Buf([0; 8])), 7, 8, 2)
+            .unwrap();
+        q.push(&Flush::new(1).build(), None, 8, 0).unwrap();
+        match q.push_with(&read, Some(Buf([1; 8])), Some(Buf([2; 8])), 9, 8, 2) {
+            Err(Rejected::Full(Some(WithMeta {
+                data: Some(d),
+                meta: Some(m),
+            }))) => assert_eq!((d.0, m.0), ([1; 8], [2; 8]), "both handed back"),
+            other => panic!("expected Full with both buffers, got {other:?}"),
+        }
+        let mut first = q.take_next().unwrap();
+        match first.data_and_meta() {
+            (Data::FromDevice(d), Data::FromDevice(m)) => {
+                assert_eq!((d.len(), m.len()), (8, 2), "each cut to its length");
+                d.fill(0x11);
+                m.fill(0x22);
+            }
+            other => panic!("{other:?}"),
+        }
+        q.finish(first, Ok(Completion::from_result(0, Status::SUCCESS)));
+        let mut second = q.take_next().unwrap();
+        assert!(matches!(second.data_and_meta(), (Data::None, Data::None)));
+        q.finish(second, Ok(Completion::from_result(0, Status::SUCCESS)));
+        let mut got = heapless::Vec::<_, 4>::new();
+        q.reap(|r| got.push((r.tag, r.buf, r.meta)).unwrap());
+        let (tag, buf, meta) = &got[0];
+        assert_eq!(*tag, 7);
+        assert_eq!(buf.as_ref().unwrap().0, [0x11; 8]);
+        assert_eq!(meta.as_ref().unwrap().0, [0x22, 0x22, 0, 0, 0, 0, 0, 0]);
+        assert!(got[1].2.is_none(), "no metadata pushed, none returned");
+    }
+
+    #[test]
+    fn run_pending_with_hands_metadata_and_run_pending_refuses_it() {
+        let mut q: Q = SyncQueue::new(heapless::Deque::new(), heapless::Deque::new(), 4);
+        let read = Read::new(1, 0, 0).build();
+        q.push_with(&read, Some(Buf([0; 8])), Some(Buf([0; 8])), 1, 8, 4)
+            .unwrap();
+        let ran = q.run_pending_with(|_, _, meta| match meta {
+            Data::FromDevice(m) => {
+                m.fill(0x33);
+                Ok(Completion::from_result(0, Status::SUCCESS))
+            }
+            other => panic!("{other:?}"),
+        });
+        assert_eq!(ran, 1);
+        q.push_with(&read, Some(Buf([0; 8])), Some(Buf([0; 8])), 2, 8, 4)
+            .unwrap();
+        assert_eq!(q.run_pending(|_, _| panic!("must not run")), 1);
+        let mut got = heapless::Vec::<_, 4>::new();
+        q.reap(|r| got.push((r.result, r.meta)).unwrap());
+        assert!(got[0].0.is_ok());
+        assert_eq!(
+            got[0].1.as_ref().unwrap().0,
+            [0x33, 0x33, 0x33, 0x33, 0, 0, 0, 0]
+        );
+        assert_eq!(
+            got[1].0,
+            Err(Error::NotSupported(crate::error::Feature::Metadata))
+        );
+        assert!(got[1].1.is_some(), "the metadata buffer still comes back");
     }
 
     #[test]

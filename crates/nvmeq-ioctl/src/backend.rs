@@ -10,7 +10,7 @@ use nvmeq_core::format::{self, FormatCache};
 use nvmeq_core::sync_queue::{Queued, SyncQueue};
 use nvmeq_core::{
     backend::check_len, Backend, Caps, Cmd, Completion, Data, Error, IoBuf, QueueKind, Reaped,
-    Rejected, Status, VecData, Xfer,
+    Rejected, Status, VecData, WithMeta, Xfer,
 };
 use nvmeq_core::{IdentifyController, IdentifyNamespace};
 use zerocopy::FromBytes;
@@ -425,13 +425,32 @@ impl Backend for IoctlBackend {
         self.queue.push(cmd, buf, tag, len)
     }
 
+    /// Queues a command with a separate metadata buffer; both are checked
+    /// against the command when it runs, in submit, and come back in its
+    /// [`Reaped`].
+    fn push_with(
+        &mut self,
+        cmd: &Cmd,
+        data: Option<IoctlBuf>,
+        meta: Option<IoctlBuf>,
+        tag: u64,
+    ) -> Result<(), Rejected<WithMeta<IoctlBuf>>> {
+        let len = |b: &Option<IoctlBuf>| {
+            b.as_ref()
+                .map_or(0, |b| u32::try_from(b.len()).unwrap_or(u32::MAX))
+        };
+        let (dl, ml) = (len(&data), len(&meta));
+        self.queue.push_with(cmd, data, meta, tag, dl, ml)
+    }
+
     /// Runs every pushed command, one ioctl each, in order.
     fn submit(&mut self, min_complete: u32) -> Result<u32, Error> {
         self.queue.check_wait(min_complete)?;
         let mut n = 0;
         while let Some(mut q) = self.queue.take_next() {
             let cmd = q.cmd;
-            let result = self.execute(&cmd, q.data());
+            let (data, meta) = q.data_and_meta();
+            let result = self.execute_with(&cmd, data, meta);
             self.queue.finish(q, result);
             n += 1;
         }
