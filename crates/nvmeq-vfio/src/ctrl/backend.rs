@@ -27,11 +27,8 @@ const DRIVER_ONLY: [AdminOpcode; 5] = [
 /// namespace of format `fmt`, from what the entry's own fields make the
 /// device move (its NLB, for the opcodes the core can size; else the
 /// declared block count), honouring PRACT ([`format::plan`]): with PRACT on
-/// a format whose metadata is only PI, neither buffer carries any. Refuses
-/// a command that would move metadata without a metadata buffer
-/// ([`Error::MetadataRequired`]), or one given a metadata buffer it does
-/// not use ([`Error::MetadataForbidden`]).
-fn block_sizes(cmd: &Cmd, fmt: NsFormat, has_meta: bool) -> Result<(u32, u32), Error> {
+/// a format whose metadata is only PI, neither buffer carries any.
+fn sizes(cmd: &Cmd, fmt: NsFormat) -> Result<(u32, u32), Error> {
     let sizing = match Cmd::from_sqe(cmd.queue, cmd.sqe) {
         Some(c) if matches!(c.xfer, Xfer::Blocks(_)) => Some(c),
         _ if cmd.queue == QueueKind::Io => Some(*cmd),
@@ -44,12 +41,37 @@ fn block_sizes(cmd: &Cmd, fmt: NsFormat, has_meta: bool) -> Result<(u32, u32), E
                 ..
             },
         ) => {
-            let p = format::plan(&c, Some(fmt), u32::MAX, has_meta)?;
+            // Planned as if a metadata buffer were given: only the sizes are
+            // wanted here; whether the caller has one is checked last
+            // (`check_meta`), after the data checks.
+            let p = match format::plan(&c, Some(fmt), u32::MAX, true) {
+                Err(Error::MetadataForbidden) => format::plan(&c, Some(fmt), u32::MAX, false)?,
+                p => p?,
+            };
             Ok((p.data / n, p.meta))
         }
-        _ if has_meta => Err(Error::MetadataForbidden),
         _ => Ok((fmt.block_bytes, 0)),
     }
+}
+
+/// The metadata buffer's presence against what the command moves:
+/// [`Error::MetadataRequired`] when it moves metadata and none was given
+/// (the device would use MPTR 0), [`Error::MetadataForbidden`] for a buffer
+/// it would not use.
+fn check_meta(meta_len: u32, has_meta: bool) -> Result<(), Error> {
+    match (meta_len, has_meta) {
+        (0, true) => Err(Error::MetadataForbidden),
+        (1.., false) => Err(Error::MetadataRequired),
+        _ => Ok(()),
+    }
+}
+
+/// [`sizes`], then [`check_meta`].
+#[cfg(test)]
+fn block_sizes(cmd: &Cmd, fmt: NsFormat, has_meta: bool) -> Result<(u32, u32), Error> {
+    let (lba, meta) = sizes(cmd, fmt)?;
+    check_meta(meta, has_meta)?;
+    Ok((lba, meta))
 }
 
 impl Controller {
@@ -89,9 +111,7 @@ impl Controller {
             matches!(cmd.xfer, Xfer::Blocks(_)) || matches!(implied, Some(Xfer::Blocks(_)));
         let (lba, meta) = if blocks {
             let fmt = self.ns_format(cmd.nsid())?;
-            block_sizes(cmd, fmt, has_meta)?
-        } else if has_meta {
-            return Err(Error::MetadataForbidden);
+            sizes(cmd, fmt)?
         } else {
             (1, 0)
         };
@@ -137,6 +157,7 @@ impl Controller {
                 max: self.max_xfer,
             });
         }
+        check_meta(meta, has_meta)?;
         Ok((len, meta))
     }
 
