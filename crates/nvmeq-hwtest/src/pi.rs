@@ -1,14 +1,15 @@
-//! End-to-end protection rows, on every backend that carries metadata: the
-//! controller inserts and checks protection information (PRACT, PRCHK), a
-//! guard or reference tag corrupted through a raw metadata write is caught
-//! by name, extended-LBA blocks round-trip with their PI inline, and block
-//! I/O without the metadata buffer a format needs is refused before it is
-//! sent.
+//! End-to-end protection rows, on every backend that carries metadata: PI
+//! generated on the host ([`nvmeq_core::pi`]) is accepted and checked by the
+//! controller, the controller inserts and checks PI (PRACT, PRCHK), a guard
+//! or reference tag corrupted through a raw metadata write is caught by
+//! name, extended-LBA blocks round-trip with their PI inline, and block I/O
+//! without the metadata buffer a format needs is refused before it is sent.
 
 use nvmeq_core::cmd::{Identify, Prinfo, Read, Write};
 use nvmeq_core::format::NsFormat;
-use nvmeq_core::identify::Csi;
-use nvmeq_core::{Completion, Data, Error, Status};
+use nvmeq_core::pi::{self, PiType, Prchk, Tags};
+use nvmeq_core::{Completion, Data, Error, IdentifyNamespaceNvm, Status};
+use zerocopy::FromBytes;
 
 use crate::check::expect_status;
 use crate::pattern::{diff, fill};
@@ -24,13 +25,7 @@ const NLB: u32 = 4;
 #[derive(Debug, Clone, Copy)]
 struct Layout {
     fmt: NsFormat,
-    /// PI type (DPS bits 2:0): 1, 2 or 3.
-    pi_type: u8,
-    /// Bytes of one PI tuple: 8 (16-bit guard) or 16 (64-bit guard).
-    tuple: usize,
-    /// The tuple's offset in a block's metadata: its first bytes when DPS
-    /// bit 3 (PIL) is set, else its last.
-    at: usize,
+    pi: pi::Pi,
 }
 
 impl Layout {
@@ -46,71 +41,45 @@ impl Layout {
         self.fmt.meta_bytes == 0
     }
     /// Byte offsets (in a block's metadata) of the guard's first byte and the
-    /// reference tag's last byte: a flip of either breaks exactly that field.
+    /// reference tag's last byte (every tuple format starts with the guard
+    /// and ends with the reference tag): a flip of either breaks that field.
     fn guard_and_ref(&self) -> (usize, usize) {
-        (self.at, self.at + self.tuple - 1)
+        let at = self.pi.offset(self.fmt.ms) as usize;
+        (at, at + self.pi.size() as usize - 1)
     }
     /// Whether the controller checks reference tags (not for type 3).
     fn checks_ref(&self) -> bool {
-        self.pi_type != 3
+        self.pi.pi_type != PiType::Type3
+    }
+    /// The tags of a transfer starting at `slba`: Type 1's reference tag is
+    /// the LBA; the suite uses the same for Types 2 and 3.
+    fn tags(&self, slba: u64) -> Tags {
+        Tags::new(self.pi.ref_tag_for_lba(slba))
     }
 }
 
-/// The guard format (PIF, bits 8:7 of the current format's ELBAF) from the
-/// NVM Command Set Identify Namespace (CNS 05h, CSI 00h): bytes 12.. hold
-/// one 4-byte ELBAF per LBA format.
-fn pif<B: HwBackend>(c: &mut Ctx<B>) -> Result<u8, String> {
+/// The namespace's PI layout, from Identify Namespace and the NVM Command
+/// Set Identify Namespace (CNS 05h: the guard format); `Err` with the
+/// reason the rows cannot run.
+fn layout<B: HwBackend>(c: &mut Ctx<B>) -> Result<Layout, String> {
     let mut buf = vec![0u8; 4096];
     c.b.execute(
-        &Identify::csi_namespace(c.nsid, Csi::NVM).build(),
+        &Identify::nvm_namespace(c.nsid).build(),
         Data::FromDevice(&mut buf),
     )
     .map_err(|e| format!("Identify Namespace (NVM Command Set): {e}"))?;
-    let f = c.id_ns.flbas;
-    let index = (f & 0xf) as usize | ((f as usize >> 5) & 0x3) << 4;
-    let off = 12 + 4 * index;
-    let elbaf = u32::from_le_bytes(buf[off..off + 4].try_into().unwrap_or([0; 4]));
-    Ok(((elbaf >> 7) & 0x3) as u8)
-}
-
-/// The namespace's PI layout; `Err` with the reason the rows cannot run.
-fn layout<B: HwBackend>(c: &mut Ctx<B>) -> Result<Layout, String> {
-    let fmt = NsFormat::from_identify(&c.id_ns)
+    let nvm = IdentifyNamespaceNvm::read_from_bytes(&buf)
+        .map_err(|_| "NVM Identify Namespace: short data".to_string())?;
+    let fmt = NsFormat::from_identify_nvm(&c.id_ns, Some(&nvm))
         .map_err(|e| e.to_string())?
         .ok_or("inactive namespace")?;
-    let pi_type = c.id_ns.dps & 0x7;
-    if pi_type == 0 {
+    let Some(pi) = fmt.pi else {
         return Err(format!(
             "no protection information (DPS {:#x}, {} B of metadata)",
             c.id_ns.dps, fmt.ms
         ));
-    }
-    let tuple = match pif(c)? {
-        0 => 8,
-        2 => 16,
-        p => {
-            return Err(format!(
-                "guard format PIF {p} (32-bit guard) is not covered"
-            ))
-        }
     };
-    if (fmt.ms as usize) < tuple {
-        return Err(format!(
-            "{} B of metadata cannot hold a {tuple} B PI tuple",
-            fmt.ms
-        ));
-    }
-    let at = if c.id_ns.dps & 0x8 != 0 {
-        0
-    } else {
-        fmt.ms as usize - tuple
-    };
-    Ok(Layout {
-        fmt,
-        pi_type,
-        tuple,
-        at,
-    })
+    Ok(Layout { fmt, pi })
 }
 
 fn prinfo(pract: bool, guard: bool, reftag: bool) -> Prinfo {
@@ -232,6 +201,7 @@ fn generated<B: HwBackend>(
 pub fn run<B: HwBackend>(c: &mut Ctx<B>, r: &Runner, label: &str) {
     let name = B::NAME;
     let rows: &[&str] = &[
+        "pi-host-generated",
         "pi-pract-round-trip",
         "pi-pract-read-with-prchk",
         "pi-guard-check-error",
@@ -260,6 +230,9 @@ pub fn run<B: HwBackend>(c: &mut Ctx<B>, r: &Runner, label: &str) {
         }
     };
     let slba = c.area(10);
+    r.run(&format!("{label}/pi-host-generated"), name, || {
+        host_generated(c, &l, slba + 6 * NLB as u64)
+    });
     r.run(&format!("{label}/pi-pract-round-trip"), name, || {
         let (dl, ml) = sizes(&l, true);
         let mut data = vec![0u8; dl];
@@ -272,9 +245,11 @@ pub fn run<B: HwBackend>(c: &mut Ctx<B>, r: &Runner, label: &str) {
         read(c, slba, p, &mut rd, &mut rm).map_err(|e| format!("read with PRACT: {e}"))?;
         diff(&rd, &data, l.lba() as u32)?;
         Ok(format!(
-            "{NLB} blocks, PI inserted and checked by the controller (type {}, {} B tuples), \
+            "{NLB} blocks, PI inserted and checked by the controller ({:?}, {} B tuples), \
              {} B of metadata moved",
-            l.pi_type, l.tuple, ml
+            l.pi.pi_type,
+            l.pi.size(),
+            ml
         ))
     });
     r.run(&format!("{label}/pi-pract-read-with-prchk"), name, || {
@@ -297,7 +272,7 @@ pub fn run<B: HwBackend>(c: &mut Ctx<B>, r: &Runner, label: &str) {
     } else {
         skip(
             "pi-ref-tag-check-error",
-            format!("PI type {}: reference tags are not checked", l.pi_type),
+            format!("{:?}: reference tags are not checked", l.pi.pi_type),
         );
     }
     if l.extended() {
@@ -326,6 +301,49 @@ pub fn run<B: HwBackend>(c: &mut Ctx<B>, r: &Runner, label: &str) {
             "separate metadata (not an extended-LBA format)".into(),
         );
     }
+}
+
+/// Writes NLB blocks whose PI the host generated ([`pi::generate`]) without
+/// PRACT, with PRCHK set so the controller checks every tuple; reads them
+/// back raw with PRCHK and verifies them on the host ([`pi::verify`]); then
+/// reads them with PRACT (the controller checks and strips the PI).
+fn host_generated<B: HwBackend>(c: &mut Ctx<B>, l: &Layout, slba: u64) -> TestResult {
+    let (dl, ml) = sizes(l, false);
+    let (mut data, mut meta) = (vec![0u8; dl], vec![0u8; ml]);
+    let tags = l.tags(slba);
+    if l.extended() {
+        for (i, b) in data.chunks_mut(l.lba() + l.ms()).enumerate() {
+            fill(&mut b[..l.lba()], l.lba() as u32, slba + i as u64, 45);
+        }
+    } else {
+        fill(&mut data, l.lba() as u32, slba, 45);
+    }
+    pi::generate(&l.fmt, &mut data, &mut meta, &tags).map_err(|e| format!("generate: {e}"))?;
+    let p = prinfo(false, true, l.checks_ref());
+    write(c, slba, p, &data, &meta)
+        .map_err(|e| format!("write of host-generated PI with PRCHK: {e}"))?;
+    let (mut rd, mut rm) = (vec![0u8; dl], vec![0u8; ml]);
+    read(c, slba, p, &mut rd, &mut rm).map_err(|e| format!("read with PRCHK: {e}"))?;
+    let n = pi::verify(&l.fmt, &rd, &rm, &tags, Prchk::from_prinfo(p))
+        .map_err(|e| format!("host verify of the read-back: {e}"))?;
+    diff(&data_only(l, &rd), &data_only(l, &data), l.lba() as u32)?;
+    let (dl, ml) = sizes(l, true);
+    let (mut sd, mut sm) = (vec![0u8; dl], vec![0u8; ml]);
+    read(
+        c,
+        slba,
+        prinfo(true, true, l.checks_ref()),
+        &mut sd,
+        &mut sm,
+    )
+    .map_err(|e| format!("read with PRACT: {e}"))?;
+    diff(&sd, &data_only(l, &data), l.lba() as u32)?;
+    Ok(format!(
+        "{n} blocks with host-generated {:?} PI ({} B tuples): accepted by the controller, read \
+         back checked by both, and stripped by PRACT",
+        l.pi.pif,
+        l.pi.size()
+    ))
 }
 
 /// Writes controller-made PI, then the same blocks raw (no PRACT, no PRCHK)

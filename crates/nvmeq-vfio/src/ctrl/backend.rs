@@ -485,20 +485,19 @@ mod tests {
     use super::*;
     use nvmeq_core::cmd::{Flush, Prinfo, Read, Write};
     use nvmeq_core::format::Pi;
+    use nvmeq_core::pi::{PiType, Pif};
 
-    const PI1: Pi = Pi {
-        pi_type: 1,
-        size: 8,
-    };
+    const PI1: Pi = Pi::new(PiType::Type1, Pif::Guard16);
     /// nvmeqC nsid 1: 512 + 8 separate, PI type 1 (all of the metadata is PI).
     const SEP_PI: NsFormat = NsFormat::separate(512, 8).with_pi(PI1);
+    /// nvmeqC nsid 2: 4096 + 16 separate, PI type 2 with the 64-bit guard.
+    const SEP_PI64: NsFormat =
+        NsFormat::separate(4096, 16).with_pi(Pi::new(PiType::Type2, Pif::Guard64));
     /// nvmeqC nsid 4: 4096 + 64 separate, no PI.
     const SEP_64: NsFormat = NsFormat::separate(4096, 64);
     /// nvmeqC nsid 3: 4096 + 8 extended, PI type 3.
-    const EXT_PI: NsFormat = NsFormat::extended(4096, 8).with_pi(Pi {
-        pi_type: 3,
-        size: 8,
-    });
+    const EXT_PI: NsFormat =
+        NsFormat::extended(4096, 8).with_pi(Pi::new(PiType::Type3, Pif::Guard16));
 
     fn pract() -> Prinfo {
         Prinfo::new().with_pract(true)
@@ -550,6 +549,13 @@ mod tests {
         assert_eq!(
             block_sizes(&read, SEP_PI, true),
             Err(Error::MetadataForbidden)
+        );
+        // The 64-bit guard's 16-byte tuple is all of nsid 2's metadata.
+        let r2 = Read::new(2, 0, 1).prinfo(pract()).build();
+        assert_eq!(block_sizes(&r2, SEP_PI64, false), Ok((4096, 0)));
+        assert_eq!(
+            block_sizes(&Read::new(2, 0, 1).build(), SEP_PI64, true),
+            Ok((4096, 32))
         );
         // Extended LBA: the controller strips the PI from the data too.
         assert_eq!(block_sizes(&read, EXT_PI, false), Ok((4096, 0)));

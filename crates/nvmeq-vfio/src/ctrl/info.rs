@@ -1,20 +1,24 @@
 //! What the driver takes from Identify Namespace.
 
 use nvmeq_core::format::NsFormat;
-use nvmeq_core::IdentifyNamespace;
+use nvmeq_core::{IdentifyNamespace, IdentifyNamespaceNvm};
 
 /// Namespace `id`'s current format as the buffers see it: bytes per block
 /// in the data buffer (the LBA data size, plus the metadata when it is
 /// interleaved, extended LBA, FLBAS bit 4), in the metadata buffer, and its
-/// protection information. `None` for an inactive namespace (NSZE 0) or an
-/// invalid format.
-pub(crate) fn ns_format(id: &IdentifyNamespace) -> Option<NsFormat> {
-    NsFormat::from_identify(id).ok().flatten()
+/// protection information (its guard format from `nvm`, the NVM Command
+/// Set's Identify Namespace; the 16-bit guard without it). `None` for an
+/// inactive namespace (NSZE 0) or an invalid format.
+pub(crate) fn ns_format(
+    id: &IdentifyNamespace,
+    nvm: Option<&IdentifyNamespaceNvm>,
+) -> Option<NsFormat> {
+    NsFormat::from_identify_nvm(id, nvm).ok().flatten()
 }
 
 #[cfg(test)]
 fn ns_block_bytes(id: &IdentifyNamespace) -> Option<u32> {
-    ns_format(id).map(|f| f.block_bytes)
+    ns_format(id, None).map(|f| f.block_bytes)
 }
 
 #[cfg(test)]
@@ -45,8 +49,11 @@ mod tests {
         );
         id.flbas = 1;
         id.dps = 1;
-        let f = ns_format(&id).unwrap();
-        assert_eq!((f.meta_bytes, f.pi.map(|p| p.pi_type)), (8, Some(1)));
+        let f = ns_format(&id, None).unwrap();
+        assert_eq!(
+            (f.meta_bytes, f.pi.map(|p| p.pi_type)),
+            (8, Some(nvmeq_core::pi::PiType::Type1))
+        );
         assert!(f.pi_only(), "8 bytes of metadata, all PI");
         id.flbas = 2;
         assert_eq!(ns_block_bytes(&id), None, "unused format");

@@ -15,7 +15,7 @@ use nvmeq_core::cmd::{CreateIoCq, CreateIoSq, DoorbellBufferConfig, Identify, Se
 use nvmeq_core::format::NsFormat;
 use nvmeq_core::identify::{oacs, sgls};
 use nvmeq_core::{Cmd, Completion, Error, IoBuf, Reaped, Xfer};
-use nvmeq_core::{IdentifyController, IdentifyNamespace, NsList};
+use nvmeq_core::{IdentifyController, IdentifyNamespace, IdentifyNamespaceNvm, NsList};
 use zerocopy::{FromBytes, FromZeros};
 
 use crate::bdf::Bdf;
@@ -733,16 +733,30 @@ impl Controller {
         Ok(())
     }
 
-    /// The current format of namespace `nsid` from Identify Namespace,
-    /// `None` when it is not active.
+    /// The current format of namespace `nsid` from Identify Namespace (and,
+    /// with protection information, the NVM Command Set's Identify
+    /// Namespace, CNS 05h, for the guard format), `None` when it is not active.
     pub(super) fn identify_ns(&mut self, nsid: u32) -> Result<Option<NsFormat>, Error> {
-        match self.admin_data(Identify::namespace(nsid).build(), PAGE) {
-            Ok(b) => Ok(IdentifyNamespace::read_from_bytes(&b)
-                .ok()
-                .and_then(|id| info::ns_format(&id))),
-            Err(Error::Status(_)) => Ok(None),
-            Err(e) => Err(e),
-        }
+        let id = match self.admin_data(Identify::namespace(nsid).build(), PAGE) {
+            Ok(b) => b,
+            Err(Error::Status(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let Ok(id) = IdentifyNamespace::read_from_bytes(&id) else {
+            return Ok(None);
+        };
+        // A controller without CNS 05h (before NVMe 2.0) has the 16-bit
+        // guard only, which is what a missing structure means.
+        let nvm = if id.dps & 0x7 != 0 {
+            match self.admin_data(Identify::nvm_namespace(nsid).build(), PAGE) {
+                Ok(b) => IdentifyNamespaceNvm::read_from_bytes(&b).ok(),
+                Err(Error::Status(_)) => None,
+                Err(e) => return Err(e),
+            }
+        } else {
+            None
+        };
+        Ok(info::ns_format(&id, nvm.as_ref()))
     }
 
     /// Runs one of the driver's own admin commands without a data buffer
