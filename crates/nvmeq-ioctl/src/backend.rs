@@ -540,7 +540,10 @@ mod tests {
         nvm[12 + 4..12 + 8].copy_from_slice(&(2u32 << 7).to_le_bytes()); // ELBAF1: PIF 64b
         let f = parse_ns_format_nvm(&id, &nvm).unwrap().unwrap();
         assert_eq!(f.pi.map(|p| p.size()), Some(16));
-        assert!(f.pi_only(), "the 64-bit guard's tuple is all of the metadata");
+        assert!(
+            f.pi_only(),
+            "the 64-bit guard's tuple is all of the metadata"
+        );
     }
 
     #[test]
