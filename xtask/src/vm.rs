@@ -343,7 +343,17 @@ fn test_steps(paths: &Paths, boot: &Boot, args: &[String], cde: bool) -> Result<
                          (limit {secs} s)"
                     );
                 }
-                return Ok(if hung.is_empty() { status } else { 1 });
+                // A device that DMAs outside what the driver mapped for it fails the run
+                // whatever the steps said (the vIOMMU caught it; real memory would not).
+                let faults = qemu::dma_faults();
+                for f in &faults {
+                    eprintln!("xtask vm: FAILED: the guest logged a DMA fault in {f}");
+                }
+                return Ok(if hung.is_empty() && faults.is_empty() {
+                    status
+                } else {
+                    1
+                });
             }
             qemu::Ended::Hung { index, name, secs } => {
                 eprintln!("xtask vm: booting again to run the steps after {index} `{name}`");

@@ -7,9 +7,10 @@
 //! [`run_pending`](SyncQueue::run_pending), which runs them where they sit,
 //! or [`take_next`](SyncQueue::take_next) and [`finish`](SyncQueue::finish)
 //! one at a time); [`reap`](SyncQueue::reap) hands the
-//! completions back with their buffers. The buffer stays owned by the queue
-//! from `push` until `reap`. No allocation: the storage is the backend's
-//! ([`Fifo`]), sized once.
+//! completions back with their buffers. [`push_with`](SyncQueue::push_with)
+//! queues a separate metadata buffer with the data; both stay owned by the
+//! queue from `push` until `reap`. No allocation: the storage is the
+//! backend's ([`Fifo`]), sized once.
 
 use crate::backend::{Data, IoBuf, Reaped, Rejected, WithMeta};
 use crate::cmd::{Cmd, DataDir};
@@ -72,9 +73,9 @@ pub struct Queued<B> {
     /// Bytes of `buf` the command transfers (checked at push, or the whole
     /// buffer for a backend that checks when it runs the command).
     pub len: u32,
-    /// Its separate metadata buffer, owned by the queue too.
+    /// Its separate metadata buffer ([`SyncQueue::push_with`]), owned by the queue.
     pub meta: Option<B>,
-    /// Bytes of `meta` the command transfers.
+    /// Bytes of `meta` the command transfers, as `len` is for `buf`.
     pub meta_len: u32,
 }
 
@@ -86,11 +87,14 @@ impl<B: IoBuf> Queued<B> {
         data_of(&mut self.buf, self.cmd.dir, self.len)
     }
 
-    /// The command's metadata: the first `meta_len` bytes of its metadata
-    /// buffer, in the command's direction.
+    /// The command's data and metadata ([`Data::None`] without a metadata
+    /// buffer), each cut to its length, in the command's direction.
     #[inline]
-    pub fn meta(&mut self) -> Data<'_> {
-        data_of(&mut self.meta, self.cmd.dir, self.meta_len)
+    pub fn data_and_meta(&mut self) -> (Data<'_>, Data<'_>) {
+        (
+            data_of(&mut self.buf, self.cmd.dir, self.len),
+            data_of(&mut self.meta, self.cmd.dir, self.meta_len),
+        )
     }
 }
 
@@ -162,27 +166,28 @@ where
         self.pending.push_back(q).map_err(|q| Rejected::Full(q.buf))
     }
 
-    /// Queues a command with a data and a separate metadata buffer, both
-    /// checked (`len` and `meta_len` bytes transfer). A full queue hands
-    /// both back.
+    /// Queues a command with a separate metadata buffer: `len` bytes of
+    /// `data` and `meta_len` bytes of `meta` transfer (checked, as for
+    /// [`push`](Self::push)). A full queue hands both back.
     #[inline]
     pub fn push_with(
         &mut self,
         cmd: &Cmd,
-        bufs: WithMeta<B>,
+        data: Option<B>,
+        meta: Option<B>,
         tag: u64,
         len: u32,
         meta_len: u32,
     ) -> Result<(), Rejected<WithMeta<B>>> {
         if self.in_flight() >= self.depth {
-            return Err(Rejected::Full(Some(bufs)));
+            return Err(Rejected::Full(Some(WithMeta { data, meta })));
         }
         let q = Queued {
             cmd: *cmd,
-            buf: bufs.data,
+            buf: data,
             tag,
             len,
-            meta: bufs.meta,
+            meta,
             meta_len,
         };
         self.pending.push_back(q).map_err(|q| {
@@ -229,9 +234,29 @@ where
     /// Runs every pushed command with `run`, oldest first, where it sits
     /// (no copy of its 64-byte entry), and records each result as a
     /// completion. Returns how many ran. The alternative to
-    /// [`take_next`](Self::take_next) and [`finish`](Self::finish).
+    /// [`take_next`](Self::take_next) and [`finish`](Self::finish), for a
+    /// backend that takes no metadata buffers: a command pushed with one
+    /// ([`push_with`](Self::push_with)) fails with
+    /// [`Error::NotSupported`] without running; use
+    /// [`run_pending_with`](Self::run_pending_with) instead.
     #[inline]
     pub fn run_pending(
+        &mut self,
+        mut run: impl FnMut(&Cmd, Data<'_>) -> Result<Completion, Error>,
+    ) -> u32
+    where
+        B: IoBuf,
+    {
+        self.run_pending_with(|cmd, data, meta| match meta {
+            Data::None => run(cmd, data),
+            _ => Err(Error::NotSupported(crate::error::Feature::Metadata)),
+        })
+    }
+
+    /// [`run_pending`](Self::run_pending) handing `run` each command's
+    /// metadata too ([`Data::None`] for one pushed without).
+    #[inline]
+    pub fn run_pending_with(
         &mut self,
         mut run: impl FnMut(&Cmd, Data<'_>, Data<'_>) -> Result<Completion, Error>,
     ) -> u32
@@ -359,7 +384,7 @@ mod tests {
             .unwrap();
         q.push(&Flush::new(1).build(), None, 8, 0).unwrap();
         let mut seen = heapless::Vec::<_, 4>::new();
-        let ran = q.run_pending(|cmd, data, _meta| {
+        let ran = q.run_pending(|cmd, data| {
             let len = match data {
                 Data::FromDevice(d) => {
                     d.fill(0xcd);
@@ -378,7 +403,7 @@ mod tests {
         assert_eq!(ran, 2);
         assert_eq!(seen[0].1, 4, "cut to the checked length");
         assert_eq!(seen[1], (Flush::new(1).build().sqe.opcode(), 0));
-        assert_eq!(q.run_pending(|_, _, _| panic!("nothing left to run")), 0);
+        assert_eq!(q.run_pending(|_, _| panic!("nothing left to run")), 0);
         assert_eq!(
             q.in_flight(),
             2,
@@ -397,35 +422,70 @@ mod tests {
     }
 
     #[test]
-    fn a_metadata_buffer_runs_and_comes_back_with_its_command() {
-        let mut q = SyncQueue::new(
-            heapless::Deque::<Queued<Buf>, 2>::new(),
-            heapless::Deque::<Reaped<Buf>, 2>::new(),
-            1,
-        );
+    fn metadata_travels_with_its_command_and_comes_back() {
+        let mut q: Q = SyncQueue::new(heapless::Deque::new(), heapless::Deque::new(), 2);
         let read = Read::new(1, 0, 0).build();
-        let bufs = |d, m| WithMeta {
-            data: Some(Buf([d; 8])),
-            meta: Some(Buf([m; 8])),
-        };
-        q.push_with(&read, bufs(0, 0), 5, 8, 2).unwrap();
-        match q.push_with(&read, bufs(1, 2), 6, 8, 2) {
-            Err(Rejected::Full(Some(b))) => {
-                assert_eq!((b.data.unwrap().0[0], b.meta.unwrap().0[0]), (1, 2))
-            }
+        q.push_with(&read, Some(Buf([0; 8])), Some(Buf([0; 8])), 7, 8, 2)
+            .unwrap();
+        q.push(&Flush::new(1).build(), None, 8, 0).unwrap();
+        match q.push_with(&read, Some(Buf([1; 8])), Some(Buf([2; 8])), 9, 8, 2) {
+            Err(Rejected::Full(Some(WithMeta {
+                data: Some(d),
+                meta: Some(m),
+            }))) => assert_eq!((d.0, m.0), ([1; 8], [2; 8]), "both handed back"),
             other => panic!("expected Full with both buffers, got {other:?}"),
         }
-        q.run_pending(|_, _, meta| match meta {
+        let mut first = q.take_next().unwrap();
+        match first.data_and_meta() {
+            (Data::FromDevice(d), Data::FromDevice(m)) => {
+                assert_eq!((d.len(), m.len()), (8, 2), "each cut to its length");
+                d.fill(0x11);
+                m.fill(0x22);
+            }
+            other => panic!("{other:?}"),
+        }
+        q.finish(first, Ok(Completion::from_result(0, Status::SUCCESS)));
+        let mut second = q.take_next().unwrap();
+        assert!(matches!(second.data_and_meta(), (Data::None, Data::None)));
+        q.finish(second, Ok(Completion::from_result(0, Status::SUCCESS)));
+        let mut got = heapless::Vec::<_, 4>::new();
+        q.reap(|r| got.push((r.tag, r.buf, r.meta)).unwrap());
+        let (tag, buf, meta) = &got[0];
+        assert_eq!(*tag, 7);
+        assert_eq!(buf.as_ref().unwrap().0, [0x11; 8]);
+        assert_eq!(meta.as_ref().unwrap().0, [0x22, 0x22, 0, 0, 0, 0, 0, 0]);
+        assert!(got[1].2.is_none(), "no metadata pushed, none returned");
+    }
+
+    #[test]
+    fn run_pending_with_hands_metadata_and_run_pending_refuses_it() {
+        let mut q: Q = SyncQueue::new(heapless::Deque::new(), heapless::Deque::new(), 4);
+        let read = Read::new(1, 0, 0).build();
+        q.push_with(&read, Some(Buf([0; 8])), Some(Buf([0; 8])), 1, 8, 4)
+            .unwrap();
+        let ran = q.run_pending_with(|_, _, meta| match meta {
             Data::FromDevice(m) => {
-                assert_eq!(m.len(), 2, "cut to the checked metadata length");
-                m.fill(0xee);
+                m.fill(0x33);
                 Ok(Completion::from_result(0, Status::SUCCESS))
             }
             other => panic!("{other:?}"),
         });
-        let mut meta = None;
-        q.reap(|r| meta = r.meta);
-        assert_eq!(meta.unwrap().0, [0xee, 0xee, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(ran, 1);
+        q.push_with(&read, Some(Buf([0; 8])), Some(Buf([0; 8])), 2, 8, 4)
+            .unwrap();
+        assert_eq!(q.run_pending(|_, _| panic!("must not run")), 1);
+        let mut got = heapless::Vec::<_, 4>::new();
+        q.reap(|r| got.push((r.result, r.meta)).unwrap());
+        assert!(got[0].0.is_ok());
+        assert_eq!(
+            got[0].1.as_ref().unwrap().0,
+            [0x33, 0x33, 0x33, 0x33, 0, 0, 0, 0]
+        );
+        assert_eq!(
+            got[1].0,
+            Err(Error::NotSupported(crate::error::Feature::Metadata))
+        );
+        assert!(got[1].1.is_some(), "the metadata buffer still comes back");
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! Every backend compiled in (cargo features, see [`registry`]) runs the same
 //! tests: Identify, log pages, features, reads and writes of every size and
 //! buffer placement, the queue interface, flush, write zeroes, deallocate,
-//! compare, verify, a table of bad inputs that must each give a decoded
+//! compare, verify, end-to-end protection (PI inserted, checked and
+//! corrupted, on namespaces that have it), a table of bad inputs that must each give a decoded
 //! status or a clear error, zoned namespaces, and a differential check of our
 //! Identify parsing against nvme-cli's JSON. After every backend, [`differential`]
 //! compares the bytes each backend reads from the same controller.
@@ -26,6 +27,7 @@ pub mod differential;
 pub mod io;
 pub mod nvme_cli;
 pub mod pattern;
+pub mod pi;
 pub mod registry;
 pub mod report;
 pub mod runner;

@@ -33,7 +33,8 @@ enum Cmd {
     /// Inside the nvmeq QEMU guest: every test on controllers A and B
     /// (from NVMEQ_CTRL_A, NVMEQ_NS_A, …), or C, D and E, writing tests included.
     Guest {
-        /// The controllers: `ab`, or `cde` (protection, FDP, small limits).
+        /// The controllers: `ab`, `cde` (protection, FDP, small limits), or `c`
+        /// (protection only).
         #[arg(long, value_enum, default_value = "ab")]
         set: GuestSet,
     },

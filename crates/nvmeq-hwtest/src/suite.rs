@@ -319,6 +319,7 @@ pub fn run<B: HwBackend>(t: &Target, r: &Runner) {
             ),
             None => B::extra_tests(&mut ctx, r, label),
         }
+        crate::pi::run(&mut ctx, r, label);
         if let Some(z) = t.zns.clone() {
             crate::zns::run::<B>(t, &z, r);
         }

@@ -34,6 +34,9 @@ pub enum GuestSet {
     /// Controller C's four protection/metadata namespaces, D's FDP namespace and
     /// E's (MDTS 1, two-entry queues, 34 namespaces, a CMB) first namespace.
     Cde,
+    /// Controller C's four protection/metadata namespaces alone (the VFIO
+    /// backends' set: rebinding D and E is not part of it).
+    C,
 }
 
 /// The guest's environment contract (docs/testing.md): controllers A and B, or
@@ -57,11 +60,14 @@ pub fn guest_targets(set: GuestSet) -> Result<Vec<Target>, String> {
         format: zns.is_some(),
         zns,
     };
-    if set == GuestSet::Cde {
+    if set != GuestSet::Ab {
         let mut v = Vec::new();
         for i in 1..=4 {
             let ns = var(&format!("NVMEQ_NS_C{i}"))?;
             v.push(t(&format!("C{i}"), var("NVMEQ_CTRL_C")?, ns, false, None));
+        }
+        if set == GuestSet::C {
+            return Ok(v);
         }
         v.push(t(
             "D",

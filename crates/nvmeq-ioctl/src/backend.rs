@@ -10,9 +10,9 @@ use nvmeq_core::format::{self, FormatCache};
 use nvmeq_core::sync_queue::{Queued, SyncQueue};
 use nvmeq_core::{
     backend::check_len, Backend, Caps, Cmd, Completion, Data, Error, IoBuf, QueueKind, Reaped,
-    Rejected, Status, VecData, Xfer,
+    Rejected, Status, VecData, WithMeta, Xfer,
 };
-use nvmeq_core::{IdentifyController, IdentifyNamespace};
+use nvmeq_core::{IdentifyController, IdentifyNamespace, IdentifyNamespaceNvm};
 use zerocopy::FromBytes;
 
 use crate::buf::IoctlBuf;
@@ -79,6 +79,16 @@ pub fn parse_ns_format(id: &[u8; 4096]) -> Result<Option<NsFormat>, Error> {
     let ns = IdentifyNamespace::read_from_bytes(&id[..])
         .map_err(|_| Error::Malformed("Identify Namespace (wrong size)"))?;
     NsFormat::from_identify(&ns)
+}
+
+/// The current format from Identify Namespace and the NVM Command Set's
+/// Identify Namespace (CNS 05h: the PI guard format and storage tag size).
+pub fn parse_ns_format_nvm(id: &[u8; 4096], nvm: &[u8; 4096]) -> Result<Option<NsFormat>, Error> {
+    let ns = IdentifyNamespace::read_from_bytes(&id[..])
+        .map_err(|_| Error::Malformed("Identify Namespace (wrong size)"))?;
+    let nvm = IdentifyNamespaceNvm::read_from_bytes(&nvm[..])
+        .map_err(|_| Error::Malformed("NVM Identify Namespace (wrong size)"))?;
+    NsFormat::from_identify_nvm(&ns, Some(&nvm))
 }
 
 /// MDTS in bytes from Identify Controller (`None`: no limit, or one beyond `u32`).
@@ -203,18 +213,35 @@ impl IoctlBackend {
         self.mdts_bytes
     }
 
-    /// The current format of namespace `nsid` (Identify Namespace on first use, then cached).
+    /// The current format of namespace `nsid` (Identify Namespace on first
+    /// use, then cached; with protection information also the NVM Command
+    /// Set's Identify Namespace, CNS 05h, for the guard format).
     pub fn ns_format(&mut self, nsid: u32) -> Result<NsFormat, Error> {
         if let Some(f) = self.formats.get(nsid) {
             return Ok(f);
         }
+        let id = self.identify_ns(&Identify::namespace(nsid).build())?;
+        let mut f = parse_ns_format(&id)?.ok_or(Error::UnknownNamespace(nsid))?;
+        if f.pi.is_some() {
+            // A controller without CNS 05h (before NVMe 2.0) has the 16-bit
+            // guard only, which is what parse_ns_format assumed.
+            if let Ok(nvm) = self.identify_ns(&Identify::nvm_namespace(nsid).build()) {
+                f = parse_ns_format_nvm(&id, &nvm)?.ok_or(Error::UnknownNamespace(nsid))?;
+            }
+        }
+        self.formats.insert(nsid, f);
+        Ok(f)
+    }
+
+    /// Runs a namespace Identify (`cmd`), through the namespace device when
+    /// it is that device's own namespace.
+    fn identify_ns(&mut self, cmd: &Cmd) -> Result<[u8; 4096], Error> {
         let mut id = [0u8; 4096];
-        let cmd = Identify::namespace(nsid).build();
         match (&self.ns, self.nsid) {
             // The namespace device's own format comes through that device, so
             // it is its controller that answers even if --ctrl named another:
             // a wrong LBA size would make the kernel map less than the device moves.
-            (Some(ns), Some(own)) if own == nsid => {
+            (Some(ns), Some(own)) if own == cmd.nsid() => {
                 let mut p = NvmePassthruCmd64::from_command(&cmd.sqe, self.timeout_ms);
                 let r = sys::passthru(
                     ns.as_fd(),
@@ -227,12 +254,10 @@ impl IoctlBackend {
                 self.finish(Queue::Admin.op(), &p, r)?;
             }
             _ => {
-                self.execute(&cmd, Data::FromDevice(&mut id))?;
+                self.execute(cmd, Data::FromDevice(&mut id))?;
             }
         }
-        let f = parse_ns_format(&id)?.ok_or(Error::UnknownNamespace(nsid))?;
-        self.formats.insert(nsid, f);
-        Ok(f)
+        Ok(id)
     }
 
     /// Forgets cached namespace formats (after a Format NVM or namespace management).
@@ -425,13 +450,32 @@ impl Backend for IoctlBackend {
         self.queue.push(cmd, buf, tag, len)
     }
 
+    /// Queues a command with a separate metadata buffer; both are checked
+    /// against the command when it runs, in submit, and come back in its
+    /// [`Reaped`].
+    fn push_with(
+        &mut self,
+        cmd: &Cmd,
+        data: Option<IoctlBuf>,
+        meta: Option<IoctlBuf>,
+        tag: u64,
+    ) -> Result<(), Rejected<WithMeta<IoctlBuf>>> {
+        let len = |b: &Option<IoctlBuf>| {
+            b.as_ref()
+                .map_or(0, |b| u32::try_from(b.len()).unwrap_or(u32::MAX))
+        };
+        let (dl, ml) = (len(&data), len(&meta));
+        self.queue.push_with(cmd, data, meta, tag, dl, ml)
+    }
+
     /// Runs every pushed command, one ioctl each, in order.
     fn submit(&mut self, min_complete: u32) -> Result<u32, Error> {
         self.queue.check_wait(min_complete)?;
         let mut n = 0;
         while let Some(mut q) = self.queue.take_next() {
             let cmd = q.cmd;
-            let result = self.execute(&cmd, q.data());
+            let (data, meta) = q.data_and_meta();
+            let result = self.execute_with(&cmd, data, meta);
             self.queue.finish(q, result);
             n += 1;
         }
@@ -481,6 +525,25 @@ mod tests {
         );
         id[128 + 66] = 3;
         assert!(matches!(parse_ns_format(&id), Err(Error::Malformed(_))));
+    }
+
+    #[test]
+    fn the_guard_format_comes_from_the_nvm_identify_namespace() {
+        let mut id = [0u8; 4096];
+        id[0] = 0x10; // NSZE
+        id[26] = 1; // FLBAS: format 1, separate metadata
+        id[29] = 2; // DPS: PI type 2
+        id[128 + 4..128 + 8].copy_from_slice(&[16, 0, 12, 0]); // LBAF1: ms 16, 4 KiB
+        let guessed = parse_ns_format(&id).unwrap().unwrap();
+        assert!(!guessed.pi_only(), "16-bit guard assumed: 8 of 16 B are PI");
+        let mut nvm = [0u8; 4096];
+        nvm[12 + 4..12 + 8].copy_from_slice(&(2u32 << 7).to_le_bytes()); // ELBAF1: PIF 64b
+        let f = parse_ns_format_nvm(&id, &nvm).unwrap().unwrap();
+        assert_eq!(f.pi.map(|p| p.size()), Some(16));
+        assert!(
+            f.pi_only(),
+            "the 64-bit guard's tuple is all of the metadata"
+        );
     }
 
     #[test]

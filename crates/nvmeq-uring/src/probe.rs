@@ -205,6 +205,21 @@ pub fn format_from_id_ns(id: &[u8]) -> Result<NsFormat, nvmeq_core::Error> {
     ))
 }
 
+/// The current format from Identify Namespace and the NVM Command Set's
+/// Identify Namespace (CNS 05h: the PI guard format and storage tag size).
+pub fn format_from_id_ns_nvm(id: &[u8], nvm: &[u8]) -> Result<NsFormat, nvmeq_core::Error> {
+    use zerocopy::FromBytes;
+    let ns = nvmeq_core::IdentifyNamespace::read_from_prefix(id)
+        .map_err(|_| nvmeq_core::Error::Malformed("Identify Namespace (short)"))?
+        .0;
+    let nvm = nvmeq_core::IdentifyNamespaceNvm::read_from_prefix(nvm)
+        .map_err(|_| nvmeq_core::Error::Malformed("NVM Identify Namespace (short)"))?
+        .0;
+    NsFormat::from_identify_nvm(&ns, Some(&nvm))?.ok_or(nvmeq_core::Error::Malformed(
+        "Identify Namespace: the namespace is inactive (NSZE 0)",
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

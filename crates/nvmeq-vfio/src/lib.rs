@@ -30,7 +30,16 @@
 //! descriptor in DPTR; [`Controller::push_regions`] moves data to or from
 //! several regions of one [`DmaBuf`], as a Last Segment (chained Segments
 //! when longer) in the slot's preallocated list page. [`Stats::sgl_commands`]
-//! counts the commands sent with PSDT 01b.
+//! counts the commands sent with PSDT 01b or 10b.
+//!
+//! # Metadata pointers
+//! A separate metadata buffer is one contiguous [`DmaBuf`] named by MPTR
+//! (PSDT 00b with PRPs, 01b with an SGL; the buffer is page aligned, so
+//! the dword alignment MPTR needs holds). When the data has an SGL and
+//! Identify Controller's SGLS bit 19 allows it, the metadata is described
+//! by an SGL instead (PSDT 10b): MPTR names one Data Block descriptor in
+//! the slot's descriptor entry. QEMU (10.0) does not set bit 19, so there
+//! the contiguous form is used.
 //!
 //! # Retries after a reset
 //! With [`Options::retries`] `n > 0`, a controller reset (after a timed-out
@@ -75,7 +84,16 @@
 //!   mapped below 1 MiB, so a zero pointer faults.
 //! - A caller's command never carries its own pointers: DPTR is rebuilt from
 //!   the buffer and the command's transfer length ([`nvmeq_core::Xfer`]),
-//!   MPTR is zeroed, and stale list entries are cleared. Buffer regions
+//!   MPTR names the command's metadata buffer or is zeroed, and stale list
+//!   entries are cleared.
+//! - Metadata: on a namespace with separate metadata, a command whose own
+//!   fields (NLB) move blocks needs a metadata buffer of NLB × the metadata
+//!   size ([`nvmeq_core::Backend::push_with`], `execute_with`), or it is
+//!   refused with [`nvmeq_core::Error::MetadataRequired`] before anything
+//!   is written to a queue; PRACT on a format whose metadata is only PI
+//!   moves none, and a buffer given then is refused
+//!   (`MetadataForbidden`). The length comes from the command and the
+//!   format ([`nvmeq_core::format::plan`]), never from the buffer. Buffer regions
 //!   ([`Controller::push_regions`]) are checked to lie inside the buffer
 //!   and to add up to the transfer length.
 //! - The declared length is checked against what the entry's own fields move

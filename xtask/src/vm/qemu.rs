@@ -49,10 +49,31 @@ enum Event {
     /// The guest kernel reported an RCU stall: under TCG with the vIOMMU a vCPU's timer has
     /// stopped (QEMU 10.0.2's MTTCG race, see docs/testing.md) and the guest will not recover.
     Stall,
+    /// The guest kernel's IOMMU driver reported a DMA fault: a device read or wrote an IOVA
+    /// that is not mapped (the line as printed).
+    DmaFault(String),
 }
 
 /// The guest kernel's line when a CPU stops taking its timer (the QEMU 10 hang).
 const RCU_STALL: &str = "rcu_preempt detected stalls";
+/// The start of the Intel IOMMU driver's line for a DMA to an unmapped IOVA, e.g.
+/// `DMAR: [DMA Write NO_PASID] Request device [00:08.0] fault addr 0x0 [fault reason 0x05]`.
+const DMA_FAULT: &str = "DMAR: [DMA";
+
+/// DMA faults seen on the console since this process started, each with the step it came in
+/// (`vm test` fails the run when there is any: no command may make a device DMA outside the
+/// memory mapped for it).
+static DMA_FAULTS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// The DMA faults seen so far, each as `step N \`name\`: <console line>`.
+pub fn dma_faults() -> Vec<String> {
+    DMA_FAULTS.lock().map(|v| v.clone()).unwrap_or_default()
+}
+
+/// The IOMMU's DMA fault report a console line carries, from `DMAR: [DMA` on.
+fn dma_fault(line: &str) -> Option<&str> {
+    line.find(DMA_FAULT).map(|at| &line[at..])
+}
 
 /// The step event a console line carries, if any.
 fn parse_step(line: &str) -> Option<Event> {
@@ -414,6 +435,8 @@ pub fn run(
                     let _ = tx.send(ev);
                 } else if text.contains(RCU_STALL) {
                     let _ = tx.send(Event::Stall);
+                } else if let Some(f) = dma_fault(&text) {
+                    let _ = tx.send(Event::DmaFault(f.to_string()));
                 }
                 if !is_noise(&text, shown_any) {
                     shown_any = true;
@@ -436,6 +459,7 @@ pub fn run(
                     }
                     Event::StepEnd(_) => step = None,
                     Event::Stall => stalled = true,
+                    Event::DmaFault(line) => note_dma_fault(&step, line),
                 }
             }
             if let (true, Some((index, name, secs, _)), None) = (stalled, &step, marker) {
@@ -547,6 +571,18 @@ pub fn run(
     })
 }
 
+/// Remembers a DMA fault with the step it came in.
+fn note_dma_fault(step: &Option<(usize, String, u64, Instant)>, line: String) {
+    let at = match step {
+        Some((i, name, ..)) => format!("step {i} `{name}`"),
+        None => "outside any step".to_string(),
+    };
+    let _ = writeln!(std::io::stderr(), "xtask vm: DMA fault during {at}: {line}");
+    if let Ok(mut v) = DMA_FAULTS.lock() {
+        v.push(format!("{at}: {line}"));
+    }
+}
+
 /// A fresh directory (emptied if it exists).
 pub fn fresh_dir(p: &Path) -> Result<PathBuf, String> {
     if p.exists() {
@@ -584,6 +620,17 @@ mod tests {
         );
         assert_eq!(parse_step("NVMEQ-STEP-START=x 1 y"), None);
         assert_eq!(parse_step("plain"), None);
+    }
+
+    #[test]
+    fn dma_fault_lines() {
+        let l = "[   51.2] DMAR: [DMA Write NO_PASID] Request device [00:08.0] fault addr 0x0 \
+                 [fault reason 0x05] PTE Write access is not set";
+        assert_eq!(
+            dma_fault(l).map(|f| &f[..36]),
+            Some("DMAR: [DMA Write NO_PASID] Request d")
+        );
+        assert_eq!(dma_fault("[    0.1] DMAR: IOMMU enabled"), None);
     }
 
     #[test]

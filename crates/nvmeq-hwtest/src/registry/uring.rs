@@ -8,7 +8,7 @@
 
 use nvmeq_core::cmd::{Identify, Read, Write};
 use nvmeq_core::VecData;
-use nvmeq_core::{Backend, Caps, Cmd, Completion, Data, Error, IoBuf, Reaped, Rejected};
+use nvmeq_core::{Backend, Caps, Cmd, Completion, Data, Error, IoBuf, Reaped, Rejected, WithMeta};
 use nvmeq_uring::{CmdBufs, Uring, UringBuf, UringOptions};
 
 use crate::pattern::{diff, fill, Placed};
@@ -97,6 +97,23 @@ impl<const M: u8> Backend for UringHw<M> {
     }
     fn execute(&mut self, cmd: &Cmd, data: Data<'_>) -> Result<Completion, Error> {
         self.0.execute(cmd, data)
+    }
+    fn execute_with(
+        &mut self,
+        cmd: &Cmd,
+        data: Data<'_>,
+        meta: Data<'_>,
+    ) -> Result<Completion, Error> {
+        self.0.execute_with(cmd, data, meta)
+    }
+    fn push_with(
+        &mut self,
+        cmd: &Cmd,
+        data: Option<UringBuf>,
+        meta: Option<UringBuf>,
+        tag: u64,
+    ) -> Result<(), Rejected<WithMeta<UringBuf>>> {
+        self.0.push_with(cmd, data, meta, tag)
     }
     fn push(
         &mut self,

@@ -23,7 +23,7 @@ use nvmeq_core::cmd::{CreateIoCq, Identify, Read, Write};
 use nvmeq_core::prp::PrpError;
 use nvmeq_core::sgl::SglError;
 use nvmeq_core::{
-    Backend, Caps, Cmd, Completion, Data, DataDir, Error, IoBuf, Reaped, Rejected, Xfer,
+    Backend, Caps, Cmd, Completion, Data, DataDir, Error, IoBuf, Reaped, Rejected, WithMeta, Xfer,
 };
 use nvmeq_vfio::{
     bind_kernel, bind_vfio, driver_of, Bdf, Controller, DataPointer, DmaBuf, Options,
@@ -997,8 +997,25 @@ impl<const S: bool> Backend for VfioHw<S> {
     fn execute(&mut self, cmd: &Cmd, data: Data<'_>) -> Result<Completion, Error> {
         self.c().execute(cmd, data)
     }
+    fn execute_with(
+        &mut self,
+        cmd: &Cmd,
+        data: Data<'_>,
+        meta: Data<'_>,
+    ) -> Result<Completion, Error> {
+        self.c().execute_with(cmd, data, meta)
+    }
     fn push(&mut self, cmd: &Cmd, buf: Option<DmaBuf>, tag: u64) -> Result<(), Rejected<DmaBuf>> {
         self.c().push(cmd, buf, tag)
+    }
+    fn push_with(
+        &mut self,
+        cmd: &Cmd,
+        data: Option<DmaBuf>,
+        meta: Option<DmaBuf>,
+        tag: u64,
+    ) -> Result<(), Rejected<WithMeta<DmaBuf>>> {
+        self.c().push_with(cmd, data, meta, tag)
     }
     fn submit(&mut self, min_complete: u32) -> Result<u32, Error> {
         self.c().submit(min_complete)

@@ -43,7 +43,24 @@ impl Uring {
                 }
                 Err(e) => return Err(e),
             }
-            probe::format_from_id_ns(id.as_slice()).map_err(|_| Error::UnknownNamespace(nsid))?
+            let f = probe::format_from_id_ns(id.as_slice())
+                .map_err(|_| Error::UnknownNamespace(nsid))?;
+            if f.pi.is_some() {
+                // The guard format is in the NVM Command Set's Identify
+                // Namespace; a controller without CNS 05h (before NVMe 2.0)
+                // has the 16-bit guard only, which is what `f` assumed.
+                let mut nvm = AlignedBuf::zeroed(4096);
+                let r = self.execute(
+                    &Identify::nvm_namespace(nsid).build(),
+                    Data::FromDevice(nvm.as_mut_slice()),
+                );
+                match r {
+                    Ok(_) => probe::format_from_id_ns_nvm(id.as_slice(), nvm.as_slice())?,
+                    Err(_) => f,
+                }
+            } else {
+                f
+            }
         } else {
             let sysfs = self.ng.as_deref().filter(|_| nsid == self.nsid);
             let block_bytes = sysfs

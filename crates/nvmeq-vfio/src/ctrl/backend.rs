@@ -4,9 +4,10 @@
 use std::time::Instant;
 
 use nvmeq_core::backend::check_len;
+use nvmeq_core::format::{self, NsFormat};
 use nvmeq_core::{
     AdminOpcode, Backend, Caps, Cmd, Completion, Data, DataDir, Error, IoBuf, QueueKind, Reaped,
-    Rejected, Xfer,
+    Rejected, WithMeta, Xfer,
 };
 
 use super::{Controller, PAGE};
@@ -22,10 +23,82 @@ const DRIVER_ONLY: [AdminOpcode; 5] = [
     AdminOpcode::DOORBELL_BUFFER_CONFIG,
 ];
 
+/// Data bytes per block and separate metadata bytes that `cmd` moves on a
+/// namespace of format `fmt`, from what the entry's own fields make the
+/// device move (its NLB, for the opcodes the core can size; else the
+/// declared block count), honouring PRACT ([`format::plan`]): with PRACT on
+/// a format whose metadata is only PI, neither buffer carries any.
+fn sizes(cmd: &Cmd, fmt: NsFormat) -> Result<(u32, u32), Error> {
+    let sizing = match Cmd::from_sqe(cmd.queue, cmd.sqe) {
+        Some(c) if matches!(c.xfer, Xfer::Blocks(_)) => Some(c),
+        _ if cmd.queue == QueueKind::Io => Some(*cmd),
+        _ => None,
+    };
+    match sizing {
+        Some(
+            c @ Cmd {
+                xfer: Xfer::Blocks(n @ 1..),
+                ..
+            },
+        ) => {
+            // Planned as if a metadata buffer were given: only the sizes are
+            // wanted here; whether the caller has one is checked last
+            // (`check_meta`), after the data checks.
+            let p = match format::plan(&c, Some(fmt), u32::MAX, true) {
+                Err(Error::MetadataForbidden) => format::plan(&c, Some(fmt), u32::MAX, false)?,
+                p => p?,
+            };
+            Ok((p.data / n, p.meta))
+        }
+        _ => Ok((fmt.block_bytes, 0)),
+    }
+}
+
+/// The metadata buffer's presence against what the command moves:
+/// [`Error::MetadataRequired`] when it moves metadata and none was given
+/// (the device would use MPTR 0), [`Error::MetadataForbidden`] for a buffer
+/// it would not use.
+fn check_meta(meta_len: u32, has_meta: bool) -> Result<(), Error> {
+    match (meta_len, has_meta) {
+        (0, true) => Err(Error::MetadataForbidden),
+        (1.., false) => Err(Error::MetadataRequired),
+        _ => Ok(()),
+    }
+}
+
+/// [`sizes`], then [`check_meta`].
+#[cfg(test)]
+fn block_sizes(cmd: &Cmd, fmt: NsFormat, has_meta: bool) -> Result<(u32, u32), Error> {
+    let (lba, meta) = sizes(cmd, fmt)?;
+    check_meta(meta, has_meta)?;
+    Ok((lba, meta))
+}
+
 impl Controller {
-    /// Bytes `cmd` transfers, checked against the transfer limit; refuses
-    /// commands this backend keeps for itself.
-    fn xfer_len(&mut self, cmd: &Cmd) -> Result<u32, Error> {
+    /// The current format of namespace `nsid` (learnt at open, or from
+    /// Identify Namespace on first use after a format change).
+    pub fn ns_format(&mut self, nsid: u32) -> Result<NsFormat, Error> {
+        if let Some(&(_, f)) = self.ns.iter().find(|(n, _)| *n == nsid) {
+            return Ok(f);
+        }
+        if nsid == 0 || nsid == u32::MAX {
+            return Err(Error::UnknownNamespace(nsid));
+        }
+        // Not seen at open (attached since?): ask the controller.
+        match self.identify_ns(nsid)? {
+            Some(f) => {
+                self.ns.push((nsid, f));
+                Ok(f)
+            }
+            None => Err(Error::UnknownNamespace(nsid)),
+        }
+    }
+
+    /// Bytes `cmd` transfers in its data and separate metadata buffers,
+    /// checked against the transfer limit and the namespace format (`has_meta`:
+    /// whether the caller gave a metadata buffer); refuses commands this
+    /// backend keeps for itself.
+    fn xfer_len(&mut self, cmd: &Cmd, has_meta: bool) -> Result<(u32, u32), Error> {
         if cmd.queue == QueueKind::Admin && DRIVER_ONLY.contains(&AdminOpcode(cmd.sqe.opcode())) {
             return Err(Error::Unsupported(
                 "queue creation, deletion and Doorbell Buffer Config: the VFIO driver owns the queues",
@@ -36,10 +109,11 @@ impl Controller {
         let implied = Cmd::from_sqe(cmd.queue, cmd.sqe).map(|c| c.xfer);
         let blocks =
             matches!(cmd.xfer, Xfer::Blocks(_)) || matches!(implied, Some(Xfer::Blocks(_)));
-        let lba = if blocks {
-            self.lba_size(cmd.nsid())?
+        let (lba, meta) = if blocks {
+            let fmt = self.ns_format(cmd.nsid())?;
+            sizes(cmd, fmt)?
         } else {
-            1
+            (1, 0)
         };
         let len = cmd.xfer.bytes(lba).ok_or(Error::TransferTooLarge {
             len: cmd.xfer.bytes_u64(lba),
@@ -83,7 +157,8 @@ impl Controller {
                 max: self.max_xfer,
             });
         }
-        Ok(len)
+        check_meta(meta, has_meta)?;
+        Ok((len, meta))
     }
 
     /// Queue index for `cmd`: the admin queue, or an I/O queue with room
@@ -131,7 +206,7 @@ impl Controller {
         regions: &[(usize, usize)],
         tag: u64,
     ) -> Result<(), Rejected<DmaBuf>> {
-        self.push_inner(cmd, Some(buf), tag, Some(regions), false)
+        data_only(self.push_inner(cmd, Some(buf), None, tag, Some(regions), false))
     }
 
     /// [`Backend::push`] for a command the caller declares safe to repeat:
@@ -144,32 +219,42 @@ impl Controller {
         buf: Option<DmaBuf>,
         tag: u64,
     ) -> Result<(), Rejected<DmaBuf>> {
-        self.push_inner(cmd, buf, tag, None, true)
+        data_only(self.push_inner(cmd, buf, None, tag, None, true))
     }
 
-    /// [`Backend::push`] with the buffer regions the transfer uses (its
+    /// [`Backend::push_with`] with the buffer regions the transfer uses (its
     /// first bytes when `None`) and whether the caller marked the command
-    /// safe to repeat.
+    /// safe to repeat. Refusals hand both buffers back by value, as the
+    /// trait's do.
+    #[allow(clippy::result_large_err)]
     pub(super) fn push_inner(
         &mut self,
         cmd: &Cmd,
         buf: Option<DmaBuf>,
+        meta: Option<DmaBuf>,
         tag: u64,
         regions: Option<&[(usize, usize)]>,
         marked: bool,
-    ) -> Result<(), Rejected<DmaBuf>> {
-        let reject = |buf, e| Err(Rejected::Invalid { error: e, buf });
+    ) -> Result<(), Rejected<WithMeta<DmaBuf>>> {
+        #[allow(clippy::result_large_err)]
+        let reject = |data, meta, error| {
+            Err(Rejected::Invalid {
+                error,
+                buf: Some(WithMeta { data, meta }),
+            })
+        };
         if let Some(why) = self.dead {
-            return reject(buf, Error::Aborted(why));
+            return reject(buf, meta, Error::Aborted(why));
         }
-        let len = match self.xfer_len(cmd) {
+        let (len, meta_len) = match self.xfer_len(cmd, meta.is_some()) {
             Ok(l) => l,
-            Err(e) => return reject(buf, e),
+            Err(e) => return reject(buf, meta, e),
         };
         if len > 0 {
             let Some(b) = &buf else {
                 return reject(
                     buf,
+                    meta,
                     Error::BufferMismatch {
                         expected: cmd.dir,
                         given: "no buffer",
@@ -178,30 +263,52 @@ impl Controller {
             };
             if regions.is_none() {
                 if let Err(e) = check_len(len as u64, b.len()) {
-                    return reject(buf, e);
+                    return reject(buf, meta, e);
                 }
             }
             if !b.belongs_to(&self.space) {
-                return reject(buf, Error::ForeignBuffer);
+                return reject(buf, meta, Error::ForeignBuffer);
             }
         }
+        if let Some(m) = &meta {
+            if let Err(e) = check_len(meta_len as u64, m.len()) {
+                return reject(buf, meta, e);
+            }
+            if !m.belongs_to(&self.space) {
+                return reject(buf, meta, Error::ForeignBuffer);
+            }
+        }
+        #[allow(clippy::result_large_err)]
+        let full = |data, meta| Err(Rejected::Full(Some(WithMeta { data, meta })));
         // Back-pressure also when completions wait to be reaped: the reap
         // list's preallocated capacity bounds commands plus completions.
         if self.busy() + self.done.len() >= self.reap_cap {
-            return Err(Rejected::Full(buf));
+            return full(buf, meta);
         }
         let Some(qi) = self.pick_queue(cmd.queue) else {
-            return Err(Rejected::Full(buf));
+            return full(buf, meta);
         };
         let mut p = self.push_for(qi, &cmd.sqe, len as usize, regions, marked);
         p.tag = tag;
+        p.meta_len = meta_len as usize;
         self.qs[qi].make_cq_room(&self.bar, self.shadow.as_ref());
-        match self.qs[qi].push(cmd.sqe, buf, &p) {
+        match self.qs[qi].push_with(cmd.sqe, buf, meta, &p) {
             Ok(_) => Ok(()),
-            Err((buf, Some(error))) => Err(Rejected::Invalid { error, buf }),
-            Err((buf, None)) => Err(Rejected::Full(buf)),
+            Err((data, meta, Some(error))) => reject(data, meta, error),
+            Err((data, meta, None)) => full(data, meta),
         }
     }
+}
+
+/// A rejection of a command pushed without metadata, with its data buffer.
+fn data_only(r: Result<(), Rejected<WithMeta<DmaBuf>>>) -> Result<(), Rejected<DmaBuf>> {
+    r.map_err(|r| match r {
+        Rejected::Full(w) => Rejected::Full(w.and_then(|w| w.data)),
+        Rejected::Invalid { error, buf } => Rejected::Invalid {
+            error,
+            buf: buf.and_then(|w| w.data),
+        },
+    })
 }
 
 impl Backend for Controller {
@@ -213,25 +320,12 @@ impl Backend for Controller {
             max_xfer: self.max_xfer,
             queue_depth: self.qs[1..].iter().map(|q| q.slots.len() as u32).sum(),
             admin: true,
-            metadata: false,
+            metadata: true,
         }
     }
 
     fn lba_size(&mut self, nsid: u32) -> Result<u32, Error> {
-        if let Some(&(_, lba)) = self.ns.iter().find(|(n, _)| *n == nsid) {
-            return Ok(lba);
-        }
-        if nsid == 0 || nsid == u32::MAX {
-            return Err(Error::UnknownNamespace(nsid));
-        }
-        // Not seen at open (attached since?): ask the controller.
-        match self.identify_ns(nsid)? {
-            Some(lba) => {
-                self.ns.push((nsid, lba));
-                Ok(lba)
-            }
-            None => Err(Error::UnknownNamespace(nsid)),
-        }
+        self.ns_format(nsid).map(|f| f.block_bytes)
     }
 
     fn alloc(&mut self, len: usize) -> Result<DmaBuf, Error> {
@@ -242,25 +336,50 @@ impl Backend for Controller {
     }
 
     fn execute(&mut self, cmd: &Cmd, data: Data<'_>) -> Result<Completion, Error> {
+        self.execute_with(cmd, data, Data::None)
+    }
+
+    /// Runs one command with a separate metadata buffer, both copied
+    /// through DMA bounce buffers; MPTR names the metadata bounce buffer.
+    fn execute_with(
+        &mut self,
+        cmd: &Cmd,
+        data: Data<'_>,
+        meta: Data<'_>,
+    ) -> Result<Completion, Error> {
         if let Some(why) = self.dead {
             return Err(Error::Aborted(why));
         }
-        let len = self.xfer_len(cmd)?;
+        let (len, meta_len) = self.xfer_len(cmd, !meta.is_empty())?;
         let n = data.check(cmd.dir, len as u64)? as usize;
+        let mn = meta.check(cmd.dir, meta_len as u64)? as usize;
+        let mut mbounce = match self.meta_bounce.take() {
+            _ if mn == 0 => None,
+            Some(b) if b.len() >= mn => Some(b),
+            _ => Some(DmaBuf::new(&self.space, mn).map_err(|e| Error::Os {
+                op: "VFIO_IOMMU_MAP_DMA",
+                errno: e.raw_os_error().unwrap_or(libc::ENOMEM),
+            })?),
+        };
         let mut bounce = self.take_bounce()?;
         if bounce.len() < n {
             self.bounce = Some(bounce);
+            self.meta_bounce = mbounce;
             return Err(Error::AboveMdts {
                 len: n as u64,
                 max: self.max_xfer,
             });
         }
-        match (&data, cmd.dir) {
-            (Data::ToDevice(src), _) => bounce.as_mut_slice()[..n].copy_from_slice(&src[..n]),
+        let fill = |dst: &mut DmaBuf, src: &Data<'_>, k: usize| match (src, cmd.dir) {
+            (Data::ToDevice(src), _) => dst.as_mut_slice()[..k].copy_from_slice(&src[..k]),
             (Data::FromDevice(src), DataDir::Both) => {
-                bounce.as_mut_slice()[..n].copy_from_slice(&src[..n])
+                dst.as_mut_slice()[..k].copy_from_slice(&src[..k])
             }
             _ => {}
+        };
+        fill(&mut bounce, &data, n);
+        if let Some(mb) = &mut mbounce {
+            fill(mb, &meta, mn);
         }
         // Wait for room on the queue the command goes to. Written commands
         // are submitted first: unsubmitted ones would never make room.
@@ -273,6 +392,7 @@ impl Backend for Controller {
             self.tick();
             if let Some(why) = self.dead {
                 self.bounce = Some(bounce);
+                self.meta_bounce = mbounce;
                 return Err(Error::Aborted(why));
             }
             std::hint::spin_loop();
@@ -284,16 +404,37 @@ impl Backend for Controller {
         };
         let mut p = self.push_for(qi, &cmd.sqe, n, None, false);
         p.sync = true;
-        let (r, buf) = self.run_sync(qi, cmd.sqe, Some(bounce), &p, timeout);
+        p.meta_len = mn;
+        let (r, buf, mbuf) = self.run_sync_with(qi, cmd.sqe, Some(bounce), mbounce, &p, timeout);
         if let (Ok(_), Some(b), Data::FromDevice(dst)) = (&r, &buf, data) {
             dst[..n].copy_from_slice(&b.as_slice()[..n]);
         }
+        if let (Ok(_), Some(b), Data::FromDevice(dst)) = (&r, &mbuf, meta) {
+            dst[..mn].copy_from_slice(&b.as_slice()[..mn]);
+        }
         self.bounce = buf;
+        if mbuf.is_some() {
+            self.meta_bounce = mbuf;
+        }
         r
     }
 
     fn push(&mut self, cmd: &Cmd, buf: Option<DmaBuf>, tag: u64) -> Result<(), Rejected<DmaBuf>> {
-        self.push_inner(cmd, buf, tag, None, false)
+        data_only(self.push_inner(cmd, buf, None, tag, None, false))
+    }
+
+    /// Queues a command with a separate metadata buffer: MPTR names it (or,
+    /// with SGL data on a controller whose SGLS has bit 19, one SGL Data
+    /// Block descriptor for it in the slot's descriptor page). Its length
+    /// comes from the command and the namespace format.
+    fn push_with(
+        &mut self,
+        cmd: &Cmd,
+        data: Option<DmaBuf>,
+        meta: Option<DmaBuf>,
+        tag: u64,
+    ) -> Result<(), Rejected<WithMeta<DmaBuf>>> {
+        self.push_inner(cmd, data, meta, tag, None, false)
     }
 
     fn submit(&mut self, min_complete: u32) -> Result<u32, Error> {
@@ -336,5 +477,104 @@ impl Backend for Controller {
     /// doorbell write (a trap to the device) is its per-batch cost.
     fn syscalls(&self) -> Option<u64> {
         Some(self.qs.iter().map(|q| q.mmio_doorbells).sum())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nvmeq_core::cmd::{Flush, Prinfo, Read, Write};
+    use nvmeq_core::format::Pi;
+    use nvmeq_core::pi::{PiType, Pif};
+
+    const PI1: Pi = Pi::new(PiType::Type1, Pif::Guard16);
+    /// nvmeqC nsid 1: 512 + 8 separate, PI type 1 (all of the metadata is PI).
+    const SEP_PI: NsFormat = NsFormat::separate(512, 8).with_pi(PI1);
+    /// nvmeqC nsid 2: 4096 + 16 separate, PI type 2 with the 64-bit guard.
+    const SEP_PI64: NsFormat =
+        NsFormat::separate(4096, 16).with_pi(Pi::new(PiType::Type2, Pif::Guard64));
+    /// nvmeqC nsid 4: 4096 + 64 separate, no PI.
+    const SEP_64: NsFormat = NsFormat::separate(4096, 64);
+    /// nvmeqC nsid 3: 4096 + 8 extended, PI type 3.
+    const EXT_PI: NsFormat =
+        NsFormat::extended(4096, 8).with_pi(Pi::new(PiType::Type3, Pif::Guard16));
+
+    fn pract() -> Prinfo {
+        Prinfo::new().with_pract(true)
+    }
+
+    #[test]
+    fn separate_metadata_needs_a_buffer_sized_by_nlb() {
+        let read = Read::new(1, 0, 7).build();
+        assert_eq!(
+            block_sizes(&read, SEP_PI, false),
+            Err(Error::MetadataRequired)
+        );
+        assert_eq!(block_sizes(&read, SEP_PI, true), Ok((512, 64)));
+        let w = Write::new(4, 0, 1).build();
+        assert_eq!(block_sizes(&w, SEP_64, true), Ok((4096, 128)));
+        assert_eq!(
+            block_sizes(&w, SEP_64, false),
+            Err(Error::MetadataRequired),
+            "metadata without PI: PRACT or not, it moves"
+        );
+        assert_eq!(
+            block_sizes(&Write::new(4, 0, 1).prinfo(pract()).build(), SEP_64, false),
+            Err(Error::MetadataRequired)
+        );
+    }
+
+    #[test]
+    fn a_read_declared_in_bytes_still_needs_its_metadata() {
+        // The entry's NLB makes the device move metadata whatever the
+        // declared length says: sized from the fields, not the declaration.
+        let sqe = Read::new(1, 0, 3).build().sqe;
+        let bytes = Cmd::io(sqe, DataDir::FromDevice, Xfer::Bytes(2048));
+        assert_eq!(
+            block_sizes(&bytes, SEP_PI, false),
+            Err(Error::MetadataRequired)
+        );
+        assert_eq!(block_sizes(&bytes, SEP_PI, true), Ok((512, 32)));
+        let none = Cmd::io(sqe, DataDir::None, Xfer::None);
+        assert_eq!(
+            block_sizes(&none, SEP_PI, false),
+            Err(Error::MetadataRequired)
+        );
+    }
+
+    #[test]
+    fn pract_on_pi_only_formats_moves_no_metadata() {
+        let read = Read::new(1, 0, 7).prinfo(pract()).build();
+        assert_eq!(block_sizes(&read, SEP_PI, false), Ok((512, 0)));
+        assert_eq!(
+            block_sizes(&read, SEP_PI, true),
+            Err(Error::MetadataForbidden)
+        );
+        // The 64-bit guard's 16-byte tuple is all of nsid 2's metadata.
+        let r2 = Read::new(2, 0, 1).prinfo(pract()).build();
+        assert_eq!(block_sizes(&r2, SEP_PI64, false), Ok((4096, 0)));
+        assert_eq!(
+            block_sizes(&Read::new(2, 0, 1).build(), SEP_PI64, true),
+            Ok((4096, 32))
+        );
+        // Extended LBA: the controller strips the PI from the data too.
+        assert_eq!(block_sizes(&read, EXT_PI, false), Ok((4096, 0)));
+        let plain = Read::new(1, 0, 7).build();
+        assert_eq!(block_sizes(&plain, EXT_PI, false), Ok((4104, 0)));
+        assert_eq!(
+            block_sizes(&plain, EXT_PI, true),
+            Err(Error::MetadataForbidden),
+            "interleaved metadata travels in the data buffer"
+        );
+    }
+
+    #[test]
+    fn commands_that_move_no_blocks_take_no_metadata() {
+        let flush = Flush::new(1).build();
+        assert_eq!(block_sizes(&flush, SEP_PI, false), Ok((512, 0)));
+        assert_eq!(
+            block_sizes(&flush, SEP_PI, true),
+            Err(Error::MetadataForbidden)
+        );
     }
 }

@@ -1,21 +1,24 @@
 //! What the driver takes from Identify Namespace.
 
-use nvmeq_core::IdentifyNamespace;
+use nvmeq_core::format::NsFormat;
+use nvmeq_core::{IdentifyNamespace, IdentifyNamespaceNvm};
 
-/// Bytes one logical block moves over the bus in namespace `id`'s current
-/// format: the LBA data size, plus the metadata when it is interleaved
-/// (extended LBA, FLBAS bit 4), because then it travels in the data buffer.
-/// `None` for an inactive namespace (NSZE 0) or an invalid format.
-pub(crate) fn ns_block_bytes(id: &IdentifyNamespace) -> Option<u32> {
-    if id.nsze == 0 {
-        return None;
-    }
-    let lba = id.lba_size()?;
-    if id.extended_lba() {
-        lba.checked_add(id.metadata_size() as u32)
-    } else {
-        Some(lba)
-    }
+/// Namespace `id`'s current format as the buffers see it: bytes per block
+/// in the data buffer (the LBA data size, plus the metadata when it is
+/// interleaved, extended LBA, FLBAS bit 4), in the metadata buffer, and its
+/// protection information (its guard format from `nvm`, the NVM Command
+/// Set's Identify Namespace; the 16-bit guard without it). `None` for an
+/// inactive namespace (NSZE 0) or an invalid format.
+pub(crate) fn ns_format(
+    id: &IdentifyNamespace,
+    nvm: Option<&IdentifyNamespaceNvm>,
+) -> Option<NsFormat> {
+    NsFormat::from_identify_nvm(id, nvm).ok().flatten()
+}
+
+#[cfg(test)]
+fn ns_block_bytes(id: &IdentifyNamespace) -> Option<u32> {
+    ns_format(id, None).map(|f| f.block_bytes)
 }
 
 #[cfg(test)]
@@ -44,6 +47,14 @@ mod tests {
             Some(4104),
             "extended LBA carries metadata inline"
         );
+        id.flbas = 1;
+        id.dps = 1;
+        let f = ns_format(&id, None).unwrap();
+        assert_eq!(
+            (f.meta_bytes, f.pi.map(|p| p.pi_type)),
+            (8, Some(nvmeq_core::pi::PiType::Type1))
+        );
+        assert!(f.pi_only(), "8 bytes of metadata, all PI");
         id.flbas = 2;
         assert_eq!(ns_block_bytes(&id), None, "unused format");
     }

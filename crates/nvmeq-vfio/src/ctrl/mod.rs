@@ -12,9 +12,10 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use nvmeq_core::cmd::{CreateIoCq, CreateIoSq, DoorbellBufferConfig, Identify, SetFeatures};
-use nvmeq_core::identify::oacs;
+use nvmeq_core::format::NsFormat;
+use nvmeq_core::identify::{oacs, sgls};
 use nvmeq_core::{Cmd, Completion, Error, IoBuf, Reaped, Xfer};
-use nvmeq_core::{IdentifyController, IdentifyNamespace, NsList};
+use nvmeq_core::{IdentifyController, IdentifyNamespace, IdentifyNamespaceNvm, NsList};
 use zerocopy::{FromBytes, FromZeros};
 
 use crate::bdf::Bdf;
@@ -163,15 +164,22 @@ pub struct Stats {
     /// Doorbell updates only written to the shadow buffer, because the
     /// controller's EventIdx did not ask for an MMIO write.
     pub skipped_doorbells: u64,
-    /// Commands written with an SGL data pointer (PSDT 01b), resubmissions included.
+    /// Commands written with an SGL data pointer (PSDT 01b or 10b), resubmissions included.
     pub sgl_commands: u64,
     /// Commands resubmitted after a controller reset ([`Options::retries`]).
     pub retries: u64,
 }
 
 /// A synchronous command's outcome, waiting for its caller: queue index and
-/// cid (slot + sequence, so a reused slot cannot be confused), result, buffer.
-type SyncDone = (usize, u16, Result<Completion, Error>, Option<DmaBuf>);
+/// cid (slot + sequence, so a reused slot cannot be confused), result,
+/// data and metadata buffers.
+type SyncDone = (
+    usize,
+    u16,
+    Result<Completion, Error>,
+    Option<DmaBuf>,
+    Option<DmaBuf>,
+);
 
 /// An NVMe controller driven from userspace through VFIO.
 ///
@@ -191,6 +199,9 @@ pub struct Controller {
     next_io: usize,
     shadow: Option<Shadow>,
     bounce: Option<DmaBuf>,
+    /// The bounce buffer for `execute_with`'s metadata, made on first use
+    /// (and again when too small).
+    meta_bounce: Option<DmaBuf>,
     done: VecDeque<Reaped<DmaBuf>>,
     /// Commands in slots plus completions not yet reaped may not exceed this
     /// (`done`'s preallocated capacity), so the hot path never allocates.
@@ -198,8 +209,8 @@ pub struct Controller {
     /// Wait-loop iterations since the last clock read.
     spins: u32,
     sync_done: Vec<SyncDone>,
-    /// Active namespaces and their LBA data sizes.
-    ns: Vec<(u32, u32)>,
+    /// Active namespaces and their current formats.
+    ns: Vec<(u32, NsFormat)>,
     /// Why the controller is unusable, once it is.
     dead: Option<&'static str>,
     in_recovery: bool,
@@ -355,6 +366,7 @@ impl Controller {
             next_io: 1,
             shadow: None,
             bounce: Some(bounce),
+            meta_bounce: None,
             done: VecDeque::new(),
             reap_cap: 0,
             spins: 0,
@@ -531,11 +543,12 @@ impl Controller {
         self.max_xfer
     }
 
-    /// Namespaces known so far with their bytes per block: all active ones
-    /// at open; after a Format NVM or namespace management command the list
-    /// is emptied and refilled as [`nvmeq_core::Backend::lba_size`] asks.
-    pub fn namespaces(&self) -> &[(u32, u32)] {
-        &self.ns
+    /// Namespaces known so far with their bytes per block in the data
+    /// buffer: all active ones at open; after a Format NVM or namespace
+    /// management command the list is emptied and refilled as
+    /// [`nvmeq_core::Backend::lba_size`] or [`Controller::ns_format`] asks.
+    pub fn namespaces(&self) -> Vec<(u32, u32)> {
+        self.ns.iter().map(|&(n, f)| (n, f.block_bytes)).collect()
     }
 
     /// Counters of aborts, resets and unexpected completions.
@@ -578,6 +591,8 @@ impl Controller {
             raw: Raw::No,
             dptr,
             retries: retry_budget(self.opts.retries, qi == 0, sqe, marked),
+            meta_len: 0,
+            meta_sgl: matches!(dptr, Dptr::Sgl { .. }) && self.id.sgls & sgls::MPTR_SGL != 0,
         }
     }
 
@@ -711,23 +726,37 @@ impl Controller {
             .map_err(|_| Error::Malformed("Active Namespace ID list (short)"))?;
         self.ns.clear();
         for nsid in list.ids() {
-            if let Some(lba) = self.identify_ns(nsid)? {
-                self.ns.push((nsid, lba));
+            if let Some(f) = self.identify_ns(nsid)? {
+                self.ns.push((nsid, f));
             }
         }
         Ok(())
     }
 
-    /// Bytes per block of namespace `nsid` from Identify Namespace, `None`
-    /// when it is not active.
-    pub(super) fn identify_ns(&mut self, nsid: u32) -> Result<Option<u32>, Error> {
-        match self.admin_data(Identify::namespace(nsid).build(), PAGE) {
-            Ok(b) => Ok(IdentifyNamespace::read_from_bytes(&b)
-                .ok()
-                .and_then(|id| info::ns_block_bytes(&id))),
-            Err(Error::Status(_)) => Ok(None),
-            Err(e) => Err(e),
-        }
+    /// The current format of namespace `nsid` from Identify Namespace (and,
+    /// with protection information, the NVM Command Set's Identify
+    /// Namespace, CNS 05h, for the guard format), `None` when it is not active.
+    pub(super) fn identify_ns(&mut self, nsid: u32) -> Result<Option<NsFormat>, Error> {
+        let id = match self.admin_data(Identify::namespace(nsid).build(), PAGE) {
+            Ok(b) => b,
+            Err(Error::Status(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let Ok(id) = IdentifyNamespace::read_from_bytes(&id) else {
+            return Ok(None);
+        };
+        // A controller without CNS 05h (before NVMe 2.0) has the 16-bit
+        // guard only, which is what a missing structure means.
+        let nvm = if id.dps & 0x7 != 0 {
+            match self.admin_data(Identify::nvm_namespace(nsid).build(), PAGE) {
+                Ok(b) => IdentifyNamespaceNvm::read_from_bytes(&b).ok(),
+                Err(Error::Status(_)) => None,
+                Err(e) => return Err(e),
+            }
+        } else {
+            None
+        };
+        Ok(info::ns_format(&id, nvm.as_ref()))
     }
 
     /// Runs one of the driver's own admin commands without a data buffer
@@ -776,8 +805,22 @@ impl Controller {
         p: &Push<'_>,
         timeout: Duration,
     ) -> (Result<Completion, Error>, Option<DmaBuf>) {
+        let (r, buf, _) = self.run_sync_with(qi, sqe, buf, None, p, timeout);
+        (r, buf)
+    }
+
+    /// [`Controller::run_sync`] with a separate metadata buffer, returned too.
+    fn run_sync_with(
+        &mut self,
+        qi: usize,
+        sqe: nvmeq_core::Command,
+        buf: Option<DmaBuf>,
+        meta: Option<DmaBuf>,
+        p: &Push<'_>,
+        timeout: Duration,
+    ) -> (Result<Completion, Error>, Option<DmaBuf>, Option<DmaBuf>) {
         if let Some(why) = self.dead {
-            return (Err(Error::Aborted(why)), buf);
+            return (Err(Error::Aborted(why)), buf, meta);
         }
         // Wait for room (queue-interface commands may fill the queue; those
         // only written are submitted, or they would never make room).
@@ -786,24 +829,24 @@ impl Controller {
             self.poll_queue(qi);
             self.tick();
             if let Some(why) = self.dead {
-                return (Err(Error::Aborted(why)), buf);
+                return (Err(Error::Aborted(why)), buf, meta);
             }
             std::hint::spin_loop();
         }
         self.qs[qi].make_cq_room(&self.bar, self.shadow.as_ref());
-        let cid = match self.qs[qi].push(sqe, buf, p) {
+        let cid = match self.qs[qi].push_with(sqe, buf, meta, p) {
             Ok(slot) => self.qs[qi].cid(slot),
-            Err((b, e)) => return (Err(e.unwrap_or(Error::QueueFull)), b),
+            Err((b, m, e)) => return (Err(e.unwrap_or(Error::QueueFull)), b, m),
         };
         self.qs[qi].ring_sq(&self.bar, self.shadow.as_ref(), Instant::now(), timeout);
         loop {
             self.poll_queue(qi);
             if let Some(i) = self.sync_done.iter().position(|d| d.0 == qi && d.1 == cid) {
-                let (_, _, r, b) = self.sync_done.swap_remove(i);
-                return (r, b);
+                let (_, _, r, b, m) = self.sync_done.swap_remove(i);
+                return (r, b, m);
             }
             if let Some(why) = self.dead {
-                return (Err(Error::Aborted(why)), None);
+                return (Err(Error::Aborted(why)), None, None);
             }
             self.tick();
             std::hint::spin_loop();
@@ -832,16 +875,16 @@ impl Controller {
                         // Formats may have changed: re-identify on next use.
                         self.ns.clear();
                     }
-                    let (tag, buf, sync) = q.slots.release(slot);
+                    let (tag, buf, meta, sync) = q.slots.release(slot);
                     let result = cqe.ok();
                     if sync {
-                        self.sync_done.push((qi, cqe.cid, result, buf));
+                        self.sync_done.push((qi, cqe.cid, result, buf, meta));
                     } else {
                         self.done.push_back(Reaped {
                             tag,
                             result,
                             buf,
-                            meta: None,
+                            meta,
                         });
                     }
                 }

@@ -150,13 +150,14 @@ impl Controller {
                 if self.qs[qi].slots.get(slot).ns_change {
                     self.ns.clear();
                 }
-                let (tag, buf, sync) = self.qs[qi].slots.release(slot);
-                let buf = if stopped {
-                    buf
+                let (tag, buf, meta, sync) = self.qs[qi].slots.release(slot);
+                let (buf, meta) = if stopped {
+                    (buf, meta)
                 } else {
-                    // The device may still DMA into it: never give it back or free it.
+                    // The device may still DMA into them: never give them back or free them.
                     std::mem::forget(buf);
-                    None
+                    std::mem::forget(meta);
+                    (None, None)
                 };
                 let err = if expired == Some((qi, slot)) {
                     Error::Timeout { ms }
@@ -164,13 +165,13 @@ impl Controller {
                     Error::Aborted(why)
                 };
                 if sync {
-                    self.sync_done.push((qi, cid, Err(err), buf));
+                    self.sync_done.push((qi, cid, Err(err), buf, meta));
                 } else {
                     self.done.push_back(Reaped {
                         tag,
                         result: Err(err),
                         buf,
-                        meta: None,
+                        meta,
                     });
                 }
             }
@@ -209,16 +210,16 @@ impl Controller {
                 }
                 Some(why) => {
                     let cid = self.qs[qi].cid(slot);
-                    let (tag, buf, sync) = self.qs[qi].slots.release(slot);
+                    let (tag, buf, meta, sync) = self.qs[qi].slots.release(slot);
                     let result = Err(Error::Aborted(why));
                     if sync {
-                        self.sync_done.push((qi, cid, result, buf));
+                        self.sync_done.push((qi, cid, result, buf, meta));
                     } else {
                         self.done.push_back(Reaped {
                             tag,
                             result,
                             buf,
-                            meta: None,
+                            meta,
                         });
                     }
                 }

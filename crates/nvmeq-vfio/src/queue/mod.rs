@@ -14,6 +14,8 @@ use std::sync::atomic::{fence, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use nvmeq_core::backend::check_len;
+use nvmeq_core::sgl::SglDescriptor;
 use nvmeq_core::{AdminOpcode, Command, Completion, Error, IoBuf};
 
 use crate::dma::{DmaBuf, DmaRegion, DmaSpace};
@@ -51,7 +53,18 @@ pub(crate) struct Push<'a> {
     pub(crate) dptr: dptr::Dptr,
     /// How many times a controller reset may resubmit the command.
     pub(crate) retries: u8,
+    /// Bytes the command moves through its separate metadata buffer (MPTR),
+    /// from its own fields and the namespace format; 0: none.
+    pub(crate) meta_len: usize,
+    /// Describe the metadata with an SGL (PSDT 10b: MPTR names one Data
+    /// Block descriptor) when the data has one, as SGLS bit 19 allows;
+    /// else MPTR is the buffer's address.
+    pub(crate) meta_sgl: bool,
 }
+
+/// A refused push: the data and metadata buffers handed back, and why
+/// (`None`: the queue is full).
+pub(crate) type Refused = (Option<DmaBuf>, Option<DmaBuf>, Option<Error>);
 
 impl Push<'_> {
     /// A synchronous driver command with PRPs and no retries.
@@ -64,7 +77,33 @@ impl Push<'_> {
             raw,
             dptr: dptr::Dptr::Prp,
             retries: 0,
+            meta_len: 0,
+            meta_sgl: false,
         }
+    }
+}
+
+/// MPTR and PSDT for a command's metadata at `meta` (IOVA, `len` bytes),
+/// given the data pointer's PSDT: a contiguous buffer's address (PSDT 00b
+/// with PRPs, 01b with an SGL), or with `sgl` and SGL data, PSDT 10b and
+/// the address `desc_at` where the one Data Block descriptor `desc` goes.
+/// No metadata (`len` 0): MPTR 0, so anything the device would still move
+/// faults in the IOMMU.
+pub(crate) fn mptr(
+    psdt: u8,
+    meta: u64,
+    len: usize,
+    sgl: bool,
+    desc_at: u64,
+) -> (u64, u8, Option<SglDescriptor>) {
+    match len {
+        0 => (0, psdt, None),
+        _ if sgl && psdt == 1 => (
+            desc_at,
+            2,
+            Some(SglDescriptor::data_block(meta, len as u32)),
+        ),
+        _ => (meta, psdt, None),
     }
 }
 
@@ -113,6 +152,8 @@ pub(crate) struct QueuePair {
     cq_mem: DmaRegion,
     prp_mem: DmaRegion,
     prp_pages: usize,
+    /// One 16-byte metadata SGL descriptor per slot (PSDT 10b).
+    msgl_mem: DmaRegion,
     /// Where PRP lists are built before being copied into `prp_mem` with
     /// volatile stores (the core's PRP math works on plain slices).
     prp_scratch: Vec<u64>,
@@ -150,6 +191,7 @@ impl QueuePair {
         let prp_pages = Prps::list_pages_needed(0, max_xfer as u32, PageSize::P4K).max(1);
         let nslots = size - 1;
         let prp_mem = DmaRegion::new(space, nslots as usize * prp_pages * page)?;
+        let msgl_mem = DmaRegion::new(space, nslots as usize * SglDescriptor::LEN as usize)?;
         Ok(QueuePair {
             qid,
             size,
@@ -157,6 +199,7 @@ impl QueuePair {
             cq_mem,
             prp_mem,
             prp_pages,
+            msgl_mem,
             prp_scratch: vec![0; prp_pages * page / 8],
             page,
             sq: SqRing::new(size),
@@ -220,18 +263,26 @@ impl QueuePair {
     /// into the slot. A full queue or a bad length hands the buffer back.
     ///
     /// The entry's data and metadata pointers are always replaced (PRPs or
-    /// an SGL for `buf`, or zero), so a caller's entry can never point the
+    /// an SGL for `buf`, the metadata buffer's, or zero), so a caller's entry can never point the
     /// device at memory of its choosing. Only the driver's own
     /// queue-management commands keep theirs: `Raw::DriverPointers`.
-    pub(crate) fn push(
+    ///
+    /// The separate metadata buffer: `p.meta_len` bytes of `meta`,
+    /// checked here, go to MPTR (a contiguous buffer, or an SGL as
+    /// `p.meta_sgl` allows). The metadata buffer moves into the slot with
+    /// the data buffer; a refusal hands both back (by value, as the
+    /// `Backend` trait's rejections do; only the refused path carries them).
+    #[allow(clippy::result_large_err)]
+    pub(crate) fn push_with(
         &mut self,
         mut sqe: Command,
         buf: Option<DmaBuf>,
+        meta: Option<DmaBuf>,
         p: &Push<'_>,
-    ) -> Result<u16, (Option<DmaBuf>, Option<Error>)> {
+    ) -> Result<u16, Refused> {
         let len = p.len;
         if self.free() == 0 {
-            return Err((buf, None));
+            return Err((buf, meta, None));
         }
         let whole = [(0, len)];
         let regions = p.regions.unwrap_or(&whole);
@@ -239,11 +290,12 @@ impl QueuePair {
             _ if len == 0 => 0,
             Some(b) => match dptr::check_regions(regions, b.len(), len) {
                 Ok(()) => b.iova(),
-                Err(e) => return Err((buf, Some(e))),
+                Err(e) => return Err((buf, meta, Some(e))),
             },
             None => {
                 return Err((
                     buf,
+                    meta,
                     Some(Error::BufferTooSmall {
                         need: len as u64,
                         have: 0,
@@ -251,8 +303,17 @@ impl QueuePair {
                 ))
             }
         };
+        let meta_iova = match (&meta, p.meta_len) {
+            (None, 0) => 0,
+            (Some(_), 0) => return Err((buf, meta, Some(Error::MetadataForbidden))),
+            (None, _) => return Err((buf, meta, Some(Error::MetadataRequired))),
+            (Some(m), n) => match check_len(n as u64, m.len()) {
+                Ok(_) => m.iova(),
+                Err(e) => return Err((buf, meta, Some(e))),
+            },
+        };
         let Some(slot) = self.slots.take() else {
-            return Err((buf, None));
+            return Err((buf, meta, None));
         };
         let base = slot as usize * self.prp_pages * self.page;
         let mut used = 0;
@@ -280,10 +341,21 @@ impl QueuePair {
                 }
                 Err(e) => {
                     self.slots.release(slot);
-                    return Err((buf, Some(e)));
+                    return Err((buf, meta, Some(e)));
                 }
             }
         };
+        let desc_off = slot as usize * SglDescriptor::LEN as usize;
+        let (meta_ptr, psdt, desc) = mptr(
+            psdt,
+            meta_iova,
+            p.meta_len,
+            p.meta_sgl,
+            self.msgl_mem.iova() + desc_off as u64,
+        );
+        if let Some(d) = desc {
+            self.msgl_mem.write(desc_off, d);
+        }
         // Zero what the slot's previous command left beyond this one's list,
         // so a transfer longer than described reads IOVA 0 and faults in the
         // IOMMU instead of reaching another buffer.
@@ -292,6 +364,7 @@ impl QueuePair {
         s.prp_used = used;
         s.tag = p.tag;
         s.buf = buf;
+        s.meta = meta;
         s.sync = p.sync;
         s.retries_left = p.retries;
         let op = AdminOpcode(sqe.opcode());
@@ -310,13 +383,14 @@ impl QueuePair {
         sqe.cdw0 = sqe.cdw0.with_cid(cid).with_psdt(psdt);
         if !(p.raw == Raw::DriverPointers && len == 0) {
             sqe.dptr = data_ptr;
-            sqe.mptr = 0;
+            sqe.mptr = meta_ptr;
         }
         let Some(at) = self.sq.push() else {
             // Unreachable: free() counted SQ room. Undo rather than panic.
-            let (_, buf, _) = self.slots.release(slot);
+            let (_, buf, meta, _) = self.slots.release(slot);
             return Err((
                 buf,
+                meta,
                 Some(Error::Internal("the SQ had no room free() counted")),
             ));
         };
@@ -463,5 +537,27 @@ impl QueuePair {
     /// entries each, the last page's final entry included.
     pub(crate) fn max_prp_xfer(&self) -> usize {
         (self.prp_pages * (self.page / 8 - 1) + 2) * self.page
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nvmeq_core::sgl::SglType;
+
+    #[test]
+    fn metadata_pointer_follows_the_data_pointer_and_sgls() {
+        // No metadata: MPTR 0 (anything moved faults), PSDT kept.
+        assert_eq!(mptr(1, 0x20_0000, 0, true, 0x9000), (0, 1, None));
+        // PRPs: the contiguous buffer, even if SGLs were allowed.
+        assert_eq!(mptr(0, 0x20_0000, 64, true, 0x9000), (0x20_0000, 0, None));
+        // SGL data without SGLS bit 19: PSDT 01b, a contiguous buffer.
+        assert_eq!(mptr(1, 0x20_0000, 64, false, 0x9000), (0x20_0000, 1, None));
+        // With it: PSDT 10b, MPTR names one Data Block descriptor.
+        let (at, psdt, d) = mptr(1, 0x20_0000, 64, true, 0x9000);
+        assert_eq!((at, psdt), (0x9000, 2));
+        let d = d.unwrap();
+        assert_eq!((d.addr, d.len), (0x20_0000, 64));
+        assert_eq!(d.sgl_type(), SglType::DATA_BLOCK);
     }
 }

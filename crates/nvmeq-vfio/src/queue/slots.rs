@@ -17,6 +17,8 @@ pub(crate) struct Slot<B> {
     pub(crate) tag: u64,
     /// The buffer, owned here while the command is in flight.
     pub(crate) buf: Option<B>,
+    /// The separate metadata buffer (MPTR), owned here the same way.
+    pub(crate) meta: Option<B>,
     /// When the command times out (set when its doorbell is rung).
     pub(crate) deadline: Option<Instant>,
     /// A synchronous command (`execute`): its completion goes to the waiter,
@@ -55,6 +57,7 @@ impl<B> Slots<B> {
                 busy: false,
                 tag: 0,
                 buf: None,
+                meta: None,
                 deadline: None,
                 sync: false,
                 aborting: false,
@@ -124,13 +127,14 @@ impl<B> Slots<B> {
         &mut self.slots[slot as usize]
     }
 
-    /// Frees `slot`, returning its tag, buffer and whether it was synchronous.
-    pub(crate) fn release(&mut self, slot: u16) -> (u64, Option<B>, bool) {
+    /// Frees `slot`, returning its tag, buffer, metadata buffer and whether
+    /// it was synchronous.
+    pub(crate) fn release(&mut self, slot: u16) -> (u64, Option<B>, Option<B>, bool) {
         let s = &mut self.slots[slot as usize];
         debug_assert!(s.busy);
         s.busy = false;
         s.deadline = None;
-        let out = (s.tag, s.buf.take(), s.sync);
+        let out = (s.tag, s.buf.take(), s.meta.take(), s.sync);
         self.free.push(slot);
         out
     }
@@ -156,9 +160,13 @@ mod tests {
         let cid_a = s.cid(a);
         s.get_mut(a).tag = 7;
         s.get_mut(a).buf = Some(vec![1]);
+        s.get_mut(a).meta = Some(vec![2]);
         assert_eq!(s.lookup(cid_a), Ok(a));
-        let (tag, buf, sync) = s.release(a);
-        assert_eq!((tag, buf, sync), (7, Some(vec![1]), false));
+        let (tag, buf, meta, sync) = s.release(a);
+        assert_eq!(
+            (tag, buf, meta, sync),
+            (7, Some(vec![1]), Some(vec![2]), false)
+        );
         // A duplicate completion for the released command is refused.
         assert_eq!(s.lookup(cid_a), Err(CidError::SlotIdle));
         // The slot is reused with a new sequence: the old cid is stale.
