@@ -152,14 +152,21 @@ impl Backend for Uring {
     /// segments of commands queued with [`Uring::push_vec`] are dropped here
     /// (after their completion); use [`Uring::reap_all`] to get them back.
     fn reap(&mut self, mut f: impl FnMut(Reaped<UringBuf>)) -> usize {
-        self.io.reap(|r: Reaped<CmdBufs>| {
-            let (buf, meta) = match r.buf {
-                Some(b) => (b.data, b.metadata),
+        self.io.reap(|tag, result, bufs| {
+            let (buf, meta) = match bufs {
+                Some(b) => {
+                    // Only vectored commands have segments; the kernel is
+                    // done with them, so they go now.
+                    if b.segments.capacity() != 0 {
+                        drop(std::mem::take(&mut b.segments));
+                    }
+                    (b.data.take(), b.metadata.take())
+                }
                 None => (None, None),
             };
             f(Reaped {
-                tag: r.tag,
-                result: r.result,
+                tag,
+                result,
                 buf,
                 meta,
             })

@@ -40,8 +40,15 @@ impl Uring {
     /// queued with [`push_vec`](Self::push_vec): `Backend::reap` returns the
     /// data and metadata buffers but drops the segments (after the
     /// completion, so safely, but the caller loses them).
-    pub fn reap_all(&mut self, f: impl FnMut(Reaped<CmdBufs>)) -> usize {
-        self.io.reap(f)
+    pub fn reap_all(&mut self, mut f: impl FnMut(Reaped<CmdBufs>)) -> usize {
+        self.io.reap(|tag, result, bufs| {
+            f(Reaped {
+                tag,
+                result,
+                buf: bufs.map(std::mem::take),
+                meta: None,
+            })
+        })
     }
 
     pub(super) fn push_bufs(
@@ -102,16 +109,9 @@ impl Uring {
         }
         let (target, timeout_ms) = (self.target, self.timeout_ms);
         // The buffers move into the slot; their memory does not move.
-        let (ud, owned, iov) = match self.io.slab.insert_parts(tag, Some(bufs)) {
-            Ok((ud, Some(owned), iov)) => (ud, owned, iov),
-            Ok((ud, None, _)) => {
-                let buf = self.io.slab.cancel_insert(ud);
-                return Err(Rejected::Invalid {
-                    error: Error::Internal("the in-flight slot lost its buffers"),
-                    buf,
-                });
-            }
-            Err(buf) => return Err(Rejected::Full(buf)),
+        let (ud, owned, iov) = match self.io.slab.insert_parts(tag, bufs) {
+            Ok(parts) => parts,
+            Err(bufs) => return Err(Rejected::Full(Some(bufs))),
         };
         let (addr, data_len, fixed) = if vectored {
             let segs = owned.segments.iter_mut().map(|b| {

@@ -5,6 +5,7 @@ use super::{changes_namespaces, FileRef, Target, Uring};
 use io_uring::{opcode, squeue, types};
 use nvmeq_core::{Cmd, Completion, Data, Error, QueueKind, VecData};
 
+use crate::buf::CmdBufs;
 use crate::iov;
 use crate::queue::UNEXPECTED_TAG;
 use nvmeq_linux::uapi::{
@@ -97,7 +98,7 @@ impl Uring {
         }
         let ud = q
             .slab
-            .insert(UNEXPECTED_TAG, None)
+            .insert(UNEXPECTED_TAG, CmdBufs::default())
             .map_err(|_| Error::QueueFull)?;
         if let Some((data, need)) = vec {
             let filled = match q.slab.in_flight_parts(ud) {
