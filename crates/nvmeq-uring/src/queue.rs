@@ -73,17 +73,13 @@ impl Queue {
         }
     }
 
-    /// True when a command can be written now (a free slot and SQ space).
-    pub(crate) fn has_room(&mut self) -> bool {
-        !self.slab.is_full() && !self.ring.submission().is_full()
-    }
-
-    /// Pushes `entry` for slot `ud`. The caller has checked [`has_room`](Self::has_room).
+    /// Pushes `entry` for slot `ud`; false when the SQ is full.
     ///
     /// # Safety
     /// Every buffer `entry` points to must stay valid until the completion for
     /// `ud` is taken from the CQ: owned by the slot, or borrowed by a caller
     /// that waits for that completion before returning.
+    #[inline]
     pub(crate) unsafe fn push(&mut self, entry: &squeue::Entry128) -> bool {
         // SAFETY: forwarded to the caller; the SQ copies the entry.
         unsafe { self.ring.submission().push(entry).is_ok() }

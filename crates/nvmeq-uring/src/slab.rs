@@ -103,7 +103,7 @@ impl<B: Default> Slab<B> {
     }
 
     /// True when no slot is free.
-    #[inline]
+    #[cfg(test)]
     pub fn is_full(&self) -> bool {
         self.free.is_empty()
     }
@@ -121,14 +121,13 @@ impl<B: Default> Slab<B> {
         Ok(UserData { slot, seq: s.seq })
     }
 
-    /// [`insert`](Self::insert) that also hands out the new slot's buffer
-    /// and iovec array, so the push path looks its slot up once.
+    /// Takes a free slot for a command and hands out its buffers (as the
+    /// last completion left them: empty, every completion takes them out)
+    /// and iovec array for the caller to fill; `None` when full.
     #[allow(clippy::type_complexity)]
     #[inline]
-    pub fn insert_parts(&mut self, tag: u64, buf: B) -> Result<(UserData, &mut B, &mut [Iov]), B> {
-        let Some(slot) = self.free.pop() else {
-            return Err(buf);
-        };
+    pub fn insert_with(&mut self, tag: u64) -> Option<(UserData, &mut B, &mut [Iov])> {
+        let slot = self.free.pop()?;
         let segs = self.segs;
         let s = &mut self.slots[slot as usize];
         s.seq = UserData::next_seq(s.seq);
@@ -136,8 +135,7 @@ impl<B: Default> Slab<B> {
         s.state = State::InFlight;
         let ud = UserData { slot, seq: s.seq };
         let at = slot as usize * segs;
-        s.buf = buf;
-        Ok((ud, &mut s.buf, &mut self.iovs[at..at + segs]))
+        Some((ud, &mut s.buf, &mut self.iovs[at..at + segs]))
     }
 
     /// Undoes an `insert` whose SQE never reached the ring.

@@ -74,11 +74,21 @@ fn device_entries_are_uring_cmds_and_loopback_entries_nops() {
         NVME_URING_CMD_IO,
         &ucmd,
         Some(3),
+        0x7_0001,
     );
     assert_eq!(e.get_opcode(), opcode::UringCmd80::CODE as u32);
+    assert_eq!(e.get_user_data(), 0x7_0001);
     real.target = Target::Loopback;
-    let e = Uring::entry(real.target, FileRef::Fd(5), NVME_URING_CMD_IO, &ucmd, None);
+    let e = Uring::entry(
+        real.target,
+        FileRef::Fd(5),
+        NVME_URING_CMD_IO,
+        &ucmd,
+        None,
+        0x8_0002,
+    );
     assert_eq!(e.get_opcode(), opcode::Nop::CODE as u32);
+    assert_eq!(e.get_user_data(), 0x8_0002);
 }
 
 #[test]
