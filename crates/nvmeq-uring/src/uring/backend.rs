@@ -54,6 +54,7 @@ impl Backend for Uring {
         self.execute_segments(cmd, data, meta)
     }
 
+    #[inline]
     fn push(
         &mut self,
         cmd: &Cmd,
@@ -151,6 +152,7 @@ impl Backend for Uring {
     /// Hands out completions with their data and metadata buffers. The
     /// segments of commands queued with [`Uring::push_vec`] are dropped here
     /// (after their completion); use [`Uring::reap_all`] to get them back.
+    #[inline]
     fn reap(&mut self, mut f: impl FnMut(Reaped<UringBuf>)) -> usize {
         self.io.reap(|tag, result, bufs| {
             let (buf, meta) = match bufs {

@@ -141,6 +141,9 @@ impl Uring {
             // the kernel, and handed back with the completion.
             if segments.capacity() != 0 {
                 owned.segments = segments;
+            } else {
+                // No allocation and no elements: nothing to drop.
+                std::mem::forget(segments);
             }
             match (&mut owned.data, need) {
                 (Some(b), n) if n > 0 => {
