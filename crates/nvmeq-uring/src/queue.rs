@@ -15,7 +15,7 @@ use crate::tag::{UserData, INTERNAL};
 /// The ring type: `IORING_SETUP_SQE128 | IORING_SETUP_CQE32`.
 pub(crate) type Ring = IoUring<squeue::Entry128, cqueue::Entry32>;
 
-/// The tag [`Reaped`] carries for a completion that matched no command.
+/// The tag [`Reaped`](nvmeq_core::Reaped) carries for a completion that matched no command.
 pub const UNEXPECTED_TAG: u64 = u64::MAX;
 
 /// Most unexpected completions remembered between reaps (more are counted).

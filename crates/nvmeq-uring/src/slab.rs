@@ -173,7 +173,7 @@ impl<B: Default> Slab<B> {
     }
 
     /// Parks a completion that arrived for another command while `execute`
-    /// waited; [`Slab::pop_done`] hands it out later. The slot stays taken.
+    /// waited; [`Slab::pop_done_with`] hands it out later. The slot stays taken.
     pub fn park(&mut self, raw_user_data: u64, result: Result<Completion, Error>) -> bool {
         let ud = UserData::decode(raw_user_data);
         let Some(s) = self.live(ud) else {
@@ -191,7 +191,7 @@ impl<B: Default> Slab<B> {
         self.pop_done_with(|tag, buf, r| (tag, core::mem::take(buf), r))
     }
 
-    /// [`pop_done`](Self::pop_done) that lets `f` take from the slot's
+    /// The oldest parked completion, freeing its slot; `f` takes from the slot's
     /// buffers in place.
     #[inline]
     pub fn pop_done_with<R>(
