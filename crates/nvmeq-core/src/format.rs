@@ -169,6 +169,19 @@ pub fn plan(
     max_xfer: u32,
     has_meta: bool,
 ) -> Result<Plan, Error> {
+    match plan_plain_rw(cmd, fmt, max_xfer, has_meta) {
+        Some(p) => Ok(p),
+        None => plan_checked(cmd, fmt, max_xfer, has_meta),
+    }
+}
+
+/// [`plan`]'s full checks, for everything its fast path does not decide.
+fn plan_checked(
+    cmd: &Cmd,
+    fmt: Option<NsFormat>,
+    max_xfer: u32,
+    has_meta: bool,
+) -> Result<Plan, Error> {
     if cmd.queue == QueueKind::Io {
         check_nlb(cmd)?;
     }
@@ -212,6 +225,34 @@ pub fn plan(
         _ => 0,
     };
     Ok(Plan { data: len, meta })
+}
+
+/// The common case decided in a few comparisons: a Read or Write on the I/O
+/// queue whose blocks are the NLB it declares, in the opcode's direction, on
+/// a format with no separate metadata and no PI, without a metadata buffer,
+/// within `max_xfer`. `None` sends anything else (and every error) through
+/// the full checks, which give the same answer for this case.
+#[inline]
+fn plan_plain_rw(cmd: &Cmd, fmt: Option<NsFormat>, max_xfer: u32, has_meta: bool) -> Option<Plan> {
+    let (Xfer::Blocks(n), Some(f)) = (cmd.xfer, fmt) else {
+        return None;
+    };
+    let dir = match NvmOpcode(cmd.sqe.opcode()) {
+        NvmOpcode::READ => DataDir::FromDevice,
+        NvmOpcode::WRITE => DataDir::ToDevice,
+        _ => return None,
+    };
+    if cmd.queue != QueueKind::Io
+        || cmd.dir != dir
+        || has_meta
+        || f.meta_bytes != 0
+        || f.pi.is_some()
+        || n != (cmd.sqe.cdw12 & 0xffff) + 1
+    {
+        return None;
+    }
+    let len = n.checked_mul(f.block_bytes)?;
+    (len > 0 && len <= max_xfer).then_some(Plan { data: len, meta: 0 })
 }
 
 /// Linux maps the buffer by the opcode's direction bits (1:0), not by what a
@@ -308,6 +349,49 @@ impl<const N: usize> FormatCache<N> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fast_path_agrees_with_the_full_checks() {
+        use crate::cmd::Compare;
+        let ext = NsFormat::extended(512, 8);
+        let mut hits = 0;
+        for fmt in [F512, F4K, PI512, ext, NsFormat::separate(0, 0)] {
+            for nlb_z in [0u16, 7, 255, 0xffff] {
+                // Under-declared, the wrong direction, the admin queue.
+                let mut under = Read::new(1, 0, nlb_z).build();
+                under.xfer = Xfer::Blocks(nlb_z as u32);
+                let mut wrong_dir = Write::new(1, 0, nlb_z).build();
+                wrong_dir.dir = DataDir::FromDevice;
+                let mut admin = Read::new(1, 0, nlb_z).build();
+                admin.queue = QueueKind::Admin;
+                let cmds = [
+                    Read::new(1, 0, nlb_z).build(),
+                    Write::new(1, 0, nlb_z).build(),
+                    Compare::new(1, 0, nlb_z).build(),
+                    Read::new(1, 0, nlb_z).prinfo(pract()).build(),
+                    under,
+                    wrong_dir,
+                    admin,
+                ];
+                for cmd in &cmds {
+                    for max in [4096, MAX] {
+                        for has_meta in [false, true] {
+                            let full = plan_checked(cmd, Some(fmt), max, has_meta);
+                            if let Some(p) = plan_plain_rw(cmd, Some(fmt), max, has_meta) {
+                                hits += 1;
+                                assert_eq!(Ok(p), full, "{cmd:?} {fmt:?} {max} {has_meta}");
+                            }
+                            assert_eq!(plan(cmd, Some(fmt), max, has_meta), full);
+                        }
+                    }
+                }
+            }
+        }
+        // Read, Write and Read with PRACT (no PI, so it changes nothing) on the
+        // formats without separate metadata or PI, where they fit: 512 B at
+        // nlb 1, 8, 256 (MAX) and 1, 8 (4096); 520 B at 1, 8, 256 and 1.
+        assert_eq!(hits, 3 * (5 + 4));
+    }
 
     use crate::cmd::{Flush, Prinfo, Read, Write, WriteZeroes};
     use crate::Command;

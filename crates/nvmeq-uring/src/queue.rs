@@ -5,17 +5,17 @@
 use std::io;
 
 use io_uring::{cqueue, opcode, squeue, IoUring};
-use nvmeq_core::{Completion, Error, Reaped};
+use nvmeq_core::{Completion, Error};
 
 use crate::buf::CmdBufs;
 use crate::completion::decode_completion;
-use crate::slab::{Matched, Slab};
+use crate::slab::Slab;
 use crate::tag::{UserData, INTERNAL};
 
 /// The ring type: `IORING_SETUP_SQE128 | IORING_SETUP_CQE32`.
 pub(crate) type Ring = IoUring<squeue::Entry128, cqueue::Entry32>;
 
-/// The tag [`Reaped`] carries for a completion that matched no command.
+/// The tag [`Reaped`](nvmeq_core::Reaped) carries for a completion that matched no command.
 pub const UNEXPECTED_TAG: u64 = u64::MAX;
 
 /// Most unexpected completions remembered between reaps (more are counted).
@@ -73,17 +73,13 @@ impl Queue {
         }
     }
 
-    /// True when a command can be written now (a free slot and SQ space).
-    pub(crate) fn has_room(&mut self) -> bool {
-        !self.slab.is_full() && !self.ring.submission().is_full()
-    }
-
-    /// Pushes `entry` for slot `ud`. The caller has checked [`has_room`](Self::has_room).
+    /// Pushes `entry` for slot `ud`; false when the SQ is full.
     ///
     /// # Safety
     /// Every buffer `entry` points to must stay valid until the completion for
     /// `ud` is taken from the CQ: owned by the slot, or borrowed by a caller
     /// that waits for that completion before returning.
+    #[inline]
     pub(crate) unsafe fn push(&mut self, entry: &squeue::Entry128) -> bool {
         // SAFETY: forwarded to the caller; the SQ copies the entry.
         unsafe { self.ring.submission().push(entry).is_ok() }
@@ -120,25 +116,29 @@ impl Queue {
         self.ring.completion().len() + self.slab.done_len() + self.strays.len()
     }
 
-    /// Hands out every ready completion with all its buffers, without a syscall.
-    pub(crate) fn reap(&mut self, mut f: impl FnMut(Reaped<CmdBufs>)) -> usize {
+    /// Hands every ready completion to `f` without a syscall: its tag, its
+    /// result and (for a command, not for a completion that matched none)
+    /// its slot's buffers in place, for `f` to take what it hands out; the
+    /// slot is free once `f` returns.
+    #[inline]
+    pub(crate) fn reap(
+        &mut self,
+        mut f: impl FnMut(u64, Result<Completion, Error>, Option<&mut CmdBufs>),
+    ) -> usize {
         let mut n = 0;
-        while let Some((tag, buf, result)) = self.slab.pop_done() {
-            f(Reaped {
-                tag,
-                result,
-                buf,
-                meta: None,
-            });
+        while self
+            .slab
+            .pop_done_with(|tag, b, r| f(tag, r, Some(b)))
+            .is_some()
+        {
             n += 1;
         }
         for slot in self.strays.drain(..) {
-            f(Reaped {
-                tag: UNEXPECTED_TAG,
-                result: Err(Error::UnexpectedCid { cid: slot }),
-                buf: None,
-                meta: None,
-            });
+            f(
+                UNEXPECTED_TAG,
+                Err(Error::UnexpectedCid { cid: slot }),
+                None,
+            );
             n += 1;
         }
         for cqe in self.ring.completion() {
@@ -147,19 +147,15 @@ impl Queue {
                 continue;
             }
             let result = decode_completion(cqe.result(), cqe.big_cqe()[0]);
-            match self.slab.complete(ud) {
-                Matched::Command { tag, buf, .. } => f(Reaped {
-                    tag,
-                    result,
-                    buf,
-                    meta: None,
-                }),
-                Matched::Unexpected { slot } => f(Reaped {
-                    tag: UNEXPECTED_TAG,
-                    result: Err(Error::UnexpectedCid { cid: slot }),
-                    buf: None,
-                    meta: None,
-                }),
+            if let Err(slot) = self
+                .slab
+                .complete_with(ud, |tag, b| f(tag, result, Some(b)))
+            {
+                f(
+                    UNEXPECTED_TAG,
+                    Err(Error::UnexpectedCid { cid: slot }),
+                    None,
+                );
             }
             n += 1;
         }
@@ -186,7 +182,8 @@ impl Queue {
                 }
             }
             if let Some(r) = result {
-                self.slab.complete(mine);
+                // Frees the slot (its buffers were borrowed, so it holds none).
+                let _ = self.slab.complete(mine);
                 return r;
             }
             match self.enter(1) {

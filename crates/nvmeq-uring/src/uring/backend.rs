@@ -54,6 +54,7 @@ impl Backend for Uring {
         self.execute_segments(cmd, data, meta)
     }
 
+    #[inline]
     fn push(
         &mut self,
         cmd: &Cmd,
@@ -151,15 +152,23 @@ impl Backend for Uring {
     /// Hands out completions with their data and metadata buffers. The
     /// segments of commands queued with [`Uring::push_vec`] are dropped here
     /// (after their completion); use [`Uring::reap_all`] to get them back.
+    #[inline]
     fn reap(&mut self, mut f: impl FnMut(Reaped<UringBuf>)) -> usize {
-        self.io.reap(|r: Reaped<CmdBufs>| {
-            let (buf, meta) = match r.buf {
-                Some(b) => (b.data, b.metadata),
+        self.io.reap(|tag, result, bufs| {
+            let (buf, meta) = match bufs {
+                Some(b) => {
+                    // Only vectored commands have segments; the kernel is
+                    // done with them, so they go now.
+                    if b.segments.capacity() != 0 {
+                        drop(std::mem::take(&mut b.segments));
+                    }
+                    (b.data.take(), b.metadata.take())
+                }
                 None => (None, None),
             };
             f(Reaped {
-                tag: r.tag,
-                result: r.result,
+                tag,
+                result,
                 buf,
                 meta,
             })

@@ -106,6 +106,7 @@ impl Uring {
 
     /// Resolves what the command transfers from its own fields, before
     /// anything reaches the kernel: (data bytes, separate metadata bytes).
+    #[inline]
     pub(super) fn plan(&mut self, cmd: &Cmd, has_meta: bool) -> Result<(u32, u32), Error> {
         let fmt = match cmd.xfer {
             Xfer::Blocks(_) => Some(self.ns_format(cmd.nsid())?),

@@ -40,10 +40,21 @@ impl Uring {
     /// queued with [`push_vec`](Self::push_vec): `Backend::reap` returns the
     /// data and metadata buffers but drops the segments (after the
     /// completion, so safely, but the caller loses them).
-    pub fn reap_all(&mut self, f: impl FnMut(Reaped<CmdBufs>)) -> usize {
-        self.io.reap(f)
+    pub fn reap_all(&mut self, mut f: impl FnMut(Reaped<CmdBufs>)) -> usize {
+        self.io.reap(|tag, result, bufs| {
+            f(Reaped {
+                tag,
+                result,
+                buf: bufs.map(std::mem::take),
+                meta: None,
+            })
+        })
     }
 
+    /// The one queued path: plans and checks the command, moves the buffers
+    /// into a free slot (each field into place: a plain command's empty
+    /// segment list is not moved), encodes the SQE and writes it to the SQ.
+    #[inline]
     pub(super) fn push_bufs(
         &mut self,
         cmd: &Cmd,
@@ -97,23 +108,20 @@ impl Uring {
                 return reject(bufs, e);
             }
         }
-        if !self.io.has_room() {
-            return Err(Rejected::Full(Some(bufs)));
-        }
         let (target, timeout_ms) = (self.target, self.timeout_ms);
         // The buffers move into the slot; their memory does not move.
-        let (ud, owned, iov) = match self.io.slab.insert_parts(tag, Some(bufs)) {
-            Ok((ud, Some(owned), iov)) => (ud, owned, iov),
-            Ok((ud, None, _)) => {
-                let buf = self.io.slab.cancel_insert(ud);
-                return Err(Rejected::Invalid {
-                    error: Error::Internal("the in-flight slot lost its buffers"),
-                    buf,
-                });
-            }
-            Err(buf) => return Err(Rejected::Full(buf)),
+        let Some((ud, owned, iov)) = self.io.slab.insert_with(tag) else {
+            return Err(Rejected::Full(Some(bufs)));
         };
+        let CmdBufs {
+            data,
+            segments,
+            metadata,
+        } = bufs;
+        owned.data = data;
+        owned.metadata = metadata;
         let (addr, data_len, fixed) = if vectored {
+            owned.segments = segments;
             let segs = owned.segments.iter_mut().map(|b| {
                 let s = b.as_mut_slice();
                 (s.as_mut_ptr() as usize, s.len())
@@ -128,6 +136,15 @@ impl Uring {
                 }
             }
         } else {
+            // A plain command's list is empty (`Backend::push` makes it
+            // with `Vec::new()`); one that is not is kept, never given to
+            // the kernel, and handed back with the completion.
+            if segments.capacity() != 0 {
+                owned.segments = segments;
+            } else {
+                // No allocation and no elements: nothing to drop.
+                std::mem::forget(segments);
+            }
             match (&mut owned.data, need) {
                 (Some(b), n) if n > 0 => {
                     let (a, fixed) = buf_addr(self.pool.as_ref(), b);
@@ -144,12 +161,12 @@ impl Uring {
         ucmd.metadata = maddr;
         ucmd.metadata_len = meta_need;
         ucmd.timeout_ms = timeout_ms;
-        let entry = Self::entry(target, file, cmd_op, &ucmd, fixed);
+        let entry = Self::entry(target, file, cmd_op, &ucmd, fixed, ud.encode());
         // SAFETY: every buffer `ucmd` names (data, metadata, the segments in
         // the iovec array) and the iovec array itself are owned by slot `ud`
         // until reap takes this command's completion (or drop waits for it);
         // each length was checked against its buffer and cut to the command's.
-        if !unsafe { self.io.push(&entry.user_data(ud.encode())) } {
+        if !unsafe { self.io.push(&entry) } {
             let buf = self.io.slab.cancel_insert(ud);
             return Err(Rejected::Full(buf));
         }

@@ -5,6 +5,7 @@ use super::{changes_namespaces, FileRef, Target, Uring};
 use io_uring::{opcode, squeue, types};
 use nvmeq_core::{Cmd, Completion, Data, Error, QueueKind, VecData};
 
+use crate::buf::CmdBufs;
 use crate::iov;
 use crate::queue::UNEXPECTED_TAG;
 use nvmeq_linux::uapi::{
@@ -53,15 +54,17 @@ impl Uring {
         }
     }
 
+    #[inline]
     pub(super) fn entry(
         target: Target,
         file: FileRef,
         cmd_op: u32,
         ucmd: &NvmeUringCmd,
         fixed: Option<u16>,
+        user_data: u64,
     ) -> squeue::Entry128 {
         if target == Target::Loopback {
-            return opcode::Nop::new().build().into();
+            return squeue::Entry128::from(opcode::Nop::new().build()).user_data(user_data);
         }
         let cmd = ucmd.to_cmd80();
         match file {
@@ -74,6 +77,7 @@ impl Uring {
                 .buf_index(fixed)
                 .build(),
         }
+        .user_data(user_data)
     }
 
     /// Runs one command whose buffers the caller lends for the call: takes
@@ -92,12 +96,9 @@ impl Uring {
             (Some(a), QueueKind::Admin) => a,
             _ => &mut self.io,
         };
-        if !q.has_room() {
-            return Err(Error::QueueFull);
-        }
         let ud = q
             .slab
-            .insert(UNEXPECTED_TAG, None)
+            .insert(UNEXPECTED_TAG, CmdBufs::default())
             .map_err(|_| Error::QueueFull)?;
         if let Some((data, need)) = vec {
             let filled = match q.slab.in_flight_parts(ud) {
@@ -115,14 +116,14 @@ impl Uring {
                 }
             }
         }
-        let entry = Self::entry(target, file, cmd_op, &ucmd, None);
+        let entry = Self::entry(target, file, cmd_op, &ucmd, None, ud.encode());
         // SAFETY: the buffers `ucmd` names (data, metadata, or the segments
         // listed in the slot's iovec array) are borrowed for this whole call,
         // and `wait_for` returns only after this command's completion (or
         // aborts the process), so they outlive the kernel's use of them. The
         // iovec array belongs to slot `ud`, which stays taken until then.
         // Every length was checked against its buffer.
-        if !unsafe { q.push(&entry.user_data(ud.encode())) } {
+        if !unsafe { q.push(&entry) } {
             q.slab.cancel_insert(ud);
             return Err(Error::QueueFull);
         }

@@ -74,11 +74,21 @@ fn device_entries_are_uring_cmds_and_loopback_entries_nops() {
         NVME_URING_CMD_IO,
         &ucmd,
         Some(3),
+        0x7_0001,
     );
     assert_eq!(e.get_opcode(), opcode::UringCmd80::CODE as u32);
+    assert_eq!(e.get_user_data(), 0x7_0001);
     real.target = Target::Loopback;
-    let e = Uring::entry(real.target, FileRef::Fd(5), NVME_URING_CMD_IO, &ucmd, None);
+    let e = Uring::entry(
+        real.target,
+        FileRef::Fd(5),
+        NVME_URING_CMD_IO,
+        &ucmd,
+        None,
+        0x8_0002,
+    );
     assert_eq!(e.get_opcode(), opcode::Nop::CODE as u32);
+    assert_eq!(e.get_user_data(), 0x8_0002);
 }
 
 #[test]
@@ -100,11 +110,7 @@ fn write_vec_points_the_kernel_at_the_slots_own_iovec_array() {
         .unwrap();
     let first = UserData { slot: 0, seq: 1 };
     let (bufs, iov) = u.io.slab.in_flight_parts(first).unwrap();
-    assert_eq!(
-        bufs.unwrap().segments.len(),
-        4,
-        "the slot owns every segment"
-    );
+    assert_eq!(bufs.segments.len(), 4, "the slot owns every segment");
     assert_eq!(
         iov,
         [
