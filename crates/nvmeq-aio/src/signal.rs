@@ -26,21 +26,41 @@ pub enum Signal {
     Poll,
 }
 
-/// A non-blocking eventfd counting completion events.
+/// A descriptor that becomes readable when completions are posted.
 #[derive(Debug)]
-pub struct CompletionFd(OwnedFd);
+pub struct CompletionFd {
+    fd: OwnedFd,
+    /// Reset by reading it (an eventfd), or by the backend's reap.
+    read_to_clear: bool,
+}
 
 impl CompletionFd {
     /// Wraps a non-blocking eventfd (`EFD_NONBLOCK`; the constructor's
     /// caller promises the flag, [`clear`](Self::clear) relies on it).
     pub fn new(fd: OwnedFd) -> Self {
-        CompletionFd(fd)
+        CompletionFd {
+            fd,
+            read_to_clear: true,
+        }
     }
 
-    /// Reads (and so resets) the counter; 0 when it was not signalled.
+    /// Wraps a descriptor that the backend's `reap` resets itself (an epoll
+    /// set over several queues' eventfds): [`clear`](Self::clear) does nothing.
+    pub fn reset_by_reap(fd: OwnedFd) -> Self {
+        CompletionFd {
+            fd,
+            read_to_clear: false,
+        }
+    }
+
+    /// Reads (and so resets) an eventfd's counter; 0 when it was not
+    /// signalled, or when the backend's reap resets the descriptor.
     pub fn clear(&self) -> std::io::Result<u64> {
+        if !self.read_to_clear {
+            return Ok(0);
+        }
         let mut v = [0u8; 8];
-        match rustix::io::read(&self.0, &mut v) {
+        match rustix::io::read(&self.fd, &mut v) {
             Ok(8) => Ok(u64::from_ne_bytes(v)),
             Ok(n) => Err(std::io::Error::other(format!(
                 "eventfd read returned {n} bytes, not 8"
@@ -52,12 +72,12 @@ impl CompletionFd {
 
     /// The descriptor, e.g. to hand over to a reactor.
     pub fn into_inner(self) -> OwnedFd {
-        self.0
+        self.fd
     }
 }
 
 impl AsFd for CompletionFd {
     fn as_fd(&self) -> BorrowedFd<'_> {
-        self.0.as_fd()
+        self.fd.as_fd()
     }
 }

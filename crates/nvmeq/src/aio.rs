@@ -73,6 +73,11 @@ fn signal_of(dev: &mut Device) -> Result<Signal, Error> {
         Device::Uring(u) if u.completes_on_enter() => Signal::Poll,
         #[cfg(feature = "uring")]
         Device::Uring(u) => Signal::Fd(CompletionFd::new(u.register_eventfd().map_err(os)?)),
+        #[cfg(feature = "vfio")]
+        Device::Vfio(c) => match c.completion_fd() {
+            Some(fd) => Signal::Fd(CompletionFd::reset_by_reap(fd.map_err(os)?)),
+            None => Signal::Poll,
+        },
         _ => Signal::Poll,
     })
 }
