@@ -47,5 +47,11 @@ pub use nvmeq_core::{
     IoBuf, Reaped, Rejected, Status,
 };
 
+#[cfg(feature = "ioctl")]
+pub use nvmeq_ioctl as ioctl;
 #[cfg(feature = "ram")]
 pub use nvmeq_ram as ram;
+#[cfg(feature = "uring")]
+pub use nvmeq_uring as uring;
+#[cfg(feature = "vfio")]
+pub use nvmeq_vfio as vfio;
