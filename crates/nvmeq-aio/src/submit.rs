@@ -38,6 +38,15 @@ impl<B: Backend> core::fmt::Debug for Submit<B> {
     }
 }
 
+impl<B: Backend> Submit<B> {
+    /// Whether a poll wrote the command to the queue (it is in flight or
+    /// done): dropping the future then leaves its buffer with the queue. A
+    /// future never written (it waited for room) drops its command unsent.
+    pub fn is_written(&self) -> bool {
+        matches!(self.state, State::InFlight { .. })
+    }
+}
+
 // No pinned state: the future holds an Arc, a Cmd and an owned buffer.
 impl<B: Backend> Unpin for Submit<B> {}
 
