@@ -1,4 +1,4 @@
-//! Futures over a [`Backend`]'s queue interface, independent of any executor.
+//! Futures over a [`Backend`](nvmeq_core::Backend)'s queue interface, independent of any executor.
 //!
 //! [`AsyncQueue::submit`] returns a future that owns the command and its
 //! buffer and resolves to the completion with the buffer handed back (the

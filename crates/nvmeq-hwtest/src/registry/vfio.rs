@@ -194,9 +194,7 @@ impl<const SGL: bool> HwBackend for VfioHw<SGL> {
                 } else {
                     DataPointer::Prp
                 };
-                let opts = Options::default()
-                    .data_pointer(dp)
-                    .interrupts(IRQ.get());
+                let opts = Options::default().data_pointer(dp).interrupts(IRQ.get());
                 let c = match Controller::open_with(&bdf, opts) {
                     Ok(c) => c,
                     Err(e) => {
