@@ -44,7 +44,8 @@ pub struct BenchArgs {
     /// Threads, each with its own backend (its own ring or file).
     #[arg(long, default_value_t = 1)]
     pub jobs: u32,
-    /// Backend options, comma-separated: fixedbufs, poll, sqpoll[=IDLE_MS], regfiles (uring).
+    /// Backend options, comma-separated: fixedbufs, poll, sqpoll[=IDLE_MS], regfiles (uring);
+    /// irq or poll (vfio: MSI-X interrupts, or polling, the default).
     #[arg(long, default_value = "")]
     pub backend_opts: String,
     /// First LBA of the region (default 0).

@@ -29,6 +29,9 @@ pub struct BackendOpts {
     pub sqpoll: Option<u32>,
     /// io_uring: registered device file.
     pub regfiles: bool,
+    /// VFIO: MSI-X interrupts, waits sleep instead of spinning (`poll`, or
+    /// nothing, polls).
+    pub irq: bool,
 }
 
 impl BackendOpts {
@@ -43,7 +46,7 @@ impl BackendOpts {
             Ok(())
         } else {
             Err(BenchError::Config(format!(
-                "backend options `{self}` apply to the uring backend, not {backend}"
+                "backend options `{self}` apply to the uring and vfio backends, not {backend}"
             )))
         }
     }
@@ -62,6 +65,7 @@ impl FromStr for BackendOpts {
                 "fixedbufs" | "fixed" => o.fixedbufs = true,
                 "poll" | "iopoll" | "hipri" => o.poll = true,
                 "regfiles" => o.regfiles = true,
+                "irq" | "interrupts" => o.irq = true,
                 "sqpoll" => o.sqpoll = Some(2000),
                 _ => match w.strip_prefix("sqpoll=") {
                     Some(ms) => {
@@ -71,7 +75,7 @@ impl FromStr for BackendOpts {
                     }
                     None => {
                         return Err(BenchError::Config(format!(
-                            "unknown backend option `{w}` (fixedbufs, poll, sqpoll[=MS], regfiles)"
+                            "unknown backend option `{w}` (fixedbufs, poll, sqpoll[=MS], regfiles, irq)"
                         )))
                     }
                 },
@@ -95,6 +99,9 @@ impl fmt::Display for BackendOpts {
         }
         if self.regfiles {
             parts.push("regfiles".into());
+        }
+        if self.irq {
+            parts.push("irq".into());
         }
         f.write_str(&parts.join(","))
     }
@@ -163,6 +170,11 @@ pub fn run_device(req: &Request, cfg: &Config) -> Result<Report, BenchError> {
     match target(&req.device) {
         #[cfg(feature = "uring")]
         Target::Uring(p) => {
+            if req.opts.irq {
+                return Err(BenchError::Config(
+                    "`irq` applies to vfio (io_uring completes by interrupt unless `poll`)".into(),
+                ));
+            }
             let (qd, bs) = (cfg.qd, cfg.bs);
             let open = || uring_open(&p, &req.opts, qd, bs);
             let probe = open().map_err(|e| BenchError::Open {
@@ -198,6 +210,22 @@ pub fn run_device(req: &Request, cfg: &Config) -> Result<Report, BenchError> {
         }
         #[cfg(not(feature = "ioctl"))]
         Target::Ioctl(_) => Err(not_compiled("ioctl")),
+        #[cfg(feature = "vfio")]
+        Target::Facade(s) if vfio_bdf(&s).is_some() => {
+            let o = req.opts;
+            let bdf = vfio_bdf(&s).unwrap_or_default();
+            if o.fixedbufs || o.regfiles || o.sqpoll.is_some() || (o.poll && o.irq) {
+                return Err(BenchError::Config(format!(
+                    "backend options `{o}`: vfio takes `irq` (MSI-X interrupts) or `poll` (the default)"
+                )));
+            }
+            cfg.nsid = req.nsid.unwrap_or(cfg.nsid);
+            let open = || {
+                let opts = nvmeq::vfio::Options::default().interrupts(o.irq);
+                nvmeq::vfio::Controller::open_with(&bdf, opts)
+            };
+            go(req, &cfg, &opts_s, open)
+        }
         #[cfg(feature = "facade")]
         Target::Facade(s) => {
             req.opts.none_for(&s)?;
@@ -232,6 +260,15 @@ fn uring_open(
         u = u.sqpoll(ms);
     }
     nvmeq_uring::Uring::open(p, u)
+}
+
+/// The PCI address of a `vfio:` device string (or a bare address).
+#[cfg(feature = "vfio")]
+fn vfio_bdf(s: &str) -> Option<String> {
+    match nvmeq::Locator::parse(s) {
+        Ok(nvmeq::Locator::Vfio(b)) => Some(b.to_string()),
+        _ => None,
+    }
 }
 
 #[allow(dead_code)]
@@ -274,8 +311,11 @@ mod tests {
     #[test]
     fn options_parse_and_print() {
         let o: BackendOpts = "fixedbufs, poll,sqpoll=10".parse().unwrap();
-        assert!(o.fixedbufs && o.poll && o.sqpoll == Some(10) && !o.regfiles);
+        assert!(o.fixedbufs && o.poll && o.sqpoll == Some(10) && !o.regfiles && !o.irq);
         assert_eq!(o.to_string(), "fixedbufs,poll,sqpoll=10");
+        let o: BackendOpts = "irq".parse().unwrap();
+        assert!(o.irq && !o.poll);
+        assert_eq!(o.to_string(), "irq");
         assert!("".parse::<BackendOpts>().unwrap().is_empty());
         assert!("none".parse::<BackendOpts>().unwrap().is_empty());
         let e = "turbo".parse::<BackendOpts>().unwrap_err().to_string();

@@ -105,6 +105,15 @@ pub const BACKENDS: &[Entry] = &[
             Ok(())
         },
     },
+    #[cfg(feature = "vfio")]
+    Entry {
+        name: "vfio-irq",
+        reach: Reach::Vfio,
+        run: |t, r| {
+            vfio::run_irq(t, r);
+            Ok(())
+        },
+    },
 ];
 
 /// The names of [`BACKENDS`], in order.

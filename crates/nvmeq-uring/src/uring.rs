@@ -117,6 +117,13 @@ impl Uring {
         self.timeout_ms = ms;
     }
 
+    /// Whether completions are posted only when the ring is entered (IOPOLL,
+    /// or task work deferred by COOP_TASKRUN / DEFER_TASKRUN): then the
+    /// registered eventfd does not fire by itself and a waiter must poll.
+    pub fn completes_on_enter(&self) -> bool {
+        self.enter_to_complete
+    }
+
     /// Whether the ring polls for completions (IOPOLL).
     pub fn is_iopoll(&self) -> bool {
         self.iopoll

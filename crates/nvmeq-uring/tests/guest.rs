@@ -334,10 +334,10 @@ fn async_reads_under_the_futures_layer() {
 
     let mut u = open(UringOptions::new().depth(8));
     write_read_verify(&mut u, 1_000_000, 8, 9);
-    let q = AsyncQueue::new(u);
+    let (q, _) = AsyncQueue::new(u, nvmeq_aio::Signal::Poll);
     let mut futs: Vec<_> = (0..8u64)
         .map(|i| {
-            let b = q.backend().alloc(4096).unwrap();
+            let b = q.alloc(4096).unwrap();
             Some(q.submit(Read::new(1, 1_000_000 + i * 8, 7).build(), Some(b)))
         })
         .collect();

@@ -156,7 +156,10 @@ fn queue_interface(opts: UringOptions) {
 }
 
 fn futures() {
-    let q = AsyncQueue::new(Uring::loopback(UringOptions::new().depth(16), 512).unwrap());
+    let (q, _) = AsyncQueue::new(
+        Uring::loopback(UringOptions::new().depth(16), 512).unwrap(),
+        nvmeq_aio::Signal::Poll,
+    );
     let mut bufs: Vec<Option<UringBuf>> = (0..16).map(|_| Some(UringBuf::zeroed(512))).collect();
     let mut cx = Context::from_waker(Waker::noop());
     let mut round = |bufs: &mut Vec<Option<UringBuf>>| {

@@ -128,6 +128,9 @@ mod ctrl;
 mod dma;
 mod error;
 mod iova;
+// MSI-X eventfds (VFIO_DEVICE_SET_IRQS), poll(2) and epoll on them.
+#[allow(unsafe_code)]
+mod irq;
 // BAR0 mapped with mmap, volatile register access.
 #[allow(unsafe_code)]
 mod mmio;

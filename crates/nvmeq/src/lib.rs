@@ -21,19 +21,22 @@
 //! itself a [`Backend`], so the typed commands of [`nvmeq_core`]
 //! (re-exported as [`nvme`]) go through it unchanged; [`BackendExt`] adds
 //! the everyday calls.
-#![forbid(unsafe_code)]
+// Unsafe only where the tokio feature registers an eventfd (aio/tokio.rs).
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 /// The README's examples, compiled and run as doctests.
-#[cfg(all(doctest, feature = "ram"))]
+#[cfg(all(doctest, feature = "ram", feature = "tokio"))]
 #[doc = include_str!("../../../README.md")]
 pub struct ReadmeDoctests;
 
+pub mod aio;
 mod device;
 mod error;
 mod ext;
 pub mod locator;
 
+pub use aio::{AsyncDevice, BufResult};
 pub use device::{open, open_locator, AnyBuf, Device};
 pub use error::OpenError;
 pub use ext::BackendExt;
@@ -44,5 +47,11 @@ pub use nvmeq_core::{
     IoBuf, Reaped, Rejected, Status,
 };
 
+#[cfg(feature = "ioctl")]
+pub use nvmeq_ioctl as ioctl;
 #[cfg(feature = "ram")]
 pub use nvmeq_ram as ram;
+#[cfg(feature = "uring")]
+pub use nvmeq_uring as uring;
+#[cfg(feature = "vfio")]
+pub use nvmeq_vfio as vfio;

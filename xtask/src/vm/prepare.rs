@@ -30,6 +30,7 @@ const GUEST_BINS: &[(&str, &str)] = &[
 pub const GUEST_TESTS: &[(&str, &str, &str)] = &[
     ("nvmeq-cli", "guest_nvme_cli", "nvmeq-cli-guest-tests"),
     ("nvmeq-uring", "guest", "nvmeq-uring-guest-tests"),
+    ("nvmeq", "guest_async", "nvmeq-async-guest-tests"),
 ];
 const TARGET: &str = "x86_64-unknown-linux-gnu";
 
@@ -296,6 +297,10 @@ fn build_guest_tests(paths: &Paths) -> Result<(), String> {
         let mut c = util::cargo();
         c.args(["test", "--release", "--no-run", "--message-format=json"]);
         c.args(["--target", TARGET, "-p", pkg, "--test", test]);
+        if *pkg == "nvmeq" {
+            // The async guest tests run tokio on every backend, VFIO included.
+            c.args(["--features", "tokio,vfio"]);
+        }
         let mut flags = std::env::var("RUSTFLAGS").unwrap_or_default();
         flags.push_str(" -C target-feature=+crt-static");
         c.env("RUSTFLAGS", flags.trim())

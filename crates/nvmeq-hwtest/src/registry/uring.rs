@@ -281,10 +281,10 @@ fn futures<const M: u8>(c: &mut Ctx<UringHw<M>>) -> Result<String, String> {
     for (i, chunk) in want.chunks(len).enumerate() {
         c.write(slba + nlb * i as u64, chunk)?;
     }
-    let q = AsyncQueue::new(open_uring::<M>(&c.t)?);
+    let (q, _) = AsyncQueue::new(open_uring::<M>(&c.t)?, nvmeq_aio::Signal::Poll);
     let mut futs: Vec<_> = (0..4u64)
         .map(|i| {
-            let b = q.backend().alloc(len).map_err(|e| e.to_string())?;
+            let b = q.alloc(len).map_err(|e| e.to_string())?;
             let cmd = Read::new(c.nsid, slba + nlb * i, (nlb - 1) as u16).build();
             Ok(Some(q.submit(cmd, Some(b))))
         })

@@ -44,6 +44,8 @@ use crate::target::Target;
 const EMULATOR_ROUNDS: u32 = 20;
 
 thread_local! {
+    /// Whether controllers open with MSI-X interrupts (`vfio-irq`, [`run_irq`]).
+    static IRQ: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// Open controllers by PCI address, shared by the handles on them.
     static OPEN: RefCell<HashMap<String, Weak<RefCell<Controller>>>> = RefCell::new(HashMap::new());
     /// Kernel controller names resolved to PCI addresses: while VFIO holds a
@@ -192,7 +194,8 @@ impl<const SGL: bool> HwBackend for VfioHw<SGL> {
                 } else {
                     DataPointer::Prp
                 };
-                let c = match Controller::open_with(&bdf, Options::default().data_pointer(dp)) {
+                let opts = Options::default().data_pointer(dp).interrupts(IRQ.get());
+                let c = match Controller::open_with(&bdf, opts) {
                     Ok(c) => c,
                     Err(e) => {
                         if rebound {
@@ -1037,6 +1040,15 @@ impl<const S: bool> Backend for VfioHw<S> {
             .borrow()
             .syscalls()
     }
+}
+
+/// Runs the PRP suite with MSI-X interrupts instead of polling
+/// (`vfio-irq`): every completion queue signals its own eventfd and every
+/// wait sleeps on it. Rows are reported under `vfio`; the step says which.
+pub(crate) fn run_irq(t: &Target, r: &Runner) {
+    IRQ.set(true);
+    run::<false>(t, r);
+    IRQ.set(false);
 }
 
 /// Runs the suite on `t` with the VFIO backend. The kernel's block device

@@ -395,7 +395,7 @@ impl Backend for Controller {
                 self.meta_bounce = mbounce;
                 return Err(Error::Aborted(why));
             }
-            std::hint::spin_loop();
+            self.idle(None);
         };
         let timeout = if qi == 0 {
             self.opts.admin_timeout
@@ -454,12 +454,13 @@ impl Backend for Controller {
                 // Every command was completed with an error by the reset.
                 break;
             }
-            std::hint::spin_loop();
+            self.idle(None);
         }
         Ok(n)
     }
 
     fn reap(&mut self, mut f: impl FnMut(Reaped<DmaBuf>)) -> usize {
+        self.clear_io_interrupts();
         self.poll_all();
         let mut n = 0;
         while let Some(r) = self.done.pop_front() {

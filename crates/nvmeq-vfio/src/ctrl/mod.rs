@@ -6,6 +6,7 @@ mod info;
 mod recovery;
 
 use std::collections::VecDeque;
+use std::os::fd::OwnedFd;
 use std::path::Path;
 use std::sync::Arc;
 use std::thread::sleep;
@@ -21,6 +22,7 @@ use zerocopy::{FromBytes, FromZeros};
 use crate::bdf::Bdf;
 use crate::dma::{DmaBuf, DmaRegion, DmaSpace};
 use crate::error::OpenError;
+use crate::irq::{self, Irqs};
 use crate::mmio::Bar;
 use crate::queue::dptr::Dptr;
 use crate::queue::{doorbell, Push, QueuePair, Raw, Shadow};
@@ -35,6 +37,9 @@ const PCI_COMMAND_MASTER: u16 = 1 << 2;
 
 /// The only memory page size this driver uses (CC.MPS = 0).
 pub(crate) const PAGE: usize = 4096;
+
+/// Longest sleep of a wait loop with interrupts, so timeouts are still seen.
+const NAP: Duration = Duration::from_millis(10);
 
 /// How a controller is opened.
 #[derive(Debug, Clone)]
@@ -73,6 +78,12 @@ pub struct Options {
     /// gets a fresh timeout; one written but not yet committed when the reset
     /// came is submitted by it.
     pub retries: u8,
+    /// Completions signal MSI-X interrupts (one vector and eventfd per
+    /// completion queue) and waits sleep on them instead of spinning; a
+    /// reactor can watch [`Controller::completion_fd`]. Off (the default):
+    /// completions are polled. Needs MSI-X through VFIO; the I/O queues are
+    /// capped at the vectors it offers minus the admin queue's.
+    pub interrupts: bool,
 }
 
 /// How I/O commands describe their data buffers ([`Options::data_pointer`]).
@@ -97,6 +108,11 @@ impl Options {
     /// Sets [`Options::retries`].
     pub fn retries(mut self, n: u8) -> Self {
         self.retries = n;
+        self
+    }
+    /// Sets [`Options::interrupts`].
+    pub fn interrupts(mut self, on: bool) -> Self {
+        self.interrupts = on;
         self
     }
 }
@@ -146,6 +162,7 @@ impl Default for Options {
             lazy_cq_doorbells: true,
             data_pointer: DataPointer::Auto,
             retries: 0,
+            interrupts: false,
         }
     }
 }
@@ -211,6 +228,9 @@ pub struct Controller {
     sync_done: Vec<SyncDone>,
     /// Active namespaces and their current formats.
     ns: Vec<(u32, NsFormat)>,
+    /// With [`Options::interrupts`]: vector `i` is queue `qs[i]`'s, and an
+    /// epoll set over the I/O queues' eventfds.
+    irqs: Option<(Irqs, OwnedFd)>,
     /// Why the controller is unusable, once it is.
     dead: Option<&'static str>,
     in_recovery: bool,
@@ -372,6 +392,7 @@ impl Controller {
             spins: 0,
             sync_done: Vec::with_capacity(4),
             ns: Vec::new(),
+            irqs: None,
             dead: None,
             in_recovery: false,
             resetting: false,
@@ -437,7 +458,30 @@ impl Controller {
                 what: "Set Features (Number of Queues)",
                 source,
             })?;
-        let nq = queues_granted(&r).min(self.opts.io_queues);
+        let mut nq = queues_granted(&r).min(self.opts.io_queues);
+        if self.opts.interrupts {
+            let os = |op: &'static str| {
+                move |source| OpenError::Os {
+                    op: format!("{b}: {op}"),
+                    source,
+                }
+            };
+            let n = irq::msix_vectors(self._device.fd())
+                .map_err(os("VFIO_DEVICE_GET_IRQ_INFO (MSI-X)"))?
+                .min(irq::MAX_VECTORS);
+            if n < 2 {
+                return Err(OpenError::Unsupported(format!(
+                    "{b}: interrupts need 2 MSI-X vectors through VFIO, the device offers {n}"
+                )));
+            }
+            nq = nq.min(n as u16 - 1);
+            let irqs = Irqs::enable(self._device.fd(), nq as u32 + 1)
+                .map_err(os("VFIO_DEVICE_SET_IRQS (MSI-X eventfds)"))?;
+            let ep = irqs
+                .epoll(1..nq as usize + 1)
+                .map_err(os("epoll over the I/O queues' eventfds"))?;
+            self.irqs = Some((irqs, ep));
+        }
         let size = (self.opts.queue_depth as u32 + 1)
             .min(self.cap.mqes_z() as u32 + 1)
             .min(4096) as u16;
@@ -705,9 +749,13 @@ impl Controller {
         for i in 1..self.qs.len() {
             self.qs[i].reset();
             let (qid, size) = (self.qs[i].qid, self.qs[i].size());
-            let cq = CreateIoCq::new(qid, size - 1)
-                .prp1(self.qs[i].cq_iova())
-                .build();
+            let cq = CreateIoCq::new(qid, size - 1).prp1(self.qs[i].cq_iova());
+            // With interrupts, queue i signals vector i.
+            let cq = match self.irqs {
+                Some(_) => cq.irq(i as u16),
+                None => cq,
+            }
+            .build();
             self.admin_nodata(cq)
                 .map_err(|e| ("Create I/O Completion Queue", e))?;
             let sq = CreateIoSq::new(qid, size - 1, qid)
@@ -831,7 +879,7 @@ impl Controller {
             if let Some(why) = self.dead {
                 return (Err(Error::Aborted(why)), buf, meta);
             }
-            std::hint::spin_loop();
+            self.idle(Some(qi));
         }
         self.qs[qi].make_cq_room(&self.bar, self.shadow.as_ref());
         let cid = match self.qs[qi].push_with(sqe, buf, meta, p) {
@@ -849,7 +897,7 @@ impl Controller {
                 return (Err(Error::Aborted(why)), None, None);
             }
             self.tick();
-            std::hint::spin_loop();
+            self.idle(Some(qi));
         }
     }
 
@@ -894,6 +942,59 @@ impl Controller {
         if qi == 0 || !self.opts.lazy_cq_doorbells {
             q.ring_cq(&self.bar, self.shadow.as_ref());
         }
+    }
+
+    /// Between polls of a wait loop: with interrupts, sleep until queue
+    /// `qi`'s vector (or, for `None`, any I/O queue's) fires, or at most
+    /// [`NAP`] so deadlines are still checked; else spin.
+    pub(super) fn idle(&mut self, qi: Option<usize>) {
+        let Some((irqs, ep)) = &self.irqs else {
+            std::hint::spin_loop();
+            return;
+        };
+        // A vector that fired since it was last cleared may have posted
+        // completions the caller has not polled yet: go back and poll.
+        let fired = match qi {
+            Some(q) => irqs.clear(q),
+            None => (1..irqs.len()).fold(false, |f, v| irqs.clear(v) | f),
+        };
+        let pending = match qi {
+            Some(q) => self.qs[q].has_completion(),
+            None => self.qs[1..].iter().any(|q| q.has_completion()),
+        };
+        if !fired && !pending {
+            match qi {
+                Some(q) => irqs.wait(q, NAP),
+                None => Irqs::wait_any(ep, NAP),
+            };
+        }
+        // Sleeping took long enough that the next tick looks at the clock.
+        self.spins |= 63;
+    }
+
+    /// Resets the I/O queues' interrupt eventfds before a reap polls them,
+    /// so [`completion_fd`](Self::completion_fd) stays readable only while
+    /// completions are unreaped (a vector firing after this is seen again).
+    pub(super) fn clear_io_interrupts(&self) {
+        if let Some((irqs, _)) = &self.irqs {
+            for v in 1..irqs.len() {
+                irqs.clear(v);
+            }
+        }
+    }
+
+    /// With [`Options::interrupts`], a descriptor (an epoll set over the I/O
+    /// queues' eventfds) that is readable while some I/O queue has a
+    /// completion that [`reap`](nvmeq_core::Backend::reap) has not taken:
+    /// watch it with a reactor, then reap (reap resets it). `None` when
+    /// completions are polled.
+    pub fn completion_fd(&self) -> Option<std::io::Result<OwnedFd>> {
+        self.irqs.as_ref().map(|(_, ep)| ep.try_clone())
+    }
+
+    /// Whether completions signal interrupts ([`Options::interrupts`]).
+    pub fn interrupts(&self) -> bool {
+        self.irqs.is_some()
     }
 
     fn poll_all(&mut self) {
