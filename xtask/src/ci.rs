@@ -48,6 +48,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
     )?;
     run_step(&["build", "-p", "nvmeq-core", "--no-default-features"], &[])?;
     run_step(&["bench", "--workspace", "--no-run"], &[])?;
+    // Every fuzz target briefly: the seeds and whatever ten seconds find.
+    crate::fuzz::run(&["--time".into(), "10".into()])?;
     if host_only {
         eprintln!("xtask ci: host checks passed (guest suite skipped: --host-only)");
         return Ok(());

@@ -5,6 +5,7 @@
 mod bench;
 mod ci;
 mod demo;
+mod fuzz;
 mod hwtest;
 mod util;
 mod vm;
@@ -17,6 +18,7 @@ usage: cargo xtask <command> [args]
 commands:
   ci        every check CI runs (fmt, clippy, tests, docs, no_std build, benches build)
   demo      show nvmeq working end to end
+  fuzz      coverage-guided fuzzing of the decoders, parsers and ram controller (libFuzzer)
   vm        the QEMU guest with emulated NVMe controllers (prepare | run | exec | test | shell)
   hwtest    the conformance suite on a real NVMe host
   bench     benchmarks (criterion on the host; `bench vm`: nvmeq against fio in one guest)
@@ -31,6 +33,7 @@ fn main() -> ExitCode {
     let result = match cmd.as_str() {
         "ci" => ci::run(rest),
         "demo" => demo::run(rest),
+        "fuzz" => fuzz::run(rest),
         "vm" => vm::run(rest),
         "hwtest" => hwtest::run(rest),
         "bench" => bench::run(rest),

@@ -2,19 +2,11 @@
 //! from Identify Namespace, and a small cache of them.
 
 use crate::error::Error;
-use crate::identify::IdentifyNamespace;
+use crate::identify::{IdentifyNamespace, IdentifyNamespaceNvm};
 use crate::opcode::NvmOpcode;
+pub use crate::pi::Pi;
+use crate::pi::{PiType, Pif};
 use crate::{Cmd, DataDir, QueueKind, Xfer};
-
-/// End-to-end protection information of a format (DPS with the PI size).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Pi {
-    /// Protection information type (DPS bits 2:0): 1, 2 or 3.
-    pub pi_type: u8,
-    /// Bytes of PI per block: 8 (16-bit guard), or 16 (64-bit guard, PIF
-    /// from the NVM command set's Identify Namespace).
-    pub size: u8,
-}
 
 /// A namespace's current LBA format as the buffers see it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,16 +64,27 @@ impl NsFormat {
     /// Set Specification 1.0, 5.2.1.2: no metadata is transferred).
     pub const fn pi_only(&self) -> bool {
         match self.pi {
-            Some(p) => p.size as u16 == self.ms,
+            Some(p) => p.size() as u16 == self.ms,
             None => false,
         }
     }
 
     /// The current format from Identify Namespace; `None` for an inactive
-    /// namespace (NSZE 0). PI size is taken as 8 bytes (16-bit guard): the
-    /// 64-bit guard formats are described by the NVM command set's Identify
-    /// Namespace, not this one.
+    /// namespace (NSZE 0). The PI, if any, is taken as the 16b guard format
+    /// without a storage tag: the others are described by the NVM command
+    /// set's Identify Namespace, which [`Self::from_identify_nvm`] reads.
     pub fn from_identify(ns: &IdentifyNamespace) -> Result<Option<NsFormat>, Error> {
+        Self::from_identify_nvm(ns, None)
+    }
+
+    /// The current format from Identify Namespace (CNS 00h) and, when the
+    /// controller has it, the NVM command set's Identify Namespace (CNS 05h,
+    /// CSI 00h), whose ELBAF gives the PI format and storage tag size; `None`
+    /// for an inactive namespace (NSZE 0).
+    pub fn from_identify_nvm(
+        ns: &IdentifyNamespace,
+        nvm: Option<&IdentifyNamespaceNvm>,
+    ) -> Result<Option<NsFormat>, Error> {
         if ns.nsze == 0 {
             return Ok(None);
         }
@@ -94,12 +97,31 @@ impl NsFormat {
         } else {
             NsFormat::separate(ds, ms)
         };
-        let pi_type = ns.dps & 0x7;
-        Ok(Some(if pi_type != 0 && ms >= 8 {
-            f.with_pi(Pi { pi_type, size: 8 })
-        } else {
-            f
-        }))
+        let dps = ns.dps_bits();
+        if dps.pit() == 0 {
+            return Ok(Some(f));
+        }
+        let pi_type: PiType = dps.pi_type().ok_or(Error::Malformed(
+            "Identify Namespace (DPS names a reserved protection information type)",
+        ))?;
+        let (pif, sts) = match nvm.and_then(|n| n.elbaf(ns.flbas_index())) {
+            Some(e) => (
+                e.pi_format().ok_or(Error::Malformed(
+                    "NVM Identify Namespace (ELBAF names a reserved protection information format)",
+                ))?,
+                e.sts(),
+            ),
+            None => (Pif::Guard16, 0),
+        };
+        let pi = Pi::new(pi_type, pif)
+            .with_sts(sts)
+            .with_location(dps.location());
+        pi.check(ms).map_err(|_| {
+            Error::Malformed(
+                "Identify Namespace (protection information does not fit the metadata size, or STS is out of range)",
+            )
+        })?;
+        Ok(Some(f.with_pi(pi)))
     }
 }
 
@@ -291,10 +313,7 @@ mod tests {
 
     const F512: NsFormat = NsFormat::separate(512, 0);
     const F4K: NsFormat = NsFormat::separate(4096, 8);
-    const PI1: Pi = Pi {
-        pi_type: 1,
-        size: 8,
-    };
+    const PI1: Pi = Pi::new(PiType::Type1, Pif::Guard16);
     /// 512 + 8 separate metadata, PI type 1: the metadata is PI only.
     const PI512: NsFormat = NsFormat::separate(512, 8).with_pi(PI1);
     const MAX: u32 = 1 << 20;
@@ -477,11 +496,60 @@ mod tests {
         ns.dps = 2;
         assert_eq!(
             NsFormat::from_identify(&ns),
-            Ok(Some(NsFormat::extended(512, 8).with_pi(Pi {
-                pi_type: 2,
-                size: 8
-            })))
+            Ok(Some(
+                NsFormat::extended(512, 8).with_pi(Pi::new(PiType::Type2, Pif::Guard16))
+            ))
         );
+        // DPS bit 3: PI first. A reserved type is malformed, not ignored.
+        ns.dps = 0b1011;
+        assert_eq!(
+            NsFormat::from_identify(&ns).map(|f| f.and_then(|f| f.pi)),
+            Ok(Some(
+                Pi::new(PiType::Type3, Pif::Guard16).with_location(crate::pi::PiLocation::First)
+            ))
+        );
+        ns.dps = 5;
+        assert!(matches!(
+            NsFormat::from_identify(&ns),
+            Err(Error::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn from_identify_nvm_reads_the_guard_format_and_storage_tag() {
+        use crate::identify::{Elbaf, LbaFormat};
+        use zerocopy::FromZeros;
+        let mut ns = IdentifyNamespace::new_zeroed();
+        ns.nsze = 8;
+        ns.nlbaf_z = 1;
+        ns.lbaf[1] = LbaFormat::new().with_lbads(12).with_ms(16);
+        ns.flbas = 1;
+        ns.dps = 1;
+        let mut nvm = IdentifyNamespaceNvm::new_zeroed();
+        nvm.elbaf[1] = Elbaf::new().with_pif(2).with_sts(8);
+        let f = NsFormat::from_identify_nvm(&ns, Some(&nvm))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            f,
+            NsFormat::separate(4096, 16).with_pi(Pi::new(PiType::Type1, Pif::Guard64).with_sts(8))
+        );
+        assert!(f.pi_only(), "16 bytes of metadata, all PI");
+        // Without CNS 05h the 16b guard is assumed; 8 of 16 bytes are PI.
+        let f16 = NsFormat::from_identify(&ns).unwrap().unwrap();
+        assert_eq!(f16.pi, Some(Pi::new(PiType::Type1, Pif::Guard16)));
+        assert!(!f16.pi_only());
+        // A 64b guard in 8 bytes of metadata cannot be.
+        ns.lbaf[1] = LbaFormat::new().with_lbads(12).with_ms(8);
+        assert!(matches!(
+            NsFormat::from_identify_nvm(&ns, Some(&nvm)),
+            Err(Error::Malformed(_))
+        ));
+        nvm.elbaf[1] = Elbaf::new().with_pif(3);
+        assert!(matches!(
+            NsFormat::from_identify_nvm(&ns, Some(&nvm)),
+            Err(Error::Malformed(_))
+        ));
     }
 
     #[test]

@@ -17,7 +17,12 @@ use core::mem::{offset_of, size_of};
 use zerocopy::byteorder::little_endian::U128;
 use zerocopy::{FromBytes, FromZeros, Immutable, IntoBytes, KnownLayout};
 
+use crate::pi::{PiLocation, PiType};
 use crate::regs::Vs;
+
+mod nvm;
+
+pub use nvm::{Elbaf, IdentifyNamespaceNvm};
 
 /// The text of a spec string field (`sn`, `mn`, `fr`, `subnqn`, firmware
 /// revisions): ASCII, left-justified, padded with spaces or NUL-terminated.
@@ -597,9 +602,9 @@ pub struct IdentifyNamespace {
     pub flbas: u8,
     /// Metadata Capabilities (MC).
     pub mc: u8,
-    /// End-to-end Data Protection Capabilities (DPC).
+    /// End-to-end Data Protection Capabilities (DPC). See [`Self::dpc_bits`].
     pub dpc: u8,
-    /// End-to-end Data Protection Type Settings (DPS).
+    /// End-to-end Data Protection Type Settings (DPS). See [`Self::dps_bits`].
     pub dps: u8,
     /// Namespace Multi-path I/O and Namespace Sharing Capabilities (NMIC).
     pub nmic: u8,
@@ -745,6 +750,79 @@ impl IdentifyNamespace {
     /// NSFEAT bit 0: thin provisioning.
     pub const fn thin_provisioned(&self) -> bool {
         self.nsfeat & 1 != 0
+    }
+
+    /// DPC, typed: the protection types and placements the namespace supports.
+    pub const fn dpc_bits(&self) -> Dpc {
+        Dpc::from_bits(self.dpc)
+    }
+
+    /// DPS, typed: the protection the namespace is formatted with.
+    pub const fn dps_bits(&self) -> Dps {
+        Dps::from_bits(self.dps)
+    }
+}
+
+/// End-to-end Data Protection Capabilities (DPC, Identify Namespace byte 28;
+/// NVM Command Set spec 1.0, "Identify Namespace Data Structure").
+#[bitfield(u8)]
+#[derive(PartialEq, Eq)]
+pub struct Dpc {
+    /// Bit 0: Protection Information Type 1 supported.
+    pub type1: bool,
+    /// Bit 1: Type 2 supported.
+    pub type2: bool,
+    /// Bit 2: Type 3 supported.
+    pub type3: bool,
+    /// Bit 3: PI in the first bytes of metadata supported.
+    pub first: bool,
+    /// Bit 4: PI in the last bytes of metadata supported.
+    pub last: bool,
+    /// Reserved (bits 7:5).
+    #[bits(3)]
+    _rsvd: u8,
+}
+
+impl Dpc {
+    /// True when `t` is among the supported types.
+    pub const fn supports(&self, t: PiType) -> bool {
+        match t {
+            PiType::Type1 => self.type1(),
+            PiType::Type2 => self.type2(),
+            PiType::Type3 => self.type3(),
+        }
+    }
+}
+
+/// End-to-end Data Protection Type Settings (DPS, Identify Namespace byte 29).
+#[bitfield(u8)]
+#[derive(PartialEq, Eq)]
+pub struct Dps {
+    /// Protection Information Type (PIT), bits 2:0: 0 none, 1..=3 the type.
+    /// See [`Self::pi_type`].
+    #[bits(3)]
+    pub pit: u8,
+    /// Protection Information Position (PIP), bit 3: set when PI is the
+    /// first bytes of the metadata, clear when the last.
+    pub pip: bool,
+    /// Reserved (bits 7:4).
+    #[bits(4)]
+    _rsvd: u8,
+}
+
+impl Dps {
+    /// The protection type; `None` when protection is off or PIT is reserved.
+    pub const fn pi_type(&self) -> Option<PiType> {
+        PiType::from_bits(self.pit())
+    }
+
+    /// Where the PI sits in the metadata.
+    pub const fn location(&self) -> PiLocation {
+        if self.pip() {
+            PiLocation::First
+        } else {
+            PiLocation::Last
+        }
     }
 }
 

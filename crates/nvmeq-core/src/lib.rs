@@ -38,6 +38,7 @@ pub mod format;
 pub mod identify;
 pub mod log;
 pub mod opcode;
+pub mod pi;
 pub mod prp;
 pub mod ranges;
 pub mod regs;
@@ -53,7 +54,9 @@ pub use bdf::Bdf;
 pub use cmd::{Cmd, DataDir, QueueKind, Xfer};
 pub use cqe::Completion;
 pub use error::{Error, Feature};
-pub use identify::{IdentifyController, IdentifyNamespace, LbaFormat, NsList};
+pub use identify::{
+    IdentifyController, IdentifyNamespace, IdentifyNamespaceNvm, LbaFormat, NsList,
+};
 pub use opcode::{AdminOpcode, NvmOpcode};
 pub use sqe::{Cdw0, Command};
 pub use status::{Sct, Status};

@@ -6,9 +6,10 @@ use nvmeq_core::log::{CommandEffectsLog, ErrorLogEntry, FwSlotLog, SmartLog};
 use nvmeq_core::{AdminOpcode, Cmd, Data, Error, IdentifyController, NvmOpcode, Status};
 use zerocopy::IntoBytes;
 
+use crate::check::{ctx_err, parse};
 use crate::registry::HwBackend;
 use crate::runner::TestResult;
-use crate::suite::{ctx_err, parse, Ctx};
+use crate::suite::Ctx;
 
 fn log_page(lid: LogId, nsid: u32, len: u32) -> Cmd {
     // Every length used here is a whole number of dwords.

@@ -4,9 +4,10 @@
 use nvmeq_core::cmd::{Identify, Read, Write};
 use nvmeq_core::{Cmd, Command, Data, DataDir, Error, Status, Xfer};
 
+use crate::check::expect_status;
 use crate::registry::HwBackend;
 use crate::runner::TestResult;
-use crate::suite::{expect_status, Ctx};
+use crate::suite::Ctx;
 
 /// Read one block at LBA NSZE: LBA Out of Range (SCT 0h, SC 80h).
 pub fn lba_out_of_range<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {

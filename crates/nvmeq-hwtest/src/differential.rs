@@ -446,9 +446,10 @@ mod dev {
     use nvmeq_ioctl::IoctlBackend;
 
     use super::{compare, discover_wait, pattern, reserved_range, Item, NSID};
+    use crate::check::parse;
     use crate::report::Outcome;
     use crate::runner::Runner;
-    use crate::suite::{parse, CMD_TIMEOUT_MS};
+    use crate::suite::CMD_TIMEOUT_MS;
 
     /// How long device names may take to appear.
     const NAMES_WAIT: Duration = Duration::from_secs(30);

@@ -1,14 +1,16 @@
 //! I/O tests: reads, writes with differently placed buffers, the queue
 //! interface, flush, write zeroes, deallocate, compare, verify.
 
+use crate::check::expect_status;
+use crate::pattern::{diff, fill, Placed};
 use crate::registry::HwBackend;
 #[cfg(feature = "ioctl")]
 use crate::runner::Runner;
 use crate::runner::TestResult;
-use crate::suite::{diff, expect_status, fill, Ctx, Placed, Support};
+use crate::suite::{Ctx, Support};
 use nvmeq_core::cmd::{Compare, Dsm, Flush, Read, Verify, Write, WriteZeroes};
 use nvmeq_core::ranges::DsmRange;
-use nvmeq_core::{Backend, Completion, Data, Error, IoBuf, NvmOpcode, Rejected, Status};
+use nvmeq_core::{Backend, Completion, Data, Error, IoBuf, NvmOpcode, Status};
 use zerocopy::IntoBytes;
 
 /// Reads LBA 0.
@@ -512,7 +514,7 @@ pub fn ioctl_metadata(c: &mut Ctx<nvmeq_ioctl::IoctlBackend>, r: &Runner, label:
                 Data::FromDevice(&mut buf),
             )
             .map_err(|e| format!("Identify after formatting back: {e}"))?;
-            crate::suite::parse::<IdentifyNamespace>(&buf)?
+            crate::check::parse::<IdentifyNamespace>(&buf)?
         };
         back?;
         if id.flbas_index() != orig {
@@ -537,7 +539,7 @@ pub fn ioctl_queue_full(c: &mut Ctx<nvmeq_ioctl::IoctlBackend>, r: &Runner, labe
             let res = c.b.push(&Read::new(c.nsid, i, 0).build(), Some(b), i);
             match (i < slots, res) {
                 (true, Ok(())) => {}
-                (false, Err(Rejected::Full(Some(b)))) if b.len() == lba => {}
+                (false, Err(nvmeq_core::Rejected::Full(Some(b)))) if b.len() == lba => {}
                 (_, other) => return Err(format!("write {i}: {other:?}")),
             }
         }

@@ -21,14 +21,14 @@
 
 pub mod admin;
 pub mod bad;
+pub mod check;
 pub mod differential;
 pub mod io;
 pub mod nvme_cli;
+pub mod pattern;
 pub mod registry;
 pub mod report;
 pub mod runner;
 pub mod suite;
 pub mod target;
-#[cfg(feature = "uring")]
-pub mod uring;
 pub mod zns;

@@ -76,7 +76,7 @@ fn main() -> ExitCode {
     };
     let targets = match cli.cmd {
         Cmd::Backends => {
-            for b in registry::NAMES {
+            for b in registry::names() {
                 println!("{b}");
             }
             return ExitCode::SUCCESS;
@@ -126,13 +126,13 @@ fn main() -> ExitCode {
         .any(|t| t.ns.to_str().is_some_and(|n| n.starts_with("vfio:")));
     let backends: Vec<&str> = if cli.backend == "all" && vfio_named {
         // A `vfio:BDF` name means nothing to the kernel's backends.
-        registry::NAMES
+        registry::BACKENDS
             .iter()
-            .copied()
-            .filter(|b| b.starts_with("vfio"))
+            .filter(|e| e.reach == registry::Reach::Vfio)
+            .map(|e| e.name)
             .collect()
     } else if cli.backend == "all" {
-        registry::NAMES.to_vec()
+        registry::names().collect()
     } else {
         vec![cli.backend.as_str()]
     };

@@ -1,6 +1,6 @@
-//! The backends the suite knows. A backend joins by implementing
-//! [`HwBackend`] and adding one arm to [`run`] and one name to [`NAMES`],
-//! behind its cargo feature.
+//! The backends the suite knows, one file each, driven by one table. A backend
+//! joins by implementing [`HwBackend`] in its file and adding one [`Entry`] to
+//! [`BACKENDS`], behind its cargo feature.
 
 use nvmeq_core::Backend;
 
@@ -25,124 +25,109 @@ pub trait HwBackend: Backend + Sized {
     fn extra_tests(_ctx: &mut crate::suite::Ctx<Self>, _r: &Runner, _label: &str) {}
 }
 
-/// Backends compiled in, in the order `--backend all` runs them.
-pub const NAMES: &[&str] = &[
+/// How the suite reaches the controller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Through the kernel's NVMe driver (`/dev/ngXnY`, `/dev/nvmeX`).
+    Kernel,
+    /// In memory: no device at all.
+    Memory,
+    /// By owning the controller through vfio-pci (`vfio:BDF`), unbinding the
+    /// kernel's driver for the run.
+    Vfio,
+}
+
+/// One backend of the table.
+#[derive(Debug, Clone, Copy)]
+pub struct Entry {
+    /// Its name on the command line and in the report.
+    pub name: &'static str,
+    /// How it reaches the controller.
+    pub reach: Reach,
+    /// Runs the whole suite on a target.
+    pub run: fn(&Target, &Runner) -> Result<(), String>,
+}
+
+/// Backends compiled in, in the order `--backend all` runs them; the VFIO
+/// ones last, since they rebind controllers to vfio-pci and back.
+pub const BACKENDS: &[Entry] = &[
     #[cfg(feature = "ioctl")]
-    "ioctl",
+    Entry {
+        name: "ioctl",
+        reach: Reach::Kernel,
+        run: |t, r| {
+            crate::suite::run::<nvmeq_ioctl::IoctlBackend>(t, r);
+            Ok(())
+        },
+    },
     #[cfg(feature = "ram")]
-    "ram",
+    Entry {
+        name: "ram",
+        reach: Reach::Memory,
+        run: |t, r| {
+            crate::suite::run::<nvmeq_ram::RamController>(t, r);
+            Ok(())
+        },
+    },
     #[cfg(feature = "uring")]
-    "uring",
+    Entry {
+        name: "uring",
+        reach: Reach::Kernel,
+        run: uring::run::<{ uring::PLAIN }>,
+    },
     #[cfg(feature = "uring")]
-    "uring-fixed",
+    Entry {
+        name: "uring-fixed",
+        reach: Reach::Kernel,
+        run: uring::run::<{ uring::FIXED }>,
+    },
     #[cfg(feature = "uring")]
-    "uring-poll",
-    // Last: it rebinds controllers to vfio-pci and back.
+    Entry {
+        name: "uring-poll",
+        reach: Reach::Kernel,
+        run: uring::run::<{ uring::POLL }>,
+    },
     #[cfg(feature = "vfio")]
-    "vfio",
+    Entry {
+        name: "vfio",
+        reach: Reach::Vfio,
+        run: |t, r| {
+            vfio::run::<false>(t, r);
+            Ok(())
+        },
+    },
     #[cfg(feature = "vfio")]
-    "vfio-sgl",
+    Entry {
+        name: "vfio-sgl",
+        reach: Reach::Vfio,
+        run: |t, r| {
+            vfio::run::<true>(t, r);
+            Ok(())
+        },
+    },
 ];
+
+/// The names of [`BACKENDS`], in order.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    BACKENDS.iter().map(|e| e.name)
+}
 
 /// Runs the whole suite on `t` with the backend called `name`.
 pub fn run(name: &str, t: &Target, r: &Runner) -> Result<(), String> {
-    // Without any backend feature every arm below is compiled out.
-    let _ = (t, r);
-    match name {
-        #[cfg(feature = "ioctl")]
-        "ioctl" => {
-            crate::suite::run::<nvmeq_ioctl::IoctlBackend>(t, r);
-            Ok(())
-        }
-        #[cfg(feature = "ram")]
-        "ram" => {
-            crate::suite::run::<nvmeq_ram::RamController>(t, r);
-            Ok(())
-        }
-        #[cfg(feature = "uring")]
-        n if n.starts_with("uring") => crate::uring::run(n, t, r),
-        #[cfg(feature = "vfio")]
-        "vfio" => {
-            vfio::run::<false>(t, r);
-            Ok(())
-        }
-        #[cfg(feature = "vfio")]
-        "vfio-sgl" => {
-            vfio::run::<true>(t, r);
-            Ok(())
-        }
-        other => Err(format!(
-            "unknown backend `{other}`: this build has {NAMES:?} (cargo features select backends)"
+    match BACKENDS.iter().find(|e| e.name == name) {
+        Some(e) => (e.run)(t, r),
+        None => Err(format!(
+            "unknown backend `{name}`: this build has {:?} (cargo features select backends)",
+            names().collect::<Vec<_>>()
         )),
     }
 }
 
+#[cfg(feature = "ioctl")]
+mod ioctl;
+#[cfg(feature = "ram")]
+mod ram;
+#[cfg(feature = "uring")]
+pub mod uring;
 #[cfg(feature = "vfio")]
 mod vfio;
-
-#[cfg(feature = "ioctl")]
-mod ioctl {
-    use super::HwBackend;
-    use crate::runner::Runner;
-    use crate::suite::Ctx;
-    use crate::target::Target;
-    use nvmeq_ioctl::IoctlBackend;
-
-    impl HwBackend for IoctlBackend {
-        const NAME: &'static str = "ioctl";
-        fn open(t: &Target) -> Result<Self, String> {
-            IoctlBackend::open(t.ctrl.as_deref(), Some(&t.ns)).map_err(|e| e.to_string())
-        }
-        fn set_timeout_ms(&mut self, ms: u32) {
-            IoctlBackend::set_timeout_ms(self, ms)
-        }
-        fn nsid(&self) -> u32 {
-            IoctlBackend::nsid(self).unwrap_or(0)
-        }
-        fn ctrl_path(&self) -> Option<std::path::PathBuf> {
-            IoctlBackend::ctrl_path(self).map(Into::into)
-        }
-        fn extra_tests(ctx: &mut Ctx<Self>, r: &Runner, label: &str) {
-            crate::io::ioctl_vectored(ctx, r, label);
-            crate::io::ioctl_open_errors(ctx, r, label);
-            crate::io::ioctl_syscalls(ctx, r, label);
-            crate::io::ioctl_queue_full(ctx, r, label);
-            if ctx.t.format {
-                crate::io::ioctl_metadata(ctx, r, label);
-            }
-        }
-    }
-}
-
-#[cfg(feature = "ram")]
-mod ram {
-    use super::HwBackend;
-    use crate::target::Target;
-    use nvmeq_ram::{RamConfig, RamController};
-
-    /// `--ns ram:LBA` (512 or 4096): a fresh 64 MiB in-memory controller.
-    impl HwBackend for RamController {
-        const NAME: &'static str = "ram";
-        fn open(t: &Target) -> Result<Self, String> {
-            let spec = t.ns.to_string_lossy();
-            let lba = match spec.strip_prefix("ram:").or(spec.strip_prefix("ram")) {
-                Some("") => 512,
-                Some(l) => l.parse().map_err(|_| {
-                    format!("{spec}: the ram backend takes --ns ram:512 or ram:4096")
-                })?,
-                None => {
-                    return Err(format!(
-                        "{spec}: the ram backend takes --ns ram:512 or ram:4096, not a device"
-                    ))
-                }
-            };
-            RamController::new(RamConfig::new(64 << 20, lba)).map_err(|e| e.to_string())
-        }
-        fn set_timeout_ms(&mut self, _ms: u32) {
-            // Commands complete inside the call; nothing can hang.
-        }
-        fn nsid(&self) -> u32 {
-            1
-        }
-    }
-}

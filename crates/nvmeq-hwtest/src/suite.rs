@@ -2,13 +2,13 @@
 
 use nvmeq_core::cmd::{GetLogPage, Identify, LogId, Numd, Read, Write};
 use nvmeq_core::log::CommandEffectsLog;
-use nvmeq_core::{Completion, Data, Error, IdentifyController, IdentifyNamespace, Status};
-use zerocopy::FromBytes;
+use nvmeq_core::{Data, IdentifyController, IdentifyNamespace};
 
+use crate::check::{ctx_err, parse};
 use crate::registry::HwBackend;
 use crate::report::Outcome;
 use crate::runner::{Runner, TestResult};
-use crate::target::Target;
+use crate::target::{kernel_queue_depth, Target};
 
 /// Every command's timeout: long enough for TCG, short enough to fail rather than hang.
 pub const CMD_TIMEOUT_MS: u32 = 30_000;
@@ -46,88 +46,6 @@ pub enum Support {
     EffectsLog,
     /// Neither: the command must be refused as an Invalid Command Opcode.
     No,
-}
-
-/// A data structure out of the bytes a command returned.
-pub fn parse<T: FromBytes>(buf: &[u8]) -> Result<T, String> {
-    T::read_from_bytes(buf).map_err(|_| {
-        format!(
-            "{} bytes do not make a {}",
-            buf.len(),
-            std::any::type_name::<T>()
-        )
-    })
-}
-
-/// `Err("what: error")`.
-pub fn ctx_err(what: &str) -> impl FnOnce(Error) -> String + '_ {
-    move |e| format!("{what}: {e}")
-}
-
-/// Passes when `r` failed with the status code of `want` (SCT and SC; DNR,
-/// More and CRD are the controller's choice).
-pub fn expect_status(r: Result<Completion, Error>, want: Status) -> TestResult {
-    match r {
-        Err(Error::Status(s)) if s.matches_code(want) => Ok(format!("{s}")),
-        Err(e) => Err(format!("expected status {want}, got error: {e}")),
-        Ok(_) => Err(format!("expected status {want}, got success")),
-    }
-}
-
-/// A buffer starting `offset` bytes past a page boundary inside a larger allocation.
-#[derive(Debug)]
-pub struct Placed {
-    mem: Vec<u8>,
-    start: usize,
-    len: usize,
-}
-
-impl Placed {
-    /// `len` zero bytes at page offset `offset`.
-    pub fn new(len: usize, offset: usize) -> Self {
-        let mem = vec![0u8; len + offset + 4096];
-        let start = (4096 - mem.as_ptr() as usize % 4096) % 4096 + offset;
-        Placed { mem, start, len }
-    }
-    /// The bytes.
-    pub fn get(&self) -> &[u8] {
-        &self.mem[self.start..self.start + self.len]
-    }
-    /// The bytes, writable.
-    pub fn get_mut(&mut self) -> &mut [u8] {
-        &mut self.mem[self.start..self.start + self.len]
-    }
-}
-
-/// Fills `buf` (blocks of `lba` bytes from `slba`) with a pattern that names
-/// each block's LBA and the `seed`, so misplaced or stale blocks are caught.
-pub fn fill(buf: &mut [u8], lba: u32, slba: u64, seed: u64) {
-    for (i, block) in buf.chunks_mut(lba as usize).enumerate() {
-        let l = slba + i as u64;
-        for (j, x) in block.iter_mut().enumerate() {
-            *x = (l.wrapping_mul(131) ^ seed.wrapping_mul(29) ^ (j as u64 * 7 + (j as u64 >> 8)))
-                as u8;
-        }
-        if block.len() >= 16 {
-            block[..8].copy_from_slice(&l.to_le_bytes());
-            block[8..16].copy_from_slice(&seed.to_le_bytes());
-        }
-    }
-}
-
-/// Where the first difference is, as a message.
-pub fn diff(got: &[u8], want: &[u8], lba: u32) -> Result<(), String> {
-    match got.iter().zip(want).position(|(a, b)| a != b) {
-        None if got.len() == want.len() => Ok(()),
-        None => Err(format!("length {} != {}", got.len(), want.len())),
-        Some(i) => Err(format!(
-            "data differs at byte {i} (block {}, offset {}): read {:#04x}, wrote {:#04x}",
-            i / lba as usize,
-            i % lba as usize,
-            got[i],
-            want[i]
-        )),
-    }
 }
 
 impl<B: HwBackend> Ctx<B> {
@@ -414,17 +332,4 @@ pub fn run<B: HwBackend>(t: &Target, r: &Runner) {
             );
         }
     }
-}
-
-/// Commands the kernel keeps in flight at once on each of the controller's
-/// I/O queues: `/sys/class/nvme/nvmeN/sqsize` (the driver's queue size minus
-/// one, zero-based; a queue of N entries holds N - 1 commands). `None` where
-/// sysfs does not say (not a kernel-driven controller).
-pub fn kernel_queue_depth(ctrl: &std::path::Path) -> Option<u32> {
-    let name = ctrl.file_name()?.to_str()?;
-    std::fs::read_to_string(format!("/sys/class/nvme/{name}/sqsize"))
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
 }

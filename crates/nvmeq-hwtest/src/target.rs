@@ -97,3 +97,16 @@ pub fn guest_targets(set: GuestSet) -> Result<Vec<Target>, String> {
         ),
     ])
 }
+
+/// Commands the kernel keeps in flight at once on each of the controller's
+/// I/O queues: `/sys/class/nvme/nvmeN/sqsize` (the driver's queue size minus
+/// one, zero-based; a queue of N entries holds N - 1 commands). `None` where
+/// sysfs does not say (not a kernel-driven controller).
+pub fn kernel_queue_depth(ctrl: &std::path::Path) -> Option<u32> {
+    let name = ctrl.file_name()?.to_str()?;
+    std::fs::read_to_string(format!("/sys/class/nvme/{name}/sqsize"))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}

@@ -6,9 +6,11 @@ use nvmeq_core::cmd::{Numd, Write, ZoneAppend, ZoneMgmtRecv, ZoneMgmtSend};
 use nvmeq_core::zoned::{ZoneDescriptor, ZoneReport, ZoneState, ZoneType};
 use nvmeq_core::{Data, Status};
 
+use crate::check::expect_status;
+use crate::pattern::{diff, fill};
 use crate::registry::HwBackend;
 use crate::runner::{Runner, TestResult};
-use crate::suite::{diff, expect_status, fill, Ctx};
+use crate::suite::Ctx;
 use crate::target::Target;
 
 /// Report Zones from the zone holding `slba`: (zones in the namespace from there, descriptors that fit).

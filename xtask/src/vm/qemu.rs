@@ -220,7 +220,10 @@ pub fn command(m: &Machine, f: &Files) -> Result<Command, String> {
         c.args(["-device", "intel-iommu,intremap=on"]);
     }
 
-    // Controller A: one namespace (nsid 1, 512 B LBAs) from the controller's own drive.
+    // Controller A: one namespace (nsid 1) from the controller's own drive:
+    // 512 B LBAs on its image; 4 KiB on the null device, since the
+    // benchmarks move 4 KiB blocks and t/io_uring's passthrough mode picks
+    // offsets as if a block were its transfer size.
     if m.null {
         c.args([
             "-blockdev",
@@ -232,7 +235,14 @@ pub fn command(m: &Machine, f: &Files) -> Result<Command, String> {
         c.args(["-blockdev", &file_blockdev("nvmAf", &a)]);
         c.args(["-blockdev", "driver=raw,node-name=nvmA,file=nvmAf"]);
     }
-    c.args(["-device", "nvme,serial=nvmeqA,drive=nvmA,addr=0x4"]);
+    let a_lba = if m.null { 4096 } else { 512 };
+    c.args([
+        "-device",
+        &format!(
+            "nvme,serial=nvmeqA,drive=nvmA,addr=0x4,\
+             logical_block_size={a_lba},physical_block_size={a_lba}"
+        ),
+    ]);
 
     // Controller B: nsid 1 (4 KiB LBAs) and nsid 2 (zoned, 64 MiB zones).
     c.args(["-device", "nvme,id=nvmeB,serial=nvmeqB,addr=0x5"]);

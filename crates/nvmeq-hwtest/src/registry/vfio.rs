@@ -32,9 +32,10 @@ use nvmeq_vfio::{
 use nvmeq_linux::{NodeKind, NodeName, Sysfs};
 
 use super::HwBackend;
+use crate::pattern::{diff, fill};
 use crate::report::Outcome;
 use crate::runner::{Runner, TestResult};
-use crate::suite::{diff, fill, Ctx};
+use crate::suite::Ctx;
 use crate::target::Target;
 
 /// Rounds a race-dependent row (a 1 us deadline, a reset with reads in

@@ -138,6 +138,13 @@ impl Identify {
     pub const fn csi_namespace(nsid: u32, csi: Csi) -> Self {
         Self::new(Cns::CSI_NAMESPACE, nsid).csi(csi)
     }
+    /// The NVM command set's Identify Namespace (CNS 05h, CSI 00h), whose
+    /// ELBAF gives each format's PI format and storage tag size
+    /// ([`IdentifyNamespaceNvm`](crate::identify::IdentifyNamespaceNvm)).
+    #[inline]
+    pub const fn nvm_namespace(nsid: u32) -> Self {
+        Self::csi_namespace(nsid, Csi::NVM)
+    }
     /// I/O Command Set specific Identify Controller.
     #[inline]
     pub const fn csi_controller(csi: Csi) -> Self {

@@ -84,6 +84,8 @@ pub struct AppTagCdw15 {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Rw {
     nsid: u32,
+    cdw2: u32,
+    cdw3: u32,
     slba: u64,
     cdw12: RwCdw12,
     cdw13: RwCdw13,
@@ -96,6 +98,8 @@ impl Rw {
     const fn new(nsid: u32, slba: u64, nlb_z: u16) -> Self {
         Rw {
             nsid,
+            cdw2: 0,
+            cdw3: 0,
             slba,
             cdw12: RwCdw12::new().with_nlb_z(nlb_z),
             cdw13: RwCdw13::new(),
@@ -106,6 +110,8 @@ impl Rw {
     #[inline]
     const fn sqe(self, opcode: NvmOpcode) -> Command {
         let mut sqe = Command::new(opcode.0, self.nsid);
+        sqe.cdw2 = self.cdw2;
+        sqe.cdw3 = self.cdw3;
         sqe.cdw10 = self.slba as u32;
         sqe.cdw11 = (self.slba >> 32) as u32;
         sqe.cdw12 = self.cdw12.into_bits();
@@ -202,6 +208,20 @@ macro_rules! rw_setter {
             self
         }
     };
+    (pi_tags) => {
+        /// The PI tags as [`Pi::tag_dwords`](crate::pi::Pi::tag_dwords) lays
+        /// them out for the namespace's format: reference and storage tags
+        /// (CDW2, CDW3, CDW14), application tag and mask (CDW15). Replaces
+        /// what the reference and application tag setters set.
+        #[inline]
+        pub const fn pi_tags(mut self, t: crate::pi::TagDwords) -> Self {
+            self.0.cdw2 = t.cdw2;
+            self.0.cdw3 = t.cdw3;
+            self.0.cdw14 = t.cdw14;
+            self.0.cdw15 = AppTagCdw15::from_bits(t.cdw15);
+            self
+        }
+    };
     (lbat) => {
         /// Logical Block Application Tag (LBAT) and its mask (LBATM).
         #[inline]
@@ -231,7 +251,7 @@ impl Read {
     pub const fn new(nsid: u32, slba: u64, nlb_z: u16) -> Self {
         Read(Rw::new(nsid, slba, nlb_z))
     }
-    rw_setters!(fua, lr, prinfo, stc, dsm, eilbrt, elbat);
+    rw_setters!(fua, lr, prinfo, stc, dsm, eilbrt, elbat, pi_tags);
     /// The command.
     #[inline]
     pub const fn build(self) -> Cmd {
@@ -253,7 +273,7 @@ impl Write {
     pub const fn new(nsid: u32, slba: u64, nlb_z: u16) -> Self {
         Write(Rw::new(nsid, slba, nlb_z))
     }
-    rw_setters!(fua, lr, prinfo, stc, dsm, dtype, dspec, ilbrt, lbat);
+    rw_setters!(fua, lr, prinfo, stc, dsm, dtype, dspec, ilbrt, lbat, pi_tags);
     /// The command.
     #[inline]
     pub const fn build(self) -> Cmd {
@@ -273,7 +293,7 @@ impl Compare {
     pub const fn new(nsid: u32, slba: u64, nlb_z: u16) -> Self {
         Compare(Rw::new(nsid, slba, nlb_z))
     }
-    rw_setters!(fua, lr, prinfo, stc, eilbrt, elbat);
+    rw_setters!(fua, lr, prinfo, stc, eilbrt, elbat, pi_tags);
     /// The command.
     #[inline]
     pub const fn build(self) -> Cmd {
@@ -292,7 +312,7 @@ impl Verify {
     pub const fn new(nsid: u32, slba: u64, nlb_z: u16) -> Self {
         Verify(Rw::new(nsid, slba, nlb_z))
     }
-    rw_setters!(fua, lr, prinfo, stc, eilbrt, elbat);
+    rw_setters!(fua, lr, prinfo, stc, eilbrt, elbat, pi_tags);
     /// The command.
     #[inline]
     pub const fn build(self) -> Cmd {
@@ -317,7 +337,7 @@ impl WriteZeroes {
         self.0.cdw12 = self.0.cdw12.with_deac(deac);
         self
     }
-    rw_setters!(fua, lr, prinfo, stc, ilbrt, lbat);
+    rw_setters!(fua, lr, prinfo, stc, ilbrt, lbat, pi_tags);
     /// The command.
     #[inline]
     pub const fn build(self) -> Cmd {

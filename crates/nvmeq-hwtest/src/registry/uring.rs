@@ -11,9 +11,10 @@ use nvmeq_core::VecData;
 use nvmeq_core::{Backend, Caps, Cmd, Completion, Data, Error, IoBuf, Reaped, Rejected};
 use nvmeq_uring::{CmdBufs, Uring, UringBuf, UringOptions};
 
+use crate::pattern::{diff, fill, Placed};
 use crate::registry::HwBackend;
 use crate::runner::{Runner, TestResult};
-use crate::suite::{diff, fill, Ctx, Placed};
+use crate::suite::Ctx;
 use crate::target::Target;
 
 /// Queue depth of every variant.
@@ -23,8 +24,15 @@ const DEPTH: u32 = 64;
 #[derive(Debug)]
 pub struct UringHw<const M: u8>(pub Uring);
 
-/// The backend names `--backend` takes, in `all` order.
-pub const NAMES: [&str; 3] = ["uring", "uring-fixed", "uring-poll"];
+/// Mode `M` of [`UringHw`]: interrupts.
+pub const PLAIN: u8 = 0;
+/// Mode `M` of [`UringHw`]: registered buffers and files.
+pub const FIXED: u8 = 1;
+/// Mode `M` of [`UringHw`]: IOPOLL on the driver's poll queues.
+pub const POLL: u8 = 2;
+
+/// The backend name of each mode, as the registry lists it.
+const NAMES: [&str; 3] = ["uring", "uring-fixed", "uring-poll"];
 
 fn options<const M: u8>() -> UringOptions {
     let o = UringOptions::new().depth(DEPTH);
@@ -52,27 +60,27 @@ fn open_uring<const M: u8>(t: &Target) -> Result<Uring, String> {
     try_open::<M>(t).map_err(|e| e.to_string())
 }
 
-/// Runs the suite with the variant called `name`.
-pub fn run(name: &str, t: &Target, r: &Runner) -> Result<(), String> {
-    match name {
-        "uring" => crate::suite::run::<UringHw<0>>(t, r),
-        "uring-fixed" => crate::suite::run::<UringHw<1>>(t, r),
-        "uring-poll" => {
-            // Polling needs poll queues and Linux ≥ 6.5: where it is refused,
-            // the refusal is the row (SKIP, with the reason), not a failure.
-            if let Err(nvmeq_uring::OpenError::Option {
-                option: "iopoll",
+/// Runs the suite in mode `M`.
+pub fn run<const M: u8>(t: &Target, r: &Runner) -> Result<(), String> {
+    if M == POLL {
+        // Polling needs poll queues and Linux ≥ 6.5: where it is refused,
+        // the refusal is the row (SKIP, with the reason), not a failure.
+        if let Err(nvmeq_uring::OpenError::Option {
+            option: "iopoll",
+            why,
+        }) = try_open::<POLL>(t)
+        {
+            let row = format!("{}/open", t.label);
+            r.record(
+                &row,
+                NAMES[POLL as usize],
+                crate::report::Outcome::Skip,
                 why,
-            }) = try_open::<2>(t)
-            {
-                let row = format!("{}/open", t.label);
-                r.record(&row, "uring-poll", crate::report::Outcome::Skip, why);
-                return Ok(());
-            }
-            crate::suite::run::<UringHw<2>>(t, r)
+            );
+            return Ok(());
         }
-        other => return Err(format!("unknown io_uring variant `{other}`: {NAMES:?}")),
     }
+    crate::suite::run::<UringHw<M>>(t, r);
     Ok(())
 }
 
@@ -571,7 +579,7 @@ fn metadata<const M: u8>(c: &mut Ctx<UringHw<M>>) -> TestResult {
         Data::FromDevice(&mut buf),
     )
     .map_err(|e| format!("Identify after formatting back: {e}"))?;
-    let id = crate::suite::parse::<IdentifyNamespace>(&buf)?;
+    let id = crate::check::parse::<IdentifyNamespace>(&buf)?;
     back?;
     if id.flbas_index() != orig {
         return Err(format!(
