@@ -255,6 +255,16 @@ impl TcpBackend {
         ))
     }
 
+    /// How long each command may take on this handle's queue and on the
+    /// admin queue before the connection is declared lost.
+    pub fn set_timeout(&mut self, t: Duration) {
+        let t = t.max(Duration::from_millis(1));
+        if let Some(q) = self.io.as_mut() {
+            q.params.timeout = t;
+        }
+        self.shared.admin().admin.queue.params.timeout = t;
+    }
+
     /// The options the backend was opened with.
     pub fn options(&self) -> &TcpOptions {
         &self.shared.opts

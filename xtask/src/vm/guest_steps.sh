@@ -19,7 +19,7 @@ hwtest_steps() {
     # Not VFIO: rebinding C, D and E to vfio-pci under multi-threaded TCG with the vIOMMU
     # stalls the guest (QEMU 10.0.2, docs/testing.md); VFIO runs on A and B above.
     for b in $(nvmeq-hwtest backends); do
-        case $b in vfio*) continue ;; esac
+        case $b in vfio* | tcp*) continue ;; esac
         echo "$secs hwtest-cde:$b nvmeq-hwtest guest --set cde --backend $b $*"
     done
 }
