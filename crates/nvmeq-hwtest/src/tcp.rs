@@ -85,6 +85,13 @@ fn kernel_devices(nqn: &str) -> Option<(String, String)> {
     let mut blk = None;
     for e in std::fs::read_dir("/sys/block").ok()?.flatten() {
         let p = e.path();
+        let name = e.file_name().to_string_lossy().into_owned();
+        // Multipath: nvmeXcYnZ are the hidden per-path disks; the head
+        // nvmeXnY is the one with a /dev node.
+        let hidden = name.strip_prefix("nvme").is_some_and(|r| r.contains('c'));
+        if hidden || !std::path::Path::new("/dev").join(&name).exists() {
+            continue;
+        }
         if read_trim(p.join("device/subsysnqn")).as_deref() == Some(nqn)
             && read_trim(p.join("nsid")).as_deref() == Some("1")
         {
@@ -161,6 +168,12 @@ fn compare(ctx: &mut Ctx<TcpBackend>, nqn: &str) -> TestResult {
         ])
         .output()
         .map_err(|e| format!("dd: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "dd from /dev/{blk}: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
     if out.stdout != data {
         return Err(format!(
             "/dev/{blk} (the kernel host) reads {} bytes at LBA {slba} that differ from what nvmeq-tcp wrote",
