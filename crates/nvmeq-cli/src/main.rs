@@ -16,7 +16,7 @@ mod output;
 
 use clap::{Parser, Subcommand};
 
-use cmd::{admin, bench, features, identify, io, list, log, passthru, zns, Ctx};
+use cmd::{admin, bench, discover, features, identify, io, list, log, passthru, zns, Ctx};
 use nvmeq::BackendKind;
 use nvmeq_core::cmd::ZoneSendAction;
 use output::Format;
@@ -45,6 +45,8 @@ struct Cli {
 enum Command {
     /// List every NVMe controller and namespace on this host and the backends each can use.
     List,
+    /// Discovery log page of an NVMe/TCP discovery controller (like nvme discover).
+    Discover(discover::DiscoverArgs),
     /// Identify Controller.
     IdCtrl(identify::IdCtrlArgs),
     /// Identify Namespace.
@@ -110,6 +112,7 @@ fn run(cli: Cli) -> error::Result<()> {
     };
     match &cli.cmd {
         Command::List => list::run(ctx.fmt),
+        Command::Discover(a) => discover::run(ctx.fmt, a),
         Command::IdCtrl(a) => identify::id_ctrl(&ctx, a),
         Command::IdNs(a) => identify::id_ns(&ctx, a),
         Command::ListNs(a) => identify::list_ns(&ctx, a),

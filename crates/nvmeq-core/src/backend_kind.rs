@@ -15,15 +15,18 @@ pub enum BackendKind {
     Uring,
     /// The userspace VFIO driver (`vfio:0000:00:04.0`).
     Vfio,
+    /// The NVMe/TCP initiator (`tcp://HOST:PORT/SUBNQN`).
+    Tcp,
 }
 
 impl BackendKind {
     /// Every backend, in the order the facade lists them.
-    pub const ALL: [BackendKind; 4] = [
+    pub const ALL: [BackendKind; 5] = [
         BackendKind::Ram,
         BackendKind::Ioctl,
         BackendKind::Uring,
         BackendKind::Vfio,
+        BackendKind::Tcp,
     ];
 
     /// The name: the device-string prefix and the cargo feature.
@@ -33,6 +36,7 @@ impl BackendKind {
             BackendKind::Ioctl => "ioctl",
             BackendKind::Uring => "uring",
             BackendKind::Vfio => "vfio",
+            BackendKind::Tcp => "tcp",
         }
     }
 }
@@ -49,7 +53,7 @@ pub struct UnknownBackend;
 
 impl fmt::Display for UnknownBackend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("unknown backend: use ram, ioctl, uring or vfio")
+        f.write_str("unknown backend: use ram, ioctl, uring, vfio or tcp")
     }
 }
 

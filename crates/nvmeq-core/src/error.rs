@@ -207,6 +207,10 @@ pub enum Error {
     /// and the problem).
     #[error("the device returned an unusable {0}")]
     Malformed(&'static str),
+    /// A fabrics transport PDU that breaks the transport's rules (names the
+    /// field); the connection it came on is closed.
+    #[error("NVMe/TCP PDU: {0}")]
+    Pdu(#[source] crate::fabrics::tcp::PduError),
     /// An argument outside what the callee accepts.
     #[error("invalid {}: {}", .0.name, .0.why)]
     BadArgument(&'static BadArg),

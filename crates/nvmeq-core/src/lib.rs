@@ -33,6 +33,7 @@ pub mod bdf;
 pub mod cmd;
 pub mod cqe;
 pub mod error;
+pub mod fabrics;
 pub mod format;
 pub mod identify;
 pub mod log;

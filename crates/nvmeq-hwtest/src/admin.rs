@@ -142,6 +142,16 @@ pub fn log_smart<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
     .map_err(ctx_err("Get Log Page 02h"))?;
     let log: SmartLog = parse(&buf)?;
     let kelvin = log.temperature.get();
+    if B::FABRICS && kelvin == 0 {
+        // A fabrics target need not have a sensor (Linux nvmet reports 0 K).
+        if log.avail_spare > 100 {
+            return Err(format!("available spare {}% > 100%", log.avail_spare));
+        }
+        return Ok(format!(
+            "no temperature (0 K: a fabrics target without a sensor), power-on hours {}",
+            log.power_on_hours.get()
+        ));
+    }
     if !(200..=500).contains(&kelvin) {
         return Err(format!("composite temperature {kelvin} K is implausible"));
     }
@@ -187,6 +197,10 @@ pub fn log_fw_slot<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
         Data::FromDevice(&mut buf),
     )
     .map_err(ctx_err("Get Log Page 03h"))?;
+    if B::FABRICS && buf.iter().all(|&b| b == 0) {
+        // Linux nvmet keeps no firmware: its Firmware Slot log is all zeros.
+        return Ok("all zeros: a fabrics target without firmware slots (nvmet)".into());
+    }
     let log: FwSlotLog = parse(&buf)?;
     let slot = log.active_slot();
     let nslots = (c.id_ctrl.frmw >> 1) & 7;
@@ -271,12 +285,19 @@ pub fn feat_vwc<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
 
 /// Arbitration (FID 01h).
 pub fn feat_arbitration<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
-    let cqe =
-        c.b.execute(
-            &GetFeatures::new(FeatureId::ARBITRATION).build(),
-            Data::None,
-        )
-        .map_err(ctx_err("Get Features 01h"))?;
+    let r = c.b.execute(
+        &GetFeatures::new(FeatureId::ARBITRATION).build(),
+        Data::None,
+    );
+    if B::FABRICS {
+        if let Err(Error::Status(s)) = &r {
+            if s.matches_code(Status::INVALID_FIELD) {
+                // Linux nvmet implements no arbitration feature.
+                return Ok(format!("refused by the fabrics target (nvmet): {s}"));
+            }
+        }
+    }
+    let cqe = r.map_err(ctx_err("Get Features 01h"))?;
     let ab = cqe.dw0 & 7;
     Ok(format!(
         "arbitration burst {}, weights low {} medium {} high {}",

@@ -33,4 +33,6 @@ pub mod report;
 pub mod runner;
 pub mod suite;
 pub mod target;
+#[cfg(feature = "tcp")]
+pub mod tcp;
 pub mod zns;

@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use nvmeq_hwtest::registry;
 use nvmeq_hwtest::report::{self, Outcome};
 use nvmeq_hwtest::runner::Runner;
-use nvmeq_hwtest::target::{guest_targets, GuestSet, Target};
+use nvmeq_hwtest::target::{guest_targets, guest_tcp_targets, GuestSet, Target};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -83,6 +83,16 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Cmd::Differential => Vec::new(),
+        // A fabrics backend's guest target is the guest's NVMe/TCP target.
+        Cmd::Guest { .. } if registry::reach(&cli.backend) == Some(registry::Reach::Fabrics) => {
+            match guest_tcp_targets() {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("nvmeq-hwtest guest: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
         Cmd::Guest { set } => match guest_targets(set) {
             Ok(t) => t,
             Err(e) => {
@@ -125,7 +135,16 @@ fn main() -> ExitCode {
     let vfio_named = targets
         .iter()
         .any(|t| t.ns.to_str().is_some_and(|n| n.starts_with("vfio:")));
-    let backends: Vec<&str> = if cli.backend == "all" && vfio_named {
+    let tcp_named = targets
+        .iter()
+        .any(|t| t.ns.to_str().is_some_and(|n| n.starts_with("tcp:")));
+    let backends: Vec<&str> = if cli.backend == "all" && tcp_named {
+        registry::BACKENDS
+            .iter()
+            .filter(|e| e.reach == registry::Reach::Fabrics)
+            .map(|e| e.name)
+            .collect()
+    } else if cli.backend == "all" && vfio_named {
         // A `vfio:BDF` name means nothing to the kernel's backends.
         registry::BACKENDS
             .iter()
@@ -133,7 +152,13 @@ fn main() -> ExitCode {
             .map(|e| e.name)
             .collect()
     } else if cli.backend == "all" {
-        registry::names().collect()
+        // A `/dev` path means nothing to a fabrics backend (its own guest step
+        // runs it on the NVMe/TCP target).
+        registry::BACKENDS
+            .iter()
+            .filter(|e| e.reach != registry::Reach::Fabrics)
+            .map(|e| e.name)
+            .collect()
     } else {
         vec![cli.backend.as_str()]
     };

@@ -21,6 +21,9 @@ pub trait HwBackend: Backend + Sized {
     fn ctrl_path(&self) -> Option<std::path::PathBuf> {
         None
     }
+    /// Whether it reaches an NVMe over Fabrics target rather than QEMU's
+    /// emulated controllers: rows that hold only for QEMU adapt or skip.
+    const FABRICS: bool = false;
     /// Tests only this backend has (e.g. ioctl's vectored transfers).
     fn extra_tests(_ctx: &mut crate::suite::Ctx<Self>, _r: &Runner, _label: &str) {}
 }
@@ -35,6 +38,8 @@ pub enum Reach {
     /// By owning the controller through vfio-pci (`vfio:BDF`), unbinding the
     /// kernel's driver for the run.
     Vfio,
+    /// Over a fabric (`tcp://HOST:PORT/SUBNQN`): an NVMe/TCP target.
+    Fabrics,
 }
 
 /// One backend of the table.
@@ -87,6 +92,15 @@ pub const BACKENDS: &[Entry] = &[
         reach: Reach::Kernel,
         run: uring::run::<{ uring::POLL }>,
     },
+    #[cfg(feature = "tcp")]
+    Entry {
+        name: "tcp",
+        reach: Reach::Fabrics,
+        run: |t, r| {
+            crate::suite::run::<nvmeq_tcp::TcpBackend>(t, r);
+            Ok(())
+        },
+    },
     #[cfg(feature = "vfio")]
     Entry {
         name: "vfio",
@@ -116,6 +130,11 @@ pub const BACKENDS: &[Entry] = &[
     },
 ];
 
+/// How backend `name` reaches its controller; `None` for an unknown name.
+pub fn reach(name: &str) -> Option<Reach> {
+    BACKENDS.iter().find(|e| e.name == name).map(|e| e.reach)
+}
+
 /// The names of [`BACKENDS`], in order.
 pub fn names() -> impl Iterator<Item = &'static str> {
     BACKENDS.iter().map(|e| e.name)
@@ -136,6 +155,8 @@ pub fn run(name: &str, t: &Target, r: &Runner) -> Result<(), String> {
 mod ioctl;
 #[cfg(feature = "ram")]
 mod ram;
+#[cfg(feature = "tcp")]
+mod tcp;
 #[cfg(feature = "uring")]
 pub mod uring;
 #[cfg(feature = "vfio")]

@@ -104,6 +104,36 @@ pub fn guest_targets(set: GuestSet) -> Result<Vec<Target>, String> {
     ])
 }
 
+/// The guest's NVMe/TCP target (docs/testing.md: `NVMEQ_TCP_ADDR`,
+/// `NVMEQ_TCP_PORT`, `NVMEQ_TCP_NQN`) twice: `T` without digests, `T-dg`
+/// with header and data digests.
+pub fn guest_tcp_targets() -> Result<Vec<Target>, String> {
+    if std::env::var("NVMEQ_GUEST").as_deref() != Ok("1") {
+        return Err("NVMEQ_GUEST=1 is not set: `guest` is for the nvmeq QEMU guest; on a real host use `nvmeq-hwtest --backend tcp run --ns tcp://HOST:PORT/SUBNQN`".into());
+    }
+    let var = |k: &str| {
+        std::env::var(k).map_err(|_| {
+            format!("{k} is not set: the guest has no NVMe/TCP target (nvmet-tcp missing?)")
+        })
+    };
+    let (addr, port, nqn) = (
+        var("NVMEQ_TCP_ADDR")?,
+        var("NVMEQ_TCP_PORT")?,
+        var("NVMEQ_TCP_NQN")?,
+    );
+    let t = |label: &str, query: &str| Target {
+        label: label.into(),
+        ctrl: None,
+        ns: PathBuf::from(format!("tcp://{addr}:{port}/{nqn}{query}")),
+        destructive: true,
+        named_nsid: None,
+        differential: false,
+        zns: None,
+        format: false,
+    };
+    Ok(vec![t("T", ""), t("T-dg", "?hdgst&ddgst")])
+}
+
 /// Commands the kernel keeps in flight at once on each of the controller's
 /// I/O queues: `/sys/class/nvme/nvmeN/sqsize` (the driver's queue size minus
 /// one, zero-based; a queue of N entries holds N - 1 commands). `None` where

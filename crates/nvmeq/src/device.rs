@@ -10,7 +10,7 @@ use nvmeq_core::{
 };
 
 use crate::error::OpenError;
-use crate::locator::{Locator, LocatorError, RamParams};
+use crate::locator::{Locator, LocatorError, RamParams, TcpParams};
 use std::path::Path;
 
 /// An opened device, whichever backend it uses.
@@ -31,6 +31,9 @@ pub enum Device {
     /// The userspace VFIO driver.
     #[cfg(feature = "vfio")]
     Vfio(nvmeq_vfio::Controller),
+    /// The NVMe/TCP initiator.
+    #[cfg(feature = "tcp")]
+    Tcp(nvmeq_tcp::TcpBackend),
 }
 
 /// A buffer of whichever backend a [`Device`] uses: [`Backend::Buf`] of
@@ -50,6 +53,9 @@ pub enum AnyBuf {
     /// A VFIO backend buffer (IOMMU-mapped).
     #[cfg(feature = "vfio")]
     Vfio(nvmeq_vfio::DmaBuf),
+    /// An NVMe/TCP backend buffer.
+    #[cfg(feature = "tcp")]
+    Tcp(nvmeq_tcp::TcpBuf),
 }
 
 /// Runs `$body` with `$d` bound to the backend inside a `&Device` / `&mut Device`.
@@ -64,6 +70,8 @@ macro_rules! each {
             Device::Uring(ref $d) => $body,
             #[cfg(feature = "vfio")]
             Device::Vfio(ref $d) => $body,
+            #[cfg(feature = "tcp")]
+            Device::Tcp(ref $d) => $body,
         }
     };
     ($dev:expr, mut $d:ident => $body:expr) => {
@@ -76,6 +84,8 @@ macro_rules! each {
             Device::Uring(ref mut $d) => $body,
             #[cfg(feature = "vfio")]
             Device::Vfio(ref mut $d) => $body,
+            #[cfg(feature = "tcp")]
+            Device::Tcp(ref mut $d) => $body,
         }
     };
 }
@@ -92,6 +102,8 @@ macro_rules! each_buf {
             AnyBuf::Uring(ref $b) => $body,
             #[cfg(feature = "vfio")]
             AnyBuf::Vfio(ref $b) => $body,
+            #[cfg(feature = "tcp")]
+            AnyBuf::Tcp(ref $b) => $body,
         }
     };
     ($buf:expr, mut $b:ident => $body:expr) => {
@@ -104,6 +116,8 @@ macro_rules! each_buf {
             AnyBuf::Uring(ref mut $b) => $body,
             #[cfg(feature = "vfio")]
             AnyBuf::Vfio(ref mut $b) => $body,
+            #[cfg(feature = "tcp")]
+            AnyBuf::Tcp(ref mut $b) => $body,
         }
     };
 }
@@ -163,6 +177,27 @@ impl Wrap for nvmeq_vfio::DmaBuf {
 impl From<nvmeq_vfio::Controller> for Device {
     fn from(c: nvmeq_vfio::Controller) -> Self {
         Device::Vfio(c)
+    }
+}
+
+#[cfg(feature = "tcp")]
+impl Wrap for nvmeq_tcp::TcpBuf {
+    fn wrap(self) -> AnyBuf {
+        AnyBuf::Tcp(self)
+    }
+    fn unwrap_from(b: AnyBuf) -> Result<Self, AnyBuf> {
+        #[allow(unreachable_patterns)]
+        match b {
+            AnyBuf::Tcp(b) => Ok(b),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "tcp")]
+impl From<nvmeq_tcp::TcpBackend> for Device {
+    fn from(c: nvmeq_tcp::TcpBackend) -> Self {
+        Device::Tcp(c)
     }
 }
 
@@ -377,6 +412,7 @@ pub fn open_locator(locator: &Locator) -> Result<Device, OpenError> {
         Locator::Ioctl(p) => open_ioctl(p),
         Locator::Uring(p) => open_uring(p),
         Locator::Vfio(a) => open_vfio(a),
+        Locator::Tcp(t) => open_tcp(t),
     }
 }
 
@@ -506,4 +542,56 @@ fn open_vfio(a: &Bdf) -> Result<Device, OpenError> {
 #[cfg(not(feature = "vfio"))]
 fn open_vfio(a: &Bdf) -> Result<Device, OpenError> {
     Err(not_compiled(Locator::Vfio(*a)))
+}
+
+/// The initiator's options for a `tcp://` locator.
+#[cfg(feature = "tcp")]
+pub fn tcp_options(t: &TcpParams) -> nvmeq_tcp::TcpOptions {
+    let mut o = nvmeq_tcp::TcpOptions::new(t.host.clone(), t.port, t.subnqn.clone());
+    o.hostnqn = t.hostnqn.clone();
+    if let Some(n) = t.nr_io_queues {
+        o.nr_io_queues = n;
+    }
+    if let Some(n) = t.queue_size {
+        o.queue_size = n;
+    }
+    o.hdgst = t.hdgst;
+    o.ddgst = t.ddgst;
+    o
+}
+
+/// `tcp://HOST:PORT/SUBNQN`: connects the admin queue and the I/O queues.
+#[cfg(feature = "tcp")]
+fn open_tcp(t: &TcpParams) -> Result<Device, OpenError> {
+    if t.subnqn.is_empty() {
+        return Err(OpenError::Config {
+            backend: BackendKind::Tcp,
+            reason: format!(
+                "{t} names no subsystem NQN (tcp://HOST:PORT/SUBNQN; `nvmeq discover` lists them)"
+            ),
+        });
+    }
+    nvmeq_tcp::TcpBackend::connect(tcp_options(t))
+        .map(Device::Tcp)
+        .map_err(|e| match e {
+            nvmeq_tcp::OpenError::Tcp { addr, source } => OpenError::Io {
+                backend: BackendKind::Tcp,
+                target: addr,
+                source,
+            },
+            nvmeq_tcp::OpenError::Command { source, step } => OpenError::Device {
+                backend: BackendKind::Tcp,
+                target: format!("{t} ({step})"),
+                source,
+            },
+            e => OpenError::Config {
+                backend: BackendKind::Tcp,
+                reason: e.to_string(),
+            },
+        })
+}
+
+#[cfg(not(feature = "tcp"))]
+fn open_tcp(t: &TcpParams) -> Result<Device, OpenError> {
+    Err(not_compiled(Locator::Tcp(t.clone())))
 }

@@ -17,7 +17,7 @@
 //!
 //! [`open`] takes a device string, parsed into a [`Locator`], and returns a
 //! [`Device`], an enum with one variant per backend compiled in through cargo
-//! features (`ram`, `ioctl`, `uring` by default; `vfio`). A `Device` is
+//! features (`ram`, `ioctl`, `uring` by default; `vfio`, `tcp`). A `Device` is
 //! itself a [`Backend`], so the typed commands of [`nvmeq_core`]
 //! (re-exported as [`nvme`]) go through it unchanged; [`BackendExt`] adds
 //! the everyday calls.
@@ -51,6 +51,10 @@ pub use nvmeq_core::{
 pub use nvmeq_ioctl as ioctl;
 #[cfg(feature = "ram")]
 pub use nvmeq_ram as ram;
+#[cfg(feature = "tcp")]
+pub use device::tcp_options;
+#[cfg(feature = "tcp")]
+pub use nvmeq_tcp as tcp;
 #[cfg(feature = "uring")]
 pub use nvmeq_uring as uring;
 #[cfg(feature = "vfio")]

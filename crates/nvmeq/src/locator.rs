@@ -1,6 +1,7 @@
 //! Device strings, parsed once into a [`Locator`]: `ram:1G`,
 //! `ram:512M,lba=4096`, `/dev/ng0n1`, `ioctl:/dev/nvme0`, `uring:/dev/ng0n1`,
-//! `vfio:0000:00:04.0` (or a bare PCI address).
+//! `vfio:0000:00:04.0` (or a bare PCI address),
+//! `tcp://127.0.0.1:4420/SUBNQN?hostnqn=…&nr_io_queues=N&hdgst&ddgst`.
 //!
 //! Parsing is separate from opening so a string can be checked (and its
 //! mistakes named) without touching a device, and so it can be tested.
@@ -32,6 +33,141 @@ pub enum Locator {
     Uring(PathBuf),
     /// `vfio:DDDD:BB:DD.F` (or the bare address): the userspace VFIO driver.
     Vfio(Bdf),
+    /// `tcp://HOST[:PORT]/SUBNQN[?…]`: the NVMe/TCP initiator.
+    Tcp(TcpParams),
+}
+
+/// Default NVMe/TCP port of `tcp://` without one.
+pub const DEFAULT_TCP_PORT: u16 = 4420;
+
+/// Where an NVMe/TCP subsystem is and how to connect to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TcpParams {
+    /// Host name or address (an IPv6 address without its brackets).
+    pub host: String,
+    /// TCP port.
+    pub port: u16,
+    /// The subsystem NQN; empty for a discovery controller (`nvmeq discover`).
+    pub subnqn: String,
+    /// `hostnqn=`: this host's NQN.
+    pub hostnqn: Option<String>,
+    /// `nr_io_queues=`: I/O queues to connect.
+    pub nr_io_queues: Option<u16>,
+    /// `queue_size=`: entries per I/O queue.
+    pub queue_size: Option<u16>,
+    /// `hdgst`: header digests.
+    pub hdgst: bool,
+    /// `ddgst`: data digests.
+    pub ddgst: bool,
+}
+
+/// `tcp://HOST:PORT/SUBNQN` and the options that differ from the defaults.
+impl fmt::Display for TcpParams {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.host.contains(':') {
+            write!(f, "tcp://[{}]:{}/{}", self.host, self.port, self.subnqn)?;
+        } else {
+            write!(f, "tcp://{}:{}/{}", self.host, self.port, self.subnqn)?;
+        }
+        let mut sep = '?';
+        let mut opt = |f: &mut fmt::Formatter<'_>, s: &str| {
+            let r = write!(f, "{sep}{s}");
+            sep = '&';
+            r
+        };
+        if let Some(h) = &self.hostnqn {
+            opt(f, &format!("hostnqn={h}"))?;
+        }
+        if let Some(n) = self.nr_io_queues {
+            opt(f, &format!("nr_io_queues={n}"))?;
+        }
+        if let Some(n) = self.queue_size {
+            opt(f, &format!("queue_size={n}"))?;
+        }
+        if self.hdgst {
+            opt(f, "hdgst")?;
+        }
+        if self.ddgst {
+            opt(f, "ddgst")?;
+        }
+        Ok(())
+    }
+}
+
+/// `//HOST[:PORT][/SUBNQN][?OPTIONS]` (what follows `tcp:`).
+fn parse_tcp(rest: &str) -> Result<TcpParams, LocatorError> {
+    let text = format!("tcp:{rest}");
+    let bad = |why| LocatorError::BadTcp {
+        text: text.clone(),
+        why,
+    };
+    let r = rest
+        .strip_prefix("//")
+        .ok_or_else(|| bad("expected tcp://HOST:PORT/SUBNQN"))?;
+    let (r, query) = r.split_once('?').unwrap_or((r, ""));
+    let (authority, subnqn) = r.split_once('/').unwrap_or((r, ""));
+    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+        let (h, after) = v6
+            .split_once(']')
+            .ok_or_else(|| bad("an IPv6 address needs its closing `]`"))?;
+        (h, after.strip_prefix(':'))
+    } else {
+        match authority.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        }
+    };
+    if host.is_empty() {
+        return Err(bad("no host"));
+    }
+    let port = match port {
+        None => DEFAULT_TCP_PORT,
+        Some(p) => p
+            .parse()
+            .ok()
+            .filter(|&p| p != 0)
+            .ok_or_else(|| bad("the port must be 1 to 65535"))?,
+    };
+    if subnqn.len() > 255 {
+        return Err(bad("an NQN is at most 255 bytes"));
+    }
+    let mut t = TcpParams {
+        host: host.into(),
+        port,
+        subnqn: subnqn.into(),
+        hostnqn: None,
+        nr_io_queues: None,
+        queue_size: None,
+        hdgst: false,
+        ddgst: false,
+    };
+    for opt in query.split('&').filter(|o| !o.is_empty()) {
+        match opt.split_once('=') {
+            None if opt == "hdgst" => t.hdgst = true,
+            None if opt == "ddgst" => t.ddgst = true,
+            Some(("hostnqn", v)) if !v.is_empty() && v.len() <= 255 => t.hostnqn = Some(v.into()),
+            Some(("nr_io_queues", v)) => {
+                t.nr_io_queues = Some(
+                    v.parse()
+                        .ok()
+                        .filter(|&n| n >= 1)
+                        .ok_or_else(|| bad("nr_io_queues must be 1 to 65535"))?,
+                )
+            }
+            Some(("queue_size", v)) => {
+                t.queue_size = Some(
+                    v.parse()
+                        .ok()
+                        .filter(|&n| n >= 2)
+                        .ok_or_else(|| bad("queue_size must be 2 to 65535"))?,
+                )
+            }
+            _ => return Err(bad(
+                "unknown option (options: hostnqn=NQN, nr_io_queues=N, queue_size=N, hdgst, ddgst)",
+            )),
+        }
+    }
+    Ok(t)
 }
 
 impl Locator {
@@ -44,6 +180,7 @@ impl Locator {
             Locator::Ioctl(_) => Some(BackendKind::Ioctl),
             Locator::Uring(_) => Some(BackendKind::Uring),
             Locator::Vfio(_) => Some(BackendKind::Vfio),
+            Locator::Tcp(_) => Some(BackendKind::Tcp),
         }
     }
 
@@ -51,7 +188,7 @@ impl Locator {
     pub fn path(&self) -> Option<&Path> {
         match self {
             Locator::Path(p) | Locator::Ioctl(p) | Locator::Uring(p) => Some(p),
-            Locator::Ram(_) | Locator::Vfio(_) => None,
+            Locator::Ram(_) | Locator::Vfio(_) | Locator::Tcp(_) => None,
         }
     }
 
@@ -63,6 +200,7 @@ impl Locator {
             Locator::Ioctl(_) => &[BackendKind::Ioctl],
             Locator::Uring(_) => &[BackendKind::Uring],
             Locator::Vfio(_) => &[BackendKind::Vfio],
+            Locator::Tcp(_) => &[BackendKind::Tcp],
         }
     }
 
@@ -108,6 +246,7 @@ fn parse_target(backend: BackendKind, rest: &str) -> Result<Locator, LocatorErro
         BackendKind::Uring => path(rest, backend).map(Locator::Uring),
         BackendKind::Vfio if rest.is_empty() => Err(LocatorError::MissingTarget(backend)),
         BackendKind::Vfio => bdf(rest).map(Locator::Vfio),
+        BackendKind::Tcp => parse_tcp(rest).map(Locator::Tcp),
     }
 }
 
@@ -118,6 +257,7 @@ pub const fn compiled(kind: BackendKind) -> bool {
         BackendKind::Ioctl => cfg!(feature = "ioctl"),
         BackendKind::Uring => cfg!(feature = "uring"),
         BackendKind::Vfio => cfg!(feature = "vfio"),
+        BackendKind::Tcp => cfg!(feature = "tcp"),
     }
 }
 
@@ -130,6 +270,7 @@ impl fmt::Display for Locator {
             Locator::Ioctl(p) => write!(f, "ioctl:{}", p.display()),
             Locator::Uring(p) => write!(f, "uring:{}", p.display()),
             Locator::Vfio(b) => write!(f, "vfio:{b}"),
+            Locator::Tcp(t) => write!(f, "{t}"),
         }
     }
 }
@@ -219,6 +360,9 @@ fn target_example(kind: BackendKind) -> String {
     match kind {
         BackendKind::Vfio => "a PCI address, e.g. vfio:0000:00:04.0".into(),
         BackendKind::Ram => "a size, e.g. ram:1G".into(),
+        BackendKind::Tcp => {
+            "//HOST:PORT/SUBNQN, e.g. tcp://127.0.0.1:4420/nqn.2014-08.io.example:sub".into()
+        }
         k => format!("a device path, e.g. {k}:/dev/ng0n1"),
     }
 }
@@ -231,7 +375,7 @@ fn list(backends: &[BackendKind], sep: &str) -> String {
         .join(sep)
 }
 
-const FORMS: &str = "/dev/ng0n1, ioctl:/dev/nvme0, uring:/dev/ng0n1, vfio:0000:00:04.0 or ram:1G";
+const FORMS: &str = "/dev/ng0n1, ioctl:/dev/nvme0, uring:/dev/ng0n1, vfio:0000:00:04.0, tcp://HOST:PORT/SUBNQN or ram:1G";
 
 /// Why a device string does not parse (or cannot be opened by this build).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -241,7 +385,7 @@ pub enum LocatorError {
     #[error("no device given: use one of {FORMS}")]
     Empty,
     /// The prefix before `:` is not a backend.
-    #[error("unknown backend `{0}:`: use ram:, ioctl:, uring:, vfio: or a /dev path")]
+    #[error("unknown backend `{0}:`: use ram:, ioctl:, uring:, vfio:, tcp:// or a /dev path")]
     UnknownPrefix(String),
     /// Neither a prefix, a `/dev/…` path nor a PCI address.
     #[error("`{0}` is not a device: use one of {FORMS}")]
@@ -278,6 +422,14 @@ pub enum LocatorError {
         text: String,
         /// What is wrong with it.
         why: BdfError,
+    },
+    /// A `tcp://` string that does not parse.
+    #[error("bad NVMe/TCP device `{text}`: {why}")]
+    BadTcp {
+        /// The text given.
+        text: String,
+        /// What is wrong with it.
+        why: &'static str,
     },
     /// No backend that could open it is compiled into this build.
     #[error(
@@ -545,6 +697,57 @@ mod tests {
             lba_size,
             ..RamParams::default()
         })
+    }
+
+    #[test]
+    fn tcp_strings() {
+        let l = parse(
+            "tcp://127.0.0.1:4420/nqn.2026-01.io.nvmeq:t?hostnqn=nqn.h&nr_io_queues=2&hdgst&ddgst",
+        )
+        .unwrap();
+        let Locator::Tcp(t) = &l else {
+            panic!("not tcp: {l:?}")
+        };
+        assert_eq!(t.host, "127.0.0.1");
+        assert_eq!(t.port, 4420);
+        assert_eq!(t.subnqn, "nqn.2026-01.io.nvmeq:t");
+        assert_eq!(t.hostnqn.as_deref(), Some("nqn.h"));
+        assert_eq!(t.nr_io_queues, Some(2));
+        assert!(t.hdgst && t.ddgst);
+        assert_eq!(l.backend(), Some(BackendKind::Tcp));
+        assert_eq!(parse(&l.to_string()), Ok(l.clone()));
+        let v6 = parse("tcp://[::1]/nqn.x").unwrap();
+        let Locator::Tcp(t) = &v6 else { panic!() };
+        assert_eq!((t.host.as_str(), t.port), ("::1", DEFAULT_TCP_PORT));
+        assert_eq!(parse(&v6.to_string()), Ok(v6.clone()));
+        assert_eq!(
+            Locator::parse_as(BackendKind::Tcp, "tcp://h:8009"),
+            parse("tcp://h:8009")
+        );
+        for (s, why) in [
+            ("tcp:h:4420/n", "expected tcp://HOST:PORT/SUBNQN"),
+            ("tcp://:4420/n", "no host"),
+            ("tcp://h:0/n", "the port must be 1 to 65535"),
+            ("tcp://h:99999/n", "the port must be 1 to 65535"),
+            (
+                "tcp://h/n?nr_io_queues=0",
+                "nr_io_queues must be 1 to 65535",
+            ),
+            ("tcp://[::1/n", "an IPv6 address needs its closing `]`"),
+        ] {
+            assert_eq!(
+                parse(s),
+                Err(LocatorError::BadTcp {
+                    text: s.into(),
+                    why
+                }),
+                "{s}"
+            );
+        }
+        assert!(matches!(
+            parse("tcp://h/n?bogus"),
+            Err(LocatorError::BadTcp { .. })
+        ));
     }
 
     #[test]

@@ -20,7 +20,7 @@ hwtest_steps() {
     # VFIO on C only: D and E under VFIO are not part of the run (docs/testing.md, "The
     # QEMU 10 hang").
     for b in $(nvmeq-hwtest backends); do
-        case $b in vfio*) set=c ;; *) set=cde ;; esac
+        case $b in tcp*) continue ;; vfio*) set=c ;; *) set=cde ;; esac
         echo "$secs hwtest-$set:$b nvmeq-hwtest guest --set $set --backend $b $*"
     done
 }

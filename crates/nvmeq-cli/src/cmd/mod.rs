@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod bench;
+pub mod discover;
 pub mod features;
 pub mod identify;
 pub mod io;
@@ -49,7 +50,8 @@ impl Ctx {
 #[derive(Debug, Args)]
 pub struct DevArg {
     /// The device: /dev/ngXnY or /dev/nvmeX (io_uring when available, else
-    /// ioctl), ioctl:/dev/…, uring:/dev/…, vfio:DDDD:BB:DD.F, or ram:SIZE.
+    /// ioctl), ioctl:/dev/…, uring:/dev/…, vfio:DDDD:BB:DD.F,
+    /// tcp://HOST:PORT/SUBNQN, or ram:SIZE.
     #[arg(value_name = "DEVICE")]
     pub device: String,
 }
