@@ -443,7 +443,7 @@ mod render_tests {
         assert!(!t.contains("Temperature Sensor 1 "), "{t}");
         let j = serde_json::to_value(Smart(&l, false)).unwrap();
         assert_eq!(j["temperature"], 323);
-        assert_eq!(j["data_units_read"], 2000);
+        assert_eq!(j["data_units_read"], "2000");
         assert_eq!(j["temperature_sensor_2"], 310);
         assert!(j.get("temperature_sensor_1").is_none());
         l.critical_warning = 0b101;
