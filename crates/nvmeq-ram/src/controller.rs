@@ -12,6 +12,7 @@ use crate::buf::RamBuf;
 use crate::config::{ConfigError, RamConfig};
 use crate::health::{ErrorLog, Smart};
 use crate::media::Media;
+use crate::self_test::SelfTest;
 use crate::status::{dnr, Fail};
 
 /// Bytes of the scratch buffer the Copy command moves data through.
@@ -118,6 +119,7 @@ pub struct RamController {
     pub(crate) smart: Smart,
     pub(crate) errors: ErrorLog,
     pub(crate) features: Features,
+    pub(crate) self_test: SelfTest,
     pub(crate) scratch: Box<[u8]>,
     queue: Queue,
     queues: [QueueState; 2],
@@ -141,6 +143,7 @@ impl RamController {
             smart: Smart::default(),
             errors: ErrorLog::default(),
             features: Features::DEFAULT,
+            self_test: SelfTest::default(),
             scratch: vec![0; COPY_SCRATCH].into_boxed_slice(),
             queue: SyncQueue::new(
                 Fifo(VecDeque::with_capacity(depth)),
@@ -201,6 +204,10 @@ impl RamController {
             state.phase = !state.phase;
         }
         let sqhd = state.head as u16;
+        // A device self-test advances while commands arrive.
+        if self.self_test.is_running() {
+            self.self_test.step();
+        }
 
         let outcome = match queue {
             QueueKind::Admin => self.admin(sqe, data),

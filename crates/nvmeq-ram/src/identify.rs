@@ -4,7 +4,7 @@
 
 use nvmeq_core::cmd::{Cns, IdentifyCdw10};
 use nvmeq_core::identify::{
-    oncs, put_spec_str, Csi, IdentifyController, IdentifyNamespace, LbaFormat, Nidt, NsDescriptor,
+    oacs, oncs, put_spec_str, Csi, IdentifyController, IdentifyNamespace, LbaFormat, Nidt, NsDescriptor,
     NsList,
 };
 use nvmeq_core::regs::Vs;
@@ -15,6 +15,7 @@ use zerocopy::{FromZeros, IntoBytes};
 use crate::controller::{Namespace, RamController};
 use crate::health::ERROR_LOG_ENTRIES;
 use crate::nvm::{MCL, MSRC_Z, MSSRL};
+use crate::self_test::EDSTT;
 use crate::status::{at, dnr, Fail};
 use nvmeq_core::Status;
 
@@ -110,17 +111,22 @@ fn controller(c: &RamController) -> IdentifyController {
     id.cntlid = 1;
     id.ver = VER;
     id.cntrltype = 1; // I/O controller.
-                      // OACS 0: no Format, Namespace Management, Security or Firmware commands.
+    // Device Self-test only: no Format, Namespace Management, Security or Firmware commands.
+    id.oacs = oacs::SELF_TEST;
     id.acl_z = 3;
     id.aerl_z = 3;
     id.frmw = 0x03; // Slot 1 read-only, one slot.
-    id.lpa = 1 << 2; // Extended Get Log Page (NUMDU, offsets).
+    // Commands Supported and Effects (bit 1), Extended Get Log Page (bit 2:
+    // NUMDU, offsets), Supported Log Pages and the scope fields (bit 5).
+    id.lpa = 1 << 1 | 1 << 2 | 1 << 5;
     id.elpe_z = (ERROR_LOG_ENTRIES - 1) as u8;
     // NPSS 0: one power state, PSD0 with maximum power not reported.
     id.wctemp = 343; // 70 °C
     id.cctemp = 358; // 85 °C
                      // All capacity is allocated to namespaces.
     id.tnvmcap = U128::new(c.cfg.ns_size as u128 * c.cfg.nn as u128);
+    id.edstt = EDSTT;
+    id.dsto = 1; // One device self-test at a time, for the whole subsystem.
     id.sqes = 0x66; // 64-byte entries
     id.cqes = 0x44; // 16-byte entries
     id.maxcmd = c.cfg.queue_depth.min(0xffff) as u16;

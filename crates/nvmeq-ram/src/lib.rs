@@ -10,16 +10,22 @@
 //!
 //! - **Admin**: Identify (Controller, Namespace, Active Namespace ID list,
 //!   Namespace Identification Descriptors with an NGUID and the CSI), Get Log
-//!   Page (Error Information, SMART / Health Information, Firmware Slot
-//!   Information), Get / Set Features (Arbitration, Volatile Write Cache,
-//!   Number of Queues; Select field honoured, nothing saveable).
+//!   Page (Supported Log Pages, Error Information, SMART / Health
+//!   Information, Firmware Slot Information, Changed Attached Namespace List,
+//!   Commands Supported and Effects, Device Self-test, Feature Identifiers
+//!   Supported and Effects, Sanitize Status), Get / Set Features
+//!   (Arbitration, Volatile Write Cache, Number of Queues; Select field
+//!   honoured, nothing saveable), Device Self-test (short, extended, abort:
+//!   the test advances one step per command executed and leaves its result
+//!   in the log).
 //! - **NVM**: Read, Write, Flush, Write Zeroes, Dataset Management
 //!   (deallocate), Compare, Verify, Copy (descriptor format 0h). Deallocated
 //!   and never-written blocks read as zeroes (DLFEAT 001b).
 //! - **Statuses**: Invalid Command Opcode, Invalid Field in Command (including
 //!   a transfer above MDTS), Invalid Namespace or Format, LBA Out of Range,
 //!   Compare Failure (Media and Data Integrity Errors, SC 85h), Invalid Log
-//!   Page, Feature Identifier Not Saveable, Command Size Limit Exceeded. Every
+//!   Page, Feature Identifier Not Saveable, Command Size Limit Exceeded, Device
+//!   Self-test In Progress. Every
 //!   failed command is appended to the Error Information log.
 //! - **SMART**: Data Units Read/Written (thousands of 512-byte units, rounded
 //!   up; Read, Compare and Verify count as reads, Write as writes), Host
@@ -52,12 +58,15 @@ mod config;
 mod controller;
 mod health;
 mod identify;
+mod log_page;
 mod media;
 mod nvm;
+mod self_test;
 pub mod status;
 
 pub use buf::RamBuf;
 pub use config::{ConfigError, RamConfig};
 pub use controller::RamController;
 pub use identify::{DLFEAT, FR, MN, ONCS, VER};
+pub use self_test::{EXTENDED_STEPS, SHORT_STEPS};
 pub use nvmeq_core::Backend;
