@@ -61,6 +61,22 @@ enum Command {
     FwLog(log::FwArgs),
     /// Commands Supported and Effects log.
     EffectsLog(log::EffectsArgs),
+    /// Any log page, raw, read in pieces of --xfer-len bytes.
+    GetLog(log::GetLogArgs),
+    /// Supported Log Pages log.
+    SupportedLogPages(log::SupportedPagesArgs),
+    /// Device Self-test log.
+    SelfTestLog(log::SelfTestLogArgs),
+    /// Start (short, extended) or abort a device self-test, or show the one in progress.
+    DeviceSelfTest(log::DeviceSelfTestArgs),
+    /// Sanitize Status log.
+    SanitizeLog(log::SanitizeLogArgs),
+    /// Changed Attached Namespace List log.
+    ChangedNsListLog(log::ChangedNsArgs),
+    /// Feature Identifiers Supported and Effects log.
+    FidSupportEffectsLog(log::FidEffectsArgs),
+    /// NVMe-MI Commands Supported and Effects log.
+    MiCmdSupportEffectsLog(log::FidEffectsArgs),
     /// Get Features.
     GetFeature(features::GetArgs),
     /// Set Features. Needs --namespace-id.
@@ -118,6 +134,14 @@ fn run(cli: Cli) -> error::Result<()> {
         Command::ErrorLog(a) => log::error(&ctx, a),
         Command::FwLog(a) => log::fw(&ctx, a),
         Command::EffectsLog(a) => log::effects(&ctx, a),
+        Command::GetLog(a) => log::get_log_cmd(&ctx, a),
+        Command::SupportedLogPages(a) => log::supported_pages(&ctx, a),
+        Command::SelfTestLog(a) => log::self_test_log(&ctx, a),
+        Command::DeviceSelfTest(a) => log::device_self_test(&ctx, a),
+        Command::SanitizeLog(a) => log::sanitize_log(&ctx, a),
+        Command::ChangedNsListLog(a) => log::changed_ns(&ctx, a),
+        Command::FidSupportEffectsLog(a) => log::fid_effects(&ctx, a),
+        Command::MiCmdSupportEffectsLog(a) => log::mi_effects(&ctx, a),
         Command::GetFeature(a) => features::get(&ctx, a),
         Command::SetFeature(a) => features::set(&ctx, a),
         Command::Read(a) => io::read(&ctx, a),

@@ -4,8 +4,8 @@
 
 use nvmeq_core::cmd::{Cns, IdentifyCdw10};
 use nvmeq_core::identify::{
-    oacs, oncs, put_spec_str, Csi, IdentifyController, IdentifyNamespace, LbaFormat, Nidt, NsDescriptor,
-    NsList,
+    oacs, oncs, put_spec_str, Csi, IdentifyController, IdentifyNamespace, LbaFormat, Nidt,
+    NsDescriptor, NsList,
 };
 use nvmeq_core::regs::Vs;
 use nvmeq_core::Command;
@@ -111,13 +111,13 @@ fn controller(c: &RamController) -> IdentifyController {
     id.cntlid = 1;
     id.ver = VER;
     id.cntrltype = 1; // I/O controller.
-    // Device Self-test only: no Format, Namespace Management, Security or Firmware commands.
+                      // Device Self-test only: no Format, Namespace Management, Security or Firmware commands.
     id.oacs = oacs::SELF_TEST;
     id.acl_z = 3;
     id.aerl_z = 3;
     id.frmw = 0x03; // Slot 1 read-only, one slot.
-    // Commands Supported and Effects (bit 1), Extended Get Log Page (bit 2:
-    // NUMDU, offsets), Supported Log Pages and the scope fields (bit 5).
+                    // Commands Supported and Effects (bit 1), Extended Get Log Page (bit 2:
+                    // NUMDU, offsets), Supported Log Pages and the scope fields (bit 5).
     id.lpa = 1 << 1 | 1 << 2 | 1 << 5;
     id.elpe_z = (ERROR_LOG_ENTRIES - 1) as u8;
     // NPSS 0: one power state, PSD0 with maximum power not reported.

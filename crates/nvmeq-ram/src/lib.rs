@@ -68,5 +68,5 @@ pub use buf::RamBuf;
 pub use config::{ConfigError, RamConfig};
 pub use controller::RamController;
 pub use identify::{DLFEAT, FR, MN, ONCS, VER};
-pub use self_test::{EXTENDED_STEPS, SHORT_STEPS};
 pub use nvmeq_core::Backend;
+pub use self_test::{EXTENDED_STEPS, SHORT_STEPS};

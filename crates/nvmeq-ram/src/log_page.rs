@@ -8,8 +8,8 @@ use core::mem::size_of;
 
 use nvmeq_core::log::{
     scope, ChangedNsList, CommandEffects, CommandEffectsLog, ErrorLogEntry, FeatureEffects,
-    FidEffectsLog, FwSlotLog, LogId, SanitizeOpStatus, SanitizeStatus, SanitizeStatusLog,
-    SmartLog, SupportedLogPages,
+    FidEffectsLog, FwSlotLog, LogId, SanitizeOpStatus, SanitizeStatus, SanitizeStatusLog, SmartLog,
+    SupportedLogPages,
 };
 use nvmeq_core::{AdminOpcode, Command, Data, NvmOpcode, Status};
 use zerocopy::byteorder::little_endian::{U128, U16};

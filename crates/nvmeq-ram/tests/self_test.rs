@@ -93,8 +93,16 @@ fn self_test_refusals_are_decoded_statuses() {
         (0, 0x0b)
     );
     // Host-Initiated Refresh and vendor specific tests are not implemented.
-    for code in [SelfTestCode::HOST_REFRESH, SelfTestCode::VENDOR, SelfTestCode(0)] {
-        assert_eq!(sct_sc(status_of(dst(&mut c, 1, code))), (0, 0x02), "{code:?}");
+    for code in [
+        SelfTestCode::HOST_REFRESH,
+        SelfTestCode::VENDOR,
+        SelfTestCode(0),
+    ] {
+        assert_eq!(
+            sct_sc(status_of(dst(&mut c, 1, code))),
+            (0, 0x02),
+            "{code:?}"
+        );
     }
     // Identify says Device Self-test is supported, with an extended test time.
     let id = run_in(&mut c, &identify(0x01, 0), 4096).unwrap();
@@ -118,7 +126,11 @@ fn supported_log_pages_list_exactly_the_pages_kept() {
         );
     }
     let id = run_in(&mut c, &identify(0x01, 0), 4096).unwrap();
-    assert_eq!(id[261] & 0b10_0110, 0b10_0110, "lpa: effects, extended, LID 0");
+    assert_eq!(
+        id[261] & 0b10_0110,
+        0b10_0110,
+        "lpa: effects, extended, LID 0"
+    );
 }
 
 #[test]

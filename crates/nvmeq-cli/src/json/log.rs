@@ -49,7 +49,10 @@ impl Serialize for Smart<'_> {
             &l.endu_grp_crit_warn_sumry,
         )?;
         m.serialize_entry("data_units_read", &l.data_units_read.get().to_string())?;
-        m.serialize_entry("data_units_written", &l.data_units_written.get().to_string())?;
+        m.serialize_entry(
+            "data_units_written",
+            &l.data_units_written.get().to_string(),
+        )?;
         m.serialize_entry("host_read_commands", &l.host_reads.get().to_string())?;
         m.serialize_entry("host_write_commands", &l.host_writes.get().to_string())?;
         m.serialize_entry("controller_busy_time", &l.ctrl_busy_time.get().to_string())?;
@@ -57,7 +60,10 @@ impl Serialize for Smart<'_> {
         m.serialize_entry("power_on_hours", &l.power_on_hours.get().to_string())?;
         m.serialize_entry("unsafe_shutdowns", &l.unsafe_shutdowns.get().to_string())?;
         m.serialize_entry("media_errors", &l.media_errors.get().to_string())?;
-        m.serialize_entry("num_err_log_entries", &l.num_err_log_entries.get().to_string())?;
+        m.serialize_entry(
+            "num_err_log_entries",
+            &l.num_err_log_entries.get().to_string(),
+        )?;
         m.serialize_entry("warning_temp_time", &l.warning_temp_time)?;
         m.serialize_entry("critical_comp_time", &l.crit_comp_time)?;
         for (i, &t) in l.temp_sensor.iter().enumerate() {

@@ -85,16 +85,19 @@ pub struct MiCommandEffects {
     pub csp: u16,
 }
 
-/// NVMe-MI Commands Supported and Effects log page: 1024 bytes, the first
-/// 256 dwords indexed by NVMe-MI opcode.
+/// NVMe-MI Commands Supported and Effects log page: 4096 bytes, the first
+/// 256 dwords indexed by NVMe-MI opcode, the rest reserved.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout)]
 pub struct MiEffectsLog {
     /// NVMe-MI Commands Supported and Effects, indexed by NVMe-MI opcode.
     pub cmds: [MiCommandEffects; 256],
+    /// Reserved (bytes 1024..4096).
+    pub rsvd1024: [u8; 3072],
 }
 
-const _: () = assert!(size_of::<MiEffectsLog>() == 1024);
+const _: () = assert!(size_of::<MiEffectsLog>() == 4096);
+const _: () = assert!(core::mem::offset_of!(MiEffectsLog, rsvd1024) == 1024);
 
 impl Default for MiEffectsLog {
     fn default() -> Self {
@@ -117,7 +120,9 @@ mod tests {
         let mut l = FidEffectsLog::new_zeroed();
         l.fids[7] = e;
         assert_eq!(&l.as_bytes()[28..32], &[0x11, 0, 0x28, 0]);
-        let m = MiCommandEffects::new().with_csupp(true).with_csp(scope::NVM_SUBSYSTEM);
+        let m = MiCommandEffects::new()
+            .with_csupp(true)
+            .with_csp(scope::NVM_SUBSYSTEM);
         assert_eq!(m.into_bits(), 0x0200_0001);
     }
 }

@@ -67,7 +67,10 @@ mod tests {
     fn golden_bytes() {
         let mut l = SupportedLogPages::new_zeroed();
         l.set(LogId::SMART, false);
-        l.lids[0x0d] = LogSupport::new().with_lsupp(true).with_ios(true).with_lidsp(1);
+        l.lids[0x0d] = LogSupport::new()
+            .with_lsupp(true)
+            .with_ios(true)
+            .with_lidsp(1);
         let b = l.as_bytes();
         assert_eq!(&b[8..12], &[1, 0, 0, 0]);
         assert_eq!(&b[0x34..0x38], &[3, 0, 1, 0]);
