@@ -44,7 +44,7 @@ fn get_log_reads_any_page_in_pieces_at_the_offset() {
     // Human: nvme-cli's header and hex dump.
     let t = stdout(&ok(&["get-log", DEV, "-i", "2", "-l", "32"]));
     assert!(
-        t.starts_with("Device:ram:64M log-id:2 namespace-id:0xffffffff\n     0  1  2"),
+        t.starts_with("Device:ram:64M log-id:2 namespace-id:0xffffffff\n       0  1  2"),
         "{t}"
     );
     assert!(t.contains("\n0000: 00 2c 01 64 0a"), "{t}");

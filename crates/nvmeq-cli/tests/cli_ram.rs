@@ -64,7 +64,7 @@ fn id_ctrl_human_and_binary() {
     // -b is nvme-cli's spelling of the same.
     assert_eq!(nvmeq(&["id-ctrl", DEV, "-b"]).stdout, raw.stdout);
     let vs = stdout(&nvmeq(&["id-ctrl", DEV, "-v"]));
-    assert!(vs.contains("vs[]:\n     0  1  2"), "{vs}");
+    assert!(vs.contains("vs[]:\n       0  1  2"), "{vs}");
 }
 
 #[test]
@@ -538,7 +538,7 @@ fn admin_passthru_identify_equals_id_ctrl() {
         "4096",
     ]));
     assert!(
-        t.starts_with("NVMe command result:00000000\n     0  1  2"),
+        t.starts_with("NVMe command result:00000000\n       0  1  2"),
         "{t}"
     );
     let v = json(&nvmeq(&[
