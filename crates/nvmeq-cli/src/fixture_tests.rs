@@ -4,7 +4,7 @@
 //! (`nvme … -b`), nvme-cli's JSON (`-o json`) and its text (default output).
 //!
 //! JSON must match field by field under the rules in
-//! `tests/common/compare.rs` (128-bit values as strings, wrapped 32-bit
+//! `tests/common/compare.rs` (128-bit numbers vs strings, wrapped 32-bit
 //! ints); text must match line by line, except where noted.
 
 #[path = "../tests/common/compare.rs"]

@@ -467,7 +467,7 @@ mod tests {
         assert_eq!(j["vid"], 0x1b36);
         assert_eq!(j["ieee"], 0x525400);
         assert_eq!(j["sn"], "nvmeqA              ");
-        assert_eq!(j["tnvmcap"], (1u64 << 30).to_string());
+        assert_eq!(j["tnvmcap"], 1u64 << 30);
         assert_eq!(j["psds"][0]["max_power"], 2500);
         assert!(
             j.get("subnqn").is_none(),

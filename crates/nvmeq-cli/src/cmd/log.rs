@@ -538,7 +538,15 @@ mod render_tests {
         assert!(!t.contains("Temperature Sensor 1 "), "{t}");
         let j = serde_json::to_value(Smart(&l, false)).unwrap();
         assert_eq!(j["temperature"], 323);
-        assert_eq!(j["data_units_read"], "2000");
+        assert_eq!(j["data_units_read"], 2000);
+        // Above 2^64 every digit is written, as nvme-cli 2.13 does.
+        l.media_errors.set(u128::MAX);
+        let text = serde_json::to_string(&Smart(&l, false)).unwrap();
+        assert!(
+            text.contains(&format!("\"media_errors\":{}", u128::MAX)),
+            "{text}"
+        );
+        l.media_errors.set(0);
         assert_eq!(j["temperature_sensor_2"], 310);
         assert!(j.get("temperature_sensor_1").is_none());
         l.critical_warning = 0b101;

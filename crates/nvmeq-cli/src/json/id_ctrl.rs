@@ -1,8 +1,8 @@
 //! `id-ctrl -o json`: nvme-cli 2.3's keys and order (`json_nvme_id_ctrl`).
 //!
 //! Differences from nvme-cli 2.3, on purpose:
-//! - 128-bit fields (`tnvmcap`, `unvmcap`, `megcap`, `maxdna`) are decimal
-//!   strings, as nvme-cli prints them (a JSON number loses precision above 2^53).
+//! - 128-bit fields (`tnvmcap`, `unvmcap`, `megcap`, `maxdna`) are JSON
+//!   numbers with every digit, as nvme-cli 2.13 prints them (2.3: strings).
 //! - 32-bit fields are unsigned; nvme-cli passes them through a signed
 //!   32-bit int, so values of 2^31 and above come out negative there.
 //! - `sn`, `mn`, `fr`, `subnqn` are cut at the first NUL and keep trailing
@@ -92,9 +92,7 @@ pub struct IdCtrl {
     mtfa: u16,
     hmpre: u32,
     hmmin: u32,
-    #[serde(serialize_with = "super::u128_str")]
     tnvmcap: u128,
-    #[serde(serialize_with = "super::u128_str")]
     unvmcap: u128,
     rpmbs: u32,
     edstt: u16,
@@ -115,7 +113,6 @@ pub struct IdCtrl {
     nanagrpid: u32,
     pels: u32,
     domainid: u16,
-    #[serde(serialize_with = "super::u128_str")]
     megcap: u128,
     sqes: u8,
     cqes: u8,
@@ -133,7 +130,6 @@ pub struct IdCtrl {
     ocfs: u16,
     sgls: u32,
     mnan: u32,
-    #[serde(serialize_with = "super::u128_str")]
     maxdna: u128,
     maxcna: u32,
     #[serde(skip_serializing_if = "String::is_empty")]

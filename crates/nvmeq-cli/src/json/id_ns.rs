@@ -2,7 +2,8 @@
 //!
 //! As in nvme-cli, zero-based fields are printed raw (`nlbaf`, `nawun`, …),
 //! `npwg`..`nows` only when NSFEAT bit 4 says they are valid, and `lbafs`
-//! holds formats 0..=nlbaf. `nvmcap` is a decimal string, as in nvme-cli.
+//! holds formats 0..=nlbaf. `nvmcap` is a JSON number with every digit,
+//! as in nvme-cli 2.13 (2.3: a string).
 
 use nvmeq_core::identify::IdentifyNamespace;
 use serde::Serialize;
@@ -40,7 +41,6 @@ pub struct IdNs {
     nabo: u16,
     nabspf: u16,
     noiob: u16,
-    #[serde(serialize_with = "super::u128_str")]
     nvmcap: u128,
     nsattr: u8,
     nvmsetid: u16,

@@ -1,9 +1,10 @@
 //! Log pages in nvme-cli 2.3's JSON shapes: `json_smart_log`,
 //! `json_error_log`, `json_fw_log`, `json_effects_log`.
 //!
-//! 128-bit SMART counters are decimal strings, as nvme-cli prints them.
-//! Difference from nvme-cli 2.3, on purpose: 32-bit values are unsigned
-//! (nvme-cli 2.3 wraps them through a signed int).
+//! 128-bit SMART counters are JSON numbers with every digit, as nvme-cli
+//! 2.13 prints them (2.3 printed decimal strings). Difference from nvme-cli
+//! 2.3, on purpose: 32-bit values are unsigned (2.3 wraps them through a
+//! signed int).
 
 use nvmeq_core::log::{CommandEffectsLog, ErrorLogEntry, FwSlotLog, SmartLog};
 use nvmeq_core::{AdminOpcode, NvmOpcode};
@@ -48,22 +49,16 @@ impl Serialize for Smart<'_> {
             "endurance_grp_critical_warning_summary",
             &l.endu_grp_crit_warn_sumry,
         )?;
-        m.serialize_entry("data_units_read", &l.data_units_read.get().to_string())?;
-        m.serialize_entry(
-            "data_units_written",
-            &l.data_units_written.get().to_string(),
-        )?;
-        m.serialize_entry("host_read_commands", &l.host_reads.get().to_string())?;
-        m.serialize_entry("host_write_commands", &l.host_writes.get().to_string())?;
-        m.serialize_entry("controller_busy_time", &l.ctrl_busy_time.get().to_string())?;
-        m.serialize_entry("power_cycles", &l.power_cycles.get().to_string())?;
-        m.serialize_entry("power_on_hours", &l.power_on_hours.get().to_string())?;
-        m.serialize_entry("unsafe_shutdowns", &l.unsafe_shutdowns.get().to_string())?;
-        m.serialize_entry("media_errors", &l.media_errors.get().to_string())?;
-        m.serialize_entry(
-            "num_err_log_entries",
-            &l.num_err_log_entries.get().to_string(),
-        )?;
+        m.serialize_entry("data_units_read", &l.data_units_read.get())?;
+        m.serialize_entry("data_units_written", &l.data_units_written.get())?;
+        m.serialize_entry("host_read_commands", &l.host_reads.get())?;
+        m.serialize_entry("host_write_commands", &l.host_writes.get())?;
+        m.serialize_entry("controller_busy_time", &l.ctrl_busy_time.get())?;
+        m.serialize_entry("power_cycles", &l.power_cycles.get())?;
+        m.serialize_entry("power_on_hours", &l.power_on_hours.get())?;
+        m.serialize_entry("unsafe_shutdowns", &l.unsafe_shutdowns.get())?;
+        m.serialize_entry("media_errors", &l.media_errors.get())?;
+        m.serialize_entry("num_err_log_entries", &l.num_err_log_entries.get())?;
         m.serialize_entry("warning_temp_time", &l.warning_temp_time)?;
         m.serialize_entry("critical_comp_time", &l.crit_comp_time)?;
         for (i, &t) in l.temp_sensor.iter().enumerate() {

@@ -2,9 +2,9 @@
 //! (nvme-cli 2.3 and 2.13, the guest's), with the differences nvmeq makes on
 //! purpose:
 //!
-//! - 128-bit fields (`tnvmcap`, `nvmcap`, SMART counters…) are decimal strings
-//!   in both tools; a number on our side where nvme-cli has a string is a
-//!   difference (scripts written for nvme-cli would break on it).
+//! - 128-bit fields (`tnvmcap`, `nvmcap`, SMART counters…): nvme-cli 2.3
+//!   prints a decimal *string*, 2.13 and nvmeq a JSON number with every
+//!   digit. Equal when the digits are.
 //! - 32-bit fields: nvme-cli 2.3 stores them in a signed 32-bit json-c int, so
 //!   values of 2^31 and above come out negative. Equal modulo 2^32.
 //! - `zns report-zones`: nvme-cli 2.3 writes `attrs` twice (the second time
@@ -74,6 +74,7 @@ fn zero(v: &Value) -> bool {
 /// Equal under the rules above.
 pub fn same_value(theirs: &Value, ours: &Value) -> bool {
     match (theirs, ours) {
+        (Value::String(t), Value::Number(o)) => t == &o.to_string(),
         (Value::Number(t), Value::Number(o)) => match (t.as_i64(), o.as_u64()) {
             (Some(t), Some(o)) if t < 0 => (t as i32 as u32) as u64 == o,
             _ => t == o,
