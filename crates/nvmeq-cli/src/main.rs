@@ -53,6 +53,24 @@ enum Command {
     ListNs(identify::ListNsArgs),
     /// Namespace Identification Descriptors (EUI-64, NGUID, UUID, CSI).
     NsDescs(identify::NsDescsArgs),
+    /// Identify Controller, NVM Command Set specific (CNS 06h).
+    NvmIdCtrl(identify::NvmIdCtrlArgs),
+    /// Identify Primary Controller Capabilities (CNS 14h).
+    PrimaryCtrlCaps(identify::PrimaryCapsArgs),
+    /// Identify I/O Command Set data structure (CNS 1Ch).
+    IdIocs(identify::IdIocsArgs),
+    /// Identify Controller List: in the subsystem, or attached to --namespace-id.
+    ListCtrl(identify::ListCtrlArgs),
+    /// Identify Secondary Controller List (CNS 15h).
+    ListSecondary(identify::ListSecondaryArgs),
+    /// Identify UUID List (CNS 17h).
+    IdUuid(identify::IdUuidArgs),
+    /// Identify NVM Set List (CNS 04h).
+    IdNvmset(identify::IdNvmsetArgs),
+    /// Identify Domain List (CNS 18h).
+    IdDomain(identify::IdDomainArgs),
+    /// Identify Namespace Granularity List (CNS 16h).
+    IdNsGranularity(identify::IdNsGranularityArgs),
     /// SMART / Health Information log.
     SmartLog(log::SmartArgs),
     /// Error Information log.
@@ -130,6 +148,15 @@ fn run(cli: Cli) -> error::Result<()> {
         Command::IdNs(a) => identify::id_ns(&ctx, a),
         Command::ListNs(a) => identify::list_ns(&ctx, a),
         Command::NsDescs(a) => identify::ns_descs(&ctx, a),
+        Command::NvmIdCtrl(a) => identify::nvm_id_ctrl(&ctx, a),
+        Command::PrimaryCtrlCaps(a) => identify::primary_caps(&ctx, a),
+        Command::IdIocs(a) => identify::id_iocs(&ctx, a),
+        Command::ListCtrl(a) => identify::list_ctrl(&ctx, a),
+        Command::ListSecondary(a) => identify::list_secondary(&ctx, a),
+        Command::IdUuid(a) => identify::id_uuid(&ctx, a),
+        Command::IdNvmset(a) => identify::id_nvmset(&ctx, a),
+        Command::IdDomain(a) => identify::id_domain(&ctx, a),
+        Command::IdNsGranularity(a) => identify::id_ns_granularity(&ctx, a),
         Command::SmartLog(a) => log::smart(&ctx, a),
         Command::ErrorLog(a) => log::error(&ctx, a),
         Command::FwLog(a) => log::fw(&ctx, a),

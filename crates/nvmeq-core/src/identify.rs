@@ -17,6 +17,12 @@ use core::mem::{offset_of, size_of};
 use zerocopy::byteorder::little_endian::U128;
 use zerocopy::{FromBytes, FromZeros, Immutable, IntoBytes, KnownLayout};
 
+mod lists;
+mod nvm_ctrl;
+
+pub use lists::*;
+pub use nvm_ctrl::*;
+
 use crate::regs::Vs;
 
 /// The text of a spec string field (`sn`, `mn`, `fr`, `subnqn`, firmware

@@ -2,10 +2,11 @@
 //! Data Structure", "Identify Namespace Data Structure" in the NVM Command Set
 //! specification, "Namespace Identification Descriptor").
 
-use nvmeq_core::cmd::{Cns, IdentifyCdw10};
+use nvmeq_core::cmd::{Cns, IdentifyCdw10, IdentifyCdw11};
 use nvmeq_core::identify::{
-    oacs, oncs, put_spec_str, Csi, IdentifyController, IdentifyNamespace, LbaFormat, Nidt,
-    NsDescriptor, NsList,
+    iocsc, oacs, oncs, put_spec_str, ControllerList, Csi, IdentifyController,
+    IdentifyControllerNvm, IdentifyNamespace, IoCommandSets, LbaFormat, Nidt, NsDescriptor, NsList,
+    PrimaryControllerCaps, SecondaryControllerList,
 };
 use nvmeq_core::regs::Vs;
 use nvmeq_core::Command;
@@ -95,9 +96,71 @@ pub(crate) fn fill(c: &RamController, sqe: &Command, out: &mut [u8]) -> Result<(
             }
             Ok(())
         }
+        Cns::CSI_CONTROLLER => {
+            // Only the NVM Command Set is implemented.
+            if IdentifyCdw11::from_bits(sqe.cdw11).csi() != Csi::NVM {
+                return Err(Fail::new(dnr(Status::INVALID_FIELD), at::CDW11 + 3));
+            }
+            let mut id = IdentifyControllerNvm::new_zeroed();
+            // No Verify, Write Zeroes or Dataset Management limits beyond
+            // MDTS (0: none reported); NVM Command Set 1.0.
+            id.ver.set(0x0001_0000);
+            out.copy_from_slice(id.as_bytes());
+            Ok(())
+        }
+        Cns::CONTROLLER_LIST | Cns::NS_CONTROLLER_LIST => {
+            if cns == Cns::NS_CONTROLLER_LIST && c.namespace(sqe.nsid).is_none() {
+                return Err(Fail::new(dnr(Status::INVALID_NS_OR_FORMAT), at::NSID));
+            }
+            // One controller, attached to every namespace; the list holds
+            // identifiers greater than or equal to CNTID.
+            let mut list = ControllerList::new_zeroed();
+            if IdentifyCdw10::from_bits(sqe.cdw10).cntid() <= CNTLID {
+                list.num = 1;
+                list.ids[0] = CNTLID;
+            }
+            out.copy_from_slice(list.as_bytes());
+            Ok(())
+        }
+        Cns::PRIMARY_CONTROLLER_CAPS => {
+            // No virtualization: no flexible resources (CRT 0), nothing to assign.
+            let mut caps = PrimaryControllerCaps::new_zeroed();
+            caps.cntlid = CNTLID;
+            out.copy_from_slice(caps.as_bytes());
+            Ok(())
+        }
+        Cns::SECONDARY_CONTROLLER_LIST => {
+            out.copy_from_slice(SecondaryControllerList::new_zeroed().as_bytes());
+            Ok(())
+        }
+        Cns::IO_COMMAND_SETS => {
+            // One combination: the NVM Command Set alone.
+            let mut sets = IoCommandSets::new_zeroed();
+            sets.iocsc[0] = iocsc::NVM;
+            out.copy_from_slice(sets.as_bytes());
+            Ok(())
+        }
+        Cns::NS_USER_DATA_FORMAT => {
+            // What a namespace in LBA format CNSSID would report: the format
+            // fields, no size (nothing is allocated).
+            let index = IdentifyCdw11::from_bits(sqe.cdw11).cnssid();
+            if index != 0 {
+                return Err(Fail::new(dnr(Status::INVALID_FIELD), at::CDW11));
+            }
+            let mut id = IdentifyNamespace::new_zeroed();
+            id.dlfeat = DLFEAT;
+            id.lbaf[0] = LbaFormat::new().with_lbads(c.cfg.lba_size.trailing_zeros() as u8);
+            out.copy_from_slice(id.as_bytes());
+            Ok(())
+        }
+        // No UUID list, NVM Sets, domains or namespace management: CTRATT
+        // and OACS say so, and these structures are refused.
         _ => Err(Fail::new(dnr(Status::INVALID_FIELD), at::CDW10)),
     }
 }
+
+/// Controller ID (CNTLID) of the one controller.
+const CNTLID: u16 = 1;
 
 /// Identify Controller (CNS 01h).
 fn controller(c: &RamController) -> IdentifyController {
@@ -108,7 +171,7 @@ fn controller(c: &RamController) -> IdentifyController {
     id.fr = FR;
     id.rab = 6; // 64 commands.
     id.mdts = c.cfg.mdts;
-    id.cntlid = 1;
+    id.cntlid = CNTLID;
     id.ver = VER;
     id.cntrltype = 1; // I/O controller.
                       // Device Self-test only: no Format, Namespace Management, Security or Firmware commands.

@@ -9,7 +9,11 @@
 //! # What it implements
 //!
 //! - **Admin**: Identify (Controller, Namespace, Active Namespace ID list,
-//!   Namespace Identification Descriptors with an NGUID and the CSI), Get Log
+//!   Namespace Identification Descriptors with an NGUID and the CSI, the NVM
+//!   Command Set's Identify Controller, Controller Lists, Primary Controller
+//!   Capabilities with no flexible resources, an empty Secondary Controller
+//!   List, the I/O Command Set combinations, Identify Namespace for an LBA
+//!   format; no UUID list, NVM Sets, domains or granularities), Get Log
 //!   Page (Supported Log Pages, Error Information, SMART / Health
 //!   Information, Firmware Slot Information, Changed Attached Namespace List,
 //!   Commands Supported and Effects, Device Self-test, Feature Identifiers

@@ -1,7 +1,9 @@
 //! Device self-test on the ram controller: start, progress with commands,
-//! result log, abort, the refusals; and the log pages that describe what the
+//! result log, abort, the refusals; the log pages that describe what the
 //! controller implements (Supported Log Pages, effects, FID effects,
-//! sanitize status, changed namespaces).
+//! sanitize status, changed namespaces); and the Identify structures of its
+//! one controller (NVM controller data, controller lists, virtualization
+//! capabilities, command set combinations, LBA formats).
 
 mod common;
 use common::*;
@@ -176,4 +178,69 @@ fn fid_effects_sanitize_and_changed_namespaces() {
     assert_eq!(s.eto, u32::MAX);
     let ch = run_in(&mut c, &get_log(0x04, 0xffff_ffff, 4096, 0), 4096).unwrap();
     assert!(ch.iter().all(|&b| b == 0), "no namespace ever changes");
+}
+
+#[test]
+fn identify_structures_of_the_one_controller() {
+    use nvmeq_core::cmd::{Cns, Csi, Identify};
+    use nvmeq_core::identify::{
+        iocsc, ControllerList, IdentifyControllerNvm, IdentifyNamespace, IoCommandSets,
+        PrimaryControllerCaps, SecondaryControllerList,
+    };
+    let mut c = ctrl(64 << 20, 4096);
+    let mut id = |cmd: Identify| run_in(&mut c, &cmd.build(), 4096);
+    let n =
+        IdentifyControllerNvm::read_from_bytes(&id(Identify::csi_controller(Csi::NVM)).unwrap())
+            .unwrap();
+    assert_eq!(n.ver.get(), 0x0001_0000);
+    let s = status_of(id(Identify::csi_controller(Csi::ZNS)));
+    assert_eq!(sct_sc(s), (0, 0x02), "no ZNS controller structure");
+    let l = ControllerList::read_from_bytes(&id(Identify::new(Cns::CONTROLLER_LIST, 0)).unwrap())
+        .unwrap();
+    assert_eq!(l.ids(), &[1]);
+    let l = ControllerList::read_from_bytes(
+        &id(Identify::new(Cns::CONTROLLER_LIST, 0).cntid(2)).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(l.ids(), &[] as &[u16], "none from CNTID 2");
+    let l =
+        ControllerList::read_from_bytes(&id(Identify::new(Cns::NS_CONTROLLER_LIST, 1)).unwrap())
+            .unwrap();
+    assert_eq!(l.ids(), &[1]);
+    let s = status_of(id(Identify::new(Cns::NS_CONTROLLER_LIST, 9)));
+    assert_eq!(sct_sc(s), (0, 0x0b));
+    let p = PrimaryControllerCaps::read_from_bytes(
+        &id(Identify::new(Cns::PRIMARY_CONTROLLER_CAPS, 0)).unwrap(),
+    )
+    .unwrap();
+    assert_eq!((p.cntlid, p.crt), (1, 0));
+    let sc = SecondaryControllerList::read_from_bytes(
+        &id(Identify::new(Cns::SECONDARY_CONTROLLER_LIST, 0)).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(sc.num, 0);
+    let sets = IoCommandSets::read_from_bytes(&id(Identify::new(Cns::IO_COMMAND_SETS, 0)).unwrap())
+        .unwrap();
+    assert_eq!(sets.iocsc[0], iocsc::NVM);
+    assert!(sets.iocsc[1..].iter().all(|&v| v == 0));
+    let f = IdentifyNamespace::read_from_bytes(
+        &id(Identify::new(Cns::NS_USER_DATA_FORMAT, 0).cnssid(0)).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(f.lbaf[0].lbads(), 12);
+    assert_eq!(f.nsze, 0, "a format, not a namespace: no size");
+    let s = status_of(id(Identify::new(Cns::NS_USER_DATA_FORMAT, 0).cnssid(1)));
+    assert_eq!(sct_sc(s), (0, 0x02), "one LBA format only");
+    for cns in [
+        Cns::UUID_LIST,
+        Cns::NVM_SET_LIST,
+        Cns::DOMAIN_LIST,
+        Cns::NS_GRANULARITY,
+    ] {
+        assert_eq!(
+            sct_sc(status_of(id(Identify::new(cns, 0)))),
+            (0, 0x02),
+            "{cns:?}"
+        );
+    }
 }
