@@ -95,6 +95,12 @@ enum Command {
     FidSupportEffectsLog(log::FidEffectsArgs),
     /// NVMe-MI Commands Supported and Effects log.
     MiCmdSupportEffectsLog(log::FidEffectsArgs),
+    /// Endurance Group Information log.
+    EnduranceLog(log::EnduranceArgs),
+    /// Asymmetric Namespace Access log.
+    AnaLog(log::AnaArgs),
+    /// Reservation Notification log.
+    ResvNotifLog(log::ResvNotifArgs),
     /// Get Features.
     GetFeature(features::GetArgs),
     /// Set Features. Needs --namespace-id.
@@ -169,6 +175,9 @@ fn run(cli: Cli) -> error::Result<()> {
         Command::ChangedNsListLog(a) => log::changed_ns(&ctx, a),
         Command::FidSupportEffectsLog(a) => log::fid_effects(&ctx, a),
         Command::MiCmdSupportEffectsLog(a) => log::mi_effects(&ctx, a),
+        Command::EnduranceLog(a) => log::endurance(&ctx, a),
+        Command::AnaLog(a) => log::ana(&ctx, a),
+        Command::ResvNotifLog(a) => log::resv_notif(&ctx, a),
         Command::GetFeature(a) => features::get(&ctx, a),
         Command::SetFeature(a) => features::set(&ctx, a),
         Command::Read(a) => io::read(&ctx, a),

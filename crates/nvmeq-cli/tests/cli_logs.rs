@@ -308,3 +308,43 @@ fn effects_log_lists_what_the_ram_controller_executes() {
         "Invalid Field in Command",
     );
 }
+
+#[test]
+fn pages_the_ram_controller_lacks_are_refused_by_name() {
+    // No endurance groups, ANA or reservations on the ram controller.
+    for (cmd, op) in [
+        ("endurance-log", "Endurance Group Information log"),
+        ("ana-log", "Asymmetric Namespace Access log"),
+        ("resv-notif-log", "Reservation Notification log"),
+    ] {
+        for fmt in ["normal", "json", "binary"] {
+            fails_with(
+                &nvmeq(&[cmd, DEV, "-o", fmt]),
+                1,
+                &format!("{op}: Invalid Log Page (sct 0x1, sc 0x09) [DNR]"),
+            );
+        }
+    }
+}
+
+#[test]
+fn get_feature_human_decodes_each_field() {
+    assert_eq!(
+        stdout(&ok(&["get-feature", DEV, "-f", "7", "-H"])),
+        "get-feature:0x07 (Number of Queues), Current value:0x003f003f\n\
+         \tNumber of IO Completion Queues Allocated (NCQA): 64\n\
+         \tNumber of IO Submission Queues Allocated (NSQA): 64\n"
+    );
+    let t = stdout(&ok(&["get-feature", DEV, "-H"]));
+    assert!(
+        t.contains("get-feature:0x01 (Arbitration), Current value:0x00000007\n\tHigh Priority Weight   (HPW): 1\n"),
+        "{t}"
+    );
+    assert!(
+        t.contains("get-feature:0x06 (Volatile Write Cache), Current value:0x00000001\n\tVolatile Write Cache Enable (WCE): Enabled\n"),
+        "{t}"
+    );
+    // Supported capabilities are decoded as before, -H or not.
+    let s = stdout(&ok(&["get-feature", DEV, "-f", "6", "-s", "3", "-H"]));
+    assert!(s.ends_with("  Feature is changeable\n"), "{s}");
+}

@@ -94,6 +94,24 @@ fn compare_all(backend: &str) {
         }
         check(backend, "list-ctrl", &ctrl, &["-n", "1"], &mut failures);
         identify_agrees(backend, &ctrl, &mut failures);
+        for cmd in ["endurance-log", "ana-log", "resv-notif-log"] {
+            agree_or_both_refuse(backend, cmd, &ctrl, &mut failures);
+        }
+        // -H decodes Number of Queues and Volatile Write Cache line for line.
+        for fid in ["7", "6"] {
+            let (tc, theirs, _) = outcome("nvme", &["get-feature", &ctrl, "-f", fid, "-H"]);
+            let (oc, mine, err) = outcome(
+                &nvmeq_bin(),
+                &["get-feature", &format!("{backend}:{ctrl}"), "-f", fid, "-H"],
+            );
+            if tc != Some(0) || oc != Some(0) || theirs != mine {
+                failures.push(format!(
+                    "{backend} get-feature -f {fid} -H {ctrl}: nvme-cli ({tc:?}):\n{}\nnvmeq ({oc:?}, {err}):\n{}",
+                    String::from_utf8_lossy(&theirs),
+                    String::from_utf8_lossy(&mine)
+                ));
+            }
+        }
     }
     // The feature sweep answers Number of Queues as nvme-cli's get-feature does.
     let ctrl = env("NVMEQ_CTRL_A");
@@ -210,6 +228,28 @@ fn logs_agree(backend: &str, ctrl: &str, failures: &mut Vec<String>) {
                 "{backend} {args:?} {ctrl}: nvme-cli exit {tc:?}; nvmeq exit {oc:?}, {err:?} (expected {status:?})"
             ));
         }
+    }
+}
+
+/// A page QEMU may or may not keep: both tools succeed with the same JSON,
+/// or both fail and nvmeq names the controller's status.
+fn agree_or_both_refuse(backend: &str, cmd: &str, ctrl: &str, failures: &mut Vec<String>) {
+    let (tc, theirs, _) = outcome("nvme", &[cmd, ctrl, "-o", "json"]);
+    let ours_dev = format!("{backend}:{ctrl}");
+    let (oc, mine, err) = outcome(&nvmeq_bin(), &[cmd, &ours_dev, "-o", "json"]);
+    match (tc, oc) {
+        (Some(0), Some(0)) => {
+            let t: Value = serde_json::from_slice(&theirs).unwrap_or_default();
+            let o: Value = serde_json::from_slice(&mine).unwrap_or_default();
+            let d = diff(cmd, &t, &o, &[]);
+            if !d.is_empty() {
+                failures.push(format!("{backend} {cmd} {ctrl}:\n  {}", d.join("\n  ")));
+            }
+        }
+        (Some(t), Some(1)) if t != 0 && err.contains("(sct 0x") => {}
+        _ => failures.push(format!(
+            "{backend} {cmd} {ctrl}: nvme-cli exit {tc:?}, nvmeq exit {oc:?}: {err}"
+        )),
     }
 }
 

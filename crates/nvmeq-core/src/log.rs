@@ -13,10 +13,14 @@ use zerocopy::{FromBytes, FromZeros, Immutable, IntoBytes, KnownLayout};
 use crate::identify::spec_str;
 use crate::status::Status;
 
+mod ana;
+mod endurance;
 mod fid_effects;
 mod sanitize;
 mod supported;
 
+pub use ana::*;
+pub use endurance::*;
 pub use fid_effects::*;
 pub use sanitize::*;
 pub use supported::*;

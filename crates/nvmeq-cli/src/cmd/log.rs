@@ -3,10 +3,12 @@
 //! page in pieces ([`read_log`]), which they share.
 
 mod generic;
+mod health;
 mod pages;
 mod self_test;
 
 pub use generic::{get_log_cmd, GetLogArgs};
+pub use health::{ana, endurance, resv_notif, AnaArgs, EnduranceArgs, ResvNotifArgs};
 pub use pages::{
     changed_ns, fid_effects, mi_effects, sanitize_log, supported_pages, ChangedNsArgs,
     FidEffectsArgs, SanitizeLogArgs, SupportedPagesArgs,
