@@ -55,6 +55,24 @@ enum Command {
     ListNs(identify::ListNsArgs),
     /// Namespace Identification Descriptors (EUI-64, NGUID, UUID, CSI).
     NsDescs(identify::NsDescsArgs),
+    /// Identify Controller, NVM Command Set specific (CNS 06h).
+    NvmIdCtrl(identify::NvmIdCtrlArgs),
+    /// Identify Primary Controller Capabilities (CNS 14h).
+    PrimaryCtrlCaps(identify::PrimaryCapsArgs),
+    /// Identify I/O Command Set data structure (CNS 1Ch).
+    IdIocs(identify::IdIocsArgs),
+    /// Identify Controller List: in the subsystem, or attached to --namespace-id.
+    ListCtrl(identify::ListCtrlArgs),
+    /// Identify Secondary Controller List (CNS 15h).
+    ListSecondary(identify::ListSecondaryArgs),
+    /// Identify UUID List (CNS 17h).
+    IdUuid(identify::IdUuidArgs),
+    /// Identify NVM Set List (CNS 04h).
+    IdNvmset(identify::IdNvmsetArgs),
+    /// Identify Domain List (CNS 18h).
+    IdDomain(identify::IdDomainArgs),
+    /// Identify Namespace Granularity List (CNS 16h).
+    IdNsGranularity(identify::IdNsGranularityArgs),
     /// SMART / Health Information log.
     SmartLog(log::SmartArgs),
     /// Error Information log.
@@ -63,6 +81,28 @@ enum Command {
     FwLog(log::FwArgs),
     /// Commands Supported and Effects log.
     EffectsLog(log::EffectsArgs),
+    /// Any log page, raw, read in pieces of --xfer-len bytes.
+    GetLog(log::GetLogArgs),
+    /// Supported Log Pages log.
+    SupportedLogPages(log::SupportedPagesArgs),
+    /// Device Self-test log.
+    SelfTestLog(log::SelfTestLogArgs),
+    /// Start (short, extended) or abort a device self-test, or show the one in progress.
+    DeviceSelfTest(log::DeviceSelfTestArgs),
+    /// Sanitize Status log.
+    SanitizeLog(log::SanitizeLogArgs),
+    /// Changed Attached Namespace List log.
+    ChangedNsListLog(log::ChangedNsArgs),
+    /// Feature Identifiers Supported and Effects log.
+    FidSupportEffectsLog(log::FidEffectsArgs),
+    /// NVMe-MI Commands Supported and Effects log.
+    MiCmdSupportEffectsLog(log::FidEffectsArgs),
+    /// Endurance Group Information log.
+    EnduranceLog(log::EnduranceArgs),
+    /// Asymmetric Namespace Access log.
+    AnaLog(log::AnaArgs),
+    /// Reservation Notification log.
+    ResvNotifLog(log::ResvNotifArgs),
     /// Get Features.
     GetFeature(features::GetArgs),
     /// Set Features. Needs --namespace-id.
@@ -117,10 +157,30 @@ fn run(cli: Cli) -> error::Result<()> {
         Command::IdNs(a) => identify::id_ns(&ctx, a),
         Command::ListNs(a) => identify::list_ns(&ctx, a),
         Command::NsDescs(a) => identify::ns_descs(&ctx, a),
+        Command::NvmIdCtrl(a) => identify::nvm_id_ctrl(&ctx, a),
+        Command::PrimaryCtrlCaps(a) => identify::primary_caps(&ctx, a),
+        Command::IdIocs(a) => identify::id_iocs(&ctx, a),
+        Command::ListCtrl(a) => identify::list_ctrl(&ctx, a),
+        Command::ListSecondary(a) => identify::list_secondary(&ctx, a),
+        Command::IdUuid(a) => identify::id_uuid(&ctx, a),
+        Command::IdNvmset(a) => identify::id_nvmset(&ctx, a),
+        Command::IdDomain(a) => identify::id_domain(&ctx, a),
+        Command::IdNsGranularity(a) => identify::id_ns_granularity(&ctx, a),
         Command::SmartLog(a) => log::smart(&ctx, a),
         Command::ErrorLog(a) => log::error(&ctx, a),
         Command::FwLog(a) => log::fw(&ctx, a),
         Command::EffectsLog(a) => log::effects(&ctx, a),
+        Command::GetLog(a) => log::get_log_cmd(&ctx, a),
+        Command::SupportedLogPages(a) => log::supported_pages(&ctx, a),
+        Command::SelfTestLog(a) => log::self_test_log(&ctx, a),
+        Command::DeviceSelfTest(a) => log::device_self_test(&ctx, a),
+        Command::SanitizeLog(a) => log::sanitize_log(&ctx, a),
+        Command::ChangedNsListLog(a) => log::changed_ns(&ctx, a),
+        Command::FidSupportEffectsLog(a) => log::fid_effects(&ctx, a),
+        Command::MiCmdSupportEffectsLog(a) => log::mi_effects(&ctx, a),
+        Command::EnduranceLog(a) => log::endurance(&ctx, a),
+        Command::AnaLog(a) => log::ana(&ctx, a),
+        Command::ResvNotifLog(a) => log::resv_notif(&ctx, a),
         Command::GetFeature(a) => features::get(&ctx, a),
         Command::SetFeature(a) => features::set(&ctx, a),
         Command::Read(a) => io::read(&ctx, a),

@@ -101,27 +101,36 @@ pub fn uuid(b: &[u8; 16]) -> String {
     )
 }
 
-/// A hex dump like nvme-cli's `d()`: offset, 16 bytes, ASCII.
+/// A hex dump exactly as nvme-cli's `d(buf, len, 16, 1)` prints it: a header
+/// of `%3x` column numbers, then per 16 bytes the offset, the bytes and the
+/// printable characters (`!`..`~`, others as `.`); a last, partial line is
+/// padded so its characters line up one column further right, as there.
 pub fn hexdump(data: &[u8]) -> String {
-    let mut s = String::from("     0  1  2  3  4  5  6  7  8  9  a  b  c  d  e  f\n");
+    let mut s = String::from("     ");
+    for i in 0..16 {
+        s.push_str(&format!("{i:3x}"));
+    }
+    let printable = |b: u8| {
+        if (b'!'..=b'~').contains(&b) {
+            b as char
+        } else {
+            '.'
+        }
+    };
     for (i, chunk) in data.chunks(16).enumerate() {
-        s.push_str(&format!("{:04x}:", i * 16));
+        s.push_str(&format!("\n{:04x}:", i * 16));
         for b in chunk {
             s.push_str(&format!(" {b:02x}"));
         }
-        for _ in chunk.len()..16 {
-            s.push_str("   ");
+        if chunk.len() < 16 {
+            s.push(' ');
+            s.push_str(&" ".repeat(3 * (16 - chunk.len())));
         }
         s.push_str(" \"");
-        for &b in chunk {
-            s.push(if (0x20..0x7f).contains(&b) {
-                b as char
-            } else {
-                '.'
-            });
-        }
-        s.push_str("\"\n");
+        s.extend(chunk.iter().map(|&b| printable(b)));
+        s.push('"');
     }
+    s.push('\n');
     s
 }
 
@@ -139,8 +148,21 @@ mod tests {
         u[0] = 0x12;
         u[15] = 0xff;
         assert_eq!(uuid(&u), "12000000-0000-0000-0000-0000000000ff");
-        let d = hexdump(b"AB\x00");
-        assert!(d.contains("0000: 41 42 00"), "{d}");
-        assert!(d.contains("\"AB.\""), "{d}");
+        // nvme-cli 2.13's d(): "%3x" headers, '!'..'~' printable.
+        let d = hexdump(b"AB \x00");
+        let pad = " ".repeat(1 + 3 * 12);
+        assert_eq!(
+            d,
+            format!("       0  1  2  3  4  5  6  7  8  9  a  b  c  d  e  f\n0000: 41 42 20 00{pad} \"AB..\"\n")
+        );
+        let full = hexdump(&[0x7e; 17]);
+        assert!(
+            full.contains(&format!(
+                "\n0000:{} \"{}\"\n0010: 7e",
+                " 7e".repeat(16),
+                "~".repeat(16)
+            )),
+            "{full}"
+        );
     }
 }

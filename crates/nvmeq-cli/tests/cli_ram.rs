@@ -62,7 +62,7 @@ fn id_ctrl_human_and_binary() {
     // -b is nvme-cli's spelling of the same.
     assert_eq!(nvmeq(&["id-ctrl", DEV, "-b"]).stdout, raw.stdout);
     let vs = stdout(&nvmeq(&["id-ctrl", DEV, "-v"]));
-    assert!(vs.contains("vs[]:\n     0  1  2"), "{vs}");
+    assert!(vs.contains("vs[]:\n       0  1  2"), "{vs}");
 }
 
 #[test]
@@ -529,7 +529,7 @@ fn admin_passthru_identify_equals_id_ctrl() {
         "4096",
     ]));
     assert!(
-        t.starts_with("NVMe command result:00000000\n     0  1  2"),
+        t.starts_with("NVMe command result:00000000\n       0  1  2"),
         "{t}"
     );
     let v = json(&nvmeq(&[
@@ -885,6 +885,16 @@ fn no_command_panics() {
         &["error-log", DEV],
         &["fw-log", DEV],
         &["effects-log", DEV],
+        &["get-log", DEV, "-i", "2", "-l", "512"],
+        &["get-log", DEV, "-i", "0x70", "-l", "4"],
+        &["supported-log-pages", DEV],
+        &["self-test-log", DEV],
+        &["device-self-test", DEV, "-s", "1", "-w"],
+        &["device-self-test", DEV, "-s", "3"],
+        &["sanitize-log", DEV],
+        &["changed-ns-list-log", DEV],
+        &["fid-support-effects-log", DEV],
+        &["mi-cmd-support-effects-log", DEV],
         &["get-feature", DEV, "-f", "1"],
         &["set-feature", DEV, "-f", "1"],
         &["read", DEV],

@@ -18,6 +18,12 @@ use zerocopy::byteorder::little_endian::U128;
 use zerocopy::{FromBytes, FromZeros, Immutable, IntoBytes, KnownLayout};
 
 use crate::pi::{PiLocation, PiType};
+mod lists;
+mod nvm_ctrl;
+
+pub use lists::*;
+pub use nvm_ctrl::*;
+
 use crate::regs::Vs;
 
 mod nvm;

@@ -13,6 +13,18 @@ use zerocopy::{FromBytes, FromZeros, Immutable, IntoBytes, KnownLayout};
 use crate::identify::spec_str;
 use crate::status::Status;
 
+mod ana;
+mod endurance;
+mod fid_effects;
+mod sanitize;
+mod supported;
+
+pub use ana::*;
+pub use endurance::*;
+pub use fid_effects::*;
+pub use sanitize::*;
+pub use supported::*;
+
 open_enum! {
     /// Log Page Identifier (LID). An open enum: unknown identifiers are data.
     LogId {
@@ -62,8 +74,34 @@ open_enum! {
         BOOT_PARTITION = 0x15 => "Boot Partition",
         /// Rotational Media Information.
         ROTATIONAL_MEDIA = 0x16 => "Rotational Media Information",
+        /// Dispersed Namespace Participating NVM Subsystems.
+        DISPERSED_NS = 0x17 => "Dispersed Namespace Participating NVM Subsystems",
+        /// Management Address List.
+        MGMT_ADDR_LIST = 0x18 => "Management Address List",
+        /// Physical Interface Receiver Eye Opening Measurement.
+        PHY_RX_EOM = 0x19 => "Physical Interface Receiver Eye Opening Measurement",
+        /// Reachability Groups.
+        REACHABILITY_GROUPS = 0x1a => "Reachability Groups",
+        /// Reachability Associations.
+        REACHABILITY_ASSOCIATIONS = 0x1b => "Reachability Associations",
+        /// Changed Allocated Namespace List.
+        CHANGED_ALLOC_NS = 0x1c => "Changed Allocated Namespace List",
+        /// FDP Configurations.
+        FDP_CONFIGS = 0x20 => "FDP Configurations",
+        /// Reclaim Unit Handle Usage.
+        FDP_RUH_USAGE = 0x21 => "Reclaim Unit Handle Usage",
+        /// FDP Statistics.
+        FDP_STATS = 0x22 => "FDP Statistics",
+        /// FDP Events.
+        FDP_EVENTS = 0x23 => "FDP Events",
         /// Discovery (fabrics).
         DISCOVERY = 0x70 => "Discovery",
+        /// Host Discovery (fabrics).
+        HOST_DISCOVERY = 0x71 => "Host Discovery",
+        /// AVE Discovery (fabrics).
+        AVE_DISCOVERY = 0x72 => "AVE Discovery",
+        /// Pull Model DDC Request (fabrics).
+        PULL_MODEL_DDC = 0x73 => "Pull Model DDC Request",
         /// Reservation Notification.
         RESERVATION = 0x80 => "Reservation Notification",
         /// Sanitize Status.

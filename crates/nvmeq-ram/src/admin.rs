@@ -1,15 +1,10 @@
-//! Admin commands: Identify, Get Log Page, Get Features and Set Features
-//! (NVMe Base Specification, "Admin Command Set").
+//! Admin commands: the dispatch, and Get Features and Set Features (NVMe
+//! Base Specification, "Admin Command Set"). Identify, Get Log Page and
+//! Device Self-test live in their own modules.
 
-use core::mem::size_of;
-
-use nvmeq_core::log::{ErrorLogEntry, FwSlotLog, LogId, SmartLog};
 use nvmeq_core::{AdminOpcode, Command, Data};
-use zerocopy::byteorder::little_endian::{U128, U16};
-use zerocopy::{FromZeros, IntoBytes};
 
 use crate::controller::{data_in, Features, RamController};
-use crate::health::{Smart, ERROR_LOG_ENTRIES};
 use crate::identify;
 use crate::status::{at, dnr, Fail};
 use nvmeq_core::Status;
@@ -17,18 +12,13 @@ use nvmeq_core::Status;
 /// I/O queues the controller offers through Number of Queues (per kind).
 pub(crate) const MAX_IO_QUEUES: u16 = 64;
 
-/// Byte of the Log Page Offset Lower (CDW12), for the Parameter Error Location.
-const LPOL: u8 = 48;
-
 /// Feature Identifiers implemented.
 pub(crate) mod fid {
+    pub const ALL: [u8; 3] = [ARBITRATION, VOLATILE_WRITE_CACHE, NUMBER_OF_QUEUES];
     pub const ARBITRATION: u8 = 0x01;
     pub const VOLATILE_WRITE_CACHE: u8 = 0x06;
     pub const NUMBER_OF_QUEUES: u8 = 0x07;
 }
-
-/// Composite Temperature reported in the SMART log: 300 K, a room.
-const TEMPERATURE_K: u16 = 300;
 
 impl RamController {
     /// Executes an admin command, returning the completion's result dwords.
@@ -42,72 +32,9 @@ impl RamController {
             AdminOpcode::GET_LOG_PAGE => self.get_log_page(sqe, data),
             AdminOpcode::GET_FEATURES => self.get_features(sqe),
             AdminOpcode::SET_FEATURES => self.set_features(sqe),
+            AdminOpcode::DEVICE_SELF_TEST => self.device_self_test(sqe),
             _ => Err(Fail::new(dnr(Status::INVALID_OPCODE), at::OPC)),
         }
-    }
-
-    fn get_log_page(&mut self, sqe: &Command, mut data: Data<'_>) -> Result<u64, Fail> {
-        let lid = (sqe.cdw10 & 0xff) as u8;
-        let numd = ((sqe.cdw10 >> 16) | (sqe.cdw11 & 0xffff) << 16) as u64 + 1;
-        let lpo = sqe.cdw12 as u64 | (sqe.cdw13 as u64) << 32;
-        let len = numd * 4;
-        if len > self.cfg.max_xfer() as u64 {
-            return Err(Fail::new(dnr(Status::INVALID_FIELD), at::CDW10 + 2));
-        }
-        if lpo % 4 != 0 {
-            return Err(Fail::new(dnr(Status::INVALID_FIELD), LPOL));
-        }
-        let mut page = [0u8; 512];
-        let size = match LogId(lid) {
-            // 64 entries of 64 bytes, encoded one at a time below.
-            LogId::ERROR => ERROR_LOG_ENTRIES * size_of::<ErrorLogEntry>(),
-            LogId::SMART => {
-                if sqe.nsid != 0 && sqe.nsid != u32::MAX {
-                    // LPA bit 0 is clear: no per-namespace SMART data.
-                    return Err(Fail::new(dnr(Status::INVALID_FIELD), at::NSID));
-                }
-                page.copy_from_slice(self.smart_log().as_bytes());
-                512
-            }
-            LogId::FW_SLOT => {
-                page.copy_from_slice(firmware_slot_log().as_bytes());
-                512
-            }
-            _ => return Err(Fail::new(dnr(Status::INVALID_LOG_PAGE), at::CDW10)),
-        };
-        if lpo >= size as u64 {
-            return Err(Fail::new(dnr(Status::INVALID_FIELD), LPOL));
-        }
-        let out = data_in(&mut data, len)?;
-        out.fill(0);
-        let lpo = lpo as usize;
-        if LogId(lid) == LogId::ERROR {
-            // Entry i occupies bytes [64 i, 64 i + 64); copy the overlap.
-            for (i, e) in self.errors.newest_first().enumerate() {
-                copy_window(e.as_bytes(), i * 64, lpo, out);
-            }
-        } else {
-            copy_window(&page[..size], 0, lpo, out);
-        }
-        Ok(0)
-    }
-
-    /// SMART / Health Information (Log Identifier 02h).
-    fn smart_log(&self) -> SmartLog {
-        let s = &self.smart;
-        let mut log = SmartLog::new_zeroed();
-        // Critical Warning 0, Percentage Used 0.
-        log.temperature = U16::new(TEMPERATURE_K);
-        log.avail_spare = 100;
-        log.spare_thresh = 10;
-        log.data_units_read = U128::new(Smart::data_units(s.read_units_512));
-        log.data_units_written = U128::new(Smart::data_units(s.written_units_512));
-        log.host_reads = U128::new(s.host_read_cmds);
-        log.host_writes = U128::new(s.host_write_cmds);
-        // Controller busy time, power cycles, power on hours, unsafe
-        // shutdowns and media errors stay 0: memory has none of them.
-        log.num_err_log_entries = U128::new(self.errors.count as u128);
-        log
     }
 
     fn get_features(&mut self, sqe: &Command) -> Result<u64, Fail> {
@@ -169,24 +96,5 @@ impl RamController {
                 Ok((self.features.ncqa_z as u64) << 16 | self.features.nsqa_z as u64)
             }
         }
-    }
-}
-
-/// Firmware Slot Information (Log Identifier 03h): slot 1 active, read-only.
-fn firmware_slot_log() -> FwSlotLog {
-    let mut log = FwSlotLog::new_zeroed();
-    // AFI: bits 2:0 active slot 1, bits 6:4 no next slot.
-    log.afi = 1;
-    log.frs[0] = identify::FR;
-    log
-}
-
-/// Copies the part of `src`, which sits at byte `at` of a log page, that falls
-/// in the window starting at log offset `lpo` of length `out.len()`.
-fn copy_window(src: &[u8], at: usize, lpo: usize, out: &mut [u8]) {
-    let start = at.max(lpo);
-    let end = (at + src.len()).min(lpo + out.len());
-    if start < end {
-        out[start - lpo..end - lpo].copy_from_slice(&src[start - at..end - at]);
     }
 }

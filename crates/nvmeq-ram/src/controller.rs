@@ -15,6 +15,7 @@ use crate::config::{ConfigError, RamConfig};
 use crate::health::{ErrorLog, Smart};
 use crate::media::Media;
 use crate::meta::Scratch;
+use crate::self_test::SelfTest;
 use crate::status::{dnr, Fail};
 
 /// Bytes of the scratch buffer the Copy command moves data through.
@@ -125,6 +126,7 @@ pub struct RamController {
     pub(crate) smart: Smart,
     pub(crate) errors: ErrorLog,
     pub(crate) features: Features,
+    pub(crate) self_test: SelfTest,
     pub(crate) scratch: Box<[u8]>,
     pub(crate) meta_scratch: Scratch,
     queue: Queue,
@@ -152,6 +154,7 @@ impl RamController {
             smart: Smart::default(),
             errors: ErrorLog::default(),
             features: Features::DEFAULT,
+            self_test: SelfTest::default(),
             scratch: vec![0; COPY_SCRATCH].into_boxed_slice(),
             meta_scratch: Scratch::default(),
             queue: SyncQueue::new(
@@ -226,6 +229,10 @@ impl RamController {
             state.phase = !state.phase;
         }
         let sqhd = state.head as u16;
+        // A device self-test advances while commands arrive.
+        if self.self_test.is_running() {
+            self.self_test.step();
+        }
 
         let outcome = match queue {
             QueueKind::Admin => self.admin(sqe, data),

@@ -2,11 +2,11 @@
 //! Data Structure", "Identify Namespace Data Structure" in the NVM Command Set
 //! specification, "Namespace Identification Descriptor").
 
-use nvmeq_core::cmd::IdentifyCdw11;
-use nvmeq_core::cmd::{Cns, IdentifyCdw10};
+use nvmeq_core::cmd::{Cns, IdentifyCdw10, IdentifyCdw11};
 use nvmeq_core::identify::{
-    oncs, put_spec_str, Csi, Dpc, Dps, Elbaf, IdentifyController, IdentifyNamespace,
-    IdentifyNamespaceNvm, LbaFormat, Nidt, NsDescriptor, NsList,
+    iocsc, oacs, oncs, put_spec_str, ControllerList, Csi, Dpc, Dps, Elbaf, IdentifyController,
+    IdentifyControllerNvm, IdentifyNamespace, IdentifyNamespaceNvm, IoCommandSets, LbaFormat,
+    Nidt, NsDescriptor, NsList, PrimaryControllerCaps, SecondaryControllerList,
 };
 use nvmeq_core::pi::{PiLocation, PiType};
 use nvmeq_core::regs::Vs;
@@ -17,6 +17,7 @@ use zerocopy::{FromZeros, IntoBytes};
 use crate::controller::{Namespace, RamController};
 use crate::health::ERROR_LOG_ENTRIES;
 use crate::nvm::{MCL, MSRC_Z, MSSRL};
+use crate::self_test::EDSTT;
 use crate::status::{at, dnr, Fail};
 use nvmeq_core::Status;
 
@@ -106,9 +107,71 @@ pub(crate) fn fill(c: &RamController, sqe: &Command, out: &mut [u8]) -> Result<(
             }
             Ok(())
         }
+        Cns::CSI_CONTROLLER => {
+            // Only the NVM Command Set is implemented.
+            if IdentifyCdw11::from_bits(sqe.cdw11).csi() != Csi::NVM {
+                return Err(Fail::new(dnr(Status::INVALID_FIELD), at::CDW11 + 3));
+            }
+            let mut id = IdentifyControllerNvm::new_zeroed();
+            // No Verify, Write Zeroes or Dataset Management limits beyond
+            // MDTS (0: none reported); NVM Command Set 1.0.
+            id.ver.set(0x0001_0000);
+            out.copy_from_slice(id.as_bytes());
+            Ok(())
+        }
+        Cns::CONTROLLER_LIST | Cns::NS_CONTROLLER_LIST => {
+            if cns == Cns::NS_CONTROLLER_LIST && c.namespace(sqe.nsid).is_none() {
+                return Err(Fail::new(dnr(Status::INVALID_NS_OR_FORMAT), at::NSID));
+            }
+            // One controller, attached to every namespace; the list holds
+            // identifiers greater than or equal to CNTID.
+            let mut list = ControllerList::new_zeroed();
+            if IdentifyCdw10::from_bits(sqe.cdw10).cntid() <= CNTLID {
+                list.num = 1;
+                list.ids[0] = CNTLID;
+            }
+            out.copy_from_slice(list.as_bytes());
+            Ok(())
+        }
+        Cns::PRIMARY_CONTROLLER_CAPS => {
+            // No virtualization: no flexible resources (CRT 0), nothing to assign.
+            let mut caps = PrimaryControllerCaps::new_zeroed();
+            caps.cntlid = CNTLID;
+            out.copy_from_slice(caps.as_bytes());
+            Ok(())
+        }
+        Cns::SECONDARY_CONTROLLER_LIST => {
+            out.copy_from_slice(SecondaryControllerList::new_zeroed().as_bytes());
+            Ok(())
+        }
+        Cns::IO_COMMAND_SETS => {
+            // One combination: the NVM Command Set alone.
+            let mut sets = IoCommandSets::new_zeroed();
+            sets.iocsc[0] = iocsc::NVM;
+            out.copy_from_slice(sets.as_bytes());
+            Ok(())
+        }
+        Cns::NS_USER_DATA_FORMAT => {
+            // What a namespace in LBA format CNSSID would report: the format
+            // fields, no size (nothing is allocated).
+            let index = IdentifyCdw11::from_bits(sqe.cdw11).cnssid();
+            if index != 0 {
+                return Err(Fail::new(dnr(Status::INVALID_FIELD), at::CDW11));
+            }
+            let mut id = IdentifyNamespace::new_zeroed();
+            id.dlfeat = DLFEAT;
+            id.lbaf[0] = LbaFormat::new().with_lbads(c.cfg.lba_size.trailing_zeros() as u8);
+            out.copy_from_slice(id.as_bytes());
+            Ok(())
+        }
+        // No UUID list, NVM Sets, domains or namespace management: CTRATT
+        // and OACS say so, and these structures are refused.
         _ => Err(Fail::new(dnr(Status::INVALID_FIELD), at::CDW10)),
     }
 }
+
+/// Controller ID (CNTLID) of the one controller.
+const CNTLID: u16 = 1;
 
 /// Identify Controller (CNS 01h).
 fn controller(c: &RamController) -> IdentifyController {
@@ -119,20 +182,25 @@ fn controller(c: &RamController) -> IdentifyController {
     id.fr = FR;
     id.rab = 6; // 64 commands.
     id.mdts = c.cfg.mdts;
-    id.cntlid = 1;
+    id.cntlid = CNTLID;
     id.ver = VER;
     id.cntrltype = 1; // I/O controller.
-                      // OACS 0: no Format, Namespace Management, Security or Firmware commands.
+                      // Device Self-test only: no Format, Namespace Management, Security or Firmware commands.
+    id.oacs = oacs::SELF_TEST;
     id.acl_z = 3;
     id.aerl_z = 3;
     id.frmw = 0x03; // Slot 1 read-only, one slot.
-    id.lpa = 1 << 2; // Extended Get Log Page (NUMDU, offsets).
+                    // Commands Supported and Effects (bit 1), Extended Get Log Page (bit 2:
+                    // NUMDU, offsets), Supported Log Pages and the scope fields (bit 5).
+    id.lpa = 1 << 1 | 1 << 2 | 1 << 5;
     id.elpe_z = (ERROR_LOG_ENTRIES - 1) as u8;
     // NPSS 0: one power state, PSD0 with maximum power not reported.
     id.wctemp = 343; // 70 °C
     id.cctemp = 358; // 85 °C
                      // All capacity is allocated to namespaces.
     id.tnvmcap = U128::new(c.cfg.ns_size as u128 * c.cfg.nn as u128);
+    id.edstt = EDSTT;
+    id.dsto = 1; // One device self-test at a time, for the whole subsystem.
     id.sqes = 0x66; // 64-byte entries
     id.cqes = 0x44; // 16-byte entries
     id.maxcmd = c.cfg.queue_depth.min(0xffff) as u16;

@@ -9,10 +9,19 @@
 //! # What it implements
 //!
 //! - **Admin**: Identify (Controller, Namespace, Active Namespace ID list,
-//!   Namespace Identification Descriptors with an NGUID and the CSI), Get Log
-//!   Page (Error Information, SMART / Health Information, Firmware Slot
-//!   Information), Get / Set Features (Arbitration, Volatile Write Cache,
-//!   Number of Queues; Select field honoured, nothing saveable).
+//!   Namespace Identification Descriptors with an NGUID and the CSI, the NVM
+//!   Command Set's Identify Controller, Controller Lists, Primary Controller
+//!   Capabilities with no flexible resources, an empty Secondary Controller
+//!   List, the I/O Command Set combinations, Identify Namespace for an LBA
+//!   format; no UUID list, NVM Sets, domains or granularities), Get Log
+//!   Page (Supported Log Pages, Error Information, SMART / Health
+//!   Information, Firmware Slot Information, Changed Attached Namespace List,
+//!   Commands Supported and Effects, Device Self-test, Feature Identifiers
+//!   Supported and Effects, Sanitize Status), Get / Set Features
+//!   (Arbitration, Volatile Write Cache, Number of Queues; Select field
+//!   honoured, nothing saveable), Device Self-test (short, extended, abort:
+//!   the test advances one step per command executed and leaves its result
+//!   in the log).
 //! - **NVM**: Read, Write, Flush, Write Zeroes, Dataset Management
 //!   (deallocate), Compare, Verify, Copy (descriptor format 0h). Deallocated
 //!   and never-written blocks read as zeroes (DLFEAT 001b).
@@ -31,7 +40,8 @@
 //!   Compare Failure (Media and Data Integrity Errors, SC 85h), Invalid Log
 //!   Page, Feature Identifier Not Saveable, Command Size Limit Exceeded,
 //!   Invalid Protection Information, End-to-end Guard, Application Tag,
-//!   Reference Tag and Storage Tag Check Errors. Every
+//!   Reference Tag and Storage Tag Check Errors, Device Self-test In
+//!   Progress. Every
 //!   failed command is appended to the Error Information log.
 //! - **SMART**: Data Units Read/Written (thousands of 512-byte units, rounded
 //!   up; Read, Compare and Verify count as reads, Write as writes), Host
@@ -64,9 +74,11 @@ mod config;
 mod controller;
 mod health;
 mod identify;
+mod log_page;
 mod media;
 mod meta;
 mod nvm;
+mod self_test;
 pub mod status;
 
 pub use buf::RamBuf;
@@ -74,3 +86,4 @@ pub use config::{ConfigError, RamConfig, MAX_MS};
 pub use controller::RamController;
 pub use identify::{DLFEAT, FR, MN, ONCS, VER};
 pub use nvmeq_core::Backend;
+pub use self_test::{EXTENDED_STEPS, SHORT_STEPS};

@@ -1,4 +1,6 @@
-//! `get-feature` and `set-feature`.
+//! `get-feature` and `set-feature`; `-H` decoding in [`decode`].
+
+mod decode;
 
 use clap::Args;
 use nvmeq_core::cmd::{FeatureId, GetFeatures, Sel, SetFeatures};
@@ -39,6 +41,9 @@ pub struct GetArgs {
     /// Write the returned data structure raw to stdout.
     #[arg(short = 'b', long = "raw-binary")]
     pub raw: bool,
+    /// Decode the value field by field (instead of the data structure's hex dump).
+    #[arg(short = 'H', long = "human-readable")]
+    pub human: bool,
 }
 
 /// `set-feature`.
@@ -148,7 +153,7 @@ fn get_one(dev: &mut Device, a: &GetArgs, fid: u8, sel: Sel) -> Result<(u32, Opt
     }
 }
 
-fn get_text(fid: u8, sel: u8, value: u32, data: Option<&[u8]>) -> String {
+fn get_text(fid: u8, sel: u8, value: u32, data: Option<&[u8]>, human: bool) -> String {
     let mut s = format!(
         "get-feature:{} ({}), {} value:{}\n",
         c_hex(u64::from(fid), 4),
@@ -166,6 +171,9 @@ fn get_text(fid: u8, sel: u8, value: u32, data: Option<&[u8]>) -> String {
                 s += what;
             }
         }
+    } else if human {
+        // As nvme-cli: the decoded fields, without the hex dump.
+        s += &decode::show_fields(FeatureId(fid), value, data).unwrap_or_default();
     } else if let Some(d) = data {
         s += &hexdump(d);
     }
@@ -210,7 +218,7 @@ pub fn get(ctx: &Ctx, a: &GetArgs) -> Result<()> {
             Format::Binary => Err(usage("-o binary needs one --feature-id")),
             Format::Normal => output::text(
                 &all.iter()
-                    .map(|(f, v, d)| get_text(*f, a.sel, *v, d.as_deref()))
+                    .map(|(f, v, d)| get_text(*f, a.sel, *v, d.as_deref(), a.human))
                     .collect::<String>(),
             ),
         };
@@ -219,7 +227,7 @@ pub fn get(ctx: &Ctx, a: &GetArgs) -> Result<()> {
     match fmt {
         Format::Binary if data.is_some() => output::raw(data.as_deref().unwrap_or(&[])),
         Format::Json => output::json(&get_json(fid, a.sel, value, data.as_deref())),
-        _ => output::text(&get_text(fid, a.sel, value, data.as_deref())),
+        _ => output::text(&get_text(fid, a.sel, value, data.as_deref(), a.human)),
     }
 }
 

@@ -1,4 +1,16 @@
-//! Identify: `id-ctrl`, `id-ns`, `list-ns`, `ns-descs`.
+//! Identify: `id-ctrl`, `id-ns`, `list-ns`, `ns-descs`, `id-ns-lba-format`
+//! here; the other controller structures and the lists in the files below.
+
+mod ctrl_data;
+mod lists;
+
+pub use ctrl_data::{
+    id_iocs, nvm_id_ctrl, primary_caps, IdIocsArgs, NvmIdCtrlArgs, PrimaryCapsArgs,
+};
+pub use lists::{
+    id_domain, id_ns_granularity, id_nvmset, id_uuid, list_ctrl, list_secondary, IdDomainArgs,
+    IdNsGranularityArgs, IdNvmsetArgs, IdUuidArgs, ListCtrlArgs, ListSecondaryArgs,
+};
 
 use clap::Args;
 use nvmeq_core::cmd::{Cns, Csi, Identify};
@@ -81,6 +93,13 @@ pub fn identify(dev: &mut Device, op: &str, cmd: Identify) -> Result<Vec<u8>> {
     let mut buf = vec![0u8; 4096];
     dev.exec(op, &cmd.build(), Data::FromDevice(&mut buf))?;
     Ok(buf)
+}
+
+/// An Identify data structure from its bytes.
+fn parse<T: FromBytes>(raw: &[u8], op: &str) -> Result<T> {
+    T::read_from_prefix(raw)
+        .map(|(t, _)| t)
+        .map_err(|_| CliError::Device(format!("{op}: short structure")))
 }
 
 /// Identify Controller, parsed.

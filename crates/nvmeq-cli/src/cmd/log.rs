@@ -1,4 +1,19 @@
-//! Log pages: `smart-log`, `error-log`, `fw-log`, `effects-log`.
+//! Log pages: `smart-log`, `error-log`, `fw-log`, `effects-log` here, the
+//! generic `get-log` and the other pages in the files below, and reading a
+//! page in pieces ([`read_log`]), which they share.
+
+mod generic;
+mod health;
+mod pages;
+mod self_test;
+
+pub use generic::{get_log_cmd, GetLogArgs};
+pub use health::{ana, endurance, resv_notif, AnaArgs, EnduranceArgs, ResvNotifArgs};
+pub use pages::{
+    changed_ns, fid_effects, mi_effects, sanitize_log, supported_pages, ChangedNsArgs,
+    FidEffectsArgs, SanitizeLogArgs, SupportedPagesArgs,
+};
+pub use self_test::{device_self_test, self_test_log, DeviceSelfTestArgs, SelfTestLogArgs};
 
 use clap::Args;
 use nvmeq_core::cmd::{Csi, GetLogPage, LogId, Numd};
@@ -69,7 +84,92 @@ pub struct EffectsArgs {
     pub raw: bool,
 }
 
-/// Reads `len` bytes of log page `lid`.
+/// What a Get Log Page asks for besides its length (CDW10–CDW14).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogReq {
+    /// Log Page Identifier.
+    pub lid: LogId,
+    /// Namespace ID.
+    pub nsid: u32,
+    /// Log Specific Parameter (7 bits).
+    pub lsp: u8,
+    /// Log Specific Identifier.
+    pub lsi: u16,
+    /// Retain Asynchronous Event.
+    pub rae: bool,
+    /// Command Set Identifier.
+    pub csi: Csi,
+    /// UUID Index (7 bits).
+    pub uidx: u8,
+    /// Offset Type: `lpo` is an entry index.
+    pub ot: bool,
+    /// Log Page Offset of the first byte.
+    pub lpo: u64,
+}
+
+impl LogReq {
+    /// Log `lid` of namespace `nsid`, from its start, nothing else set.
+    pub const fn new(lid: LogId, nsid: u32) -> Self {
+        LogReq {
+            lid,
+            nsid,
+            lsp: 0,
+            lsi: 0,
+            rae: false,
+            csi: Csi::NVM,
+            uidx: 0,
+            ot: false,
+            lpo: 0,
+        }
+    }
+}
+
+/// Reads `len` bytes of a log page in pieces of at most `piece` bytes, each
+/// at the next Log Page Offset (as nvme-cli's `--xfer-len` does). Every piece
+/// but the last retains the asynchronous event, so the page stays latched
+/// while it is read; the last one uses `req.rae`.
+pub fn read_log(
+    dev: &mut Device,
+    op: &str,
+    req: &LogReq,
+    len: usize,
+    piece: usize,
+) -> Result<Vec<u8>> {
+    if len == 0 || len % 4 != 0 {
+        return Err(usage(format!(
+            "{op}: a log length of {len} bytes is not a positive multiple of 4"
+        )));
+    }
+    if piece == 0 || piece % 4 != 0 {
+        return Err(usage(format!(
+            "{op}: a transfer size of {piece} bytes is not a positive multiple of 4"
+        )));
+    }
+    let mut buf = vec![0u8; len];
+    let mut off = 0;
+    while off < len {
+        let n = piece.min(len - off);
+        let numd = u32::try_from(n)
+            .ok()
+            .and_then(Numd::from_bytes)
+            .ok_or_else(|| usage(format!("{op}: a log of {n} bytes cannot be requested")))?;
+        let cmd = GetLogPage::new(req.lid, numd)
+            .nsid(req.nsid)
+            .lsp(req.lsp)
+            .lsi(req.lsi)
+            .rae(off + n < len || req.rae)
+            .csi(req.csi)
+            .uidx(req.uidx)
+            .ot(req.ot)
+            .lpo(req.lpo + off as u64)
+            .build();
+        dev.exec(op, &cmd, Data::FromDevice(&mut buf[off..off + n]))?;
+        off += n;
+    }
+    Ok(buf)
+}
+
+/// Reads `len` bytes of log page `lid` in one command.
 pub fn get_log(
     dev: &mut Device,
     op: &str,
@@ -78,14 +178,11 @@ pub fn get_log(
     csi: u8,
     len: usize,
 ) -> Result<Vec<u8>> {
-    let numd = u32::try_from(len)
-        .ok()
-        .and_then(Numd::from_bytes)
-        .ok_or_else(|| usage(format!("{op}: a log of {len} bytes cannot be requested")))?;
-    let cmd = GetLogPage::new(lid, numd).nsid(nsid).csi(Csi(csi)).build();
-    let mut buf = vec![0u8; len];
-    dev.exec(op, &cmd, Data::FromDevice(&mut buf))?;
-    Ok(buf)
+    let req = LogReq {
+        csi: Csi(csi),
+        ..LogReq::new(lid, nsid)
+    };
+    read_log(dev, op, &req, len, len)
 }
 
 fn si(bytes: f64) -> String {
@@ -444,6 +541,14 @@ mod render_tests {
         let j = serde_json::to_value(Smart(&l, false)).unwrap();
         assert_eq!(j["temperature"], 323);
         assert_eq!(j["data_units_read"], 2000);
+        // Above 2^64 every digit is written, as nvme-cli 2.13 does.
+        l.media_errors.set(u128::MAX);
+        let text = serde_json::to_string(&Smart(&l, false)).unwrap();
+        assert!(
+            text.contains(&format!("\"media_errors\":{}", u128::MAX)),
+            "{text}"
+        );
+        l.media_errors.set(0);
         assert_eq!(j["temperature_sensor_2"], 310);
         assert!(j.get("temperature_sensor_1").is_none());
         l.critical_warning = 0b101;

@@ -1,8 +1,8 @@
 //! `id-ctrl -o json`: nvme-cli 2.3's keys and order (`json_nvme_id_ctrl`).
 //!
 //! Differences from nvme-cli 2.3, on purpose:
-//! - 128-bit fields (`tnvmcap`, `unvmcap`, `megcap`, `maxdna`) are JSON numbers;
-//!   nvme-cli prints them as decimal strings.
+//! - 128-bit fields (`tnvmcap`, `unvmcap`, `megcap`, `maxdna`) are JSON
+//!   numbers with every digit, as nvme-cli 2.13 prints them (2.3: strings).
 //! - 32-bit fields are unsigned; nvme-cli passes them through a signed
 //!   32-bit int, so values of 2^31 and above come out negative there.
 //! - `sn`, `mn`, `fr`, `subnqn` are cut at the first NUL and keep trailing

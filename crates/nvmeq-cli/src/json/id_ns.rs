@@ -2,7 +2,8 @@
 //!
 //! As in nvme-cli, zero-based fields are printed raw (`nlbaf`, `nawun`, …),
 //! `npwg`..`nows` only when NSFEAT bit 4 says they are valid, and `lbafs`
-//! holds formats 0..=nlbaf. `nvmcap` is a JSON number (nvme-cli: a string).
+//! holds formats 0..=nlbaf. `nvmcap` is a JSON number with every digit,
+//! as in nvme-cli 2.13 (2.3: a string).
 
 use nvmeq_core::identify::IdentifyNamespace;
 use serde::Serialize;

@@ -1,9 +1,10 @@
 //! Log pages in nvme-cli 2.3's JSON shapes: `json_smart_log`,
 //! `json_error_log`, `json_fw_log`, `json_effects_log`.
 //!
-//! Differences from nvme-cli 2.3, on purpose: 128-bit SMART counters are JSON
-//! numbers (nvme-cli: decimal strings); 32-bit values are unsigned (nvme-cli
-//! wraps them through a signed int).
+//! 128-bit SMART counters are JSON numbers with every digit, as nvme-cli
+//! 2.13 prints them (2.3 printed decimal strings). Difference from nvme-cli
+//! 2.3, on purpose: 32-bit values are unsigned (2.3 wraps them through a
+//! signed int).
 
 use nvmeq_core::log::{CommandEffectsLog, ErrorLogEntry, FwSlotLog, SmartLog};
 use nvmeq_core::{AdminOpcode, NvmOpcode};

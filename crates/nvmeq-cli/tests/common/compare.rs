@@ -3,7 +3,8 @@
 //! purpose:
 //!
 //! - 128-bit fields (`tnvmcap`, `nvmcap`, SMART counters…): nvme-cli 2.3
-//!   prints a decimal *string*, nvmeq a JSON number. Equal when the digits are.
+//!   prints a decimal *string*, 2.13 and nvmeq a JSON number with every
+//!   digit. Equal when the digits are.
 //! - 32-bit fields: nvme-cli 2.3 stores them in a signed 32-bit json-c int, so
 //!   values of 2^31 and above come out negative. Equal modulo 2^32.
 //! - `zns report-zones`: nvme-cli 2.3 writes `attrs` twice (the second time

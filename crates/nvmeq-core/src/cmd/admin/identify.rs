@@ -61,6 +61,8 @@ open_enum! {
         ACTIVE_NS_LIST = 0x02 => "Active Namespace ID List",
         /// 03h: Namespace Identification Descriptor list.
         NS_DESCRIPTORS = 0x03 => "Namespace Identification Descriptor List",
+        /// 04h: NVM Set List.
+        NVM_SET_LIST = 0x04 => "NVM Set List",
         /// 05h: I/O Command Set specific Identify Namespace.
         CSI_NAMESPACE = 0x05 => "I/O Command Set Specific Identify Namespace",
         /// 06h: I/O Command Set specific Identify Controller.
@@ -69,6 +71,9 @@ open_enum! {
         CSI_ACTIVE_NS_LIST = 0x07 => "I/O Command Set Specific Active Namespace ID List",
         /// 08h: I/O Command Set Independent Identify Namespace.
         CS_INDEP_NAMESPACE = 0x08 => "I/O Command Set Independent Identify Namespace",
+        /// 09h: Identify Namespace for a User Data Format (the LBA format
+        /// index in CNSSID), what a namespace created with it would report.
+        NS_USER_DATA_FORMAT = 0x09 => "Identify Namespace for the Specified User Data Format",
         /// 10h: Allocated Namespace ID list.
         ALLOCATED_NS_LIST = 0x10 => "Allocated Namespace ID List",
         /// 11h: Identify Namespace for an allocated NSID.
@@ -85,6 +90,10 @@ open_enum! {
         NS_GRANULARITY = 0x16 => "Namespace Granularity List",
         /// 17h: UUID list.
         UUID_LIST = 0x17 => "UUID List",
+        /// 18h: Domain list.
+        DOMAIN_LIST = 0x18 => "Domain List",
+        /// 19h: Endurance Group list.
+        ENDURANCE_GROUP_LIST = 0x19 => "Endurance Group List",
         /// 1Ah: I/O Command Set specific Allocated Namespace ID list.
         CSI_ALLOCATED_NS_LIST = 0x1a => "I/O Command Set Specific Allocated Namespace ID List",
         /// 1Ch: I/O Command Set data structure (the controller's command set profiles).
