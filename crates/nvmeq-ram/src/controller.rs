@@ -425,7 +425,9 @@ impl Backend for RamController {
             }),
         };
         match checked {
-            Ok((len, meta_len)) => self.queue.push_with(cmd, bufs.data, bufs.meta, tag, len, meta_len),
+            Ok((len, meta_len)) => self
+                .queue
+                .push_with(cmd, bufs.data, bufs.meta, tag, len, meta_len),
             Err(error) => Err(Rejected::Invalid {
                 error,
                 buf: Some(bufs),
@@ -439,8 +441,9 @@ impl Backend for RamController {
         // stand-in allocates nothing and the queue keeps its capacity.
         let placeholder = Queue::new(Fifo(VecDeque::new()), Fifo(VecDeque::new()), 0);
         let mut queue = std::mem::replace(&mut self.queue, placeholder);
-        let n = queue
-            .run_pending_with(|cmd, data, meta| self.complete(cmd.queue, &cmd.sqe, data, meta).ok());
+        let n = queue.run_pending_with(|cmd, data, meta| {
+            self.complete(cmd.queue, &cmd.sqe, data, meta).ok()
+        });
         self.queue = queue;
         Ok(n)
     }

@@ -5,8 +5,8 @@
 use nvmeq_core::cmd::{Cns, IdentifyCdw10, IdentifyCdw11};
 use nvmeq_core::identify::{
     iocsc, oacs, oncs, put_spec_str, ControllerList, Csi, Dpc, Dps, Elbaf, IdentifyController,
-    IdentifyControllerNvm, IdentifyNamespace, IdentifyNamespaceNvm, IoCommandSets, LbaFormat,
-    Nidt, NsDescriptor, NsList, PrimaryControllerCaps, SecondaryControllerList,
+    IdentifyControllerNvm, IdentifyNamespace, IdentifyNamespaceNvm, IoCommandSets, LbaFormat, Nidt,
+    NsDescriptor, NsList, PrimaryControllerCaps, SecondaryControllerList,
 };
 use nvmeq_core::pi::{PiLocation, PiType};
 use nvmeq_core::regs::Vs;

@@ -47,12 +47,12 @@ pub use nvmeq_core::{
     IoBuf, Reaped, Rejected, Status,
 };
 
+#[cfg(feature = "tcp")]
+pub use device::tcp_options;
 #[cfg(feature = "ioctl")]
 pub use nvmeq_ioctl as ioctl;
 #[cfg(feature = "ram")]
 pub use nvmeq_ram as ram;
-#[cfg(feature = "tcp")]
-pub use device::tcp_options;
 #[cfg(feature = "tcp")]
 pub use nvmeq_tcp as tcp;
 #[cfg(feature = "uring")]
