@@ -65,7 +65,7 @@ const DMA_FAULT: &str = "DMAR: [DMA";
 /// memory mapped for it).
 static DMA_FAULTS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
 
-/// The DMA faults seen so far, each as `step N \`name\`: <console line>`.
+/// The DMA faults seen so far, each as ``step N `name`: CONSOLE-LINE``.
 pub fn dma_faults() -> Vec<String> {
     DMA_FAULTS.lock().map(|v| v.clone()).unwrap_or_default()
 }
