@@ -19,6 +19,9 @@ use crate::error::OpenError;
 use crate::queue::Queue;
 use crate::TcpOptions;
 
+/// How long [`TcpBackend::reconnect`] keeps asking while the target still
+/// holds the lost connection's queue.
+const RECONNECT_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 /// When the controller reports no MDTS (nvmet-tcp does not): the largest
 /// transfer one command may ask for here.
 pub const FALLBACK_MAX_XFER: u32 = 4 << 20;
@@ -320,13 +323,25 @@ impl TcpBackend {
         self.generation = a.generation;
         drop(a);
         let qid = self.qid.max(1);
-        self.io = Some(connect::io_queue(
-            &opts,
-            info.cntlid,
-            qid,
-            info.io_depth,
-            info.icsz,
-        )?);
+        // The target frees the old connection's queue after its socket
+        // closes, not at once: until then it answers Connect for the same
+        // queue id with Command Sequence Error (Linux nvmet does). Ask again
+        // for a bounded time.
+        let deadline = std::time::Instant::now() + RECONNECT_WAIT;
+        let io = loop {
+            match connect::io_queue(&opts, info.cntlid, qid, info.io_depth, info.icsz) {
+                Err(OpenError::Command {
+                    source: Error::Status(st),
+                    ..
+                }) if st.matches_code(nvmeq_core::Status::COMMAND_SEQUENCE_ERROR)
+                    && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                r => break r?,
+            }
+        };
+        self.io = Some(io);
         self.info = info;
         self.qid = qid;
         self.formats.clear();

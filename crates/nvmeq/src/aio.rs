@@ -59,6 +59,7 @@ enum How {
 
 /// The backend's way of signalling completions.
 fn signal_of(dev: &mut Device) -> Result<Signal, Error> {
+    #[cfg_attr(not(any(feature = "uring", feature = "vfio")), allow(unused_variables))]
     let os = |e: std::io::Error| Error::Os {
         op: "eventfd",
         errno: e.raw_os_error().unwrap_or(libc_eio()),

@@ -256,13 +256,18 @@ fn syscalls<const M: u8>(c: &mut Ctx<UringHw<M>>) -> Result<String, String> {
     let mut ok = 0;
     c.b.reap(|r| ok += u64::from(r.result.is_ok()));
     let total = c.b.syscalls().unwrap() - before;
-    if (written, submitted as u64, ok, total) != (0, n, n, 1) {
+    // One enter submits the batch and waits for it. On a polled ring the
+    // kernel stops polling early when the task must reschedule (as under
+    // TCG), and the wait goes on in a few more enters that submit nothing.
+    let max_total = if M == POLL { 4 } else { 1 };
+    if (written, submitted as u64, ok) != (0, n, n) || !(1..=max_total).contains(&total) {
         return Err(format!(
             "{written} syscalls while writing, {submitted} submitted, {ok} reaped ok, \
-             {total} syscalls in all (want 0, {n}, {n}, 1)"
+             {total} syscalls in all (want 0, {n}, {n}, 1{})",
+            if M == POLL { " to 4" } else { "" }
         ));
     }
-    Ok(format!("{n} reads: 1 io_uring_enter"))
+    Ok(format!("{n} reads: {total} io_uring_enter"))
 }
 
 /// Futures on a second ring over the same namespace, driven by hand.
