@@ -18,7 +18,12 @@ pub const REQUIRED: &[&str] = &[
     "9pnet_virtio",
 ];
 /// Modules loaded when the kernel has them (NVMe/TCP loopback, null_blk, virtio-blk).
+/// The CRC-32C drivers come first: NVMe/TCP digests ask the crypto API for
+/// `crc32c` when a connection asks for them, and where that is a module
+/// (Debian's 6.12) nothing else loads it.
 pub const OPTIONAL: &[&str] = &[
+    "crc32c_generic",
+    "crc32c_intel",
     "nvme_fabrics",
     "nvme_tcp",
     "nvme_loop",
