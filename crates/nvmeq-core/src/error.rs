@@ -157,6 +157,19 @@ pub enum Error {
         /// The limit.
         max: usize,
     },
+    /// The buffer segments touch more memory pages than the kernel maps for
+    /// one command: Linux pins user memory page by page, one block-layer
+    /// segment each, up to the queue's `max_segments`.
+    #[error(
+        "the buffer segments touch {pages} memory pages, more than the {max} the kernel maps \
+         for one command (the queue's max_segments): use fewer, page-aligned segments"
+    )]
+    PagesAboveLimit {
+        /// Pages the segments touch (at most one block-layer segment each).
+        pages: usize,
+        /// The queue's `max_segments`.
+        max: usize,
+    },
     /// A buffer length that is not a whole number of logical blocks.
     #[error(
         "a buffer of {len} bytes is not a multiple of the namespace's {lba_size}-byte LBA size"

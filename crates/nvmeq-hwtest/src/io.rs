@@ -317,55 +317,99 @@ pub fn verify<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
     )
 }
 
-/// ioctl only: a transfer spread over several buffers (NVME_IOCTL_IO64_CMD_VEC).
-#[cfg(feature = "ioctl")]
-pub fn ioctl_vectored(c: &mut Ctx<nvmeq_ioctl::IoctlBackend>, r: &Runner, label: &str) {
+/// A transfer spread over several buffers (`NVME_IOCTL_IO64_CMD_VEC`,
+/// `NVME_URING_CMD_IO_VEC`): 8 blocks written from 3 segments (one at a
+/// 4-byte page offset, one cut) and read into 2 (+1 the kernel must not
+/// touch); then segments that each straddle a page, which the kernel maps
+/// only when the namespace's queue takes that many pages (`max_segments`),
+/// so the backend either moves them or names the limit before the syscall;
+/// too little room in all is refused.
+///
+/// Segments start at known page offsets, so the pages they touch (one
+/// block-layer segment each) do not depend on the allocator.
+pub fn vectored<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
     use nvmeq_core::VecData;
-    r.run(&format!("{label}/ioctl-vectored"), "ioctl", || {
-        let slba = c.area(10);
-        let lba = c.lba as usize;
-        // 5 blocks in segments of 1, 3 (at a 4-byte page offset) and 1 block.
-        let mut w = vec![0u8; 5 * lba];
-        fill(&mut w, c.lba, slba, 10);
-        let mut mid = Placed::new(3 * lba, 4);
-        mid.get_mut().copy_from_slice(&w[lba..4 * lba]);
-        let segs = [&w[..lba], mid.get(), &w[4 * lba..]];
-        let cmd = Write::new(c.nsid, slba, 4).build();
-        c.b.execute_vec(&cmd, VecData::ToDevice(&segs), Data::None)
-            .map_err(|e| format!("vectored write: {e}"))?;
-        let mut back = vec![0u8; 5 * lba];
-        c.read(slba, &mut back)?;
-        diff(&back, &w, c.lba).map_err(|e| format!("after vectored write: {e}"))?;
-        // Read back into 2 + 3 blocks, with a spare segment that must stay untouched.
-        let (mut a, mut b, mut spare) = (vec![0u8; 2 * lba], vec![0u8; 3 * lba], vec![0x5au8; lba]);
-        let mut segs = [&mut a[..], &mut b[..], &mut spare[..]];
-        c.b.execute_vec(
-            &Read::new(c.nsid, slba, 4).build(),
-            VecData::FromDevice(&mut segs),
-            Data::None,
-        )
-        .map_err(|e| format!("vectored read: {e}"))?;
-        diff(&[a, b].concat(), &w, c.lba).map_err(|e| format!("vectored read: {e}"))?;
-        if spare.iter().any(|&x| x != 0x5a) {
-            return Err("the kernel wrote past the command's length into the spare segment".into());
+    let slba = c.area(10);
+    let lba = c.lba as usize;
+    let mut w = vec![0u8; 8 * lba];
+    fill(&mut w, c.lba, slba, 0x7ec);
+    let (mut first, mut mid, mut last) = (
+        Placed::new(lba, 0),
+        Placed::new(5 * lba, 4),
+        Placed::new(2 * lba + 100, 0),
+    );
+    first.get_mut().copy_from_slice(&w[..lba]);
+    mid.get_mut().copy_from_slice(&w[lba..6 * lba]);
+    last.get_mut()[..2 * lba].copy_from_slice(&w[6 * lba..]);
+    last.get_mut()[2 * lba..].fill(0xee);
+    let segs = [first.get(), mid.get(), last.get()];
+    c.b.execute_vec(
+        &Write::new(c.nsid, slba, 7).build(),
+        VecData::ToDevice(&segs),
+        Data::None,
+    )
+    .map_err(|e| format!("vectored write: {e}"))?;
+    let mut back = vec![0u8; 8 * lba];
+    c.read(slba, &mut back)?;
+    diff(&back, &w, c.lba).map_err(|e| format!("after the vectored write: {e}"))?;
+
+    let (mut a, mut b, mut spare) = (
+        Placed::new(3 * lba, 0),
+        Placed::new(5 * lba + 64, 0),
+        Placed::new(lba, 0),
+    );
+    b.get_mut().fill(0xa5);
+    spare.get_mut().fill(0x5a);
+    let mut segs = [a.get_mut(), b.get_mut(), spare.get_mut()];
+    c.b.execute_vec(
+        &Read::new(c.nsid, slba, 7).build(),
+        VecData::FromDevice(&mut segs),
+        Data::None,
+    )
+    .map_err(|e| format!("vectored read: {e}"))?;
+    diff(a.get(), &w[..3 * lba], c.lba).map_err(|e| format!("first read segment: {e}"))?;
+    diff(&b.get()[..5 * lba], &w[3 * lba..], c.lba)
+        .map_err(|e| format!("second read segment: {e}"))?;
+    if b.get()[5 * lba..].iter().any(|&x| x != 0xa5) {
+        return Err("the kernel wrote past the command's length in the cut segment".into());
+    }
+    if spare.get().iter().any(|&x| x != 0x5a) {
+        return Err("the kernel wrote into the spare segment".into());
+    }
+
+    // 8 one-block segments, each across a page boundary: 16 pages.
+    let mut straddling: Vec<Placed> = (0..8).map(|_| Placed::new(lba, 4096 - lba / 2)).collect();
+    let mut segs: Vec<&mut [u8]> = straddling.iter_mut().map(Placed::get_mut).collect();
+    let pages = match c.b.execute_vec(
+        &Read::new(c.nsid, slba, 7).build(),
+        VecData::FromDevice(&mut segs),
+        Data::None,
+    ) {
+        Ok(_) => {
+            let got: Vec<u8> = straddling.iter().flat_map(|p| p.get().to_vec()).collect();
+            diff(&got, &w, c.lba).map_err(|e| format!("straddling segments: {e}"))?;
+            "8 page-straddling segments mapped".to_string()
         }
-        // Too little room across the segments: refused before the ioctl.
-        let mut small = vec![0u8; lba];
-        let mut segs = [&mut small[..]];
-        match c.b.execute_vec(
-            &Read::new(c.nsid, slba, 4).build(),
-            VecData::FromDevice(&mut segs),
-            Data::None,
-        ) {
-            Err(Error::BufferTooSmall { .. }) => {}
-            other => {
-                return Err(format!(
-                    "5 blocks into 1 block of segments: expected BufferTooSmall, got {other:?}"
-                ))
-            }
+        Err(Error::PagesAboveLimit { pages, max }) if pages == 16 && max < 16 => {
+            format!("8 page-straddling segments (16 pages) refused: max_segments {max}")
         }
-        Ok("5 blocks written from 3 segments and read into 2 (+1 untouched)".into())
-    });
+        Err(e) => return Err(format!("8 page-straddling segments: {e}")),
+    };
+
+    let mut small = vec![0u8; lba];
+    let mut segs = [&mut small[..]];
+    match c.b.execute_vec(
+        &Read::new(c.nsid, slba, 7).build(),
+        VecData::FromDevice(&mut segs),
+        Data::None,
+    ) {
+        Err(Error::BufferTooSmall { need, have }) if need == 8 * lba as u64 && have == lba => {}
+        other => return Err(format!("8 blocks into 1 block of segments: {other:?}")),
+    }
+    Ok(format!(
+        "8 blocks written from 3 segments (1 unaligned, 1 cut) and read into 2 (+1 untouched); \
+         {pages}; short segments refused"
+    ))
 }
 
 /// ioctl only: real NVMe nodes given in the wrong role are refused with

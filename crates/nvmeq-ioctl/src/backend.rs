@@ -19,6 +19,7 @@ use crate::buf::IoctlBuf;
 use crate::open::{self, OpenError};
 use crate::sys::{self, Buf, Queue, MAX_IOVECS};
 use nvmeq_linux::uapi::NvmePassthruCmd64;
+use nvmeq_linux::QueueLimits;
 
 /// Commands the queue interface holds at once (written plus completed, not yet reaped).
 pub const QUEUE_SLOTS: usize = 64;
@@ -53,6 +54,9 @@ pub struct IoctlBackend {
     syscalls: u64,
     mdts_bytes: Option<u32>,
     max_xfer: u32,
+    /// The block-queue limits vectored buffers are checked against before
+    /// the kernel maps them.
+    limits: Option<QueueLimits>,
     formats: FormatCache<FORMAT_CACHE>,
     queue: SyncQueue<
         IoctlBuf,
@@ -140,7 +144,7 @@ impl IoctlBackend {
             _ => None,
         };
         let id_calls = u64::from(nsid.is_some());
-        let hw = open::max_hw_bytes(ns_node.as_ref(), ctrl_path.as_deref());
+        let limits = open::queue_limits(ns_node.as_ref(), ctrl_path.as_deref());
         let mut me = IoctlBackend {
             ctrl: ctrl_file,
             ctrl_path,
@@ -150,7 +154,8 @@ impl IoctlBackend {
             timeout_ms: 0,
             syscalls: id_calls,
             mdts_bytes: None,
-            max_xfer: hw.unwrap_or(FALLBACK_MAX_XFER),
+            max_xfer: limits.map_or(FALLBACK_MAX_XFER, |l| l.max_xfer()),
+            limits,
             formats: FormatCache::new(),
             queue: SyncQueue::new(Deque::new(), Deque::new(), QUEUE_SLOTS as u32),
         };
@@ -318,7 +323,7 @@ impl Backend for IoctlBackend {
 
     fn caps(&self) -> Caps {
         // max_xfer: MDTS (× 4 KiB), bounded by what the kernel maps for one
-        // command whatever the buffer's alignment (see `open::max_hw_bytes`).
+        // command whatever the buffer's alignment (see `QueueLimits::max_xfer`).
         Caps {
             kind: nvmeq_core::BackendKind::Ioctl,
             max_xfer: self.max_xfer,
@@ -418,6 +423,28 @@ impl Backend for IoctlBackend {
                 have: segs,
                 max: MAX_IOVECS,
             });
+        }
+        if let Some(l) = &self.limits {
+            // The segments as the kernel maps them: cut to `need`.
+            let cut = |left: &mut usize, (b, len): (usize, usize)| {
+                let take = len.min(*left);
+                *left -= take;
+                (take > 0).then_some((b, take))
+            };
+            match &data {
+                VecData::ToDevice(s) => l.check_mapping(
+                    s.iter()
+                        .map(|b| (b.as_ptr() as usize, b.len()))
+                        .filter(|&(_, len)| len > 0)
+                        .scan(need as usize, cut),
+                ),
+                VecData::FromDevice(s) => l.check_mapping(
+                    s.iter()
+                        .map(|b| (b.as_ptr() as usize, b.len()))
+                        .filter(|&(_, len)| len > 0)
+                        .scan(need as usize, cut),
+                ),
+            }?;
         }
         let meta_len = meta.check(cmd.dir, meta_need as u64)? as usize;
         let meta = match meta {

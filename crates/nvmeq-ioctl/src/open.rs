@@ -5,7 +5,7 @@ use std::io;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
-use nvmeq_linux::{NodeKind, Sysfs};
+use nvmeq_linux::{NodeKind, QueueLimits, Sysfs};
 
 /// Why [`crate::IoctlBackend::open`] failed.
 #[derive(Debug, thiserror::Error)]
@@ -259,34 +259,17 @@ pub(crate) fn controller_of(ns_path: &Path, ns: &Node) -> Result<PathBuf, OpenEr
         })
 }
 
-/// The kernel's limit on one passthrough transfer, in bytes, from the
-/// namespace's block queue (or, for a controller alone, the smallest over its
-/// namespaces): `max_hw_sectors_kb`, and `max_segments` minus one pages, so
-/// that a buffer starting anywhere inside a page (one segment more than a
-/// page-aligned one) still maps.
-pub(crate) fn max_hw_bytes(ns: Option<&Node>, ctrl_path: Option<&Path>) -> Option<u32> {
-    let limit = |queue: PathBuf| -> Option<u32> {
-        let read = |f: &str| -> Option<u64> {
-            std::fs::read_to_string(queue.join(f))
-                .ok()?
-                .trim()
-                .parse()
-                .ok()
-        };
-        let hw = read("max_hw_sectors_kb")?.saturating_mul(1024);
-        let segs = read("max_segments")
-            .map(|s| s.saturating_sub(1).saturating_mul(4096))
-            .filter(|&b| b > 0)
-            .unwrap_or(u64::MAX);
-        u32::try_from(hw.min(segs)).ok()
-    };
+/// The block-queue limits that bound one passthrough command: the
+/// namespace's (`/sys/block/nvmeXnY/queue`), or for a controller alone the
+/// tightest over its namespaces.
+pub(crate) fn queue_limits(ns: Option<&Node>, ctrl_path: Option<&Path>) -> Option<QueueLimits> {
     if let Some(ns) = ns {
         let blk = match ns.node.kind {
             NodeKind::Block => Some(ns.node.sysfs.clone()),
             // ngXnY -> the block device nvmeXnY of the same namespace.
             _ => ns.node.parsed().and_then(|n| Sysfs::new().block_dir(n)),
         };
-        if let Some(v) = blk.and_then(|b| limit(b.join("queue"))) {
+        if let Some(v) = blk.and_then(|b| QueueLimits::read(&b.join("queue"))) {
             return Some(v);
         }
     }
@@ -296,6 +279,11 @@ pub(crate) fn max_hw_bytes(ns: Option<&Node>, ctrl_path: Option<&Path>) -> Optio
         .ok()?
         .filter_map(|e| e.ok())
         .filter(|e| e.file_name().to_string_lossy().starts_with(&ctrl))
-        .filter_map(|e| limit(e.path().join("queue")))
-        .min()
+        .filter_map(|e| QueueLimits::read(&e.path().join("queue")))
+        .reduce(|a, b| QueueLimits {
+            max_hw_bytes: a.max_hw_bytes.min(b.max_hw_bytes),
+            max_segments: a.max_segments.min(b.max_segments),
+            dma_alignment: a.dma_alignment | b.dma_alignment,
+            virt_boundary_mask: a.virt_boundary_mask | b.virt_boundary_mask,
+        })
 }

@@ -7,16 +7,21 @@
 //!   `/dev/ngXnY` namespace char device, `/dev/nvmeXnY` namespace block
 //!   device), by name and by device number;
 //! - [`sysfs`]: controllers, their namespaces and serials, and the
-//!   controller of a namespace, from `/sys/class/nvme*`.
+//!   controller of a namespace, from `/sys/class/nvme*`;
+//! - [`queue_limits`]: a namespace's block-queue limits, which bound what
+//!   the kernel maps for one command, and the check of a vectored buffer
+//!   against them.
 //!
 //! No syscalls beyond file reads: the ioctls themselves stay in the backends.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod node;
+pub mod queue_limits;
 pub mod sysfs;
 pub mod uapi;
 
 pub use node::{classify, ClassifyError, Node, NodeKind, NodeName};
+pub use queue_limits::QueueLimits;
 pub use sysfs::Sysfs;
 pub use uapi::{NvmePassthruCmd64, NvmeUringCmd};

@@ -10,6 +10,7 @@
 //! entries per slot) until the completion is reaped.
 
 use nvmeq_core::{Error, VecData};
+use nvmeq_linux::QueueLimits;
 
 /// Segments per vectored command when [`UringOptions::max_segments`](crate::UringOptions::max_segments)
 /// is not set.
@@ -103,6 +104,15 @@ pub(crate) fn fill_borrowed(
             s.iter_mut().map(|b| (b.as_mut_ptr() as usize, b.len())),
             need,
         ),
+    }
+}
+
+/// Refuses segments the namespace's block queue may fail to map (see
+/// [`QueueLimits::check_mapping`]); without known limits the kernel decides.
+pub(crate) fn check_mapping(iov: &[Iov], limits: Option<QueueLimits>) -> Result<(), Error> {
+    match limits {
+        Some(l) => l.check_mapping(iov.iter().map(|v| (v.base, v.len))),
+        None => Ok(()),
     }
 }
 

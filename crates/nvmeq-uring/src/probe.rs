@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use nvmeq_linux::{Node, NodeKind, NodeName, Sysfs};
+use nvmeq_linux::{Node, NodeKind, NodeName, QueueLimits, Sysfs};
 
 /// Why [`Uring::open`](crate::Uring::open) failed.
 #[derive(Debug, thiserror::Error)]
@@ -154,25 +154,9 @@ pub fn sysfs_lba_size(ng: &str) -> Option<u32> {
     read_u64(&format!("/sys/block/{b}/queue/logical_block_size")).map(|v| v as u32)
 }
 
-/// The largest passthrough transfer the block layer accepts for this
-/// namespace: `max_hw_sectors_kb`, bounded by `max_segments` minus one pages
-/// (a user buffer is mapped page by page, and one that starts inside a page
-/// spans one page more than an aligned one).
-pub fn sysfs_max_xfer(ng: &str) -> Option<u32> {
-    let b = block_name(ng)?;
-    let hw = read_u64(&format!("/sys/block/{b}/queue/max_hw_sectors_kb"))? * 1024;
-    let segs = read_u64(&format!("/sys/block/{b}/queue/max_segments"))
-        .map(|s| s.saturating_sub(1).max(1) * 4096);
-    let max = segs.map_or(hw, |s| s.min(hw));
-    Some(max.min(u32::MAX as u64) as u32)
-}
-
-/// The namespace's `max_segments` (data segments per command).
-pub fn sysfs_max_segments(ng: &str) -> Option<u64> {
-    read_u64(&format!(
-        "/sys/block/{}/queue/max_segments",
-        block_name(ng)?
-    ))
+/// The namespace's block-queue limits (`/sys/block/nvmeXnY/queue/`).
+pub fn sysfs_queue_limits(ng: &str) -> Option<QueueLimits> {
+    QueueLimits::read(Path::new(&format!("/sys/block/{}/queue", block_name(ng)?)))
 }
 
 /// Whether the namespace has poll queues (`/sys/block/nvmeXnY/queue/io_poll`).

@@ -86,6 +86,9 @@ pub struct Uring {
     ng: Option<String>,
     nsid: u32,
     max_segments: u16,
+    /// The namespace's block-queue limits, which vectored I/O buffers are
+    /// checked against before the kernel maps them.
+    limits: Option<nvmeq_linux::QueueLimits>,
     caps: Caps,
     // Fields below are dropped after the rings are closed.
     pool: Option<FixedBufPool>,

@@ -22,7 +22,9 @@ impl HwBackend for IoctlBackend {
         IoctlBackend::ctrl_path(self).map(Into::into)
     }
     fn extra_tests(ctx: &mut Ctx<Self>, r: &Runner, label: &str) {
-        crate::io::ioctl_vectored(ctx, r, label);
+        r.run(&format!("{label}/ioctl-vectored"), "ioctl", || {
+            crate::io::vectored(ctx)
+        });
         crate::io::ioctl_open_errors(ctx, r, label);
         crate::io::ioctl_syscalls(ctx, r, label);
         crate::io::ioctl_queue_full(ctx, r, label);

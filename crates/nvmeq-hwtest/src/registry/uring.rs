@@ -11,7 +11,7 @@ use nvmeq_core::VecData;
 use nvmeq_core::{Backend, Caps, Cmd, Completion, Data, Error, IoBuf, Reaped, Rejected, WithMeta};
 use nvmeq_uring::{CmdBufs, Uring, UringBuf, UringOptions};
 
-use crate::pattern::{diff, fill, Placed};
+use crate::pattern::{diff, fill};
 use crate::registry::HwBackend;
 use crate::runner::{Runner, TestResult};
 use crate::suite::Ctx;
@@ -106,6 +106,14 @@ impl<const M: u8> Backend for UringHw<M> {
     ) -> Result<Completion, Error> {
         self.0.execute_with(cmd, data, meta)
     }
+    fn execute_vec(
+        &mut self,
+        cmd: &Cmd,
+        data: VecData<'_, '_>,
+        meta: Data<'_>,
+    ) -> Result<Completion, Error> {
+        self.0.execute_vec(cmd, data, meta)
+    }
     fn push_with(
         &mut self,
         cmd: &Cmd,
@@ -172,7 +180,7 @@ impl<const M: u8> HwBackend for UringHw<M> {
             drop_in_flight::<M>(c)
         });
         r.run(&format!("{label}/{name}-vectored"), name, || {
-            vectored::<M>(c)
+            crate::io::vectored(c)
         });
         r.run(&format!("{label}/{name}-vectored-queue"), name, || {
             vectored_queue::<M>(c)
@@ -357,63 +365,6 @@ fn queue_one<const M: u8>(
         Some((Err(e), _)) => Err(format!("{what}: {e}")),
         None => Err(format!("{what}: no completion after submit(1)")),
     }
-}
-
-/// `NVME_URING_CMD_IO_VEC`, synchronous: 8 blocks written from 3 segments
-/// (one at a 4-byte page offset, the last longer than needed and cut) and
-/// read back into 2 (the second cut) plus a spare that must stay untouched.
-fn vectored<const M: u8>(c: &mut Ctx<UringHw<M>>) -> TestResult {
-    let slba = c.area(10);
-    let lba = c.lba as usize;
-    let mut w = vec![0u8; 8 * lba];
-    fill(&mut w, c.lba, slba, 0x7ec);
-    let mut mid = Placed::new(5 * lba, 4);
-    mid.get_mut().copy_from_slice(&w[lba..6 * lba]);
-    let mut last = vec![0xeeu8; 2 * lba + 100];
-    last[..2 * lba].copy_from_slice(&w[6 * lba..]);
-    let segs = [&w[..lba], mid.get(), &last[..]];
-    c.b.0
-        .execute_vec(
-            &Write::new(c.nsid, slba, 7).build(),
-            VecData::ToDevice(&segs),
-            Data::None,
-        )
-        .map_err(|e| format!("vectored write: {e}"))?;
-    let mut back = vec![0u8; 8 * lba];
-    c.read(slba, &mut back)?;
-    diff(&back, &w, c.lba).map_err(|e| format!("after the vectored write: {e}"))?;
-    let (mut a, mut b, mut spare) = (
-        vec![0u8; 3 * lba],
-        vec![0xa5u8; 5 * lba + 64],
-        vec![0x5au8; lba],
-    );
-    let mut segs = [&mut a[..], &mut b[..], &mut spare[..]];
-    c.b.0
-        .execute_vec(
-            &Read::new(c.nsid, slba, 7).build(),
-            VecData::FromDevice(&mut segs),
-            Data::None,
-        )
-        .map_err(|e| format!("vectored read: {e}"))?;
-    diff(&a, &w[..3 * lba], c.lba).map_err(|e| format!("first read segment: {e}"))?;
-    diff(&b[..5 * lba], &w[3 * lba..], c.lba).map_err(|e| format!("second read segment: {e}"))?;
-    if b[5 * lba..].iter().any(|&x| x != 0xa5) {
-        return Err("the kernel wrote past the command's length in the cut segment".into());
-    }
-    if spare.iter().any(|&x| x != 0x5a) {
-        return Err("the kernel wrote into the spare segment".into());
-    }
-    let mut small = vec![0u8; lba];
-    let mut segs = [&mut small[..]];
-    match c.b.0.execute_vec(
-        &Read::new(c.nsid, slba, 7).build(),
-        VecData::FromDevice(&mut segs),
-        Data::None,
-    ) {
-        Err(Error::BufferTooSmall { need, have }) if need == 8 * lba as u64 && have == lba => {}
-        other => return Err(format!("8 blocks into 1 block of segments: {other:?}")),
-    }
-    Ok("8 blocks written from 3 segments (1 unaligned, 1 cut) and read into 2 (+1 untouched); short segments refused".into())
 }
 
 /// `NVME_URING_CMD_IO_VEC` on the queue: the segments (registered ones in

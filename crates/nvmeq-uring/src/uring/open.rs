@@ -317,7 +317,8 @@ impl Uring {
             // the queue's max_segments, whatever the command's length (seen on
             // 6.1; 6.12 takes any size).
             let pages = size.div_ceil(4096) as u64;
-            if let Some(max) = probe::sysfs_max_segments(name).filter(|&m| pages > m) {
+            let max_segs = probe::sysfs_queue_limits(name).map(|l| l.max_segments as u64);
+            if let Some(max) = max_segs.filter(|&m| pages > m) {
                 return Err(OpenError::Option {
                     option: "fixed_buffers",
                     why: format!(
@@ -377,10 +378,8 @@ impl Uring {
                 .map_err(|e| flag_error("register_files", "5.1", &e))?;
         }
 
-        let max_xfer = ng
-            .as_deref()
-            .and_then(probe::sysfs_max_xfer)
-            .unwrap_or(DEFAULT_MAX_XFER);
+        let limits = ng.as_deref().and_then(probe::sysfs_queue_limits);
+        let max_xfer = limits.map_or(DEFAULT_MAX_XFER, |l| l.max_xfer());
         let mut u = Uring {
             io: Queue::new(
                 ring,
@@ -401,6 +400,7 @@ impl Uring {
             ng: ng.clone(),
             nsid,
             max_segments: opts.max_segments,
+            limits,
             caps: Caps {
                 kind: nvmeq_core::BackendKind::Uring,
                 max_xfer,
@@ -490,6 +490,7 @@ impl Uring {
             ng: None,
             nsid: 1,
             max_segments: opts.max_segments,
+            limits: None,
             caps: Caps {
                 kind: nvmeq_core::BackendKind::Uring,
                 max_xfer: DEFAULT_MAX_XFER,

@@ -126,7 +126,10 @@ impl Uring {
                 let s = b.as_mut_slice();
                 (s.as_mut_ptr() as usize, s.len())
             });
-            match iov::fill_iovecs(iov, segs, need) {
+            let limits = self.limits.filter(|_| cmd.queue == QueueKind::Io);
+            match iov::fill_iovecs(iov, segs, need)
+                .and_then(|n| iov::check_mapping(&iov[..n], limits).map(|()| n))
+            {
                 // Registered segments go as plain memory: the kernel refuses
                 // IORING_URING_CMD_FIXED on vectored commands.
                 Ok(n) => (iov.as_ptr() as u64, n as u32, None),

@@ -91,7 +91,7 @@ impl Uring {
         mut ucmd: NvmeUringCmd,
         vec: Option<(&mut VecData<'_, '_>, u32)>,
     ) -> Result<Completion, Error> {
-        let target = self.target;
+        let (target, limits) = (self.target, self.limits.filter(|_| queue == QueueKind::Io));
         let q = match (&mut self.admin_ring, queue) {
             (Some(a), QueueKind::Admin) => a,
             _ => &mut self.io,
@@ -102,7 +102,9 @@ impl Uring {
             .map_err(|_| Error::QueueFull)?;
         if let Some((data, need)) = vec {
             let filled = match q.slab.in_flight_parts(ud) {
-                Some((_, iov)) => iov::fill_borrowed(iov, data, need).map(|n| (iov.as_ptr(), n)),
+                Some((_, iov)) => iov::fill_borrowed(iov, data, need).and_then(|n| {
+                    iov::check_mapping(&iov[..n], limits).map(|()| (iov.as_ptr(), n))
+                }),
                 None => Err(Error::Internal("the in-flight slot vanished")),
             };
             match filled {
