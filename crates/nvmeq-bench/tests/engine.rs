@@ -83,8 +83,13 @@ impl Backend for Polled<'_> {
     fn alloc(&mut self, len: usize) -> Result<RamBuf, Error> {
         self.inner.alloc(len)
     }
-    fn execute(&mut self, cmd: &Cmd, data: Data<'_>) -> Result<Completion, Error> {
-        self.inner.execute(cmd, data)
+    fn execute_with(
+        &mut self,
+        cmd: &Cmd,
+        data: Data<'_>,
+        meta: Data<'_>,
+    ) -> Result<Completion, Error> {
+        self.inner.execute_with(cmd, data, meta)
     }
     fn push(&mut self, cmd: &Cmd, buf: Option<RamBuf>, tag: u64) -> Result<(), Rejected<RamBuf>> {
         self.inner.push(cmd, buf, tag)?;

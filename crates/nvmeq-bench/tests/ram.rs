@@ -52,8 +52,13 @@ impl Backend for Checked<'_> {
     fn alloc(&mut self, len: usize) -> Result<RamBuf, Error> {
         self.inner.alloc(len)
     }
-    fn execute(&mut self, cmd: &Cmd, data: Data<'_>) -> Result<Completion, Error> {
-        self.inner.execute(cmd, data)
+    fn execute_with(
+        &mut self,
+        cmd: &Cmd,
+        data: Data<'_>,
+        meta: Data<'_>,
+    ) -> Result<Completion, Error> {
+        self.inner.execute_with(cmd, data, meta)
     }
     fn push(&mut self, cmd: &Cmd, buf: Option<RamBuf>, tag: u64) -> Result<(), Rejected<RamBuf>> {
         assert!(
@@ -341,8 +346,13 @@ fn spinning_reaps_without_waiting_in_commit() {
             fn alloc(&mut self, len: usize) -> Result<RamBuf, Error> {
                 self.0.alloc(len)
             }
-            fn execute(&mut self, cmd: &Cmd, data: Data<'_>) -> Result<Completion, Error> {
-                self.0.execute(cmd, data)
+            fn execute_with(
+                &mut self,
+                cmd: &Cmd,
+                data: Data<'_>,
+                meta: Data<'_>,
+            ) -> Result<Completion, Error> {
+                self.0.execute_with(cmd, data, meta)
             }
             fn push(
                 &mut self,

@@ -278,29 +278,26 @@ pub trait Backend {
     fn alloc(&mut self, len: usize) -> Result<Self::Buf, Error>;
 
     /// Runs one command and waits for its completion. A non-success NVMe status
-    /// is returned as `Err(Error::Status)`.
-    fn execute(&mut self, cmd: &Cmd, data: Data<'_>) -> Result<Completion, Error>;
+    /// is returned as `Err(Error::Status)`. It is
+    /// [`execute_with`](Backend::execute_with) without metadata.
+    fn execute(&mut self, cmd: &Cmd, data: Data<'_>) -> Result<Completion, Error> {
+        self.execute_with(cmd, data, Data::None)
+    }
 
     /// Runs one command with a separate metadata buffer (`meta`, in the
     /// data's direction; [`Data::None`] when the namespace's format has none
     /// or the command moves no blocks). Its required length is the block
     /// count × the format's metadata size; a longer buffer is not used past it.
     ///
-    /// The default runs [`execute`](Backend::execute) when there is no
-    /// metadata and refuses metadata with [`Error::NotSupported`]; backends
-    /// that can move it (`Caps::metadata`) override this.
+    /// Every backend implements this one method for single-buffer commands;
+    /// one that cannot move metadata (`Caps::metadata` false) refuses a
+    /// non-empty `meta` with [`Error::NotSupported`]`(`[`Feature::Metadata`]`)`.
     fn execute_with(
         &mut self,
         cmd: &Cmd,
         data: Data<'_>,
         meta: Data<'_>,
-    ) -> Result<Completion, Error> {
-        if meta.is_empty() {
-            self.execute(cmd, data)
-        } else {
-            Err(Error::NotSupported(Feature::Metadata))
-        }
-    }
+    ) -> Result<Completion, Error>;
 
     /// Runs one command whose data is spread over several buffers, with an
     /// optional separate metadata buffer as in

@@ -341,10 +341,6 @@ impl Backend for IoctlBackend {
         Ok(IoctlBuf::new(len))
     }
 
-    fn execute(&mut self, cmd: &Cmd, data: Data<'_>) -> Result<Completion, Error> {
-        self.execute_with(cmd, data, Data::None)
-    }
-
     /// Runs one command with a separate metadata buffer (`meta`, in the data's
     /// direction; [`Data::None`] when the format has none). Its required
     /// length is the block count × the format's metadata size.

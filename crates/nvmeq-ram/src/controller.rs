@@ -340,10 +340,6 @@ impl Backend for RamController {
         Ok(RamBuf::zeroed(len))
     }
 
-    fn execute(&mut self, cmd: &Cmd, data: Data<'_>) -> Result<Completion, Error> {
-        self.execute_with(cmd, data, Data::None)
-    }
-
     /// Runs a command with a separate metadata buffer, which must be there
     /// exactly when the namespace's format moves metadata separately
     /// ([`Error::MetadataRequired`], [`Error::MetadataForbidden`]).

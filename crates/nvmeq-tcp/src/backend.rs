@@ -459,7 +459,17 @@ impl Backend for TcpBackend {
         Ok(TcpBuf::new(len))
     }
 
-    fn execute(&mut self, cmd: &Cmd, data: Data<'_>) -> Result<Completion, Error> {
+    /// NVMe/TCP carries metadata only interleaved with the data (extended
+    /// LBAs), so a separate metadata buffer is refused.
+    fn execute_with(
+        &mut self,
+        cmd: &Cmd,
+        data: Data<'_>,
+        meta: Data<'_>,
+    ) -> Result<Completion, Error> {
+        if !meta.is_empty() {
+            return Err(Error::NotSupported(nvmeq_core::Feature::Metadata));
+        }
         let (dir, need) = self.plan(cmd, false)?;
         let len = data.check(cmd.dir, need as u64)?;
         let buf = if len == 0 {

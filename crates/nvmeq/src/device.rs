@@ -338,10 +338,6 @@ impl Backend for Device {
         each!(self, mut d => d.alloc(len).map(Wrap::wrap))
     }
 
-    fn execute(&mut self, cmd: &Cmd, data: Data<'_>) -> Result<Completion, Error> {
-        each!(self, mut d => d.execute(cmd, data))
-    }
-
     fn execute_with(
         &mut self,
         cmd: &Cmd,

@@ -95,9 +95,6 @@ impl<const M: u8> Backend for UringHw<M> {
     fn alloc(&mut self, len: usize) -> Result<UringBuf, Error> {
         self.0.alloc(len)
     }
-    fn execute(&mut self, cmd: &Cmd, data: Data<'_>) -> Result<Completion, Error> {
-        self.0.execute(cmd, data)
-    }
     fn execute_with(
         &mut self,
         cmd: &Cmd,

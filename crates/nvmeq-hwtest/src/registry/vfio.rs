@@ -997,9 +997,6 @@ impl<const S: bool> Backend for VfioHw<S> {
     fn alloc(&mut self, len: usize) -> Result<DmaBuf, Error> {
         self.c().alloc(len)
     }
-    fn execute(&mut self, cmd: &Cmd, data: Data<'_>) -> Result<Completion, Error> {
-        self.c().execute(cmd, data)
-    }
     fn execute_with(
         &mut self,
         cmd: &Cmd,

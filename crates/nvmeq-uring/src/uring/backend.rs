@@ -32,10 +32,6 @@ impl Backend for Uring {
         Ok(UringBuf::zeroed(len))
     }
 
-    fn execute(&mut self, cmd: &Cmd, data: Data<'_>) -> Result<Completion, Error> {
-        self.execute_meta(cmd, data, Data::None)
-    }
-
     fn execute_with(
         &mut self,
         cmd: &Cmd,

@@ -335,10 +335,6 @@ impl Backend for Controller {
         })
     }
 
-    fn execute(&mut self, cmd: &Cmd, data: Data<'_>) -> Result<Completion, Error> {
-        self.execute_with(cmd, data, Data::None)
-    }
-
     /// Runs one command with a separate metadata buffer, both copied
     /// through DMA bounce buffers; MPTR names the metadata bounce buffer.
     fn execute_with(
