@@ -4,6 +4,7 @@
 //! `--block-count` zero-based as there.
 
 mod protection;
+mod split;
 
 pub use protection::Protection;
 
@@ -21,6 +22,7 @@ use crate::device::Device;
 use crate::error::{usage, CliError, Result};
 use crate::num;
 use crate::output::{self, Format};
+use split::{Piece, Split};
 
 /// Where the blocks are: the options `read`, `write`, `compare` share.
 #[derive(Debug, Args)]
@@ -134,28 +136,29 @@ pub struct FlushArgs {
     pub nsid: Option<u32>,
 }
 
-/// Blocks and bytes of a transfer, from `-c`, `-z` and the LBA size.
-pub fn transfer_size(
+/// Blocks and bytes of a transfer, from `-c`, `-z` and the LBA size (or
+/// the bytes a block takes in the data buffer): `-c` is zero-based, `-z`
+/// any whole number of blocks.
+pub fn transfer_blocks(
     lba: u32,
     block_count: Option<u16>,
     data_size: Option<u64>,
-) -> Result<(u16, usize)> {
+) -> Result<(u64, usize)> {
     if lba == 0 {
         return Err(CliError::Device(
             "the namespace reports an LBA size of 0 bytes: its format cannot be used".into(),
         ));
     }
     let lba64 = u64::from(lba);
-    let nlb_z = match (block_count, data_size) {
-        (Some(c), None) => c,
-        (None, None) => 0,
+    let blocks = match (block_count, data_size) {
+        (Some(c), None) => u64::from(c) + 1,
+        (None, None) => 1,
         (c, Some(z)) => {
             if z == 0 || z % lba64 != 0 {
                 return Err(usage(format!(
                     "--data-size {z} is not a whole number of {lba}-byte logical blocks"
                 )));
             }
-            let blocks = z / lba64;
             if let Some(c) = c {
                 let want = (u64::from(c) + 1) * lba64;
                 if want != z {
@@ -166,17 +169,28 @@ pub fn transfer_size(
                     )));
                 }
             }
-            if blocks > 65536 {
-                return Err(usage(format!(
-                    "--data-size {z} is {blocks} blocks; one command moves at most 65536"
-                )));
-            }
-            (blocks - 1) as u16
+            z / lba64
         }
     };
-    let bytes = (u64::from(nlb_z) + 1) * lba64;
-    let bytes = usize::try_from(bytes).map_err(|_| usage("transfer too large for this host"))?;
-    Ok((nlb_z, bytes))
+    let bytes =
+        usize::try_from(blocks * lba64).map_err(|_| usage("transfer too large for this host"))?;
+    Ok((blocks, bytes))
+}
+
+/// [`transfer_blocks`] for a command that cannot be split (Zone Append):
+/// zero-based NLB, at most 65 536 blocks.
+pub fn transfer_size(
+    lba: u32,
+    block_count: Option<u16>,
+    data_size: Option<u64>,
+) -> Result<(u16, usize)> {
+    let (blocks, bytes) = transfer_blocks(lba, block_count, data_size)?;
+    if blocks > split::MAX_NLB {
+        return Err(usage(format!(
+            "--data-size {bytes} is {blocks} blocks; one command moves at most 65536"
+        )));
+    }
+    Ok(((blocks - 1) as u16, bytes))
 }
 
 /// Refuses a transfer larger than the device takes in one command, before
@@ -259,7 +273,7 @@ struct ReadJson {
     command: &'static str,
     nsid: u32,
     slba: u64,
-    nlb: u32,
+    nlb: u64,
     bytes: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     data: Option<String>,
@@ -269,38 +283,172 @@ fn resolve_nsid(dev: &Device, nsid: Option<u32>) -> u32 {
     nsid.unwrap_or_else(|| dev.default_nsid())
 }
 
-/// `nvmeq read`.
+/// The three commands that move blocks of data through `read`, `write` and
+/// `compare`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Read,
+    Write,
+    Compare,
+}
+
+impl Op {
+    fn name(self) -> &'static str {
+        match self {
+            Op::Read => "Read",
+            Op::Write => "Write",
+            Op::Compare => "Compare",
+        }
+    }
+
+    fn verb(self) -> &'static str {
+        match self {
+            Op::Read => "read",
+            Op::Write => "write",
+            Op::Compare => "compare",
+        }
+    }
+}
+
+/// One `read`, `write` or `compare`: the namespace's buffer layout and the
+/// commands the transfer is cut into.
+struct Transfer {
+    op: Op,
+    nsid: u32,
+    sz: protection::Sizing,
+    split: Split,
+    /// Data and metadata bytes of the whole transfer.
+    len: usize,
+    meta_len: usize,
+}
+
+/// Where one command's data and metadata lie in the transfer's buffers.
+struct Part {
+    cmd: Cmd,
+    piece: Piece,
+    data: std::ops::Range<usize>,
+    meta: std::ops::Range<usize>,
+}
+
+impl Transfer {
+    fn new(dev: &mut Device, a: &DataIo, op: Op, nsid: u32) -> Result<Transfer> {
+        let sz = a.pi.sizing(dev.format(nsid)?)?;
+        let (blocks, _) = transfer_blocks(sz.unit, a.range.block_count, a.data_size)?;
+        let split = Split::new(blocks, sz.unit, dev.max_xfer())?;
+        a.range
+            .slba
+            .checked_add(blocks - 1)
+            .ok_or_else(|| usage("--start-block plus the block count passes the last LBA"))?;
+        let mut t = Transfer {
+            op,
+            nsid,
+            sz,
+            split,
+            len: 0,
+            meta_len: 0,
+        };
+        // The parts are laid end to end: the last one ends the transfer.
+        let (mut len, mut meta_len) = (0, 0);
+        for p in t.parts(a) {
+            let p = p?;
+            (len, meta_len) = (p.data.end, p.meta.end);
+        }
+        (t.len, t.meta_len) = (len, meta_len);
+        a.pi.check_metadata(t.meta_len as u64, &t.sz)?;
+        Ok(t)
+    }
+
+    /// The commands, each with its share of the buffers.
+    fn parts<'a>(&'a self, a: &'a DataIo) -> impl Iterator<Item = Result<Part>> + 'a {
+        let (mut data, mut meta) = (0usize, 0usize);
+        self.split.pieces().map(move |piece| {
+            let slba = a.range.slba + piece.off;
+            let f = a.pi.fields(&self.sz.fmt, a.range.slba, piece.off)?;
+            let (nsid, nlb_z) = (self.nsid, piece.nlb_z());
+            let cmd = match self.op {
+                Op::Read => Read::new(nsid, slba, nlb_z)
+                    .fua(a.range.fua)
+                    .lr(a.range.limited_retry)
+                    .prinfo(f.prinfo)
+                    .stc(f.stc)
+                    .pi_tags(f.tags)
+                    .build(),
+                Op::Write => Write::new(nsid, slba, nlb_z)
+                    .fua(a.range.fua)
+                    .lr(a.range.limited_retry)
+                    .prinfo(f.prinfo)
+                    .stc(f.stc)
+                    .pi_tags(f.tags)
+                    .build(),
+                Op::Compare => Compare::new(nsid, slba, nlb_z)
+                    .fua(a.range.fua)
+                    .lr(a.range.limited_retry)
+                    .prinfo(f.prinfo)
+                    .stc(f.stc)
+                    .pi_tags(f.tags)
+                    .build(),
+            };
+            let plan = a.pi.plan(&cmd, &self.sz)?;
+            let part = Part {
+                cmd,
+                piece,
+                data: data..data + plan.data as usize,
+                meta: meta..meta + plan.meta as usize,
+            };
+            (data, meta) = (part.data.end, part.meta.end);
+            Ok(part)
+        })
+    }
+
+    /// `-v` / `-w`: prints every command; true when the transfer stops there.
+    fn show(&self, a: &DataIo) -> Result<bool> {
+        if a.show || a.dry_run {
+            for p in self.parts(a) {
+                let p = p?;
+                eprint!("{}", show_command(&p.cmd, p.data.len()));
+            }
+        }
+        Ok(a.dry_run)
+    }
+
+    /// What a failed command is called: the operation, and on a split
+    /// transfer the blocks it covered.
+    fn what(&self, a: &DataIo, p: &Piece) -> String {
+        let name = self.op.name();
+        if self.split.commands() == 1 {
+            return name.to_string();
+        }
+        let first = a.range.slba + p.off;
+        format!(
+            "{name} of blocks {first}..={} (command {} of {})",
+            first + p.nlb - 1,
+            p.off / self.split.per_cmd + 1,
+            self.split.commands()
+        )
+    }
+}
+
+/// `nvmeq read`. A transfer larger than one command takes is read in
+/// several, into one buffer.
 pub fn read(ctx: &Ctx, a: &DataIo) -> Result<()> {
     let mut dev = ctx.open(&a.dev)?;
     let nsid = resolve_nsid(&dev, a.range.nsid);
-    let sz = a.pi.sizing(dev.format(nsid)?)?;
-    let (nlb_z, _) = transfer_size(sz.unit, a.range.block_count, a.data_size)?;
-    let f = a.pi.fields(&sz.fmt, a.range.slba)?;
-    let cmd = Read::new(nsid, a.range.slba, nlb_z)
-        .fua(a.range.fua)
-        .lr(a.range.limited_retry)
-        .prinfo(f.prinfo)
-        .stc(f.stc)
-        .pi_tags(f.tags)
-        .build();
-    let plan = a.pi.plan(&cmd, &sz)?;
-    let len = plan.data as usize;
-    check_max_xfer(&dev, len)?;
-    if a.show || a.dry_run {
-        eprint!("{}", show_command(&cmd, len));
-        if a.dry_run {
-            return Ok(());
-        }
+    let t = Transfer::new(&mut dev, a, Op::Read, nsid)?;
+    if t.show(a)? {
+        return Ok(());
     }
-    let mut buf = vec![0u8; len];
-    let mut meta = vec![0u8; plan.meta as usize];
-    let md = if meta.is_empty() {
-        Data::None
-    } else {
-        Data::FromDevice(&mut meta)
-    };
-    protection::exec(&mut dev, "Read", &cmd, Data::FromDevice(&mut buf), md)?;
-    a.pi.check(&sz, &buf, &meta, a.range.slba)?;
+    let mut buf = vec![0u8; t.len];
+    let mut meta = vec![0u8; t.meta_len];
+    for p in t.parts(a) {
+        let p = p?;
+        let md = match p.meta.is_empty() {
+            true => Data::None,
+            false => Data::FromDevice(&mut meta[p.meta.clone()]),
+        };
+        let data = Data::FromDevice(&mut buf[p.data.clone()]);
+        protection::exec(&mut dev, &t.what(a, &p.piece), &p.cmd, data, md)?;
+    }
+    a.pi.check(&t.sz, &buf, &meta, a.range.slba)?;
     if let Some(p) = &a.pi.metadata {
         write_output(Some(p), &meta)?;
     }
@@ -313,8 +461,8 @@ pub fn read(ctx: &Ctx, a: &DataIo) -> Result<()> {
                 command: "read",
                 nsid,
                 slba: a.range.slba,
-                nlb: u32::from(nlb_z) + 1,
-                bytes: len,
+                nlb: t.split.blocks,
+                bytes: t.len,
                 data: path.is_none().then(|| output::hex(&buf)),
             })
         }
@@ -333,17 +481,7 @@ pub fn read(ctx: &Ctx, a: &DataIo) -> Result<()> {
 pub fn write(ctx: &Ctx, a: &DataIo) -> Result<()> {
     let nsid = require_nsid("write", a.range.nsid)?;
     let mut dev = ctx.open(&a.dev)?;
-    let sz = a.pi.sizing(dev.format(nsid)?)?;
-    let (nlb_z, _) = transfer_size(sz.unit, a.range.block_count, a.data_size)?;
-    let f = a.pi.fields(&sz.fmt, a.range.slba)?;
-    let cmd = Write::new(nsid, a.range.slba, nlb_z)
-        .fua(a.range.fua)
-        .lr(a.range.limited_retry)
-        .prinfo(f.prinfo)
-        .stc(f.stc)
-        .pi_tags(f.tags)
-        .build();
-    send_input(ctx, &mut dev, ("Write", "write"), &cmd, &sz, a, nsid)
+    send_input(ctx, &mut dev, Op::Write, a, nsid)
 }
 
 /// `nvmeq flush`.
@@ -358,61 +496,50 @@ pub fn flush(ctx: &Ctx, a: &FlushArgs) -> Result<()> {
 pub fn compare(ctx: &Ctx, a: &DataIo) -> Result<()> {
     let mut dev = ctx.open(&a.dev)?;
     let nsid = resolve_nsid(&dev, a.range.nsid);
-    let sz = a.pi.sizing(dev.format(nsid)?)?;
-    let (nlb_z, _) = transfer_size(sz.unit, a.range.block_count, a.data_size)?;
-    let f = a.pi.fields(&sz.fmt, a.range.slba)?;
-    let cmd = Compare::new(nsid, a.range.slba, nlb_z)
-        .fua(a.range.fua)
-        .lr(a.range.limited_retry)
-        .prinfo(f.prinfo)
-        .stc(f.stc)
-        .pi_tags(f.tags)
-        .build();
-    send_input(ctx, &mut dev, ("Compare", "compare"), &cmd, &sz, a, nsid)
+    send_input(ctx, &mut dev, Op::Compare, a, nsid)
 }
 
-/// The tail of `write` and `compare`: show the command if asked, stop on
-/// `--dry-run`, else send the input file (or stdin) with it, and the
+/// The tail of `write` and `compare`: show the commands if asked, stop on
+/// `--dry-run`, else send the input file (or stdin) with them, and the
 /// metadata file or host-generated PI where the format needs them.
-fn send_input(
-    ctx: &Ctx,
-    dev: &mut Device,
-    (name, verb): (&'static str, &'static str),
-    cmd: &Cmd,
-    sz: &protection::Sizing,
-    a: &DataIo,
-    nsid: u32,
-) -> Result<()> {
-    let plan = a.pi.plan(cmd, sz)?;
-    let len = plan.data as usize;
-    check_max_xfer(dev, len)?;
-    if plan.meta > 0 && a.pi.metadata.is_none() && !a.pi.pi_generate {
+fn send_input(ctx: &Ctx, dev: &mut Device, op: Op, a: &DataIo, nsid: u32) -> Result<()> {
+    let t = Transfer::new(dev, a, op, nsid)?;
+    if t.meta_len > 0 && a.pi.metadata.is_none() && !a.pi.pi_generate {
         return Err(usage(format!(
             "namespace {nsid}'s format has {} bytes of separate metadata per block: give \
              --metadata FILE, --pi-generate (protected formats), or --prinfo with PRACT (0x8) \
              on a format whose metadata is only PI",
-            sz.fmt.meta_bytes
+            t.sz.fmt.meta_bytes
         )));
     }
-    if a.show || a.dry_run {
-        eprint!("{}", show_command(cmd, len));
-        if a.dry_run {
-            return Ok(());
-        }
+    if t.show(a)? {
+        return Ok(());
     }
-    let mut buf = read_input(a.data.as_deref(), len)?;
+    let mut buf = read_input(a.data.as_deref(), t.len)?;
     let mut meta = match &a.pi.metadata {
-        Some(p) => read_input(Some(p), plan.meta as usize)?,
-        None => vec![0u8; plan.meta as usize],
+        Some(p) => read_input(Some(p), t.meta_len)?,
+        None => vec![0u8; t.meta_len],
     };
-    a.pi.generate(sz, &mut buf, &mut meta, a.range.slba)?;
-    let md = if meta.is_empty() {
-        Data::None
-    } else {
-        Data::ToDevice(&meta)
-    };
-    let c = protection::exec(dev, name, cmd, Data::ToDevice(&buf), md)?;
-    done(ctx, verb, Some(nsid), c.result())
+    a.pi.generate(&t.sz, &mut buf, &mut meta, a.range.slba)?;
+    let mut last = None;
+    for p in t.parts(a) {
+        let p = p?;
+        let md = match p.meta.is_empty() {
+            true => Data::None,
+            false => Data::ToDevice(&meta[p.meta.clone()]),
+        };
+        let data = Data::ToDevice(&buf[p.data.clone()]);
+        last = Some(protection::exec(
+            dev,
+            &t.what(a, &p.piece),
+            &p.cmd,
+            data,
+            md,
+        )?);
+    }
+    // Every transfer has at least one command.
+    let dw0 = last.map_or(0, |c| c.result());
+    done(ctx, op.verb(), Some(nsid), dw0)
 }
 
 /// `nvmeq verify`.

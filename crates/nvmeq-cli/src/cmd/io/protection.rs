@@ -132,30 +132,43 @@ impl Protection {
         t
     }
 
-    /// What a Read/Write/Compare builder takes from these options: PRINFO,
-    /// STC, and the tag dwords (none on a format without PI).
-    pub fn fields(&self, fmt: &NsFormat, slba: u64) -> Result<Fields> {
+    /// What a Read/Write/Compare builder takes from these options for the
+    /// command `off` blocks into a transfer that starts at `slba`: PRINFO,
+    /// STC, and the tag dwords (none on a format without PI). Types 1 and 2
+    /// count the reference tag on by one a block, so a later command of a
+    /// split transfer starts `off` further; Type 3's is the caller's as given.
+    pub fn fields(&self, fmt: &NsFormat, slba: u64, off: u64) -> Result<Fields> {
         Ok(Fields {
             prinfo: self.prinfo_bits(fmt)?,
             stc: self.storage_tag_check,
             tags: fmt
                 .pi
-                .map(|p| p.tag_dwords(&self.tags(fmt, slba)))
+                .map(|p| {
+                    let mut t = self.tags(fmt, slba);
+                    if p.pi_type != PiType::Type3 {
+                        t.ref_tag = t.ref_tag.wrapping_add(off) & p.ref_mask();
+                    }
+                    p.tag_dwords(&t)
+                })
                 .unwrap_or_default(),
         })
     }
 
     /// The bytes of data and metadata `cmd` moves on `s`, by the planning the
-    /// backends do, and `-y` checked against it.
+    /// backends do.
     pub fn plan(&self, cmd: &Cmd, s: &Sizing) -> Result<Plan> {
-        let p = plan(cmd, Some(s.fmt), u32::MAX, s.meta)
-            .map_err(|e| CliError::from_core("planning the transfer", e))?;
+        plan(cmd, Some(s.fmt), u32::MAX, s.meta)
+            .map_err(|e| CliError::from_core("planning the transfer", e))
+    }
+
+    /// `-y` and `-M` against the metadata the whole transfer moves (`meta`
+    /// bytes over all its commands).
+    pub fn check_metadata(&self, meta: u64, s: &Sizing) -> Result<()> {
         if let Some(y) = self.metadata_size {
-            if y != u64::from(p.meta) {
+            if y != meta {
                 return Err(usage(format!(
-                    "--metadata-size {y} disagrees with the command: it moves {} bytes of \
+                    "--metadata-size {y} disagrees with the transfer: it moves {meta} bytes of \
                      metadata ({} per block on this format{})",
-                    p.meta,
                     s.fmt.meta_bytes,
                     if s.meta {
                         ""
@@ -165,13 +178,13 @@ impl Protection {
                 )));
             }
         }
-        if self.metadata.is_some() && p.meta == 0 {
+        if self.metadata.is_some() && meta == 0 {
             return Err(usage(
                 "--metadata: this command moves no separate metadata (the format has none, \
                  it is interleaved with the data, or PRACT strips it)",
             ));
         }
-        Ok(p)
+        Ok(())
     }
 
     /// Fills in the PI of the blocks about to be written.

@@ -1,0 +1,127 @@
+//! A transfer larger than one command takes, cut into commands the way `dd`
+//! would: each moves at most the device's largest transfer (MDTS and the
+//! transport's limit) and at most 65 536 blocks, over consecutive slices of
+//! the one buffer.
+
+use crate::error::{usage, Result};
+
+/// The most blocks one NVMe read, write or compare names (NLB is 16 bits,
+/// zero-based).
+pub const MAX_NLB: u64 = 1 << 16;
+
+/// The commands of one transfer: `blocks` blocks of `unit` data bytes each,
+/// at most `per_cmd` blocks a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Split {
+    /// Blocks in all.
+    pub blocks: u64,
+    /// Blocks per command (the last may have fewer).
+    pub per_cmd: u64,
+}
+
+/// One command's share: its first block, as an offset from the transfer's
+/// first, and its block count (not zero-based).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Piece {
+    /// Blocks from the transfer's start.
+    pub off: u64,
+    /// Blocks this command moves.
+    pub nlb: u64,
+}
+
+impl Piece {
+    /// NLB as the command encodes it (zero-based).
+    pub fn nlb_z(&self) -> u16 {
+        // `Split` never makes a piece of more than MAX_NLB blocks.
+        (self.nlb - 1) as u16
+    }
+}
+
+impl Split {
+    /// Cuts `blocks` blocks whose data is `unit` bytes each at `max_xfer`
+    /// bytes a command. A device whose limit is below one block cannot
+    /// move the transfer at all.
+    pub fn new(blocks: u64, unit: u32, max_xfer: u32) -> Result<Split> {
+        let per_cmd = (u64::from(max_xfer) / u64::from(unit.max(1))).min(MAX_NLB);
+        if per_cmd == 0 {
+            return Err(usage(format!(
+                "one {unit}-byte block is more than the largest transfer this device takes \
+                 in one command ({max_xfer} bytes)"
+            )));
+        }
+        Ok(Split { blocks, per_cmd })
+    }
+
+    /// How many commands the transfer takes.
+    pub fn commands(&self) -> u64 {
+        self.blocks.div_ceil(self.per_cmd)
+    }
+
+    /// The pieces, in order.
+    pub fn pieces(&self) -> impl Iterator<Item = Piece> + '_ {
+        (0..self.commands()).map(|i| {
+            let off = i * self.per_cmd;
+            Piece {
+                off,
+                nlb: self.per_cmd.min(self.blocks - off),
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_command_when_it_fits() {
+        let s = Split::new(8, 512, 128 * 1024).unwrap();
+        assert_eq!(s.commands(), 1);
+        assert_eq!(s.pieces().collect::<Vec<_>>(), [Piece { off: 0, nlb: 8 }]);
+    }
+
+    #[test]
+    fn cuts_at_the_transfer_limit_with_a_short_tail() {
+        // 64 KiB of 512-byte blocks on an 8 KiB (MDTS 1) device.
+        let s = Split::new(128 + 3, 512, 8192).unwrap();
+        assert_eq!(s.per_cmd, 16);
+        let p: Vec<_> = s.pieces().collect();
+        assert_eq!(p.len(), 9);
+        assert_eq!(p[0], Piece { off: 0, nlb: 16 });
+        assert_eq!(p[7], Piece { off: 112, nlb: 16 });
+        assert_eq!(p[8], Piece { off: 128, nlb: 3 });
+        assert_eq!(p.iter().map(|p| p.nlb).sum::<u64>(), 131);
+        assert_eq!(p[8].nlb_z(), 2);
+    }
+
+    #[test]
+    fn extended_blocks_count_their_metadata() {
+        // 4096 + 8 bytes a block: two blocks do not fit in 8 KiB.
+        let s = Split::new(4, 4104, 8192).unwrap();
+        assert_eq!((s.per_cmd, s.commands()), (1, 4));
+    }
+
+    #[test]
+    fn never_more_than_65536_blocks_a_command() {
+        let s = Split::new(MAX_NLB * 2 + 1, 512, u32::MAX).unwrap();
+        assert_eq!(s.per_cmd, MAX_NLB);
+        let last = s.pieces().last().unwrap();
+        assert_eq!(
+            last,
+            Piece {
+                off: 2 * MAX_NLB,
+                nlb: 1
+            }
+        );
+        assert_eq!(s.pieces().next().unwrap().nlb_z(), u16::MAX);
+    }
+
+    #[test]
+    fn a_block_above_the_limit_is_refused() {
+        let e = Split::new(1, 4096, 2048).unwrap_err().to_string();
+        assert!(
+            e.contains("4096-byte block") && e.contains("2048 bytes"),
+            "{e}"
+        );
+    }
+}
