@@ -220,11 +220,25 @@ pub fn run_device(req: &Request, cfg: &Config) -> Result<Report, BenchError> {
                 )));
             }
             cfg.nsid = req.nsid.unwrap_or(cfg.nsid);
-            let open = || {
-                let opts = nvmeq::vfio::Options::default().interrupts(o.irq);
-                nvmeq::vfio::Controller::open_with(&bdf, opts)
-            };
-            go(req, &cfg, &opts_s, open)
+            // One I/O queue pair per job: one job drives the controller,
+            // several each get a queue handle of one shared controller.
+            let opts = nvmeq::vfio::Options {
+                io_queues: cfg.jobs.min(u16::MAX as u32) as u16,
+                ..nvmeq::vfio::Options::default()
+            }
+            .interrupts(o.irq);
+            if cfg.jobs == 1 {
+                return go(req, &cfg, &opts_s, || {
+                    nvmeq::vfio::Controller::open_with(&bdf, opts.clone())
+                });
+            }
+            let shared = nvmeq::vfio::Controller::open_with(&bdf, opts)
+                .map_err(|e| BenchError::Open {
+                    job: 0,
+                    reason: e.to_string(),
+                })?
+                .into_shared();
+            go(req, &cfg, &opts_s, || shared.queue())
         }
         #[cfg(feature = "facade")]
         Target::Facade(s) => {

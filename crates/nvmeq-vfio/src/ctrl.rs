@@ -4,6 +4,9 @@
 mod backend;
 mod info;
 mod recovery;
+mod shared;
+
+pub use shared::{QueueHandle, SharedController};
 
 use std::collections::VecDeque;
 use std::os::fd::OwnedFd;
@@ -219,9 +222,12 @@ pub struct Controller {
     /// The bounce buffer for `execute_with`'s metadata, made on first use
     /// (and again when too small).
     meta_bounce: Option<DmaBuf>,
-    done: VecDeque<Reaped<DmaBuf>>,
+    /// Completions not yet reaped, per queue (`done[qi]`), so a
+    /// [`QueueHandle`](crate::QueueHandle) reaps only its own queue's.
+    done: Vec<VecDeque<Reaped<DmaBuf>>>,
     /// Commands in slots plus completions not yet reaped may not exceed this
-    /// (`done`'s preallocated capacity), so the hot path never allocates.
+    /// (the reap lists' preallocated capacity), so the hot path never
+    /// allocates. Each queue's list holds its own slots' worth.
     reap_cap: usize,
     /// Wait-loop iterations since the last clock read.
     spins: u32,
@@ -230,7 +236,7 @@ pub struct Controller {
     ns: Vec<(u32, NsFormat)>,
     /// With [`Options::interrupts`]: vector `i` is queue `qs[i]`'s, and an
     /// epoll set over the I/O queues' eventfds.
-    irqs: Option<(Irqs, OwnedFd)>,
+    irqs: Option<(Arc<Irqs>, OwnedFd)>,
     /// Why the controller is unusable, once it is.
     dead: Option<&'static str>,
     in_recovery: bool,
@@ -387,7 +393,7 @@ impl Controller {
             shadow: None,
             bounce: Some(bounce),
             meta_bounce: None,
-            done: VecDeque::new(),
+            done: vec![VecDeque::new()],
             reap_cap: 0,
             spins: 0,
             sync_done: Vec::with_capacity(4),
@@ -480,7 +486,7 @@ impl Controller {
             let ep = irqs
                 .epoll(1..nq as usize + 1)
                 .map_err(os("epoll over the I/O queues' eventfds"))?;
-            self.irqs = Some((irqs, ep));
+            self.irqs = Some((Arc::new(irqs), ep));
         }
         let size = (self.opts.queue_depth as u32 + 1)
             .min(self.cap.mqes_z() as u32 + 1)
@@ -507,7 +513,11 @@ impl Controller {
         self.max_xfer = max_xfer.min(self.qs[1].max_prp_xfer() as u32);
         let slots: usize = self.qs.iter().map(|q| q.slots.len()).sum();
         self.reap_cap = slots;
-        self.done.reserve(slots);
+        self.done = self
+            .qs
+            .iter()
+            .map(|q| VecDeque::with_capacity(q.slots.len()))
+            .collect();
 
         if self.opts.shadow_doorbells && self.id.oacs & oacs::DBBUF != 0 {
             let need = doorbell::shadow_cq(nq, self.cap.dstrd()) + 4;
@@ -928,7 +938,7 @@ impl Controller {
                     if sync {
                         self.sync_done.push((qi, cqe.cid, result, buf, meta));
                     } else {
-                        self.done.push_back(Reaped {
+                        self.done[qi].push_back(Reaped {
                             tag,
                             result,
                             buf,

@@ -141,7 +141,7 @@ mod sysfs;
 mod vfio;
 
 pub use bdf::Bdf;
-pub use ctrl::{Controller, DataPointer, Options, Stats};
+pub use ctrl::{Controller, DataPointer, Options, QueueHandle, SharedController, Stats};
 pub use dma::DmaBuf;
 pub use error::OpenError;
 pub use sysfs::{bind_kernel, bind_vfio, driver_of, iommu_group_of};
@@ -154,6 +154,8 @@ mod tests {
     #[test]
     fn controller_and_buffers_can_move_between_threads() {
         send::<super::Controller>();
+        send::<super::QueueHandle>();
+        sync::<super::SharedController>();
         send::<super::DmaBuf>();
         sync::<super::DmaBuf>();
     }

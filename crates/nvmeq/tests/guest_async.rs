@@ -76,3 +76,157 @@ fn vfio_irq() {
 fn vfio_poll() {
     on_vfio(|pci| run(&format!("vfio-poll:{pci}"), 4));
 }
+
+/// Blocks per command, commands kept in flight per thread, and rounds of
+/// (write QD commands, read them back) per thread.
+const BLOCKS: u64 = 8;
+const QD: u64 = 8;
+const ROUNDS: u64 = 4;
+
+/// The bytes of block `lba` as thread `t` writes it.
+fn stamp(block: &mut [u8], lba: u64, t: u64) {
+    for (k, b) in block.iter_mut().enumerate() {
+        *b = (lba.wrapping_mul(31) ^ t.wrapping_mul(101) ^ k as u64) as u8;
+    }
+    block[..8].copy_from_slice(&lba.to_le_bytes());
+    block[8..16].copy_from_slice(&t.to_le_bytes());
+}
+
+/// One thread's share: verified writes and reads through its own queue,
+/// QD commands in flight at a time, on blocks no other thread touches.
+fn queue_worker(mut h: nvmeq::vfio::QueueHandle, t: u64, first: u64) -> Result<u64, String> {
+    use nvmeq::nvme::cmd::{Read, Write};
+    use nvmeq::nvme::{Backend, IoBuf};
+    let lba = h.lba_size(1).map_err(|e| e.to_string())? as usize;
+    let len = BLOCKS as usize * lba;
+    let base = first + t * ROUNDS * QD * BLOCKS;
+    let mut ios = 0;
+    for round in 0..ROUNDS {
+        let slba = |i: u64| base + (round * QD + i) * BLOCKS;
+        for i in 0..QD {
+            let mut b = h.alloc(len).map_err(|e| e.to_string())?;
+            for (j, blk) in b.as_mut_slice().chunks_mut(lba).enumerate() {
+                stamp(blk, slba(i) + j as u64, t);
+            }
+            let cmd = Write::new(1, slba(i), (BLOCKS - 1) as u16).build();
+            h.push(&cmd, Some(b), i)
+                .map_err(|r| format!("thread {t}: push write: {}", r.into_error()))?;
+        }
+        let mut back = Vec::new();
+        while back.len() < QD as usize {
+            h.submit(1)
+                .map_err(|e| format!("thread {t}: submit: {e}"))?;
+            h.reap(|r| back.push(r));
+        }
+        for r in back.drain(..) {
+            r.result
+                .map_err(|e| format!("thread {t}: write tag {}: {e}", r.tag))?;
+        }
+        for i in 0..QD {
+            let b = h.alloc(len).map_err(|e| e.to_string())?;
+            let cmd = Read::new(1, slba(i), (BLOCKS - 1) as u16).build();
+            h.push(&cmd, Some(b), i)
+                .map_err(|r| format!("thread {t}: push read: {}", r.into_error()))?;
+        }
+        while back.len() < QD as usize {
+            h.submit(1)
+                .map_err(|e| format!("thread {t}: submit: {e}"))?;
+            h.reap(|r| back.push(r));
+        }
+        for r in back.drain(..) {
+            r.result
+                .map_err(|e| format!("thread {t}: read tag {}: {e}", r.tag))?;
+            let b = r
+                .buf
+                .ok_or(format!("thread {t}: read tag {} lost its buffer", r.tag))?;
+            let mut want = vec![0u8; lba];
+            for (j, got) in b.as_slice()[..len].chunks(lba).enumerate() {
+                let at = slba(r.tag) + j as u64;
+                stamp(&mut want, at, t);
+                if got != want {
+                    return Err(format!("thread {t}: block {at} read back wrong"));
+                }
+            }
+        }
+        ios += 2 * QD;
+    }
+    if h.in_flight() != 0 {
+        return Err(format!(
+            "thread {t}: {} commands left in flight",
+            h.in_flight()
+        ));
+    }
+    Ok(ios)
+}
+
+/// `Controller::into_shared`: two threads, each with its own I/O queue of
+/// one controller, run verified writes and reads at once; a third handle
+/// is refused while both are out and given once one is dropped; a handle
+/// dropped with reads in flight waits for them, so the next handle on that
+/// queue starts empty.
+fn queue_handles(pci: &str, irq: bool, area: u64) {
+    use nvmeq::nvme::cmd::Read;
+    use nvmeq::nvme::Backend;
+    use nvmeq::vfio::{Controller, Options};
+    let opts = Options {
+        io_queues: 2,
+        ..Options::default()
+    }
+    .interrupts(irq);
+    let shared = Controller::open_with(pci, opts)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_shared();
+    assert_eq!(shared.io_queues(), 2, "QEMU grants 2 I/O queue pairs");
+    let first = FIRST + area * 4096;
+    let (a, b) = (shared.queue().unwrap(), shared.queue().unwrap());
+    assert_ne!(a.queue_index(), b.queue_index());
+    let e = shared.queue().unwrap_err().to_string();
+    assert!(e.contains("all 2 I/O queues have handles"), "{e}");
+    let results: Vec<Result<u64, String>> = std::thread::scope(|s| {
+        let ws: Vec<_> = [a, b]
+            .into_iter()
+            .enumerate()
+            .map(|(t, h)| s.spawn(move || queue_worker(h, t as u64, first)))
+            .collect();
+        ws.into_iter().map(|w| w.join().unwrap()).collect()
+    });
+    for r in &results {
+        assert_eq!(r.as_ref().map_err(String::clone), Ok(&(2 * ROUNDS * QD)));
+    }
+    // Both handles were dropped by their threads: their queues are free.
+    let mut c = shared.queue().unwrap();
+    let lba = c.lba_size(1).unwrap() as usize;
+    for i in 0..QD {
+        let buf = c.alloc(BLOCKS as usize * lba).unwrap();
+        let cmd = Read::new(1, first + i * BLOCKS, (BLOCKS - 1) as u16).build();
+        c.push(&cmd, Some(buf), i).unwrap();
+    }
+    c.submit(0).unwrap();
+    let qi = c.queue_index();
+    drop(c);
+    let d = shared.queue().unwrap();
+    assert_eq!(
+        d.queue_index(),
+        qi,
+        "the dropped handle's queue is free again"
+    );
+    assert_eq!(d.in_flight(), 0, "the dropped handle waited for its reads");
+    let stats = shared.stats().unwrap();
+    println!(
+        "2 threads × {} verified I/Os on their own queues ({}); {stats:?}",
+        2 * ROUNDS * QD,
+        if irq { "interrupts" } else { "polled" }
+    );
+}
+
+#[test]
+#[ignore = "needs the nvmeq guest"]
+fn vfio_queue_handles_irq() {
+    on_vfio(|pci| queue_handles(pci, true, 5));
+}
+
+#[test]
+#[ignore = "needs the nvmeq guest"]
+fn vfio_queue_handles_poll() {
+    on_vfio(|pci| queue_handles(pci, false, 6));
+}

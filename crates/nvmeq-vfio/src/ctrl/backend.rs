@@ -23,6 +23,36 @@ const DRIVER_ONLY: [AdminOpcode; 5] = [
     AdminOpcode::DOORBELL_BUFFER_CONFIG,
 ];
 
+/// The queues one call serves: every queue (the [`Controller`]'s own
+/// [`Backend`]), or one [`QueueHandle`](crate::QueueHandle)'s I/O queue
+/// (index into `qs`; admin commands still use the admin queue).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope {
+    All,
+    Queue(usize),
+}
+
+/// How [`Controller::push_inner`] places a command: the buffer regions the
+/// transfer uses (its first bytes when `None`), whether the caller marked
+/// it safe to repeat, and the queues it may go to.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Placement<'a> {
+    pub regions: Option<&'a [(usize, usize)]>,
+    pub marked: bool,
+    pub scope: Scope,
+}
+
+impl Placement<'_> {
+    /// A plain command on any queue of `scope`.
+    pub(crate) const fn on(scope: Scope) -> Self {
+        Placement {
+            regions: None,
+            marked: false,
+            scope,
+        }
+    }
+}
+
 /// Data bytes per block and separate metadata bytes that `cmd` moves on a
 /// namespace of format `fmt`, from what the entry's own fields make the
 /// device move (its NLB, for the opcodes the core can size; else the
@@ -163,10 +193,11 @@ impl Controller {
 
     /// Queue index for `cmd`: the admin queue, or an I/O queue with room
     /// (round robin), or `None` when all are full.
-    fn pick_queue(&mut self, kind: QueueKind) -> Option<usize> {
-        match kind {
-            QueueKind::Admin => (self.qs[0].free() > 0).then_some(0),
-            QueueKind::Io => {
+    fn pick_queue(&mut self, kind: QueueKind, scope: Scope) -> Option<usize> {
+        match (kind, scope) {
+            (QueueKind::Admin, _) => (self.qs[0].free() > 0).then_some(0),
+            (QueueKind::Io, Scope::Queue(qi)) => (self.qs[qi].free() > 0).then_some(qi),
+            (QueueKind::Io, Scope::All) => {
                 let n = self.qs.len() - 1;
                 for k in 0..n {
                     let qi = 1 + (self.next_io - 1 + k) % n;
@@ -180,14 +211,122 @@ impl Controller {
         }
     }
 
+    /// [`Backend::execute_with`] on the queues of `scope`.
+    pub(crate) fn execute_in(
+        &mut self,
+        scope: Scope,
+        cmd: &Cmd,
+        data: Data<'_>,
+        meta: Data<'_>,
+    ) -> Result<Completion, Error> {
+        if let Some(why) = self.dead {
+            return Err(Error::Aborted(why));
+        }
+        let (len, meta_len) = self.xfer_len(cmd, !meta.is_empty())?;
+        let n = data.check(cmd.dir, len as u64)? as usize;
+        let mn = meta.check(cmd.dir, meta_len as u64)? as usize;
+        let mut mbounce = match self.meta_bounce.take() {
+            _ if mn == 0 => None,
+            Some(b) if b.len() >= mn => Some(b),
+            _ => Some(DmaBuf::new(&self.space, mn).map_err(|e| Error::Os {
+                op: "VFIO_IOMMU_MAP_DMA",
+                errno: e.raw_os_error().unwrap_or(libc::ENOMEM),
+            })?),
+        };
+        let mut bounce = self.take_bounce()?;
+        if bounce.len() < n {
+            self.bounce = Some(bounce);
+            self.meta_bounce = mbounce;
+            return Err(Error::AboveMdts {
+                len: n as u64,
+                max: self.max_xfer,
+            });
+        }
+        let fill = |dst: &mut DmaBuf, src: &Data<'_>, k: usize| match (src, cmd.dir) {
+            (Data::ToDevice(src), _) => dst.as_mut_slice()[..k].copy_from_slice(&src[..k]),
+            (Data::FromDevice(src), DataDir::Both) => {
+                dst.as_mut_slice()[..k].copy_from_slice(&src[..k])
+            }
+            _ => {}
+        };
+        fill(&mut bounce, &data, n);
+        if let Some(mb) = &mut mbounce {
+            fill(mb, &meta, mn);
+        }
+        // Wait for room on the queue the command goes to. Written commands
+        // are submitted first: unsubmitted ones would never make room.
+        let qi = loop {
+            if let Some(qi) = self.pick_queue(cmd.queue, scope) {
+                break qi;
+            }
+            match scope {
+                Scope::All => {
+                    self.submit_all();
+                    self.poll_all();
+                }
+                Scope::Queue(qi) => {
+                    self.ring(qi, Instant::now());
+                    self.poll_queue(qi);
+                }
+            }
+            self.tick();
+            if let Some(why) = self.dead {
+                self.bounce = Some(bounce);
+                self.meta_bounce = mbounce;
+                return Err(Error::Aborted(why));
+            }
+            self.idle(match scope {
+                Scope::All => None,
+                Scope::Queue(qi) => Some(qi),
+            });
+        };
+        let timeout = if qi == 0 {
+            self.opts.admin_timeout
+        } else {
+            self.opts.io_timeout
+        };
+        let mut p = self.push_for(qi, &cmd.sqe, n, None, false);
+        p.sync = true;
+        p.meta_len = mn;
+        let (r, buf, mbuf) = self.run_sync_with(qi, cmd.sqe, Some(bounce), mbounce, &p, timeout);
+        if let (Ok(_), Some(b), Data::FromDevice(dst)) = (&r, &buf, data) {
+            dst[..n].copy_from_slice(&b.as_slice()[..n]);
+        }
+        if let (Ok(_), Some(b), Data::FromDevice(dst)) = (&r, &mbuf, meta) {
+            dst[..mn].copy_from_slice(&b.as_slice()[..mn]);
+        }
+        self.bounce = buf;
+        if mbuf.is_some() {
+            self.meta_bounce = mbuf;
+        }
+        r
+    }
+
     /// Rings every queue with written entries. Returns the number submitted.
     pub(super) fn submit_all(&mut self) -> u32 {
         let now = Instant::now();
         (0..self.qs.len()).map(|qi| self.ring(qi, now) as u32).sum()
     }
 
-    fn busy(&self) -> usize {
+    pub(super) fn busy(&self) -> usize {
         self.qs.iter().map(|q| q.slots.busy_count()).sum()
+    }
+
+    /// Completions waiting to be reaped, all queues.
+    fn unreaped(&self) -> usize {
+        self.done.iter().map(|d| d.len()).sum()
+    }
+
+    /// Whether `scope` has no room for another command plus its completion
+    /// in the preallocated reap lists.
+    fn no_reap_room(&self, scope: Scope) -> bool {
+        match scope {
+            Scope::All => self.busy() + self.unreaped() >= self.reap_cap,
+            Scope::Queue(qi) => {
+                let q = &self.qs[qi];
+                q.slots.busy_count() + self.done[qi].len() >= q.slots.len()
+            }
+        }
     }
 
     /// [`Backend::push`] for a transfer over `regions` of `buf`, in order:
@@ -206,7 +345,11 @@ impl Controller {
         regions: &[(usize, usize)],
         tag: u64,
     ) -> Result<(), Rejected<DmaBuf>> {
-        data_only(self.push_inner(cmd, Some(buf), None, tag, Some(regions), false))
+        let at = Placement {
+            regions: Some(regions),
+            ..Placement::on(Scope::All)
+        };
+        data_only(self.push_inner(cmd, Some(buf), None, tag, at))
     }
 
     /// [`Backend::push`] for a command the caller declares safe to repeat:
@@ -219,13 +362,15 @@ impl Controller {
         buf: Option<DmaBuf>,
         tag: u64,
     ) -> Result<(), Rejected<DmaBuf>> {
-        data_only(self.push_inner(cmd, buf, None, tag, None, true))
+        let at = Placement {
+            marked: true,
+            ..Placement::on(Scope::All)
+        };
+        data_only(self.push_inner(cmd, buf, None, tag, at))
     }
 
-    /// [`Backend::push_with`] with the buffer regions the transfer uses (its
-    /// first bytes when `None`) and whether the caller marked the command
-    /// safe to repeat. Refusals hand both buffers back by value, as the
-    /// trait's do.
+    /// [`Backend::push_with`], placed as `at` says. Refusals hand both
+    /// buffers back by value, as the trait's do.
     #[allow(clippy::result_large_err)]
     pub(super) fn push_inner(
         &mut self,
@@ -233,9 +378,13 @@ impl Controller {
         buf: Option<DmaBuf>,
         meta: Option<DmaBuf>,
         tag: u64,
-        regions: Option<&[(usize, usize)]>,
-        marked: bool,
+        at: Placement<'_>,
     ) -> Result<(), Rejected<WithMeta<DmaBuf>>> {
+        let Placement {
+            regions,
+            marked,
+            scope,
+        } = at;
         #[allow(clippy::result_large_err)]
         let reject = |data, meta, error| {
             Err(Rejected::Invalid {
@@ -282,10 +431,10 @@ impl Controller {
         let full = |data, meta| Err(Rejected::Full(Some(WithMeta { data, meta })));
         // Back-pressure also when completions wait to be reaped: the reap
         // list's preallocated capacity bounds commands plus completions.
-        if self.busy() + self.done.len() >= self.reap_cap {
+        if self.no_reap_room(scope) {
             return full(buf, meta);
         }
-        let Some(qi) = self.pick_queue(cmd.queue) else {
+        let Some(qi) = self.pick_queue(cmd.queue, scope) else {
             return full(buf, meta);
         };
         let mut p = self.push_for(qi, &cmd.sqe, len as usize, regions, marked);
@@ -343,80 +492,11 @@ impl Backend for Controller {
         data: Data<'_>,
         meta: Data<'_>,
     ) -> Result<Completion, Error> {
-        if let Some(why) = self.dead {
-            return Err(Error::Aborted(why));
-        }
-        let (len, meta_len) = self.xfer_len(cmd, !meta.is_empty())?;
-        let n = data.check(cmd.dir, len as u64)? as usize;
-        let mn = meta.check(cmd.dir, meta_len as u64)? as usize;
-        let mut mbounce = match self.meta_bounce.take() {
-            _ if mn == 0 => None,
-            Some(b) if b.len() >= mn => Some(b),
-            _ => Some(DmaBuf::new(&self.space, mn).map_err(|e| Error::Os {
-                op: "VFIO_IOMMU_MAP_DMA",
-                errno: e.raw_os_error().unwrap_or(libc::ENOMEM),
-            })?),
-        };
-        let mut bounce = self.take_bounce()?;
-        if bounce.len() < n {
-            self.bounce = Some(bounce);
-            self.meta_bounce = mbounce;
-            return Err(Error::AboveMdts {
-                len: n as u64,
-                max: self.max_xfer,
-            });
-        }
-        let fill = |dst: &mut DmaBuf, src: &Data<'_>, k: usize| match (src, cmd.dir) {
-            (Data::ToDevice(src), _) => dst.as_mut_slice()[..k].copy_from_slice(&src[..k]),
-            (Data::FromDevice(src), DataDir::Both) => {
-                dst.as_mut_slice()[..k].copy_from_slice(&src[..k])
-            }
-            _ => {}
-        };
-        fill(&mut bounce, &data, n);
-        if let Some(mb) = &mut mbounce {
-            fill(mb, &meta, mn);
-        }
-        // Wait for room on the queue the command goes to. Written commands
-        // are submitted first: unsubmitted ones would never make room.
-        let qi = loop {
-            if let Some(qi) = self.pick_queue(cmd.queue) {
-                break qi;
-            }
-            self.submit_all();
-            self.poll_all();
-            self.tick();
-            if let Some(why) = self.dead {
-                self.bounce = Some(bounce);
-                self.meta_bounce = mbounce;
-                return Err(Error::Aborted(why));
-            }
-            self.idle(None);
-        };
-        let timeout = if qi == 0 {
-            self.opts.admin_timeout
-        } else {
-            self.opts.io_timeout
-        };
-        let mut p = self.push_for(qi, &cmd.sqe, n, None, false);
-        p.sync = true;
-        p.meta_len = mn;
-        let (r, buf, mbuf) = self.run_sync_with(qi, cmd.sqe, Some(bounce), mbounce, &p, timeout);
-        if let (Ok(_), Some(b), Data::FromDevice(dst)) = (&r, &buf, data) {
-            dst[..n].copy_from_slice(&b.as_slice()[..n]);
-        }
-        if let (Ok(_), Some(b), Data::FromDevice(dst)) = (&r, &mbuf, meta) {
-            dst[..mn].copy_from_slice(&b.as_slice()[..mn]);
-        }
-        self.bounce = buf;
-        if mbuf.is_some() {
-            self.meta_bounce = mbuf;
-        }
-        r
+        self.execute_in(Scope::All, cmd, data, meta)
     }
 
     fn push(&mut self, cmd: &Cmd, buf: Option<DmaBuf>, tag: u64) -> Result<(), Rejected<DmaBuf>> {
-        data_only(self.push_inner(cmd, buf, None, tag, None, false))
+        data_only(self.push_inner(cmd, buf, None, tag, Placement::on(Scope::All)))
     }
 
     /// Queues a command with a separate metadata buffer: MPTR names it (or,
@@ -430,7 +510,7 @@ impl Backend for Controller {
         meta: Option<DmaBuf>,
         tag: u64,
     ) -> Result<(), Rejected<WithMeta<DmaBuf>>> {
-        self.push_inner(cmd, data, meta, tag, None, false)
+        self.push_inner(cmd, data, meta, tag, Placement::on(Scope::All))
     }
 
     fn submit(&mut self, min_complete: u32) -> Result<u32, Error> {
@@ -439,10 +519,10 @@ impl Backend for Controller {
         }
         let n = self.submit_all();
         // Never wait for more completions than can still arrive.
-        let target = (min_complete as usize).min(self.busy() + self.done.len());
-        while self.done.len() < target {
+        let target = (min_complete as usize).min(self.busy() + self.unreaped());
+        while self.unreaped() < target {
             self.poll_all();
-            if self.done.len() >= target {
+            if self.unreaped() >= target {
                 break;
             }
             self.tick();
@@ -459,15 +539,17 @@ impl Backend for Controller {
         self.clear_io_interrupts();
         self.poll_all();
         let mut n = 0;
-        while let Some(r) = self.done.pop_front() {
-            f(r);
-            n += 1;
+        for done in &mut self.done {
+            while let Some(r) = done.pop_front() {
+                f(r);
+                n += 1;
+            }
         }
         n
     }
 
     fn in_flight(&self) -> u32 {
-        (self.busy() + self.done.len()) as u32
+        (self.busy() + self.unreaped()) as u32
     }
 
     /// MMIO doorbell writes: this backend makes no system call per I/O, and a

@@ -167,7 +167,7 @@ impl Controller {
                 if sync {
                     self.sync_done.push((qi, cid, Err(err), buf, meta));
                 } else {
-                    self.done.push_back(Reaped {
+                    self.done[qi].push_back(Reaped {
                         tag,
                         result: Err(err),
                         buf,
@@ -215,7 +215,7 @@ impl Controller {
                     if sync {
                         self.sync_done.push((qi, cid, result, buf, meta));
                     } else {
-                        self.done.push_back(Reaped {
+                        self.done[qi].push_back(Reaped {
                             tag,
                             result,
                             buf,
