@@ -903,3 +903,164 @@ fn large_round_trips_on_ioctl() {
 fn large_round_trips_on_uring() {
     large_round_trips("uring");
 }
+
+/// fio's `io_uring_cmd` engine on a PI namespace: `fio ARGS` with the job's
+/// PI options, returning (exit code, its output).
+fn fio_pi(
+    ns: &str,
+    rw: &str,
+    lba: u64,
+    blocks: u64,
+    bs: u64,
+    ms: u64,
+    app: &str,
+) -> (Option<i32>, String) {
+    let args = [
+        "--name=pi".to_string(),
+        format!("--filename={ns}"),
+        "--ioengine=io_uring_cmd".into(),
+        "--cmd_type=nvme".into(),
+        format!("--rw={rw}"),
+        format!("--bs={}", bs * 8),
+        format!("--offset={}", lba * bs),
+        format!("--size={}", blocks * bs),
+        format!("--md_per_io_size={}", ms * 8),
+        "--pi_act=0".into(),
+        "--pi_chk=GUARD,REFTAG,APPTAG".into(),
+        format!("--apptag={app}"),
+        "--apptag_mask=0xffff".into(),
+        "--thread=1".into(),
+    ];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out, err) = outcome("fio", &args);
+    (code, format!("{}{err}", String::from_utf8_lossy(&out)))
+}
+
+/// Protection information that nvmeq generates is what fio checks, and the
+/// reverse, on C1 (Type 1, 16-bit guard, 512 + 8) and C2 (Type 2, 64-bit
+/// guard, 4096 + 16), both with separate metadata: nvmeq writes with
+/// `--pi-generate` and fio reads with `pi_chk=GUARD,REFTAG,APPTAG`; fio
+/// writes its own PI (`pi_act=0`) and nvmeq reads with `--pi-check`. A
+/// wrong application tag fails in both directions, so neither side passes
+/// by not looking.
+fn pi_interop_with_fio(backend: &str) {
+    let bin = nvmeq_bin();
+    let dir = std::env::temp_dir().join(format!("nvmeq-fio-pi-{backend}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = |n: &str| dir.join(n).to_string_lossy().into_owned();
+    let mut failures = Vec::new();
+    // (nsid, LBA data size, metadata size, where this backend's blocks start)
+    let area = if backend == "ioctl" { 0 } else { 1 };
+    for (nsid, lba, ms) in [(1u32, 512u64, 8u64), (2, 4096, 16)] {
+        let ns = env(&format!("NVMEQ_NS_C{nsid}"));
+        let dev = format!("{backend}:{ns}");
+        let n = nsid.to_string();
+        let blocks = 64u64;
+        let base = 4096 + area * 1024;
+        let data: Vec<u8> = (0..blocks * lba)
+            .map(|i| (i * 13 + nsid as u64) as u8)
+            .collect();
+        std::fs::write(path("d"), &data).unwrap();
+        let z = (blocks * lba).to_string();
+        let nvmeq_write = |slba: u64, app: &str| {
+            let s = slba.to_string();
+            outcome(
+                &bin,
+                &[
+                    "write",
+                    &dev,
+                    "-n",
+                    &n,
+                    "-s",
+                    &s,
+                    "-z",
+                    &z,
+                    "-d",
+                    &path("d"),
+                    "--pi-generate",
+                    "-p",
+                    "0x7",
+                    "-a",
+                    app,
+                    "-m",
+                    "0xffff",
+                ],
+            )
+        };
+        // nvmeq writes, fio checks.
+        let (code, _, err) = nvmeq_write(base, "0x1234");
+        if code != Some(0) {
+            failures.push(format!("{backend} C{nsid}: nvmeq write: {code:?} {err}"));
+            continue;
+        }
+        let (code, out) = fio_pi(&ns, "read", base, blocks, lba, ms, "0x1234");
+        if code != Some(0) {
+            failures.push(format!(
+                "{backend} C{nsid}: fio read of nvmeq's PI: {code:?}\n{out}"
+            ));
+        }
+        let (code, out) = fio_pi(&ns, "read", base, blocks, lba, ms, "0x4321");
+        if code == Some(0) {
+            failures.push(format!(
+                "{backend} C{nsid}: fio read nvmeq's blocks expecting another application tag and passed\n{out}"
+            ));
+        }
+        // fio writes its PI, nvmeq checks.
+        let at = base + blocks;
+        let (code, out) = fio_pi(&ns, "write", at, blocks, lba, ms, "0x1234");
+        if code != Some(0) {
+            failures.push(format!("{backend} C{nsid}: fio write: {code:?}\n{out}"));
+            continue;
+        }
+        let s = at.to_string();
+        let read = |app: &str| {
+            outcome(
+                &bin,
+                &[
+                    "read",
+                    &dev,
+                    "-n",
+                    &n,
+                    "-s",
+                    &s,
+                    "-z",
+                    &z,
+                    "-d",
+                    &path("r"),
+                    "--pi-check",
+                    "-M",
+                    &path("m"),
+                    "-a",
+                    app,
+                    "-m",
+                    "0xffff",
+                ],
+            )
+        };
+        let (code, _, err) = read("0x1234");
+        if code != Some(0) {
+            failures.push(format!(
+                "{backend} C{nsid}: nvmeq --pi-check of fio's PI: {code:?} {err}"
+            ));
+        }
+        let (code, _, err) = read("0x4321");
+        if code == Some(0) || !err.contains("application tag") {
+            failures.push(format!(
+                "{backend} C{nsid}: nvmeq --pi-check expecting another application tag: {code:?} {err}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+#[ignore = "needs the nvmeq guest: see crates/nvmeq-cli/README.md (cargo xtask vm exec)"]
+fn pi_interoperates_with_fio_on_ioctl() {
+    pi_interop_with_fio("ioctl");
+}
+
+#[test]
+#[ignore = "needs the nvmeq guest: see crates/nvmeq-cli/README.md (cargo xtask vm exec)"]
+fn pi_interoperates_with_fio_on_uring() {
+    pi_interop_with_fio("uring");
+}
