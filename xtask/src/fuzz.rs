@@ -34,6 +34,7 @@ pub const TARGETS: &[&str] = &[
     "prp_sgl",
     "parsers",
     "ram",
+    "tcp_pdu",
 ];
 
 /// What one target's run did.
