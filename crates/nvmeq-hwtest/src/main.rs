@@ -74,7 +74,8 @@ enum Cmd {
         /// Commands in flight at most (bounded by the backend and the controller).
         #[arg(long, default_value_t = 16)]
         qd: u32,
-        /// Seeds the workload and the stamps (default: from the clock, printed).
+        /// Seeds the workload and the stamps, mixed with the backend's and
+        /// target's names (default: from the clock; each run prints its own).
         #[arg(long)]
         seed: Option<u64>,
         /// MiB of the namespace written, from LBA 0 (at most the namespace).
@@ -264,7 +265,7 @@ fn soak(cli: &Cli) -> ExitCode {
         let o = nvmeq_hwtest::soak::Options {
             duration: share,
             qd: *qd,
-            seed,
+            seed: nvmeq_hwtest::soak::run_seed(seed, name, &t.label),
             region_bytes: region_mib << 20,
             ..Default::default()
         };

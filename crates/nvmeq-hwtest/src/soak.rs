@@ -36,7 +36,9 @@ pub struct Options {
     pub duration: Duration,
     /// Commands kept in flight, at most; bounded by the backend and controller.
     pub qd: u32,
-    /// Seeds the workload's choices and every block's stamp.
+    /// Seeds the workload's choices and every block's stamp. Give each run
+    /// on the same media its own ([`run_seed`]), so that blocks an earlier run
+    /// left, with the same generation numbers, never pass as this run's.
     pub seed: u64,
     /// Bytes of the namespace the soak writes, from LBA 0 (at most the namespace).
     pub region_bytes: u64,
@@ -65,6 +67,17 @@ pub enum Outcome {
     Skipped(String),
     /// It could not start or had to stop, and why.
     Failed(String),
+}
+
+/// The seed of backend `backend`'s run on target `label` from the user's
+/// seed: each differs, and each is reproducible.
+pub fn run_seed(seed: u64, backend: &str, label: &str) -> u64 {
+    // FNV-1a
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    for b in backend.bytes().chain([b'/']).chain(label.bytes()) {
+        h = (h ^ b as u64).wrapping_mul(0x100_0000_01b3);
+    }
+    seed ^ h
 }
 
 /// Runs a soak with backend `B` on `t`.

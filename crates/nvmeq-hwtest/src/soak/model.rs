@@ -12,8 +12,7 @@ pub enum Block {
     Untouched,
     /// Last written by generation `g`, whose command succeeded.
     Written(u64),
-    /// Deallocated after generation `prior` (0: never written by this run).
-    /// Deallocation is advisory, so a read returns either that write's data
+    /// Deallocated after generation `prior` was written. Deallocation is advisory, so a read returns either that write's data
     /// or what DLFEAT promises for a deallocated block.
     Deallocated {
         /// The generation written before the deallocation.
@@ -156,9 +155,10 @@ impl Model {
     /// A deallocation succeeded.
     pub fn deallocated(&mut self, slba: u64, nlb: u32) {
         let promised = self.dealloc != DeallocRead::Unspecified;
+        // An untouched block keeps, if the controller ignores the advice,
+        // whatever an earlier run left: not this run's to check.
         self.set(slba, nlb, |b| match (b, promised) {
             (Block::Written(prior), true) => Block::Deallocated { prior },
-            (Block::Untouched, true) => Block::Deallocated { prior: 0 },
             (b @ Block::Deallocated { .. }, true) => b,
             _ => Block::Unknown,
         });
@@ -195,25 +195,19 @@ impl Model {
     pub fn check(&self, lba: u64, got: &[u8], scratch: &mut [u8]) -> Result<(), Mismatch> {
         let expected = self.get(lba);
         let prior = match expected {
-            Block::Written(g) => Some(g),
+            Block::Written(g) => g,
             Block::Deallocated { prior } => {
                 let fill = self.dealloc.byte();
                 if fill.is_some_and(|f| got.iter().all(|&b| b == f)) {
                     return Ok(());
                 }
-                (prior != 0).then_some(prior)
+                prior
             }
             Block::Untouched | Block::Unknown => return Ok(()),
         };
-        let first_byte = match prior {
-            Some(g) => {
-                self.expected(lba, g, scratch);
-                match got.iter().zip(scratch.iter()).position(|(a, b)| a != b) {
-                    None => return Ok(()),
-                    Some(i) => i,
-                }
-            }
-            None => 0,
+        self.expected(lba, prior, scratch);
+        let Some(first_byte) = got.iter().zip(scratch.iter()).position(|(a, b)| a != b) else {
+            return Ok(());
         };
         Err(Mismatch {
             lba,
@@ -265,6 +259,10 @@ mod tests {
         assert_eq!(m.check(1, &blk, &mut scratch), Ok(()));
         blk.fill(0xff);
         assert!(m.check(1, &blk, &mut scratch).is_err());
+        // A block this run never wrote may keep an earlier run's data: unknown.
+        let mut n = Model::new(0, 4, 1, DeallocRead::Zeros);
+        n.deallocated(0, 1);
+        assert_eq!(n.get(0), Block::Unknown);
         // Nothing promised: unknown, not checked; failed writes the same.
         let mut u = Model::new(0, 4, 1, DeallocRead::Unspecified);
         u.written(0, 4, u.last_gen + 1);
