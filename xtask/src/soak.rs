@@ -21,7 +21,7 @@ usage: cargo xtask soak [--minutes N] [--backend B]... [--seed S] [--no-build]
 /// (VFIO's rebind to vfio-pci and back) under TCG.
 const SLACK_SECS: u64 = 240;
 /// Backends the guest's nvmeq-hwtest has by default, for the boot's backstop timeout only.
-const DEFAULT_COUNT: u64 = 9;
+const DEFAULT_COUNT: u64 = 8;
 
 #[derive(Debug, PartialEq)]
 struct Args {
@@ -149,7 +149,8 @@ fn summary(out: &Path) -> Result<Vec<String>, String> {
                 .is_some_and(|n| n.starts_with("soak-") && n.ends_with(".txt"))
         })
         .collect();
-    files.sort();
+    // In the order they ran.
+    files.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
     let mut v = Vec::new();
     for f in files {
         let text = std::fs::read_to_string(&f).map_err(|e| format!("{}: {e}", f.display()))?;
