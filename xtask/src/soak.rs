@@ -1,6 +1,7 @@
 //! `cargo xtask soak`: one guest boot (with the vIOMMU) running `nvmeq-hwtest soak` on every
-//! backend in turn, each a step with its own time limit, then a verdict per backend from the
-//! reports the guest leaves in `/out`.
+//! backend in turn, each a step with its own time limit (`vm::run_steps`: a step QEMU dies in
+//! gets one more boot), then a verdict per backend from the reports the guest leaves in
+//! `target/vm/soak-out`.
 
 use std::path::Path;
 use std::time::Duration;
@@ -95,15 +96,21 @@ pub fn run(args: &[String]) -> Result<(), String> {
     } else {
         a.backends.len() as u64
     };
-    let line = format!(
-        ". /etc/nvmeq/steps.sh; soak_steps {} {SLACK_SECS} {seed} {} >/tmp/steps; \
-         run_steps /tmp/steps 0",
+    let list = format!(
+        "soak_steps {} {SLACK_SECS} {seed} {}",
         a.seconds,
         a.backends.join(" ")
     );
+    let paths = vm::Paths::new();
+    // Its own /out, kept across the boots that follow a step QEMU died in (vm's own is
+    // emptied at each boot).
+    let out = paths.vm.join("soak-out");
+    let _ = std::fs::remove_dir_all(&out);
+    std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
     let boot = vm::Boot {
         iommu: true,
         build: a.build,
+        out: Some(out.clone()),
         // A backstop: every step has its own limit.
         timeout: Some(Duration::from_secs(a.seconds + count * SLACK_SECS + 300)),
         ..vm::Boot::default()
@@ -117,11 +124,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
             a.backends.join(", ")
         }
     );
-    let paths = vm::Paths::new();
-    let status = vm::boot_and_run(&paths, &boot, &line, false);
-    let out = paths.vm.join("out");
+    let status = vm::run_steps(&paths, &boot, &list);
     let verdicts = summary(&out)?;
-    eprintln!("xtask soak: seed {seed}");
+    eprintln!("xtask soak: seed {seed}, reports in {}", out.display());
     for v in &verdicts {
         eprintln!("  {v}");
     }
