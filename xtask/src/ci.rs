@@ -1,5 +1,5 @@
 //! `cargo xtask ci`: every check, in the order that fails fastest, then the
-//! conformance suite in the QEMU guest (real kernel NVMe paths).
+//! conformance suite in the QEMU guest (real kernel NVMe paths) and a one-minute soak.
 
 use crate::util::{self, cargo};
 
@@ -57,6 +57,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
     // The default kernel (7.x) and 6.12: each run of the steps takes about 2 min under TCG, so
     // both fit well inside the half hour a clean clone's CI may take.
     crate::vm::run(&["test".into(), "--kernels".into(), "7,6.12".into()])?;
+    // One more boot: a minute of soak divided between every backend (docs/testing.md, Soak).
+    crate::soak::run(&["--minutes".into(), "1".into(), "--no-build".into()])?;
     eprintln!("xtask ci: all checks passed, host and guest");
     Ok(())
 }

@@ -7,6 +7,7 @@ mod ci;
 mod demo;
 mod fuzz;
 mod hwtest;
+mod soak;
 mod util;
 mod vm;
 
@@ -21,6 +22,7 @@ commands:
   fuzz      coverage-guided fuzzing of the decoders, parsers and ram controller (libFuzzer)
   vm        the QEMU guest with emulated NVMe controllers (prepare | run | exec | test | shell)
   hwtest    the conformance suite on a real NVMe host
+  soak      random verified I/O on every backend in one guest boot (`--minutes N`)
   bench     benchmarks (criterion on the host; `bench vm`: nvmeq against fio in one guest)
 ";
 
@@ -36,6 +38,7 @@ fn main() -> ExitCode {
         "fuzz" => fuzz::run(rest),
         "vm" => vm::run(rest),
         "hwtest" => hwtest::run(rest),
+        "soak" => soak::run(rest),
         "bench" => bench::run(rest),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");

@@ -322,6 +322,20 @@ fn test_steps(paths: &Paths, boot: &Boot, args: &[String], cde: bool) -> Result<
         suite_args.push_str(&sh_quote(a));
     }
     let bins: Vec<&str> = prepare::GUEST_TESTS.iter().map(|t| t.2).collect();
+    let list = format!(
+        "{{ hwtest_steps {SUITE_STEP_SECS} {}{suite_args}; test_steps {TEST_STEP_SECS} {}; }}",
+        u8::from(cde),
+        bins.join(" ")
+    );
+    run_steps(paths, boot, &list)
+}
+
+/// Runs the steps that the guest shell command `list` prints (one `SECS NAME COMMAND` a line,
+/// after `. /etc/nvmeq/steps.sh`) with `run_steps`, each with its own limit. A step that hangs
+/// the whole guest is counted FAILED and a new boot continues with the next step; one in which
+/// QEMU itself dies is run once more in a new boot. Returns the guest's exit status, or 1 when
+/// a step hung or the vIOMMU logged a DMA fault.
+pub fn run_steps(paths: &Paths, boot: &Boot, list: &str) -> Result<i32, String> {
     let mut hung = Vec::new();
     let mut from = 0;
     // Steps already run again after QEMU itself died in them (seen: QEMU 10.0.2 aborting in
@@ -329,12 +343,8 @@ fn test_steps(paths: &Paths, boot: &Boot, args: &[String], cde: bool) -> Result<
     // a loaded host). A step gets one more boot; dying twice counts as FAILED.
     let mut rerun = Vec::new();
     loop {
-        let line = format!(
-            ". /etc/nvmeq/steps.sh; {{ hwtest_steps {SUITE_STEP_SECS} {}{suite_args}; \
-             test_steps {TEST_STEP_SECS} {}; }} >/tmp/steps; run_steps /tmp/steps {from}",
-            u8::from(cde),
-            bins.join(" ")
-        );
+        let line =
+            format!(". /etc/nvmeq/steps.sh; {list} >/tmp/steps; run_steps /tmp/steps {from}");
         match boot_and_run_ended(paths, boot, &line, false)? {
             qemu::Ended::Exit(status) => {
                 for (i, name, secs) in &hung {

@@ -31,6 +31,7 @@ pub mod pi;
 pub mod registry;
 pub mod report;
 pub mod runner;
+pub mod soak;
 pub mod suite;
 pub mod target;
 #[cfg(feature = "tcp")]

@@ -63,12 +63,47 @@ enum Cmd {
     /// Inside the nvmeq QEMU guest: only the cross-backend differential
     /// check (`guest` runs it last, after every backend's suite).
     Differential,
+    /// Random stamped writes, checked reads, flushes and deallocations for
+    /// --seconds, then a read-back of everything written, with one backend
+    /// (--backend NAME). In the guest without --ns: controller A's nsid 1
+    /// and C's nsid 1 (PI type 1), or the NVMe/TCP target, time split evenly.
+    Soak {
+        /// Seconds of random workload in all (the final read-back is extra).
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        /// Commands in flight at most (bounded by the backend and the controller).
+        #[arg(long, default_value_t = 16)]
+        qd: u32,
+        /// Seeds the workload and the stamps, mixed with the backend's and
+        /// target's names (default: from the clock; each run prints its own).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// MiB of the namespace written, from LBA 0 (at most the namespace).
+        #[arg(long, default_value_t = 16)]
+        region_mib: u64,
+        /// Namespace to soak (device, `vfio:BDF`, `tcp://…`, `ram:512`) instead
+        /// of the guest's; a device needs --allow-destructive --nsid N.
+        #[arg(long)]
+        ns: Option<PathBuf>,
+        /// Controller char device for --ns (found from --ns when omitted).
+        #[arg(long, requires = "ns")]
+        ctrl: Option<PathBuf>,
+        /// Allow the soak to OVERWRITE --ns. Needs --nsid.
+        #[arg(long, requires = "nsid")]
+        allow_destructive: bool,
+        /// The namespace id you allow to be overwritten; must be --ns's.
+        #[arg(long, requires = "allow_destructive")]
+        nsid: Option<u32>,
+    },
     /// Lists the backends compiled in.
     Backends,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Cmd::Soak { .. } = cli.cmd {
+        return soak(&cli);
+    }
     // After every backend of a full guest run, or alone.
     let differential = match cli.cmd {
         Cmd::Guest { set } => cli.backend == "all" && set == GuestSet::Ab,
@@ -82,7 +117,7 @@ fn main() -> ExitCode {
             }
             return ExitCode::SUCCESS;
         }
-        Cmd::Differential => Vec::new(),
+        Cmd::Differential | Cmd::Soak { .. } => Vec::new(),
         // A fabrics backend's guest target is the guest's NVMe/TCP target.
         Cmd::Guest { .. } if registry::reach(&cli.backend) == Some(registry::Reach::Fabrics) => {
             match guest_tcp_targets() {
@@ -184,5 +219,129 @@ fn main() -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// `nvmeq-hwtest soak`: 0 when every target passed, 1 on a failure or
+/// mismatch, 2 on bad arguments, 3 when every target was skipped.
+fn soak(cli: &Cli) -> ExitCode {
+    let Cmd::Soak {
+        seconds,
+        qd,
+        seed,
+        region_mib,
+        ns,
+        ctrl,
+        allow_destructive,
+        nsid,
+    } = &cli.cmd
+    else {
+        unreachable!("called for soak only")
+    };
+    let name = cli.backend.as_str();
+    let Some(reach) = registry::reach(name) else {
+        eprintln!(
+            "nvmeq-hwtest soak: --backend names one backend: {:?}",
+            registry::names().collect::<Vec<_>>()
+        );
+        return ExitCode::from(2);
+    };
+    let targets = match soak_targets(reach, ns.as_ref(), ctrl.as_ref(), *allow_destructive, *nsid) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("nvmeq-hwtest soak: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let seed = seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(1)
+    });
+    let share = Duration::from_secs(*seconds) / targets.len() as u32;
+    let (mut failed, mut skipped) = (0, 0);
+    for t in &targets {
+        let o = nvmeq_hwtest::soak::Options {
+            duration: share,
+            qd: *qd,
+            seed: nvmeq_hwtest::soak::run_seed(seed, name, &t.label),
+            region_bytes: region_mib << 20,
+            ..Default::default()
+        };
+        match registry::soak(name, t, &o) {
+            nvmeq_hwtest::soak::Outcome::Done(r) => {
+                println!("{r}");
+                failed += usize::from(!r.passed());
+            }
+            nvmeq_hwtest::soak::Outcome::Skipped(why) => {
+                println!("SOAK {name} {}: SKIP: {why}", t.label);
+                skipped += 1;
+            }
+            nvmeq_hwtest::soak::Outcome::Failed(why) => {
+                println!("SOAK {name} {}: FAIL: {why}", t.label);
+                failed += 1;
+            }
+        }
+    }
+    if failed > 0 {
+        ExitCode::FAILURE
+    } else if skipped == targets.len() {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// The soak's targets: --ns (a device only with --allow-destructive), or the
+/// guest's for the backend's reach.
+fn soak_targets(
+    reach: registry::Reach,
+    ns: Option<&PathBuf>,
+    ctrl: Option<&PathBuf>,
+    allow_destructive: bool,
+    nsid: Option<u32>,
+) -> Result<Vec<Target>, String> {
+    if let Some(ns) = ns {
+        let in_memory = reach == registry::Reach::Memory;
+        if !in_memory && !allow_destructive {
+            return Err(format!(
+                "the soak OVERWRITES {}: pass --allow-destructive --nsid N to allow it",
+                ns.display()
+            ));
+        }
+        return Ok(vec![Target {
+            label: "dev".into(),
+            ctrl: ctrl.cloned(),
+            ns: ns.clone(),
+            destructive: true,
+            named_nsid: nsid,
+            differential: false,
+            zns: None,
+            format: false,
+        }]);
+    }
+    match reach {
+        registry::Reach::Memory => Ok(vec![Target {
+            label: "ram".into(),
+            ctrl: None,
+            ns: "ram:512".into(),
+            destructive: true,
+            named_nsid: None,
+            differential: false,
+            zns: None,
+            format: false,
+        }]),
+        registry::Reach::Fabrics => Ok(guest_tcp_targets()?.into_iter().take(1).collect()),
+        registry::Reach::Kernel | registry::Reach::Vfio => {
+            // A (plain, 512 B) and C1 (PI type 1, 512 + 8).
+            let ab = guest_targets(GuestSet::Ab)?;
+            let c = guest_targets(GuestSet::C)?;
+            Ok(ab
+                .into_iter()
+                .take(1)
+                .chain(c.into_iter().take(1))
+                .collect())
+        }
     }
 }

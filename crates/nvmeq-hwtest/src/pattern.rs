@@ -56,3 +56,51 @@ pub fn diff(got: &[u8], want: &[u8], lba: u32) -> Result<(), String> {
         )),
     }
 }
+
+/// The header a [`stamp`]ed block starts with: which write put it there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    /// The block's own LBA.
+    pub lba: u64,
+    /// The run's seed.
+    pub seed: u64,
+    /// The write's generation number (1 for the run's first write).
+    pub generation: u64,
+}
+
+/// Bytes of a stamped block's header: LBA, seed and generation, little endian.
+pub const STAMP_HEADER: usize = 24;
+
+/// Fills `block` (one block's data) with `s`: the header, then words derived
+/// from all three fields, so a block from another LBA, run or generation
+/// differs in most of its bytes, not only the header.
+pub fn stamp(block: &mut [u8], s: Stamp) {
+    let mut x = s.lba.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        ^ s.seed.rotate_left(17)
+        ^ s.generation.wrapping_mul(0xd1b5_4a32_d192_ed03);
+    for w in block.chunks_mut(8) {
+        // xorshift64: cheap enough for a guest without KVM.
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        w.copy_from_slice(&x.to_le_bytes()[..w.len()]);
+    }
+    let h = [s.lba, s.seed, s.generation];
+    for (w, v) in block.chunks_mut(8).zip(h) {
+        w.copy_from_slice(&v.to_le_bytes()[..w.len()]);
+    }
+}
+
+/// The header of a block read back, whatever wrote it.
+pub fn read_stamp(block: &[u8]) -> Option<Stamp> {
+    let word = |i: usize| {
+        block
+            .get(i * 8..i * 8 + 8)
+            .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
+    };
+    Some(Stamp {
+        lba: word(0)?,
+        seed: word(1)?,
+        generation: word(2)?,
+    })
+}

@@ -23,9 +23,9 @@ const NLB: u32 = 4;
 
 /// Where a namespace's protection information sits, per block.
 #[derive(Debug, Clone, Copy)]
-struct Layout {
-    fmt: NsFormat,
-    pi: pi::Pi,
+pub(crate) struct Layout {
+    pub(crate) fmt: NsFormat,
+    pub(crate) pi: pi::Pi,
 }
 
 impl Layout {
@@ -61,7 +61,7 @@ impl Layout {
 /// The namespace's PI layout, from Identify Namespace and the NVM Command
 /// Set Identify Namespace (CNS 05h: the guard format); `Err` with the
 /// reason the rows cannot run.
-fn layout<B: HwBackend>(c: &mut Ctx<B>) -> Result<Layout, String> {
+pub(crate) fn layout<B: HwBackend>(c: &mut Ctx<B>) -> Result<Layout, String> {
     let mut buf = vec![0u8; 4096];
     c.b.execute(
         &Identify::nvm_namespace(c.nsid).build(),

@@ -51,6 +51,8 @@ pub struct Entry {
     pub reach: Reach,
     /// Runs the whole suite on a target.
     pub run: fn(&Target, &Runner) -> Result<(), String>,
+    /// Runs a soak on a target (`nvmeq-hwtest soak`).
+    pub soak: fn(&Target, &crate::soak::Options) -> crate::soak::Outcome,
 }
 
 /// Backends compiled in, in the order `--backend all` runs them; the VFIO
@@ -64,6 +66,7 @@ pub const BACKENDS: &[Entry] = &[
             crate::suite::run::<nvmeq_ioctl::IoctlBackend>(t, r);
             Ok(())
         },
+        soak: crate::soak::run::<nvmeq_ioctl::IoctlBackend>,
     },
     #[cfg(feature = "ram")]
     Entry {
@@ -73,24 +76,28 @@ pub const BACKENDS: &[Entry] = &[
             crate::suite::run::<nvmeq_ram::RamController>(t, r);
             Ok(())
         },
+        soak: crate::soak::run::<nvmeq_ram::RamController>,
     },
     #[cfg(feature = "uring")]
     Entry {
         name: "uring",
         reach: Reach::Kernel,
         run: uring::run::<{ uring::PLAIN }>,
+        soak: uring::soak::<{ uring::PLAIN }>,
     },
     #[cfg(feature = "uring")]
     Entry {
         name: "uring-fixed",
         reach: Reach::Kernel,
         run: uring::run::<{ uring::FIXED }>,
+        soak: uring::soak::<{ uring::FIXED }>,
     },
     #[cfg(feature = "uring")]
     Entry {
         name: "uring-poll",
         reach: Reach::Kernel,
         run: uring::run::<{ uring::POLL }>,
+        soak: uring::soak::<{ uring::POLL }>,
     },
     #[cfg(feature = "tcp")]
     Entry {
@@ -100,6 +107,7 @@ pub const BACKENDS: &[Entry] = &[
             crate::suite::run::<nvmeq_tcp::TcpBackend>(t, r);
             Ok(())
         },
+        soak: crate::soak::run::<nvmeq_tcp::TcpBackend>,
     },
     #[cfg(feature = "vfio")]
     Entry {
@@ -109,6 +117,7 @@ pub const BACKENDS: &[Entry] = &[
             vfio::run::<false>(t, r);
             Ok(())
         },
+        soak: vfio::soak::<false>,
     },
     #[cfg(feature = "vfio")]
     Entry {
@@ -118,6 +127,7 @@ pub const BACKENDS: &[Entry] = &[
             vfio::run::<true>(t, r);
             Ok(())
         },
+        soak: vfio::soak::<true>,
     },
     #[cfg(feature = "vfio")]
     Entry {
@@ -127,12 +137,31 @@ pub const BACKENDS: &[Entry] = &[
             vfio::run_irq(t, r);
             Ok(())
         },
+        soak: vfio::soak_irq,
     },
 ];
 
 /// How backend `name` reaches its controller; `None` for an unknown name.
 pub fn reach(name: &str) -> Option<Reach> {
     BACKENDS.iter().find(|e| e.name == name).map(|e| e.reach)
+}
+
+/// Runs a soak on `t` with the backend called `name`.
+pub fn soak(name: &str, t: &Target, o: &crate::soak::Options) -> crate::soak::Outcome {
+    match BACKENDS.iter().find(|e| e.name == name) {
+        // The row's name, not the type's (`vfio-irq` drives `VfioHw<false>`).
+        Some(e) => match (e.soak)(t, o) {
+            crate::soak::Outcome::Done(mut r) => {
+                r.backend = e.name;
+                crate::soak::Outcome::Done(r)
+            }
+            other => other,
+        },
+        None => crate::soak::Outcome::Failed(format!(
+            "unknown backend `{name}`: this build has {:?} (cargo features select backends)",
+            names().collect::<Vec<_>>()
+        )),
+    }
 }
 
 /// The names of [`BACKENDS`], in order.

@@ -50,7 +50,11 @@ pub enum Support {
 
 impl<B: HwBackend> Ctx<B> {
     pub(crate) fn open(t: &Target) -> Result<Self, String> {
-        let mut b = B::open(t)?;
+        Self::new(B::open(t)?, t)
+    }
+
+    /// The context of a backend already open on `t`'s namespace.
+    pub(crate) fn new(mut b: B, t: &Target) -> Result<Self, String> {
         b.set_timeout_ms(CMD_TIMEOUT_MS);
         let nsid = b.nsid();
         let mut buf = vec![0u8; 4096];

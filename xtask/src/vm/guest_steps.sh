@@ -92,3 +92,19 @@ run_steps() {
     echo "== steps: $passed passed, $failed failed ==$summary"
     [ "$failed" = 0 ]
 }
+
+# soak_steps TOTAL SLACK SEED [BACKEND...]: one step per backend (default: every one the
+# guest's nvmeq-hwtest has), each soaking TOTAL / count seconds, limited to SLACK seconds more
+# (the read-back, VFIO's rebinds), its report also in /out/soak-BACKEND.txt. A backend that
+# cannot soak here says SKIP and why; `nvmeq-hwtest soak`'s exit status 3 (every target
+# skipped) is then the step's 0, and the host's summary says SKIP.
+soak_steps() {
+    total=$1 slack=$2 seed=$3
+    shift 3
+    [ $# -gt 0 ] || set -- $(nvmeq-hwtest backends)
+    each=$((total / $#))
+    [ "$each" -ge 1 ] || each=1
+    for b in "$@"; do
+        echo "$((each + slack)) soak:$b nvmeq-hwtest --backend $b soak --seconds $each --seed $seed >/out/soak-$b.txt 2>&1; rc=\$?; cat /out/soak-$b.txt; [ \$rc = 3 ] && rc=0; exit \$rc"
+    done
+}

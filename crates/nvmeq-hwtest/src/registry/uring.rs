@@ -84,6 +84,20 @@ pub fn run<const M: u8>(t: &Target, r: &Runner) -> Result<(), String> {
     Ok(())
 }
 
+/// Runs a soak in mode `M`; a polled ring the kernel refuses is a SKIP, as in [`run`].
+pub fn soak<const M: u8>(t: &Target, o: &crate::soak::Options) -> crate::soak::Outcome {
+    if M == POLL {
+        if let Err(nvmeq_uring::OpenError::Option {
+            option: "iopoll",
+            why,
+        }) = try_open::<POLL>(t)
+        {
+            return crate::soak::Outcome::Skipped(why);
+        }
+    }
+    crate::soak::run::<UringHw<M>>(t, o)
+}
+
 impl<const M: u8> Backend for UringHw<M> {
     type Buf = UringBuf;
     fn caps(&self) -> Caps {

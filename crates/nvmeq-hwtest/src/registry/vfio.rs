@@ -1039,6 +1039,31 @@ impl<const S: bool> Backend for VfioHw<S> {
     }
 }
 
+/// Runs a soak with VFIO (PRPs, or SGLs for `S`); outside the guest only on
+/// a controller already bound to vfio-pci, as [`run`].
+pub(crate) fn soak<const S: bool>(t: &Target, o: &crate::soak::Options) -> crate::soak::Outcome {
+    if !in_guest() {
+        let bound = bdf_of(t).ok().and_then(|b| {
+            let b = Bdf::parse(&b).ok()?;
+            driver_of(&b).ok().flatten()
+        });
+        if bound.as_deref() != Some("vfio-pci") {
+            return crate::soak::Outcome::Skipped(
+                "outside the nvmeq guest the vfio backend runs only on a controller you bound to vfio-pci (--ctrl BDF)".into(),
+            );
+        }
+    }
+    crate::soak::run::<VfioHw<S>>(t, o)
+}
+
+/// A soak with PRPs and MSI-X interrupts (`vfio-irq`).
+pub(crate) fn soak_irq(t: &Target, o: &crate::soak::Options) -> crate::soak::Outcome {
+    IRQ.set(true);
+    let out = soak::<false>(t, o);
+    IRQ.set(false);
+    out
+}
+
 /// Runs the PRP suite with MSI-X interrupts instead of polling
 /// (`vfio-irq`): every completion queue signals its own eventfd and every
 /// wait sleeps on it. Rows are reported under `vfio`; the step says which.
