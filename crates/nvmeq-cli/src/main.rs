@@ -57,6 +57,12 @@ enum Command {
     NsDescs(identify::NsDescsArgs),
     /// Identify Controller, NVM Command Set specific (CNS 06h).
     NvmIdCtrl(identify::NvmIdCtrlArgs),
+    /// Identify Namespace, NVM Command Set specific (CNS 05h).
+    NvmIdNs(identify::NvmIdNsArgs),
+    /// Identify Namespace for one LBA format index (CNS 09h).
+    IdNsLbaFormat(identify::LbaFormatArgs),
+    /// NVM Command Set Identify Namespace for one LBA format index (CNS 0Ah).
+    NvmIdNsLbaFormat(identify::LbaFormatArgs),
     /// Identify Primary Controller Capabilities (CNS 14h).
     PrimaryCtrlCaps(identify::PrimaryCapsArgs),
     /// Identify I/O Command Set data structure (CNS 1Ch).
@@ -158,6 +164,9 @@ fn run(cli: Cli) -> error::Result<()> {
         Command::ListNs(a) => identify::list_ns(&ctx, a),
         Command::NsDescs(a) => identify::ns_descs(&ctx, a),
         Command::NvmIdCtrl(a) => identify::nvm_id_ctrl(&ctx, a),
+        Command::NvmIdNs(a) => identify::nvm_id_ns(&ctx, a),
+        Command::IdNsLbaFormat(a) => identify::id_ns_lba_format(&ctx, a),
+        Command::NvmIdNsLbaFormat(a) => identify::nvm_id_ns_lba_format(&ctx, a),
         Command::PrimaryCtrlCaps(a) => identify::primary_caps(&ctx, a),
         Command::IdIocs(a) => identify::id_iocs(&ctx, a),
         Command::ListCtrl(a) => identify::list_ctrl(&ctx, a),

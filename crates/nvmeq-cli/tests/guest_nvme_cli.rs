@@ -93,6 +93,7 @@ fn compare_all(backend: &str) {
             check(backend, cmd, &ctrl, &[], &mut failures);
         }
         check(backend, "list-ctrl", &ctrl, &["-n", "1"], &mut failures);
+        check(backend, "nvm-id-ns", &ctrl, &["-n", "1"], &mut failures);
         identify_agrees(backend, &ctrl, &mut failures);
         for cmd in ["endurance-log", "ana-log", "resv-notif-log"] {
             agree_or_both_refuse(backend, cmd, &ctrl, &mut failures);
@@ -134,6 +135,16 @@ fn compare_all(backend: &str) {
         ours,
         "{theirs}"
     );
+    // Controller C's protected namespaces: their extended LBA formats.
+    for nsid in ["1", "2", "3", "4"] {
+        check(
+            backend,
+            "nvm-id-ns",
+            &env("NVMEQ_CTRL_C"),
+            &["-n", nsid],
+            &mut failures,
+        );
+    }
     // Controller B's second namespace is zoned: its NVM Identify Namespace too.
     check(
         backend,
@@ -265,6 +276,7 @@ fn identify_agrees(backend: &str, ctrl: &str, failures: &mut Vec<String>) {
         &["list-secondary"][..],
         &["list-ctrl"][..],
         &["id-iocs", "-v"][..],
+        &["nvm-id-ns", "-n", "1"][..],
     ] {
         let mut t = vec![args[0], ctrl];
         t.extend(&args[1..]);
@@ -289,7 +301,14 @@ fn identify_agrees(backend: &str, ctrl: &str, failures: &mut Vec<String>) {
     if !d.is_empty() {
         failures.push(format!("{backend} id-iocs {ctrl}:\n  {}", d.join("\n  ")));
     }
-    for cmd in ["id-uuid", "id-nvmset", "id-domain", "id-ns-granularity"] {
+    for cmd in [
+        "id-uuid",
+        "id-nvmset",
+        "id-domain",
+        "id-ns-granularity",
+        "id-ns-lba-format",
+        "nvm-id-ns-lba-format",
+    ] {
         let (tc, _, _) = outcome("nvme", &[cmd, ctrl]);
         let (oc, _, err) = outcome(&ours, &[cmd, &ours_dev]);
         let status = "Invalid Field in Command (sct 0x0, sc 0x02)";
