@@ -245,10 +245,9 @@ pub fn nvm_id_ns_lba_format(ctx: &Ctx, a: &LbaFormatArgs) -> Result<()> {
         Identify::namespace(u32::MAX),
     )
     .and_then(|raw| parse::<IdentifyNamespace>(&raw, "Identify Namespace"));
-    let ns = common.unwrap_or_else(|_| {
-        let mut ns = IdentifyNamespace::default();
-        ns.nlbaf_z = 63;
-        ns
+    let ns = common.unwrap_or_else(|_| IdentifyNamespace {
+        nlbaf_z: 63,
+        ..Default::default()
     });
     let op = "Identify Namespace for LBA Format (NVM Command Set)";
     let raw = identify(
