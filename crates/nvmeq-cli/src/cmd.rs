@@ -10,7 +10,9 @@ pub mod identify;
 pub mod io;
 pub mod list;
 pub mod log;
+pub mod ns_id;
 pub mod passthru;
+pub mod resv;
 pub mod zns;
 
 use clap::Args;

@@ -16,7 +16,9 @@ mod output;
 
 use clap::{Parser, Subcommand};
 
-use cmd::{admin, bench, discover, features, identify, io, list, log, passthru, zns, Ctx};
+use cmd::{
+    admin, bench, discover, features, identify, io, list, log, ns_id, passthru, resv, zns, Ctx,
+};
 use nvmeq::BackendKind;
 use nvmeq_core::cmd::ZoneSendAction;
 use output::Format;
@@ -79,6 +81,8 @@ enum Command {
     IdDomain(identify::IdDomainArgs),
     /// Identify Namespace Granularity List (CNS 16h).
     IdNsGranularity(identify::IdNsGranularityArgs),
+    /// The namespace ID of a namespace device node.
+    GetNsId(ns_id::GetNsIdArgs),
     /// SMART / Health Information log.
     SmartLog(log::SmartArgs),
     /// Error Information log.
@@ -127,6 +131,14 @@ enum Command {
     WriteZeroes(io::NoData),
     /// Dataset Management (deallocate/trim, attributes). Needs --namespace-id.
     Dsm(io::DsmArgs),
+    /// Reservation Report: the namespace's reservation and registrants.
+    ResvReport(resv::ReportArgs),
+    /// Reservation Register: register, unregister or replace a key. Needs --namespace-id.
+    ResvRegister(resv::RegisterArgs),
+    /// Reservation Acquire: acquire or preempt a reservation. Needs --namespace-id.
+    ResvAcquire(resv::AcquireArgs),
+    /// Reservation Release: release or clear a reservation. Needs --namespace-id.
+    ResvRelease(resv::ReleaseArgs),
     /// Send any admin command.
     AdminPassthru(passthru::PassthruArgs),
     /// Send any I/O command.
@@ -175,6 +187,7 @@ fn run(cli: Cli) -> error::Result<()> {
         Command::IdNvmset(a) => identify::id_nvmset(&ctx, a),
         Command::IdDomain(a) => identify::id_domain(&ctx, a),
         Command::IdNsGranularity(a) => identify::id_ns_granularity(&ctx, a),
+        Command::GetNsId(a) => ns_id::get_ns_id(&ctx, a),
         Command::SmartLog(a) => log::smart(&ctx, a),
         Command::ErrorLog(a) => log::error(&ctx, a),
         Command::FwLog(a) => log::fw(&ctx, a),
@@ -199,6 +212,10 @@ fn run(cli: Cli) -> error::Result<()> {
         Command::Flush(a) => io::flush(&ctx, a),
         Command::WriteZeroes(a) => io::write_zeroes(&ctx, a),
         Command::Dsm(a) => io::dsm(&ctx, a),
+        Command::ResvReport(a) => resv::report(&ctx, a),
+        Command::ResvRegister(a) => resv::register(&ctx, a),
+        Command::ResvAcquire(a) => resv::acquire(&ctx, a),
+        Command::ResvRelease(a) => resv::release(&ctx, a),
         Command::AdminPassthru(a) => passthru::run(&ctx, a, true),
         Command::IoPassthru(a) => passthru::run(&ctx, a, false),
         Command::Zns(z) => match z {

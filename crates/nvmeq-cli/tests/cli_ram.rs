@@ -915,6 +915,14 @@ fn no_command_panics() {
         &["format", DEV],
         &["sanitize", DEV, "-a", "1"],
         &["show-regs", DEV],
+        &["nvm-id-ns", DEV],
+        &["id-ns-lba-format", DEV],
+        &["nvm-id-ns-lba-format", DEV],
+        &["get-ns-id", DEV],
+        &["resv-report", DEV],
+        &["resv-register", DEV, "-n", "1"],
+        &["resv-acquire", DEV, "-n", "1", "-t", "1"],
+        &["resv-release", DEV, "-n", "1", "-a", "1"],
         &["list"],
     ];
     for c in cmds {
