@@ -129,6 +129,10 @@ enum Command {
     Flush(io::FlushArgs),
     /// Write Zeroes. Needs --namespace-id.
     WriteZeroes(io::NoData),
+    /// Write Uncorrectable: mark blocks invalid until rewritten. Needs --namespace-id.
+    WriteUncor(io::UncorArgs),
+    /// Copy source ranges to consecutive blocks. Needs --namespace-id.
+    Copy(io::CopyArgs),
     /// Dataset Management (deallocate/trim, attributes). Needs --namespace-id.
     Dsm(io::DsmArgs),
     /// Reservation Report: the namespace's reservation and registrants.
@@ -211,6 +215,8 @@ fn run(cli: Cli) -> error::Result<()> {
         Command::Verify(a) => io::verify(&ctx, a),
         Command::Flush(a) => io::flush(&ctx, a),
         Command::WriteZeroes(a) => io::write_zeroes(&ctx, a),
+        Command::WriteUncor(a) => io::write_uncor(&ctx, a),
+        Command::Copy(a) => io::copy(&ctx, a),
         Command::Dsm(a) => io::dsm(&ctx, a),
         Command::ResvReport(a) => resv::report(&ctx, a),
         Command::ResvRegister(a) => resv::register(&ctx, a),

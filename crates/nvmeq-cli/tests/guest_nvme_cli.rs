@@ -466,6 +466,52 @@ fn roundtrip(backend: &str) {
         "{c:?}"
     );
 
+    // nvmeq copies blocks 64..72 in two ranges to 256, nvme-cli reads them
+    // there; nvme-cli copies 128..136 to 512, nvmeq reads them there.
+    let c = run(
+        &ours,
+        &[
+            "copy", &dev, "-n", "1", "-d", "256", "-s", "64,68", "-b", "3,3",
+        ],
+        None,
+    );
+    assert!(c.status.success(), "{}", String::from_utf8_lossy(&c.stderr));
+    let r = run(
+        "nvme",
+        &["read", &ns, "-s", "256", "-c", "7", "-z", "4096"],
+        None,
+    );
+    assert_eq!(r.stdout, data, "nvme-cli reads what nvmeq copied");
+    let c = run(
+        "nvme",
+        &["copy", &ns, "-n", "1", "-d", "512", "-s", "128", "-b", "7"],
+        None,
+    );
+    assert!(c.status.success(), "{}", String::from_utf8_lossy(&c.stderr));
+    let r = run(&ours, &["read", &dev, "-s", "512", "-c", "7"], None);
+    assert_eq!(r.stdout, inv, "nvmeq reads what nvme-cli copied");
+    let e = run(
+        &ours,
+        &[
+            "copy", &dev, "-n", "1", "-d", "0x1ffffc", "-s", "0", "-b", "7",
+        ],
+        None,
+    );
+    assert!(
+        String::from_utf8_lossy(&e.stderr).contains("Copy: LBA Out of Range (sct 0x0, sc 0x80)"),
+        "{e:?}"
+    );
+    // QEMU 10 has no Write Uncorrectable (ONCS bit 1 clear): both refuse it.
+    let t = run("nvme", &["write-uncor", &ns, "-n", "1", "-s", "0"], None);
+    let o = run(&ours, &["write-uncor", &dev, "-n", "1", "-s", "0"], None);
+    assert!(!t.status.success(), "nvme-cli: {t:?}");
+    assert!(
+        o.status.code() == Some(1)
+            && String::from_utf8_lossy(&o.stderr)
+                .contains("Write Uncorrectable: Invalid Command Opcode (sct 0x0, sc 0x01)"),
+        "{o:?}"
+    );
+
     // Past the end of the 1 GiB namespace of 512-byte blocks.
     let e = run(&ours, &["read", &dev, "-s", "0x200000"], None);
     assert_eq!(e.status.code(), Some(1));
