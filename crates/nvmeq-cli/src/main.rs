@@ -17,7 +17,8 @@ mod output;
 use clap::{Parser, Subcommand};
 
 use cmd::{
-    admin, bench, discover, features, identify, io, list, log, ns_id, passthru, resv, zns, Ctx,
+    admin, bench, discover, features, fw, identify, io, list, log, ns_id, ns_mgmt, passthru, resv,
+    zns, Ctx,
 };
 use nvmeq::BackendKind;
 use nvmeq_core::cmd::ZoneSendAction;
@@ -150,6 +151,16 @@ enum Command {
     /// Zoned namespace commands.
     #[command(subcommand)]
     Zns(zns::Zns),
+    /// Attach a namespace to controllers (default: this one). Needs --namespace-id.
+    AttachNs(ns_mgmt::AttachArgs),
+    /// Detach a namespace from controllers (default: this one). Needs --namespace-id and --force.
+    DetachNs(ns_mgmt::AttachArgs),
+    /// Delete a namespace. Needs --namespace-id and --force.
+    DeleteNs(ns_mgmt::DeleteArgs),
+    /// Firmware Image Download, in pieces of --xfer bytes. Needs --force.
+    FwDownload(fw::DownloadArgs),
+    /// Firmware Commit: replace or activate a slot's image. Needs --force.
+    FwCommit(fw::CommitArgs),
     /// Format NVM. Needs --namespace-id and --force.
     Format(admin::FormatArgs),
     /// Sanitize the whole subsystem. Needs --namespace-id all and --force.
@@ -232,6 +243,11 @@ fn run(cli: Cli) -> error::Result<()> {
             zns::Zns::Reset(a) => zns::send(&ctx, a, ZoneSendAction::RESET, "reset"),
             zns::Zns::Append(a) => zns::append(&ctx, a),
         },
+        Command::AttachNs(a) => ns_mgmt::attach(&ctx, a, true),
+        Command::DetachNs(a) => ns_mgmt::attach(&ctx, a, false),
+        Command::DeleteNs(a) => ns_mgmt::delete(&ctx, a),
+        Command::FwDownload(a) => fw::download(&ctx, a),
+        Command::FwCommit(a) => fw::commit(&ctx, a),
         Command::Format(a) => admin::format(&ctx, a),
         Command::Sanitize(a) => admin::sanitize(&ctx, a),
         Command::ShowRegs(a) => admin::show_regs(&ctx, a),

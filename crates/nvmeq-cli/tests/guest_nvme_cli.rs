@@ -350,6 +350,31 @@ fn namespace_commands_agree(backend: &str, failures: &mut Vec<String>) {
             "{backend} get-ns-id {ctrl}: nvme-cli exit {tc:?}; nvmeq exit {oc:?}, {err:?}"
         ));
     }
+    // QEMU 10 has no firmware commands (OACS bit 2 clear): both refuse.
+    let img = std::env::temp_dir().join(format!("nvmeq-fw-{backend}.bin"));
+    std::fs::write(&img, vec![0x5au8; 8192]).unwrap();
+    let img = img.to_str().unwrap();
+    let ours_ctrl = format!("{backend}:{ctrl}");
+    for (theirs, mine, status) in [
+        (
+            vec!["fw-download", ctrl.as_str(), "-f", img],
+            vec!["fw-download", ours_ctrl.as_str(), "-f", img, "--force"],
+            "Firmware Image Download (offset 0x00000000/0x00002000): Invalid Command Opcode (sct 0x0, sc 0x01)",
+        ),
+        (
+            vec!["fw-commit", ctrl.as_str(), "-s", "1", "-a", "1"],
+            vec!["fw-commit", ours_ctrl.as_str(), "-s", "1", "-a", "1", "--force"],
+            "Firmware Commit: Invalid Command Opcode (sct 0x0, sc 0x01)",
+        ),
+    ] {
+        let (tc, _, _) = outcome("nvme", &theirs);
+        let (oc, _, err) = outcome(&ours, &mine);
+        if tc == Some(0) || oc != Some(1) || !err.contains(status) {
+            failures.push(format!(
+                "{backend} {mine:?}: nvme-cli exit {tc:?}; nvmeq exit {oc:?}, {err:?} (expected {status:?})"
+            ));
+        }
+    }
     let ns = env("NVMEQ_NS_A");
     let ours_ns = format!("{backend}:{ns}");
     for args in [
@@ -1179,4 +1204,71 @@ fn pi_interoperates_with_fio_on_ioctl() {
 #[ignore = "needs the nvmeq guest: see crates/nvmeq-cli/README.md (cargo xtask vm exec)"]
 fn pi_interoperates_with_fio_on_uring() {
     pi_interop_with_fio("uring");
+}
+
+/// Namespace attachment on controller B (its namespaces sit in an NVM
+/// subsystem, so QEMU 10 detaches and attaches them): nvmeq detaches nsid 1
+/// and nvme-cli's controller list agrees, nvme-cli re-attaches it, and the
+/// other way round; both tools' success lines are the same. QEMU 10 has no
+/// Namespace Management, so both refuse `delete-ns`, nvmeq naming the status.
+/// It changes B's namespaces under the kernel: run it alone (`--exact`).
+#[test]
+#[ignore = "needs the nvmeq guest: see crates/nvmeq-cli/README.md (cargo xtask vm exec)"]
+fn namespace_attachment_agrees_with_nvme_cli_on_ioctl() {
+    let ctrl = env("NVMEQ_CTRL_B");
+    let dev = format!("ioctl:{ctrl}");
+    let ours = nvmeq_bin();
+    let attached = |who: &str| -> u64 {
+        let theirs = run_json("nvme", &["list-ctrl", &ctrl, "-n", "1", "-o", "json"]);
+        let mine = run_json(&ours, &["list-ctrl", &dev, "-n", "1", "-o", "json"]);
+        let d = diff("list-ctrl", &theirs, &mine, &[]);
+        assert!(d.is_empty(), "after {who}: {d:?}");
+        mine["num_ctrl"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{mine}"))
+    };
+    assert_eq!(attached("boot"), 1);
+    let o = run(&ours, &["detach-ns", &dev, "-n", "1", "--force"], None);
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "detach-ns: Success, nsid:1\n",
+        "{o:?}"
+    );
+    assert_eq!(attached("nvmeq detach-ns"), 0);
+    let t = run("nvme", &["attach-ns", &ctrl, "-n", "1"], None);
+    assert_eq!(
+        String::from_utf8_lossy(&t.stdout),
+        "attach-ns: Success, nsid:1\n"
+    );
+    assert_eq!(attached("nvme attach-ns"), 1);
+    let t = run("nvme", &["detach-ns", &ctrl, "-n", "1"], None);
+    assert_eq!(
+        String::from_utf8_lossy(&t.stdout),
+        "detach-ns: Success, nsid:1\n"
+    );
+    assert_eq!(attached("nvme detach-ns"), 0);
+    let o = run(&ours, &["attach-ns", &dev, "-n", "1"], None);
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "attach-ns: Success, nsid:1\n",
+        "{o:?}"
+    );
+    assert_eq!(attached("nvmeq attach-ns"), 1);
+    // Attaching it again: the controller names the conflict.
+    let (tc, _, _) = outcome("nvme", &["attach-ns", &ctrl, "-n", "1"]);
+    let (oc, _, err) = outcome(&ours, &["attach-ns", &dev, "-n", "1"]);
+    assert!(
+        tc != Some(0) && oc == Some(1) && err.contains("Namespace Already Attached"),
+        "nvme-cli {tc:?}; nvmeq {oc:?} {err}"
+    );
+    let (tc, _, _) = outcome("nvme", &["delete-ns", &ctrl, "-n", "1"]);
+    let (oc, _, err) = outcome(&ours, &["delete-ns", &dev, "-n", "1", "--force"]);
+    assert!(
+        tc != Some(0)
+            && oc == Some(1)
+            && err.contains(
+                "Namespace Management (delete): Invalid Command Opcode (sct 0x0, sc 0x01)"
+            ),
+        "nvme-cli {tc:?}; nvmeq {oc:?} {err}"
+    );
 }
