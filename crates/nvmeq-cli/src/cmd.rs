@@ -6,11 +6,15 @@ pub mod admin;
 pub mod bench;
 pub mod discover;
 pub mod features;
+pub mod fw;
 pub mod identify;
 pub mod io;
 pub mod list;
 pub mod log;
+pub mod ns_id;
+pub mod ns_mgmt;
 pub mod passthru;
+pub mod resv;
 pub mod zns;
 
 use clap::Args;

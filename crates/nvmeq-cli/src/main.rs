@@ -16,7 +16,10 @@ mod output;
 
 use clap::{Parser, Subcommand};
 
-use cmd::{admin, bench, discover, features, identify, io, list, log, passthru, zns, Ctx};
+use cmd::{
+    admin, bench, discover, features, fw, identify, io, list, log, ns_id, ns_mgmt, passthru, resv,
+    zns, Ctx,
+};
 use nvmeq::BackendKind;
 use nvmeq_core::cmd::ZoneSendAction;
 use output::Format;
@@ -57,6 +60,12 @@ enum Command {
     NsDescs(identify::NsDescsArgs),
     /// Identify Controller, NVM Command Set specific (CNS 06h).
     NvmIdCtrl(identify::NvmIdCtrlArgs),
+    /// Identify Namespace, NVM Command Set specific (CNS 05h).
+    NvmIdNs(identify::NvmIdNsArgs),
+    /// Identify Namespace for one LBA format index (CNS 09h).
+    IdNsLbaFormat(identify::LbaFormatArgs),
+    /// NVM Command Set Identify Namespace for one LBA format index (CNS 0Ah).
+    NvmIdNsLbaFormat(identify::LbaFormatArgs),
     /// Identify Primary Controller Capabilities (CNS 14h).
     PrimaryCtrlCaps(identify::PrimaryCapsArgs),
     /// Identify I/O Command Set data structure (CNS 1Ch).
@@ -73,6 +82,8 @@ enum Command {
     IdDomain(identify::IdDomainArgs),
     /// Identify Namespace Granularity List (CNS 16h).
     IdNsGranularity(identify::IdNsGranularityArgs),
+    /// The namespace ID of a namespace device node.
+    GetNsId(ns_id::GetNsIdArgs),
     /// SMART / Health Information log.
     SmartLog(log::SmartArgs),
     /// Error Information log.
@@ -119,8 +130,20 @@ enum Command {
     Flush(io::FlushArgs),
     /// Write Zeroes. Needs --namespace-id.
     WriteZeroes(io::NoData),
+    /// Write Uncorrectable: mark blocks invalid until rewritten. Needs --namespace-id.
+    WriteUncor(io::UncorArgs),
+    /// Copy source ranges to consecutive blocks. Needs --namespace-id.
+    Copy(io::CopyArgs),
     /// Dataset Management (deallocate/trim, attributes). Needs --namespace-id.
     Dsm(io::DsmArgs),
+    /// Reservation Report: the namespace's reservation and registrants.
+    ResvReport(resv::ReportArgs),
+    /// Reservation Register: register, unregister or replace a key. Needs --namespace-id.
+    ResvRegister(resv::RegisterArgs),
+    /// Reservation Acquire: acquire or preempt a reservation. Needs --namespace-id.
+    ResvAcquire(resv::AcquireArgs),
+    /// Reservation Release: release or clear a reservation. Needs --namespace-id.
+    ResvRelease(resv::ReleaseArgs),
     /// Send any admin command.
     AdminPassthru(passthru::PassthruArgs),
     /// Send any I/O command.
@@ -128,6 +151,16 @@ enum Command {
     /// Zoned namespace commands.
     #[command(subcommand)]
     Zns(zns::Zns),
+    /// Attach a namespace to controllers (default: this one). Needs --namespace-id.
+    AttachNs(ns_mgmt::AttachArgs),
+    /// Detach a namespace from controllers (default: this one). Needs --namespace-id and --force.
+    DetachNs(ns_mgmt::AttachArgs),
+    /// Delete a namespace. Needs --namespace-id and --force.
+    DeleteNs(ns_mgmt::DeleteArgs),
+    /// Firmware Image Download, in pieces of --xfer bytes. Needs --force.
+    FwDownload(fw::DownloadArgs),
+    /// Firmware Commit: replace or activate a slot's image. Needs --force.
+    FwCommit(fw::CommitArgs),
     /// Format NVM. Needs --namespace-id and --force.
     Format(admin::FormatArgs),
     /// Sanitize the whole subsystem. Needs --namespace-id all and --force.
@@ -158,6 +191,9 @@ fn run(cli: Cli) -> error::Result<()> {
         Command::ListNs(a) => identify::list_ns(&ctx, a),
         Command::NsDescs(a) => identify::ns_descs(&ctx, a),
         Command::NvmIdCtrl(a) => identify::nvm_id_ctrl(&ctx, a),
+        Command::NvmIdNs(a) => identify::nvm_id_ns(&ctx, a),
+        Command::IdNsLbaFormat(a) => identify::id_ns_lba_format(&ctx, a),
+        Command::NvmIdNsLbaFormat(a) => identify::nvm_id_ns_lba_format(&ctx, a),
         Command::PrimaryCtrlCaps(a) => identify::primary_caps(&ctx, a),
         Command::IdIocs(a) => identify::id_iocs(&ctx, a),
         Command::ListCtrl(a) => identify::list_ctrl(&ctx, a),
@@ -166,6 +202,7 @@ fn run(cli: Cli) -> error::Result<()> {
         Command::IdNvmset(a) => identify::id_nvmset(&ctx, a),
         Command::IdDomain(a) => identify::id_domain(&ctx, a),
         Command::IdNsGranularity(a) => identify::id_ns_granularity(&ctx, a),
+        Command::GetNsId(a) => ns_id::get_ns_id(&ctx, a),
         Command::SmartLog(a) => log::smart(&ctx, a),
         Command::ErrorLog(a) => log::error(&ctx, a),
         Command::FwLog(a) => log::fw(&ctx, a),
@@ -189,7 +226,13 @@ fn run(cli: Cli) -> error::Result<()> {
         Command::Verify(a) => io::verify(&ctx, a),
         Command::Flush(a) => io::flush(&ctx, a),
         Command::WriteZeroes(a) => io::write_zeroes(&ctx, a),
+        Command::WriteUncor(a) => io::write_uncor(&ctx, a),
+        Command::Copy(a) => io::copy(&ctx, a),
         Command::Dsm(a) => io::dsm(&ctx, a),
+        Command::ResvReport(a) => resv::report(&ctx, a),
+        Command::ResvRegister(a) => resv::register(&ctx, a),
+        Command::ResvAcquire(a) => resv::acquire(&ctx, a),
+        Command::ResvRelease(a) => resv::release(&ctx, a),
         Command::AdminPassthru(a) => passthru::run(&ctx, a, true),
         Command::IoPassthru(a) => passthru::run(&ctx, a, false),
         Command::Zns(z) => match z {
@@ -200,6 +243,11 @@ fn run(cli: Cli) -> error::Result<()> {
             zns::Zns::Reset(a) => zns::send(&ctx, a, ZoneSendAction::RESET, "reset"),
             zns::Zns::Append(a) => zns::append(&ctx, a),
         },
+        Command::AttachNs(a) => ns_mgmt::attach(&ctx, a, true),
+        Command::DetachNs(a) => ns_mgmt::attach(&ctx, a, false),
+        Command::DeleteNs(a) => ns_mgmt::delete(&ctx, a),
+        Command::FwDownload(a) => fw::download(&ctx, a),
+        Command::FwCommit(a) => fw::commit(&ctx, a),
         Command::Format(a) => admin::format(&ctx, a),
         Command::Sanitize(a) => admin::sanitize(&ctx, a),
         Command::ShowRegs(a) => admin::show_regs(&ctx, a),

@@ -66,6 +66,11 @@ pub fn u32(s: &str) -> Result<u32, String> {
     ranged(s, 32).map(|v| v as u32)
 }
 
+/// A UUID Index (UIDX): 7 bits, 0 for none.
+pub fn uidx(s: &str) -> Result<u8, String> {
+    ranged(s, 7).map(|v| v as u8)
+}
+
 /// A namespace identifier: a 32-bit number, or `all` for 0xffffffff.
 pub fn nsid(s: &str) -> Result<u32, String> {
     if s.eq_ignore_ascii_case("all") {

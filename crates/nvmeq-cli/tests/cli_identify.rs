@@ -142,3 +142,81 @@ fn structures_the_ram_controller_lacks_are_refused_by_name() {
         }
     }
 }
+
+#[test]
+fn nvm_id_ns_every_format() {
+    let pi = "ram:64M,lba=4096,ms=16,pi=1,guard=64,sts=8";
+    let j = json(&ok(&["nvm-id-ns", pi, "-n", "1", "-o", "json"]));
+    let keys: Vec<&String> = j.as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        ["lbstm", "pic", "pifa", "elbafs", "nprg", "npra", "nors", "npdal", "lbapss", "tlbaag"]
+    );
+    assert_eq!(j["lbstm"], 0xff, "every storage tag bit is checked");
+    assert_eq!(j["elbafs"], json!([{"sts": 8, "pif": 2, "qpif": 0}]));
+    let t = stdout(&ok(&["nvm-id-ns", pi]));
+    assert!(
+        t.starts_with("NVMe NVM Identify Namespace 1:\nlbstm : 0xff\npic   : 0\npifa  : 0\n"),
+        "{t}"
+    );
+    assert!(
+        t.contains("elbaf  0 : qpif:0 pif:2 sts:8  (in use)\n"),
+        "{t}"
+    );
+    assert!(t.ends_with("lbapss: 0\ntlbaag: 0\n"), "{t}");
+    assert_eq!(ok(&["nvm-id-ns", DEV, "-o", "binary"]).stdout.len(), 4096);
+    fails_with(
+        &nvmeq(&["nvm-id-ns", DEV, "-n", "9"]),
+        1,
+        "Identify Namespace: Invalid Namespace or Format (sct 0x0, sc 0x0b)",
+    );
+    fails_with(&nvmeq(&["nvm-id-ns", DEV, "-U", "0x80"]), 2, "'0x80'");
+}
+
+#[test]
+fn lba_format_identify_every_format() {
+    let dev = "ram:64M,lba=4096";
+    let j = json(&ok(&["id-ns-lba-format", dev, "-i", "0", "-o", "json"]));
+    assert_eq!(
+        j,
+        json!({"nlbaf": 0, "mc": 0, "dpc": 0, "nulbaf": 0,
+            "lbafs": [{"ms": 0, "ds": 12, "rp": 0}]})
+    );
+    let t = stdout(&ok(&["id-ns-lba-format", dev]));
+    assert_eq!(
+        t,
+        "NVMe Identify Namespace for LBA format[0]:\nnlbaf   : 0\nmc      : 0\ndpc     : 0\n\
+         nulbaf  : 0\nlbaf  0 : ms:0   lbads:12 rp:0 \n"
+    );
+    assert_eq!(
+        ok(&["id-ns-lba-format", dev, "-o", "binary"]).stdout.len(),
+        4096
+    );
+    fails_with(
+        &nvmeq(&["id-ns-lba-format", dev, "-i", "1"]),
+        1,
+        "Identify Namespace for LBA Format: Invalid Field in Command (sct 0x0, sc 0x02)",
+    );
+    // Ram answers no Identify Namespace for NSID FFFFFFFFh, so all 64
+    // formats are listed, as nvme-cli does.
+    let j = json(&ok(&["nvm-id-ns-lba-format", dev, "-o", "json"]));
+    assert!(j.get("lbstm").is_none(), "a format has no storage tag mask");
+    assert_eq!(j["elbafs"].as_array().unwrap().len(), 64);
+    assert_eq!(j["elbafs"][0], json!({"sts": 0, "pif": 0, "qpif": 0}));
+    let t = stdout(&ok(&["nvm-id-ns-lba-format", dev, "-i", "0"]));
+    assert!(
+        t.starts_with("NVMe NVM Identify Namespace for LBA format[0]:\npic   : 0\npifa  : 0\nelbaf  0 : qpif:0 pif:0 sts:0  \n"),
+        "{t}"
+    );
+    assert!(!t.contains("(in use)"), "{t}");
+    fails_with(
+        &nvmeq(&["nvm-id-ns-lba-format", dev, "--lba-format-index", "2"]),
+        1,
+        "Identify Namespace for LBA Format (NVM Command Set): Invalid Field in Command (sct 0x0, sc 0x02)",
+    );
+    fails_with(
+        &nvmeq(&["id-ns-lba-format", dev, "-i", "70000"]),
+        2,
+        "70000",
+    );
+}

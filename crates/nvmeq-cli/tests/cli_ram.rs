@@ -915,6 +915,20 @@ fn no_command_panics() {
         &["format", DEV],
         &["sanitize", DEV, "-a", "1"],
         &["show-regs", DEV],
+        &["nvm-id-ns", DEV],
+        &["id-ns-lba-format", DEV],
+        &["nvm-id-ns-lba-format", DEV],
+        &["get-ns-id", DEV],
+        &["copy", DEV, "-n", "1", "-s", "0", "-b", "0"],
+        &["write-uncor", DEV, "-n", "1"],
+        &["attach-ns", DEV, "-n", "1"],
+        &["detach-ns", DEV, "-n", "1", "--force"],
+        &["delete-ns", DEV, "-n", "1", "--force"],
+        &["fw-commit", DEV, "--force"],
+        &["resv-report", DEV],
+        &["resv-register", DEV, "-n", "1"],
+        &["resv-acquire", DEV, "-n", "1", "-t", "1"],
+        &["resv-release", DEV, "-n", "1", "-a", "1"],
         &["list"],
     ];
     for c in cmds {
@@ -935,4 +949,76 @@ fn no_command_panics() {
             );
         }
     }
+}
+
+/// `copy` on ram: one and several ranges succeed with the `Done` JSON; the
+/// ranges are checked against the namespace, ram's limits and descriptor
+/// format 0 (the only one it keeps); the options before anything is sent.
+/// `write-uncor` is refused by ram (no Write Uncorrectable, ONCS bit 1).
+#[test]
+fn copy_and_write_uncor() {
+    let j = json(&nvmeq(&[
+        "copy", DEV, "-n", "1", "-d", "100", "-s", "0,16", "-b", "7,3", "-o", "json",
+    ]));
+    assert_eq!(
+        j,
+        serde_json::json!({"command": "copy", "nsid": 1, "status": "Successful Completion", "result": 0})
+    );
+    let out = nvmeq(&["copy", DEV, "-n", "1", "-d", "100", "-s", "0", "-b", "7"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("copy: Success"), "{}", stderr(&out));
+    fails_with(
+        &nvmeq(&["copy", DEV, "-n", "1", "-d", "131070", "-s", "0", "-b", "7"]),
+        1,
+        "Copy: LBA Out of Range (sct 0x0, sc 0x80)",
+    );
+    fails_with(
+        &nvmeq(&["copy", DEV, "-n", "1", "-s", "0", "-b", "7", "-F", "1"]),
+        1,
+        "Copy: Invalid Field in Command (sct 0x0, sc 0x02)",
+    );
+    fails_with(
+        &nvmeq(&["copy", DEV, "-s", "0", "-b", "7"]),
+        2,
+        "--namespace-id",
+    );
+    for (args, needle) in [
+        (
+            &["-s", "0,8", "-b", "7"][..],
+            "--slbs has 2 entries but --blocks has 1",
+        ),
+        (
+            &["-s", "0", "-b", "65536"][..],
+            "--blocks: 0x10000 is not a 16-bit value",
+        ),
+        (&["-s", "0", "-b", "0", "-F", "2"][..], "cross-namespace"),
+        (&["-s", "0", "-b", "0", "-R", "0x100000000"][..], "use -F 1"),
+        (
+            &["-s", "0", "-b", "0", "-A", "1,2"][..],
+            "--expected-app-tags has 2 entries",
+        ),
+        (
+            &["-s", "0", "-b", "0", "-p", "0x10"][..],
+            "--prinfow 0x10 is not a 4-bit value",
+        ),
+    ] {
+        let mut a = vec!["copy", DEV, "-n", "1"];
+        a.extend(args);
+        fails_with(&nvmeq(&a), 2, needle);
+    }
+    fails_with(
+        &nvmeq(&["write-uncor", DEV, "-n", "1", "-s", "0", "-c", "7"]),
+        1,
+        "Write Uncorrectable: Invalid Command Opcode (sct 0x0, sc 0x01)",
+    );
+    fails_with(
+        &nvmeq(&["write-uncor", DEV, "-s", "0"]),
+        2,
+        "--namespace-id",
+    );
+    fails_with(
+        &nvmeq(&["write-uncor", DEV, "-n", "1", "-c", "65536"]),
+        2,
+        "16-bit",
+    );
 }

@@ -42,6 +42,7 @@ pub mod pi;
 pub mod prp;
 pub mod ranges;
 pub mod regs;
+pub mod resv;
 pub mod sgl;
 pub mod sqe;
 pub mod status;

@@ -63,6 +63,16 @@ fn identify() {
         Identify::csi_controller(Csi::ZNS).build(),
         Identify::new(Cns(0x06), 0).csi(Csi(2)).build()
     );
+    // CNS 09h/0Ah: NSID 0, the LBA format index in CNSSID (CDW11 bits 15:0),
+    // the command set in CSI (CDW11 bits 31:24).
+    let c = Identify::ns_user_data_format(5, Csi::NVM).build();
+    check(&c, &[(0, &[0x06]), (40, &[0x09]), (44, &[0x05, 0x00])]);
+    admin(&c, DataDir::FromDevice, Xfer::Bytes(4096));
+    let c = Identify::csi_ns_user_data_format(0x13, Csi::ZNS).build();
+    check(
+        &c,
+        &[(0, &[0x06]), (40, &[0x0a]), (44, &[0x13, 0x00, 0x00, 0x02])],
+    );
 }
 
 #[test]

@@ -290,6 +290,12 @@ fn reservation_release() {
         &[(0, &[0x15]), (4, &[1, 0, 0, 0]), (40, &[0x09, 0x01, 0, 0])],
     );
     io(&c, DataDir::ToDevice, Xfer::Bytes(8));
+    // Clear without a type: RRELA 1 in CDW10 bits 2:0, RTYPE (bits 15:8) 0.
+    let c = ReservationRelease::clear(7).build();
+    check(
+        &c,
+        &[(0, &[0x15]), (4, &[7, 0, 0, 0]), (40, &[0x01, 0, 0, 0])],
+    );
 }
 
 #[test]

@@ -5,7 +5,7 @@
 
 use nvmeq_core::identify::{
     ns_descriptors, oncs, put_spec_str, spec_str, Csi, IdentifyController, IdentifyNamespace,
-    LbaFormat, Nidt, NsDescriptor, NsDescriptorError, NsList,
+    IdentifyNamespaceNvm, LbaFormat, Nidt, NsDescriptor, NsDescriptorError, NsList,
 };
 use zerocopy::{FromBytes, IntoBytes};
 
@@ -419,4 +419,28 @@ fn spec_strings_are_space_padded_on_write() {
     assert_eq!(id.fr, before);
     assert!(put_spec_str(&mut id.fr, "12345678"));
     assert_eq!(id.fr(), Some("12345678"));
+}
+
+/// NVM Command Set 1.1, "I/O Command Set Specific Identify Namespace Data
+/// Structure for the NVM Command Set": LBSTM 0..8, PIC 8, PIFA 9, ELBAF
+/// 12..268, then NPDGL, NPRG, NPRA, NORS, NPDAL, LBAPSS, TLBAAG (4 bytes each).
+#[test]
+fn identify_namespace_nvm_offsets() {
+    let mut b = [0u8; 4096];
+    put(&mut b, 0, &0x0102_0304_0506_0708u64.to_le_bytes());
+    put(&mut b, 8, &[0x07, 0x01]);
+    put(&mut b, 12 + 4 * 2, &(0x100u32 | 0x20).to_le_bytes()); // elbaf[2]: pif 2, sts 32
+    for (i, v) in [11u32, 12, 13, 14, 15, 16, 17].iter().enumerate() {
+        put(&mut b, 268 + 4 * i, &v.to_le_bytes());
+    }
+    let n = IdentifyNamespaceNvm::read_from_bytes(&b).unwrap();
+    assert_eq!(n.lbstm, 0x0102_0304_0506_0708);
+    assert_eq!((n.pic, n.pifa), (0x07, 0x01));
+    let e = n.elbaf(2).unwrap();
+    assert_eq!((e.pif(), e.sts(), e.qpif()), (2, 32, 0));
+    assert_eq!(
+        [n.npdgl, n.nprg, n.npra, n.nors, n.npdal, n.lbapss, n.tlbaag],
+        [11, 12, 13, 14, 15, 16, 17]
+    );
+    assert_eq!(n.as_bytes(), &b[..]);
 }

@@ -164,6 +164,19 @@ pub(crate) fn fill(c: &RamController, sqe: &Command, out: &mut [u8]) -> Result<(
             out.copy_from_slice(id.as_bytes());
             Ok(())
         }
+        Cns::CSI_NS_USER_DATA_FORMAT => {
+            // The NVM command set's view of the same one format: no
+            // metadata, so no PI format and no storage tag.
+            let cdw11 = IdentifyCdw11::from_bits(sqe.cdw11);
+            if cdw11.csi() != Csi::NVM {
+                return Err(Fail::new(dnr(Status::INVALID_FIELD), at::CDW11 + 3));
+            }
+            if cdw11.cnssid() != 0 {
+                return Err(Fail::new(dnr(Status::INVALID_FIELD), at::CDW11));
+            }
+            out.copy_from_slice(IdentifyNamespaceNvm::new_zeroed().as_bytes());
+            Ok(())
+        }
         // No UUID list, NVM Sets, domains or namespace management: CTRATT
         // and OACS say so, and these structures are refused.
         _ => Err(Fail::new(dnr(Status::INVALID_FIELD), at::CDW10)),

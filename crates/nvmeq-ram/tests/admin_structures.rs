@@ -184,8 +184,8 @@ fn fid_effects_sanitize_and_changed_namespaces() {
 fn identify_structures_of_the_one_controller() {
     use nvmeq_core::cmd::{Cns, Csi, Identify};
     use nvmeq_core::identify::{
-        iocsc, ControllerList, IdentifyControllerNvm, IdentifyNamespace, IoCommandSets,
-        PrimaryControllerCaps, SecondaryControllerList,
+        iocsc, ControllerList, IdentifyControllerNvm, IdentifyNamespace, IdentifyNamespaceNvm,
+        IoCommandSets, PrimaryControllerCaps, SecondaryControllerList,
     };
     let mut c = ctrl(64 << 20, 4096);
     let mut id = |cmd: Identify| run_in(&mut c, &cmd.build(), 4096);
@@ -231,6 +231,15 @@ fn identify_structures_of_the_one_controller() {
     assert_eq!(f.nsze, 0, "a format, not a namespace: no size");
     let s = status_of(id(Identify::new(Cns::NS_USER_DATA_FORMAT, 0).cnssid(1)));
     assert_eq!(sct_sc(s), (0, 0x02), "one LBA format only");
+    let f = IdentifyNamespaceNvm::read_from_bytes(
+        &id(Identify::csi_ns_user_data_format(0, Csi::NVM)).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(f, IdentifyNamespaceNvm::default(), "format 0 has no PI");
+    let s = status_of(id(Identify::csi_ns_user_data_format(1, Csi::NVM)));
+    assert_eq!(sct_sc(s), (0, 0x02), "one LBA format only");
+    let s = status_of(id(Identify::csi_ns_user_data_format(0, Csi::ZNS)));
+    assert_eq!(sct_sc(s), (0, 0x02), "NVM command set only");
     for cns in [
         Cns::UUID_LIST,
         Cns::NVM_SET_LIST,

@@ -1,17 +1,19 @@
 //! I/O commands: `read`, `write`, `compare`, `verify`, `flush`,
-//! `write-zeroes`, `dsm`. Options follow nvme-cli (`-n -s -c -z -d`, and
+//! `write-zeroes`, `write-uncor`, `dsm`, and `copy` in its own file. Options follow nvme-cli (`-n -s -c -z -d`, and
 //! `-M -y -p -r -a -m -g -C` for metadata and protection), with
 //! `--block-count` zero-based as there.
 
+mod copy;
 mod protection;
 mod split;
 
+pub use copy::{copy, CopyArgs};
 pub use protection::Protection;
 
 use std::io::Read as _;
 
 use clap::Args;
-use nvmeq_core::cmd::{Compare, Dsm, Flush, Read, Verify, Write, WriteZeroes};
+use nvmeq_core::cmd::{Compare, Dsm, Flush, Read, Verify, Write, WriteUncorrectable, WriteZeroes};
 use nvmeq_core::ranges::{DsmContextAttributes, DsmRange};
 use nvmeq_core::{Cmd, Data};
 use serde::Serialize;
@@ -568,6 +570,31 @@ pub fn write_zeroes(ctx: &Ctx, a: &NoData) -> Result<()> {
         .build();
     let c = dev.exec("Write Zeroes", &cmd, Data::None)?;
     done(ctx, "write-zeroes", Some(nsid), c.result())
+}
+
+/// `write-uncor`.
+#[derive(Debug, Args)]
+pub struct UncorArgs {
+    #[command(flatten)]
+    pub dev: DevArg,
+    /// Namespace ID (required: the blocks read back as errors until rewritten).
+    #[arg(short = 'n', long = "namespace-id", value_parser = num::nsid)]
+    pub nsid: Option<u32>,
+    /// First logical block (decimal, 0x-hex, or with a K/M/G suffix).
+    #[arg(short = 's', long = "start-block", value_parser = num::suffixed, default_value = "0")]
+    pub slba: u64,
+    /// Number of blocks, zero-based as in nvme-cli (0 = one block).
+    #[arg(short = 'c', long = "block-count", value_parser = num::u16, default_value = "0")]
+    pub block_count: u16,
+}
+
+/// `nvmeq write-uncor`: the blocks' data is lost, so it follows `write`'s rule.
+pub fn write_uncor(ctx: &Ctx, a: &UncorArgs) -> Result<()> {
+    let nsid = require_nsid("write-uncor", a.nsid)?;
+    let mut dev = ctx.open(&a.dev)?;
+    let cmd = WriteUncorrectable::new(nsid, a.slba, a.block_count).build();
+    let c = dev.exec("Write Uncorrectable", &cmd, Data::None)?;
+    done(ctx, "write-uncor", Some(nsid), c.result())
 }
 
 /// The DSM ranges from `--ranges` or `--slbs`/`--blocks`/`--ctx-attrs`.

@@ -6,6 +6,7 @@
 //! as in nvme-cli 2.13 (2.3: a string).
 
 use nvmeq_core::identify::IdentifyNamespace;
+use nvmeq_core::LbaFormat;
 use serde::Serialize;
 
 use crate::output::hex;
@@ -16,6 +17,16 @@ pub struct Lbaf {
     ms: u16,
     ds: u8,
     rp: u8,
+}
+
+impl From<&LbaFormat> for Lbaf {
+    fn from(f: &LbaFormat) -> Self {
+        Lbaf {
+            ms: f.ms(),
+            ds: f.lbads(),
+            rp: f.rp(),
+        }
+    }
 }
 
 /// Identify Namespace in nvme-cli's JSON shape.
@@ -112,11 +123,7 @@ impl From<&IdentifyNamespace> for IdNs {
                 .lbaf
                 .iter()
                 .take(usize::from(n.nlbaf_z) + 1)
-                .map(|f| Lbaf {
-                    ms: f.ms(),
-                    ds: f.lbads(),
-                    rp: f.rp(),
-                })
+                .map(Lbaf::from)
                 .collect(),
         }
     }

@@ -1,7 +1,10 @@
 //! The NVM command set's I/O Command Set specific Identify Namespace (CNS
-//! 05h, CSI 00h; NVM Command Set spec 1.0, "I/O Command Set Specific Identify
-//! Namespace Data Structure"): the PI format and storage tag size of each LBA
-//! format, which the Identify Namespace of CNS 00h does not carry.
+//! 05h, CSI 00h; NVM Command Set spec 1.1, figure "I/O Command Set Specific
+//! Identify Namespace Data Structure for the NVM Command Set"): the PI format
+//! and storage tag size of each LBA format, which the Identify Namespace of
+//! CNS 00h does not carry, and the preferred read/deallocate granularities
+//! that 1.1 adds after them. CNS 0Ah (the same structure for an LBA format
+//! index rather than a namespace) returns it too.
 
 use bitfield_struct::bitfield;
 use core::mem::{offset_of, size_of};
@@ -50,19 +53,39 @@ pub struct IdentifyNamespaceNvm {
     /// Storage Tag Support (16BPISTS), bit 1 16b Guard PI with Storage Tag
     /// Mask (16BPISTM), bit 2 Storage Tag Check Read Support (STCRS).
     pub pic: u8,
-    /// Reserved (bytes 9..12).
-    pub rsvd9: [u8; 3],
+    /// Protection Information Format Attribute (PIFA, NVM 1.1): bit 0 Storage
+    /// Tag Masking Level Attribute. Reserved in 1.0.
+    pub pifa: u8,
+    /// Reserved (bytes 10..12).
+    pub rsvd10: [u8; 2],
     /// Extended LBA Formats 0..63, indexed like Identify Namespace's LBAF.
     pub elbaf: [Elbaf; 64],
-    /// Bytes 268..4096: reserved in NVM Command Set 1.0 (later revisions
-    /// add preferred granularities here).
-    pub rsvd268: [u8; 3828],
+    /// Namespace Preferred Deallocate Granularity Large (NPDGL), in blocks;
+    /// valid when Identify Namespace NSFEAT bit 5 is set.
+    pub npdgl: u32,
+    /// Namespace Preferred Read Granularity (NPRG), zero-based, in blocks.
+    pub nprg: u32,
+    /// Namespace Preferred Read Alignment (NPRA), zero-based, in blocks.
+    pub npra: u32,
+    /// Namespace Optimal Read Size (NORS), zero-based, in blocks.
+    pub nors: u32,
+    /// Namespace Preferred Deallocate Alignment Large (NPDAL), in blocks.
+    pub npdal: u32,
+    /// LBA Format Placement Shard Size (LBAPSS), in blocks.
+    pub lbapss: u32,
+    /// Tracked LBA Allocation Granularity (TLBAAG), in blocks.
+    pub tlbaag: u32,
+    /// Bytes 296..4096: reserved.
+    pub rsvd296: [u8; 3800],
 }
 
 const _: () = assert!(size_of::<IdentifyNamespaceNvm>() == 4096);
 const _: () = assert!(offset_of!(IdentifyNamespaceNvm, pic) == 8);
 const _: () = assert!(offset_of!(IdentifyNamespaceNvm, elbaf) == 12);
-const _: () = assert!(offset_of!(IdentifyNamespaceNvm, rsvd268) == 268);
+const _: () = assert!(offset_of!(IdentifyNamespaceNvm, pifa) == 9);
+const _: () = assert!(offset_of!(IdentifyNamespaceNvm, npdgl) == 268);
+const _: () = assert!(offset_of!(IdentifyNamespaceNvm, tlbaag) == 292);
+const _: () = assert!(offset_of!(IdentifyNamespaceNvm, rsvd296) == 296);
 
 impl Default for IdentifyNamespaceNvm {
     fn default() -> Self {

@@ -74,6 +74,9 @@ open_enum! {
         /// 09h: Identify Namespace for a User Data Format (the LBA format
         /// index in CNSSID), what a namespace created with it would report.
         NS_USER_DATA_FORMAT = 0x09 => "Identify Namespace for the Specified User Data Format",
+        /// 0Ah: I/O Command Set specific Identify Namespace for a User Data
+        /// Format (the LBA format index in CNSSID, the command set in CSI).
+        CSI_NS_USER_DATA_FORMAT = 0x0a => "I/O Command Set Specific Identify Namespace for the Specified User Data Format",
         /// 10h: Allocated Namespace ID list.
         ALLOCATED_NS_LIST = 0x10 => "Allocated Namespace ID List",
         /// 11h: Identify Namespace for an allocated NSID.
@@ -153,6 +156,23 @@ impl Identify {
     #[inline]
     pub const fn nvm_namespace(nsid: u32) -> Self {
         Self::csi_namespace(nsid, Csi::NVM)
+    }
+    /// Identify Namespace for User Data Format `lbaf` (CNS 09h, Base spec 2.0
+    /// figure "CNS Values"): the format fields a namespace created in LBA
+    /// format `lbaf` would report; `csi` is the command set it would be in.
+    #[inline]
+    pub const fn ns_user_data_format(lbaf: u16, csi: Csi) -> Self {
+        Self::new(Cns::NS_USER_DATA_FORMAT, 0).cnssid(lbaf).csi(csi)
+    }
+    /// I/O Command Set specific Identify Namespace for User Data Format
+    /// `lbaf` (CNS 0Ah): for [`Csi::NVM`], the
+    /// [`IdentifyNamespaceNvm`](crate::identify::IdentifyNamespaceNvm) of
+    /// that format.
+    #[inline]
+    pub const fn csi_ns_user_data_format(lbaf: u16, csi: Csi) -> Self {
+        Self::new(Cns::CSI_NS_USER_DATA_FORMAT, 0)
+            .cnssid(lbaf)
+            .csi(csi)
     }
     /// I/O Command Set specific Identify Controller.
     #[inline]

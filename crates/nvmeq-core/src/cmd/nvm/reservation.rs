@@ -210,6 +210,16 @@ impl ReservationRelease {
                 .with_rtype(rtype as u8),
         }
     }
+    /// Clear (RRELA 001b) the reservation and every registrant on `nsid`
+    /// whatever the reservation's type: RTYPE is left 0, as nvme-cli sends
+    /// it when no type is given.
+    #[inline]
+    pub const fn clear(nsid: u32) -> Self {
+        ReservationRelease {
+            nsid,
+            cdw10: ResvActionCdw10::new().with_action(ReleaseAction::Clear as u8),
+        }
+    }
     /// Ignore Existing Key (IEKEY).
     #[inline]
     pub const fn iekey(mut self, iekey: bool) -> Self {
