@@ -18,6 +18,23 @@ use crate::{BenchError, Config, Progress, Report};
 #[allow(unused_imports)]
 use nvmeq_core::Backend;
 
+/// How an io_uring ring runs completion work (task work) for its
+/// submitter.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Taskrun {
+    /// `IORING_SETUP_COOP_TASKRUN | SINGLE_ISSUER | DEFER_TASKRUN`: completion
+    /// work runs only when the one submitting task enters the ring, with
+    /// no interrupt of the task to run it. What fio's io_uring engines and
+    /// t/io_uring set by default, so the default here too (Linux ≥ 6.1;
+    /// not with `sqpoll`, where the kernel thread submits).
+    #[default]
+    Defer,
+    /// `IORING_SETUP_COOP_TASKRUN` only (Linux ≥ 5.19).
+    Coop,
+    /// None of them: the kernel interrupts the task to run completion work.
+    Signal,
+}
+
 /// Backend options, from a comma-separated list such as `fixedbufs,poll`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct BackendOpts {
@@ -32,6 +49,8 @@ pub struct BackendOpts {
     /// VFIO: MSI-X interrupts, waits sleep instead of spinning (`poll`, or
     /// nothing, polls).
     pub irq: bool,
+    /// io_uring: how completion work runs (`coop`, `signal`; default: defer).
+    pub taskrun: Taskrun,
 }
 
 impl BackendOpts {
@@ -56,7 +75,8 @@ impl FromStr for BackendOpts {
     type Err = BenchError;
 
     /// `fixedbufs`, `poll`, `sqpoll[=IDLE_MS]` (default 2000 ms), `regfiles`,
-    /// comma-separated; empty or `none` for none.
+    /// `irq`, and one of `defer` (the default), `coop`, `signal`,
+    /// comma-separated; empty or `none` for the defaults.
     fn from_str(s: &str) -> Result<Self, BenchError> {
         let mut o = BackendOpts::default();
         for w in s.split(',').map(str::trim).filter(|w| !w.is_empty()) {
@@ -67,6 +87,9 @@ impl FromStr for BackendOpts {
                 "regfiles" => o.regfiles = true,
                 "irq" | "interrupts" => o.irq = true,
                 "sqpoll" => o.sqpoll = Some(2000),
+                "defer" => o.taskrun = Taskrun::Defer,
+                "coop" => o.taskrun = Taskrun::Coop,
+                "signal" | "notaskrun" => o.taskrun = Taskrun::Signal,
                 _ => match w.strip_prefix("sqpoll=") {
                     Some(ms) => {
                         o.sqpoll = Some(ms.parse().map_err(|_| {
@@ -75,7 +98,8 @@ impl FromStr for BackendOpts {
                     }
                     None => {
                         return Err(BenchError::Config(format!(
-                            "unknown backend option `{w}` (fixedbufs, poll, sqpoll[=MS], regfiles, irq)"
+                            "unknown backend option `{w}` (fixedbufs, poll, sqpoll[=MS], regfiles, irq, \
+                             defer, coop, signal)"
                         )))
                     }
                 },
@@ -102,6 +126,11 @@ impl fmt::Display for BackendOpts {
         }
         if self.irq {
             parts.push("irq".into());
+        }
+        match self.taskrun {
+            Taskrun::Defer => {}
+            Taskrun::Coop => parts.push("coop".into()),
+            Taskrun::Signal => parts.push("signal".into()),
         }
         f.write_str(&parts.join(","))
     }
@@ -214,7 +243,12 @@ pub fn run_device(req: &Request, cfg: &Config) -> Result<Report, BenchError> {
         Target::Facade(s) if vfio_bdf(&s).is_some() => {
             let o = req.opts;
             let bdf = vfio_bdf(&s).unwrap_or_default();
-            if o.fixedbufs || o.regfiles || o.sqpoll.is_some() || (o.poll && o.irq) {
+            if o.fixedbufs
+                || o.regfiles
+                || o.sqpoll.is_some()
+                || (o.poll && o.irq)
+                || o.taskrun != Taskrun::default()
+            {
                 return Err(BenchError::Config(format!(
                     "backend options `{o}`: vfio takes `irq` (MSI-X interrupts) or `poll` (the default)"
                 )));
@@ -273,6 +307,13 @@ fn uring_open(
     if let Some(ms) = o.sqpoll {
         u = u.sqpoll(ms);
     }
+    // The kernel thread that polls the SQ is the submitter with sqpoll, so
+    // the submitting task's task-work modes do not apply there.
+    u = match (o.taskrun, o.sqpoll) {
+        (_, Some(_)) | (Taskrun::Signal, _) => u,
+        (Taskrun::Coop, None) => u.coop_taskrun(true),
+        (Taskrun::Defer, None) => u.coop_taskrun(true).single_issuer(true).defer_taskrun(true),
+    };
     nvmeq_uring::Uring::open(p, u)
 }
 
@@ -335,6 +376,19 @@ mod tests {
         let e = "turbo".parse::<BackendOpts>().unwrap_err().to_string();
         assert!(e.contains("turbo"), "{e}");
         assert!("sqpoll=x".parse::<BackendOpts>().is_err());
+        // Task work: deferred unless asked otherwise, as fio and t/io_uring do.
+        assert_eq!(BackendOpts::default().taskrun, Taskrun::Defer);
+        let o: BackendOpts = "fixedbufs,coop".parse().unwrap();
+        assert_eq!(
+            (o.taskrun, o.to_string().as_str()),
+            (Taskrun::Coop, "fixedbufs,coop")
+        );
+        let o: BackendOpts = "signal".parse().unwrap();
+        assert_eq!(
+            (o.taskrun, o.to_string().as_str()),
+            (Taskrun::Signal, "signal")
+        );
+        assert!("defer".parse::<BackendOpts>().unwrap().is_empty());
     }
 
     #[test]

@@ -108,8 +108,19 @@ impl Backend for Uring {
         // Nothing to submit or wait for on an interrupt-driven ring: its
         // completions are posted without entering, so a spinning caller's
         // `submit(0)` costs no syscall.
-        if want == 0 && !self.enter_to_complete && self.io.ring.submission().is_empty() {
-            return Ok(0);
+        if want == 0 && self.io.ring.submission().is_empty() {
+            // Deferred or cooperative task work is flagged in the SQ ring
+            // (set up with IORING_SETUP_TASKRUN_FLAG): without it pending,
+            // entering would find nothing to complete. IOPOLL must enter to
+            // poll the device.
+            let nothing_pending = match (self.iopoll, self.enter_to_complete) {
+                (true, _) => false,
+                (false, false) => true,
+                (false, true) => !self.io.ring.submission().taskrun(),
+            };
+            if nothing_pending {
+                return Ok(0);
+            }
         }
         // On an IOPOLL ring even `want == 0` enters with GETEVENTS (the
         // io-uring crate sets it for IOPOLL rings): one poll of the device,

@@ -62,6 +62,12 @@ fn build_ring(
     if opts.defer_taskrun {
         b.setup_defer_taskrun();
     }
+    if opts.coop_taskrun || opts.defer_taskrun {
+        // The kernel then flags pending task work in the SQ ring
+        // (IORING_SQ_TASKRUN): a caller that only polls enters the ring,
+        // with GETEVENTS, exactly when there is some to run.
+        b.setup_taskrun_flag();
+    }
     let err = match b.build(entries) {
         Ok(r) => return Ok(r),
         Err(e) => e,
