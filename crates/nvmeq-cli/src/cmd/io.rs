@@ -367,28 +367,22 @@ impl Transfer {
             let slba = a.range.slba + piece.off;
             let f = a.pi.fields(&self.sz.fmt, a.range.slba, piece.off)?;
             let (nsid, nlb_z) = (self.nsid, piece.nlb_z());
+            // The three builders take the same fields.
+            macro_rules! build {
+                ($b:ident) => {
+                    $b::new(nsid, slba, nlb_z)
+                        .fua(a.range.fua)
+                        .lr(a.range.limited_retry)
+                        .prinfo(f.prinfo)
+                        .stc(f.stc)
+                        .pi_tags(f.tags)
+                        .build()
+                };
+            }
             let cmd = match self.op {
-                Op::Read => Read::new(nsid, slba, nlb_z)
-                    .fua(a.range.fua)
-                    .lr(a.range.limited_retry)
-                    .prinfo(f.prinfo)
-                    .stc(f.stc)
-                    .pi_tags(f.tags)
-                    .build(),
-                Op::Write => Write::new(nsid, slba, nlb_z)
-                    .fua(a.range.fua)
-                    .lr(a.range.limited_retry)
-                    .prinfo(f.prinfo)
-                    .stc(f.stc)
-                    .pi_tags(f.tags)
-                    .build(),
-                Op::Compare => Compare::new(nsid, slba, nlb_z)
-                    .fua(a.range.fua)
-                    .lr(a.range.limited_retry)
-                    .prinfo(f.prinfo)
-                    .stc(f.stc)
-                    .pi_tags(f.tags)
-                    .build(),
+                Op::Read => build!(Read),
+                Op::Write => build!(Write),
+                Op::Compare => build!(Compare),
             };
             let plan = a.pi.plan(&cmd, &self.sz)?;
             let part = Part {
