@@ -41,10 +41,12 @@ pub struct BenchArgs {
     /// Commands per job, instead of a runtime.
     #[arg(long)]
     pub ios: Option<u64>,
-    /// Threads, each with its own backend (its own ring or file).
+    /// Threads, each with its own backend (its own ring or file; on vfio its
+    /// own I/O queue pair of one shared controller).
     #[arg(long, default_value_t = 1)]
     pub jobs: u32,
-    /// Backend options, comma-separated: fixedbufs, poll, sqpoll[=IDLE_MS], regfiles (uring);
+    /// Backend options, comma-separated: fixedbufs, poll, sqpoll[=IDLE_MS], regfiles, and
+    /// defer (the default), coop or signal for how completion work runs (uring);
     /// irq or poll (vfio: MSI-X interrupts, or polling, the default).
     #[arg(long, default_value = "")]
     pub backend_opts: String,
