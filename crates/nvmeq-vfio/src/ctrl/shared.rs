@@ -169,6 +169,10 @@ impl SharedController {
 /// [`Backend`] whose queue interface uses that queue alone, and whose
 /// `execute` runs I/O commands on it (admin commands on the shared admin
 /// queue). Dropping it waits for its commands still in flight.
+///
+/// `reap` runs its closure with the controller held, so the closure must not
+/// call into another handle of the same controller (that would wait for
+/// itself); collect the completions and act on them after `reap` returns.
 pub struct QueueHandle {
     inner: Arc<Shared>,
     qi: usize,
