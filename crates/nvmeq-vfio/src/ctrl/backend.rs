@@ -450,7 +450,7 @@ impl Controller {
 }
 
 /// A rejection of a command pushed without metadata, with its data buffer.
-fn data_only(r: Result<(), Rejected<WithMeta<DmaBuf>>>) -> Result<(), Rejected<DmaBuf>> {
+pub(super) fn data_only(r: Result<(), Rejected<WithMeta<DmaBuf>>>) -> Result<(), Rejected<DmaBuf>> {
     r.map_err(|r| match r {
         Rejected::Full(w) => Rejected::Full(w.and_then(|w| w.data)),
         Rejected::Invalid { error, buf } => Rejected::Invalid {

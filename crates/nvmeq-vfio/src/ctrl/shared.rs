@@ -17,7 +17,7 @@ use nvmeq_core::{
     Backend, Caps, Cmd, Completion, Data, Error, QueueKind, Reaped, Rejected, WithMeta,
 };
 
-use super::backend::{Placement, Scope};
+use super::backend::{data_only, Placement, Scope};
 use super::{Controller, NAP};
 use crate::dma::DmaBuf;
 use crate::error::OpenError;
@@ -245,13 +245,7 @@ impl Backend for QueueHandle {
     }
 
     fn push(&mut self, cmd: &Cmd, buf: Option<DmaBuf>, tag: u64) -> Result<(), Rejected<DmaBuf>> {
-        self.push_with(cmd, buf, None, tag).map_err(|r| match r {
-            Rejected::Full(w) => Rejected::Full(w.and_then(|w| w.data)),
-            Rejected::Invalid { error, buf } => Rejected::Invalid {
-                error,
-                buf: buf.and_then(|w| w.data),
-            },
-        })
+        data_only(self.push_with(cmd, buf, None, tag))
     }
 
     fn push_with(
