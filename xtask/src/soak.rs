@@ -1,6 +1,6 @@
 //! `cargo xtask soak`: one guest boot (with the vIOMMU) running `nvmeq-hwtest soak` on every
-//! backend in turn, each a step with its own time limit (`vm::run_steps`: a step QEMU dies in
-//! gets one more boot), then a verdict per backend from the reports the guest leaves in
+//! backend in turn, each a step with its own time limit (`vm::run_steps`: a step the emulator
+//! fails in gets one more boot), then a verdict per backend from the reports the guest leaves in
 //! `target/vm/soak-out`.
 
 use std::path::Path;
@@ -124,7 +124,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             a.backends.join(", ")
         }
     );
-    let status = vm::run_steps(&paths, &boot, &list);
+    let status = vm::run_steps(&paths, &boot, &list).map(|s| s.status);
     let verdicts = summary(&out)?;
     eprintln!("xtask soak: seed {seed}, reports in {}", out.display());
     for v in &verdicts {

@@ -150,7 +150,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 ..boot
             };
             if boot.kernels.is_empty() {
-                test_steps(&paths, &boot, &extra, true)?
+                test_steps(&paths, &boot, &extra, true)?.status
             } else {
                 let mut worst = 0;
                 let mut verdicts = Vec::new();
@@ -161,12 +161,22 @@ pub fn run(args: &[String]) -> Result<(), String> {
                     };
                     let started = std::time::Instant::now();
                     // Controllers C, D and E on the first kernel only (CI's budget).
-                    let s = test_steps(&paths, &b, &extra, ki == 0)?;
+                    let Steps {
+                        status: s,
+                        problems,
+                    } = test_steps(&paths, &b, &extra, ki == 0)?;
+                    // What went wrong is named here too: the last lines of a long run are
+                    // often all a reader (or CI's log excerpt) gets.
                     verdicts.push(format!(
-                        "kernel {}: {} in {:.0} s",
+                        "kernel {}: {} in {:.0} s{}",
                         k.name(),
                         if s == 0 { "passed" } else { "FAILED" },
-                        started.elapsed().as_secs_f64()
+                        started.elapsed().as_secs_f64(),
+                        if problems.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({})", problems.join("; "))
+                        }
                     ));
                     worst = worst.max(s);
                 }
@@ -301,8 +311,8 @@ pub fn boot_and_run(
     match boot_and_run_ended(paths, boot, line, interactive)? {
         qemu::Ended::Exit(s) => Ok(s),
         qemu::Ended::Hung { name, .. } => Err(format!("the guest hung in step `{name}`")),
-        qemu::Ended::QemuDied { name, status, .. } => {
-            Err(format!("QEMU exited ({status}) during step `{name}`"))
+        qemu::Ended::EmulatorFailed { name, why, .. } => {
+            Err(format!("the emulator failed ({why}) during step `{name}`"))
         }
     }
 }
@@ -315,7 +325,7 @@ const TEST_STEP_SECS: u64 = 240;
 /// with `cde` a step per backend on C, D and E) and every guest-only test (a step each), each
 /// with its own limit. A step that hangs the whole guest is counted FAILED and a new boot
 /// continues with the next step.
-fn test_steps(paths: &Paths, boot: &Boot, args: &[String], cde: bool) -> Result<i32, String> {
+fn test_steps(paths: &Paths, boot: &Boot, args: &[String], cde: bool) -> Result<Steps, String> {
     let mut suite_args = String::new();
     for a in args {
         suite_args.push(' ');
@@ -330,64 +340,82 @@ fn test_steps(paths: &Paths, boot: &Boot, args: &[String], cde: bool) -> Result<
     run_steps(paths, boot, &list)
 }
 
+/// What a run of steps came to: the guest's exit status (1 when a step hung or a DMA fault was
+/// logged), and one line for each thing that went wrong or had to be run again.
+pub struct Steps {
+    pub status: i32,
+    pub problems: Vec<String>,
+}
+
 /// Runs the steps that the guest shell command `list` prints (one `SECS NAME COMMAND` a line,
 /// after `. /etc/nvmeq/steps.sh`) with `run_steps`, each with its own limit. A step that hangs
 /// the whole guest is counted FAILED and a new boot continues with the next step; one in which
-/// QEMU itself dies is run once more in a new boot. Returns the guest's exit status, or 1 when
-/// a step hung or the vIOMMU logged a DMA fault.
-pub fn run_steps(paths: &Paths, boot: &Boot, list: &str) -> Result<i32, String> {
-    let mut hung = Vec::new();
+/// the emulator fails (QEMU dies, the guest reports an RCU stall or its heartbeat stops) is
+/// run once more in a new boot.
+pub fn run_steps(paths: &Paths, boot: &Boot, list: &str) -> Result<Steps, String> {
+    let (failed_before, faults_before) = (qemu::failed_steps().len(), qemu::dma_faults().len());
+    let mut problems = Vec::new();
+    let mut hung = false;
     let mut from = 0;
-    // Steps already run again after QEMU itself died in them (seen: QEMU 10.0.2 aborting in
-    // iotlb_to_section under multi-threaded TCG with the vIOMMU, about one boot in eight on
-    // a loaded host). A step gets one more boot; dying twice counts as FAILED.
+    // Steps already run again after the emulator failed in them (seen: QEMU 10.0.2 aborting
+    // in iotlb_to_section under multi-threaded TCG with the vIOMMU, or the guest's vCPUs
+    // stopping, about one boot in eight on a loaded host). A step gets one more boot; the
+    // emulator failing in it twice counts it FAILED.
     let mut rerun = Vec::new();
     loop {
         let line =
             format!(". /etc/nvmeq/steps.sh; {list} >/tmp/steps; run_steps /tmp/steps {from}");
         match boot_and_run_ended(paths, boot, &line, false)? {
             qemu::Ended::Exit(status) => {
-                for (i, name, secs) in &hung {
-                    eprintln!(
-                        "xtask vm: FAILED step {i} `{name}`: hung or crashed the guest \
-                         (limit {secs} s)"
-                    );
-                }
+                problems.extend(qemu::failed_steps().into_iter().skip(failed_before));
                 // A device that DMAs outside what the driver mapped for it fails the run
                 // whatever the steps said (the vIOMMU caught it; real memory would not).
-                let faults = qemu::dma_faults();
+                let faults: Vec<_> = qemu::dma_faults().into_iter().skip(faults_before).collect();
                 for f in &faults {
                     eprintln!("xtask vm: FAILED: the guest logged a DMA fault in {f}");
+                    problems.push(format!("DMA fault in {f}"));
                 }
-                return Ok(if hung.is_empty() && faults.is_empty() {
-                    status
+                for p in &problems {
+                    eprintln!("xtask vm: {p}");
+                }
+                let status = if hung || !faults.is_empty() {
+                    status.max(1)
                 } else {
-                    1
-                });
+                    status
+                };
+                return Ok(Steps { status, problems });
             }
             qemu::Ended::Hung { index, name, secs } => {
                 eprintln!("xtask vm: booting again to run the steps after {index} `{name}`");
-                hung.push((index, name, secs));
+                problems.push(format!(
+                    "FAILED step {index} `{name}`: hung the guest (limit {secs} s)"
+                ));
+                hung = true;
                 from = index + 1;
             }
-            qemu::Ended::QemuDied {
+            qemu::Ended::EmulatorFailed {
                 index,
                 name,
                 secs,
-                status,
+                why,
             } => {
                 if rerun.contains(&index) {
                     eprintln!(
-                        "xtask vm: QEMU died ({status}) in step {index} `{name}` again; \
+                        "xtask vm: the emulator failed ({why}) in step {index} `{name}` again; \
                          booting again to run the steps after it"
                     );
-                    hung.push((index, name, secs));
+                    problems.push(format!(
+                        "FAILED step {index} `{name}`: the emulator failed in it twice, \
+                         the second time: {why} (limit {secs} s)"
+                    ));
+                    hung = true;
                     from = index + 1;
                 } else {
                     eprintln!(
-                        "xtask vm: QEMU died ({status}) in step {index} `{name}`: the \
-                         emulator's failure, not the step's; booting again to run it once more"
+                        "xtask vm: the emulator failed ({why}) in step {index} `{name}`, \
+                         not the step; booting again to run it once more"
                     );
+                    problems.push(format!("step {index} `{name}` ran again after: {why}"));
                     rerun.push(index);
                     from = index;
                 }

@@ -18,6 +18,12 @@ const STEP_END: &str = "NVMEQ-STEP-END=";
 /// How long past a step's own limit the host waits before it calls the guest hung: the guest
 /// kills a late step itself, so silence beyond this means the guest stopped answering.
 const STEP_GRACE: Duration = Duration::from_secs(60);
+/// The guest's `run_steps` prints this every 10 s (xtask/src/vm/guest_steps.sh).
+const ALIVE: &str = "NVMEQ-ALIVE";
+/// How long a guest that has sent heartbeats may fall silent inside a step before the host
+/// calls it dead: its vCPUs stopped (the QEMU 10 race), so waiting out the step's limit would
+/// only spend the run's time.
+const SILENCE_LIMIT: Duration = Duration::from_secs(90);
 
 /// How a boot ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,13 +37,14 @@ pub enum Ended {
         name: String,
         secs: u64,
     },
-    /// QEMU itself exited during step `index` (`name`) with `status`, before the guest
-    /// finished: the emulator's failure, not the step's verdict.
-    QemuDied {
+    /// The emulator failed during step `index` (`name`), before the guest finished: QEMU
+    /// itself exited, the guest kernel reported an RCU stall, or the guest's heartbeat
+    /// stopped. Not the step's verdict (`why` says which).
+    EmulatorFailed {
         index: usize,
         name: String,
         secs: u64,
-        status: String,
+        why: String,
     },
 }
 
@@ -45,7 +52,10 @@ pub enum Ended {
 enum Event {
     Exit(i32),
     StepStart(usize, u64, String),
-    StepEnd(usize),
+    /// Step `index` (`name`) ended with `rc`.
+    StepEnd(usize, i32, String),
+    /// The guest's heartbeat.
+    Alive,
     /// The guest kernel reported an RCU stall: under TCG with the vIOMMU a vCPU's timer has
     /// stopped (QEMU 10.0.2's MTTCG race, see docs/testing.md) and the guest will not recover.
     Stall,
@@ -65,6 +75,15 @@ const DMA_FAULT: &str = "DMAR: [DMA";
 /// memory mapped for it).
 static DMA_FAULTS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
 
+/// Steps that ended with a non-zero status since this process started, each as
+/// ``step N `name` (exit RC)``, so that a run's last lines can name them.
+static FAILED_STEPS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// The failed steps seen so far (see `FAILED_STEPS`).
+pub fn failed_steps() -> Vec<String> {
+    FAILED_STEPS.lock().map(|v| v.clone()).unwrap_or_default()
+}
+
 /// The DMA faults seen so far, each as ``step N `name`: CONSOLE-LINE``.
 pub fn dma_faults() -> Vec<String> {
     DMA_FAULTS.lock().map(|v| v.clone()).unwrap_or_default()
@@ -73,6 +92,18 @@ pub fn dma_faults() -> Vec<String> {
 /// The IOMMU's DMA fault report a console line carries, from `DMAR: [DMA` on.
 fn dma_fault(line: &str) -> Option<&str> {
     line.find(DMA_FAULT).map(|at| &line[at..])
+}
+
+/// Whether a console line carries the guest's heartbeat, which is then cut out of it (it may
+/// land inside a line a step is printing).
+fn take_heartbeat(line: &mut String) -> bool {
+    match line.find(ALIVE) {
+        Some(at) => {
+            line.replace_range(at..at + ALIVE.len(), "");
+            true
+        }
+        None => false,
+    }
 }
 
 /// The step event a console line carries, if any.
@@ -88,8 +119,14 @@ fn parse_step(line: &str) -> Option<Event> {
         ));
     }
     let at = line.find(STEP_END)?;
-    let index = line[at + STEP_END.len()..].split_whitespace().next()?;
-    Some(Event::StepEnd(index.parse().ok()?))
+    let mut w = line[at + STEP_END.len()..].split_whitespace();
+    let index = w.next()?.parse().ok()?;
+    let rc = w.next()?.parse().ok()?;
+    Some(Event::StepEnd(
+        index,
+        rc,
+        w.next().unwrap_or("").to_string(),
+    ))
 }
 
 /// Controller A's size and B's namespace sizes, in bytes.
@@ -428,7 +465,13 @@ pub fn run(
             let mut shown_any = false;
             for line in BufReader::new(stdout).split(b'\n') {
                 let Ok(line) = line else { break };
-                let text = strip_escapes(&String::from_utf8_lossy(&line));
+                let mut text = strip_escapes(&String::from_utf8_lossy(&line));
+                if take_heartbeat(&mut text) {
+                    let _ = tx.send(Event::Alive);
+                    if text.is_empty() {
+                        continue;
+                    }
+                }
                 if let Some(code) = parse_marker(&text) {
                     let _ = tx.send(Event::Exit(code));
                 } else if let Some(ev) = parse_step(&text) {
@@ -449,6 +492,8 @@ pub fn run(
         // The step running now: (index, name, secs, by when it must end).
         let mut step: Option<(usize, String, u64, Instant)> = None;
         let mut stalled = false;
+        // The last heartbeat, once the guest has sent one.
+        let mut alive: Option<Instant> = None;
         let status = loop {
             while let Ok(ev) = rx.try_recv() {
                 match ev {
@@ -457,7 +502,13 @@ pub fn run(
                         let by = Instant::now() + Duration::from_secs(secs) + STEP_GRACE;
                         step = Some((i, name, secs, by));
                     }
-                    Event::StepEnd(_) => step = None,
+                    Event::StepEnd(i, rc, name) => {
+                        step = None;
+                        if rc != 0 {
+                            note_failed_step(i, &name, rc);
+                        }
+                    }
+                    Event::Alive => alive = Some(Instant::now()),
                     Event::Stall => stalled = true,
                     Event::DmaFault(line) => note_dma_fault(&step, line),
                 }
@@ -473,12 +524,31 @@ pub fn run(
                     "xtask vm: the guest reported an RCU stall during step {index} `{name}`; \
                      QEMU killed"
                 );
-                return Ok(Ended::QemuDied {
+                return Ok(Ended::EmulatorFailed {
                     index: *index,
                     name: name.clone(),
                     secs: *secs,
-                    status: "guest RCU stall".into(),
+                    why: "guest RCU stall".into(),
                 });
+            }
+            if let (Some(at), Some((index, name, secs, _)), None) = (alive, &step, marker) {
+                if at.elapsed() > SILENCE_LIMIT {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    let _ = reader.join();
+                    let why = format!("no heartbeat for {} s", SILENCE_LIMIT.as_secs());
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "xtask vm: the guest fell silent during step {index} `{name}` ({why}); \
+                         QEMU killed"
+                    );
+                    return Ok(Ended::EmulatorFailed {
+                        index: *index,
+                        name: name.clone(),
+                        secs: *secs,
+                        why,
+                    });
+                }
             }
             if let Some(s) = child.try_wait().map_err(|e| format!("QEMU: {e}"))? {
                 if let (Some((index, name, secs, _)), None) = (&step, marker) {
@@ -490,11 +560,11 @@ pub fn run(
                         std::io::stderr(),
                         "xtask vm: QEMU exited ({s}) during step {index} `{name}`"
                     );
-                    return Ok(Ended::QemuDied {
+                    return Ok(Ended::EmulatorFailed {
                         index: *index,
                         name: name.clone(),
                         secs: *secs,
-                        status: s.to_string(),
+                        why: format!("QEMU exited ({s})"),
                     });
                 }
                 break Some(s);
@@ -583,6 +653,18 @@ fn note_dma_fault(step: &Option<(usize, String, u64, Instant)>, line: String) {
     }
 }
 
+/// Remembers a step that ended with a non-zero status.
+fn note_failed_step(index: usize, name: &str, rc: i32) {
+    let why = if rc == 124 {
+        "timed out".to_string()
+    } else {
+        format!("exit {rc}")
+    };
+    if let Ok(mut v) = FAILED_STEPS.lock() {
+        v.push(format!("step {index} `{name}` ({why})"));
+    }
+}
+
 /// A fresh directory (emptied if it exists).
 pub fn fresh_dir(p: &Path) -> Result<PathBuf, String> {
     if p.exists() {
@@ -616,10 +698,23 @@ mod tests {
         );
         assert_eq!(
             parse_step("[ 9.1] NVMEQ-STEP-END=12 124 x"),
-            Some(Event::StepEnd(12))
+            Some(Event::StepEnd(12, 124, "x".into()))
         );
         assert_eq!(parse_step("NVMEQ-STEP-START=x 1 y"), None);
         assert_eq!(parse_step("plain"), None);
+    }
+
+    #[test]
+    fn heartbeats_are_cut_out() {
+        let mut l = "NVMEQ-ALIVE".to_string();
+        assert!(take_heartbeat(&mut l));
+        assert_eq!(l, "");
+        let mut l = "A/readNVMEQ-ALIVE   PASS".to_string();
+        assert!(take_heartbeat(&mut l));
+        assert_eq!(l, "A/read   PASS");
+        let mut l = "plain".to_string();
+        assert!(!take_heartbeat(&mut l));
+        assert_eq!(l, "plain");
     }
 
     #[test]
