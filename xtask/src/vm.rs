@@ -318,8 +318,8 @@ pub fn boot_and_run(
 }
 
 /// Seconds each step of `vm test` may take: a backend's suite, and one guest-only test.
-const SUITE_STEP_SECS: u64 = 900;
-const TEST_STEP_SECS: u64 = 240;
+const SUITE_STEP_SECS: u64 = 300;
+const TEST_STEP_SECS: u64 = 180;
 
 /// `vm test`: the conformance suite (a step per backend on A and B, the differential, and
 /// with `cde` a step per backend on C, D and E) and every guest-only test (a step each), each
