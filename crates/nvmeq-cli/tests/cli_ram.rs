@@ -504,6 +504,45 @@ fn verify_flush_write_zeroes_dsm() {
 // ---------------------------------------------------------------- passthrough
 
 #[test]
+fn verify_and_write_zeroes_take_protection_options() {
+    // Never-written blocks pass every check the format allows.
+    assert_eq!(
+        stderr(&nvmeq(&["verify", "ram:64M,pi=1", "-c", "7", "-p", "0x7"])),
+        "verify: Success\n"
+    );
+    // Type 1's reference tag must be the LBA's low bits: -r 5 at LBA 0 is
+    // refused by the controller, by name.
+    fails_with(
+        &nvmeq(&["verify", "ram:64M,pi=1", "-s", "0", "-p", "0x1", "-r", "5"]),
+        1,
+        "Invalid Protection Information (sct 0x1, sc 0x81)",
+    );
+    // PRACT: the controller writes the PI of the zeroed blocks itself.
+    assert!(nvmeq(&[
+        "write-zeroes",
+        "ram:64M,pi=1",
+        "-n",
+        "1",
+        "-c",
+        "7",
+        "-p",
+        "0x8"
+    ])
+    .status
+    .success());
+    fails_with(
+        &nvmeq(&["verify", DEV, "-p", "0x7"]),
+        2,
+        "--prinfo needs a namespace formatted with protection information",
+    );
+    fails_with(
+        &nvmeq(&["write-zeroes", "ram:64M,pi=1", "-n", "1", "-p", "0x10"]),
+        2,
+        "--prinfo 0x10 is not a 4-bit value",
+    );
+}
+
+#[test]
 fn admin_passthru_identify_equals_id_ctrl() {
     let raw = nvmeq(&[
         "admin-passthru",

@@ -786,6 +786,10 @@ fn pi_round_trips(backend: &str) {
                 "--pi-check",
             ],
         );
+        go!(
+            "verify with PRCHK",
+            &["verify", &dev, "-n", &n, "-s", "40", "-c", "0", "-p", prchk],
+        );
         let back = std::fs::read(path("r")).unwrap_or_default();
         let want = if ext { &data[..lba] } else { &data[..] };
         if back.get(..lba) != Some(&want[..lba]) {
@@ -893,6 +897,17 @@ fn pi_round_trips(backend: &str) {
                 if code == Some(0) || !err.contains("block 0: guard check failed") {
                     failures.push(format!(
                         "{backend} C{nsid}: corrupted guard read with --pi-check: {code:?} {err}"
+                    ));
+                }
+                // Verify moves no data: the controller checks the stored PI.
+                let (code, _, err) = outcome(
+                    &bin,
+                    &["verify", &dev, "-n", &n, "-s", "56", "-c", "0", "-p", "0x4"],
+                );
+                if code == Some(0) || !err.contains("Guard Check Error") {
+                    failures.push(format!(
+                        "{backend} C{nsid}: verify of a corrupted guard with PRCHK guard: \
+                         {code:?} {err}"
                     ));
                 }
             } else {

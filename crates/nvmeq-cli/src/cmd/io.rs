@@ -80,6 +80,8 @@ pub struct NoData {
     /// Write Zeroes only: deallocate the blocks (DEAC).
     #[arg(short = 'd', long = "deac")]
     pub deac: bool,
+    #[command(flatten)]
+    pub pi: protection::Checks,
 }
 
 /// `dsm`.
@@ -545,9 +547,13 @@ pub fn verify(ctx: &Ctx, a: &NoData) -> Result<()> {
     }
     let mut dev = ctx.open(&a.dev)?;
     let nsid = resolve_nsid(&dev, a.range.nsid);
+    let f = no_data_fields(&mut dev, a, nsid)?;
     let cmd = Verify::new(nsid, a.range.slba, a.range.block_count.unwrap_or(0))
         .fua(a.range.fua)
         .lr(a.range.limited_retry)
+        .prinfo(f.prinfo)
+        .stc(f.stc)
+        .pi_tags(f.tags)
         .build();
     let c = dev.exec("Verify", &cmd, Data::None)?;
     done(ctx, "verify", Some(nsid), c.result())
@@ -557,13 +563,27 @@ pub fn verify(ctx: &Ctx, a: &NoData) -> Result<()> {
 pub fn write_zeroes(ctx: &Ctx, a: &NoData) -> Result<()> {
     let nsid = require_nsid("write-zeroes", a.range.nsid)?;
     let mut dev = ctx.open(&a.dev)?;
+    let f = no_data_fields(&mut dev, a, nsid)?;
     let cmd = WriteZeroes::new(nsid, a.range.slba, a.range.block_count.unwrap_or(0))
         .deac(a.deac)
         .fua(a.range.fua)
         .lr(a.range.limited_retry)
+        .prinfo(f.prinfo)
+        .stc(f.stc)
+        .pi_tags(f.tags)
         .build();
     let c = dev.exec("Write Zeroes", &cmd, Data::None)?;
     done(ctx, "write-zeroes", Some(nsid), c.result())
+}
+
+/// The protection fields of `verify`/`write-zeroes`: none unless an option
+/// asks (the namespace's format is then read to check and place them).
+fn no_data_fields(dev: &mut Device, a: &NoData, nsid: u32) -> Result<protection::Fields> {
+    if !a.pi.any() {
+        return Ok(protection::Fields::default());
+    }
+    let fmt = dev.format(nsid)?;
+    a.pi.fields(&fmt, a.range.slba)
 }
 
 /// `write-uncor`.

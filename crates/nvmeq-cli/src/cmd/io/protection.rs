@@ -56,8 +56,62 @@ pub struct Protection {
     pub pi_check: bool,
 }
 
+/// The protection options of the commands that move no data (`verify`,
+/// `write-zeroes`), with nvme-cli's names: as [`Protection`] less the
+/// metadata and host-side PI, and the storage tag on `-S`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct Checks {
+    /// PRINFO: bit 3 PRACT, bit 2 check the guard, bit 1 the application
+    /// tag, bit 0 the reference tag.
+    #[arg(short = 'p', long = "prinfo", value_parser = num::u8, default_value = "0")]
+    pub prinfo: u8,
+    /// Reference tag of the first block (default: the starting LBA, as
+    /// Type 1 requires; nvme-cli's default is 0).
+    #[arg(short = 'r', long = "ref-tag", value_parser = num::suffixed)]
+    pub ref_tag: Option<u64>,
+    /// Application tag mask.
+    #[arg(short = 'm', long = "app-tag-mask", value_parser = num::u16, default_value = "0")]
+    pub app_tag_mask: u16,
+    /// Application tag.
+    #[arg(short = 'a', long = "app-tag", value_parser = num::u16, default_value = "0")]
+    pub app_tag: u16,
+    /// Storage tag (formats with a storage tag only).
+    #[arg(short = 'S', long = "storage-tag", value_parser = num::suffixed)]
+    pub storage_tag: Option<u64>,
+    /// Have the controller check the storage tag (STC).
+    #[arg(short = 'C', long = "storage-tag-check")]
+    pub storage_tag_check: bool,
+}
+
+impl Checks {
+    /// Whether any option was given (a namespace's format is then read).
+    pub fn any(&self) -> bool {
+        self.prinfo != 0
+            || self.ref_tag.is_some()
+            || self.app_tag_mask != 0
+            || self.app_tag != 0
+            || self.storage_tag.is_some()
+            || self.storage_tag_check
+    }
+
+    /// The command fields for blocks from `slba` on `fmt`, checked as
+    /// `read`'s are.
+    pub fn fields(&self, fmt: &NsFormat, slba: u64) -> Result<Fields> {
+        Protection {
+            prinfo: self.prinfo,
+            ref_tag: self.ref_tag,
+            app_tag_mask: self.app_tag_mask,
+            app_tag: self.app_tag,
+            storage_tag: self.storage_tag,
+            storage_tag_check: self.storage_tag_check,
+            ..Protection::default()
+        }
+        .fields(fmt, slba, 0)
+    }
+}
+
 /// The command fields the options set.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Fields {
     /// PRINFO.
     pub prinfo: Prinfo,
