@@ -71,6 +71,12 @@ pub struct BenchArgs {
     /// No progress bar even on a terminal.
     #[arg(long)]
     pub no_progress: bool,
+    /// Write contents derived from each LBA and the seed, and check every
+    /// read of a block this run wrote; on a protected namespace the host
+    /// generates the PI and both the controller (PRCHK) and the host check it.
+    /// The first difference stops the run, naming the block.
+    #[arg(long)]
+    pub verify: bool,
 }
 
 /// `4096`, `4k`, `1m`.
@@ -120,6 +126,7 @@ impl BenchArgs {
             cfg.seed = s;
         }
         cfg.allow_destructive = self.allow_destructive;
+        cfg.verify = self.verify;
         let req = Request {
             device: self.device.clone(),
             opts: self.backend_opts.parse()?,

@@ -237,6 +237,10 @@ pub struct Config {
     /// Writes are refused unless this is set: the caller has named the
     /// namespace and the user asked for destructive I/O.
     pub allow_destructive: bool,
+    /// Writes carry contents derived from the LBA and the seed (and
+    /// host-generated PI on a protected format), and reads of blocks this
+    /// run wrote check them (and the PI); a difference stops the run.
+    pub verify: bool,
 }
 
 impl Config {
@@ -255,6 +259,7 @@ impl Config {
             region: None,
             seed: 0x6e76_6d65_7162_656e, // "nvmeqben"
             allow_destructive: false,
+            verify: false,
         }
     }
 
@@ -264,6 +269,13 @@ impl Config {
             return Err(BenchError::WritesNotAllowed {
                 pattern: self.pattern,
             });
+        }
+        if self.verify && !self.pattern.writes() {
+            return Err(BenchError::Config(format!(
+                "--verify checks what this run writes; pattern `{}` writes nothing \
+                 (use randwrite, write or mixed)",
+                self.pattern
+            )));
         }
         if self.bs == 0 {
             return Err(BenchError::Config(

@@ -55,6 +55,15 @@ pub enum BenchError {
         /// What the backend or device said.
         source: nvmeq_core::Error,
     },
+    /// `--verify`: a read did not return what this run wrote (or its PI
+    /// failed the host's check); the block and the difference are named.
+    #[error("job {job}: verify: {reason}")]
+    Verify {
+        /// Job index.
+        job: u32,
+        /// Which block and what differs.
+        reason: String,
+    },
     /// Submitting or waiting failed.
     #[error("job {job}: commit failed: {source}")]
     Commit {

@@ -9,7 +9,8 @@ use std::time::Instant;
 
 use hdrhistogram::Histogram;
 use nvmeq_core::cmd::{Identify, Read, Write};
-use nvmeq_core::{Backend, Data, IdentifyNamespace, IoBuf};
+use nvmeq_core::format::NsFormat;
+use nvmeq_core::{Backend, Data, IdentifyNamespace, IdentifyNamespaceNvm, IoBuf, WithMeta};
 use zerocopy::FromBytes;
 
 use crate::config::{Config, Limit, Region};
@@ -17,6 +18,7 @@ use crate::error::BenchError;
 use crate::report::JobResult;
 use crate::rng::SplitMix64;
 use crate::sys::CpuTime;
+use crate::verify::{Io, Written};
 
 /// Largest latency the histogram holds exactly (larger ones are clamped): 100 s.
 const MAX_LATENCY_NS: u64 = 100_000_000_000;
@@ -56,8 +58,9 @@ impl Progress {
     }
 }
 
-/// One buffer per queue slot; `None` while its command is in flight.
-type Slots<B> = Vec<Option<<B as Backend>::Buf>>;
+/// Data and metadata buffers per queue slot; `None` while its command is in
+/// flight (metadata: also when the format moves none).
+type Slots<B> = Vec<(Option<<B as Backend>::Buf>, Option<<B as Backend>::Buf>)>;
 
 /// What a job needs before its loop: geometry checked against the device.
 struct Setup {
@@ -66,6 +69,8 @@ struct Setup {
     region: Region,
     /// `bs`-sized units in the region.
     units: u64,
+    /// How commands meet the namespace's format.
+    io: Io,
 }
 
 fn setup<B: Backend>(b: &mut B, cfg: &Config, job: u32) -> Result<Setup, BenchError> {
@@ -88,6 +93,29 @@ fn setup<B: Backend>(b: &mut B, cfg: &Config, job: u32) -> Result<Setup, BenchEr
         what: "LBA size",
         source,
     })?;
+    // With a region given, a device whose Identify Namespace says nothing
+    // usable (a loopback ring completes it as a no-op) runs with the plain
+    // format of its LBA size; the backends still refuse block I/O that
+    // lacks a metadata buffer the real format needs.
+    let (nsze, fmt) = match (namespace(b, cfg.nsid, job), cfg.region) {
+        (Ok(Some(n)), _) => n,
+        (_, Some(r)) => (r.start_lba + r.blocks, NsFormat::separate(lba_size, 0)),
+        (Ok(None), None) => {
+            return Err(geo(format!(
+                "namespace {} is not active (Identify Namespace: NSZE 0)",
+                cfg.nsid
+            )))
+        }
+        (Err(e), None) => return Err(e),
+    };
+    if fmt.block_bytes != lba_size {
+        return Err(geo(format!(
+            "namespace {}: the backend's {lba_size} bytes per block are not Identify \
+             Namespace's {}",
+            cfg.nsid, fmt.block_bytes
+        )));
+    }
+    let lba_size = fmt.lba_size();
     if lba_size == 0 || cfg.bs % lba_size != 0 {
         return Err(geo(format!(
             "block size {} is not a multiple of namespace {}'s LBA size ({lba_size})",
@@ -105,7 +133,7 @@ fn setup<B: Backend>(b: &mut B, cfg: &Config, job: u32) -> Result<Setup, BenchEr
         Some(r) => r,
         None => Region {
             start_lba: 0,
-            blocks: namespace_size(b, cfg.nsid, job)?,
+            blocks: nsze,
         },
     };
     let units = region.blocks / nlb as u64;
@@ -120,14 +148,21 @@ fn setup<B: Backend>(b: &mut B, cfg: &Config, job: u32) -> Result<Setup, BenchEr
         nlb,
         region,
         units,
+        io: Io::plan(fmt, cfg.verify),
     })
 }
 
-/// NSZE from Identify Namespace.
-fn namespace_size<B: Backend>(b: &mut B, nsid: u32, job: u32) -> Result<u64, BenchError> {
+/// NSZE and the current format, from Identify Namespace (and for a protected
+/// format the NVM command set's, whose ELBAF names the guard; a controller
+/// without it has the 16-bit guard).
+fn namespace<B: Backend>(
+    b: &mut B,
+    nsid: u32,
+    job: u32,
+) -> Result<Option<(u64, NsFormat)>, BenchError> {
     let err = |source| BenchError::Setup {
         job,
-        what: "Identify Namespace (for the namespace size; give a region to skip it)",
+        what: "Identify Namespace (for the namespace's size and format)",
         source,
     };
     let mut buf = b.alloc(4096).map_err(err)?;
@@ -141,7 +176,20 @@ fn namespace_size<B: Backend>(b: &mut B, nsid: u32, job: u32) -> Result<u64, Ben
             "Identify Namespace (shorter than the structure)",
         ))
     })?;
-    Ok(id.nsze)
+    let nvm = if id.dps_bits().pit() != 0 {
+        b.execute(
+            &Identify::nvm_namespace(nsid).build(),
+            Data::FromDevice(buf.as_mut_slice()),
+        )
+        .ok()
+        .and_then(|_| IdentifyNamespaceNvm::read_from_prefix(buf.as_slice()).ok())
+        .map(|(n, _)| n)
+    } else {
+        None
+    };
+    Ok(NsFormat::from_identify_nvm(&id, nvm.as_ref())
+        .map_err(err)?
+        .map(|fmt| (id.nsze, fmt)))
 }
 
 /// Runs one job on `b` once `ready` says every job is set up.
@@ -163,15 +211,21 @@ fn prepare<B: Backend>(b: &mut B, cfg: &Config, job: u32) -> Result<(Setup, Slot
     let s = setup(b, cfg, job)?;
     let mut fill = SplitMix64::new(cfg.seed ^ 0xb5ad_4ece_da1c_e2a9 ^ job as u64);
     let mut bufs = Vec::with_capacity(cfg.qd as usize);
-    for _ in 0..cfg.qd {
-        let mut buf = b
-            .alloc(cfg.bs as usize)
+    let alloc = |b: &mut B, len: u32| {
+        b.alloc((len * s.nlb) as usize)
             .map_err(|source| BenchError::Setup {
                 job,
                 what: "buffer allocation",
                 source,
-            })?;
-        if cfg.pattern.writes() {
+            })
+    };
+    for _ in 0..cfg.qd {
+        let mut buf = alloc(b, s.io.unit)?;
+        let meta = match s.io.meta_unit {
+            0 => None,
+            m => Some(alloc(b, m)?),
+        };
+        if cfg.pattern.writes() && !cfg.verify {
             // Random contents, so a compressing or deduplicating device
             // cannot make writes look cheaper than they are.
             for chunk in buf.as_mut_slice().chunks_mut(8) {
@@ -179,7 +233,7 @@ fn prepare<B: Backend>(b: &mut B, cfg: &Config, job: u32) -> Result<(Setup, Slot
                 chunk.copy_from_slice(&r[..chunk.len()]);
             }
         }
-        bufs.push(Some(buf));
+        bufs.push((Some(buf), meta));
     }
     debug_assert!(s.lba_size > 0);
     Ok((s, bufs))
@@ -189,7 +243,12 @@ fn prepare<B: Backend>(b: &mut B, cfg: &Config, job: u32) -> Result<(Setup, Slot
 /// what that command was, together so a completion touches one place.
 struct Slot<Buf> {
     buf: Option<Buf>,
+    /// The separate metadata buffer, when the format moves one.
+    meta: Option<Buf>,
     lba: u64,
+    /// `--verify`: the unit, and whether a read of it is checked.
+    unit: u64,
+    check: bool,
     /// When it was submitted, in ns since the loop's start (timed slots only).
     submitted_ns: u64,
     write: bool,
@@ -212,6 +271,11 @@ struct Track<B: Backend> {
     hist: Histogram<u64>,
     reads: u64,
     writes: u64,
+    /// Reads whose data (and PI) `--verify` checked.
+    verified: u64,
+    io: Io,
+    seed: u64,
+    written: Written,
     failed: Option<BenchError>,
 }
 
@@ -237,9 +301,27 @@ impl<B: Backend> Track<B> {
                 self.hist.saturating_record(ns.clamp(1, MAX_LATENCY_NS));
             }
             slot.buf = r.buf;
+            slot.meta = r.meta;
             self.free.push(i);
             match r.result {
-                Ok(_) if slot.write => self.writes += 1,
+                Ok(_) if slot.write => {
+                    self.writes += 1;
+                    self.written.set(slot.unit);
+                }
+                Ok(_) if slot.check => {
+                    self.reads += 1;
+                    let data = slot.buf.as_ref().map_or(&[][..], |b| b.as_slice());
+                    let meta = slot.meta.as_ref().map_or(&[][..], |b| b.as_slice());
+                    match self.io.check(self.seed, slot.lba, data, meta) {
+                        Ok(()) => self.verified += 1,
+                        Err(reason) => {
+                            self.failed.get_or_insert(BenchError::Verify {
+                                job: self.job,
+                                reason,
+                            });
+                        }
+                    }
+                }
                 Ok(_) => self.reads += 1,
                 Err(source) => {
                     self.failed.get_or_insert(BenchError::Io {
@@ -294,9 +376,12 @@ fn looped<B: Backend>(
         job,
         slots: bufs
             .into_iter()
-            .map(|buf| Slot {
+            .map(|(buf, meta)| Slot {
                 buf,
+                meta,
                 lba: 0,
+                unit: 0,
+                check: false,
                 submitted_ns: 0,
                 write: false,
                 timed: false,
@@ -307,8 +392,13 @@ fn looped<B: Backend>(
         hist: new_histogram(),
         reads: 0,
         writes: 0,
+        verified: 0,
+        io: s.io,
+        seed: cfg.seed,
+        written: Written::new(s.units, cfg.verify),
         failed: None,
     };
+    let meta = s.io.meta_unit != 0;
     // Timed slots written since the last commit, stamped when it submits them.
     let mut stamp: Vec<usize> = Vec::with_capacity(qd);
 
@@ -339,15 +429,45 @@ fn looped<B: Backend>(
                 u
             };
             let slba = s.region.start_lba + unit * s.nlb as u64;
+            let tags = s.io.tag_dwords(slba);
+            // `--verify`: the controller checks the PI of writes and of reads
+            // of blocks this run wrote, not of others (their PI is not ours).
+            let check = !is_write && t.written.get(unit);
+            let prinfo = s.io.prinfo(is_write || check);
             let cmd = if is_write {
-                Write::new(cfg.nsid, slba, nlb_z).build()
+                Write::new(cfg.nsid, slba, nlb_z)
+                    .prinfo(prinfo)
+                    .pi_tags(tags)
+                    .build()
             } else {
-                Read::new(cfg.nsid, slba, nlb_z).build()
+                Read::new(cfg.nsid, slba, nlb_z)
+                    .prinfo(prinfo)
+                    .pi_tags(tags)
+                    .build()
             };
             let sl = &mut t.slots[slot];
-            match b.push(&cmd, sl.buf.take(), slot as u64) {
+            if is_write && cfg.verify {
+                if let Some(d) = sl.buf.as_mut() {
+                    let mut none: [u8; 0] = [];
+                    let m = sl.meta.as_mut().map_or(&mut none[..], |m| m.as_mut_slice());
+                    s.io.fill(cfg.seed, slba, d.as_mut_slice(), m);
+                }
+            }
+            let pushed = if meta {
+                b.push_with(&cmd, sl.buf.take(), sl.meta.take(), slot as u64)
+            } else {
+                b.push(&cmd, sl.buf.take(), slot as u64).map_err(|r| {
+                    r.map_buf(|d| WithMeta {
+                        data: Some(d),
+                        meta: None,
+                    })
+                })
+            };
+            match pushed {
                 Ok(()) => {
                     sl.lba = slba;
+                    sl.unit = unit;
+                    sl.check = check;
                     sl.write = is_write;
                     sl.timed = false;
                     if every != 0 {
@@ -362,7 +482,10 @@ fn looped<B: Backend>(
                 }
                 Err(rej) => {
                     let source = rej.error().copied();
-                    sl.buf = rej.into_buf();
+                    if let Some(w) = rej.into_buf() {
+                        sl.buf = w.data;
+                        sl.meta = w.meta;
+                    }
                     t.free.push(slot);
                     if let Some(source) = source {
                         t.failed.get_or_insert(BenchError::Io {
@@ -450,6 +573,7 @@ fn looped<B: Backend>(
         region: s.region,
         reads: t.reads,
         writes: t.writes,
+        verified: t.verified,
         elapsed,
         cpu,
         process_cpu,

@@ -52,6 +52,7 @@ mod rng;
 // getrusage(2).
 #[allow(unsafe_code)]
 mod sys;
+mod verify;
 
 use std::fmt::Display;
 use std::sync::Barrier;

@@ -75,6 +75,9 @@ pub struct Report {
     pub reads: u64,
     /// Of which writes.
     pub writes: u64,
+    /// With `--verify`: the reads whose data (and PI) were checked, those of
+    /// blocks this run had written. `None` without `--verify`.
+    pub verified: Option<u64>,
     /// Bytes transferred.
     pub bytes: u64,
     /// Wall time from the first submission to the last completion (longest job), seconds.
@@ -125,6 +128,8 @@ pub(crate) struct JobResult {
     pub region: Region,
     pub reads: u64,
     pub writes: u64,
+    /// Reads `--verify` checked.
+    pub verified: u64,
     pub elapsed: std::time::Duration,
     pub cpu: crate::sys::CpuTime,
     pub process_cpu: crate::sys::CpuTime,
@@ -139,7 +144,7 @@ impl Report {
     /// Sums the jobs of one run.
     pub(crate) fn merge(cfg: &Config, backend_opts: &str, jobs: Vec<JobResult>) -> Report {
         let mut hist = crate::job::new_histogram();
-        let (mut reads, mut writes, mut commits) = (0, 0, 0);
+        let (mut reads, mut writes, mut commits, mut verified) = (0, 0, 0, 0);
         let (mut submitted, mut reaped) = (0u64, 0u64);
         let mut syscalls = Some(0u64);
         let (mut user, mut sys) = (0.0, 0.0);
@@ -155,6 +160,7 @@ impl Report {
             let _ = hist.add(&j.hist);
             reads += j.reads;
             writes += j.writes;
+            verified += j.verified;
             commits += j.commits;
             submitted += j.submitted;
             reaped += j.reaped;
@@ -206,6 +212,7 @@ impl Report {
             ios,
             reads,
             writes,
+            verified: cfg.verify.then_some(verified),
             bytes,
             elapsed_s: secs,
             iops: if secs > 0.0 { ios as f64 / secs } else { 0.0 },
@@ -274,6 +281,12 @@ impl fmt::Display for Report {
             "  ios={} (read {}, write {}) in {:.2} s: {:.0} IOPS, {:.1} MB/s",
             self.ios, self.reads, self.writes, self.elapsed_s, self.iops, self.mb_s
         )?;
+        if let Some(v) = self.verified {
+            writeln!(
+                f,
+                "  verify: {v} reads of blocks this run wrote checked, no difference"
+            )?;
+        }
         let l = &self.lat;
         if self.lat_mode == LatMode::Off {
             writeln!(f, "  lat: off")?;

@@ -4,6 +4,7 @@
 //! the bottom checks them on nvme-cli 2.3-shaped samples.
 
 mod common;
+mod guest;
 
 use std::process::Command;
 

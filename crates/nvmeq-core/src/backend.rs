@@ -269,8 +269,10 @@ pub trait Backend {
     /// What this backend and controller can do.
     fn caps(&self) -> Caps;
 
-    /// The LBA data size in bytes of namespace `nsid`'s current format, used to
-    /// turn [`crate::Xfer::Blocks`] into bytes.
+    /// Bytes per block in the data buffer for namespace `nsid`'s current
+    /// format, used to turn [`crate::Xfer::Blocks`] into bytes: the LBA data
+    /// size, plus the metadata size on an extended-LBA format (whose
+    /// metadata travels in the data buffer); [`crate::format::NsFormat::block_bytes`].
     fn lba_size(&mut self, nsid: u32) -> Result<u32, Error>;
 
     /// A buffer of `len` bytes suitable for this backend's transfers (aligned,

@@ -331,8 +331,10 @@ impl Backend for RamController {
     }
 
     fn lba_size(&mut self, nsid: u32) -> Result<u32, Error> {
+        // The data buffer's bytes per block, as every backend reports it:
+        // on an extended-LBA format the metadata is part of them.
         self.namespace(nsid)
-            .map(Namespace::lba_size)
+            .map(|ns| ns.fmt.block_bytes)
             .ok_or(Error::UnknownNamespace(nsid))
     }
 

@@ -72,8 +72,8 @@ pub trait BackendExt: Backend {
     /// ([`Caps::metadata`](nvmeq_core::Caps::metadata)) each call starts with
     /// an Identify Namespace to learn the format.
     fn read_blocks(&mut self, nsid: u32, slba: u64, buf: &mut [u8]) -> Result<(), Error> {
-        let (lba, _) = geometry(self, nsid, buf.len())?;
         let plan = BlockPlan::of(self, nsid)?;
+        let lba = plan.data_len(buf.len())?;
         let mut lba_at = slba;
         for chunk in buf.chunks_mut(plan.per_cmd * lba) {
             let nlb = chunk.len() / lba;
@@ -108,8 +108,8 @@ pub trait BackendExt: Backend {
     /// controller generates it (PRACT: guard from the data, reference tag
     /// from the LBA, application tag 0); other metadata is written as zeroes.
     fn write_blocks(&mut self, nsid: u32, slba: u64, data: &[u8]) -> Result<(), Error> {
-        let (lba, _) = geometry(self, nsid, data.len())?;
         let plan = BlockPlan::of(self, nsid)?;
+        let lba = plan.data_len(data.len())?;
         let mut lba_at = slba;
         for chunk in data.chunks(plan.per_cmd * lba) {
             let nlb = chunk.len() / lba;
@@ -183,6 +183,22 @@ impl BlockPlan {
         })
     }
 
+    /// The LBA data size (the caller's buffer holds data alone, whatever
+    /// the format), after checking that `len` is a whole number of blocks.
+    fn data_len(&self, len: usize) -> Result<usize, Error> {
+        let lba = self.fmt.lba_size() as usize;
+        if len == 0 {
+            return Err(Error::ZeroLength);
+        }
+        if len % lba != 0 {
+            return Err(Error::NotBlockMultiple {
+                len,
+                lba_size: lba as u32,
+            });
+        }
+        Ok(lba)
+    }
+
     fn write_prinfo(&self) -> Prinfo {
         Prinfo::new().with_pract(self.pi.is_some())
     }
@@ -220,27 +236,6 @@ impl BlockPlan {
 }
 
 impl<B: Backend + ?Sized> BackendExt for B {}
-
-/// The LBA size and the most blocks one command may move, after checking
-/// that `len` is a whole number of blocks.
-fn geometry<B: Backend + ?Sized>(
-    b: &mut B,
-    nsid: u32,
-    len: usize,
-) -> Result<(usize, usize), Error> {
-    let lba = b.lba_size(nsid)? as usize;
-    if len == 0 {
-        return Err(Error::ZeroLength);
-    }
-    if len % lba != 0 {
-        return Err(Error::NotBlockMultiple {
-            len,
-            lba_size: lba as u32,
-        });
-    }
-    let per_cmd = (b.caps().max_xfer as usize / lba).clamp(1, MAX_NLB);
-    Ok((lba, per_cmd))
-}
 
 fn next_lba(lba: u64, nlb: usize) -> Result<u64, Error> {
     lba.checked_add(nlb as u64)

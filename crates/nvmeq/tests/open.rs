@@ -310,7 +310,9 @@ fn block_helpers_just_work_on_every_metadata_format() {
         "ram:1M,mdts=1,lba=4096,ms=64,pi=1,guard=32,sts=16",
     ] {
         let mut d = open(dev).unwrap();
-        let lba = d.lba_size(1).unwrap() as usize;
+        // The block helpers move data alone: LBA data size, not the data
+        // buffer's bytes per block (`lba_size`, larger on extended LBAs).
+        let lba = d.namespace_format(1).unwrap().lba_size() as usize;
         let data: Vec<u8> = (0..12 * lba).map(|i| (i % 251) as u8).collect();
         d.write_blocks(1, 3, &data)
             .unwrap_or_else(|e| panic!("{dev}: {e}"));

@@ -1,0 +1,4 @@
+//! Guest tests kept out of `guest_nvme_cli.rs` by subject; they share its
+//! helpers through `super`.
+
+pub mod bench;
