@@ -132,6 +132,11 @@ impl Device {
         &self.inner
     }
 
+    /// The facade's device, mutably (reset, rescan).
+    pub fn inner_mut(&mut self) -> &mut AnyDevice {
+        &mut self.inner
+    }
+
     /// The namespace to use when `-n` is not given: the one the device node
     /// names, else 1 (nvme-cli asks the kernel the same way).
     pub fn default_nsid(&self) -> u32 {

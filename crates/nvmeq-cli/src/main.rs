@@ -166,7 +166,11 @@ enum Command {
     /// Sanitize the whole subsystem. Needs --namespace-id all and --force.
     Sanitize(admin::SanitizeArgs),
     /// Show the controller registers (vfio backend only).
-    ShowRegs(admin::ShowRegsArgs),
+    ShowRegs(admin::CtrlArgs),
+    /// Reset the controller (through the kernel, or the VFIO driver).
+    Reset(admin::CtrlArgs),
+    /// Have the kernel rescan the controller's namespaces.
+    NsRescan(admin::CtrlArgs),
     /// fio-style benchmark: IOPS, latency, CPU and syscalls per I/O. Writes need --allow-destructive and --namespace-id.
     Bench(bench::BenchArgs),
 }
@@ -251,6 +255,8 @@ fn run(cli: Cli) -> error::Result<()> {
         Command::Format(a) => admin::format(&ctx, a),
         Command::Sanitize(a) => admin::sanitize(&ctx, a),
         Command::ShowRegs(a) => admin::show_regs(&ctx, a),
+        Command::Reset(a) => admin::reset(&ctx, a),
+        Command::NsRescan(a) => admin::ns_rescan(&ctx, a),
         Command::Bench(a) => bench::run(&ctx, a),
     }
 }

@@ -543,6 +543,20 @@ fn verify_and_write_zeroes_take_protection_options() {
 }
 
 #[test]
+fn reset_and_rescan_name_what_the_backend_lacks() {
+    fails_with(
+        &nvmeq(&["reset", DEV]),
+        1,
+        "reset: not supported by this backend: a controller reset goes through the kernel",
+    );
+    fails_with(
+        &nvmeq(&["ns-rescan", DEV]),
+        1,
+        "no kernel view of its namespaces to rescan",
+    );
+}
+
+#[test]
 fn admin_passthru_identify_equals_id_ctrl() {
     let raw = nvmeq(&[
         "admin-passthru",

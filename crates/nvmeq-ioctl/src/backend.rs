@@ -18,7 +18,7 @@ use zerocopy::FromBytes;
 use crate::buf::IoctlBuf;
 use crate::open::{self, OpenError};
 use crate::sys::{self, Buf, Queue, MAX_IOVECS};
-use nvmeq_linux::uapi::NvmePassthruCmd64;
+use nvmeq_linux::uapi::{NvmePassthruCmd64, NVME_IOCTL_RESCAN, NVME_IOCTL_RESET};
 use nvmeq_linux::QueueLimits;
 
 /// Commands the queue interface holds at once (written plus completed, not yet reaped).
@@ -263,6 +263,37 @@ impl IoctlBackend {
             }
         }
         Ok(id)
+    }
+
+    /// Resets the controller (`NVME_IOCTL_RESET` on its device, as `nvme
+    /// reset`): Linux quiesces it, resets it and sets its queues up again;
+    /// commands in flight elsewhere are retried or failed by the kernel.
+    pub fn reset(&mut self) -> Result<(), Error> {
+        self.ctrl_ioctl(NVME_IOCTL_RESET, "NVME_IOCTL_RESET")
+    }
+
+    /// Has Linux rescan the controller's namespaces (`NVME_IOCTL_RESCAN`, as
+    /// `nvme ns-rescan`; the kernel does it asynchronously), and forgets the
+    /// cached formats.
+    pub fn rescan(&mut self) -> Result<(), Error> {
+        self.ctrl_ioctl(NVME_IOCTL_RESCAN, "NVME_IOCTL_RESCAN")?;
+        self.formats.clear();
+        Ok(())
+    }
+
+    /// An argument-less ioctl on the controller device, which it needs (a
+    /// namespace device does not take these).
+    fn ctrl_ioctl(&mut self, req: u32, op: &'static str) -> Result<(), Error> {
+        let fd = self
+            .ctrl
+            .as_ref()
+            .map(|f| f.as_fd())
+            .ok_or(Error::Unsupported(
+            "the controller device (/dev/nvmeX) is not open: it was not given and could not be \
+             opened from the namespace's sysfs entry",
+        ))?;
+        self.syscalls += 1;
+        sys::no_arg(fd, req).map_err(|errno| Error::Os { op, errno })
     }
 
     /// Forgets cached namespace formats (after a Format NVM or namespace management).

@@ -179,6 +179,18 @@ pub fn passthru_vec(
     }
 }
 
+/// An ioctl that takes no argument (`NVME_IOCTL_RESET`, `NVME_IOCTL_RESCAN`).
+pub fn no_arg(fd: BorrowedFd<'_>, req: u32) -> Result<(), i32> {
+    // SAFETY: the callers pass requests that take no argument and touch no
+    // user memory; the fd is borrowed for the call.
+    let ret = unsafe { libc::ioctl(fd.as_raw_fd(), req as _) };
+    if ret < 0 {
+        Err(errno())
+    } else {
+        Ok(())
+    }
+}
+
 /// `NVME_IOCTL_ID`: the namespace id of the namespace device `fd`.
 pub fn ns_id(fd: BorrowedFd<'_>) -> Result<u32, i32> {
     // SAFETY: NVME_IOCTL_ID takes no argument and touches no user memory.

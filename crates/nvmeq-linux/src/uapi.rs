@@ -158,6 +158,10 @@ const URING_CMD: usize = core::mem::size_of::<NvmeUringCmd>();
 
 /// `NVME_IOCTL_ID`: `_IO('N', 0x40)`, returns the namespace id of a namespace device.
 pub const NVME_IOCTL_ID: u32 = ioc(IOC_NONE, b'N', 0x40, 0);
+/// `NVME_IOCTL_RESET`: `_IO('N', 0x44)` on the controller device: reset the
+/// controller (the kernel fails or requeues what is in flight and sets the
+/// queues up again).
+pub const NVME_IOCTL_RESET: u32 = ioc(IOC_NONE, b'N', 0x44, 0);
 /// `NVME_IOCTL_RESCAN`: `_IO('N', 0x46)` on the controller device: queue a
 /// rescan of its namespaces.
 pub const NVME_IOCTL_RESCAN: u32 = ioc(IOC_NONE, b'N', 0x46, 0);

@@ -392,6 +392,51 @@ impl Device {
     pub fn backend(&self) -> BackendKind {
         self.caps().kind
     }
+
+    /// Resets the controller, as `nvme reset`: through the kernel
+    /// (`NVME_IOCTL_RESET` on the controller device) on the ioctl backend,
+    /// by the driver itself on VFIO (every command in flight completes with
+    /// an error, the queues are set up again). io_uring has no reset of its
+    /// own (use `ioctl:/dev/nvmeX`); the in-memory and NVMe/TCP backends have
+    /// no controller to reset.
+    pub fn reset(&mut self) -> Result<(), Error> {
+        match self {
+            #[cfg(feature = "ioctl")]
+            Device::Ioctl(d) => d.reset(),
+            #[cfg(feature = "vfio")]
+            Device::Vfio(d) => d.reset(),
+            _ => Err(Error::Unsupported(
+                "a controller reset goes through the kernel (ioctl:/dev/nvmeX) or the VFIO \
+                 driver (vfio:BDF); this backend has none",
+            )),
+        }
+    }
+
+    /// Has the namespaces rescanned, as `nvme ns-rescan`: Linux rescans the
+    /// controller's namespaces (ioctl and io_uring); those backends and VFIO
+    /// and NVMe/TCP forget the namespace formats they remembered.
+    pub fn rescan(&mut self) -> Result<(), Error> {
+        match self {
+            #[cfg(feature = "ioctl")]
+            Device::Ioctl(d) => d.rescan(),
+            #[cfg(feature = "uring")]
+            Device::Uring(d) => d.rescan(),
+            #[cfg(feature = "vfio")]
+            Device::Vfio(d) => {
+                d.forget_formats();
+                Ok(())
+            }
+            #[cfg(feature = "tcp")]
+            Device::Tcp(d) => {
+                d.forget_formats();
+                Ok(())
+            }
+            #[allow(unreachable_patterns)]
+            _ => Err(Error::Unsupported(
+                "the in-memory controller has no kernel view of its namespaces to rescan",
+            )),
+        }
+    }
 }
 
 /// Opens a device string (see [`crate::locator`] for the forms).

@@ -1,4 +1,5 @@
-//! Controller administration: `show-regs` (VFIO only), `format`, `sanitize`.
+//! Controller administration: `show-regs` (VFIO only), `reset`, `ns-rescan`,
+//! `format`, `sanitize`.
 
 use clap::Args;
 use nvmeq_core::cmd::{FormatNvm, Identify, ProtectionType, Sanitize, SanitizeAction, SecureErase};
@@ -15,16 +16,44 @@ use crate::num;
 use crate::output::{self, Format};
 use nvmeq::BackendKind;
 
-/// `show-regs`.
+/// `show-regs`, `reset`, `ns-rescan`: a controller and nothing else.
 #[derive(Debug, Args)]
-pub struct ShowRegsArgs {
+pub struct CtrlArgs {
     #[command(flatten)]
     pub dev: DevArg,
 }
 
+/// Opens a device for a controller operation: a bare kernel node goes
+/// through the ioctl backend, as nvme-cli does (io_uring has no reset).
+fn open_controller(ctx: &Ctx, a: &CtrlArgs) -> Result<device::Device> {
+    let mut target = device::parse(&a.dev.device, ctx.backend)?;
+    if target.backend().is_none() {
+        target = device::parse(&a.dev.device, Some(BackendKind::Ioctl))?;
+    }
+    device::open(target)
+}
+
+/// `nvmeq reset`: a controller reset, through the kernel or the VFIO driver.
+pub fn reset(ctx: &Ctx, a: &CtrlArgs) -> Result<()> {
+    let mut dev = open_controller(ctx, a)?;
+    dev.inner_mut()
+        .reset()
+        .map_err(|e| CliError::from_core("reset", e))?;
+    done(ctx, "reset", None, 0)
+}
+
+/// `nvmeq ns-rescan`: the kernel rescans the controller's namespaces.
+pub fn ns_rescan(ctx: &Ctx, a: &CtrlArgs) -> Result<()> {
+    let mut dev = open_controller(ctx, a)?;
+    dev.inner_mut()
+        .rescan()
+        .map_err(|e| CliError::from_core("ns-rescan", e))?;
+    done(ctx, "ns-rescan", None, 0)
+}
+
 /// `nvmeq show-regs`: the controller registers (CAP, VS, CC, CSTS, AQA…) can
 /// only be read by the driver that maps BAR0, which for nvmeq is VFIO.
-pub fn show_regs(ctx: &Ctx, a: &ShowRegsArgs) -> Result<()> {
+pub fn show_regs(ctx: &Ctx, a: &CtrlArgs) -> Result<()> {
     let target = device::parse(&a.dev.device, ctx.backend)?;
     if target.backend() != Some(BackendKind::Vfio) {
         return Err(CliError::Device(format!(

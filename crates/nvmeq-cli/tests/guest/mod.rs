@@ -2,3 +2,4 @@
 //! helpers through `super`.
 
 pub mod bench;
+pub mod reset;

@@ -124,6 +124,12 @@ impl Controller {
         }
     }
 
+    /// Forgets the namespace formats learnt so far; each is asked for again
+    /// (Identify Namespace) the next time a command needs it.
+    pub fn forget_formats(&mut self) {
+        self.ns.clear();
+    }
+
     /// Bytes `cmd` transfers in its data and separate metadata buffers,
     /// checked against the transfer limit and the namespace format (`has_meta`:
     /// whether the caller gave a metadata buffer); refuses commands this
