@@ -170,6 +170,18 @@ pub enum Error {
         /// The queue's `max_segments`.
         max: usize,
     },
+    /// One block (its data, and its metadata on an extended-LBA format) is
+    /// more than the device moves in one command, so no command can carry it.
+    #[error(
+        "one {unit}-byte block is more than the largest transfer this device takes in one \
+         command ({max} bytes)"
+    )]
+    BlockAboveLimit {
+        /// Bytes per block in the data buffer.
+        unit: u32,
+        /// The largest transfer of one command (MDTS and the transport's limit).
+        max: u32,
+    },
     /// A buffer length that is not a whole number of logical blocks.
     #[error(
         "a buffer of {len} bytes is not a multiple of the namespace's {lba_size}-byte LBA size"

@@ -44,6 +44,7 @@ pub mod ranges;
 pub mod regs;
 pub mod resv;
 pub mod sgl;
+pub mod split;
 pub mod sqe;
 pub mod status;
 pub mod sync_queue;

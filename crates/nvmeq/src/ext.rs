@@ -4,11 +4,9 @@ use nvmeq_core::cmd::{Identify, Prinfo, Read, Write};
 use nvmeq_core::format::NsFormat;
 use nvmeq_core::identify::{IdentifyController, IdentifyNamespace, IdentifyNamespaceNvm};
 use nvmeq_core::pi::{Pi, PiType, Tags};
+use nvmeq_core::split::Split;
 use nvmeq_core::{Backend, Data, Error};
 use zerocopy::{FromZeros, IntoBytes};
-
-/// Most blocks one Read or Write can carry (NLB is 16 bits, zero-based).
-const MAX_NLB: usize = 1 << 16;
 
 /// Helpers on top of [`Backend::execute`], implemented for every backend.
 ///
@@ -75,7 +73,7 @@ pub trait BackendExt: Backend {
         let plan = BlockPlan::of(self, nsid)?;
         let lba = plan.data_len(buf.len())?;
         let mut lba_at = slba;
-        for chunk in buf.chunks_mut(plan.per_cmd * lba) {
+        for chunk in buf.chunks_mut(plan.chunk(buf.len())?) {
             let nlb = chunk.len() / lba;
             let cmd = Read::new(nsid, lba_at, (nlb - 1) as u16)
                 .prinfo(plan.read_prinfo())
@@ -111,7 +109,7 @@ pub trait BackendExt: Backend {
         let plan = BlockPlan::of(self, nsid)?;
         let lba = plan.data_len(data.len())?;
         let mut lba_at = slba;
-        for chunk in data.chunks(plan.per_cmd * lba) {
+        for chunk in data.chunks(plan.chunk(data.len())?) {
             let nlb = chunk.len() / lba;
             let cmd = Write::new(nsid, lba_at, (nlb - 1) as u16)
                 .prinfo(plan.write_prinfo())
@@ -145,8 +143,10 @@ struct BlockPlan {
     pi: Option<Pi>,
     /// The PI is all the metadata: with PRACT no metadata moves.
     pi_only: bool,
-    /// Blocks per command.
-    per_cmd: usize,
+    /// Bytes per block in a command's data buffer.
+    per_block: u32,
+    /// The largest transfer of one command.
+    max_xfer: u32,
 }
 
 /// The buffers besides the caller's a command needs.
@@ -179,8 +179,17 @@ impl BlockPlan {
             fmt,
             pi: fmt.pi,
             pi_only,
-            per_cmd: (b.caps().max_xfer as usize / per_block as usize).clamp(1, MAX_NLB),
+            per_block,
+            max_xfer: b.caps().max_xfer,
         })
+    }
+
+    /// The bytes of the caller's (data-only) buffer each command covers, as
+    /// the transfer of `len` bytes is cut ([`Split`]).
+    fn chunk(&self, len: usize) -> Result<usize, Error> {
+        let lba = self.fmt.lba_size() as usize;
+        let split = Split::new((len / lba) as u64, self.per_block, self.max_xfer)?;
+        Ok(split.per_cmd as usize * lba)
     }
 
     /// The LBA data size (the caller's buffer holds data alone, whatever

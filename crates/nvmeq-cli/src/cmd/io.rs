@@ -5,7 +5,6 @@
 
 mod copy;
 mod protection;
-mod split;
 
 pub use copy::{copy, CopyArgs};
 pub use protection::Protection;
@@ -24,7 +23,7 @@ use crate::device::Device;
 use crate::error::{usage, CliError, Result};
 use crate::num;
 use crate::output::{self, Format};
-use split::{Piece, Split};
+use nvmeq_core::split::{self, Piece, Split};
 
 /// Where the blocks are: the options `read`, `write`, `compare` share.
 #[derive(Debug, Args)]
@@ -338,7 +337,8 @@ impl Transfer {
     fn new(dev: &mut Device, a: &DataIo, op: Op, nsid: u32) -> Result<Transfer> {
         let sz = a.pi.sizing(dev.format(nsid)?)?;
         let (blocks, _) = transfer_blocks(sz.unit, a.range.block_count, a.data_size)?;
-        let split = Split::new(blocks, sz.unit, dev.max_xfer())?;
+        let split =
+            Split::new(blocks, sz.unit, dev.max_xfer()).map_err(|e| usage(e.to_string()))?;
         a.range
             .slba
             .checked_add(blocks - 1)

@@ -1,9 +1,10 @@
 //! A transfer larger than one command takes, cut into commands the way `dd`
 //! would: each moves at most the device's largest transfer (MDTS and the
-//! transport's limit) and at most 65 536 blocks, over consecutive slices of
-//! the one buffer.
+//! transport's limit) and at most 65 536 blocks (NLB is 16 bits, zero-based),
+//! over consecutive slices of the one buffer. The CLI's `read`/`write`/
+//! `compare` and the facade's `read_blocks`/`write_blocks` both cut here.
 
-use crate::error::{usage, Result};
+use crate::error::Error;
 
 /// The most blocks one NVMe read, write or compare names (NLB is 16 bits,
 /// zero-based).
@@ -41,13 +42,13 @@ impl Split {
     /// Cuts `blocks` blocks whose data is `unit` bytes each at `max_xfer`
     /// bytes a command. A device whose limit is below one block cannot
     /// move the transfer at all.
-    pub fn new(blocks: u64, unit: u32, max_xfer: u32) -> Result<Split> {
+    pub fn new(blocks: u64, unit: u32, max_xfer: u32) -> Result<Split, Error> {
         let per_cmd = (u64::from(max_xfer) / u64::from(unit.max(1))).min(MAX_NLB);
         if per_cmd == 0 {
-            return Err(usage(format!(
-                "one {unit}-byte block is more than the largest transfer this device takes \
-                 in one command ({max_xfer} bytes)"
-            )));
+            return Err(Error::BlockAboveLimit {
+                unit,
+                max: max_xfer,
+            });
         }
         Ok(Split { blocks, per_cmd })
     }
@@ -71,7 +72,9 @@ impl Split {
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
     use super::*;
+    use std::vec::Vec;
 
     #[test]
     fn one_command_when_it_fits() {
@@ -118,10 +121,12 @@ mod tests {
 
     #[test]
     fn a_block_above_the_limit_is_refused() {
-        let e = Split::new(1, 4096, 2048).unwrap_err().to_string();
-        assert!(
-            e.contains("4096-byte block") && e.contains("2048 bytes"),
-            "{e}"
+        assert_eq!(
+            Split::new(1, 4096, 2048),
+            Err(Error::BlockAboveLimit {
+                unit: 4096,
+                max: 2048
+            })
         );
     }
 }
