@@ -107,11 +107,11 @@ fn reservation_options_are_checked_before_sending() {
         ),
         (
             &["resv-acquire", DEV, "-n", "1", "-t", "0"][..],
-            "0 is not a reservation type",
+            "0 is reserved: the reservation type (RTYPE) is 1 Write Exclusive",
         ),
         (
             &["resv-acquire", DEV, "-n", "1", "-t", "7"][..],
-            "7 is not a reservation type",
+            "7 is reserved: the reservation type (RTYPE)",
         ),
         (&["resv-acquire", DEV, "-n", "1"][..], "--rtype"),
         (

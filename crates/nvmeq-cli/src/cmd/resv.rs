@@ -6,7 +6,7 @@
 use clap::Args;
 use nvmeq_core::cmd::{
     AcquireAction, Cptpl, Numd, RegisterAction, ReleaseAction, ReservationAcquire,
-    ReservationRegister, ReservationRelease, ReservationReport, ReservationType,
+    ReservationRegister, ReservationRelease, ReservationReport, ReservationType, ReservedValue,
 };
 use nvmeq_core::resv::{registrants, registrants_ext, ReservationStatusHeader};
 use nvmeq_core::Data;
@@ -112,66 +112,30 @@ pub struct ReleaseArgs {
     pub iekey: bool,
 }
 
+/// A field enum from a number, its reserved values refused by name (core's
+/// `TryFrom<u8>`).
+fn field<T: TryFrom<u8, Error = ReservedValue>>(s: &str) -> Result<T, String> {
+    T::try_from(num::u8(s)?).map_err(|e| e.to_string())
+}
+
 fn rrega(s: &str) -> Result<RegisterAction, String> {
-    match num::u8(s)? {
-        0 => Ok(RegisterAction::Register),
-        1 => Ok(RegisterAction::Unregister),
-        2 => Ok(RegisterAction::Replace),
-        v => Err(format!(
-            "{v} is reserved: the registration action is 0 (register), 1 (unregister) or 2 (replace)"
-        )),
-    }
+    field(s)
 }
 
 fn cptpl(s: &str) -> Result<Cptpl, String> {
-    match num::u8(s)? {
-        0 => Ok(Cptpl::NoChange),
-        2 => Ok(Cptpl::Clear),
-        3 => Ok(Cptpl::Persist),
-        v => Err(format!(
-            "{v} is reserved: CPTPL is 0 (no change), 2 (clear on power on) or 3 (persist)"
-        )),
-    }
+    field(s)
 }
 
 fn rtype(s: &str) -> Result<ReservationType, String> {
-    use ReservationType::*;
-    Ok(match num::u8(s)? {
-        1 => WriteExclusive,
-        2 => ExclusiveAccess,
-        3 => WriteExclusiveRegistrantsOnly,
-        4 => ExclusiveAccessRegistrantsOnly,
-        5 => WriteExclusiveAllRegistrants,
-        6 => ExclusiveAccessAllRegistrants,
-        v => {
-            return Err(format!(
-                "{v} is not a reservation type: 1 Write Exclusive, 2 Exclusive Access, 3 Write \
-                 Exclusive - Registrants Only, 4 Exclusive Access - Registrants Only, 5 Write \
-                 Exclusive - All Registrants, 6 Exclusive Access - All Registrants"
-            ))
-        }
-    })
+    field(s)
 }
 
 fn racqa(s: &str) -> Result<AcquireAction, String> {
-    match num::u8(s)? {
-        0 => Ok(AcquireAction::Acquire),
-        1 => Ok(AcquireAction::Preempt),
-        2 => Ok(AcquireAction::PreemptAndAbort),
-        v => Err(format!(
-            "{v} is reserved: the acquire action is 0 (acquire), 1 (preempt) or 2 (preempt and abort)"
-        )),
-    }
+    field(s)
 }
 
 fn rrela(s: &str) -> Result<ReleaseAction, String> {
-    match num::u8(s)? {
-        0 => Ok(ReleaseAction::Release),
-        1 => Ok(ReleaseAction::Clear),
-        v => Err(format!(
-            "{v} is reserved: the release action is 0 (release) or 1 (clear)"
-        )),
-    }
+    field(s)
 }
 
 /// Two keys, as the Register and Acquire data structures lay them out.

@@ -9,6 +9,38 @@ use crate::sqe::Command;
 
 use super::io;
 
+/// A value that names none of a field's defined values (reserved, or beyond
+/// the field), as `TryFrom<u8>` of the reservation enums reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{value} is reserved: {field} is {valid}")]
+pub struct ReservedValue {
+    /// The value given.
+    pub value: u8,
+    /// The field, as the spec names it.
+    pub field: &'static str,
+    /// Its defined values.
+    pub valid: &'static str,
+}
+
+/// `TryFrom<u8>` for a field enum: its defined values, else [`ReservedValue`].
+macro_rules! try_from_u8 {
+    ($t:ident, $field:literal, $valid:literal, [$($v:ident),+ $(,)?]) => {
+        impl TryFrom<u8> for $t {
+            type Error = ReservedValue;
+            fn try_from(value: u8) -> Result<Self, ReservedValue> {
+                $(if value == $t::$v as u8 {
+                    return Ok($t::$v);
+                })+
+                Err(ReservedValue {
+                    value,
+                    field: $field,
+                    valid: $valid,
+                })
+            }
+        }
+    };
+}
+
 /// Reservation Type (RTYPE).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u8)]
@@ -267,5 +299,74 @@ impl ReservationReport {
         sqe.cdw10 = self.numd.z();
         sqe.cdw11 = self.eds as u32;
         io(sqe, Xfer::Bytes(self.numd.bytes()))
+    }
+}
+
+try_from_u8!(
+    ReservationType,
+    "the reservation type (RTYPE)",
+    "1 Write Exclusive, 2 Exclusive Access, 3 Write Exclusive - Registrants Only, \
+     4 Exclusive Access - Registrants Only, 5 Write Exclusive - All Registrants, \
+     6 Exclusive Access - All Registrants",
+    [
+        WriteExclusive,
+        ExclusiveAccess,
+        WriteExclusiveRegistrantsOnly,
+        ExclusiveAccessRegistrantsOnly,
+        WriteExclusiveAllRegistrants,
+        ExclusiveAccessAllRegistrants,
+    ]
+);
+try_from_u8!(
+    RegisterAction,
+    "the registration action (RREGA)",
+    "0 (register), 1 (unregister) or 2 (replace)",
+    [Register, Unregister, Replace]
+);
+try_from_u8!(
+    Cptpl,
+    "CPTPL",
+    "0 (no change), 2 (clear on power on) or 3 (persist)",
+    [NoChange, Clear, Persist]
+);
+try_from_u8!(
+    AcquireAction,
+    "the acquire action (RACQA)",
+    "0 (acquire), 1 (preempt) or 2 (preempt and abort)",
+    [Acquire, Preempt, PreemptAndAbort]
+);
+try_from_u8!(
+    ReleaseAction,
+    "the release action (RRELA)",
+    "0 (release) or 1 (clear)",
+    [Release, Clear]
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defined_values_convert_and_reserved_ones_are_named() {
+        assert_eq!(
+            ReservationType::try_from(6),
+            Ok(ReservationType::ExclusiveAccessAllRegistrants)
+        );
+        assert_eq!(Cptpl::try_from(3), Ok(Cptpl::Persist));
+        assert_eq!(ReleaseAction::try_from(1), Ok(ReleaseAction::Clear));
+        for v in 0..=255u8 {
+            assert_eq!(RegisterAction::try_from(v).is_ok(), v <= 2, "{v}");
+            assert_eq!(ReservationType::try_from(v).is_ok(), (1..=6).contains(&v));
+            assert_eq!(Cptpl::try_from(v).is_ok(), matches!(v, 0 | 2 | 3));
+        }
+        let e = Cptpl::try_from(1).unwrap_err();
+        assert_eq!(
+            (e.value, e.field, e.valid),
+            (
+                1,
+                "CPTPL",
+                "0 (no change), 2 (clear on power on) or 3 (persist)"
+            )
+        );
     }
 }
