@@ -142,6 +142,13 @@ impl UringOptions {
     /// thread, 16 at most); a kernel that refuses it (EINVAL before 5.18,
     /// EBUSY with 16 taken) leaves the plain fd in use, without an error.
     /// [`Uring::ring_fd_registered`](crate::Uring::ring_fd_registered) says which.
+    ///
+    /// Dropped on the thread that registered it, the ring is unregistered.
+    /// Dropped on another thread, it cannot be (the kernel unregisters only
+    /// from the owning thread's table): the kernel then keeps the ring, its
+    /// registered buffers and files until that thread exits. Turn this off
+    /// for rings that are created and dropped on different long-lived
+    /// threads, such as the workers of a multi-threaded async runtime.
     pub fn register_ring_fd(mut self, on: bool) -> Self {
         self.register_ring_fd = on;
         self

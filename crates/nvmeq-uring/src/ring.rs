@@ -15,7 +15,9 @@
 //! happens lazily, on the first enter, from the thread that enters, and a
 //! ring entered from any other thread uses its plain descriptor. A failed
 //! registration (EINVAL before 5.18, EBUSY when the thread's 16 slots are
-//! taken) leaves the plain descriptor in use, with no error.
+//! taken) leaves the plain descriptor in use, with no error. Only the
+//! registering thread can unregister: a ring dropped elsewhere stays in that
+//! thread's table, its file held by the kernel, until the thread exits.
 
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
