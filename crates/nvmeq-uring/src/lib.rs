@@ -64,6 +64,9 @@ mod probe;
 // Pushes SQEs that point the kernel at caller memory.
 #[allow(unsafe_code)]
 mod queue;
+// Keeps the ring at a fixed address for the submitter holding its registered fd.
+#[allow(unsafe_code)]
+mod ring;
 mod slab;
 // The NVMe ioctls the io_uring crate does not wrap.
 #[allow(unsafe_code)]

@@ -20,6 +20,7 @@ pub struct UringOptions {
     pub(crate) single_issuer: bool,
     pub(crate) defer_taskrun: bool,
     pub(crate) max_segments: u16,
+    pub(crate) register_ring_fd: bool,
 }
 
 impl Default for UringOptions {
@@ -35,12 +36,14 @@ impl Default for UringOptions {
             single_issuer: false,
             defer_taskrun: false,
             max_segments: crate::iov::DEFAULT_MAX_SEGMENTS,
+            register_ring_fd: true,
         }
     }
 }
 
 impl UringOptions {
-    /// Default options: queue depth 64, interrupt-driven, no registration.
+    /// Default options: queue depth 64, interrupt-driven, no registered
+    /// buffers or files, the ring's own fd registered where the kernel allows.
     pub fn new() -> Self {
         Self::default()
     }
@@ -128,6 +131,26 @@ impl UringOptions {
     /// array of this many entries (16 bytes each), allocated once at open.
     pub fn max_segments(mut self, n: u16) -> Self {
         self.max_segments = n;
+        self
+    }
+
+    /// Enters the ring through its registered fd (`IORING_REGISTER_RING_FDS`,
+    /// then `IORING_ENTER_REGISTERED_RING`; Linux ≥ 5.18), which saves the
+    /// kernel a file-table lookup per `io_uring_enter`. On by default. The
+    /// registration is made by the first enter, on the entering thread, and
+    /// used on that thread only (the kernel keeps registered rings per
+    /// thread, 16 at most); a kernel that refuses it (EINVAL before 5.18,
+    /// EBUSY with 16 taken) leaves the plain fd in use, without an error.
+    /// [`Uring::ring_fd_registered`](crate::Uring::ring_fd_registered) says which.
+    ///
+    /// Dropped on the thread that registered it, the ring is unregistered.
+    /// Dropped on another thread, it cannot be (the kernel unregisters only
+    /// from the owning thread's table): the kernel then keeps the ring, its
+    /// registered buffers and files until that thread exits. Turn this off
+    /// for rings that are created and dropped on different long-lived
+    /// threads, such as the workers of a multi-threaded async runtime.
+    pub fn register_ring_fd(mut self, on: bool) -> Self {
+        self.register_ring_fd = on;
         self
     }
 }

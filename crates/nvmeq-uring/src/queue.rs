@@ -4,7 +4,7 @@
 
 use std::io;
 
-use io_uring::{cqueue, opcode, squeue, IoUring};
+use io_uring::{opcode, squeue};
 use nvmeq_core::{Completion, Error};
 
 use crate::buf::CmdBufs;
@@ -12,8 +12,8 @@ use crate::completion::decode_completion;
 use crate::slab::Slab;
 use crate::tag::{UserData, INTERNAL};
 
-/// The ring type: `IORING_SETUP_SQE128 | IORING_SETUP_CQE32`.
-pub(crate) type Ring = IoUring<squeue::Entry128, cqueue::Entry32>;
+pub(crate) use crate::ring::Ring;
+use crate::ring::RingBox;
 
 /// The tag [`Reaped`](nvmeq_core::Reaped) carries for a completion that matched no command.
 pub const UNEXPECTED_TAG: u64 = u64::MAX;
@@ -22,7 +22,7 @@ pub const UNEXPECTED_TAG: u64 = u64::MAX;
 const STRAYS: usize = 64;
 
 pub(crate) struct Queue {
-    pub(crate) ring: Ring,
+    pub(crate) ring: RingBox,
     pub(crate) slab: Slab<CmdBufs>,
     /// Slots named by completions that matched nothing, seen while `execute`
     /// waited; reported by the next reap.
@@ -61,10 +61,18 @@ fn os(op: &'static str, e: &io::Error) -> Error {
 }
 
 impl Queue {
-    /// A queue of `depth` slots with room for `segs` iovecs each.
-    pub(crate) fn new(ring: Ring, depth: usize, sqpoll: bool, segs: usize) -> Self {
+    /// A queue of `depth` slots with room for `segs` iovecs each; with
+    /// `register_fd` the ring is entered through its registered fd where the
+    /// kernel allows it (see [`RingBox`]).
+    pub(crate) fn new(
+        ring: Ring,
+        depth: usize,
+        sqpoll: bool,
+        segs: usize,
+        register_fd: bool,
+    ) -> Self {
         Queue {
-            ring,
+            ring: RingBox::new(ring, register_fd),
             slab: Slab::new(depth, segs),
             strays: Vec::with_capacity(STRAYS),
             poisoned: false,
@@ -82,7 +90,7 @@ impl Queue {
     #[inline]
     pub(crate) unsafe fn push(&mut self, entry: &squeue::Entry128) -> bool {
         // SAFETY: forwarded to the caller; the SQ copies the entry.
-        unsafe { self.ring.submission().push(entry).is_ok() }
+        unsafe { self.ring.sq().push(entry).is_ok() }
     }
 
     /// Submits everything written and waits for `want` completions in one
@@ -105,7 +113,7 @@ impl Queue {
     /// may also enter to flush an overflowed CQ, which cannot happen here:
     /// the CQ holds twice the in-flight limit).
     fn enter(&mut self, want: usize) -> io::Result<usize> {
-        if !(self.sqpoll && want == 0 && !self.ring.submission().need_wakeup()) {
+        if !(self.sqpoll && want == 0 && !self.ring.sq().need_wakeup()) {
             self.enters += 1;
         }
         self.ring.submit_and_wait(want)
@@ -113,7 +121,7 @@ impl Queue {
 
     /// Completions ready in the CQ plus parked ones.
     pub(crate) fn ready(&mut self) -> usize {
-        self.ring.completion().len() + self.slab.done_len() + self.strays.len()
+        self.ring.cq().len() + self.slab.done_len() + self.strays.len()
     }
 
     /// Hands every ready completion to `f` without a syscall: its tag, its
@@ -141,7 +149,7 @@ impl Queue {
             );
             n += 1;
         }
-        for cqe in self.ring.completion() {
+        for cqe in self.ring.cq() {
             let ud = cqe.user_data();
             if ud == INTERNAL {
                 continue;
@@ -169,7 +177,7 @@ impl Queue {
         let mine = ud.encode();
         loop {
             let mut result = None;
-            for cqe in self.ring.completion() {
+            for cqe in self.ring.cq() {
                 let u = cqe.user_data();
                 if u == INTERNAL {
                     continue;
@@ -193,7 +201,7 @@ impl Queue {
                     // The ring itself failed. If our entry never left the SQ
                     // (no SQPOLL thread could have taken it) it is safe to
                     // return, provided the ring is never entered again.
-                    if !self.sqpoll && !self.ring.submission().is_empty() {
+                    if !self.sqpoll && !self.ring.sq().is_empty() {
                         self.poisoned = true;
                         self.slab.cancel_insert(ud);
                         return Err(os("io_uring_enter", &e));
@@ -233,7 +241,7 @@ impl Queue {
                 .user_data(INTERNAL)
                 .into();
             // SAFETY: a cancellation references no memory.
-            while unsafe { self.ring.submission().push(&cancel) }.is_err() {
+            while unsafe { self.ring.sq().push(&cancel) }.is_err() {
                 if let Err(e) = self.enter(0) {
                     if !transient(&e) {
                         self.leak("io_uring_enter failed while cancelling");
@@ -249,7 +257,7 @@ impl Queue {
                     return;
                 }
             }
-            for cqe in self.ring.completion() {
+            for cqe in self.ring.cq() {
                 let u = cqe.user_data();
                 if u != INTERNAL {
                     // Frees the slot; its buffer is dropped here, after the kernel is done.

@@ -113,6 +113,20 @@ impl Uring {
         self.io.ring.as_raw_fd()
     }
 
+    /// Whether this thread enters the I/O ring through its registered fd
+    /// ([`UringOptions::register_ring_fd`](crate::UringOptions::register_ring_fd)):
+    /// false before the first enter, when the option is off, when the kernel
+    /// refused it, and on a thread other than the one that entered first.
+    pub fn ring_fd_registered(&self) -> bool {
+        self.io.ring.fd_registered()
+    }
+
+    /// The errno the kernel refused the ring fd's registration with, if it did
+    /// (EINVAL before Linux 5.18; EBUSY when the thread has 16 registered).
+    pub fn ring_fd_refused(&self) -> Option<i32> {
+        self.io.ring.fd_refused()
+    }
+
     /// Gives every later command a timeout (`nvme_uring_cmd.timeout_ms`; 0:
     /// the driver's default, `nvme_core.io_timeout`/`admin_timeout`). When it
     /// expires the driver aborts the command, which completes with an error.
@@ -143,7 +157,11 @@ impl Uring {
     /// that reaps. Read it (see [`read_eventfd`](crate::read_eventfd)) to reset it.
     pub fn register_eventfd(&mut self) -> io::Result<OwnedFd> {
         let fd = sys::eventfd()?;
-        self.io.ring.submitter().register_eventfd(fd.as_raw_fd())?;
+        self.io
+            .ring
+            .get()
+            .submitter()
+            .register_eventfd(fd.as_raw_fd())?;
         Ok(fd)
     }
 

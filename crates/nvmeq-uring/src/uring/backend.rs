@@ -108,7 +108,7 @@ impl Backend for Uring {
         // Nothing to submit or wait for on an interrupt-driven ring: its
         // completions are posted without entering, so a spinning caller's
         // `submit(0)` costs no syscall.
-        if want == 0 && self.io.ring.submission().is_empty() {
+        if want == 0 && self.io.ring.sq().is_empty() {
             // Deferred or cooperative task work is flagged in the SQ ring
             // (set up with IORING_SETUP_TASKRUN_FLAG): without it pending,
             // entering would find nothing to complete. IOPOLL must enter to
@@ -116,7 +116,7 @@ impl Backend for Uring {
             let nothing_pending = match (self.iopoll, self.enter_to_complete) {
                 (true, _) => false,
                 (false, false) => true,
-                (false, true) => !self.io.ring.submission().taskrun(),
+                (false, true) => !self.io.ring.sq().taskrun(),
             };
             if nothing_pending {
                 return Ok(0);

@@ -361,7 +361,13 @@ impl Uring {
                     .register_files(&[cd.as_raw_fd()])
                     .map_err(|e| flag_error("register_files", "5.1", &e))?;
             }
-            admin_ring = Some(Queue::new(r, 4, false, opts.max_segments as usize));
+            admin_ring = Some(Queue::new(
+                r,
+                4,
+                false,
+                opts.max_segments as usize,
+                opts.register_ring_fd,
+            ));
         }
         if opts.register_files {
             let mut fds = Vec::with_capacity(2);
@@ -392,6 +398,7 @@ impl Uring {
                 depth as usize,
                 opts.sqpoll.is_some(),
                 opts.max_segments as usize,
+                opts.register_ring_fd,
             ),
             admin_ring,
             target: Target::Nvme,
@@ -482,6 +489,7 @@ impl Uring {
                 opts.depth as usize,
                 opts.sqpoll.is_some(),
                 opts.max_segments as usize,
+                opts.register_ring_fd,
             ),
             admin_ring: None,
             target: Target::Loopback,
