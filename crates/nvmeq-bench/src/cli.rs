@@ -45,7 +45,7 @@ pub struct BenchArgs {
     /// own I/O queue pair of one shared controller).
     #[arg(long, default_value_t = 1)]
     pub jobs: u32,
-    /// Backend options, comma-separated: fixedbufs, poll, sqpoll[=IDLE_MS], regfiles, and
+    /// Backend options, comma-separated: fixedbufs, poll, sqpoll[=IDLE_MS], regfiles, regring, and
     /// defer (the default), coop or signal for how completion work runs (uring);
     /// irq or poll (vfio: MSI-X interrupts, or polling, the default).
     #[arg(long, default_value = "")]

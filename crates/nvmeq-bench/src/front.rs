@@ -46,6 +46,8 @@ pub struct BackendOpts {
     pub sqpoll: Option<u32>,
     /// io_uring: registered device file.
     pub regfiles: bool,
+    /// uring: enter through the registered ring fd (`regring`).
+    pub regring: bool,
     /// VFIO: MSI-X interrupts, waits sleep instead of spinning (`poll`, or
     /// nothing, polls).
     pub irq: bool,
@@ -85,6 +87,7 @@ impl FromStr for BackendOpts {
                 "fixedbufs" | "fixed" => o.fixedbufs = true,
                 "poll" | "iopoll" | "hipri" => o.poll = true,
                 "regfiles" => o.regfiles = true,
+                "regring" => o.regring = true,
                 "irq" | "interrupts" => o.irq = true,
                 "sqpoll" => o.sqpoll = Some(2000),
                 "defer" => o.taskrun = Taskrun::Defer,
@@ -98,7 +101,7 @@ impl FromStr for BackendOpts {
                     }
                     None => {
                         return Err(BenchError::Config(format!(
-                            "unknown backend option `{w}` (fixedbufs, poll, sqpoll[=MS], regfiles, irq, \
+                            "unknown backend option `{w}` (fixedbufs, poll, sqpoll[=MS], regfiles, regring, irq, \
                              defer, coop, signal)"
                         )))
                     }
@@ -123,6 +126,9 @@ impl fmt::Display for BackendOpts {
         }
         if self.regfiles {
             parts.push("regfiles".into());
+        }
+        if self.regring {
+            parts.push("regring".into());
         }
         if self.irq {
             parts.push("irq".into());
@@ -245,6 +251,7 @@ pub fn run_device(req: &Request, cfg: &Config) -> Result<Report, BenchError> {
             let bdf = vfio_bdf(&s).unwrap_or_default();
             if o.fixedbufs
                 || o.regfiles
+                || o.regring
                 || o.sqpoll.is_some()
                 || (o.poll && o.irq)
                 || o.taskrun != Taskrun::default()
@@ -299,7 +306,8 @@ fn uring_open(
     let mut u = nvmeq_uring::UringOptions::new()
         .depth(qd)
         .iopoll(o.poll)
-        .register_files(o.regfiles);
+        .register_files(o.regfiles)
+        .register_ring_fd(o.regring);
     if o.fixedbufs {
         // Validated elsewhere: qd ≤ the ring's largest depth (32768) fits u16.
         u = u.fixed_buffers(qd.min(u16::MAX as u32) as u16, bs as usize);

@@ -40,8 +40,9 @@ fn supported(u: &Uring) -> bool {
 }
 
 #[test]
-fn the_first_enter_registers_the_ring_fd_by_default() {
-    let mut u = ring(UringOptions::new());
+fn the_first_enter_registers_the_ring_fd_when_asked() {
+    assert!(!ring(UringOptions::new()).ring_fd_registered());
+    let mut u = ring(UringOptions::new().register_ring_fd(true));
     assert!(
         !u.ring_fd_registered(),
         "nothing registered before an enter"
@@ -70,7 +71,7 @@ fn switched_off_it_never_registers() {
 
 #[test]
 fn another_thread_enters_through_the_plain_fd() {
-    let mut u = ring(UringOptions::new());
+    let mut u = ring(UringOptions::new().register_ring_fd(true));
     round_trip(&mut u);
     let registered_here = u.ring_fd_registered();
     let u = std::thread::spawn(move || {
@@ -80,7 +81,7 @@ fn another_thread_enters_through_the_plain_fd() {
         round_trip(&mut u);
         assert!(!u.ring_fd_registered(), "no second registration there");
         // A ring of that thread's own registers in that thread's table.
-        let mut own = ring(UringOptions::new());
+        let mut own = ring(UringOptions::new().register_ring_fd(true));
         round_trip(&mut own);
         assert_eq!(own.ring_fd_registered(), registered_here);
         u
@@ -96,7 +97,9 @@ fn another_thread_enters_through_the_plain_fd() {
 fn a_full_table_falls_back_and_a_dropped_ring_frees_its_slot() {
     // The kernel keeps 16 registered rings per thread; this test's thread
     // starts with none.
-    let mut rings: Vec<Uring> = (0..17).map(|_| ring(UringOptions::new())).collect();
+    let mut rings: Vec<Uring> = (0..17)
+        .map(|_| ring(UringOptions::new().register_ring_fd(true)))
+        .collect();
     for u in &mut rings {
         round_trip(u);
     }
@@ -110,7 +113,7 @@ fn a_full_table_falls_back_and_a_dropped_ring_frees_its_slot() {
 
     // Dropping a registered ring unregisters it: the next one gets its slot.
     rings.remove(3);
-    let mut again = ring(UringOptions::new());
+    let mut again = ring(UringOptions::new().register_ring_fd(true));
     round_trip(&mut again);
     assert!(again.ring_fd_registered());
     for u in &mut rings {
