@@ -28,6 +28,10 @@ pub struct BenchArgs {
     /// Commands per submission, and completions waited for when the queue is full.
     #[arg(long, default_value_t = 1)]
     pub batch: u32,
+    /// Completions to wait for when the queue is full (default: the batch;
+    /// t/io_uring's -c). `--batch QD --complete 1` is libvfn perf's loop.
+    #[arg(long)]
+    pub complete: Option<u32>,
     /// Poll the completion queue instead of waiting in the backend (no
     /// syscall at all with `--backend-opts sqpoll`; spins a CPU).
     #[arg(long)]
@@ -99,6 +103,7 @@ impl BenchArgs {
         cfg.bs = self.bs;
         cfg.qd = self.qd;
         cfg.batch = self.batch;
+        cfg.complete = self.complete;
         cfg.spin = self.spin;
         cfg.lat = self.lat.parse()?;
         cfg.jobs = self.jobs;

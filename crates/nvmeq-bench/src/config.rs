@@ -217,6 +217,11 @@ pub struct Config {
     /// most, and completions it waits for when another batch would not fit
     /// (t/io_uring's `-s` and `-c`), 1 to `qd`.
     pub batch: u32,
+    /// Completions to wait for when the queue is full (t/io_uring's `-c`),
+    /// 1 to `batch`; `None`: `batch`. With `batch` = `qd` and 1, each call
+    /// waits for the first completion, then refills every slot that has
+    /// completed and rings once (libvfn's perf loop).
+    pub complete: Option<u32>,
     /// Wait for completions by polling from user space: `submit(0)` and
     /// [`reap`](nvmeq_core::Backend::reap) until `batch` have arrived, instead
     /// of letting `submit(batch)` wait. On an IOPOLL ring each `submit(0)` is
@@ -252,6 +257,7 @@ impl Config {
             bs: 4096,
             qd: 1,
             batch: 1,
+            complete: None,
             spin: false,
             lat: LatMode::All,
             limit: Limit::Runtime(Duration::from_secs(5)),
@@ -290,6 +296,14 @@ impl Config {
                 "batch must be between 1 and the queue depth ({}), not {}",
                 self.qd, self.batch
             )));
+        }
+        if let Some(c) = self.complete {
+            if c == 0 || c > self.batch {
+                return Err(BenchError::Config(format!(
+                    "--complete must be between 1 and the batch ({}), not {c}",
+                    self.batch
+                )));
+            }
         }
         if self.jobs == 0 {
             return Err(BenchError::Config("jobs must be at least 1".into()));

@@ -356,6 +356,7 @@ fn looped<B: Backend>(
 ) -> Result<JobResult, BenchError> {
     let qd = cfg.qd as usize;
     let batch = cfg.batch as usize;
+    let complete = cfg.complete.unwrap_or(cfg.batch) as usize;
     let read_pct = cfg.pattern.read_pct() as u64;
     let random = cfg.pattern.random();
     let nlb_z = (s.nlb - 1) as u16;
@@ -522,7 +523,7 @@ fn looped<B: Backend>(
         let want = if issuing && in_flight < qd {
             0
         } else {
-            batch.min(in_flight)
+            complete.min(in_flight)
         };
         if !stamp.is_empty() {
             let now = ns_since(start);

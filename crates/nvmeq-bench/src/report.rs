@@ -63,6 +63,10 @@ pub struct Report {
     pub qd: u32,
     /// Commands per commit.
     pub batch: u32,
+    /// Completions waited for when the queue is full ([`Config::complete`],
+    /// resolved).
+    #[serde(default)]
+    pub complete: u32,
     /// Completions were polled from user space (`Config::spin`).
     pub spin: bool,
     /// Jobs (threads).
@@ -206,6 +210,7 @@ impl Report {
             bs: cfg.bs,
             qd: cfg.qd,
             batch: cfg.batch,
+            complete: cfg.complete.unwrap_or(cfg.batch),
             spin: cfg.spin,
             jobs: cfg.jobs,
             region,
@@ -265,12 +270,17 @@ impl fmt::Display for Report {
         };
         writeln!(
             f,
-            "{}{opts}: {} bs={} qd={} batch={} jobs={} nsid={} lba {}..{}",
+            "{}{opts}: {} bs={} qd={} batch={}{} jobs={} nsid={} lba {}..{}",
             self.backend,
             self.pattern,
             self.bs,
             self.qd,
             self.batch,
+            if self.complete == self.batch {
+                String::new()
+            } else {
+                format!(" complete={}", self.complete)
+            },
             self.jobs,
             self.nsid,
             self.region.start_lba,

@@ -236,6 +236,38 @@ fn staggered_batches_keep_the_queue_fed() {
     }
 }
 
+/// `--batch QD --complete 1` (libvfn perf's loop): each full-queue wait is
+/// for one completion, then every slot that completed is refilled in one
+/// submit, so calls submit as many as just came back.
+#[test]
+fn complete_one_refills_what_came_back() {
+    let mut c = cfg(16, 16, 10_000);
+    c.complete = Some(1);
+    // Completions become visible one commit after their submit.
+    let (r, seen) = run_polled(c.clone(), 1);
+    assert_eq!(r.ios, 10_000);
+    assert_eq!((seen.bad_tags, seen.reaped), (0, 10_000));
+    assert_eq!(seen.max_in_flight, 16);
+    assert_eq!(r.complete, 1);
+    // Waiting for all 16 would retire the queue in one call; waiting for
+    // one lets the calls overlap: more calls, fewer reaped per call.
+    c.complete = None;
+    let (full, _) = run_polled(c.clone(), 1);
+    assert!(
+        r.commits > full.commits,
+        "complete 1: {} calls, complete 16: {}",
+        r.commits,
+        full.commits
+    );
+    c.complete = Some(17);
+    assert!(nvmeq_bench::run(&c, || Ok::<_, String>(
+        RamController::new(RamConfig::new(1 << 20, 512)).unwrap()
+    ))
+    .unwrap_err()
+    .to_string()
+    .contains("--complete must be between 1 and the batch (16), not 17"));
+}
+
 #[test]
 fn latency_is_recorded_as_asked() {
     for (mode, samples) in [
