@@ -1,14 +1,20 @@
 //! Faults injected by the emulator itself, on the guest's controller F (`nvmeqF`,
-//! `xtask/src/vm/qemu.rs`), through every backend.
+//! `xtask/src/vm/qemu.rs`), through every backend:
 //!
-//! **Media errors** (`F1`, nsid 1): QEMU's `blkdebug` driver fails reads and writes of a
-//! few LBAs with EIO, which QEMU's NVMe device completes as Unrecovered Read Error (reads)
-//! and Write Fault (writes). Commands touching those LBAs must fail with exactly that
-//! status, by name; blocks around them must read back what was written, also after a write
-//! that straddled the edge failed.
+//! - **Media errors** (`F1`, nsid 1): QEMU's `blkdebug` driver fails reads and writes of a
+//!   few LBAs with EIO, which QEMU's NVMe device completes as Unrecovered Read Error (reads)
+//!   and Write Fault (writes). Commands touching those LBAs must fail with exactly that
+//!   status, by name; blocks around them must read back what was written, also after a write
+//!   that straddled the edge failed.
+//! - **Slow commands** (`F2`, nsid 2): a QEMU throttle group (bytes per second) holds every
+//!   command queued behind a large transfer for seconds, so a command with a short timeout
+//!   expires. Its backend's timeout path must fire (the kernel's Abort then controller reset
+//!   for ioctl and io_uring, nvmeq-vfio's Abort then reset), every command in flight must end
+//!   through that path (what each backend answers: [`slow`]), and the device must work
+//!   afterwards.
 //!
-//! The target comes from `NVMEQ_NS_F1` and `NVMEQ_F_BAD_LBAS` (`FIRST+COUNT`,
-//! `guest_env.sh`); without them every row is a SKIP saying why.
+//! The targets come from `NVMEQ_NS_F1`, `NVMEQ_NS_F2`, `NVMEQ_F_BAD_LBAS` (`FIRST+COUNT`)
+//! and `NVMEQ_F_SLOW_BPS` (`guest_env.sh`); without them every row is a SKIP saying why.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -23,6 +29,8 @@ use crate::runner::{Runner, TestResult};
 use crate::suite::Ctx;
 use crate::target::Target;
 
+pub mod slow;
+
 /// What a fault target injects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
@@ -32,6 +40,11 @@ pub enum Fault {
         first: u64,
         /// How many LBAs fail.
         count: u64,
+    },
+    /// Every command passes a throttle of `bps` bytes per second.
+    Slow {
+        /// The throttle's rate.
+        bps: u64,
     },
 }
 
@@ -59,6 +72,13 @@ pub fn guest_targets() -> Result<Vec<Target>, String> {
     let lbas = var("NVMEQ_F_BAD_LBAS")?;
     let (first, count) =
         parse_lbas(&lbas).ok_or_else(|| format!("NVMEQ_F_BAD_LBAS={lbas:?} is not FIRST+COUNT"))?;
+    let bps_s = var("NVMEQ_F_SLOW_BPS")?;
+    let bps = bps_s
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|&b| b > 0)
+        .ok_or_else(|| format!("NVMEQ_F_SLOW_BPS={bps_s:?} is not a positive number"))?;
     // guest_env.sh finds F's namespaces by nsid: F1 is nsid 1, F2 nsid 2.
     let t = |label: &str, ns: String, fault, nsid| Target {
         label: label.into(),
@@ -71,12 +91,10 @@ pub fn guest_targets() -> Result<Vec<Target>, String> {
         format: false,
         fault: Some(fault),
     };
-    Ok(vec![t(
-        "F1",
-        var("NVMEQ_NS_F1")?,
-        Fault::Media { first, count },
-        1,
-    )])
+    Ok(vec![
+        t("F1", var("NVMEQ_NS_F1")?, Fault::Media { first, count }, 1),
+        t("F2", var("NVMEQ_NS_F2")?, Fault::Slow { bps }, 2),
+    ])
 }
 
 /// The rows of a fault target, for SKIP lines.
@@ -86,10 +104,12 @@ pub const MEDIA_ROWS: &[&str] = &[
     "media-outside-intact",
     "media-queued",
 ];
+/// The rows of the slow target.
+pub const SLOW_ROWS: &[&str] = &["timeout-one", "timeout-queued", "after-timeout"];
 
 /// Records every fault row of backend `backend` as skipped for `why`.
 pub fn skip_all(r: &Runner, backend: &str, why: &str) {
-    for (label, rows) in [("F1", MEDIA_ROWS)] {
+    for (label, rows) in [("F1", MEDIA_ROWS), ("F2", SLOW_ROWS)] {
         for row in rows {
             r.record(
                 &format!("{label}/{row}"),
@@ -161,6 +181,11 @@ pub fn run<B: HwBackend>(t: &Target, r: &Runner) {
             ("media-outside-intact", media_outside_intact),
             ("media-queued", media_queued),
         ],
+        Fault::Slow { .. } => &[
+            ("timeout-one", slow::timeout_one),
+            ("timeout-queued", slow::timeout_queued),
+            ("after-timeout", slow::after_timeout),
+        ],
     };
     for (row, f) in rows {
         r.run(&format!("{label}/{row}"), name, || f(&mut c, fault));
@@ -195,8 +220,10 @@ fn pattern(lba: u32, slba: u64, nlb: u64, seed: u64) -> Vec<u8> {
 }
 
 fn media(f: Fault) -> (u64, u64) {
-    let Fault::Media { first, count } = f;
-    (first, count)
+    match f {
+        Fault::Media { first, count } => (first, count),
+        Fault::Slow { .. } => (0, 0),
+    }
 }
 
 /// Reads of every failing LBA, and reads straddling each edge of the range, fail with
