@@ -156,6 +156,18 @@ pub fn run<B: HwBackend>(t: &Target, r: &Runner) {
     let mut ctx: Option<Ctx<B>> = None;
     r.run(&format!("{label}/open"), name, || {
         let c = Ctx::<B>::open(t)?;
+        // The media rows touch 8 LBAs on each side of the range, 16 past it and the last 8.
+        if let Fault::Media { first, count } = fault {
+            let room = c.nsze >= 16
+                && first >= 8
+                && first.saturating_add(count).saturating_add(24) <= c.nsze - 8;
+            if !room {
+                return Err(format!(
+                    "failing LBAs {first}+{count} leave no room for the rows around them in a                      namespace of {} blocks (they need LBA 8 and more, and 32 blocks after)",
+                    c.nsze
+                ));
+            }
+        }
         if let Some(n) = t.named_nsid.filter(|&n| n != c.nsid) {
             return Err(format!(
                 "{} is nsid {}, not {n}: the fault rows would hit the wrong namespace",
