@@ -24,6 +24,7 @@ pub mod admin;
 pub mod bad;
 pub mod check;
 pub mod differential;
+pub mod faults;
 pub mod io;
 pub mod nvme_cli;
 pub mod pattern;

@@ -31,10 +31,11 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Cmd {
     /// Inside the nvmeq QEMU guest: every test on controllers A and B
-    /// (from NVMEQ_CTRL_A, NVMEQ_NS_A, …), or C, D and E, writing tests included.
+    /// (from NVMEQ_CTRL_A, NVMEQ_NS_A, …) and the fault rows on F, or C, D and E,
+    /// writing tests included.
     Guest {
-        /// The controllers: `ab`, `cde` (protection, FDP, small limits), or `c`
-        /// (protection only).
+        /// The controllers: `ab` (then F's fault rows), `cde` (protection, FDP,
+        /// small limits), `c` (protection only), or `f` (fault injection only).
         #[arg(long, value_enum, default_value = "ab")]
         set: GuestSet,
     },
@@ -110,6 +111,12 @@ fn main() -> ExitCode {
         Cmd::Differential => true,
         _ => false,
     };
+    let guest_faults = matches!(
+        cli.cmd,
+        Cmd::Guest {
+            set: GuestSet::Ab | GuestSet::F
+        }
+    );
     let targets = match cli.cmd {
         Cmd::Backends => {
             for b in registry::names() {
@@ -164,9 +171,20 @@ fn main() -> ExitCode {
                 differential: nvme_cli,
                 zns,
                 format: false,
+                fault: None,
             }]
         }
     };
+    // Controller F's fault rows close `guest` (and are all of `guest --set f`); a guest
+    // without it gets SKIP rows saying why.
+    let mut targets = targets;
+    let mut faults_absent = None;
+    if guest_faults && registry::reach(&cli.backend) != Some(registry::Reach::Fabrics) {
+        match nvmeq_hwtest::faults::guest_targets() {
+            Ok(f) => targets.extend(f),
+            Err(why) => faults_absent = Some(why),
+        }
+    }
     let vfio_named = targets
         .iter()
         .any(|t| t.ns.to_str().is_some_and(|n| n.starts_with("vfio:")));
@@ -207,6 +225,11 @@ fn main() -> ExitCode {
             if let Err(e) = registry::run(b, t, &runner) {
                 runner.record(&format!("{}/open", t.label), b, Outcome::Fail, e);
             }
+        }
+    }
+    if let Some(why) = &faults_absent {
+        for b in &backends {
+            nvmeq_hwtest::faults::skip_all(&runner, b, why);
         }
     }
     if differential {
@@ -319,6 +342,7 @@ fn soak_targets(
             differential: false,
             zns: None,
             format: false,
+            fault: None,
         }]);
     }
     match reach {
@@ -331,6 +355,7 @@ fn soak_targets(
             differential: false,
             zns: None,
             format: false,
+            fault: None,
         }]),
         registry::Reach::Fabrics => Ok(guest_tcp_targets()?.into_iter().take(1).collect()),
         registry::Reach::Kernel | registry::Reach::Vfio => {

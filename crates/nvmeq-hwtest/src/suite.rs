@@ -226,6 +226,10 @@ pub type Test<B> = (&'static str, fn(&mut Ctx<B>) -> TestResult);
 
 /// Runs every test for backend `B` on `t`.
 pub fn run<B: HwBackend>(t: &Target, r: &Runner) {
+    if t.fault.is_some() {
+        crate::faults::run::<B>(t, r);
+        return;
+    }
     let name = B::NAME;
     let label = t.label.as_str();
     let mut ctx: Option<Ctx<B>> = None;

@@ -24,6 +24,9 @@ pub struct Target {
     /// Whether the namespace may be reformatted (Format NVM) to test metadata
     /// buffers: the guest's controller B only, never on real hardware.
     pub format: bool,
+    /// A fault the emulator injects on this namespace (controller F in the guest): the
+    /// target runs the fault rows (`crate::faults`) instead of the suite.
+    pub fault: Option<crate::faults::Fault>,
 }
 
 /// Which of the guest's controllers `nvmeq-hwtest guest` runs on.
@@ -37,6 +40,8 @@ pub enum GuestSet {
     /// Controller C's four protection/metadata namespaces alone (the VFIO
     /// backends' set: rebinding D and E is not part of it).
     C,
+    /// Controller F's fault-injection namespaces alone (`ab` runs them last too).
+    F,
 }
 
 /// The guest's environment contract (docs/testing.md): controllers A and B, or
@@ -59,7 +64,11 @@ pub fn guest_targets(set: GuestSet) -> Result<Vec<Target>, String> {
         differential: diff,
         format: zns.is_some(),
         zns,
+        fault: None,
     };
+    if set == GuestSet::F {
+        return Ok(Vec::new());
+    }
     if set != GuestSet::Ab {
         let mut v = Vec::new();
         for i in 1..=4 {
@@ -130,6 +139,7 @@ pub fn guest_tcp_targets() -> Result<Vec<Target>, String> {
         differential: false,
         zns: None,
         format: false,
+        fault: None,
     };
     Ok(vec![t("T", ""), t("T-dg", "?hdgst&ddgst")])
 }

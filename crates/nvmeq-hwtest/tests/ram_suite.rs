@@ -21,6 +21,7 @@ fn suite(lba: u32) {
         differential: false,
         zns: None,
         format: false,
+        fault: None,
     };
     let r = Runner::new(Duration::from_secs(60));
     registry::run("ram", &t, &r).unwrap();
@@ -59,6 +60,7 @@ fn read_only_run_writes_nothing_and_says_so() {
         differential: false,
         zns: None,
         format: false,
+        fault: None,
     };
     let r = Runner::new(Duration::from_secs(60));
     registry::run("ram", &t, &r).unwrap();
@@ -82,6 +84,7 @@ fn nsid_guard_blocks_writes_on_the_wrong_namespace() {
         differential: false,
         zns: None,
         format: false,
+        fault: None,
     };
     let r = Runner::new(Duration::from_secs(60));
     registry::run("ram", &t, &r).unwrap();

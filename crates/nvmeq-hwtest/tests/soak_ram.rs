@@ -25,6 +25,7 @@ fn target() -> Target {
         differential: false,
         zns: None,
         format: false,
+        fault: None,
     }
 }
 

@@ -5,11 +5,22 @@
 
 # Controller E's namespace count (xtask/src/vm/qemu.rs E_NAMESPACES).
 NVMEQ_E_NAMESPACES=34
+# Controller F (fault injection) exists when xtask put its parameters on the kernel line
+# (xtask/src/vm/qemu.rs F_BAD_LBAS, F_SLOW_BPS): nsid 1's failing LBAs as FIRST+COUNT,
+# nsid 2's throttle in bytes per second.
+F_BAD= F_BPS=
+for w in $(cat /proc/cmdline); do
+    case "$w" in
+    nvmeq.fault_lbas=*) F_BAD=${w#*=} ;;
+    nvmeq.slow_bps=*) F_BPS=${w#*=} ;;
+    esac
+done
 
 # Controllers by serial; namespaces by nsid (names can swap between boots).
 find_nvme() {
     CTRL_A= CTRL_B= PCI_A= PCI_B= NS_A= BLK_A= NS_B= BLK_B= ZNS_B=
     CTRL_C= PCI_C= NS_C1= NS_C2= NS_C3= NS_C4= CTRL_D= PCI_D= NS_D= CTRL_E= PCI_E= NS_E= NS_E_LAST=
+    CTRL_F= PCI_F= NS_F1= NS_F2=
     ns_e=0
     for c in /sys/class/nvme/nvme*; do
         [ -r "$c/serial" ] || continue
@@ -21,6 +32,7 @@ find_nvme() {
         nvmeqC) CTRL_C=/dev/${c##*/} PCI_C=$pci ;;
         nvmeqD) CTRL_D=/dev/${c##*/} PCI_D=$pci ;;
         nvmeqE) CTRL_E=/dev/${c##*/} PCI_E=$pci ;;
+        nvmeqF) CTRL_F=/dev/${c##*/} PCI_F=$pci ;;
         esac
     done
     for b in /sys/block/nvme*; do
@@ -39,12 +51,17 @@ find_nvme() {
         nvmeqE:1) NS_E=$ng ns_e=$((ns_e + 1)) ;;
         nvmeqE:$NVMEQ_E_NAMESPACES) NS_E_LAST=$ng ns_e=$((ns_e + 1)) ;;
         nvmeqE:*) ns_e=$((ns_e + 1)) ;;
+        nvmeqF:[12]) eval "NS_F$nsid=$ng" ;;
         esac
     done
     [ "$ns_e" -ge "$NVMEQ_E_NAMESPACES" ] || return 1
     for dev in "$CTRL_A" "$NS_A" "$BLK_A" "$CTRL_B" "$NS_B" "$BLK_B" "$ZNS_B" \
         "$CTRL_C" "$NS_C1" "$NS_C2" "$NS_C3" "$NS_C4" "$CTRL_D" "$NS_D" "$CTRL_E" "$NS_E" \
         "$NS_E_LAST"; do
+        [ -n "$dev" ] && [ -e "$dev" ] || return 1
+    done
+    [ -n "$F_BAD" ] || return 0
+    for dev in "$CTRL_F" "$NS_F1" "$NS_F2"; do
         [ -n "$dev" ] && [ -e "$dev" ] || return 1
     done
 }
@@ -55,7 +72,8 @@ until find_nvme; do
     if [ $i -ge 300 ]; then
         say "WARNING: not every NVMe device appeared within 60 s:" \
             "A=$CTRL_A $NS_A $BLK_A B=$CTRL_B $NS_B $BLK_B $ZNS_B C=$CTRL_C $NS_C1 $NS_C2" \
-            "$NS_C3 $NS_C4 D=$CTRL_D $NS_D E=$CTRL_E $NS_E..$NS_E_LAST ($ns_e namespaces)"
+            "$NS_C3 $NS_C4 D=$CTRL_D $NS_D E=$CTRL_E $NS_E..$NS_E_LAST ($ns_e namespaces)" \
+            "F=$CTRL_F $NS_F1 $NS_F2"
         break
     fi
     sleep 0.2
@@ -70,6 +88,10 @@ export NVMEQ_NS_C3="$NS_C3" NVMEQ_NS_C4="$NS_C4"
 export NVMEQ_CTRL_D="$CTRL_D" NVMEQ_PCI_D="$PCI_D" NVMEQ_NS_D="$NS_D"
 export NVMEQ_CTRL_E="$CTRL_E" NVMEQ_PCI_E="$PCI_E" NVMEQ_NS_E="$NS_E" NVMEQ_NS_E_LAST="$NS_E_LAST"
 export NVMEQ_E_NAMESPACES
+if [ -n "$F_BAD" ]; then
+    export NVMEQ_CTRL_F="$CTRL_F" NVMEQ_PCI_F="$PCI_F" NVMEQ_NS_F1="$NS_F1" NVMEQ_NS_F2="$NS_F2"
+    export NVMEQ_F_BAD_LBAS="$F_BAD" NVMEQ_F_SLOW_BPS="$F_BPS"
+fi
 # The NVMe/TCP target init sets up (guest_init.sh).
 if [ -e /sys/kernel/config/nvmet/ports/1/subsystems/nqn.2024-01.io.nvmeq:tcp ]; then
     export NVMEQ_TCP_NQN=nqn.2024-01.io.nvmeq:tcp NVMEQ_TCP_ADDR=127.0.0.1 NVMEQ_TCP_PORT=4420

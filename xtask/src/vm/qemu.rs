@@ -149,6 +149,15 @@ const C_FORMATS: &[&str] = &[
     // Metadata without protection, 4096 + 64.
     "logical_block_size=4096,physical_block_size=4096,ms=64",
 ];
+/// Controller F (fault injection): each namespace's size; 4 KiB LBAs.
+const F_NS_BYTES: u64 = 16 << 20;
+/// F's nsid 1 answers reads and writes of these LBAs with EIO from QEMU's blkdebug driver
+/// (`inject-error` rules, one per LBA, on reads and on writes): first LBA and count.
+pub const F_BAD_LBAS: (u64, u64) = (1024, 4);
+/// F's nsid 2 sits behind a throttle group of this many bytes per second (reads and writes
+/// together), so a command queued behind a large transfer waits for seconds: 8 s behind a
+/// 128 KiB write (the kernel's largest passthrough transfer on QEMU's controllers).
+pub const F_SLOW_BPS: u64 = 16 << 10;
 /// Linux `O_DIRECT` on x86-64.
 const O_DIRECT: i32 = 0o40000;
 
@@ -256,6 +265,11 @@ pub fn command(m: &Machine, f: &Files) -> Result<Command, String> {
     c.args(["-nographic", "-vga", "none", "-no-reboot", "-nic", "none"]);
 
     let mut append = String::from("console=ttyS0 panic=-1 nvme.poll_queues=2");
+    // Tells the guest's env.sh that controller F exists and what it injects.
+    append.push_str(&format!(
+        " nvmeq.fault_lbas={}+{} nvmeq.slow_bps={F_SLOW_BPS}",
+        F_BAD_LBAS.0, F_BAD_LBAS.1
+    ));
     if !m.verbose {
         append.push_str(" quiet");
     }
@@ -365,6 +379,8 @@ pub fn command(m: &Machine, f: &Files) -> Result<Command, String> {
         ]);
     }
 
+    fault_controller(&mut c, f)?;
+
     for (id, tag, path, addr) in [
         ("out", "nvmeqout", f.out, "0x6"),
         ("ctl", "nvmeqctl", f.ctl, "0x7"),
@@ -379,6 +395,63 @@ pub fn command(m: &Machine, f: &Files) -> Result<Command, String> {
         ]);
     }
     Ok(c)
+}
+
+/// Controller F, fault injection with QEMU's own block drivers: nsid 1 on `blkdebug`, whose
+/// rules fail reads and writes of the LBAs `F_BAD_LBAS` with EIO (QEMU's NVMe device answers
+/// Unrecovered Read Error and Write Fault), and nsid 2 behind a throttle group of
+/// `F_SLOW_BPS` bytes per second (commands queued behind a large one outlast short timeouts).
+fn fault_controller(c: &mut Command, f: &Files) -> Result<(), String> {
+    c.args(["-device", "nvme,id=nvmeF,serial=nvmeqF,addr=0xb"]);
+    let lba4k = "logical_block_size=4096,physical_block_size=4096";
+
+    let p = f.disks.join("nvmF1.img");
+    image(&p, F_NS_BYTES)?;
+    c.args(["-blockdev", &file_blockdev("nvmF1f", &p)]);
+    let mut rules = String::new();
+    let (first, count) = F_BAD_LBAS;
+    for (i, lba) in (first..first + count).enumerate() {
+        // blkdebug matches a request that covers `sector` (512 B units): the LBA's first one.
+        let sector = lba * 8;
+        for (j, (event, iotype)) in [("read_aio", "read"), ("write_aio", "write")]
+            .iter()
+            .enumerate()
+        {
+            let n = 2 * i + j;
+            rules.push_str(&format!(
+                ",inject-error.{n}.event={event},inject-error.{n}.iotype={iotype},\
+                 inject-error.{n}.errno=5,inject-error.{n}.sector={sector},inject-error.{n}.once=off"
+            ));
+        }
+    }
+    c.args([
+        "-blockdev",
+        &format!("driver=blkdebug,node-name=nvmF1d,image=nvmF1f{rules}"),
+    ]);
+    // raw above blkdebug: raw's read and write events are what arm the rules.
+    c.args(["-blockdev", "driver=raw,node-name=nvmF1,file=nvmF1d"]);
+    c.args([
+        "-device",
+        &format!("nvme-ns,drive=nvmF1,bus=nvmeF,nsid=1,{lba4k}"),
+    ]);
+
+    let p = f.disks.join("nvmF2.img");
+    image(&p, F_NS_BYTES)?;
+    c.args(["-blockdev", &file_blockdev("nvmF2f", &p)]);
+    c.args(["-blockdev", "driver=raw,node-name=nvmF2r,file=nvmF2f"]);
+    c.args([
+        "-object",
+        &format!("throttle-group,id=slowF,x-bps-total={F_SLOW_BPS}"),
+    ]);
+    c.args([
+        "-blockdev",
+        "driver=throttle,node-name=nvmF2,throttle-group=slowF,file=nvmF2r",
+    ]);
+    c.args([
+        "-device",
+        &format!("nvme-ns,drive=nvmF2,bus=nvmeF,nsid=2,{lba4k}"),
+    ]);
+    Ok(())
 }
 
 /// A fresh sparse image `<node>.img` of this boot as block node `node`.
@@ -798,6 +871,14 @@ mod tests {
         assert_eq!(fs::metadata(disks.join("a.img")).unwrap().len(), 1 << 30);
         assert_eq!(fs::metadata(disks.join("b2.img")).unwrap().len(), 256 << 20);
         assert_eq!(args[pos("tcg")], "tcg,thread=multi");
+        // Controller F: four LBAs fail on read and on write, nsid 2 is throttled.
+        let blkdebug = &args[pos("driver=blkdebug")];
+        assert!(blkdebug.contains("inject-error.0.event=read_aio"));
+        assert!(blkdebug.contains("inject-error.7.event=write_aio"));
+        assert!(blkdebug.contains("inject-error.7.sector=8216"));
+        assert!(!blkdebug.contains("inject-error.8."));
+        assert!(pos("throttle-group,id=slowF") < pos("driver=throttle"));
+        assert!(args[pos("console=ttyS0")].contains("nvmeq.fault_lbas=1024+4"));
         let _ = fs::remove_dir_all(&dir);
     }
 }

@@ -1137,6 +1137,7 @@ mod tests {
             differential: false,
             zns: None,
             format: false,
+            fault: None,
         };
         assert_eq!(bdf_of(&t).as_deref(), Ok("0000:01:00.0"));
     }
