@@ -8,7 +8,7 @@
 
 # hwtest_steps SECS CDE ARGS...: one step per backend on controllers A and B, then the
 # cross-backend differential; when CDE is 1, one more step per backend: the kernel backends
-# on C, D and E, the VFIO backends on C alone.
+# on C, D and E, the VFIO backends on C alone; and one per PCIe backend on F's faults.
 hwtest_steps() {
     secs=$1 cde=$2
     shift 2
@@ -22,6 +22,10 @@ hwtest_steps() {
     for b in $(nvmeq-hwtest backends); do
         case $b in tcp*) continue ;; vfio*) set=c ;; *) set=cde ;; esac
         echo "$secs hwtest-$set:$b nvmeq-hwtest guest --set $set --backend $b $*"
+    done
+    for b in $(nvmeq-hwtest backends); do
+        case $b in tcp*) continue ;; esac
+        echo "$secs hwtest-f:$b nvmeq-hwtest guest --set f --backend $b $*"
     done
 }
 
