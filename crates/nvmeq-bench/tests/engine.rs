@@ -4,13 +4,15 @@
 //! when entered with GETEVENTS), `delay` commits after the one that
 //! submitted it, or sooner when a commit waits for it.
 
+mod common;
+
 use std::collections::VecDeque;
 use std::sync::mpsc;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use nvmeq_bench::{Config, LatMode, Limit, Pattern, Region, Report};
-use nvmeq_core::{Backend, Caps, Cmd, Completion, Data, Error, Reaped, Rejected};
+use nvmeq_core::{Backend, Cmd, Error, Reaped, Rejected};
 use nvmeq_ram::{RamBuf, RamConfig, RamController};
 
 /// What the adapter saw over a run.
@@ -73,24 +75,7 @@ impl Drop for Polled<'_> {
 }
 
 impl Backend for Polled<'_> {
-    type Buf = RamBuf;
-    fn caps(&self) -> Caps {
-        self.inner.caps()
-    }
-    fn lba_size(&mut self, nsid: u32) -> Result<u32, Error> {
-        self.inner.lba_size(nsid)
-    }
-    fn alloc(&mut self, len: usize) -> Result<RamBuf, Error> {
-        self.inner.alloc(len)
-    }
-    fn execute_with(
-        &mut self,
-        cmd: &Cmd,
-        data: Data<'_>,
-        meta: Data<'_>,
-    ) -> Result<Completion, Error> {
-        self.inner.execute_with(cmd, data, meta)
-    }
+    forward_to_inner!();
     fn push(&mut self, cmd: &Cmd, buf: Option<RamBuf>, tag: u64) -> Result<(), Rejected<RamBuf>> {
         self.inner.push(cmd, buf, tag)?;
         match self.in_flight_tags.get_mut(tag as usize) {

@@ -1,6 +1,7 @@
 //! The engine against the in-memory controller, through an adapter that
 //! checks the queue discipline on every call.
 
+mod common;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -42,24 +43,7 @@ impl<'a> Checked<'a> {
 }
 
 impl Backend for Checked<'_> {
-    type Buf = RamBuf;
-    fn caps(&self) -> Caps {
-        self.inner.caps()
-    }
-    fn lba_size(&mut self, nsid: u32) -> Result<u32, Error> {
-        self.inner.lba_size(nsid)
-    }
-    fn alloc(&mut self, len: usize) -> Result<RamBuf, Error> {
-        self.inner.alloc(len)
-    }
-    fn execute_with(
-        &mut self,
-        cmd: &Cmd,
-        data: Data<'_>,
-        meta: Data<'_>,
-    ) -> Result<Completion, Error> {
-        self.inner.execute_with(cmd, data, meta)
-    }
+    forward_to_inner!();
     fn push(&mut self, cmd: &Cmd, buf: Option<RamBuf>, tag: u64) -> Result<(), Rejected<RamBuf>> {
         assert!(
             self.inner.in_flight() < self.qd,

@@ -2,8 +2,10 @@
 //! passes with reads checked, and one whose read returns a flipped bit, in
 //! the data or in the PI, stops the run with the block named.
 
+mod common;
+
 use nvmeq_bench::{BenchError, Config, Limit, Pattern, Region};
-use nvmeq_core::{Backend, Caps, Cmd, Completion, Data, Error, IoBuf, Reaped, Rejected, WithMeta};
+use nvmeq_core::{Backend, Cmd, Error, IoBuf, Reaped, Rejected, WithMeta};
 use nvmeq_ram::{RamBuf, RamConfig, RamController};
 
 /// Which byte of a read's buffers to flip, from the `nth` read on.
@@ -24,24 +26,7 @@ struct Corrupting {
 }
 
 impl Backend for Corrupting {
-    type Buf = RamBuf;
-    fn caps(&self) -> Caps {
-        self.inner.caps()
-    }
-    fn lba_size(&mut self, nsid: u32) -> Result<u32, Error> {
-        self.inner.lba_size(nsid)
-    }
-    fn alloc(&mut self, len: usize) -> Result<RamBuf, Error> {
-        self.inner.alloc(len)
-    }
-    fn execute_with(
-        &mut self,
-        cmd: &Cmd,
-        data: Data<'_>,
-        meta: Data<'_>,
-    ) -> Result<Completion, Error> {
-        self.inner.execute_with(cmd, data, meta)
-    }
+    forward_to_inner!();
     fn push(&mut self, cmd: &Cmd, buf: Option<RamBuf>, tag: u64) -> Result<(), Rejected<RamBuf>> {
         self.note(cmd, tag);
         self.inner.push(cmd, buf, tag)

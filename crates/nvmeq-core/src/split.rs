@@ -38,6 +38,21 @@ impl Piece {
     }
 }
 
+/// The number of `unit`-byte blocks in a buffer of `len` bytes: refused
+/// when it is empty or not a whole number of them.
+pub fn whole_blocks(len: usize, unit: u32) -> Result<usize, Error> {
+    if len == 0 {
+        return Err(Error::ZeroLength);
+    }
+    match len.checked_rem(unit as usize) {
+        Some(0) => Ok(len / unit as usize),
+        _ => Err(Error::NotBlockMultiple {
+            len,
+            lba_size: unit,
+        }),
+    }
+}
+
 impl Split {
     /// Cuts `blocks` blocks whose data is `unit` bytes each at `max_xfer`
     /// bytes a command. A device whose limit is below one block cannot
@@ -75,6 +90,20 @@ mod tests {
     extern crate std;
     use super::*;
     use std::vec::Vec;
+
+    #[test]
+    fn whole_blocks_only() {
+        assert_eq!(whole_blocks(4096, 512), Ok(8));
+        assert_eq!(whole_blocks(0, 512), Err(Error::ZeroLength));
+        assert_eq!(
+            whole_blocks(513, 512),
+            Err(Error::NotBlockMultiple {
+                len: 513,
+                lba_size: 512
+            })
+        );
+        assert!(whole_blocks(512, 0).is_err());
+    }
 
     #[test]
     fn one_command_when_it_fits() {

@@ -196,17 +196,8 @@ impl AsyncDevice {
 
     /// NLB (zero-based) for a transfer of `len` bytes.
     fn nlb(&self, nsid: u32, len: usize) -> Result<u16, Error> {
-        let lba = self.lba_size(nsid)? as usize;
-        if len == 0 {
-            return Err(Error::ZeroLength);
-        }
-        if len % lba != 0 {
-            return Err(Error::NotBlockMultiple {
-                len,
-                lba_size: lba as u32,
-            });
-        }
-        u16::try_from(len / lba - 1).map_err(|_| Error::TransferTooLarge { len: len as u64 })
+        let blocks = nvmeq_core::split::whole_blocks(len, self.lba_size(nsid)?)?;
+        u16::try_from(blocks - 1).map_err(|_| Error::TransferTooLarge { len: len as u64 })
     }
 }
 

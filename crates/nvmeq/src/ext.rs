@@ -4,7 +4,7 @@ use nvmeq_core::cmd::{Identify, Prinfo, Read, Write};
 use nvmeq_core::format::NsFormat;
 use nvmeq_core::identify::{IdentifyController, IdentifyNamespace, IdentifyNamespaceNvm};
 use nvmeq_core::pi::{Pi, PiType, Tags};
-use nvmeq_core::split::Split;
+use nvmeq_core::split::{whole_blocks, Split};
 use nvmeq_core::{Backend, Data, Error};
 use zerocopy::{FromZeros, IntoBytes};
 
@@ -195,17 +195,9 @@ impl BlockPlan {
     /// The LBA data size (the caller's buffer holds data alone, whatever
     /// the format), after checking that `len` is a whole number of blocks.
     fn data_len(&self, len: usize) -> Result<usize, Error> {
-        let lba = self.fmt.lba_size() as usize;
-        if len == 0 {
-            return Err(Error::ZeroLength);
-        }
-        if len % lba != 0 {
-            return Err(Error::NotBlockMultiple {
-                len,
-                lba_size: lba as u32,
-            });
-        }
-        Ok(lba)
+        let lba = self.fmt.lba_size();
+        whole_blocks(len, lba)?;
+        Ok(lba as usize)
     }
 
     fn write_prinfo(&self) -> Prinfo {
