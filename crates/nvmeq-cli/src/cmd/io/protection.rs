@@ -17,16 +17,9 @@ use crate::device::Device;
 use crate::error::{usage, CliError, Result};
 use crate::num;
 
-/// The protection and metadata options.
+/// The tag options every command with PI takes, with nvme-cli's names.
 #[derive(Debug, Args, Default, Clone)]
-pub struct Protection {
-    /// Metadata file (read: written to it; write/compare: read from it), for
-    /// formats with separate metadata.
-    #[arg(short = 'M', long = "metadata")]
-    pub metadata: Option<std::path::PathBuf>,
-    /// Metadata size in bytes; must equal what the command moves when given.
-    #[arg(short = 'y', long = "metadata-size", value_parser = num::suffixed)]
-    pub metadata_size: Option<u64>,
+pub struct Tagging {
     /// PRINFO: bit 3 PRACT, bit 2 check the guard, bit 1 the application
     /// tag, bit 0 the reference tag.
     #[arg(short = 'p', long = "prinfo", value_parser = num::u8, default_value = "0")]
@@ -41,12 +34,26 @@ pub struct Protection {
     /// Application tag.
     #[arg(short = 'a', long = "app-tag", value_parser = num::u16, default_value = "0")]
     pub app_tag: u16,
-    /// Storage tag (formats with a storage tag only).
-    #[arg(short = 'g', long = "storage-tag", value_parser = num::suffixed)]
-    pub storage_tag: Option<u64>,
     /// Have the controller check the storage tag (STC).
     #[arg(short = 'C', long = "storage-tag-check")]
     pub storage_tag_check: bool,
+}
+
+/// The protection and metadata options of `read`, `write` and `compare`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct Protection {
+    /// Metadata file (read: written to it; write/compare: read from it), for
+    /// formats with separate metadata.
+    #[arg(short = 'M', long = "metadata")]
+    pub metadata: Option<std::path::PathBuf>,
+    /// Metadata size in bytes; must equal what the command moves when given.
+    #[arg(short = 'y', long = "metadata-size", value_parser = num::suffixed)]
+    pub metadata_size: Option<u64>,
+    #[command(flatten)]
+    pub tags: Tagging,
+    /// Storage tag (formats with a storage tag only).
+    #[arg(short = 'g', long = "storage-tag", value_parser = num::suffixed)]
+    pub storage_tag: Option<u64>,
     /// Write/compare: fill in each block's PI from its data before sending.
     #[arg(long = "pi-generate")]
     pub pi_generate: bool,
@@ -57,53 +64,35 @@ pub struct Protection {
 }
 
 /// The protection options of the commands that move no data (`verify`,
-/// `write-zeroes`), with nvme-cli's names: as [`Protection`] less the
-/// metadata and host-side PI, and the storage tag on `-S`.
+/// `write-zeroes`): the tags, and the storage tag on `-S` as nvme-cli has it
+/// there (`-g` on `read`/`write`).
 #[derive(Debug, Args, Default, Clone)]
 pub struct Checks {
-    /// PRINFO: bit 3 PRACT, bit 2 check the guard, bit 1 the application
-    /// tag, bit 0 the reference tag.
-    #[arg(short = 'p', long = "prinfo", value_parser = num::u8, default_value = "0")]
-    pub prinfo: u8,
-    /// Reference tag of the first block (default: the starting LBA, as
-    /// Type 1 requires; nvme-cli's default is 0).
-    #[arg(short = 'r', long = "ref-tag", value_parser = num::suffixed)]
-    pub ref_tag: Option<u64>,
-    /// Application tag mask.
-    #[arg(short = 'm', long = "app-tag-mask", value_parser = num::u16, default_value = "0")]
-    pub app_tag_mask: u16,
-    /// Application tag.
-    #[arg(short = 'a', long = "app-tag", value_parser = num::u16, default_value = "0")]
-    pub app_tag: u16,
+    #[command(flatten)]
+    pub tags: Tagging,
     /// Storage tag (formats with a storage tag only).
     #[arg(short = 'S', long = "storage-tag", value_parser = num::suffixed)]
     pub storage_tag: Option<u64>,
-    /// Have the controller check the storage tag (STC).
-    #[arg(short = 'C', long = "storage-tag-check")]
-    pub storage_tag_check: bool,
 }
 
 impl Checks {
     /// Whether any option was given (a namespace's format is then read).
     pub fn any(&self) -> bool {
-        self.prinfo != 0
-            || self.ref_tag.is_some()
-            || self.app_tag_mask != 0
-            || self.app_tag != 0
+        let t = &self.tags;
+        t.prinfo != 0
+            || t.ref_tag.is_some()
+            || t.app_tag_mask != 0
+            || t.app_tag != 0
+            || t.storage_tag_check
             || self.storage_tag.is_some()
-            || self.storage_tag_check
     }
 
     /// The command fields for blocks from `slba` on `fmt`, checked as
     /// `read`'s are.
     pub fn fields(&self, fmt: &NsFormat, slba: u64) -> Result<Fields> {
         Protection {
-            prinfo: self.prinfo,
-            ref_tag: self.ref_tag,
-            app_tag_mask: self.app_tag_mask,
-            app_tag: self.app_tag,
+            tags: self.tags.clone(),
             storage_tag: self.storage_tag,
-            storage_tag_check: self.storage_tag_check,
             ..Protection::default()
         }
         .fields(fmt, slba, 0)
@@ -139,18 +128,18 @@ pub struct Sizing {
 impl Protection {
     /// PRINFO, checked: four bits, and only on a format with PI.
     pub fn prinfo_bits(&self, fmt: &NsFormat) -> Result<Prinfo> {
-        if self.prinfo > 0xf {
+        if self.tags.prinfo > 0xf {
             return Err(usage(format!(
                 "--prinfo {:#x} is not a 4-bit value (bit 3 PRACT, bits 2:0 PRCHK)",
-                self.prinfo
+                self.tags.prinfo
             )));
         }
-        if self.prinfo != 0 && fmt.pi.is_none() {
+        if self.tags.prinfo != 0 && fmt.pi.is_none() {
             return Err(usage(
                 "--prinfo needs a namespace formatted with protection information; this one has none",
             ));
         }
-        Ok(Prinfo::from_bits(self.prinfo))
+        Ok(Prinfo::from_bits(self.tags.prinfo))
     }
 
     /// The buffer layout of this command on `fmt`.
@@ -173,13 +162,13 @@ impl Protection {
     /// The first block's tags: the reference tag from `-r` (default: the
     /// starting LBA), the application tag and mask, the storage tag.
     pub fn tags(&self, fmt: &NsFormat, slba: u64) -> Tags {
-        let ref_tag = match (self.ref_tag, fmt.pi) {
+        let ref_tag = match (self.tags.ref_tag, fmt.pi) {
             (Some(r), _) => r,
             (None, Some(p)) if p.pi_type == PiType::Type3 => 0,
             (None, Some(p)) => slba & p.ref_mask(),
             (None, None) => 0,
         };
-        let mut t = Tags::new(ref_tag).with_app(self.app_tag, self.app_tag_mask);
+        let mut t = Tags::new(ref_tag).with_app(self.tags.app_tag, self.tags.app_tag_mask);
         if let Some(st) = self.storage_tag {
             t = t.with_storage(st);
         }
@@ -194,7 +183,7 @@ impl Protection {
     pub fn fields(&self, fmt: &NsFormat, slba: u64, off: u64) -> Result<Fields> {
         Ok(Fields {
             prinfo: self.prinfo_bits(fmt)?,
-            stc: self.storage_tag_check,
+            stc: self.tags.storage_tag_check,
             tags: fmt
                 .pi
                 .map(|p| {
