@@ -7,7 +7,7 @@ use nvmeq_core::{AdminOpcode, Cmd, Command, Data, DataDir, NvmOpcode, Xfer};
 use serde::Serialize;
 
 use super::{require_force, require_nsid, Ctx, DevArg};
-use crate::cmd::io::{read_input, show_command};
+use crate::cmd::io::{read_input, show_command, write_output};
 use crate::device::Device;
 use crate::error::{usage, Result};
 use crate::num;
@@ -30,6 +30,13 @@ pub struct PassthruArgs {
     /// Data length in bytes.
     #[arg(short = 'l', long = "data-len", value_parser = num::suffixed, default_value = "0")]
     pub data_len: u64,
+    /// Separate metadata length in bytes (I/O commands that move blocks on a
+    /// format with separate metadata; default: what the command's NLB moves).
+    #[arg(short = 'm', long = "metadata-len", value_parser = num::suffixed, default_value = "0")]
+    pub metadata_len: u64,
+    /// Metadata file: sent by a command that writes, written by one that reads.
+    #[arg(short = 'M', long = "metadata")]
+    pub metadata: Option<std::path::PathBuf>,
     /// Byte to prefill a read buffer with.
     #[arg(short = 'p', long = "prefill", value_parser = num::u8, default_value = "0")]
     pub prefill: u8,
@@ -130,6 +137,25 @@ fn derived_len(dev: &mut Device, admin: bool, sqe: &Command) -> Result<Option<u6
     })
 }
 
+/// The separate metadata a block-moving I/O command takes by its own dwords
+/// on its namespace's format: NLB × the metadata size, or none with PRACT on
+/// a format whose metadata is only PI (the controller inserts or strips it).
+fn derived_meta_len(dev: &mut Device, admin: bool, sqe: &Command) -> Result<u64> {
+    if admin || !matches!(sqe.opcode(), 0x01 | 0x02 | 0x05 | 0x7d) {
+        return Ok(0);
+    }
+    // A namespace whose format cannot be read gets no metadata here: the
+    // command itself then reports what is wrong with it.
+    let Ok(fmt) = dev.format(sqe.nsid) else {
+        return Ok(0);
+    };
+    let pract = sqe.cdw12 & (1 << 29) != 0;
+    if fmt.meta_bytes == 0 || (pract && fmt.pi_only()) {
+        return Ok(0);
+    }
+    Ok((u64::from(sqe.cdw12 & 0xffff) + 1) * u64::from(fmt.meta_bytes))
+}
+
 #[derive(Serialize)]
 struct PassthruJson {
     opcode: u8,
@@ -139,6 +165,14 @@ struct PassthruJson {
     data_len: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     data: Option<String>,
+    #[serde(skip_serializing_if = "is_zero")]
+    metadata_len: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    metadata: Option<String>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// The data direction: `--read`/`--write` override the opcode's low bits.
@@ -221,16 +255,54 @@ pub fn run(ctx: &Ctx, a: &PassthruArgs, admin: bool) -> Result<()> {
             "{what} transfers no data (opcode bits 1:0 are 00b): drop --data-len or pass --read/--write"
         )));
     }
+    let mut mlen = a.metadata_len;
+    if dir != DataDir::None && len != 0 {
+        let need = derived_meta_len(&mut dev, admin, &sqe)?;
+        if mlen == 0 {
+            mlen = need;
+        } else if mlen < need {
+            return Err(usage(format!(
+                "{what} moves {need} bytes of separate metadata by its NLB and the namespace's \
+                 format, more than --metadata-len {mlen}"
+            )));
+        }
+    }
+    let mlen = usize::try_from(mlen)
+        .ok()
+        .filter(|&l| u32::try_from(l).is_ok())
+        .ok_or_else(|| usage(format!("--metadata-len {mlen} does not fit 32 bits")))?;
+    if mlen != 0 && (dir == DataDir::None || len == 0) {
+        return Err(usage(
+            "--metadata-len: a command without a data transfer moves no metadata",
+        ));
+    }
+    if mlen == 0 && a.metadata.is_some() {
+        return Err(usage(
+            "--metadata: this command moves no separate metadata (give --metadata-len for one \
+             the namespace's format does not size)",
+        ));
+    }
     let xfer = if len == 0 {
         Xfer::None
     } else {
         Xfer::Bytes(len as u32)
     };
     let dir = if len == 0 { DataDir::None } else { dir };
-    let cmd = if admin {
-        Cmd::admin(sqe, dir, xfer)
-    } else {
-        Cmd::io(sqe, dir, xfer)
+    let cmd = match (admin, mlen) {
+        (true, _) => Cmd::admin(sqe, dir, xfer),
+        (false, 0) => Cmd::io(sqe, dir, xfer),
+        // Metadata moves: the command's own NLB (as the builders make it) is
+        // what the backend sizes both buffers from; a transfer its fields do
+        // not define has nothing to size metadata by.
+        (false, _) => match Cmd::from_sqe(nvmeq_core::cmd::QueueKind::Io, sqe) {
+            Some(c) if matches!(c.xfer, Xfer::Blocks(_)) => Cmd { dir, ..c },
+            _ => {
+                return Err(usage(format!(
+                    "--metadata-len: {what} is not a command whose NLB sizes its metadata \
+                     (Read, Write, Compare, Zone Append)"
+                )))
+            }
+        },
     };
     if a.show || a.dry_run {
         eprint!("{}", show_command(&cmd, len));
@@ -243,17 +315,51 @@ pub fn run(ctx: &Ctx, a: &PassthruArgs, admin: bool) -> Result<()> {
     } else {
         "IO passthru"
     };
-    let (c, data) = match dir {
+    let (c, data, meta) = match dir {
         DataDir::ToDevice => {
             let buf = read_input(a.input.as_deref(), len)?;
-            (dev.exec(op, &cmd, Data::ToDevice(&buf))?, None)
+            if mlen == 0 {
+                (dev.exec(op, &cmd, Data::ToDevice(&buf))?, None, None)
+            } else {
+                let m = match &a.metadata {
+                    Some(p) => read_input(Some(p), mlen)?,
+                    None => {
+                        return Err(usage(format!(
+                            "{what} sends {mlen} bytes of separate metadata: give them with \
+                             --metadata FILE"
+                        )))
+                    }
+                };
+                let c = dev.exec_with(op, &cmd, Data::ToDevice(&buf), Data::ToDevice(&m))?;
+                (c, None, None)
+            }
         }
         DataDir::FromDevice | DataDir::Both => {
             let mut buf = vec![a.prefill; len];
-            (dev.exec(op, &cmd, Data::FromDevice(&mut buf))?, Some(buf))
+            if mlen == 0 {
+                (
+                    dev.exec(op, &cmd, Data::FromDevice(&mut buf))?,
+                    Some(buf),
+                    None,
+                )
+            } else {
+                let mut m = vec![a.prefill; mlen];
+                let c = dev.exec_with(
+                    op,
+                    &cmd,
+                    Data::FromDevice(&mut buf),
+                    Data::FromDevice(&mut m),
+                )?;
+                if let Some(p) = &a.metadata {
+                    write_output(Some(p), &m)?;
+                }
+                (c, Some(buf), Some(m))
+            }
         }
-        DataDir::None => (dev.exec(op, &cmd, Data::None)?, None),
+        DataDir::None => (dev.exec(op, &cmd, Data::None)?, None, None),
     };
+    // Written to --metadata when given; shown with the data otherwise.
+    let meta = meta.filter(|_| a.metadata.is_none());
     match ctx.fmt_raw(a.raw) {
         Format::Binary => output::raw(data.as_deref().unwrap_or(&[])),
         Format::Json => output::json(&PassthruJson {
@@ -263,11 +369,17 @@ pub fn run(ctx: &Ctx, a: &PassthruArgs, admin: bool) -> Result<()> {
             result: c.result(),
             data_len: len,
             data: data.as_deref().map(output::hex),
+            metadata_len: mlen,
+            metadata: meta.as_deref().map(output::hex),
         }),
         Format::Normal => {
             let mut s = format!("NVMe command result:{:08x}\n", c.dw0);
             if let Some(d) = &data {
                 s.push_str(&output::hexdump(d));
+            }
+            if let Some(m) = &meta {
+                s.push_str("metadata:\n");
+                s.push_str(&output::hexdump(m));
             }
             output::text(&s)
         }

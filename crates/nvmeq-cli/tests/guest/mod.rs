@@ -2,4 +2,5 @@
 //! helpers through `super`.
 
 pub mod bench;
+pub mod passthru;
 pub mod reset;
