@@ -317,6 +317,9 @@ pub fn boot_and_run(
     }
 }
 
+/// Boots a step gets when the emulator fails in it (not the step's verdict).
+const EMULATOR_TRIES: u32 = 3;
+
 /// Seconds each step of `vm test` may take: a backend's suite, and one guest-only test.
 const SUITE_STEP_SECS: u64 = 300;
 const TEST_STEP_SECS: u64 = 180;
@@ -357,11 +360,12 @@ pub fn run_steps(paths: &Paths, boot: &Boot, list: &str) -> Result<Steps, String
     let mut problems = Vec::new();
     let mut hung = false;
     let mut from = 0;
-    // Steps already run again after the emulator failed in them (seen: QEMU 10.0.2 aborting
-    // in iotlb_to_section under multi-threaded TCG with the vIOMMU, or the guest's vCPUs
-    // stopping, about one boot in eight on a loaded host). A step gets one more boot; the
-    // emulator failing in it twice counts it FAILED.
-    let mut rerun = Vec::new();
+    // How often the emulator has failed in each step (seen: QEMU 10.0.2 aborting in
+    // iotlb_to_section under multi-threaded TCG with the vIOMMU, or the guest's vCPUs
+    // stopping, about one boot in eight on a loaded host, more often in steps that open a
+    // VFIO device many times). A step gets EMULATOR_TRIES boots; the emulator failing in
+    // every one of them counts it FAILED.
+    let mut failed_in: Vec<(usize, u32)> = Vec::new();
     loop {
         let line =
             format!(". /etc/nvmeq/steps.sh; {list} >/tmp/steps; run_steps /tmp/steps {from}");
@@ -399,14 +403,24 @@ pub fn run_steps(paths: &Paths, boot: &Boot, list: &str) -> Result<Steps, String
                 secs,
                 why,
             } => {
-                if rerun.contains(&index) {
+                let tries = match failed_in.iter_mut().find(|(i, _)| *i == index) {
+                    Some((_, n)) => {
+                        *n += 1;
+                        *n
+                    }
+                    None => {
+                        failed_in.push((index, 1));
+                        1
+                    }
+                };
+                if tries >= EMULATOR_TRIES {
                     eprintln!(
                         "xtask vm: the emulator failed ({why}) in step {index} `{name}` again; \
                          booting again to run the steps after it"
                     );
                     problems.push(format!(
-                        "FAILED step {index} `{name}`: the emulator failed in it twice, \
-                         the second time: {why} (limit {secs} s)"
+                        "FAILED step {index} `{name}`: the emulator failed in each of its \
+                         {tries} boots, the last time: {why} (limit {secs} s)"
                     ));
                     hung = true;
                     from = index + 1;
@@ -416,7 +430,6 @@ pub fn run_steps(paths: &Paths, boot: &Boot, list: &str) -> Result<Steps, String
                          not the step; booting again to run it once more"
                     );
                     problems.push(format!("step {index} `{name}` ran again after: {why}"));
-                    rerun.push(index);
                     from = index;
                 }
             }

@@ -2,13 +2,24 @@
 //! extended metadata, metadata without PI), on each backend: as a plain
 //! benchmark (PRACT where the metadata is only PI, metadata buffers
 //! otherwise) and with `--verify` (host-generated PI that the controller
-//! checks on write and read, and the host checks again).
+//! checks on write and read, and the host checks again); on VFIO a subset.
 
 use super::super::{bind_to_nvme, bind_to_vfio, env, nvmeq_bin, outcome};
 use serde_json::Value;
 
 /// Runs every case on `dev(nsid)`, returning the failures.
-fn cases(backend: &str, dev: &dyn Fn(u32) -> String, failures: &mut Vec<String>) {
+/// Which runs of [`cases`]: every format both ways, or (VFIO) fewer opens.
+#[derive(Clone, Copy, PartialEq)]
+enum Runs {
+    All,
+    /// C1 and C3 with `--verify` (PI through a separate buffer and inline),
+    /// C4 plain (metadata without PI): every VFIO open resets the device and
+    /// remaps its memory, the churn in which QEMU 10.0.2's vIOMMU abort
+    /// strikes (docs/testing.md), so each one has to earn its place.
+    Few,
+}
+
+fn cases(backend: &str, dev: &dyn Fn(u32) -> String, runs: Runs, failures: &mut Vec<String>) {
     let bin = nvmeq_bin();
     for nsid in 1..=4u32 {
         let d = dev(nsid);
@@ -42,6 +53,10 @@ fn cases(backend: &str, dev: &dyn Fn(u32) -> String, failures: &mut Vec<String>)
                 &["--pattern", "mixed:50", "--verify", "--allow-destructive"][..],
             ),
         ] {
+            let verify = extra.contains(&"--verify");
+            if runs == Runs::Few && !matches!((nsid, verify), (1 | 3, true) | (4, false)) {
+                continue;
+            }
             let mut args = vec!["bench", d.as_str()];
             args.extend(common);
             args.extend(extra);
@@ -61,7 +76,7 @@ fn cases(backend: &str, dev: &dyn Fn(u32) -> String, failures: &mut Vec<String>)
             if v["ios"] != 3000 {
                 failures.push(format!("{label}: {} I/Os, want 3000", v["ios"]));
             }
-            if extra.contains(&"--verify") {
+            if verify {
                 // 256 blocks and 1500 writes: most reads find a written block.
                 let checked = v["verified"].as_u64().unwrap_or(0);
                 if checked < v["reads"].as_u64().unwrap_or(0) / 2 {
@@ -82,6 +97,7 @@ fn kernel(backend: &str) {
     cases(
         backend,
         &|nsid| format!("{backend}:{}", env(&format!("NVMEQ_NS_C{nsid}"))),
+        Runs::All,
         &mut failures,
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -106,7 +122,7 @@ fn bench_verify_on_protected_formats_on_vfio() {
     let pci = env("NVMEQ_PCI_C");
     bind_to_vfio(&pci);
     let mut failures = Vec::new();
-    cases("vfio", &|_| format!("vfio:{pci}"), &mut failures);
+    cases("vfio", &|_| format!("vfio:{pci}"), Runs::Few, &mut failures);
     bind_to_nvme(&pci);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
