@@ -564,7 +564,12 @@ pub fn run(
         let deadline = started + timeout;
         // The step running now: (index, name, secs, by when it must end).
         let mut step: Option<(usize, String, u64, Instant)> = None;
-        let mut stalled = false;
+        // The step during which the guest kernel reported an RCU stall. A stall can be
+        // transient (the host starved the vCPU threads), so the step goes on; if it then
+        // fails or hangs, that is the emulator's failure, and the step runs again.
+        let mut stalled_in: Option<usize> = None;
+        // A step that failed after a stall: (index, name, secs, its exit status).
+        let mut failed_after_stall: Option<(usize, String, u64, i32)> = None;
         // The last heartbeat, once the guest has sent one.
         let mut alive: Option<Instant> = None;
         let status = loop {
@@ -576,32 +581,45 @@ pub fn run(
                         step = Some((i, name, secs, by));
                     }
                     Event::StepEnd(i, rc, name) => {
-                        step = None;
-                        if rc != 0 {
+                        let secs = step.take().map_or(0, |s| s.2);
+                        if rc != 0 && stalled_in == Some(i) {
+                            failed_after_stall = Some((i, name, secs, rc));
+                        } else if rc != 0 {
                             note_failed_step(i, &name, rc);
                         }
+                        stalled_in = None;
                     }
                     Event::Alive => alive = Some(Instant::now()),
-                    Event::Stall => stalled = true,
+                    Event::Stall => {
+                        if let Some((index, name, ..)) = &step {
+                            if stalled_in.is_none() {
+                                let _ = writeln!(
+                                    std::io::stderr(),
+                                    "xtask vm: the guest reported an RCU stall during step \
+                                     {index} `{name}`; the step goes on"
+                                );
+                            }
+                            stalled_in = Some(*index);
+                        }
+                    }
                     Event::DmaFault(line) => note_dma_fault(&step, line),
                 }
             }
-            if let (true, Some((index, name, secs, _)), None) = (stalled, &step, marker) {
-                // The emulator's failure, not the step's: end the boot now rather than
-                // after the step's whole limit.
+            if let Some((index, name, secs, rc)) = failed_after_stall.take() {
+                // The emulator's failure, not the step's: end the boot and run it again.
                 let _ = child.kill();
                 let _ = child.wait();
                 let _ = reader.join();
                 let _ = writeln!(
                     std::io::stderr(),
-                    "xtask vm: the guest reported an RCU stall during step {index} `{name}`; \
+                    "xtask vm: step {index} `{name}` failed (exit {rc}) after a guest RCU stall; \
                      QEMU killed"
                 );
                 return Ok(Ended::EmulatorFailed {
-                    index: *index,
-                    name: name.clone(),
-                    secs: *secs,
-                    why: "guest RCU stall".into(),
+                    index,
+                    name,
+                    secs,
+                    why: format!("guest RCU stall, then exit {rc}"),
                 });
             }
             if let (Some(at), Some((index, name, secs, _)), None) = (alive, &step, marker) {
@@ -655,6 +673,14 @@ pub fn run(
                         STEP_GRACE.as_secs(),
                         started.elapsed().as_secs_f64()
                     );
+                    if stalled_in == Some(*index) {
+                        return Ok(Ended::EmulatorFailed {
+                            index: *index,
+                            name: name.clone(),
+                            secs: *secs,
+                            why: "guest RCU stall, then no answer".into(),
+                        });
+                    }
                     return Ok(Ended::Hung {
                         index: *index,
                         name: name.clone(),
