@@ -2,24 +2,16 @@
 //! extended metadata, metadata without PI), on each backend: as a plain
 //! benchmark (PRACT where the metadata is only PI, metadata buffers
 //! otherwise) and with `--verify` (host-generated PI that the controller
-//! checks on write and read, and the host checks again); on VFIO a subset.
+//! checks on write and read, and the host checks again). On VFIO the same
+//! runs passed by hand (docs/benchmarks.md); they are not a `vm test` step
+//! because each VFIO open resets and remaps the device, the churn in which
+//! QEMU 10.0.2's vIOMMU abort strikes (docs/testing.md).
 
-use super::super::{bind_to_nvme, bind_to_vfio, env, nvmeq_bin, outcome};
+use super::super::{env, nvmeq_bin, outcome};
 use serde_json::Value;
 
 /// Runs every case on `dev(nsid)`, returning the failures.
-/// Which runs of [`cases`]: every format both ways, or (VFIO) fewer opens.
-#[derive(Clone, Copy, PartialEq)]
-enum Runs {
-    All,
-    /// C1 and C3 with `--verify` (PI through a separate buffer and inline),
-    /// C4 plain (metadata without PI): every VFIO open resets the device and
-    /// remaps its memory, the churn in which QEMU 10.0.2's vIOMMU abort
-    /// strikes (docs/testing.md), so each one has to earn its place.
-    Few,
-}
-
-fn cases(backend: &str, dev: &dyn Fn(u32) -> String, runs: Runs, failures: &mut Vec<String>) {
+fn cases(backend: &str, dev: &dyn Fn(u32) -> String, failures: &mut Vec<String>) {
     let bin = nvmeq_bin();
     for nsid in 1..=4u32 {
         let d = dev(nsid);
@@ -54,9 +46,6 @@ fn cases(backend: &str, dev: &dyn Fn(u32) -> String, runs: Runs, failures: &mut 
             ),
         ] {
             let verify = extra.contains(&"--verify");
-            if runs == Runs::Few && !matches!((nsid, verify), (1 | 3, true) | (4, false)) {
-                continue;
-            }
             let mut args = vec!["bench", d.as_str()];
             args.extend(common);
             args.extend(extra);
@@ -97,7 +86,6 @@ fn kernel(backend: &str) {
     cases(
         backend,
         &|nsid| format!("{backend}:{}", env(&format!("NVMEQ_NS_C{nsid}"))),
-        Runs::All,
         &mut failures,
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -113,16 +101,4 @@ fn bench_verify_on_protected_formats_on_ioctl() {
 #[ignore = "needs the nvmeq guest: see crates/nvmeq-cli/README.md (cargo xtask vm exec)"]
 fn bench_verify_on_protected_formats_on_uring() {
     kernel("uring");
-}
-
-/// Controller C moved to vfio-pci for the run, and back.
-#[test]
-#[ignore = "needs the nvmeq guest with --iommu: see crates/nvmeq-cli/README.md"]
-fn bench_verify_on_protected_formats_on_vfio() {
-    let pci = env("NVMEQ_PCI_C");
-    bind_to_vfio(&pci);
-    let mut failures = Vec::new();
-    cases("vfio", &|_| format!("vfio:{pci}"), Runs::Few, &mut failures);
-    bind_to_nvme(&pci);
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
