@@ -35,20 +35,24 @@ fn open_controller(ctx: &Ctx, a: &CtrlArgs) -> Result<device::Device> {
 
 /// `nvmeq reset`: a controller reset, through the kernel or the VFIO driver.
 pub fn reset(ctx: &Ctx, a: &CtrlArgs) -> Result<()> {
-    let mut dev = open_controller(ctx, a)?;
-    dev.inner_mut()
-        .reset()
-        .map_err(|e| CliError::from_core("reset", e))?;
-    done(ctx, "reset", None, 0)
+    on_controller(ctx, a, "reset", nvmeq::Device::reset)
 }
 
 /// `nvmeq ns-rescan`: the kernel rescans the controller's namespaces.
 pub fn ns_rescan(ctx: &Ctx, a: &CtrlArgs) -> Result<()> {
+    on_controller(ctx, a, "ns-rescan", nvmeq::Device::rescan)
+}
+
+/// Runs `op` (named `what`) on the controller `a` names, and says it succeeded.
+fn on_controller(
+    ctx: &Ctx,
+    a: &CtrlArgs,
+    what: &str,
+    op: fn(&mut nvmeq::Device) -> std::result::Result<(), nvmeq::Error>,
+) -> Result<()> {
     let mut dev = open_controller(ctx, a)?;
-    dev.inner_mut()
-        .rescan()
-        .map_err(|e| CliError::from_core("ns-rescan", e))?;
-    done(ctx, "ns-rescan", None, 0)
+    op(dev.inner_mut()).map_err(|e| CliError::from_core(what, e))?;
+    done(ctx, what, None, 0)
 }
 
 /// `nvmeq show-regs`: the controller registers (CAP, VS, CC, CSTS, AQA…) can
