@@ -8,10 +8,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
 use hdrhistogram::Histogram;
-use nvmeq_core::cmd::{Identify, Read, Write};
+use nvmeq_core::cmd::{Read, Write};
 use nvmeq_core::format::NsFormat;
-use nvmeq_core::{Backend, Data, IdentifyNamespace, IdentifyNamespaceNvm, IoBuf, WithMeta};
-use zerocopy::FromBytes;
+use nvmeq_core::{Backend, IoBuf, WithMeta};
 
 use crate::config::{Config, Limit, Region};
 use crate::error::BenchError;
@@ -165,31 +164,9 @@ fn namespace<B: Backend>(
         what: "Identify Namespace (for the namespace's size and format)",
         source,
     };
-    let mut buf = b.alloc(4096).map_err(err)?;
-    b.execute(
-        &Identify::namespace(nsid).build(),
-        Data::FromDevice(buf.as_mut_slice()),
-    )
-    .map_err(err)?;
-    let (id, _) = IdentifyNamespace::read_from_prefix(buf.as_slice()).map_err(|_| {
-        err(nvmeq_core::Error::Malformed(
-            "Identify Namespace (shorter than the structure)",
-        ))
-    })?;
-    let nvm = if id.dps_bits().pit() != 0 {
-        b.execute(
-            &Identify::nvm_namespace(nsid).build(),
-            Data::FromDevice(buf.as_mut_slice()),
-        )
-        .ok()
-        .and_then(|_| IdentifyNamespaceNvm::read_from_prefix(buf.as_slice()).ok())
-        .map(|(n, _)| n)
-    } else {
-        None
-    };
-    Ok(NsFormat::from_identify_nvm(&id, nvm.as_ref())
+    Ok(nvmeq_core::format::query(b, nsid)
         .map_err(err)?
-        .map(|fmt| (id.nsze, fmt)))
+        .map(|q| (q.nsze, q.format)))
 }
 
 /// Runs one job on `b` once `ready` says every job is set up.

@@ -17,10 +17,8 @@ pub use target::{parse, Target};
 
 use nvmeq::Device as AnyDevice;
 use nvmeq::Locator;
-use nvmeq_core::cmd::Identify;
 use nvmeq_core::format::NsFormat;
-use nvmeq_core::{Backend, Cmd, Completion, Data, IdentifyNamespace, IdentifyNamespaceNvm};
-use zerocopy::FromBytes;
+use nvmeq_core::{Backend, Cmd, Completion, Data};
 
 use crate::error::{CliError, Result};
 
@@ -87,28 +85,9 @@ impl Device {
     /// Namespace (CNS 05h), whose ELBAF names the guard size; a controller
     /// without CNS 05h has the 16-bit guard.
     pub fn format(&mut self, nsid: u32) -> Result<NsFormat> {
-        let mut buf = vec![0u8; 4096];
-        self.exec(
-            "Identify Namespace",
-            &Identify::namespace(nsid).build(),
-            Data::FromDevice(&mut buf),
-        )?;
-        let ns = IdentifyNamespace::read_from_bytes(&buf)
-            .map_err(|_| CliError::Device("Identify Namespace: short data".into()))?;
-        let nvm = if ns.dps_bits().pit() != 0 {
-            let mut nb = vec![0u8; 4096];
-            Backend::execute(
-                &mut self.inner,
-                &Identify::nvm_namespace(nsid).build(),
-                Data::FromDevice(&mut nb),
-            )
-            .ok()
-            .and_then(|_| IdentifyNamespaceNvm::read_from_bytes(&nb).ok())
-        } else {
-            None
-        };
-        NsFormat::from_identify_nvm(&ns, nvm.as_ref())
+        nvmeq_core::format::query(&mut self.inner, nsid)
             .map_err(|e| CliError::from_core("Identify Namespace", e))?
+            .map(|q| q.format)
             .ok_or_else(|| {
                 CliError::Device(format!(
                     "namespace {nsid} is not active (Identify Namespace reports NSZE 0)"

@@ -1,6 +1,9 @@
 //! A namespace's current LBA format as a backend's buffers see it, parsed
 //! from Identify Namespace, and a small cache of them.
 
+mod query;
+pub use query::{query, Queried};
+
 use crate::error::Error;
 use crate::identify::{IdentifyNamespace, IdentifyNamespaceNvm};
 use crate::opcode::NvmOpcode;

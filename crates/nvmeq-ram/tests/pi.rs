@@ -501,6 +501,25 @@ fn identify_reports_the_format_and_cns_05h_its_guard() {
 }
 
 #[test]
+fn format_query_reads_the_guard_from_cns_05h_and_refuses_an_unknown_namespace() {
+    let pi = Pi::new(PiType::Type1, Pif::Guard64)
+        .with_sts(4)
+        .with_location(PiLocation::Last);
+    let mut c = ctrl(16, false, Some(pi));
+    let q = nvmeq_core::format::query(&mut c, 1).unwrap().unwrap();
+    assert_eq!(q.format, c.config().format());
+    assert_eq!(q.format.pi.map(|p| p.pif), Some(Pif::Guard64));
+    let raw = run_in(&mut c, &identify(0x00, 1), 4096).unwrap();
+    let ns = IdentifyNamespace::read_from_bytes(&raw[..]).unwrap();
+    assert_eq!(q.nsze, ns.nsze);
+    let e = nvmeq_core::format::query(&mut c, 7).unwrap_err();
+    assert!(
+        matches!(e, Error::Status(s) if s.matches_code(Status::INVALID_NS_OR_FORMAT)),
+        "{e:?}"
+    );
+}
+
+#[test]
 fn bad_metadata_configurations_are_refused() {
     use nvmeq_ram::ConfigError;
     let bad = |ms, extended, pi| {

@@ -49,13 +49,9 @@ pub trait BackendExt: Backend {
     /// and when it has PI, CNS 05h for the guard format (a controller without
     /// CNS 05h has the 16b guard).
     fn namespace_format(&mut self, nsid: u32) -> Result<NsFormat, Error> {
-        let ns = self.identify_namespace(nsid)?;
-        let nvm = if ns.dps_bits().pit() != 0 {
-            self.identify_namespace_nvm(nsid).ok()
-        } else {
-            None
-        };
-        NsFormat::from_identify_nvm(&ns, nvm.as_ref())?.ok_or(Error::UnknownNamespace(nsid))
+        nvmeq_core::format::query(self, nsid)?
+            .map(|q| q.format)
+            .ok_or(Error::UnknownNamespace(nsid))
     }
 
     /// Reads `buf.len()` bytes of data from namespace `nsid` starting at
