@@ -92,20 +92,23 @@ fn setup<B: Backend>(b: &mut B, cfg: &Config, job: u32) -> Result<Setup, BenchEr
         what: "LBA size",
         source,
     })?;
-    // With a region given, a device whose Identify Namespace says nothing
-    // usable (a loopback ring completes it as a no-op) runs with the plain
-    // format of its LBA size; the backends still refuse block I/O that
-    // lacks a metadata buffer the real format needs.
+    // A backend without an admin path (a loopback ring, a namespace opened
+    // without its controller) cannot say what the namespace is: with a
+    // region given, it runs with the plain format of its block size (the
+    // backends still refuse block I/O that lacks a metadata buffer the real
+    // format needs). Everywhere else Identify Namespace decides.
     let (nsze, fmt) = match (namespace(b, cfg.nsid, job), cfg.region) {
         (Ok(Some(n)), _) => n,
-        (_, Some(r)) => (r.start_lba + r.blocks, NsFormat::separate(lba_size, 0)),
-        (Ok(None), None) => {
+        (_, Some(r)) if !b.caps().admin => {
+            (r.start_lba + r.blocks, NsFormat::separate(lba_size, 0))
+        }
+        (Ok(None), _) => {
             return Err(geo(format!(
                 "namespace {} is not active (Identify Namespace: NSZE 0)",
                 cfg.nsid
             )))
         }
-        (Err(e), None) => return Err(e),
+        (Err(e), _) => return Err(e),
     };
     if fmt.block_bytes != lba_size {
         return Err(geo(format!(
@@ -181,7 +184,13 @@ pub(crate) fn run<B: Backend>(
     // Every job reaches the barrier, failed or not, so none waits forever.
     ready.wait();
     let (s, bufs) = prepared?;
-    looped(b, cfg, job, progress, s, bufs)
+    // Two builds of the loop: without `--verify` none of its per-I/O
+    // bookkeeping (tags, checked reads, the written-units bitmap) is there.
+    if cfg.verify {
+        looped::<B, true>(b, cfg, job, progress, s, bufs)
+    } else {
+        looped::<B, false>(b, cfg, job, progress, s, bufs)
+    }
 }
 
 fn prepare<B: Backend>(b: &mut B, cfg: &Config, job: u32) -> Result<(Setup, Slots<B>), BenchError> {
@@ -258,9 +267,10 @@ struct Track<B: Backend> {
 
 impl<B: Backend> Track<B> {
     /// One [`Backend::reap`]: returns buffers to their slots, counts and
-    /// times what completed. The clock is read at most once, and only when a
-    /// timed command completed.
-    fn reap(&mut self, b: &mut B) -> usize {
+    /// times what completed, and with `VERIFY` records writes and checks
+    /// reads. The clock is read at most once, and only when a timed command
+    /// completed.
+    fn reap<const VERIFY: bool>(&mut self, b: &mut B) -> usize {
         let mut now = None;
         let start = self.start;
         b.reap(|r| {
@@ -283,9 +293,11 @@ impl<B: Backend> Track<B> {
             match r.result {
                 Ok(_) if slot.write => {
                     self.writes += 1;
-                    self.written.set(slot.unit);
+                    if VERIFY {
+                        self.written.set(slot.unit);
+                    }
                 }
-                Ok(_) if slot.check => {
+                Ok(_) if VERIFY && slot.check => {
                     self.reads += 1;
                     let data = slot.buf.as_ref().map_or(&[][..], |b| b.as_slice());
                     let meta = slot.meta.as_ref().map_or(&[][..], |b| b.as_slice());
@@ -323,7 +335,7 @@ const PROGRESS_EVERY: u64 = 256;
 /// full; then it reaps what is there and goes round. So in steady
 /// state each call submits and reaps about `batch`, staggered, instead of
 /// draining and refilling the whole queue.
-fn looped<B: Backend>(
+fn looped<B: Backend, const VERIFY: bool>(
     b: &mut B,
     cfg: &Config,
     job: u32,
@@ -377,6 +389,8 @@ fn looped<B: Backend>(
         failed: None,
     };
     let meta = s.io.meta_unit != 0;
+    // Without `--verify` every command has the same PRINFO and no tags.
+    let plain_prinfo = s.io.prinfo(true);
     // Timed slots written since the last commit, stamped when it submits them.
     let mut stamp: Vec<usize> = Vec::with_capacity(qd);
 
@@ -407,11 +421,14 @@ fn looped<B: Backend>(
                 u
             };
             let slba = s.region.start_lba + unit * s.nlb as u64;
-            let tags = s.io.tag_dwords(slba);
             // `--verify`: the controller checks the PI of writes and of reads
             // of blocks this run wrote, not of others (their PI is not ours).
-            let check = !is_write && t.written.get(unit);
-            let prinfo = s.io.prinfo(is_write || check);
+            let (tags, check, prinfo) = if VERIFY {
+                let check = !is_write && t.written.get(unit);
+                (s.io.tag_dwords(slba), check, s.io.prinfo(is_write || check))
+            } else {
+                (Default::default(), false, plain_prinfo)
+            };
             let cmd = if is_write {
                 Write::new(cfg.nsid, slba, nlb_z)
                     .prinfo(prinfo)
@@ -424,7 +441,7 @@ fn looped<B: Backend>(
                     .build()
             };
             let sl = &mut t.slots[slot];
-            if is_write && cfg.verify {
+            if VERIFY && is_write {
                 if let Some(d) = sl.buf.as_mut() {
                     let mut none: [u8; 0] = [];
                     let m = sl.meta.as_mut().map_or(&mut none[..], |m| m.as_mut_slice());
@@ -526,7 +543,7 @@ fn looped<B: Backend>(
                 Err(source) => return Err(t.failed.unwrap_or(BenchError::Commit { job, source })),
             }
             commits += 1;
-            n += t.reap(b);
+            n += t.reap::<VERIFY>(b);
         }
         reaped += n as u64;
         unreported += n as u64;

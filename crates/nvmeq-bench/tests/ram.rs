@@ -371,3 +371,18 @@ fn spinning_reaps_without_waiting_in_commit() {
         assert_eq!(max.into_inner(), batch);
     }
 }
+
+#[test]
+fn a_region_does_not_hide_a_namespace_the_controller_refuses() {
+    // ram has an admin path, so the controller decides even with a region:
+    // nsid 2 does not exist, and the run says so instead of guessing a
+    // format.
+    let mut c = cfg(Pattern::RandRead, 4, 1, 100);
+    c.nsid = 2;
+    c.region = Some(Region {
+        start_lba: 0,
+        blocks: 64,
+    });
+    let e = nvmeq_bench::run(&c, || RamController::new(RamConfig::new(1 << 20, 512))).unwrap_err();
+    assert!(e.to_string().contains("namespace 2 is not active"), "{e}");
+}

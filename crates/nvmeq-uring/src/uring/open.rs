@@ -509,7 +509,8 @@ impl Uring {
                 kind: nvmeq_core::BackendKind::Uring,
                 max_xfer: DEFAULT_MAX_XFER,
                 queue_depth: opts.depth,
-                admin: true,
+                // Admin commands complete as no-ops: no controller answers.
+                admin: false,
                 metadata: true,
             },
             pool,
