@@ -12,6 +12,9 @@
 //!   for ioctl and io_uring, nvmeq-vfio's Abort then reset), every command in flight must end
 //!   through that path (what each backend answers: [`slow`]), and the device must work
 //!   afterwards.
+//! - **Controller reset with commands in flight** (`F2` too, whose throttle holds them):
+//!   the kernel's reset (sysfs `reset_controller`) or nvmeq-vfio's own; each command comes
+//!   back once with its buffer, data written before reads back ([`reset`]).
 //!
 //! The targets come from `NVMEQ_NS_F1`, `NVMEQ_NS_F2`, `NVMEQ_F_BAD_LBAS` (`FIRST+COUNT`)
 //! and `NVMEQ_F_SLOW_BPS` (`guest_env.sh`); without them every row is a SKIP saying why.
@@ -29,6 +32,7 @@ use crate::runner::{Runner, TestResult};
 use crate::suite::Ctx;
 use crate::target::Target;
 
+pub mod reset;
 pub mod slow;
 
 /// What a fault target injects.
@@ -105,7 +109,12 @@ pub const MEDIA_ROWS: &[&str] = &[
     "media-queued",
 ];
 /// The rows of the slow target.
-pub const SLOW_ROWS: &[&str] = &["timeout-one", "timeout-queued", "after-timeout"];
+pub const SLOW_ROWS: &[&str] = &[
+    "timeout-one",
+    "timeout-queued",
+    "after-timeout",
+    "reset-in-flight",
+];
 
 /// Records every fault row of backend `backend` as skipped for `why`.
 pub fn skip_all(r: &Runner, backend: &str, why: &str) {
@@ -197,6 +206,7 @@ pub fn run<B: HwBackend>(t: &Target, r: &Runner) {
             ("timeout-one", slow::timeout_one),
             ("timeout-queued", slow::timeout_queued),
             ("after-timeout", slow::after_timeout),
+            ("reset-in-flight", reset::reset_in_flight),
         ],
     };
     for (row, f) in rows {
