@@ -37,7 +37,7 @@ const MIN_HOLD: Duration = Duration::from_secs(6);
 fn slow_bps(f: Fault) -> u64 {
     match f {
         Fault::Slow { bps } => bps,
-        Fault::Media { .. } => 1,
+        Fault::Media { .. } | Fault::Removal => 1,
     }
 }
 
