@@ -138,6 +138,9 @@ const B_NS_BYTES: u64 = 256 << 20;
 const C_NS_BYTES: u64 = 64 << 20;
 const D_NS_BYTES: u64 = 256 << 20;
 const E_NS_BYTES: u64 = 8 << 20;
+/// E's nsid 1 is larger: a 16 MiB transfer at 8 KiB a command fits in half of it (the CLI's
+/// large round trips use at most half a namespace).
+const E_NS1_BYTES: u64 = 32 << 20;
 /// Controller E's namespace count (more than a 32-bit bitmap or one page of small lists).
 pub const E_NAMESPACES: u32 = 34;
 /// Controller C's namespaces, nsid 1.. (docs/testing.md): end-to-end protection formats.
@@ -388,7 +391,8 @@ pub fn command(m: &Machine, f: &Files) -> Result<Command, String> {
     ]);
     for nsid in 1..=E_NAMESPACES {
         let node = format!("nvmE{nsid}");
-        namespace_image(&mut c, f, &node, E_NS_BYTES)?;
+        let size = if nsid == 1 { E_NS1_BYTES } else { E_NS_BYTES };
+        namespace_image(&mut c, f, &node, size)?;
         c.args([
             "-device",
             &format!("nvme-ns,drive={node},bus=nvmeE,nsid={nsid}"),
