@@ -30,6 +30,9 @@ pub trait HwBackend: Backend + Sized {
     fn reset_controller(&mut self) -> Option<Result<(), nvmeq_core::Error>> {
         None
     }
+    /// The controller is being hot-unplugged (the removal rows): a handle that would give it
+    /// back to the kernel's driver when dropped (VFIO) does not, since nothing would bind.
+    fn unplugging(&mut self) {}
     /// Tests only this backend has (e.g. ioctl's vectored transfers).
     fn extra_tests(_ctx: &mut crate::suite::Ctx<Self>, _r: &Runner, _label: &str) {}
 }

@@ -349,6 +349,7 @@ fn removal_in_flight<B: HwBackend>(t: &Target, pci: &str) -> TestResult {
             "{pci} left the guest while nvmeq-vfio still held it"
         ));
     }
+    c.b.unplugging();
     let t0 = Instant::now();
     drop(c);
     let closed = t0.elapsed();

@@ -230,6 +230,11 @@ impl<const SGL: bool> HwBackend for VfioHw<SGL> {
         Some(self.c().reset())
     }
 
+    fn unplugging(&mut self) {
+        // Rebinding a device on its way out waits for a driver that never binds (10 s).
+        self.rebound = false;
+    }
+
     fn extra_tests(ctx: &mut Ctx<Self>, r: &Runner, label: &str) {
         // (name, test, commands it keeps in flight at once).
         let tests: &[InFlight<Self>] = &[
@@ -976,11 +981,8 @@ impl<const S: bool> Drop for VfioHw<S> {
         OPEN.with(|o| o.borrow_mut().remove(&self.bdf));
         if bind_kernel(&self.bdf).is_ok() {
             let start = Instant::now();
-            // A controller hot-unplugged meanwhile (the removal rows) never comes back.
-            let present = || Path::new("/sys/bus/pci/devices").join(&self.bdf).exists();
             while vfio_name(&self.ns).is_none()
                 && !self.ns.exists()
-                && present()
                 && start.elapsed() < Duration::from_secs(10)
             {
                 std::thread::sleep(Duration::from_millis(20));
