@@ -9,6 +9,7 @@ mod modules;
 mod peers;
 mod prepare;
 mod qemu;
+mod qmp;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};

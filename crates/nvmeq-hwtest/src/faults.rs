@@ -12,6 +12,11 @@
 //!   for ioctl and io_uring, nvmeq-vfio's Abort then reset), every command in flight must end
 //!   through that path (what each backend answers: [`slow`]), and the device must work
 //!   afterwards.
+//! - **Controller reset with commands in flight** (`F2` too, whose throttle holds them):
+//!   the kernel's reset (sysfs `reset_controller`) or nvmeq-vfio's own; each command comes
+//!   back once with its buffer, data written before reads back ([`reset`]).
+//! - **Hot-unplug with commands in flight** (`R`, a controller the row hot-adds into the
+//!   guest's PCIe slot and removes with QMP `device_del`, through the host): [`removal`].
 //!
 //! The targets come from `NVMEQ_NS_F1`, `NVMEQ_NS_F2`, `NVMEQ_F_BAD_LBAS` (`FIRST+COUNT`)
 //! and `NVMEQ_F_SLOW_BPS` (`guest_env.sh`); without them every row is a SKIP saying why.
@@ -29,6 +34,8 @@ use crate::runner::{Runner, TestResult};
 use crate::suite::Ctx;
 use crate::target::Target;
 
+pub mod removal;
+pub mod reset;
 pub mod slow;
 
 /// What a fault target injects.
@@ -46,6 +53,8 @@ pub enum Fault {
         /// The throttle's rate.
         bps: u64,
     },
+    /// The controller is hot-added, then hot-unplugged with commands in flight ([`removal`]).
+    Removal,
 }
 
 /// The most the queued media row waits for its commands.
@@ -94,6 +103,7 @@ pub fn guest_targets() -> Result<Vec<Target>, String> {
     Ok(vec![
         t("F1", var("NVMEQ_NS_F1")?, Fault::Media { first, count }, 1),
         t("F2", var("NVMEQ_NS_F2")?, Fault::Slow { bps }, 2),
+        removal::target(),
     ])
 }
 
@@ -105,11 +115,16 @@ pub const MEDIA_ROWS: &[&str] = &[
     "media-queued",
 ];
 /// The rows of the slow target.
-pub const SLOW_ROWS: &[&str] = &["timeout-one", "timeout-queued", "after-timeout"];
+pub const SLOW_ROWS: &[&str] = &[
+    "timeout-one",
+    "timeout-queued",
+    "after-timeout",
+    "reset-in-flight",
+];
 
 /// Records every fault row of backend `backend` as skipped for `why`.
 pub fn skip_all(r: &Runner, backend: &str, why: &str) {
-    for (label, rows) in [("F1", MEDIA_ROWS), ("F2", SLOW_ROWS)] {
+    for (label, rows) in [("F1", MEDIA_ROWS), ("F2", SLOW_ROWS), ("R", removal::ROWS)] {
         for row in rows {
             r.record(
                 &format!("{label}/{row}"),
@@ -127,6 +142,10 @@ type FaultRow<B> = (&'static str, fn(&mut Ctx<B>, Fault) -> TestResult);
 /// Runs the rows of fault target `t` (its `fault` is set) with backend `B`.
 pub fn run<B: HwBackend>(t: &Target, r: &Runner) {
     let Some(fault) = t.fault else { return };
+    if fault == Fault::Removal {
+        removal::run::<B>(t, r);
+        return;
+    }
     let name = B::NAME;
     let label = t.label.as_str();
     // VFIO hands the controller back to the kernel after each target, and the kernel may then
@@ -193,10 +212,12 @@ pub fn run<B: HwBackend>(t: &Target, r: &Runner) {
             ("media-outside-intact", media_outside_intact),
             ("media-queued", media_queued),
         ],
+        Fault::Removal => return,
         Fault::Slow { .. } => &[
             ("timeout-one", slow::timeout_one),
             ("timeout-queued", slow::timeout_queued),
             ("after-timeout", slow::after_timeout),
+            ("reset-in-flight", reset::reset_in_flight),
         ],
     };
     for (row, f) in rows {
@@ -234,7 +255,7 @@ fn pattern(lba: u32, slba: u64, nlb: u64, seed: u64) -> Vec<u8> {
 fn media(f: Fault) -> (u64, u64) {
     match f {
         Fault::Media { first, count } => (first, count),
-        Fault::Slow { .. } => (0, 0),
+        Fault::Slow { .. } | Fault::Removal => (0, 0),
     }
 }
 

@@ -24,6 +24,15 @@ pub trait HwBackend: Backend + Sized {
     /// Whether it reaches an NVMe over Fabrics target rather than QEMU's
     /// emulated controllers: rows that hold only for QEMU adapt or skip.
     const FABRICS: bool = false;
+    /// Resets the controller through the backend itself (nvmeq-vfio's own reset), for the
+    /// fault rows; `None` when the backend has no reset of its own (the kernel's backends:
+    /// the kernel resets their controller, `crate::faults::reset`).
+    fn reset_controller(&mut self) -> Option<Result<(), nvmeq_core::Error>> {
+        None
+    }
+    /// The controller is being hot-unplugged (the removal rows): a handle that would give it
+    /// back to the kernel's driver when dropped (VFIO) does not, since nothing would bind.
+    fn unplugging(&mut self) {}
     /// Tests only this backend has (e.g. ioctl's vectored transfers).
     fn extra_tests(_ctx: &mut crate::suite::Ctx<Self>, _r: &Runner, _label: &str) {}
 }

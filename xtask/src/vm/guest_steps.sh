@@ -118,3 +118,24 @@ soak_steps() {
         echo "$((each + slack)) soak:$b nvmeq-hwtest --backend $b soak --seconds $each --seed $seed >/out/soak-$b.txt 2>&1; rc=\$?; cat /out/soak-$b.txt; [ \$rc = 3 ] && rc=0; exit \$rc"
     done
 }
+
+# qmp COMMAND [JSON-ARGUMENTS]: asks the host to send one QMP command to QEMU (only the
+# commands xtask/src/vm/qmp.rs allows: device_add, device_del, query-pci, query-status),
+# waits for QEMU's reply and prints it; fails when QEMU answered an error or nobody did.
+# E.g. `qmp device_del '{"id": "nvmeR"}'`. QEMU's events land in /nvmeq/qmp-events.
+qmp() {
+    qmp_n=$((${qmp_n:-0} + 1))
+    qmp_tag=sh$$-$qmp_n
+    rm -f "/nvmeq/qmp-$qmp_tag"
+    printf '\nNVMEQ-QMP=%s %s %s\n' "$qmp_tag" "$1" "${2:-}" >/dev/console
+    i=0
+    until [ -e "/nvmeq/qmp-$qmp_tag" ]; do
+        i=$((i + 1))
+        [ "$i" -le 100 ] || { echo "qmp: no answer from the host in 20 s" >&2; return 1; }
+        sleep 0.2
+    done
+    read -r reply <"/nvmeq/qmp-$qmp_tag"
+    rm -f "/nvmeq/qmp-$qmp_tag"
+    echo "$reply"
+    case "$reply" in '{"return"'*) return 0 ;; *) return 1 ;; esac
+}

@@ -62,6 +62,8 @@ enum Event {
     /// The guest kernel's IOMMU driver reported a DMA fault: a device read or wrote an IOVA
     /// that is not mapped (the line as printed).
     DmaFault(String),
+    /// The guest asked for a QMP command (`qmp::REQUEST`).
+    Qmp(Result<super::qmp::Request, (String, String)>),
 }
 
 /// The guest kernel's line when a CPU stops taking its timer (the QEMU 10 hang).
@@ -136,6 +138,9 @@ const B_NS_BYTES: u64 = 256 << 20;
 const C_NS_BYTES: u64 = 64 << 20;
 const D_NS_BYTES: u64 = 256 << 20;
 const E_NS_BYTES: u64 = 8 << 20;
+/// E's nsid 1 is larger: a 16 MiB transfer at 8 KiB a command fits in half of it (the CLI's
+/// large round trips use at most half a namespace).
+const E_NS1_BYTES: u64 = 32 << 20;
 /// Controller E's namespace count (more than a 32-bit bitmap or one page of small lists).
 pub const E_NAMESPACES: u32 = 34;
 /// Controller C's namespaces, nsid 1.. (docs/testing.md): end-to-end protection formats.
@@ -158,6 +163,8 @@ pub const F_BAD_LBAS: (u64, u64) = (1024, 4);
 /// together), so a command queued behind a large transfer waits for seconds: 8 s behind a
 /// 128 KiB write (the kernel's largest passthrough transfer on QEMU's controllers).
 pub const F_SLOW_BPS: u64 = 16 << 10;
+/// The block node behind the hot-plug slot's controller (`removal_port`).
+const R_BYTES: u64 = 16 << 20;
 /// Linux `O_DIRECT` on x86-64.
 const O_DIRECT: i32 = 0o40000;
 
@@ -263,6 +270,18 @@ pub fn command(m: &Machine, f: &Files) -> Result<Command, String> {
     ]);
     c.args(["-m", &m.mem, "-smp", &m.smp.to_string()]);
     c.args(["-nographic", "-vga", "none", "-no-reboot", "-nic", "none"]);
+    // The host's QMP socket (xtask/src/vm/qmp.rs), for hot-unplug requests from the guest.
+    let sock = qmp_socket(f.ctl);
+    if sock.as_os_str().len() >= 108 {
+        return Err(format!(
+            "the QMP socket path {} is too long for a unix socket (108 bytes)",
+            sock.display()
+        ));
+    }
+    c.args([
+        "-qmp",
+        &format!("unix:{},server=on,wait=off", opt_path(&sock)),
+    ]);
 
     let mut append = String::from("console=ttyS0 panic=-1 nvme.poll_queues=2");
     // Tells the guest's env.sh that controller F exists and what it injects.
@@ -372,7 +391,8 @@ pub fn command(m: &Machine, f: &Files) -> Result<Command, String> {
     ]);
     for nsid in 1..=E_NAMESPACES {
         let node = format!("nvmE{nsid}");
-        namespace_image(&mut c, f, &node, E_NS_BYTES)?;
+        let size = if nsid == 1 { E_NS1_BYTES } else { E_NS_BYTES };
+        namespace_image(&mut c, f, &node, size)?;
         c.args([
             "-device",
             &format!("nvme-ns,drive={node},bus=nvmeE,nsid={nsid}"),
@@ -380,6 +400,7 @@ pub fn command(m: &Machine, f: &Files) -> Result<Command, String> {
     }
 
     fault_controller(&mut c, f)?;
+    removal_port(&mut c, f)?;
 
     for (id, tag, path, addr) in [
         ("out", "nvmeqout", f.out, "0x6"),
@@ -452,6 +473,37 @@ fn fault_controller(c: &mut Command, f: &Files) -> Result<(), String> {
         &format!("nvme-ns,drive=nvmF2,bus=nvmeF,nsid=2,{lba4k}"),
     ]);
     Ok(())
+}
+
+/// The hot-plug slot for the surprise-removal rows (`crates/nvmeq-hwtest/src/faults/removal.rs`,
+/// docs/testing.md): an empty PCIe root port `rpR` (a device on the root bus cannot be
+/// unplugged) and the block node `nvmR` a controller there takes. The boot has no controller
+/// in it: a test hot-adds `nvme,id=nvmeR,serial=nvmeqR,drive=nvmR,bus=rpR` through QMP, and
+/// removes it again, so no other test ever sees it. `nvmR` sits behind a throttle group like
+/// F's nsid 2, so that commands are still in flight when the removal comes.
+fn removal_port(c: &mut Command, f: &Files) -> Result<(), String> {
+    c.args([
+        "-device",
+        "pcie-root-port,id=rpR,bus=pcie.0,addr=0xc,chassis=12,slot=12",
+    ]);
+    let p = f.disks.join("nvmR.img");
+    image(&p, R_BYTES)?;
+    c.args(["-blockdev", &file_blockdev("nvmRf", &p)]);
+    c.args(["-blockdev", "driver=raw,node-name=nvmRr,file=nvmRf"]);
+    c.args([
+        "-object",
+        &format!("throttle-group,id=slowR,x-bps-total={F_SLOW_BPS}"),
+    ]);
+    c.args([
+        "-blockdev",
+        "driver=throttle,node-name=nvmR,throttle-group=slowR,file=nvmRr",
+    ]);
+    Ok(())
+}
+
+/// Where a boot's QMP socket is: in its control folder.
+pub fn qmp_socket(ctl: &Path) -> PathBuf {
+    ctl.join("qmp.sock")
 }
 
 /// A fresh sparse image `<node>.img` of this boot as block node `node`.
@@ -547,6 +599,8 @@ pub fn run(
                 }
                 if let Some(code) = parse_marker(&text) {
                     let _ = tx.send(Event::Exit(code));
+                } else if let Some(req) = super::qmp::parse_request(&text) {
+                    let _ = tx.send(Event::Qmp(req));
                 } else if let Some(ev) = parse_step(&text) {
                     let _ = tx.send(ev);
                 } else if text.contains(RCU_STALL) {
@@ -562,6 +616,7 @@ pub fn run(
             }
         });
         let deadline = started + timeout;
+        let mut qmp = super::qmp::Host::new(qmp_socket(ctl), ctl.to_path_buf());
         // The step running now: (index, name, secs, by when it must end).
         let mut step: Option<(usize, String, u64, Instant)> = None;
         // The step during which the guest kernel reported an RCU stall. A stall can be
@@ -603,7 +658,14 @@ pub fn run(
                         }
                     }
                     Event::DmaFault(line) => note_dma_fault(&step, line),
+                    Event::Qmp(req) => {
+                        let said = qmp.answer(req);
+                        let _ = writeln!(std::io::stderr(), "xtask vm: {said}");
+                    }
                 }
+            }
+            for e in qmp.write_events(Duration::ZERO) {
+                let _ = writeln!(std::io::stderr(), "xtask vm: QMP event {e}");
             }
             if let Some((index, name, secs, rc)) = failed_after_stall.take() {
                 // The emulator's failure, not the step's: end the boot and run it again.
@@ -905,6 +967,13 @@ mod tests {
         assert!(!blkdebug.contains("inject-error.8."));
         assert!(pos("throttle-group,id=slowF") < pos("driver=throttle"));
         assert!(args[pos("console=ttyS0")].contains("nvmeq.fault_lbas=1024+4"));
+        // The QMP socket in the control folder, and the empty hot-plug slot.
+        let sock = format!("unix:{}/qmp.sock,server=on,wait=off", out.display());
+        assert_eq!(args[pos("qmp.sock")], sock);
+        assert_eq!(args[pos("qmp.sock") - 1], "-qmp");
+        assert!(args[pos("pcie-root-port,id=rpR")].contains("bus=pcie.0"));
+        assert!(!args.iter().any(|a| a.contains("bus=rpR")));
+        assert!(pos("throttle-group,id=slowR") < pos("node-name=nvmR,throttle-group=slowR"));
         let _ = fs::remove_dir_all(&dir);
     }
 }

@@ -37,7 +37,7 @@ const MIN_HOLD: Duration = Duration::from_secs(6);
 fn slow_bps(f: Fault) -> u64 {
     match f {
         Fault::Slow { bps } => bps,
-        Fault::Media { .. } => 1,
+        Fault::Media { .. } | Fault::Removal => 1,
     }
 }
 
@@ -116,7 +116,7 @@ fn kernel_timeouts(ctrl: &str) -> Result<(usize, usize), String> {
     Ok((aborts, resets))
 }
 
-fn ctrl_name<B: HwBackend>(c: &Ctx<B>) -> Option<String> {
+pub(super) fn ctrl_name<B: HwBackend>(c: &Ctx<B>) -> Option<String> {
     c.t.ctrl
         .as_ref()?
         .file_name()
@@ -290,7 +290,7 @@ fn run_queued<B: HwBackend>(c: &mut Ctx<B>, n: u32, lba: u32) -> Result<Queued, 
 
 /// Waits until the kernel says controller `ctrl` is live again after its reset (commands
 /// sent while it reconnects are refused); returns how long that took.
-fn wait_live(ctrl: &str) -> Result<Duration, String> {
+pub(super) fn wait_live(ctrl: &str) -> Result<Duration, String> {
     let path = format!("/sys/class/nvme/{ctrl}/state");
     let t0 = Instant::now();
     loop {

@@ -226,6 +226,15 @@ impl<const SGL: bool> HwBackend for VfioHw<SGL> {
         self.nsid
     }
 
+    fn reset_controller(&mut self) -> Option<Result<(), Error>> {
+        Some(self.c().reset())
+    }
+
+    fn unplugging(&mut self) {
+        // Rebinding a device on its way out waits for a driver that never binds (10 s).
+        self.rebound = false;
+    }
+
     fn extra_tests(ctx: &mut Ctx<Self>, r: &Runner, label: &str) {
         // (name, test, commands it keeps in flight at once).
         let tests: &[InFlight<Self>] = &[
