@@ -114,6 +114,10 @@ enum Command {
     AnaLog(log::AnaArgs),
     /// Reservation Notification log.
     ResvNotifLog(log::ResvNotifArgs),
+    /// Telemetry log (host- or controller-initiated), written to --output-file.
+    TelemetryLog(log::TelemetryArgs),
+    /// Persistent Event log: establish, read or release its reporting context.
+    PersistentEventLog(log::PelArgs),
     /// Get Features.
     GetFeature(features::GetArgs),
     /// Set Features. Needs --namespace-id.
@@ -222,6 +226,8 @@ fn run(cli: Cli) -> error::Result<()> {
         Command::EnduranceLog(a) => log::endurance(&ctx, a),
         Command::AnaLog(a) => log::ana(&ctx, a),
         Command::ResvNotifLog(a) => log::resv_notif(&ctx, a),
+        Command::TelemetryLog(a) => log::telemetry_log(&ctx, a),
+        Command::PersistentEventLog(a) => log::persistent_event_log(&ctx, a),
         Command::GetFeature(a) => features::get(&ctx, a),
         Command::SetFeature(a) => features::set(&ctx, a),
         Command::Read(a) => io::read(&ctx, a),

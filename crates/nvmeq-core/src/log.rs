@@ -16,14 +16,18 @@ use crate::status::Status;
 mod ana;
 mod endurance;
 mod fid_effects;
+mod persistent_event;
 mod sanitize;
 mod supported;
+mod telemetry;
 
 pub use ana::*;
 pub use endurance::*;
 pub use fid_effects::*;
+pub use persistent_event::*;
 pub use sanitize::*;
 pub use supported::*;
+pub use telemetry::*;
 
 open_enum! {
     /// Log Page Identifier (LID). An open enum: unknown identifiers are data.

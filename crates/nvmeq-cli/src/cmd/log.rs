@@ -5,7 +5,9 @@
 mod generic;
 mod health;
 mod pages;
+mod persistent_event;
 mod self_test;
+mod telemetry;
 
 pub use generic::{get_log_cmd, GetLogArgs};
 pub use health::{ana, endurance, resv_notif, AnaArgs, EnduranceArgs, ResvNotifArgs};
@@ -13,7 +15,9 @@ pub use pages::{
     changed_ns, fid_effects, mi_effects, sanitize_log, supported_pages, ChangedNsArgs,
     FidEffectsArgs, SanitizeLogArgs, SupportedPagesArgs,
 };
+pub use persistent_event::{persistent_event_log, PelArgs};
 pub use self_test::{device_self_test, self_test_log, DeviceSelfTestArgs, SelfTestLogArgs};
+pub use telemetry::{telemetry_log, TelemetryArgs};
 
 use clap::Args;
 use nvmeq_core::cmd::{Csi, GetLogPage, LogId, Numd};
