@@ -18,7 +18,8 @@
 //!   Information, Firmware Slot Information, Changed Attached Namespace List,
 //!   Commands Supported and Effects, Device Self-test, Telemetry Host- and
 //!   Controller-Initiated with a capture per Create request, Persistent
-//!   Event Log with its reporting context, Feature Identifiers
+//!   Event Log with its reporting context, LBA Status Information (empty),
+//!   Feature Identifiers
 //!   Supported and Effects, Sanitize Status), Get / Set Features
 //!   (Arbitration, Volatile Write Cache, Number of Queues; Select field
 //!   honoured, nothing saveable), Device Self-test (short, extended, abort:
@@ -77,6 +78,7 @@ mod controller;
 mod event_log;
 mod health;
 mod identify;
+mod lba_status;
 mod log_page;
 mod media;
 mod meta;

@@ -30,7 +30,7 @@ const CSI_BYTE: u8 = 59;
 const TEMPERATURE_K: u16 = 300;
 
 /// The log pages kept, as the Supported Log Pages page lists them.
-pub(crate) const SUPPORTED: [LogId; 12] = [
+pub(crate) const SUPPORTED: [LogId; 13] = [
     LogId::SUPPORTED_LOG_PAGES,
     LogId::ERROR,
     LogId::SMART,
@@ -41,6 +41,7 @@ pub(crate) const SUPPORTED: [LogId; 12] = [
     LogId::TELEMETRY_HOST,
     LogId::TELEMETRY_CTRL,
     LogId::PERSISTENT_EVENT,
+    LogId::LBA_STATUS,
     LogId::FID_EFFECTS,
     LogId::SANITIZE,
 ];
@@ -112,6 +113,7 @@ impl RamController {
             LogId::DEVICE_SELF_TEST => put(&mut page, &self.self_test.log()),
             LogId::FID_EFFECTS => put(&mut page, &fid_effects_log()),
             LogId::SANITIZE => put(&mut page, &sanitize_status_log()),
+            LogId::LBA_STATUS => put(&mut page, &crate::lba_status::lba_status_log()),
             _ => return Err(Fail::new(dnr(Status::INVALID_LOG_PAGE), at::CDW10)),
         };
         if lpo >= size as u64 {

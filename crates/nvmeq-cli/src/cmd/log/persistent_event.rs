@@ -396,7 +396,7 @@ fn event_json(i: usize, e: &PelEvent<'_>) -> Ordered {
                 ("media_errors", l.media_errors.get()),
                 ("num_err_log_entries", l.num_err_log_entries.get()),
             ] {
-                put(k, serde_json::to_value(v).unwrap_or_default());
+                put(k, u128_json(v));
             }
             put("warning_temp_time", l.warning_temp_time.into());
             put("critical_comp_time", l.crit_comp_time.into());
@@ -525,10 +525,7 @@ pub fn pel_json(log: &[u8]) -> Ordered {
     put("log_revision", h.rv.into());
     put("log_header_len", h.lhl.get().into());
     put("timestamp", h.ts.get().into());
-    put(
-        "power_on_hours",
-        serde_json::to_value(u128::from_le_bytes(h.poh)).unwrap_or_default(),
-    );
+    put("power_on_hours", u128_json(u128::from_le_bytes(h.poh)));
     put("power_cycle_count", h.pcc.get().into());
     put("pci_vid", h.vid.get().into());
     put("pci_ssvid", h.ssvid.get().into());
@@ -617,6 +614,13 @@ pub fn persistent_event_log(ctx: &Ctx, a: &PelArgs) -> Result<()> {
         || pel_json(log),
         log,
     )
+}
+
+/// A 128-bit counter as JSON: a number while it fits 64 bits; above, its
+/// digits as a string (nvme-cli writes a number, which `serde_json::Value`
+/// cannot hold without losing digits).
+fn u128_json(v: u128) -> Value {
+    u64::try_from(v).map_or_else(|_| v.to_string().into(), Value::from)
 }
 
 #[cfg(test)]
