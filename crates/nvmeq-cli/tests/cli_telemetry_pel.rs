@@ -69,6 +69,9 @@ fn telemetry_log_writes_the_header_and_the_data_areas_asked_for() {
     assert!(stderr(&out).contains("Warning: Telemetry Controller-Initiated Data Not Available."));
     let c = std::fs::read(f("c")).unwrap();
     assert_eq!((c.len(), c[0], c[382]), (512, 0x08, 0));
+    // Without --rae nvmeq reads the header once more, RAE clear: the same file.
+    ok(&["telemetry-log", DEV, "-O", &f("c2"), "-c"]);
+    assert_eq!(std::fs::read(f("c2")).unwrap(), c);
 }
 
 #[test]

@@ -582,9 +582,12 @@ pub fn persistent_event_log(ctx: &Ctx, a: &PelArgs) -> Result<()> {
         0 if action == PelAction::ESTABLISH => {
             return note("Establishing Persistent Event Log Context")
         }
-        0 => usize::try_from(head.tll.get()).map_err(|_| {
-            CliError::Device(format!("{OP}: Total Log Length {} too large", head.tll))
-        })?,
+        // At least the header, whatever the Total Log Length says.
+        0 => usize::try_from(head.tll.get())
+            .map_err(|_| {
+                CliError::Device(format!("{OP}: Total Log Length {} too large", head.tll))
+            })?
+            .max(size_of::<PelHeader>()),
         n => n as usize,
     };
     // The context now exists: read from it (establishing again is out of sequence).

@@ -140,6 +140,11 @@ pub fn telemetry_log(ctx: &Ctx, a: &TelemetryArgs) -> Result<()> {
     };
     let header: TelemetryLog = parse(&first, op)?;
     let log = if a.controller_init && header.ctrlavail == 0 {
+        if !a.rae {
+            // As nvme-cli: read the header again with RAE clear, which
+            // releases the asynchronous event.
+            read_log(&mut dev, op, &base, TELEMETRY_BLOCK, TELEMETRY_BLOCK)?;
+        }
         eprintln!("Warning: Telemetry Controller-Initiated Data Not Available.");
         first
     } else {
