@@ -114,6 +114,24 @@ enum Command {
     AnaLog(log::AnaArgs),
     /// Reservation Notification log.
     ResvNotifLog(log::ResvNotifArgs),
+    /// Telemetry log (host- or controller-initiated), written to --output-file.
+    TelemetryLog(log::TelemetryArgs),
+    /// Persistent Event log: establish, read or release its reporting context.
+    PersistentEventLog(log::PelArgs),
+    /// Endurance Group Event Aggregate log.
+    EnduranceEventAggLog(log::AggregateArgs),
+    /// Predictable Latency Event Aggregate log.
+    PredLatEventAggLog(log::AggregateArgs),
+    /// Predictable Latency Per NVM Set log.
+    PredictableLatLog(log::PredLatArgs),
+    /// LBA Status Information log.
+    LbaStatusLog(log::LbaStatusArgs),
+    /// Boot Partition log, its contents written to --output-file.
+    BootPartLog(log::BootPartArgs),
+    /// Media Unit Status log of a domain.
+    MediaUnitStatLog(log::DomainLogArgs),
+    /// Supported Capacity Configuration List log of a domain.
+    SupportedCapConfigLog(log::DomainLogArgs),
     /// Get Features.
     GetFeature(features::GetArgs),
     /// Set Features. Needs --namespace-id.
@@ -222,6 +240,17 @@ fn run(cli: Cli) -> error::Result<()> {
         Command::EnduranceLog(a) => log::endurance(&ctx, a),
         Command::AnaLog(a) => log::ana(&ctx, a),
         Command::ResvNotifLog(a) => log::resv_notif(&ctx, a),
+        Command::TelemetryLog(a) => log::telemetry_log(&ctx, a),
+        Command::PersistentEventLog(a) => log::persistent_event_log(&ctx, a),
+        Command::EnduranceEventAggLog(a) => log::aggregate(&ctx, a, log::Aggregate::Endurance),
+        Command::PredLatEventAggLog(a) => {
+            log::aggregate(&ctx, a, log::Aggregate::PredictableLatency)
+        }
+        Command::PredictableLatLog(a) => log::predictable_lat(&ctx, a),
+        Command::LbaStatusLog(a) => log::lba_status(&ctx, a),
+        Command::BootPartLog(a) => log::boot_part(&ctx, a),
+        Command::MediaUnitStatLog(a) => log::media_unit_stat(&ctx, a),
+        Command::SupportedCapConfigLog(a) => log::supported_cap_config(&ctx, a),
         Command::GetFeature(a) => features::get(&ctx, a),
         Command::SetFeature(a) => features::set(&ctx, a),
         Command::Read(a) => io::read(&ctx, a),

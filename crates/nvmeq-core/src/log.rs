@@ -13,17 +13,29 @@ use zerocopy::{FromBytes, FromZeros, Immutable, IntoBytes, KnownLayout};
 use crate::identify::spec_str;
 use crate::status::Status;
 
+mod aggregate;
 mod ana;
+mod boot_partition;
+mod capacity;
 mod endurance;
 mod fid_effects;
+mod lba_status;
+mod persistent_event;
 mod sanitize;
 mod supported;
+mod telemetry;
 
+pub use aggregate::*;
 pub use ana::*;
+pub use boot_partition::*;
+pub use capacity::*;
 pub use endurance::*;
 pub use fid_effects::*;
+pub use lba_status::*;
+pub use persistent_event::*;
 pub use sanitize::*;
 pub use supported::*;
+pub use telemetry::*;
 
 open_enum! {
     /// Log Page Identifier (LID). An open enum: unknown identifiers are data.

@@ -31,7 +31,9 @@ impl RamController {
             }
             AdminOpcode::GET_LOG_PAGE => self.get_log_page(sqe, data),
             AdminOpcode::GET_FEATURES => self.get_features(sqe),
-            AdminOpcode::SET_FEATURES => self.set_features(sqe),
+            AdminOpcode::SET_FEATURES => self
+                .set_features(sqe)
+                .inspect(|_| self.events.set_feature(sqe)),
             AdminOpcode::DEVICE_SELF_TEST => self.device_self_test(sqe),
             _ => Err(Fail::new(dnr(Status::INVALID_OPCODE), at::OPC)),
         }

@@ -127,6 +127,8 @@ pub struct RamController {
     pub(crate) errors: ErrorLog,
     pub(crate) features: Features,
     pub(crate) self_test: SelfTest,
+    pub(crate) telemetry: crate::telemetry::Telemetry,
+    pub(crate) events: crate::event_log::EventLog,
     pub(crate) scratch: Box<[u8]>,
     pub(crate) meta_scratch: Scratch,
     queue: Queue,
@@ -155,6 +157,8 @@ impl RamController {
             errors: ErrorLog::default(),
             features: Features::DEFAULT,
             self_test: SelfTest::default(),
+            telemetry: Default::default(),
+            events: crate::event_log::EventLog::new(crate::identify::FR),
             scratch: vec![0; COPY_SCRATCH].into_boxed_slice(),
             meta_scratch: Scratch::default(),
             queue: SyncQueue::new(

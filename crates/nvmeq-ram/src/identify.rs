@@ -205,7 +205,7 @@ fn controller(c: &RamController) -> IdentifyController {
     id.frmw = 0x03; // Slot 1 read-only, one slot.
                     // Commands Supported and Effects (bit 1), Extended Get Log Page (bit 2:
                     // NUMDU, offsets), Supported Log Pages and the scope fields (bit 5).
-    id.lpa = 1 << 1 | 1 << 2 | 1 << 5;
+    id.lpa = 1 << 1 | 1 << 2 | 1 << 5 | 1 << 3 | 1 << 4 | 1 << 6; // + telemetry (3, DA4 6), PEL (4)
     id.elpe_z = (ERROR_LOG_ENTRIES - 1) as u8;
     // NPSS 0: one power state, PSD0 with maximum power not reported.
     id.wctemp = 343; // 70 °C

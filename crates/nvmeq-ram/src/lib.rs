@@ -16,7 +16,10 @@
 //!   format; no UUID list, NVM Sets, domains or granularities), Get Log
 //!   Page (Supported Log Pages, Error Information, SMART / Health
 //!   Information, Firmware Slot Information, Changed Attached Namespace List,
-//!   Commands Supported and Effects, Device Self-test, Feature Identifiers
+//!   Commands Supported and Effects, Device Self-test, Telemetry Host- and
+//!   Controller-Initiated with a capture per Create request, Persistent
+//!   Event Log with its reporting context, LBA Status Information (empty),
+//!   Feature Identifiers
 //!   Supported and Effects, Sanitize Status), Get / Set Features
 //!   (Arbitration, Volatile Write Cache, Number of Queues; Select field
 //!   honoured, nothing saveable), Device Self-test (short, extended, abort:
@@ -72,14 +75,17 @@ mod admin;
 mod buf;
 mod config;
 mod controller;
+mod event_log;
 mod health;
 mod identify;
+mod lba_status;
 mod log_page;
 mod media;
 mod meta;
 mod nvm;
 mod self_test;
 pub mod status;
+mod telemetry;
 
 pub use buf::RamBuf;
 pub use config::{ConfigError, RamConfig, MAX_MS};

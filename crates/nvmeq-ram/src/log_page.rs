@@ -30,7 +30,7 @@ const CSI_BYTE: u8 = 59;
 const TEMPERATURE_K: u16 = 300;
 
 /// The log pages kept, as the Supported Log Pages page lists them.
-pub(crate) const SUPPORTED: [LogId; 9] = [
+pub(crate) const SUPPORTED: [LogId; 13] = [
     LogId::SUPPORTED_LOG_PAGES,
     LogId::ERROR,
     LogId::SMART,
@@ -38,6 +38,10 @@ pub(crate) const SUPPORTED: [LogId; 9] = [
     LogId::CHANGED_NS,
     LogId::CMD_EFFECTS,
     LogId::DEVICE_SELF_TEST,
+    LogId::TELEMETRY_HOST,
+    LogId::TELEMETRY_CTRL,
+    LogId::PERSISTENT_EVENT,
+    LogId::LBA_STATUS,
     LogId::FID_EFFECTS,
     LogId::SANITIZE,
 ];
@@ -77,6 +81,13 @@ impl RamController {
         if lpo % 4 != 0 {
             return Err(Fail::new(dnr(Status::INVALID_FIELD), LPOL));
         }
+        match lid {
+            LogId::TELEMETRY_HOST | LogId::TELEMETRY_CTRL => {
+                return self.telemetry_log(sqe, lid, lpo, len, data)
+            }
+            LogId::PERSISTENT_EVENT => return self.persistent_event_log(sqe, lpo, len, data),
+            _ => {}
+        }
         // The largest page kept is 4096 bytes; the error log is built in place.
         let mut page = [0u8; 4096];
         let size = match lid {
@@ -102,6 +113,7 @@ impl RamController {
             LogId::DEVICE_SELF_TEST => put(&mut page, &self.self_test.log()),
             LogId::FID_EFFECTS => put(&mut page, &fid_effects_log()),
             LogId::SANITIZE => put(&mut page, &sanitize_status_log()),
+            LogId::LBA_STATUS => put(&mut page, &crate::lba_status::lba_status_log()),
             _ => return Err(Fail::new(dnr(Status::INVALID_LOG_PAGE), at::CDW10)),
         };
         if lpo >= size as u64 {

@@ -117,9 +117,23 @@ fn supported_log_pages_list_exactly_the_pages_kept() {
     let mut c = ctrl(64 << 20, 512);
     let l: SupportedLogPages = log(&mut c, LogId::SUPPORTED_LOG_PAGES, 1024);
     let ids: Vec<u8> = l.supported().map(|(id, _)| id.0).collect();
-    assert_eq!(ids, [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x12, 0x81]);
+    assert_eq!(
+        ids,
+        [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x0d, 0x0e, 0x12, 0x81]
+    );
     for lid in 0..=255u8 {
-        let cmd = get_log(lid, 0xffff_ffff, 512, 0);
+        let mut cmd = get_log(lid, 0xffff_ffff, 512, 0);
+        if lid == 0x0d {
+            // The Persistent Event Log is read through a reporting context:
+            // Read Log Data without one is out of sequence.
+            let r = run_in(&mut c, &cmd, 512);
+            assert_eq!(
+                sct_sc(status_of(r)),
+                (0, 0x0c),
+                "PEL read without a context"
+            );
+            cmd.sqe.cdw10 |= 1 << 8; // Establish Context and Read
+        }
         let r = run_in(&mut c, &cmd, 512);
         assert_eq!(
             r.is_ok(),

@@ -2,18 +2,30 @@
 //! generic `get-log` and the other pages in the files below, and reading a
 //! page in pieces ([`read_log`]), which they share.
 
+mod aggregate;
+mod boot_part;
+mod capacity;
 mod generic;
 mod health;
+mod lba_status;
 mod pages;
+mod persistent_event;
 mod self_test;
+mod telemetry;
 
+pub use aggregate::{aggregate, predictable_lat, Aggregate, AggregateArgs, PredLatArgs};
+pub use boot_part::{boot_part, BootPartArgs};
+pub use capacity::{media_unit_stat, supported_cap_config, DomainLogArgs};
 pub use generic::{get_log_cmd, GetLogArgs};
 pub use health::{ana, endurance, resv_notif, AnaArgs, EnduranceArgs, ResvNotifArgs};
+pub use lba_status::{lba_status, LbaStatusArgs};
 pub use pages::{
     changed_ns, fid_effects, mi_effects, sanitize_log, supported_pages, ChangedNsArgs,
     FidEffectsArgs, SanitizeLogArgs, SupportedPagesArgs,
 };
+pub use persistent_event::{persistent_event_log, PelArgs};
 pub use self_test::{device_self_test, self_test_log, DeviceSelfTestArgs, SelfTestLogArgs};
+pub use telemetry::{telemetry_log, TelemetryArgs};
 
 use clap::Args;
 use nvmeq_core::cmd::{Csi, GetLogPage, LogId, Numd};

@@ -2,5 +2,6 @@
 //! helpers through `super`.
 
 pub mod bench;
+pub mod logs;
 pub mod passthru;
 pub mod reset;
