@@ -1,6 +1,7 @@
 //! Admin commands: the dispatch, and Get Features and Set Features (NVMe
 //! Base Specification, "Admin Command Set"). Identify, Get Log Page and
-//! Device Self-test live in their own modules.
+//! Device Self-test, Namespace Management and Attachment live in their own
+//! modules.
 
 use nvmeq_core::{AdminOpcode, Command, Data};
 
@@ -33,6 +34,8 @@ impl RamController {
             AdminOpcode::GET_FEATURES => self.get_features(sqe),
             AdminOpcode::SET_FEATURES => self.set_features(sqe),
             AdminOpcode::DEVICE_SELF_TEST => self.device_self_test(sqe),
+            AdminOpcode::NS_MANAGEMENT => self.ns_management(sqe, &data),
+            AdminOpcode::NS_ATTACHMENT => self.ns_attachment(sqe, &data),
             _ => Err(Fail::new(dnr(Status::INVALID_OPCODE), at::OPC)),
         }
     }

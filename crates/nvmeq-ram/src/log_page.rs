@@ -90,8 +90,7 @@ impl RamController {
                 put(&mut page, &self.smart_log())
             }
             LogId::FW_SLOT => put(&mut page, &firmware_slot_log()),
-            // Namespaces never change: the list is empty.
-            LogId::CHANGED_NS => put(&mut page, &ChangedNsList::new_zeroed()),
+            LogId::CHANGED_NS => put(&mut page, &self.changed_ns_list(sqe)),
             LogId::CMD_EFFECTS => {
                 // Only the NVM Command Set is implemented.
                 if csi != 0 {
@@ -119,6 +118,24 @@ impl RamController {
             copy_window(&page[..size], 0, lpo, out);
         }
         Ok(0)
+    }
+
+    /// Changed Attached Namespace List (LID 04h): the NSIDs attached,
+    /// detached or deleted since the last read, which clears the list
+    /// unless Retain Asynchronous Event (CDW10 bit 15) is set.
+    fn changed_ns_list(&mut self, sqe: &Command) -> ChangedNsList {
+        let mut l = ChangedNsList::new_zeroed();
+        if self.changed_ns.len() > l.ns.len() {
+            l.ns[0] = u32::MAX;
+        } else {
+            for (slot, &nsid) in l.ns.iter_mut().zip(&self.changed_ns) {
+                *slot = nsid;
+            }
+        }
+        if sqe.cdw10 & 1 << 15 == 0 {
+            self.changed_ns.clear();
+        }
+        l
     }
 
     /// SMART / Health Information (Log Identifier 02h).
@@ -166,13 +183,20 @@ fn firmware_slot_log() -> FwSlotLog {
 }
 
 /// Commands Supported and Effects (LID 05h, NVM Command Set): exactly the
-/// commands executed. Only content changes are effects: no command changes
-/// capabilities or the namespace inventory.
+/// commands executed, with their effects: content changes, and the
+/// namespace inventory (NIC) for Namespace Management and Attachment.
 fn effects_log() -> CommandEffectsLog {
     let mut l = CommandEffectsLog::new_zeroed();
     for op in ADMIN_COMMANDS {
         l.acs[op.0 as usize] = CommandEffects::new().with_csupp(true);
     }
+    // Delete erases a namespace's content; both change the inventory.
+    l.acs[AdminOpcode::NS_MANAGEMENT.0 as usize] = CommandEffects::new()
+        .with_csupp(true)
+        .with_lbcc(true)
+        .with_nic(true);
+    l.acs[AdminOpcode::NS_ATTACHMENT.0 as usize] =
+        CommandEffects::new().with_csupp(true).with_nic(true);
     for (op, lbcc) in IO_COMMANDS {
         l.iocs[op.0 as usize] = CommandEffects::new().with_csupp(true).with_lbcc(lbcc);
     }
