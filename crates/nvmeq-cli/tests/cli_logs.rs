@@ -297,8 +297,19 @@ fn effects_log_lists_what_the_ram_controller_executes() {
             "ACS_6 (Identify)",
             "ACS_9 (Set Features)",
             "ACS_10 (Get Features)",
-            "ACS_20 (Device Self-test)"
+            "ACS_13 (Namespace Management)",
+            "ACS_20 (Device Self-test)",
+            "ACS_21 (Namespace Attachment)"
         ]
+    );
+    // CSUPP, LBCC and NIC (a delete erases; both change the inventory).
+    assert_eq!(
+        j[0]["admin_cmd_set"]["ACS_13 (Namespace Management)"],
+        0b1011
+    );
+    assert_eq!(
+        j[0]["admin_cmd_set"]["ACS_21 (Namespace Attachment)"],
+        0b1001
     );
     assert_eq!(j[0]["io_cmd_set"]["IOCS_1 (Write)"], 3);
     assert_eq!(j[0]["io_cmd_set"]["IOCS_2 (Read)"], 1);
