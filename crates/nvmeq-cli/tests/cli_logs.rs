@@ -298,6 +298,8 @@ fn effects_log_lists_what_the_ram_controller_executes() {
             "ACS_9 (Set Features)",
             "ACS_10 (Get Features)",
             "ACS_13 (Namespace Management)",
+            "ACS_16 (Firmware Commit)",
+            "ACS_17 (Firmware Image Download)",
             "ACS_20 (Device Self-test)",
             "ACS_21 (Namespace Attachment)"
         ]

@@ -1,7 +1,7 @@
 //! Admin commands: the dispatch, and Get Features and Set Features (NVMe
 //! Base Specification, "Admin Command Set"). Identify, Get Log Page and
-//! Device Self-test, Namespace Management and Attachment live in their own
-//! modules.
+//! Device Self-test, Namespace Management and Attachment, and the firmware
+//! commands live in their own modules.
 
 use nvmeq_core::{AdminOpcode, Command, Data};
 
@@ -36,6 +36,8 @@ impl RamController {
             AdminOpcode::DEVICE_SELF_TEST => self.device_self_test(sqe),
             AdminOpcode::NS_MANAGEMENT => self.ns_management(sqe, &data),
             AdminOpcode::NS_ATTACHMENT => self.ns_attachment(sqe, &data),
+            AdminOpcode::FIRMWARE_DOWNLOAD => self.fw_download(sqe, &data),
+            AdminOpcode::FIRMWARE_COMMIT => self.fw_commit(sqe),
             _ => Err(Fail::new(dnr(Status::INVALID_OPCODE), at::OPC)),
         }
     }

@@ -12,6 +12,7 @@ use nvmeq_core::{
 
 use crate::buf::RamBuf;
 use crate::config::{ConfigError, RamConfig};
+use crate::firmware::Firmware;
 use crate::health::{ErrorLog, Smart};
 use crate::media::Media;
 use crate::meta::Scratch;
@@ -172,6 +173,7 @@ pub struct RamController {
     /// NSIDs whose attachment changed since the Changed Attached Namespace
     /// List was last read.
     pub(crate) changed_ns: BTreeSet<u32>,
+    pub(crate) firmware: Firmware,
     queue: Queue,
     queues: [QueueState; 2],
 }
@@ -201,6 +203,7 @@ impl RamController {
             scratch: vec![0; COPY_SCRATCH].into_boxed_slice(),
             meta_scratch: Scratch::default(),
             changed_ns: BTreeSet::new(),
+            firmware: Firmware::default(),
             queue: SyncQueue::new(
                 Fifo(VecDeque::with_capacity(depth)),
                 Fifo(VecDeque::with_capacity(depth)),

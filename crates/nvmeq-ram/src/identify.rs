@@ -218,19 +218,21 @@ fn controller(c: &RamController) -> IdentifyController {
     // VID / SSVID stay 0: no PCI function backs this controller.
     let _ = put_spec_str(&mut id.sn, &c.cfg.serial); // validated to fit
     let _ = put_spec_str(&mut id.mn, MN);
-    id.fr = FR;
+    id.fr = c.firmware.revision();
     id.rab = 6; // 64 commands.
     id.mdts = c.cfg.mdts;
     id.cntlid = CNTLID;
     id.ver = VER;
     id.cntrltype = 1; // I/O controller.
-                      // Device Self-test and Namespace Management / Attachment; no Format or Security.
-    id.oacs = oacs::SELF_TEST | oacs::NS_MGMT;
+                      // Device Self-test, Namespace Management / Attachment, Firmware Commit
+                      // and Image Download; no Format or Security.
+    id.oacs = oacs::SELF_TEST | oacs::NS_MGMT | oacs::FIRMWARE;
     id.acl_z = 3;
     id.aerl_z = 3;
-    id.frmw = 0x03; // Slot 1 read-only, one slot.
-                    // Commands Supported and Effects (bit 1), Extended Get Log Page (bit 2:
-                    // NUMDU, offsets), Supported Log Pages and the scope fields (bit 5).
+    id.frmw = crate::firmware::FRMW;
+    id.fwug = crate::firmware::FWUG;
+    // Commands Supported and Effects (bit 1), Extended Get Log Page (bit 2:
+    // NUMDU, offsets), Supported Log Pages and the scope fields (bit 5).
     id.lpa = 1 << 1 | 1 << 2 | 1 << 5;
     id.elpe_z = (ERROR_LOG_ENTRIES - 1) as u8;
     // NPSS 0: one power state, PSD0 with maximum power not reported.

@@ -25,7 +25,9 @@
 //!   `RamConfig::capacity`, delete one or all) and Namespace Attachment
 //!   (attach, detach; a detached namespace is inactive: Identify lists it
 //!   only as allocated, CNS 10h/11h, and I/O to it fails with Invalid
-//!   Namespace or Format; the Changed Attached Namespace List records it).
+//!   Namespace or Format; the Changed Attached Namespace List records it),
+//!   Firmware Image Download and Commit (three slots, slot 1 read-only;
+//!   actions 0 to 3; the Firmware Slot Information log and FR follow).
 //! - **NVM**: Read, Write, Flush, Write Zeroes, Dataset Management
 //!   (deallocate), Compare, Verify, Copy (descriptor format 0h). Deallocated
 //!   and never-written blocks read as zeroes (DLFEAT 001b).
@@ -46,7 +48,8 @@
 //!   Namespace Insufficient Capacity, Namespace Identifier Unavailable,
 //!   Thin Provisioning Not Supported, Invalid Format, I/O Command Set Not
 //!   Supported, Namespace Already Attached, Namespace Not Attached,
-//!   Controller List Invalid,
+//!   Controller List Invalid, Invalid Firmware Slot, Invalid Firmware
+//!   Image, Overlapping Range,
 //!   Invalid Protection Information, End-to-end Guard, Application Tag,
 //!   Reference Tag and Storage Tag Check Errors, Device Self-test In
 //!   Progress. Every
@@ -80,6 +83,7 @@ mod admin;
 mod buf;
 mod config;
 mod controller;
+mod firmware;
 mod health;
 mod identify;
 mod log_page;

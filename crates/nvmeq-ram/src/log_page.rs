@@ -8,7 +8,7 @@ use core::mem::size_of;
 
 use nvmeq_core::log::{
     scope, ChangedNsList, CommandEffects, CommandEffectsLog, ErrorLogEntry, FeatureEffects,
-    FidEffectsLog, FwSlotLog, LogId, SanitizeOpStatus, SanitizeStatus, SanitizeStatusLog, SmartLog,
+    FidEffectsLog, LogId, SanitizeOpStatus, SanitizeStatus, SanitizeStatusLog, SmartLog,
     SupportedLogPages,
 };
 use nvmeq_core::{AdminOpcode, Command, Data, NvmOpcode, Status};
@@ -18,7 +18,6 @@ use zerocopy::{FromZeros, IntoBytes};
 use crate::admin::fid;
 use crate::controller::{data_in, RamController};
 use crate::health::{Smart, ERROR_LOG_ENTRIES};
-use crate::identify;
 use crate::status::{at, dnr, Fail};
 
 /// Byte of the Log Page Offset Lower (CDW12), for the Parameter Error Location.
@@ -89,7 +88,7 @@ impl RamController {
                 }
                 put(&mut page, &self.smart_log())
             }
-            LogId::FW_SLOT => put(&mut page, &firmware_slot_log()),
+            LogId::FW_SLOT => put(&mut page, &self.firmware.log()),
             LogId::CHANGED_NS => put(&mut page, &self.changed_ns_list(sqe)),
             LogId::CMD_EFFECTS => {
                 // Only the NVM Command Set is implemented.
@@ -173,15 +172,6 @@ fn supported_log_pages() -> SupportedLogPages {
     l
 }
 
-/// Firmware Slot Information (Log Identifier 03h): slot 1 active, read-only.
-fn firmware_slot_log() -> FwSlotLog {
-    let mut log = FwSlotLog::new_zeroed();
-    // AFI: bits 2:0 active slot 1, bits 6:4 no next slot.
-    log.afi = 1;
-    log.frs[0] = identify::FR;
-    log
-}
-
 /// Commands Supported and Effects (LID 05h, NVM Command Set): exactly the
 /// commands executed, with their effects: content changes, and the
 /// namespace inventory (NIC) for Namespace Management and Attachment.
@@ -197,6 +187,10 @@ fn effects_log() -> CommandEffectsLog {
         .with_nic(true);
     l.acs[AdminOpcode::NS_ATTACHMENT.0 as usize] =
         CommandEffects::new().with_csupp(true).with_nic(true);
+    // Activating an image changes the Firmware Revision the controller reports.
+    l.acs[AdminOpcode::FIRMWARE_COMMIT.0 as usize] =
+        CommandEffects::new().with_csupp(true).with_ccc(true);
+    l.acs[AdminOpcode::FIRMWARE_DOWNLOAD.0 as usize] = CommandEffects::new().with_csupp(true);
     for (op, lbcc) in IO_COMMANDS {
         l.iocs[op.0 as usize] = CommandEffects::new().with_csupp(true).with_lbcc(lbcc);
     }

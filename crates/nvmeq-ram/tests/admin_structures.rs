@@ -140,7 +140,10 @@ fn effects_match_the_commands_executed() {
     let mut c = ctrl(64 << 20, 512);
     let l: CommandEffectsLog = log(&mut c, LogId::CMD_EFFECTS, 4096);
     let admin: Vec<u8> = (0..=255u8).filter(|&o| l.admin(o).csupp()).collect();
-    assert_eq!(admin, [0x02, 0x06, 0x09, 0x0a, 0x0d, 0x14, 0x15]);
+    assert_eq!(
+        admin,
+        [0x02, 0x06, 0x09, 0x0a, 0x0d, 0x10, 0x11, 0x14, 0x15]
+    );
     let io: Vec<u8> = (0..=255u8).filter(|&o| l.io(o).csupp()).collect();
     assert_eq!(io, [0x00, 0x01, 0x02, 0x05, 0x08, 0x09, 0x0c, 0x19]);
     assert!(l.io(NvmOpcode::WRITE.0).lbcc() && !l.io(NvmOpcode::READ.0).lbcc());
