@@ -16,6 +16,7 @@ use crate::firmware::Firmware;
 use crate::health::{ErrorLog, Smart};
 use crate::media::Media;
 use crate::meta::Scratch;
+use crate::sanitize::SanitizeRecord;
 use crate::self_test::SelfTest;
 use crate::status::{dnr, Fail};
 
@@ -174,6 +175,7 @@ pub struct RamController {
     /// List was last read.
     pub(crate) changed_ns: BTreeSet<u32>,
     pub(crate) firmware: Firmware,
+    pub(crate) sanitized: SanitizeRecord,
     queue: Queue,
     queues: [QueueState; 2],
 }
@@ -204,6 +206,7 @@ impl RamController {
             meta_scratch: Scratch::default(),
             changed_ns: BTreeSet::new(),
             firmware: Firmware::default(),
+            sanitized: SanitizeRecord::default(),
             queue: SyncQueue::new(
                 Fifo(VecDeque::with_capacity(depth)),
                 Fifo(VecDeque::with_capacity(depth)),

@@ -231,6 +231,7 @@ fn controller(c: &RamController) -> IdentifyController {
     id.aerl_z = 3;
     id.frmw = crate::firmware::FRMW;
     id.fwug = crate::firmware::FWUG;
+    id.sanicap = crate::sanitize::SANICAP;
     // Commands Supported and Effects (bit 1), Extended Get Log Page (bit 2:
     // NUMDU, offsets), Supported Log Pages and the scope fields (bit 5).
     id.lpa = 1 << 1 | 1 << 2 | 1 << 5;

@@ -27,7 +27,9 @@
 //!   only as allocated, CNS 10h/11h, and I/O to it fails with Invalid
 //!   Namespace or Format; the Changed Attached Namespace List records it),
 //!   Firmware Image Download and Commit (three slots, slot 1 read-only;
-//!   actions 0 to 3; the Firmware Slot Information log and FR follow).
+//!   actions 0 to 3; the Firmware Slot Information log and FR follow),
+//!   Sanitize (block erase, crypto erase, overwrite with passes and
+//!   inversion; SANICAP, and the Sanitize Status log follows).
 //! - **NVM**: Read, Write, Flush, Write Zeroes, Dataset Management
 //!   (deallocate), Compare, Verify, Copy (descriptor format 0h). Deallocated
 //!   and never-written blocks read as zeroes (DLFEAT 001b).
@@ -91,6 +93,7 @@ mod media;
 mod meta;
 mod ns_mgmt;
 mod nvm;
+mod sanitize;
 mod self_test;
 pub mod status;
 

@@ -8,8 +8,7 @@ use core::mem::size_of;
 
 use nvmeq_core::log::{
     scope, ChangedNsList, CommandEffects, CommandEffectsLog, ErrorLogEntry, FeatureEffects,
-    FidEffectsLog, LogId, SanitizeOpStatus, SanitizeStatus, SanitizeStatusLog, SmartLog,
-    SupportedLogPages,
+    FidEffectsLog, LogId, SmartLog, SupportedLogPages,
 };
 use nvmeq_core::{AdminOpcode, Command, Data, NvmOpcode, Status};
 use zerocopy::byteorder::little_endian::{U128, U16};
@@ -99,7 +98,7 @@ impl RamController {
             }
             LogId::DEVICE_SELF_TEST => put(&mut page, &self.self_test.log()),
             LogId::FID_EFFECTS => put(&mut page, &fid_effects_log()),
-            LogId::SANITIZE => put(&mut page, &sanitize_status_log()),
+            LogId::SANITIZE => put(&mut page, &self.sanitize_status_log()),
             _ => return Err(Fail::new(dnr(Status::INVALID_LOG_PAGE), at::CDW10)),
         };
         if lpo >= size as u64 {
@@ -191,6 +190,8 @@ fn effects_log() -> CommandEffectsLog {
     l.acs[AdminOpcode::FIRMWARE_COMMIT.0 as usize] =
         CommandEffects::new().with_csupp(true).with_ccc(true);
     l.acs[AdminOpcode::FIRMWARE_DOWNLOAD.0 as usize] = CommandEffects::new().with_csupp(true);
+    l.acs[AdminOpcode::SANITIZE.0 as usize] =
+        CommandEffects::new().with_csupp(true).with_lbcc(true);
     for (op, lbcc) in IO_COMMANDS {
         l.iocs[op.0 as usize] = CommandEffects::new().with_csupp(true).with_lbcc(lbcc);
     }
@@ -205,29 +206,6 @@ fn fid_effects_log() -> FidEffectsLog {
         l.fids[f as usize] = FeatureEffects::new()
             .with_fsupp(true)
             .with_fsp(scope::CONTROLLER);
-    }
-    l
-}
-
-/// Sanitize Status (LID 81h): never sanitized (the controller implements no
-/// Sanitize command, SANICAP 0), no estimates. Global Data Erased stays
-/// clear: the controller does not claim that nothing was ever written.
-fn sanitize_status_log() -> SanitizeStatusLog {
-    let mut l = SanitizeStatusLog::new_zeroed();
-    // FFFFh when no sanitize is in progress.
-    l.sprog = u16::MAX;
-    l.sstat = SanitizeStatus::new().with_sos(SanitizeOpStatus::NEVER_SANITIZED);
-    // FFFFFFFFh: no time period reported.
-    for t in [
-        &mut l.eto,
-        &mut l.etbe,
-        &mut l.etce,
-        &mut l.etond,
-        &mut l.etbend,
-        &mut l.etcend,
-        &mut l.etpvds,
-    ] {
-        *t = u32::MAX;
     }
     l
 }
