@@ -2,5 +2,6 @@
 //! helpers through `super`.
 
 pub mod bench;
+pub mod ns_mgmt;
 pub mod passthru;
 pub mod reset;
