@@ -169,6 +169,8 @@ enum Command {
     /// Zoned namespace commands.
     #[command(subcommand)]
     Zns(zns::Zns),
+    /// Create a namespace (not attached); prints the NSID the controller chose.
+    CreateNs(ns_mgmt::CreateArgs),
     /// Attach a namespace to controllers (default: this one). Needs --namespace-id.
     AttachNs(ns_mgmt::AttachArgs),
     /// Detach a namespace from controllers (default: this one). Needs --namespace-id and --force.
@@ -276,6 +278,7 @@ fn run(cli: Cli) -> error::Result<()> {
             zns::Zns::Reset(a) => zns::send(&ctx, a, ZoneSendAction::RESET, "reset"),
             zns::Zns::Append(a) => zns::append(&ctx, a),
         },
+        Command::CreateNs(a) => ns_mgmt::create(&ctx, a),
         Command::AttachNs(a) => ns_mgmt::attach(&ctx, a, true),
         Command::DetachNs(a) => ns_mgmt::attach(&ctx, a, false),
         Command::DeleteNs(a) => ns_mgmt::delete(&ctx, a),

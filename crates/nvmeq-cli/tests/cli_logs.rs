@@ -204,7 +204,8 @@ fn sanitize_log_every_format() {
         "{t}"
     );
     assert!(
-        t.contains("Estimated Time For Overwrite                   :  4294967295 (No time period reported)\n"),
+        t.contains("Estimated Time For Overwrite                   :  0\nEstimated Time For Block Erase                 :  0\n")
+            && t.contains("Estimated Time For Post-Verification Deallocation:  4294967295 (No time period reported)\n"),
         "{t}"
     );
     assert!(
@@ -229,7 +230,10 @@ fn sanitize_log_every_format() {
         d["sstat"]["status"],
         "(0) NVM Subsystem has never been sanitized."
     );
-    assert_eq!(d["time_over_write"], u32::MAX);
+    assert_eq!(
+        d["time_over_write"], 0,
+        "ram's sanitize completes with its command"
+    );
     assert_eq!(
         d["sanitize_state_information"]["sanitize_state"],
         "(0) Idle state"
@@ -297,8 +301,22 @@ fn effects_log_lists_what_the_ram_controller_executes() {
             "ACS_6 (Identify)",
             "ACS_9 (Set Features)",
             "ACS_10 (Get Features)",
-            "ACS_20 (Device Self-test)"
+            "ACS_13 (Namespace Management)",
+            "ACS_16 (Firmware Commit)",
+            "ACS_17 (Firmware Image Download)",
+            "ACS_20 (Device Self-test)",
+            "ACS_21 (Namespace Attachment)",
+            "ACS_132 (Sanitize)"
         ]
+    );
+    // CSUPP, LBCC and NIC (a delete erases; both change the inventory).
+    assert_eq!(
+        j[0]["admin_cmd_set"]["ACS_13 (Namespace Management)"],
+        0b1011
+    );
+    assert_eq!(
+        j[0]["admin_cmd_set"]["ACS_21 (Namespace Attachment)"],
+        0b1001
     );
     assert_eq!(j[0]["io_cmd_set"]["IOCS_1 (Write)"], 3);
     assert_eq!(j[0]["io_cmd_set"]["IOCS_2 (Read)"], 1);

@@ -1,6 +1,7 @@
 //! Admin commands: the dispatch, and Get Features and Set Features (NVMe
 //! Base Specification, "Admin Command Set"). Identify, Get Log Page and
-//! Device Self-test live in their own modules.
+//! Device Self-test, Namespace Management and Attachment, the firmware
+//! commands and Sanitize live in their own modules.
 
 use nvmeq_core::{AdminOpcode, Command, Data};
 
@@ -35,6 +36,11 @@ impl RamController {
                 .set_features(sqe)
                 .inspect(|_| self.events.set_feature(sqe)),
             AdminOpcode::DEVICE_SELF_TEST => self.device_self_test(sqe),
+            AdminOpcode::NS_MANAGEMENT => self.ns_management(sqe, &data),
+            AdminOpcode::NS_ATTACHMENT => self.ns_attachment(sqe, &data),
+            AdminOpcode::FIRMWARE_DOWNLOAD => self.fw_download(sqe, &data),
+            AdminOpcode::FIRMWARE_COMMIT => self.fw_commit(sqe),
+            AdminOpcode::SANITIZE => self.sanitize(sqe),
             _ => Err(Fail::new(dnr(Status::INVALID_OPCODE), at::OPC)),
         }
     }

@@ -32,6 +32,13 @@ pub struct RamConfig {
     pub queue_depth: u32,
     /// Serial Number (SN), at most 20 ASCII characters.
     pub serial: String,
+    /// Total NVM Capacity (TNVMCAP) in bytes, which Namespace Management
+    /// allocates from; `None`: exactly the `nn` namespaces' bytes, nothing
+    /// left unallocated.
+    pub capacity: Option<u64>,
+    /// Number of Namespaces (NN), the highest NSID the controller accepts;
+    /// `None`: `nn`. NSIDs above `nn` start unallocated.
+    pub max_nn: Option<u32>,
 }
 
 impl Default for RamConfig {
@@ -46,6 +53,8 @@ impl Default for RamConfig {
             mdts: 7,
             queue_depth: 1024,
             serial: "nvmeq-ram-0001".into(),
+            capacity: None,
+            max_nn: None,
         }
     }
 }
@@ -77,6 +86,15 @@ pub enum ConfigError {
     /// The protection information does not fit the metadata, or has a
     /// storage tag size its format does not allow.
     Pi(PiError),
+    /// The total capacity is smaller than the namespaces configured.
+    Capacity {
+        /// The capacity given.
+        capacity: u64,
+        /// The bytes the `nn` namespaces take.
+        allocated: u64,
+    },
+    /// NN is below the number of namespaces or above 1024.
+    MaxNn(u32),
 }
 
 /// The largest metadata size the controller models, bytes per block.
@@ -105,6 +123,16 @@ impl fmt::Display for ConfigError {
                 f.write_str("extended LBAs need a metadata size above 0")
             }
             ConfigError::Pi(e) => write!(f, "protection information: {e}"),
+            ConfigError::Capacity {
+                capacity,
+                allocated,
+            } => write!(
+                f,
+                "capacity {capacity} bytes is less than the {allocated} bytes the namespaces take"
+            ),
+            ConfigError::MaxNn(n) => {
+                write!(f, "NN {n}: use the number of namespaces to 1024")
+            }
         }
     }
 }
@@ -151,6 +179,20 @@ impl RamConfig {
         if let Some(pi) = self.pi {
             pi.check(self.ms).map_err(ConfigError::Pi)?;
         }
+        if let Some(capacity) = self.capacity {
+            let allocated = self.ns_size.saturating_mul(self.nn as u64);
+            if capacity < allocated {
+                return Err(ConfigError::Capacity {
+                    capacity,
+                    allocated,
+                });
+            }
+        }
+        if let Some(m) = self.max_nn {
+            if m < self.nn || m > 1024 {
+                return Err(ConfigError::MaxNn(m));
+            }
+        }
         if self.serial.is_empty()
             || self.serial.len() > 20
             || !self.serial.bytes().all(|b| (0x20..0x7f).contains(&b))
@@ -171,6 +213,16 @@ impl RamConfig {
             Some(pi) => f.with_pi(pi),
             None => f,
         }
+    }
+
+    /// Total NVM Capacity (TNVMCAP), bytes.
+    pub fn tnvmcap(&self) -> u64 {
+        self.capacity.unwrap_or(self.ns_size * self.nn as u64)
+    }
+
+    /// Number of Namespaces (NN): the highest valid NSID.
+    pub fn nn_max(&self) -> u32 {
+        self.max_nn.unwrap_or(self.nn)
     }
 
     /// The largest transfer in bytes MDTS allows (`u32::MAX` for no limit).

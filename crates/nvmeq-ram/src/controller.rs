@@ -1,6 +1,6 @@
 //! [`RamController`]: the controller state and its [`Backend`] implementation.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 
 use nvmeq_core::cqe::StatusField;
 use nvmeq_core::format::NsFormat;
@@ -12,9 +12,11 @@ use nvmeq_core::{
 
 use crate::buf::RamBuf;
 use crate::config::{ConfigError, RamConfig};
+use crate::firmware::Firmware;
 use crate::health::{ErrorLog, Smart};
 use crate::media::Media;
 use crate::meta::Scratch;
+use crate::sanitize::SanitizeRecord;
 use crate::self_test::SelfTest;
 use crate::status::{dnr, Fail};
 
@@ -33,11 +35,51 @@ pub(crate) struct Namespace {
     pub nsze: u64,
     /// log2 of the LBA data size (LBADS).
     pub lbads: u8,
+    /// Allocated (created): holds capacity and an NSID.
+    pub allocated: bool,
+    /// Attached to the controller: the NSID is active and takes I/O.
+    pub attached: bool,
 }
 
 impl Namespace {
     pub(crate) fn lba_size(&self) -> u32 {
         1 << self.lbads
+    }
+
+    /// An attached namespace of `nsze` blocks in `fmt`, reading as zeroes.
+    pub(crate) fn new(nsze: u64, lbads: u8, fmt: NsFormat) -> Self {
+        Namespace {
+            media: Media::new(nsze << lbads),
+            meta: Media::new(nsze * fmt.ms as u64),
+            fmt,
+            nsze,
+            lbads,
+            allocated: true,
+            attached: true,
+        }
+    }
+
+    /// An NSID with no namespace: no storage, no capacity.
+    pub(crate) fn unallocated(fmt: NsFormat, lbads: u8) -> Self {
+        Namespace {
+            allocated: false,
+            attached: false,
+            ..Namespace::new(0, lbads, fmt)
+        }
+    }
+
+    /// Active: allocated and attached, so Identify and I/O see it.
+    pub(crate) fn is_active(&self) -> bool {
+        self.allocated && self.attached
+    }
+
+    /// Bytes of NVM capacity the namespace takes (NVMCAP).
+    pub(crate) fn nvmcap(&self) -> u64 {
+        if self.allocated {
+            self.nsze << self.lbads
+        } else {
+            0
+        }
     }
 }
 
@@ -131,6 +173,11 @@ pub struct RamController {
     pub(crate) events: crate::event_log::EventLog,
     pub(crate) scratch: Box<[u8]>,
     pub(crate) meta_scratch: Scratch,
+    /// NSIDs whose attachment changed since the Changed Attached Namespace
+    /// List was last read.
+    pub(crate) changed_ns: BTreeSet<u32>,
+    pub(crate) firmware: Firmware,
+    pub(crate) sanitized: SanitizeRecord,
     queue: Queue,
     queues: [QueueState; 2],
 }
@@ -141,13 +188,13 @@ impl RamController {
         cfg.validate()?;
         let lbads = cfg.lba_size.trailing_zeros() as u8;
         let nsze = cfg.ns_size >> lbads;
-        let ns = (0..cfg.nn)
-            .map(|_| Namespace {
-                media: Media::new(cfg.ns_size),
-                meta: Media::new(nsze * cfg.ms as u64),
-                fmt: cfg.format(),
-                nsze,
-                lbads,
+        let ns = (0..cfg.nn_max())
+            .map(|i| {
+                if i < cfg.nn {
+                    Namespace::new(nsze, lbads, cfg.format())
+                } else {
+                    Namespace::unallocated(cfg.format(), lbads)
+                }
             })
             .collect();
         let depth = cfg.queue_depth as usize;
@@ -161,6 +208,9 @@ impl RamController {
             events: crate::event_log::EventLog::new(crate::identify::FR),
             scratch: vec![0; COPY_SCRATCH].into_boxed_slice(),
             meta_scratch: Scratch::default(),
+            changed_ns: BTreeSet::new(),
+            firmware: Firmware::default(),
+            sanitized: SanitizeRecord::default(),
             queue: SyncQueue::new(
                 Fifo(VecDeque::with_capacity(depth)),
                 Fifo(VecDeque::with_capacity(depth)),
@@ -181,9 +231,16 @@ impl RamController {
         self.ns.iter().map(|n| n.media.allocated_bytes()).sum()
     }
 
-    /// The namespace `nsid`, if active.
+    /// The namespace `nsid`, if active (allocated and attached).
     pub(crate) fn namespace(&self, nsid: u32) -> Option<&Namespace> {
-        nsid.checked_sub(1).and_then(|i| self.ns.get(i as usize))
+        self.allocated(nsid).filter(|n| n.attached)
+    }
+
+    /// The namespace `nsid`, if allocated, attached or not.
+    pub(crate) fn allocated(&self, nsid: u32) -> Option<&Namespace> {
+        nsid.checked_sub(1)
+            .and_then(|i| self.ns.get(i as usize))
+            .filter(|n| n.allocated)
     }
 
     /// The bytes the command transfers in its data and metadata buffers, and

@@ -3,6 +3,7 @@
 //! specification, "Namespace Identification Descriptor").
 
 use nvmeq_core::cmd::{Cns, IdentifyCdw10, IdentifyCdw11};
+use nvmeq_core::format::NsFormat;
 use nvmeq_core::identify::{
     iocsc, oacs, oncs, put_spec_str, ControllerList, Csi, Dpc, Dps, Elbaf, IdentifyController,
     IdentifyControllerNvm, IdentifyNamespace, IdentifyNamespaceNvm, IoCommandSets, LbaFormat, Nidt,
@@ -60,11 +61,22 @@ pub(crate) fn fill(c: &RamController, sqe: &Command, out: &mut [u8]) -> Result<(
             out.copy_from_slice(controller(c).as_bytes());
             Ok(())
         }
-        Cns::NAMESPACE => {
-            let ns = c
-                .namespace(sqe.nsid)
-                .ok_or(Fail::new(dnr(Status::INVALID_NS_OR_FORMAT), at::NSID))?;
-            out.copy_from_slice(namespace(&c.cfg.serial, sqe.nsid, ns).as_bytes());
+        // Active NSIDs (CNS 00h) or allocated ones (CNS 11h). A valid NSID
+        // with no such namespace reads as zeroes; FFFFFFFFh gives the
+        // capabilities every namespace shares (namespace management is
+        // supported).
+        Cns::NAMESPACE | Cns::ALLOCATED_NAMESPACE => {
+            let found = if cns == Cns::NAMESPACE {
+                c.namespace(sqe.nsid)
+            } else {
+                c.allocated(sqe.nsid)
+            };
+            match found {
+                Some(ns) => out.copy_from_slice(namespace(&c.cfg.serial, sqe.nsid, ns).as_bytes()),
+                None if sqe.nsid == u32::MAX => out.copy_from_slice(common_namespace(c).as_bytes()),
+                None if sqe.nsid >= 1 && sqe.nsid <= c.cfg.nn_max() => out.fill(0),
+                None => return Err(Fail::new(dnr(Status::INVALID_NS_OR_FORMAT), at::NSID)),
+            }
             Ok(())
         }
         Cns::CSI_NAMESPACE => {
@@ -77,13 +89,21 @@ pub(crate) fn fill(c: &RamController, sqe: &Command, out: &mut [u8]) -> Result<(
             out.copy_from_slice(nvm_namespace(ns).as_bytes());
             Ok(())
         }
-        Cns::ACTIVE_NS_LIST => {
+        Cns::ACTIVE_NS_LIST | Cns::ALLOCATED_NS_LIST => {
             if sqe.nsid >= 0xffff_fffe {
                 return Err(Fail::new(dnr(Status::INVALID_NS_OR_FORMAT), at::NSID));
             }
-            // Active nsids greater than NSID, ascending, up to 1024.
+            // Active (or allocated) nsids greater than NSID, ascending, up to 1024.
+            let active = cns == Cns::ACTIVE_NS_LIST;
+            let listed = (sqe.nsid + 1..=c.cfg.nn_max()).filter(|&id| {
+                if active {
+                    c.namespace(id).is_some()
+                } else {
+                    c.allocated(id).is_some()
+                }
+            });
             let mut list = NsList::new_zeroed();
-            for (slot, nsid) in list.ns.iter_mut().zip(sqe.nsid + 1..=c.cfg.nn) {
+            for (slot, nsid) in list.ns.iter_mut().zip(listed) {
                 *slot = nsid;
             }
             out.copy_from_slice(list.as_bytes());
@@ -120,13 +140,19 @@ pub(crate) fn fill(c: &RamController, sqe: &Command, out: &mut [u8]) -> Result<(
             Ok(())
         }
         Cns::CONTROLLER_LIST | Cns::NS_CONTROLLER_LIST => {
-            if cns == Cns::NS_CONTROLLER_LIST && c.namespace(sqe.nsid).is_none() {
-                return Err(Fail::new(dnr(Status::INVALID_NS_OR_FORMAT), at::NSID));
-            }
-            // One controller, attached to every namespace; the list holds
-            // identifiers greater than or equal to CNTID.
+            // CNS 12h: the controllers the namespace is attached to (this
+            // one, or none); CNS 13h: every controller in the subsystem.
+            let listed = if cns == Cns::NS_CONTROLLER_LIST {
+                if sqe.nsid == 0 || sqe.nsid > c.cfg.nn_max() {
+                    return Err(Fail::new(dnr(Status::INVALID_NS_OR_FORMAT), at::NSID));
+                }
+                c.namespace(sqe.nsid).is_some()
+            } else {
+                true
+            };
+            // The list holds identifiers greater than or equal to CNTID.
             let mut list = ControllerList::new_zeroed();
-            if IdentifyCdw10::from_bits(sqe.cdw10).cntid() <= CNTLID {
+            if listed && IdentifyCdw10::from_bits(sqe.cdw10).cntid() <= CNTLID {
                 list.num = 1;
                 list.ids[0] = CNTLID;
             }
@@ -177,14 +203,14 @@ pub(crate) fn fill(c: &RamController, sqe: &Command, out: &mut [u8]) -> Result<(
             out.copy_from_slice(IdentifyNamespaceNvm::new_zeroed().as_bytes());
             Ok(())
         }
-        // No UUID list, NVM Sets, domains or namespace management: CTRATT
-        // and OACS say so, and these structures are refused.
+        // No UUID list, NVM Sets, domains or granularities: CTRATT says
+        // so, and these structures are refused.
         _ => Err(Fail::new(dnr(Status::INVALID_FIELD), at::CDW10)),
     }
 }
 
 /// Controller ID (CNTLID) of the one controller.
-const CNTLID: u16 = 1;
+pub(crate) const CNTLID: u16 = 1;
 
 /// Identify Controller (CNS 01h).
 fn controller(c: &RamController) -> IdentifyController {
@@ -192,32 +218,36 @@ fn controller(c: &RamController) -> IdentifyController {
     // VID / SSVID stay 0: no PCI function backs this controller.
     let _ = put_spec_str(&mut id.sn, &c.cfg.serial); // validated to fit
     let _ = put_spec_str(&mut id.mn, MN);
-    id.fr = FR;
+    id.fr = c.firmware.revision();
     id.rab = 6; // 64 commands.
     id.mdts = c.cfg.mdts;
     id.cntlid = CNTLID;
     id.ver = VER;
     id.cntrltype = 1; // I/O controller.
-                      // Device Self-test only: no Format, Namespace Management, Security or Firmware commands.
-    id.oacs = oacs::SELF_TEST;
+                      // Device Self-test, Namespace Management / Attachment, Firmware Commit
+                      // and Image Download; no Format or Security.
+    id.oacs = oacs::SELF_TEST | oacs::NS_MGMT | oacs::FIRMWARE;
     id.acl_z = 3;
     id.aerl_z = 3;
-    id.frmw = 0x03; // Slot 1 read-only, one slot.
-                    // Commands Supported and Effects (bit 1), Extended Get Log Page (bit 2:
-                    // NUMDU, offsets), Supported Log Pages and the scope fields (bit 5).
-    id.lpa = 1 << 1 | 1 << 2 | 1 << 5 | 1 << 3 | 1 << 4 | 1 << 6; // + telemetry (3, DA4 6), PEL (4)
+    id.frmw = crate::firmware::FRMW;
+    id.fwug = crate::firmware::FWUG;
+    id.sanicap = crate::sanitize::SANICAP;
+    // Commands Supported and Effects (bit 1), Extended Get Log Page (bit 2:
+    // NUMDU, offsets), Supported Log Pages and the scope fields (bit 5),
+    // telemetry (bit 3, data area 4: bit 6) and the persistent event log (bit 4).
+    id.lpa = 1 << 1 | 1 << 2 | 1 << 3 | 1 << 4 | 1 << 5 | 1 << 6;
     id.elpe_z = (ERROR_LOG_ENTRIES - 1) as u8;
     // NPSS 0: one power state, PSD0 with maximum power not reported.
     id.wctemp = 343; // 70 °C
     id.cctemp = 358; // 85 °C
-                     // All capacity is allocated to namespaces.
-    id.tnvmcap = U128::new(c.cfg.ns_size as u128 * c.cfg.nn as u128);
+    id.tnvmcap = U128::new(c.cfg.tnvmcap() as u128);
+    id.unvmcap = U128::new(c.unallocated_capacity() as u128);
     id.edstt = EDSTT;
     id.dsto = 1; // One device self-test at a time, for the whole subsystem.
     id.sqes = 0x66; // 64-byte entries
     id.cqes = 0x44; // 16-byte entries
     id.maxcmd = c.cfg.queue_depth.min(0xffff) as u16;
-    id.nn = c.cfg.nn;
+    id.nn = c.cfg.nn_max();
     id.oncs = ONCS;
     // VWC present (bit 0); Flush with NSID FFFFFFFFh supported (bits 2:1 = 11b).
     id.vwc = 0x07;
@@ -265,11 +295,33 @@ fn namespace(serial: &str, nsid: u32, ns: &Namespace) -> IdentifyNamespace {
             .with_first(first)
             .with_last(!first)
             .into_bits();
-        id.dps = Dps::new()
-            .with_pit(pi.pi_type.into_bits())
-            .with_pip(first)
-            .into_bits();
     }
+    id.dps = dps_of(&ns.fmt);
+    id
+}
+
+/// DPS for a format: the PI type and place it has, 0 without PI.
+pub(crate) fn dps_of(fmt: &NsFormat) -> u8 {
+    match fmt.pi {
+        Some(pi) => Dps::new()
+            .with_pit(pi.pi_type.into_bits())
+            .with_pip(pi.location == PiLocation::First)
+            .into_bits(),
+        None => 0,
+    }
+}
+
+/// Identify Namespace for NSID FFFFFFFFh: the fields every namespace
+/// shares (the one LBA format, its metadata and protection), no sizes.
+fn common_namespace(c: &RamController) -> IdentifyNamespace {
+    let lbads = c.cfg.lba_size.trailing_zeros() as u8;
+    let mut id = namespace(
+        &c.cfg.serial,
+        0,
+        &Namespace::unallocated(c.cfg.format(), lbads),
+    );
+    id.nguid = [0; 16];
+    id.dps = 0;
     id
 }
 

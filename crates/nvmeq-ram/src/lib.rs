@@ -24,7 +24,15 @@
 //!   (Arbitration, Volatile Write Cache, Number of Queues; Select field
 //!   honoured, nothing saveable), Device Self-test (short, extended, abort:
 //!   the test advances one step per command executed and leaves its result
-//!   in the log).
+//!   in the log), Namespace Management (create from the unallocated part of
+//!   `RamConfig::capacity`, delete one or all) and Namespace Attachment
+//!   (attach, detach; a detached namespace is inactive: Identify lists it
+//!   only as allocated, CNS 10h/11h, and I/O to it fails with Invalid
+//!   Namespace or Format; the Changed Attached Namespace List records it),
+//!   Firmware Image Download and Commit (three slots, slot 1 read-only;
+//!   actions 0 to 3; the Firmware Slot Information log and FR follow),
+//!   Sanitize (block erase, crypto erase, overwrite with passes and
+//!   inversion; SANICAP, and the Sanitize Status log follows).
 //! - **NVM**: Read, Write, Flush, Write Zeroes, Dataset Management
 //!   (deallocate), Compare, Verify, Copy (descriptor format 0h). Deallocated
 //!   and never-written blocks read as zeroes (DLFEAT 001b).
@@ -42,6 +50,11 @@
 //!   a transfer above MDTS), Invalid Namespace or Format, LBA Out of Range,
 //!   Compare Failure (Media and Data Integrity Errors, SC 85h), Invalid Log
 //!   Page, Feature Identifier Not Saveable, Command Size Limit Exceeded,
+//!   Namespace Insufficient Capacity, Namespace Identifier Unavailable,
+//!   Thin Provisioning Not Supported, Invalid Format, I/O Command Set Not
+//!   Supported, Namespace Already Attached, Namespace Not Attached,
+//!   Controller List Invalid, Invalid Firmware Slot, Invalid Firmware
+//!   Image, Overlapping Range,
 //!   Invalid Protection Information, End-to-end Guard, Application Tag,
 //!   Reference Tag and Storage Tag Check Errors, Device Self-test In
 //!   Progress. Every
@@ -76,13 +89,16 @@ mod buf;
 mod config;
 mod controller;
 mod event_log;
+mod firmware;
 mod health;
 mod identify;
 mod lba_status;
 mod log_page;
 mod media;
 mod meta;
+mod ns_mgmt;
 mod nvm;
+mod sanitize;
 mod self_test;
 pub mod status;
 mod telemetry;

@@ -8,8 +8,7 @@ use core::mem::size_of;
 
 use nvmeq_core::log::{
     scope, ChangedNsList, CommandEffects, CommandEffectsLog, ErrorLogEntry, FeatureEffects,
-    FidEffectsLog, FwSlotLog, LogId, SanitizeOpStatus, SanitizeStatus, SanitizeStatusLog, SmartLog,
-    SupportedLogPages,
+    FidEffectsLog, LogId, SmartLog, SupportedLogPages,
 };
 use nvmeq_core::{AdminOpcode, Command, Data, NvmOpcode, Status};
 use zerocopy::byteorder::little_endian::{U128, U16};
@@ -18,7 +17,6 @@ use zerocopy::{FromZeros, IntoBytes};
 use crate::admin::fid;
 use crate::controller::{data_in, RamController};
 use crate::health::{Smart, ERROR_LOG_ENTRIES};
-use crate::identify;
 use crate::status::{at, dnr, Fail};
 
 /// Byte of the Log Page Offset Lower (CDW12), for the Parameter Error Location.
@@ -100,9 +98,8 @@ impl RamController {
                 }
                 put(&mut page, &self.smart_log())
             }
-            LogId::FW_SLOT => put(&mut page, &firmware_slot_log()),
-            // Namespaces never change: the list is empty.
-            LogId::CHANGED_NS => put(&mut page, &ChangedNsList::new_zeroed()),
+            LogId::FW_SLOT => put(&mut page, &self.firmware.log()),
+            LogId::CHANGED_NS => put(&mut page, &self.changed_ns_list(sqe)),
             LogId::CMD_EFFECTS => {
                 // Only the NVM Command Set is implemented.
                 if csi != 0 {
@@ -112,7 +109,7 @@ impl RamController {
             }
             LogId::DEVICE_SELF_TEST => put(&mut page, &self.self_test.log()),
             LogId::FID_EFFECTS => put(&mut page, &fid_effects_log()),
-            LogId::SANITIZE => put(&mut page, &sanitize_status_log()),
+            LogId::SANITIZE => put(&mut page, &self.sanitize_status_log()),
             LogId::LBA_STATUS => put(&mut page, &crate::lba_status::lba_status_log()),
             _ => return Err(Fail::new(dnr(Status::INVALID_LOG_PAGE), at::CDW10)),
         };
@@ -131,6 +128,24 @@ impl RamController {
             copy_window(&page[..size], 0, lpo, out);
         }
         Ok(0)
+    }
+
+    /// Changed Attached Namespace List (LID 04h): the NSIDs attached,
+    /// detached or deleted since the last read, which clears the list
+    /// unless Retain Asynchronous Event (CDW10 bit 15) is set.
+    fn changed_ns_list(&mut self, sqe: &Command) -> ChangedNsList {
+        let mut l = ChangedNsList::new_zeroed();
+        if self.changed_ns.len() > l.ns.len() {
+            l.ns[0] = u32::MAX;
+        } else {
+            for (slot, &nsid) in l.ns.iter_mut().zip(&self.changed_ns) {
+                *slot = nsid;
+            }
+        }
+        if sqe.cdw10 & 1 << 15 == 0 {
+            self.changed_ns.clear();
+        }
+        l
     }
 
     /// SMART / Health Information (Log Identifier 02h).
@@ -168,23 +183,27 @@ fn supported_log_pages() -> SupportedLogPages {
     l
 }
 
-/// Firmware Slot Information (Log Identifier 03h): slot 1 active, read-only.
-fn firmware_slot_log() -> FwSlotLog {
-    let mut log = FwSlotLog::new_zeroed();
-    // AFI: bits 2:0 active slot 1, bits 6:4 no next slot.
-    log.afi = 1;
-    log.frs[0] = identify::FR;
-    log
-}
-
 /// Commands Supported and Effects (LID 05h, NVM Command Set): exactly the
-/// commands executed. Only content changes are effects: no command changes
-/// capabilities or the namespace inventory.
+/// commands executed, with their effects: content changes, and the
+/// namespace inventory (NIC) for Namespace Management and Attachment.
 fn effects_log() -> CommandEffectsLog {
     let mut l = CommandEffectsLog::new_zeroed();
     for op in ADMIN_COMMANDS {
         l.acs[op.0 as usize] = CommandEffects::new().with_csupp(true);
     }
+    // Delete erases a namespace's content; both change the inventory.
+    l.acs[AdminOpcode::NS_MANAGEMENT.0 as usize] = CommandEffects::new()
+        .with_csupp(true)
+        .with_lbcc(true)
+        .with_nic(true);
+    l.acs[AdminOpcode::NS_ATTACHMENT.0 as usize] =
+        CommandEffects::new().with_csupp(true).with_nic(true);
+    // Activating an image changes the Firmware Revision the controller reports.
+    l.acs[AdminOpcode::FIRMWARE_COMMIT.0 as usize] =
+        CommandEffects::new().with_csupp(true).with_ccc(true);
+    l.acs[AdminOpcode::FIRMWARE_DOWNLOAD.0 as usize] = CommandEffects::new().with_csupp(true);
+    l.acs[AdminOpcode::SANITIZE.0 as usize] =
+        CommandEffects::new().with_csupp(true).with_lbcc(true);
     for (op, lbcc) in IO_COMMANDS {
         l.iocs[op.0 as usize] = CommandEffects::new().with_csupp(true).with_lbcc(lbcc);
     }
@@ -199,29 +218,6 @@ fn fid_effects_log() -> FidEffectsLog {
         l.fids[f as usize] = FeatureEffects::new()
             .with_fsupp(true)
             .with_fsp(scope::CONTROLLER);
-    }
-    l
-}
-
-/// Sanitize Status (LID 81h): never sanitized (the controller implements no
-/// Sanitize command, SANICAP 0), no estimates. Global Data Erased stays
-/// clear: the controller does not claim that nothing was ever written.
-fn sanitize_status_log() -> SanitizeStatusLog {
-    let mut l = SanitizeStatusLog::new_zeroed();
-    // FFFFh when no sanitize is in progress.
-    l.sprog = u16::MAX;
-    l.sstat = SanitizeStatus::new().with_sos(SanitizeOpStatus::NEVER_SANITIZED);
-    // FFFFFFFFh: no time period reported.
-    for t in [
-        &mut l.eto,
-        &mut l.etbe,
-        &mut l.etce,
-        &mut l.etond,
-        &mut l.etbend,
-        &mut l.etcend,
-        &mut l.etpvds,
-    ] {
-        *t = u32::MAX;
     }
     l
 }

@@ -59,7 +59,8 @@ impl RamController {
             _ => return Err(Fail::new(dnr(Status::INVALID_OPCODE), at::OPC)),
         }
         let idx = match sqe.nsid.checked_sub(1) {
-            Some(i) if (i as usize) < self.ns.len() => i as usize,
+            // Allocated but detached is inactive: Invalid Namespace or Format.
+            Some(i) if self.ns.get(i as usize).is_some_and(|n| n.is_active()) => i as usize,
             _ => return Err(Fail::new(dnr(Status::INVALID_NS_OR_FORMAT), at::NSID)),
         };
         let max_xfer = self.cfg.max_xfer() as u64;

@@ -60,11 +60,18 @@ fn identify_namespace_matches_size_and_lba_format() {
 fn identify_rejects_bad_nsids_and_unknown_cns() {
     let mut c = ctrl(1 << 20, 512);
     for nsid in [0, 2, 0xffff_ffff] {
-        let s = status_of(run_in(&mut c, &identify(0x00, nsid), 4096));
-        assert_eq!(sct_sc(s), (0, 0x0b), "identify ns {nsid:#x}");
+        if nsid != 0xffff_ffff {
+            let s = status_of(run_in(&mut c, &identify(0x00, nsid), 4096));
+            assert_eq!(sct_sc(s), (0, 0x0b), "identify ns {nsid:#x}");
+        }
         let s = status_of(run_in(&mut c, &identify(0x03, nsid), 4096));
         assert_eq!(sct_sc(s), (0, 0x0b), "ns descriptors {nsid:#x}");
     }
+    // With namespace management, NSID FFFFFFFFh names what every namespace
+    // shares: the LBA format, no size.
+    let id = run_in(&mut c, &identify(0x00, 0xffff_ffff), 4096).unwrap();
+    assert_eq!(u64_at(&id, 0), 0, "nsze");
+    assert_eq!(id[130], 9, "lbaf0.lbads");
     let s = status_of(run_in(&mut c, &identify(0x02, 0xffff_fffe), 4096));
     assert_eq!(sct_sc(s), (0, 0x0b));
     let s = status_of(run_in(&mut c, &identify(0x1f, 0), 4096));

@@ -481,6 +481,8 @@ fn open_ram(r: &RamParams) -> Result<Device, OpenError> {
     cfg.ms = r.ms;
     cfg.extended = r.extended;
     cfg.pi = r.pi;
+    cfg.capacity = r.capacity;
+    cfg.max_nn = r.max_nn;
     nvmeq_ram::RamController::new(cfg)
         .map(Device::Ram)
         .map_err(|e| OpenError::Config {

@@ -22,7 +22,8 @@ pub const DEFAULT_RAM_SIZE: u64 = 1 << 30;
 pub enum Locator {
     /// `ram[:SIZE][,lba=512|4096][,nn=N][,mdts=N][,qd=N]` and the metadata
     /// options `ms=N`, `meta=sep|ext`, `pi=0..3`, `guard=16|32|64`, `sts=N`,
-    /// `pil=last|first`: the in-memory controller.
+    /// `pil=last|first`, and for namespace management `cap=SIZE` (total
+    /// capacity) and `maxnn=N` (highest NSID): the in-memory controller.
     Ram(RamParams),
     /// A `/dev/…` path with no prefix: io_uring passthrough when compiled in
     /// and the kernel and node allow it, else ioctl.
@@ -297,6 +298,11 @@ pub struct RamParams {
     /// `sts=N` (storage tag bits, default 0; 16 or more for the 32b guard)
     /// and `pil=last|first` (default last).
     pub pi: Option<Pi>,
+    /// Total NVM capacity in bytes (`cap=`), for Namespace Management;
+    /// `None`: exactly the namespaces' bytes.
+    pub capacity: Option<u64>,
+    /// Highest NSID (`maxnn=`, Identify Controller NN); `None`: `nn`.
+    pub max_nn: Option<u32>,
 }
 
 impl Default for RamParams {
@@ -310,6 +316,8 @@ impl Default for RamParams {
             ms: 0,
             extended: false,
             pi: None,
+            capacity: None,
+            max_nn: None,
         }
     }
 }
@@ -317,10 +325,13 @@ impl Default for RamParams {
 /// `SIZE[,lba=…][,nn=…][,mdts=…][,qd=…]`, the size in the largest exact unit.
 impl fmt::Display for RamParams {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (n, unit) = [(40, "T"), (30, "G"), (20, "M"), (10, "K")]
-            .into_iter()
-            .find(|&(shift, _)| self.size % (1 << shift) == 0)
-            .map_or((self.size, ""), |(shift, u)| (self.size >> shift, u));
+        let sized = |v: u64| {
+            [(40, "T"), (30, "G"), (20, "M"), (10, "K")]
+                .into_iter()
+                .find(|&(shift, _)| v % (1 << shift) == 0)
+                .map_or((v, ""), |(shift, u)| (v >> shift, u))
+        };
+        let (n, unit) = sized(self.size);
         write!(f, "{n}{unit}")?;
         if self.lba_size != 512 {
             write!(f, ",lba={}", self.lba_size)?;
@@ -351,6 +362,13 @@ impl fmt::Display for RamParams {
             if pi.location == PiLocation::First {
                 f.write_str(",pil=first")?;
             }
+        }
+        if let Some(c) = self.capacity {
+            let (n, unit) = sized(c);
+            write!(f, ",cap={n}{unit}")?;
+        }
+        if let Some(m) = self.max_nn {
+            write!(f, ",maxnn={m}")?;
         }
         Ok(())
     }
@@ -407,7 +425,8 @@ pub enum LocatorError {
     /// A `ram` option that is unknown or has a bad value.
     #[error(
         "bad ram option `{text}`: {why} (options: lba=512|4096, nn=N, mdts=N, qd=N, \
-         ms=N, meta=sep|ext, pi=0..3, guard=16|32|64, sts=N, pil=last|first)"
+         ms=N, meta=sep|ext, pi=0..3, guard=16|32|64, sts=N, pil=last|first, cap=SIZE, \
+         maxnn=N)"
     )]
     BadOption {
         /// The option as given.
@@ -532,6 +551,21 @@ fn parse_ram(rest: &str) -> Result<RamParams, LocatorError> {
                             .ok()
                             .filter(|n| (1..=1024).contains(n))
                             .ok_or_else(|| bad("the namespace count must be 1 to 1024"))?
+                    }
+                    "cap" => {
+                        spec.capacity = Some(
+                            parse_size(value)
+                                .map_err(|_| bad("the capacity is a size, e.g. cap=1G"))?,
+                        )
+                    }
+                    "maxnn" => {
+                        spec.max_nn = Some(
+                            value
+                                .parse()
+                                .ok()
+                                .filter(|n| (1..=1024).contains(n))
+                                .ok_or_else(|| bad("the highest NSID must be 1 to 1024"))?,
+                        )
                     }
                     "mdts" => {
                         spec.mdts = Some(
@@ -805,6 +839,23 @@ mod tests {
                 ..RamParams::default()
             }))
         );
+    }
+
+    #[test]
+    fn ram_namespace_management_options_parse_and_round_trip() {
+        let l = parse("ram:64M,cap=256M,maxnn=8").unwrap();
+        assert_eq!(
+            l,
+            Locator::Ram(RamParams {
+                size: 64 << 20,
+                capacity: Some(256 << 20),
+                max_nn: Some(8),
+                ..RamParams::default()
+            })
+        );
+        assert_eq!(l.to_string(), "ram:64M,cap=256M,maxnn=8");
+        assert!(parse("ram:64M,maxnn=0").is_err());
+        assert!(parse("ram:64M,cap=x").is_err());
     }
 
     #[test]

@@ -3,5 +3,6 @@
 
 pub mod bench;
 pub mod logs;
+pub mod ns_mgmt;
 pub mod passthru;
 pub mod reset;
