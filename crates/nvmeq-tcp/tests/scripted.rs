@@ -301,3 +301,51 @@ fn reconnect_refuses_while_commands_are_unreaped() {
     b.reap(|_| {});
     b.reconnect().unwrap();
 }
+
+/// The target drops the whole association with a command in flight (what
+/// removing its port does): the command ends with an error and its buffer,
+/// and `reconnect` sees that the admin connection is gone too and makes a
+/// new association (a second admin Connect) instead of reusing the dead
+/// controller's ID, so admin and I/O commands work again.
+#[test]
+fn reconnect_after_the_association_is_dropped() {
+    let (port, t) = peer::start(Fault::DropAssociation);
+    let mut b = TcpBackend::connect(opts(port, false)).unwrap();
+    let buf = b.alloc(4096).unwrap();
+    b.push(&Read::new(1, 0, 7).build(), Some(buf), 9).unwrap();
+    b.submit(1).unwrap();
+    let mut n = 0;
+    b.reap(|r| {
+        assert_eq!(r.tag, 9);
+        assert!(r.result.is_err());
+        assert_eq!(r.buf.map(|b| b.len()), Some(4096));
+        n += 1;
+    });
+    assert_eq!(n, 1);
+    // Let the admin connection's close arrive.
+    std::thread::sleep(Duration::from_millis(50));
+    b.reconnect().unwrap();
+    // Identify (opcode 0x06) on the admin queue: the controller and the
+    // namespace (the read's length) at first; a new association identifies
+    // the controller again, reusing the old one would not.
+    let identifies = t
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|&&(q, op)| q == 0 && op == 0x06)
+        .count();
+    assert_eq!(
+        identifies, 3,
+        "a new association after the old one was dropped"
+    );
+    let mut id = vec![0u8; 4096];
+    b.execute(
+        &nvmeq_core::cmd::Identify::controller().build(),
+        Data::FromDevice(&mut id),
+    )
+    .unwrap();
+    let mut back = vec![0u8; 512];
+    b.execute(&Read::new(1, 0, 0).build(), Data::FromDevice(&mut back))
+        .unwrap();
+}
