@@ -85,6 +85,12 @@ pub struct Queue {
     slots: Box<[Slot]>,
     free: Vec<u16>,
     unsent: Vec<u16>,
+    /// Queue-interface commands pushed and not yet completed.
+    busy_async: u32,
+    /// Commands sent, in the order sent, with their deadlines (which follow
+    /// that order): the earliest live one is at the front once entries of
+    /// commands that completed are dropped from it.
+    sent_order: VecDeque<(Instant, u16)>,
     done: VecDeque<Reaped<TcpBuf>>,
     tx: Vec<u8>,
     rx: Vec<u8>,
@@ -199,6 +205,8 @@ impl Queue {
             slots: (0..depth).map(|_| Slot::default()).collect(),
             free: (0..depth).rev().collect(),
             unsent: Vec::with_capacity(depth as usize),
+            busy_async: 0,
+            sent_order: VecDeque::with_capacity(2 * depth as usize),
             done: VecDeque::with_capacity(depth as usize),
             tx: Vec::with_capacity(64 * 1024),
             rx: vec![0; RX_CAP],
@@ -221,8 +229,7 @@ impl Queue {
 
     /// Queue-interface commands not yet reaped (in flight or done).
     pub fn in_flight(&self) -> u32 {
-        let busy = self.slots.iter().filter(|s| s.busy && !s.sync).count();
-        (busy + self.done.len()) as u32
+        self.busy_async + self.done.len() as u32
     }
 
     /// Completions ready to reap.
@@ -284,6 +291,9 @@ impl Queue {
             deadline: None,
             result: None,
         };
+        if !sync {
+            self.busy_async += 1;
+        }
         self.unsent.push(cid);
         Ok(cid)
     }
@@ -312,8 +322,16 @@ impl Queue {
             put_pdu(&mut self.tx, pdu.as_bytes(), &l, data);
             s.sent = true;
             s.deadline = Some(now + p.timeout);
+            self.sent_order.push_back((now + p.timeout, cid));
         }
         self.unsent.clear();
+        // Entries of completed commands behind a long-lived one: drop them
+        // before the list outgrows a few rounds of the queue.
+        if self.sent_order.len() > 4 * self.slots.len() {
+            let slots = &self.slots;
+            self.sent_order
+                .retain(|&(d, c)| Self::live(&slots[c as usize], d));
+        }
         self.syscalls += 1;
         if let Err(e) = self.stream.write_all(&self.tx) {
             self.fail(Fatal::io(&e));
@@ -384,13 +402,21 @@ impl Queue {
         }
     }
 
-    /// The earliest deadline of a command sent.
-    fn deadline(&self) -> Option<Instant> {
-        self.slots
-            .iter()
-            .filter(|s| s.busy && s.sent)
-            .filter_map(|s| s.deadline)
-            .min()
+    /// Whether `s` is still the command sent with deadline `d`, in flight.
+    fn live(s: &Slot, d: Instant) -> bool {
+        s.busy && s.sent && s.result.is_none() && s.deadline == Some(d)
+    }
+
+    /// The earliest deadline of a command in flight: the front of the sent
+    /// list, after dropping the entries of commands that completed.
+    fn deadline(&mut self) -> Option<Instant> {
+        while let Some(&(d, c)) = self.sent_order.front() {
+            if Self::live(&self.slots[c as usize], d) {
+                return Some(d);
+            }
+            self.sent_order.pop_front();
+        }
+        None
     }
 
     /// Receives and handles one PDU. With `block` false, returns false at
@@ -758,6 +784,7 @@ impl Queue {
         };
         s.busy = false;
         s.sent = false;
+        self.busy_async -= 1;
         self.done.push_back(r);
         self.free.push(cid);
     }
@@ -804,6 +831,7 @@ impl Queue {
             self.complete(cid, Err(e));
         }
         self.unsent.clear();
+        self.sent_order.clear();
     }
 }
 
