@@ -349,7 +349,11 @@ impl Queue {
         while self.done.len() < min && self.failed.is_none() {
             self.step(true);
         }
-        self.poll();
+        // Take what else has arrived, unless nothing else is outstanding:
+        // then the look is a recv that finds nothing (one per I/O at QD 1).
+        if self.busy_async > 0 || self.rx_end > self.rx_pos {
+            self.poll();
+        }
     }
 
     /// Processes the PDUs already received, without blocking.
