@@ -11,6 +11,9 @@ use super::results::{cell, find, lat, num, ok, ratio, syscalls, Measured, Outcom
 /// The heading of the section.
 pub const SECTION: &str = "## Guest: NVMe/TCP, nvmeq tcp vs the kernel host";
 
+/// Hand-written observations kept under the table.
+const NOTES: &str = include_str!("tcp_notes.md");
+
 /// USER_HZ: the unit of `/proc/stat`.
 const TICK_US: f64 = 10_000.0;
 
@@ -187,6 +190,12 @@ pub fn section(
     }
     for l in v {
         let _ = writeln!(s, "- {l}");
+    }
+    let notes = NOTES.trim();
+    if !notes.is_empty() {
+        s.push('\n');
+        s.push_str(notes);
+        s.push('\n');
     }
     s
 }
