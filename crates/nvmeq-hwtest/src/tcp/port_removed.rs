@@ -29,6 +29,8 @@ const QD: u32 = 16;
 const TIMEOUT: Duration = Duration::from_secs(5);
 /// How long the reads run before the port goes.
 const BEFORE: Duration = Duration::from_millis(300);
+/// Tries at losing the connection with reads in flight.
+const ATTEMPTS: u32 = 5;
 /// Time allowed beyond the timeout for the last completion (scheduling).
 const SLACK: Duration = Duration::from_secs(1);
 
@@ -135,125 +137,148 @@ pub fn run(ctx: &mut Ctx<TcpHw>, sub: &Path) -> TestResult {
     fill(&mut data, ctx.lba, slba, 0x9e7);
     ctx.write(slba, &data)?;
 
-    let port = Port::create(sub)?;
-    let mut o: TcpOptions = ctx.b.options().clone();
-    o.port = port.trsvcid;
-    o.timeout = TIMEOUT;
-    o.hdgst = ctx.b.options().hdgst;
-    o.ddgst = ctx.b.options().ddgst;
-    let mut b = TcpBackend::connect(o.clone())
-        .map_err(|e| format!("connecting to the row's port {}: {e}", port.trsvcid))?;
-    let qd = QD.min(b.caps().queue_depth);
-    if qd < 8 {
-        return Err(format!(
-            "the I/O queue takes {qd} commands: the row needs 8 in flight"
-        ));
-    }
-
-    // The remover: after BEFORE, the port goes; it says when.
-    let (dir, link) = (port.dir.clone(), port.link.clone());
-    let mut remover = Some(std::thread::spawn(move || -> Result<Instant, String> {
-        std::thread::sleep(BEFORE);
-        let at = Instant::now();
-        std::fs::remove_file(&link).map_err(|e| format!("unlinking {}: {e}", link.display()))?;
-        std::fs::remove_dir(&dir).map_err(|e| format!("rmdir {}: {e}", dir.display()))?;
-        Ok(at)
-    }));
-
+    // A target that finishes every read before it closes the connection
+    // leaves nothing in flight to fail; that proves nothing, so the row
+    // tries again (a new port), up to ATTEMPTS times.
     let nsid = ctx.nsid;
-    let span = ctx.nsze.saturating_sub(1).max(1);
-    let mut seen: HashMap<u64, Seen> = HashMap::new();
-    let mut next_tag = 0u64;
-    let mut rng = 0x2545_f491_4f6c_dd1du64;
-    let mut first_err: Option<(u64, Error, u32)> = None;
-    let mut ok_after_err = 0u32;
-    let mut refused = None;
-    let mut ok_before = 0u32;
-    let start = Instant::now();
-    let wall = start + BEFORE + TIMEOUT * 2 + SLACK;
-    loop {
-        // Keep the queue full until the connection is seen to fail.
-        while first_err.is_none() && refused.is_none() && b.in_flight() < qd {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            let buf = b.alloc(lba).map_err(|e| format!("alloc: {e}"))?;
-            let tag = next_tag;
-            match b.push(&Read::new(nsid, rng % span, 0).build(), Some(buf), tag) {
-                Ok(()) => {
-                    next_tag += 1;
-                    seen.insert(
-                        tag,
-                        Seen {
-                            reaped: 0,
-                            ok: false,
-                            buf_len: None,
-                            at: Instant::now(),
-                        },
-                    );
-                }
-                Err(Rejected::Invalid { error, buf }) => {
-                    if buf.map(|b| b.len()) != Some(lba) {
-                        return Err(format!(
-                            "a refused push did not hand its buffer back ({error})"
-                        ));
-                    }
-                    refused = Some(error);
-                }
-                Err(Rejected::Full(_)) => break,
-            }
-        }
-        if b.in_flight() == 0 {
-            break;
-        }
-        if Instant::now() > wall {
-            if let Some(Ok(Err(e))) = remover.take().map(|h| h.join()) {
-                return Err(format!("removing the port: {e}"));
-            }
+    let mut attempt = 0;
+    let (port, mut b, o, qd, seen, first_err, ok_after_err, ok_before, removed_at) = loop {
+        attempt += 1;
+        let port = Port::create(sub)?;
+        let mut o: TcpOptions = ctx.b.options().clone();
+        o.port = port.trsvcid;
+        o.timeout = TIMEOUT;
+        o.hdgst = ctx.b.options().hdgst;
+        o.ddgst = ctx.b.options().ddgst;
+        let mut b = TcpBackend::connect(o.clone())
+            .map_err(|e| format!("connecting to the row's port {}: {e}", port.trsvcid))?;
+        let qd = QD.min(b.caps().queue_depth);
+        if qd < 8 {
             return Err(format!(
-                "{} commands still in flight {:?} after the reads began: the loss of the port hangs them",
-                b.in_flight(),
-                start.elapsed()
+                "the I/O queue takes {qd} commands: the row needs 8 in flight"
             ));
         }
-        let before = b.in_flight();
-        let _ = b.submit(1);
-        let now = Instant::now();
-        let mut dup = None;
-        b.reap(|r| {
-            let e = seen.entry(r.tag).or_insert(Seen {
-                reaped: 0,
-                ok: false,
-                buf_len: None,
-                at: now,
-            });
-            e.reaped += 1;
-            if e.reaped > 1 {
-                dup = Some(r.tag);
-            }
-            e.ok = r.result.is_ok();
-            e.buf_len = r.buf.as_ref().map(|b| b.len());
-            e.at = now;
-            match r.result {
-                Ok(_) if first_err.is_some() => ok_after_err += 1,
-                Ok(_) => ok_before += 1,
-                Err(err) if first_err.is_none() => first_err = Some((r.tag, err, before)),
-                Err(_) => {}
-            }
-        });
-        if let Some(t) = dup {
-            return Err(format!("tag {t} was reaped twice"));
-        }
-    }
-    let removed_at = remover
-        .take()
-        .ok_or("the remover thread is gone")?
-        .join()
-        .map_err(|_| "the remover thread panicked".to_string())??;
 
+        // The remover: after BEFORE, the port goes; it says when.
+        let (dir, link) = (port.dir.clone(), port.link.clone());
+        let mut remover = Some(std::thread::spawn(move || -> Result<Instant, String> {
+            std::thread::sleep(BEFORE);
+            let at = Instant::now();
+            std::fs::remove_file(&link)
+                .map_err(|e| format!("unlinking {}: {e}", link.display()))?;
+            std::fs::remove_dir(&dir).map_err(|e| format!("rmdir {}: {e}", dir.display()))?;
+            Ok(at)
+        }));
+
+        let span = ctx.nsze.saturating_sub(1).max(1);
+        let mut seen: HashMap<u64, Seen> = HashMap::new();
+        let mut next_tag = 0u64;
+        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        let mut first_err: Option<(u64, Error, u32)> = None;
+        let mut ok_after_err = 0u32;
+        let mut refused = None;
+        let mut ok_before = 0u32;
+        let start = Instant::now();
+        let wall = start + BEFORE + TIMEOUT * 2 + SLACK;
+        loop {
+            // Keep the queue full until the connection is seen to fail.
+            while first_err.is_none() && refused.is_none() && b.in_flight() < qd {
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                let buf = b.alloc(lba).map_err(|e| format!("alloc: {e}"))?;
+                let tag = next_tag;
+                match b.push(&Read::new(nsid, rng % span, 0).build(), Some(buf), tag) {
+                    Ok(()) => {
+                        next_tag += 1;
+                        seen.insert(
+                            tag,
+                            Seen {
+                                reaped: 0,
+                                ok: false,
+                                buf_len: None,
+                                at: Instant::now(),
+                            },
+                        );
+                    }
+                    Err(Rejected::Invalid { error, buf }) => {
+                        if buf.map(|b| b.len()) != Some(lba) {
+                            return Err(format!(
+                                "a refused push did not hand its buffer back ({error})"
+                            ));
+                        }
+                        refused = Some(error);
+                    }
+                    Err(Rejected::Full(_)) => break,
+                }
+            }
+            if b.in_flight() == 0 {
+                break;
+            }
+            if Instant::now() > wall {
+                if let Some(Ok(Err(e))) = remover.take().map(|h| h.join()) {
+                    return Err(format!("removing the port: {e}"));
+                }
+                return Err(format!(
+                    "{} commands still in flight {:?} after the reads began: the loss of the port hangs them",
+                    b.in_flight(),
+                    start.elapsed()
+                ));
+            }
+            let before = b.in_flight();
+            let _ = b.submit(1);
+            let now = Instant::now();
+            let mut dup = None;
+            b.reap(|r| {
+                let e = seen.entry(r.tag).or_insert(Seen {
+                    reaped: 0,
+                    ok: false,
+                    buf_len: None,
+                    at: now,
+                });
+                e.reaped += 1;
+                if e.reaped > 1 {
+                    dup = Some(r.tag);
+                }
+                e.ok = r.result.is_ok();
+                e.buf_len = r.buf.as_ref().map(|b| b.len());
+                e.at = now;
+                match r.result {
+                    Ok(_) if first_err.is_some() => ok_after_err += 1,
+                    Ok(_) => ok_before += 1,
+                    Err(err) if first_err.is_none() => first_err = Some((r.tag, err, before)),
+                    Err(_) => {}
+                }
+            });
+            if let Some(t) = dup {
+                return Err(format!("tag {t} was reaped twice"));
+            }
+        }
+        let removed_at = remover
+            .take()
+            .ok_or("the remover thread is gone")?
+            .join()
+            .map_err(|_| "the remover thread panicked".to_string())??;
+
+        if first_err.is_none() && attempt < ATTEMPTS {
+            continue;
+        }
+        break (
+            port,
+            b,
+            o,
+            qd,
+            seen,
+            first_err,
+            ok_after_err,
+            ok_before,
+            removed_at,
+        );
+    };
     let Some((_, why, in_flight_at_loss)) = first_err else {
         return Err(format!(
-            "{} reads all succeeded: the port's removal never reached the connection",
+            "{} attempts: every time, the target completed all {} reads of the last before closing the connection: none was in flight to fail",
+            attempt,
             seen.len()
         ));
     };
@@ -341,7 +366,7 @@ pub fn run(ctx: &mut Ctx<TcpHw>, sub: &Path) -> TestResult {
         return Err("the suite's connection reads other data after the row".into());
     }
     Ok(format!(
-        "port {} removed with {in_flight_at_loss} of QD {qd} reads in flight ({ok_before} done before): \
+        "attempt {attempt}: port {} removed with {in_flight_at_loss} of QD {qd} reads in flight ({ok_before} done before): \
          {failed} ended with an error (first: {why}), the last {took:?} after the removal (timeout {TIMEOUT:?}); \
          every buffer back once; reconnect refused in {refused_in:?} while the port was gone, worked after \
          it came back ({tries} tries), 8 blocks read back unchanged",
