@@ -4,6 +4,7 @@
 mod json;
 mod plan;
 mod results;
+mod tcp;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -22,6 +23,8 @@ usage: cargo xtask bench [ARGS]       criterion benches on the host (cargo bench
 bench vm options:
   --runtime SECS   seconds per run (default 5)
   --qd LIST        queue depths, comma-separated (default 1,32,128); batch = QD/4 (1 at QD 1)
+  --tcp-only       only the NVMe/TCP rows (nvmeq tcp vs the kernel host on the guest's
+                   nvmet-tcp target) and only their section of docs/benchmarks.md
   --no-docs        do not write the table into docs/benchmarks.md
   --script         print the guest script and exit
   --report-only    no boot: rebuild the table from the last run's outputs (target/vm/bench-out)
@@ -53,6 +56,8 @@ struct Options {
     docs: bool,
     script_only: bool,
     report_only: bool,
+    /// Only the NVMe/TCP runs and section.
+    tcp_only: bool,
     /// Arguments passed through to the boot (`vm` options).
     vm_args: Vec<String>,
 }
@@ -64,6 +69,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         docs: true,
         script_only: false,
         report_only: false,
+        tcp_only: false,
         vm_args: Vec::new(),
     };
     let mut it = args.iter();
@@ -98,6 +104,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--no-docs" => o.docs = false,
             "--script" => o.script_only = true,
             "--report-only" => o.report_only = true,
+            "--tcp-only" => o.tcp_only = true,
             "--accel" => {
                 o.vm_args.push(a.clone());
                 o.vm_args.push(value()?);
@@ -111,7 +118,12 @@ fn parse(args: &[String]) -> Result<Options, String> {
 
 fn vm_bench(args: &[String]) -> Result<(), String> {
     let o = parse(args)?;
-    let runs = plan::runs(&o.qds);
+    let mut runs = if o.tcp_only {
+        Vec::new()
+    } else {
+        plan::runs(&o.qds)
+    };
+    runs.extend(plan::tcp_runs(&o.qds));
     let paths = Paths::new();
     let out = paths.vm.join("bench-out");
     if o.script_only {
@@ -121,7 +133,7 @@ fn vm_bench(args: &[String]) -> Result<(), String> {
     let mut boot = vm_boot_options(&o.vm_args)?;
     boot.null = true;
     // The VFIO runs need the virtual IOMMU; the kernel runs share the boot.
-    boot.iommu = true;
+    boot.iommu = !o.tcp_only;
     let nvmeq = "nvmeq bench";
     if !o.report_only {
         let _ = std::fs::remove_dir_all(&out);
@@ -178,22 +190,49 @@ fn vm_bench(args: &[String]) -> Result<(), String> {
             })
             .collect(),
     };
-    let body = section(
+    let mut sections = Vec::new();
+    if !o.tcp_only {
+        let body = section(
+            &outcomes,
+            kernel.trim(),
+            &o,
+            nvmeq,
+            (date, took),
+            &boot,
+            &extra,
+        );
+        sections.push((results::SECTION, body));
+    }
+    let guest = |x: &Outcome| {
+        x.result
+            .as_ref()
+            .ok()
+            .and_then(|m| tcp::guest_cpu(&out, &x.run.name(), m))
+    };
+    let command = if o.tcp_only {
+        "cargo xtask bench vm --tcp-only"
+    } else {
+        "cargo xtask bench vm"
+    };
+    let body = tcp::section(
         &outcomes,
-        kernel.trim(),
-        &o,
-        nvmeq,
-        (date, took),
-        &boot,
-        &extra,
+        &guest,
+        (date, took, kernel.trim(), o.runtime),
+        read("tcp-host").trim(),
+        command,
     );
-    println!("\n{body}");
+    sections.push((tcp::SECTION, body));
+    for (_, body) in &sections {
+        println!("\n{body}");
+    }
     if o.docs {
         let doc = paths.root.join("docs/benchmarks.md");
-        let old = std::fs::read_to_string(&doc).unwrap_or_else(|_| "# Benchmarks\n".into());
-        std::fs::write(&doc, results::replace_section(&old, &body))
-            .map_err(|e| format!("{}: {e}", doc.display()))?;
-        eprintln!("xtask bench: table written to {}", doc.display());
+        let mut text = std::fs::read_to_string(&doc).unwrap_or_else(|_| "# Benchmarks\n".into());
+        for (heading, body) in &sections {
+            text = results::replace_named(&text, heading, body);
+        }
+        std::fs::write(&doc, text).map_err(|e| format!("{}: {e}", doc.display()))?;
+        eprintln!("xtask bench: tables written to {}", doc.display());
     }
     Ok(())
 }
@@ -233,8 +272,9 @@ fn read_run(out: &Path, r: &Run) -> Result<results::Measured, String> {
         results::parse_fio(&text)
     } else {
         let backend = match r.tool {
-            plan::Tool::NvmeqUring => "uring",
+            plan::Tool::NvmeqUring | plan::Tool::HostUring => "uring",
             plan::Tool::NvmeqVfio => "vfio",
+            plan::Tool::NvmeqTcp => "tcp",
             _ => "ioctl",
         };
         results::parse_nvmeq(&text, backend)
@@ -485,5 +525,6 @@ mod tests {
         assert!(parse(&s(&["--qd", "0"])).unwrap_err().contains("0"));
         assert!(parse(&s(&["--runtime", "x"])).unwrap_err().contains("x"));
         assert!(parse(&s(&["--bogus"])).unwrap_err().contains("--bogus"));
+        assert!(parse(&s(&["--tcp-only"])).unwrap().tcp_only);
     }
 }

@@ -113,10 +113,10 @@ pub const BACKENDS: &[Entry] = &[
         name: "tcp",
         reach: Reach::Fabrics,
         run: |t, r| {
-            crate::suite::run::<nvmeq_tcp::TcpBackend>(t, r);
+            crate::suite::run::<tcp::TcpHw>(t, r);
             Ok(())
         },
-        soak: crate::soak::run::<nvmeq_tcp::TcpBackend>,
+        soak: crate::soak::run::<tcp::TcpHw>,
     },
     #[cfg(feature = "vfio")]
     Entry {
@@ -194,7 +194,7 @@ mod ioctl;
 #[cfg(feature = "ram")]
 mod ram;
 #[cfg(feature = "tcp")]
-mod tcp;
+pub mod tcp;
 #[cfg(feature = "uring")]
 pub mod uring;
 #[cfg(feature = "vfio")]

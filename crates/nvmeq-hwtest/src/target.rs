@@ -114,8 +114,10 @@ pub fn guest_targets(set: GuestSet) -> Result<Vec<Target>, String> {
 }
 
 /// The guest's NVMe/TCP target (docs/testing.md: `NVMEQ_TCP_ADDR`,
-/// `NVMEQ_TCP_PORT`, `NVMEQ_TCP_NQN`) twice: `T` without digests, `T-dg`
-/// with header and data digests.
+/// `NVMEQ_TCP_PORT`, `NVMEQ_TCP_NQN`), one connection per namespace: `T`
+/// on nsid 1 (a file on tmpfs) without digests, `T-dg` on nsid 2 (a
+/// memory-backed null_blk disk) with header and data digests. Digests are
+/// the transport's and independent of the backing, so each way runs once.
 pub fn guest_tcp_targets() -> Result<Vec<Target>, String> {
     if std::env::var("NVMEQ_GUEST").as_deref() != Ok("1") {
         return Err("NVMEQ_GUEST=1 is not set: `guest` is for the nvmeq QEMU guest; on a real host use `nvmeq-hwtest --backend tcp run --ns tcp://HOST:PORT/SUBNQN`".into());
@@ -130,18 +132,18 @@ pub fn guest_tcp_targets() -> Result<Vec<Target>, String> {
         var("NVMEQ_TCP_PORT")?,
         var("NVMEQ_TCP_NQN")?,
     );
-    let t = |label: &str, query: &str| Target {
+    let t = |label: &str, nsid: u32, query: &str| Target {
         label: label.into(),
         ctrl: None,
         ns: PathBuf::from(format!("tcp://{addr}:{port}/{nqn}{query}")),
         destructive: true,
-        named_nsid: None,
+        named_nsid: Some(nsid),
         differential: false,
         zns: None,
         format: false,
         fault: None,
     };
-    Ok(vec![t("T", ""), t("T-dg", "?hdgst&ddgst")])
+    Ok(vec![t("T", 1, ""), t("T-dg", 2, "?hdgst&ddgst")])
 }
 
 /// Commands the kernel keeps in flight at once on each of the controller's

@@ -1,21 +1,36 @@
-//! The tcp backend's own rows: an explicit reconnect keeps the data, and the
-//! kernel host's view of the same subsystem (`nvme connect`) shows the same
-//! Identify data and the same blocks.
+//! The tcp backend's own rows: an explicit reconnect keeps the data, the
+//! target's port removed with I/O in flight (every command ends with an error
+//! and its buffer within the timeout; reconnecting once the port is back
+//! works), and the kernel host's view of the same subsystem (`nvme connect`)
+//! shows the same Identify data and the same blocks.
 
 use std::process::Command;
 
 use nvmeq_core::cmd::Identify;
 use nvmeq_core::{Backend, Data};
-use nvmeq_tcp::TcpBackend;
 
 use crate::pattern::fill;
+use crate::registry::tcp::TcpHw;
 use crate::report::Outcome;
 use crate::runner::{Runner, TestResult};
 use crate::suite::Ctx;
 
+mod port_removed;
+
 /// Runs the rows.
-pub fn run(ctx: &mut Ctx<TcpBackend>, r: &Runner, label: &str) {
+pub fn run(ctx: &mut Ctx<TcpHw>, r: &Runner, label: &str) {
     r.run(&format!("{label}/tcp-reconnect"), "tcp", || reconnect(ctx));
+    match port_removed::applies(ctx) {
+        Ok(nvmet) => r.run(&format!("{label}/tcp-port-removed"), "tcp", || {
+            port_removed::run(ctx, &nvmet)
+        }),
+        Err(why) => r.record(
+            &format!("{label}/tcp-port-removed"),
+            "tcp",
+            Outcome::Skip,
+            why,
+        ),
+    }
     let has_nvme = Command::new("nvme").arg("version").output().is_ok();
     if !has_nvme {
         r.record(
@@ -31,7 +46,7 @@ pub fn run(ctx: &mut Ctx<TcpBackend>, r: &Runner, label: &str) {
     });
 }
 
-fn reconnect(ctx: &mut Ctx<TcpBackend>) -> TestResult {
+fn reconnect(ctx: &mut Ctx<TcpHw>) -> TestResult {
     let lba = ctx.lba as usize;
     let slba = ctx.area(11);
     let mut data = vec![0u8; 8 * lba];
@@ -71,8 +86,8 @@ fn read_trim(p: impl AsRef<std::path::Path>) -> Option<String> {
         .map(|s| s.trim().to_string())
 }
 
-/// The kernel host's controller and namespace block device for `nqn`.
-fn kernel_devices(nqn: &str) -> Option<(String, String)> {
+/// The kernel host's controller and block device of namespace `nsid` of `nqn`.
+fn kernel_devices(nqn: &str, nsid: u32) -> Option<(String, String)> {
     let mut ctrl = None;
     for e in std::fs::read_dir("/sys/class/nvme").ok()?.flatten() {
         let p = e.path();
@@ -93,7 +108,7 @@ fn kernel_devices(nqn: &str) -> Option<(String, String)> {
             continue;
         }
         if read_trim(p.join("device/subsysnqn")).as_deref() == Some(nqn)
-            && read_trim(p.join("nsid")).as_deref() == Some("1")
+            && read_trim(p.join("nsid")) == Some(nsid.to_string())
         {
             blk = Some(e.file_name().to_string_lossy().into_owned());
         }
@@ -101,7 +116,7 @@ fn kernel_devices(nqn: &str) -> Option<(String, String)> {
     Some((ctrl?, blk?))
 }
 
-fn kernel_host(ctx: &mut Ctx<TcpBackend>) -> TestResult {
+fn kernel_host(ctx: &mut Ctx<TcpHw>) -> TestResult {
     let o = ctx.b.options().clone();
     let port = o.port.to_string();
     nvme(&[
@@ -112,10 +127,10 @@ fn kernel_host(ctx: &mut Ctx<TcpBackend>) -> TestResult {
     r
 }
 
-fn compare(ctx: &mut Ctx<TcpBackend>, nqn: &str) -> TestResult {
+fn compare(ctx: &mut Ctx<TcpHw>, nqn: &str) -> TestResult {
     let mut found = None;
     for _ in 0..50 {
-        found = kernel_devices(nqn);
+        found = kernel_devices(nqn, ctx.nsid);
         if found.is_some() {
             break;
         }
@@ -141,14 +156,15 @@ fn compare(ctx: &mut Ctx<TcpBackend>, nqn: &str) -> TestResult {
     let mut ours_ns = vec![0u8; 4096];
     ctx.b
         .execute(
-            &Identify::namespace(1).build(),
+            &Identify::namespace(ctx.nsid).build(),
             Data::FromDevice(&mut ours_ns),
         )
         .map_err(|e| format!("Identify Namespace: {e}"))?;
-    let theirs_ns = nvme(&["id-ns", &format!("/dev/{ctrl}"), "-n", "1", "-b"])?;
+    let nsid = ctx.nsid.to_string();
+    let theirs_ns = nvme(&["id-ns", &format!("/dev/{ctrl}"), "-n", &nsid, "-b"])?;
     if theirs_ns.get(..4096) != Some(&ours_ns[..]) {
         return Err(format!(
-            "Identify Namespace 1 differs from the kernel host's /dev/{ctrl}"
+            "Identify Namespace {nsid} differs from the kernel host's /dev/{ctrl}"
         ));
     }
     // Blocks written here are what the kernel host reads (O_DIRECT, no cache).
@@ -181,6 +197,6 @@ fn compare(ctx: &mut Ctx<TcpBackend>, nqn: &str) -> TestResult {
         ));
     }
     Ok(format!(
-        "kernel host /dev/{ctrl} and /dev/{blk}: same Identify Controller (but CNTLID) and Namespace, same 8 blocks at LBA {slba}"
+        "kernel host /dev/{ctrl} and /dev/{blk}: same Identify Controller (but CNTLID) and Namespace {nsid}, same 8 blocks at LBA {slba}"
     ))
 }

@@ -307,6 +307,10 @@ impl TcpBackend {
         self.io = None;
         let opts = self.shared.opts.clone();
         let mut a = self.shared.admin();
+        // A target that dropped the association (its port went away) has
+        // closed the admin connection too, but nothing has read from it
+        // since: look, without blocking, before reusing its controller ID.
+        a.admin.queue.poll();
         if a.admin.queue.failed().is_some() {
             let mut admin = connect::admin(&opts)?;
             let (info, _) = identify(&mut admin, &opts)?;

@@ -272,7 +272,17 @@ pub fn io_queue(
     )
     .map_err(|e| OpenError::BadOption(e.to_string()))?;
     // Connect data may exceed a small IOCCSZ: the queue then sends it after R2T.
-    connect(&mut q, &Connect::new(qid, depth - 1).build(), &data)
-        .map_err(step("Connect (I/O queue)"))?;
+    // SQ flow control off (CATTR bit 2): the queue bounds itself by its
+    // slots and never reads SQHD, and a target may then end a read with the
+    // SUCCESS flag of its last C2HData instead of a response capsule (Linux
+    // nvmet does): one PDU per read instead of two.
+    connect(
+        &mut q,
+        &Connect::new(qid, depth - 1)
+            .cattr(Connect::CATTR_DISABLE_SQFLOW)
+            .build(),
+        &data,
+    )
+    .map_err(step("Connect (I/O queue)"))?;
     Ok(q)
 }

@@ -85,13 +85,21 @@ pub struct Queue {
     slots: Box<[Slot]>,
     free: Vec<u16>,
     unsent: Vec<u16>,
+    /// Queue-interface commands pushed and not yet completed.
+    busy_async: u32,
+    /// Commands sent, in the order sent, with their deadlines (which follow
+    /// that order): the earliest live one is at the front once entries of
+    /// commands that completed are dropped from it.
+    sent_order: VecDeque<(Instant, u16)>,
     done: VecDeque<Reaped<TcpBuf>>,
     tx: Vec<u8>,
     rx: Vec<u8>,
     rx_pos: usize,
     rx_end: usize,
     failed: Option<Error>,
-    /// Socket calls so far (reads, writes, polls).
+    /// The socket's read timeout as last set (`None`: not yet).
+    armed: Option<Duration>,
+    /// Socket calls so far (reads, writes, polls, read-timeout changes).
     pub syscalls: u64,
 }
 
@@ -199,12 +207,15 @@ impl Queue {
             slots: (0..depth).map(|_| Slot::default()).collect(),
             free: (0..depth).rev().collect(),
             unsent: Vec::with_capacity(depth as usize),
+            busy_async: 0,
+            sent_order: VecDeque::with_capacity(2 * depth as usize),
             done: VecDeque::with_capacity(depth as usize),
             tx: Vec::with_capacity(64 * 1024),
             rx: vec![0; RX_CAP],
             rx_pos: 0,
             rx_end: 0,
             failed: None,
+            armed: None,
             syscalls: 0,
         }
     }
@@ -221,8 +232,7 @@ impl Queue {
 
     /// Queue-interface commands not yet reaped (in flight or done).
     pub fn in_flight(&self) -> u32 {
-        let busy = self.slots.iter().filter(|s| s.busy && !s.sync).count();
-        (busy + self.done.len()) as u32
+        self.busy_async + self.done.len() as u32
     }
 
     /// Completions ready to reap.
@@ -284,6 +294,9 @@ impl Queue {
             deadline: None,
             result: None,
         };
+        if !sync {
+            self.busy_async += 1;
+        }
         self.unsent.push(cid);
         Ok(cid)
     }
@@ -312,8 +325,16 @@ impl Queue {
             put_pdu(&mut self.tx, pdu.as_bytes(), &l, data);
             s.sent = true;
             s.deadline = Some(now + p.timeout);
+            self.sent_order.push_back((now + p.timeout, cid));
         }
         self.unsent.clear();
+        // Entries of completed commands behind a long-lived one: drop them
+        // before the list outgrows a few rounds of the queue.
+        if self.sent_order.len() > 4 * self.slots.len() {
+            let slots = &self.slots;
+            self.sent_order
+                .retain(|&(d, c)| Self::live(&slots[c as usize], d));
+        }
         self.syscalls += 1;
         if let Err(e) = self.stream.write_all(&self.tx) {
             self.fail(Fatal::io(&e));
@@ -328,7 +349,11 @@ impl Queue {
         while self.done.len() < min && self.failed.is_none() {
             self.step(true);
         }
-        self.poll();
+        // Take what else has arrived, unless nothing else is outstanding:
+        // then the look is a recv that finds nothing (one per I/O at QD 1).
+        if self.busy_async > 0 || self.rx_end > self.rx_pos {
+            self.poll();
+        }
     }
 
     /// Processes the PDUs already received, without blocking.
@@ -384,13 +409,21 @@ impl Queue {
         }
     }
 
-    /// The earliest deadline of a command sent.
-    fn deadline(&self) -> Option<Instant> {
-        self.slots
-            .iter()
-            .filter(|s| s.busy && s.sent)
-            .filter_map(|s| s.deadline)
-            .min()
+    /// Whether `s` is still the command sent with deadline `d`, in flight.
+    fn live(s: &Slot, d: Instant) -> bool {
+        s.busy && s.sent && s.result.is_none() && s.deadline == Some(d)
+    }
+
+    /// The earliest deadline of a command in flight: the front of the sent
+    /// list, after dropping the entries of commands that completed.
+    fn deadline(&mut self) -> Option<Instant> {
+        while let Some(&(d, c)) = self.sent_order.front() {
+            if Self::live(&self.slots[c as usize], d) {
+                return Some(d);
+            }
+            self.sent_order.pop_front();
+        }
+        None
     }
 
     /// Receives and handles one PDU. With `block` false, returns false at
@@ -454,8 +487,12 @@ impl Queue {
         }
     }
 
-    /// Sets the socket's read timeout to the time left before the earliest
-    /// deadline (or the queue's timeout when none is set).
+    /// Bounds the next blocking read by the time left before the earliest
+    /// deadline (the queue's timeout when none is set). Setting the timeout
+    /// is a syscall, so it is set again only when what is armed is more than
+    /// [`slack`] longer than what is left; a read that times out before the
+    /// deadline ([`Self::early`]) sets it then and reads again. A late
+    /// command is thus found at most `slack` after its deadline.
     fn arm_timeout(&mut self) -> Result<(), Fatal> {
         let left = match self.deadline() {
             Some(d) => d.saturating_duration_since(Instant::now()),
@@ -464,9 +501,35 @@ impl Queue {
         if left.is_zero() {
             return Err(Fatal::io(&io::ErrorKind::TimedOut.into()));
         }
+        match self.armed {
+            Some(a) if a <= left + slack(self.params.timeout) => Ok(()),
+            _ => self.set_timeout(left),
+        }
+    }
+
+    fn set_timeout(&mut self, left: Duration) -> Result<(), Fatal> {
+        let t = left.max(Duration::from_millis(1));
+        self.syscalls += 1;
         self.stream
-            .set_read_timeout(Some(left.max(Duration::from_millis(1))))
-            .map_err(|e| Fatal::io(&e))
+            .set_read_timeout(Some(t))
+            .map_err(|e| Fatal::io(&e))?;
+        self.armed = Some(t);
+        Ok(())
+    }
+
+    /// After a read timed out: re-arms and returns true when the earliest
+    /// deadline is still ahead (the armed timeout was shorter than what was
+    /// left), false when the command is late.
+    fn early(&mut self) -> Result<bool, Fatal> {
+        let left = match self.deadline() {
+            Some(d) => d.saturating_duration_since(Instant::now()),
+            None => Duration::ZERO,
+        };
+        if left.is_zero() {
+            return Ok(false);
+        }
+        self.set_timeout(left)?;
+        Ok(true)
     }
 
     /// Makes `n` bytes (at most [`RX_CAP`]) available from `rx_pos`.
@@ -484,30 +547,47 @@ impl Queue {
                 Ok(0) => return Err(Fatal::io(&io::ErrorKind::UnexpectedEof.into())),
                 Ok(k) => self.rx_end += k,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if timed_out(&e) && self.early()? => {}
                 Err(e) => return Err(Fatal::io(&e)),
             }
         }
         Ok(())
     }
 
-    /// Copies `dst.len()` bytes of the stream into `dst`: first what is
-    /// buffered, then straight from the socket.
-    fn read_into(
-        rx: &[u8],
-        pos: &mut usize,
-        end: usize,
-        stream: &mut TcpStream,
-        dst: &mut [u8],
-        syscalls: &mut u64,
-    ) -> Result<(), Fatal> {
-        let have = (end - *pos).min(dst.len());
-        dst[..have].copy_from_slice(&rx[*pos..*pos + have]);
-        *pos += have;
-        if have < dst.len() {
-            *syscalls += 1;
-            stream
-                .read_exact(&mut dst[have..])
-                .map_err(|e| Fatal::io(&e))?;
+    /// Copies `len` bytes of the stream to `buf` of command `cid` at `off`:
+    /// first what is buffered, then straight from the socket.
+    fn read_into(&mut self, cid: u16, off: usize, len: usize) -> Result<(), Fatal> {
+        let have = (self.rx_end - self.rx_pos).min(len);
+        let Some(buf) = self.slots[cid as usize].buf.as_mut() else {
+            return Err(Fatal::range(
+                "NVMe/TCP C2HData for a command without a buffer",
+                cid,
+                8,
+            ));
+        };
+        let dst = &mut buf.as_mut_slice()[off..off + len];
+        dst[..have].copy_from_slice(&self.rx[self.rx_pos..self.rx_pos + have]);
+        self.rx_pos += have;
+        let mut got = have;
+        while got < len {
+            self.syscalls += 1;
+            let Some(buf) = self.slots[cid as usize].buf.as_mut() else {
+                return Err(Fatal::range(
+                    "NVMe/TCP C2HData for a command without a buffer",
+                    cid,
+                    8,
+                ));
+            };
+            let r = self
+                .stream
+                .read(&mut buf.as_mut_slice()[off + got..off + len]);
+            match r {
+                Ok(0) => return Err(Fatal::io(&io::ErrorKind::UnexpectedEof.into())),
+                Ok(k) => got += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if timed_out(&e) && self.early()? => {}
+                Err(e) => return Err(Fatal::io(&e)),
+            }
         }
         Ok(())
     }
@@ -631,25 +711,13 @@ impl Queue {
             ));
         }
         self.skip(l.pad() as usize)?;
-        let s = &mut self.slots[cid as usize];
-        let Some(buf) = s.buf.as_mut() else {
-            return Err(Fatal::range(
-                "NVMe/TCP C2HData for a command without a buffer",
-                cid,
-                8,
-            ));
-        };
-        let dst = &mut buf.as_mut_slice()[off as usize..(off + len) as usize];
-        Self::read_into(
-            &self.rx,
-            &mut self.rx_pos,
-            self.rx_end,
-            &mut self.stream,
-            dst,
-            &mut self.syscalls,
-        )?;
+        let (o, n) = (off as usize, len as usize);
+        self.read_into(cid, o, n)?;
         if l.ddgst {
-            let want = crc(dst);
+            let want = match self.slots[cid as usize].buf.as_ref() {
+                Some(b) => crc(&b.as_slice()[o..o + n]),
+                None => 0,
+            };
             self.fill(DIGEST_LEN as usize)?;
             let b = &self.rx[self.rx_pos..self.rx_pos + 4];
             let got = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
@@ -758,6 +826,7 @@ impl Queue {
         };
         s.busy = false;
         s.sent = false;
+        self.busy_async -= 1;
         self.done.push_back(r);
         self.free.push(cid);
     }
@@ -804,7 +873,22 @@ impl Queue {
             self.complete(cid, Err(e));
         }
         self.unsent.clear();
+        self.sent_order.clear();
     }
+}
+
+/// A read that ended because the socket's read timeout passed.
+fn timed_out(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+/// How much later than its deadline a late command may be found: an
+/// eighth of the timeout, at most 100 ms.
+fn slack(timeout: Duration) -> Duration {
+    (timeout / 8).min(Duration::from_millis(100))
 }
 
 /// Appends one PDU: `header` (HLEN bytes), its digest, padding, `data` and

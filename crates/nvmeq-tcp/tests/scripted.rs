@@ -301,3 +301,114 @@ fn reconnect_refuses_while_commands_are_unreaped() {
     b.reap(|_| {});
     b.reconnect().unwrap();
 }
+
+/// The target drops the whole association with a command in flight (what
+/// removing its port does): the command ends with an error and its buffer,
+/// and `reconnect` sees that the admin connection is gone too and makes a
+/// new association (a second admin Connect) instead of reusing the dead
+/// controller's ID, so admin and I/O commands work again.
+#[test]
+fn reconnect_after_the_association_is_dropped() {
+    let (port, t) = peer::start(Fault::DropAssociation);
+    let mut b = TcpBackend::connect(opts(port, false)).unwrap();
+    let buf = b.alloc(4096).unwrap();
+    b.push(&Read::new(1, 0, 7).build(), Some(buf), 9).unwrap();
+    b.submit(1).unwrap();
+    let mut n = 0;
+    b.reap(|r| {
+        assert_eq!(r.tag, 9);
+        assert!(r.result.is_err());
+        assert_eq!(r.buf.map(|b| b.len()), Some(4096));
+        n += 1;
+    });
+    assert_eq!(n, 1);
+    // Let the admin connection's close arrive.
+    std::thread::sleep(Duration::from_millis(50));
+    b.reconnect().unwrap();
+    // Identify (opcode 0x06) on the admin queue: the controller and the
+    // namespace (the read's length) at first; a new association identifies
+    // the controller again, reusing the old one would not.
+    let identifies = t
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|&&(q, op)| q == 0 && op == 0x06)
+        .count();
+    assert_eq!(
+        identifies, 3,
+        "a new association after the old one was dropped"
+    );
+    let mut id = vec![0u8; 4096];
+    b.execute(
+        &nvmeq_core::cmd::Identify::controller().build(),
+        Data::FromDevice(&mut id),
+    )
+    .unwrap();
+    let mut back = vec![0u8; 512];
+    b.execute(&Read::new(1, 0, 0).build(), Data::FromDevice(&mut back))
+        .unwrap();
+}
+
+/// CPU time of the calling thread, from `/proc/thread-self/schedstat`.
+fn thread_cpu() -> Duration {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap();
+    Duration::from_nanos(s.split_whitespace().next().unwrap().parse().unwrap())
+}
+
+/// A measurement, not a check of behaviour beyond the data: the host's own
+/// CPU time and socket calls per 4 KiB read at QD 32 (batches of 8)
+/// through the queue interface, against the scripted target (whose cost,
+/// in its own threads, is not counted). Run with
+/// `cargo test -p nvmeq-tcp --release --test scripted -- --ignored --nocapture host_cost`.
+#[test]
+#[ignore]
+fn host_cost_per_read_at_qd32() {
+    let (port, t) = peer::start(Fault::None);
+    t.media.lock().unwrap()[..4096].copy_from_slice(&pattern(4096, 9));
+    let mut o = opts(port, false);
+    // The peer's MQES allows 128 entries, what nvmeq bench's 256 becomes there.
+    o.queue_size = 128;
+    let mut b = TcpBackend::connect(o).unwrap();
+    let (qd, batch, total) = (32u32, 8u32, 40_000u64);
+    let mut pushed = 0u64;
+    let mut done = 0u64;
+    let mut bufs: Vec<_> = (0..qd).map(|_| b.alloc(4096).unwrap()).collect();
+    let (cpu0, sc0, t0) = (thread_cpu(), b.syscalls().unwrap(), Instant::now());
+    while done < total {
+        while b.in_flight() < qd && pushed < total {
+            let lba = if pushed % 64 == 0 {
+                0
+            } else {
+                8 * (pushed % 200)
+            };
+            b.push(
+                &Read::new(1, lba, 7).build(),
+                Some(bufs.pop().unwrap()),
+                pushed,
+            )
+            .unwrap();
+            pushed += 1;
+        }
+        let want = batch.min(b.in_flight());
+        b.submit(want).unwrap();
+        b.reap(|r| {
+            r.result.as_ref().unwrap();
+            let buf = r.buf.unwrap();
+            if r.tag % 64 == 0 {
+                assert_eq!(buf.as_slice(), &pattern(4096, 9)[..]);
+            }
+            bufs.push(buf);
+            done += 1;
+        });
+    }
+    let cpu = thread_cpu() - cpu0;
+    let wall = t0.elapsed();
+    let sc = b.syscalls().unwrap() - sc0;
+    eprintln!(
+        "host: {:.2} µs CPU/IO, {:.3} socket calls/IO, {:.0} IOPS (wall, peer included)",
+        cpu.as_secs_f64() * 1e6 / total as f64,
+        sc as f64 / total as f64,
+        total as f64 / wall.as_secs_f64()
+    );
+}

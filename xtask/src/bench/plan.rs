@@ -20,11 +20,26 @@ pub enum Tool {
     FioCmdTopUp,
     /// fio `--ioengine=io_uring --direct=1` on `$NVMEQ_BLK_A`.
     FioBlk,
+    /// `nvmeq bench tcp://…` (nvmeq-tcp) on nsid 2 of the guest's NVMe/TCP target.
+    NvmeqTcp,
+    /// fio `--ioengine=io_uring_cmd` on the kernel host's char device of the
+    /// same namespace (`nvme connect`), `$TCP_NG`.
+    HostFioCmd,
+    /// `nvmeq bench uring:$TCP_NG`: nvmeq through the kernel host.
+    HostUring,
 }
 
 impl Tool {
     pub fn is_fio(self) -> bool {
-        matches!(self, Tool::FioCmd | Tool::FioCmdTopUp | Tool::FioBlk)
+        matches!(
+            self,
+            Tool::FioCmd | Tool::FioCmdTopUp | Tool::FioBlk | Tool::HostFioCmd
+        )
+    }
+
+    /// A run of the NVMe/TCP table: on the guest's nvmet-tcp target.
+    pub fn is_tcp(self) -> bool {
+        matches!(self, Tool::NvmeqTcp | Tool::HostFioCmd | Tool::HostUring)
     }
 
     pub fn label(self) -> &'static str {
@@ -35,6 +50,9 @@ impl Tool {
             Tool::FioCmd => "fio io_uring_cmd",
             Tool::FioCmdTopUp => "fio io_uring_cmd submit=QD",
             Tool::FioBlk => "fio io_uring (blk, direct)",
+            Tool::NvmeqTcp => "nvmeq tcp",
+            Tool::HostFioCmd => "kernel host: fio io_uring_cmd",
+            Tool::HostUring => "kernel host: nvmeq uring",
         }
     }
 }
@@ -99,6 +117,9 @@ impl Run {
             Tool::FioCmd => "fio-cmd",
             Tool::FioCmdTopUp => "fio-cmd-topup",
             Tool::FioBlk => "fio-blk",
+            Tool::NvmeqTcp => "nvmeq-tcp",
+            Tool::HostFioCmd => "host-fio-cmd",
+            Tool::HostUring => "host-nvmeq-uring",
         };
         let o = self.opts.tag().replace(',', "-");
         if o.is_empty() {
@@ -168,6 +189,29 @@ pub fn runs(qds: &[u32]) -> Vec<Run> {
     v
 }
 
+/// The NVMe/TCP runs, per queue depth, all plain: nvmeq-tcp, then the
+/// kernel host (`nvme connect` to the same subsystem) through fio's
+/// io_uring_cmd and through nvmeq uring, on the same namespace.
+pub fn tcp_runs(qds: &[u32]) -> Vec<Run> {
+    let mut v = Vec::new();
+    for &qd in qds {
+        for tool in [Tool::NvmeqTcp, Tool::HostFioCmd, Tool::HostUring] {
+            v.push(Run {
+                tool,
+                opts: Opts::default(),
+                qd,
+                batch: batch_for(qd),
+            });
+        }
+    }
+    v
+}
+
+/// The namespace of the guest's NVMe/TCP target the runs read (the
+/// memory-backed null_blk one), and the queue size both hosts get.
+pub const TCP_NSID: u32 = 2;
+pub const TCP_QUEUE_SIZE: u32 = 256;
+
 /// The command line of `run` for the guest's sh (`$NVMEQ_*` expand there).
 pub fn command(run: &Run, nvmeq: &str, runtime_s: u32) -> String {
     let Run {
@@ -177,10 +221,19 @@ pub fn command(run: &Run, nvmeq: &str, runtime_s: u32) -> String {
         batch,
     } = run;
     match tool {
-        Tool::NvmeqUring | Tool::NvmeqIoctl | Tool::NvmeqVfio => {
+        Tool::NvmeqUring
+        | Tool::NvmeqIoctl
+        | Tool::NvmeqVfio
+        | Tool::NvmeqTcp
+        | Tool::HostUring => {
+            let tcp = format!(
+                "\"tcp://$NVMEQ_TCP_ADDR:$NVMEQ_TCP_PORT/$NVMEQ_TCP_NQN?queue_size={TCP_QUEUE_SIZE}\" -n {TCP_NSID}"
+            );
             let dev = match tool {
                 Tool::NvmeqUring => "uring:$NVMEQ_NS_A",
                 Tool::NvmeqIoctl => "ioctl:$NVMEQ_NS_A",
+                Tool::NvmeqTcp => &tcp,
+                Tool::HostUring => "uring:$TCP_NG",
                 // PCI_A is saved before the rebind: env.sh no longer
                 // finds controller A once vfio-pci has it.
                 _ => "vfio:$PCI_A",
@@ -197,11 +250,11 @@ pub fn command(run: &Run, nvmeq: &str, runtime_s: u32) -> String {
             }
             c
         }
-        Tool::FioCmd | Tool::FioCmdTopUp | Tool::FioBlk => {
-            let (engine, dev) = if *tool == Tool::FioBlk {
-                ("--ioengine=io_uring --direct=1", "$NVMEQ_BLK_A")
-            } else {
-                ("--ioengine=io_uring_cmd --cmd_type=nvme", "$NVMEQ_NS_A")
+        Tool::FioCmd | Tool::FioCmdTopUp | Tool::FioBlk | Tool::HostFioCmd => {
+            let (engine, dev) = match tool {
+                Tool::FioBlk => ("--ioengine=io_uring --direct=1", "$NVMEQ_BLK_A"),
+                Tool::HostFioCmd => ("--ioengine=io_uring_cmd --cmd_type=nvme", "$TCP_NG"),
+                _ => ("--ioengine=io_uring_cmd --cmd_type=nvme", "$NVMEQ_NS_A"),
             };
             let submit = if *tool == Tool::FioCmdTopUp {
                 *qd
@@ -272,10 +325,67 @@ const RUN_TASKS: &str = r#"run_tasks() {
 }
 "#;
 
+/// Connects the kernel host to the guest's NVMe/TCP target with one I/O
+/// queue of the size nvmeq-tcp gets, and finds the char device of the
+/// namespace the runs read (`TCP_NG`; `/out/tcp-host`: `ok DEV` or why
+/// not). With multipath the head disk is `nvmeXnY` and its char device
+/// `ngXnY`; the hidden per-path disks (`nvmeXcYnZ`) have none.
+fn tcp_host() -> String {
+    format!(
+        r#"tcp_host() {{
+	nvme connect -t tcp -a $NVMEQ_TCP_ADDR -s $NVMEQ_TCP_PORT -n $NVMEQ_TCP_NQN -i 1 -Q {TCP_QUEUE_SIZE} \
+		> /out/tcp-connect 2>&1 || {{
+		echo "nvme connect failed: $(tail -n 1 /out/tcp-connect)" > /out/tcp-host; return 1; }}
+	i=0
+	while [ $i -lt 50 ]; do
+		for b in /sys/block/nvme*; do
+			[ "$(cat $b/nsid 2>/dev/null)" = {TCP_NSID} ] || continue
+			[ "$(cat $b/device/subsysnqn 2>/dev/null)" = "$NVMEQ_TCP_NQN" ] || continue
+			TCP_NG=/dev/ng${{b##*/nvme}}
+			[ -c $TCP_NG ] && {{ echo "ok $TCP_NG" > /out/tcp-host; return 0; }}
+		done
+		sleep 0.1; i=$((i + 1))
+	done
+	echo "the kernel host made no char device for nsid {TCP_NSID}" > /out/tcp-host; return 1
+}}
+"#
+    )
+}
+
+/// A run with two samples of the guest's CPU time (`/proc/stat`'s `cpu`
+/// line and `/proc/uptime`) taken inside it, 2 s after it starts and 1 s
+/// before its runtime ends, for the NVMe/TCP runs: target and kernel host
+/// work in kernel threads no job thread's rusage sees, and the window
+/// leaves out each program's start-up (fio's is long under TCG).
+/// `host_run`: the same through the kernel host, or why it cannot run in
+/// the run's .err.
+fn run_stat(runtime_s: u32) -> String {
+    format!(
+        r#"run_stat() {{
+	n=$1; shift
+	echo "bench: $n"
+	"$@" > /out/$n.json 2> /out/$n.err &
+	p=$!
+	sleep 2
+	{{ head -n 1 /proc/stat; cut -d' ' -f1 /proc/uptime; }} > /out/$n.stat0
+	sleep {}
+	{{ head -n 1 /proc/stat; cut -d' ' -f1 /proc/uptime; }} > /out/$n.stat1
+	wait $p || echo "bench: $n failed: $(tail -n 2 /out/$n.err)"
+}}
+host_run() {{
+	if [ -n "$TCP_NG" ]; then run_stat "$@"
+	else echo "bench: $1: not run, no kernel host: $(cat /out/tcp-host)" | tee /out/$1.err; fi
+}}
+"#,
+        runtime_s.saturating_sub(3).max(1)
+    )
+}
+
 /// The guest script: each run's stdout goes to `/out/NAME.json`, its stderr
 /// to `/out/NAME.err`; a failed run is reported and the next one goes on.
-/// The kernel-driver runs come first; then controller A moves to vfio-pci
-/// for the VFIO runs and back to nvme.
+/// The kernel-driver runs come first; then the NVMe/TCP runs (nvmeq-tcp,
+/// and the kernel host after `nvme connect`, disconnected after); then
+/// controller A moves to vfio-pci for the VFIO runs and back to nvme.
 pub fn script(runs: &[Run], nvmeq: &str, runtime_s: u32) -> String {
     let mut s = String::from(
         "#!/bin/sh\n\
@@ -292,8 +402,13 @@ pub fn script(runs: &[Run], nvmeq: &str, runtime_s: u32) -> String {
          }\n",
     );
     s.push_str(RUN_TASKS);
+    let (tcp, local): (Vec<&Run>, Vec<&Run>) = runs.iter().partition(|r| r.tool.is_tcp());
     let (vfio, kernel): (Vec<&Run>, Vec<&Run>) =
-        runs.iter().partition(|r| r.tool == Tool::NvmeqVfio);
+        local.into_iter().partition(|r| r.tool == Tool::NvmeqVfio);
+    if !tcp.is_empty() {
+        s.push_str(&run_stat(runtime_s));
+        s.push_str(&tcp_host());
+    }
     if !vfio.is_empty() {
         s.push_str(TO_VFIO);
     }
@@ -309,6 +424,20 @@ pub fn script(runs: &[Run], nvmeq: &str, runtime_s: u32) -> String {
     };
     for r in kernel {
         line(&mut s, r);
+    }
+    if !tcp.is_empty() {
+        // The kernel host first; without it its runs record why in their
+        // .err, and nvmeq-tcp's still run. Interleaved by queue depth.
+        s.push_str("TCP_NG=\ntcp_host\n");
+        for r in tcp {
+            let f = if r.tool == Tool::NvmeqTcp {
+                "run_stat"
+            } else {
+                "host_run"
+            };
+            let _ = writeln!(s, "{f} {} {}", r.name(), command(r, nvmeq, runtime_s));
+        }
+        s.push_str("[ -n \"$TCP_NG\" ] && nvme disconnect -n $NVMEQ_TCP_NQN > /dev/null\n");
     }
     if !vfio.is_empty() {
         s.push_str("if to_vfio; then\n");
@@ -449,5 +578,45 @@ mod tests {
             );
         }
         assert!(s.contains("--runtime 5") && s.contains("--runtime=5"));
+    }
+
+    #[test]
+    fn tcp_runs_and_the_kernel_host() {
+        let rs = tcp_runs(&[1, 32]);
+        assert_eq!(rs.len(), 6);
+        let names: Vec<String> = rs.iter().map(Run::name).collect();
+        assert_eq!(
+            names[..3],
+            ["nvmeq-tcp-qd1", "host-fio-cmd-qd1", "host-nvmeq-uring-qd1"]
+        );
+        let t = command(&rs[3], "nvmeq bench", 5);
+        assert!(
+            t.starts_with(
+                "nvmeq bench \"tcp://$NVMEQ_TCP_ADDR:$NVMEQ_TCP_PORT/$NVMEQ_TCP_NQN?queue_size=256\" -n 2 "
+            ) && t.contains("--qd 32 --batch 8"),
+            "{t}"
+        );
+        let f = command(&rs[4], "nvmeq bench", 5);
+        assert!(
+            f.contains("--filename=$TCP_NG --ioengine=io_uring_cmd") && f.contains("--iodepth=32"),
+            "{f}"
+        );
+        assert!(command(&rs[5], "nvmeq bench", 5).starts_with("nvmeq bench uring:$TCP_NG "));
+        // With the local runs: the kernel host connects once, after the
+        // local kernel runs, its runs go through host_run, and it
+        // disconnects before controller A moves to vfio-pci.
+        let mut all = runs(&[1, 32]);
+        all.extend(tcp_runs(&[1, 32]));
+        let s = script(&all, "nvmeq bench", 5);
+        let at = |needle: &str| s.find(needle).unwrap_or_else(|| panic!("{needle}\n{s}"));
+        assert!(at("run fio-cmd-topup-qd32 ") < at("\ntcp_host\n"));
+        assert!(at("\ntcp_host\n") < at("run_stat nvmeq-tcp-qd1 "));
+        assert!(at("run_stat nvmeq-tcp-qd1 ") < at("host_run host-fio-cmd-qd1 "));
+        assert!(at("host_run host-nvmeq-uring-qd32 ") < at("nvme disconnect -n $NVMEQ_TCP_NQN"));
+        assert!(at("nvme disconnect -n $NVMEQ_TCP_NQN") < at("if to_vfio; then"));
+        assert!(s.contains("-i 1 -Q 256"));
+        // Alone: no local runs and no rebind.
+        let s = script(&tcp_runs(&[1]), "nvmeq bench", 5);
+        assert!(!s.contains("to_vfio") && !s.contains("NVMEQ_NS_A"), "{s}");
     }
 }

@@ -93,8 +93,12 @@ pub fn pairs(outcomes: &[Outcome]) -> Vec<(&Outcome, Option<&Outcome>)> {
             .find(|o| o.run.tool == tool && o.run.qd == r.qd && o.run.opts == r.opts)
     };
     let mut v = Vec::new();
-    let main_table =
-        |o: &&Outcome| !o.run.tool.is_fio() && o.run.tool != Tool::NvmeqVfio && !o.run.opts.sqpoll;
+    let main_table = |o: &&Outcome| {
+        !o.run.tool.is_fio()
+            && !o.run.tool.is_tcp()
+            && o.run.tool != Tool::NvmeqVfio
+            && !o.run.opts.sqpoll
+    };
     for o in outcomes.iter().filter(main_table) {
         let fio = match o.run.tool {
             // ioctl has no ring options: compared with plain io_uring_cmd.
@@ -118,7 +122,7 @@ pub fn pairs(outcomes: &[Outcome]) -> Vec<(&Outcome, Option<&Outcome>)> {
     v
 }
 
-fn num(x: f64) -> String {
+pub(super) fn num(x: f64) -> String {
     if x >= 100.0 {
         format!("{x:.0}")
     } else if x >= 10.0 {
@@ -128,7 +132,7 @@ fn num(x: f64) -> String {
     }
 }
 
-fn ratio(a: f64, b: f64) -> String {
+pub(super) fn ratio(a: f64, b: f64) -> String {
     if b > 0.0 {
         format!("{:.2}×", a / b)
     } else {
@@ -137,7 +141,7 @@ fn ratio(a: f64, b: f64) -> String {
 }
 
 /// nvmeq's syscalls per I/O: counted, or the commit bound.
-fn syscalls(m: &Measured) -> String {
+pub(super) fn syscalls(m: &Measured) -> String {
     match (m.syscalls_per_io, m.commits_per_io) {
         (Some(s), _) => format!("{s:.3}"),
         (None, Some(c)) => format!("≤ {c:.3}¹"),
@@ -267,7 +271,7 @@ pub fn verdicts(outcomes: &[Outcome]) -> Vec<String> {
     v
 }
 
-fn find(outcomes: &[Outcome], tool: Tool, qd: u32, sqpoll: bool) -> Option<&Outcome> {
+pub(super) fn find(outcomes: &[Outcome], tool: Tool, qd: u32, sqpoll: bool) -> Option<&Outcome> {
     outcomes.iter().find(|o| {
         o.run.tool == tool
             && o.run.qd == qd
@@ -279,12 +283,12 @@ fn find(outcomes: &[Outcome], tool: Tool, qd: u32, sqpoll: bool) -> Option<&Outc
     })
 }
 
-fn lat(m: &Measured) -> String {
+pub(super) fn lat(m: &Measured) -> String {
     format!("{} / {}", num(m.p50_us), num(m.p99_us))
 }
 
 /// A cell for a run that may have failed or not run.
-fn cell(o: Option<&Outcome>, f: impl Fn(&Measured) -> String) -> String {
+pub(super) fn cell(o: Option<&Outcome>, f: impl Fn(&Measured) -> String) -> String {
     match o.map(|o| &o.result) {
         Some(Ok(m)) => f(m),
         Some(Err(e)) => format!("failed: {}", one_line(e)),
@@ -292,7 +296,7 @@ fn cell(o: Option<&Outcome>, f: impl Fn(&Measured) -> String) -> String {
     }
 }
 
-fn ok(o: Option<&Outcome>) -> Option<&Measured> {
+pub(super) fn ok(o: Option<&Outcome>) -> Option<&Measured> {
     o.and_then(|o| o.result.as_ref().ok())
 }
 
@@ -495,14 +499,14 @@ pub fn sq_thread(tasks: &str) -> Option<(String, u64)> {
     })
 }
 
-/// Replaces our section of `doc` (from [`SECTION`] to the next `## `
-/// heading) with `body`, or appends it.
-pub fn replace_section(doc: &str, body: &str) -> String {
+/// Replaces the section of `doc` under `heading` ([`SECTION`] or another
+/// table's, up to the next `## ` heading) with `body`, or appends it.
+pub fn replace_named(doc: &str, heading: &str, body: &str) -> String {
     let mut out = String::new();
     let mut lines = doc.lines().peekable();
     let mut found = false;
     while let Some(l) = lines.next() {
-        if l.trim_end() == SECTION && !found {
+        if l.trim_end() == heading && !found {
             found = true;
             out.push_str(body.trim_end());
             out.push_str("\n\n");
@@ -770,19 +774,19 @@ mod tests {
     #[test]
     fn section_is_replaced_or_appended() {
         let doc = "# Benchmarks\n\nhost text\n\n## Results\n\nx\n";
-        let once = replace_section(doc, "## Guest: nvmeq vs fio\n\ntable 1\n");
+        let once = replace_named(doc, SECTION, "## Guest: nvmeq vs fio\n\ntable 1\n");
         assert_eq!(
             once,
             "# Benchmarks\n\nhost text\n\n## Results\n\nx\n\n## Guest: nvmeq vs fio\n\ntable 1\n"
         );
-        let twice = replace_section(&once, "## Guest: nvmeq vs fio\n\ntable 2\n");
+        let twice = replace_named(&once, SECTION, "## Guest: nvmeq vs fio\n\ntable 2\n");
         assert_eq!(twice, once.replace("table 1", "table 2"));
         // Sections after ours are kept.
         let mid = format!("{once}\n## Later\n\ny\n");
-        let r = replace_section(&mid, "## Guest: nvmeq vs fio\n\nnew\n");
+        let r = replace_named(&mid, SECTION, "## Guest: nvmeq vs fio\n\nnew\n");
         assert!(r.contains("## Later\n\ny\n") && r.contains("new\n") && !r.contains("table 1"));
         assert_eq!(
-            replace_section("", "## Guest: nvmeq vs fio\n"),
+            replace_named("", SECTION, "## Guest: nvmeq vs fio\n"),
             "## Guest: nvmeq vs fio\n"
         );
     }

@@ -47,8 +47,9 @@ mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 nvmeqout /out ||
 mount -t 9p -o trans=virtio,version=9p2000.L nvmeqctl /nvmeq ||
     say "cannot mount the control share"
 
-# An NVMe/TCP target on loopback: the kernel's nvmet-tcp exporting a sparse file on tmpfs
-# (memory is used only where written) as nsid 1 of nqn.2024-01.io.nvmeq:tcp, port 4420.
+# An NVMe/TCP target on loopback: the kernel's nvmet-tcp exporting, as nqn.2024-01.io.nvmeq:tcp
+# on port 4420, a sparse file on tmpfs as nsid 1 and a memory-backed null_blk disk as nsid 2
+# (both 128 MiB; memory is used only where written, and both keep what is written).
 tcp_target() {
     cfg=/sys/kernel/config/nvmet nqn=nqn.2024-01.io.nvmeq:tcp
     [ -d $cfg ] || return 1
@@ -57,10 +58,30 @@ tcp_target() {
         mkdir $cfg/subsystems/$nqn/namespaces/1 &&
         echo -n /run/nvmeq-tcp.img >$cfg/subsystems/$nqn/namespaces/1/device_path &&
         echo 1 >$cfg/subsystems/$nqn/namespaces/1/enable &&
+        { tcp_nullb || say "NVMe/TCP target: no null_blk namespace (nsid 2)"; } &&
         mkdir $cfg/ports/1 && echo tcp >$cfg/ports/1/addr_trtype &&
         echo ipv4 >$cfg/ports/1/addr_adrfam && echo 127.0.0.1 >$cfg/ports/1/addr_traddr &&
         echo 4420 >$cfg/ports/1/addr_trsvcid &&
         ln -s $cfg/subsystems/$nqn $cfg/ports/1/subsystems/$nqn
+}
+# nsid 2: null_blk made through its configfs (memory_backed=1: data is kept). Its disk is
+# named after the configfs directory on newer kernels, nullbINDEX on older ones.
+tcp_nullb() {
+    nb=/sys/kernel/config/nullb/nvmeqtcp
+    [ -d /sys/kernel/config/nullb ] && mkdir $nb && echo 128 >$nb/size &&
+        echo 512 >$nb/blocksize && echo 1 >$nb/memory_backed && echo 1 >$nb/discard &&
+        echo 1 >$nb/power || return 1
+    i=0
+    while [ $i -lt 10 ]; do
+        dev=/dev/nvmeqtcp
+        [ -b $dev ] || dev=/dev/nullb$(cat $nb/index)
+        [ -b $dev ] && break
+        sleep 0.1
+        i=$((i + 1))
+    done
+    [ -b $dev ] && mkdir $cfg/subsystems/$nqn/namespaces/2 &&
+        echo -n $dev >$cfg/subsystems/$nqn/namespaces/2/device_path &&
+        echo 1 >$cfg/subsystems/$nqn/namespaces/2/enable
 }
 tcp_target || say "no NVMe/TCP target (nvmet-tcp missing or configfs refused)"
 

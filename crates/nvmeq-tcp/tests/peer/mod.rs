@@ -53,6 +53,9 @@ pub enum Fault {
     EarlySuccess,
     /// An ICResp with MAXH2CDATA below 4096.
     BadIcResp,
+    /// The whole association goes, as when the target's port is removed:
+    /// the I/O connection and the admin connection both close.
+    DropAssociation,
 }
 
 /// The target's shared state.
@@ -67,6 +70,8 @@ pub struct Target {
     pub h2c_pdus: Mutex<u32>,
     cc: Mutex<u32>,
     fired: Mutex<bool>,
+    /// The admin connections, for [`Fault::DropAssociation`].
+    admins: Mutex<Vec<TcpStream>>,
 }
 
 /// Starts a target; returns its port.
@@ -80,6 +85,7 @@ pub fn start(fault: Fault) -> (u16, Arc<Target>) {
         h2c_pdus: Mutex::new(0),
         cc: Mutex::new(0),
         fired: Mutex::new(false),
+        admins: Mutex::new(Vec::new()),
     });
     let t2 = t.clone();
     std::thread::spawn(move || {
@@ -282,6 +288,9 @@ impl Conn {
             return match f {
                 FabricsCommand::Connect { qid, .. } => {
                     self.qid = qid;
+                    if qid == 0 {
+                        self.t.admins.lock().unwrap().push(self.s.try_clone()?);
+                    }
                     let d = self.write_data(&sqe, data, Fault::None)?;
                     assert_eq!(d.len(), 1024);
                     self.resp(cid, 1, Status::SUCCESS)
@@ -441,6 +450,12 @@ impl Conn {
                 Ok(())
             }
             Fault::Close => self.s.shutdown(std::net::Shutdown::Both),
+            Fault::DropAssociation => {
+                for a in self.t.admins.lock().unwrap().drain(..) {
+                    let _ = a.shutdown(std::net::Shutdown::Both);
+                }
+                self.s.shutdown(std::net::Shutdown::Both)
+            }
             Fault::PastEnd => {
                 let mut big = d.to_vec();
                 big.extend_from_slice(&[0; 512]);
