@@ -12,6 +12,7 @@ use nvmeq_core::{
 
 use super::{Controller, PAGE};
 use crate::dma::DmaBuf;
+use crate::platform::Platform;
 
 /// Admin opcodes that manage the queues this driver owns: a caller sending
 /// them would pull queues out from under the driver.
@@ -104,7 +105,7 @@ fn block_sizes(cmd: &Cmd, fmt: NsFormat, has_meta: bool) -> Result<(u32, u32), E
     Ok((lba, meta))
 }
 
-impl Controller {
+impl<P: Platform> Controller<P> {
     /// The current format of namespace `nsid` (learnt at open, or from
     /// Identify Namespace on first use after a format change).
     pub fn ns_format(&mut self, nsid: u32) -> Result<NsFormat, Error> {
@@ -248,7 +249,7 @@ impl Controller {
                 max: self.max_xfer,
             });
         }
-        let fill = |dst: &mut DmaBuf, src: &Data<'_>, k: usize| match (src, cmd.dir) {
+        let fill = |dst: &mut DmaBuf<P>, src: &Data<'_>, k: usize| match (src, cmd.dir) {
             (Data::ToDevice(src), _) => dst.as_mut_slice()[..k].copy_from_slice(&src[..k]),
             (Data::FromDevice(src), DataDir::Both) => {
                 dst.as_mut_slice()[..k].copy_from_slice(&src[..k])
@@ -347,10 +348,10 @@ impl Controller {
     pub fn push_regions(
         &mut self,
         cmd: &Cmd,
-        buf: DmaBuf,
+        buf: DmaBuf<P>,
         regions: &[(usize, usize)],
         tag: u64,
-    ) -> Result<(), Rejected<DmaBuf>> {
+    ) -> Result<(), Rejected<DmaBuf<P>>> {
         let at = Placement {
             regions: Some(regions),
             ..Placement::on(Scope::All)
@@ -365,9 +366,9 @@ impl Controller {
     pub fn push_retryable(
         &mut self,
         cmd: &Cmd,
-        buf: Option<DmaBuf>,
+        buf: Option<DmaBuf<P>>,
         tag: u64,
-    ) -> Result<(), Rejected<DmaBuf>> {
+    ) -> Result<(), Rejected<DmaBuf<P>>> {
         let at = Placement {
             marked: true,
             ..Placement::on(Scope::All)
@@ -381,11 +382,11 @@ impl Controller {
     pub(super) fn push_inner(
         &mut self,
         cmd: &Cmd,
-        buf: Option<DmaBuf>,
-        meta: Option<DmaBuf>,
+        buf: Option<DmaBuf<P>>,
+        meta: Option<DmaBuf<P>>,
         tag: u64,
         at: Placement<'_>,
-    ) -> Result<(), Rejected<WithMeta<DmaBuf>>> {
+    ) -> Result<(), Rejected<WithMeta<DmaBuf<P>>>> {
         let Placement {
             regions,
             marked,
@@ -456,7 +457,7 @@ impl Controller {
 }
 
 /// A rejection of a command pushed without metadata, with its data buffer.
-pub(super) fn data_only(r: Result<(), Rejected<WithMeta<DmaBuf>>>) -> Result<(), Rejected<DmaBuf>> {
+pub(super) fn data_only<B>(r: Result<(), Rejected<WithMeta<B>>>) -> Result<(), Rejected<B>> {
     r.map_err(|r| match r {
         Rejected::Full(w) => Rejected::Full(w.and_then(|w| w.data)),
         Rejected::Invalid { error, buf } => Rejected::Invalid {
@@ -466,8 +467,8 @@ pub(super) fn data_only(r: Result<(), Rejected<WithMeta<DmaBuf>>>) -> Result<(),
     })
 }
 
-impl Backend for Controller {
-    type Buf = DmaBuf;
+impl<P: Platform> Backend for Controller<P> {
+    type Buf = DmaBuf<P>;
 
     fn caps(&self) -> Caps {
         Caps {
@@ -483,7 +484,7 @@ impl Backend for Controller {
         self.ns_format(nsid).map(|f| f.block_bytes)
     }
 
-    fn alloc(&mut self, len: usize) -> Result<DmaBuf, Error> {
+    fn alloc(&mut self, len: usize) -> Result<DmaBuf<P>, Error> {
         DmaBuf::new(&self.space, len).map_err(|e| Error::Os {
             op: "VFIO_IOMMU_MAP_DMA",
             errno: e.raw_os_error().unwrap_or(libc::ENOMEM),
@@ -501,7 +502,12 @@ impl Backend for Controller {
         self.execute_in(Scope::All, cmd, data, meta)
     }
 
-    fn push(&mut self, cmd: &Cmd, buf: Option<DmaBuf>, tag: u64) -> Result<(), Rejected<DmaBuf>> {
+    fn push(
+        &mut self,
+        cmd: &Cmd,
+        buf: Option<DmaBuf<P>>,
+        tag: u64,
+    ) -> Result<(), Rejected<DmaBuf<P>>> {
         data_only(self.push_inner(cmd, buf, None, tag, Placement::on(Scope::All)))
     }
 
@@ -512,10 +518,10 @@ impl Backend for Controller {
     fn push_with(
         &mut self,
         cmd: &Cmd,
-        data: Option<DmaBuf>,
-        meta: Option<DmaBuf>,
+        data: Option<DmaBuf<P>>,
+        meta: Option<DmaBuf<P>>,
         tag: u64,
-    ) -> Result<(), Rejected<WithMeta<DmaBuf>>> {
+    ) -> Result<(), Rejected<WithMeta<DmaBuf<P>>>> {
         self.push_inner(cmd, data, meta, tag, Placement::on(Scope::All))
     }
 
@@ -541,7 +547,7 @@ impl Backend for Controller {
         Ok(n)
     }
 
-    fn reap(&mut self, mut f: impl FnMut(Reaped<DmaBuf>)) -> usize {
+    fn reap(&mut self, mut f: impl FnMut(Reaped<DmaBuf<P>>)) -> usize {
         self.clear_io_interrupts();
         self.poll_all();
         let mut n = 0;
