@@ -498,48 +498,51 @@ impl State {
             let at = eis + (qid as u64 * 2 + cq as u64) * 4;
             self.write(at, v);
         }
-        self.process();
-    }
-
-    /// Fetches and executes entries while their completion queues have room.
-    fn process(&mut self) {
-        loop {
-            let mut progressed = false;
-            for qid in 0..MAX_QUEUES {
-                let Some(sq) = self.sqs[qid] else { continue };
-                if sq.head == sq.tail {
-                    continue;
-                }
-                let Some(cq) = self.cqs[sq.cqid as usize] else {
-                    continue;
-                };
-                if (cq.tail + 1) % cq.size == cq.head {
-                    continue;
-                }
-                let at = sq.iova + sq.head as u64 * 64;
-                let head = (sq.head + 1) % sq.size;
-                if let Some(q) = &mut self.sqs[qid] {
-                    q.head = head;
-                }
-                progressed = true;
-                self.stats.commands += 1;
-                let Some(sqe) = self.read::<nvmeq_core::Command>(at) else {
-                    // The ring itself is unreachable: nothing to answer.
-                    continue;
-                };
-                let cid = sqe.cdw0.cid();
-                let out = if qid == 0 {
-                    self.admin(&sqe)
-                } else {
-                    self.stats.io_commands += 1;
-                    Some(self.io(&sqe))
-                };
-                if let Some((status, dw0)) = out {
-                    self.complete(qid as u16, cid, status, dw0);
+        if cq {
+            // Room in this CQ: the SQs that post to it may go on.
+            for sqid in 0..MAX_QUEUES {
+                if self.sqs[sqid].is_some_and(|q| q.cqid as usize == qid) {
+                    self.process(sqid);
                 }
             }
-            if !progressed {
+        } else {
+            self.process(qid);
+        }
+    }
+
+    /// Fetches and executes SQ `qid`'s new entries while its completion
+    /// queue has room.
+    fn process(&mut self, qid: usize) {
+        loop {
+            let Some(sq) = self.sqs[qid] else { return };
+            if sq.head == sq.tail {
                 return;
+            }
+            let Some(cq) = self.cqs[sq.cqid as usize] else {
+                return;
+            };
+            if (cq.tail + 1) % cq.size == cq.head {
+                return;
+            }
+            let at = sq.iova + sq.head as u64 * 64;
+            let head = (sq.head + 1) % sq.size;
+            if let Some(q) = &mut self.sqs[qid] {
+                q.head = head;
+            }
+            self.stats.commands += 1;
+            let Some(sqe) = self.read::<nvmeq_core::Command>(at) else {
+                // The ring itself is unreachable: nothing to answer.
+                continue;
+            };
+            let cid = sqe.cdw0.cid();
+            let out = if qid == 0 {
+                self.admin(&sqe)
+            } else {
+                self.stats.io_commands += 1;
+                Some(self.io(&sqe))
+            };
+            if let Some((status, dw0)) = out {
+                self.complete(qid as u16, cid, status, dw0);
             }
         }
     }
