@@ -59,8 +59,9 @@ impl Placement<'_> {
 /// device move (its NLB, for the opcodes the core can size; else the
 /// declared block count), honouring PRACT ([`format::plan`]): with PRACT on
 /// a format whose metadata is only PI, neither buffer carries any.
-fn sizes(cmd: &Cmd, fmt: NsFormat) -> Result<(u32, u32), Error> {
-    let sizing = match Cmd::from_sqe(cmd.queue, cmd.sqe) {
+/// `decoded` is [`Cmd::from_sqe`] of the entry, which the caller has made.
+fn sizes(cmd: &Cmd, decoded: Option<Cmd>, fmt: NsFormat) -> Result<(u32, u32), Error> {
+    let sizing = match decoded {
         Some(c) if matches!(c.xfer, Xfer::Blocks(_)) => Some(c),
         _ if cmd.queue == QueueKind::Io => Some(*cmd),
         _ => None,
@@ -72,11 +73,17 @@ fn sizes(cmd: &Cmd, fmt: NsFormat) -> Result<(u32, u32), Error> {
                 ..
             },
         ) => {
-            // Planned as if a metadata buffer were given: only the sizes are
-            // wanted here; whether the caller has one is checked last
-            // (`check_meta`), after the data checks.
-            let p = match format::plan(&c, Some(fmt), u32::MAX, true) {
-                Err(Error::MetadataForbidden) => format::plan(&c, Some(fmt), u32::MAX, false)?,
+            // Planned as if a metadata buffer were given when the format
+            // has separate metadata: only the sizes are wanted here; whether
+            // the caller has one is checked last (`check_meta`), after the
+            // data checks. Without separate metadata a buffer could only be
+            // refused (MetadataForbidden, then planned again without one),
+            // so that plan is made at once.
+            let with = fmt.meta_bytes != 0;
+            let p = match format::plan(&c, Some(fmt), u32::MAX, with) {
+                Err(Error::MetadataForbidden) if with => {
+                    format::plan(&c, Some(fmt), u32::MAX, false)?
+                }
                 p => p?,
             };
             Ok((p.data / n, p.meta))
@@ -100,7 +107,7 @@ fn check_meta(meta_len: u32, has_meta: bool) -> Result<(), Error> {
 /// [`sizes`], then [`check_meta`].
 #[cfg(test)]
 fn block_sizes(cmd: &Cmd, fmt: NsFormat, has_meta: bool) -> Result<(u32, u32), Error> {
-    let (lba, meta) = sizes(cmd, fmt)?;
+    let (lba, meta) = sizes(cmd, Cmd::from_sqe(cmd.queue, cmd.sqe), fmt)?;
     check_meta(meta, has_meta)?;
     Ok((lba, meta))
 }
@@ -143,12 +150,13 @@ impl<P: Platform> Controller<P> {
         }
         // What the entry's own fields (NLB, NUMD, a structure size) make the
         // device move, for the opcodes the core can size.
-        let implied = Cmd::from_sqe(cmd.queue, cmd.sqe).map(|c| c.xfer);
+        let decoded = Cmd::from_sqe(cmd.queue, cmd.sqe);
+        let implied = decoded.map(|c| c.xfer);
         let blocks =
             matches!(cmd.xfer, Xfer::Blocks(_)) || matches!(implied, Some(Xfer::Blocks(_)));
         let (lba, meta) = if blocks {
             let fmt = self.ns_format(cmd.nsid())?;
-            sizes(cmd, fmt)?
+            sizes(cmd, decoded, fmt)?
         } else {
             (1, 0)
         };
