@@ -144,6 +144,9 @@ fn sgl_choice(want: DataPointer, sgls: u32) -> Result<Option<bool>, String> {
 /// unless the caller marked them.
 fn retry_budget(retries: u8, admin: bool, sqe: &nvmeq_core::Command, marked: bool) -> u8 {
     use nvmeq_core::NvmOpcode;
+    if retries == 0 {
+        return 0;
+    }
     let op = NvmOpcode(sqe.opcode());
     let reads = [NvmOpcode::READ, NvmOpcode::COMPARE, NvmOpcode::VERIFY];
     if admin || sqe.cdw0.fuse() != 0 || !(marked || reads.contains(&op)) {

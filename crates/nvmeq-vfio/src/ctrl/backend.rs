@@ -214,6 +214,11 @@ impl<P: Platform> Controller<P> {
             (QueueKind::Io, Scope::Queue(qi)) => (self.qs[qi].free() > 0).then_some(qi),
             (QueueKind::Io, Scope::All) => {
                 let n = self.qs.len() - 1;
+                // One I/O queue (one job, the bench's case): no round robin,
+                // and no division per command.
+                if n == 1 {
+                    return (self.qs[1].free() > 0).then_some(1);
+                }
                 for k in 0..n {
                     let qi = 1 + (self.next_io - 1 + k) % n;
                     if self.qs[qi].free() > 0 {
