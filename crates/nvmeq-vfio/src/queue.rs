@@ -318,8 +318,15 @@ impl<P: Platform> QueuePair<P> {
         let base = slot as usize * self.prp_pages * self.page;
         let mut used = 0;
         let mut psdt = 0;
+        let fast = match p.regions {
+            None if len > 0 => dptr::contiguous(iova, len, self.page, p.dptr),
+            _ => None,
+        };
         let data_ptr = if len == 0 {
             [0, 0]
+        } else if let Some(b) = fast {
+            psdt = b.psdt;
+            b.dptr
         } else {
             let max_prp = self.max_prp_xfer();
             match dptr::build(
