@@ -967,6 +967,18 @@ impl<P: Platform> Controller<P> {
     /// Consumes queue `qi`'s completions: synchronous ones go to their
     /// waiter, the rest to the reap list.
     fn poll_queue(&mut self, qi: usize) {
+        self.poll_queue_with(qi, None::<&mut fn(Reaped<DmaBuf<P>>)>);
+    }
+
+    /// [`Controller::poll_queue`], handing the queue interface's
+    /// completions to `to` when given (a reap: straight from the ring to
+    /// its callback, not through the reap list); returns how many it got.
+    pub(super) fn poll_queue_with<F: FnMut(Reaped<DmaBuf<P>>)>(
+        &mut self,
+        qi: usize,
+        mut to: Option<&mut F>,
+    ) -> usize {
+        let mut n = 0;
         let q = &mut self.qs[qi];
         while let Some(cqe) = q.next_completion() {
             match q.slots.lookup(cqe.cid) {
@@ -980,12 +992,19 @@ impl<P: Platform> Controller<P> {
                     if sync {
                         self.sync_done.push((qi, cqe.cid, result, buf, meta));
                     } else {
-                        self.done[qi].push_back(Reaped {
+                        let r = Reaped {
                             tag,
                             result,
                             buf,
                             meta,
-                        });
+                        };
+                        match to.as_deref_mut() {
+                            Some(f) => {
+                                f(r);
+                                n += 1;
+                            }
+                            None => self.done[qi].push_back(r),
+                        }
                     }
                 }
                 Err(_) => self.stats.unexpected_cqes += 1,
@@ -994,6 +1013,7 @@ impl<P: Platform> Controller<P> {
         if qi == 0 || !self.opts.lazy_cq_doorbells {
             q.ring_cq(&self.bar, self.shadow.as_ref());
         }
+        n
     }
 
     /// Between polls of a wait loop: with interrupts, sleep until queue

@@ -562,12 +562,19 @@ impl<P: Platform> Backend for Controller<P> {
 
     fn reap(&mut self, mut f: impl FnMut(Reaped<DmaBuf<P>>)) -> usize {
         self.clear_io_interrupts();
-        self.poll_all();
+        // What was polled earlier (while `submit` waited) first, then the
+        // rings' new completions straight to `f`: a completion is moved
+        // once, not into the reap list and out again.
         let mut n = 0;
         for done in &mut self.done {
             while let Some(r) = done.pop_front() {
                 f(r);
                 n += 1;
+            }
+        }
+        for qi in 0..self.qs.len() {
+            if self.qs[qi].has_completion() {
+                n += self.poll_queue_with(qi, Some(&mut f));
             }
         }
         n
