@@ -3,15 +3,20 @@
 //! twice with different counts and divide the difference in instructions by
 //! the difference in I/Os, so setup and teardown cancel out.
 //!
-//! `per_io ram|uring-loopback IOS [QD BATCH [LAT]]` (LAT: off, sampled[:N], all)
+//! `per_io ram|uring-loopback|vfio-model|vfio-model-prp IOS [QD BATCH [LAT]]`
+//! (LAT: off, sampled[:N], all). `vfio-model` is the VFIO driver on its
+//! in-memory controller, set up like the guest's controller A on null-co
+//! (4 KiB blocks, SGLs, shadow doorbells); `vfio-model-prp` the same
+//! controller without SGL support, so data goes by PRPs.
 
 use nvmeq_bench::{Config, Limit, Pattern, Region};
 use nvmeq_ram::{RamConfig, RamController};
 use nvmeq_uring::{Uring, UringOptions};
+use nvmeq_vfio::model::ModelConfig;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: per_io ram|uring-loopback IOS [QD BATCH [off|sampled[:N]|all]]";
+    let usage = "usage: per_io ram|uring-loopback|vfio-model|vfio-model-prp IOS [QD BATCH [off|sampled[:N]|all]]";
     let backend = args.first().ok_or(usage)?;
     let num = |i: usize, d: u64| -> Result<u64, String> {
         args.get(i)
@@ -33,6 +38,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "uring-loopback" => nvmeq_bench::run(&cfg, || {
             Uring::loopback(UringOptions::new().depth(cfg.qd), 512)
         })?,
+        "vfio-model" | "vfio-model-prp" => {
+            let mut m = ModelConfig::qemu_null();
+            if backend == "vfio-model-prp" {
+                m.sgls = 0;
+            }
+            nvmeq_bench::run(&cfg, || {
+                nvmeq_vfio::model::open(m.clone(), nvmeq_vfio::Options::default()).map(|(c, _)| c)
+            })?
+        }
         _ => return Err(usage.into()),
     };
     println!("{r}");

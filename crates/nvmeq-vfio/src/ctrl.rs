@@ -27,10 +27,11 @@ use crate::dma::{DmaBuf, DmaRegion, DmaSpace};
 use crate::error::OpenError;
 use crate::irq::{self, Irqs};
 use crate::mmio::Bar;
+use crate::platform::{Platform, Regs, Vfio};
 use crate::queue::dptr::Dptr;
 use crate::queue::{doorbell, Push, QueuePair, Raw, Shadow};
 use crate::sysfs;
-use crate::vfio::{Device, Iommu};
+use crate::vfio::Iommu;
 use nvmeq_core::regs::{self, Aqa, Cap, Cc, Csts};
 
 /// PCI config space: Command register and its Memory Space / Bus Master bits.
@@ -143,6 +144,9 @@ fn sgl_choice(want: DataPointer, sgls: u32) -> Result<Option<bool>, String> {
 /// unless the caller marked them.
 fn retry_budget(retries: u8, admin: bool, sqe: &nvmeq_core::Command, marked: bool) -> u8 {
     use nvmeq_core::NvmOpcode;
+    if retries == 0 {
+        return 0;
+    }
     let op = NvmOpcode(sqe.opcode());
     let reads = [NvmOpcode::READ, NvmOpcode::COMPARE, NvmOpcode::VERIFY];
     if admin || sqe.cdw0.fuse() != 0 || !(marked || reads.contains(&op)) {
@@ -193,19 +197,29 @@ pub struct Stats {
 /// A synchronous command's outcome, waiting for its caller: queue index and
 /// cid (slot + sequence, so a reused slot cannot be confused), result,
 /// data and metadata buffers.
-type SyncDone = (
+type SyncDone<P> = (
     usize,
     u16,
     Result<Completion, Error>,
-    Option<DmaBuf>,
-    Option<DmaBuf>,
+    Option<DmaBuf<P>>,
+    Option<DmaBuf<P>>,
+);
+
+/// A synchronous command's result with its data and metadata buffers.
+type SyncResult<P> = (
+    Result<Completion, Error>,
+    Option<DmaBuf<P>>,
+    Option<DmaBuf<P>>,
 );
 
 /// An NVMe controller driven from userspace through VFIO.
 ///
 /// Open it with [`Controller::open`]; it is an [`nvmeq_core::Backend`]. Dropping
 /// it shuts the controller down (CC.SHN) so the kernel driver can take it back.
-pub struct Controller {
+///
+/// `P` is what it runs on: [`Vfio`], or for host harnesses the in-memory
+/// controller of `model` (feature `model`).
+pub struct Controller<P: Platform = Vfio> {
     bdf: Bdf,
     opts: Options,
     cap: Cap,
@@ -215,23 +229,23 @@ pub struct Controller {
     /// SGLs for I/O data: `Some(dword-aligned only)`, or `None` for PRPs.
     sgl: Option<bool>,
     /// `qs[0]` is the admin queue, `qs[1..]` the I/O queues.
-    qs: Vec<QueuePair>,
+    qs: Vec<QueuePair<P>>,
     next_io: usize,
-    shadow: Option<Shadow>,
-    bounce: Option<DmaBuf>,
+    shadow: Option<Shadow<P>>,
+    bounce: Option<DmaBuf<P>>,
     /// The bounce buffer for `execute_with`'s metadata, made on first use
     /// (and again when too small).
-    meta_bounce: Option<DmaBuf>,
+    meta_bounce: Option<DmaBuf<P>>,
     /// Completions not yet reaped, per queue (`done[qi]`), so a
     /// [`QueueHandle`](crate::QueueHandle) reaps only its own queue's.
-    done: Vec<VecDeque<Reaped<DmaBuf>>>,
+    done: Vec<VecDeque<Reaped<DmaBuf<P>>>>,
     /// Commands in slots plus completions not yet reaped may not exceed this
     /// (the reap lists' preallocated capacity), so the hot path never
     /// allocates. Each queue's list holds its own slots' worth.
     reap_cap: usize,
     /// Wait-loop iterations since the last clock read.
     spins: u32,
-    sync_done: Vec<SyncDone>,
+    sync_done: Vec<SyncDone<P>>,
     /// Active namespaces and their current formats.
     ns: Vec<(u32, NsFormat)>,
     /// With [`Options::interrupts`]: vector `i` is queue `qs[i]`'s, and an
@@ -246,12 +260,12 @@ pub struct Controller {
     // Dropped last, in this order: the register mapping, the device fd (which
     // lets vfio-pci reset the function), then the IOMMU space once no DMA
     // memory refers to it.
-    bar: Bar,
-    _device: Device,
-    space: Arc<DmaSpace>,
+    bar: P::Regs,
+    _device: P::Device,
+    space: Arc<DmaSpace<P>>,
 }
 
-impl std::fmt::Debug for Controller {
+impl<P: Platform> std::fmt::Debug for Controller<P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Controller")
             .field("bdf", &self.bdf.to_string())
@@ -263,7 +277,7 @@ impl std::fmt::Debug for Controller {
     }
 }
 
-impl Controller {
+impl Controller<Vfio> {
     /// Opens the controller at PCI address `bdf` (e.g. `0000:00:04.0`) with
     /// default [`Options`]. It must be bound to vfio-pci ([`crate::bind_vfio`]).
     pub fn open(bdf: &str) -> Result<Controller, OpenError> {
@@ -291,15 +305,11 @@ impl Controller {
                 path: "/dev/vfio/vfio".into(),
             });
         }
-        if opts.io_queues == 0 || opts.queue_depth == 0 || opts.admin_depth < 2 {
-            return Err(OpenError::Controller {
-                bdf: b,
-                what: "options need io_queues >= 1, queue_depth >= 1 and admin_depth >= 2".into(),
-            });
-        }
+        check_options(&b, &opts)?;
         let iommu = Iommu::open(group)?;
         let device = iommu.device(&bdf)?;
-        let space = DmaSpace::new(iommu);
+        let ranges = iommu.iova_ranges();
+        let space = DmaSpace::new(iommu, ranges.as_deref());
         let os = |op: &str| {
             let op = format!("{b}: {op}");
             move |source| OpenError::Os { op, source }
@@ -340,6 +350,33 @@ impl Controller {
             }
         };
 
+        Controller::start(bdf, opts, bar, device, space)
+    }
+}
+
+/// Options that cannot open any controller.
+fn check_options(b: &str, opts: &Options) -> Result<(), OpenError> {
+    if opts.io_queues == 0 || opts.queue_depth == 0 || opts.admin_depth < 2 {
+        return Err(OpenError::Controller {
+            bdf: b.to_string(),
+            what: "options need io_queues >= 1, queue_depth >= 1 and admin_depth >= 2".into(),
+        });
+    }
+    Ok(())
+}
+
+impl<P: Platform> Controller<P> {
+    /// Brings up the controller behind `bar` (its registers and doorbells),
+    /// with DMA memory from `space`; `device` is kept until `bar` is gone.
+    pub(crate) fn start(
+        bdf: Bdf,
+        opts: Options,
+        bar: P::Regs,
+        device: P::Device,
+        space: Arc<DmaSpace<P>>,
+    ) -> Result<Controller<P>, OpenError> {
+        let b = bdf.to_string();
+        check_options(&b, &opts)?;
         let cap = Cap::from_bits(bar.read64(regs::CAP));
         let vs = bar.read32(regs::VS);
         let fail = |what: String| OpenError::Controller {
@@ -472,7 +509,12 @@ impl Controller {
                     source,
                 }
             };
-            let n = irq::msix_vectors(self._device.fd())
+            let Some(fd) = P::msix_fd(&self._device) else {
+                return Err(OpenError::Unsupported(format!(
+                    "{b}: interrupts need MSI-X through VFIO; this controller has no device fd"
+                )));
+            };
+            let n = irq::msix_vectors(fd)
                 .map_err(os("VFIO_DEVICE_GET_IRQ_INFO (MSI-X)"))?
                 .min(irq::MAX_VECTORS);
             if n < 2 {
@@ -481,7 +523,7 @@ impl Controller {
                 )));
             }
             nq = nq.min(n as u16 - 1);
-            let irqs = Irqs::enable(self._device.fd(), nq as u32 + 1)
+            let irqs = Irqs::enable(fd, nq as u32 + 1)
                 .map_err(os("VFIO_DEVICE_SET_IRQS (MSI-X eventfds)"))?;
             let ep = irqs
                 .epoll(1..nq as usize + 1)
@@ -492,10 +534,10 @@ impl Controller {
             .min(self.cap.mqes_z() as u32 + 1)
             .min(4096) as u16;
         // Every doorbell must lie inside BAR0.
-        if doorbell::cq_head(nq, self.cap.dstrd()) + 4 > self.bar.len() {
+        if doorbell::cq_head(nq, self.cap.dstrd()) + 4 > self.bar.size() {
             return Err(fail(format!(
                 "BAR0 ({} bytes) is too small for {nq} queue pairs' doorbells",
-                self.bar.len()
+                self.bar.size()
             )));
         }
         for qid in 1..=nq {
@@ -841,7 +883,7 @@ impl Controller {
         ))
     }
 
-    fn take_bounce(&mut self) -> Result<DmaBuf, Error> {
+    fn take_bounce(&mut self) -> Result<DmaBuf<P>, Error> {
         match self.bounce.take() {
             Some(b) => Ok(b),
             None => DmaBuf::new(&self.space, self.opts.max_xfer.max(PAGE as u32) as usize).map_err(
@@ -859,10 +901,10 @@ impl Controller {
         &mut self,
         qi: usize,
         sqe: nvmeq_core::Command,
-        buf: Option<DmaBuf>,
+        buf: Option<DmaBuf<P>>,
         p: &Push<'_>,
         timeout: Duration,
-    ) -> (Result<Completion, Error>, Option<DmaBuf>) {
+    ) -> (Result<Completion, Error>, Option<DmaBuf<P>>) {
         let (r, buf, _) = self.run_sync_with(qi, sqe, buf, None, p, timeout);
         (r, buf)
     }
@@ -872,11 +914,11 @@ impl Controller {
         &mut self,
         qi: usize,
         sqe: nvmeq_core::Command,
-        buf: Option<DmaBuf>,
-        meta: Option<DmaBuf>,
+        buf: Option<DmaBuf<P>>,
+        meta: Option<DmaBuf<P>>,
         p: &Push<'_>,
         timeout: Duration,
-    ) -> (Result<Completion, Error>, Option<DmaBuf>, Option<DmaBuf>) {
+    ) -> SyncResult<P> {
         if let Some(why) = self.dead {
             return (Err(Error::Aborted(why)), buf, meta);
         }
@@ -925,6 +967,18 @@ impl Controller {
     /// Consumes queue `qi`'s completions: synchronous ones go to their
     /// waiter, the rest to the reap list.
     fn poll_queue(&mut self, qi: usize) {
+        self.poll_queue_with(qi, None::<&mut fn(Reaped<DmaBuf<P>>)>);
+    }
+
+    /// [`Controller::poll_queue`], handing the queue interface's
+    /// completions to `to` when given (a reap: straight from the ring to
+    /// its callback, not through the reap list); returns how many it got.
+    pub(super) fn poll_queue_with<F: FnMut(Reaped<DmaBuf<P>>)>(
+        &mut self,
+        qi: usize,
+        mut to: Option<&mut F>,
+    ) -> usize {
+        let mut n = 0;
         let q = &mut self.qs[qi];
         while let Some(cqe) = q.next_completion() {
             match q.slots.lookup(cqe.cid) {
@@ -938,12 +992,19 @@ impl Controller {
                     if sync {
                         self.sync_done.push((qi, cqe.cid, result, buf, meta));
                     } else {
-                        self.done[qi].push_back(Reaped {
+                        let r = Reaped {
                             tag,
                             result,
                             buf,
                             meta,
-                        });
+                        };
+                        match to.as_deref_mut() {
+                            Some(f) => {
+                                f(r);
+                                n += 1;
+                            }
+                            None => self.done[qi].push_back(r),
+                        }
                     }
                 }
                 Err(_) => self.stats.unexpected_cqes += 1,
@@ -952,6 +1013,7 @@ impl Controller {
         if qi == 0 || !self.opts.lazy_cq_doorbells {
             q.ring_cq(&self.bar, self.shadow.as_ref());
         }
+        n
     }
 
     /// Between polls of a wait loop: with interrupts, sleep until queue

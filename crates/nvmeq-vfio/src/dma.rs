@@ -17,32 +17,33 @@ use std::sync::{Arc, Mutex};
 use nvmeq_core::IoBuf;
 use zerocopy::{FromBytes, Immutable, IntoBytes};
 
-use crate::iova::{IovaAllocator, IOVA_PAGE};
-use crate::vfio::Iommu;
+use crate::iova::{IovaAllocator, IovaRange, IOVA_PAGE};
+use crate::platform::{DmaMap, Platform, Vfio};
 
 /// 2 MiB, the x86 huge page.
 const HUGE_PAGE: usize = 2 << 20;
 
 /// The IOMMU address space of one opened controller and its IOVA allocator.
 #[derive(Debug)]
-pub(crate) struct DmaSpace {
-    iommu: Iommu,
+pub(crate) struct DmaSpace<P: Platform> {
+    iommu: P::Map,
     iova: Mutex<IovaAllocator>,
 }
 
-impl DmaSpace {
-    pub(crate) fn new(iommu: Iommu) -> Arc<DmaSpace> {
-        let ranges = iommu.iova_ranges();
+impl<P: Platform> DmaSpace<P> {
+    /// The space of `iommu`, handing out IOVAs inside `ranges` (all of the
+    /// usable space when `None`).
+    pub(crate) fn new(iommu: P::Map, ranges: Option<&[IovaRange]>) -> Arc<DmaSpace<P>> {
         Arc::new(DmaSpace {
-            iova: Mutex::new(IovaAllocator::new(ranges.as_deref())),
+            iova: Mutex::new(IovaAllocator::new(ranges)),
             iommu,
         })
     }
 }
 
 /// One mmap'd, IOMMU-mapped range.
-struct Mapping {
-    space: Arc<DmaSpace>,
+struct Mapping<P: Platform> {
+    space: Arc<DmaSpace<P>>,
     ptr: NonNull<u8>,
     /// Mapped length (a multiple of the page it was allocated with).
     len: usize,
@@ -52,13 +53,13 @@ struct Mapping {
 
 // SAFETY: the memory is owned by this value alone (anonymous private mapping);
 // moving the owner to another thread moves exclusive access with it.
-unsafe impl Send for Mapping {}
+unsafe impl<P: Platform> Send for Mapping<P> {}
 // SAFETY: shared references only permit reads (or volatile accesses through
 // `DmaRegion`, which are per-element and racy only with the device, as with MMIO).
-unsafe impl Sync for Mapping {}
+unsafe impl<P: Platform> Sync for Mapping<P> {}
 
-impl Mapping {
-    fn new(space: &Arc<DmaSpace>, want: usize) -> io::Result<Mapping> {
+impl<P: Platform> Mapping<P> {
+    fn new(space: &Arc<DmaSpace<P>>, want: usize) -> io::Result<Mapping<P>> {
         let want = want.max(1);
         let (ptr, len, huge) = match alloc_huge(want) {
             Some((p, l)) => (p, l, true),
@@ -107,7 +108,7 @@ impl Mapping {
     }
 }
 
-impl Drop for Mapping {
+impl<P: Platform> Drop for Mapping<P> {
     fn drop(&mut self) {
         match self.space.iommu.unmap_dma(self.iova, self.len as u64) {
             Ok(n) if n == self.len as u64 => {
@@ -159,12 +160,12 @@ fn alloc_huge(want: usize) -> Option<(NonNull<u8>, usize)> {
 ///
 /// Fill it through [`IoBuf::as_mut_slice`]; while a command using it is in
 /// flight the queue owns it, so no `&mut` to it exists then.
-pub struct DmaBuf {
-    map: Mapping,
+pub struct DmaBuf<P: Platform = Vfio> {
+    map: Mapping<P>,
     len: usize,
 }
 
-impl fmt::Debug for DmaBuf {
+impl<P: Platform> fmt::Debug for DmaBuf<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DmaBuf")
             .field("len", &self.len)
@@ -174,8 +175,8 @@ impl fmt::Debug for DmaBuf {
     }
 }
 
-impl DmaBuf {
-    pub(crate) fn new(space: &Arc<DmaSpace>, len: usize) -> io::Result<DmaBuf> {
+impl<P: Platform> DmaBuf<P> {
+    pub(crate) fn new(space: &Arc<DmaSpace<P>>, len: usize) -> io::Result<DmaBuf<P>> {
         Ok(DmaBuf {
             map: Mapping::new(space, len)?,
             len,
@@ -194,12 +195,12 @@ impl DmaBuf {
 
     /// Whether this buffer belongs to the IOMMU space `space` (a buffer from
     /// another controller has IOVAs that mean nothing here).
-    pub(crate) fn belongs_to(&self, space: &Arc<DmaSpace>) -> bool {
+    pub(crate) fn belongs_to(&self, space: &Arc<DmaSpace<P>>) -> bool {
         Arc::ptr_eq(&self.map.space, space)
     }
 }
 
-impl IoBuf for DmaBuf {
+impl<P: Platform> IoBuf for DmaBuf<P> {
     fn as_slice(&self) -> &[u8] {
         // SAFETY: `len <= map.len` bytes of our own mapping, initialized (zeroed
         // by mmap). No device access is in flight: an in-flight buffer is owned
@@ -216,11 +217,11 @@ impl IoBuf for DmaBuf {
 /// Memory shared with the controller while it runs (queue rings, PRP lists,
 /// shadow doorbells). Only volatile, bounds-checked element access is offered:
 /// the device may write it at any time, so no Rust reference into it is made.
-pub(crate) struct DmaRegion {
-    map: Mapping,
+pub(crate) struct DmaRegion<P: Platform> {
+    map: Mapping<P>,
 }
 
-impl fmt::Debug for DmaRegion {
+impl<P: Platform> fmt::Debug for DmaRegion<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
@@ -230,8 +231,8 @@ impl fmt::Debug for DmaRegion {
     }
 }
 
-impl DmaRegion {
-    pub(crate) fn new(space: &Arc<DmaSpace>, len: usize) -> io::Result<DmaRegion> {
+impl<P: Platform> DmaRegion<P> {
+    pub(crate) fn new(space: &Arc<DmaSpace<P>>, len: usize) -> io::Result<DmaRegion<P>> {
         Ok(DmaRegion {
             map: Mapping::new(space, len)?,
         })

@@ -71,12 +71,20 @@
 //! - `iova`, `dma` — IOVA allocator; DMA mappings and [`DmaBuf`] (`dma` is `unsafe`);
 //! - `queue` — SQ/CQ rings, doorbells and shadow doorbells, command slots
 //!   (cid = slot + sequence), data pointers (PRP lists, SGL segments);
+//! - `platform` — the [`Regs`] (register window) and [`DmaMap`] (IOMMU)
+//!   traits the layers above are generic over, and [`Vfio`], the real
+//!   [`Platform`]; monomorphised, so the VFIO build has no indirection;
 //! - `ctrl` — bring-up, admin commands, I/O queue pairs, recovery (timeout →
 //!   Abort → controller reset), shutdown, and the [`nvmeq_core::Backend`] impl
-//!   ([`Controller`]).
+//!   ([`Controller`]);
+//! - `model` (feature `model`) — an in-memory controller as a second
+//!   [`Platform`]: it executes entries from the rings when a doorbell is
+//!   written and posts completions by phase, so tests and callgrind counts
+//!   (`per_io vfio-model`) run the code above without a device.
 //!
-//! `unsafe` is confined to `vfio`, `mmio` and `dma`; everything above them is
-//! safe Rust over their small APIs.
+//! `unsafe` is confined to `vfio`, `mmio`, `dma` and `irq` (and the
+//! model, which plays the device's DMA); everything above them is safe Rust
+//! over their small APIs.
 //!
 //! # Why DMA stays inside live buffers
 //! - The device sees only IOMMU-mapped memory: queue rings, PRP list pages,
@@ -128,12 +136,20 @@ mod ctrl;
 mod dma;
 mod error;
 mod iova;
+// The in-memory controller model: it plays the device, so it reads and
+// writes the driver's DMA memory through raw pointers.
+#[cfg(any(test, feature = "model"))]
+#[allow(unsafe_code)]
+pub mod model;
 // MSI-X eventfds (VFIO_DEVICE_SET_IRQS), poll(2) and epoll on them.
 #[allow(unsafe_code)]
 mod irq;
 // BAR0 mapped with mmap, volatile register access.
 #[allow(unsafe_code)]
 mod mmio;
+// The register window and DMA mapping traits (declares an `unsafe fn`).
+#[allow(unsafe_code)]
+mod platform;
 mod queue;
 mod sysfs;
 // The VFIO container, group and device ioctls.
@@ -144,6 +160,7 @@ pub use bdf::Bdf;
 pub use ctrl::{Controller, DataPointer, Options, QueueHandle, SharedController, Stats};
 pub use dma::DmaBuf;
 pub use error::OpenError;
+pub use platform::{DmaMap, Platform, Regs, Vfio};
 pub use sysfs::{bind_kernel, bind_vfio, driver_of, iommu_group_of};
 
 #[cfg(test)]

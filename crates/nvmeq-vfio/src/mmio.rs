@@ -10,7 +10,7 @@ use std::ptr::NonNull;
 
 /// A memory-mapped PCI BAR.
 #[derive(Debug)]
-pub(crate) struct Bar {
+pub struct Bar {
     ptr: NonNull<u8>,
     len: usize,
 }
@@ -49,11 +49,6 @@ impl Bar {
         Ok(Bar { ptr, len })
     }
 
-    /// The mapped length.
-    pub(crate) fn len(&self) -> usize {
-        self.len
-    }
-
     fn check(&self, off: usize) {
         // Offsets come from register constants and doorbell math validated
         // against `len` at bring-up; this catches bugs, not input.
@@ -65,6 +60,7 @@ impl Bar {
     }
 
     /// Volatile 32-bit load of the register at `off`.
+    #[inline]
     pub(crate) fn read32(&self, off: usize) -> u32 {
         self.check(off);
         // SAFETY: `off` is 4-aligned and inside the live mapping (checked above);
@@ -73,24 +69,27 @@ impl Bar {
     }
 
     /// Volatile 32-bit store to the register at `off`.
+    #[inline]
     pub(crate) fn write32(&self, off: usize, v: u32) {
         self.check(off);
         // SAFETY: as in `read32`. MMIO stores do not alias Rust memory.
         unsafe { self.ptr.as_ptr().add(off).cast::<u32>().write_volatile(v) }
     }
+}
 
-    /// A 64-bit register as two 32-bit loads, low dword first (the NVMe spec
-    /// allows 32-bit access to every register; some hosts cannot do 64-bit MMIO).
-    pub(crate) fn read64(&self, off: usize) -> u64 {
-        let lo = self.read32(off) as u64;
-        let hi = self.read32(off + 4) as u64;
-        lo | hi << 32
+impl crate::platform::Regs for Bar {
+    #[inline]
+    fn read32(&self, off: usize) -> u32 {
+        Bar::read32(self, off)
     }
 
-    /// A 64-bit register as two 32-bit stores, low dword first.
-    pub(crate) fn write64(&self, off: usize, v: u64) {
-        self.write32(off, v as u32);
-        self.write32(off + 4, (v >> 32) as u32);
+    #[inline]
+    fn write32(&self, off: usize, v: u32) {
+        Bar::write32(self, off, v)
+    }
+
+    fn size(&self) -> usize {
+        self.len
     }
 }
 

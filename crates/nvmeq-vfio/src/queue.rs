@@ -19,7 +19,7 @@ use nvmeq_core::sgl::SglDescriptor;
 use nvmeq_core::{AdminOpcode, Command, Completion, Error, IoBuf};
 
 use crate::dma::{DmaBuf, DmaRegion, DmaSpace};
-use crate::mmio::Bar;
+use crate::platform::{Platform, Regs};
 use nvmeq_core::prp::{PageSize, Prps};
 use ring::{CqRing, SqRing};
 use slots::Slots;
@@ -64,7 +64,7 @@ pub(crate) struct Push<'a> {
 
 /// A refused push: the data and metadata buffers handed back, and why
 /// (`None`: the queue is full).
-pub(crate) type Refused = (Option<DmaBuf>, Option<DmaBuf>, Option<Error>);
+pub(crate) type Refused<P> = (Option<DmaBuf<P>>, Option<DmaBuf<P>>, Option<Error>);
 
 impl Push<'_> {
     /// A synchronous driver command with PRPs and no retries.
@@ -109,17 +109,17 @@ pub(crate) fn mptr(
 
 /// The shadow doorbell and EventIdx pages (Doorbell Buffer Config).
 #[derive(Debug)]
-pub(crate) struct Shadow {
-    pub(crate) dbs: DmaRegion,
-    pub(crate) eis: DmaRegion,
+pub(crate) struct Shadow<P: Platform> {
+    pub(crate) dbs: DmaRegion<P>,
+    pub(crate) eis: DmaRegion<P>,
 }
 
 /// Writes a doorbell, through the shadow buffer when `shadow` is given: the
 /// MMIO write then happens only if the controller's EventIdx asks for it
 /// (`always_mmio` forces it, for the admin queue).
-fn ring_doorbell(
-    bar: &Bar,
-    shadow: Option<&Shadow>,
+fn ring_doorbell<P: Platform>(
+    bar: &P::Regs,
+    shadow: Option<&Shadow<P>>,
     always_mmio: bool,
     bar_off: usize,
     shadow_off: usize,
@@ -145,22 +145,22 @@ fn ring_doorbell(
 /// A queue pair: `size`-entry SQ and CQ, `size - 1` command slots, and one
 /// preallocated PRP list area per slot.
 #[derive(Debug)]
-pub(crate) struct QueuePair {
+pub(crate) struct QueuePair<P: Platform> {
     pub(crate) qid: u16,
     size: u16,
-    sq_mem: DmaRegion,
-    cq_mem: DmaRegion,
-    prp_mem: DmaRegion,
+    sq_mem: DmaRegion<P>,
+    cq_mem: DmaRegion<P>,
+    prp_mem: DmaRegion<P>,
     prp_pages: usize,
     /// One 16-byte metadata SGL descriptor per slot (PSDT 10b).
-    msgl_mem: DmaRegion,
+    msgl_mem: DmaRegion<P>,
     /// Where PRP lists are built before being copied into `prp_mem` with
     /// volatile stores (the core's PRP math works on plain slices).
     prp_scratch: Vec<u64>,
     page: usize,
     sq: SqRing,
     cq: CqRing,
-    pub(crate) slots: Slots<DmaBuf>,
+    pub(crate) slots: Slots<DmaBuf<P>>,
     /// The slot whose command sits at each SQ index (to stamp deadlines at
     /// doorbell time).
     sq_slot: Vec<u16>,
@@ -175,17 +175,17 @@ pub(crate) struct QueuePair {
     pub(crate) sgl_commands: u64,
 }
 
-impl QueuePair {
+impl<P: Platform> QueuePair<P> {
     /// Allocates a queue pair of `size` entries whose slots can each describe a
     /// transfer of up to `max_xfer` bytes in pages of `page` bytes.
     pub(crate) fn new(
-        space: &Arc<DmaSpace>,
+        space: &Arc<DmaSpace<P>>,
         qid: u16,
         size: u16,
         page: usize,
         max_xfer: usize,
         dstrd: u8,
-    ) -> io::Result<QueuePair> {
+    ) -> io::Result<QueuePair<P>> {
         let sq_mem = DmaRegion::new(space, size as usize * SQE_SIZE)?;
         let cq_mem = DmaRegion::new(space, size as usize * CQE_SIZE)?;
         let prp_pages = Prps::list_pages_needed(0, max_xfer as u32, PageSize::P4K).max(1);
@@ -276,10 +276,10 @@ impl QueuePair {
     pub(crate) fn push_with(
         &mut self,
         mut sqe: Command,
-        buf: Option<DmaBuf>,
-        meta: Option<DmaBuf>,
+        buf: Option<DmaBuf<P>>,
+        meta: Option<DmaBuf<P>>,
         p: &Push<'_>,
-    ) -> Result<u16, Refused> {
+    ) -> Result<u16, Refused<P>> {
         let len = p.len;
         if self.free() == 0 {
             return Err((buf, meta, None));
@@ -318,8 +318,15 @@ impl QueuePair {
         let base = slot as usize * self.prp_pages * self.page;
         let mut used = 0;
         let mut psdt = 0;
+        let fast = match p.regions {
+            None if len > 0 => dptr::contiguous(iova, len, self.page, p.dptr),
+            _ => None,
+        };
         let data_ptr = if len == 0 {
             [0, 0]
+        } else if let Some(b) = fast {
+            psdt = b.psdt;
+            b.dptr
         } else {
             let max_prp = self.max_prp_xfer();
             match dptr::build(
@@ -437,8 +444,8 @@ impl QueuePair {
     /// timeouts. Returns how many commands were submitted.
     pub(crate) fn ring_sq(
         &mut self,
-        bar: &Bar,
-        shadow: Option<&Shadow>,
+        bar: &P::Regs,
+        shadow: Option<&Shadow<P>>,
         now: Instant,
         timeout: Duration,
     ) -> u16 {
@@ -457,7 +464,7 @@ impl QueuePair {
             i = ring::ring_next(i, self.size);
         }
         let tail = self.sq.tail();
-        let mmio = ring_doorbell(
+        let mmio = ring_doorbell::<P>(
             bar,
             shadow,
             self.qid == 0,
@@ -500,19 +507,19 @@ impl QueuePair {
 
     /// Before one more command is queued: writes the CQ head doorbell if the
     /// controller could otherwise run out of CQ entries ([`doorbell::cq_head_due`]).
-    pub(crate) fn make_cq_room(&mut self, bar: &Bar, shadow: Option<&Shadow>) {
+    pub(crate) fn make_cq_room(&mut self, bar: &P::Regs, shadow: Option<&Shadow<P>>) {
         if doorbell::cq_head_due(self.cq_lag(), self.slots.busy_count() as u16, self.size) {
             self.ring_cq(bar, shadow);
         }
     }
 
     /// Writes the CQ head doorbell if entries were consumed since the last one.
-    pub(crate) fn ring_cq(&mut self, bar: &Bar, shadow: Option<&Shadow>) {
+    pub(crate) fn ring_cq(&mut self, bar: &P::Regs, shadow: Option<&Shadow<P>>) {
         let head = self.cq.head();
         if head == self.db_head {
             return;
         }
-        let mmio = ring_doorbell(
+        let mmio = ring_doorbell::<P>(
             bar,
             shadow,
             self.qid == 0,

@@ -68,7 +68,7 @@ fn open_rw(path: &str) -> Result<File, OpenError> {
 /// DMA mappings hold an `Arc` of it, so the group stays attached (and the
 /// mappings stay removable) until the last buffer is gone.
 #[derive(Debug)]
-pub(crate) struct Iommu {
+pub struct Iommu {
     container: File,
     // Closing the group detaches it from the container and drops every mapping,
     // so it lives exactly as long as the container.
@@ -307,7 +307,7 @@ fn region_info(dev: &File, index: u32) -> io::Result<vfio_region_info> {
 
 /// A VFIO device fd: its regions and PCI config space.
 #[derive(Debug)]
-pub(crate) struct Device {
+pub struct Device {
     file: File,
     config_offset: u64,
 }
@@ -368,6 +368,17 @@ impl Device {
     /// The fd, for [`crate::mmio::Bar::map`].
     pub(crate) fn fd(&self) -> &File {
         &self.file
+    }
+}
+
+impl crate::platform::DmaMap for Iommu {
+    unsafe fn map_dma(&self, ptr: *mut u8, iova: u64, len: u64) -> io::Result<()> {
+        // SAFETY: the trait's contract is `Iommu::map_dma`'s.
+        unsafe { Iommu::map_dma(self, ptr, iova, len) }
+    }
+
+    fn unmap_dma(&self, iova: u64, len: u64) -> io::Result<u64> {
+        Iommu::unmap_dma(self, iova, len)
     }
 }
 

@@ -12,6 +12,7 @@ use nvmeq_core::{
 
 use super::{Controller, PAGE};
 use crate::dma::DmaBuf;
+use crate::platform::Platform;
 
 /// Admin opcodes that manage the queues this driver owns: a caller sending
 /// them would pull queues out from under the driver.
@@ -58,8 +59,9 @@ impl Placement<'_> {
 /// device move (its NLB, for the opcodes the core can size; else the
 /// declared block count), honouring PRACT ([`format::plan`]): with PRACT on
 /// a format whose metadata is only PI, neither buffer carries any.
-fn sizes(cmd: &Cmd, fmt: NsFormat) -> Result<(u32, u32), Error> {
-    let sizing = match Cmd::from_sqe(cmd.queue, cmd.sqe) {
+/// `decoded` is [`Cmd::from_sqe`] of the entry, which the caller has made.
+fn sizes(cmd: &Cmd, decoded: Option<Cmd>, fmt: NsFormat) -> Result<(u32, u32), Error> {
+    let sizing = match decoded {
         Some(c) if matches!(c.xfer, Xfer::Blocks(_)) => Some(c),
         _ if cmd.queue == QueueKind::Io => Some(*cmd),
         _ => None,
@@ -71,11 +73,17 @@ fn sizes(cmd: &Cmd, fmt: NsFormat) -> Result<(u32, u32), Error> {
                 ..
             },
         ) => {
-            // Planned as if a metadata buffer were given: only the sizes are
-            // wanted here; whether the caller has one is checked last
-            // (`check_meta`), after the data checks.
-            let p = match format::plan(&c, Some(fmt), u32::MAX, true) {
-                Err(Error::MetadataForbidden) => format::plan(&c, Some(fmt), u32::MAX, false)?,
+            // Planned as if a metadata buffer were given when the format
+            // has separate metadata: only the sizes are wanted here; whether
+            // the caller has one is checked last (`check_meta`), after the
+            // data checks. Without separate metadata a buffer could only be
+            // refused (MetadataForbidden, then planned again without one),
+            // so that plan is made at once.
+            let with = fmt.meta_bytes != 0;
+            let p = match format::plan(&c, Some(fmt), u32::MAX, with) {
+                Err(Error::MetadataForbidden) if with => {
+                    format::plan(&c, Some(fmt), u32::MAX, false)?
+                }
                 p => p?,
             };
             Ok((p.data / n, p.meta))
@@ -99,12 +107,12 @@ fn check_meta(meta_len: u32, has_meta: bool) -> Result<(), Error> {
 /// [`sizes`], then [`check_meta`].
 #[cfg(test)]
 fn block_sizes(cmd: &Cmd, fmt: NsFormat, has_meta: bool) -> Result<(u32, u32), Error> {
-    let (lba, meta) = sizes(cmd, fmt)?;
+    let (lba, meta) = sizes(cmd, Cmd::from_sqe(cmd.queue, cmd.sqe), fmt)?;
     check_meta(meta, has_meta)?;
     Ok((lba, meta))
 }
 
-impl Controller {
+impl<P: Platform> Controller<P> {
     /// The current format of namespace `nsid` (learnt at open, or from
     /// Identify Namespace on first use after a format change).
     pub fn ns_format(&mut self, nsid: u32) -> Result<NsFormat, Error> {
@@ -142,12 +150,13 @@ impl Controller {
         }
         // What the entry's own fields (NLB, NUMD, a structure size) make the
         // device move, for the opcodes the core can size.
-        let implied = Cmd::from_sqe(cmd.queue, cmd.sqe).map(|c| c.xfer);
+        let decoded = Cmd::from_sqe(cmd.queue, cmd.sqe);
+        let implied = decoded.map(|c| c.xfer);
         let blocks =
             matches!(cmd.xfer, Xfer::Blocks(_)) || matches!(implied, Some(Xfer::Blocks(_)));
         let (lba, meta) = if blocks {
             let fmt = self.ns_format(cmd.nsid())?;
-            sizes(cmd, fmt)?
+            sizes(cmd, decoded, fmt)?
         } else {
             (1, 0)
         };
@@ -205,6 +214,11 @@ impl Controller {
             (QueueKind::Io, Scope::Queue(qi)) => (self.qs[qi].free() > 0).then_some(qi),
             (QueueKind::Io, Scope::All) => {
                 let n = self.qs.len() - 1;
+                // One I/O queue (one job, the bench's case): no round robin,
+                // and no division per command.
+                if n == 1 {
+                    return (self.qs[1].free() > 0).then_some(1);
+                }
                 for k in 0..n {
                     let qi = 1 + (self.next_io - 1 + k) % n;
                     if self.qs[qi].free() > 0 {
@@ -248,7 +262,7 @@ impl Controller {
                 max: self.max_xfer,
             });
         }
-        let fill = |dst: &mut DmaBuf, src: &Data<'_>, k: usize| match (src, cmd.dir) {
+        let fill = |dst: &mut DmaBuf<P>, src: &Data<'_>, k: usize| match (src, cmd.dir) {
             (Data::ToDevice(src), _) => dst.as_mut_slice()[..k].copy_from_slice(&src[..k]),
             (Data::FromDevice(src), DataDir::Both) => {
                 dst.as_mut_slice()[..k].copy_from_slice(&src[..k])
@@ -347,10 +361,10 @@ impl Controller {
     pub fn push_regions(
         &mut self,
         cmd: &Cmd,
-        buf: DmaBuf,
+        buf: DmaBuf<P>,
         regions: &[(usize, usize)],
         tag: u64,
-    ) -> Result<(), Rejected<DmaBuf>> {
+    ) -> Result<(), Rejected<DmaBuf<P>>> {
         let at = Placement {
             regions: Some(regions),
             ..Placement::on(Scope::All)
@@ -365,9 +379,9 @@ impl Controller {
     pub fn push_retryable(
         &mut self,
         cmd: &Cmd,
-        buf: Option<DmaBuf>,
+        buf: Option<DmaBuf<P>>,
         tag: u64,
-    ) -> Result<(), Rejected<DmaBuf>> {
+    ) -> Result<(), Rejected<DmaBuf<P>>> {
         let at = Placement {
             marked: true,
             ..Placement::on(Scope::All)
@@ -381,11 +395,11 @@ impl Controller {
     pub(super) fn push_inner(
         &mut self,
         cmd: &Cmd,
-        buf: Option<DmaBuf>,
-        meta: Option<DmaBuf>,
+        buf: Option<DmaBuf<P>>,
+        meta: Option<DmaBuf<P>>,
         tag: u64,
         at: Placement<'_>,
-    ) -> Result<(), Rejected<WithMeta<DmaBuf>>> {
+    ) -> Result<(), Rejected<WithMeta<DmaBuf<P>>>> {
         let Placement {
             regions,
             marked,
@@ -456,7 +470,7 @@ impl Controller {
 }
 
 /// A rejection of a command pushed without metadata, with its data buffer.
-pub(super) fn data_only(r: Result<(), Rejected<WithMeta<DmaBuf>>>) -> Result<(), Rejected<DmaBuf>> {
+pub(super) fn data_only<B>(r: Result<(), Rejected<WithMeta<B>>>) -> Result<(), Rejected<B>> {
     r.map_err(|r| match r {
         Rejected::Full(w) => Rejected::Full(w.and_then(|w| w.data)),
         Rejected::Invalid { error, buf } => Rejected::Invalid {
@@ -466,8 +480,8 @@ pub(super) fn data_only(r: Result<(), Rejected<WithMeta<DmaBuf>>>) -> Result<(),
     })
 }
 
-impl Backend for Controller {
-    type Buf = DmaBuf;
+impl<P: Platform> Backend for Controller<P> {
+    type Buf = DmaBuf<P>;
 
     fn caps(&self) -> Caps {
         Caps {
@@ -483,7 +497,7 @@ impl Backend for Controller {
         self.ns_format(nsid).map(|f| f.block_bytes)
     }
 
-    fn alloc(&mut self, len: usize) -> Result<DmaBuf, Error> {
+    fn alloc(&mut self, len: usize) -> Result<DmaBuf<P>, Error> {
         DmaBuf::new(&self.space, len).map_err(|e| Error::Os {
             op: "VFIO_IOMMU_MAP_DMA",
             errno: e.raw_os_error().unwrap_or(libc::ENOMEM),
@@ -501,7 +515,12 @@ impl Backend for Controller {
         self.execute_in(Scope::All, cmd, data, meta)
     }
 
-    fn push(&mut self, cmd: &Cmd, buf: Option<DmaBuf>, tag: u64) -> Result<(), Rejected<DmaBuf>> {
+    fn push(
+        &mut self,
+        cmd: &Cmd,
+        buf: Option<DmaBuf<P>>,
+        tag: u64,
+    ) -> Result<(), Rejected<DmaBuf<P>>> {
         data_only(self.push_inner(cmd, buf, None, tag, Placement::on(Scope::All)))
     }
 
@@ -512,10 +531,10 @@ impl Backend for Controller {
     fn push_with(
         &mut self,
         cmd: &Cmd,
-        data: Option<DmaBuf>,
-        meta: Option<DmaBuf>,
+        data: Option<DmaBuf<P>>,
+        meta: Option<DmaBuf<P>>,
         tag: u64,
-    ) -> Result<(), Rejected<WithMeta<DmaBuf>>> {
+    ) -> Result<(), Rejected<WithMeta<DmaBuf<P>>>> {
         self.push_inner(cmd, data, meta, tag, Placement::on(Scope::All))
     }
 
@@ -541,14 +560,21 @@ impl Backend for Controller {
         Ok(n)
     }
 
-    fn reap(&mut self, mut f: impl FnMut(Reaped<DmaBuf>)) -> usize {
+    fn reap(&mut self, mut f: impl FnMut(Reaped<DmaBuf<P>>)) -> usize {
         self.clear_io_interrupts();
-        self.poll_all();
+        // What was polled earlier (while `submit` waited) first, then the
+        // rings' new completions straight to `f`: a completion is moved
+        // once, not into the reap list and out again.
         let mut n = 0;
         for done in &mut self.done {
             while let Some(r) = done.pop_front() {
                 f(r);
                 n += 1;
+            }
+        }
+        for qi in 0..self.qs.len() {
+            if self.qs[qi].has_completion() {
+                n += self.poll_queue_with(qi, Some(&mut f));
             }
         }
         n

@@ -10,13 +10,14 @@ use nvmeq_core::{Error, Reaped};
 use nvmeq_core::cmd::{Abort, DeleteIoCq, DeleteIoSq};
 
 use super::Controller;
+use crate::platform::{Platform, Regs};
 use crate::queue::{Push, Raw};
 use nvmeq_core::regs::{self, Cc, Csts};
 
 /// How often wait loops look at CSTS and deadlines.
 const CHECK_EVERY: Duration = Duration::from_millis(1);
 
-impl Controller {
+impl<P: Platform> Controller<P> {
     /// Housekeeping from wait loops, at most every millisecond: controller
     /// fatal status and expired commands.
     pub(super) fn tick(&mut self) {
@@ -315,7 +316,7 @@ impl Controller {
     }
 }
 
-impl Drop for Controller {
+impl<P: Platform> Drop for Controller<P> {
     fn drop(&mut self) {
         if self.dead.is_none() {
             let _ = self.shutdown();

@@ -186,6 +186,32 @@ pub(crate) fn build(
     }
 }
 
+/// [`build`] for the whole of a page-aligned buffer at `buf`, `len` bytes,
+/// when it needs no list: one SGL Data Block, or PRP1 and PRP2 for up to
+/// two pages. `None` when [`build`] must decide (a PRP list, an SGL the
+/// controller's dword rule refuses). The same result as [`build`] with one
+/// region, without setting up list pages: the per-command common case.
+#[inline]
+pub(crate) fn contiguous(buf: u64, len: usize, page: usize, mode: Dptr) -> Option<Built> {
+    if len == 0 || buf % page as u64 != 0 {
+        return None;
+    }
+    match mode {
+        Dptr::Prp if len <= 2 * page => Some(Built {
+            dptr: [buf, if len > page { buf + page as u64 } else { 0 }],
+            psdt: 0,
+            words: 0,
+        }),
+        Dptr::Prp => None,
+        Dptr::Sgl { dword } if dword && len & 3 != 0 => None,
+        Dptr::Sgl { .. } => Some(Built {
+            dptr: SglDescriptor::data_block(buf, u32::try_from(len).ok()?).to_dptr(),
+            psdt: 1,
+            words: 0,
+        }),
+    }
+}
+
 /// [`Sgl::describe`] over regions given relative to `buf`, without
 /// allocating: absolute addresses go to a stack array.
 fn describe_regions(
@@ -274,6 +300,35 @@ mod tests {
             1 << 20,
         )?;
         Ok((b, scratch))
+    }
+
+    #[test]
+    fn the_contiguous_fast_path_builds_what_build_builds() {
+        let modes = [
+            Dptr::Prp,
+            Dptr::Sgl { dword: false },
+            Dptr::Sgl { dword: true },
+        ];
+        for mode in modes {
+            for len in [1, 4, 512, 4095, 4096, 4097, 6000, 8192, 8193, 65536] {
+                let mut scratch = vec![0u64; PAGE / 8];
+                let want = build(&mut scratch, LISTS, PAGE, BUF, &[(0, len)], mode, 1 << 20);
+                match contiguous(BUF, len, PAGE, mode) {
+                    Some(got) => assert_eq!(Ok(got), want, "{mode:?} {len}"),
+                    // Declined: only where build needs a list or refuses.
+                    None => assert!(
+                        want.as_ref().map_or(true, |b| b.words > 0),
+                        "{mode:?} {len}: {want:?}"
+                    ),
+                }
+            }
+        }
+        assert_eq!(
+            contiguous(BUF + 8, 512, PAGE, Dptr::Prp),
+            None,
+            "not page aligned"
+        );
+        assert_eq!(contiguous(BUF, 0, PAGE, Dptr::Prp), None);
     }
 
     #[test]
