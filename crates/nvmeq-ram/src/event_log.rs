@@ -8,8 +8,9 @@
 //! context exists appear in the next one. When the log outgrows
 //! [`MAX_LOG_BYTES`] the oldest events go and the Generation Number changes.
 //!
-//! Recorded today: the power-on (at creation), every successful Set Features
-//! and every host-initiated telemetry capture. Other code records its events
+//! Recorded today: the power-on (at creation), every successful Set Features,
+//! Firmware Commit, namespace create and delete, Sanitize (start and
+//! completion) and every host-initiated telemetry capture. Other code records its events
 //! through [`EventLog::record`] with the event's data layout from
 //! `nvmeq_core::log` (e.g. `FwCommitEvent`, `SanitizeStartEvent`), after
 //! adding the type to [`SUPPORTED_EVENTS`].
@@ -30,8 +31,12 @@ use crate::status::{at, dnr, Fail};
 use crate::telemetry::serve;
 
 /// The event types this controller records, for the Supported Events Bitmap.
-pub(crate) const SUPPORTED_EVENTS: [PelEventType; 3] = [
+pub(crate) const SUPPORTED_EVENTS: [PelEventType; 7] = [
     PelEventType::POWER_ON_RESET,
+    PelEventType::FW_COMMIT,
+    PelEventType::CHANGE_NS,
+    PelEventType::SANITIZE_START,
+    PelEventType::SANITIZE_COMPLETION,
     PelEventType::SET_FEATURE,
     PelEventType::TELEMETRY_CREATE,
 ];

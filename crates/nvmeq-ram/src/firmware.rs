@@ -10,9 +10,9 @@
 //! recorded (AFI bits 6:4) but the controller is never reset in memory, so
 //! only Commit Action 3 changes the running revision.
 
-use nvmeq_core::log::FwSlotLog;
+use nvmeq_core::log::{FwCommitEvent, FwSlotLog, PelEventType};
 use nvmeq_core::{Command, Data, Status};
-use zerocopy::FromZeros;
+use zerocopy::{FromZeros, IntoBytes};
 
 use crate::controller::{data_out, RamController};
 use crate::identify::FR;
@@ -115,6 +115,7 @@ impl RamController {
     pub(crate) fn fw_commit(&mut self, sqe: &Command) -> Result<u64, Fail> {
         let fs = (sqe.cdw10 & 7) as u8;
         let action = ((sqe.cdw10 >> 3) & 7) as u8;
+        let old_fw_rev = self.firmware.revision();
         let fw = &mut self.firmware;
         let replaces = matches!(
             action,
@@ -149,6 +150,16 @@ impl RamController {
             }
             _ => {}
         }
+        let new_fw_rev = fw.slots[slot as usize - 1].unwrap_or(old_fw_rev);
+        let event = FwCommitEvent {
+            old_fw_rev,
+            new_fw_rev,
+            fw_commit_action: action,
+            fw_slot: slot,
+            ..FwCommitEvent::new_zeroed()
+        };
+        self.events
+            .record(PelEventType::FW_COMMIT, event.as_bytes());
         Ok(0)
     }
 }

@@ -8,8 +8,9 @@
 //! that asks for any of them is refused with the status the spec gives.
 
 use nvmeq_core::identify::{ControllerList, Csi, IdentifyNamespace};
+use nvmeq_core::log::{ChangeNsEvent, PelEventType};
 use nvmeq_core::{Command, Data, Status};
-use zerocopy::FromBytes;
+use zerocopy::{FromBytes, FromZeros, IntoBytes};
 
 use crate::controller::{data_out, Namespace, RamController};
 use crate::identify::{dps_of, CNTLID};
@@ -94,6 +95,17 @@ impl RamController {
             attached: false,
             ..Namespace::new(host.nsze, lbads, fmt)
         };
+        let event = ChangeNsEvent {
+            nsmgt_cdw10: sqe.cdw10.into(),
+            nsze: host.nsze.into(),
+            nscap: host.ncap.into(),
+            flbas: host.flbas,
+            dps: host.dps,
+            nsid: (slot as u32 + 1).into(),
+            ..ChangeNsEvent::new_zeroed()
+        };
+        self.events
+            .record(PelEventType::CHANGE_NS, event.as_bytes());
         Ok(slot as u64 + 1)
     }
 
@@ -116,6 +128,13 @@ impl RamController {
                 self.changed_ns.insert(i as u32 + 1);
             }
             self.ns[i] = Namespace::unallocated(self.ns[i].fmt, self.ns[i].lbads);
+            let event = ChangeNsEvent {
+                nsmgt_cdw10: sel::DELETE_OR_DETACH.into(),
+                nsid: (i as u32 + 1).into(),
+                ..ChangeNsEvent::new_zeroed()
+            };
+            self.events
+                .record(PelEventType::CHANGE_NS, event.as_bytes());
         }
         Ok(0)
     }

@@ -10,9 +10,12 @@
 //! Failure Mode completes with nothing to do.
 
 use nvmeq_core::cmd::SanitizeCdw10;
-use nvmeq_core::log::{SanitizeOpStatus, SanitizeStatus, SanitizeStatusLog};
+use nvmeq_core::log::{
+    PelEventType, SanitizeCompletionEvent, SanitizeOpStatus, SanitizeStartEvent, SanitizeStatus,
+    SanitizeStatusLog,
+};
 use nvmeq_core::{Command, Status};
-use zerocopy::FromZeros;
+use zerocopy::{FromZeros, IntoBytes};
 
 use crate::controller::RamController;
 use crate::status::{at, dnr, Fail};
@@ -45,6 +48,19 @@ impl RamController {
     /// Sanitize (admin 84h).
     pub(crate) fn sanitize(&mut self, sqe: &Command) -> Result<u64, Fail> {
         let cdw10 = SanitizeCdw10::from_bits(sqe.cdw10);
+        if matches!(
+            cdw10.sanact(),
+            sanact::BLOCK_ERASE | sanact::CRYPTO_ERASE | sanact::OVERWRITE
+        ) {
+            let start = SanitizeStartEvent {
+                sani_cap: SANICAP.into(),
+                sani_cdw10: sqe.cdw10.into(),
+                sani_cdw11: sqe.cdw11.into(),
+                ..SanitizeStartEvent::new_zeroed()
+            };
+            self.events
+                .record(PelEventType::SANITIZE_START, start.as_bytes());
+        }
         let passes = match cdw10.sanact() {
             sanact::EXIT_FAILURE_MODE => return Ok(0),
             sanact::BLOCK_ERASE | sanact::CRYPTO_ERASE => {
@@ -87,6 +103,14 @@ impl RamController {
             passes,
             writes_then: self.smart.host_write_cmds,
         };
+        let log = self.sanitize_status_log();
+        let done = SanitizeCompletionEvent {
+            sani_prog: log.sprog.into(),
+            sani_status: log.sstat.into_bits().into(),
+            ..SanitizeCompletionEvent::new_zeroed()
+        };
+        self.events
+            .record(PelEventType::SANITIZE_COMPLETION, done.as_bytes());
         Ok(0)
     }
 
