@@ -218,7 +218,8 @@ mod tests {
         assert_eq!(h.tll.get() as usize, s.len());
         assert_eq!(s.len(), 512 + 24 + 8 + 36);
         assert!(h.supports(PelEventType::SET_FEATURE));
-        assert!(!h.supports(PelEventType::FW_COMMIT));
+        assert!(h.supports(PelEventType::FW_COMMIT));
+        assert!(!h.supports(PelEventType::THERMAL_EXCURSION));
         let ev: Vec<_> = pel_events(&s).collect();
         assert_eq!(ev[0].header.event_type(), PelEventType::POWER_ON_RESET);
         assert_eq!(&ev[0].data[..8], b"1.0     ");
