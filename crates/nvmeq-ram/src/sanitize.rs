@@ -56,7 +56,6 @@ impl RamController {
                 sani_cap: SANICAP.into(),
                 sani_cdw10: sqe.cdw10.into(),
                 sani_cdw11: sqe.cdw11.into(),
-                ..SanitizeStartEvent::new_zeroed()
             };
             self.events
                 .record(PelEventType::SANITIZE_START, start.as_bytes());
