@@ -132,7 +132,7 @@ fn persistent_event_log_actions_and_formats() {
     for line in [
         "Persistent Event Log for device: ram:64M\nAction for Persistent Event Log: 0\nLog Identifier: 13\nTotal Number of Events: 1\nTotal Log Length : 580\n",
         "Serial Number (SN): nvmeq-ram-0001",
-        "Supported Events Bitmap:\n\tSupport Power-on or Reset Event(0x4)\n\tSupport Set Feature Event(0xb)\n\tSupport Set Telemetry CRT Event(0xc)\n",
+        "Supported Events Bitmap:\n\tSupport Firmware Commit Event(0x2)\n\tSupport Power-on or Reset Event(0x4)\n\tSupport Change Namespace Event(0x6)\n\tSupport Sanitize Start Event(0x9)\n\tSupport Sanitize Completion Event(0xa)\n\tSupport Set Feature Event(0xb)\n\tSupport Set Telemetry CRT Event(0xc)\n",
         "Event Number: 0\nEvent Type: Power-on or Reset Event(0x4)\n",
         "Event Header Length: 21\n",
         "Power On Reset Event Entry:\nFirmware Revision: 2314885530819505713 (1.0.....)\nReset Information List:\nController ID: 1\n",
