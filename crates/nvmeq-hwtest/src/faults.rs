@@ -34,6 +34,7 @@ use crate::runner::{Runner, TestResult};
 use crate::suite::Ctx;
 use crate::target::Target;
 
+mod in_flight;
 pub mod removal;
 pub mod reset;
 pub mod slow;

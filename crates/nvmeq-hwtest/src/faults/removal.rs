@@ -22,11 +22,9 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use nvmeq_core::cmd::{Read, Write};
-use nvmeq_core::{Error, IoBuf};
-
+use super::in_flight::{InFlight, Tally};
 use super::{pattern, reach, read, write, Fault};
-use crate::pattern::{diff, fill};
+use crate::pattern::diff;
 use crate::registry::{HwBackend, Reach};
 use crate::report::Outcome;
 use crate::runner::{Runner, TestResult};
@@ -220,13 +218,6 @@ pub fn run<B: HwBackend>(t: &Target, r: &Runner) {
     });
 }
 
-/// One command's end: whether it succeeded (else its error), whether its buffer came back.
-struct End {
-    result: Result<(), Error>,
-    buf: bool,
-    at: Instant,
-}
-
 fn removal_in_flight<B: HwBackend>(t: &Target, pci: &str) -> TestResult {
     let reach = reach::<B>();
     let deleted_before = deleted_events();
@@ -247,31 +238,8 @@ fn removal_in_flight<B: HwBackend>(t: &Target, pci: &str) -> TestResult {
     write(&mut c, 0, &primer).map_err(|e| format!("primer write of {nlb} blocks: {e}"))?;
 
     let n = IN_FLIGHT.min(c.b.caps().queue_depth.max(1));
-    let mut ends: Vec<Vec<End>> = (0..n).map(|_| Vec::new()).collect();
-    let pushed = Instant::now();
-    for i in 0..n as u64 {
-        let mut buf = c.b.alloc(lba as usize).map_err(|e| format!("alloc: {e}"))?;
-        let cmd = if i + 1 == n as u64 && n > 1 {
-            fill(buf.as_mut_slice(), lba, 80, 23);
-            Write::new(c.nsid, 80, 0).build()
-        } else {
-            Read::new(c.nsid, 1 + i, 0).build()
-        };
-        if let Err(rej) = c.b.push(&cmd, Some(buf), i) {
-            return Err(format!("command {i} not queued: {}", rej.into_error()));
-        }
-    }
-    let record = |b: &mut B, ends: &mut Vec<Vec<End>>| {
-        b.reap(|r| {
-            if let Some(v) = ends.get_mut(r.tag as usize) {
-                v.push(End {
-                    result: r.result.map(drop),
-                    buf: r.buf.is_some(),
-                    at: Instant::now(),
-                });
-            }
-        });
-    };
+    let mut fl = InFlight::push(&mut c, n, 80, 23)?;
+    let pushed = fl.pushed;
     let deadline = pushed + Duration::from_millis(CMD_TIMEOUT_MS as u64);
     // ioctl runs its commands inside submit, so the request comes from another thread.
     let asker = std::thread::spawn(|| {
@@ -287,9 +255,9 @@ fn removal_in_flight<B: HwBackend>(t: &Target, pci: &str) -> TestResult {
             }
             std::thread::sleep(Duration::from_millis(10));
         }
-        record(&mut c.b, &mut ends);
+        fl.record(&mut c.b);
     }
-    record(&mut c.b, &mut ends);
+    fl.record(&mut c.b);
     let (del_at, del) = asker
         .join()
         .map_err(|_| "the thread asking for the removal panicked".to_string())?;
@@ -301,33 +269,18 @@ fn removal_in_flight<B: HwBackend>(t: &Target, pci: &str) -> TestResult {
             c.b.in_flight()
         ));
     }
-    let (mut bad, mut seen, mut after) = (Vec::new(), Vec::new(), 0);
-    for (i, v) in ends.iter().enumerate() {
-        let [e] = v.as_slice() else {
-            bad.push(format!("tag {i} came back {} times", v.len()));
-            continue;
-        };
-        if !e.buf {
-            bad.push(format!("tag {i}: its buffer did not come back"));
-        }
-        after += usize::from(e.at >= del_at);
-        seen.push(match &e.result {
-            Ok(()) => format!("{i}: done"),
-            Err(err) => format!("{i}: {err}"),
-        });
+    // Each tag exactly once, with its buffer, within the loop's deadline; any result.
+    let mut t = fl.tally("a removal", del_at, None, |_| true);
+    if t.after == 0 {
+        t.bad
+            .push("every command ended before the removal was asked for".into());
     }
-    if after == 0 {
-        bad.push("every command ended before the removal was asked for".into());
-    }
-    if !bad.is_empty() {
-        return Err(format!("{}; {}", bad.join(", "), seen.join(", ")));
-    }
-    let took = ends
-        .iter()
-        .flatten()
-        .map(|e| e.at.duration_since(pushed))
-        .max()
-        .unwrap_or_default();
+    let Tally {
+        seen,
+        after,
+        slowest: took,
+        ..
+    } = t.into_result()?;
 
     // The kernel's backends: the device goes away under the open backend, and a new command
     // fails (an error, not a hang). VFIO: the removal waits for us.

@@ -11,12 +11,12 @@
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use nvmeq_core::cmd::{Read, Write};
-use nvmeq_core::{Error, IoBuf, Status};
+use nvmeq_core::{Error, Status};
 
+use super::in_flight::{InFlight, Tally};
 use super::slow::{ctrl_name, wait_live};
 use super::{pattern, reach, read, write, Fault};
-use crate::pattern::{diff, fill};
+use crate::pattern::diff;
 use crate::registry::{HwBackend, Reach};
 use crate::runner::TestResult;
 use crate::suite::{Ctx, CMD_TIMEOUT_MS};
@@ -34,13 +34,6 @@ const KEPT_BLOCKS: u64 = 2;
 /// Where the in-flight write goes, and the write after the reset.
 const WRITE_SLBA: u64 = 80;
 const AFTER_SLBA: u64 = 112;
-
-/// One command's end: its result, whether its buffer came back, and when it was reaped.
-struct End {
-    result: Result<(), Error>,
-    buf: bool,
-    at: Instant,
-}
 
 /// Whether `e` is an error a reset may give a command in flight through backend `reach`.
 /// Linux fails the requests it cancels with Command Aborted By Host (its own status for a
@@ -100,37 +93,9 @@ pub fn reset_in_flight<B: HwBackend>(c: &mut Ctx<B>, f: Fault) -> TestResult {
     write(c, 0, &primer).map_err(|e| format!("primer write of {nlb} blocks: {e}"))?;
 
     let n = IN_FLIGHT.min(c.b.caps().queue_depth.max(1));
-    let mut ends: Vec<Vec<End>> = (0..n).map(|_| Vec::new()).collect();
-    let pushed = Instant::now();
-    for i in 0..n as u64 {
-        let mut buf = c.b.alloc(lba as usize).map_err(|e| format!("alloc: {e}"))?;
-        // The last command is a write: its data may or may not reach the media.
-        let cmd = if i + 1 == n as u64 && n > 1 {
-            fill(buf.as_mut_slice(), lba, WRITE_SLBA, 14);
-            Write::new(c.nsid, WRITE_SLBA, 0).build()
-        } else {
-            Read::new(c.nsid, 1 + i, 0).build()
-        };
-        if let Err(rej) = c.b.push(&cmd, Some(buf), i) {
-            return Err(format!("command {i} not queued: {}", rej.into_error()));
-        }
-    }
+    let mut fl = InFlight::push(c, n, WRITE_SLBA, 14)?;
+    let pushed = fl.pushed;
     let deadline = pushed + Duration::from_millis(CMD_TIMEOUT_MS as u64);
-    let record = |b: &mut B, ends: &mut Vec<Vec<End>>| -> Result<(), String> {
-        let mut stray = None;
-        b.reap(|r| match ends.get_mut(r.tag as usize) {
-            Some(v) => v.push(End {
-                result: r.result.map(drop),
-                buf: r.buf.is_some(),
-                at: Instant::now(),
-            }),
-            None => stray = Some(r.tag),
-        });
-        match stray {
-            Some(t) => Err(format!("reaped tag {t}, which was never pushed")),
-            None => Ok(()),
-        }
-    };
     // The reset: (when it started, how long it took, its result).
     let reset: (Instant, Duration, Result<(), String>) = match &ctrl {
         Some(name) => {
@@ -150,7 +115,7 @@ pub fn reset_in_flight<B: HwBackend>(c: &mut Ctx<B>, f: Fault) -> TestResult {
                     submit_err.get_or_insert(e);
                     std::thread::sleep(Duration::from_millis(10));
                 }
-                record(&mut c.b, &mut ends)?;
+                fl.record(&mut c.b);
             }
             let _ = t.join();
             let r = rx
@@ -179,52 +144,31 @@ pub fn reset_in_flight<B: HwBackend>(c: &mut Ctx<B>, f: Fault) -> TestResult {
             while c.b.in_flight() > 0 && Instant::now() < deadline {
                 c.b.submit(1)
                     .map_err(|e| format!("submit after the reset: {e}"))?;
-                record(&mut c.b, &mut ends)?;
+                fl.record(&mut c.b);
             }
             (t0, took, r)
         }
     };
-    record(&mut c.b, &mut ends)?;
+    fl.record(&mut c.b);
     let (reset_at, reset_took, reset_r) = reset;
     reset_r?;
 
     // Each tag exactly once, with its buffer, with success or a reset's error.
-    let (mut bad, mut seen, mut after_reset) = (Vec::new(), Vec::new(), 0);
-    for (i, v) in ends.iter().enumerate() {
-        let [e] = v.as_slice() else {
-            bad.push(format!("tag {i} came back {} times", v.len()));
-            continue;
-        };
-        if !e.buf {
-            bad.push(format!("tag {i}: its buffer did not come back"));
-        }
-        let took = e.at.duration_since(pushed);
-        if took > Duration::from_millis(CMD_TIMEOUT_MS as u64) {
-            bad.push(format!("tag {i} ended after {} ms", took.as_millis()));
-        }
-        after_reset += usize::from(e.at >= reset_at);
-        match &e.result {
-            Ok(()) => seen.push(format!("{i}: done")),
-            Err(err) if reset_error(reach, err) => seen.push(format!("{i}: {err}")),
-            Err(err) => bad.push(format!("tag {i}: not an error a reset gives: {err}")),
-        }
-    }
-    if after_reset == 0 {
-        bad.push(format!(
+    let limit = Duration::from_millis(CMD_TIMEOUT_MS as u64);
+    let mut t = fl.tally("a reset", reset_at, Some(limit), |e| reset_error(reach, e));
+    if t.after == 0 {
+        t.bad.push(format!(
             "every command ended before the reset ({} ms after the push): the throttle did not \
              hold them",
             reset_at.duration_since(pushed).as_millis()
         ));
     }
-    if !bad.is_empty() {
-        return Err(format!("{}; {}", bad.join(", "), seen.join(", ")));
-    }
-    let took = ends
-        .iter()
-        .flatten()
-        .map(|e| e.at.duration_since(pushed))
-        .max()
-        .unwrap_or_default();
+    let Tally {
+        seen,
+        after: after_reset,
+        slowest: took,
+        ..
+    } = t.into_result()?;
 
     // The device afterwards: what was written before reads back; a new write reads back.
     let live = match &ctrl {
