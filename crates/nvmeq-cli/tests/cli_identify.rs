@@ -6,16 +6,10 @@
 
 mod common;
 
-use common::{fails_with, json, nvmeq, stderr, stdout};
+use common::{fails_with, json, nvmeq, ok, stdout};
 use serde_json::json;
 
 const DEV: &str = "ram:64M";
-
-fn ok(args: &[&str]) -> std::process::Output {
-    let out = nvmeq(args);
-    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
-    out
-}
 
 #[test]
 fn nvm_id_ctrl_every_format() {

@@ -6,15 +6,9 @@
 
 mod common;
 
-use common::{fails_with, json, nvmeq, stderr, stdout};
+use common::{fails_with, json, nvmeq, ok, stdout};
 
 const DEV: &str = "ram:64M";
-
-fn ok(args: &[&str]) -> std::process::Output {
-    let out = nvmeq(args);
-    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
-    out
-}
 
 #[test]
 fn get_log_reads_any_page_in_pieces_at_the_offset() {

@@ -4,15 +4,9 @@
 
 mod common;
 
-use common::{fails_with, json, nvmeq, stderr, stdout, TempDir};
+use common::{fails_with, json, nvmeq, ok, stderr, stdout, TempDir};
 
 const DEV: &str = "ram:64M";
-
-fn ok(args: &[&str]) -> std::process::Output {
-    let out = nvmeq(args);
-    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
-    out
-}
 
 #[test]
 fn telemetry_log_writes_the_header_and_the_data_areas_asked_for() {

@@ -42,6 +42,13 @@ pub fn nvmeq_stdin(args: &[&str], input: &[u8]) -> Output {
     out
 }
 
+/// Runs `nvmeq ARGS` and asserts it succeeded (stderr in the message).
+pub fn ok(args: &[&str]) -> Output {
+    let out = nvmeq(args);
+    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    out
+}
+
 /// stdout as text.
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
