@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod bench;
 pub mod discover;
+pub mod fabrics;
 pub mod features;
 pub mod fw;
 pub mod identify;

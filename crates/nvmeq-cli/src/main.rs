@@ -17,8 +17,8 @@ mod output;
 use clap::{Parser, Subcommand};
 
 use cmd::{
-    admin, bench, discover, features, fw, identify, io, list, log, ns_id, ns_mgmt, passthru, resv,
-    zns, Ctx,
+    admin, bench, discover, fabrics, features, fw, identify, io, list, log, ns_id, ns_mgmt,
+    passthru, resv, zns, Ctx,
 };
 use nvmeq::BackendKind;
 use nvmeq_core::cmd::ZoneSendAction;
@@ -50,6 +50,14 @@ enum Command {
     List,
     /// Discovery log page of an NVMe/TCP discovery controller (like nvme discover).
     Discover(discover::DiscoverArgs),
+    /// Connect to an NVMe over Fabrics subsystem through the kernel (like nvme connect).
+    Connect(fabrics::ConnectArgs),
+    /// Connect through the kernel to every NVM subsystem a discovery controller lists.
+    ConnectAll(fabrics::ConnectAllArgs),
+    /// Disconnect kernel fabrics controllers by subsystem NQN or device name.
+    Disconnect(fabrics::DisconnectArgs),
+    /// Disconnect every kernel fabrics controller (not PCIe ones).
+    DisconnectAll(fabrics::DisconnectAllArgs),
     /// Identify Controller.
     IdCtrl(identify::IdCtrlArgs),
     /// Identify Namespace.
@@ -210,6 +218,10 @@ fn run(cli: Cli) -> error::Result<()> {
     match &cli.cmd {
         Command::List => list::run(ctx.fmt),
         Command::Discover(a) => discover::run(ctx.fmt, a),
+        Command::Connect(a) => fabrics::connect(ctx.fmt, a),
+        Command::ConnectAll(a) => fabrics::connect_all(a),
+        Command::Disconnect(a) => fabrics::disconnect(a),
+        Command::DisconnectAll(a) => fabrics::disconnect_all(a),
         Command::IdCtrl(a) => identify::id_ctrl(&ctx, a),
         Command::IdNs(a) => identify::id_ns(&ctx, a),
         Command::ListNs(a) => identify::list_ns(&ctx, a),

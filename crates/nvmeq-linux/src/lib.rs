@@ -1,6 +1,8 @@
 //! What nvmeq's Linux backends (`nvmeq-ioctl`, `nvmeq-uring`), the CLI and
 //! the conformance suite share, written once:
 //!
+//! - [`fabrics`]: the kernel's NVMe over Fabrics host (`/dev/nvme-fabrics`
+//!   connect, `delete_controller` disconnect, fabrics controllers in sysfs);
 //! - [`uapi`]: `struct nvme_passthru_cmd64`, `struct nvme_uring_cmd` and the
 //!   ioctl / `cmd_op` numbers of `include/uapi/linux/nvme_ioctl.h`;
 //! - [`node`]: which NVMe device node a path is (`/dev/nvmeX` controller,
@@ -12,10 +14,11 @@
 //!   the kernel maps for one command, and the check of a vectored buffer
 //!   against them.
 //!
-//! No syscalls beyond file reads: the ioctls themselves stay in the backends.
+//! No syscalls beyond file reads and writes: the ioctls themselves stay in the backends.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod fabrics;
 pub mod node;
 pub mod queue_limits;
 pub mod sysfs;
