@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod bench;
+pub mod dhchap;
 pub mod discover;
 pub mod fabrics;
 pub mod features;

@@ -17,7 +17,7 @@ mod output;
 use clap::{Parser, Subcommand};
 
 use cmd::{
-    admin, bench, discover, fabrics, features, fw, identify, io, list, log, ns_id, ns_mgmt,
+    admin, bench, dhchap, discover, fabrics, features, fw, identify, io, list, log, ns_id, ns_mgmt,
     passthru, resv, zns, Ctx,
 };
 use nvmeq::BackendKind;
@@ -58,6 +58,10 @@ enum Command {
     Disconnect(fabrics::DisconnectArgs),
     /// Disconnect every kernel fabrics controller (not PCIe ones).
     DisconnectAll(fabrics::DisconnectAllArgs),
+    /// Generate a DH-HMAC-CHAP key for NVMe in-band authentication.
+    GenDhchapKey(dhchap::GenArgs),
+    /// Check a DH-HMAC-CHAP key (header, length, CRC).
+    CheckDhchapKey(dhchap::CheckArgs),
     /// Identify Controller.
     IdCtrl(identify::IdCtrlArgs),
     /// Identify Namespace.
@@ -222,6 +226,8 @@ fn run(cli: Cli) -> error::Result<()> {
         Command::ConnectAll(a) => fabrics::connect_all(a),
         Command::Disconnect(a) => fabrics::disconnect(a),
         Command::DisconnectAll(a) => fabrics::disconnect_all(a),
+        Command::GenDhchapKey(a) => dhchap::gen(a),
+        Command::CheckDhchapKey(a) => dhchap::check_cmd(a),
         Command::IdCtrl(a) => identify::id_ctrl(&ctx, a),
         Command::IdNs(a) => identify::id_ns(&ctx, a),
         Command::ListNs(a) => identify::list_ns(&ctx, a),
