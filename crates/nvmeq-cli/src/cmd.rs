@@ -17,6 +17,8 @@ pub mod ns_id;
 pub mod ns_mgmt;
 pub mod passthru;
 pub mod resv;
+pub mod secret;
+pub mod tls_key;
 pub mod zns;
 
 use clap::Args;

@@ -18,7 +18,7 @@ use clap::{Parser, Subcommand};
 
 use cmd::{
     admin, bench, dhchap, discover, fabrics, features, fw, identify, io, list, log, ns_id, ns_mgmt,
-    passthru, resv, zns, Ctx,
+    passthru, resv, tls_key, zns, Ctx,
 };
 use nvmeq::BackendKind;
 use nvmeq_core::cmd::ZoneSendAction;
@@ -62,6 +62,10 @@ enum Command {
     GenDhchapKey(dhchap::GenArgs),
     /// Check a DH-HMAC-CHAP key (header, length, CRC).
     CheckDhchapKey(dhchap::CheckArgs),
+    /// Generate a TLS PSK in the NVMe/TCP interchange format.
+    GenTlsKey(tls_key::GenArgs),
+    /// Check a TLS PSK and print the TLS identity a host presents for it.
+    CheckTlsKey(tls_key::CheckArgs),
     /// Identify Controller.
     IdCtrl(identify::IdCtrlArgs),
     /// Identify Namespace.
@@ -228,6 +232,8 @@ fn run(cli: Cli) -> error::Result<()> {
         Command::DisconnectAll(a) => fabrics::disconnect_all(a),
         Command::GenDhchapKey(a) => dhchap::gen(a),
         Command::CheckDhchapKey(a) => dhchap::check_cmd(a),
+        Command::GenTlsKey(a) => tls_key::gen(a),
+        Command::CheckTlsKey(a) => tls_key::check_cmd(a),
         Command::IdCtrl(a) => identify::id_ctrl(&ctx, a),
         Command::IdNs(a) => identify::id_ns(&ctx, a),
         Command::ListNs(a) => identify::list_ns(&ctx, a),

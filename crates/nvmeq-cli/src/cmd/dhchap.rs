@@ -5,11 +5,10 @@
 //! SHA-256, 02 SHA-384, 03 SHA-512) and the transformed key is
 //! HMAC-hash(secret, host NQN ‖ "NVMe-over-Fabrics").
 
-use base64::engine::general_purpose::STANDARD as B64;
-use base64::Engine as _;
 use clap::Args;
 use hmac::{Hmac, Mac};
 
+use super::secret::{decode_with_crc, encode_with_crc, hostnqn_from_file, random, unhex};
 use crate::error::{usage, CliError, Result};
 use crate::output;
 
@@ -106,16 +105,9 @@ pub fn transform(t: Transform, secret: &[u8], nqn: &str) -> Vec<u8> {
     }
 }
 
-/// CRC-32 as zlib's `crc32()` computes it (the spec's CRC-32 of the key).
-fn crc32(b: &[u8]) -> u32 {
-    crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC).checksum(b)
-}
-
 /// `DHHC-1:HH:base64(key ‖ crc):`.
 pub fn encode(t: Transform, key: &[u8]) -> String {
-    let mut k = key.to_vec();
-    k.extend_from_slice(&crc32(key).to_le_bytes());
-    format!("DHHC-1:{:02x}:{}:", t.id(), B64.encode(&k))
+    format!("DHHC-1:{:02x}:{}:", t.id(), encode_with_crc(key))
 }
 
 /// What a valid key holds.
@@ -145,53 +137,17 @@ pub fn check(s: &str) -> std::result::Result<Checked, String> {
     let b64 = body
         .strip_suffix(':')
         .ok_or_else(|| format!("'{s}': the key does not end with ':'"))?;
-    let raw = B64
-        .decode(b64)
-        .map_err(|e| format!("Base64 decoding failed: {e}"))?;
-    if raw.len() < 36 {
-        return Err(format!(
-            "Base64 decoding failed ({b64}, size {})",
-            raw.len()
-        ));
-    }
-    let (key, crc) = raw.split_at(raw.len() - 4);
-    if ![32, 48, 64].contains(&key.len()) {
-        return Err(format!("Invalid key length {}", key.len()));
-    }
+    let (key, crc) = decode_with_crc(b64, &[32, 48, 64])?;
     if let Some(l) = t.key_len() {
         if key.len() != l {
             return Err(format!("Invalid key length {} for {}", key.len(), t.name()));
         }
     }
-    let want = u32::from_le_bytes(crc.try_into().expect("4 bytes"));
-    let got = crc32(key);
-    if want != got {
-        return Err(format!("CRC mismatch (key {want:08x}, crc {got:08x})"));
-    }
     Ok(Checked {
         transform: t,
-        key: key.to_vec(),
-        crc: got,
+        key,
+        crc,
     })
-}
-
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 || !s.is_ascii() {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
-        .collect()
-}
-
-fn random(n: usize) -> Result<Vec<u8>> {
-    use std::io::Read;
-    let mut v = vec![0u8; n];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut v))
-        .map_err(|e| CliError::io("reading /dev/urandom for the secret", e))?;
-    Ok(v)
 }
 
 /// Runs `nvmeq gen-dhchap-key`.
@@ -221,13 +177,9 @@ pub fn gen(a: &GenArgs) -> Result<()> {
     };
     let nqn = match &a.nqn {
         Some(n) => n.clone(),
-        None => std::fs::read_to_string("/etc/nvme/hostnqn")
-            .ok()
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| {
-                CliError::Device("Could not read host NQN (/etc/nvme/hostnqn; pass --nqn)".into())
-            })?,
+        None => hostnqn_from_file().ok_or_else(|| {
+            CliError::Device("Could not read host NQN (/etc/nvme/hostnqn; pass --nqn)".into())
+        })?,
     };
     let key = transform(t, &secret, &nqn);
     output::text(&format!("{}\n", encode(t, &key[..len])))
@@ -248,12 +200,6 @@ pub fn check_cmd(a: &CheckArgs) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn crc_is_zlibs() {
-        // The catalogue's check value of CRC-32/ISO-HDLC.
-        assert_eq!(crc32(b"123456789"), 0xcbf4_3926);
-    }
 
     #[test]
     fn hmac_sha256_matches_rfc_4231_case_2() {

@@ -1,4 +1,4 @@
-//! `gen-dhchap-key` / `check-dhchap-key` on the host; the guest test
+//! `gen-dhchap-key` / `check-dhchap-key` / `gen-tls-key` / `check-tls-key` on the host; the guest tests
 //! `guest::fabrics::dhchap_keys_agree_with_nvme_cli` compares with nvme-cli.
 
 mod common;
@@ -76,5 +76,66 @@ fn generated_keys_check_and_refusals_are_named() {
         &nvmeq(&["check-dhchap-key", "-k", "DHHC-1:09:AAAA:"]),
         2,
         "Invalid HMAC identifier 9",
+    );
+}
+
+#[test]
+fn tls_keys_encode_check_and_refuse_by_name() {
+    let secret = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+    let k = stdout(&ok(&["gen-tls-key", "-s", secret]));
+    assert!(
+        k.starts_with("NVMeTLSkey-1:01:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh"),
+        "{k}"
+    );
+    let id = stdout(&ok(&[
+        "check-tls-key",
+        "-d",
+        k.trim(),
+        "-n",
+        "nqn.h",
+        "-c",
+        "nqn.s",
+    ]));
+    assert_eq!(id, "NVMe0R01 nqn.h nqn.s\n");
+    let id1 = stdout(&ok(&[
+        "check-tls-key",
+        "-d",
+        k.trim(),
+        "-n",
+        "nqn.h",
+        "-c",
+        "nqn.s",
+        "-I",
+        "1",
+    ]));
+    assert!(
+        id1.starts_with("NVMe1R01 nqn.h nqn.s ") && id1.trim().len() == 21 + 44,
+        "{id1}"
+    );
+    fails_with(
+        &nvmeq(&["gen-tls-key", "-m", "3"]),
+        2,
+        "Invalid HMAC identifier 3",
+    );
+    fails_with(
+        &nvmeq(&["gen-tls-key", "-I", "2"]),
+        2,
+        "Invalid TLS identity version 2",
+    );
+    fails_with(
+        &nvmeq(&["gen-tls-key", "-s", "00"]),
+        2,
+        "Invalid key length (1 bytes)",
+    );
+    fails_with(&nvmeq(&["check-tls-key"]), 2, "No key data");
+    fails_with(
+        &nvmeq(&["check-tls-key", "-d", k.trim()]),
+        2,
+        "Need to specify a subsystem NQN",
+    );
+    fails_with(
+        &nvmeq(&["gen-tls-key", "-i", "-c", "nqn.s"]),
+        1,
+        "adding keys to the kernel keyring is not supported by nvmeq yet",
     );
 }
