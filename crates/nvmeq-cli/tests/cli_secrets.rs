@@ -1,5 +1,6 @@
-//! `gen-dhchap-key` / `check-dhchap-key` / `gen-tls-key` / `check-tls-key` on the host; the guest tests
-//! `guest::fabrics::dhchap_keys_agree_with_nvme_cli` compares with nvme-cli.
+//! `gen-dhchap-key`, `check-dhchap-key`, `gen-tls-key` and `check-tls-key`
+//! on the host; `guest::fabrics::{dhchap,tls}_keys_agree_with_nvme_cli`
+//! compare them with nvme-cli.
 
 mod common;
 
