@@ -7,6 +7,7 @@ pub mod bench;
 pub mod discover;
 pub mod features;
 pub mod fw;
+pub mod hostnqn;
 pub mod identify;
 pub mod io;
 pub mod list;
@@ -15,6 +16,7 @@ pub mod ns_id;
 pub mod ns_mgmt;
 pub mod passthru;
 pub mod resv;
+pub mod topology;
 pub mod zns;
 
 use clap::Args;

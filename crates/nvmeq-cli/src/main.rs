@@ -17,8 +17,8 @@ mod output;
 use clap::{Parser, Subcommand};
 
 use cmd::{
-    admin, bench, discover, features, fw, identify, io, list, log, ns_id, ns_mgmt, passthru, resv,
-    zns, Ctx,
+    admin, bench, discover, features, fw, hostnqn, identify, io, list, log, ns_id, ns_mgmt,
+    passthru, resv, topology, zns, Ctx,
 };
 use nvmeq::BackendKind;
 use nvmeq_core::cmd::ZoneSendAction;
@@ -48,6 +48,14 @@ struct Cli {
 enum Command {
     /// List every NVMe controller and namespace on this host and the backends each can use.
     List,
+    /// The kernel's NVM subsystems and their controllers (like nvme list-subsys).
+    ListSubsys(topology::ListSubsysArgs),
+    /// The kernel's subsystems, controllers, namespaces and paths (like nvme show-topology).
+    ShowTopology(topology::ShowTopologyArgs),
+    /// A new host NQN from the system UUID, else a random UUID.
+    GenHostnqn,
+    /// The host NQN: /etc/nvme/hostnqn, else a generated one.
+    ShowHostnqn,
     /// Discovery log page of an NVMe/TCP discovery controller (like nvme discover).
     Discover(discover::DiscoverArgs),
     /// Identify Controller.
@@ -209,6 +217,10 @@ fn run(cli: Cli) -> error::Result<()> {
     };
     match &cli.cmd {
         Command::List => list::run(ctx.fmt),
+        Command::ListSubsys(a) => topology::list_subsys(ctx.fmt, a),
+        Command::ShowTopology(a) => topology::show_topology(ctx.fmt, a),
+        Command::GenHostnqn => hostnqn::gen_hostnqn(),
+        Command::ShowHostnqn => hostnqn::show_hostnqn(),
         Command::Discover(a) => discover::run(ctx.fmt, a),
         Command::IdCtrl(a) => identify::id_ctrl(&ctx, a),
         Command::IdNs(a) => identify::id_ns(&ctx, a),
