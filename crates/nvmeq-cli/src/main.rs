@@ -88,6 +88,10 @@ enum Command {
     IdNvmset(identify::IdNvmsetArgs),
     /// Identify Domain List (CNS 18h).
     IdDomain(identify::IdDomainArgs),
+    /// I/O Command Set Independent Identify Namespace (CNS 08h).
+    CmdsetIndIdNs(identify::CmdsetIndIdNsArgs),
+    /// Identify Endurance Group List (CNS 19h).
+    ListEndgrp(identify::ListEndgrpArgs),
     /// Identify Namespace Granularity List (CNS 16h).
     IdNsGranularity(identify::IdNsGranularityArgs),
     /// The namespace ID of a namespace device node.
@@ -237,6 +241,8 @@ fn run(cli: Cli) -> error::Result<()> {
         Command::IdUuid(a) => identify::id_uuid(&ctx, a),
         Command::IdNvmset(a) => identify::id_nvmset(&ctx, a),
         Command::IdDomain(a) => identify::id_domain(&ctx, a),
+        Command::CmdsetIndIdNs(a) => identify::cmdset_ind_id_ns(&ctx, a),
+        Command::ListEndgrp(a) => identify::list_endgrp(&ctx, a),
         Command::IdNsGranularity(a) => identify::id_ns_granularity(&ctx, a),
         Command::GetNsId(a) => ns_id::get_ns_id(&ctx, a),
         Command::SmartLog(a) => log::smart(&ctx, a),

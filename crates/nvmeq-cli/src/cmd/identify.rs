@@ -3,12 +3,14 @@
 
 mod ctrl_data;
 mod formats;
+mod independent;
 mod lists;
 
 pub use ctrl_data::{
     id_iocs, nvm_id_ctrl, primary_caps, IdIocsArgs, NvmIdCtrlArgs, PrimaryCapsArgs,
 };
 pub use formats::{id_ns_lba_format, nvm_id_ns, nvm_id_ns_lba_format, LbaFormatArgs, NvmIdNsArgs};
+pub use independent::{cmdset_ind_id_ns, list_endgrp, CmdsetIndIdNsArgs, ListEndgrpArgs};
 pub use lists::{
     id_domain, id_ns_granularity, id_nvmset, id_uuid, list_ctrl, list_secondary, IdDomainArgs,
     IdNsGranularityArgs, IdNvmsetArgs, IdUuidArgs, ListCtrlArgs, ListSecondaryArgs,
