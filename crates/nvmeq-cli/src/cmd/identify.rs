@@ -3,6 +3,7 @@
 
 mod ctrl_data;
 mod formats;
+mod human;
 mod independent;
 mod lists;
 
@@ -61,6 +62,9 @@ pub struct IdNsArgs {
     /// Write the raw 4096-byte structure to stdout.
     #[arg(short = 'b', long = "raw-binary")]
     pub raw: bool,
+    /// Decode each field's bits under it (normal output).
+    #[arg(short = 'H', long = "human-readable")]
+    pub human: bool,
 }
 
 /// `list-ns`.
@@ -335,7 +339,14 @@ pub fn id_ns(ctx: &Ctx, a: &IdNsArgs) -> Result<()> {
         .map_err(|_| CliError::Device("Identify Namespace: short structure".into()))?;
     output::emit(
         ctx.fmt_raw(a.raw),
-        || id_ns_text(&n, nsid, a.vs),
+        || {
+            let plain = id_ns_text(&n, nsid, a.vs);
+            if a.human {
+                human::id_ns(&plain, &n)
+            } else {
+                plain
+            }
+        },
         || IdNs::from(&n),
         &raw,
     )

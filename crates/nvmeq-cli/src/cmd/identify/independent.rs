@@ -23,6 +23,9 @@ pub struct CmdsetIndIdNsArgs {
     /// Write the raw 4096-byte structure to stdout.
     #[arg(short = 'b', long = "raw-binary")]
     pub raw: bool,
+    /// Decode each field's bits under it (normal output).
+    #[arg(short = 'H', long = "human-readable")]
+    pub human: bool,
 }
 
 /// `list-endgrp`.
@@ -146,7 +149,14 @@ pub fn cmdset_ind_id_ns(ctx: &Ctx, a: &CmdsetIndIdNsArgs) -> Result<()> {
     let n: IdentifyNamespaceIndependent = parse(&raw, op)?;
     output::emit(
         ctx.fmt_raw(a.raw),
-        || independent_text(&n, nsid),
+        || {
+            let plain = independent_text(&n, nsid);
+            if a.human {
+                super::human::independent(&plain, &n)
+            } else {
+                plain
+            }
+        },
         || IndependentJson::from(&n),
         &raw,
     )
