@@ -94,12 +94,19 @@ fn human_readable_identify_namespace() {
     ] {
         assert!(h.contains(needle), "{needle:?} not in\n{h}");
     }
-    // Only decoded lines were added: the plain lines are all there, in order.
+    // Only decoded lines and 2.13's kpios / kpiodaag lines were added.
+    assert!(
+        h.contains(
+            "\nmsrc    : 127\nkpios   : 0\n  [1:1] : 0\tKey Per I/O Capability Not Supported\n"
+        ),
+        "{h}"
+    );
+    assert!(h.contains("\nnulbaf  : 0\nkpiodaag: 0\n"), "{h}");
     let kept: Vec<&str> = h
         .lines()
         .filter(|l| !l.starts_with("  [") && !l.is_empty())
         .collect();
-    assert_eq!(kept.len(), plain.lines().count(), "{h}");
+    assert_eq!(kept.len(), plain.lines().count() + 2, "{h}");
     let t = stdout(&ok(&["cmdset-ind-id-ns", DEV, "-n", "1", "-H"]));
     assert!(
         t.contains("nstat   : 0x1\n  [2:1] : 0\tI/O performance degradation is not reported\n  [0:0] : 0x1\tName space is ready\n\n"),

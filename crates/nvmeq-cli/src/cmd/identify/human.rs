@@ -470,7 +470,8 @@ fn rp_name(rp: u8) -> &'static str {
 }
 
 /// `id-ns -H`: the plain layout with each field's bits under it, the sizes
-/// named, and the LBA formats spelt out.
+/// named, nvme-cli 2.13's `kpios` and `kpiodaag` lines, and the LBA formats
+/// spelt out.
 pub fn id_ns(plain: &str, n: &IdentifyNamespace) -> String {
     let in_use = n.flbas_index();
     let mut out = String::new();
@@ -496,7 +497,10 @@ pub fn id_ns(plain: &str, n: &IdentifyNamespace) -> String {
             "fpi" => fpi(n.fpi),
             "dlfeat" => dlfeat(n.dlfeat),
             "nsattr" => nsattr(n.nsattr),
-            "kpios" => kpios(n.kpios),
+            // nvme-cli 2.13 has these two lines where nvmeq's plain (2.3)
+            // layout has none: -H, a 2.13 form, prints them.
+            "msrc" => format!("kpios   : {}\n{}", n.kpios, kpios(n.kpios)),
+            "nulbaf" => format!("kpiodaag: {}\n", n.kpiodaag),
             k if k.starts_with("lbaf ") => {
                 let Some(i) = k[5..].trim().parse::<usize>().ok() else {
                     out += line;
