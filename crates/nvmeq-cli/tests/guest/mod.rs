@@ -2,7 +2,9 @@
 //! helpers through `super`.
 
 pub mod bench;
+pub mod human;
 pub mod logs;
 pub mod ns_mgmt;
 pub mod passthru;
 pub mod reset;
+pub mod topology;
