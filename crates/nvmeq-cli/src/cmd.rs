@@ -9,6 +9,7 @@ pub mod discover;
 pub mod fabrics;
 pub mod features;
 pub mod fw;
+pub mod hostnqn;
 pub mod identify;
 pub mod io;
 pub mod list;
@@ -19,6 +20,7 @@ pub mod passthru;
 pub mod resv;
 pub mod secret;
 pub mod tls_key;
+pub mod topology;
 pub mod zns;
 
 use clap::Args;

@@ -17,8 +17,8 @@ mod output;
 use clap::{Parser, Subcommand};
 
 use cmd::{
-    admin, bench, dhchap, discover, fabrics, features, fw, identify, io, list, log, ns_id, ns_mgmt,
-    passthru, resv, tls_key, zns, Ctx,
+    admin, bench, dhchap, discover, fabrics, features, fw, hostnqn, identify, io, list, log, ns_id,
+    ns_mgmt, passthru, resv, tls_key, topology, zns, Ctx,
 };
 use nvmeq::BackendKind;
 use nvmeq_core::cmd::ZoneSendAction;
@@ -48,6 +48,14 @@ struct Cli {
 enum Command {
     /// List every NVMe controller and namespace on this host and the backends each can use.
     List,
+    /// The kernel's NVM subsystems and their controllers (like nvme list-subsys).
+    ListSubsys(topology::ListSubsysArgs),
+    /// The kernel's subsystems, controllers, namespaces and paths (like nvme show-topology).
+    ShowTopology(topology::ShowTopologyArgs),
+    /// A new host NQN from the system UUID, else a random UUID.
+    GenHostnqn,
+    /// The host NQN: /etc/nvme/hostnqn, else a generated one.
+    ShowHostnqn,
     /// Discovery log page of an NVMe/TCP discovery controller (like nvme discover).
     Discover(discover::DiscoverArgs),
     /// Connect to an NVMe over Fabrics subsystem through the kernel (like nvme connect).
@@ -96,6 +104,10 @@ enum Command {
     IdNvmset(identify::IdNvmsetArgs),
     /// Identify Domain List (CNS 18h).
     IdDomain(identify::IdDomainArgs),
+    /// I/O Command Set Independent Identify Namespace (CNS 08h).
+    CmdsetIndIdNs(identify::CmdsetIndIdNsArgs),
+    /// Identify Endurance Group List (CNS 19h).
+    ListEndgrp(identify::ListEndgrpArgs),
     /// Identify Namespace Granularity List (CNS 16h).
     IdNsGranularity(identify::IdNsGranularityArgs),
     /// The namespace ID of a namespace device node.
@@ -225,6 +237,10 @@ fn run(cli: Cli) -> error::Result<()> {
     };
     match &cli.cmd {
         Command::List => list::run(ctx.fmt),
+        Command::ListSubsys(a) => topology::list_subsys(ctx.fmt, a),
+        Command::ShowTopology(a) => topology::show_topology(ctx.fmt, a),
+        Command::GenHostnqn => hostnqn::gen_hostnqn(),
+        Command::ShowHostnqn => hostnqn::show_hostnqn(),
         Command::Discover(a) => discover::run(ctx.fmt, a),
         Command::Connect(a) => fabrics::connect(ctx.fmt, a),
         Command::ConnectAll(a) => fabrics::connect_all(a),
@@ -249,6 +265,8 @@ fn run(cli: Cli) -> error::Result<()> {
         Command::IdUuid(a) => identify::id_uuid(&ctx, a),
         Command::IdNvmset(a) => identify::id_nvmset(&ctx, a),
         Command::IdDomain(a) => identify::id_domain(&ctx, a),
+        Command::CmdsetIndIdNs(a) => identify::cmdset_ind_id_ns(&ctx, a),
+        Command::ListEndgrp(a) => identify::list_endgrp(&ctx, a),
         Command::IdNsGranularity(a) => identify::id_ns_granularity(&ctx, a),
         Command::GetNsId(a) => ns_id::get_ns_id(&ctx, a),
         Command::SmartLog(a) => log::smart(&ctx, a),

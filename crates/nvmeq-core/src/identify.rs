@@ -18,9 +18,11 @@ use zerocopy::byteorder::little_endian::U128;
 use zerocopy::{FromBytes, FromZeros, Immutable, IntoBytes, KnownLayout};
 
 use crate::pi::{PiLocation, PiType};
+mod independent;
 mod lists;
 mod nvm_ctrl;
 
+pub use independent::IdentifyNamespaceIndependent;
 pub use lists::*;
 pub use nvm_ctrl::*;
 

@@ -10,6 +10,11 @@
 //!   device), by name and by device number;
 //! - [`sysfs`]: controllers, their namespaces and serials, and the
 //!   controller of a namespace, from `/sys/class/nvme*`;
+//! - [`host`]: the host's NQN and Host Identifier, found or generated as
+//!   nvme-cli finds them (`/etc/nvme`, DMI, a random UUID);
+//! - [`topology`]: hosts, NVM subsystems, controllers, namespaces and
+//!   multipath paths from sysfs, in libnvme's order (`list-subsys`,
+//!   `show-topology`);
 //! - [`queue_limits`]: a namespace's block-queue limits, which bound what
 //!   the kernel maps for one command, and the check of a vectored buffer
 //!   against them.
@@ -19,9 +24,11 @@
 #![warn(missing_docs)]
 
 pub mod fabrics;
+pub mod host;
 pub mod node;
 pub mod queue_limits;
 pub mod sysfs;
+pub mod topology;
 pub mod uapi;
 
 pub use node::{classify, ClassifyError, Node, NodeKind, NodeName};

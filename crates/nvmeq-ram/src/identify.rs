@@ -5,9 +5,10 @@
 use nvmeq_core::cmd::{Cns, IdentifyCdw10, IdentifyCdw11};
 use nvmeq_core::format::NsFormat;
 use nvmeq_core::identify::{
-    iocsc, oacs, oncs, put_spec_str, ControllerList, Csi, Dpc, Dps, Elbaf, IdentifyController,
-    IdentifyControllerNvm, IdentifyNamespace, IdentifyNamespaceNvm, IoCommandSets, LbaFormat, Nidt,
-    NsDescriptor, NsList, PrimaryControllerCaps, SecondaryControllerList,
+    iocsc, oacs, oncs, put_spec_str, ControllerList, Csi, Dpc, Dps, Elbaf, EnduranceGroupList,
+    IdentifyController, IdentifyControllerNvm, IdentifyNamespace, IdentifyNamespaceIndependent,
+    IdentifyNamespaceNvm, IoCommandSets, LbaFormat, Nidt, NsDescriptor, NsList,
+    PrimaryControllerCaps, SecondaryControllerList,
 };
 use nvmeq_core::pi::{PiLocation, PiType};
 use nvmeq_core::regs::Vs;
@@ -201,6 +202,32 @@ pub(crate) fn fill(c: &RamController, sqe: &Command, out: &mut [u8]) -> Result<(
                 return Err(Fail::new(dnr(Status::INVALID_FIELD), at::CDW11));
             }
             out.copy_from_slice(IdentifyNamespaceNvm::new_zeroed().as_bytes());
+            Ok(())
+        }
+        // The fields every command set shares, from the namespace's CNS 00h
+        // structure, and NSTAT: ready (ram namespaces are ready once attached).
+        Cns::CS_INDEP_NAMESPACE => {
+            let ns = c
+                .namespace(sqe.nsid)
+                .ok_or(Fail::new(dnr(Status::INVALID_NS_OR_FORMAT), at::NSID))?;
+            let id = namespace(&c.cfg.serial, sqe.nsid, ns);
+            let mut ind = IdentifyNamespaceIndependent::new_zeroed();
+            ind.nsfeat = id.nsfeat;
+            ind.nmic = id.nmic;
+            ind.rescap = id.rescap;
+            ind.fpi = id.fpi;
+            ind.anagrpid = id.anagrpid;
+            ind.nsattr = id.nsattr;
+            ind.nvmsetid = id.nvmsetid;
+            ind.endgid = id.endgid;
+            ind.nstat = IdentifyNamespaceIndependent::NSTAT_NRDY;
+            out.copy_from_slice(ind.as_bytes());
+            Ok(())
+        }
+        // No Endurance Groups (CTRATT bit 4 clear): the list of those at or
+        // above CNSSID is empty.
+        Cns::ENDURANCE_GROUP_LIST => {
+            out.copy_from_slice(EnduranceGroupList::new_zeroed().as_bytes());
             Ok(())
         }
         // No UUID list, NVM Sets, domains or granularities: CTRATT says

@@ -37,10 +37,10 @@ pub struct FabricsArgs {
     /// Local interface to connect through.
     #[arg(short = 'f', long = "host-iface")]
     pub host_iface: Option<String>,
-    /// This host's NQN (default: /etc/nvme/hostnqn, else the kernel's).
+    /// This host's NQN (default: LIBNVME_HOSTNQN, /etc/nvme/hostnqn, else generated).
     #[arg(short = 'q', long)]
     pub hostnqn: Option<String>,
-    /// This host's ID (default: /etc/nvme/hostid, else the kernel's).
+    /// This host's ID (default: LIBNVME_HOSTID, /etc/nvme/hostid, else from the NQN or generated).
     #[arg(short = 'I', long)]
     pub hostid: Option<String>,
     /// DH-HMAC-CHAP host secret.
@@ -136,18 +136,12 @@ fn fab(e: FabricsError) -> CliError {
     CliError::Device(e.to_string())
 }
 
-/// This host's identity as nvme-cli finds it: the option, else the file.
-fn etc(opt: &Option<String>, file: &str) -> Option<String> {
-    opt.clone().or_else(|| {
-        let s = std::fs::read_to_string(file).ok()?;
-        let s = s.trim();
-        (!s.is_empty()).then(|| s.to_string())
-    })
-}
-
 impl FabricsArgs {
     /// The options for a connect to `nqn` over `transport` at `traddr:trsvcid`,
-    /// with everything else from the command line.
+    /// with everything else from the command line. The host NQN and ID are
+    /// the options, else the host's as nvme-cli finds them (`LIBNVME_HOSTNQN`,
+    /// /etc/nvme/hostnqn and hostid, each derived from the other, generated
+    /// when neither is configured).
     fn options(
         &self,
         transport: Transport,
@@ -160,8 +154,13 @@ impl FabricsArgs {
         o.trsvcid = trsvcid;
         o.host_traddr = self.host_traddr.clone();
         o.host_iface = self.host_iface.clone();
-        o.hostnqn = etc(&self.hostnqn, "/etc/nvme/hostnqn");
-        o.hostid = etc(&self.hostid, "/etc/nvme/hostid");
+        let host = nvmeq_linux::host::HostConfig::from_env("/");
+        let ids = host.default_ids().ok();
+        o.hostnqn = self
+            .hostnqn
+            .clone()
+            .or_else(|| ids.as_ref().map(|i| i.hostnqn.clone()));
+        o.hostid = self.hostid.clone().or_else(|| ids.map(|i| i.hostid));
         o.dhchap_secret = self.dhchap_secret.clone();
         o.nr_io_queues = self.nr_io_queues;
         o.nr_write_queues = self.nr_write_queues;

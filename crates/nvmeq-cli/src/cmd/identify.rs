@@ -3,12 +3,15 @@
 
 mod ctrl_data;
 mod formats;
+mod human;
+mod independent;
 mod lists;
 
 pub use ctrl_data::{
     id_iocs, nvm_id_ctrl, primary_caps, IdIocsArgs, NvmIdCtrlArgs, PrimaryCapsArgs,
 };
 pub use formats::{id_ns_lba_format, nvm_id_ns, nvm_id_ns_lba_format, LbaFormatArgs, NvmIdNsArgs};
+pub use independent::{cmdset_ind_id_ns, list_endgrp, CmdsetIndIdNsArgs, ListEndgrpArgs};
 pub use lists::{
     id_domain, id_ns_granularity, id_nvmset, id_uuid, list_ctrl, list_secondary, IdDomainArgs,
     IdNsGranularityArgs, IdNvmsetArgs, IdUuidArgs, ListCtrlArgs, ListSecondaryArgs,
@@ -59,6 +62,9 @@ pub struct IdNsArgs {
     /// Write the raw 4096-byte structure to stdout.
     #[arg(short = 'b', long = "raw-binary")]
     pub raw: bool,
+    /// Decode each field's bits under it (normal output).
+    #[arg(short = 'H', long = "human-readable")]
+    pub human: bool,
 }
 
 /// `list-ns`.
@@ -333,7 +339,14 @@ pub fn id_ns(ctx: &Ctx, a: &IdNsArgs) -> Result<()> {
         .map_err(|_| CliError::Device("Identify Namespace: short structure".into()))?;
     output::emit(
         ctx.fmt_raw(a.raw),
-        || id_ns_text(&n, nsid, a.vs),
+        || {
+            let plain = id_ns_text(&n, nsid, a.vs);
+            if a.human {
+                human::id_ns(&plain, &n)
+            } else {
+                plain
+            }
+        },
         || IdNs::from(&n),
         &raw,
     )

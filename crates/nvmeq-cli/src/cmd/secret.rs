@@ -65,11 +65,10 @@ pub fn random(n: usize) -> Result<Vec<u8>> {
     Ok(v)
 }
 
-/// This host's NQN from /etc/nvme/hostnqn, as nvme-cli reads it.
+/// This host's configured NQN (`LIBNVME_HOSTNQN`, else /etc/nvme/hostnqn),
+/// as nvme-cli's key commands read it: never generated.
 pub fn hostnqn_from_file() -> Option<String> {
-    let s = std::fs::read_to_string("/etc/nvme/hostnqn").ok()?;
-    let s = s.trim();
-    (!s.is_empty()).then(|| s.to_string())
+    nvmeq_linux::host::HostConfig::from_env("/").hostnqn_from_file()
 }
 
 #[cfg(test)]

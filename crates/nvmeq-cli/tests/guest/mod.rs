@@ -3,7 +3,9 @@
 
 pub mod bench;
 pub mod fabrics;
+pub mod human;
 pub mod logs;
 pub mod ns_mgmt;
 pub mod passthru;
 pub mod reset;
+pub mod topology;

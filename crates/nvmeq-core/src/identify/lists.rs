@@ -257,3 +257,27 @@ mod tests {
         assert_eq!(&g.as_bytes()[56..58], &[0, 0x10]);
     }
 }
+
+/// Endurance Group List (CNS 19h; Base spec 2.1, "Endurance Group List"):
+/// up to 2047 Endurance Group Identifiers greater than or equal to the
+/// command's CNSSID, in increasing order. 4096 bytes.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout)]
+pub struct EnduranceGroupList {
+    /// Number of Identifiers.
+    pub num: u16,
+    /// Endurance Group Identifiers.
+    pub ids: [u16; 2047],
+}
+
+const _: () = assert!(size_of::<EnduranceGroupList>() == 4096);
+const _: () = assert!(offset_of!(EnduranceGroupList, ids) == 2);
+
+zeroed_default!(EnduranceGroupList);
+
+impl EnduranceGroupList {
+    /// The identifiers listed (the first `num`, at most 2047).
+    pub fn listed(&self) -> &[u16] {
+        &self.ids[..usize::from(self.num).min(self.ids.len())]
+    }
+}
