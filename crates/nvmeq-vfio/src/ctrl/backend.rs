@@ -6,8 +6,8 @@ use std::time::Instant;
 use nvmeq_core::backend::check_len;
 use nvmeq_core::format::{self, NsFormat};
 use nvmeq_core::{
-    AdminOpcode, Backend, Caps, Cmd, Completion, Data, DataDir, Error, IoBuf, QueueKind, Reaped,
-    Rejected, WithMeta, Xfer,
+    AdminOpcode, Backend, Caps, Cmd, Completion, Data, DataDir, Error, IoBuf, NvmOpcode, QueueKind,
+    Reaped, Rejected, WithMeta, Xfer,
 };
 
 use super::{Controller, PAGE};
@@ -143,6 +143,14 @@ impl<P: Platform> Controller<P> {
     /// whether the caller gave a metadata buffer); refuses commands this
     /// backend keeps for itself.
     fn xfer_len(&mut self, cmd: &Cmd, has_meta: bool) -> Result<(u32, u32), Error> {
+        match self.plain_rw_len(cmd, has_meta) {
+            Some(len) => Ok((len, 0)),
+            None => self.xfer_len_checked(cmd, has_meta),
+        }
+    }
+
+    /// [`Controller::xfer_len`] for every command: the full checks.
+    fn xfer_len_checked(&mut self, cmd: &Cmd, has_meta: bool) -> Result<(u32, u32), Error> {
         if cmd.queue == QueueKind::Admin && DRIVER_ONLY.contains(&AdminOpcode(cmd.sqe.opcode())) {
             return Err(Error::Unsupported(
                 "queue creation, deletion and Doorbell Buffer Config: the VFIO driver owns the queues",
@@ -204,6 +212,40 @@ impl<P: Platform> Controller<P> {
         }
         check_meta(meta, has_meta)?;
         Ok((len, meta))
+    }
+
+    /// [`Controller::xfer_len`] of the common I/O command decided in a few
+    /// comparisons: a Read or Write on the I/O queue in the opcode's
+    /// direction, declaring the NLB of its entry, on a known namespace
+    /// whose format has neither separate metadata nor PI, without a
+    /// metadata buffer, within the transfer limit. The full path gives the
+    /// same length for it (the fields imply exactly the declared blocks, no
+    /// metadata moves); `None` sends everything else, errors included,
+    /// through the full checks.
+    #[inline]
+    fn plain_rw_len(&self, cmd: &Cmd, has_meta: bool) -> Option<u32> {
+        let Xfer::Blocks(n) = cmd.xfer else {
+            return None;
+        };
+        let dir = match NvmOpcode(cmd.sqe.opcode()) {
+            NvmOpcode::READ => DataDir::FromDevice,
+            NvmOpcode::WRITE => DataDir::ToDevice,
+            _ => return None,
+        };
+        if cmd.queue != QueueKind::Io
+            || cmd.dir != dir
+            || has_meta
+            || n != (cmd.sqe.cdw12 & 0xffff) + 1
+        {
+            return None;
+        }
+        let nsid = cmd.nsid();
+        let &(_, f) = self.ns.iter().find(|(id, _)| *id == nsid)?;
+        if f.meta_bytes != 0 || f.pi.is_some() {
+            return None;
+        }
+        let len = n.checked_mul(f.block_bytes)?;
+        (len > 0 && len <= self.max_xfer).then_some(len)
     }
 
     /// Queue index for `cmd`: the admin queue, or an I/O queue with room
@@ -612,6 +654,46 @@ mod tests {
 
     fn pract() -> Prinfo {
         Prinfo::new().with_pract(true)
+    }
+
+    #[test]
+    fn the_plain_read_write_shortcut_agrees_with_the_full_checks() {
+        use crate::model::{open, ModelConfig};
+        let (mut c, _h) = open(ModelConfig::qemu_null(), crate::Options::default()).unwrap();
+        // Formats the shortcut must leave to the full checks.
+        c.ns.push((2, SEP_64));
+        c.ns.push((3, EXT_PI));
+        let max_nlb = (c.max_xfer / 4096 - 1) as u16;
+        let mut cmds = Vec::new();
+        for nsid in [1, 2, 3, 9] {
+            for nlb in [0, 1, 7, max_nlb, max_nlb + 1, u16::MAX] {
+                cmds.push(Read::new(nsid, 5, nlb).build());
+                cmds.push(Write::new(nsid, 5, nlb).build());
+                cmds.push(Read::new(nsid, 5, nlb).prinfo(pract()).build());
+            }
+            let sqe = Read::new(nsid, 0, 3).build().sqe;
+            cmds.push(Cmd::io(sqe, DataDir::FromDevice, Xfer::Blocks(2)));
+            cmds.push(Cmd::io(sqe, DataDir::FromDevice, Xfer::Blocks(5)));
+            cmds.push(Cmd::io(sqe, DataDir::ToDevice, Xfer::Blocks(4)));
+            cmds.push(Cmd::io(sqe, DataDir::FromDevice, Xfer::Bytes(4 * 4096)));
+            let mut admin = Cmd::io(sqe, DataDir::FromDevice, Xfer::Blocks(4));
+            admin.queue = QueueKind::Admin;
+            cmds.push(admin);
+            cmds.push(Flush::new(nsid).build());
+        }
+        let mut fast = 0;
+        for cmd in &cmds {
+            for has_meta in [false, true] {
+                let full = c.xfer_len_checked(cmd, has_meta);
+                if let Some(len) = c.plain_rw_len(cmd, has_meta) {
+                    fast += 1;
+                    assert_eq!(full, Ok((len, 0)), "{cmd:?} meta {has_meta}");
+                }
+                assert_eq!(c.xfer_len(cmd, has_meta), full, "{cmd:?} meta {has_meta}");
+            }
+        }
+        // Reads (PRACT or not) and writes of 1, 2, 8 and MDTS blocks on nsid 1.
+        assert_eq!(fast, 4 * 3, "the shortcut took the plain commands");
     }
 
     #[test]
