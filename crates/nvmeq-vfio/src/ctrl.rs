@@ -667,6 +667,7 @@ impl<P: Platform> Controller<P> {
     }
 
     /// The queue push parameters for a command of the caller on queue `qi`.
+    #[inline]
     pub(super) fn push_for<'a>(
         &self,
         qi: usize,

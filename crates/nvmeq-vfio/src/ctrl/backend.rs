@@ -250,6 +250,7 @@ impl<P: Platform> Controller<P> {
 
     /// Queue index for `cmd`: the admin queue, or an I/O queue with room
     /// (round robin), or `None` when all are full.
+    #[inline]
     fn pick_queue(&mut self, kind: QueueKind, scope: Scope) -> Option<usize> {
         match (kind, scope) {
             (QueueKind::Admin, _) => (self.qs[0].free() > 0).then_some(0),
@@ -457,9 +458,14 @@ impl<P: Platform> Controller<P> {
         if let Some(why) = self.dead {
             return reject(buf, meta, Error::Aborted(why));
         }
-        let (len, meta_len) = match self.xfer_len(cmd, meta.is_some()) {
-            Ok(l) => l,
-            Err(e) => return reject(buf, meta, e),
+        // The shortcut here, not through `xfer_len`: its `Result` with an
+        // `Error` inside costs a call and a large return per command.
+        let (len, meta_len) = match self.plain_rw_len(cmd, meta.is_some()) {
+            Some(len) => (len, 0),
+            None => match self.xfer_len_checked(cmd, meta.is_some()) {
+                Ok(l) => l,
+                Err(e) => return reject(buf, meta, e),
+            },
         };
         if len > 0 {
             let Some(b) = &buf else {
