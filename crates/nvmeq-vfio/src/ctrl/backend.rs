@@ -1,6 +1,7 @@
 //! [`Backend`] for [`Controller`]: `execute` through the bounce buffer; the
 //! queue interface with caller-owned [`DmaBuf`]s, no syscalls, no allocation.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use nvmeq_core::backend::check_len;
@@ -11,7 +12,7 @@ use nvmeq_core::{
 };
 
 use super::{Controller, PAGE};
-use crate::dma::DmaBuf;
+use crate::dma::{DmaBuf, DmaSpace};
 use crate::platform::Platform;
 
 /// Admin opcodes that manage the queues this driver owns: a caller sending
@@ -52,6 +53,78 @@ impl Placement<'_> {
             scope,
         }
     }
+}
+
+/// [`Controller::xfer_len`] of the common I/O command decided in a few
+/// comparisons: a Read or Write on the I/O queue in the opcode's
+/// direction, declaring the NLB of its entry, on a namespace of `ns`
+/// whose format has neither separate metadata nor PI, without a metadata
+/// buffer, within `max_xfer`. The full path gives the same length for it
+/// (the fields imply exactly the declared blocks, no metadata moves);
+/// `None` sends everything else, errors included, through the full checks.
+#[inline]
+pub(super) fn plain_rw_len(
+    ns: &[(u32, NsFormat)],
+    max_xfer: u32,
+    cmd: &Cmd,
+    has_meta: bool,
+) -> Option<u32> {
+    let Xfer::Blocks(n) = cmd.xfer else {
+        return None;
+    };
+    let dir = match NvmOpcode(cmd.sqe.opcode()) {
+        NvmOpcode::READ => DataDir::FromDevice,
+        NvmOpcode::WRITE => DataDir::ToDevice,
+        _ => return None,
+    };
+    if cmd.queue != QueueKind::Io || cmd.dir != dir || has_meta || n != (cmd.sqe.cdw12 & 0xffff) + 1
+    {
+        return None;
+    }
+    let nsid = cmd.nsid();
+    let &(_, f) = ns.iter().find(|(id, _)| *id == nsid)?;
+    if f.meta_bytes != 0 || f.pi.is_some() {
+        return None;
+    }
+    let len = n.checked_mul(f.block_bytes)?;
+    (len > 0 && len <= max_xfer).then_some(len)
+}
+
+/// The buffers of a command that moves `len` data bytes (over `regions`
+/// of the buffer, or its first `len` bytes) and `meta_len` metadata bytes,
+/// checked before they are handed to the device: present when needed,
+/// long enough, and mapped in this controller's IOMMU space.
+#[inline]
+pub(super) fn check_bufs<P: Platform>(
+    space: &Arc<DmaSpace<P>>,
+    cmd: &Cmd,
+    len: u32,
+    meta_len: u32,
+    regions: Option<&[(usize, usize)]>,
+    buf: &Option<DmaBuf<P>>,
+    meta: &Option<DmaBuf<P>>,
+) -> Result<(), Error> {
+    if len > 0 {
+        let Some(b) = buf else {
+            return Err(Error::BufferMismatch {
+                expected: cmd.dir,
+                given: "no buffer",
+            });
+        };
+        if regions.is_none() {
+            check_len(len as u64, b.len())?;
+        }
+        if !b.belongs_to(space) {
+            return Err(Error::ForeignBuffer);
+        }
+    }
+    if let Some(m) = meta {
+        check_len(meta_len as u64, m.len())?;
+        if !m.belongs_to(space) {
+            return Err(Error::ForeignBuffer);
+        }
+    }
+    Ok(())
 }
 
 /// Data bytes per block and separate metadata bytes that `cmd` moves on a
@@ -214,38 +287,9 @@ impl<P: Platform> Controller<P> {
         Ok((len, meta))
     }
 
-    /// [`Controller::xfer_len`] of the common I/O command decided in a few
-    /// comparisons: a Read or Write on the I/O queue in the opcode's
-    /// direction, declaring the NLB of its entry, on a known namespace
-    /// whose format has neither separate metadata nor PI, without a
-    /// metadata buffer, within the transfer limit. The full path gives the
-    /// same length for it (the fields imply exactly the declared blocks, no
-    /// metadata moves); `None` sends everything else, errors included,
-    /// through the full checks.
     #[inline]
     fn plain_rw_len(&self, cmd: &Cmd, has_meta: bool) -> Option<u32> {
-        let Xfer::Blocks(n) = cmd.xfer else {
-            return None;
-        };
-        let dir = match NvmOpcode(cmd.sqe.opcode()) {
-            NvmOpcode::READ => DataDir::FromDevice,
-            NvmOpcode::WRITE => DataDir::ToDevice,
-            _ => return None,
-        };
-        if cmd.queue != QueueKind::Io
-            || cmd.dir != dir
-            || has_meta
-            || n != (cmd.sqe.cdw12 & 0xffff) + 1
-        {
-            return None;
-        }
-        let nsid = cmd.nsid();
-        let &(_, f) = self.ns.iter().find(|(id, _)| *id == nsid)?;
-        if f.meta_bytes != 0 || f.pi.is_some() {
-            return None;
-        }
-        let len = n.checked_mul(f.block_bytes)?;
-        (len > 0 && len <= self.max_xfer).then_some(len)
+        plain_rw_len(&self.ns, self.max_xfer, cmd, has_meta)
     }
 
     /// Queue index for `cmd`: the admin queue, or an I/O queue with room
@@ -467,33 +511,8 @@ impl<P: Platform> Controller<P> {
                 Err(e) => return reject(buf, meta, e),
             },
         };
-        if len > 0 {
-            let Some(b) = &buf else {
-                return reject(
-                    buf,
-                    meta,
-                    Error::BufferMismatch {
-                        expected: cmd.dir,
-                        given: "no buffer",
-                    },
-                );
-            };
-            if regions.is_none() {
-                if let Err(e) = check_len(len as u64, b.len()) {
-                    return reject(buf, meta, e);
-                }
-            }
-            if !b.belongs_to(&self.space) {
-                return reject(buf, meta, Error::ForeignBuffer);
-            }
-        }
-        if let Some(m) = &meta {
-            if let Err(e) = check_len(meta_len as u64, m.len()) {
-                return reject(buf, meta, e);
-            }
-            if !m.belongs_to(&self.space) {
-                return reject(buf, meta, Error::ForeignBuffer);
-            }
+        if let Err(e) = check_bufs(&self.space, cmd, len, meta_len, regions, &buf, &meta) {
+            return reject(buf, meta, e);
         }
         #[allow(clippy::result_large_err)]
         let full = |data, meta| Err(Rejected::Full(Some(WithMeta { data, meta })));
@@ -508,7 +527,7 @@ impl<P: Platform> Controller<P> {
         let mut p = self.push_for(qi, &cmd.sqe, len as usize, regions, marked);
         p.tag = tag;
         p.meta_len = meta_len as usize;
-        self.qs[qi].make_cq_room(&self.bar, self.shadow.as_ref());
+        self.qs[qi].make_cq_room(&self.bar, self.shadow.as_deref());
         match self.qs[qi].push_with(cmd.sqe, buf, meta, &p) {
             Ok(_) => Ok(()),
             Err((data, meta, Some(error))) => reject(data, meta, error),
