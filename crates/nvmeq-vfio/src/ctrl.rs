@@ -3,6 +3,7 @@
 
 mod backend;
 mod info;
+mod lane;
 mod recovery;
 mod shared;
 
