@@ -241,11 +241,10 @@ pub struct Controller<P: Platform = Vfio> {
     meta_bounce: Option<DmaBuf<P>>,
     /// Completions not yet reaped, per queue (`done[qi]`), so a
     /// [`QueueHandle`](crate::QueueHandle) reaps only its own queue's.
+    /// Each queue's list is preallocated with its slots' worth; its commands
+    /// in slots plus its completions not yet reaped may not exceed that, so
+    /// the hot path never allocates.
     done: Vec<VecDeque<Reaped<DmaBuf<P>>>>,
-    /// Commands in slots plus completions not yet reaped may not exceed this
-    /// (the reap lists' preallocated capacity), so the hot path never
-    /// allocates. Each queue's list holds its own slots' worth.
-    reap_cap: usize,
     /// Wait-loop iterations since the last clock read.
     spins: u32,
     sync_done: Vec<SyncDone<P>>,
@@ -437,7 +436,6 @@ impl<P: Platform> Controller<P> {
             bounce: Some(bounce),
             meta_bounce: None,
             done: vec![VecDeque::new()],
-            reap_cap: 0,
             spins: 0,
             sync_done: Vec::with_capacity(4),
             ns: Vec::new(),
@@ -559,8 +557,6 @@ impl<P: Platform> Controller<P> {
             self.qs.push(q);
         }
         self.max_xfer = max_xfer.min(self.qs[1].max_prp_xfer() as u32);
-        let slots: usize = self.qs.iter().map(|q| q.slots.len()).sum();
-        self.reap_cap = slots;
         self.done = self
             .qs
             .iter()

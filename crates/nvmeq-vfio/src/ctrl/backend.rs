@@ -424,16 +424,14 @@ impl<P: Platform> Controller<P> {
         self.done.iter().map(|d| d.len()).sum()
     }
 
-    /// Whether `scope` has no room for another command plus its completion
-    /// in the preallocated reap lists.
-    fn no_reap_room(&self, scope: Scope) -> bool {
-        match scope {
-            Scope::All => self.busy() + self.unreaped() >= self.reap_cap,
-            Scope::Queue(qi) => {
-                let q = &self.qs[qi];
-                q.slots.busy_count() + self.done[qi].len() >= q.slots.len()
-            }
-        }
+    /// Whether queue `qi` has no room for another command plus its
+    /// completion in its reap list, preallocated with the queue's slots'
+    /// worth: every entry there came from one of its slots, so its busy
+    /// slots plus its unreaped completions bound the list's length.
+    #[inline]
+    fn no_reap_room(&self, qi: usize) -> bool {
+        let q = &self.qs[qi];
+        q.slots.busy_count() + self.done[qi].len() >= q.slots.len()
     }
 
     /// [`Backend::push`] for a transfer over `regions` of `buf`, in order:
@@ -516,14 +514,15 @@ impl<P: Platform> Controller<P> {
         }
         #[allow(clippy::result_large_err)]
         let full = |data, meta| Err(Rejected::Full(Some(WithMeta { data, meta })));
-        // Back-pressure also when completions wait to be reaped: the reap
-        // list's preallocated capacity bounds commands plus completions.
-        if self.no_reap_room(scope) {
-            return full(buf, meta);
-        }
         let Some(qi) = self.pick_queue(cmd.queue, scope) else {
             return full(buf, meta);
         };
+        // Back-pressure also when completions wait to be reaped, so the
+        // hot path never grows a reap list (one queue's check: summing
+        // every queue's cost more than the rest of the checks).
+        if self.no_reap_room(qi) {
+            return full(buf, meta);
+        }
         let mut p = self.push_for(qi, &cmd.sqe, len as usize, regions, marked);
         p.tag = tag;
         p.meta_len = meta_len as usize;
