@@ -141,10 +141,6 @@ pub(super) fn take_back<P: Platform>(c: &mut Controller<P>, lanes: &mut [&mut La
 }
 
 impl<P: Platform> Lane<P> {
-    fn q(&mut self) -> Result<&mut QueuePair<P>, Error> {
-        self.q.as_mut().ok_or(LENT)
-    }
-
     /// Why the controller is unusable, as last seen.
     pub(super) fn dead(&self) -> Option<&'static str> {
         self.ctx.dead
@@ -242,14 +238,11 @@ impl<P: Platform> Lane<P> {
 
     /// Rings the SQ doorbell for the written commands, starting their timeouts.
     pub(super) fn ring(&mut self) -> Result<u16, Error> {
-        let (bar, shadow, t) = (
-            Arc::clone(&self.ctx.bar),
-            self.ctx.shadow.clone(),
-            self.ctx.io_timeout,
-        );
-        Ok(self
-            .q()?
-            .ring_sq(&bar, shadow.as_deref(), Instant::now(), t))
+        let Some(q) = self.q.as_mut() else {
+            return Err(LENT);
+        };
+        let (bar, shadow) = (&*self.ctx.bar, self.ctx.shadow.as_deref());
+        Ok(q.ring_sq(bar, shadow, Instant::now(), self.ctx.io_timeout))
     }
 
     /// Consumes the queue's new completions: to `to` when given, else
