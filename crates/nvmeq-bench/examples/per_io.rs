@@ -3,11 +3,13 @@
 //! twice with different counts and divide the difference in instructions by
 //! the difference in I/Os, so setup and teardown cancel out.
 //!
-//! `per_io ram|uring-loopback|vfio-model|vfio-model-prp IOS [QD BATCH [LAT]]`
+//! `per_io ram|uring-loopback|vfio-model|vfio-model-prp|vfio-model-handle IOS [QD BATCH [LAT]]`
 //! (LAT: off, sampled[:N], all). `vfio-model` is the VFIO driver on its
 //! in-memory controller, set up like the guest's controller A on null-co
 //! (4 KiB blocks, SGLs, shadow doorbells); `vfio-model-prp` the same
-//! controller without SGL support, so data goes by PRPs.
+//! controller without SGL support, so data goes by PRPs; `vfio-model-handle`
+//! the first through a `QueueHandle` of `Controller::into_shared` (what
+//! `nvmeq bench vfio:… --jobs N` runs per job).
 
 use nvmeq_bench::{Config, Limit, Pattern, Region};
 use nvmeq_ram::{RamConfig, RamController};
@@ -16,7 +18,7 @@ use nvmeq_vfio::model::ModelConfig;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: per_io ram|uring-loopback|vfio-model|vfio-model-prp IOS [QD BATCH [off|sampled[:N]|all]]";
+    let usage = "usage: per_io ram|uring-loopback|vfio-model|vfio-model-prp|vfio-model-handle IOS [QD BATCH [off|sampled[:N]|all]]";
     let backend = args.first().ok_or(usage)?;
     let num = |i: usize, d: u64| -> Result<u64, String> {
         args.get(i)
@@ -46,6 +48,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             nvmeq_bench::run(&cfg, || {
                 nvmeq_vfio::model::open(m.clone(), nvmeq_vfio::Options::default()).map(|(c, _)| c)
             })?
+        }
+        "vfio-model-handle" => {
+            let (c, _model) =
+                nvmeq_vfio::model::open(ModelConfig::qemu_null(), nvmeq_vfio::Options::default())?;
+            let shared = c.into_shared();
+            nvmeq_bench::run(&cfg, || shared.queue())?
         }
         _ => return Err(usage.into()),
     };

@@ -3,6 +3,7 @@
 
 mod backend;
 mod info;
+mod lane;
 mod recovery;
 mod shared;
 
@@ -231,18 +232,19 @@ pub struct Controller<P: Platform = Vfio> {
     /// `qs[0]` is the admin queue, `qs[1..]` the I/O queues.
     qs: Vec<QueuePair<P>>,
     next_io: usize,
-    shadow: Option<Shadow<P>>,
+    /// Shared with the [`QueueHandle`]s' queues (lent again after each
+    /// reset, which may drop it).
+    shadow: Option<Arc<Shadow<P>>>,
     bounce: Option<DmaBuf<P>>,
     /// The bounce buffer for `execute_with`'s metadata, made on first use
     /// (and again when too small).
     meta_bounce: Option<DmaBuf<P>>,
     /// Completions not yet reaped, per queue (`done[qi]`), so a
     /// [`QueueHandle`](crate::QueueHandle) reaps only its own queue's.
+    /// Each queue's list is preallocated with its slots' worth; its commands
+    /// in slots plus its completions not yet reaped may not exceed that, so
+    /// the hot path never allocates.
     done: Vec<VecDeque<Reaped<DmaBuf<P>>>>,
-    /// Commands in slots plus completions not yet reaped may not exceed this
-    /// (the reap lists' preallocated capacity), so the hot path never
-    /// allocates. Each queue's list holds its own slots' worth.
-    reap_cap: usize,
     /// Wait-loop iterations since the last clock read.
     spins: u32,
     sync_done: Vec<SyncDone<P>>,
@@ -260,7 +262,10 @@ pub struct Controller<P: Platform = Vfio> {
     // Dropped last, in this order: the register mapping, the device fd (which
     // lets vfio-pci reset the function), then the IOMMU space once no DMA
     // memory refers to it.
-    bar: P::Regs,
+    /// Shared with the [`QueueHandle`]s' queues, whose doorbells it holds;
+    /// they live inside the handles' shared state, which drops them before
+    /// this controller.
+    bar: Arc<P::Regs>,
     _device: P::Device,
     space: Arc<DmaSpace<P>>,
 }
@@ -431,7 +436,6 @@ impl<P: Platform> Controller<P> {
             bounce: Some(bounce),
             meta_bounce: None,
             done: vec![VecDeque::new()],
-            reap_cap: 0,
             spins: 0,
             sync_done: Vec::with_capacity(4),
             ns: Vec::new(),
@@ -441,7 +445,7 @@ impl<P: Platform> Controller<P> {
             resetting: false,
             next_check: Instant::now(),
             stats: Stats::default(),
-            bar,
+            bar: Arc::new(bar),
             _device: device,
             space,
             opts,
@@ -553,8 +557,6 @@ impl<P: Platform> Controller<P> {
             self.qs.push(q);
         }
         self.max_xfer = max_xfer.min(self.qs[1].max_prp_xfer() as u32);
-        let slots: usize = self.qs.iter().map(|q| q.slots.len()).sum();
-        self.reap_cap = slots;
         self.done = self
             .qs
             .iter()
@@ -566,7 +568,7 @@ impl<P: Platform> Controller<P> {
             if need <= PAGE {
                 let dbs = DmaRegion::new(&self.space, PAGE).map_err(dma("shadow doorbells"))?;
                 let eis = DmaRegion::new(&self.space, PAGE).map_err(dma("EventIdx"))?;
-                self.shadow = Some(Shadow { dbs, eis });
+                self.shadow = Some(Arc::new(Shadow { dbs, eis }));
             }
         }
         self.setup_io()
@@ -667,6 +669,7 @@ impl<P: Platform> Controller<P> {
     }
 
     /// The queue push parameters for a command of the caller on queue `qi`.
+    #[inline]
     pub(super) fn push_for<'a>(
         &self,
         qi: usize,
@@ -675,21 +678,17 @@ impl<P: Platform> Controller<P> {
         regions: Option<&'a [(usize, usize)]>,
         marked: bool,
     ) -> Push<'a> {
-        let dptr = match self.sgl {
-            Some(dword) if qi != 0 && len > 0 => Dptr::Sgl { dword },
-            _ => Dptr::Prp,
-        };
-        Push {
+        let mptr_sgl = self.id.sgls & sgls::MPTR_SGL != 0;
+        push_params(
+            self.sgl,
+            self.opts.retries,
+            mptr_sgl,
+            qi,
+            sqe,
             len,
             regions,
-            tag: 0,
-            sync: false,
-            raw: Raw::No,
-            dptr,
-            retries: retry_budget(self.opts.retries, qi == 0, sqe, marked),
-            meta_len: 0,
-            meta_sgl: matches!(dptr, Dptr::Sgl { .. }) && self.id.sgls & sgls::MPTR_SGL != 0,
-        }
+            marked,
+        )
     }
 
     /// Changes the I/O command timeout for commands submitted from now on.
@@ -933,12 +932,12 @@ impl<P: Platform> Controller<P> {
             }
             self.idle(Some(qi));
         }
-        self.qs[qi].make_cq_room(&self.bar, self.shadow.as_ref());
+        self.qs[qi].make_cq_room(&self.bar, self.shadow.as_deref());
         let cid = match self.qs[qi].push_with(sqe, buf, meta, p) {
             Ok(slot) => self.qs[qi].cid(slot),
             Err((b, m, e)) => return (Err(e.unwrap_or(Error::QueueFull)), b, m),
         };
-        self.qs[qi].ring_sq(&self.bar, self.shadow.as_ref(), Instant::now(), timeout);
+        self.qs[qi].ring_sq(&self.bar, self.shadow.as_deref(), Instant::now(), timeout);
         loop {
             self.poll_queue(qi);
             if let Some(i) = self.sync_done.iter().position(|d| d.0 == qi && d.1 == cid) {
@@ -961,7 +960,7 @@ impl<P: Platform> Controller<P> {
         } else {
             self.opts.io_timeout
         };
-        self.qs[qi].ring_sq(&self.bar, self.shadow.as_ref(), now, t)
+        self.qs[qi].ring_sq(&self.bar, self.shadow.as_deref(), now, t)
     }
 
     /// Consumes queue `qi`'s completions: synchronous ones go to their
@@ -980,38 +979,32 @@ impl<P: Platform> Controller<P> {
     ) -> usize {
         let mut n = 0;
         let q = &mut self.qs[qi];
-        while let Some(cqe) = q.next_completion() {
-            match q.slots.lookup(cqe.cid) {
-                Ok(slot) => {
-                    if q.slots.get(slot).ns_change {
-                        // Formats may have changed: re-identify on next use.
-                        self.ns.clear();
-                    }
-                    let (tag, buf, meta, sync) = q.slots.release(slot);
-                    let result = cqe.ok();
-                    if sync {
-                        self.sync_done.push((qi, cqe.cid, result, buf, meta));
-                    } else {
-                        let r = Reaped {
-                            tag,
-                            result,
-                            buf,
-                            meta,
-                        };
-                        match to.as_deref_mut() {
-                            Some(f) => {
-                                f(r);
-                                n += 1;
-                            }
-                            None => self.done[qi].push_back(r),
-                        }
-                    }
-                }
-                Err(_) => self.stats.unexpected_cqes += 1,
+        let (ns, sync_done, done) = (&mut self.ns, &mut self.sync_done, &mut self.done[qi]);
+        drain_cq(q, &mut self.stats.unexpected_cqes, |f| {
+            if f.ns_change {
+                // Formats may have changed: re-identify on next use.
+                ns.clear();
             }
-        }
+            if f.sync {
+                sync_done.push((qi, f.cid, f.result, f.buf, f.meta));
+                return;
+            }
+            let r = Reaped {
+                tag: f.tag,
+                result: f.result,
+                buf: f.buf,
+                meta: f.meta,
+            };
+            match to.as_deref_mut() {
+                Some(f) => {
+                    f(r);
+                    n += 1;
+                }
+                None => done.push_back(r),
+            }
+        });
         if qi == 0 || !self.opts.lazy_cq_doorbells {
-            q.ring_cq(&self.bar, self.shadow.as_ref());
+            q.ring_cq(&self.bar, self.shadow.as_deref());
         }
         n
     }
@@ -1074,6 +1067,79 @@ impl<P: Platform> Controller<P> {
             if self.qs[qi].has_completion() {
                 self.poll_queue(qi);
             }
+        }
+    }
+}
+
+/// The queue push parameters for a caller's command on queue `qi`: its
+/// data pointer (SGLs for I/O data when `sgl` says so, else PRPs), its
+/// retry budget and whether its metadata may be an SGL (`mptr_sgl`, SGLS
+/// bit 19).
+#[allow(clippy::too_many_arguments)]
+#[inline]
+pub(super) fn push_params<'a>(
+    sgl: Option<bool>,
+    retries: u8,
+    mptr_sgl: bool,
+    qi: usize,
+    sqe: &nvmeq_core::Command,
+    len: usize,
+    regions: Option<&'a [(usize, usize)]>,
+    marked: bool,
+) -> Push<'a> {
+    let dptr = match sgl {
+        Some(dword) if qi != 0 && len > 0 => Dptr::Sgl { dword },
+        _ => Dptr::Prp,
+    };
+    Push {
+        len,
+        regions,
+        tag: 0,
+        sync: false,
+        raw: Raw::No,
+        dptr,
+        retries: retry_budget(retries, qi == 0, sqe, marked),
+        meta_len: 0,
+        meta_sgl: matches!(dptr, Dptr::Sgl { .. }) && mptr_sgl,
+    }
+}
+
+/// A command whose completion [`drain_cq`] took: its slot is free again.
+pub(super) struct Finished<P: Platform> {
+    pub cid: u16,
+    pub tag: u64,
+    pub result: Result<Completion, Error>,
+    pub buf: Option<DmaBuf<P>>,
+    pub meta: Option<DmaBuf<P>>,
+    pub sync: bool,
+    pub ns_change: bool,
+}
+
+/// Consumes `q`'s new completions: each one's slot is freed and what it
+/// held handed to `out`; a cid that names no command in flight (a stale or
+/// duplicate completion) is counted in `unexpected` and ignored.
+#[inline]
+pub(super) fn drain_cq<P: Platform>(
+    q: &mut QueuePair<P>,
+    unexpected: &mut u64,
+    mut out: impl FnMut(Finished<P>),
+) {
+    while let Some(cqe) = q.next_completion() {
+        match q.slots.lookup(cqe.cid) {
+            Ok(slot) => {
+                let ns_change = q.slots.get(slot).ns_change;
+                let (tag, buf, meta, sync) = q.slots.release(slot);
+                out(Finished {
+                    cid: cqe.cid,
+                    tag,
+                    result: cqe.ok(),
+                    buf,
+                    meta,
+                    sync,
+                    ns_change,
+                });
+            }
+            Err(_) => *unexpected += 1,
         }
     }
 }

@@ -161,6 +161,13 @@ fn alloc_huge(want: usize) -> Option<(NonNull<u8>, usize)> {
 /// Fill it through [`IoBuf::as_mut_slice`]; while a command using it is in
 /// flight the queue owns it, so no `&mut` to it exists then.
 pub struct DmaBuf<P: Platform = Vfio> {
+    /// Boxed: a buffer is moved on every push and reap (into its slot, the
+    /// completion and back to the caller), and one pointer moves for less
+    /// than the mapping's six words.
+    inner: Box<BufInner<P>>,
+}
+
+struct BufInner<P: Platform> {
     map: Mapping<P>,
     len: usize,
 }
@@ -168,9 +175,9 @@ pub struct DmaBuf<P: Platform = Vfio> {
 impl<P: Platform> fmt::Debug for DmaBuf<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DmaBuf")
-            .field("len", &self.len)
-            .field("iova", &format_args!("{:#x}", self.map.iova))
-            .field("hugepage", &self.map.huge)
+            .field("len", &self.inner.len)
+            .field("iova", &format_args!("{:#x}", self.inner.map.iova))
+            .field("hugepage", &self.inner.map.huge)
             .finish()
     }
 }
@@ -178,25 +185,27 @@ impl<P: Platform> fmt::Debug for DmaBuf<P> {
 impl<P: Platform> DmaBuf<P> {
     pub(crate) fn new(space: &Arc<DmaSpace<P>>, len: usize) -> io::Result<DmaBuf<P>> {
         Ok(DmaBuf {
-            map: Mapping::new(space, len)?,
-            len,
+            inner: Box::new(BufInner {
+                map: Mapping::new(space, len)?,
+                len,
+            }),
         })
     }
 
     /// The device address of byte 0 (always 4 KiB aligned).
     pub fn iova(&self) -> u64 {
-        self.map.iova
+        self.inner.map.iova
     }
 
     /// Whether the buffer sits in huge pages.
     pub fn is_hugepage(&self) -> bool {
-        self.map.huge
+        self.inner.map.huge
     }
 
     /// Whether this buffer belongs to the IOMMU space `space` (a buffer from
     /// another controller has IOVAs that mean nothing here).
     pub(crate) fn belongs_to(&self, space: &Arc<DmaSpace<P>>) -> bool {
-        Arc::ptr_eq(&self.map.space, space)
+        Arc::ptr_eq(&self.inner.map.space, space)
     }
 }
 
@@ -205,12 +214,12 @@ impl<P: Platform> IoBuf for DmaBuf<P> {
         // SAFETY: `len <= map.len` bytes of our own mapping, initialized (zeroed
         // by mmap). No device access is in flight: an in-flight buffer is owned
         // by the queue, so no reference to it can be obtained.
-        unsafe { std::slice::from_raw_parts(self.map.ptr.as_ptr(), self.len) }
+        unsafe { std::slice::from_raw_parts(self.inner.map.ptr.as_ptr(), self.inner.len) }
     }
 
     fn as_mut_slice(&mut self) -> &mut [u8] {
         // SAFETY: as in `as_slice`, and `&mut self` makes the borrow unique.
-        unsafe { std::slice::from_raw_parts_mut(self.map.ptr.as_ptr(), self.len) }
+        unsafe { std::slice::from_raw_parts_mut(self.inner.map.ptr.as_ptr(), self.inner.len) }
     }
 }
 

@@ -13,7 +13,9 @@ use std::fs::File;
 use std::io;
 
 /// A controller's register window: BAR0, registers then doorbells.
-pub trait Regs: Debug + Send {
+/// `Sync`: the queue handles of one controller ring their own queues'
+/// doorbells from their own threads.
+pub trait Regs: Debug + Send + Sync {
     /// 32-bit load of the register at byte offset `off`.
     fn read32(&self, off: usize) -> u32;
     /// 32-bit store to the register at byte offset `off`.

@@ -370,8 +370,15 @@ impl<P: Platform> QueuePair<P> {
         let stale = s.prp_used;
         s.prp_used = used;
         s.tag = p.tag;
-        s.buf = buf;
-        s.meta = meta;
+        // A free slot holds no buffers (release took them), so nothing is
+        // dropped here; were one left, leaking it is the safe side (the
+        // device may still know its address).
+        let old = (
+            std::mem::replace(&mut s.buf, buf),
+            std::mem::replace(&mut s.meta, meta),
+        );
+        debug_assert!(old.0.is_none() && old.1.is_none());
+        std::mem::forget(old);
         s.sync = p.sync;
         s.retries_left = p.retries;
         let op = AdminOpcode(sqe.opcode());
@@ -507,6 +514,7 @@ impl<P: Platform> QueuePair<P> {
 
     /// Before one more command is queued: writes the CQ head doorbell if the
     /// controller could otherwise run out of CQ entries ([`doorbell::cq_head_due`]).
+    #[inline]
     pub(crate) fn make_cq_room(&mut self, bar: &P::Regs, shadow: Option<&Shadow<P>>) {
         if doorbell::cq_head_due(self.cq_lag(), self.slots.busy_count() as u16, self.size) {
             self.ring_cq(bar, shadow);

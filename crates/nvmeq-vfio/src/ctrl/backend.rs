@@ -1,17 +1,18 @@
 //! [`Backend`] for [`Controller`]: `execute` through the bounce buffer; the
 //! queue interface with caller-owned [`DmaBuf`]s, no syscalls, no allocation.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use nvmeq_core::backend::check_len;
 use nvmeq_core::format::{self, NsFormat};
 use nvmeq_core::{
-    AdminOpcode, Backend, Caps, Cmd, Completion, Data, DataDir, Error, IoBuf, QueueKind, Reaped,
-    Rejected, WithMeta, Xfer,
+    AdminOpcode, Backend, Caps, Cmd, Completion, Data, DataDir, Error, IoBuf, NvmOpcode, QueueKind,
+    Reaped, Rejected, WithMeta, Xfer,
 };
 
 use super::{Controller, PAGE};
-use crate::dma::DmaBuf;
+use crate::dma::{DmaBuf, DmaSpace};
 use crate::platform::Platform;
 
 /// Admin opcodes that manage the queues this driver owns: a caller sending
@@ -52,6 +53,78 @@ impl Placement<'_> {
             scope,
         }
     }
+}
+
+/// [`Controller::xfer_len`] of the common I/O command decided in a few
+/// comparisons: a Read or Write on the I/O queue in the opcode's
+/// direction, declaring the NLB of its entry, on a namespace of `ns`
+/// whose format has neither separate metadata nor PI, without a metadata
+/// buffer, within `max_xfer`. The full path gives the same length for it
+/// (the fields imply exactly the declared blocks, no metadata moves);
+/// `None` sends everything else, errors included, through the full checks.
+#[inline]
+pub(super) fn plain_rw_len(
+    ns: &[(u32, NsFormat)],
+    max_xfer: u32,
+    cmd: &Cmd,
+    has_meta: bool,
+) -> Option<u32> {
+    let Xfer::Blocks(n) = cmd.xfer else {
+        return None;
+    };
+    let dir = match NvmOpcode(cmd.sqe.opcode()) {
+        NvmOpcode::READ => DataDir::FromDevice,
+        NvmOpcode::WRITE => DataDir::ToDevice,
+        _ => return None,
+    };
+    if cmd.queue != QueueKind::Io || cmd.dir != dir || has_meta || n != (cmd.sqe.cdw12 & 0xffff) + 1
+    {
+        return None;
+    }
+    let nsid = cmd.nsid();
+    let &(_, f) = ns.iter().find(|(id, _)| *id == nsid)?;
+    if f.meta_bytes != 0 || f.pi.is_some() {
+        return None;
+    }
+    let len = n.checked_mul(f.block_bytes)?;
+    (len > 0 && len <= max_xfer).then_some(len)
+}
+
+/// The buffers of a command that moves `len` data bytes (over `regions`
+/// of the buffer, or its first `len` bytes) and `meta_len` metadata bytes,
+/// checked before they are handed to the device: present when needed,
+/// long enough, and mapped in this controller's IOMMU space.
+#[inline]
+pub(super) fn check_bufs<P: Platform>(
+    space: &Arc<DmaSpace<P>>,
+    cmd: &Cmd,
+    len: u32,
+    meta_len: u32,
+    regions: Option<&[(usize, usize)]>,
+    buf: &Option<DmaBuf<P>>,
+    meta: &Option<DmaBuf<P>>,
+) -> Result<(), Error> {
+    if len > 0 {
+        let Some(b) = buf else {
+            return Err(Error::BufferMismatch {
+                expected: cmd.dir,
+                given: "no buffer",
+            });
+        };
+        if regions.is_none() {
+            check_len(len as u64, b.len())?;
+        }
+        if !b.belongs_to(space) {
+            return Err(Error::ForeignBuffer);
+        }
+    }
+    if let Some(m) = meta {
+        check_len(meta_len as u64, m.len())?;
+        if !m.belongs_to(space) {
+            return Err(Error::ForeignBuffer);
+        }
+    }
+    Ok(())
 }
 
 /// Data bytes per block and separate metadata bytes that `cmd` moves on a
@@ -143,6 +216,14 @@ impl<P: Platform> Controller<P> {
     /// whether the caller gave a metadata buffer); refuses commands this
     /// backend keeps for itself.
     fn xfer_len(&mut self, cmd: &Cmd, has_meta: bool) -> Result<(u32, u32), Error> {
+        match self.plain_rw_len(cmd, has_meta) {
+            Some(len) => Ok((len, 0)),
+            None => self.xfer_len_checked(cmd, has_meta),
+        }
+    }
+
+    /// [`Controller::xfer_len`] for every command: the full checks.
+    fn xfer_len_checked(&mut self, cmd: &Cmd, has_meta: bool) -> Result<(u32, u32), Error> {
         if cmd.queue == QueueKind::Admin && DRIVER_ONLY.contains(&AdminOpcode(cmd.sqe.opcode())) {
             return Err(Error::Unsupported(
                 "queue creation, deletion and Doorbell Buffer Config: the VFIO driver owns the queues",
@@ -206,8 +287,14 @@ impl<P: Platform> Controller<P> {
         Ok((len, meta))
     }
 
+    #[inline]
+    fn plain_rw_len(&self, cmd: &Cmd, has_meta: bool) -> Option<u32> {
+        plain_rw_len(&self.ns, self.max_xfer, cmd, has_meta)
+    }
+
     /// Queue index for `cmd`: the admin queue, or an I/O queue with room
     /// (round robin), or `None` when all are full.
+    #[inline]
     fn pick_queue(&mut self, kind: QueueKind, scope: Scope) -> Option<usize> {
         match (kind, scope) {
             (QueueKind::Admin, _) => (self.qs[0].free() > 0).then_some(0),
@@ -337,16 +424,14 @@ impl<P: Platform> Controller<P> {
         self.done.iter().map(|d| d.len()).sum()
     }
 
-    /// Whether `scope` has no room for another command plus its completion
-    /// in the preallocated reap lists.
-    fn no_reap_room(&self, scope: Scope) -> bool {
-        match scope {
-            Scope::All => self.busy() + self.unreaped() >= self.reap_cap,
-            Scope::Queue(qi) => {
-                let q = &self.qs[qi];
-                q.slots.busy_count() + self.done[qi].len() >= q.slots.len()
-            }
-        }
+    /// Whether queue `qi` has no room for another command plus its
+    /// completion in its reap list, preallocated with the queue's slots'
+    /// worth: every entry there came from one of its slots, so its busy
+    /// slots plus its unreaped completions bound the list's length.
+    #[inline]
+    fn no_reap_room(&self, qi: usize) -> bool {
+        let q = &self.qs[qi];
+        q.slots.busy_count() + self.done[qi].len() >= q.slots.len()
     }
 
     /// [`Backend::push`] for a transfer over `regions` of `buf`, in order:
@@ -415,52 +500,33 @@ impl<P: Platform> Controller<P> {
         if let Some(why) = self.dead {
             return reject(buf, meta, Error::Aborted(why));
         }
-        let (len, meta_len) = match self.xfer_len(cmd, meta.is_some()) {
-            Ok(l) => l,
-            Err(e) => return reject(buf, meta, e),
+        // The shortcut here, not through `xfer_len`: its `Result` with an
+        // `Error` inside costs a call and a large return per command.
+        let (len, meta_len) = match self.plain_rw_len(cmd, meta.is_some()) {
+            Some(len) => (len, 0),
+            None => match self.xfer_len_checked(cmd, meta.is_some()) {
+                Ok(l) => l,
+                Err(e) => return reject(buf, meta, e),
+            },
         };
-        if len > 0 {
-            let Some(b) = &buf else {
-                return reject(
-                    buf,
-                    meta,
-                    Error::BufferMismatch {
-                        expected: cmd.dir,
-                        given: "no buffer",
-                    },
-                );
-            };
-            if regions.is_none() {
-                if let Err(e) = check_len(len as u64, b.len()) {
-                    return reject(buf, meta, e);
-                }
-            }
-            if !b.belongs_to(&self.space) {
-                return reject(buf, meta, Error::ForeignBuffer);
-            }
-        }
-        if let Some(m) = &meta {
-            if let Err(e) = check_len(meta_len as u64, m.len()) {
-                return reject(buf, meta, e);
-            }
-            if !m.belongs_to(&self.space) {
-                return reject(buf, meta, Error::ForeignBuffer);
-            }
+        if let Err(e) = check_bufs(&self.space, cmd, len, meta_len, regions, &buf, &meta) {
+            return reject(buf, meta, e);
         }
         #[allow(clippy::result_large_err)]
         let full = |data, meta| Err(Rejected::Full(Some(WithMeta { data, meta })));
-        // Back-pressure also when completions wait to be reaped: the reap
-        // list's preallocated capacity bounds commands plus completions.
-        if self.no_reap_room(scope) {
-            return full(buf, meta);
-        }
         let Some(qi) = self.pick_queue(cmd.queue, scope) else {
             return full(buf, meta);
         };
+        // Back-pressure also when completions wait to be reaped, so the
+        // hot path never grows a reap list (one queue's check: summing
+        // every queue's cost more than the rest of the checks).
+        if self.no_reap_room(qi) {
+            return full(buf, meta);
+        }
         let mut p = self.push_for(qi, &cmd.sqe, len as usize, regions, marked);
         p.tag = tag;
         p.meta_len = meta_len as usize;
-        self.qs[qi].make_cq_room(&self.bar, self.shadow.as_ref());
+        self.qs[qi].make_cq_room(&self.bar, self.shadow.as_deref());
         match self.qs[qi].push_with(cmd.sqe, buf, meta, &p) {
             Ok(_) => Ok(()),
             Err((data, meta, Some(error))) => reject(data, meta, error),
@@ -612,6 +678,46 @@ mod tests {
 
     fn pract() -> Prinfo {
         Prinfo::new().with_pract(true)
+    }
+
+    #[test]
+    fn the_plain_read_write_shortcut_agrees_with_the_full_checks() {
+        use crate::model::{open, ModelConfig};
+        let (mut c, _h) = open(ModelConfig::qemu_null(), crate::Options::default()).unwrap();
+        // Formats the shortcut must leave to the full checks.
+        c.ns.push((2, SEP_64));
+        c.ns.push((3, EXT_PI));
+        let max_nlb = (c.max_xfer / 4096 - 1) as u16;
+        let mut cmds = Vec::new();
+        for nsid in [1, 2, 3, 9] {
+            for nlb in [0, 1, 7, max_nlb, max_nlb + 1, u16::MAX] {
+                cmds.push(Read::new(nsid, 5, nlb).build());
+                cmds.push(Write::new(nsid, 5, nlb).build());
+                cmds.push(Read::new(nsid, 5, nlb).prinfo(pract()).build());
+            }
+            let sqe = Read::new(nsid, 0, 3).build().sqe;
+            cmds.push(Cmd::io(sqe, DataDir::FromDevice, Xfer::Blocks(2)));
+            cmds.push(Cmd::io(sqe, DataDir::FromDevice, Xfer::Blocks(5)));
+            cmds.push(Cmd::io(sqe, DataDir::ToDevice, Xfer::Blocks(4)));
+            cmds.push(Cmd::io(sqe, DataDir::FromDevice, Xfer::Bytes(4 * 4096)));
+            let mut admin = Cmd::io(sqe, DataDir::FromDevice, Xfer::Blocks(4));
+            admin.queue = QueueKind::Admin;
+            cmds.push(admin);
+            cmds.push(Flush::new(nsid).build());
+        }
+        let mut fast = 0;
+        for cmd in &cmds {
+            for has_meta in [false, true] {
+                let full = c.xfer_len_checked(cmd, has_meta);
+                if let Some(len) = c.plain_rw_len(cmd, has_meta) {
+                    fast += 1;
+                    assert_eq!(full, Ok((len, 0)), "{cmd:?} meta {has_meta}");
+                }
+                assert_eq!(c.xfer_len(cmd, has_meta), full, "{cmd:?} meta {has_meta}");
+            }
+        }
+        // Reads (PRACT or not) and writes of 1, 2, 8 and MDTS blocks on nsid 1.
+        assert_eq!(fast, 4 * 3, "the shortcut took the plain commands");
     }
 
     #[test]
