@@ -2,6 +2,7 @@
 //! helpers through `super`.
 
 pub mod bench;
+pub mod large_io;
 pub mod logs;
 pub mod ns_mgmt;
 pub mod passthru;
