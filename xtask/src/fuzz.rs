@@ -29,6 +29,7 @@ enum Budget {
 pub const TARGETS: &[&str] = &[
     "identify",
     "log_pages",
+    "log_walkers",
     "zone_report",
     "sqe",
     "prp_sgl",

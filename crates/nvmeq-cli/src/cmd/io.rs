@@ -12,11 +12,14 @@ pub use protection::Protection;
 use std::io::Read as _;
 
 use clap::Args;
-use nvmeq_core::cmd::{Compare, Dsm, Flush, Read, Verify, Write, WriteUncorrectable, WriteZeroes};
+use nvmeq_core::cmd::{
+    Compare, Csi, Dsm, Flush, Identify, Read, Verify, Write, WriteUncorrectable, WriteZeroes,
+};
+use nvmeq_core::identify::IdentifyControllerNvm;
 use nvmeq_core::ranges::{DsmContextAttributes, DsmRange};
 use nvmeq_core::{Cmd, Data};
 use serde::Serialize;
-use zerocopy::IntoBytes;
+use zerocopy::{FromBytes, IntoBytes};
 
 use super::{done, require_nsid, Ctx, DevArg};
 use crate::device::Device;
@@ -540,23 +543,95 @@ fn send_input(ctx: &Ctx, dev: &mut Device, op: Op, a: &DataIo, nsid: u32) -> Res
     done(ctx, op.verb(), Some(nsid), dw0)
 }
 
-/// `nvmeq verify`.
+/// `nvmeq verify`. Verify moves no data, but the controller may bound it
+/// (Verify Size Limit, VSL): a range beyond that is verified in several
+/// commands, as a read beyond MDTS is read in several, and a failure names
+/// the command and its blocks.
 pub fn verify(ctx: &Ctx, a: &NoData) -> Result<()> {
     if a.deac {
         return Err(usage("--deac applies to write-zeroes, not verify"));
     }
     let mut dev = ctx.open(&a.dev)?;
     let nsid = resolve_nsid(&dev, a.range.nsid);
-    let f = no_data_fields(&mut dev, a, nsid)?;
-    let cmd = Verify::new(nsid, a.range.slba, a.range.block_count.unwrap_or(0))
-        .fua(a.range.fua)
-        .lr(a.range.limited_retry)
-        .prinfo(f.prinfo)
-        .stc(f.stc)
-        .pi_tags(f.tags)
-        .build();
-    let c = dev.exec("Verify", &cmd, Data::None)?;
-    done(ctx, "verify", Some(nsid), c.result())
+    let blocks = u64::from(a.range.block_count.unwrap_or(0)) + 1;
+    let limit = verify_limit(&mut dev);
+    let split = match limit {
+        Some(max) => {
+            let fmt = dev.format(nsid)?;
+            Split::new(blocks, fmt.block_bytes, max).map_err(|e| {
+                usage(format!(
+                    "verify: the controller's Verify Size Limit ({max} bytes) is below one \
+                     block: {e}"
+                ))
+            })?
+        }
+        None => Split {
+            blocks,
+            per_cmd: blocks,
+        },
+    };
+    let fmt = match a.pi.any() {
+        true => Some(dev.format(nsid)?),
+        false => None,
+    };
+    let mut dw0 = 0;
+    for p in split.pieces() {
+        let f = match &fmt {
+            Some(fmt) => a.pi.fields(fmt, a.range.slba, p.off)?,
+            None => protection::Fields::default(),
+        };
+        let slba = a.range.slba + p.off;
+        let cmd = Verify::new(nsid, slba, p.nlb_z())
+            .fua(a.range.fua)
+            .lr(a.range.limited_retry)
+            .prinfo(f.prinfo)
+            .stc(f.stc)
+            .pi_tags(f.tags)
+            .build();
+        let what = match split.commands() {
+            1 => "Verify".to_string(),
+            n => format!(
+                "Verify of blocks {slba}..={} (command {} of {n})",
+                slba + p.nlb - 1,
+                p.off / split.per_cmd + 1
+            ),
+        };
+        dw0 = dev.exec(&what, &cmd, Data::None)?.result();
+    }
+    done(ctx, "verify", Some(nsid), dw0)
+}
+
+/// The most bytes one Verify may cover: the NVM Command Set's Identify
+/// Controller VSL, in units of the controller's minimum memory page size;
+/// `None` when it sets no limit or does not answer that Identify (controllers
+/// before NVMe 2.0), so the range goes in one command as nvme-cli sends it.
+fn verify_limit(dev: &mut Device) -> Option<u32> {
+    let mut raw = vec![0u8; 4096];
+    let cmd = Identify::csi_controller(Csi::NVM).build();
+    dev.exec(
+        "Identify Controller (NVM Command Set)",
+        &cmd,
+        Data::FromDevice(&mut raw),
+    )
+    .ok()?;
+    let c = IdentifyControllerNvm::read_from_prefix(&raw).ok()?.0;
+    if c.vsl == 0 {
+        return None;
+    }
+    // A page is at most 2^27 bytes (MPSMIN 15): past a shift of 32 the
+    // limit is above what a u32 holds anyway.
+    let bytes = min_page(dev) << c.vsl.min(32);
+    Some(u32::try_from(bytes).unwrap_or(u32::MAX))
+}
+
+/// The controller's minimum memory page size (CAP.MPSMIN): read from CAP
+/// where nvmeq maps the registers (VFIO); else 4 KiB, the page size the
+/// kernel's driver (ioctl, uring) and nvmet's controllers (tcp) use.
+fn min_page(dev: &Device) -> u64 {
+    match dev.inner() {
+        nvmeq::Device::Vfio(c) => u64::from(c.registers().cap.mps_min_bytes()),
+        _ => 4096,
+    }
 }
 
 /// `nvmeq write-zeroes`.
@@ -583,7 +658,7 @@ fn no_data_fields(dev: &mut Device, a: &NoData, nsid: u32) -> Result<protection:
         return Ok(protection::Fields::default());
     }
     let fmt = dev.format(nsid)?;
-    a.pi.fields(&fmt, a.range.slba)
+    a.pi.fields(&fmt, a.range.slba, 0)
 }
 
 /// `write-uncor`.

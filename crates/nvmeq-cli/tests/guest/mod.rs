@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod fabrics;
 pub mod human;
+pub mod large_io;
 pub mod logs;
 pub mod ns_mgmt;
 pub mod passthru;

@@ -13,6 +13,7 @@ use serde_json::Value;
 use super::{identify, parse};
 use crate::cmd::{Ctx, DevArg};
 use crate::error::{usage, Result};
+use crate::json::exact::{u128_value, Exact};
 use crate::json::Ordered;
 use crate::num;
 use crate::output::{self, cx, uuid};
@@ -305,8 +306,8 @@ pub fn nvmset_json(l: &NvmSetList) -> Ordered {
                 ("endurance_group_id", e.endgid.into()),
                 ("random_4k_read_typical", e.rr4kt.into()),
                 ("optimal_write_size", e.ows.into()),
-                ("total_nvmset_cap", e.tnvmsetcap.get().to_string().into()),
-                ("unalloc_nvmset_cap", e.unvmsetcap.get().to_string().into()),
+                ("total_nvmset_cap", u128_value(e.tnvmsetcap.get())),
+                ("unalloc_nvmset_cap", u128_value(e.unvmsetcap.get())),
             ])
         })
         .collect();
@@ -326,7 +327,7 @@ pub fn id_nvmset(ctx: &Ctx, a: &IdNvmsetArgs) -> Result<()> {
     output::emit(
         ctx.fmt,
         || nvmset_text(&l, a.nvmset_id),
-        || nvmset_json(&l),
+        || Exact(nvmset_json(&l)),
         &raw,
     )
 }
@@ -361,15 +362,9 @@ pub fn domain_json(l: &DomainList) -> Ordered {
         .map(|e| {
             obj(&[
                 ("dom_id", e.dom_id.into()),
-                ("dom_cap", e.dom_cap.get().to_string().into()),
-                (
-                    "unalloc_dom_cap",
-                    e.unalloc_dom_cap.get().to_string().into(),
-                ),
-                (
-                    "max_egrp_dom_cap",
-                    e.max_egrp_dom_cap.get().to_string().into(),
-                ),
+                ("dom_cap", u128_value(e.dom_cap.get())),
+                ("unalloc_dom_cap", u128_value(e.unalloc_dom_cap.get())),
+                ("max_egrp_dom_cap", u128_value(e.max_egrp_dom_cap.get())),
             ])
         })
         .collect();
@@ -386,7 +381,7 @@ pub fn id_domain(ctx: &Ctx, a: &IdDomainArgs) -> Result<()> {
     let cmd = Identify::new(Cns::DOMAIN_LIST, 0).cnssid(a.dom_id);
     let raw = identify(&mut dev, op, cmd)?;
     let l: DomainList = parse(&raw, op)?;
-    output::emit(ctx.fmt, || domain_text(&l), || domain_json(&l), &raw)
+    output::emit(ctx.fmt, || domain_text(&l), || Exact(domain_json(&l)), &raw)
 }
 
 /// The Namespace Granularity List laid out like `nvme id-ns-granularity`.
@@ -488,9 +483,11 @@ mod tests {
         );
         let j = serde_json::to_value(nvmset_json(&n)).unwrap();
         assert_eq!(j["NVMSet"][0]["nvmset_id"], 3);
-        assert_eq!(
-            j["NVMSet"][0]["total_nvmset_cap"],
-            (1u128 << 70).to_string()
+        // nvme-cli 2.13's form: the number with every digit, not a string.
+        let s = serde_json::to_string(&Exact(nvmset_json(&n))).unwrap();
+        assert!(
+            s.contains(&format!("\"total_nvmset_cap\":{},", 1u128 << 70)),
+            "{s}"
         );
 
         let mut d = DomainList::new_zeroed();
@@ -500,7 +497,7 @@ mod tests {
         let t = domain_text(&d);
         assert!(t.contains("Number of Domain Entries: 1\nDomain Id for Attr Entry[0]: 7\nDomain Capacity for Attr Entry[0]: 4096\n"), "{t}");
         let j = serde_json::to_value(domain_json(&d)).unwrap();
-        assert_eq!(j["domain_list"][0]["dom_cap"], "4096");
+        assert_eq!(j["domain_list"][0]["dom_cap"], 4096);
 
         let mut g = NsGranularityList::new_zeroed();
         g.num_descriptors_z = 1;

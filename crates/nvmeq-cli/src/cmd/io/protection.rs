@@ -89,13 +89,13 @@ impl Checks {
 
     /// The command fields for blocks from `slba` on `fmt`, checked as
     /// `read`'s are.
-    pub fn fields(&self, fmt: &NsFormat, slba: u64) -> Result<Fields> {
+    pub fn fields(&self, fmt: &NsFormat, slba: u64, off: u64) -> Result<Fields> {
         Protection {
             tags: self.tags.clone(),
             storage_tag: self.storage_tag,
             ..Protection::default()
         }
-        .fields(fmt, slba, 0)
+        .fields(fmt, slba, off)
     }
 }
 

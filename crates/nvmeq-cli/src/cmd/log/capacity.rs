@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::{parse, read_log, LogReq};
 use crate::cmd::{Ctx, DevArg};
 use crate::error::Result;
+use crate::json::exact::{u128_value, Exact};
 use crate::json::Ordered;
 use crate::num;
 use crate::output;
@@ -148,8 +149,8 @@ pub fn cap_config_json(log: &[u8]) -> Ordered {
                     let mut e = Ordered::new();
                     e.insert("endgid".into(), g.desc.endgid.get().into());
                     e.insert("cap_adj_factor".into(), g.desc.cap_adj_factor.get().into());
-                    e.insert("tegcap".into(), u128_json(g.desc.tegcap.get()));
-                    e.insert("segcap".into(), u128_json(g.desc.segcap.get()));
+                    e.insert("tegcap".into(), u128_value(g.desc.tegcap.get()));
+                    e.insert("segcap".into(), u128_value(g.desc.segcap.get()));
                     e.insert("egsets".into(), g.desc.egsets.get().into());
                     e.insert("egchans".into(), g.egchans.into());
                     let chans: Vec<Value> = g
@@ -228,16 +229,9 @@ pub fn supported_cap_config(ctx: &Ctx, a: &DomainLogArgs) -> Result<()> {
     output::emit(
         ctx.fmt_raw(a.raw),
         || cap_config_text(&raw),
-        || cap_config_json(&raw),
+        || Exact(cap_config_json(&raw)),
         &raw,
     )
-}
-
-/// A 128-bit counter as JSON: a number while it fits 64 bits; above, its
-/// digits as a string (nvme-cli writes a number, which `serde_json::Value`
-/// cannot hold without losing digits).
-fn u128_json(v: u128) -> Value {
-    u64::try_from(v).map_or_else(|_| v.to_string().into(), Value::from)
 }
 
 #[cfg(test)]
@@ -300,7 +294,9 @@ mod tests {
             eg["Channel Descriptor"][0]["Media Descriptor"][0]["chmus"],
             8
         );
-        assert_eq!(eg["tegcap"], "1180591620717411303424");
         assert_eq!(eg["segcap"], 0);
+        // Above 2^64, nvme-cli 2.13's form: the number with every digit.
+        let s = serde_json::to_string(&Exact(cap_config_json(&log))).unwrap();
+        assert!(s.contains("\"tegcap\":1180591620717411303424,"), "{s}");
     }
 }

@@ -17,6 +17,7 @@ use zerocopy::FromBytes;
 use super::{parse, read_log, smart_text, LogReq};
 use crate::cmd::{Ctx, DevArg};
 use crate::error::{usage, CliError, Result};
+use crate::json::exact::{u128_value, Exact};
 use crate::json::log::fw_string;
 use crate::json::Ordered;
 use crate::num;
@@ -396,7 +397,7 @@ fn event_json(i: usize, e: &PelEvent<'_>) -> Ordered {
                 ("media_errors", l.media_errors.get()),
                 ("num_err_log_entries", l.num_err_log_entries.get()),
             ] {
-                put(k, u128_json(v));
+                put(k, u128_value(v));
             }
             put("warning_temp_time", l.warning_temp_time.into());
             put("critical_comp_time", l.crit_comp_time.into());
@@ -525,7 +526,7 @@ pub fn pel_json(log: &[u8]) -> Ordered {
     put("log_revision", h.rv.into());
     put("log_header_len", h.lhl.get().into());
     put("timestamp", h.ts.get().into());
-    put("power_on_hours", u128_json(u128::from_le_bytes(h.poh)));
+    put("power_on_hours", u128_value(u128::from_le_bytes(h.poh)));
     put("power_cycle_count", h.pcc.get().into());
     put("pci_vid", h.vid.get().into());
     put("pci_ssvid", h.ssvid.get().into());
@@ -614,16 +615,9 @@ pub fn persistent_event_log(ctx: &Ctx, a: &PelArgs) -> Result<()> {
         ctx.fmt_raw(a.raw),
         // nvme-cli shows the action of the read, 0 after an establish.
         || pel_text(log, PelAction::READ.0, &dev.name, a.verbose),
-        || pel_json(log),
+        || Exact(pel_json(log)),
         log,
     )
-}
-
-/// A 128-bit counter as JSON: a number while it fits 64 bits; above, its
-/// digits as a string (nvme-cli writes a number, which `serde_json::Value`
-/// cannot hold without losing digits).
-fn u128_json(v: u128) -> Value {
-    u64::try_from(v).map_or_else(|_| v.to_string().into(), Value::from)
 }
 
 #[cfg(test)]
@@ -793,5 +787,27 @@ mod tests {
         assert_eq!(e[12]["over_temp"], 5);
         assert_eq!(e[14]["event_time_stamp"], 140);
         assert_eq!(e[14]["event_len"], 8);
+    }
+
+    /// Counters above 2^64 print as nvme-cli 2.13 prints them: a bare number
+    /// with every digit (not a string, not rounded through f64).
+    #[test]
+    fn counters_above_64_bits_are_exact_numbers() {
+        let mut log = every_event();
+        let poh = (1u128 << 64) + 5;
+        log[28..44].copy_from_slice(&poh.to_le_bytes());
+        // The SMART snapshot is the first event: its Host Read Commands.
+        let reads = 512 + 24 + core::mem::offset_of!(SmartLog, host_reads);
+        log[reads..reads + 16].copy_from_slice(&u128::MAX.to_le_bytes());
+        let s = serde_json::to_string(&Exact(pel_json(&log))).unwrap();
+        assert!(
+            s.contains("\"power_on_hours\":18446744073709551621,"),
+            "{s}"
+        );
+        assert!(
+            s.contains(&format!("\"host_read_commands\":{},", u128::MAX)),
+            "{s}"
+        );
+        assert!(!s.contains("u128:"), "{s}");
     }
 }
