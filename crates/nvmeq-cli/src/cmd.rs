@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod bench;
+pub mod directive;
 pub mod discover;
 pub mod features;
 pub mod fw;

@@ -17,8 +17,8 @@ mod output;
 use clap::{Parser, Subcommand};
 
 use cmd::{
-    admin, bench, discover, features, fw, identify, io, list, log, ns_id, ns_mgmt, passthru, resv,
-    zns, Ctx,
+    admin, bench, directive, discover, features, fw, identify, io, list, log, ns_id, ns_mgmt,
+    passthru, resv, zns, Ctx,
 };
 use nvmeq::BackendKind;
 use nvmeq_core::cmd::ZoneSendAction;
@@ -162,6 +162,10 @@ enum Command {
     ResvAcquire(resv::AcquireArgs),
     /// Reservation Release: release or clear a reservation. Needs --namespace-id.
     ResvRelease(resv::ReleaseArgs),
+    /// Directive Receive: Identify or Streams directive parameters, stream status, allocate streams.
+    DirReceive(directive::ReceiveArgs),
+    /// Directive Send: enable a directive, release streams. Needs --namespace-id.
+    DirSend(directive::SendArgs),
     /// Send any admin command.
     AdminPassthru(passthru::PassthruArgs),
     /// Send any I/O command.
@@ -268,6 +272,8 @@ fn run(cli: Cli) -> error::Result<()> {
         Command::ResvRegister(a) => resv::register(&ctx, a),
         Command::ResvAcquire(a) => resv::acquire(&ctx, a),
         Command::ResvRelease(a) => resv::release(&ctx, a),
+        Command::DirReceive(a) => directive::receive(&ctx, a),
+        Command::DirSend(a) => directive::send(&ctx, a),
         Command::AdminPassthru(a) => passthru::run(&ctx, a, true),
         Command::IoPassthru(a) => passthru::run(&ctx, a, false),
         Command::Zns(z) => match z {
