@@ -10,6 +10,7 @@ pub mod features;
 pub mod fw;
 pub mod identify;
 pub mod io;
+pub mod lba_status;
 pub mod list;
 pub mod log;
 pub mod ns_id;

@@ -17,8 +17,8 @@ mod output;
 use clap::{Parser, Subcommand};
 
 use cmd::{
-    admin, bench, directive, discover, features, fw, identify, io, list, log, ns_id, ns_mgmt,
-    passthru, resv, zns, Ctx,
+    admin, bench, directive, discover, features, fw, identify, io, lba_status, list, log, ns_id,
+    ns_mgmt, passthru, resv, zns, Ctx,
 };
 use nvmeq::BackendKind;
 use nvmeq_core::cmd::ZoneSendAction;
@@ -166,6 +166,8 @@ enum Command {
     DirReceive(directive::ReceiveArgs),
     /// Directive Send: enable a directive, release streams. Needs --namespace-id.
     DirSend(directive::SendArgs),
+    /// Get LBA Status: the potentially unrecoverable LBAs of a range.
+    GetLbaStatus(lba_status::GetLbaStatusArgs),
     /// Send any admin command.
     AdminPassthru(passthru::PassthruArgs),
     /// Send any I/O command.
@@ -274,6 +276,7 @@ fn run(cli: Cli) -> error::Result<()> {
         Command::ResvRelease(a) => resv::release(&ctx, a),
         Command::DirReceive(a) => directive::receive(&ctx, a),
         Command::DirSend(a) => directive::send(&ctx, a),
+        Command::GetLbaStatus(a) => lba_status::get_lba_status(&ctx, a),
         Command::AdminPassthru(a) => passthru::run(&ctx, a, true),
         Command::IoPassthru(a) => passthru::run(&ctx, a, false),
         Command::Zns(z) => match z {
