@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod bench;
+pub mod capacity;
 pub mod directive;
 pub mod discover;
 pub mod features;
@@ -12,6 +13,7 @@ pub mod identify;
 pub mod io;
 pub mod lba_status;
 pub mod list;
+pub mod lockdown;
 pub mod log;
 pub mod ns_id;
 pub mod ns_mgmt;

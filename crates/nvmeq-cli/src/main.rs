@@ -17,8 +17,8 @@ mod output;
 use clap::{Parser, Subcommand};
 
 use cmd::{
-    admin, bench, directive, discover, features, fw, identify, io, lba_status, list, log, ns_id,
-    ns_mgmt, passthru, resv, zns, Ctx,
+    admin, bench, capacity, directive, discover, features, fw, identify, io, lba_status, list,
+    lockdown, log, ns_id, ns_mgmt, passthru, resv, zns, Ctx,
 };
 use nvmeq::BackendKind;
 use nvmeq_core::cmd::ZoneSendAction;
@@ -168,6 +168,10 @@ enum Command {
     DirSend(directive::SendArgs),
     /// Get LBA Status: the potentially unrecoverable LBAs of a range.
     GetLbaStatus(lba_status::GetLbaStatusArgs),
+    /// Capacity Management: create or delete Endurance Groups and NVM Sets. Needs --force.
+    CapacityMgmt(capacity::CapacityArgs),
+    /// Lockdown: prohibit or allow a command or Set Features FID. Prohibiting needs --force.
+    Lockdown(lockdown::LockdownArgs),
     /// Send any admin command.
     AdminPassthru(passthru::PassthruArgs),
     /// Send any I/O command.
@@ -277,6 +281,8 @@ fn run(cli: Cli) -> error::Result<()> {
         Command::DirReceive(a) => directive::receive(&ctx, a),
         Command::DirSend(a) => directive::send(&ctx, a),
         Command::GetLbaStatus(a) => lba_status::get_lba_status(&ctx, a),
+        Command::CapacityMgmt(a) => capacity::capacity_mgmt(&ctx, a),
+        Command::Lockdown(a) => lockdown::lockdown(&ctx, a),
         Command::AdminPassthru(a) => passthru::run(&ctx, a, true),
         Command::IoPassthru(a) => passthru::run(&ctx, a, false),
         Command::Zns(z) => match z {
