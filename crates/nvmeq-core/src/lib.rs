@@ -35,6 +35,7 @@ pub mod cqe;
 pub mod directive;
 pub mod error;
 pub mod fabrics;
+pub mod fdp;
 pub mod format;
 pub mod identify;
 pub mod lba_status;

@@ -72,6 +72,11 @@ fn io_management() {
     assert!(IoMgmtSend::ruh_update(2, 0).is_none());
     assert!(IoMgmtSend::ruh_update(2, (1 << 16) + 1).is_none());
     assert!(IoMgmtSend::ruh_update(2, 1 << 16).is_some());
+    // The update's transfer follows MOS, not the length asked for.
+    let c = IoMgmtSend::new(2, IoMgmtSendOp::RUH_UPDATE, 3, 2).build();
+    assert_eq!(c.xfer, Xfer::Bytes(8));
+    let c = IoMgmtSend::new(2, IoMgmtSendOp::NONE, 3, 0).build();
+    assert_eq!(c.xfer, Xfer::None);
 }
 
 #[test]

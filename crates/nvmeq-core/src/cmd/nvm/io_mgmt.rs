@@ -80,9 +80,16 @@ pub struct IoMgmtSend {
 }
 
 impl IoMgmtSend {
-    /// Operation `mo` on `nsid` sending `len` bytes.
+    /// Operation `mo` on `nsid` sending `len` bytes. For Reclaim Unit
+    /// Handle Update the controller reads MOS + 1 identifiers whatever
+    /// `len` says, so the transfer is that: `2 × (mos + 1)` bytes.
     #[inline]
     pub const fn new(nsid: u32, mo: IoMgmtSendOp, mos: u16, len: u32) -> Self {
+        let len = if mo.0 == IoMgmtSendOp::RUH_UPDATE.0 {
+            2 * (mos as u32 + 1)
+        } else {
+            len
+        };
         IoMgmtSend { nsid, mo, mos, len }
     }
     /// Reclaim Unit Handle Update of `pids` placement identifiers (1..=65536),
