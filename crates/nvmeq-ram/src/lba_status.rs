@@ -43,8 +43,10 @@ impl RamController {
             return Err(Fail::at_lba(dnr(Status::LBA_OUT_OF_RANGE), slba, at::CDW10));
         }
         let out = data_in(&mut data, (sqe.cdw12 as u64 + 1) * 4)?;
-        let mut h = LbaStatusListHeader::default();
-        h.cmpc = Cmpc::COMPLETE.0;
+        let h = LbaStatusListHeader {
+            cmpc: Cmpc::COMPLETE.0,
+            ..Default::default()
+        };
         let b = h.as_bytes();
         let n = out.len().min(b.len());
         out[..n].copy_from_slice(&b[..n]);
