@@ -11,6 +11,7 @@ pub mod features;
 pub mod fw;
 pub mod identify;
 pub mod io;
+pub mod io_mgmt;
 pub mod lba_status;
 pub mod list;
 pub mod lockdown;

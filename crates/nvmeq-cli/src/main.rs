@@ -17,8 +17,8 @@ mod output;
 use clap::{Parser, Subcommand};
 
 use cmd::{
-    admin, bench, capacity, directive, discover, features, fw, identify, io, lba_status, list,
-    lockdown, log, ns_id, ns_mgmt, passthru, resv, zns, Ctx,
+    admin, bench, capacity, directive, discover, features, fw, identify, io, io_mgmt, lba_status,
+    list, lockdown, log, ns_id, ns_mgmt, passthru, resv, zns, Ctx,
 };
 use nvmeq::BackendKind;
 use nvmeq_core::cmd::ZoneSendAction;
@@ -172,6 +172,10 @@ enum Command {
     CapacityMgmt(capacity::CapacityArgs),
     /// Lockdown: prohibit or allow a command or Set Features FID. Prohibiting needs --force.
     Lockdown(lockdown::LockdownArgs),
+    /// I/O Management Receive (FDP): e.g. Reclaim Unit Handle Status (-m 1).
+    IoMgmtRecv(io_mgmt::RecvArgs),
+    /// I/O Management Send (FDP): e.g. Reclaim Unit Handle Update (-m 1). Needs --namespace-id.
+    IoMgmtSend(io_mgmt::SendArgs),
     /// Send any admin command.
     AdminPassthru(passthru::PassthruArgs),
     /// Send any I/O command.
@@ -283,6 +287,8 @@ fn run(cli: Cli) -> error::Result<()> {
         Command::GetLbaStatus(a) => lba_status::get_lba_status(&ctx, a),
         Command::CapacityMgmt(a) => capacity::capacity_mgmt(&ctx, a),
         Command::Lockdown(a) => lockdown::lockdown(&ctx, a),
+        Command::IoMgmtRecv(a) => io_mgmt::recv(&ctx, a),
+        Command::IoMgmtSend(a) => io_mgmt::send(&ctx, a),
         Command::AdminPassthru(a) => passthru::run(&ctx, a, true),
         Command::IoPassthru(a) => passthru::run(&ctx, a, false),
         Command::Zns(z) => match z {

@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod logs;
+pub mod mgmt;
 pub mod ns_mgmt;
 pub mod passthru;
 pub mod reset;
