@@ -44,6 +44,8 @@ impl RamController {
             AdminOpcode::DIRECTIVE_RECEIVE => self.directive_receive(sqe, data),
             AdminOpcode::DIRECTIVE_SEND => self.directive_send(sqe),
             AdminOpcode::GET_LBA_STATUS => self.get_lba_status(sqe, data),
+            AdminOpcode::SECURITY_RECEIVE => self.security_receive(sqe, data),
+            AdminOpcode::SECURITY_SEND => self.security_send(sqe),
             _ => Err(Fail::new(dnr(Status::INVALID_OPCODE), at::OPC)),
         }
     }

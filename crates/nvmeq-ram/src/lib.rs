@@ -36,7 +36,9 @@
 //!   Receive and Send (the Identify directive only: Streams and Data
 //!   Placement are not supported and refused with Invalid Field in
 //!   Command), Get LBA Status (both actions: no potentially unrecoverable
-//!   blocks, an empty list, complete). No Capacity Management, Lockdown or
+//!   blocks, an empty list, complete), Security Receive of protocol 00h's
+//!   Supported Security Protocols List (protocol 00h alone; every other
+//!   protocol and every Security Send: Invalid Field in Command). No Capacity Management, Lockdown or
 //!   I/O Management: Invalid Command Opcode.
 //! - **NVM**: Read, Write, Flush, Write Zeroes, Dataset Management
 //!   (deallocate), Compare, Verify, Copy (descriptor format 0h). Deallocated
@@ -105,6 +107,7 @@ mod meta;
 mod ns_mgmt;
 mod nvm;
 mod sanitize;
+mod security;
 mod self_test;
 pub mod status;
 mod telemetry;
