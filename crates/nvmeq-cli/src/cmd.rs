@@ -20,6 +20,7 @@ pub mod ns_id;
 pub mod ns_mgmt;
 pub mod passthru;
 pub mod resv;
+pub mod security;
 pub mod zns;
 
 use clap::Args;

@@ -18,7 +18,7 @@ use clap::{Parser, Subcommand};
 
 use cmd::{
     admin, bench, capacity, directive, discover, features, fw, identify, io, io_mgmt, lba_status,
-    list, lockdown, log, ns_id, ns_mgmt, passthru, resv, zns, Ctx,
+    list, lockdown, log, ns_id, ns_mgmt, passthru, resv, security, zns, Ctx,
 };
 use nvmeq::BackendKind;
 use nvmeq_core::cmd::ZoneSendAction;
@@ -176,6 +176,10 @@ enum Command {
     IoMgmtRecv(io_mgmt::RecvArgs),
     /// I/O Management Send (FDP): e.g. Reclaim Unit Handle Update (-m 1). Needs --namespace-id.
     IoMgmtSend(io_mgmt::SendArgs),
+    /// Security Send: a security protocol's payload. Needs --force.
+    SecuritySend(security::SendArgs),
+    /// Security Receive: a security protocol's answer (protocol 0: the supported protocols).
+    SecurityRecv(security::RecvArgs),
     /// Send any admin command.
     AdminPassthru(passthru::PassthruArgs),
     /// Send any I/O command.
@@ -289,6 +293,8 @@ fn run(cli: Cli) -> error::Result<()> {
         Command::Lockdown(a) => lockdown::lockdown(&ctx, a),
         Command::IoMgmtRecv(a) => io_mgmt::recv(&ctx, a),
         Command::IoMgmtSend(a) => io_mgmt::send(&ctx, a),
+        Command::SecuritySend(a) => security::send(&ctx, a),
+        Command::SecurityRecv(a) => security::recv(&ctx, a),
         Command::AdminPassthru(a) => passthru::run(&ctx, a, true),
         Command::IoPassthru(a) => passthru::run(&ctx, a, false),
         Command::Zns(z) => match z {

@@ -308,6 +308,8 @@ fn effects_log_lists_what_the_ram_controller_executes() {
             "ACS_21 (Namespace Attachment)",
             "ACS_25 (Directive Send)",
             "ACS_26 (Directive Receive)",
+            "ACS_129 (Security Send)",
+            "ACS_130 (Security Receive)",
             "ACS_132 (Sanitize)",
             "ACS_134 (Get LBA Status)"
         ]
