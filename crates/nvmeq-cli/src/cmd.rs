@@ -4,7 +4,9 @@
 
 pub mod admin;
 pub mod bench;
+pub mod capacity;
 pub mod dhchap;
+pub mod directive;
 pub mod discover;
 pub mod fabrics;
 pub mod features;
@@ -12,13 +14,17 @@ pub mod fw;
 pub mod hostnqn;
 pub mod identify;
 pub mod io;
+pub mod io_mgmt;
+pub mod lba_status;
 pub mod list;
+pub mod lockdown;
 pub mod log;
 pub mod ns_id;
 pub mod ns_mgmt;
 pub mod passthru;
 pub mod resv;
 pub mod secret;
+pub mod security;
 pub mod tls_key;
 pub mod topology;
 pub mod zns;

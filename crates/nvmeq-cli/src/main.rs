@@ -17,8 +17,9 @@ mod output;
 use clap::{Parser, Subcommand};
 
 use cmd::{
-    admin, bench, dhchap, discover, fabrics, features, fw, hostnqn, identify, io, list, log, ns_id,
-    ns_mgmt, passthru, resv, tls_key, topology, zns, Ctx,
+    admin, bench, capacity, dhchap, directive, discover, fabrics, features, fw, hostnqn, identify,
+    io, io_mgmt, lba_status, list, lockdown, log, ns_id, ns_mgmt, passthru, resv, security,
+    tls_key, topology, zns, Ctx,
 };
 use nvmeq::BackendKind;
 use nvmeq_core::cmd::ZoneSendAction;
@@ -190,6 +191,24 @@ enum Command {
     ResvAcquire(resv::AcquireArgs),
     /// Reservation Release: release or clear a reservation. Needs --namespace-id.
     ResvRelease(resv::ReleaseArgs),
+    /// Directive Receive: Identify or Streams directive parameters, stream status, allocate streams.
+    DirReceive(directive::ReceiveArgs),
+    /// Directive Send: enable a directive, release streams. Needs --namespace-id.
+    DirSend(directive::SendArgs),
+    /// Get LBA Status: the potentially unrecoverable LBAs of a range.
+    GetLbaStatus(lba_status::GetLbaStatusArgs),
+    /// Capacity Management: create or delete Endurance Groups and NVM Sets. Needs --force.
+    CapacityMgmt(capacity::CapacityArgs),
+    /// Lockdown: prohibit or allow a command or Set Features FID. Prohibiting needs --force.
+    Lockdown(lockdown::LockdownArgs),
+    /// I/O Management Receive (FDP): e.g. Reclaim Unit Handle Status (-m 1).
+    IoMgmtRecv(io_mgmt::RecvArgs),
+    /// I/O Management Send (FDP): e.g. Reclaim Unit Handle Update (-m 1). Needs --namespace-id.
+    IoMgmtSend(io_mgmt::SendArgs),
+    /// Security Send: a security protocol's payload. Needs --force.
+    SecuritySend(security::SendArgs),
+    /// Security Receive: a security protocol's answer (protocol 0: the supported protocols).
+    SecurityRecv(security::RecvArgs),
     /// Send any admin command.
     AdminPassthru(passthru::PassthruArgs),
     /// Send any I/O command.
@@ -310,6 +329,15 @@ fn run(cli: Cli) -> error::Result<()> {
         Command::ResvRegister(a) => resv::register(&ctx, a),
         Command::ResvAcquire(a) => resv::acquire(&ctx, a),
         Command::ResvRelease(a) => resv::release(&ctx, a),
+        Command::DirReceive(a) => directive::receive(&ctx, a),
+        Command::DirSend(a) => directive::send(&ctx, a),
+        Command::GetLbaStatus(a) => lba_status::get_lba_status(&ctx, a),
+        Command::CapacityMgmt(a) => capacity::capacity_mgmt(&ctx, a),
+        Command::Lockdown(a) => lockdown::lockdown(&ctx, a),
+        Command::IoMgmtRecv(a) => io_mgmt::recv(&ctx, a),
+        Command::IoMgmtSend(a) => io_mgmt::send(&ctx, a),
+        Command::SecuritySend(a) => security::send(&ctx, a),
+        Command::SecurityRecv(a) => security::recv(&ctx, a),
         Command::AdminPassthru(a) => passthru::run(&ctx, a, true),
         Command::IoPassthru(a) => passthru::run(&ctx, a, false),
         Command::Zns(z) => match z {

@@ -300,7 +300,12 @@ fn effects_log_lists_what_the_ram_controller_executes() {
             "ACS_17 (Firmware Image Download)",
             "ACS_20 (Device Self-test)",
             "ACS_21 (Namespace Attachment)",
-            "ACS_132 (Sanitize)"
+            "ACS_25 (Directive Send)",
+            "ACS_26 (Directive Receive)",
+            "ACS_129 (Security Send)",
+            "ACS_130 (Security Receive)",
+            "ACS_132 (Sanitize)",
+            "ACS_134 (Get LBA Status)"
         ]
     );
     // CSUPP, LBCC and NIC (a delete erases; both change the inventory).

@@ -46,6 +46,10 @@ open_enum! {
         NVME_MI_SEND = 0x1d => "NVMe-MI Send",
         /// NVMe-MI Receive.
         NVME_MI_RECEIVE = 0x1e => "NVMe-MI Receive",
+        /// Capacity Management.
+        CAPACITY_MANAGEMENT = 0x20 => "Capacity Management",
+        /// Lockdown.
+        LOCKDOWN = 0x24 => "Lockdown",
         /// Doorbell Buffer Config.
         DOORBELL_BUFFER_CONFIG = 0x7c => "Doorbell Buffer Config",
         /// Format NVM.
@@ -86,10 +90,14 @@ open_enum! {
         RESERVATION_REPORT = 0x0e => "Reservation Report",
         /// Reservation Acquire.
         RESERVATION_ACQUIRE = 0x11 => "Reservation Acquire",
+        /// I/O Management Receive (Flexible Data Placement).
+        IO_MGMT_RECV = 0x12 => "I/O Management Receive",
         /// Reservation Release.
         RESERVATION_RELEASE = 0x15 => "Reservation Release",
         /// Copy.
         COPY = 0x19 => "Copy",
+        /// I/O Management Send (Flexible Data Placement).
+        IO_MGMT_SEND = 0x1d => "I/O Management Send",
         /// Zone Management Send (ZNS).
         ZONE_MGMT_SEND = 0x79 => "Zone Management Send",
         /// Zone Management Receive (ZNS).

@@ -41,6 +41,11 @@ impl RamController {
             AdminOpcode::FIRMWARE_DOWNLOAD => self.fw_download(sqe, &data),
             AdminOpcode::FIRMWARE_COMMIT => self.fw_commit(sqe),
             AdminOpcode::SANITIZE => self.sanitize(sqe),
+            AdminOpcode::DIRECTIVE_RECEIVE => self.directive_receive(sqe, data),
+            AdminOpcode::DIRECTIVE_SEND => self.directive_send(sqe),
+            AdminOpcode::GET_LBA_STATUS => self.get_lba_status(sqe, data),
+            AdminOpcode::SECURITY_RECEIVE => self.security_receive(sqe, data),
+            AdminOpcode::SECURITY_SEND => self.security_send(sqe),
             _ => Err(Fail::new(dnr(Status::INVALID_OPCODE), at::OPC)),
         }
     }

@@ -251,9 +251,16 @@ fn controller(c: &RamController) -> IdentifyController {
     id.cntlid = CNTLID;
     id.ver = VER;
     id.cntrltype = 1; // I/O controller.
-                      // Device Self-test, Namespace Management / Attachment, Firmware Commit
-                      // and Image Download; no Format or Security.
-    id.oacs = oacs::SELF_TEST | oacs::NS_MGMT | oacs::FIRMWARE;
+
+    // Security Send/Receive (protocol 00h only), Device Self-test,
+    // Namespace Management / Attachment, Firmware Commit and Image Download,
+    // Directives, Get LBA Status; no Format or Lockdown.
+    id.oacs = oacs::SECURITY
+        | oacs::SELF_TEST
+        | oacs::NS_MGMT
+        | oacs::FIRMWARE
+        | oacs::DIRECTIVES
+        | oacs::LBA_STATUS;
     id.acl_z = 3;
     id.aerl_z = 3;
     id.frmw = crate::firmware::FRMW;

@@ -32,7 +32,14 @@
 //!   Firmware Image Download and Commit (three slots, slot 1 read-only;
 //!   actions 0 to 3; the Firmware Slot Information log and FR follow),
 //!   Sanitize (block erase, crypto erase, overwrite with passes and
-//!   inversion; SANICAP, and the Sanitize Status log follows).
+//!   inversion; SANICAP, and the Sanitize Status log follows), Directive
+//!   Receive and Send (the Identify directive only: Streams and Data
+//!   Placement are not supported and refused with Invalid Field in
+//!   Command), Get LBA Status (both actions: no potentially unrecoverable
+//!   blocks, an empty list, complete), Security Receive of protocol 00h's
+//!   Supported Security Protocols List (protocol 00h alone; every other
+//!   protocol and every Security Send: Invalid Field in Command). No Capacity Management, Lockdown or
+//!   I/O Management: Invalid Command Opcode.
 //! - **NVM**: Read, Write, Flush, Write Zeroes, Dataset Management
 //!   (deallocate), Compare, Verify, Copy (descriptor format 0h). Deallocated
 //!   and never-written blocks read as zeroes (DLFEAT 001b).
@@ -88,6 +95,7 @@ mod admin;
 mod buf;
 mod config;
 mod controller;
+mod directive;
 mod event_log;
 mod firmware;
 mod health;
@@ -99,6 +107,7 @@ mod meta;
 mod ns_mgmt;
 mod nvm;
 mod sanitize;
+mod security;
 mod self_test;
 pub mod status;
 mod telemetry;

@@ -45,12 +45,17 @@ pub(crate) const SUPPORTED: [LogId; 13] = [
 ];
 
 /// Admin commands executed (see `admin.rs`), for the effects log.
-const ADMIN_COMMANDS: [AdminOpcode; 5] = [
+const ADMIN_COMMANDS: [AdminOpcode; 10] = [
     AdminOpcode::GET_LOG_PAGE,
     AdminOpcode::IDENTIFY,
     AdminOpcode::SET_FEATURES,
     AdminOpcode::GET_FEATURES,
     AdminOpcode::DEVICE_SELF_TEST,
+    AdminOpcode::DIRECTIVE_SEND,
+    AdminOpcode::DIRECTIVE_RECEIVE,
+    AdminOpcode::GET_LBA_STATUS,
+    AdminOpcode::SECURITY_SEND,
+    AdminOpcode::SECURITY_RECEIVE,
 ];
 
 /// NVM commands executed (see `nvm.rs`) and whether each changes logical

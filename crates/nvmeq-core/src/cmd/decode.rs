@@ -70,7 +70,9 @@ const fn admin_xfer(s: &Command) -> Option<Xfer> {
         | AdminOpcode::VIRTUALIZATION_MANAGEMENT
         | AdminOpcode::DOORBELL_BUFFER_CONFIG
         | AdminOpcode::FORMAT_NVM
-        | AdminOpcode::SANITIZE => Xfer::None,
+        | AdminOpcode::SANITIZE
+        | AdminOpcode::CAPACITY_MANAGEMENT
+        | AdminOpcode::LOCKDOWN => Xfer::None,
         AdminOpcode::GET_LOG_PAGE => {
             return numd_bytes(s.cdw10 >> 16 | (s.cdw11 & 0xffff) << 16);
         }
@@ -137,6 +139,9 @@ const fn io_xfer(s: &Command) -> Option<Xfer> {
             }
         }
         NvmOpcode::ZONE_MGMT_RECV => return numd_bytes(s.cdw12),
+        NvmOpcode::IO_MGMT_RECV => return numd_bytes(s.cdw11),
+        // Reclaim Unit Handle Update: MOS + 1 placement identifiers.
+        NvmOpcode::IO_MGMT_SEND if s.cdw10 & 0xff == 1 => Xfer::Bytes(2 * ((s.cdw10 >> 16) + 1)),
         _ => return None,
     })
 }

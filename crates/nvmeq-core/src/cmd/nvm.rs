@@ -12,12 +12,14 @@ use crate::sqe::Command;
 mod copy;
 mod dsm;
 mod flush;
+mod io_mgmt;
 mod reservation;
 mod rw;
 
 pub use copy::*;
 pub use dsm::*;
 pub use flush::*;
+pub use io_mgmt::*;
 pub use reservation::*;
 pub use rw::*;
 

@@ -85,6 +85,34 @@ impl Directive {
     pub const fn identify_params(nsid: u32) -> Self {
         Self::receive(nsid, DirectiveType::IDENTIFY, 0x01).data(Numd::BYTES_4096)
     }
+    /// Streams directive, Return Parameters (DOPER 01h): 32 bytes.
+    #[inline]
+    pub const fn streams_params(nsid: u32) -> Self {
+        Self::receive(nsid, DirectiveType::STREAMS, 0x01).data(Numd::from_z(7).unwrap())
+    }
+    /// Streams directive, Get Status (DOPER 02h) into `numd`: the Open
+    /// Stream Count and the open stream identifiers.
+    #[inline]
+    pub const fn streams_status(nsid: u32, numd: Numd) -> Self {
+        Self::receive(nsid, DirectiveType::STREAMS, 0x02).data(numd)
+    }
+    /// Streams directive, Allocate Resources (DOPER 03h): Namespace Streams
+    /// Requested (NSR, CDW12 bits 15:0); the completion's dword 0 holds the
+    /// Namespace Streams Allocated. No data.
+    #[inline]
+    pub const fn streams_allocate(nsid: u32, nsr: u16) -> Self {
+        Self::receive(nsid, DirectiveType::STREAMS, 0x03).cdw12(nsr as u32)
+    }
+    /// Streams directive, Release Identifier (DOPER 01h) of stream `id`.
+    #[inline]
+    pub const fn streams_release_id(nsid: u32, id: u16) -> Self {
+        Self::send(nsid, DirectiveType::STREAMS, 0x01).dspec(id)
+    }
+    /// Streams directive, Release Resources (DOPER 02h) of the namespace.
+    #[inline]
+    pub const fn streams_release_resources(nsid: u32) -> Self {
+        Self::send(nsid, DirectiveType::STREAMS, 0x02)
+    }
     /// Directive Specific (DSPEC), e.g. the stream identifier.
     #[inline]
     pub const fn dspec(mut self, dspec: u16) -> Self {
