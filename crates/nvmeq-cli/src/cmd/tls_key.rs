@@ -22,30 +22,24 @@ use super::secret::{decode_with_crc, encode_with_crc, hostnqn_from_file, random,
 use crate::error::{usage, CliError, Result};
 use crate::output;
 
-/// `nvmeq gen-tls-key` options (nvme-cli 2.13's).
+/// What `gen-tls-key` and `check-tls-key` share (nvme-cli 2.13's options).
 #[derive(Debug, Args)]
-pub struct GenArgs {
+pub struct KeyringArgs {
     /// Keyring for the retained key (only with --insert).
     #[arg(short = 'k', long, default_value = ".nvme")]
     pub keyring: String,
     /// Key type of the retained key (only with --insert).
     #[arg(short = 't', long, default_value = "psk")]
     pub keytype: String,
-    /// Host NQN for the retained key.
+    /// Host NQN for the retained key (default: /etc/nvme/hostnqn).
     #[arg(short = 'n', long)]
     pub hostnqn: Option<String>,
     /// Subsystem NQN for the retained key.
     #[arg(short = 'c', long)]
     pub subsysnqn: Option<String>,
-    /// The secret, in hexadecimal (default: random bytes).
-    #[arg(short = 's', long)]
-    pub secret: Option<String>,
     /// Key file to update with the derived TLS PSK (only with --insert).
     #[arg(short = 'f', long)]
     pub keyfile: Option<String>,
-    /// Hash of the retained key: 1 SHA-256 (32-byte key), 2 SHA-384 (48).
-    #[arg(short = 'm', long, default_value_t = 1)]
-    pub hmac: u8,
     /// TLS identity version: 0 (NVMe/TCP 1.0c) or 1 (NVMe/TCP 2.0).
     #[arg(short = 'I', long, default_value_t = 0)]
     pub identity: u8,
@@ -54,33 +48,27 @@ pub struct GenArgs {
     pub insert: bool,
 }
 
+/// `nvmeq gen-tls-key` options.
+#[derive(Debug, Args)]
+pub struct GenArgs {
+    #[command(flatten)]
+    pub k: KeyringArgs,
+    /// The secret, in hexadecimal (default: random bytes).
+    #[arg(short = 's', long)]
+    pub secret: Option<String>,
+    /// Hash of the retained key: 1 SHA-256 (32-byte key), 2 SHA-384 (48).
+    #[arg(short = 'm', long, default_value_t = 1)]
+    pub hmac: u8,
+}
+
 /// `nvmeq check-tls-key` options.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Keyring for the retained key (only with --insert).
-    #[arg(short = 'k', long, default_value = ".nvme")]
-    pub keyring: String,
-    /// Key type of the retained key (only with --insert).
-    #[arg(short = 't', long, default_value = "psk")]
-    pub keytype: String,
-    /// Host NQN (default: /etc/nvme/hostnqn).
-    #[arg(short = 'n', long)]
-    pub hostnqn: Option<String>,
-    /// Subsystem NQN.
-    #[arg(short = 'c', long)]
-    pub subsysnqn: Option<String>,
+    #[command(flatten)]
+    pub k: KeyringArgs,
     /// The key, `NVMeTLSkey-1:HH:…:`.
     #[arg(short = 'd', long)]
     pub keydata: Option<String>,
-    /// Key file to update (only with --insert).
-    #[arg(short = 'f', long)]
-    pub keyfile: Option<String>,
-    /// TLS identity version: 0 or 1.
-    #[arg(short = 'I', long, default_value_t = 0)]
-    pub identity: u8,
-    /// Insert the retained key into the keyring.
-    #[arg(short = 'i', long)]
-    pub insert: bool,
 }
 
 /// The hash of a PSK (the `HH` of `NVMeTLSkey-1:HH:`).
@@ -234,13 +222,13 @@ pub fn gen(a: &GenArgs) -> Result<()> {
         2 => PskHash::Sha384,
         m => return Err(usage(format!("Invalid HMAC identifier {m}"))),
     };
-    if a.identity > 1 {
+    if a.k.identity > 1 {
         return Err(usage(format!(
             "Invalid TLS identity version {}",
-            a.identity
+            a.k.identity
         )));
     }
-    refuse_insert(a.insert)?;
+    refuse_insert(a.k.insert)?;
     let len = h.key_len();
     let secret = match &a.secret {
         Some(s) => {
@@ -258,24 +246,24 @@ pub fn gen(a: &GenArgs) -> Result<()> {
 /// Runs `nvmeq check-tls-key`: checks the key and prints the TLS identity.
 pub fn check_cmd(a: &CheckArgs) -> Result<()> {
     let k = a.keydata.as_deref().ok_or_else(|| usage("No key data"))?;
-    if a.identity > 1 {
+    if a.k.identity > 1 {
         return Err(usage(format!(
             "Invalid TLS identity version {}",
-            a.identity
+            a.k.identity
         )));
     }
     let psk = decode(k).map_err(|e| usage(format!("Key decoding failed: {e}")))?;
-    let sub = a
-        .subsysnqn
-        .as_deref()
-        .ok_or_else(|| usage("Need to specify a subsystem NQN"))?;
-    let host = match &a.hostnqn {
+    let sub =
+        a.k.subsysnqn
+            .as_deref()
+            .ok_or_else(|| usage("Need to specify a subsystem NQN"))?;
+    let host = match &a.k.hostnqn {
         Some(h) => h.clone(),
         None => hostnqn_from_file()
             .ok_or_else(|| usage("Failed to read host NQN (/etc/nvme/hostnqn; pass --hostnqn)"))?,
     };
-    refuse_insert(a.insert)?;
-    output::text(&format!("{}\n", identity(a.identity, &psk, &host, sub)))
+    refuse_insert(a.k.insert)?;
+    output::text(&format!("{}\n", identity(a.k.identity, &psk, &host, sub)))
 }
 
 #[cfg(test)]
