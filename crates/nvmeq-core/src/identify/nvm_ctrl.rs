@@ -12,11 +12,12 @@ use zerocopy::{FromBytes, FromZeros, Immutable, IntoBytes, KnownLayout};
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout)]
 pub struct IdentifyControllerNvm {
-    /// Verify Size Limit (VSL): log2 of 4 KiB units, 0 none.
+    /// Verify Size Limit (VSL): a power of two in units of the minimum memory
+    /// page size (CAP.MPSMIN), as MDTS is; 0: no limit.
     pub vsl: u8,
-    /// Write Zeroes Size Limit (WZSL).
+    /// Write Zeroes Size Limit (WZSL), in CAP.MPSMIN units as VSL.
     pub wzsl: u8,
-    /// Write Uncorrectable Size Limit (WUSL).
+    /// Write Uncorrectable Size Limit (WUSL), in CAP.MPSMIN units as VSL.
     pub wusl: u8,
     /// Dataset Management Ranges Limit (DMRL).
     pub dmrl: u8,
