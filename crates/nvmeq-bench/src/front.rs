@@ -206,6 +206,15 @@ pub fn run_device(req: &Request, cfg: &Config) -> Result<Report, BenchError> {
     cfg.validate()?;
     let mut cfg = cfg.clone();
     let opts_s = req.opts.to_string();
+    if cfg.engine == crate::Engine::Async {
+        #[cfg(feature = "tokio")]
+        {
+            let dev = open_device(req, &mut cfg)?;
+            return crate::aio::run(&cfg, &opts_s, &Progress::new(), dev);
+        }
+        #[cfg(not(feature = "tokio"))]
+        return Err(not_compiled("tokio"));
+    }
     #[cfg(feature = "facade")]
     {
         let shared = open_shared(req, &mut cfg)?;
@@ -261,26 +270,10 @@ fn open_shared(req: &Request, cfg: &mut Config) -> Result<nvmeq::SharedDevice, B
         Target::Ioctl(_) => Err(not_compiled("ioctl")),
         #[cfg(feature = "vfio")]
         Target::Facade(s) if vfio_bdf(&s).is_some() => {
-            let o = req.opts;
             let bdf = vfio_bdf(&s).unwrap_or_default();
-            if o.fixedbufs
-                || o.regfiles
-                || o.regring
-                || o.sqpoll.is_some()
-                || (o.poll && o.irq)
-                || o.taskrun != Taskrun::default()
-            {
-                return Err(BenchError::Config(format!(
-                    "backend options `{o}`: vfio takes `irq` (MSI-X interrupts) or `poll` (the default)"
-                )));
-            }
             cfg.nsid = req.nsid.unwrap_or(cfg.nsid);
             // One I/O queue pair (and with `irq` one MSI-X vector) per job.
-            let opts = nvmeq::vfio::Options {
-                io_queues: jobs,
-                ..nvmeq::vfio::Options::default()
-            }
-            .interrupts(o.irq);
+            let opts = vfio_options(&req.opts, jobs)?;
             let shared = nvmeq::vfio::Controller::open_with(&bdf, opts)
                 .map_err(|e| open_err(&e))?
                 .into_shared();
@@ -305,6 +298,86 @@ fn open_shared(req: &Request, cfg: &mut Config) -> Result<nvmeq::SharedDevice, B
             }
             Ok(shared)
         }
+    }
+}
+
+/// The VFIO driver's options for `jobs` I/O queue pairs, from the backend
+/// options (`irq` or `poll`, nothing else).
+#[cfg(feature = "vfio")]
+fn vfio_options(o: &BackendOpts, jobs: u16) -> Result<nvmeq::vfio::Options, BenchError> {
+    if o.fixedbufs
+        || o.regfiles
+        || o.regring
+        || o.sqpoll.is_some()
+        || (o.poll && o.irq)
+        || o.taskrun != Taskrun::default()
+    {
+        return Err(BenchError::Config(format!(
+            "backend options `{o}`: vfio takes `irq` (MSI-X interrupts) or `poll` (the default)"
+        )));
+    }
+    Ok(nvmeq::vfio::Options {
+        io_queues: jobs,
+        ..nvmeq::vfio::Options::default()
+    }
+    .interrupts(o.irq))
+}
+
+/// One [`nvmeq::Device`] for the async engine, with `cfg.nsid` set as
+/// [`open_shared`] sets it.
+#[cfg(feature = "tokio")]
+fn open_device(req: &Request, cfg: &mut Config) -> Result<nvmeq::Device, BenchError> {
+    let open_err = |e: &dyn fmt::Display| BenchError::Open {
+        job: 0,
+        reason: e.to_string(),
+    };
+    match target(&req.device) {
+        #[cfg(feature = "uring")]
+        Target::Uring(p) => {
+            if req.opts.irq {
+                return Err(BenchError::Config(
+                    "`irq` applies to vfio (io_uring completes by interrupt unless `poll`)".into(),
+                ));
+            }
+            let u = nvmeq_uring::Uring::open(&p, uring_options(&req.opts, cfg.qd, cfg.bs))
+                .map_err(|e| open_err(&e))?;
+            if u.nsid() == 0 {
+                return Err(BenchError::Config(format!(
+                    "{} is a controller; benchmarks need a namespace device (/dev/ngXnY)",
+                    p.display()
+                )));
+            }
+            cfg.nsid = pick_nsid(req.nsid, u.nsid(), &req.device)?;
+            Ok(u.into())
+        }
+        #[cfg(feature = "ioctl")]
+        Target::Ioctl(p) => {
+            req.opts.none_for("ioctl")?;
+            let b = nvmeq_ioctl::IoctlBackend::open(None, Some(&p)).map_err(|e| open_err(&e))?;
+            let dev_nsid = b.nsid().ok_or_else(|| {
+                BenchError::Config(format!("{} is not a namespace device", p.display()))
+            })?;
+            cfg.nsid = pick_nsid(req.nsid, dev_nsid, &req.device)?;
+            Ok(b.into())
+        }
+        #[cfg(feature = "vfio")]
+        Target::Facade(s) if vfio_bdf(&s).is_some() => {
+            let bdf = vfio_bdf(&s).unwrap_or_default();
+            cfg.nsid = req.nsid.unwrap_or(cfg.nsid);
+            nvmeq::vfio::Controller::open_with(&bdf, vfio_options(&req.opts, 1)?)
+                .map(Into::into)
+                .map_err(|e| open_err(&e))
+        }
+        Target::Facade(s) => {
+            req.opts.none_for(&s)?;
+            cfg.nsid = req.nsid.unwrap_or(cfg.nsid);
+            nvmeq::open(&s).map_err(|e| open_err(&e))
+        }
+        #[allow(unreachable_patterns)]
+        _ => Err(BenchError::Config(format!(
+            "`{}`: its backend is not compiled into this build",
+            req.device
+        ))),
     }
 }
 
