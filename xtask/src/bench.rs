@@ -3,6 +3,7 @@
 
 mod json;
 mod plan;
+mod queues;
 mod results;
 mod tcp;
 
@@ -25,6 +26,9 @@ bench vm options:
   --qd LIST        queue depths, comma-separated (default 1,32,128); batch = QD/4 (1 at QD 1)
   --tcp-only       only the NVMe/TCP rows (nvmeq tcp vs the kernel host on the guest's
                    nvmet-tcp target) and only their section of docs/benchmarks.md
+  --queues-only    only the queue-handle rows (async engine vs sync, --jobs 2 vs 1, VFIO irq
+                   vs poll, on uring and VFIO, with their plain baselines) and only their
+                   section of docs/benchmarks.md
   --no-docs        do not write the table into docs/benchmarks.md
   --script         print the guest script and exit
   --report-only    no boot: rebuild the table from the last run's outputs (target/vm/bench-out)
@@ -58,6 +62,8 @@ struct Options {
     report_only: bool,
     /// Only the NVMe/TCP runs and section.
     tcp_only: bool,
+    /// Only the queue-handle runs (and their baselines) and section.
+    queues_only: bool,
     /// Arguments passed through to the boot (`vm` options).
     vm_args: Vec<String>,
 }
@@ -70,6 +76,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         script_only: false,
         report_only: false,
         tcp_only: false,
+        queues_only: false,
         vm_args: Vec::new(),
     };
     let mut it = args.iter();
@@ -105,6 +112,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--script" => o.script_only = true,
             "--report-only" => o.report_only = true,
             "--tcp-only" => o.tcp_only = true,
+            "--queues-only" => o.queues_only = true,
             "--accel" => {
                 o.vm_args.push(a.clone());
                 o.vm_args.push(value()?);
@@ -113,6 +121,9 @@ fn parse(args: &[String]) -> Result<Options, String> {
             other => return Err(format!("unknown option `{other}`\n{USAGE}")),
         }
     }
+    if o.tcp_only && o.queues_only {
+        return Err("--tcp-only and --queues-only each leave the other's rows out".into());
+    }
     Ok(o)
 }
 
@@ -120,10 +131,17 @@ fn vm_bench(args: &[String]) -> Result<(), String> {
     let o = parse(args)?;
     let mut runs = if o.tcp_only {
         Vec::new()
+    } else if o.queues_only {
+        queues::baselines(&o.qds)
     } else {
         plan::runs(&o.qds)
     };
-    runs.extend(plan::tcp_runs(&o.qds));
+    if !o.tcp_only {
+        runs.extend(queues::runs(&o.qds));
+    }
+    if !o.queues_only {
+        runs.extend(plan::tcp_runs(&o.qds));
+    }
     let paths = Paths::new();
     let out = paths.vm.join("bench-out");
     if o.script_only {
@@ -191,7 +209,7 @@ fn vm_bench(args: &[String]) -> Result<(), String> {
             .collect(),
     };
     let mut sections = Vec::new();
-    if !o.tcp_only {
+    if !o.tcp_only && !o.queues_only {
         let body = section(
             &outcomes,
             kernel.trim(),
@@ -211,17 +229,30 @@ fn vm_bench(args: &[String]) -> Result<(), String> {
     };
     let command = if o.tcp_only {
         "cargo xtask bench vm --tcp-only"
+    } else if o.queues_only {
+        "cargo xtask bench vm --queues-only"
     } else {
         "cargo xtask bench vm"
     };
-    let body = tcp::section(
-        &outcomes,
-        &guest,
-        (date, took, kernel.trim(), o.runtime),
-        read("tcp-host").trim(),
-        command,
-    );
-    sections.push((tcp::SECTION, body));
+    if !o.queues_only {
+        let body = tcp::section(
+            &outcomes,
+            &guest,
+            (date, took, kernel.trim(), o.runtime),
+            read("tcp-host").trim(),
+            command,
+        );
+        sections.push((tcp::SECTION, body));
+    }
+    if !o.tcp_only {
+        let body = queues::section(
+            &outcomes,
+            &o.qds,
+            (date, took, kernel.trim(), o.runtime),
+            command,
+        );
+        sections.push((queues::SECTION, body));
+    }
     for (_, body) in &sections {
         println!("\n{body}");
     }
@@ -274,6 +305,8 @@ fn read_run(out: &Path, r: &Run) -> Result<results::Measured, String> {
         let backend = match r.tool {
             plan::Tool::NvmeqUring | plan::Tool::HostUring => "uring",
             plan::Tool::NvmeqVfio => "vfio",
+            plan::Tool::Queues(q) if q.vfio => "vfio",
+            plan::Tool::Queues(_) => "uring",
             plan::Tool::NvmeqTcp => "tcp",
             _ => "ioctl",
         };
@@ -526,5 +559,7 @@ mod tests {
         assert!(parse(&s(&["--runtime", "x"])).unwrap_err().contains("x"));
         assert!(parse(&s(&["--bogus"])).unwrap_err().contains("--bogus"));
         assert!(parse(&s(&["--tcp-only"])).unwrap().tcp_only);
+        assert!(parse(&s(&["--queues-only"])).unwrap().queues_only);
+        assert!(parse(&s(&["--queues-only", "--tcp-only"])).is_err());
     }
 }

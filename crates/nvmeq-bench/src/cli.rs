@@ -45,10 +45,15 @@ pub struct BenchArgs {
     /// Commands per job, instead of a runtime.
     #[arg(long)]
     pub ios: Option<u64>,
-    /// Threads, each with its own backend (its own ring or file; on vfio its
-    /// own I/O queue pair of one shared controller).
+    /// Threads, each with a queue of its own on the one device: its own
+    /// ring (uring) or file descriptor (ioctl), I/O queue pair (vfio) or
+    /// connection (tcp), its own queue over the in-memory controller (ram).
     #[arg(long, default_value_t = 1)]
     pub jobs: u32,
+    /// The loop: `sync` (the queue interface, one thread per job) or
+    /// `async` (AsyncDevice futures, QD tokio tasks on one thread).
+    #[arg(long, default_value = "sync")]
+    pub engine: String,
     /// Backend options, comma-separated: fixedbufs, poll, sqpoll[=IDLE_MS], regfiles, regring, and
     /// defer (the default), coop or signal for how completion work runs (uring);
     /// irq or poll (vfio: MSI-X interrupts, or polling, the default).
@@ -107,6 +112,7 @@ impl BenchArgs {
         cfg.spin = self.spin;
         cfg.lat = self.lat.parse()?;
         cfg.jobs = self.jobs;
+        cfg.engine = self.engine.parse()?;
         cfg.limit = match (self.ios, self.runtime) {
             (Some(n), _) => Limit::Ios(n),
             (None, Some(s)) if s.is_finite() && s > 0.0 => {

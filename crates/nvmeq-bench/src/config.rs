@@ -202,6 +202,40 @@ pub struct Region {
     pub blocks: u64,
 }
 
+/// Which loop drives the device.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Engine {
+    /// The queue interface from one thread per job (push, submit, reap).
+    #[default]
+    Sync,
+    /// `nvmeq::AsyncDevice` futures: `qd` tokio tasks on one current-thread
+    /// runtime, each keeping one command in flight (cargo feature `tokio`).
+    Async,
+}
+
+impl FromStr for Engine {
+    type Err = BenchError;
+    fn from_str(s: &str) -> Result<Self, BenchError> {
+        match s {
+            "sync" => Ok(Engine::Sync),
+            "async" | "tokio" => Ok(Engine::Async),
+            _ => Err(BenchError::Config(format!(
+                "unknown engine `{s}` (sync, async)"
+            ))),
+        }
+    }
+}
+
+impl fmt::Display for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Engine::Sync => "sync",
+            Engine::Async => "async",
+        })
+    }
+}
+
 /// A benchmark: one per [`crate::run`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -246,6 +280,9 @@ pub struct Config {
     /// host-generated PI on a protected format), and reads of blocks this
     /// run wrote check them (and the PI); a difference stops the run.
     pub verify: bool,
+    /// Which loop drives the device ([`crate::front::run_device`] runs the
+    /// async one; [`crate::run`] is always the sync one).
+    pub engine: Engine,
 }
 
 impl Config {
@@ -266,6 +303,7 @@ impl Config {
             seed: 0x6e76_6d65_7162_656e, // "nvmeqben"
             allow_destructive: false,
             verify: false,
+            engine: Engine::Sync,
         }
     }
 
@@ -307,6 +345,30 @@ impl Config {
         }
         if self.jobs == 0 {
             return Err(BenchError::Config("jobs must be at least 1".into()));
+        }
+        if self.engine == Engine::Async {
+            // Options of the sync loop that have no meaning for futures.
+            let sync_only = [
+                (
+                    self.jobs > 1,
+                    "--jobs above 1 (one AsyncDevice; QD is its tasks)",
+                ),
+                (
+                    self.batch > 1,
+                    "--batch (each task submits its own command)",
+                ),
+                (self.complete.is_some(), "--complete"),
+                (
+                    self.spin,
+                    "--spin (the driver task polls a polled queue by itself)",
+                ),
+                (self.verify, "--verify"),
+            ];
+            if let Some((_, what)) = sync_only.iter().find(|(on, _)| *on) {
+                return Err(BenchError::Config(format!(
+                    "--engine async does not take {what}; use --engine sync"
+                )));
+            }
         }
         match self.limit {
             Limit::Ios(0) => Err(BenchError::Config(

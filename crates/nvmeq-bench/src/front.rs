@@ -1,9 +1,10 @@
 //! Device strings and backend options for `nvmeq bench`.
 //!
-//! The engine is generic over [`Backend`]; here each backend compiled in
-//! (cargo features `uring`, `ioctl`, `facade`) is opened as its own concrete
-//! type, so the measured loop is monomorphised for it (no enum dispatch per
-//! command) and io_uring gets its ring options.
+//! The engine is generic over [`Backend`]; here the device is opened once
+//! as an [`nvmeq::SharedDevice`] (cargo features `uring`, `ioctl`, `vfio`
+//! with their options, everything else through the facade) and each job
+//! runs on one of its queue handles, so `--jobs N` means the same on every
+//! backend: N threads, N queues of one device.
 
 // Without a backend feature only the parsing is left.
 #![cfg_attr(
@@ -189,9 +190,12 @@ pub struct Request {
     pub bar: bool,
 }
 
-/// Opens `req.device` once per job with `req.opts` and runs `cfg` on it. The
-/// namespace is the device node's (`cfg.nsid` is set from it); write
-/// patterns need both `cfg.allow_destructive` and `req.nsid`.
+/// Opens `req.device` once for all jobs and runs `cfg` on it, each job on a
+/// queue handle of its own ([`nvmeq::SharedDevice::queue`]): its own ring
+/// (uring) or file descriptor (ioctl), its own I/O queue pair (VFIO) or
+/// connection (NVMe/TCP), its own queue over the one in-memory controller
+/// (ram). The namespace is the device node's (`cfg.nsid` is set from it);
+/// write patterns need both `cfg.allow_destructive` and `req.nsid`.
 pub fn run_device(req: &Request, cfg: &Config) -> Result<Report, BenchError> {
     if cfg.pattern.writes() && cfg.allow_destructive && req.nsid.is_none() {
         return Err(BenchError::Config(format!(
@@ -202,6 +206,87 @@ pub fn run_device(req: &Request, cfg: &Config) -> Result<Report, BenchError> {
     cfg.validate()?;
     let mut cfg = cfg.clone();
     let opts_s = req.opts.to_string();
+    if cfg.engine == crate::Engine::Async {
+        #[cfg(feature = "tokio")]
+        {
+            let dev = open_device(req, &mut cfg)?;
+            return crate::aio::run(&cfg, &opts_s, &Progress::new(), dev);
+        }
+        #[cfg(not(feature = "tokio"))]
+        return Err(not_compiled("tokio"));
+    }
+    #[cfg(feature = "facade")]
+    {
+        // One VFIO job drives the controller itself: no shared lock in the
+        // measured loop.
+        #[cfg(feature = "vfio")]
+        if cfg.jobs == 1 {
+            if let Target::Facade(s) = target(&req.device) {
+                if let Some(bdf) = vfio_bdf(&s) {
+                    cfg.nsid = req.nsid.unwrap_or(cfg.nsid);
+                    let opts = vfio_options(&req.opts, 1)?;
+                    return go(req, &cfg, &opts_s, || {
+                        nvmeq::vfio::Controller::open_with(&bdf, opts.clone())
+                    });
+                }
+            }
+        }
+        let shared = open_shared(req, &mut cfg)?;
+        run_shared(req, &cfg, &opts_s, &shared)
+    }
+    #[cfg(not(feature = "facade"))]
+    Err(BenchError::Config(format!(
+        "`{}`: this build has no backend (cargo features uring, ioctl, facade)",
+        req.device
+    )))
+}
+
+/// Runs every job on a queue handle of `shared`, unwrapped to the
+/// backend's own type so the measured loop (`run_with`) is monomorphised per
+/// backend rather than matching the [`nvmeq::QueueHandle`] enum on every
+/// push, submit and reap. Backends this build does not name (NVMe/TCP) run
+/// on the enum.
+#[cfg(feature = "facade")]
+fn run_shared(
+    req: &Request,
+    cfg: &Config,
+    opts: &str,
+    shared: &nvmeq::SharedDevice,
+) -> Result<Report, BenchError> {
+    use nvmeq::QueueHandle as Q;
+    macro_rules! concrete {
+        ($variant:ident) => {
+            go(req, cfg, opts, || match shared.queue() {
+                Ok(Q::$variant(q)) => Ok(q),
+                Ok(_) => Err(format!(
+                    "queue handle is not {} (the device is {:?})",
+                    stringify!($variant),
+                    shared.backend()
+                )),
+                Err(e) => Err(e.to_string()),
+            })
+        };
+    }
+    match shared.backend() {
+        nvmeq::BackendKind::Ram => concrete!(Ram),
+        #[cfg(feature = "uring")]
+        nvmeq::BackendKind::Uring => concrete!(Uring),
+        #[cfg(feature = "ioctl")]
+        nvmeq::BackendKind::Ioctl => concrete!(Ioctl),
+        #[cfg(feature = "vfio")]
+        nvmeq::BackendKind::Vfio => concrete!(Vfio),
+        _ => go(req, cfg, opts, || shared.queue()),
+    }
+}
+
+/// The device for every job, with `cfg.nsid` set to its namespace.
+#[cfg(feature = "facade")]
+fn open_shared(req: &Request, cfg: &mut Config) -> Result<nvmeq::SharedDevice, BenchError> {
+    let open_err = |e: &dyn fmt::Display| BenchError::Open {
+        job: 0,
+        reason: e.to_string(),
+    };
+    let jobs = cfg.jobs.min(u16::MAX as u32) as u16;
     match target(&req.device) {
         #[cfg(feature = "uring")]
         Target::Uring(p) => {
@@ -210,86 +295,140 @@ pub fn run_device(req: &Request, cfg: &Config) -> Result<Report, BenchError> {
                     "`irq` applies to vfio (io_uring completes by interrupt unless `poll`)".into(),
                 ));
             }
-            let (qd, bs) = (cfg.qd, cfg.bs);
-            let open = || uring_open(&p, &req.opts, qd, bs);
-            let probe = open().map_err(|e| BenchError::Open {
-                job: 0,
-                reason: e.to_string(),
-            })?;
-            if probe.nsid() == 0 {
+            let shared = nvmeq::SharedDevice::uring(&p, uring_options(&req.opts, cfg.qd, cfg.bs))
+                .map_err(|e| open_err(&e))?;
+            let Some(dev_nsid) = shared.nsid() else {
                 return Err(BenchError::Config(format!(
                     "{} is a controller; benchmarks need a namespace device (/dev/ngXnY)",
                     p.display()
                 )));
-            }
-            cfg.nsid = pick_nsid(req.nsid, probe.nsid(), &req.device)?;
-            drop(probe);
-            go(req, &cfg, &opts_s, open)
+            };
+            cfg.nsid = pick_nsid(req.nsid, dev_nsid, &req.device)?;
+            Ok(shared)
         }
         #[cfg(not(feature = "uring"))]
         Target::Uring(_) => Err(not_compiled("uring")),
         #[cfg(feature = "ioctl")]
         Target::Ioctl(p) => {
             req.opts.none_for("ioctl")?;
-            let open = || nvmeq_ioctl::IoctlBackend::open(None, Some(&p));
-            let probe = open().map_err(|e| BenchError::Open {
-                job: 0,
-                reason: e.to_string(),
-            })?;
-            let dev_nsid = probe.nsid().ok_or_else(|| {
+            let shared = nvmeq::SharedDevice::ioctl(&p).map_err(|e| open_err(&e))?;
+            let dev_nsid = shared.nsid().ok_or_else(|| {
                 BenchError::Config(format!("{} is not a namespace device", p.display()))
             })?;
             cfg.nsid = pick_nsid(req.nsid, dev_nsid, &req.device)?;
-            drop(probe);
-            go(req, &cfg, &opts_s, open)
+            Ok(shared)
         }
         #[cfg(not(feature = "ioctl"))]
         Target::Ioctl(_) => Err(not_compiled("ioctl")),
         #[cfg(feature = "vfio")]
         Target::Facade(s) if vfio_bdf(&s).is_some() => {
-            let o = req.opts;
             let bdf = vfio_bdf(&s).unwrap_or_default();
-            if o.fixedbufs
-                || o.regfiles
-                || o.regring
-                || o.sqpoll.is_some()
-                || (o.poll && o.irq)
-                || o.taskrun != Taskrun::default()
-            {
+            cfg.nsid = req.nsid.unwrap_or(cfg.nsid);
+            // One I/O queue pair (and with `irq` one MSI-X vector) per job.
+            let opts = vfio_options(&req.opts, jobs)?;
+            let shared = nvmeq::vfio::Controller::open_with(&bdf, opts)
+                .map_err(|e| open_err(&e))?
+                .into_shared();
+            if shared.io_queues() < cfg.jobs as usize {
                 return Err(BenchError::Config(format!(
-                    "backend options `{o}`: vfio takes `irq` (MSI-X interrupts) or `poll` (the default)"
+                    "--jobs {}: {bdf} granted {} I/O queue pairs (one per job)",
+                    cfg.jobs,
+                    shared.io_queues()
                 )));
             }
-            cfg.nsid = req.nsid.unwrap_or(cfg.nsid);
-            // One I/O queue pair per job: one job drives the controller,
-            // several each get a queue handle of one shared controller.
-            let opts = nvmeq::vfio::Options {
-                io_queues: cfg.jobs.min(u16::MAX as u32) as u16,
-                ..nvmeq::vfio::Options::default()
-            }
-            .interrupts(o.irq);
-            if cfg.jobs == 1 {
-                return go(req, &cfg, &opts_s, || {
-                    nvmeq::vfio::Controller::open_with(&bdf, opts.clone())
-                });
-            }
-            let shared = nvmeq::vfio::Controller::open_with(&bdf, opts)
-                .map_err(|e| BenchError::Open {
-                    job: 0,
-                    reason: e.to_string(),
-                })?
-                .into_shared();
-            go(req, &cfg, &opts_s, || shared.queue())
+            Ok(shared.into())
         }
-        #[cfg(feature = "facade")]
         Target::Facade(s) => {
             req.opts.none_for(&s)?;
             cfg.nsid = req.nsid.unwrap_or(cfg.nsid);
-            go(req, &cfg, &opts_s, || nvmeq::open(&s))
+            let shared = nvmeq::open_shared(&s, jobs).map_err(|e| open_err(&e))?;
+            if let Some(max) = shared.max_queues().filter(|&m| m < cfg.jobs as usize) {
+                return Err(BenchError::Config(format!(
+                    "--jobs {}: {s} has {max} I/O queues (one per job)",
+                    cfg.jobs
+                )));
+            }
+            Ok(shared)
         }
-        #[cfg(not(feature = "facade"))]
-        Target::Facade(s) => Err(BenchError::Config(format!(
-            "`{s}`: not a device this build can open (uring:/dev/ngXnY, ioctl:/dev/…)"
+    }
+}
+
+/// The VFIO driver's options for `jobs` I/O queue pairs, from the backend
+/// options (`irq` or `poll`, nothing else).
+#[cfg(feature = "vfio")]
+fn vfio_options(o: &BackendOpts, jobs: u16) -> Result<nvmeq::vfio::Options, BenchError> {
+    if o.fixedbufs
+        || o.regfiles
+        || o.regring
+        || o.sqpoll.is_some()
+        || (o.poll && o.irq)
+        || o.taskrun != Taskrun::default()
+    {
+        return Err(BenchError::Config(format!(
+            "backend options `{o}`: vfio takes `irq` (MSI-X interrupts) or `poll` (the default)"
+        )));
+    }
+    Ok(nvmeq::vfio::Options {
+        io_queues: jobs,
+        ..nvmeq::vfio::Options::default()
+    }
+    .interrupts(o.irq))
+}
+
+/// One [`nvmeq::Device`] for the async engine, with `cfg.nsid` set as
+/// [`open_shared`] sets it.
+#[cfg(feature = "tokio")]
+fn open_device(req: &Request, cfg: &mut Config) -> Result<nvmeq::Device, BenchError> {
+    let open_err = |e: &dyn fmt::Display| BenchError::Open {
+        job: 0,
+        reason: e.to_string(),
+    };
+    match target(&req.device) {
+        #[cfg(feature = "uring")]
+        Target::Uring(p) => {
+            if req.opts.irq {
+                return Err(BenchError::Config(
+                    "`irq` applies to vfio (io_uring completes by interrupt unless `poll`)".into(),
+                ));
+            }
+            let u = nvmeq_uring::Uring::open(&p, uring_options(&req.opts, cfg.qd, cfg.bs))
+                .map_err(|e| open_err(&e))?;
+            if u.nsid() == 0 {
+                return Err(BenchError::Config(format!(
+                    "{} is a controller; benchmarks need a namespace device (/dev/ngXnY)",
+                    p.display()
+                )));
+            }
+            cfg.nsid = pick_nsid(req.nsid, u.nsid(), &req.device)?;
+            Ok(u.into())
+        }
+        #[cfg(feature = "ioctl")]
+        Target::Ioctl(p) => {
+            req.opts.none_for("ioctl")?;
+            let b = nvmeq_ioctl::IoctlBackend::open(None, Some(&p)).map_err(|e| open_err(&e))?;
+            let dev_nsid = b.nsid().ok_or_else(|| {
+                BenchError::Config(format!("{} is not a namespace device", p.display()))
+            })?;
+            cfg.nsid = pick_nsid(req.nsid, dev_nsid, &req.device)?;
+            Ok(b.into())
+        }
+        #[cfg(feature = "vfio")]
+        Target::Facade(s) if vfio_bdf(&s).is_some() => {
+            let bdf = vfio_bdf(&s).unwrap_or_default();
+            cfg.nsid = req.nsid.unwrap_or(cfg.nsid);
+            nvmeq::vfio::Controller::open_with(&bdf, vfio_options(&req.opts, 1)?)
+                .map(Into::into)
+                .map_err(|e| open_err(&e))
+        }
+        Target::Facade(s) => {
+            req.opts.none_for(&s)?;
+            cfg.nsid = req.nsid.unwrap_or(cfg.nsid);
+            nvmeq::open(&s).map_err(|e| open_err(&e))
+        }
+        #[allow(unreachable_patterns)]
+        _ => Err(BenchError::Config(format!(
+            "`{}`: its backend is not compiled into this build",
+            req.device
         ))),
     }
 }
@@ -297,12 +436,7 @@ pub fn run_device(req: &Request, cfg: &Config) -> Result<Report, BenchError> {
 /// A ring sized for the run: `qd` entries, and with `fixedbufs` one
 /// registered buffer of `bs` bytes per queue slot.
 #[cfg(feature = "uring")]
-fn uring_open(
-    p: &std::path::Path,
-    o: &BackendOpts,
-    qd: u32,
-    bs: u32,
-) -> Result<nvmeq_uring::Uring, nvmeq_uring::OpenError> {
+fn uring_options(o: &BackendOpts, qd: u32, bs: u32) -> nvmeq_uring::UringOptions {
     let mut u = nvmeq_uring::UringOptions::new()
         .depth(qd)
         .iopoll(o.poll)
@@ -322,7 +456,7 @@ fn uring_open(
         (Taskrun::Coop, None) => u.coop_taskrun(true),
         (Taskrun::Defer, None) => u.coop_taskrun(true).single_issuer(true).defer_taskrun(true),
     };
-    nvmeq_uring::Uring::open(p, u)
+    u
 }
 
 /// The PCI address of a `vfio:` device string (or a bare address).

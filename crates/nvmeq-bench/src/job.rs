@@ -52,6 +52,12 @@ impl Progress {
         self.stop.store(true, Ordering::Relaxed);
     }
 
+    /// Counts `n` more completed commands.
+    #[allow(dead_code)]
+    pub(crate) fn add(&self, n: u64) {
+        self.ios.fetch_add(n, Ordering::Relaxed);
+    }
+
     fn stopped(&self) -> bool {
         self.stop.load(Ordering::Relaxed)
     }
@@ -62,17 +68,17 @@ impl Progress {
 type Slots<B> = Vec<(Option<<B as Backend>::Buf>, Option<<B as Backend>::Buf>)>;
 
 /// What a job needs before its loop: geometry checked against the device.
-struct Setup {
-    lba_size: u32,
-    nlb: u32,
-    region: Region,
+pub(crate) struct Setup {
+    pub lba_size: u32,
+    pub nlb: u32,
+    pub region: Region,
     /// `bs`-sized units in the region.
-    units: u64,
+    pub units: u64,
     /// How commands meet the namespace's format.
-    io: Io,
+    pub io: Io,
 }
 
-fn setup<B: Backend>(b: &mut B, cfg: &Config, job: u32) -> Result<Setup, BenchError> {
+pub(crate) fn setup<B: Backend>(b: &mut B, cfg: &Config, job: u32) -> Result<Setup, BenchError> {
     let geo = |reason: String| BenchError::Geometry { job, reason };
     let caps = b.caps();
     if cfg.qd > caps.queue_depth {

@@ -39,6 +39,9 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+// `--engine async`: AsyncDevice futures on tokio.
+#[cfg(feature = "tokio")]
+mod aio;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod config;
@@ -57,7 +60,7 @@ mod verify;
 use std::fmt::Display;
 use std::sync::Barrier;
 
-pub use config::{Config, LatMode, Limit, Pattern, Region};
+pub use config::{Config, Engine, LatMode, Limit, Pattern, Region};
 pub use error::BenchError;
 pub use job::Progress;
 #[cfg(feature = "progress")]

@@ -123,6 +123,10 @@ pub struct Report {
     /// Completions reaped per `submit` call (each call reaps once after
     /// committing), on average.
     pub reaped_per_call: f64,
+    /// Which loop drove the device (the async engine counts no submit calls:
+    /// its driver task submits for every future).
+    #[serde(default)]
+    pub engine: crate::Engine,
 }
 
 /// One job's raw numbers, merged into a [`Report`].
@@ -239,6 +243,7 @@ impl Report {
             commits_per_io: per_io(commits as f64),
             submitted_per_call: per_call(submitted),
             reaped_per_call: per_call(reaped),
+            engine: cfg.engine,
         }
     }
 }
@@ -270,8 +275,12 @@ impl fmt::Display for Report {
         };
         writeln!(
             f,
-            "{}{opts}: {} bs={} qd={} batch={}{} jobs={} nsid={} lba {}..{}",
+            "{}{opts}{}: {} bs={} qd={} batch={}{} jobs={} nsid={} lba {}..{}",
             self.backend,
+            match self.engine {
+                crate::Engine::Sync => "",
+                crate::Engine::Async => " [async]",
+            },
             self.pattern,
             self.bs,
             self.qd,
@@ -319,6 +328,14 @@ impl fmt::Display for Report {
             Some(s) => format!("{s:.3}"),
             None => "n/a".into(),
         };
+        if self.engine == crate::Engine::Async {
+            return write!(
+                f,
+                "  cpu: {:.2} µs/IO (usr {:.2} s, sys {:.2} s; whole process {:.2} µs/IO); \
+                 syscalls/IO {sc}",
+                self.cpu_us_per_io, self.cpu_user_s, self.cpu_sys_s, self.process_cpu_us_per_io,
+            );
+        }
         write!(
             f,
             "  cpu: {:.2} µs/IO (usr {:.2} s, sys {:.2} s; whole process {:.2} µs/IO); \

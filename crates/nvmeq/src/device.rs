@@ -139,7 +139,7 @@ impl From<nvmeq_ram::RamController> for Device {
 }
 
 /// Moves a backend's buffer type into and out of [`AnyBuf`].
-trait Wrap: Sized {
+pub(crate) trait Wrap: Sized {
     fn wrap(self) -> AnyBuf;
     /// The backend's own buffer, or the buffer back if it belongs to another.
     fn unwrap_from(b: AnyBuf) -> Result<Self, AnyBuf>;
@@ -245,7 +245,12 @@ impl From<nvmeq_uring::Uring> for Device {
 
 /// `Backend::push` for one backend, converting buffers at the edges.
 #[allow(dead_code)]
-fn push_on<B>(d: &mut B, cmd: &Cmd, buf: Option<AnyBuf>, tag: u64) -> Result<(), Rejected<AnyBuf>>
+pub(crate) fn push_on<B>(
+    d: &mut B,
+    cmd: &Cmd,
+    buf: Option<AnyBuf>,
+    tag: u64,
+) -> Result<(), Rejected<AnyBuf>>
 where
     B: Backend,
     B::Buf: Wrap,
@@ -266,7 +271,7 @@ where
 /// `Backend::push_with` for one backend, converting buffers at the edges.
 // The rejection carries both buffers back by value: boxing it would allocate.
 #[allow(dead_code, clippy::result_large_err)]
-fn push_with_on<B>(
+pub(crate) fn push_with_on<B>(
     d: &mut B,
     cmd: &Cmd,
     data: Option<AnyBuf>,
@@ -307,7 +312,7 @@ where
 
 /// `Backend::reap` for one backend, wrapping each returned buffer.
 #[allow(dead_code)]
-fn reap_on<B>(d: &mut B, mut f: impl FnMut(Reaped<AnyBuf>)) -> usize
+pub(crate) fn reap_on<B>(d: &mut B, mut f: impl FnMut(Reaped<AnyBuf>)) -> usize
 where
     B: Backend,
     B::Buf: Wrap,
@@ -460,7 +465,7 @@ pub fn open_locator(locator: &Locator) -> Result<Device, OpenError> {
 /// A backend left out of this build (`open_locator` checks first; the
 /// per-backend stubs below say the same if reached).
 #[allow(dead_code)]
-fn not_compiled(locator: Locator) -> OpenError {
+pub(crate) fn not_compiled(locator: Locator) -> OpenError {
     let backends = locator.candidates();
     OpenError::Locator(LocatorError::NotCompiled {
         target: locator.to_string(),
@@ -470,6 +475,12 @@ fn not_compiled(locator: Locator) -> OpenError {
 
 #[cfg(feature = "ram")]
 fn open_ram(r: &RamParams) -> Result<Device, OpenError> {
+    ram_controller(r).map(Device::Ram)
+}
+
+/// The in-memory controller a `ram:` locator describes.
+#[cfg(feature = "ram")]
+pub(crate) fn ram_controller(r: &RamParams) -> Result<nvmeq_ram::RamController, OpenError> {
     let mut cfg = nvmeq_ram::RamConfig::new(r.size, r.lba_size);
     cfg.nn = r.nn;
     if let Some(m) = r.mdts {
@@ -483,12 +494,10 @@ fn open_ram(r: &RamParams) -> Result<Device, OpenError> {
     cfg.pi = r.pi;
     cfg.capacity = r.capacity;
     cfg.max_nn = r.max_nn;
-    nvmeq_ram::RamController::new(cfg)
-        .map(Device::Ram)
-        .map_err(|e| OpenError::Config {
-            backend: BackendKind::Ram,
-            reason: e.to_string(),
-        })
+    nvmeq_ram::RamController::new(cfg).map_err(|e| OpenError::Config {
+        backend: BackendKind::Ram,
+        reason: e.to_string(),
+    })
 }
 
 #[cfg(not(feature = "ram"))]
@@ -524,12 +533,18 @@ fn open_path(p: &Path) -> Result<Device, OpenError> {
 /// (`/dev/nvmeX`, admin commands only).
 #[cfg(feature = "ioctl")]
 fn open_ioctl(p: &Path) -> Result<Device, OpenError> {
+    ioctl_backend(p).map(Device::Ioctl)
+}
+
+/// The ioctl backend on a namespace or controller node.
+#[cfg(feature = "ioctl")]
+pub(crate) fn ioctl_backend(p: &Path) -> Result<nvmeq_ioctl::IoctlBackend, OpenError> {
     use nvmeq_ioctl::{IoctlBackend, OpenError as E};
     let opened = match IoctlBackend::open(None, Some(p)) {
         Err(E::ControllerNotNamespace { .. }) => IoctlBackend::open(Some(p), None),
         other => other,
     };
-    opened.map(Device::Ioctl).map_err(|e| OpenError::Config {
+    opened.map_err(|e| OpenError::Config {
         backend: BackendKind::Ioctl,
         reason: e.to_string(),
     })
@@ -544,12 +559,19 @@ fn open_ioctl(p: &Path) -> Result<Device, OpenError> {
 /// opened through it), admin commands through its controller.
 #[cfg(feature = "uring")]
 fn open_uring(p: &Path) -> Result<Device, OpenError> {
-    nvmeq_uring::Uring::open(p, nvmeq_uring::UringOptions::new())
-        .map(Device::Uring)
-        .map_err(|e| OpenError::Config {
-            backend: BackendKind::Uring,
-            reason: e.to_string(),
-        })
+    uring_with(p, nvmeq_uring::UringOptions::new()).map(Device::Uring)
+}
+
+/// A ring on `p` with `opts`.
+#[cfg(feature = "uring")]
+pub(crate) fn uring_with(
+    p: &Path,
+    opts: nvmeq_uring::UringOptions,
+) -> Result<nvmeq_uring::Uring, OpenError> {
+    nvmeq_uring::Uring::open(p, opts).map_err(|e| OpenError::Config {
+        backend: BackendKind::Uring,
+        reason: e.to_string(),
+    })
 }
 
 #[cfg(not(feature = "uring"))]
@@ -561,25 +583,32 @@ fn open_uring(p: &Path) -> Result<Device, OpenError> {
 /// (`nvmeq_vfio::bind_vfio`); the error says how when it is not.
 #[cfg(feature = "vfio")]
 fn open_vfio(a: &Bdf) -> Result<Device, OpenError> {
+    vfio_controller(a, nvmeq_vfio::Options::default()).map(Device::Vfio)
+}
+
+/// The VFIO driver on `a`, opened with `opts`.
+#[cfg(feature = "vfio")]
+pub(crate) fn vfio_controller(
+    a: &Bdf,
+    opts: nvmeq_vfio::Options,
+) -> Result<nvmeq_vfio::Controller, OpenError> {
     let target = a.to_string();
-    nvmeq_vfio::Controller::open(&target)
-        .map(Device::Vfio)
-        .map_err(|e| match e {
-            nvmeq_vfio::OpenError::Os { source, .. } => OpenError::Io {
-                backend: BackendKind::Vfio,
-                target,
-                source,
-            },
-            nvmeq_vfio::OpenError::Command { source, .. } => OpenError::Device {
-                backend: BackendKind::Vfio,
-                target,
-                source,
-            },
-            e => OpenError::Config {
-                backend: BackendKind::Vfio,
-                reason: e.to_string(),
-            },
-        })
+    nvmeq_vfio::Controller::open_with(&target, opts).map_err(|e| match e {
+        nvmeq_vfio::OpenError::Os { source, .. } => OpenError::Io {
+            backend: BackendKind::Vfio,
+            target,
+            source,
+        },
+        nvmeq_vfio::OpenError::Command { source, .. } => OpenError::Device {
+            backend: BackendKind::Vfio,
+            target,
+            source,
+        },
+        e => OpenError::Config {
+            backend: BackendKind::Vfio,
+            reason: e.to_string(),
+        },
+    })
 }
 
 #[cfg(not(feature = "vfio"))]
@@ -606,6 +635,15 @@ pub fn tcp_options(t: &TcpParams) -> nvmeq_tcp::TcpOptions {
 /// `tcp://HOST:PORT/SUBNQN`: connects the admin queue and the I/O queues.
 #[cfg(feature = "tcp")]
 fn open_tcp(t: &TcpParams) -> Result<Device, OpenError> {
+    tcp_connect(t, tcp_options(t)).map(Device::Tcp)
+}
+
+/// Connects `t` with `opts` (from [`tcp_options`], possibly changed).
+#[cfg(feature = "tcp")]
+pub(crate) fn tcp_connect(
+    t: &TcpParams,
+    opts: nvmeq_tcp::TcpOptions,
+) -> Result<nvmeq_tcp::TcpBackend, OpenError> {
     if t.subnqn.is_empty() {
         return Err(OpenError::Config {
             backend: BackendKind::Tcp,
@@ -614,24 +652,22 @@ fn open_tcp(t: &TcpParams) -> Result<Device, OpenError> {
             ),
         });
     }
-    nvmeq_tcp::TcpBackend::connect(tcp_options(t))
-        .map(Device::Tcp)
-        .map_err(|e| match e {
-            nvmeq_tcp::OpenError::Tcp { addr, source } => OpenError::Io {
-                backend: BackendKind::Tcp,
-                target: addr,
-                source,
-            },
-            nvmeq_tcp::OpenError::Command { source, step } => OpenError::Device {
-                backend: BackendKind::Tcp,
-                target: format!("{t} ({step})"),
-                source,
-            },
-            e => OpenError::Config {
-                backend: BackendKind::Tcp,
-                reason: e.to_string(),
-            },
-        })
+    nvmeq_tcp::TcpBackend::connect(opts).map_err(|e| match e {
+        nvmeq_tcp::OpenError::Tcp { addr, source } => OpenError::Io {
+            backend: BackendKind::Tcp,
+            target: addr,
+            source,
+        },
+        nvmeq_tcp::OpenError::Command { source, step } => OpenError::Device {
+            backend: BackendKind::Tcp,
+            target: format!("{t} ({step})"),
+            source,
+        },
+        e => OpenError::Config {
+            backend: BackendKind::Tcp,
+            reason: e.to_string(),
+        },
+    })
 }
 
 #[cfg(not(feature = "tcp"))]

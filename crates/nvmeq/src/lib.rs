@@ -35,6 +35,7 @@ mod device;
 mod error;
 mod ext;
 pub mod locator;
+pub mod shared;
 
 pub use aio::{AsyncDevice, BufResult};
 pub use device::{open, open_locator, AnyBuf, Device};
@@ -46,6 +47,7 @@ pub use nvmeq_core::{
     Backend, BackendKind, Bdf, Cmd, Completion, Data, Error, IdentifyController, IdentifyNamespace,
     IoBuf, Reaped, Rejected, Status,
 };
+pub use shared::{open_shared, open_shared_locator, QueueError, QueueHandle, SharedDevice};
 
 #[cfg(feature = "tcp")]
 pub use device::tcp_options;

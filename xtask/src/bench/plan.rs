@@ -27,6 +27,64 @@ pub enum Tool {
     HostFioCmd,
     /// `nvmeq bench uring:$TCP_NG`: nvmeq through the kernel host.
     HostUring,
+    /// The queue-handle and async-engine rows ([`super::queues`]): nvmeq on
+    /// uring or VFIO with another engine, more jobs, or VFIO interrupts.
+    Queues(QueueRow),
+}
+
+/// What a [`Tool::Queues`] run changes against the plain nvmeq run of its
+/// backend and QD.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueRow {
+    /// VFIO (`vfio:$PCI_A`, run with the VFIO rows) or uring.
+    pub vfio: bool,
+    /// `--engine async`.
+    pub asynchronous: bool,
+    /// `--jobs`.
+    pub jobs: u32,
+    /// VFIO `--backend-opts irq`.
+    pub irq: bool,
+}
+
+impl QueueRow {
+    /// The device string and `nvmeq bench` options it adds.
+    fn args(self) -> (&'static str, String) {
+        let mut a = String::new();
+        if self.asynchronous {
+            a.push_str(" --engine async");
+        }
+        if self.jobs > 1 {
+            let _ = write!(a, " --jobs {}", self.jobs);
+        }
+        if self.irq {
+            a.push_str(" --backend-opts irq");
+        }
+        let dev = if self.vfio {
+            "vfio:$PCI_A"
+        } else {
+            "uring:$NVMEQ_NS_A"
+        };
+        (dev, a)
+    }
+
+    fn tag(self) -> String {
+        let mut v = vec![if self.vfio {
+            "nvmeq-vfio"
+        } else {
+            "nvmeq-uring"
+        }
+        .to_string()];
+        if self.asynchronous {
+            v.push("async".into());
+        }
+        if self.jobs > 1 {
+            v.push(format!("jobs{}", self.jobs));
+        }
+        if self.irq {
+            v.push("irq".into());
+        }
+        v.join("-")
+    }
 }
 
 impl Tool {
@@ -42,8 +100,19 @@ impl Tool {
         matches!(self, Tool::NvmeqTcp | Tool::HostFioCmd | Tool::HostUring)
     }
 
+    /// A run on controller A bound to vfio-pci (the script's last phase).
+    pub fn is_vfio(self) -> bool {
+        match self {
+            Tool::NvmeqVfio => true,
+            Tool::Queues(q) => q.vfio,
+            _ => false,
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
+            Tool::Queues(q) if q.vfio => "nvmeq vfio",
+            Tool::Queues(_) => "nvmeq uring",
             Tool::NvmeqUring => "nvmeq uring",
             Tool::NvmeqIoctl => "nvmeq ioctl",
             Tool::NvmeqVfio => "nvmeq vfio",
@@ -120,6 +189,7 @@ impl Run {
             Tool::NvmeqTcp => "nvmeq-tcp",
             Tool::HostFioCmd => "host-fio-cmd",
             Tool::HostUring => "host-nvmeq-uring",
+            Tool::Queues(q) => return format!("{}-qd{}", q.tag(), self.qd),
         };
         let o = self.opts.tag().replace(',', "-");
         if o.is_empty() {
@@ -221,6 +291,13 @@ pub fn command(run: &Run, nvmeq: &str, runtime_s: u32) -> String {
         batch,
     } = run;
     match tool {
+        Tool::Queues(q) => {
+            let (dev, extra) = q.args();
+            format!(
+                "{nvmeq} {dev} --pattern randread --bs 4k --qd {qd} --batch {batch} \
+                 --runtime {runtime_s} --json --no-progress{extra}"
+            )
+        }
         Tool::NvmeqUring
         | Tool::NvmeqIoctl
         | Tool::NvmeqVfio
@@ -403,8 +480,7 @@ pub fn script(runs: &[Run], nvmeq: &str, runtime_s: u32) -> String {
     );
     s.push_str(RUN_TASKS);
     let (tcp, local): (Vec<&Run>, Vec<&Run>) = runs.iter().partition(|r| r.tool.is_tcp());
-    let (vfio, kernel): (Vec<&Run>, Vec<&Run>) =
-        local.into_iter().partition(|r| r.tool == Tool::NvmeqVfio);
+    let (vfio, kernel): (Vec<&Run>, Vec<&Run>) = local.into_iter().partition(|r| r.tool.is_vfio());
     if !tcp.is_empty() {
         s.push_str(&run_stat(runtime_s));
         s.push_str(&tcp_host());

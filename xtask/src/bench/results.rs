@@ -97,6 +97,7 @@ pub fn pairs(outcomes: &[Outcome]) -> Vec<(&Outcome, Option<&Outcome>)> {
         !o.run.tool.is_fio()
             && !o.run.tool.is_tcp()
             && o.run.tool != Tool::NvmeqVfio
+            && !matches!(o.run.tool, Tool::Queues(_))
             && !o.run.opts.sqpoll
     };
     for o in outcomes.iter().filter(main_table) {
