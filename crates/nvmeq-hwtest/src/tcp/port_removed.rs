@@ -24,13 +24,13 @@ use crate::suite::Ctx;
 
 const NVMET: &str = "/sys/kernel/config/nvmet";
 /// Reads kept in flight (at most the queue's depth; at least 8).
-const QD: u32 = 16;
+const QD: u32 = 32;
 /// The connection's command timeout for this row.
 const TIMEOUT: Duration = Duration::from_secs(5);
 /// How long the reads run before the port goes.
 const BEFORE: Duration = Duration::from_millis(300);
 /// Tries at losing the connection with reads in flight.
-const ATTEMPTS: u32 = 5;
+const ATTEMPTS: u32 = 20;
 /// Time allowed beyond the timeout for the last completion (scheduling).
 const SLACK: Duration = Duration::from_secs(1);
 
