@@ -327,8 +327,13 @@ where
     })
 }
 
-#[allow(unused_variables)]
-impl Backend for Device {
+/// The `Backend` impl of an enum over the backends (`Device`, `QueueHandle`):
+/// every method forwards to the variant's backend through the `each!` macro in
+/// scope where it is expanded, with buffers wrapped as [`AnyBuf`]s.
+macro_rules! forward_backend {
+    ($ty:ty) => {
+        #[allow(unused_variables)]
+        impl Backend for $ty {
     type Buf = AnyBuf;
 
     fn caps(&self) -> Caps {
@@ -340,7 +345,7 @@ impl Backend for Device {
     }
 
     fn alloc(&mut self, len: usize) -> Result<AnyBuf, Error> {
-        each!(self, mut d => d.alloc(len).map(Wrap::wrap))
+        each!(self, mut d => d.alloc(len).map($crate::device::Wrap::wrap))
     }
 
     fn execute_with(
@@ -391,6 +396,11 @@ impl Backend for Device {
         each!(self, ref d => d.syscalls())
     }
 }
+    };
+}
+pub(crate) use forward_backend;
+
+forward_backend!(Device);
 
 impl Device {
     /// Which backend this device goes through.
