@@ -94,9 +94,25 @@ pub fn above_mdts<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
     }
     let len = blocks * c.lba;
     let mut buf = vec![0u8; len as usize];
-    let r = c.b.execute(
+    // A separate-metadata format gets its metadata buffer, so the transfer
+    // length is what is refused, not the missing buffer.
+    let (_, ms, extended) = c.format();
+    let mut meta = vec![
+        0u8;
+        if extended {
+            0
+        } else {
+            (blocks * ms as u32) as usize
+        }
+    ];
+    let m = match meta.is_empty() {
+        true => Data::None,
+        false => Data::FromDevice(&mut meta),
+    };
+    let r = c.b.execute_with(
         &Read::new(c.nsid, 0, (blocks - 1) as u16).build(),
         Data::FromDevice(&mut buf),
+        m,
     );
     match r {
         Err(e @ Error::AboveMdts { len: l, max }) if l == len as u64 && max == c.max_xfer => {

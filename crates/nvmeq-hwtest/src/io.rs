@@ -244,10 +244,19 @@ pub fn dsm_deallocate<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
             let mut r = vec![0xa5u8; w.len()];
             c.read(slba, &mut r)?;
             let mut dealloc = 0;
+            // Extended LBAs with protection: a deallocated block's PI is the
+            // all ones that disable checking (ram, QEMU), so only
+            // its data bytes are held to DLFEAT.
+            let (data, ms, extended) = c.format();
+            let keep = match extended && ms > 0 && c.id_ns.dps & 7 != 0 {
+                true => data as usize,
+                false => lba,
+            };
             for (i, (got, orig)) in r.chunks(lba).zip(w.chunks(lba)).enumerate() {
                 if got == orig {
                     continue;
                 }
+                let got = &got[..keep];
                 let ok = match dlfeat {
                     1 => got.iter().all(|&b| b == 0),
                     2 => got.iter().all(|&b| b == 0xff),

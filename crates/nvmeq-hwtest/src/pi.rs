@@ -18,6 +18,8 @@ use crate::report::Outcome;
 use crate::runner::{Runner, TestResult};
 use crate::suite::Ctx;
 
+mod facade;
+
 /// Blocks each row writes.
 const NLB: u32 = 4;
 
@@ -62,6 +64,18 @@ impl Layout {
 /// Set Identify Namespace (CNS 05h: the guard format); `Err` with the
 /// reason the rows cannot run.
 pub(crate) fn layout<B: HwBackend>(c: &mut Ctx<B>) -> Result<Layout, String> {
+    let fmt = format_of(c)?;
+    let Some(pi) = fmt.pi else {
+        return Err(format!(
+            "no protection information (DPS {:#x}, {} B of metadata)",
+            c.id_ns.dps, fmt.ms
+        ));
+    };
+    Ok(Layout { fmt, pi })
+}
+
+/// The namespace's format with its guard format (CNS 05h).
+fn format_of<B: HwBackend>(c: &mut Ctx<B>) -> Result<NsFormat, String> {
     let mut buf = vec![0u8; 4096];
     c.b.execute(
         &Identify::nvm_namespace(c.nsid).build(),
@@ -70,16 +84,9 @@ pub(crate) fn layout<B: HwBackend>(c: &mut Ctx<B>) -> Result<Layout, String> {
     .map_err(|e| format!("Identify Namespace (NVM Command Set): {e}"))?;
     let nvm = IdentifyNamespaceNvm::read_from_bytes(&buf)
         .map_err(|_| "NVM Identify Namespace: short data".to_string())?;
-    let fmt = NsFormat::from_identify_nvm(&c.id_ns, Some(&nvm))
+    NsFormat::from_identify_nvm(&c.id_ns, Some(&nvm))
         .map_err(|e| e.to_string())?
-        .ok_or("inactive namespace")?;
-    let Some(pi) = fmt.pi else {
-        return Err(format!(
-            "no protection information (DPS {:#x}, {} B of metadata)",
-            c.id_ns.dps, fmt.ms
-        ));
-    };
-    Ok(Layout { fmt, pi })
+        .ok_or_else(|| "inactive namespace".to_string())
 }
 
 fn prinfo(pract: bool, guard: bool, reftag: bool) -> Prinfo {
@@ -212,6 +219,7 @@ pub fn run<B: HwBackend>(c: &mut Ctx<B>, r: &Runner, label: &str) {
         "pi-guard-check-error",
         "pi-ref-tag-check-error",
         "pi-extended-round-trip",
+        "facade-blocks",
     ];
     let skip =
         |row: &str, why: String| r.record(&format!("{label}/{row}"), name, Outcome::Skip, why);
@@ -225,10 +233,20 @@ pub fn run<B: HwBackend>(c: &mut Ctx<B>, r: &Runner, label: &str) {
         }
         return;
     }
+    // The facade's helpers apply to every format with metadata, PI or not.
+    match format_of(c) {
+        Ok(fmt) => {
+            let at = c.area(11);
+            r.run(&format!("{label}/facade-blocks"), name, || {
+                facade::blocks(c, &fmt, at)
+            });
+        }
+        Err(why) => skip("facade-blocks", why),
+    }
     let l = match layout(c) {
         Ok(l) => l,
         Err(why) => {
-            for row in rows {
+            for row in rows.iter().filter(|r| r.starts_with("pi-")) {
                 skip(row, why.clone());
             }
             return;

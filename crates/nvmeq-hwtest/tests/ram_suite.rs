@@ -104,3 +104,66 @@ fn nsid_guard_blocks_writes_on_the_wrong_namespace() {
         .filter(|r| r.test.starts_with("g/write"))
         .all(|r| r.outcome == Outcome::Skip));
 }
+
+/// The whole suite on a ram format with metadata: nothing fails, and the
+/// rows `want` (prefixed by the label) pass.
+fn metadata_suite(spec: &str, want: &[&str]) {
+    let t = Target {
+        label: "m".into(),
+        ctrl: None,
+        ns: PathBuf::from(spec),
+        destructive: true,
+        named_nsid: None,
+        differential: false,
+        zns: None,
+        format: false,
+        fault: None,
+    };
+    let r = Runner::new(Duration::from_secs(60));
+    registry::run("ram", &t, &r).unwrap();
+    let rows = r.rows();
+    let mut out = Vec::new();
+    report::print(&rows, &mut out).unwrap();
+    let table = String::from_utf8(out).unwrap();
+    assert_eq!(report::counts(&rows).1, 0, "{spec}:\n{table}");
+    for w in want {
+        let row = rows.iter().find(|r| r.test == format!("m/{w}"));
+        assert!(
+            row.is_some_and(|r| r.outcome == Outcome::Pass),
+            "{spec}: m/{w} did not pass:\n{table}"
+        );
+    }
+}
+
+const PI_ROWS: &[&str] = &[
+    "facade-blocks",
+    "pi-host-generated",
+    "pi-pract-round-trip",
+    "pi-pract-read-with-prchk",
+    "pi-guard-check-error",
+];
+
+#[test]
+fn pi_rows_on_ram_type1_separate() {
+    let mut want = PI_ROWS.to_vec();
+    want.extend(["pi-ref-tag-check-error", "pi-no-metadata-refused"]);
+    metadata_suite("ram:512+8,pi1", &want);
+}
+
+#[test]
+fn pi_rows_on_ram_type2_extended_64b_guard() {
+    let mut want = PI_ROWS.to_vec();
+    want.extend(["pi-ref-tag-check-error", "pi-extended-round-trip"]);
+    metadata_suite("ram:4096+16e,pi2,g64", &want);
+}
+
+#[test]
+fn pi_rows_on_ram_type3_first_bytes() {
+    metadata_suite("ram:512+16,pi3,first", PI_ROWS);
+}
+
+#[test]
+fn facade_blocks_on_ram_metadata_without_pi() {
+    metadata_suite("ram:512+8", &["facade-blocks", "pi-no-metadata-refused"]);
+    metadata_suite("ram:4096+8e", &["facade-blocks"]);
+}
