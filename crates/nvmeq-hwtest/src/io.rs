@@ -245,7 +245,7 @@ pub fn dsm_deallocate<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
             c.read(slba, &mut r)?;
             let mut dealloc = 0;
             // Extended LBAs with protection: a deallocated block's PI is the
-            // all ones that disable checking (ram, QEMU), so only
+            // all ones that disable checking (as ram reports it), so only
             // its data bytes are held to DLFEAT.
             let (data, ms, extended) = c.format();
             let keep = match extended && ms > 0 && c.id_ns.dps & 7 != 0 {
