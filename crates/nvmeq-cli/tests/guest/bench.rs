@@ -10,8 +10,9 @@
 use super::super::{env, nvmeq_bin, outcome};
 use serde_json::Value;
 
-/// Runs every case on `dev(nsid)`, returning the failures.
-fn cases(backend: &str, dev: &dyn Fn(u32) -> String, failures: &mut Vec<String>) {
+/// Runs every case on `dev(nsid)` with the backend options `opts`,
+/// returning the failures.
+fn cases(backend: &str, opts: &[&str], dev: &dyn Fn(u32) -> String, failures: &mut Vec<String>) {
     let bin = nvmeq_bin();
     for nsid in 1..=4u32 {
         let d = dev(nsid);
@@ -49,8 +50,9 @@ fn cases(backend: &str, dev: &dyn Fn(u32) -> String, failures: &mut Vec<String>)
             let mut args = vec!["bench", d.as_str()];
             args.extend(common);
             args.extend(extra);
+            args.extend(opts);
             let (code, out, err) = outcome(&bin, &args);
-            let label = format!("{backend} C{nsid} {what}");
+            let label = format!("{backend} {opts:?} C{nsid} {what}");
             if code != Some(0) {
                 failures.push(format!("{label}: exit {code:?}: {err}"));
                 continue;
@@ -81,10 +83,11 @@ fn cases(backend: &str, dev: &dyn Fn(u32) -> String, failures: &mut Vec<String>)
     }
 }
 
-fn kernel(backend: &str) {
+fn kernel(backend: &str, opts: &[&str]) {
     let mut failures = Vec::new();
     cases(
         backend,
+        opts,
         &|nsid| format!("{backend}:{}", env(&format!("NVMEQ_NS_C{nsid}"))),
         &mut failures,
     );
@@ -94,11 +97,19 @@ fn kernel(backend: &str) {
 #[test]
 #[ignore = "needs the nvmeq guest: see crates/nvmeq-cli/README.md (cargo xtask vm exec)"]
 fn bench_verify_on_protected_formats_on_ioctl() {
-    kernel("ioctl");
+    kernel("ioctl", &[]);
 }
 
 #[test]
 #[ignore = "needs the nvmeq guest: see crates/nvmeq-cli/README.md (cargo xtask vm exec)"]
 fn bench_verify_on_protected_formats_on_uring() {
-    kernel("uring");
+    kernel("uring", &[]);
+}
+
+/// The data in registered buffers (the metadata still travels by address:
+/// io_uring registers data buffers only).
+#[test]
+#[ignore = "needs the nvmeq guest: see crates/nvmeq-cli/README.md (cargo xtask vm exec)"]
+fn bench_verify_on_protected_formats_on_uring_fixed() {
+    kernel("uring", &["--backend-opts", "fixedbufs"]);
 }
