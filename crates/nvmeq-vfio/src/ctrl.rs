@@ -35,6 +35,14 @@ use crate::sysfs;
 use crate::vfio::Iommu;
 use nvmeq_core::regs::{self, Aqa, Cap, Cc, Csts};
 
+/// Why every command fails once the kernel asked for the device back (the
+/// VFIO device request of a hot-unplug or an unbind): the driver stopped the
+/// controller, completed what was in flight with this error, and the removal
+/// finishes when the controller is dropped.
+pub const REMOVAL_REQUESTED: &str =
+    "the kernel asked for the device back (hot-unplug or unbind): the controller was stopped; \
+     drop it to let the removal finish";
+
 /// PCI config space: Command register and its Memory Space / Bus Master bits.
 const PCI_COMMAND: u64 = 0x04;
 const PCI_COMMAND_MEMORY: u16 = 1 << 1;
@@ -253,6 +261,9 @@ pub struct Controller<P: Platform = Vfio> {
     /// With [`Options::interrupts`]: vector `i` is queue `qs[i]`'s, and an
     /// epoll set over the I/O queues' eventfds.
     irqs: Option<(Arc<Irqs>, OwnedFd)>,
+    /// The VFIO device request, when the device offers one: wait loops look
+    /// at it with the other housekeeping ([`REMOVAL_REQUESTED`]).
+    pub(crate) request: Option<irq::Request>,
     /// Why the controller is unusable, once it is.
     dead: Option<&'static str>,
     in_recovery: bool,
@@ -440,6 +451,9 @@ impl<P: Platform> Controller<P> {
             sync_done: Vec::with_capacity(4),
             ns: Vec::new(),
             irqs: None,
+            // Without it a removal still completes, once the user closes the
+            // device: a failure to register is no reason to refuse the open.
+            request: P::msix_fd(&device).and_then(|f| irq::Request::enable(f).ok().flatten()),
             dead: None,
             in_recovery: false,
             resetting: false,
@@ -696,7 +710,8 @@ impl<P: Platform> Controller<P> {
         self.opts.io_timeout = t;
     }
 
-    /// Why the controller is unusable, if it is (a reset failed).
+    /// Why the controller is unusable, if it is: a reset failed, it was shut
+    /// down, or the kernel asked for the device back ([`REMOVAL_REQUESTED`]).
     pub fn dead(&self) -> Option<&'static str> {
         self.dead
     }

@@ -8,6 +8,10 @@
 //! the admin CQ to vector 0 and each I/O CQ to the vector given at its
 //! creation (Create I/O Completion Queue, IEN and IV: NVMe Base 2.0, figure
 //! 474).
+//!
+//! The device request (`VFIO_PCI_REQ_IRQ_INDEX`) is one more eventfd: vfio-pci
+//! signals it when the kernel wants the device back (a hot-unplug, an
+//! unbind) and then waits until the user closes the device.
 
 use std::fs::File;
 use std::io;
@@ -16,7 +20,7 @@ use std::time::Duration;
 
 use vfio_bindings::bindings::vfio::{
     vfio_irq_info, vfio_irq_set, VFIO_BASE, VFIO_IRQ_INFO_EVENTFD, VFIO_IRQ_SET_ACTION_TRIGGER,
-    VFIO_IRQ_SET_DATA_EVENTFD, VFIO_PCI_MSIX_IRQ_INDEX, VFIO_TYPE,
+    VFIO_IRQ_SET_DATA_EVENTFD, VFIO_PCI_MSIX_IRQ_INDEX, VFIO_PCI_REQ_IRQ_INDEX, VFIO_TYPE,
 };
 
 /// `_IO(VFIO_TYPE, VFIO_BASE + 9)` and `+ 10` (`include/uapi/linux/vfio.h`).
@@ -34,10 +38,16 @@ const _: () = assert!(size_of::<vfio_irq_info>() == 16);
 /// The MSI-X vectors the device offers through VFIO (0 when it has no
 /// MSI-X, or VFIO cannot signal it through an eventfd).
 pub(crate) fn msix_vectors(dev: &File) -> io::Result<u32> {
+    irq_count(dev, VFIO_PCI_MSIX_IRQ_INDEX)
+}
+
+/// The interrupts of VFIO index `index` that can signal an eventfd (0 when
+/// none can).
+fn irq_count(dev: &File, index: u32) -> io::Result<u32> {
     let mut info = vfio_irq_info {
         argsz: size_of::<vfio_irq_info>() as u32,
         flags: 0,
-        index: VFIO_PCI_MSIX_IRQ_INDEX,
+        index,
         count: 0,
     };
     // SAFETY: GET_IRQ_INFO reads and writes one vfio_irq_info, whose argsz
@@ -57,6 +67,35 @@ pub(crate) fn msix_vectors(dev: &File) -> io::Result<u32> {
     } else {
         info.count
     })
+}
+
+/// Has VFIO trigger interrupts `0..fds.len()` of `index` into `fds`.
+fn set_eventfds(dev: &File, index: u32, fds: &[OwnedFd]) -> io::Result<()> {
+    // vfio_irq_set followed by the 32-bit fds, built as u32 words so the
+    // buffer is aligned for the header.
+    let argsz = (size_of::<vfio_irq_set>() + 4 * fds.len()) as u32;
+    let mut words: Vec<u32> = vec![
+        argsz,
+        VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER,
+        index,
+        0,
+        fds.len() as u32,
+    ];
+    words.extend(fds.iter().map(|f| f.as_raw_fd() as u32));
+    debug_assert_eq!(words.len() * 4, argsz as usize);
+    // SAFETY: SET_IRQS reads `argsz` bytes: the header and `count` fds,
+    // which is exactly `words`, live for the call. It writes nothing.
+    let r = unsafe {
+        libc::ioctl(
+            dev.as_raw_fd(),
+            VFIO_DEVICE_SET_IRQS as _,
+            words.as_mut_ptr(),
+        )
+    };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 fn eventfd() -> io::Result<OwnedFd> {
@@ -80,30 +119,7 @@ impl Irqs {
     pub(crate) fn enable(dev: &File, n: u32) -> io::Result<Irqs> {
         let n = n.min(MAX_VECTORS);
         let fds = (0..n).map(|_| eventfd()).collect::<io::Result<Vec<_>>>()?;
-        // vfio_irq_set followed by `n` 32-bit fds, built as u32 words so the
-        // buffer is aligned for the header.
-        let argsz = (size_of::<vfio_irq_set>() + 4 * n as usize) as u32;
-        let mut words: Vec<u32> = vec![
-            argsz,
-            VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER,
-            VFIO_PCI_MSIX_IRQ_INDEX,
-            0,
-            n,
-        ];
-        words.extend(fds.iter().map(|f| f.as_raw_fd() as u32));
-        debug_assert_eq!(words.len() * 4, argsz as usize);
-        // SAFETY: SET_IRQS reads `argsz` bytes: the header and `count` fds,
-        // which is exactly `words`, live for the call. It writes nothing.
-        let r = unsafe {
-            libc::ioctl(
-                dev.as_raw_fd(),
-                VFIO_DEVICE_SET_IRQS as _,
-                words.as_mut_ptr(),
-            )
-        };
-        if r < 0 {
-            return Err(io::Error::last_os_error());
-        }
+        set_eventfds(dev, VFIO_PCI_MSIX_IRQ_INDEX, &fds)?;
         Ok(Irqs { fds })
     }
 
@@ -182,6 +198,50 @@ impl Irqs {
     }
 }
 
+/// The device request: an eventfd vfio-pci signals when the kernel wants the
+/// device back and is waiting for it to be closed.
+#[derive(Debug)]
+pub(crate) struct Request {
+    fd: OwnedFd,
+}
+
+impl Request {
+    /// Registers an eventfd for the device request; `None` when the device
+    /// has no request interrupt to offer.
+    pub(crate) fn enable(dev: &File) -> io::Result<Option<Request>> {
+        if irq_count(dev, VFIO_PCI_REQ_IRQ_INDEX)? == 0 {
+            return Ok(None);
+        }
+        let fd = eventfd()?;
+        set_eventfds(dev, VFIO_PCI_REQ_IRQ_INDEX, std::slice::from_ref(&fd))?;
+        Ok(Some(Request { fd }))
+    }
+
+    /// A request no device signals: the model's, which tests signal with
+    /// [`signal`](Self::signal).
+    #[cfg(test)]
+    pub(crate) fn unregistered() -> io::Result<Request> {
+        Ok(Request { fd: eventfd()? })
+    }
+
+    /// Signals the eventfd as vfio-pci would.
+    #[cfg(test)]
+    pub(crate) fn signal(&self) {
+        let one = 1u64;
+        // SAFETY: writes 8 bytes from `one` to an eventfd.
+        unsafe { libc::write(self.fd.as_raw_fd(), (&one as *const u64).cast(), 8) };
+    }
+
+    /// Whether the kernel asked for the device since the last call (one
+    /// non-blocking read of the eventfd).
+    pub(crate) fn asked(&self) -> bool {
+        let mut c = 0u64;
+        // SAFETY: reads 8 bytes into `c`; the eventfd is non-blocking.
+        let r = unsafe { libc::read(self.fd.as_raw_fd(), (&mut c as *mut u64).cast(), 8) };
+        r == 8
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,6 +250,16 @@ mod tests {
     fn numbers_match_the_uapi_header() {
         assert_eq!(VFIO_DEVICE_GET_IRQ_INFO, 0x3b6d);
         assert_eq!(VFIO_DEVICE_SET_IRQS, 0x3b6e);
+    }
+
+    #[test]
+    fn a_device_request_is_seen_once() {
+        let r = Request::unregistered().unwrap();
+        assert!(!r.asked());
+        r.signal();
+        r.signal();
+        assert!(r.asked(), "signalled twice, seen");
+        assert!(!r.asked(), "and cleared by the read");
     }
 
     #[test]

@@ -157,7 +157,9 @@ mod sysfs;
 mod vfio;
 
 pub use bdf::Bdf;
-pub use ctrl::{Controller, DataPointer, Options, QueueHandle, SharedController, Stats};
+pub use ctrl::{
+    Controller, DataPointer, Options, QueueHandle, SharedController, Stats, REMOVAL_REQUESTED,
+};
 pub use dma::DmaBuf;
 pub use error::OpenError;
 pub use platform::{DmaMap, Platform, Regs, Vfio};

@@ -14,9 +14,10 @@
 //!   answers. Commands the controller already has finish (success); new ones fail at once
 //!   (the kernel marks the controller as being deleted, then its devices disappear).
 //! - **VFIO**: the kernel's vfio-pci cannot remove a device its user holds; it asks the user
-//!   to release it (the VFIO device request) and waits. nvmeq-vfio does not take that
-//!   request, so its commands finish normally, and the removal completes once the backend
-//!   closes the device (the end of the row).
+//!   to release it (the VFIO device request, an eventfd) and waits. nvmeq-vfio takes the
+//!   request in its wait loops: it stops the controller, completes what is in flight with
+//!   `REMOVAL_REQUESTED`, and refuses every later command with it; the removal completes once
+//!   the backend closes the device (the end of the row).
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -283,25 +284,26 @@ fn removal_in_flight<B: HwBackend>(t: &Target, pci: &str) -> TestResult {
     } = t.into_result()?;
 
     // The kernel's backends: the device goes away under the open backend, and a new command
-    // fails (an error, not a hang). VFIO: the removal waits for us.
-    let mut later = String::new();
-    if reach == Reach::Kernel {
+    // fails (an error, not a hang). VFIO: the removal waits for us, and nvmeq-vfio takes the
+    // kernel's device request: it stops the controller, and every command after fails.
+    let later = if reach == Reach::Kernel {
         gone(pci)?;
         let t0 = Instant::now();
         match read(&mut c, 64, 1) {
             Ok(_) => return Err("a read after the removal succeeded".into()),
-            Err(e) => {
-                later = format!(
-                    "; a read after it failed in {} ms: {e}",
-                    t0.elapsed().as_millis()
-                )
-            }
+            Err(e) => format!(
+                "; a read after it failed in {} ms: {e}",
+                t0.elapsed().as_millis()
+            ),
         }
-    } else if !pci_present(pci) {
-        return Err(format!(
-            "{pci} left the guest while nvmeq-vfio still held it"
-        ));
-    }
+    } else {
+        if !pci_present(pci) {
+            return Err(format!(
+                "{pci} left the guest while nvmeq-vfio still held it"
+            ));
+        }
+        device_request_taken(&mut c)?
+    };
     c.b.unplugging();
     let t0 = Instant::now();
     drop(c);
@@ -356,4 +358,41 @@ fn gone(pci: &str) -> Result<(), String> {
         std::thread::sleep(Duration::from_millis(50));
     }
     Ok(())
+}
+
+/// nvmeq-vfio's error once it took the device request.
+#[cfg(feature = "vfio")]
+const VFIO_REMOVAL: Option<&str> = Some(nvmeq_vfio::REMOVAL_REQUESTED);
+#[cfg(not(feature = "vfio"))]
+const VFIO_REMOVAL: Option<&str> = None;
+
+/// VFIO after `device_del`: reads until one fails with the device request's error (the
+/// request may come after the commands in flight finished); any other outcome fails.
+fn device_request_taken<B: HwBackend>(c: &mut Ctx<B>) -> Result<String, String> {
+    let want = VFIO_REMOVAL.ok_or("a VFIO backend without the vfio feature")?;
+    let t0 = Instant::now();
+    let mut reads = 0;
+    loop {
+        match read(c, 64, 1) {
+            Ok(_) if t0.elapsed() < PLUG_LIMIT => {
+                reads += 1;
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Ok(_) => {
+                return Err(format!(
+                    "{reads} reads still succeeded {} s after the removal: the device request \
+                     was not taken",
+                    PLUG_LIMIT.as_secs()
+                ))
+            }
+            Err(nvmeq_core::Error::Aborted(why)) if why == want => {
+                return Ok(format!(
+                    "; the device request was taken: a read {} ms after the tally (after {reads} \
+                     that passed) failed with it",
+                    t0.elapsed().as_millis()
+                ))
+            }
+            Err(e) => return Err(format!("a read after the removal failed with {e}")),
+        }
+    }
 }

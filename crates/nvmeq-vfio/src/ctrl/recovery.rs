@@ -32,6 +32,10 @@ impl<P: Platform> Controller<P> {
         }
         self.next_check = now + CHECK_EVERY;
         let raw = self.csts();
+        if !self.resetting && self.request.as_ref().is_some_and(|r| r.asked()) {
+            self.give_back();
+            return;
+        }
         if !self.resetting && (raw == u32::MAX || Csts::from_bits(raw).cfs()) {
             self.reset_controller(
                 None,
@@ -128,6 +132,34 @@ impl<P: Platform> Controller<P> {
         self.resetting = true;
         self.stats.resets += 1;
         let stopped = self.disable().is_ok();
+        let keep = self.fail_in_flight(expired, why, retry && stopped, stopped);
+        if !stopped {
+            self.dead = Some(
+                "the controller did not stop during a reset; its DMA memory was leaked on purpose",
+            );
+            self.resetting = false;
+            return;
+        }
+        let up = self.enable().is_ok() && self.setup_io().is_ok();
+        if !up && self.dead.is_none() {
+            self.dead = Some("the controller could not be brought back up after a reset");
+        }
+        self.resetting = false;
+        self.resubmit(keep);
+    }
+
+    /// Completes every command in flight with an error (`Timeout` for
+    /// `expired`, `Aborted(why)` for the rest), except, with `retry`, those
+    /// with retries left, which stay in their slots and are returned. Buffers
+    /// come back only if the controller is `stopped`; otherwise the device
+    /// might still write them, and they are leaked.
+    fn fail_in_flight(
+        &mut self,
+        expired: Option<(usize, u16)>,
+        why: &'static str,
+        retry: bool,
+        stopped: bool,
+    ) -> Vec<(usize, u16)> {
         let mut keep = Vec::new();
         for qi in 0..self.qs.len() {
             let busy: Vec<u16> = self.qs[qi].slots.busy().collect();
@@ -141,7 +173,7 @@ impl<P: Platform> Controller<P> {
             .min(u32::MAX as u128) as u32;
             for slot in busy {
                 let s = self.qs[qi].slots.get_mut(slot);
-                if retry && stopped && s.retries_left > 0 {
+                if retry && s.retries_left > 0 {
                     s.retries_left -= 1;
                     s.deadline = None;
                     keep.push((qi, slot));
@@ -177,19 +209,22 @@ impl<P: Platform> Controller<P> {
                 }
             }
         }
-        if !stopped {
-            self.dead = Some(
-                "the controller did not stop during a reset; its DMA memory was leaked on purpose",
-            );
-            self.resetting = false;
-            return;
-        }
-        let up = self.enable().is_ok() && self.setup_io().is_ok();
-        if !up && self.dead.is_none() {
-            self.dead = Some("the controller could not be brought back up after a reset");
-        }
-        self.resetting = false;
-        self.resubmit(keep);
+        keep
+    }
+
+    /// The kernel asked for the device back: stops the controller (no DMA
+    /// after this), completes every command in flight with
+    /// [`REMOVAL_REQUESTED`](crate::ctrl::REMOVAL_REQUESTED), and refuses
+    /// everything after, so the owner sees it and drops the controller.
+    fn give_back(&mut self) {
+        let stopped = self.disable().is_ok();
+        self.fail_in_flight(None, super::REMOVAL_REQUESTED, false, stopped);
+        self.dead = Some(if stopped {
+            super::REMOVAL_REQUESTED
+        } else {
+            "the kernel asked for the device back, and the controller did not stop; its DMA \
+             memory was leaked on purpose"
+        });
     }
 
     /// Writes the kept commands to their recreated queues and rings them;

@@ -248,3 +248,46 @@ fn shutdown_deletes_the_queues_and_unmaps_everything() {
     assert!(st.sqs.iter().all(|q| q.is_none()) && st.cqs.iter().all(|q| q.is_none()));
     assert!(st.maps.is_empty(), "{} mappings left", st.maps.len());
 }
+
+#[test]
+fn a_device_request_stops_the_controller_and_fails_what_is_in_flight() {
+    let (mut c, h) = open_with(pattern_cfg(0), Options::default());
+    c.request = Some(crate::irq::Request::unregistered().unwrap());
+    h.lose(2, 1);
+    for tag in 0..4 {
+        let buf = c.alloc(512).unwrap();
+        c.push(&Read::new(1, tag, 0).build(), Some(buf), tag)
+            .map_err(|r| r.into_error())
+            .unwrap();
+    }
+    c.submit(3).unwrap();
+    let mut got = Vec::new();
+    c.reap(|r| got.push(r.tag));
+    assert_eq!((got.len(), c.in_flight()), (3, 1), "one held by the model");
+    // vfio-pci signals the request; the next wait loop sees it.
+    c.request.as_ref().unwrap().signal();
+    c.submit(1).unwrap();
+    let mut done = Vec::new();
+    c.reap(|r| done.push((r.tag, r.result.map(|_| ()), r.buf.is_some())));
+    assert_eq!(
+        done,
+        [(2, Err(Error::Aborted(crate::REMOVAL_REQUESTED)), true)],
+        "the held command comes back once, with its buffer"
+    );
+    assert_eq!(c.dead(), Some(crate::REMOVAL_REQUESTED));
+    // The controller was disabled: nothing runs after the request.
+    let cc = c.registers().cc;
+    assert!(!cc.en(), "CC.EN still set: {cc:?}");
+    let buf = c.alloc(512).unwrap();
+    match c.push(&Read::new(1, 0, 0).build(), Some(buf), 7) {
+        Err(r) => assert_eq!(r.into_error(), Error::Aborted(crate::REMOVAL_REQUESTED)),
+        Ok(()) => match c.submit(1) {
+            Err(e) => assert_eq!(e, Error::Aborted(crate::REMOVAL_REQUESTED)),
+            Ok(_) => panic!("a command was taken after the device request"),
+        },
+    }
+    let commands = h.stats().commands;
+    drop(c);
+    let st = h.stats();
+    assert_eq!((st.commands, st.dma_faults), (commands, 0));
+}
