@@ -359,3 +359,28 @@ fn broken_files_are_refused_by_name_and_left_alone() {
     drop(c);
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+/// Flush writes the state before it completes: a process that dies after
+/// it (here: a controller that is never dropped) leaves the flushed data.
+#[test]
+fn flush_is_a_save_point() {
+    let d = dir("flush");
+    let path = d.join("ctrl.nvmeq");
+    let mut c = RamController::open_file(cfg(), &path).unwrap();
+    c.execute(&write(1, 3, 1), Data::ToDevice(&block(5)))
+        .unwrap();
+    assert!(!path.exists());
+    c.execute(&flush(1), Data::None).unwrap();
+    let saved = std::fs::read(&path).unwrap();
+    // As if the process were killed here: no drop, so no save on close.
+    std::mem::forget(c);
+    let mut back = RamController::from_state(cfg(), &saved).unwrap();
+    assert_eq!(run_in(&mut back, &read(1, 3, 1), 520).unwrap(), block(5));
+    // Flush of an inactive namespace still fails before anything is saved.
+    let mut c = RamController::new(cfg()).unwrap();
+    assert_eq!(
+        sct_sc(status_of(c.execute(&flush(9), Data::None))),
+        (0, 0x0b)
+    );
+    std::fs::remove_dir_all(&d).unwrap();
+}
