@@ -86,7 +86,7 @@ fn a_bad_state_file_is_named_and_left_alone() {
     fails_with(
         &nvmeq(&["id-ctrl", &format!("ram:32M,file={}", state.display())]),
         1,
-        "has size=67108864, not size=33554432",
+        "has size=64M, not size=32M",
     );
     fails_with(
         &nvmeq(&["id-ctrl", "ram:64M,file="]),

@@ -85,7 +85,8 @@
 //! Telemetry, Persistent Event, Changed Namespace and Sanitize Status logs,
 //! the features, and the firmware slots with any image downloaded so far.
 //! It loads when the controller opens and is written back, atomically,
-//! when it drops or on [`RamController::save`]; reopening is not a reset,
+//! when it drops, on every Flush command and on [`RamController::save`];
+//! reopening is not a reset,
 //! so the next process sees the controller exactly as the last one left
 //! it. A lock keeps a second process out while one has it open. The file's
 //! layout and checks are described in the `state` module's source.

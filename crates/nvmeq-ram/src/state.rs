@@ -1,6 +1,7 @@
 //! The controller's whole state in a file (`ram:SIZE,file=PATH`): loaded
-//! when the controller opens, written back when it drops or on
-//! [`RamController::save`], so a sequence of processes sees one controller.
+//! when the controller opens, written back when it drops, on every Flush
+//! command and on [`RamController::save`], so a sequence of processes sees
+//! one controller.
 //!
 //! # The file
 //!
@@ -316,12 +317,18 @@ impl RamController {
         }
         let lbads = self.cfg.lba_size.trailing_zeros() as u8;
         let fmt = self.cfg.format();
+        let mut used = 0u64;
         for ns in &mut self.ns {
             let (allocated, attached, nsze) = (d.bool()?, d.bool()?, d.u64()?);
             if (allocated && (nsze == 0 || nsze >> (64 - lbads as u32) != 0))
                 || (!allocated && (attached || nsze != 0))
             {
                 return Err("a namespace's size or attachment is inconsistent");
+            }
+            // Checked before the namespace's storage is read.
+            used = used.saturating_add(nsze << lbads);
+            if used > self.cfg.tnvmcap() {
+                return Err("the namespaces take more than the total capacity");
             }
             *ns = Namespace {
                 media: Media::load(nsze << lbads, d)?,
@@ -330,9 +337,6 @@ impl RamController {
                 attached,
                 ..Namespace::new(nsze, lbads, fmt)
             };
-        }
-        if self.ns.iter().map(Namespace::nvmcap).sum::<u64>() > self.cfg.tnvmcap() {
-            return Err("the namespaces take more than the total capacity");
         }
         self.smart = Smart::load(d)?;
         self.errors = ErrorLog::load(d)?;
@@ -471,10 +475,25 @@ fn load_config(d: &mut Dec<'_>, queue_depth: u32) -> Result<RamConfig, Bad> {
 /// The first option, as the `ram:` string names it, on which the file's
 /// configuration and the one asked for differ.
 fn mismatch(file: &RamConfig, given: &RamConfig) -> Result<(), StateErrorKind> {
-    let opt = |v: Option<u64>| v.map_or("(unset)".to_owned(), |v| v.to_string());
-    let pi = |p: Option<Pi>| p.map_or("0".to_owned(), |p| format!("{p:?}"));
+    let unset = || "(unset)".to_owned();
+    let cap = |v: Option<u64>| v.map_or_else(unset, size);
+    let max_nn = |v: Option<u32>| v.map_or_else(unset, |v| v.to_string());
+    let pi = |p: Option<Pi>| {
+        p.map_or("0".to_owned(), |p| {
+            let pil = match p.location {
+                PiLocation::First => "first",
+                PiLocation::Last => "last",
+            };
+            format!(
+                "{},guard={},sts={},pil={pil}",
+                p.pi_type.into_bits(),
+                p.pif.guard_bits(),
+                p.sts
+            )
+        })
+    };
     let fields: [(&'static str, String, String); 10] = [
-        ("size", file.ns_size.to_string(), given.ns_size.to_string()),
+        ("size", size(file.ns_size), size(given.ns_size)),
         ("lba", file.lba_size.to_string(), given.lba_size.to_string()),
         ("ms", file.ms.to_string(), given.ms.to_string()),
         (
@@ -486,12 +505,8 @@ fn mismatch(file: &RamConfig, given: &RamConfig) -> Result<(), StateErrorKind> {
         ("nn", file.nn.to_string(), given.nn.to_string()),
         ("mdts", file.mdts.to_string(), given.mdts.to_string()),
         ("serial", file.serial.clone(), given.serial.clone()),
-        ("cap", opt(file.capacity), opt(given.capacity)),
-        (
-            "maxnn",
-            opt(file.max_nn.map(u64::from)),
-            opt(given.max_nn.map(u64::from)),
-        ),
+        ("cap", cap(file.capacity), cap(given.capacity)),
+        ("maxnn", max_nn(file.max_nn), max_nn(given.max_nn)),
     ];
     match fields.into_iter().find(|(_, f, g)| f != g) {
         Some((option, file, given)) => Err(StateErrorKind::Mismatch {
@@ -501,4 +516,13 @@ fn mismatch(file: &RamConfig, given: &RamConfig) -> Result<(), StateErrorKind> {
         }),
         None => Ok(()),
     }
+}
+
+/// A byte count in the largest binary unit that divides it, as `ram:` sizes
+/// are written (`64M`).
+fn size(v: u64) -> String {
+    [(40, "T"), (30, "G"), (20, "M"), (10, "K")]
+        .into_iter()
+        .find(|&(shift, _)| v != 0 && v % (1 << shift) == 0)
+        .map_or(v.to_string(), |(shift, u)| format!("{}{u}", v >> shift))
 }

@@ -384,3 +384,35 @@ fn flush_is_a_save_point() {
     );
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+fn refix(mut b: Vec<u8>) -> Vec<u8> {
+    let n = b.len() as u64 - 32;
+    b[16..24].copy_from_slice(&n.to_le_bytes());
+    let sum = crc(&b[32..]);
+    b[24..32].copy_from_slice(&sum.to_le_bytes());
+    b
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+    /// A payload changed behind a matching checksum (a writer's bug, or a
+    /// crafted file) loads or is refused, never panics.
+    #[test]
+    fn altered_payloads_are_refused_not_panicked_on(
+        edits in proptest::collection::vec((0usize..1 << 20, proptest::prelude::any::<u8>()), 1..4),
+        cut in proptest::prelude::any::<bool>(),
+        cut_at in 0usize..1 << 20,
+    ) {
+        let mut c = RamController::new(cfg()).unwrap();
+        exercise(&mut c);
+        let mut b = c.to_state();
+        let n = b.len() - 32;
+        for (at, v) in edits {
+            b[32 + at % n] = v;
+        }
+        if cut {
+            b.truncate(32 + cut_at % n);
+        }
+        let _ = RamController::from_state(cfg(), &refix(b));
+    }
+}
