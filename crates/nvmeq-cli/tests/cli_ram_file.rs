@@ -94,3 +94,19 @@ fn a_bad_state_file_is_named_and_left_alone() {
         "the state file needs a path",
     );
 }
+
+/// While one process has the file open, another `nvmeq` is refused by name
+/// (the lock is an flock, so it is another process's in earnest here).
+#[test]
+fn a_second_process_is_locked_out() {
+    let dir = TempDir::new("ram-file-lock");
+    let dev = format!("ram:64M,file={}", dir.path().join("ctrl.nvmeq").display());
+    let held = ::nvmeq::open(&dev).unwrap();
+    fails_with(
+        &nvmeq(&["id-ctrl", &dev]),
+        1,
+        "ctrl.nvmeq: in use by another process",
+    );
+    drop(held);
+    ok(&["id-ctrl", &dev]);
+}
