@@ -67,7 +67,8 @@ impl Ctx {
 pub struct DevArg {
     /// The device: /dev/ngXnY or /dev/nvmeX (io_uring when available, else
     /// ioctl), ioctl:/dev/…, uring:/dev/…, vfio:DDDD:BB:DD.F,
-    /// tcp://HOST:PORT/SUBNQN, or ram:SIZE.
+    /// tcp://HOST:PORT/SUBNQN, or ram:SIZE (ram:SIZE,file=PATH keeps it
+    /// across runs).
     #[arg(value_name = "DEVICE")]
     pub device: String,
 }

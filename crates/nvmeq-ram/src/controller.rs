@@ -178,6 +178,8 @@ pub struct RamController {
     pub(crate) changed_ns: BTreeSet<u32>,
     pub(crate) firmware: Firmware,
     pub(crate) sanitized: SanitizeRecord,
+    /// The state file (`open_file`), written back on drop.
+    pub(crate) backing: Option<crate::state::Backing>,
     queue: Queue,
     queues: [QueueState; 2],
 }
@@ -211,6 +213,7 @@ impl RamController {
             changed_ns: BTreeSet::new(),
             firmware: Firmware::default(),
             sanitized: SanitizeRecord::default(),
+            backing: None,
             queue: SyncQueue::new(
                 Fifo(VecDeque::with_capacity(depth)),
                 Fifo(VecDeque::with_capacity(depth)),

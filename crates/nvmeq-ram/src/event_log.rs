@@ -203,6 +203,50 @@ impl RamController {
     }
 }
 
+/// The state file: the time the log has run, its events, generation and
+/// reporting context.
+impl EventLog {
+    pub(crate) fn save(&self, e: &mut crate::state::codec::Enc) {
+        e.u64(self.created.elapsed().as_millis() as u64);
+        e.u32(self.events.len() as u32);
+        for ev in &self.events {
+            e.bytes(ev);
+        }
+        e.u16(self.generation);
+        e.opt_bytes(self.context.as_deref());
+    }
+
+    /// The log as saved; its timestamps go on from the saved time.
+    pub(crate) fn load(
+        d: &mut crate::state::codec::Dec<'_>,
+    ) -> Result<Self, crate::state::codec::Bad> {
+        let ran = std::time::Duration::from_millis(d.u64()?);
+        let now = Instant::now();
+        let mut l = EventLog {
+            // A clock younger than the saved time (just booted) restarts at 0.
+            created: now.checked_sub(ran).unwrap_or(now),
+            events: VecDeque::new(),
+            bytes: 0,
+            generation: 0,
+            context: None,
+        };
+        for _ in 0..d.u32()? {
+            let ev = d.bytes()?;
+            if ev.len() < size_of::<PelEventHeader>() {
+                return Err("a persistent event is shorter than its header");
+            }
+            l.bytes += ev.len();
+            if l.bytes + size_of::<PelHeader>() > MAX_LOG_BYTES {
+                return Err("the persistent events exceed the log's size");
+            }
+            l.events.push_back(ev.into());
+        }
+        l.generation = d.u16()?;
+        l.context = d.opt_bytes()?.map(Into::into);
+        Ok(l)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -163,3 +163,46 @@ impl RamController {
         Ok(0)
     }
 }
+
+/// The state file: each slot's revision, the active and next slots and the
+/// image downloaded so far.
+impl Firmware {
+    pub(crate) fn save(&self, e: &mut crate::state::codec::Enc) {
+        for slot in &self.slots {
+            e.bool(slot.is_some());
+            e.raw(&slot.unwrap_or([0; 8]));
+        }
+        e.u8(self.active);
+        e.u8(self.next);
+        e.bytes(&self.staged);
+    }
+
+    pub(crate) fn load(
+        d: &mut crate::state::codec::Dec<'_>,
+    ) -> Result<Self, crate::state::codec::Bad> {
+        let mut slots = [None; SLOTS as usize];
+        for slot in &mut slots {
+            let used = d.bool()?;
+            let fr: [u8; 8] = d.raw(8)?.try_into().expect("8 bytes");
+            *slot = used.then_some(fr);
+        }
+        let (active, next) = (d.u8()?, d.u8()?);
+        let staged = d.bytes()?.to_vec();
+        let holds = |s: u8| (1..=SLOTS).contains(&s) && slots[s as usize - 1].is_some();
+        if slots[0].is_none() {
+            return Err("firmware slot 1 (read-only) is empty");
+        }
+        if !holds(active) || (next != 0 && !holds(next)) {
+            return Err("the active or next firmware slot holds no image");
+        }
+        if staged.len() > MAX_IMAGE {
+            return Err("the downloaded firmware image is larger than the controller takes");
+        }
+        Ok(Firmware {
+            slots,
+            active,
+            next,
+            staged,
+        })
+    }
+}

@@ -3,6 +3,9 @@
 
 use nvmeq_core::log::ErrorLogEntry;
 use nvmeq_core::Status;
+use zerocopy::{FromBytes, IntoBytes};
+
+use crate::state::codec::{Bad, Dec, Enc};
 
 /// Entries the Error Information log holds (ELPE + 1).
 pub(crate) const ERROR_LOG_ENTRIES: usize = 64;
@@ -79,5 +82,50 @@ impl ErrorLog {
             let idx = (self.count as usize - 1 - i) % ERROR_LOG_ENTRIES;
             &self.ring[idx]
         })
+    }
+}
+
+/// The state file: the counters as they stand.
+impl Smart {
+    pub(crate) fn save(&self, e: &mut Enc) {
+        for v in [
+            self.read_units_512,
+            self.written_units_512,
+            self.host_read_cmds,
+            self.host_write_cmds,
+        ] {
+            e.u128(v);
+        }
+    }
+
+    pub(crate) fn load(d: &mut Dec<'_>) -> Result<Self, Bad> {
+        Ok(Smart {
+            read_units_512: d.u128()?,
+            written_units_512: d.u128()?,
+            host_read_cmds: d.u128()?,
+            host_write_cmds: d.u128()?,
+        })
+    }
+}
+
+/// The state file: the count and the ring, each entry in its log layout.
+impl ErrorLog {
+    pub(crate) fn save(&self, e: &mut Enc) {
+        e.u64(self.count);
+        for entry in &self.ring {
+            e.raw(entry.as_bytes());
+        }
+    }
+
+    pub(crate) fn load(d: &mut Dec<'_>) -> Result<Self, Bad> {
+        let mut l = ErrorLog {
+            count: d.u64()?,
+            ..ErrorLog::default()
+        };
+        for entry in &mut l.ring {
+            *entry = ErrorLogEntry::read_from_bytes(d.raw(size_of::<ErrorLogEntry>())?)
+                .map_err(|_| "an error log entry is malformed")?;
+        }
+        Ok(l)
     }
 }

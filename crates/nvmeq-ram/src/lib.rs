@@ -77,6 +77,21 @@
 //! and Write Zeroes or a deallocate that covers a whole chunk frees it, so
 //! `RamConfig::new(1 << 40, 4096)` costs a table of at most 65536 slots.
 //!
+//! # State in a file
+//!
+//! [`RamController::open_file`] keeps the whole controller in a file:
+//! namespaces (allocation, attachment, data and metadata, only the non-zero
+//! chunks), SMART counters, the Error Information, Device Self-test,
+//! Telemetry, Persistent Event, Changed Namespace and Sanitize Status logs,
+//! the features, and the firmware slots with any image downloaded so far.
+//! It loads when the controller opens and is written back, atomically,
+//! when it drops, on every Flush command and on [`RamController::save`];
+//! reopening is not a reset,
+//! so the next process sees the controller exactly as the last one left
+//! it. A lock keeps a second process out while one has it open. The file's
+//! layout and checks are described in the `state` module's source.
+//! Without a file the controller does no I/O.
+//!
 //! # The queue interface
 //!
 //! [`Backend::push`] checks the buffer (before anything executes, a short
@@ -109,6 +124,7 @@ mod nvm;
 mod sanitize;
 mod security;
 mod self_test;
+mod state;
 pub mod status;
 mod telemetry;
 
@@ -118,3 +134,4 @@ pub use controller::RamController;
 pub use identify::{DLFEAT, FR, MN, ONCS, VER};
 pub use nvmeq_core::Backend;
 pub use self_test::{EXTENDED_STEPS, SHORT_STEPS};
+pub use state::{StateError, StateErrorKind, STATE_MAGIC, STATE_VERSION};

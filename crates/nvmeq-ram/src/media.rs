@@ -149,6 +149,55 @@ impl Media {
     }
 }
 
+/// The state file: written chunks that hold a non-zero byte, as their
+/// index and bytes; chunks never written or all zero stay out.
+impl Media {
+    pub(crate) fn save(&self, e: &mut crate::state::codec::Enc) {
+        let kept: Vec<(usize, &[u8])> = self
+            .chunks
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| {
+                c.as_deref()
+                    .filter(|c| c.iter().any(|&b| b != 0))
+                    .map(|c| (i, c))
+            })
+            .collect();
+        e.u32(kept.len() as u32);
+        for (i, c) in kept {
+            e.u32(i as u32);
+            e.raw(c);
+        }
+    }
+
+    /// Media of `size` bytes with the chunks [`save`](Self::save) stored.
+    pub(crate) fn load(
+        size: u64,
+        d: &mut crate::state::codec::Dec<'_>,
+    ) -> Result<Self, crate::state::codec::Bad> {
+        let mut m = Media::new(size);
+        let n = d.u32()? as usize;
+        if n > m.slots {
+            return Err("more stored chunks than the namespace has");
+        }
+        let len = m.chunk_len() as usize;
+        for _ in 0..n {
+            let i = d.u32()? as usize;
+            if i >= m.slots {
+                return Err("a stored chunk lies beyond the end of its namespace");
+            }
+            let c = d.raw(len)?;
+            if m.chunks.is_empty() {
+                m.chunks.resize_with(m.slots, || None);
+            }
+            if m.chunks[i].replace(c.into()).is_some() {
+                return Err("a chunk is stored twice");
+            }
+        }
+        Ok(m)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Media;

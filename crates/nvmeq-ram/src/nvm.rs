@@ -178,7 +178,12 @@ impl RamController {
     fn flush(&mut self, sqe: &Command) -> Result<u64, Fail> {
         // VWC bits 2:1 = 11b: an NSID of FFFFFFFFh flushes every namespace.
         if sqe.nsid == u32::MAX || self.namespace(sqe.nsid).is_some() {
-            Ok(0)
+            // With a state file, Flush is the host's durability point: the
+            // whole state is written before the command completes.
+            match self.save() {
+                Ok(()) => Ok(0),
+                Err(_) => Err(Fail::unspecific(Status::INTERNAL_ERROR)),
+            }
         } else {
             Err(Fail::new(dnr(Status::INVALID_NS_OR_FORMAT), at::NSID))
         }

@@ -150,3 +150,25 @@ fn fill(media: &mut crate::media::Media, len: u64, chunk: &[u8]) {
         off += n;
     }
 }
+
+/// The state file: the last sanitize and what it left.
+impl SanitizeRecord {
+    pub(crate) fn save(&self, e: &mut crate::state::codec::Enc) {
+        e.bool(self.last.is_some());
+        e.u32(self.last.unwrap_or(0));
+        e.u8(self.passes);
+        e.u128(self.writes_then);
+    }
+
+    pub(crate) fn load(
+        d: &mut crate::state::codec::Dec<'_>,
+    ) -> Result<Self, crate::state::codec::Bad> {
+        let some = d.bool()?;
+        let last = d.u32()?;
+        Ok(SanitizeRecord {
+            last: some.then_some(last),
+            passes: d.u8()?,
+            writes_then: d.u128()?,
+        })
+    }
+}

@@ -128,3 +128,44 @@ impl RamController {
         Ok(0)
     }
 }
+
+/// The state file: the running test (if any) and the result log.
+impl SelfTest {
+    pub(crate) fn save(&self, e: &mut crate::state::codec::Enc) {
+        let r = self.running;
+        e.bool(r.is_some());
+        e.u8(r.map_or(0, |r| r.code.0));
+        e.u32(r.map_or(0, |r| r.steps_done));
+        e.u32(r.map_or(0, |r| r.steps));
+        for res in &self.results {
+            e.raw(zerocopy::IntoBytes::as_bytes(res));
+        }
+    }
+
+    pub(crate) fn load(
+        d: &mut crate::state::codec::Dec<'_>,
+    ) -> Result<Self, crate::state::codec::Bad> {
+        let running = d.bool()?;
+        let r = Running {
+            code: SelfTestCode(d.u8()?),
+            steps_done: d.u32()?,
+            steps: d.u32()?,
+        };
+        let known = matches!(
+            (r.code, r.steps),
+            (SelfTestCode::SHORT, SHORT_STEPS) | (SelfTestCode::EXTENDED, EXTENDED_STEPS)
+        );
+        if running && (!known || r.steps_done >= r.steps) {
+            return Err("the running self-test is not one the controller runs");
+        }
+        let mut t = SelfTest {
+            running: running.then_some(r),
+            ..SelfTest::default()
+        };
+        for res in &mut t.results {
+            *res = zerocopy::FromBytes::read_from_bytes(d.raw(size_of::<SelfTestResult>())?)
+                .map_err(|_| "a self-test result is malformed")?;
+        }
+        Ok(t)
+    }
+}

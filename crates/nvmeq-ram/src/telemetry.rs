@@ -143,6 +143,28 @@ pub(crate) fn serve(page: &[u8], lpo: u64, len: u64, data: &mut Data<'_>) -> Res
     Ok(0)
 }
 
+/// The state file: the generation number and the last capture.
+impl Telemetry {
+    pub(crate) fn save(&self, e: &mut crate::state::codec::Enc) {
+        e.u8(self.host_gen);
+        e.opt_bytes(self.capture.as_deref());
+    }
+
+    pub(crate) fn load(
+        d: &mut crate::state::codec::Dec<'_>,
+    ) -> Result<Self, crate::state::codec::Bad> {
+        let host_gen = d.u8()?;
+        let capture = d.opt_bytes()?;
+        if capture.is_some_and(|c| c.len() != TelemetryLog::bytes_through(DALB4) as usize) {
+            return Err("the telemetry capture is not the size the controller makes");
+        }
+        Ok(Telemetry {
+            host_gen,
+            capture: capture.map(Into::into),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

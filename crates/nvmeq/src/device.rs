@@ -504,6 +504,9 @@ pub(crate) fn ram_controller(r: &RamParams) -> Result<nvmeq_ram::RamController, 
     cfg.pi = r.pi;
     cfg.capacity = r.capacity;
     cfg.max_nn = r.max_nn;
+    if let Some(path) = &r.file {
+        return nvmeq_ram::RamController::open_file(cfg, path).map_err(OpenError::State);
+    }
     nvmeq_ram::RamController::new(cfg).map_err(|e| OpenError::Config {
         backend: BackendKind::Ram,
         reason: e.to_string(),
@@ -512,7 +515,7 @@ pub(crate) fn ram_controller(r: &RamParams) -> Result<nvmeq_ram::RamController, 
 
 #[cfg(not(feature = "ram"))]
 fn open_ram(r: &RamParams) -> Result<Device, OpenError> {
-    Err(not_compiled(Locator::Ram(*r)))
+    Err(not_compiled(Locator::Ram(r.clone())))
 }
 
 /// A bare `/dev/…` path: io_uring when compiled in and the kernel and

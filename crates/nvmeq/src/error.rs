@@ -20,6 +20,12 @@ pub enum OpenError {
         /// What is wrong.
         reason: String,
     },
+    /// A `ram:…,file=PATH` state file cannot be used: in use by another
+    /// process, not a state file, corrupt, truncated, of a newer format, or
+    /// made with other options.
+    #[cfg(feature = "ram")]
+    #[error("ram: {0}")]
+    State(#[source] nvmeq_ram::StateError),
     /// The operating system refused to open the device.
     #[error("{backend}: cannot open {target}: {source}")]
     Io {

@@ -1,5 +1,5 @@
 //! Device strings, parsed once into a [`Locator`]: `ram:1G`,
-//! `ram:512M,lba=4096`, `/dev/ng0n1`, `ioctl:/dev/nvme0`, `uring:/dev/ng0n1`,
+//! `ram:512M,lba=4096`, `ram:64M,file=/var/tmp/ctrl.nvmeq`, `/dev/ng0n1`, `ioctl:/dev/nvme0`, `uring:/dev/ng0n1`,
 //! `vfio:0000:00:04.0` (or a bare PCI address),
 //! `tcp://127.0.0.1:4420/SUBNQN?hostnqn=…&nr_io_queues=N&hdgst&ddgst`.
 //!
@@ -24,6 +24,8 @@ pub enum Locator {
     /// options `ms=N`, `meta=sep|ext`, `pi=0..3`, `guard=16|32|64`, `sts=N`,
     /// `pil=last|first`, and for namespace management `cap=SIZE` (total
     /// capacity) and `maxnn=N` (highest NSID): the in-memory controller.
+    /// `file=PATH`, last, keeps its whole state in PATH across processes
+    /// (see [`RamParams::file`]).
     Ram(RamParams),
     /// A `/dev/…` path with no prefix: io_uring passthrough when compiled in
     /// and the kernel and node allow it, else ioctl.
@@ -277,7 +279,7 @@ impl fmt::Display for Locator {
 }
 
 /// The in-memory controller's parameters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RamParams {
     /// Bytes per namespace.
     pub size: u64,
@@ -303,6 +305,14 @@ pub struct RamParams {
     pub capacity: Option<u64>,
     /// Highest NSID (`maxnn=`, Identify Controller NN); `None`: `nn`.
     pub max_nn: Option<u32>,
+    /// `file=PATH`, the last option (the path runs to the end of the
+    /// string, commas and all): the controller's whole state lives in PATH,
+    /// loaded when it opens and written back when it closes, so a sequence
+    /// of `nvmeq` runs sees one controller. The other options must be the
+    /// ones the file was made with (the queue depth aside): a different
+    /// size or format would reinterpret the stored blocks, so a mismatch is
+    /// an error naming the option rather than the file silently winning.
+    pub file: Option<PathBuf>,
 }
 
 impl Default for RamParams {
@@ -318,6 +328,7 @@ impl Default for RamParams {
             pi: None,
             capacity: None,
             max_nn: None,
+            file: None,
         }
     }
 }
@@ -370,6 +381,9 @@ impl fmt::Display for RamParams {
         if let Some(m) = self.max_nn {
             write!(f, ",maxnn={m}")?;
         }
+        if let Some(p) = &self.file {
+            write!(f, ",file={}", p.display())?;
+        }
         Ok(())
     }
 }
@@ -393,7 +407,7 @@ fn list(backends: &[BackendKind], sep: &str) -> String {
         .join(sep)
 }
 
-const FORMS: &str = "/dev/ng0n1, ioctl:/dev/nvme0, uring:/dev/ng0n1, vfio:0000:00:04.0, tcp://HOST:PORT/SUBNQN or ram:1G";
+const FORMS: &str = "/dev/ng0n1, ioctl:/dev/nvme0, uring:/dev/ng0n1, vfio:0000:00:04.0, tcp://HOST:PORT/SUBNQN, ram:1G or ram:1G,file=PATH";
 
 /// Why a device string does not parse (or cannot be opened by this build).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -426,7 +440,7 @@ pub enum LocatorError {
     #[error(
         "bad ram option `{text}`: {why} (options: lba=512|4096, nn=N, mdts=N, qd=N, \
          ms=N, meta=sep|ext, pi=0..3, guard=16|32|64, sts=N, pil=last|first, cap=SIZE, \
-         maxnn=N)"
+         maxnn=N, file=PATH last)"
     )]
     BadOption {
         /// The option as given.
@@ -518,6 +532,26 @@ fn path(rest: &str, backend: BackendKind) -> Result<PathBuf, LocatorError> {
 /// `SIZE[,key=value]…` or just options.
 fn parse_ram(rest: &str) -> Result<RamParams, LocatorError> {
     let mut spec = RamParams::default();
+    // `file=` is last and takes the rest, so a path may hold commas.
+    let (rest, file) = match rest.strip_prefix("file=") {
+        Some(p) => ("", Some(p)),
+        None => match rest.split_once(",file=") {
+            Some((head, p)) => (head, Some(p)),
+            None => (rest, None),
+        },
+    };
+    if let Some(p) = file {
+        if p.trim().is_empty() {
+            return Err(LocatorError::BadOption {
+                text: "file=".into(),
+                why: "the state file needs a path, e.g. file=/var/tmp/ctrl.nvmeq",
+            });
+        }
+        spec.file = Some(PathBuf::from(p.trim()));
+        if rest.is_empty() {
+            return Ok(spec);
+        }
+    }
     // The PI options combine once all are read; `pi_seen` and `pi_opt` are
     // the texts to name in an error.
     let (mut pi_type, mut pif, mut sts, mut location) = (None, Pif::Guard16, 0u8, PiLocation::Last);
@@ -901,6 +935,28 @@ mod tests {
                 other => panic!("{s}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn ram_state_file_is_last_and_takes_the_rest() {
+        let p = |s| match parse(s) {
+            Ok(Locator::Ram(r)) => r,
+            other => panic!("{s}: {other:?}"),
+        };
+        let r = p("ram:64M,lba=4096,file=/var/tmp/a,b.nvmeq");
+        assert_eq!(r.size, 64 << 20);
+        assert_eq!(r.lba_size, 4096);
+        assert_eq!(r.file.as_deref(), Some(Path::new("/var/tmp/a,b.nvmeq")));
+        let r = p("ram:file=state.nvmeq");
+        assert_eq!(r.size, DEFAULT_RAM_SIZE);
+        assert_eq!(r.file.as_deref(), Some(Path::new("state.nvmeq")));
+        assert_eq!(p("ram:64M").file, None);
+        for s in ["ram:64M,file=", "ram:file= "] {
+            let e = parse(s).unwrap_err().to_string();
+            assert!(e.contains("needs a path"), "{s}: {e}");
+        }
+        let l = parse("ram:64M,cap=256M,file=/tmp/x").unwrap();
+        assert_eq!(l.to_string(), "ram:64M,cap=256M,file=/tmp/x");
     }
 
     #[test]
