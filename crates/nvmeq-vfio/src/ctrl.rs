@@ -36,12 +36,13 @@ use crate::vfio::Iommu;
 use nvmeq_core::regs::{self, Aqa, Cap, Cc, Csts};
 
 /// Why every command fails once the kernel asked for the device back (the
-/// VFIO device request of a hot-unplug or an unbind): the driver stopped the
-/// controller, completed what was in flight with this error, and the removal
-/// finishes when the controller is dropped.
+/// VFIO device request of a hot-unplug or an unbind): the driver shut the
+/// controller down (what was in flight had its bounded time to finish; what
+/// did not completes with this error), and the removal finishes when the
+/// controller is dropped.
 pub const REMOVAL_REQUESTED: &str =
-    "the kernel asked for the device back (hot-unplug or unbind): the controller was stopped; \
-     drop it to let the removal finish";
+    "the kernel asked for the device back (hot-unplug or unbind): the controller was shut \
+     down; drop it to let the removal finish";
 
 /// PCI config space: Command register and its Memory Space / Bus Master bits.
 const PCI_COMMAND: u64 = 0x04;

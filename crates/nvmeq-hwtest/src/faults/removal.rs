@@ -15,9 +15,9 @@
 //!   (the kernel marks the controller as being deleted, then its devices disappear).
 //! - **VFIO**: the kernel's vfio-pci cannot remove a device its user holds; it asks the user
 //!   to release it (the VFIO device request, an eventfd) and waits. nvmeq-vfio takes the
-//!   request in its wait loops: it stops the controller, completes what is in flight with
-//!   `REMOVAL_REQUESTED`, and refuses every later command with it; the removal completes once
-//!   the backend closes the device (the end of the row).
+//!   request in its wait loops: it shuts the controller down (what is in flight finishes, or
+//!   completes with `REMOVAL_REQUESTED` if it cannot), and refuses every later command with
+//!   it; the removal completes once the backend closes the device (the end of the row).
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -285,7 +285,7 @@ fn removal_in_flight<B: HwBackend>(t: &Target, pci: &str) -> TestResult {
 
     // The kernel's backends: the device goes away under the open backend, and a new command
     // fails (an error, not a hang). VFIO: the removal waits for us, and nvmeq-vfio takes the
-    // kernel's device request: it stops the controller, and every command after fails.
+    // kernel's device request: it shuts the controller down, and every command after fails.
     let later = if reach == Reach::Kernel {
         gone(pci)?;
         let t0 = Instant::now();

@@ -212,14 +212,16 @@ impl<P: Platform> Controller<P> {
         keep
     }
 
-    /// The kernel asked for the device back: stops the controller (no DMA
-    /// after this), completes every command in flight with
-    /// [`REMOVAL_REQUESTED`](crate::ctrl::REMOVAL_REQUESTED), and refuses
-    /// everything after, so the owner sees it and drops the controller.
+    /// The kernel asked for the device back: shuts the controller down as
+    /// [`Controller::shutdown`] does (what is in flight gets its bounded time
+    /// to finish, and completes with
+    /// [`REMOVAL_REQUESTED`](crate::ctrl::REMOVAL_REQUESTED) if it does not),
+    /// then refuses everything after, so the owner sees it and drops the
+    /// controller. Finishing first, as the kernel's driver does on an orderly
+    /// removal, keeps writes the device already took.
     fn give_back(&mut self) {
-        let stopped = self.disable().is_ok();
-        self.fail_in_flight(None, super::REMOVAL_REQUESTED, false, stopped);
-        self.dead = Some(if stopped {
+        let _ = self.quiesce(super::REMOVAL_REQUESTED);
+        self.dead = Some(if self.disable().is_ok() {
             super::REMOVAL_REQUESTED
         } else {
             "the kernel asked for the device back, and the controller did not stop; its DMA \
@@ -288,6 +290,12 @@ impl<P: Platform> Controller<P> {
     /// controller so no DMA can follow. Commands still in flight complete with
     /// `Error::Aborted` and can be reaped until the controller is dropped.
     pub fn shutdown(&mut self) -> Result<(), Error> {
+        self.quiesce("controller shut down with the command in flight")
+    }
+
+    /// [`Controller::shutdown`], with `why` for the commands that do not
+    /// finish in time.
+    fn quiesce(&mut self, why: &'static str) -> Result<(), Error> {
         if let Some(why) = self.dead {
             return Err(Error::Aborted(why));
         }
@@ -304,11 +312,7 @@ impl<P: Platform> Controller<P> {
             std::hint::spin_loop();
         }
         if self.qs.iter().any(|q| q.slots.busy_count() > 0) && self.dead.is_none() {
-            self.reset_controller(
-                None,
-                "controller shut down with the command in flight",
-                false,
-            );
+            self.reset_controller(None, why, false);
         }
         if let Some(why) = self.dead {
             return Err(Error::Aborted(why));
