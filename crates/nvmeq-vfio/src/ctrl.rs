@@ -1001,23 +1001,7 @@ impl<P: Platform> Controller<P> {
                 // Formats may have changed: re-identify on next use.
                 ns.clear();
             }
-            if f.sync {
-                sync_done.push((qi, f.cid, f.result, f.buf, f.meta));
-                return;
-            }
-            let r = Reaped {
-                tag: f.tag,
-                result: f.result,
-                buf: f.buf,
-                meta: f.meta,
-            };
-            match to.as_deref_mut() {
-                Some(f) => {
-                    f(r);
-                    n += 1;
-                }
-                None => done.push_back(r),
-            }
+            route(qi, f, sync_done, &mut to, done, &mut n);
         });
         if qi == 0 || !self.opts.lazy_cq_doorbells {
             q.ring_cq(&self.bar, self.shadow.as_deref());
@@ -1157,6 +1141,37 @@ pub(super) fn drain_cq<P: Platform>(
             }
             Err(_) => *unexpected += 1,
         }
+    }
+}
+
+/// Where one finished command goes: a synchronous one to its waiter, the
+/// others to `to` when given (counted in `n`), else to the reap list. The
+/// controller's queues and a lane's route alike.
+#[inline(always)]
+pub(super) fn route<P: Platform, F: FnMut(Reaped<DmaBuf<P>>)>(
+    qi: usize,
+    f: Finished<P>,
+    sync_done: &mut Vec<SyncDone<P>>,
+    to: &mut Option<&mut F>,
+    done: &mut VecDeque<Reaped<DmaBuf<P>>>,
+    n: &mut usize,
+) {
+    if f.sync {
+        sync_done.push((qi, f.cid, f.result, f.buf, f.meta));
+        return;
+    }
+    let r = Reaped {
+        tag: f.tag,
+        result: f.result,
+        buf: f.buf,
+        meta: f.meta,
+    };
+    match to.as_deref_mut() {
+        Some(f) => {
+            f(r);
+            *n += 1;
+        }
+        None => done.push_back(r),
     }
 }
 

@@ -16,7 +16,7 @@ use nvmeq_core::regs::{self, Csts};
 use nvmeq_core::{Cmd, Error, Reaped, Rejected, WithMeta};
 
 use super::backend::{check_bufs, plain_rw_len};
-use super::{drain_cq, push_params, Controller, SyncDone};
+use super::{drain_cq, push_params, route, Controller, SyncDone};
 use crate::dma::{DmaBuf, DmaSpace};
 use crate::platform::{Platform, Regs};
 use crate::queue::{QueuePair, Shadow};
@@ -252,23 +252,7 @@ impl<P: Platform> Lane<P> {
         let (qi, mut n) = (self.qi, 0);
         let (done, sync_done) = (&mut self.done, &mut self.sync_done);
         drain_cq(q, &mut self.unexpected, |f| {
-            if f.sync {
-                sync_done.push((qi, f.cid, f.result, f.buf, f.meta));
-                return;
-            }
-            let r = Reaped {
-                tag: f.tag,
-                result: f.result,
-                buf: f.buf,
-                meta: f.meta,
-            };
-            match to.as_deref_mut() {
-                Some(f) => {
-                    f(r);
-                    n += 1;
-                }
-                None => done.push_back(r),
-            }
+            route(qi, f, sync_done, &mut to, done, &mut n)
         });
         if !self.ctx.lazy_cq {
             q.ring_cq(&self.ctx.bar, self.ctx.shadow.as_deref());
