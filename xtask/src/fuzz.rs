@@ -35,6 +35,7 @@ pub const TARGETS: &[&str] = &[
     "prp_sgl",
     "parsers",
     "ram",
+    "ram_state",
     "tcp_pdu",
 ];
 
