@@ -142,7 +142,7 @@ pub fn log_smart<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
     .map_err(ctx_err("Get Log Page 02h"))?;
     let log: SmartLog = parse(&buf)?;
     let kelvin = log.temperature.get();
-    if B::FABRICS && kelvin == 0 {
+    if c.fabrics() && kelvin == 0 {
         // A fabrics target need not have a sensor (Linux nvmet reports 0 K).
         if log.avail_spare > 100 {
             return Err(format!("available spare {}% > 100%", log.avail_spare));
@@ -197,7 +197,7 @@ pub fn log_fw_slot<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
         Data::FromDevice(&mut buf),
     )
     .map_err(ctx_err("Get Log Page 03h"))?;
-    if B::FABRICS && buf.iter().all(|&b| b == 0) {
+    if c.fabrics() && buf.iter().all(|&b| b == 0) {
         // Linux nvmet keeps no firmware: its Firmware Slot log is all zeros.
         return Ok("all zeros: a fabrics target without firmware slots (nvmet)".into());
     }
@@ -289,7 +289,7 @@ pub fn feat_arbitration<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
         &GetFeatures::new(FeatureId::ARBITRATION).build(),
         Data::None,
     );
-    if B::FABRICS {
+    if c.fabrics() {
         if let Err(Error::Status(s)) = &r {
             if s.matches_code(Status::INVALID_FIELD) {
                 // Linux nvmet implements no arbitration feature.

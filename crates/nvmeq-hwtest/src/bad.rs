@@ -16,7 +16,7 @@ pub fn lba_out_of_range<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
         &Read::new(c.nsid, c.nsze, 0).build(),
         Data::FromDevice(&mut buf),
     );
-    if B::FABRICS {
+    if c.fabrics() {
         if let Err(Error::Status(st)) = &r {
             if st.matches_code(Status::CAPACITY_EXCEEDED) {
                 // Linux nvmet checks the range against the capacity first.
@@ -46,7 +46,7 @@ pub fn invalid_nsid_admin<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
         &Identify::namespace(bad).build(),
         Data::FromDevice(&mut buf),
     );
-    if B::FABRICS && r.is_ok() && buf.iter().all(|&b| b == 0) {
+    if c.fabrics() && r.is_ok() && buf.iter().all(|&b| b == 0) {
         // Linux nvmet answers any NSID it has no namespace for with a zeroed
         // structure, as for an inactive one, not with Invalid Namespace or Format.
         return Ok(format!(

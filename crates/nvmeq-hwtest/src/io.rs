@@ -186,7 +186,7 @@ pub fn write_zeroes<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
             fill(&mut w, c.lba, slba, 5);
             c.write(slba, &w)?;
             match c.b.execute(&cmd, Data::None) {
-                Err(Error::Status(s)) if B::FABRICS && s.matches_code(Status::INVALID_OPCODE) => {
+                Err(Error::Status(s)) if c.fabrics() && s.matches_code(Status::INVALID_OPCODE) => {
                     // Linux nvmet claims Write Zeroes but a file namespace on a
                     // filesystem without FALLOC_FL_ZERO_RANGE (the guest's tmpfs)
                     // turns fallocate's EOPNOTSUPP into Invalid Command Opcode.

@@ -53,6 +53,14 @@ impl<B: HwBackend> Ctx<B> {
         Self::new(B::open(t)?, t)
     }
 
+    /// Whether the controller is an NVMe over Fabrics one: the backend reaches
+    /// it over a fabric (nvmeq's own initiator), or the controller reports an
+    /// I/O command capsule size (IOCCSZ, which only fabrics controllers set),
+    /// as the kernel host's controllers do through ioctl and io_uring.
+    pub fn fabrics(&self) -> bool {
+        B::FABRICS || self.id_ctrl.ioccsz != 0
+    }
+
     /// The context of a backend already open on `t`'s namespace.
     pub(crate) fn new(mut b: B, t: &Target) -> Result<Self, String> {
         b.set_timeout_ms(CMD_TIMEOUT_MS);

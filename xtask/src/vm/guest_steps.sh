@@ -16,6 +16,13 @@ hwtest_steps() {
         echo "$secs hwtest:$b nvmeq-hwtest guest --backend $b $*"
     done
     echo "$secs hwtest:differential nvmeq-hwtest differential"
+    # The kernel backends on a fabrics controller: the read-only rows through the kernel's
+    # NVMe/TCP host, connected to the guest's own target.
+    if [ -n "${NVMEQ_TCP_NQN:-}" ]; then
+        for b in ioctl uring; do
+            echo "$secs hwtest-kernel-tcp:$b . /etc/nvmeq/steps.sh; kernel_tcp_suite $b"
+        done
+    fi
     [ "$cde" = 1 ] || return 0
     # VFIO on C only: D and E under VFIO are not part of the run (docs/testing.md, "The
     # QEMU 10 hang").
@@ -27,6 +34,41 @@ hwtest_steps() {
         case $b in tcp*) continue ;; esac
         echo "$secs hwtest-f:$b nvmeq-hwtest guest --set f --backend $b $*"
     done
+}
+
+# kernel_tcp_suite BACKEND ARGS...: `nvme connect` to the guest's NVMe/TCP target, then the
+# suite's read-only run (`nvmeq-hwtest run`) with BACKEND on the new controller and the char
+# device of its nsid 1, then `nvme disconnect`; fails when any of it does. With multipath the
+# namespace's head disk is `nvmeXnY` and its char device `ngXnY`.
+kernel_tcp_suite() {
+    b=$1
+    shift
+    nvme connect -t tcp -a "$NVMEQ_TCP_ADDR" -s "$NVMEQ_TCP_PORT" -n "$NVMEQ_TCP_NQN" -i 1 ||
+        return 1
+    ctrl= ng= i=0
+    while [ -z "$ng" ] && [ $i -lt 100 ]; do
+        for d in /sys/class/nvme/nvme*; do
+            [ "$(cat "$d/transport" 2>/dev/null)" = tcp ] || continue
+            [ "$(cat "$d/subsysnqn" 2>/dev/null)" = "$NVMEQ_TCP_NQN" ] && ctrl=/dev/${d##*/}
+        done
+        for blk in /sys/block/nvme*; do
+            [ "$(cat "$blk/nsid" 2>/dev/null)" = 1 ] || continue
+            [ "$(cat "$blk/device/subsysnqn" 2>/dev/null)" = "$NVMEQ_TCP_NQN" ] || continue
+            [ -c "/dev/ng${blk##*/nvme}" ] && ng=/dev/ng${blk##*/nvme}
+        done
+        sleep 0.1
+        i=$((i + 1))
+    done
+    rc=1
+    if [ -n "$ctrl" ] && [ -n "$ng" ]; then
+        echo "kernel host: $ctrl, nsid 1 at $ng"
+        nvmeq-hwtest run --backend "$b" --ctrl "$ctrl" --ns "$ng" "$@"
+        rc=$?
+    else
+        echo "kernel host: no controller or char device for $NVMEQ_TCP_NQN nsid 1 after 10 s"
+    fi
+    nvme disconnect -n "$NVMEQ_TCP_NQN" >/dev/null
+    return $rc
 }
 
 # test_steps SECS BINARY...: one step per ignored (guest-only) test of each test binary.
