@@ -127,7 +127,7 @@ pub struct DisconnectAllArgs {
 }
 
 /// What `connect -o json` prints (nvme-cli's `device`).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct ConnectMsg {
     device: String,
 }

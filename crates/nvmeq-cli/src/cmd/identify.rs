@@ -352,13 +352,13 @@ pub fn id_ns(ctx: &Ctx, a: &IdNsArgs) -> Result<()> {
     )
 }
 
-#[derive(Serialize)]
-struct NsidEntry {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct NsidEntry {
     nsid: u32,
 }
 
-#[derive(Serialize)]
-struct NsidList {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct NsidList {
     nsid_list: Vec<NsidEntry>,
 }
 

@@ -274,7 +274,7 @@ pub fn show_command(cmd: &Cmd, data_len: usize) -> String {
     )
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct ReadJson {
     command: &'static str,
     nsid: u32,

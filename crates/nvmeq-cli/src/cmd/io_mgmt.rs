@@ -71,7 +71,7 @@ pub struct SendArgs {
 }
 
 /// One descriptor in `nvme fdp status -o json`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct RuhsJson {
     pid: u16,
     ruhid: u16,
@@ -80,7 +80,7 @@ struct RuhsJson {
 }
 
 /// `nvme fdp status -o json`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct RuhStatusJson {
     nruhsd: u16,
     ruhss: Vec<RuhsJson>,
@@ -103,7 +103,7 @@ fn status_json(buf: &[u8]) -> RuhStatusJson {
 
 /// The JSON `io-mgmt-recv` prints: the decoded status for MO 1, else what
 /// any command without a structure prints.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 enum RecvJson {
     Status(RuhStatusJson),

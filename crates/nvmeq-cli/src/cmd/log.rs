@@ -3,15 +3,15 @@
 //! page in pieces ([`read_log`]), which they share.
 
 mod aggregate;
-mod boot_part;
+pub(crate) mod boot_part;
 mod capacity;
-mod generic;
-mod health;
+pub(crate) mod generic;
+pub(crate) mod health;
 mod lba_status;
 mod pages;
 mod persistent_event;
 mod self_test;
-mod telemetry;
+pub(crate) mod telemetry;
 
 pub use aggregate::{aggregate, predictable_lat, Aggregate, AggregateArgs, PredLatArgs};
 pub use boot_part::{boot_part, BootPartArgs};

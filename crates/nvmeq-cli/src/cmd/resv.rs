@@ -233,7 +233,7 @@ pub fn release(ctx: &Ctx, a: &ReleaseArgs) -> Result<()> {
 }
 
 /// One registrant in `regctls` (64-bit host identifier).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct RegctlJson {
     cntlid: u16,
     rcsts: u8,
@@ -242,7 +242,7 @@ struct RegctlJson {
 }
 
 /// One registrant in `regctlext` (128-bit host identifier, as hex).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct RegctlExtJson {
     cntlid: u16,
     rcsts: u8,
@@ -251,7 +251,7 @@ struct RegctlExtJson {
 }
 
 /// `resv-report -o json`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct ReportJson {
     gen: u32,
     rtype: u8,

@@ -76,7 +76,7 @@ pub struct RecvArgs {
 }
 
 /// `security-recv -o json`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct RecvJson {
     #[serde(flatten)]
     done: Done,

@@ -136,7 +136,7 @@ fn type_name(zt: u8) -> &'static str {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub(crate) struct ZoneJson {
     slba: u64,
     wp: u64,
@@ -150,7 +150,7 @@ pub(crate) struct ZoneJson {
     ext_data: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub(crate) struct ReportJson {
     nr_zones: u64,
     zone_list: Vec<ZoneJson>,

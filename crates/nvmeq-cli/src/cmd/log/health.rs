@@ -71,7 +71,7 @@ pub fn endurance_text(l: &EnduranceGroupLog, devname: &str, group: u16) -> Strin
 
 /// nvme-cli's `json_endurance_log`; the 128-bit counters are numbers with
 /// every digit (serde_json writes `u128` exactly).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct EnduranceJson {
     critical_warning: u8,
     endurance_group_features: u8,
