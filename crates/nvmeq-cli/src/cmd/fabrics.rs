@@ -128,7 +128,7 @@ pub struct DisconnectAllArgs {
 
 /// What `connect -o json` prints (nvme-cli's `device`).
 #[derive(Debug, Serialize, schemars::JsonSchema)]
-struct ConnectMsg {
+pub(crate) struct ConnectMsg {
     device: String,
 }
 

@@ -2,9 +2,9 @@
 //! here; the other controller structures and the lists in the files below.
 
 mod ctrl_data;
-mod formats;
+pub(crate) mod formats;
 mod human;
-mod independent;
+pub(crate) mod independent;
 mod lists;
 
 pub use ctrl_data::{

@@ -275,7 +275,7 @@ pub fn show_command(cmd: &Cmd, data_len: usize) -> String {
 }
 
 #[derive(Serialize, schemars::JsonSchema)]
-struct ReadJson {
+pub(crate) struct ReadJson {
     command: &'static str,
     nsid: u32,
     slba: u64,

@@ -157,7 +157,7 @@ fn derived_meta_len(dev: &mut Device, admin: bool, sqe: &Command) -> Result<u64>
 }
 
 #[derive(Serialize, schemars::JsonSchema)]
-struct PassthruJson {
+pub(crate) struct PassthruJson {
     opcode: u8,
     nsid: u32,
     status: &'static str,

@@ -77,7 +77,7 @@ pub struct RecvArgs {
 
 /// `security-recv -o json`.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
-struct RecvJson {
+pub(crate) struct RecvJson {
     #[serde(flatten)]
     done: Done,
     /// The data, as hex.

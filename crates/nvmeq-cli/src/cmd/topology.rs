@@ -103,7 +103,7 @@ struct SubsysJson<'a> {
 }
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
-struct HostJson<'a> {
+pub(crate) struct HostJson<'a> {
     #[serde(rename = "HostNQN")]
     hostnqn: &'a str,
     #[serde(rename = "HostID", skip_serializing_if = "Option::is_none")]

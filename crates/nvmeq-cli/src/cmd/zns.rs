@@ -427,5 +427,10 @@ mod tests {
         assert_eq!(j["zone_list"][0]["state"], "EMPTY");
         assert_eq!(j["zone_list"][1]["type"], "SEQWRITE_REQ");
         assert!(j["zone_list"][0].get("ext_data").is_none());
+        let e = crate::schema::errors("zns report-zones", &j);
+        assert!(
+            e.is_empty(),
+            "breaks docs/schema/zns-report-zones.json: {e:?}"
+        );
     }
 }
