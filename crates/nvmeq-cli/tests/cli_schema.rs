@@ -45,6 +45,22 @@ const ELSEWHERE: &[(&str, &str)] = &[
         "the ram controller has no FDP: src/cmd/io_mgmt.rs validates a decoded status",
     ),
     (
+        "id-uuid",
+        "the ram controller has no UUID list: src/cmd/identify/lists.rs validates a decoded one",
+    ),
+    (
+        "id-nvmset",
+        "the ram controller has no NVM sets: src/cmd/identify/lists.rs validates a decoded list",
+    ),
+    (
+        "id-domain",
+        "the ram controller has no domains: src/cmd/identify/lists.rs validates a decoded list",
+    ),
+    (
+        "id-ns-granularity",
+        "the ram controller reports no granularity: src/cmd/identify/lists.rs validates a decoded list",
+    ),
+    (
         "connect",
         "needs the kernel's fabrics driver: not validated yet",
     ),
@@ -94,6 +110,9 @@ fn runs(tmp: &TempDir) -> Vec<(&'static str, Vec<String>)> {
         ("id-ns-lba-format", v(&["id-ns-lba-format", DEV, "-i", "0"])),
         ("cmdset-ind-id-ns", v(&["cmdset-ind-id-ns", DEV, "-n", "1"])),
         ("list-endgrp", v(&["list-endgrp", DEV])),
+        ("list-ctrl", v(&["list-ctrl", DEV])),
+        ("list-ctrl", v(&["list-ctrl", DEV, "-n", "1"])),
+        ("list-secondary", v(&["list-secondary", DEV])),
         ("read", v(&["read", DEV, "-s", "8"])),
         ("read", v(&["read", DEV, "-s", "8", "-d", &f("read.out")])),
         (

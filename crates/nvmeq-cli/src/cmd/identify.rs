@@ -5,7 +5,7 @@ mod ctrl_data;
 pub(crate) mod formats;
 mod human;
 pub(crate) mod independent;
-mod lists;
+pub(crate) mod lists;
 
 pub use ctrl_data::{
     id_iocs, nvm_id_ctrl, primary_caps, IdIocsArgs, NvmIdCtrlArgs, PrimaryCapsArgs,
