@@ -7,6 +7,7 @@
 pub mod exact;
 pub mod id_ctrl;
 pub mod id_ns;
+pub mod keyed;
 pub mod log;
 
 /// A JSON object that keeps its keys in insertion order.

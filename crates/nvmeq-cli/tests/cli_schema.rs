@@ -61,6 +61,10 @@ const ELSEWHERE: &[(&str, &str)] = &[
         "the ram controller reports no granularity: src/cmd/identify/lists.rs validates a decoded list",
     ),
     (
+        "mi-cmd-support-effects-log",
+        "the ram controller has no NVMe-MI page: src/cmd/log/pages.rs validates a decoded one",
+    ),
+    (
         "connect",
         "needs the kernel's fabrics driver: not validated yet",
     ),
@@ -113,6 +117,18 @@ fn runs(tmp: &TempDir) -> Vec<(&'static str, Vec<String>)> {
         ("list-ctrl", v(&["list-ctrl", DEV])),
         ("list-ctrl", v(&["list-ctrl", DEV, "-n", "1"])),
         ("list-secondary", v(&["list-secondary", DEV])),
+        ("fw-log", v(&["fw-log", DEV])),
+        ("supported-log-pages", v(&["supported-log-pages", DEV])),
+        ("self-test-log", v(&["self-test-log", DEV])),
+        ("self-test-log", v(&["self-test-log", DEV, "-e", "2"])),
+        ("device-self-test", v(&["device-self-test", DEV])),
+        ("device-self-test", v(&["device-self-test", DEV, "-s", "1"])),
+        ("sanitize-log", v(&["sanitize-log", DEV])),
+        ("changed-ns-list-log", v(&["changed-ns-list-log", DEV])),
+        (
+            "fid-support-effects-log",
+            v(&["fid-support-effects-log", DEV]),
+        ),
         ("read", v(&["read", DEV, "-s", "8"])),
         ("read", v(&["read", DEV, "-s", "8", "-d", &f("read.out")])),
         (

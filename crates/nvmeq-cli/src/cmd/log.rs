@@ -8,9 +8,9 @@ mod capacity;
 pub(crate) mod generic;
 pub(crate) mod health;
 mod lba_status;
-mod pages;
+pub(crate) mod pages;
 mod persistent_event;
-mod self_test;
+pub(crate) mod self_test;
 pub(crate) mod telemetry;
 
 pub use aggregate::{aggregate, predictable_lat, Aggregate, AggregateArgs, PredLatArgs};

@@ -10,6 +10,7 @@ use nvmeq_core::log::{CommandEffectsLog, ErrorLogEntry, FwSlotLog, SmartLog};
 use nvmeq_core::{AdminOpcode, NvmOpcode};
 use serde::{Serialize, Serializer};
 
+use super::keyed::{self, DevName, Keyed};
 use super::Ordered;
 
 /// SMART / Health Information. `temperature` and the sensors are in kelvin,
@@ -218,22 +219,66 @@ pub fn fw_string(b: &[u8; 8]) -> String {
         .collect()
 }
 
+/// One device's Firmware Slot log: the active slot, then
+/// `Firmware Rev Slot N` (the revision as a number and as text) for each
+/// slot that holds one. Written by hand: the slot keys are data.
+#[derive(Debug)]
+pub struct FwSlots {
+    afi: u8,
+    revs: Vec<(usize, String)>,
+}
+
+const AFI: &str = "Active Firmware Slot (afi)";
+
+impl Serialize for FwSlots {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(1 + self.revs.len()))?;
+        m.serialize_entry(AFI, &self.afi)?;
+        for (slot, rev) in &self.revs {
+            m.serialize_entry(&format!("Firmware Rev Slot {slot}"), rev)?;
+        }
+        m.end()
+    }
+}
+
+impl schemars::JsonSchema for FwSlots {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "FwSlots".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "object",
+            "properties": {
+                (AFI): {"type": "integer", "minimum": 0, "maximum": 255}
+            },
+            "required": [AFI],
+            "patternProperties": {
+                "^Firmware Rev Slot [1-7]$": {"type": "string", "pattern": "^[0-9]+ \\(.{8}\\)$"}
+            },
+            "additionalProperties": false
+        })
+    }
+}
+
+/// `fw-log -o json`: one device's slots under its name.
+pub type FwLog = Keyed<DevName, FwSlots, true>;
+
 /// The Firmware Slot log, keyed by device name as nvme-cli does:
 /// `{"nvme0": {"Active Firmware Slot (afi)": 1, "Firmware Rev Slot 1": "… (1.0)"}}`.
-pub fn fw_log(devname: &str, l: &FwSlotLog) -> Ordered {
-    let mut slots = Ordered::default();
-    slots.insert("Active Firmware Slot (afi)".into(), l.afi.into());
-    for (i, frs) in l.frs.iter().enumerate() {
-        if frs[0] != 0 {
-            slots.insert(
-                format!("Firmware Rev Slot {}", i + 1),
-                format!("{} ({})", u64::from_le_bytes(*frs), fw_string(frs)).into(),
-            );
-        }
-    }
-    let mut root = Ordered::default();
-    root.insert(devname.into(), slots.into());
-    root
+pub fn fw_log(devname: &str, l: &FwSlotLog) -> FwLog {
+    let revs = l
+        .frs
+        .iter()
+        .enumerate()
+        .filter(|(_, frs)| frs[0] != 0)
+        .map(|(i, frs)| {
+            let rev = format!("{} ({})", u64::from_le_bytes(*frs), fw_string(frs));
+            (i + 1, rev)
+        })
+        .collect();
+    keyed::one(devname, FwSlots { afi: l.afi, revs })
 }
 
 /// nvme-cli's short command names used in the effects log keys.
