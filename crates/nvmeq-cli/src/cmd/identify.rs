@@ -1,7 +1,7 @@
 //! Identify: `id-ctrl`, `id-ns`, `list-ns`, `ns-descs`, `id-ns-lba-format`
 //! here; the other controller structures and the lists in the files below.
 
-mod ctrl_data;
+pub(crate) mod ctrl_data;
 pub(crate) mod formats;
 mod human;
 pub(crate) mod independent;
