@@ -65,6 +65,22 @@ const ELSEWHERE: &[(&str, &str)] = &[
         "the ram controller has no NVMe-MI page: src/cmd/log/pages.rs validates a decoded one",
     ),
     (
+        "ana-log",
+        "the ram controller has no ANA page: src/cmd/log/health.rs validates a decoded one",
+    ),
+    (
+        "resv-notif-log",
+        "the ram controller has no reservations: src/cmd/log/health.rs validates a decoded page",
+    ),
+    (
+        "endurance-event-agg-log",
+        "the ram controller has neither aggregate page: src/cmd/log/aggregate.rs validates a decoded one",
+    ),
+    (
+        "predictable-lat-log",
+        "the ram controller has no NVM sets: src/cmd/log/aggregate.rs validates a decoded page",
+    ),
+    (
         "connect",
         "needs the kernel's fabrics driver: not validated yet",
     ),
@@ -121,6 +137,7 @@ fn runs(tmp: &TempDir) -> Vec<(&'static str, Vec<String>)> {
         ("nvm-id-ctrl", v(&["nvm-id-ctrl", DEV, "-v"])),
         ("primary-ctrl-caps", v(&["primary-ctrl-caps", DEV])),
         ("id-iocs", v(&["id-iocs", DEV])),
+        ("lba-status-log", v(&["lba-status-log", DEV])),
         ("fw-log", v(&["fw-log", DEV])),
         ("supported-log-pages", v(&["supported-log-pages", DEV])),
         ("self-test-log", v(&["self-test-log", DEV])),

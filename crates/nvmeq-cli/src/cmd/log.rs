@@ -2,12 +2,12 @@
 //! generic `get-log` and the other pages in the files below, and reading a
 //! page in pieces ([`read_log`]), which they share.
 
-mod aggregate;
+pub(crate) mod aggregate;
 pub(crate) mod boot_part;
 mod capacity;
 pub(crate) mod generic;
 pub(crate) mod health;
-mod lba_status;
+pub(crate) mod lba_status;
 pub(crate) mod pages;
 mod persistent_event;
 pub(crate) mod self_test;
