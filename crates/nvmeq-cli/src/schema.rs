@@ -71,6 +71,8 @@ pub const COVERED: &[Entry] = &[
     ]),
     of::<cmd::log::aggregate::PredLatJson>(&["predictable-lat-log"]),
     of::<cmd::log::lba_status::LbaStatusLogJson>(&["lba-status-log"]),
+    of::<cmd::log::capacity::MediaUnitStatJson>(&["media-unit-stat-log"]),
+    of::<cmd::log::capacity::CapConfigListJson>(&["supported-cap-config-log"]),
     of::<Vec<cmd::list::Entry>>(&["list"]),
     of::<Vec<cmd::topology::HostJson<'static>>>(&["show-topology", "list-subsys"]),
     of::<cmd::identify::NsidList>(&["list-ns"]),
@@ -128,8 +130,6 @@ pub const COVERED: &[Entry] = &[
 pub const NOT_YET_COVERED: &[&str] = &[
     "ns-descs",
     "persistent-event-log",
-    "media-unit-stat-log",
-    "supported-cap-config-log",
     "dir-receive",
     "dir-send",
     "get-lba-status",

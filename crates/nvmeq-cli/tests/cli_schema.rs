@@ -81,6 +81,14 @@ const ELSEWHERE: &[(&str, &str)] = &[
         "the ram controller has no NVM sets: src/cmd/log/aggregate.rs validates a decoded page",
     ),
     (
+        "media-unit-stat-log",
+        "the ram controller has no domains: src/cmd/log/capacity.rs validates a decoded page",
+    ),
+    (
+        "supported-cap-config-log",
+        "the ram controller has no domains: src/cmd/log/capacity.rs validates a decoded page",
+    ),
+    (
         "connect",
         "needs the kernel's fabrics driver: not validated yet",
     ),

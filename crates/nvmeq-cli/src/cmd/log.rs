@@ -4,7 +4,7 @@
 
 pub(crate) mod aggregate;
 pub(crate) mod boot_part;
-mod capacity;
+pub(crate) mod capacity;
 pub(crate) mod generic;
 pub(crate) mod health;
 pub(crate) mod lba_status;
