@@ -89,6 +89,10 @@ const ELSEWHERE: &[(&str, &str)] = &[
         "the ram controller has no domains: src/cmd/log/capacity.rs validates a decoded page",
     ),
     (
+        "zns-append",
+        "the ram controller has no zoned namespace: not validated yet",
+    ),
+    (
         "connect",
         "needs the kernel's fabrics driver: not validated yet",
     ),
@@ -146,6 +150,8 @@ fn runs(tmp: &TempDir) -> Vec<(&'static str, Vec<String>)> {
         ("primary-ctrl-caps", v(&["primary-ctrl-caps", DEV])),
         ("id-iocs", v(&["id-iocs", DEV])),
         ("lba-status-log", v(&["lba-status-log", DEV])),
+        ("ns-descs", v(&["ns-descs", DEV, "-n", "1"])),
+        ("get-lba-status", v(&["get-lba-status", DEV, "-a", "0x10"])),
         ("fw-log", v(&["fw-log", DEV])),
         ("supported-log-pages", v(&["supported-log-pages", DEV])),
         ("self-test-log", v(&["self-test-log", DEV])),

@@ -136,6 +136,16 @@ fn type_name(zt: u8) -> &'static str {
     }
 }
 
+/// `zns append -o json`: `result` is the LBA the controller assigned.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct AppendJson {
+    command: &'static str,
+    nsid: u32,
+    zslba: u64,
+    status: &'static str,
+    result: u64,
+}
+
 #[derive(Serialize, schemars::JsonSchema)]
 pub(crate) struct ZoneJson {
     slba: u64,
@@ -379,13 +389,13 @@ pub fn append(ctx: &Ctx, a: &AppendArgs) -> Result<()> {
     let c = dev.exec("Zone Append", &cmd, Data::ToDevice(&buf))?;
     let assigned = ZoneAppend::assigned_lba(&c);
     match ctx.fmt {
-        Format::Json => output::json(&serde_json::json!({
-            "command": "zns append",
-            "nsid": nsid,
-            "zslba": a.zslba,
-            "status": "Successful Completion",
-            "result": assigned,
-        })),
+        Format::Json => output::json(&AppendJson {
+            command: "zns append",
+            nsid,
+            zslba: a.zslba,
+            status: "Successful Completion",
+            result: assigned,
+        }),
         Format::Binary => Ok(()),
         Format::Normal => output::text(&format!("Success and result: {assigned}\n")),
     }
