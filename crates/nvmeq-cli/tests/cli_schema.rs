@@ -152,6 +152,8 @@ fn runs(tmp: &TempDir) -> Vec<(&'static str, Vec<String>)> {
         ("lba-status-log", v(&["lba-status-log", DEV])),
         ("ns-descs", v(&["ns-descs", DEV, "-n", "1"])),
         ("get-lba-status", v(&["get-lba-status", DEV, "-a", "0x10"])),
+        ("dir-receive", v(&["dir-receive", DEV, "-O", "1", "-H"])),
+        ("dir-receive", v(&["dir-receive", DEV, "-O", "1"])),
         ("fw-log", v(&["fw-log", DEV])),
         ("supported-log-pages", v(&["supported-log-pages", DEV])),
         ("self-test-log", v(&["self-test-log", DEV])),
