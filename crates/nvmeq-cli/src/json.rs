@@ -4,7 +4,6 @@
 //! structs keep field order and `serde_json::Map` keeps insertion order here
 //! (the `preserve_order` feature), so keys come out in nvme-cli's order.
 
-pub mod exact;
 pub mod id_ctrl;
 pub mod id_ns;
 pub mod keyed;

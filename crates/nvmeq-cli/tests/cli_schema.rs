@@ -154,6 +154,14 @@ fn runs(tmp: &TempDir) -> Vec<(&'static str, Vec<String>)> {
         ("get-lba-status", v(&["get-lba-status", DEV, "-a", "0x10"])),
         ("dir-receive", v(&["dir-receive", DEV, "-O", "1", "-H"])),
         ("dir-receive", v(&["dir-receive", DEV, "-O", "1"])),
+        (
+            "persistent-event-log",
+            v(&["persistent-event-log", DEV, "-a", "1", "-l", "512"]),
+        ),
+        (
+            "persistent-event-log",
+            v(&["persistent-event-log", DEV, "-a", "2"]),
+        ),
         ("fw-log", v(&["fw-log", DEV])),
         ("supported-log-pages", v(&["supported-log-pages", DEV])),
         ("self-test-log", v(&["self-test-log", DEV])),

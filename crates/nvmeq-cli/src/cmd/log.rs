@@ -9,7 +9,7 @@ pub(crate) mod generic;
 pub(crate) mod health;
 pub(crate) mod lba_status;
 pub(crate) mod pages;
-mod persistent_event;
+pub(crate) mod persistent_event;
 pub(crate) mod self_test;
 pub(crate) mod telemetry;
 
