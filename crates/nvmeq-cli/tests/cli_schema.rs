@@ -162,6 +162,10 @@ fn runs(tmp: &TempDir) -> Vec<(&'static str, Vec<String>)> {
             "persistent-event-log",
             v(&["persistent-event-log", DEV, "-a", "2"]),
         ),
+        (
+            "bench",
+            v(&["bench", DEV, "--ios", "1000", "--no-progress"]),
+        ),
         ("fw-log", v(&["fw-log", DEV])),
         ("supported-log-pages", v(&["supported-log-pages", DEV])),
         ("self-test-log", v(&["self-test-log", DEV])),
