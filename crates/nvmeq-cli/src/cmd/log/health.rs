@@ -304,6 +304,9 @@ mod tests {
             j.ends_with(&format!("\"unalloc_end_grp_cap\":{}}}", u128::MAX)),
             "{j}"
         );
+        let v: serde_json::Value = serde_json::from_str(&j).unwrap();
+        let e = crate::schema::errors("endurance-log", &v);
+        assert!(e.is_empty(), "{e:?}");
 
         let mut r = ResvNotificationLog::new_zeroed();
         r.lpc.set(0x1a);
