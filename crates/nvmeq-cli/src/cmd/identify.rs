@@ -470,12 +470,13 @@ pub fn ns_descs_render(raw: &[u8], nsid: u32) -> Result<(String, NsDescsJson)> {
                 kind: name,
                 ..NsDescJson::default()
             };
-            *match name {
-                "eui64" => &mut e.eui64,
-                "nguid" => &mut e.nguid,
-                "uuid" => &mut e.uuid,
+            let slot = match d.nidt {
+                Nidt::EUI64 => &mut e.eui64,
+                Nidt::NGUID => &mut e.nguid,
+                Nidt::UUID => &mut e.uuid,
                 _ => &mut e.csi,
-            } = Some(value);
+            };
+            *slot = Some(value);
             list.push(e);
         }
         loc += 4 + usize::from(d.nidl);
