@@ -7,6 +7,7 @@ mod ci;
 mod demo;
 mod fuzz;
 mod hwtest;
+mod schema;
 mod soak;
 mod util;
 mod vm;
@@ -22,6 +23,7 @@ commands:
   fuzz      coverage-guided fuzzing of the decoders, parsers and ram controller (libFuzzer)
   vm        the QEMU guest with emulated NVMe controllers (prepare | run | exec | test | shell)
   hwtest    the conformance suite on a real NVMe host
+  schema    write docs/schema, the JSON Schema of `-o json` (`--check`: compare only)
   soak      random verified I/O on every backend in one guest boot (`--minutes N`)
   bench     benchmarks (criterion on the host; `bench vm`: nvmeq against fio in one guest)
 ";
@@ -38,6 +40,7 @@ fn main() -> ExitCode {
         "fuzz" => fuzz::run(rest),
         "vm" => vm::run(rest),
         "hwtest" => hwtest::run(rest),
+        "schema" => schema::run(rest),
         "soak" => soak::run(rest),
         "bench" => bench::run(rest),
         "-h" | "--help" | "help" => {

@@ -13,6 +13,7 @@ use crate::error::BenchError;
 /// Serialised as its [`Display`](fmt::Display) string (`"randread"`, `"mixed:70"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(into = "String", try_from = "String")]
+#[cfg_attr(feature = "cli", derive(schemars::JsonSchema))]
 pub enum Pattern {
     /// Random reads.
     RandRead,
@@ -116,6 +117,7 @@ impl FromStr for Pattern {
 /// Serialised as its [`Display`](fmt::Display) string (`"off"`, `"sampled:64"`, `"all"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(into = "String", try_from = "String")]
+#[cfg_attr(feature = "cli", derive(schemars::JsonSchema))]
 pub enum LatMode {
     /// None: the loop reads the clock only for a runtime limit.
     Off,
@@ -195,6 +197,7 @@ pub enum Limit {
 
 /// The part of the namespace the benchmark touches, in logical blocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(schemars::JsonSchema))]
 pub struct Region {
     /// First LBA.
     pub start_lba: u64,
@@ -205,6 +208,7 @@ pub struct Region {
 /// Which loop drives the device.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "cli", derive(schemars::JsonSchema))]
 pub enum Engine {
     /// The queue interface from one thread per job (push, submit, reap).
     #[default]

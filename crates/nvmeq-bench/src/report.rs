@@ -10,6 +10,7 @@ use crate::config::{Config, LatMode, Limit, Pattern, Region};
 /// Latency from submission (the `submit` that sent the command) to reap, in
 /// nanoseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(schemars::JsonSchema))]
 pub struct Latency {
     /// Smallest.
     pub min_ns: u64,
@@ -48,6 +49,7 @@ impl Latency {
 
 /// Everything one run measured, summed over its jobs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(schemars::JsonSchema))]
 pub struct Report {
     /// The backend's short name (`"uring"`, `"ioctl"`, `"ram"`…).
     pub backend: String,

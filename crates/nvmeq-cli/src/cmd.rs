@@ -97,7 +97,7 @@ pub fn require_force(op: &str, force: bool) -> Result<()> {
 }
 
 /// The JSON a command without a data structure prints on success.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Done {
     /// The command's name.
     pub command: String,

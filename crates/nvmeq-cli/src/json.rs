@@ -4,9 +4,9 @@
 //! structs keep field order and `serde_json::Map` keeps insertion order here
 //! (the `preserve_order` feature), so keys come out in nvme-cli's order.
 
-pub mod exact;
 pub mod id_ctrl;
 pub mod id_ns;
+pub mod keyed;
 pub mod log;
 
 /// A JSON object that keeps its keys in insertion order.

@@ -13,6 +13,8 @@ mod fixture_tests;
 mod json;
 mod num;
 mod output;
+#[cfg(test)]
+mod schema;
 
 use clap::{Parser, Subcommand};
 

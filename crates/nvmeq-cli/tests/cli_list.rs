@@ -128,6 +128,7 @@ fn list_shows_controllers_namespaces_and_vfio_functions() {
     let out = nvmeq_env(&["list", "-o", "json"], &env);
     assert!(out.status.success(), "{out:?}");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    common::schema::assert_valid("list", &v);
     let rows = v.as_array().unwrap();
     let devices: Vec<&str> = rows.iter().map(|r| r["device"].as_str().unwrap()).collect();
     assert_eq!(

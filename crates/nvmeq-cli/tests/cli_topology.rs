@@ -145,6 +145,7 @@ fn list_subsys_json_and_text() {
     let d = TempDir::new("topology");
     tree(d.path());
     let v = json(&run(d.path(), &["list-subsys", "-o", "json"]));
+    common::schema::assert_valid("show-topology", &v);
     let a = "0000:00:04.0";
     let tcp = "traddr=127.0.0.1,trsvcid=4420,src_addr=127.0.0.1";
     assert_eq!(
@@ -172,6 +173,7 @@ fn list_subsys_json_and_text() {
     assert_eq!(text, want);
     // Verbose adds the subsystem's attributes.
     let v = json(&run(d.path(), &["list-subsys", "-v", "-o", "json"]));
+    common::schema::assert_valid("show-topology", &v);
     let s = &v[0]["Subsystems"][0];
     assert_eq!(
         (&s["Model"], &s["Firmware"], &s["IOPolicy"], &s["Type"]),
@@ -196,6 +198,7 @@ fn list_subsys_of_one_namespace_shows_its_paths() {
         d.path(),
         &["list-subsys", "/dev/nvme1n1", "-o", "json"],
     ));
+    common::schema::assert_valid("show-topology", &v);
     let mut p1 = ctrl("nvme1", "0000:00:05.0");
     p1["ANAState"] = json!("optimized");
     let mut p2 = ctrl("nvme2", "0000:00:06.0");
@@ -228,6 +231,7 @@ fn show_topology_json_and_both_rankings() {
     let d = TempDir::new("topology");
     tree(d.path());
     let v = json(&run(d.path(), &["show-topology", "-o", "json"]));
+    common::schema::assert_valid("show-topology", &v);
     let path = |c: &str, a: &str, ana: &str| {
         let mut p = ctrl(c, a);
         p["ANAState"] = json!(ana);

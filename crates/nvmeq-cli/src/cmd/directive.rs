@@ -7,8 +7,11 @@
 
 use clap::Args;
 use nvmeq_core::cmd::{Directive, DirectiveType, Numd};
-use nvmeq_core::directive::{doper, open_streams, IdentifyDirectiveParams, StreamsParams};
+use nvmeq_core::directive::{
+    doper, open_streams, DirectiveMap, IdentifyDirectiveParams, StreamsParams,
+};
 use nvmeq_core::Data;
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 use zerocopy::FromBytes;
 
@@ -316,54 +319,66 @@ fn streams_rows(p: &StreamsParams) -> [((&'static str, &'static str), u32); 8] {
     ]
 }
 
-fn fields_json(dtype: u8, oper: u8, result: u32, buf: &[u8], r: &mut Map<String, Value>) {
+/// The Identify Directive parameter rows: the title, then each
+/// directive's state.
+type StateRows = [(&'static str, [(&'static str, &'static str); 3]); 3];
+
+/// What follows the header in a directive command's JSON.
+#[derive(Debug)]
+pub enum DirFields {
+    /// No data, or an operation without decoded fields.
+    None,
+    /// The data rows, without `-H`.
+    Data(Vec<String>),
+    /// Identify, Return Parameters.
+    Identify(StateRows),
+    /// Streams, Return Parameters: the fields by nvme-cli's keys.
+    Streams([(&'static str, u32); 8]),
+    /// Streams, Get Status: the count, then each open stream.
+    Status(u16, Vec<u16>),
+    /// Streams, Allocate Resources: Namespace Streams Allocated.
+    Allocate(u32),
+}
+
+fn fields_json(dtype: u8, oper: u8, result: u32, buf: &[u8]) -> DirFields {
     match (DirectiveType(dtype), oper) {
         (DirectiveType::IDENTIFY, doper::IDENTIFY_RECV_PARAMS) => {
             let mut b = [0u8; 4096];
             b[..buf.len().min(4096)].copy_from_slice(&buf[..buf.len().min(4096)]);
             let p = IdentifyDirectiveParams::read_from_bytes(&b).expect("4096 bytes");
-            let rows = [
+            let row = |title, map: &DirectiveMap, yes, no| {
                 (
+                    title,
+                    DIRECTIVES.map(|(name, t)| (name, if map.has(t) { yes } else { no })),
+                )
+            };
+            DirFields::Identify([
+                row(
                     "Directive support",
                     &p.supported,
                     "Supported",
                     "Not supported",
                 ),
-                ("Directive enabled", &p.enabled, "Enabled", "Disabled"),
-                (
+                row("Directive enabled", &p.enabled, "Enabled", "Disabled"),
+                row(
                     "Directive Persistent Across Controller Level Resets",
                     &p.persistent,
                     "Enabled",
                     "Disabled",
                 ),
-            ];
-            for (title, map, yes, no) in rows {
-                let o: Map<String, Value> = DIRECTIVES
-                    .iter()
-                    .map(|&(name, t)| (name.into(), json!(if map.has(t) { yes } else { no })))
-                    .collect();
-                r.insert(title.into(), Value::Object(o));
-            }
+            ])
         }
         (DirectiveType::STREAMS, doper::STREAMS_RECV_PARAMS) => {
-            for ((_, key), v) in streams_rows(&streams_params(buf)) {
-                r.insert(key.into(), json!(v));
-            }
+            DirFields::Streams(streams_rows(&streams_params(buf)).map(|((_, key), v)| (key, v)))
         }
         (DirectiveType::STREAMS, doper::STREAMS_RECV_STATUS) => {
             let (n, ids) = open_streams(buf);
-            r.insert("Open Stream Count".into(), json!(n));
-            for (i, id) in ids.enumerate() {
-                r.insert(format!("Stream Identifier {:06}", i + 1), json!(id));
-            }
+            DirFields::Status(n, ids.collect())
         }
         (DirectiveType::STREAMS, doper::STREAMS_RECV_ALLOCATE) => {
-            r.insert(
-                "Namespace Streams Allocated (NSA)".into(),
-                json!(result & 0xffff),
-            );
+            DirFields::Allocate(result & 0xffff)
         }
-        _ => {}
+        _ => DirFields::None,
     }
 }
 
@@ -385,21 +400,128 @@ fn rows_json(buf: &[u8]) -> Vec<String> {
 }
 
 /// The JSON object of a directive command: `Type`, `Operation`, `spec`,
-/// `NSID`, `Result` (C's `%#x`), then the fields or the data rows.
-fn show_json(a: (u8, u8, u16, u32), result: u32, buf: &[u8], human: bool) -> Map<String, Value> {
-    let (dtype, oper, spec, nsid) = a;
-    let mut r = Map::new();
-    r.insert("Type".into(), json!(cx(dtype)));
-    r.insert("Operation".into(), json!(cx(oper)));
-    r.insert("spec".into(), json!(cx(spec)));
-    r.insert("NSID".into(), json!(cx(nsid)));
-    r.insert("Result".into(), json!(cx(result)));
-    if human {
-        fields_json(dtype, oper, result, buf, &mut r);
-    } else if !buf.is_empty() {
-        r.insert("data".into(), json!(rows_json(buf)));
+/// `NSID`, `Result` (C's `%#x`), then the fields or the data rows. Written
+/// by hand: which keys follow depends on the operation, and open streams
+/// are keyed by their index.
+#[derive(Debug)]
+pub struct DirectiveJson {
+    header: [(&'static str, String); 5],
+    fields: DirFields,
+}
+
+const NSA: &str = "Namespace Streams Allocated (NSA)";
+const OPEN_STREAMS: &str = "Open Stream Count";
+
+impl Serialize for DirectiveJson {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        for (k, v) in &self.header {
+            m.serialize_entry(k, v)?;
+        }
+        match &self.fields {
+            DirFields::None => {}
+            DirFields::Data(rows) => m.serialize_entry("data", rows)?,
+            DirFields::Identify(rows) => {
+                for (title, states) in rows {
+                    let o: Map<String, Value> = states
+                        .iter()
+                        .map(|(n, v)| ((*n).into(), json!(v)))
+                        .collect();
+                    m.serialize_entry(title, &o)?;
+                }
+            }
+            DirFields::Streams(rows) => {
+                for (k, v) in rows {
+                    m.serialize_entry(k, v)?;
+                }
+            }
+            DirFields::Status(n, ids) => {
+                m.serialize_entry(OPEN_STREAMS, n)?;
+                for (i, id) in ids.iter().enumerate() {
+                    m.serialize_entry(&format!("Stream Identifier {:06}", i + 1), id)?;
+                }
+            }
+            DirFields::Allocate(n) => m.serialize_entry(NSA, n)?,
+        }
+        m.end()
     }
-    r
+}
+
+impl schemars::JsonSchema for DirectiveJson {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Directive".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut props = Map::new();
+        let header = ["Type", "Operation", "spec", "NSID", "Result"];
+        for k in header {
+            props.insert(
+                k.into(),
+                json!({"type": "string", "pattern": "^(0|0x[0-9a-f]+)$"}),
+            );
+        }
+        props.insert(
+            "data".into(),
+            json!({"type": "array", "items": {"type": "string"}}),
+        );
+        let names: Vec<&str> = DIRECTIVES.iter().map(|(n, _)| *n).collect();
+        for (title, yes, no) in [
+            ("Directive support", "Supported", "Not supported"),
+            ("Directive enabled", "Enabled", "Disabled"),
+            (
+                "Directive Persistent Across Controller Level Resets",
+                "Enabled",
+                "Disabled",
+            ),
+        ] {
+            let states: Map<String, Value> = names
+                .iter()
+                .map(|n| ((*n).into(), json!({"enum": [yes, no]})))
+                .collect();
+            props.insert(
+                title.into(),
+                json!({"type": "object", "properties": states, "required": names,
+                       "additionalProperties": false}),
+            );
+        }
+        let uint = json!({"type": "integer", "minimum": 0});
+        for ((_, key), _) in streams_rows(&streams_params(&[])) {
+            props.insert(key.into(), uint.clone());
+        }
+        props.insert(OPEN_STREAMS.into(), uint.clone());
+        props.insert(NSA.into(), uint.clone());
+        schemars::json_schema!({
+            "description": "The header, then what the operation returns: data rows, or with -H its decoded fields.",
+            "type": "object",
+            "properties": props,
+            "required": header,
+            "patternProperties": {"^Stream Identifier [0-9]{6}$": uint},
+            "additionalProperties": false
+        })
+    }
+}
+
+fn show_json(a: (u8, u8, u16, u32), result: u32, buf: &[u8], human: bool) -> DirectiveJson {
+    let (dtype, oper, spec, nsid) = a;
+    let fields = if human {
+        fields_json(dtype, oper, result, buf)
+    } else if !buf.is_empty() {
+        DirFields::Data(rows_json(buf))
+    } else {
+        DirFields::None
+    };
+    DirectiveJson {
+        header: [
+            ("Type", cx(dtype)),
+            ("Operation", cx(oper)),
+            ("spec", cx(spec)),
+            ("NSID", cx(nsid)),
+            ("Result", cx(result)),
+        ],
+        fields,
+    }
 }
 
 fn receive_text(a: (u8, u8, u16, u32), result: u32, buf: &[u8], human: bool) -> String {
@@ -511,7 +633,8 @@ mod tests {
              \t\tStream Directive         : disabled\n\
              \t\tData Placement Directive : enabled\n"
         );
-        let j = Value::Object(show_json((0, 1, 0, 1), 0, &params(0b011, 1, 0), true));
+        let j =
+            serde_json::to_value(show_json((0, 1, 0, 1), 0, &params(0b011, 1, 0), true)).unwrap();
         assert_eq!(j["Type"], "0");
         assert_eq!(j["Operation"], "0x1");
         assert_eq!(j["NSID"], "0x1");
@@ -522,6 +645,8 @@ mod tests {
         );
         assert_eq!(j["Directive enabled"]["Stream Directive"], "Disabled");
         assert!(j.get("data").is_none());
+        let e = crate::schema::errors("dir-receive", &j);
+        assert!(e.is_empty(), "{e:?}");
     }
 
     #[test]
@@ -539,9 +664,20 @@ mod tests {
         assert!(t.contains("\tNVM Subsystem Streams Available           (NSSA): 10\n"));
         assert!(t.contains("\tStream Write Size (in unit of LB size)     (SWS): 8\n"));
         assert!(t.ends_with("\tNamespace Streams Open                     (NSO): 1\n"));
-        let j = Value::Object(show_json((1, 1, 0, 1), 0, &b, true));
+        let j = serde_json::to_value(show_json((1, 1, 0, 1), 0, &b, true)).unwrap();
         assert_eq!(j["NVM Subsystem Streams Open (NSSO)"], 2);
         assert_eq!(j["Stream Granularity Size (in unit of SWS) (SGS)"], 4);
+        let e = crate::schema::errors("dir-receive", &j);
+        assert!(e.is_empty(), "{e:?}");
+        let st = [2u8, 0, 5, 0, 7, 0];
+        let o = serde_json::to_string(&show_json((1, 2, 0, 1), 0, &st, true)).unwrap();
+        assert!(
+            o.ends_with(r#""Open Stream Count":2,"Stream Identifier 000001":5,"Stream Identifier 000002":7}"#),
+            "{o}"
+        );
+        let j: Value = serde_json::from_str(&o).unwrap();
+        let e = crate::schema::errors("dir-receive", &j);
+        assert!(e.is_empty(), "{e:?}");
 
         let st = [2u8, 0, 5, 0, 7, 0];
         assert_eq!(
@@ -552,15 +688,20 @@ mod tests {
             fields_text(1, 3, 0x10004, &[]),
             "\tNamespace Streams Allocated (NSA): 4\n"
         );
-        let j = Value::Object(show_json((1, 3, 0, 1), 0x10004, &[], true));
+        let j = serde_json::to_value(show_json((1, 3, 0, 1), 0x10004, &[], true)).unwrap();
         assert_eq!(j["Namespace Streams Allocated (NSA)"], 4);
         assert_eq!(j["Result"], "0x10004");
+        let e = crate::schema::errors("dir-receive", &j);
+        assert!(e.is_empty(), "{e:?}");
     }
 
     #[test]
     fn raw_json_rows_and_text() {
-        let j = Value::Object(show_json((0, 1, 0, 1), 0, b"AB\x00cdefghijklmnopq", false));
+        let j = serde_json::to_value(show_json((0, 1, 0, 1), 0, b"AB\x00cdefghijklmnopq", false))
+            .unwrap();
         assert_eq!(j["data"], json!(["AB.cdefghijklmno", "pq"]));
+        let e = crate::schema::errors("dir-receive", &j);
+        assert!(e.is_empty(), "{e:?}");
         let t = receive_text((0, 1, 0, 1), 0, &[1, 2], false);
         assert!(t.starts_with("dir-receive: type:0 operation:0x1 spec:0 nsid:0x1 result:0\n     "));
     }

@@ -23,7 +23,7 @@ pub struct DiscoverArgs {
 }
 
 /// One Discovery log entry, with nvme-cli's field names.
-#[derive(Debug, Serialize, PartialEq, Eq)]
+#[derive(Debug, Serialize, schemars::JsonSchema, PartialEq, Eq)]
 pub struct Record {
     trtype: String,
     adrfam: String,
@@ -39,7 +39,7 @@ pub struct Record {
 }
 
 /// The page as `nvme discover -o json` prints it.
-#[derive(Debug, Serialize, PartialEq, Eq)]
+#[derive(Debug, Serialize, schemars::JsonSchema, PartialEq, Eq)]
 pub struct Discovery {
     genctr: u64,
     records: Vec<Record>,
@@ -197,6 +197,8 @@ mod tests {
         assert_eq!(r["traddr"], "127.0.0.1");
         assert_eq!(r["eflags"], "explicit discovery connections");
         assert_eq!(r["sectype"], "none");
+        let e = crate::schema::errors("discover", &j);
+        assert!(e.is_empty(), "breaks docs/schema/discover.json: {e:?}");
         let h = human(&d);
         assert!(h.contains("Discovery Log Number of Records 1, Generation counter 5"));
         assert!(h.contains("subnqn:  nqn.2014-08.org.nvmexpress.discovery\n"));

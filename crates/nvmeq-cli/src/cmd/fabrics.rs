@@ -127,8 +127,8 @@ pub struct DisconnectAllArgs {
 }
 
 /// What `connect -o json` prints (nvme-cli's `device`).
-#[derive(Debug, Serialize)]
-struct ConnectMsg {
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub(crate) struct ConnectMsg {
     device: String,
 }
 

@@ -118,14 +118,34 @@ fn feature_name(fid: u8) -> &'static str {
     })
 }
 
-#[derive(Serialize)]
-struct GetJson {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct GetJson {
     feature_id: u8,
     name: &'static str,
     sel: &'static str,
     value: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     data: Option<String>,
+}
+
+/// `get-feature -o json`: one object with `--feature-id`, else one per
+/// supported feature.
+#[derive(Serialize, schemars::JsonSchema)]
+#[serde(untagged)]
+pub(crate) enum GetOut {
+    One(GetJson),
+    All(Vec<GetJson>),
+}
+
+/// `set-feature -o json`: what was set and completion dword 0.
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct SetJson {
+    feature_id: u8,
+    name: &'static str,
+    value: u32,
+    cdw12: u32,
+    save: bool,
+    result: u32,
 }
 
 /// One Get Features: completion dword 0 and the data structure, if any.
@@ -210,11 +230,11 @@ pub fn get(ctx: &Ctx, a: &GetArgs) -> Result<()> {
             }
         }
         return match fmt {
-            Format::Json => output::json(
-                &all.iter()
+            Format::Json => output::json(&GetOut::All(
+                all.iter()
                     .map(|(f, v, d)| get_json(*f, a.sel, *v, d.as_deref()))
-                    .collect::<Vec<_>>(),
-            ),
+                    .collect(),
+            )),
             Format::Binary => Err(usage("-o binary needs one --feature-id")),
             Format::Normal => output::text(
                 &all.iter()
@@ -226,7 +246,7 @@ pub fn get(ctx: &Ctx, a: &GetArgs) -> Result<()> {
     let (value, data) = get_one(&mut dev, a, fid, sel)?;
     match fmt {
         Format::Binary if data.is_some() => output::raw(data.as_deref().unwrap_or(&[])),
-        Format::Json => output::json(&get_json(fid, a.sel, value, data.as_deref())),
+        Format::Json => output::json(&GetOut::One(get_json(fid, a.sel, value, data.as_deref()))),
         _ => output::text(&get_text(fid, a.sel, value, data.as_deref(), a.human)),
     }
 }
@@ -262,14 +282,14 @@ pub fn set(ctx: &Ctx, a: &SetArgs) -> Result<()> {
         dev.exec("Set Features", &cmd, Data::ToDevice(&buf))?
     };
     match ctx.fmt {
-        Format::Json => output::json(&serde_json::json!({
-            "feature_id": a.fid,
-            "name": feature_name(a.fid),
-            "value": a.value,
-            "cdw12": a.cdw12,
-            "save": a.save,
-            "result": c.dw0,
-        })),
+        Format::Json => output::json(&SetJson {
+            feature_id: a.fid,
+            name: feature_name(a.fid),
+            value: a.value,
+            cdw12: a.cdw12,
+            save: a.save,
+            result: c.dw0,
+        }),
         Format::Binary => Ok(()),
         Format::Normal => output::text(&format!(
             "set-feature:{} ({}), value:{}, cdw12:{}, save:{}\n",

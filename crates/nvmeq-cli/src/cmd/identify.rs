@@ -1,11 +1,11 @@
 //! Identify: `id-ctrl`, `id-ns`, `list-ns`, `ns-descs`, `id-ns-lba-format`
 //! here; the other controller structures and the lists in the files below.
 
-mod ctrl_data;
-mod formats;
+pub(crate) mod ctrl_data;
+pub(crate) mod formats;
 mod human;
-mod independent;
-mod lists;
+pub(crate) mod independent;
+pub(crate) mod lists;
 
 pub use ctrl_data::{
     id_iocs, nvm_id_ctrl, primary_caps, IdIocsArgs, NvmIdCtrlArgs, PrimaryCapsArgs,
@@ -31,7 +31,6 @@ use crate::device::Device;
 use crate::error::{CliError, Result};
 use crate::json::id_ctrl::IdCtrl;
 use crate::json::id_ns::IdNs;
-use crate::json::Ordered;
 use crate::num;
 use crate::output::{self, ascii, cx, hex, hexdump, uuid};
 
@@ -352,13 +351,13 @@ pub fn id_ns(ctx: &Ctx, a: &IdNsArgs) -> Result<()> {
     )
 }
 
-#[derive(Serialize)]
-struct NsidEntry {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct NsidEntry {
     nsid: u32,
 }
 
-#[derive(Serialize)]
-struct NsidList {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct NsidList {
     nsid_list: Vec<NsidEntry>,
 }
 
@@ -409,8 +408,36 @@ pub fn ns_descs(ctx: &Ctx, a: &NsDescsArgs) -> Result<()> {
     output::emit(ctx.fmt_raw(a.raw), || text, || js, &raw)
 }
 
+/// One Namespace Identification Descriptor in `ns-descs -o json`: its
+/// offset, type and length, the type's name, and the value under that name
+/// (exactly one of `eui64`, `nguid`, `uuid`, `csi`).
+#[derive(Debug, Default, Serialize, schemars::JsonSchema)]
+#[schemars(extend("minProperties" = 5, "maxProperties" = 5))]
+pub struct NsDescJson {
+    loc: usize,
+    nidt: u8,
+    nidl: u8,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    eui64: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nguid: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uuid: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    csi: Option<String>,
+}
+
+/// `ns-descs -o json`: `{}` when the list holds no known descriptor.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct NsDescsJson {
+    #[serde(rename = "ns-descs", skip_serializing_if = "Vec::is_empty")]
+    list: Vec<NsDescJson>,
+}
+
 /// A Namespace Identification Descriptor list as `nvme ns-descs` prints it, and its JSON.
-pub fn ns_descs_render(raw: &[u8], nsid: u32) -> Result<(String, Ordered)> {
+pub fn ns_descs_render(raw: &[u8], nsid: u32) -> Result<(String, NsDescsJson)> {
     let mut text = format!("NVME Namespace Identification Descriptors NS {nsid}:\n");
     let mut list = Vec::new();
     let mut loc = 0usize;
@@ -436,21 +463,25 @@ pub fn ns_descs_render(raw: &[u8], nsid: u32) -> Result<(String, Ordered)> {
         };
         if !name.is_empty() {
             text.push_str(&format!("{name:<8}: {value}\n"));
-            let mut e = Ordered::new();
-            e.insert("loc".into(), loc.into());
-            e.insert("nidt".into(), d.nidt.0.into());
-            e.insert("nidl".into(), d.nidl.into());
-            e.insert("type".into(), name.into());
-            e.insert(name.into(), value.into());
-            list.push(serde_json::Value::Object(e));
+            let mut e = NsDescJson {
+                loc,
+                nidt: d.nidt.0,
+                nidl: d.nidl,
+                kind: name,
+                ..NsDescJson::default()
+            };
+            let slot = match d.nidt {
+                Nidt::EUI64 => &mut e.eui64,
+                Nidt::NGUID => &mut e.nguid,
+                Nidt::UUID => &mut e.uuid,
+                _ => &mut e.csi,
+            };
+            *slot = Some(value);
+            list.push(e);
         }
         loc += 4 + usize::from(d.nidl);
     }
-    let mut root = Ordered::new();
-    if !list.is_empty() {
-        root.insert("ns-descs".into(), list.into());
-    }
-    Ok((text, root))
+    Ok((text, NsDescsJson { list }))
 }
 
 #[cfg(test)]

@@ -274,8 +274,8 @@ pub fn show_command(cmd: &Cmd, data_len: usize) -> String {
     )
 }
 
-#[derive(Serialize)]
-struct ReadJson {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct ReadJson {
     command: &'static str,
     nsid: u32,
     slba: u64,

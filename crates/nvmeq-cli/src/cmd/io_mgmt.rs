@@ -71,7 +71,7 @@ pub struct SendArgs {
 }
 
 /// One descriptor in `nvme fdp status -o json`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct RuhsJson {
     pid: u16,
     ruhid: u16,
@@ -80,8 +80,8 @@ struct RuhsJson {
 }
 
 /// `nvme fdp status -o json`.
-#[derive(Debug, Serialize)]
-struct RuhStatusJson {
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub(crate) struct RuhStatusJson {
     nruhsd: u16,
     ruhss: Vec<RuhsJson>,
 }
@@ -103,9 +103,9 @@ fn status_json(buf: &[u8]) -> RuhStatusJson {
 
 /// The JSON `io-mgmt-recv` prints: the decoded status for MO 1, else what
 /// any command without a structure prints.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
-enum RecvJson {
+pub(crate) enum RecvJson {
     Status(RuhStatusJson),
     Other(Done),
 }
@@ -227,6 +227,8 @@ mod tests {
                 {"pid": 1, "ruhid": 1, "earutr": 10, "ruamw": 2048},
                 {"pid": 2, "ruhid": 3, "earutr": 0, "ruamw": 0}]})
         );
+        let e = crate::schema::errors("io-mgmt-recv", &j);
+        assert!(e.is_empty(), "breaks docs/schema/io-mgmt-recv.json: {e:?}");
         assert_eq!(
             line("io-mgmt-recv", 0, 1, u32::MAX),
             "io-mgmt-recv: Success, mos:0 mo:1 nsid:-1\n"

@@ -9,7 +9,7 @@ use clap::Args;
 use nvmeq_core::cmd::{GetLbaStatus, LbaStatusAtype, Numd};
 use nvmeq_core::lba_status::{lba_status_list, Cmpc, LbaStatusDesc, LbaStatusListHeader};
 use nvmeq_core::Data;
-use serde_json::{json, Map, Value};
+use serde::Serialize;
 
 use super::{Ctx, DevArg};
 use crate::error::{usage, Result};
@@ -101,27 +101,83 @@ fn text(h: &LbaStatusListHeader, descs: &[LbaStatusDesc]) -> String {
     s
 }
 
-fn to_json(h: &LbaStatusListHeader, descs: &[LbaStatusDesc]) -> Value {
-    let mut r = Map::new();
-    r.insert(
-        "Number of LBA Status Descriptors (NLSD)".into(),
-        json!(h.nlsd.get()),
-    );
-    r.insert("Completion Condition (CMPC)".into(), json!(h.cmpc));
-    if let Some(d) = cmpc_json(Cmpc(h.cmpc)) {
-        r.insert("cmpc-definition".into(), json!(d));
+/// One LBA Status Descriptor, its numbers as fixed-width hex (nvme-cli's).
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct LsdJson {
+    #[serde(rename = "DSLBA")]
+    dslba: String,
+    #[serde(rename = "NLB")]
+    nlb: String,
+    status: String,
+}
+
+const NLSD: &str = "Number of LBA Status Descriptors (NLSD)";
+const CMPC: &str = "Completion Condition (CMPC)";
+const CMPC_DEF: &str = "cmpc-definition";
+
+/// `get-lba-status -o json`: the header, the condition's definition when
+/// it is a known one, then `"LSD entry N"` per descriptor. Written by hand:
+/// the entries' keys hold their index.
+#[derive(Debug)]
+pub struct LbaStatusJson {
+    nlsd: u32,
+    cmpc: u8,
+    definition: Option<&'static str>,
+    descs: Vec<LsdJson>,
+}
+
+impl Serialize for LbaStatusJson {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry(NLSD, &self.nlsd)?;
+        m.serialize_entry(CMPC, &self.cmpc)?;
+        if let Some(d) = self.definition {
+            m.serialize_entry(CMPC_DEF, d)?;
+        }
+        for (i, d) in self.descs.iter().enumerate() {
+            m.serialize_entry(&format!("LSD entry {i}"), d)?;
+        }
+        m.end()
     }
-    for (i, d) in descs.iter().enumerate() {
-        r.insert(
-            format!("LSD entry {i}"),
-            json!({
-                "DSLBA": format!("0x{:016x}", d.dslba.get()),
-                "NLB": format!("0x{:08x}", d.nlb.get()),
-                "status": format!("0x{:02x}", d.status),
-            }),
-        );
+}
+
+impl schemars::JsonSchema for LbaStatusJson {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "LbaStatus".into()
     }
-    Value::Object(r)
+
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "object",
+            "properties": {
+                (NLSD): g.subschema_for::<u32>(),
+                (CMPC): g.subschema_for::<u8>(),
+                (CMPC_DEF): {"type": "string"}
+            },
+            "required": [NLSD, CMPC],
+            "patternProperties": {
+                "^LSD entry [0-9]+$": g.subschema_for::<LsdJson>()
+            },
+            "additionalProperties": false
+        })
+    }
+}
+
+fn to_json(h: &LbaStatusListHeader, descs: &[LbaStatusDesc]) -> LbaStatusJson {
+    LbaStatusJson {
+        nlsd: h.nlsd.get(),
+        cmpc: h.cmpc,
+        definition: cmpc_json(Cmpc(h.cmpc)),
+        descs: descs
+            .iter()
+            .map(|d| LsdJson {
+                dslba: format!("0x{:016x}", d.dslba.get()),
+                nlb: format!("0x{:08x}", d.nlb.get()),
+                status: format!("0x{:02x}", d.status),
+            })
+            .collect(),
+    }
 }
 
 /// `nvmeq get-lba-status`.
@@ -179,7 +235,12 @@ mod tests {
              { DSLBA: 0x00000000000010, NLB: 0x000008, Status: 0x1 }\n\
              { DSLBA: 0000000000000000, NLB: 00000000, Status: 00 }\n"
         );
-        let j = to_json(&h, &d);
+        let j = serde_json::to_value(to_json(&h, &d)).unwrap();
+        let e = crate::schema::errors("get-lba-status", &j);
+        assert!(e.is_empty(), "{e:?}");
+        let mut bad = j.clone();
+        bad["LSD entry 0"]["NLB"] = 8.into();
+        assert!(!crate::schema::errors("get-lba-status", &bad).is_empty());
         assert_eq!(j["Number of LBA Status Descriptors (NLSD)"], 2);
         assert_eq!(j["Completion Condition (CMPC)"], 1);
         assert_eq!(j["LSD entry 0"]["DSLBA"], "0x0000000000000010");
@@ -194,7 +255,8 @@ mod tests {
         let mut b = list();
         b[4] = 7;
         let (h, _) = lba_status_list(&b);
-        assert!(to_json(&h, &[]).get("cmpc-definition").is_none());
+        let j = serde_json::to_value(to_json(&h, &[])).unwrap();
+        assert!(j.get("cmpc-definition").is_none());
         assert_eq!(
             text(&h, &[]),
             "Number of LBA Status Descriptors(NLSD): 2\nCompletion Condition(CMPC): 7\n"

@@ -14,7 +14,7 @@ use crate::error::Result;
 use crate::output::{self, Format};
 
 /// One row of `nvmeq list`.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema, PartialEq, Eq)]
 pub struct Entry {
     /// `"controller"` or `"namespace"`.
     pub kind: &'static str,

@@ -2,16 +2,16 @@
 //! generic `get-log` and the other pages in the files below, and reading a
 //! page in pieces ([`read_log`]), which they share.
 
-mod aggregate;
-mod boot_part;
-mod capacity;
-mod generic;
-mod health;
-mod lba_status;
-mod pages;
-mod persistent_event;
-mod self_test;
-mod telemetry;
+pub(crate) mod aggregate;
+pub(crate) mod boot_part;
+pub(crate) mod capacity;
+pub(crate) mod generic;
+pub(crate) mod health;
+pub(crate) mod lba_status;
+pub(crate) mod pages;
+pub(crate) mod persistent_event;
+pub(crate) mod self_test;
+pub(crate) mod telemetry;
 
 pub use aggregate::{aggregate, predictable_lat, Aggregate, AggregateArgs, PredLatArgs};
 pub use boot_part::{boot_part, BootPartArgs};

@@ -19,8 +19,8 @@ pub struct GetNsIdArgs {
 }
 
 /// `get-ns-id -o json` (nvme-cli prints its text line whatever the format).
-#[derive(Debug, Serialize)]
-struct NsIdJson<'a> {
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub(crate) struct NsIdJson<'a> {
     device: &'a str,
     #[serde(rename = "namespace-id")]
     nsid: u32,

@@ -156,8 +156,8 @@ fn derived_meta_len(dev: &mut Device, admin: bool, sqe: &Command) -> Result<u64>
     Ok((u64::from(sqe.cdw12 & 0xffff) + 1) * u64::from(fmt.meta_bytes))
 }
 
-#[derive(Serialize)]
-struct PassthruJson {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(crate) struct PassthruJson {
     opcode: u8,
     nsid: u32,
     status: &'static str,

@@ -233,7 +233,7 @@ pub fn release(ctx: &Ctx, a: &ReleaseArgs) -> Result<()> {
 }
 
 /// One registrant in `regctls` (64-bit host identifier).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct RegctlJson {
     cntlid: u16,
     rcsts: u8,
@@ -242,7 +242,7 @@ struct RegctlJson {
 }
 
 /// One registrant in `regctlext` (128-bit host identifier, as hex).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct RegctlExtJson {
     cntlid: u16,
     rcsts: u8,
@@ -251,8 +251,8 @@ struct RegctlExtJson {
 }
 
 /// `resv-report -o json`.
-#[derive(Debug, Serialize)]
-struct ReportJson {
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub(crate) struct ReportJson {
     gen: u32,
     rtype: u8,
     regctl: u16,
@@ -398,6 +398,8 @@ mod tests {
             serde_json::json!({"gen": 5, "rtype": 1, "regctl": 1, "ptpls": 0,
                 "regctls": [{"cntlid": 0x41, "rcsts": 1, "hostid": 0x99, "rkey": 0xcd}]})
         );
+        let e = crate::schema::errors("resv-report", &j);
+        assert!(e.is_empty(), "breaks docs/schema/resv-report.json: {e:?}");
         assert_eq!(
             report_text(&h, &raw, false),
             "\nNVME Reservation status:\n\ngen       : 5\nrtype     : 1\nregctl    : 1\n\
@@ -412,6 +414,8 @@ mod tests {
         );
         assert_eq!(j["regctlext"][0]["rkey"], 0xcd);
         assert!(j.get("regctls").is_none());
+        let e = crate::schema::errors("resv-report", &j);
+        assert!(e.is_empty(), "breaks docs/schema/resv-report.json: {e:?}");
         assert!(report_text(&h, &raw, true).contains("regctlext[0] :\n  cntlid     : 41\n"));
     }
 

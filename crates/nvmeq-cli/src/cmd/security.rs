@@ -76,8 +76,8 @@ pub struct RecvArgs {
 }
 
 /// `security-recv -o json`.
-#[derive(Debug, Serialize)]
-struct RecvJson {
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub(crate) struct RecvJson {
     #[serde(flatten)]
     done: Done,
     /// The data, as hex.

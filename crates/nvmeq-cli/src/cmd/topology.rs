@@ -56,7 +56,7 @@ pub struct ShowTopologyArgs {
 }
 
 /// One controller (or path) object of nvme-cli's JSON.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct PathJson<'a> {
     #[serde(rename = "Name")]
     name: &'a str,
@@ -72,7 +72,7 @@ struct PathJson<'a> {
 
 /// A namespace of `show-topology`'s JSON: its paths (multipath) or its one
 /// controller.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct NsJson<'a> {
     #[serde(rename = "NSID")]
     nsid: u32,
@@ -82,7 +82,7 @@ struct NsJson<'a> {
     controller: Option<Vec<PathJson<'a>>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct SubsysJson<'a> {
     #[serde(rename = "Name")]
     name: &'a str,
@@ -102,8 +102,8 @@ struct SubsysJson<'a> {
     namespaces: Option<Vec<NsJson<'a>>>,
 }
 
-#[derive(Debug, Serialize)]
-struct HostJson<'a> {
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub(crate) struct HostJson<'a> {
     #[serde(rename = "HostNQN")]
     hostnqn: &'a str,
     #[serde(rename = "HostID", skip_serializing_if = "Option::is_none")]

@@ -136,7 +136,17 @@ fn type_name(zt: u8) -> &'static str {
     }
 }
 
-#[derive(Serialize)]
+/// `zns append -o json`: `result` is the LBA the controller assigned.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct AppendJson {
+    command: &'static str,
+    nsid: u32,
+    zslba: u64,
+    status: &'static str,
+    result: u64,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
 pub(crate) struct ZoneJson {
     slba: u64,
     wp: u64,
@@ -150,7 +160,7 @@ pub(crate) struct ZoneJson {
     ext_data: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub(crate) struct ReportJson {
     nr_zones: u64,
     zone_list: Vec<ZoneJson>,
@@ -379,13 +389,13 @@ pub fn append(ctx: &Ctx, a: &AppendArgs) -> Result<()> {
     let c = dev.exec("Zone Append", &cmd, Data::ToDevice(&buf))?;
     let assigned = ZoneAppend::assigned_lba(&c);
     match ctx.fmt {
-        Format::Json => output::json(&serde_json::json!({
-            "command": "zns append",
-            "nsid": nsid,
-            "zslba": a.zslba,
-            "status": "Successful Completion",
-            "result": assigned,
-        })),
+        Format::Json => output::json(&AppendJson {
+            command: "zns append",
+            nsid,
+            zslba: a.zslba,
+            status: "Successful Completion",
+            result: assigned,
+        }),
         Format::Binary => Ok(()),
         Format::Normal => output::text(&format!("Success and result: {assigned}\n")),
     }
@@ -427,5 +437,10 @@ mod tests {
         assert_eq!(j["zone_list"][0]["state"], "EMPTY");
         assert_eq!(j["zone_list"][1]["type"], "SEQWRITE_REQ");
         assert!(j["zone_list"][0].get("ext_data").is_none());
+        let e = crate::schema::errors("zns report-zones", &j);
+        assert!(
+            e.is_empty(),
+            "breaks docs/schema/zns-report-zones.json: {e:?}"
+        );
     }
 }

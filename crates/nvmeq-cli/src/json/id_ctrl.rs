@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::output::{ascii, uuid};
 
 /// One power state descriptor (`psds[]`).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Psd {
     max_power: u16,
     flags: u8,
@@ -52,7 +52,7 @@ impl From<&PowerStateDescriptor> for Psd {
 }
 
 /// Identify Controller in nvme-cli's JSON shape.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct IdCtrl {
     vid: u16,
     ssvid: u16,

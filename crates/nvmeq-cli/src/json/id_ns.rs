@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::output::hex;
 
 /// One LBA format (`lbafs[]`).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Lbaf {
     ms: u16,
     ds: u8,
@@ -30,7 +30,7 @@ impl From<&LbaFormat> for Lbaf {
 }
 
 /// Identify Namespace in nvme-cli's JSON shape.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct IdNs {
     nsze: u64,
     ncap: u64,
@@ -69,7 +69,7 @@ pub struct IdNs {
 }
 
 /// The optimal-performance fields, present when NSFEAT bit 4 is set.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct OptPerf {
     npwg: u16,
     npwa: u16,

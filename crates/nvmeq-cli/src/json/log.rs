@@ -10,6 +10,7 @@ use nvmeq_core::log::{CommandEffectsLog, ErrorLogEntry, FwSlotLog, SmartLog};
 use nvmeq_core::{AdminOpcode, NvmOpcode};
 use serde::{Serialize, Serializer};
 
+use super::keyed::{self, DevName, Keyed};
 use super::Ordered;
 
 /// SMART / Health Information. `temperature` and the sensors are in kelvin,
@@ -75,8 +76,87 @@ impl Serialize for Smart<'_> {
     }
 }
 
+/// The keys [`Smart`] writes after `critical_warning`, all unsigned integers.
+const SMART_KEYS: [&str; 21] = [
+    "temperature",
+    "avail_spare",
+    "spare_thresh",
+    "percent_used",
+    "endurance_grp_critical_warning_summary",
+    "data_units_read",
+    "data_units_written",
+    "host_read_commands",
+    "host_write_commands",
+    "controller_busy_time",
+    "power_cycles",
+    "power_on_hours",
+    "unsafe_shutdowns",
+    "media_errors",
+    "num_err_log_entries",
+    "warning_temp_time",
+    "critical_comp_time",
+    "thm_temp1_trans_count",
+    "thm_temp2_trans_count",
+    "thm_temp1_total_time",
+    "thm_temp2_total_time",
+];
+
+/// Written by hand because `Serialize` is: keep the two in step (the CLI
+/// schema test validates real `smart-log` output against this).
+impl schemars::JsonSchema for Smart<'_> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Smart".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let uint = serde_json::json!({"type": "integer", "minimum": 0});
+        let bit = serde_json::json!({"type": "integer", "minimum": 0, "maximum": 1});
+        let mut props = serde_json::Map::new();
+        props.insert(
+            "critical_warning".into(),
+            serde_json::json!({
+                "description": "The Critical Warning byte; with -H an object of its bits.",
+                "oneOf": [
+                    {"type": "integer", "minimum": 0, "maximum": 255},
+                    {
+                        "type": "object",
+                        "properties": {
+                            "value": {"type": "integer", "minimum": 0, "maximum": 255},
+                            "available_spare": bit,
+                            "temp_threshold": bit,
+                            "reliability_degraded": bit,
+                            "ro": bit,
+                            "vmbu_failed": bit,
+                            "pmr_ro": bit
+                        },
+                        "required": ["value", "available_spare", "temp_threshold",
+                            "reliability_degraded", "ro", "vmbu_failed", "pmr_ro"],
+                        "additionalProperties": false
+                    }
+                ]
+            }),
+        );
+        let mut required = vec![serde_json::Value::from("critical_warning")];
+        for k in SMART_KEYS {
+            props.insert(k.into(), uint.clone());
+            required.push(k.into());
+        }
+        // Only reported sensors are written, so none is required.
+        for i in 1..=8 {
+            props.insert(format!("temperature_sensor_{i}"), uint.clone());
+        }
+        schemars::json_schema!({
+            "description": "SMART / Health Information; temperatures in kelvin.",
+            "type": "object",
+            "properties": props,
+            "required": required,
+            "additionalProperties": false
+        })
+    }
+}
+
 /// One Error Information log entry.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct ErrorEntry {
     error_count: u64,
     sqid: u16,
@@ -112,7 +192,7 @@ impl From<&ErrorLogEntry> for ErrorEntry {
 }
 
 /// The Error Information log: `{"errors": [...]}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct ErrorLog {
     errors: Vec<ErrorEntry>,
 }
@@ -139,22 +219,66 @@ pub fn fw_string(b: &[u8; 8]) -> String {
         .collect()
 }
 
+/// One device's Firmware Slot log: the active slot, then
+/// `Firmware Rev Slot N` (the revision as a number and as text) for each
+/// slot that holds one. Written by hand: the slot keys are data.
+#[derive(Debug)]
+pub struct FwSlots {
+    afi: u8,
+    revs: Vec<(usize, String)>,
+}
+
+const AFI: &str = "Active Firmware Slot (afi)";
+
+impl Serialize for FwSlots {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(1 + self.revs.len()))?;
+        m.serialize_entry(AFI, &self.afi)?;
+        for (slot, rev) in &self.revs {
+            m.serialize_entry(&format!("Firmware Rev Slot {slot}"), rev)?;
+        }
+        m.end()
+    }
+}
+
+impl schemars::JsonSchema for FwSlots {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "FwSlots".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "object",
+            "properties": {
+                (AFI): {"type": "integer", "minimum": 0, "maximum": 255}
+            },
+            "required": [AFI],
+            "patternProperties": {
+                "^Firmware Rev Slot [1-7]$": {"type": "string", "pattern": "^[0-9]+ \\(.{8}\\)$"}
+            },
+            "additionalProperties": false
+        })
+    }
+}
+
+/// `fw-log -o json`: one device's slots under its name.
+pub type FwLog = Keyed<DevName, FwSlots, true>;
+
 /// The Firmware Slot log, keyed by device name as nvme-cli does:
 /// `{"nvme0": {"Active Firmware Slot (afi)": 1, "Firmware Rev Slot 1": "… (1.0)"}}`.
-pub fn fw_log(devname: &str, l: &FwSlotLog) -> Ordered {
-    let mut slots = Ordered::default();
-    slots.insert("Active Firmware Slot (afi)".into(), l.afi.into());
-    for (i, frs) in l.frs.iter().enumerate() {
-        if frs[0] != 0 {
-            slots.insert(
-                format!("Firmware Rev Slot {}", i + 1),
-                format!("{} ({})", u64::from_le_bytes(*frs), fw_string(frs)).into(),
-            );
-        }
-    }
-    let mut root = Ordered::default();
-    root.insert(devname.into(), slots.into());
-    root
+pub fn fw_log(devname: &str, l: &FwSlotLog) -> FwLog {
+    let revs = l
+        .frs
+        .iter()
+        .enumerate()
+        .filter(|(_, frs)| frs[0] != 0)
+        .map(|(i, frs)| {
+            let rev = format!("{} ({})", u64::from_le_bytes(*frs), fw_string(frs));
+            (i + 1, rev)
+        })
+        .collect();
+    keyed::one(devname, FwSlots { afi: l.afi, revs })
 }
 
 /// nvme-cli's short command names used in the effects log keys.
@@ -168,7 +292,7 @@ pub fn io_name(op: u8) -> &'static str {
 }
 
 /// One Commands Supported and Effects page, as an element of nvme-cli's list.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Effects {
     command_set_identifier: u8,
     admin_cmd_set: Ordered,

@@ -9,9 +9,9 @@ use nvmeq_core::identify::{iocsc, IdentifyControllerNvm, IoCommandSets, PrimaryC
 use super::{identify, parse};
 use crate::cmd::{Ctx, DevArg};
 use crate::error::Result;
-use crate::json::Ordered;
 use crate::num;
 use crate::output::{self, cx};
+use serde::Serialize;
 
 /// `nvm-id-ctrl`.
 #[derive(Debug, Args)]
@@ -123,31 +123,48 @@ pub fn nvm_id_ctrl_text(c: &IdentifyControllerNvm, verbose: bool) -> String {
     s
 }
 
+/// `nvm-id-ctrl -o json`; with `-v`, AOCS's bits follow it (the reserved
+/// ones only when set), as nvme-cli's.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct NvmIdCtrlJson {
+    vsl: u8,
+    wzsl: u8,
+    wusl: u8,
+    dmrl: u8,
+    dmrsl: u32,
+    dmsl: u64,
+    kpiocap: u8,
+    wzdsl: u8,
+    aocs: u16,
+    #[serde(rename = "[15:1]: Reserved", skip_serializing_if = "Option::is_none")]
+    aocs_rsvd: Option<u16>,
+    #[serde(
+        rename = "[0:0]: Reporting Allocated LBA Supported",
+        skip_serializing_if = "Option::is_none"
+    )]
+    aocs_ralbas: Option<u16>,
+    ver: u32,
+    lbamqf: u8,
+}
+
 /// nvme-cli's `json_nvme_id_ctrl_nvm`.
-pub fn nvm_id_ctrl_json(c: &IdentifyControllerNvm, verbose: bool) -> Ordered {
-    let mut r = Ordered::new();
-    r.insert("vsl".into(), c.vsl.into());
-    r.insert("wzsl".into(), c.wzsl.into());
-    r.insert("wusl".into(), c.wusl.into());
-    r.insert("dmrl".into(), c.dmrl.into());
-    r.insert("dmrsl".into(), c.dmrsl.into());
-    r.insert("dmsl".into(), c.dmsl.get().into());
-    r.insert("kpiocap".into(), c.kpiocap.into());
-    r.insert("wzdsl".into(), c.wzdsl.into());
-    r.insert("aocs".into(), c.aocs.into());
-    if verbose {
-        let rsvd = (c.aocs & 0xfffe) >> 1;
-        if rsvd != 0 {
-            r.insert("[15:1]: Reserved".into(), rsvd.into());
-        }
-        r.insert(
-            "[0:0]: Reporting Allocated LBA Supported".into(),
-            (c.aocs & 1).into(),
-        );
+pub fn nvm_id_ctrl_json(c: &IdentifyControllerNvm, verbose: bool) -> NvmIdCtrlJson {
+    let rsvd = (c.aocs & 0xfffe) >> 1;
+    NvmIdCtrlJson {
+        vsl: c.vsl,
+        wzsl: c.wzsl,
+        wusl: c.wusl,
+        dmrl: c.dmrl,
+        dmrsl: c.dmrsl,
+        dmsl: c.dmsl.get(),
+        kpiocap: c.kpiocap,
+        wzdsl: c.wzdsl,
+        aocs: c.aocs,
+        aocs_rsvd: (verbose && rsvd != 0).then_some(rsvd),
+        aocs_ralbas: verbose.then_some(c.aocs & 1),
+        ver: c.ver.get(),
+        lbamqf: c.lbamqf,
     }
-    r.insert("ver".into(), c.ver.get().into());
-    r.insert("lbamqf".into(), c.lbamqf.into());
-    r
 }
 
 /// `nvmeq nvm-id-ctrl`.
@@ -211,25 +228,46 @@ pub fn primary_caps_text(c: &PrimaryControllerCaps, human: bool) -> String {
     s
 }
 
-/// nvme-cli's `json_nvme_primary_ctrl_cap`.
-pub fn primary_caps_json(c: &PrimaryControllerCaps) -> Ordered {
-    let mut r = Ordered::new();
-    r.insert("cntlid".into(), c.cntlid.into());
-    r.insert("portid".into(), c.portid.into());
-    r.insert("crt".into(), c.crt.into());
-    r.insert("vqfrt".into(), c.vqfrt.into());
-    r.insert("vqrfa".into(), c.vqrfa.into());
-    r.insert("vqrfap".into(), c.vqrfap.into());
-    r.insert("vqprt".into(), c.vqprt.into());
-    r.insert("vqfrsm".into(), c.vqfrsm.into());
-    r.insert("vqgran".into(), c.vqgran.into());
-    r.insert("vifrt".into(), c.vifrt.into());
-    r.insert("virfa".into(), c.virfa.into());
-    r.insert("virfap".into(), c.virfap.into());
-    r.insert("viprt".into(), c.viprt.into());
-    r.insert("vifrsm".into(), c.vifrsm.into());
-    r.insert("vigran".into(), c.vigran.into());
-    r
+/// nvme-cli's `json_nvme_primary_ctrl_cap`: the structure's fields by
+/// their mnemonics.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct PrimaryCapsJson {
+    cntlid: u16,
+    portid: u16,
+    crt: u8,
+    vqfrt: u32,
+    vqrfa: u32,
+    vqrfap: u16,
+    vqprt: u16,
+    vqfrsm: u16,
+    vqgran: u16,
+    vifrt: u32,
+    virfa: u32,
+    virfap: u16,
+    viprt: u16,
+    vifrsm: u16,
+    vigran: u16,
+}
+
+/// `primary-ctrl-caps -o json`.
+pub fn primary_caps_json(c: &PrimaryControllerCaps) -> PrimaryCapsJson {
+    PrimaryCapsJson {
+        cntlid: c.cntlid,
+        portid: c.portid,
+        crt: c.crt,
+        vqfrt: c.vqfrt,
+        vqrfa: c.vqrfa,
+        vqrfap: c.vqrfap,
+        vqprt: c.vqprt,
+        vqfrsm: c.vqfrsm,
+        vqgran: c.vqgran,
+        vifrt: c.vifrt,
+        virfa: c.virfa,
+        virfap: c.virfap,
+        viprt: c.viprt,
+        vifrsm: c.vifrsm,
+        vigran: c.vigran,
+    }
 }
 
 /// `nvmeq primary-ctrl-caps`.
@@ -282,29 +320,76 @@ pub fn iocs_text(l: &IoCommandSets, verbose: bool) -> String {
     s
 }
 
-/// nvme-cli's `json_id_iocs`.
-pub fn iocs_json(l: &IoCommandSets) -> Ordered {
-    let mut r = Ordered::new();
-    for (i, &v) in l.iocsc.iter().enumerate() {
-        if v == 0 {
-            continue;
-        }
-        r.insert(format!("I/O Command Set Combination[{i}]"), v.into());
-        let mut o = Ordered::new();
+/// nvme-cli's `json_id_iocs`: for each non-zero combination `i`,
+/// `"I/O Command Set Combination[i]": value` and then `"IOCSCi"`, an object
+/// saying which sets it selects. Written by hand: the keys hold the index.
+#[derive(Debug)]
+pub struct IocsJson(Vec<(usize, u64)>);
+
+struct Selected(u64);
+
+impl Serialize for Selected {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(IOCSC_SETS.len()))?;
         for (bit, _, name) in IOCSC_SETS {
-            o.insert(
-                name.into(),
-                if v & bit != 0 {
-                    "Selected"
-                } else {
-                    "Not selected"
-                }
-                .into(),
-            );
+            let on = self.0 & bit != 0;
+            m.serialize_entry(name, if on { "Selected" } else { "Not selected" })?;
         }
-        r.insert(format!("IOCSC{i}"), o.into());
+        m.end()
     }
-    r
+}
+
+impl Serialize for IocsJson {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(2 * self.0.len()))?;
+        for &(i, v) in &self.0 {
+            m.serialize_entry(&format!("I/O Command Set Combination[{i}]"), &v)?;
+            m.serialize_entry(&format!("IOCSC{i}"), &Selected(v))?;
+        }
+        m.end()
+    }
+}
+
+impl schemars::JsonSchema for IocsJson {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Iocs".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let sel = serde_json::json!({"enum": ["Selected", "Not selected"]});
+        let sets: serde_json::Map<String, serde_json::Value> = IOCSC_SETS
+            .iter()
+            .map(|(_, _, name)| ((*name).to_string(), sel.clone()))
+            .collect();
+        let names: Vec<&str> = IOCSC_SETS.iter().map(|(_, _, n)| *n).collect();
+        schemars::json_schema!({
+            "type": "object",
+            "patternProperties": {
+                "^I/O Command Set Combination\\[[0-9]{1,3}\\]$": {"type": "integer", "minimum": 1},
+                "^IOCSC[0-9]{1,3}$": {
+                    "type": "object",
+                    "properties": sets,
+                    "required": names,
+                    "additionalProperties": false
+                }
+            },
+            "additionalProperties": false
+        })
+    }
+}
+
+/// `id-iocs -o json`.
+pub fn iocs_json(l: &IoCommandSets) -> IocsJson {
+    IocsJson(
+        l.iocsc
+            .iter()
+            .enumerate()
+            .filter(|(_, &v)| v != 0)
+            .map(|(i, &v)| (i, v))
+            .collect(),
+    )
 }
 
 /// `nvmeq id-iocs`.
@@ -320,4 +405,63 @@ pub fn id_iocs(ctx: &Ctx, a: &IdIocsArgs) -> Result<()> {
         || iocs_json(&l),
         &raw,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zerocopy::FromZeros;
+
+    #[test]
+    fn verbose_nvm_id_ctrl_json_adds_the_aocs_bits() {
+        let mut c = IdentifyControllerNvm::new_zeroed();
+        c.aocs = 0x5;
+        let j = serde_json::to_value(nvm_id_ctrl_json(&c, true)).unwrap();
+        let keys: Vec<&str> = j.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(
+            keys[8..12],
+            [
+                "aocs",
+                "[15:1]: Reserved",
+                "[0:0]: Reporting Allocated LBA Supported",
+                "ver"
+            ]
+        );
+        assert_eq!(j["[15:1]: Reserved"], 2);
+        let e = crate::schema::errors("nvm-id-ctrl", &j);
+        assert!(e.is_empty(), "{e:?}");
+        let plain = serde_json::to_value(nvm_id_ctrl_json(&c, false)).unwrap();
+        assert_eq!(plain.as_object().unwrap().len(), 11);
+    }
+
+    #[test]
+    fn iocs_json_pairs_each_combination_with_its_sets() {
+        let mut l = IoCommandSets::new_zeroed();
+        l.iocsc[0] = iocsc::NVM;
+        l.iocsc[2] = iocsc::NVM | iocsc::ZONED;
+        let s = serde_json::to_string(&iocs_json(&l)).unwrap();
+        let sets = |zoned: &str, nvm: &str| {
+            format!(
+                concat!(
+                    r#"{{"Computational Programs Namespace Command Set":"Not selected","#,
+                    r#""Subsystem Local Memory Command Set":"Not selected","#,
+                    r#""Zoned Namespace Command Set":"{}","#,
+                    r#""Key Value Command Set":"Not selected","NVM Command Set":"{}"}}"#
+                ),
+                zoned, nvm
+            )
+        };
+        assert_eq!(
+            s,
+            format!(
+                r#"{{"I/O Command Set Combination[0]":1,"IOCSC0":{},"I/O Command Set Combination[2]":5,"IOCSC2":{}}}"#,
+                sets("Not selected", "Selected"),
+                sets("Selected", "Selected")
+            )
+        );
+        let mut j: serde_json::Value = serde_json::from_str(&s).unwrap();
+        assert!(crate::schema::errors("id-iocs", &j).is_empty());
+        j["IOCSC2"]["NVM Command Set"] = "yes".into();
+        assert!(!crate::schema::errors("id-iocs", &j).is_empty());
+    }
 }

@@ -43,7 +43,7 @@ pub struct LbaFormatArgs {
 }
 
 /// One extended LBA format (`elbafs[]`).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct ElbafJson {
     sts: u8,
     pif: u8,
@@ -52,8 +52,8 @@ struct ElbafJson {
 
 /// `nvm-id-ns -o json`. `lbstm` is left out for a format (CNS 0Ah), and
 /// `npdgl` unless Identify Namespace NSFEAT bit 5 says it is valid.
-#[derive(Debug, Serialize)]
-struct NvmIdNsJson {
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub(crate) struct NvmIdNsJson {
     #[serde(skip_serializing_if = "Option::is_none")]
     lbstm: Option<u64>,
     pic: u8,
@@ -151,8 +151,8 @@ fn nvm_text(n: &IdentifyNamespaceNvm, ns: &IdentifyNamespace, of: Subject) -> St
 
 /// `id-ns-lba-format -o json`: only the fields that describe a format
 /// (nvme-cli's `cap_only`), LBA formats 0..=NLBAF.
-#[derive(Debug, Serialize)]
-struct FormatIdNsJson {
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub(crate) struct FormatIdNsJson {
     nlbaf: u8,
     mc: u8,
     dpc: u8,

@@ -39,7 +39,7 @@ pub struct ListEndgrpArgs {
 }
 
 /// nvme-cli's `json_nvme_cmd_set_independent_id_ns`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct IndependentJson {
     nsfeat: u8,
     nmic: u8,
@@ -106,13 +106,13 @@ fn c_hex(v: u32) -> String {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct EndgrpId {
     endgrp_id: u16,
 }
 
 /// nvme-cli's `json_nvme_endurance_group_list`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct EndgrpListJson {
     num_endgrp_id: u16,
     endgrp_list: Vec<EndgrpId>,

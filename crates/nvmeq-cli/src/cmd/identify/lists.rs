@@ -8,13 +8,11 @@ use nvmeq_core::cmd::{Cns, Identify};
 use nvmeq_core::identify::{
     ControllerList, DomainList, NsGranularityList, NvmSetList, SecondaryControllerList, UuidList,
 };
-use serde_json::Value;
+use serde::Serialize;
 
 use super::{identify, parse};
 use crate::cmd::{Ctx, DevArg};
 use crate::error::{usage, Result};
-use crate::json::exact::{u128_value, Exact};
-use crate::json::Ordered;
 use crate::num;
 use crate::output::{self, cx, uuid};
 
@@ -84,14 +82,6 @@ pub struct IdNsGranularityArgs {
     pub dev: DevArg,
 }
 
-fn obj(pairs: &[(&str, Value)]) -> Value {
-    let mut o = Ordered::new();
-    for (k, v) in pairs {
-        o.insert((*k).into(), v.clone());
-    }
-    o.into()
-}
-
 /// The controller list laid out like `nvme list-ctrl`.
 pub fn ctrl_list_text(l: &ControllerList) -> String {
     let mut s = format!("num of ctrls present: {}\n", l.num);
@@ -101,17 +91,26 @@ pub fn ctrl_list_text(l: &ControllerList) -> String {
     s
 }
 
+/// One `ctrl_list` entry.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct CtrlId {
+    ctrl_id: u16,
+}
+
+/// nvme-cli's `json_nvme_list_ctrl`: `num_ctrl` is the count the
+/// controller reports, `ctrl_list` the identifiers the list holds.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct CtrlListJson {
+    num_ctrl: u16,
+    ctrl_list: Vec<CtrlId>,
+}
+
 /// nvme-cli's `json_nvme_list_ctrl`.
-pub fn ctrl_list_json(l: &ControllerList) -> Ordered {
-    let mut r = Ordered::new();
-    r.insert("num_ctrl".into(), l.num.into());
-    let list: Vec<Value> = l
-        .ids()
-        .iter()
-        .map(|&id| obj(&[("ctrl_id", id.into())]))
-        .collect();
-    r.insert("ctrl_list".into(), list.into());
-    r
+pub fn ctrl_list_json(l: &ControllerList) -> CtrlListJson {
+    CtrlListJson {
+        num_ctrl: l.num,
+        ctrl_list: l.ids().iter().map(|&ctrl_id| CtrlId { ctrl_id }).collect(),
+    }
 }
 
 /// `nvmeq list-ctrl`.
@@ -178,26 +177,49 @@ pub fn secondary_text(l: &SecondaryControllerList, count: u32) -> String {
     s
 }
 
+/// One secondary controller entry, with nvme-cli's long key names.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct SecondaryJson {
+    #[serde(rename = "secondary-controller-identifier")]
+    scid: u16,
+    #[serde(rename = "primary-controller-identifier")]
+    pcid: u16,
+    #[serde(rename = "secondary-controller-state")]
+    scs: u8,
+    #[serde(rename = "virtual-function-number")]
+    vfn: u16,
+    #[serde(rename = "num-virtual-queues")]
+    nvq: u16,
+    #[serde(rename = "num-virtual-interrupts")]
+    nvi: u16,
+}
+
+/// `list-secondary -o json`: `num` is the entries shown (at most
+/// `--num-entries`).
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct SecondaryListJson {
+    num: usize,
+    #[serde(rename = "secondary-controllers")]
+    secondary_controllers: Vec<SecondaryJson>,
+}
+
 /// nvme-cli's `json_nvme_list_secondary_ctrl`.
-pub fn secondary_json(l: &SecondaryControllerList, count: u32) -> Ordered {
+pub fn secondary_json(l: &SecondaryControllerList, count: u32) -> SecondaryListJson {
     let n = u32::from(l.num).min(count).min(127) as usize;
-    let mut r = Ordered::new();
-    r.insert("num".into(), n.into());
-    let list: Vec<Value> = l.entries[..n]
-        .iter()
-        .map(|e| {
-            obj(&[
-                ("secondary-controller-identifier", e.scid.into()),
-                ("primary-controller-identifier", e.pcid.into()),
-                ("secondary-controller-state", e.scs.into()),
-                ("virtual-function-number", e.vfn.into()),
-                ("num-virtual-queues", e.nvq.into()),
-                ("num-virtual-interrupts", e.nvi.into()),
-            ])
-        })
-        .collect();
-    r.insert("secondary-controllers".into(), list.into());
-    r
+    SecondaryListJson {
+        num: n,
+        secondary_controllers: l.entries[..n]
+            .iter()
+            .map(|e| SecondaryJson {
+                scid: e.scid,
+                pcid: e.pcid,
+                scs: e.scs,
+                vfn: e.vfn,
+                nvq: e.nvq,
+                nvi: e.nvi,
+            })
+            .collect(),
+    }
 }
 
 /// `nvmeq list-secondary`.
@@ -244,20 +266,31 @@ pub fn uuid_text(l: &UuidList, human: bool) -> String {
     s
 }
 
+/// One UUID List entry.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct UuidJson {
+    association: u8,
+    uuid: String,
+}
+
+/// `id-uuid -o json`: the entries in use.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct UuidListJson {
+    #[serde(rename = "UUID-list")]
+    list: Vec<UuidJson>,
+}
+
 /// nvme-cli's `json_nvme_id_uuid_list`.
-pub fn uuid_json(l: &UuidList) -> Ordered {
-    let list: Vec<Value> = l
-        .used()
-        .map(|e| {
-            obj(&[
-                ("association", (e.header & 3).into()),
-                ("uuid", uuid(&e.uuid).into()),
-            ])
-        })
-        .collect();
-    let mut r = Ordered::new();
-    r.insert("UUID-list".into(), list.into());
-    r
+pub fn uuid_json(l: &UuidList) -> UuidListJson {
+    UuidListJson {
+        list: l
+            .used()
+            .map(|e| UuidJson {
+                association: e.header & 3,
+                uuid: uuid(&e.uuid),
+            })
+            .collect(),
+    }
 }
 
 /// `nvmeq id-uuid`.
@@ -294,27 +327,43 @@ pub fn nvmset_text(l: &NvmSetList, id: u16) -> String {
     s
 }
 
+/// One NVM Set Attributes entry; the capacities are 128-bit numbers.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct NvmSetJson {
+    nvmset_id: u16,
+    endurance_group_id: u16,
+    random_4k_read_typical: u32,
+    optimal_write_size: u32,
+    total_nvmset_cap: u128,
+    unalloc_nvmset_cap: u128,
+}
+
+/// `id-nvmset -o json`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct NvmSetListJson {
+    nid: u8,
+    #[serde(rename = "NVMSet")]
+    sets: Vec<NvmSetJson>,
+}
+
 /// nvme-cli's `json_nvme_id_nvmset`.
-pub fn nvmset_json(l: &NvmSetList) -> Ordered {
-    let list: Vec<Value> = l
-        .entries
-        .iter()
-        .take(l.nid.into())
-        .map(|e| {
-            obj(&[
-                ("nvmset_id", e.nvmsetid.into()),
-                ("endurance_group_id", e.endgid.into()),
-                ("random_4k_read_typical", e.rr4kt.into()),
-                ("optimal_write_size", e.ows.into()),
-                ("total_nvmset_cap", u128_value(e.tnvmsetcap.get())),
-                ("unalloc_nvmset_cap", u128_value(e.unvmsetcap.get())),
-            ])
-        })
-        .collect();
-    let mut r = Ordered::new();
-    r.insert("nid".into(), l.nid.into());
-    r.insert("NVMSet".into(), list.into());
-    r
+pub fn nvmset_json(l: &NvmSetList) -> NvmSetListJson {
+    NvmSetListJson {
+        nid: l.nid,
+        sets: l
+            .entries
+            .iter()
+            .take(l.nid.into())
+            .map(|e| NvmSetJson {
+                nvmset_id: e.nvmsetid,
+                endurance_group_id: e.endgid,
+                random_4k_read_typical: e.rr4kt,
+                optimal_write_size: e.ows,
+                total_nvmset_cap: e.tnvmsetcap.get(),
+                unalloc_nvmset_cap: e.unvmsetcap.get(),
+            })
+            .collect(),
+    }
 }
 
 /// `nvmeq id-nvmset`.
@@ -327,7 +376,7 @@ pub fn id_nvmset(ctx: &Ctx, a: &IdNvmsetArgs) -> Result<()> {
     output::emit(
         ctx.fmt,
         || nvmset_text(&l, a.nvmset_id),
-        || Exact(nvmset_json(&l)),
+        || nvmset_json(&l),
         &raw,
     )
 }
@@ -353,25 +402,38 @@ pub fn domain_text(l: &DomainList) -> String {
     s
 }
 
+/// One Domain Attributes entry; the capacities are 128-bit numbers.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct DomainJson {
+    dom_id: u16,
+    dom_cap: u128,
+    unalloc_dom_cap: u128,
+    max_egrp_dom_cap: u128,
+}
+
+/// `id-domain -o json`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct DomainListJson {
+    num_dom_entries: u8,
+    domain_list: Vec<DomainJson>,
+}
+
 /// nvme-cli's `json_id_domain_list`.
-pub fn domain_json(l: &DomainList) -> Ordered {
-    let list: Vec<Value> = l
-        .entries
-        .iter()
-        .take(l.num.into())
-        .map(|e| {
-            obj(&[
-                ("dom_id", e.dom_id.into()),
-                ("dom_cap", u128_value(e.dom_cap.get())),
-                ("unalloc_dom_cap", u128_value(e.unalloc_dom_cap.get())),
-                ("max_egrp_dom_cap", u128_value(e.max_egrp_dom_cap.get())),
-            ])
-        })
-        .collect();
-    let mut r = Ordered::new();
-    r.insert("num_dom_entries".into(), l.num.into());
-    r.insert("domain_list".into(), list.into());
-    r
+pub fn domain_json(l: &DomainList) -> DomainListJson {
+    DomainListJson {
+        num_dom_entries: l.num,
+        domain_list: l
+            .entries
+            .iter()
+            .take(l.num.into())
+            .map(|e| DomainJson {
+                dom_id: e.dom_id,
+                dom_cap: e.dom_cap.get(),
+                unalloc_dom_cap: e.unalloc_dom_cap.get(),
+                max_egrp_dom_cap: e.max_egrp_dom_cap.get(),
+            })
+            .collect(),
+    }
 }
 
 /// `nvmeq id-domain`.
@@ -381,7 +443,7 @@ pub fn id_domain(ctx: &Ctx, a: &IdDomainArgs) -> Result<()> {
     let cmd = Identify::new(Cns::DOMAIN_LIST, 0).cnssid(a.dom_id);
     let raw = identify(&mut dev, op, cmd)?;
     let l: DomainList = parse(&raw, op)?;
-    output::emit(ctx.fmt, || domain_text(&l), || Exact(domain_json(&l)), &raw)
+    output::emit(ctx.fmt, || domain_text(&l), || domain_json(&l), &raw)
 }
 
 /// The Namespace Granularity List laid out like `nvme id-ns-granularity`.
@@ -411,24 +473,41 @@ pub fn granularity_text(l: &NsGranularityList) -> String {
     s
 }
 
+/// One Namespace Granularity Descriptor.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct GranularityJson {
+    #[serde(rename = "namespace-size-granularity")]
+    nszegran: u64,
+    #[serde(rename = "namespace-capacity-granularity")]
+    ncapgran: u64,
+}
+
+/// `id-ns-granularity -o json`: `num-descriptors` is zero-based, as in the
+/// structure.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct GranularityListJson {
+    attributes: u32,
+    #[serde(rename = "num-descriptors")]
+    num_descriptors: u8,
+    #[serde(rename = "namespace-granularity-list")]
+    list: Vec<GranularityJson>,
+}
+
 /// nvme-cli's `json_nvme_id_ns_granularity_list`.
-pub fn granularity_json(l: &NsGranularityList) -> Ordered {
-    let list: Vec<Value> = l
-        .entries
-        .iter()
-        .take(usize::from(l.num_descriptors_z) + 1)
-        .map(|e| {
-            obj(&[
-                ("namespace-size-granularity", e.nszegran.get().into()),
-                ("namespace-capacity-granularity", e.ncapgran.get().into()),
-            ])
-        })
-        .collect();
-    let mut r = Ordered::new();
-    r.insert("attributes".into(), l.attributes.into());
-    r.insert("num-descriptors".into(), l.num_descriptors_z.into());
-    r.insert("namespace-granularity-list".into(), list.into());
-    r
+pub fn granularity_json(l: &NsGranularityList) -> GranularityListJson {
+    GranularityListJson {
+        attributes: l.attributes,
+        num_descriptors: l.num_descriptors_z,
+        list: l
+            .entries
+            .iter()
+            .take(usize::from(l.num_descriptors_z) + 1)
+            .map(|e| GranularityJson {
+                nszegran: e.nszegran.get(),
+                ncapgran: e.ncapgran.get(),
+            })
+            .collect(),
+    }
 }
 
 /// `nvmeq id-ns-granularity`.
@@ -465,6 +544,8 @@ mod tests {
         let j = serde_json::to_value(uuid_json(&u)).unwrap();
         assert_eq!(j["UUID-list"].as_array().unwrap().len(), 2);
         assert_eq!(j["UUID-list"][0]["association"], 1);
+        let e = crate::schema::errors("id-uuid", &j);
+        assert!(e.is_empty(), "breaks docs/schema/id-uuid.json: {e:?}");
 
         let mut n = NvmSetList::new_zeroed();
         n.nid = 1;
@@ -481,14 +562,17 @@ mod tests {
             t.contains(&format!("total_nvmset_cap        : {}\n", 1u128 << 70)),
             "{t}"
         );
-        let j = serde_json::to_value(nvmset_json(&n)).unwrap();
-        assert_eq!(j["NVMSet"][0]["nvmset_id"], 3);
-        // nvme-cli 2.13's form: the number with every digit, not a string.
-        let s = serde_json::to_string(&Exact(nvmset_json(&n))).unwrap();
+        // nvme-cli 2.13's form: the number with every digit, not a string
+        // (a `Value` cannot hold it, so the text is checked).
+        let s = serde_json::to_string(&nvmset_json(&n)).unwrap();
         assert!(
             s.contains(&format!("\"total_nvmset_cap\":{},", 1u128 << 70)),
             "{s}"
         );
+        let j: serde_json::Value = serde_json::from_str(&s).unwrap();
+        assert_eq!(j["NVMSet"][0]["nvmset_id"], 3);
+        let e = crate::schema::errors("id-nvmset", &j);
+        assert!(e.is_empty(), "breaks docs/schema/id-nvmset.json: {e:?}");
 
         let mut d = DomainList::new_zeroed();
         d.num = 1;
@@ -498,6 +582,8 @@ mod tests {
         assert!(t.contains("Number of Domain Entries: 1\nDomain Id for Attr Entry[0]: 7\nDomain Capacity for Attr Entry[0]: 4096\n"), "{t}");
         let j = serde_json::to_value(domain_json(&d)).unwrap();
         assert_eq!(j["domain_list"][0]["dom_cap"], 4096);
+        let e = crate::schema::errors("id-domain", &j);
+        assert!(e.is_empty(), "breaks docs/schema/id-domain.json: {e:?}");
 
         let mut g = NsGranularityList::new_zeroed();
         g.num_descriptors_z = 1;
@@ -510,6 +596,11 @@ mod tests {
         assert!(t.contains("\n     Entry[ 1] :\n................\n     NSG       : Namespace Size Granularity     : 0x100000\n     NCG       : Namespace Capacity Granularity : 0\n"), "{t}");
         let j = serde_json::to_value(granularity_json(&g)).unwrap();
         assert_eq!(j["namespace-granularity-list"].as_array().unwrap().len(), 2);
+        let e = crate::schema::errors("id-ns-granularity", &j);
+        assert!(
+            e.is_empty(),
+            "breaks docs/schema/id-ns-granularity.json: {e:?}"
+        );
 
         let mut s = SecondaryControllerList::new_zeroed();
         s.num = 1;
@@ -518,5 +609,16 @@ mod tests {
         s.entries[0].scs = 1;
         let t = secondary_text(&s, 127);
         assert!(t.contains("   SCEntry[0  ]:\n................\n     SCID      : Secondary Controller Identifier : 0x0002\n     PCID      : Primary Controller Identifier   : 0x0001\n     SCS       : Secondary Controller State      : 0x0001 (Online)\n     VFN       : Virtual Function Number         : 0000\n"), "{t}");
+        let j = serde_json::to_value(secondary_json(&s, 127)).unwrap();
+        assert_eq!(j["num"], 1);
+        assert_eq!(
+            j["secondary-controllers"][0]["secondary-controller-state"],
+            1
+        );
+        let e = crate::schema::errors("list-secondary", &j);
+        assert!(
+            e.is_empty(),
+            "breaks docs/schema/list-secondary.json: {e:?}"
+        );
     }
 }

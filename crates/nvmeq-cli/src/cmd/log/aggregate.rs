@@ -5,16 +5,15 @@
 use clap::Args;
 use nvmeq_core::cmd::LogId;
 use nvmeq_core::log::{aggregate_entries, EventAggregateHeader, PredictableLatencyLog};
-use serde_json::Value;
 use zerocopy::FromBytes;
 
 use super::{parse, read_log, LogReq};
 use crate::cmd::identify::id_ctrl_of;
 use crate::cmd::{Ctx, DevArg};
 use crate::error::{usage, Result};
-use crate::json::Ordered;
 use crate::num;
 use crate::output;
+use serde::Serialize;
 
 /// `endurance-event-agg-log` and `pred-lat-event-agg-log`.
 #[derive(Debug, Args)]
@@ -74,30 +73,39 @@ pub fn aggregate_text(which: Aggregate, log: &[u8], shown: u64, devname: &str) -
     s
 }
 
+/// One aggregate entry: an Endurance Group or NVM Set identifier.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct AggregateEntryJson {
+    entry: u16,
+}
+
+/// `endurance-event-agg-log` / `pred-lat-event-agg-log -o json`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct AggregateJson {
+    num_entries_avail: u64,
+    list_of_entries: Vec<AggregateEntryJson>,
+}
+
 /// nvme-cli's JSON for both aggregates.
-pub fn aggregate_json(which: Aggregate, log: &[u8], shown: u64) -> Ordered {
+pub fn aggregate_json(which: Aggregate, log: &[u8], shown: u64) -> AggregateJson {
     let n = EventAggregateHeader::read_from_prefix(log).map_or(0, |(h, _)| h.num_entries.get());
-    let entries: Vec<Value> = match which {
+    let entries: Vec<u16> = match which {
         Aggregate::Endurance => log
             .get(8..)
             .unwrap_or_default()
             .chunks_exact(2)
             .take(shown as usize)
             .map(|e| u16::from_le_bytes([e[0], e[1]]))
-            .collect::<Vec<_>>(),
+            .collect(),
         Aggregate::PredictableLatency => aggregate_entries(log, shown).collect(),
+    };
+    AggregateJson {
+        num_entries_avail: n,
+        list_of_entries: entries
+            .into_iter()
+            .map(|entry| AggregateEntryJson { entry })
+            .collect(),
     }
-    .into_iter()
-    .map(|e| {
-        let mut o = Ordered::new();
-        o.insert("entry".into(), e.into());
-        o.into()
-    })
-    .collect();
-    let mut r = Ordered::new();
-    r.insert("num_entries_avail".into(), n.into());
-    r.insert("list_of_entries".into(), entries.into());
-    r
 }
 
 /// `nvmeq endurance-event-agg-log` / `pred-lat-event-agg-log`.
@@ -158,24 +166,36 @@ pub fn pred_lat_text(l: &PredictableLatencyLog, set: u16, devname: &str) -> Stri
 }
 
 /// nvme-cli's `json_predictable_latency_per_nvmset`.
-pub fn pred_lat_json(l: &PredictableLatencyLog, set: u16) -> Ordered {
-    let mut r = Ordered::new();
-    r.insert("nvmset_id".into(), set.into());
-    r.insert("status".into(), l.status.into());
-    r.insert("event_type".into(), l.event_type.get().into());
-    for (k, v) in [
-        ("dtwin_reads_typical", l.dtwin_rt.get()),
-        ("dtwin_writes_typical", l.dtwin_wt.get()),
-        ("dtwin_time_maximum", l.dtwin_tmax.get()),
-        ("ndwin_time_minimum_high", l.ndwin_tmin_hi.get()),
-        ("ndwin_time_minimum_low", l.ndwin_tmin_lo.get()),
-        ("dtwin_reads_estimate", l.dtwin_re.get()),
-        ("dtwin_writes_estimate", l.dtwin_we.get()),
-        ("dtwin_time_estimate", l.dtwin_te.get()),
-    ] {
-        r.insert(k.into(), v.into());
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct PredLatJson {
+    nvmset_id: u16,
+    status: u8,
+    event_type: u16,
+    dtwin_reads_typical: u64,
+    dtwin_writes_typical: u64,
+    dtwin_time_maximum: u64,
+    ndwin_time_minimum_high: u64,
+    ndwin_time_minimum_low: u64,
+    dtwin_reads_estimate: u64,
+    dtwin_writes_estimate: u64,
+    dtwin_time_estimate: u64,
+}
+
+/// `predictable-lat-log -o json`.
+pub fn pred_lat_json(l: &PredictableLatencyLog, set: u16) -> PredLatJson {
+    PredLatJson {
+        nvmset_id: set,
+        status: l.status,
+        event_type: l.event_type.get(),
+        dtwin_reads_typical: l.dtwin_rt.get(),
+        dtwin_writes_typical: l.dtwin_wt.get(),
+        dtwin_time_maximum: l.dtwin_tmax.get(),
+        ndwin_time_minimum_high: l.ndwin_tmin_hi.get(),
+        ndwin_time_minimum_low: l.ndwin_tmin_lo.get(),
+        dtwin_reads_estimate: l.dtwin_re.get(),
+        dtwin_writes_estimate: l.dtwin_we.get(),
+        dtwin_time_estimate: l.dtwin_te.get(),
     }
-    r
 }
 
 /// `nvmeq predictable-lat-log`.
@@ -213,7 +233,10 @@ mod tests {
         );
         let t = aggregate_text(Aggregate::PredictableLatency, &log, 3, "nvme0");
         assert!(t.ends_with("Entry[2]: 9\n"), "{t}");
-        let j = Value::from(aggregate_json(Aggregate::PredictableLatency, &log, 3));
+        let j =
+            serde_json::to_value(aggregate_json(Aggregate::PredictableLatency, &log, 3)).unwrap();
+        let e = crate::schema::errors("endurance-event-agg-log", &j);
+        assert!(e.is_empty(), "{e:?}");
         assert_eq!(j["num_entries_avail"], 2);
         assert_eq!(j["list_of_entries"][1]["entry"], 9);
         assert_eq!(j["list_of_entries"].as_array().unwrap().len(), 2);
@@ -227,7 +250,9 @@ mod tests {
             "{t}"
         );
         assert!(t.contains("DTWIN Writes Estimate: 77\n"), "{t}");
-        let j = Value::from(pred_lat_json(&p, 1));
+        let j = serde_json::to_value(pred_lat_json(&p, 1)).unwrap();
+        let e = crate::schema::errors("predictable-lat-log", &j);
+        assert!(e.is_empty(), "{e:?}");
         assert_eq!(j["dtwin_writes_estimate"], 77);
         assert_eq!(p.as_bytes().len(), 512);
     }

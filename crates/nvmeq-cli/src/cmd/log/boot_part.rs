@@ -28,8 +28,8 @@ pub struct BootPartArgs {
 }
 
 /// nvme-cli's `json_boot_part_log` (its `count` is the Log Identifier).
-#[derive(Debug, Serialize)]
-struct BootPartJson {
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub(crate) struct BootPartJson {
     count: u8,
     abpid: u8,
     bpsz: u32,

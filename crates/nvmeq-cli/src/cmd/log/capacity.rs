@@ -4,13 +4,11 @@
 use clap::Args;
 use nvmeq_core::cmd::LogId;
 use nvmeq_core::log::{capacity_configs, media_units, MediaUnitStatusLog};
-use serde_json::Value;
+use serde::Serialize;
 
 use super::{parse, read_log, LogReq};
 use crate::cmd::{Ctx, DevArg};
 use crate::error::Result;
-use crate::json::exact::{u128_value, Exact};
-use crate::json::Ordered;
 use crate::num;
 use crate::output;
 
@@ -55,34 +53,50 @@ pub fn media_unit_text(log: &[u8]) -> String {
     s
 }
 
+/// One Media Unit Status Descriptor.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct MediaUnitJson {
+    muid: u16,
+    domainid: u16,
+    endgid: u16,
+    nvmsetid: u16,
+    cap_adj_fctr: u16,
+    avl_spare: u8,
+    percent_used: u8,
+    mucs: u8,
+    cio: u8,
+}
+
 /// nvme-cli's `json_media_unit_stat_log`.
-pub fn media_unit_json(log: &[u8]) -> Ordered {
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct MediaUnitStatJson {
+    nmu: u16,
+    cchans: u16,
+    sel_config: u16,
+    mus_list: Vec<MediaUnitJson>,
+}
+
+/// `media-unit-stat-log -o json`.
+pub fn media_unit_json(log: &[u8]) -> MediaUnitStatJson {
     let h: MediaUnitStatusLog = parse(log, "").unwrap_or_default();
-    let mut r = Ordered::new();
-    r.insert("nmu".into(), h.nmu.get().into());
-    r.insert("cchans".into(), h.cchans.get().into());
-    r.insert("sel_config".into(), h.sel_config.get().into());
-    let list: Vec<Value> = media_units(log)
-        .map(|d| {
-            let mut o = Ordered::new();
-            for (k, v) in [
-                ("muid", d.muid.get()),
-                ("domainid", d.domainid.get()),
-                ("endgid", d.endgid.get()),
-                ("nvmsetid", d.nvmsetid.get()),
-                ("cap_adj_fctr", d.cap_adj_fctr.get()),
-                ("avl_spare", d.avl_spare.into()),
-                ("percent_used", d.percent_used.into()),
-                ("mucs", d.mucs.into()),
-                ("cio", d.cio.into()),
-            ] {
-                o.insert(k.into(), v.into());
-            }
-            o.into()
-        })
-        .collect();
-    r.insert("mus_list".into(), list.into());
-    r
+    MediaUnitStatJson {
+        nmu: h.nmu.get(),
+        cchans: h.cchans.get(),
+        sel_config: h.sel_config.get(),
+        mus_list: media_units(log)
+            .map(|d| MediaUnitJson {
+                muid: d.muid.get(),
+                domainid: d.domainid.get(),
+                endgid: d.endgid.get(),
+                nvmsetid: d.nvmsetid.get(),
+                cap_adj_fctr: d.cap_adj_fctr.get(),
+                avl_spare: d.avl_spare,
+                percent_used: d.percent_used,
+                mucs: d.mucs,
+                cio: d.cio,
+            })
+            .collect(),
+    }
 }
 
 /// The list laid out like `nvme supported-cap-config-log`.
@@ -132,67 +146,102 @@ pub fn cap_config_text(log: &[u8]) -> String {
     s
 }
 
+/// A media unit of a channel. nvme-cli names its MUID and MUDL `chanid`
+/// and `chmus`, as here.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct MediaDescJson {
+    /// The Media Unit Identifier.
+    chanid: u16,
+    /// The Media Unit Descriptor Length.
+    chmus: u16,
+}
+
+/// One Channel Configuration Descriptor.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct ChannelJson {
+    chanid: u16,
+    /// The number of media units.
+    chmus: usize,
+    #[serde(rename = "Media Descriptor")]
+    media: Vec<MediaDescJson>,
+}
+
+/// One NVM Set of an Endurance Group.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct NvmSetIdJson {
+    nvmsetid: u16,
+}
+
+/// One Endurance Group Configuration Descriptor; the capacities are
+/// 128-bit numbers.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct EgConfigJson {
+    endgid: u16,
+    cap_adj_factor: u16,
+    tegcap: u128,
+    segcap: u128,
+    egsets: u16,
+    egchans: u16,
+    #[serde(rename = "Channel Descriptor")]
+    channels: Vec<ChannelJson>,
+    #[serde(rename = "NVM Set IDs")]
+    sets: Vec<NvmSetIdJson>,
+}
+
+/// One Capacity Configuration Descriptor.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct CapConfigJson {
+    cap_config_id: u16,
+    domainid: u16,
+    egcn: u16,
+    #[serde(rename = "Endurance Descriptor")]
+    groups: Vec<EgConfigJson>,
+}
+
 /// nvme-cli's `json_supported_cap_config_log` (its key names included).
-pub fn cap_config_json(log: &[u8]) -> Ordered {
-    let mut r = Ordered::new();
-    r.insert("sccn".into(), log.first().copied().unwrap_or(0).into());
-    let caps: Vec<Value> = capacity_configs(log)
-        .map(|c| {
-            let mut o = Ordered::new();
-            o.insert("cap_config_id".into(), c.desc.cap_config_id.get().into());
-            o.insert("domainid".into(), c.desc.domainid.get().into());
-            o.insert("egcn".into(), c.desc.egcn.get().into());
-            let groups: Vec<Value> = c
-                .groups
-                .iter()
-                .map(|g| {
-                    let mut e = Ordered::new();
-                    e.insert("endgid".into(), g.desc.endgid.get().into());
-                    e.insert("cap_adj_factor".into(), g.desc.cap_adj_factor.get().into());
-                    e.insert("tegcap".into(), u128_value(g.desc.tegcap.get()));
-                    e.insert("segcap".into(), u128_value(g.desc.segcap.get()));
-                    e.insert("egsets".into(), g.desc.egsets.get().into());
-                    e.insert("egchans".into(), g.egchans.into());
-                    let chans: Vec<Value> = g
-                        .channels()
-                        .map(|ch| {
-                            let mut c = Ordered::new();
-                            c.insert("chanid".into(), ch.chanid.into());
-                            c.insert("chmus".into(), (ch.media_units.len() / 8).into());
-                            // nvme-cli names a media unit's MUID and MUDL
-                            // "chanid" and "chmus".
-                            let media: Vec<Value> = ch
-                                .media_units()
-                                .map(|(muid, mudl)| {
-                                    let mut m = Ordered::new();
-                                    m.insert("chanid".into(), muid.into());
-                                    m.insert("chmus".into(), mudl.into());
-                                    m.into()
-                                })
-                                .collect();
-                            c.insert("Media Descriptor".into(), media.into());
-                            c.into()
-                        })
-                        .collect();
-                    e.insert("Channel Descriptor".into(), chans.into());
-                    let sets: Vec<Value> = g
-                        .nvmset_ids()
-                        .map(|id| {
-                            let mut s = Ordered::new();
-                            s.insert("nvmsetid".into(), id.into());
-                            s.into()
-                        })
-                        .collect();
-                    e.insert("NVM Set IDs".into(), sets.into());
-                    e.into()
-                })
-                .collect();
-            o.insert("Endurance Descriptor".into(), groups.into());
-            o.into()
-        })
-        .collect();
-    r.insert("Capacity Descriptor".into(), caps.into());
-    r
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct CapConfigListJson {
+    sccn: u8,
+    #[serde(rename = "Capacity Descriptor")]
+    configs: Vec<CapConfigJson>,
+}
+
+/// `supported-cap-config-log -o json`.
+pub fn cap_config_json(log: &[u8]) -> CapConfigListJson {
+    let group = |g: &nvmeq_core::log::EgConfig<'_>| EgConfigJson {
+        endgid: g.desc.endgid.get(),
+        cap_adj_factor: g.desc.cap_adj_factor.get(),
+        tegcap: g.desc.tegcap.get(),
+        segcap: g.desc.segcap.get(),
+        egsets: g.desc.egsets.get(),
+        egchans: g.egchans,
+        channels: g
+            .channels()
+            .map(|ch| ChannelJson {
+                chanid: ch.chanid,
+                chmus: ch.media_units.len() / 8,
+                media: ch
+                    .media_units()
+                    .map(|(chanid, chmus)| MediaDescJson { chanid, chmus })
+                    .collect(),
+            })
+            .collect(),
+        sets: g
+            .nvmset_ids()
+            .map(|nvmsetid| NvmSetIdJson { nvmsetid })
+            .collect(),
+    };
+    CapConfigListJson {
+        sccn: log.first().copied().unwrap_or(0),
+        configs: capacity_configs(log)
+            .map(|c| CapConfigJson {
+                cap_config_id: c.desc.cap_config_id.get(),
+                domainid: c.desc.domainid.get(),
+                egcn: c.desc.egcn.get(),
+                groups: c.groups.iter().map(group).collect(),
+            })
+            .collect(),
+    }
 }
 
 /// `nvmeq media-unit-stat-log`.
@@ -229,7 +278,7 @@ pub fn supported_cap_config(ctx: &Ctx, a: &DomainLogArgs) -> Result<()> {
     output::emit(
         ctx.fmt_raw(a.raw),
         || cap_config_text(&raw),
-        || Exact(cap_config_json(&raw)),
+        || cap_config_json(&raw),
         &raw,
     )
 }
@@ -259,10 +308,10 @@ mod tests {
             "{t}"
         );
         assert!(t.contains("Percentage Used: 9\n"), "{t}");
-        assert_eq!(
-            Value::from(media_unit_json(&log))["mus_list"][0]["percent_used"],
-            9
-        );
+        let j = serde_json::to_value(media_unit_json(&log)).unwrap();
+        assert_eq!(j["mus_list"][0]["percent_used"], 9);
+        let e = crate::schema::errors("media-unit-stat-log", &j);
+        assert!(e.is_empty(), "{e:?}");
 
         let mut log = vec![0u8; 16];
         log[0] = 1;
@@ -287,7 +336,13 @@ mod tests {
         ] {
             assert!(t.contains(line), "missing {line:?} in\n{t}");
         }
-        let j = Value::from(cap_config_json(&log));
+        // Above 2^64, nvme-cli 2.13's form: the number with every digit (a
+        // `Value` cannot hold it, so the text is checked).
+        let s = serde_json::to_string(&cap_config_json(&log)).unwrap();
+        assert!(s.contains("\"tegcap\":1180591620717411303424,"), "{s}");
+        let j: serde_json::Value = serde_json::from_str(&s).unwrap();
+        let e = crate::schema::errors("supported-cap-config-log", &j);
+        assert!(e.is_empty(), "{e:?}");
         let eg = &j["Capacity Descriptor"][0]["Endurance Descriptor"][0];
         assert_eq!(eg["NVM Set IDs"][0]["nvmsetid"], 5);
         assert_eq!(
@@ -295,8 +350,5 @@ mod tests {
             8
         );
         assert_eq!(eg["segcap"], 0);
-        // Above 2^64, nvme-cli 2.13's form: the number with every digit.
-        let s = serde_json::to_string(&Exact(cap_config_json(&log))).unwrap();
-        assert!(s.contains("\"tegcap\":1180591620717411303424,"), "{s}");
     }
 }

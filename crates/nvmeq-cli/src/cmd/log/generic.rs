@@ -58,8 +58,8 @@ pub struct GetLogArgs {
 }
 
 /// `get-log -o json` (nvme-cli has no JSON for it and prints its hex dump).
-#[derive(Debug, Serialize)]
-struct GetLogJson<'a> {
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub(crate) struct GetLogJson<'a> {
     device: &'a str,
     log_id: u8,
     namespace_id: u32,

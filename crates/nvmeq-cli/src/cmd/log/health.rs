@@ -6,13 +6,11 @@ use clap::Args;
 use nvmeq_core::cmd::LogId;
 use nvmeq_core::log::{AnaLog, EnduranceGroupLog, ResvNotifType, ResvNotificationLog};
 use serde::Serialize;
-use serde_json::Value;
 
 use super::{parse, read_log, LogReq};
 use crate::cmd::identify::id_ctrl_of;
 use crate::cmd::{Ctx, DevArg};
 use crate::error::{CliError, Result};
-use crate::json::Ordered;
 use crate::num;
 use crate::output;
 
@@ -71,7 +69,7 @@ pub fn endurance_text(l: &EnduranceGroupLog, devname: &str, group: u16) -> Strin
 
 /// nvme-cli's `json_endurance_log`; the 128-bit counters are numbers with
 /// every digit (serde_json writes `u128` exactly).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct EnduranceJson {
     critical_warning: u8,
     endurance_group_features: u8,
@@ -154,39 +152,52 @@ pub fn ana_text(l: &AnaLog<'_>, devname: &str) -> String {
     s
 }
 
+/// One namespace of an ANA group descriptor.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct AnaNsJson {
+    nsid: u32,
+}
+
+/// One ANA Group Descriptor.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct AnaGroupJson {
+    grpid: u32,
+    nnsids: u32,
+    chgcnt: u64,
+    /// The ANA state's name (`optimized`, …, `invalid state`).
+    state: &'static str,
+    #[serde(rename = "NSIDS")]
+    nsids: Vec<AnaNsJson>,
+}
+
+/// `ana-log -o json`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct AnaJson {
+    #[serde(rename = "Asymmetric Namespace Access Log for NVMe device")]
+    device: String,
+    chgcnt: u64,
+    ngrps: u16,
+    #[serde(rename = "ANA DESC LIST ")]
+    groups: Vec<AnaGroupJson>,
+}
+
 /// nvme-cli's `json_ana_log` (its list key ends in a space, as here).
-pub fn ana_json(l: &AnaLog<'_>, devname: &str) -> Ordered {
-    let mut r = Ordered::new();
-    r.insert(
-        "Asymmetric Namespace Access Log for NVMe device".into(),
-        devname.into(),
-    );
-    r.insert("chgcnt".into(), l.header.chgcnt.into());
-    r.insert("ngrps".into(), l.header.ngrps.into());
-    let list: Vec<Value> = l
-        .groups()
-        .map(|(d, ids)| {
-            let mut o = Ordered::new();
-            o.insert("grpid".into(), d.grpid.into());
-            o.insert("nnsids".into(), d.nnsids.into());
-            o.insert("chgcnt".into(), d.chgcnt.into());
-            o.insert(
-                "state".into(),
-                d.ana_state().name().unwrap_or("invalid state").into(),
-            );
-            let ns: Vec<Value> = ids
-                .map(|id| {
-                    let mut n = Ordered::new();
-                    n.insert("nsid".into(), id.into());
-                    n.into()
-                })
-                .collect();
-            o.insert("NSIDS".into(), ns.into());
-            o.into()
-        })
-        .collect();
-    r.insert("ANA DESC LIST ".into(), list.into());
-    r
+pub fn ana_json(l: &AnaLog<'_>, devname: &str) -> AnaJson {
+    AnaJson {
+        device: devname.into(),
+        chgcnt: l.header.chgcnt,
+        ngrps: l.header.ngrps,
+        groups: l
+            .groups()
+            .map(|(d, ids)| AnaGroupJson {
+                grpid: d.grpid,
+                nnsids: d.nnsids,
+                chgcnt: d.chgcnt,
+                state: d.ana_state().name().unwrap_or("invalid state"),
+                nsids: ids.map(|nsid| AnaNsJson { nsid }).collect(),
+            })
+            .collect(),
+    }
 }
 
 /// `nvmeq ana-log`: sized from Identify Controller (NANAGRPID descriptors,
@@ -232,13 +243,23 @@ pub fn resv_notif_text(l: &ResvNotificationLog, devname: &str) -> String {
 }
 
 /// nvme-cli's `json_resv_notif_log`.
-pub fn resv_notif_json(l: &ResvNotificationLog) -> Ordered {
-    let mut r = Ordered::new();
-    r.insert("count".into(), l.lpc.get().into());
-    r.insert("rn_log_type".into(), l.rnlpt.into());
-    r.insert("num_logs".into(), l.nalp.into());
-    r.insert("NSID".into(), l.nsid.into());
-    r
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct ResvNotifJson {
+    count: u64,
+    rn_log_type: u8,
+    num_logs: u8,
+    #[serde(rename = "NSID")]
+    nsid: u32,
+}
+
+/// `resv-notif-log -o json`.
+pub fn resv_notif_json(l: &ResvNotificationLog) -> ResvNotifJson {
+    ResvNotifJson {
+        count: l.lpc.get(),
+        rn_log_type: l.rnlpt,
+        num_logs: l.nalp,
+        nsid: l.nsid,
+    }
 }
 
 /// `nvmeq resv-notif-log`.
@@ -283,6 +304,9 @@ mod tests {
             j.ends_with(&format!("\"unalloc_end_grp_cap\":{}}}", u128::MAX)),
             "{j}"
         );
+        let v: serde_json::Value = serde_json::from_str(&j).unwrap();
+        let e = crate::schema::errors("endurance-log", &v);
+        assert!(e.is_empty(), "{e:?}");
 
         let mut r = ResvNotificationLog::new_zeroed();
         r.lpc.set(0x1a);
@@ -307,5 +331,12 @@ mod tests {
         assert!(t.contains("ngrps\t:\t1\nANA Log Desc :-\ngrpid\t:\t1\nnnsids\t:\t1\nchgcnt\t:\t0\nstate\t:\toptimized\n\tnsid\t:\t7\n\n"), "{t}");
         let j = serde_json::to_value(ana_json(&l, "nvme0")).unwrap();
         assert_eq!(j["ANA DESC LIST "][0]["NSIDS"][0]["nsid"], 7);
+        let e = crate::schema::errors("ana-log", &j);
+        assert!(e.is_empty(), "{e:?}");
+        let e = crate::schema::errors(
+            "resv-notif-log",
+            &serde_json::to_value(resv_notif_json(&r)).unwrap(),
+        );
+        assert!(e.is_empty(), "{e:?}");
     }
 }

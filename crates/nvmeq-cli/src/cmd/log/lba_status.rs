@@ -4,12 +4,11 @@
 use clap::Args;
 use nvmeq_core::cmd::LogId;
 use nvmeq_core::log::{lba_status_elements, LbaStatusLog};
-use serde_json::Value;
+use serde::Serialize;
 
 use super::{parse, read_log, LogReq};
 use crate::cmd::{Ctx, DevArg};
 use crate::error::{CliError, Result};
-use crate::json::Ordered;
 use crate::output;
 
 /// `lba-status-log`.
@@ -57,35 +56,55 @@ pub fn lba_status_text(log: &[u8], devname: &str) -> String {
     s
 }
 
+/// One LBA Range Descriptor.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct RangeJson {
+    rslba: u64,
+    rnlb: u32,
+}
+
+/// One LBA Status Log Namespace Element and its ranges.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct NsElementJson {
+    neid: u32,
+    nlrd: u32,
+    ratype: u8,
+    descs: Vec<RangeJson>,
+}
+
 /// nvme-cli's `json_lba_status_log`.
-pub fn lba_status_json(log: &[u8]) -> Ordered {
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct LbaStatusLogJson {
+    lslplen: u32,
+    nlslne: u32,
+    estulb: u32,
+    lsgc: u16,
+    ns_elements: Vec<NsElementJson>,
+}
+
+/// `lba-status-log -o json`.
+pub fn lba_status_json(log: &[u8]) -> LbaStatusLogJson {
     let h: LbaStatusLog = parse(log, "").unwrap_or_default();
-    let mut r = Ordered::new();
-    r.insert("lslplen".into(), h.lslplen.get().into());
-    r.insert("nlslne".into(), h.nlslne.get().into());
-    r.insert("estulb".into(), h.estulb.get().into());
-    r.insert("lsgc".into(), h.lsgc.get().into());
-    let elements: Vec<Value> = lba_status_elements(log)
-        .map(|e| {
-            let mut o = Ordered::new();
-            o.insert("neid".into(), e.element.neid.get().into());
-            o.insert("nlrd".into(), e.element.nlrd.get().into());
-            o.insert("ratype".into(), e.element.ratype.into());
-            let descs: Vec<Value> = e
-                .ranges()
-                .map(|d| {
-                    let mut o = Ordered::new();
-                    o.insert("rslba".into(), d.rslba.get().into());
-                    o.insert("rnlb".into(), d.rnlb.get().into());
-                    o.into()
-                })
-                .collect();
-            o.insert("descs".into(), descs.into());
-            o.into()
-        })
-        .collect();
-    r.insert("ns_elements".into(), elements.into());
-    r
+    LbaStatusLogJson {
+        lslplen: h.lslplen.get(),
+        nlslne: h.nlslne.get(),
+        estulb: h.estulb.get(),
+        lsgc: h.lsgc.get(),
+        ns_elements: lba_status_elements(log)
+            .map(|e| NsElementJson {
+                neid: e.element.neid.get(),
+                nlrd: e.element.nlrd.get(),
+                ratype: e.element.ratype,
+                descs: e
+                    .ranges()
+                    .map(|d| RangeJson {
+                        rslba: d.rslba.get(),
+                        rnlb: d.rnlb.get(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
 }
 
 /// `nvmeq lba-status-log`.
@@ -138,8 +157,10 @@ mod tests {
         let t = lba_status_text(&log, "nvme0");
         assert!(t.starts_with("LBA Status Log for device: nvme0\nLBA Status Log Page Length: 48\nNumber of LBA Status Log Namespace Elements: 1\n"), "{t}");
         assert!(t.contains("LBA Status Generation Counter: 4\nNamespace Element Identifier: 1\nNumber of LBA Range Descriptors: 1\nRecommended Action Type: 16\nRSLBA[0]: 64\nRNLB[0]: 8\n"), "{t}");
-        let j = Value::from(lba_status_json(&log));
+        let j = serde_json::to_value(lba_status_json(&log)).unwrap();
         assert_eq!(j["ns_elements"][0]["descs"][0]["rslba"], 64);
         assert_eq!(j["lsgc"], 4);
+        let e = crate::schema::errors("lba-status-log", &j);
+        assert!(e.is_empty(), "{e:?}");
     }
 }

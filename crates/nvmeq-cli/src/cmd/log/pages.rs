@@ -9,12 +9,12 @@ use nvmeq_core::log::{
     scope, ChangedNsList, FeatureEffects, FidEffectsLog, MiEffectsLog, SanitizeOpStatus,
     SanitizeStatusLog, SupportedLogPages,
 };
-use serde_json::Value;
+use serde::Serialize;
 
 use super::{parse, read_log, LogReq};
 use crate::cmd::{Ctx, DevArg};
 use crate::error::Result;
-use crate::json::Ordered;
+use crate::json::keyed::{self, DevName, Key, Keyed};
 use crate::output::{self, Format};
 
 /// `supported-log-pages`.
@@ -117,19 +117,30 @@ pub fn supported_text(l: &SupportedLogPages, devname: &str, verbose: bool) -> St
     s
 }
 
+/// A `supported_logs` key: the LID in hex, and a space (nvme-cli's).
+#[derive(Debug)]
+pub struct LidKey;
+
+impl Key for LidKey {
+    const NAME: &'static str = "Lid";
+    const PATTERN: &'static str = "^lid_0x[0-9a-f]{1,2} $";
+}
+
+/// `supported-log-pages -o json`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct SupportedJson {
+    /// One `{"lid_0xN ": LID Supported and Effects dword}` per supported page.
+    supported_logs: Vec<Keyed<LidKey, u32, true>>,
+}
+
 /// `{"supported_logs": [{"lid_0x2 ": 1}, …]}`: nvme-cli's keys, trailing space included.
-pub fn supported_json(l: &SupportedLogPages) -> Ordered {
-    let list: Vec<Value> = l
-        .supported()
-        .map(|(lid, e)| {
-            let mut o = Ordered::new();
-            o.insert(format!("lid_{:#x} ", lid.0), e.into_bits().into());
-            o.into()
-        })
-        .collect();
-    let mut r = Ordered::new();
-    r.insert("supported_logs".into(), list.into());
-    r
+pub fn supported_json(l: &SupportedLogPages) -> SupportedJson {
+    SupportedJson {
+        supported_logs: l
+            .supported()
+            .map(|(lid, e)| keyed::one(format!("lid_{:#x} ", lid.0), e.into_bits()))
+            .collect(),
+    }
 }
 
 /// `nvmeq supported-log-pages`.
@@ -237,47 +248,74 @@ pub fn sanitize_text(l: &SanitizeStatusLog, human: bool) -> String {
     s
 }
 
+/// The Sanitize Status field (`sstat`).
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct SstatJson {
+    media_verification_canceled: u8,
+    global_erased: u8,
+    no_cmplted_passes: u8,
+    /// `(SOS) description`.
+    status: String,
+}
+
+/// The Sanitize State Information field; `failure_state` only after a
+/// failed sanitize.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct SsiJson {
+    sanitize_state: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failure_state: Option<String>,
+}
+
+/// One device's Sanitize Status log, with nvme-cli's keys.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct SanitizeJson {
+    sprog: u16,
+    sstat: SstatJson,
+    cdw10_info: u32,
+    time_over_write: u32,
+    time_block_erase: u32,
+    time_crypto_erase: u32,
+    time_over_write_no_dealloc: u32,
+    time_block_erase_no_dealloc: u32,
+    time_crypto_erase_no_dealloc: u32,
+    time_post_verification_dealloc: u32,
+    sanitize_state_information: SsiJson,
+}
+
+/// `sanitize-log -o json`: one device's log under its name.
+pub type SanitizeLogJson = Keyed<DevName, SanitizeJson, true>;
+
 /// nvme-cli's `json_sanitize_log`, keyed by device name.
-pub fn sanitize_json(l: &SanitizeStatusLog, devname: &str) -> Ordered {
+pub fn sanitize_json(l: &SanitizeStatusLog, devname: &str) -> SanitizeLogJson {
     let st = l.sstat;
-    let mut sstat = Ordered::new();
-    sstat.insert(
-        "media_verification_canceled".into(),
-        (st.mvcncld() as u8).into(),
-    );
-    sstat.insert("global_erased".into(), (st.gde() as u8).into());
-    sstat.insert("no_cmplted_passes".into(), st.opc().into());
-    sstat.insert(
-        "status".into(),
-        format!("({}) {}", st.sos().0, sos_name(l)).into(),
-    );
-    let mut dev = Ordered::new();
-    dev.insert("sprog".into(), l.sprog.into());
-    dev.insert("sstat".into(), sstat.into());
-    for (k, v) in [
-        ("cdw10_info", l.scdw10),
-        ("time_over_write", l.eto),
-        ("time_block_erase", l.etbe),
-        ("time_crypto_erase", l.etce),
-        ("time_over_write_no_dealloc", l.etond),
-        ("time_block_erase_no_dealloc", l.etbend),
-        ("time_crypto_erase_no_dealloc", l.etcend),
-        ("time_post_verification_dealloc", l.etpvds),
-    ] {
-        dev.insert(k.into(), v.into());
-    }
-    let mut ssi = Ordered::new();
-    let state = |v: nvmeq_core::log::SanitizeState| {
-        Value::from(format!("({}) {}", v.0, v.name().unwrap_or("Reserved")))
-    };
-    ssi.insert("sanitize_state".into(), state(l.sans()));
-    if st.sos() == SanitizeOpStatus::FAILED {
-        ssi.insert("failure_state".into(), state(l.fails()));
-    }
-    dev.insert("sanitize_state_information".into(), ssi.into());
-    let mut r = Ordered::new();
-    r.insert(devname.into(), dev.into());
-    r
+    let state =
+        |v: nvmeq_core::log::SanitizeState| format!("({}) {}", v.0, v.name().unwrap_or("Reserved"));
+    let failed = st.sos() == SanitizeOpStatus::FAILED;
+    keyed::one(
+        devname,
+        SanitizeJson {
+            sprog: l.sprog,
+            sstat: SstatJson {
+                media_verification_canceled: st.mvcncld() as u8,
+                global_erased: st.gde() as u8,
+                no_cmplted_passes: st.opc(),
+                status: format!("({}) {}", st.sos().0, sos_name(l)),
+            },
+            cdw10_info: l.scdw10,
+            time_over_write: l.eto,
+            time_block_erase: l.etbe,
+            time_crypto_erase: l.etce,
+            time_over_write_no_dealloc: l.etond,
+            time_block_erase_no_dealloc: l.etbend,
+            time_crypto_erase_no_dealloc: l.etcend,
+            time_post_verification_dealloc: l.etpvds,
+            sanitize_state_information: SsiJson {
+                sanitize_state: state(l.sans()),
+                failure_state: failed.then(|| state(l.fails())),
+            },
+        },
+    )
 }
 
 /// `nvmeq sanitize-log`.
@@ -315,20 +353,74 @@ pub fn changed_ns_text(l: &ChangedNsList) -> String {
     s
 }
 
+/// `changed-ns-list-log -o json`: the device name under
+/// `Changed Attached Namespace List Log`, then under the device name
+/// `"[   1]": "0x…"` per changed namespace. Written by hand: the device name
+/// is a key.
+#[derive(Debug)]
+pub struct ChangedNsJson {
+    dev: String,
+    ids: Vec<u32>,
+}
+
+const CHANGED_NS: &str = "Changed Attached Namespace List Log";
+
+struct ChangedIds<'a>(&'a [u32]);
+
+impl Serialize for ChangedIds<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (i, nsid) in self.0.iter().enumerate() {
+            m.serialize_entry(&format!("[{:4}]", i + 1), &format!("{nsid:#x}"))?;
+        }
+        m.end()
+    }
+}
+
+impl Serialize for ChangedNsJson {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry(CHANGED_NS, &self.dev)?;
+        m.serialize_entry(&self.dev, &ChangedIds(&self.ids))?;
+        m.end()
+    }
+}
+
+impl schemars::JsonSchema for ChangedNsJson {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ChangedNs".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "object",
+            "properties": {
+                (CHANGED_NS): {"type": "string", "minLength": 1}
+            },
+            "required": [CHANGED_NS],
+            "minProperties": 2,
+            "maxProperties": 2,
+            "additionalProperties": {
+                "type": "object",
+                "propertyNames": {"pattern": "^\\[ *[0-9]+\\]$"},
+                "additionalProperties": {"type": "string", "pattern": "^0x[0-9a-f]+$"}
+            }
+        })
+    }
+}
+
 /// nvme-cli's `json_changed_ns_list_log`; `None` when the list overflowed
 /// (nvme-cli prints nothing then).
-pub fn changed_ns_json(l: &ChangedNsList, devname: &str) -> Option<Ordered> {
+pub fn changed_ns_json(l: &ChangedNsList, devname: &str) -> Option<ChangedNsJson> {
     if l.overflowed() {
         return None;
     }
-    let mut list = Ordered::new();
-    for (i, nsid) in l.ids().enumerate() {
-        list.insert(format!("[{:4}]", i + 1), format!("{nsid:#x}").into());
-    }
-    let mut r = Ordered::new();
-    r.insert("Changed Attached Namespace List Log".into(), devname.into());
-    r.insert(devname.into(), list.into());
-    Some(r)
+    Some(ChangedNsJson {
+        dev: devname.into(),
+        ids: l.ids().collect(),
+    })
 }
 
 /// `nvmeq changed-ns-list-log`. Retains the asynchronous event, as nvme-cli does.
@@ -400,22 +492,33 @@ pub fn fid_effects_text(l: &FidEffectsLog, devname: &str, human: bool) -> String
     s
 }
 
+/// A `fid_support` key: the Feature Identifier in decimal.
+#[derive(Debug)]
+pub struct FidKey;
+
+impl Key for FidKey {
+    const NAME: &'static str = "Fid";
+    const PATTERN: &'static str = "^fid_[0-9]{1,3}$";
+}
+
+/// `fid-support-effects-log -o json`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct FidEffectsJson {
+    /// One `{"fid_N": FID Supported and Effects dword}` per supported FID.
+    fid_support: Vec<Keyed<FidKey, u32, true>>,
+}
+
 /// `{"fid_support": [{"fid_1": 131073}, …]}`.
-pub fn fid_effects_json(l: &FidEffectsLog) -> Ordered {
-    let list: Vec<Value> = l
-        .fids
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| e.fsupp())
-        .map(|(fid, e)| {
-            let mut o = Ordered::new();
-            o.insert(format!("fid_{fid}"), e.into_bits().into());
-            o.into()
-        })
-        .collect();
-    let mut r = Ordered::new();
-    r.insert("fid_support".into(), list.into());
-    r
+pub fn fid_effects_json(l: &FidEffectsLog) -> FidEffectsJson {
+    FidEffectsJson {
+        fid_support: l
+            .fids
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.fsupp())
+            .map(|(fid, e)| keyed::one(format!("fid_{fid}"), e.into_bits()))
+            .collect(),
+    }
 }
 
 /// `nvmeq fid-support-effects-log`.
@@ -461,22 +564,33 @@ pub fn mi_effects_text(l: &MiEffectsLog, devname: &str, human: bool) -> String {
     s
 }
 
+/// A `mi_command_support` key: the NVMe-MI opcode in decimal.
+#[derive(Debug)]
+pub struct MiCmdKey;
+
+impl Key for MiCmdKey {
+    const NAME: &'static str = "MiCmd";
+    const PATTERN: &'static str = "^mi_cmd_[0-9]{1,3}$";
+}
+
+/// `mi-cmd-support-effects-log -o json`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct MiEffectsJson {
+    /// One `{"mi_cmd_N": Commands Supported and Effects dword}` per command.
+    mi_command_support: Vec<Keyed<MiCmdKey, u32, true>>,
+}
+
 /// `{"mi_command_support": [{"mi_cmd_0": 1}, …]}`.
-pub fn mi_effects_json(l: &MiEffectsLog) -> Ordered {
-    let list: Vec<Value> = l
-        .cmds
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| e.csupp())
-        .map(|(op, e)| {
-            let mut o = Ordered::new();
-            o.insert(format!("mi_cmd_{op}"), e.into_bits().into());
-            o.into()
-        })
-        .collect();
-    let mut r = Ordered::new();
-    r.insert("mi_command_support".into(), list.into());
-    r
+pub fn mi_effects_json(l: &MiEffectsLog) -> MiEffectsJson {
+    MiEffectsJson {
+        mi_command_support: l
+            .cmds
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.csupp())
+            .map(|(op, e)| keyed::one(format!("mi_cmd_{op}"), e.into_bits()))
+            .collect(),
+    }
 }
 
 /// `nvmeq mi-cmd-support-effects-log`.
@@ -492,4 +606,67 @@ pub fn mi_effects(ctx: &Ctx, a: &FidEffectsArgs) -> Result<()> {
         || mi_effects_json(&l),
         &raw,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zerocopy::FromBytes;
+
+    fn valid(command: &str, j: &serde_json::Value) {
+        let e = crate::schema::errors(command, j);
+        assert!(e.is_empty(), "breaks the {command} schema: {e:?}\n{j:#}");
+    }
+
+    #[test]
+    fn changed_ns_json_keys_by_device_then_index() {
+        let mut b = vec![0u8; 4096];
+        b[0..4].copy_from_slice(&1u32.to_le_bytes());
+        b[4..8].copy_from_slice(&0x1au32.to_le_bytes());
+        let l = ChangedNsList::read_from_bytes(&b).unwrap();
+        let s = serde_json::to_string(&changed_ns_json(&l, "nvme0").unwrap()).unwrap();
+        assert_eq!(
+            s,
+            r#"{"Changed Attached Namespace List Log":"nvme0","nvme0":{"[   1]":"0x1","[   2]":"0x1a"}}"#
+        );
+        let j: serde_json::Value = serde_json::from_str(&s).unwrap();
+        valid("changed-ns-list-log", &j);
+        let mut bad = j.clone();
+        bad["nvme0"]["[   3]"] = 3.into();
+        assert!(!crate::schema::errors("changed-ns-list-log", &bad).is_empty());
+        b[0..4].copy_from_slice(&u32::MAX.to_le_bytes());
+        let l = ChangedNsList::read_from_bytes(&b).unwrap();
+        assert!(changed_ns_json(&l, "nvme0").is_none());
+    }
+
+    #[test]
+    fn mi_effects_json_lists_supported_commands() {
+        let mut b = vec![0u8; 4096];
+        b[12..16].copy_from_slice(&0x3u32.to_le_bytes());
+        let l = MiEffectsLog::read_from_bytes(&b).unwrap();
+        let j = serde_json::to_value(mi_effects_json(&l)).unwrap();
+        assert_eq!(
+            j,
+            serde_json::json!({"mi_command_support": [{"mi_cmd_3": 3}]})
+        );
+        valid("mi-cmd-support-effects-log", &j);
+    }
+
+    #[test]
+    fn sanitize_json_has_the_failure_state_after_a_failure() {
+        let mut b = vec![0u8; 512];
+        b[2] = 3; // SOS: failed
+        b[36] = 0x21; // SANS 1, FAILS 2
+        let l = SanitizeStatusLog::read_from_bytes(&b).unwrap();
+        let j = serde_json::to_value(sanitize_json(&l, "nvme0")).unwrap();
+        let ssi = &j["nvme0"]["sanitize_state_information"];
+        assert!(
+            ssi["failure_state"].as_str().unwrap().starts_with("(2) "),
+            "{j}"
+        );
+        valid("sanitize-log", &j);
+        let mut two = j.clone();
+        two["nvme1"] = j["nvme0"].clone();
+        assert!(!crate::schema::errors("sanitize-log", &two).is_empty());
+    }
 }

@@ -8,14 +8,15 @@ use clap::Args;
 use nvmeq_core::cmd::{DeviceSelfTest, LogId, SelfTestCode};
 use nvmeq_core::log::{SelfTestLog, SelfTestOutcome, SelfTestResult};
 use nvmeq_core::{Data, Status};
-use serde_json::Value;
+use serde::Serialize;
 
 use super::{parse, read_log, LogReq};
 use crate::cmd::identify::id_ctrl_of;
+#[cfg(test)]
+use crate::cmd::Done;
 use crate::cmd::{done, Ctx, DevArg};
 use crate::device::Device;
 use crate::error::{CliError, Result};
-use crate::json::Ordered;
 use crate::num;
 use crate::output::{self, cx, Format};
 use nvmeq::BackendKind;
@@ -146,51 +147,100 @@ pub fn self_test_text(l: &SelfTestLog, devname: &str, entries: u8, verbose: bool
     s
 }
 
+/// One result entry of `self-test-log -o json`: an unused entry holds only
+/// its result (0Fh); the failing namespace, LBA and status only when the
+/// Valid Diagnostic Information bits say they are valid.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct SelfTestEntryJson {
+    #[serde(rename = "Self test result")]
+    result: u8,
+    #[serde(rename = "Self test code", skip_serializing_if = "Option::is_none")]
+    code: Option<u8>,
+    #[serde(rename = "Segment number", skip_serializing_if = "Option::is_none")]
+    seg: Option<u8>,
+    #[serde(
+        rename = "Valid Diagnostic Information",
+        skip_serializing_if = "Option::is_none"
+    )]
+    vdi: Option<u8>,
+    #[serde(rename = "Power on hours", skip_serializing_if = "Option::is_none")]
+    poh: Option<u64>,
+    #[serde(
+        rename = "Namespace Identifier",
+        skip_serializing_if = "Option::is_none"
+    )]
+    nsid: Option<u32>,
+    #[serde(rename = "Failing LBA", skip_serializing_if = "Option::is_none")]
+    flba: Option<u64>,
+    #[serde(rename = "Status Code Type", skip_serializing_if = "Option::is_none")]
+    sct: Option<u8>,
+    #[serde(rename = "Status Code", skip_serializing_if = "Option::is_none")]
+    sc: Option<u8>,
+    #[serde(rename = "Vendor Specific", skip_serializing_if = "Option::is_none")]
+    vs: Option<u16>,
+}
+
 /// nvme-cli's `json_self_test_log`.
-pub fn self_test_json(l: &SelfTestLog, entries: u8) -> Ordered {
-    let mut r = Ordered::new();
-    r.insert(
-        "Current Device Self-Test Operation".into(),
-        l.current_operation.into(),
-    );
-    r.insert(
-        "Current Device Self-Test Completion".into(),
-        l.completion.into(),
-    );
-    let list: Vec<Value> = l
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct SelfTestJson {
+    #[serde(rename = "Current Device Self-Test Operation")]
+    current_operation: u8,
+    #[serde(rename = "Current Device Self-Test Completion")]
+    completion: u8,
+    #[serde(rename = "List of Valid Reports")]
+    reports: Vec<SelfTestEntryJson>,
+}
+
+/// What `device-self-test -o json` prints, for its schema: the test in
+/// progress without `--self-test-code` ([`self_test_json`]), else what a
+/// command without a structure prints ([`done`]).
+#[cfg(test)]
+#[derive(Debug, schemars::JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // Never built: only its schema is used.
+pub enum DeviceSelfTestJson {
+    Progress(SelfTestJson),
+    Started(Done),
+}
+
+/// nvme-cli's `json_self_test_log`.
+pub fn self_test_json(l: &SelfTestLog, entries: u8) -> SelfTestJson {
+    let reports = l
         .result
         .iter()
         .take(entries.min(MAX_RESULTS).into())
         .map(|e| {
-            let mut o = Ordered::new();
-            o.insert("Self test result".into(), (e.dsts & 0xf).into());
+            let mut j = SelfTestEntryJson {
+                result: e.dsts & 0xf,
+                code: None,
+                seg: None,
+                vdi: None,
+                poh: None,
+                nsid: None,
+                flba: None,
+                sct: None,
+                sc: None,
+                vs: None,
+            };
             if e.is_used() {
-                o.insert("Self test code".into(), (e.dsts >> 4).into());
-                o.insert("Segment number".into(), e.seg.into());
-                o.insert("Valid Diagnostic Information".into(), e.vdi.into());
-                o.insert("Power on hours".into(), e.poh.get().into());
-                if let Some(n) = e.failing_nsid() {
-                    o.insert("Namespace Identifier".into(), n.into());
-                }
-                if let Some(lba) = e.failing_lba() {
-                    o.insert("Failing LBA".into(), lba.into());
-                }
-                if e.vdi & 4 != 0 {
-                    o.insert("Status Code Type".into(), e.sct.into());
-                }
-                if e.vdi & 8 != 0 {
-                    o.insert("Status Code".into(), e.sc.into());
-                }
-                o.insert(
-                    "Vendor Specific".into(),
-                    (u16::from(e.vs[1]) << 8 | u16::from(e.vs[0])).into(),
-                );
+                j.code = Some(e.dsts >> 4);
+                j.seg = Some(e.seg);
+                j.vdi = Some(e.vdi);
+                j.poh = Some(e.poh.get());
+                j.nsid = e.failing_nsid();
+                j.flba = e.failing_lba();
+                j.sct = (e.vdi & 4 != 0).then_some(e.sct);
+                j.sc = (e.vdi & 8 != 0).then_some(e.sc);
+                j.vs = Some(u16::from(e.vs[1]) << 8 | u16::from(e.vs[0]));
             }
-            o.into()
+            j
         })
         .collect();
-    r.insert("List of Valid Reports".into(), list.into());
-    r
+    SelfTestJson {
+        current_operation: l.current_operation,
+        completion: l.completion,
+        reports,
+    }
 }
 
 fn read_self_test_log(dev: &mut Device) -> Result<(SelfTestLog, Vec<u8>)> {
@@ -320,5 +370,41 @@ pub fn device_self_test(ctx: &Ctx, a: &DeviceSelfTestArgs) -> Result<()> {
             Some(a.nsid),
             u64::from(c.dw0) | u64::from(c.dw1) << 32,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zerocopy::FromBytes;
+
+    #[test]
+    fn a_used_entry_has_its_valid_fields_in_nvme_cli_order() {
+        let mut b = vec![0u8; 564];
+        b[4..28].copy_from_slice(&[
+            0x12, 3, 0xf, 0, // DSTS (code 1, result 2), SEG, VDI (all valid)
+            100, 0, 0, 0, 0, 0, 0, 0, // POH
+            1, 0, 0, 0, // NSID
+            0x40, 0, 0, 0, 0, 0, 0, 0, // FLBA
+        ]);
+        b[28..32].copy_from_slice(&[2, 0x81, 0x34, 0x12]); // SCT, SC, VS
+        b[32] = 0xf; // the second entry: unused
+        let l = SelfTestLog::read_from_bytes(&b).unwrap();
+        let s = serde_json::to_string(&self_test_json(&l, 2)).unwrap();
+        assert_eq!(
+            s,
+            concat!(
+                r#"{"Current Device Self-Test Operation":0,"Current Device Self-Test Completion":0,"#,
+                r#""List of Valid Reports":[{"Self test result":2,"Self test code":1,"#,
+                r#""Segment number":3,"Valid Diagnostic Information":15,"Power on hours":100,"#,
+                r#""Namespace Identifier":1,"Failing LBA":64,"Status Code Type":2,"#,
+                r#""Status Code":129,"Vendor Specific":4660},{"Self test result":15}]}"#
+            )
+        );
+        let j: serde_json::Value = serde_json::from_str(&s).unwrap();
+        let e = crate::schema::errors("self-test-log", &j);
+        assert!(e.is_empty(), "{e:?}");
+        let e = crate::schema::errors("device-self-test", &j);
+        assert!(e.is_empty(), "{e:?}");
     }
 }

@@ -46,8 +46,8 @@ pub struct TelemetryArgs {
 
 /// `telemetry-log -o json`: nvme-cli prints nothing on success; this is the
 /// header that was written, with libnvme's field names, and where it went.
-#[derive(Debug, Serialize)]
-struct TelemetryJson<'a> {
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub(crate) struct TelemetryJson<'a> {
     device: &'a str,
     output_file: String,
     bytes_written: usize,
