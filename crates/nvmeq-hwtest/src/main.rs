@@ -341,17 +341,7 @@ fn soak_targets(
         }]);
     }
     match reach {
-        registry::Reach::Memory => Ok(vec![Target {
-            label: "ram".into(),
-            ctrl: None,
-            ns: "ram:512".into(),
-            destructive: true,
-            named_nsid: None,
-            differential: false,
-            zns: None,
-            format: false,
-            fault: None,
-        }]),
+        registry::Reach::Memory => Ok(vec![Target::ram("ram", "ram:512")]),
         registry::Reach::Fabrics => Ok(guest_tcp_targets()?.into_iter().take(1).collect()),
         registry::Reach::Kernel | registry::Reach::Vfio => {
             // A (plain, 512 B) and C1 (PI type 1, 512 + 8).

@@ -29,6 +29,24 @@ pub struct Target {
     pub fault: Option<crate::faults::Fault>,
 }
 
+impl Target {
+    /// A ram controller from its device string (`ram:512`, `ram:4096+8,pi1`), which
+    /// every test may write: scratch memory, as the guest's disks are.
+    pub fn ram(label: &str, spec: &str) -> Self {
+        Target {
+            label: label.into(),
+            ctrl: None,
+            ns: PathBuf::from(spec),
+            destructive: true,
+            named_nsid: None,
+            differential: false,
+            zns: None,
+            format: false,
+            fault: None,
+        }
+    }
+}
+
 /// Which of the guest's controllers `nvmeq-hwtest guest` runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum GuestSet {

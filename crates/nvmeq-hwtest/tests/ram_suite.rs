@@ -3,7 +3,6 @@
 //! before they meet real or emulated hardware. Runs with `--features ram`
 //! (`cargo xtask ci` enables all features).
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use nvmeq_hwtest::registry;
@@ -11,24 +10,18 @@ use nvmeq_hwtest::report::{self, Outcome};
 use nvmeq_hwtest::runner::Runner;
 use nvmeq_hwtest::target::Target;
 
-fn suite(lba: u32) {
-    let t = Target {
-        label: format!("ram{lba}"),
-        ctrl: None,
-        ns: PathBuf::from(format!("ram:{lba}")),
-        destructive: true,
-        named_nsid: None,
-        differential: false,
-        zns: None,
-        format: false,
-        fault: None,
-    };
+/// The suite on `t` with the ram backend: its rows and the table it prints.
+fn run(t: &Target) -> (Vec<report::Row>, String) {
     let r = Runner::new(Duration::from_secs(60));
-    registry::run("ram", &t, &r).unwrap();
+    registry::run("ram", t, &r).unwrap();
     let rows = r.rows();
     let mut out = Vec::new();
     report::print(&rows, &mut out).unwrap();
-    let table = String::from_utf8(out).unwrap();
+    (rows, String::from_utf8(out).unwrap())
+}
+fn suite(lba: u32) {
+    let t = Target::ram(&format!("ram{lba}"), &format!("ram:{lba}"));
+    let (rows, table) = run(&t);
     let (passed, failed, skipped) = report::counts(&rows);
     assert_eq!((failed, skipped), (0, 0), "\n{table}");
     assert!(passed >= 30, "only {passed} tests ran:\n{table}");
@@ -52,19 +45,10 @@ fn whole_suite_on_ram_4096() {
 #[test]
 fn read_only_run_writes_nothing_and_says_so() {
     let t = Target {
-        label: "ro".into(),
-        ctrl: None,
-        ns: PathBuf::from("ram:512"),
         destructive: false,
-        named_nsid: None,
-        differential: false,
-        zns: None,
-        format: false,
-        fault: None,
+        ..Target::ram("ro", "ram:512")
     };
-    let r = Runner::new(Duration::from_secs(60));
-    registry::run("ram", &t, &r).unwrap();
-    let rows = r.rows();
+    let (rows, _) = run(&t);
     let skipped: Vec<_> = rows.iter().filter(|r| r.outcome == Outcome::Skip).collect();
     assert!(skipped.iter().any(|r| r.test == "ro/write-read-1-block"));
     assert!(skipped
@@ -76,19 +60,10 @@ fn read_only_run_writes_nothing_and_says_so() {
 #[test]
 fn nsid_guard_blocks_writes_on_the_wrong_namespace() {
     let t = Target {
-        label: "g".into(),
-        ctrl: None,
-        ns: PathBuf::from("ram:512"),
-        destructive: true,
         named_nsid: Some(2),
-        differential: false,
-        zns: None,
-        format: false,
-        fault: None,
+        ..Target::ram("g", "ram:512")
     };
-    let r = Runner::new(Duration::from_secs(60));
-    registry::run("ram", &t, &r).unwrap();
-    let rows = r.rows();
+    let (rows, _) = run(&t);
     let guard = rows
         .iter()
         .find(|r| r.test == "g/destructive-guard")
@@ -108,23 +83,8 @@ fn nsid_guard_blocks_writes_on_the_wrong_namespace() {
 /// The whole suite on a ram format with metadata: nothing fails, and the
 /// rows `want` (prefixed by the label) pass.
 fn metadata_suite(spec: &str, want: &[&str]) {
-    let t = Target {
-        label: "m".into(),
-        ctrl: None,
-        ns: PathBuf::from(spec),
-        destructive: true,
-        named_nsid: None,
-        differential: false,
-        zns: None,
-        format: false,
-        fault: None,
-    };
-    let r = Runner::new(Duration::from_secs(60));
-    registry::run("ram", &t, &r).unwrap();
-    let rows = r.rows();
-    let mut out = Vec::new();
-    report::print(&rows, &mut out).unwrap();
-    let table = String::from_utf8(out).unwrap();
+    let t = Target::ram("m", spec);
+    let (rows, table) = run(&t);
     assert_eq!(report::counts(&rows).1, 0, "{spec}:\n{table}");
     for w in want {
         let row = rows.iter().find(|r| r.test == format!("m/{w}"));

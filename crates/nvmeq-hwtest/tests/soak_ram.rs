@@ -2,7 +2,6 @@
 //! block checked, and blocks changed behind its back are reported as
 //! mismatches with their LBAs. Runs with `--features ram`.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use nvmeq_core::cmd::Write;
@@ -16,17 +15,7 @@ use nvmeq_hwtest::target::Target;
 use nvmeq_ram::{RamConfig, RamController};
 
 fn target() -> Target {
-    Target {
-        label: "ram".into(),
-        ctrl: None,
-        ns: PathBuf::from("ram:512"),
-        destructive: true,
-        named_nsid: None,
-        differential: false,
-        zns: None,
-        format: false,
-        fault: None,
-    }
+    Target::ram("ram", "ram:512")
 }
 
 fn options(qd: u32) -> Options {
