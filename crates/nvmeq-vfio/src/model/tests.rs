@@ -25,6 +25,16 @@ fn open_with(cfg: ModelConfig, opts: Options) -> (Controller<Model>, ModelHandle
     open(cfg, opts).expect("the model comes up")
 }
 
+/// Queues `n` one-block reads, tagged and addressed 0..n (not submitted).
+fn push_reads(c: &mut Controller<Model>, n: u64) {
+    for tag in 0..n {
+        let buf = c.alloc(512).unwrap();
+        c.push(&Read::new(1, tag, 0).build(), Some(buf), tag)
+            .map_err(|r| r.into_error())
+            .unwrap();
+    }
+}
+
 /// Whether `buf` holds [`pattern`] for `blocks` blocks of 512 from `slba`.
 fn holds_pattern(buf: &DmaBuf<Model>, slba: u64, blocks: u64) -> bool {
     let words = buf.as_slice()[..(blocks * 512) as usize].chunks(8);
@@ -172,12 +182,7 @@ fn a_completion_with_the_wrong_phase_is_not_taken() {
     let (mut c, h) = open_with(pattern_cfg(0), Options::default());
     let posted = h.stats().completions;
     h.wrong_phase(1, 1);
-    for tag in 0..4 {
-        let buf = c.alloc(512).unwrap();
-        c.push(&Read::new(1, tag, 0).build(), Some(buf), tag)
-            .map_err(|r| r.into_error())
-            .unwrap();
-    }
+    push_reads(&mut c, 4);
     c.submit(0).unwrap();
     assert_eq!(h.stats().completions, posted + 4, "all four posted");
     // The second entry looks old: neither it nor the two behind it are new.
@@ -196,12 +201,7 @@ fn a_lost_completion_is_aborted_once_it_times_out() {
     let (mut c, h) = open_with(pattern_cfg(0), Options::default());
     c.set_io_timeout(Duration::from_millis(30));
     h.lose(2, 1);
-    for tag in 0..4 {
-        let buf = c.alloc(512).unwrap();
-        c.push(&Read::new(1, tag, 0).build(), Some(buf), tag)
-            .map_err(|r| r.into_error())
-            .unwrap();
-    }
+    push_reads(&mut c, 4);
     c.submit(3).unwrap();
     assert_eq!(h.held(), 1);
     let mut got = Vec::new();
@@ -258,12 +258,7 @@ fn a_device_request_lets_what_is_in_flight_finish_then_stops_the_controller() {
     let (mut c, h) = open_with(pattern_cfg(0), opts);
     c.request = Some(crate::irq::Request::unregistered().unwrap());
     h.lose(2, 1);
-    for tag in 0..4 {
-        let buf = c.alloc(512).unwrap();
-        c.push(&Read::new(1, tag, 0).build(), Some(buf), tag)
-            .map_err(|r| r.into_error())
-            .unwrap();
-    }
+    push_reads(&mut c, 4);
     // Rung, not waited for: three are done on the device, one is held by the model.
     c.submit(0).unwrap();
     // vfio-pci signals the request; the next wait loop sees it.
