@@ -62,7 +62,10 @@ pub const STATE_VERSION: u32 = 1;
 /// Bytes of the header before the payload.
 const HEADER: usize = 32;
 
-const CRC: crc::Crc<u64> = crc::Crc::<u64>::new(&crc::CRC_64_XZ);
+/// CRC-64/XZ, the payload's checksum.
+fn crc64(bytes: &[u8]) -> u64 {
+    crc_fast::checksum(crc_fast::CrcAlgorithm::Crc64Xz, bytes)
+}
 
 /// Why a state file cannot be used.
 #[derive(Debug)]
@@ -287,7 +290,7 @@ impl RamController {
         self.sanitized.save(&mut e);
         let mut out = e.0;
         let len = (out.len() - HEADER) as u64;
-        let crc = CRC.checksum(&out[HEADER..]);
+        let crc = crc64(&out[HEADER..]);
         out[0..8].copy_from_slice(&STATE_MAGIC);
         out[8..12].copy_from_slice(&STATE_VERSION.to_le_bytes());
         out[16..24].copy_from_slice(&len.to_le_bytes());
@@ -404,7 +407,7 @@ fn check_header(bytes: &[u8]) -> Result<&[u8], StateErrorKind> {
         return Err(StateErrorKind::TrailingBytes { len, need });
     }
     let payload = &bytes[HEADER..];
-    if CRC.checksum(payload) != word(24) {
+    if crc64(payload) != word(24) {
         return Err(StateErrorKind::Checksum);
     }
     Ok(payload)
