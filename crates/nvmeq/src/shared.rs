@@ -9,7 +9,7 @@
 //! | ioctl | the same nodes opened again: its own file descriptor | any |
 //! | uring | the same nodes opened again: its own file descriptor and its own ring | any |
 //! | VFIO | one I/O queue pair of the controller, with its own MSI-X vector ([`nvmeq_vfio::SharedController`]) | the I/O queues the controller granted |
-//! | NVMe/TCP | one I/O queue connection of the association | the I/O queues the target granted |
+//! | NVMe/TCP | one I/O queue connection of the association, back to the device when the handle drops ([`TcpQueue`]) | the I/O queues the target granted |
 //!
 //! The controller lives while the `SharedDevice` or any handle does. A
 //! backend that runs out of queues refuses by name (`QueueError`).
@@ -32,6 +32,10 @@ use crate::locator::Locator;
 mod ram;
 #[cfg(feature = "ram")]
 pub use ram::RamQueue;
+#[cfg(feature = "tcp")]
+mod tcp;
+#[cfg(feature = "tcp")]
+pub use tcp::TcpQueue;
 
 /// A device that hands out [`QueueHandle`]s; see the [module docs](self).
 /// `Sync`: threads call [`queue`](Self::queue) on one shared reference.
@@ -60,12 +64,9 @@ enum Inner {
     },
     #[cfg(feature = "vfio")]
     Vfio(nvmeq_vfio::SharedController),
-    /// Handles not yet given out, each owning one I/O queue connection.
+    /// The I/O queue connections not lent to a handle.
     #[cfg(feature = "tcp")]
-    Tcp {
-        spare: Mutex<Vec<nvmeq_tcp::TcpBackend>>,
-        granted: usize,
-    },
+    Tcp { spare: tcp::Spares, granted: usize },
 }
 
 /// One thread's queue of a [`SharedDevice`]: a `Send` [`Backend`] whose
@@ -87,9 +88,9 @@ pub enum QueueHandle {
     /// One I/O queue pair of the controller.
     #[cfg(feature = "vfio")]
     Vfio(nvmeq_vfio::QueueHandle),
-    /// One I/O queue connection of the association.
+    /// One I/O queue connection of the association, lent until the handle drops.
     #[cfg(feature = "tcp")]
-    Tcp(nvmeq_tcp::TcpBackend),
+    Tcp(TcpQueue),
 }
 
 /// Opens `s` for `queues` threads (see [`Locator`] for the forms). VFIO
@@ -149,7 +150,7 @@ pub fn open_shared_locator(locator: &Locator, queues: u16) -> Result<SharedDevic
             spare.reverse();
             Inner::Tcp {
                 granted: spare.len(),
-                spare: Mutex::new(spare),
+                spare: std::sync::Arc::new(Mutex::new(spare)),
             }
         }
         other => return Err(crate::device::not_compiled(other.clone())),
@@ -324,15 +325,14 @@ impl SharedDevice {
                 }),
             },
             #[cfg(feature = "tcp")]
-            Inner::Tcp { ref spare, granted } => spare
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .pop()
-                .map(QueueHandle::Tcp)
-                .ok_or(QueueError::Exhausted {
-                    backend: BackendKind::Tcp,
-                    granted,
-                }),
+            Inner::Tcp { ref spare, granted } => {
+                TcpQueue::lend(spare)
+                    .map(QueueHandle::Tcp)
+                    .ok_or(QueueError::Exhausted {
+                        backend: BackendKind::Tcp,
+                        granted,
+                    })
+            }
         }
     }
 
@@ -377,7 +377,10 @@ macro_rules! each {
             #[cfg(feature = "vfio")]
             QueueHandle::Vfio(ref $d) => $body,
             #[cfg(feature = "tcp")]
-            QueueHandle::Tcp(ref $d) => $body,
+            QueueHandle::Tcp(ref q) => {
+                let $d: &nvmeq_tcp::TcpBackend = q;
+                $body
+            }
         }
     };
     ($q:expr, mut $d:ident => $body:expr) => {
@@ -391,7 +394,10 @@ macro_rules! each {
             #[cfg(feature = "vfio")]
             QueueHandle::Vfio(ref mut $d) => $body,
             #[cfg(feature = "tcp")]
-            QueueHandle::Tcp(ref mut $d) => $body,
+            QueueHandle::Tcp(ref mut q) => {
+                let $d: &mut nvmeq_tcp::TcpBackend = q;
+                $body
+            }
         }
     };
 }

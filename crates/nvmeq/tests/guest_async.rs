@@ -1,8 +1,8 @@
 //! The async API in the nvmeq QEMU guest (`cargo xtask vm test` runs each
 //! test as a step): `examples/tokio_verify.rs` — tokio tasks × verified
 //! writes and reads, then writes dropped in flight — on controller A through
-//! every backend. Each needs the guest's environment (`NVMEQ_GUEST=1`,
-//! docs/testing.md); run one by hand with
+//! every backend, and on the guest's NVMe/TCP target. Each needs the guest's
+//! environment (`NVMEQ_GUEST=1`, docs/testing.md); run one by hand with
 //! `cargo xtask vm exec -- nvmeq-async-guest-tests --ignored --exact ioctl`.
 
 #[path = "../examples/tokio_verify.rs"]
@@ -47,6 +47,25 @@ fn uring() {
 #[ignore = "needs the nvmeq guest"]
 fn uring_fixed() {
     run(&format!("uring-fixed:{}", var("NVMEQ_NS_A")), 2);
+}
+
+/// The guest's NVMe/TCP target through nvmeq's own initiator: its nsid 1
+/// (32768 blocks of 4 KiB) is too small for A's areas, so the tcp tests'
+/// blocks start at 16384 (the soak's and the suite's stay below).
+fn tcp_spec() -> String {
+    format!(
+        "tcp://{}:{}/{}",
+        var("NVMEQ_TCP_ADDR"),
+        var("NVMEQ_TCP_PORT"),
+        var("NVMEQ_TCP_NQN")
+    )
+}
+const TCP_FIRST: u64 = 16384;
+
+#[test]
+#[ignore = "needs the nvmeq guest"]
+fn tcp() {
+    tokio_verify::run(&tcp_spec(), TASKS, IOS, TCP_FIRST).unwrap_or_else(|e| panic!("{e}"));
 }
 
 /// Moves A to vfio-pci for `f`, and back to nvme whatever happens.
@@ -236,9 +255,13 @@ fn vfio_queue_handles_poll() {
 /// threads' blocks back. Where the queues are counted (VFIO), a third
 /// handle is refused while both are out.
 fn shared_device(spec: &str, area: u64) {
+    shared_device_at(spec, FIRST + area * 4096);
+}
+
+/// [`shared_device`] with the blocks from `first`.
+fn shared_device_at(spec: &str, first: u64) {
     use nvmeq::BackendExt;
     let dev = nvmeq::open_shared(spec, 2).unwrap_or_else(|e| panic!("{spec}: {e}"));
-    let first = FIRST + area * 4096;
     let handles = dev.queues(2).unwrap_or_else(|e| panic!("{spec}: {e}"));
     if let Some(max) = dev.max_queues() {
         assert_eq!(max, 2, "{spec}: opened for two threads");
@@ -295,4 +318,10 @@ fn shared_ioctl() {
 #[ignore = "needs the nvmeq guest"]
 fn shared_vfio() {
     on_vfio(|pci| shared_device(&format!("vfio:{pci}"), 9));
+}
+
+#[test]
+#[ignore = "needs the nvmeq guest"]
+fn shared_tcp() {
+    shared_device_at(&tcp_spec(), TCP_FIRST + 4096);
 }

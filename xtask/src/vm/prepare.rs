@@ -298,8 +298,8 @@ fn build_guest_tests(paths: &Paths) -> Result<(), String> {
         c.args(["test", "--release", "--no-run", "--message-format=json"]);
         c.args(["--target", TARGET, "-p", pkg, "--test", test]);
         if *pkg == "nvmeq" {
-            // The async guest tests run tokio on every backend, VFIO included.
-            c.args(["--features", "tokio,vfio"]);
+            // The async guest tests run tokio on every backend, VFIO and tcp included.
+            c.args(["--features", "tokio,vfio,tcp"]);
         }
         let mut flags = std::env::var("RUSTFLAGS").unwrap_or_default();
         flags.push_str(" -C target-feature=+crt-static");
