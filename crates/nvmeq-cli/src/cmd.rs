@@ -22,6 +22,8 @@ pub mod log;
 pub mod ns_id;
 pub mod ns_mgmt;
 pub mod passthru;
+pub mod property;
+pub mod reg_human;
 pub mod resv;
 pub mod secret;
 pub mod security;

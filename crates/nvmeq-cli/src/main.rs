@@ -18,8 +18,8 @@ use clap::{Parser, Subcommand};
 
 use cmd::{
     admin, bench, capacity, dhchap, directive, discover, fabrics, features, fw, hostnqn, identify,
-    io, io_mgmt, lba_status, list, lockdown, log, ns_id, ns_mgmt, passthru, resv, security,
-    tls_key, topology, zns, Ctx,
+    io, io_mgmt, lba_status, list, lockdown, log, ns_id, ns_mgmt, passthru, property, resv,
+    security, tls_key, topology, zns, Ctx,
 };
 use nvmeq::BackendKind;
 use nvmeq_core::cmd::ZoneSendAction;
@@ -234,6 +234,10 @@ enum Command {
     Sanitize(admin::SanitizeArgs),
     /// Show the controller registers (vfio backend only).
     ShowRegs(admin::CtrlArgs),
+    /// Read a controller property (Fabrics Property Get; -O offset).
+    GetProperty(property::GetPropertyArgs),
+    /// Write a controller property (Fabrics Property Set; -O offset, -V value). Needs --force.
+    SetProperty(property::SetPropertyArgs),
     /// Reset the controller (through the kernel, or the VFIO driver).
     Reset(admin::CtrlArgs),
     /// Have the kernel rescan the controller's namespaces.
@@ -357,6 +361,8 @@ fn run(cli: Cli) -> error::Result<()> {
         Command::Format(a) => admin::format(&ctx, a),
         Command::Sanitize(a) => admin::sanitize(&ctx, a),
         Command::ShowRegs(a) => admin::show_regs(&ctx, a),
+        Command::GetProperty(a) => property::get_property(&ctx, a),
+        Command::SetProperty(a) => property::set_property(&ctx, a),
         Command::Reset(a) => admin::reset(&ctx, a),
         Command::NsRescan(a) => admin::ns_rescan(&ctx, a),
         Command::Bench(a) => bench::run(&ctx, a),

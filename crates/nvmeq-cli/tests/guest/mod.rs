@@ -9,5 +9,6 @@ pub mod logs;
 pub mod mgmt;
 pub mod ns_mgmt;
 pub mod passthru;
+pub mod property;
 pub mod reset;
 pub mod topology;

@@ -1,0 +1,300 @@
+//! The `-H` decoding of one controller register or property, laid out like
+//! nvme-cli 2.13's (`get-property -H`, `get-reg -H`): the name and value,
+//! then one tab-indented line per field.
+
+use nvmeq_core::regs::{self, Cap, Cc, Csts};
+
+fn on(b: bool, yes: &'static str, no: &'static str) -> &'static str {
+    if b {
+        yes
+    } else {
+        no
+    }
+}
+
+fn cap(c: Cap) -> String {
+    let sup = |b| on(b, "Supported", "Not Supported");
+    let mut s = String::new();
+    s += &format!(
+        "\tNVM Subsystem Shutdown Enhancements Supported (NSSES): {}\n",
+        sup(c.nsses())
+    );
+    s += &format!(
+        "\tController Ready With Media Support (CRWMS): {}\n",
+        sup(c.crms() & 1 != 0)
+    );
+    s += &format!(
+        "\tController Ready Independent of Media Support (CRIMS): {}\n",
+        sup(c.crms() & 2 != 0)
+    );
+    s += &format!(
+        "\tNVM Subsystem Shutdown Supported   (NSSS): {}\n",
+        sup(c.nsss())
+    );
+    s += &format!(
+        "\tController Memory Buffer Supported (CMBS): The Controller Memory Buffer is {}\n",
+        sup(c.cmbs())
+    );
+    s += &format!(
+        "\tPersistent Memory Region Supported (PMRS): The Persistent Memory Region is {}\n",
+        sup(c.pmrs())
+    );
+    s += &format!(
+        "\tMemory Page Size Maximum         (MPSMAX): {} bytes\n",
+        1u64 << (12 + c.mpsmax())
+    );
+    s += &format!(
+        "\tMemory Page Size Minimum         (MPSMIN): {} bytes\n",
+        1u64 << (12 + c.mpsmin())
+    );
+    s += &format!(
+        "\tController Power Scope              (CPS): {}\n",
+        match c.cps() {
+            0 => "Not Reported",
+            1 => "Controller scope",
+            2 => "Domain scope",
+            _ => "NVM subsystem scope",
+        }
+    );
+    s += &format!(
+        "\tBoot Partition Support              (BPS): {}\n",
+        on(c.bps(), "Yes", "No")
+    );
+    s += &format!(
+        "\tCommand Sets Supported              (CSS): NVM command set is {}\n",
+        sup(c.css() & Cap::CSS_NVM != 0)
+    );
+    s += &format!(
+        "\t                                           One or more I/O Command Sets are {}\n",
+        sup(c.css() & Cap::CSS_IO_SETS != 0)
+    );
+    s += &format!(
+        "\t                                           {}\n",
+        on(
+            c.css() & Cap::CSS_ADMIN_ONLY != 0,
+            "Only Admin Command Set Supported",
+            "I/O Command Set is Supported"
+        )
+    );
+    s += &format!(
+        "\tNVM Subsystem Reset Supported     (NSSRS): {}\n",
+        on(c.nssrs(), "Yes", "No")
+    );
+    s += &format!(
+        "\tDoorbell Stride                   (DSTRD): {} bytes\n",
+        1u64 << (2 + c.dstrd())
+    );
+    s += &format!(
+        "\tTimeout                              (TO): {} ms\n",
+        c.to() as u32 * 500
+    );
+    s += &format!(
+        "\tArbitration Mechanism Supported     (AMS): Weighted Round Robin with Urgent \
+         Priority Class is {}\n",
+        on(c.ams() & 1 != 0, "Supported", "Not supported")
+    );
+    s += &format!(
+        "\tContiguous Queues Required          (CQR): {}\n",
+        on(c.cqr(), "Yes", "No")
+    );
+    s += &format!(
+        "\tMaximum Queue Entries Supported    (MQES): {}\n\n",
+        c.mqes_z() as u32 + 1
+    );
+    s
+}
+
+fn cc(c: Cc) -> String {
+    let mut s = String::new();
+    s += &format!(
+        "\tController Ready Independent of Media Enable (CRIME): {}\n",
+        on(c.crime(), "Enabled", "Disabled")
+    );
+    s += &format!(
+        "\tI/O Completion Queue Entry Size (IOCQES): {} bytes\n",
+        1u64 << c.iocqes()
+    );
+    s += &format!(
+        "\tI/O Submission Queue Entry Size (IOSQES): {} bytes\n",
+        1u64 << c.iosqes()
+    );
+    s += &format!(
+        "\tShutdown Notification              (SHN): {}\n",
+        match c.shn() {
+            0 => "No notification; no effect",
+            Cc::SHN_NORMAL => "Normal shutdown notification",
+            Cc::SHN_ABRUPT => "Abrupt shutdown notification",
+            _ => "Reserved",
+        }
+    );
+    s += &format!(
+        "\tArbitration Mechanism Selected     (AMS): {}\n",
+        match c.ams() {
+            0 => "Round Robin",
+            1 => "Weighted Round Robin with Urgent Priority Class",
+            7 => "Vendor Specific",
+            _ => "Reserved",
+        }
+    );
+    s += &format!(
+        "\tMemory Page Size                   (MPS): {} bytes\n",
+        c.mps_bytes()
+    );
+    s += &format!(
+        "\tI/O Command Set Selected           (CSS): {}\n",
+        match c.css() {
+            Cc::CSS_NVM => "NVM Command Set",
+            Cc::CSS_ALL_IO => "All supported I/O Command Sets",
+            Cc::CSS_ADMIN_ONLY => "Admin Command Set only",
+            _ => "Reserved",
+        }
+    );
+    s += &format!(
+        "\tEnable                              (EN): {}\n\n",
+        on(c.en(), "Yes", "No")
+    );
+    s
+}
+
+fn csts(c: Csts) -> String {
+    let yn = |b| on(b, "Yes", "No");
+    let mut s = String::new();
+    s += &format!(
+        "\tShutdown Type                   (ST): {}\n",
+        on(c.st(), "Subsystem", "Controller")
+    );
+    s += &format!("\tProcessing Paused               (PP): {}\n", yn(c.pp()));
+    s += &format!(
+        "\tNVM Subsystem Reset Occurred (NSSRO): {}\n",
+        yn(c.nssro())
+    );
+    s += &format!(
+        "\tShutdown Status               (SHST): {}\n",
+        match c.shst() {
+            Csts::SHST_NORMAL => "Normal operation (no shutdown has been requested)",
+            Csts::SHST_OCCURRING => "Shutdown processing occurring",
+            Csts::SHST_COMPLETE => "Shutdown processing complete",
+            _ => "Reserved",
+        }
+    );
+    s += &format!(
+        "\tController Fatal Status        (CFS): {}\n",
+        on(c.cfs(), "True", "False")
+    );
+    s += &format!(
+        "\tReady                          (RDY): {}\n\n",
+        yn(c.rdy())
+    );
+    s
+}
+
+/// C's `%#x`: `0x` before a nonzero value only.
+fn alt_hex(v: u64) -> String {
+    if v == 0 {
+        "0".into()
+    } else {
+        format!("{v:#x}")
+    }
+}
+
+/// The field lines of the register at `offset` holding `value`. Offsets
+/// without a decoder get nvme-cli's `unknown register` line.
+pub fn fields(offset: u32, value: u64) -> String {
+    let v32 = value as u32;
+    match offset as usize {
+        regs::CAP => cap(Cap::from_bits(value)),
+        regs::VS => {
+            let vs = regs::Vs::from_bits(v32);
+            format!(
+                "\tNVMe specification {}.{}.{}\n\n",
+                vs.mjr(),
+                vs.mnr(),
+                vs.ter()
+            )
+        }
+        regs::INTMS => format!(
+            "\tInterrupt Vector Mask Set (IVMS): {}\n\n",
+            alt_hex(value)
+        ),
+        regs::INTMC => format!(
+            "\tInterrupt Vector Mask Clear (IVMC): {}\n\n",
+            alt_hex(value)
+        ),
+        regs::CC => cc(Cc::from_bits(v32)),
+        regs::CSTS => csts(Csts::from_bits(v32)),
+        regs::NSSR => format!("\tNVM Subsystem Reset Control (NSSRC): {value}\n\n"),
+        regs::AQA => format!(
+            "\tAdmin Completion Queue Size (ACQS): {}\n\tAdmin Submission Queue Size (ASQS): {}\n\n",
+            ((v32 >> 16) & 0xfff) + 1,
+            (v32 & 0xfff) + 1
+        ),
+        regs::NSSD => format!(
+            "\tNVM Subsystem Shutdown Control (NSSC): {}\n\n",
+            alt_hex(v32 as u64)
+        ),
+        regs::CRTO => format!(
+            "\tCRIMT                               : {} secs\n\
+             \tCRWMT                               : {} secs\n",
+            (v32 >> 16) / 2,
+            (v32 & 0xffff) / 2
+        ),
+        _ => format!(
+            "unknown register: {} ({}), value: {}\n",
+            if offset == 0 {
+                "0000".into()
+            } else {
+                format!("{offset:#04x}")
+            },
+            regs::name(offset as usize).unwrap_or("Unknown"),
+            alt_hex(value)
+        ),
+    }
+}
+
+/// `get-property -H`: `Name: value` then the fields.
+pub fn property_text(offset: u32, value: u64) -> String {
+    format!(
+        "{}: {}\n{}",
+        regs::name(offset as usize).unwrap_or("Unknown"),
+        alt_hex(value),
+        fields(offset, value)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cc_and_csts_decode_as_nvme_cli_prints_them() {
+        // EN, IOSQES 6, IOCQES 4: what Linux enables.
+        let t = property_text(0x14, 0x46_0001);
+        assert!(t.starts_with("Controller Configuration: 0x460001\n"), "{t}");
+        assert!(t.contains("\tI/O Completion Queue Entry Size (IOCQES): 16 bytes\n"));
+        assert!(t.contains("\tI/O Submission Queue Entry Size (IOSQES): 64 bytes\n"));
+        assert!(t.contains("\tMemory Page Size                   (MPS): 4096 bytes\n"));
+        assert!(t.ends_with("\tEnable                              (EN): Yes\n\n"));
+        let t = property_text(0x1c, 0b1001);
+        assert!(
+            t.contains("\tShutdown Status               (SHST): Shutdown processing complete\n")
+        );
+        assert!(t.ends_with("\tReady                          (RDY): Yes\n\n"));
+    }
+
+    #[test]
+    fn cap_fields() {
+        // MQES 0x7ff, CQR, TO 0x0f, NSSRS, CSS NVM+IO sets, MPSMAX 4.
+        let v: u64 = 0x7ff | 1 << 16 | 0x0f << 24 | 1 << 36 | 0x41 << 37 | 4 << 52;
+        let t = property_text(0, v);
+        assert!(t.contains("(MQES): 2048\n\n"), "{t}");
+        assert!(t.contains("(TO): 7500 ms\n"));
+        assert!(t.contains("(NSSRS): Yes\n"));
+        assert!(t.contains("(MPSMAX): 65536 bytes\n"));
+        assert!(t.contains("One or more I/O Command Sets are Supported\n"));
+        assert_eq!(
+            fields(0x99, 3),
+            "unknown register: 0x99 (Unknown), value: 0x3\n"
+        );
+        assert_eq!(fields(0x08, 0x0001_0400), "\tNVMe specification 1.4.0\n\n");
+    }
+}
