@@ -29,6 +29,7 @@ pub mod secret;
 pub mod security;
 pub mod tls_key;
 pub mod topology;
+pub mod virt;
 pub mod zns;
 
 use clap::Args;

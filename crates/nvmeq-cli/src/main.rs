@@ -19,7 +19,7 @@ use clap::{Parser, Subcommand};
 use cmd::{
     admin, bench, capacity, dhchap, directive, discover, fabrics, features, fw, hostnqn, identify,
     io, io_mgmt, lba_status, list, lockdown, log, ns_id, ns_mgmt, passthru, property, resv,
-    security, tls_key, topology, zns, Ctx,
+    security, tls_key, topology, virt, zns, Ctx,
 };
 use nvmeq::BackendKind;
 use nvmeq_core::cmd::ZoneSendAction;
@@ -201,6 +201,8 @@ enum Command {
     CapacityMgmt(capacity::CapacityArgs),
     /// Lockdown: prohibit or allow a command or Set Features FID. Prohibiting needs --force.
     Lockdown(lockdown::LockdownArgs),
+    /// Virtualization Management: a secondary controller's resources and state. Needs --force.
+    VirtMgmt(virt::VirtMgmtArgs),
     /// I/O Management Receive (FDP): e.g. Reclaim Unit Handle Status (-m 1).
     IoMgmtRecv(io_mgmt::RecvArgs),
     /// I/O Management Send (FDP): e.g. Reclaim Unit Handle Update (-m 1). Needs --namespace-id.
@@ -338,6 +340,7 @@ fn run(cli: Cli) -> error::Result<()> {
         Command::GetLbaStatus(a) => lba_status::get_lba_status(&ctx, a),
         Command::CapacityMgmt(a) => capacity::capacity_mgmt(&ctx, a),
         Command::Lockdown(a) => lockdown::lockdown(&ctx, a),
+        Command::VirtMgmt(a) => virt::virt_mgmt(&ctx, a),
         Command::IoMgmtRecv(a) => io_mgmt::recv(&ctx, a),
         Command::IoMgmtSend(a) => io_mgmt::send(&ctx, a),
         Command::SecuritySend(a) => security::send(&ctx, a),

@@ -12,3 +12,4 @@ pub mod passthru;
 pub mod property;
 pub mod reset;
 pub mod topology;
+pub mod virt;
