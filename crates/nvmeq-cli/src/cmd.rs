@@ -24,6 +24,7 @@ pub mod ns_mgmt;
 pub mod passthru;
 pub mod property;
 pub mod reg_human;
+pub mod register;
 pub mod resv;
 pub mod secret;
 pub mod security;

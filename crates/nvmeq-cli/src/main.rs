@@ -18,8 +18,8 @@ use clap::{Parser, Subcommand};
 
 use cmd::{
     admin, bench, capacity, dhchap, directive, discover, fabrics, features, fw, hostnqn, identify,
-    io, io_mgmt, lba_status, list, lockdown, log, ns_id, ns_mgmt, passthru, property, resv,
-    security, tls_key, topology, virt, zns, Ctx,
+    io, io_mgmt, lba_status, list, lockdown, log, ns_id, ns_mgmt, passthru, property, register,
+    resv, security, tls_key, topology, virt, zns, Ctx,
 };
 use nvmeq::BackendKind;
 use nvmeq_core::cmd::ZoneSendAction;
@@ -240,6 +240,10 @@ enum Command {
     GetProperty(property::GetPropertyArgs),
     /// Write a controller property (Fabrics Property Set; -O offset, -V value). Needs --force.
     SetProperty(property::SetPropertyArgs),
+    /// Read controller registers (-O offset or --cap, --cc, …; PCIe: BAR0, fabrics: properties).
+    GetReg(register::GetRegArgs),
+    /// Write controller registers (-O -V, or --cc, --nssr, …). Needs --force.
+    SetReg(register::SetRegArgs),
     /// Reset the controller (through the kernel, or the VFIO driver).
     Reset(admin::CtrlArgs),
     /// Have the kernel rescan the controller's namespaces.
@@ -366,6 +370,8 @@ fn run(cli: Cli) -> error::Result<()> {
         Command::ShowRegs(a) => admin::show_regs(&ctx, a),
         Command::GetProperty(a) => property::get_property(&ctx, a),
         Command::SetProperty(a) => property::set_property(&ctx, a),
+        Command::GetReg(a) => register::get_reg(&ctx, a),
+        Command::SetReg(a) => register::set_reg(&ctx, a),
         Command::Reset(a) => admin::reset(&ctx, a),
         Command::NsRescan(a) => admin::ns_rescan(&ctx, a),
         Command::Bench(a) => bench::run(&ctx, a),

@@ -131,6 +131,55 @@ pub fn name(offset: usize) -> Option<&'static str> {
     MAP.iter().find(|r| r.0 == offset).map(|r| r.2)
 }
 
+/// nvme-cli's symbol for the register at `offset`: the mnemonic in lower
+/// case, except VS, which it calls `version` (`show-regs`, `get-reg -o json`).
+pub fn symbol(offset: usize) -> Option<&'static str> {
+    Some(match offset {
+        CAP => "cap",
+        VS => "version",
+        INTMS => "intms",
+        INTMC => "intmc",
+        CC => "cc",
+        CSTS => "csts",
+        NSSR => "nssr",
+        AQA => "aqa",
+        ASQ => "asq",
+        ACQ => "acq",
+        CMBLOC => "cmbloc",
+        CMBSZ => "cmbsz",
+        BPINFO => "bpinfo",
+        BPRSEL => "bprsel",
+        BPMBL => "bpmbl",
+        CMBMSC => "cmbmsc",
+        CMBSTS => "cmbsts",
+        CMBEBS => "cmbebs",
+        CMBSWTP => "cmbswtp",
+        NSSD => "nssd",
+        CRTO => "crto",
+        PMRCAP => "pmrcap",
+        PMRCTL => "pmrctl",
+        PMRSTS => "pmrsts",
+        PMREBS => "pmrebs",
+        PMRSWTP => "pmrswtp",
+        PMRMSCL => "pmrmscl",
+        PMRMSCU => "pmrmscu",
+        _ => return None,
+    })
+}
+
+/// The offsets of the register map, in order.
+pub fn offsets() -> impl Iterator<Item = usize> {
+    MAP.iter().map(|r| r.0)
+}
+
+/// Whether the register at `offset` holds a host memory address the
+/// controller reads or writes by DMA: ASQ, ACQ (the admin queues) and BPMBL
+/// (the Boot Partition Memory Buffer). Writing one from outside the driver
+/// that owns that memory points the device at memory nobody lent it.
+pub const fn holds_dma_address(offset: usize) -> bool {
+    matches!(offset, ASQ | ACQ | BPMBL)
+}
+
 /// Whether the register at `offset` is one a Fabrics controller has as a
 /// property (Base spec 2.0, "Property Definition": CAP, VS, CC, CSTS, NSSR).
 pub const fn is_fabrics_property(offset: usize) -> bool {

@@ -188,6 +188,125 @@ fn csts(c: Csts) -> String {
     s
 }
 
+/// Bits `lo..lo+len` of `v`.
+fn bits(v: u64, lo: u32, len: u32) -> u64 {
+    (v >> lo) & ((1u64 << len) - 1)
+}
+
+fn cmbloc(v: u64) -> String {
+    let enforced = |bit| on(bits(v, bit, 1) != 0, "Not Enforced", "Enforced");
+    format!(
+        "\tOffset                                                        (OFST): \
+         {} (See cmbsz.szu for granularity)\n\
+         \tCMB Queue Dword Alignment                                     (CQDA): {}\n\
+         \tCMB Data Metadata Mixed Memory Support                      (CDMMMS): {}\n\
+         \tCMB Data Pointer and Command Independent Locations Support (CDPCILS): {}\n\
+         \tCMB Data Pointer Mixed Locations Support                    (CDPMLS): {}\n\
+         \tCMB Queue Physically Discontiguous Support                   (CQPDS): {}\n\
+         \tCMB Queue Mixed Memory Support                               (CQMMS): {}\n\
+         \tBase Indicator Register                                        (BIR): {}\n\n",
+        alt_hex(bits(v, 12, 20)),
+        bits(v, 8, 1),
+        enforced(7),
+        enforced(6),
+        enforced(5),
+        enforced(4),
+        enforced(3),
+        alt_hex(bits(v, 0, 3)),
+    )
+}
+
+fn cmbsz(v: u64) -> String {
+    if v as u32 == 0 {
+        return "\tController Memory Buffer feature is not supported\n\n".into();
+    }
+    let sup = |bit| on(bits(v, bit, 1) != 0, "Supported", "Not supported");
+    let szu = match bits(v, 8, 4) {
+        0 => "4 KB",
+        1 => "64 KB",
+        2 => "1 MB",
+        3 => "16 MB",
+        4 => "256 MB",
+        5 => "4 GB",
+        6 => "64 GB",
+        _ => "Reserved",
+    };
+    format!(
+        "\tSize                      (SZ): {}\n\
+         \tSize Units               (SZU): {szu}\n\
+         \tWrite Data Support       (WDS): Write Data and metadata transfer in Controller Memory Buffer is {}\n\
+         \tRead Data Support        (RDS): Read Data and metadata transfer in Controller Memory Buffer is {}\n\
+         \tPRP SGL List Support   (LISTS): PRP/SG Lists in Controller Memory Buffer is {}\n\
+         \tCompletion Queue Support (CQS): Admin and I/O Completion Queues in Controller Memory Buffer is {}\n\
+         \tSubmission Queue Support (SQS): Admin and I/O Submission Queues in Controller Memory Buffer is {}\n\n",
+        bits(v, 12, 20),
+        sup(4),
+        sup(3),
+        sup(2),
+        sup(1),
+        sup(0),
+    )
+}
+
+fn bpinfo(v: u64) -> String {
+    format!(
+        "\tActive Boot Partition ID      (ABPID): {}\n\
+         \tBoot Read Status                (BRS): {}\n\
+         \tBoot Partition Size            (BPSZ): {}\n",
+        bits(v, 31, 1),
+        match bits(v, 24, 2) {
+            0 => "No Boot Partition read operation requested",
+            1 => "Boot Partition read in progress",
+            2 => "Boot Partition read completed successfully",
+            _ => "Error completing Boot Partition read",
+        },
+        bits(v, 0, 15),
+    )
+}
+
+/// The decoders of the registers a Fabrics controller lacks (`get-reg -H`,
+/// `show-regs -H` on PCIe); `None` for an offset without one here.
+fn pcie_fields(offset: usize, v: u64) -> Option<String> {
+    Some(match offset {
+        regs::ASQ => format!(
+            "\tAdmin Submission Queue Base (ASQB): {:x}\n",
+            bits(v, 12, 52)
+        ),
+        regs::ACQ => format!(
+            "\tAdmin Completion Queue Base (ACQB): {:x}\n",
+            bits(v, 12, 52)
+        ),
+        regs::CMBLOC => cmbloc(v),
+        regs::CMBSZ => cmbsz(v),
+        regs::BPINFO => bpinfo(v),
+        regs::BPRSEL => format!(
+            "\tBoot Partition Identifier      (BPID): {}\n\
+             \tBoot Partition Read Offset    (BPROF): {:x}\n\
+             \tBoot Partition Read Size      (BPRSZ): {:x}\n",
+            bits(v, 31, 1),
+            bits(v, 10, 20),
+            bits(v, 0, 10)
+        ),
+        regs::BPMBL => format!(
+            "\tBoot Partition Memory Buffer Base Address (BMBBA): {:x}\n",
+            bits(v, 12, 52)
+        ),
+        regs::CMBMSC => format!(
+            "\tController Base Address         (CBA): {:x}\n\
+             \tController Memory Space Enable (CMSE): {:x}\n\
+             \tCapabilities Registers Enabled  (CRE): CMBLOC and CMBSZ registers are {}enabled\n\n",
+            bits(v, 12, 52),
+            bits(v, 1, 1),
+            on(bits(v, 0, 1) != 0, "", "NOT ")
+        ),
+        regs::CMBSTS => format!(
+            "\tController Base Address Invalid (CBAI): {:x}\n\n",
+            bits(v, 0, 1)
+        ),
+        _ => return None,
+    })
+}
+
 /// C's `%#x`: `0x` before a nonzero value only.
 fn alt_hex(v: u64) -> String {
     if v == 0 {
@@ -238,7 +357,7 @@ pub fn fields(offset: u32, value: u64) -> String {
             (v32 >> 16) / 2,
             (v32 & 0xffff) / 2
         ),
-        _ => format!(
+        o => pcie_fields(o, value).unwrap_or_else(|| format!(
             "unknown register: {} ({}), value: {}\n",
             if offset == 0 {
                 "0000".into()
@@ -247,7 +366,7 @@ pub fn fields(offset: u32, value: u64) -> String {
             },
             regs::name(offset as usize).unwrap_or("Unknown"),
             alt_hex(value)
-        ),
+        )),
     }
 }
 

@@ -10,6 +10,7 @@ pub mod mgmt;
 pub mod ns_mgmt;
 pub mod passthru;
 pub mod property;
+pub mod registers;
 pub mod reset;
 pub mod topology;
 pub mod virt;
