@@ -242,6 +242,8 @@ enum Command {
     SetProperty(property::SetPropertyArgs),
     /// Read controller registers (-O offset or --cap, --cc, …; PCIe: BAR0, fabrics: properties).
     GetReg(register::GetRegArgs),
+    /// NVM Subsystem Reset (when CAP.NSSRS says it is supported). Needs --force.
+    SubsystemReset(admin::SubsystemResetArgs),
     /// Write controller registers (-O -V, or --cc, --nssr, …). Needs --force.
     SetReg(register::SetRegArgs),
     /// Reset the controller (through the kernel, or the VFIO driver).
@@ -371,6 +373,7 @@ fn run(cli: Cli) -> error::Result<()> {
         Command::GetProperty(a) => property::get_property(&ctx, a),
         Command::SetProperty(a) => property::set_property(&ctx, a),
         Command::GetReg(a) => register::get_reg(&ctx, a),
+        Command::SubsystemReset(a) => admin::subsystem_reset(&ctx, a),
         Command::SetReg(a) => register::set_reg(&ctx, a),
         Command::Reset(a) => admin::reset(&ctx, a),
         Command::NsRescan(a) => admin::ns_rescan(&ctx, a),

@@ -38,6 +38,74 @@ pub fn reset(ctx: &Ctx, a: &CtrlArgs) -> Result<()> {
     on_controller(ctx, a, "reset", nvmeq::Device::reset)
 }
 
+/// `subsystem-reset`.
+#[derive(Debug, Args)]
+pub struct SubsystemResetArgs {
+    #[command(flatten)]
+    pub dev: DevArg,
+    /// Confirm: an NVM Subsystem Reset resets every controller of the subsystem.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `nvmeq subsystem-reset`: an NVM Subsystem Reset, once CAP (read as
+/// `get-reg` reads it) says the controller has one (NSSRS). The kernel does
+/// it for its controllers (`NVME_IOCTL_SUBSYS_RESET`), nvmeq's VFIO driver
+/// writes NSSR and brings the controller up again, and on `tcp://` it is a
+/// Property Set of NSSR, after which the target drops the association.
+pub fn subsystem_reset(ctx: &Ctx, a: &SubsystemResetArgs) -> Result<()> {
+    use super::register::Regs;
+    use nvmeq_core::regs::{Cap, CAP, NSSR, NSSR_RESET};
+    const WHAT: &str = "subsystem-reset";
+    if !a.force {
+        return Err(crate::error::usage(
+            "subsystem-reset resets every controller of the NVM subsystem: pass --force to confirm",
+        ));
+    }
+    let mut regs = super::register::open(ctx, &a.dev, false, WHAT)?;
+    let cap = regs
+        .read(CAP)?
+        .map(Cap::from_bits)
+        .ok_or_else(|| CliError::Device(format!("{WHAT}: {} has no CAP", a.dev.device)))?;
+    if !cap.nssrs() {
+        return Err(CliError::Device(format!(
+            "{WHAT}: {} does not support NVM Subsystem Reset (CAP.NSSRS is 0)",
+            a.dev.device
+        )));
+    }
+    let kernel = || -> Result<()> {
+        let t = device::parse(&a.dev.device, Some(BackendKind::Ioctl))?;
+        let mut d = device::open(t)?;
+        d.inner_mut()
+            .subsystem_reset()
+            .map_err(|e| CliError::from_core(WHAT, e))
+    };
+    match regs {
+        Regs::Fabrics(mut d) if d.inner().backend() == BackendKind::Tcp => {
+            let cmd = nvmeq_core::fabrics::PropertySet::new(
+                super::property::size(NSSR as u32),
+                NSSR as u32,
+                NSSR_RESET as u64,
+            )
+            .build();
+            d.exec(WHAT, &cmd, Data::None)?;
+        }
+        Regs::Fabrics(d) => {
+            drop(d);
+            kernel()?;
+        }
+        Regs::Mapped(bar) => {
+            drop(bar);
+            kernel()?;
+        }
+        Regs::Vfio(mut d) => d
+            .inner_mut()
+            .subsystem_reset()
+            .map_err(|e| CliError::from_core(WHAT, e))?,
+    }
+    done(ctx, WHAT, None, 0)
+}
+
 /// `nvmeq ns-rescan`: the kernel rescans the controller's namespaces.
 pub fn ns_rescan(ctx: &Ctx, a: &CtrlArgs) -> Result<()> {
     on_controller(ctx, a, "ns-rescan", nvmeq::Device::rescan)

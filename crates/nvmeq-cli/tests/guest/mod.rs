@@ -12,5 +12,6 @@ pub mod passthru;
 pub mod property;
 pub mod registers;
 pub mod reset;
+pub mod subsystem_reset;
 pub mod topology;
 pub mod virt;
