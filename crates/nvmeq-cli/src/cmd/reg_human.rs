@@ -264,6 +264,82 @@ fn bpinfo(v: u64) -> String {
     )
 }
 
+/// nvme-cli's name of an elasticity-buffer or throughput unit (CMBSZU,
+/// CMBSWTU, PMRSZU, PMRSWTU).
+fn unit(u: u64) -> &'static str {
+    match u {
+        0 => "Bytes",
+        1 => "One KB",
+        2 => "One MB",
+        3 => "One GB",
+        _ => "Reserved",
+    }
+}
+
+/// The elasticity buffer registers (CMBEBS, PMREBS): `what` is CMB or PMR.
+fn ebs(what: &str, v: u64) -> String {
+    let (base, units) = if what == "CMB" {
+        ("CMBWBZ", "CMBSZU")
+    } else {
+        ("PMRWBZ", "PMRSZU")
+    };
+    let size = bits(v, 8, 24);
+    format!(
+        "\t{what} Elasticity Buffer Size Base  ({base}): {}\n\
+         \tRead Bypass Behavior                     : memory reads not conflicting with memory \
+         writes in the {what} Elasticity Buffer {} bypass those memory writes\n\
+         \t{what} Elasticity Buffer Size Units ({units}): {}\n{}",
+        if what == "CMB" {
+            alt_hex(size)
+        } else {
+            format!("{size:x}")
+        },
+        on(bits(v, 4, 1) != 0, "SHALL", "MAY"),
+        unit(bits(v, 0, 4)),
+        if what == "CMB" { "\n" } else { "" },
+    )
+}
+
+fn pmrcap(v: u64) -> String {
+    format!(
+        "\tController Memory Space Supported                   (CMSS): \
+         Referencing PMR with host supplied addresses is {}Supported\n\
+         \tPersistent Memory Region Timeout                   (PMRTO): {:x}\n\
+         \tPersistent Memory Region Write Barrier Mechanisms (PMRWBM): {:x}\n\
+         \tPersistent Memory Region Time Units                (PMRTU): PMR time unit is {}\n\
+         \tBase Indicator Register                              (BIR): {:x}\n\
+         \tWrite Data Support                                   (WDS): Write data to the PMR is {}supported\n\
+         \tRead Data Support                                    (RDS): Read data from the PMR is {}supported\n",
+        on(bits(v, 24, 1) != 0, "", "Not "),
+        bits(v, 16, 8),
+        bits(v, 10, 4),
+        on(bits(v, 8, 2) != 0, "minutes", "500 milliseconds"),
+        bits(v, 5, 3),
+        on(bits(v, 4, 1) != 0, "", "not "),
+        on(bits(v, 3, 1) != 0, "", "not "),
+    )
+}
+
+fn pmrsts(v: u64) -> String {
+    format!(
+        "\tController Base Address Invalid (CBAI): {:x}\n\
+         \tHealth Status                   (HSTS): {}\n\
+         \tNot Ready                       (NRDY): The Persistent Memory Region is {} to process \
+         PCI Express memory read and write requests\n\
+         \tError                            (ERR): {:x}\n",
+        bits(v, 12, 1),
+        match bits(v, 9, 3) {
+            0 => "Normal Operation",
+            1 => "Restore Error",
+            2 => "Read Only",
+            3 => "Unreliable",
+            _ => "Reserved",
+        },
+        on(bits(v, 8, 1) == 0, "READY", "Not Ready"),
+        bits(v, 0, 8),
+    )
+}
+
 /// The decoders of the registers a Fabrics controller lacks (`get-reg -H`,
 /// `show-regs -H` on PCIe); `None` for an offset without one here.
 fn pcie_fields(offset: usize, v: u64) -> Option<String> {
@@ -298,6 +374,36 @@ fn pcie_fields(offset: usize, v: u64) -> Option<String> {
             bits(v, 12, 52),
             bits(v, 1, 1),
             on(bits(v, 0, 1) != 0, "", "NOT ")
+        ),
+        regs::CMBEBS => ebs("CMB", v),
+        regs::CMBSWTP => format!(
+            "\tCMB Sustained Write Throughput       (CMBSWTV): {}\n\
+             \tCMB Sustained Write Throughput Units (CMBSWTU): {}/second\n\n",
+            alt_hex(bits(v, 8, 24)),
+            unit(bits(v, 0, 4))
+        ),
+        regs::PMRCAP => pmrcap(v),
+        regs::PMRCTL => format!(
+            "\tEnable (EN): PMR is {}\n",
+            on(bits(v, 0, 1) != 0, "READY", "Disabled")
+        ),
+        regs::PMRSTS => pmrsts(v),
+        regs::PMREBS => ebs("PMR", v),
+        regs::PMRSWTP => format!(
+            "\tPMR Sustained Write Throughput       (PMRSWTV): {:x}\n\
+             \tPMR Sustained Write Throughput Units (PMRSWTU): {}/second\n",
+            bits(v, 8, 24),
+            unit(bits(v, 0, 4))
+        ),
+        regs::PMRMSCL => format!(
+            "\tController Base Address         (CBA): {}\n\
+             \tController Memory Space Enable (CMSE): {}\n\n",
+            alt_hex(bits(v, 12, 20)),
+            alt_hex(bits(v, 1, 1))
+        ),
+        regs::PMRMSCU => format!(
+            "\tController Base Address         (CBA): {}\n",
+            alt_hex(v as u32 as u64)
         ),
         regs::CMBSTS => format!(
             "\tController Base Address Invalid (CBAI): {:x}\n\n",
@@ -398,6 +504,36 @@ mod tests {
             t.contains("\tShutdown Status               (SHST): Shutdown processing complete\n")
         );
         assert!(t.ends_with("\tReady                          (RDY): Yes\n\n"));
+    }
+
+    #[test]
+    fn cmb_and_pmr_fields_as_nvme_cli_prints_them_for_zero() {
+        // nvme-cli 2.13's `get-reg -H --pmrcap --cmbebs` on QEMU 10's controller A.
+        assert_eq!(
+            property_text(0x5c, 0),
+            "Controller Memory Buffer Elasticity Buffer Size: 0\n\
+             \tCMB Elasticity Buffer Size Base  (CMBWBZ): 0\n\
+             \tRead Bypass Behavior                     : memory reads not conflicting with \
+             memory writes in the CMB Elasticity Buffer MAY bypass those memory writes\n\
+             \tCMB Elasticity Buffer Size Units (CMBSZU): Bytes\n\n"
+        );
+        assert_eq!(
+            property_text(0xe00, 0),
+            "Persistent Memory Region Capabilities: 0\n\
+             \tController Memory Space Supported                   (CMSS): Referencing PMR \
+             with host supplied addresses is Not Supported\n\
+             \tPersistent Memory Region Timeout                   (PMRTO): 0\n\
+             \tPersistent Memory Region Write Barrier Mechanisms (PMRWBM): 0\n\
+             \tPersistent Memory Region Time Units                (PMRTU): PMR time unit is \
+             500 milliseconds\n\
+             \tBase Indicator Register                              (BIR): 0\n\
+             \tWrite Data Support                                   (WDS): Write data to the \
+             PMR is not supported\n\
+             \tRead Data Support                                    (RDS): Read data from the \
+             PMR is not supported\n"
+        );
+        assert!(fields(0xe08, 1 << 8).contains("is Not Ready to process"));
+        assert_eq!(fields(0xe04, 1), "\tEnable (EN): PMR is READY\n");
     }
 
     #[test]

@@ -18,7 +18,7 @@ fn text(bin: &str, args: &[&str], failures: &mut Vec<String>) -> Option<String> 
 }
 
 /// The registers QEMU 10 keeps fixed while the kernel drives the controller.
-const STABLE: [(&str, &str); 13] = [
+const STABLE: [(&str, &str); 24] = [
     ("0", "--cap"),
     ("0x8", "--vs"),
     ("0x14", "--cc"),
@@ -32,6 +32,17 @@ const STABLE: [(&str, &str); 13] = [
     ("0x44", "--bprsel"),
     ("0x50", "--cmbmsc"),
     ("0x58", "--cmbsts"),
+    ("0x5c", "--cmbebs"),
+    ("0x60", "--cmbswtp"),
+    ("0x64", "--nssd"),
+    ("0x68", "--crto"),
+    ("0xe00", "--pmrcap"),
+    ("0xe04", "--pmrctl"),
+    ("0xe08", "--pmrsts"),
+    ("0xe0c", "--pmrebs"),
+    ("0xe10", "--pmrswtp"),
+    ("0xe14", "--pmrmscl"),
+    ("0xe18", "--pmrmscu"),
 ];
 
 /// CSTS's meaning from a `-H` block: the lines that name RDY, CFS and SHST.
