@@ -22,11 +22,15 @@ pub mod log;
 pub mod ns_id;
 pub mod ns_mgmt;
 pub mod passthru;
+pub mod property;
+pub mod reg_human;
+pub mod register;
 pub mod resv;
 pub mod secret;
 pub mod security;
 pub mod tls_key;
 pub mod topology;
+pub mod virt;
 pub mod zns;
 
 use clap::Args;

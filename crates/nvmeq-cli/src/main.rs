@@ -20,8 +20,8 @@ use clap::{Parser, Subcommand};
 
 use cmd::{
     admin, bench, capacity, dhchap, directive, discover, fabrics, features, fw, hostnqn, identify,
-    io, io_mgmt, lba_status, list, lockdown, log, ns_id, ns_mgmt, passthru, resv, security,
-    tls_key, topology, zns, Ctx,
+    io, io_mgmt, lba_status, list, lockdown, log, ns_id, ns_mgmt, passthru, property, register,
+    resv, security, tls_key, topology, virt, zns, Ctx,
 };
 use nvmeq::BackendKind;
 use nvmeq_core::cmd::ZoneSendAction;
@@ -203,6 +203,8 @@ enum Command {
     CapacityMgmt(capacity::CapacityArgs),
     /// Lockdown: prohibit or allow a command or Set Features FID. Prohibiting needs --force.
     Lockdown(lockdown::LockdownArgs),
+    /// Virtualization Management: a secondary controller's resources and state. Needs --force.
+    VirtMgmt(virt::VirtMgmtArgs),
     /// I/O Management Receive (FDP): e.g. Reclaim Unit Handle Status (-m 1).
     IoMgmtRecv(io_mgmt::RecvArgs),
     /// I/O Management Send (FDP): e.g. Reclaim Unit Handle Update (-m 1). Needs --namespace-id.
@@ -236,6 +238,16 @@ enum Command {
     Sanitize(admin::SanitizeArgs),
     /// Show the controller registers (vfio backend only).
     ShowRegs(admin::CtrlArgs),
+    /// Read a controller property (Fabrics Property Get; -O offset).
+    GetProperty(property::GetPropertyArgs),
+    /// Write a controller property (Fabrics Property Set; -O offset, -V value). Needs --force.
+    SetProperty(property::SetPropertyArgs),
+    /// Read controller registers (-O offset or --cap, --cc, …; PCIe: BAR0, fabrics: properties).
+    GetReg(register::GetRegArgs),
+    /// NVM Subsystem Reset (when CAP.NSSRS says it is supported). Needs --force.
+    SubsystemReset(admin::SubsystemResetArgs),
+    /// Write controller registers (-O -V, or --cc, --nssr, …). Needs --force.
+    SetReg(register::SetRegArgs),
     /// Reset the controller (through the kernel, or the VFIO driver).
     Reset(admin::CtrlArgs),
     /// Have the kernel rescan the controller's namespaces.
@@ -336,6 +348,7 @@ fn run(cli: Cli) -> error::Result<()> {
         Command::GetLbaStatus(a) => lba_status::get_lba_status(&ctx, a),
         Command::CapacityMgmt(a) => capacity::capacity_mgmt(&ctx, a),
         Command::Lockdown(a) => lockdown::lockdown(&ctx, a),
+        Command::VirtMgmt(a) => virt::virt_mgmt(&ctx, a),
         Command::IoMgmtRecv(a) => io_mgmt::recv(&ctx, a),
         Command::IoMgmtSend(a) => io_mgmt::send(&ctx, a),
         Command::SecuritySend(a) => security::send(&ctx, a),
@@ -359,6 +372,11 @@ fn run(cli: Cli) -> error::Result<()> {
         Command::Format(a) => admin::format(&ctx, a),
         Command::Sanitize(a) => admin::sanitize(&ctx, a),
         Command::ShowRegs(a) => admin::show_regs(&ctx, a),
+        Command::GetProperty(a) => property::get_property(&ctx, a),
+        Command::SetProperty(a) => property::set_property(&ctx, a),
+        Command::GetReg(a) => register::get_reg(&ctx, a),
+        Command::SubsystemReset(a) => admin::subsystem_reset(&ctx, a),
+        Command::SetReg(a) => register::set_reg(&ctx, a),
         Command::Reset(a) => admin::reset(&ctx, a),
         Command::NsRescan(a) => admin::ns_rescan(&ctx, a),
         Command::Bench(a) => bench::run(&ctx, a),

@@ -988,11 +988,11 @@ fn format_and_sanitize_need_namespace_and_force() {
 }
 
 #[test]
-fn show_regs_needs_vfio() {
+fn show_regs_needs_a_register_file() {
     fails_with(
         &nvmeq(&["show-regs", DEV]),
         1,
-        "show-regs needs the vfio backend",
+        "show-regs: the in-memory controller ram:",
     );
 }
 

@@ -49,10 +49,142 @@ pub const CMBSTS: usize = 0x58;
 pub const NSSD: usize = 0x64;
 /// Controller Ready Timeouts.
 pub const CRTO: usize = 0x68;
+/// Controller Memory Buffer Elasticity Buffer Size.
+pub const CMBEBS: usize = 0x5c;
+/// Controller Memory Buffer Sustained Write Throughput.
+pub const CMBSWTP: usize = 0x60;
 /// Persistent Memory Region Capabilities.
 pub const PMRCAP: usize = 0xe00;
+/// Persistent Memory Region Control.
+pub const PMRCTL: usize = 0xe04;
+/// Persistent Memory Region Status.
+pub const PMRSTS: usize = 0xe08;
+/// Persistent Memory Region Elasticity Buffer Size.
+pub const PMREBS: usize = 0xe0c;
+/// Persistent Memory Region Sustained Write Throughput.
+pub const PMRSWTP: usize = 0xe10;
+/// Persistent Memory Region Controller Memory Space Control Lower.
+pub const PMRMSCL: usize = 0xe14;
+/// Persistent Memory Region Controller Memory Space Control Upper.
+pub const PMRMSCU: usize = 0xe18;
 /// First doorbell register (SQ 0 Tail Doorbell).
 pub const DOORBELLS: usize = 0x1000;
+
+/// The registers the map figure defines below the doorbells, by offset, with
+/// their width and name; [`width`] and [`name`] read it.
+const MAP: [(usize, u8, &str); 28] = [
+    (CAP, 8, "Controller Capabilities"),
+    (VS, 4, "Version"),
+    (INTMS, 4, "Interrupt Vector Mask Set"),
+    (INTMC, 4, "Interrupt Vector Mask Clear"),
+    (CC, 4, "Controller Configuration"),
+    (CSTS, 4, "Controller Status"),
+    (NSSR, 4, "NVM Subsystem Reset"),
+    (AQA, 4, "Admin Queue Attributes"),
+    (ASQ, 8, "Admin Submission Queue Base Address"),
+    (ACQ, 8, "Admin Completion Queue Base Address"),
+    (CMBLOC, 4, "Controller Memory Buffer Location"),
+    (CMBSZ, 4, "Controller Memory Buffer Size"),
+    (BPINFO, 4, "Boot Partition Information"),
+    (BPRSEL, 4, "Boot Partition Read Select"),
+    (BPMBL, 8, "Boot Partition Memory Buffer Location"),
+    (CMBMSC, 8, "Controller Memory Buffer Memory Space Control"),
+    (CMBSTS, 4, "Controller Memory Buffer Status"),
+    (CMBEBS, 4, "Controller Memory Buffer Elasticity Buffer Size"),
+    (
+        CMBSWTP,
+        4,
+        "Controller Memory Buffer Sustained Write Throughput",
+    ),
+    (NSSD, 4, "NVM Subsystem Shutdown"),
+    (CRTO, 4, "Controller Ready Timeouts"),
+    (PMRCAP, 4, "Persistent Memory Region Capabilities"),
+    (PMRCTL, 4, "Persistent Memory Region Control"),
+    (PMRSTS, 4, "Persistent Memory Region Status"),
+    (PMREBS, 4, "Persistent Memory Region Elasticity Buffer Size"),
+    (
+        PMRSWTP,
+        4,
+        "Persistent Memory Region Sustained Write Throughput",
+    ),
+    (
+        PMRMSCL,
+        4,
+        "Persistent Memory Region Memory Space Control Lower",
+    ),
+    (
+        PMRMSCU,
+        4,
+        "Persistent Memory Region Memory Space Control Upper",
+    ),
+];
+
+/// The width in bytes (4 or 8) of the register at `offset`, `None` for an
+/// offset that starts no register. CAP, ASQ, ACQ, BPMBL and CMBMSC are the
+/// 64-bit ones; a Property Get/Set of them uses the 8-byte size.
+pub fn width(offset: usize) -> Option<u8> {
+    MAP.iter().find(|r| r.0 == offset).map(|r| r.1)
+}
+
+/// The spec's name of the register at `offset` ("Controller Capabilities").
+pub fn name(offset: usize) -> Option<&'static str> {
+    MAP.iter().find(|r| r.0 == offset).map(|r| r.2)
+}
+
+/// nvme-cli's symbol for the register at `offset`: the mnemonic in lower
+/// case, except VS, which it calls `version` (`show-regs`, `get-reg -o json`).
+pub fn symbol(offset: usize) -> Option<&'static str> {
+    Some(match offset {
+        CAP => "cap",
+        VS => "version",
+        INTMS => "intms",
+        INTMC => "intmc",
+        CC => "cc",
+        CSTS => "csts",
+        NSSR => "nssr",
+        AQA => "aqa",
+        ASQ => "asq",
+        ACQ => "acq",
+        CMBLOC => "cmbloc",
+        CMBSZ => "cmbsz",
+        BPINFO => "bpinfo",
+        BPRSEL => "bprsel",
+        BPMBL => "bpmbl",
+        CMBMSC => "cmbmsc",
+        CMBSTS => "cmbsts",
+        CMBEBS => "cmbebs",
+        CMBSWTP => "cmbswtp",
+        NSSD => "nssd",
+        CRTO => "crto",
+        PMRCAP => "pmrcap",
+        PMRCTL => "pmrctl",
+        PMRSTS => "pmrsts",
+        PMREBS => "pmrebs",
+        PMRSWTP => "pmrswtp",
+        PMRMSCL => "pmrmscl",
+        PMRMSCU => "pmrmscu",
+        _ => return None,
+    })
+}
+
+/// The offsets of the register map, in order.
+pub fn offsets() -> impl Iterator<Item = usize> {
+    MAP.iter().map(|r| r.0)
+}
+
+/// Whether the register at `offset` holds a host memory address the
+/// controller reads or writes by DMA: ASQ, ACQ (the admin queues) and BPMBL
+/// (the Boot Partition Memory Buffer). Writing one from outside the driver
+/// that owns that memory points the device at memory nobody lent it.
+pub const fn holds_dma_address(offset: usize) -> bool {
+    matches!(offset, ASQ | ACQ | BPMBL)
+}
+
+/// Whether the register at `offset` is one a Fabrics controller has as a
+/// property (Base spec 2.0, "Property Definition": CAP, VS, CC, CSTS, NSSR).
+pub const fn is_fabrics_property(offset: usize) -> bool {
+    matches!(offset, CAP | VS | CC | CSTS | NSSR)
+}
 
 /// Value written to NSSR to start an NVM Subsystem Reset: "NVMe" in ASCII.
 pub const NSSR_RESET: u32 = 0x4E56_4D65;
@@ -119,9 +251,11 @@ pub struct Cap {
     /// Controller Ready Modes Supported (CRMS): bit 0 with media, bit 1 independent of media.
     #[bits(2)]
     pub crms: u8,
-    /// Reserved (bits 63:61).
-    #[bits(3)]
-    pub _rsvd61: u8,
+    /// NVM Subsystem Shutdown Enhancements Supported (NSSES, Base spec 2.1).
+    pub nsses: bool,
+    /// Reserved (bits 63:62).
+    #[bits(2)]
+    pub _rsvd62: u8,
 }
 
 impl Cap {
@@ -417,3 +551,26 @@ const _: () = assert!(offset_of!(Registers, cmbloc) == CMBLOC);
 const _: () = assert!(offset_of!(Registers, cmbsz) == CMBSZ);
 const _: () = assert!(size_of::<Cap>() == 8);
 const _: () = assert!(size_of::<Cc>() == 4);
+
+#[cfg(test)]
+mod map_tests {
+    use super::*;
+
+    #[test]
+    fn widths_names_and_fabrics_properties() {
+        assert_eq!(width(CAP), Some(8));
+        assert_eq!(width(VS), Some(4));
+        assert_eq!(width(ACQ), Some(8));
+        assert_eq!(width(CMBMSC), Some(8));
+        assert_eq!(width(PMRMSCU), Some(4));
+        assert_eq!(width(0x18), None);
+        assert_eq!(width(0x2a), None);
+        assert_eq!(name(CC), Some("Controller Configuration"));
+        assert_eq!(name(0x1000), None);
+        assert!(is_fabrics_property(NSSR) && !is_fabrics_property(AQA));
+        // The map is sorted and no 8-byte register overlaps the next one.
+        for w in MAP.windows(2) {
+            assert!(w[0].0 + w[0].1 as usize <= w[1].0, "{:x}", w[1].0);
+        }
+    }
+}

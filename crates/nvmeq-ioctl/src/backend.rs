@@ -18,7 +18,9 @@ use zerocopy::FromBytes;
 use crate::buf::IoctlBuf;
 use crate::open::{self, OpenError};
 use crate::sys::{self, Buf, Queue, MAX_IOVECS};
-use nvmeq_linux::uapi::{NvmePassthruCmd64, NVME_IOCTL_RESCAN, NVME_IOCTL_RESET};
+use nvmeq_linux::uapi::{
+    NvmePassthruCmd64, NVME_IOCTL_RESCAN, NVME_IOCTL_RESET, NVME_IOCTL_SUBSYS_RESET,
+};
 use nvmeq_linux::QueueLimits;
 
 /// Commands the queue interface holds at once (written plus completed, not yet reaped).
@@ -270,6 +272,13 @@ impl IoctlBackend {
     /// commands in flight elsewhere are retried or failed by the kernel.
     pub fn reset(&mut self) -> Result<(), Error> {
         self.ctrl_ioctl(NVME_IOCTL_RESET, "NVME_IOCTL_RESET")
+    }
+
+    /// Resets the NVM subsystem (`NVME_IOCTL_SUBSYS_RESET` on the controller
+    /// device, as `nvme subsystem-reset`): the kernel writes NSSR and then
+    /// resets and sets up its controllers again.
+    pub fn subsystem_reset(&mut self) -> Result<(), Error> {
+        self.ctrl_ioctl(NVME_IOCTL_SUBSYS_RESET, "NVME_IOCTL_SUBSYS_RESET")
     }
 
     /// Has Linux rescan the controller's namespaces (`NVME_IOCTL_RESCAN`, as

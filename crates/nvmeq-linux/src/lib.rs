@@ -17,15 +17,20 @@
 //!   `show-topology`);
 //! - [`queue_limits`]: a namespace's block-queue limits, which bound what
 //!   the kernel maps for one command, and the check of a vectored buffer
-//!   against them.
+//!   against them;
+//! - [`pci_bar`]: a kernel-owned PCIe controller's register page mapped
+//!   through sysfs `resource0` (`get-reg`, `set-reg`, `show-regs`).
 //!
-//! No syscalls beyond file reads and writes: the ioctls themselves stay in the backends.
-#![forbid(unsafe_code)]
+//! No syscalls beyond file reads and writes and that one mapping (the only
+//! unsafe code, in [`pci_bar`]): the ioctls themselves stay in the backends.
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod fabrics;
 pub mod host;
 pub mod node;
+#[allow(unsafe_code)]
+pub mod pci_bar;
 pub mod queue_limits;
 pub mod sysfs;
 pub mod topology;

@@ -162,6 +162,9 @@ pub const NVME_IOCTL_ID: u32 = ioc(IOC_NONE, b'N', 0x40, 0);
 /// controller (the kernel fails or requeues what is in flight and sets the
 /// queues up again).
 pub const NVME_IOCTL_RESET: u32 = ioc(IOC_NONE, b'N', 0x44, 0);
+/// `NVME_IOCTL_SUBSYS_RESET`: `_IO('N', 0x45)` on the controller device:
+/// the kernel writes NSSR ("NVMe") and recovers the controller after.
+pub const NVME_IOCTL_SUBSYS_RESET: u32 = ioc(IOC_NONE, b'N', 0x45, 0);
 /// `NVME_IOCTL_RESCAN`: `_IO('N', 0x46)` on the controller device: queue a
 /// rescan of its namespaces.
 pub const NVME_IOCTL_RESCAN: u32 = ioc(IOC_NONE, b'N', 0x46, 0);
@@ -193,6 +196,7 @@ mod tests {
         // _IOWR('N', nr, size): 0xC0000000 | size << 16 | 'N' << 8 | nr.
         assert_eq!(NVME_IOCTL_ID, 0x4e40);
         assert_eq!(NVME_IOCTL_RESCAN, 0x4e46);
+        assert_eq!(NVME_IOCTL_SUBSYS_RESET, 0x4e45);
         assert_eq!(NVME_IOCTL_ADMIN64_CMD, 0xc050_4e47);
         assert_eq!(NVME_IOCTL_IO64_CMD, 0xc050_4e48);
         assert_eq!(NVME_IOCTL_IO64_CMD_VEC, 0xc050_4e49);

@@ -25,7 +25,7 @@ use zerocopy::{FromBytes, FromZeros};
 
 use crate::bdf::Bdf;
 use crate::dma::{DmaBuf, DmaRegion, DmaSpace};
-use crate::error::OpenError;
+use crate::error::{OpenError, RegisterError};
 use crate::irq::{self, Irqs};
 use crate::mmio::Bar;
 use crate::platform::{Platform, Regs, Vfio};
@@ -624,6 +624,43 @@ impl<P: Platform> Controller<P> {
             cmbloc: regs::Cmbloc::from_bits(self.bar.read32(regs::CMBLOC)),
             cmbsz: regs::Cmbsz::from_bits(self.bar.read32(regs::CMBSZ)),
         }
+    }
+
+    /// The register at `offset` of the register map (Base spec 2.0,
+    /// "Controller Registers"), read at its width (a 64-bit one as two
+    /// dwords, low first); `None` for an offset that starts no register or
+    /// lies past BAR0.
+    pub fn register(&self, offset: usize) -> Option<u64> {
+        let width = regs::width(offset)? as usize;
+        if offset + width > self.bar.size() {
+            return None;
+        }
+        Some(if width == 8 {
+            self.bar.read64(offset)
+        } else {
+            self.bar.read32(offset) as u64
+        })
+    }
+
+    /// Stores `value` in the register at `offset` at its width (a 64-bit one
+    /// as two dwords, low first). Refuses an
+    /// offset that starts no register, and the ones that hold a host memory
+    /// address the controller would DMA to ([`regs::holds_dma_address`]):
+    /// this driver's own queues and buffers are the only memory it may reach.
+    pub fn set_register(&mut self, offset: usize, value: u64) -> Result<(), RegisterError> {
+        let width = regs::width(offset).ok_or(RegisterError::NotARegister(offset))? as usize;
+        if regs::holds_dma_address(offset) {
+            return Err(RegisterError::DmaAddress(offset));
+        }
+        if offset + width > self.bar.size() {
+            return Err(RegisterError::NotARegister(offset));
+        }
+        if width == 8 {
+            self.bar.write64(offset, value);
+        } else {
+            self.bar.write32(offset, value as u32);
+        }
+        Ok(())
     }
 
     /// Identify Controller data, as read at open.

@@ -147,3 +147,14 @@ impl OpenError {
         }
     }
 }
+
+/// Why [`crate::Controller::set_register`] refused a store.
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterError {
+    /// The offset starts no register of the register map.
+    #[error("offset {0:#x} starts no controller register")]
+    NotARegister(usize),
+    /// The register holds a host memory address the controller DMAs to.
+    #[error("offset {0:#x} holds a host memory address the controller would DMA to: not written")]
+    DmaAddress(usize),
+}

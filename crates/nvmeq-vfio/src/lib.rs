@@ -161,7 +161,7 @@ pub use ctrl::{
     Controller, DataPointer, Options, QueueHandle, SharedController, Stats, REMOVAL_REQUESTED,
 };
 pub use dma::DmaBuf;
-pub use error::OpenError;
+pub use error::{OpenError, RegisterError};
 pub use platform::{DmaMap, Platform, Regs, Vfio};
 pub use sysfs::{bind_kernel, bind_vfio, driver_of, iommu_group_of};
 

@@ -427,6 +427,24 @@ impl Device {
         }
     }
 
+    /// Resets the NVM subsystem, as `nvme subsystem-reset`: through the
+    /// kernel (`NVME_IOCTL_SUBSYS_RESET`) on the ioctl backend, by an NSSR
+    /// write and a controller bring-up on VFIO (refused when CAP.NSSRS is 0).
+    /// Other backends have no subsystem to reset from here (NVMe/TCP: the
+    /// CLI writes the NSSR property itself).
+    pub fn subsystem_reset(&mut self) -> Result<(), Error> {
+        match self {
+            #[cfg(feature = "ioctl")]
+            Device::Ioctl(d) => d.subsystem_reset(),
+            #[cfg(feature = "vfio")]
+            Device::Vfio(d) => d.subsystem_reset(),
+            _ => Err(Error::Unsupported(
+                "an NVM Subsystem Reset goes through the kernel (ioctl:/dev/nvmeX) or the VFIO \
+                 driver (vfio:BDF); this backend has none",
+            )),
+        }
+    }
+
     /// Has the namespaces rescanned, as `nvme ns-rescan`: Linux rescans the
     /// controller's namespaces (ioctl and io_uring); those backends and VFIO
     /// and NVMe/TCP forget the namespace formats they remembered.

@@ -283,7 +283,10 @@ pub fn command(m: &Machine, f: &Files) -> Result<Command, String> {
         &format!("unix:{},server=on,wait=off", opt_path(&sock)),
     ]);
 
-    let mut append = String::from("console=ttyS0 panic=-1 nvme.poll_queues=2");
+    // iomem=relaxed: the kernel (CONFIG_IO_STRICT_DEVMEM) refuses to map a
+    // driver-claimed BAR through sysfs resource0 otherwise, and `get-reg`,
+    // `set-reg` and `show-regs` of both nvme-cli and nvmeq read it there.
+    let mut append = String::from("console=ttyS0 panic=-1 nvme.poll_queues=2 iomem=relaxed");
     // Tells the guest's env.sh that controller F exists and what it injects.
     append.push_str(&format!(
         " nvmeq.fault_lbas={}+{} nvmeq.slow_bps={F_SLOW_BPS}",

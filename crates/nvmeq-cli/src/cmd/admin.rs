@@ -1,4 +1,4 @@
-//! Controller administration: `show-regs` (VFIO only), `reset`, `ns-rescan`,
+//! Controller administration: `show-regs` (VFIO or a kernel PCIe controller), `reset`, `ns-rescan`,
 //! `format`, `sanitize`.
 
 use clap::Args;
@@ -38,6 +38,74 @@ pub fn reset(ctx: &Ctx, a: &CtrlArgs) -> Result<()> {
     on_controller(ctx, a, "reset", nvmeq::Device::reset)
 }
 
+/// `subsystem-reset`.
+#[derive(Debug, Args)]
+pub struct SubsystemResetArgs {
+    #[command(flatten)]
+    pub dev: DevArg,
+    /// Confirm: an NVM Subsystem Reset resets every controller of the subsystem.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `nvmeq subsystem-reset`: an NVM Subsystem Reset, once CAP (read as
+/// `get-reg` reads it) says the controller has one (NSSRS). The kernel does
+/// it for its controllers (`NVME_IOCTL_SUBSYS_RESET`), nvmeq's VFIO driver
+/// writes NSSR and brings the controller up again, and on `tcp://` it is a
+/// Property Set of NSSR, after which the target drops the association.
+pub fn subsystem_reset(ctx: &Ctx, a: &SubsystemResetArgs) -> Result<()> {
+    use super::register::Regs;
+    use nvmeq_core::regs::{Cap, CAP, NSSR, NSSR_RESET};
+    const WHAT: &str = "subsystem-reset";
+    if !a.force {
+        return Err(crate::error::usage(
+            "subsystem-reset resets every controller of the NVM subsystem: pass --force to confirm",
+        ));
+    }
+    let mut regs = super::register::open(ctx, &a.dev, false, WHAT)?;
+    let cap = regs
+        .read(CAP)?
+        .map(Cap::from_bits)
+        .ok_or_else(|| CliError::Device(format!("{WHAT}: {} has no CAP", a.dev.device)))?;
+    if !cap.nssrs() {
+        return Err(CliError::Device(format!(
+            "{WHAT}: {} does not support NVM Subsystem Reset (CAP.NSSRS is 0)",
+            a.dev.device
+        )));
+    }
+    let kernel = || -> Result<()> {
+        let t = device::parse(&a.dev.device, Some(BackendKind::Ioctl))?;
+        let mut d = device::open(t)?;
+        d.inner_mut()
+            .subsystem_reset()
+            .map_err(|e| CliError::from_core(WHAT, e))
+    };
+    match regs {
+        Regs::Fabrics(mut d) if d.inner().backend() == BackendKind::Tcp => {
+            let cmd = nvmeq_core::fabrics::PropertySet::new(
+                super::property::size(NSSR as u32),
+                NSSR as u32,
+                NSSR_RESET as u64,
+            )
+            .build();
+            d.exec(WHAT, &cmd, Data::None)?;
+        }
+        Regs::Fabrics(d) => {
+            drop(d);
+            kernel()?;
+        }
+        Regs::Mapped(bar) => {
+            drop(bar);
+            kernel()?;
+        }
+        Regs::Vfio(mut d) => d
+            .inner_mut()
+            .subsystem_reset()
+            .map_err(|e| CliError::from_core(WHAT, e))?,
+    }
+    done(ctx, WHAT, None, 0)
+}
+
 /// `nvmeq ns-rescan`: the kernel rescans the controller's namespaces.
 pub fn ns_rescan(ctx: &Ctx, a: &CtrlArgs) -> Result<()> {
     on_controller(ctx, a, "ns-rescan", nvmeq::Device::rescan)
@@ -55,35 +123,44 @@ fn on_controller(
     done(ctx, what, None, 0)
 }
 
-/// `nvmeq show-regs`: the controller registers (CAP, VS, CC, CSTS, AQA…) can
-/// only be read by the driver that maps BAR0, which for nvmeq is VFIO.
+/// `nvmeq show-regs`: the controller registers (CAP, VS, CC, CSTS, AQA…)
+/// from the mapping that holds BAR0: nvmeq's VFIO driver's, or for a
+/// kernel-owned PCIe controller (`/dev/nvmeX`) its sysfs `resource0`, as
+/// nvme-cli maps it. The in-memory controller and fabrics ones have none.
 pub fn show_regs(ctx: &Ctx, a: &CtrlArgs) -> Result<()> {
-    let target = device::parse(&a.dev.device, ctx.backend)?;
-    if target.backend() != Some(BackendKind::Vfio) {
+    let mut regs = super::register::open(ctx, &a.dev, false, "show-regs")?;
+    if regs.fabrics() {
         return Err(CliError::Device(format!(
-            "show-regs needs the vfio backend: the registers of {} belong to the {} \
-             (bind the controller to vfio-pci and use vfio:DDDD:BB:DD.F)",
-            a.dev.device,
-            match target.backend() {
-                Some(BackendKind::Ram) => "in-memory controller, which has no register file",
-                _ => "kernel's nvme driver",
-            }
+            "show-regs: {} is a fabrics controller: it has no register file              (`get-property` reads its properties)",
+            a.dev.device
         )));
     }
-    let dev = device::open(target)?;
-    let r = registers(&dev)?;
+    let r = registers(&mut regs)?;
     output::emit(ctx.fmt, || regs_text(&r), || regs_json(&r), r.as_bytes())
 }
 
-/// A snapshot of the registers from the backend that owns BAR0.
-fn registers(dev: &crate::device::Device) -> Result<Registers> {
-    match dev.inner() {
-        nvmeq::Device::Vfio(c) => Ok(c.registers()),
-        other => Err(CliError::Device(format!(
-            "show-regs: the {} backend does not map the controller's registers",
-            other.backend()
-        ))),
-    }
+/// A snapshot of the registers at 0h..40h, one access per register.
+fn registers(regs: &mut super::register::Regs) -> Result<Registers> {
+    use nvmeq_core::regs::*;
+    let mut get = |off| -> Result<u64> {
+        regs.read(off)?
+            .ok_or_else(|| CliError::Device(format!("show-regs: no register at {off:#x}")))
+    };
+    Ok(Registers {
+        cap: Cap::from_bits(get(CAP)?),
+        vs: Vs::from_bits(get(VS)? as u32),
+        intms: get(INTMS)? as u32,
+        intmc: get(INTMC)? as u32,
+        cc: Cc::from_bits(get(CC)? as u32),
+        rsvd18: 0,
+        csts: Csts::from_bits(get(CSTS)? as u32),
+        nssr: get(NSSR)? as u32,
+        aqa: Aqa::from_bits(get(AQA)? as u32),
+        asq: get(ASQ)?,
+        acq: get(ACQ)?,
+        cmbloc: Cmbloc::from_bits(get(CMBLOC)? as u32),
+        cmbsz: Cmbsz::from_bits(get(CMBSZ)? as u32),
+    })
 }
 
 fn reg64(r: &Registers, off: usize) -> u64 {

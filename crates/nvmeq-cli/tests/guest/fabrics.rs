@@ -8,7 +8,7 @@ use std::path::Path;
 use super::super::{env, nvmeq_bin, outcome, run_json};
 
 /// The kernel's fabrics controllers of subsystem `nqn`, by name.
-fn controllers_of(nqn: &str) -> Vec<String> {
+pub(super) fn controllers_of(nqn: &str) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir("/sys/class/nvme")
         .map(|rd| {
             rd.filter_map(|e| {
@@ -34,7 +34,7 @@ fn attr(ctrl: &str, a: &str) -> String {
 }
 
 /// Leaves no controller of the target behind, whatever the test did.
-struct Cleanup(String);
+pub(super) struct Cleanup(pub(super) String);
 
 impl Drop for Cleanup {
     fn drop(&mut self) {

@@ -285,6 +285,27 @@ impl<P: Platform> Controller<P> {
         }
     }
 
+    /// NVM Subsystem Reset: writes "NVMe" to NSSR, which resets every
+    /// controller of the subsystem, then brings this one up again as
+    /// [`Self::reset`] does (commands in flight complete with an error or
+    /// are retried). Refused when CAP.NSSRS says the controller has none.
+    pub fn subsystem_reset(&mut self) -> Result<(), Error> {
+        if let Some(why) = self.dead {
+            return Err(Error::Aborted(why));
+        }
+        if !self.cap.nssrs() {
+            return Err(Error::Unsupported(
+                "the controller does not support NVM Subsystem Reset (CAP.NSSRS is 0)",
+            ));
+        }
+        self.bar.write32(regs::NSSR, regs::NSSR_RESET);
+        self.reset_controller(None, "NVM Subsystem Reset requested", true);
+        match self.dead {
+            Some(why) => Err(Error::Aborted(why)),
+            None => Ok(()),
+        }
+    }
+
     /// Normal shutdown: lets commands in flight finish (bounded), deletes the
     /// I/O queues, sets CC.SHN and waits for CSTS.SHST, then disables the
     /// controller so no DMA can follow. Commands still in flight complete with

@@ -1,0 +1,503 @@
+//! `get-reg` / `set-reg`: controller registers with nvme-cli 2.13's options
+//! (`-O/--offset`, `-H`, one flag per register; `set-reg -V/--value` and a
+//! value option per writable register), lines and JSON keys.
+//!
+//! Where the registers are: VFIO reads nvmeq's own mapping of BAR0; a kernel
+//! controller node (`/dev/nvmeX`) maps the register page of its PCI device's
+//! sysfs `resource0`, as nvme-cli does; a kernel fabrics controller (no PCI
+//! resource) and `tcp://` read the Fabrics properties instead, and print the
+//! other registers as "not fabrics", as nvme-cli does.
+//!
+//! Unlike nvme-cli, an offset that starts no register is refused, `set-reg`
+//! needs `--force`, and ASQ, ACQ and BPMBL are never written: they hold host
+//! memory addresses the controller would DMA to.
+
+use std::path::Path;
+
+use clap::Args;
+use nvmeq::BackendKind;
+use nvmeq_core::regs;
+use nvmeq_linux::node::NodeKind;
+use nvmeq_linux::pci_bar::{PciBar0, PciBarError};
+use serde_json::{json, Value};
+
+use super::{property, reg_human, Ctx, DevArg};
+use crate::device;
+use crate::error::{usage, CliError, Result};
+use crate::num;
+use crate::output::{self, Format};
+
+/// Where the registers are read and written.
+pub enum Regs {
+    /// The kernel's PCIe controller, through its `resource0`.
+    Mapped(PciBar0),
+    /// nvmeq's VFIO driver's BAR0.
+    Vfio(device::Device),
+    /// A fabrics controller: Property Get/Set of the five properties.
+    Fabrics(device::Device),
+}
+
+impl std::fmt::Debug for Regs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Regs::Mapped(_) => "Regs::Mapped",
+            Regs::Vfio(_) => "Regs::Vfio",
+            Regs::Fabrics(_) => "Regs::Fabrics",
+        })
+    }
+}
+
+fn bar_error(cmd: &str, e: PciBarError) -> CliError {
+    CliError::Device(format!("{cmd}: {e}"))
+}
+
+/// Opens the registers of the controller `dev` names, for stores too when
+/// `writable`. `cmd` names the command in errors.
+pub fn open(ctx: &Ctx, dev: &DevArg, writable: bool, cmd: &str) -> Result<Regs> {
+    let target = device::parse(&dev.device, ctx.backend)?;
+    match target.backend() {
+        Some(BackendKind::Vfio) => return Ok(Regs::Vfio(device::open(target)?)),
+        Some(BackendKind::Tcp) => return Ok(Regs::Fabrics(device::open(target)?)),
+        Some(BackendKind::Ram) => {
+            return Err(CliError::Device(format!(
+                "{cmd}: the in-memory controller {} has no register file",
+                dev.device
+            )))
+        }
+        _ => {}
+    }
+    let Some(node) = target.node.as_ref() else {
+        return Err(CliError::Device(format!(
+            "{cmd}: {} names no controller",
+            dev.device
+        )));
+    };
+    if node.kind != NodeKind::Controller {
+        return Err(CliError::Device(format!(
+            "{cmd}: {} is a namespace node: the registers belong to the controller \
+             (its character device /dev/nvmeX)",
+            dev.device
+        )));
+    }
+    let sys = std::env::var_os("NVMEQ_SYSFS_ROOT").unwrap_or_else(|| "/sys".into());
+    let path = PciBar0::resource_path(Path::new(&sys), &node.name);
+    match PciBar0::open(&path, writable) {
+        Ok(bar) => Ok(Regs::Mapped(bar)),
+        // No PCI device behind it: a fabrics controller, as nvme-cli assumes.
+        Err(PciBarError::Open { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            let t = device::parse(&dev.device, Some(BackendKind::Ioctl))?;
+            Ok(Regs::Fabrics(device::open(t)?))
+        }
+        Err(e) => Err(bar_error(cmd, e)),
+    }
+}
+
+impl Regs {
+    /// Whether these are Fabrics properties rather than a register file.
+    pub fn fabrics(&self) -> bool {
+        matches!(self, Regs::Fabrics(_))
+    }
+
+    /// The register at `offset` (a register of the map), at its width.
+    /// `None`: a fabrics controller has no such property (nvme-cli's "not
+    /// fabrics"), or VFIO's BAR0 is too small for it.
+    pub fn read(&mut self, offset: usize) -> Result<Option<u64>> {
+        let wide = regs::width(offset) == Some(8);
+        match self {
+            Regs::Mapped(bar) => {
+                let v = if wide {
+                    bar.read64(offset)
+                } else {
+                    bar.read32(offset).map(u64::from)
+                };
+                v.map(Some).map_err(|e| bar_error("get-reg", e))
+            }
+            Regs::Vfio(d) => match d.inner() {
+                nvmeq::Device::Vfio(c) => Ok(c.register(offset)),
+                other => Err(CliError::Device(format!(
+                    "the {} backend does not map the controller's registers",
+                    other.backend()
+                ))),
+            },
+            Regs::Fabrics(d) => {
+                if !regs::is_fabrics_property(offset) {
+                    return Ok(None);
+                }
+                property::get(d, offset as u32).map(Some)
+            }
+        }
+    }
+
+    /// Writes `value` to the register at `offset` at its width (a 64-bit
+    /// one as two dwords, low first, so `--mmio32` changes nothing).
+    fn write(&mut self, offset: usize, value: u64) -> Result<()> {
+        let wide = regs::width(offset) == Some(8);
+        match self {
+            Regs::Mapped(bar) => if wide {
+                bar.write64(offset, value)
+            } else {
+                bar.write32(offset, value as u32)
+            }
+            .map_err(|e| bar_error("set-reg", e)),
+            Regs::Vfio(d) => match d.inner_mut() {
+                nvmeq::Device::Vfio(c) => c
+                    .set_register(offset, value)
+                    .map_err(|e| CliError::Device(format!("set-reg: {e}"))),
+                other => Err(CliError::Device(format!(
+                    "the {} backend does not map the controller's registers",
+                    other.backend()
+                ))),
+            },
+            Regs::Fabrics(d) => {
+                let cmd = nvmeq_core::fabrics::PropertySet::new(
+                    property::size(offset as u32),
+                    offset as u32,
+                    value,
+                )
+                .build();
+                d.exec("set-property", &cmd, nvmeq_core::Data::None)
+                    .map(|_| ())
+            }
+        }
+    }
+}
+
+/// One flag per register, in nvme-cli's names.
+macro_rules! reg_flags {
+    ($($field:ident => $off:ident),* $(,)?) => {
+        /// The per-register selection flags of `get-reg`.
+        #[derive(Debug, Args, Default)]
+        pub struct RegFlags {
+            $(
+                #[doc = concat!("Show ", stringify!($off), ".")]
+                #[arg(long)]
+                pub $field: bool,
+            )*
+        }
+
+        impl RegFlags {
+            /// The offsets the flags select.
+            pub fn selected(&self) -> Vec<usize> {
+                let mut v = Vec::new();
+                $(if self.$field { v.push(regs::$off); })*
+                v
+            }
+        }
+    };
+}
+
+reg_flags! {
+    cap => CAP, vs => VS, intms => INTMS, intmc => INTMC, cc => CC, csts => CSTS,
+    nssr => NSSR, aqa => AQA, asq => ASQ, acq => ACQ, cmbloc => CMBLOC, cmbsz => CMBSZ,
+    bpinfo => BPINFO, bprsel => BPRSEL, bpmbl => BPMBL, cmbmsc => CMBMSC, cmbsts => CMBSTS,
+    cmbebs => CMBEBS, cmbswtp => CMBSWTP, nssd => NSSD, crto => CRTO, pmrcap => PMRCAP,
+    pmrctl => PMRCTL, pmrsts => PMRSTS, pmrebs => PMREBS, pmrswtp => PMRSWTP,
+    pmrmscl => PMRMSCL, pmrmscu => PMRMSCU,
+}
+
+/// `get-reg`.
+#[derive(Debug, Args)]
+pub struct GetRegArgs {
+    #[command(flatten)]
+    pub dev: DevArg,
+    /// Register offset: CAP=0x0, VS=0x8, INTMS=0xc, INTMC=0x10, CC=0x14, CSTS=0x1c, NSSR=0x20,
+    /// AQA=0x24, ASQ=0x28, ACQ=0x30, CMBLOC=0x38, CMBSZ=0x3c, BPINFO=0x40, BPRSEL=0x44,
+    /// BPMBL=0x48, CMBMSC=0x50, CMBSTS=0x58, CRTO=0x68, PMRCAP=0xe00, … PMRMSCU=0xe18.
+    #[arg(short = 'O', long = "offset", value_parser = num::u32)]
+    pub offset: Option<u32>,
+    /// Decode the register's fields.
+    #[arg(short = 'H', long = "human-readable")]
+    pub human: bool,
+    #[command(flatten)]
+    pub regs: RegFlags,
+}
+
+/// A known register offset, or a usage error naming the problem.
+fn known(cmd: &str, offset: u32) -> Result<usize> {
+    let o = offset as usize;
+    if regs::width(o).is_some() {
+        Ok(o)
+    } else {
+        Err(usage(format!(
+            "{cmd}: offset {offset:#x} starts no controller register (see --help for the offsets)"
+        )))
+    }
+}
+
+/// C's `%#04x` of an offset (`0000` for zero).
+fn hex4(o: usize) -> String {
+    if o == 0 {
+        "0000".into()
+    } else {
+        format!("{o:#04x}")
+    }
+}
+
+fn alt_hex(v: u64) -> String {
+    if v == 0 {
+        "0".into()
+    } else {
+        format!("{v:#x}")
+    }
+}
+
+/// nvme-cli's line for one register, or its `-H` block.
+pub fn register_text(offset: usize, value: u64, human: bool) -> String {
+    let name = regs::name(offset).unwrap_or("Unknown");
+    if human {
+        reg_human::property_text(offset as u32, value)
+    } else {
+        format!(
+            "register: {} ({name}), value: {}\n",
+            hex4(offset),
+            alt_hex(value)
+        )
+    }
+}
+
+/// `nvmeq get-reg`.
+pub fn get_reg(ctx: &Ctx, a: &GetRegArgs) -> Result<()> {
+    // nvme-cli's order: the -O register first, then the flags' in map order.
+    let mut offsets = Vec::new();
+    if let Some(o) = a.offset {
+        offsets.push(known("get-reg", o)?);
+    }
+    for o in a.regs.selected() {
+        if !offsets.contains(&o) {
+            offsets.push(o);
+        }
+    }
+    if offsets.is_empty() {
+        return Err(usage(
+            "get-reg: name a register: -O/--offset or a register flag (--cap, --cc, …)",
+        ));
+    }
+    let mut r = open(ctx, &a.dev, false, "get-reg")?;
+    let mut text = String::new();
+    let mut obj = serde_json::Map::new();
+    let mut raw = Vec::new();
+    for o in offsets {
+        let Some(v) = r.read(o)? else {
+            let name = regs::name(o).unwrap_or("Unknown");
+            if r.fabrics() {
+                text += &format!("register: {} ({name}) not fabrics\n", hex4(o));
+                continue;
+            }
+            return Err(CliError::Device(format!(
+                "get-reg: {} ({name}) lies past the controller's BAR0",
+                hex4(o)
+            )));
+        };
+        text += &register_text(o, v, a.human);
+        obj.insert(
+            format!("register: {}", hex4(o)),
+            json!([{ "name": regs::symbol(o).unwrap_or("unknown"), "value": v }]),
+        );
+        match regs::width(o) {
+            Some(8) => raw.extend_from_slice(&v.to_le_bytes()),
+            _ => raw.extend_from_slice(&(v as u32).to_le_bytes()),
+        }
+    }
+    match ctx.fmt {
+        Format::Normal => output::text(&text),
+        Format::Json => output::json(&Value::Object(obj)),
+        Format::Binary => output::raw(&raw),
+    }
+}
+
+/// One value option per register nvme-cli's `set-reg` writes.
+macro_rules! reg_values {
+    ($($field:ident => $off:ident),* $(,)?) => {
+        /// The per-register value options of `set-reg`.
+        #[derive(Debug, Args, Default)]
+        pub struct RegValues {
+            $(
+                #[doc = concat!("Write this value to ", stringify!($off), ".")]
+                #[arg(long, value_parser = num::parse_u64)]
+                pub $field: Option<u64>,
+            )*
+        }
+
+        impl RegValues {
+            /// (offset, value) of each option given, in nvme-cli's order.
+            pub fn given(&self) -> Vec<(usize, u64)> {
+                let mut v = Vec::new();
+                $(if let Some(x) = self.$field { v.push((regs::$off, x)); })*
+                v
+            }
+        }
+    };
+}
+
+reg_values! {
+    intms => INTMS, intmc => INTMC, cc => CC, csts => CSTS, nssr => NSSR, aqa => AQA,
+    asq => ASQ, acq => ACQ, bprsel => BPRSEL, bpmbl => BPMBL, cmbmsc => CMBMSC, nssd => NSSD,
+    pmrctl => PMRCTL, pmrmscl => PMRMSCL, pmrmscu => PMRMSCU,
+}
+
+/// `set-reg`.
+#[derive(Debug, Args)]
+pub struct SetRegArgs {
+    #[command(flatten)]
+    pub dev: DevArg,
+    /// Register offset (with --value).
+    #[arg(short = 'O', long = "offset", value_parser = num::u32)]
+    pub offset: Option<u32>,
+    /// The value to write at --offset.
+    #[arg(short = 'V', long = "value", value_parser = num::parse_u64)]
+    pub value: Option<u64>,
+    /// Access 64-bit registers as two 32-bit ones (every path here already does).
+    #[arg(short = 'm', long = "mmio32")]
+    pub mmio32: bool,
+    #[command(flatten)]
+    pub regs: RegValues,
+    /// Confirm: a register write can reset, shut down or stop the controller.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// What `set-reg` writes, in order, checked before anything is opened.
+fn writes(a: &SetRegArgs) -> Result<Vec<(usize, u64)>> {
+    let mut w = Vec::new();
+    if let Some(o) = a.offset {
+        let Some(v) = a.value else {
+            return Err(usage("set-reg: --offset needs --value"));
+        };
+        let o = known("set-reg", o)?;
+        if a.regs.given().iter().any(|(r, _)| *r == o) {
+            return Err(usage(format!(
+                "set-reg: {} is given both as --offset and as its own option",
+                regs::symbol(o).unwrap_or("the register")
+            )));
+        }
+        w.push((o, v));
+    } else if a.value.is_some() {
+        return Err(usage("set-reg: --value needs --offset"));
+    }
+    w.extend(a.regs.given());
+    if w.is_empty() {
+        return Err(usage(
+            "set-reg: name a register: -O/--offset with -V/--value, or a register option (--cc, …)",
+        ));
+    }
+    for &(o, _) in &w {
+        if regs::holds_dma_address(o) {
+            return Err(usage(format!(
+                "set-reg: {} ({}) holds a host memory address the controller would DMA to: \
+                 nvmeq does not write it",
+                hex4(o),
+                regs::name(o).unwrap_or("Unknown")
+            )));
+        }
+    }
+    if !a.force {
+        return Err(usage(
+            "set-reg: a register write can reset, shut down or stop the controller: \
+             pass --force to confirm",
+        ));
+    }
+    Ok(w)
+}
+
+/// `nvmeq set-reg`.
+pub fn set_reg(ctx: &Ctx, a: &SetRegArgs) -> Result<()> {
+    let w = writes(a)?;
+    let mut r = open(ctx, &a.dev, true, "set-reg")?;
+    let mut arr = Vec::new();
+    for (o, v) in w {
+        let name = regs::name(o).unwrap_or("Unknown");
+        if r.fabrics() && !regs::is_fabrics_property(o) {
+            return Err(CliError::Device(format!(
+                "set-reg: register: {} ({name}) not fabrics",
+                hex4(o)
+            )));
+        }
+        r.write(o, v)?;
+        let kind = if r.fabrics() {
+            "set-property"
+        } else {
+            "set-register"
+        };
+        let line = format!(
+            "{kind}: {} ({name}), value: {}\n",
+            alt_hex(o as u64),
+            alt_hex(v)
+        );
+        if ctx.fmt == Format::Normal {
+            output::text(&line)?;
+        }
+        arr.push(json!({ "offset": o, "name": regs::symbol(o), "value": v }));
+    }
+    match ctx.fmt {
+        Format::Json => output::json(&Value::Array(arr)),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_as_nvme_cli_prints_them() {
+        assert_eq!(
+            register_text(0x14, 0x46_0001, false),
+            "register: 0x14 (Controller Configuration), value: 0x460001\n"
+        );
+        assert_eq!(
+            register_text(0, 0x20_0000_0fff, false),
+            "register: 0000 (Controller Capabilities), value: 0x2000000fff\n"
+        );
+        let t = register_text(0x3c, 0, true);
+        assert_eq!(
+            t,
+            "Controller Memory Buffer Size: 0\n\
+             \tController Memory Buffer feature is not supported\n\n"
+        );
+        let t = register_text(0x28, 0x1_2345_6000, true);
+        assert_eq!(
+            t,
+            "Admin Submission Queue Base Address: 0x123456000\n\
+             \tAdmin Submission Queue Base (ASQB): 123456\n"
+        );
+    }
+
+    fn set(offset: Option<u32>, value: Option<u64>, cc: Option<u64>, force: bool) -> SetRegArgs {
+        SetRegArgs {
+            dev: DevArg {
+                device: "/dev/nvme0".into(),
+            },
+            offset,
+            value,
+            mmio32: false,
+            regs: RegValues {
+                cc,
+                ..Default::default()
+            },
+            force,
+        }
+    }
+
+    #[test]
+    fn set_reg_checks_before_opening() {
+        assert_eq!(
+            writes(&set(Some(0x14), Some(1), None, true)).unwrap(),
+            [(0x14, 1)]
+        );
+        assert_eq!(
+            writes(&set(Some(0x0c), Some(1), Some(0x46_0001), true)).unwrap(),
+            [(0x0c, 1), (0x14, 0x46_0001)]
+        );
+        for bad in [
+            set(Some(0x14), None, None, true),
+            set(None, Some(1), None, true),
+            set(None, None, None, true),
+            set(Some(0x14), Some(1), Some(1), true),
+            set(Some(0x28), Some(0), None, true),
+            set(Some(0x15), Some(0), None, true),
+            set(Some(0x14), Some(1), None, false),
+        ] {
+            assert!(writes(&bad).is_err(), "{bad:?}");
+        }
+    }
+}
