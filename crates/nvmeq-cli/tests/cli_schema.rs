@@ -24,6 +24,10 @@ const ELSEWHERE: &[(&str, &str)] = &[
         "the ram controller has no boot partitions (the page is refused): not validated yet",
     ),
     (
+        "get-property",
+        "ram has no properties (it refuses Property Get): src/cmd/property.rs validates the object",
+    ),
+    (
         "get-ns-id",
         "needs a namespace device node (ram has none): not validated yet",
     ),

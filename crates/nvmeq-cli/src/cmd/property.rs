@@ -93,7 +93,7 @@ pub fn property_line(offset: u32, value: u64) -> String {
 }
 
 /// `get-property -o json`, nvme-cli 2.13's keys.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct PropertyJson {
     /// `0x%02x` of the offset.
     pub property: String,
@@ -229,5 +229,7 @@ mod tests {
         let j = serde_json::to_value(property_json(0, u64::MAX)).unwrap();
         assert_eq!(j["property"], "0x00");
         assert_eq!(j["value"], "ffffffffffffffff");
+        let e = crate::schema::errors("get-property", &j);
+        assert!(e.is_empty(), "breaks docs/schema/get-property.json: {e:?}");
     }
 }
