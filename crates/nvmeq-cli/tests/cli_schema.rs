@@ -28,6 +28,21 @@ const ELSEWHERE: &[(&str, &str)] = &[
         "ram has no properties (it refuses Property Get): src/cmd/property.rs validates the object",
     ),
     (
+        "show-regs",
+        "needs a controller's registers (ram has none, cli_register.rs): src/cmd/admin.rs \
+         validates show-regs of a file mapped as resource0",
+    ),
+    (
+        "get-reg",
+        "needs a controller's registers (ram has none, cli_register.rs): src/cmd/register.rs \
+         validates get-reg of a file mapped as resource0",
+    ),
+    (
+        "set-reg",
+        "needs a controller's registers (ram has none, cli_register.rs): src/cmd/register.rs \
+         validates set-reg's writes to a file mapped as resource0",
+    ),
+    (
         "get-ns-id",
         "needs a namespace device node (ram has none): not validated yet",
     ),

@@ -195,27 +195,53 @@ pub fn regs_text(r: &Registers) -> String {
     )
 }
 
+/// `show-regs -o json`: the registers at 0h..40h with nvme-cli 2.3's keys,
+/// each value at its register's width.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct ShowRegsJson {
+    /// Controller Capabilities.
+    pub cap: u64,
+    /// Version.
+    pub vs: u32,
+    /// Interrupt Vector Mask Set.
+    pub intms: u32,
+    /// Interrupt Vector Mask Clear.
+    pub intmc: u32,
+    /// Controller Configuration.
+    pub cc: u32,
+    /// Controller Status.
+    pub csts: u32,
+    /// NVM Subsystem Reset.
+    pub nssr: u32,
+    /// Admin Queue Attributes.
+    pub aqa: u32,
+    /// Admin Submission Queue Base Address.
+    pub asq: u64,
+    /// Admin Completion Queue Base Address.
+    pub acq: u64,
+    /// Controller Memory Buffer Location.
+    pub cmbloc: u32,
+    /// Controller Memory Buffer Size.
+    pub cmbsz: u32,
+}
+
 /// The registers with nvme-cli 2.3's `show-regs -o json` keys.
-pub fn regs_json(r: &Registers) -> crate::json::Ordered {
+pub fn regs_json(r: &Registers) -> ShowRegsJson {
     use nvmeq_core::regs::*;
-    let mut m = crate::json::Ordered::new();
-    m.insert("cap".into(), reg64(r, CAP).into());
-    for (k, off) in [
-        ("vs", VS),
-        ("intms", INTMS),
-        ("intmc", INTMC),
-        ("cc", CC),
-        ("csts", CSTS),
-        ("nssr", NSSR),
-        ("aqa", AQA),
-    ] {
-        m.insert(k.into(), reg32(r, off).into());
+    ShowRegsJson {
+        cap: reg64(r, CAP),
+        vs: reg32(r, VS),
+        intms: reg32(r, INTMS),
+        intmc: reg32(r, INTMC),
+        cc: reg32(r, CC),
+        csts: reg32(r, CSTS),
+        nssr: reg32(r, NSSR),
+        aqa: reg32(r, AQA),
+        asq: reg64(r, ASQ),
+        acq: reg64(r, ACQ),
+        cmbloc: reg32(r, CMBLOC),
+        cmbsz: reg32(r, CMBSZ),
     }
-    m.insert("asq".into(), reg64(r, ASQ).into());
-    m.insert("acq".into(), reg64(r, ACQ).into());
-    m.insert("cmbloc".into(), reg32(r, CMBLOC).into());
-    m.insert("cmbsz".into(), reg32(r, CMBSZ).into());
-    m
 }
 
 /// `format`.
@@ -439,5 +465,71 @@ mod tests {
         assert_eq!(j["csts"], 1);
         let keys: Vec<_> = j.as_object().unwrap().keys().cloned().collect();
         assert_eq!(&keys[..4], ["cap", "vs", "intms", "intmc"]);
+    }
+
+    /// The untyped object `show-regs -o json` was built as before it had a
+    /// type: the typed one must print the same bytes.
+    fn untyped(r: &Registers) -> serde_json::Value {
+        use nvmeq_core::regs::*;
+        let mut m = crate::json::Ordered::new();
+        m.insert("cap".into(), reg64(r, CAP).into());
+        for (k, off) in [
+            ("vs", VS),
+            ("intms", INTMS),
+            ("intmc", INTMC),
+            ("cc", CC),
+            ("csts", CSTS),
+            ("nssr", NSSR),
+            ("aqa", AQA),
+        ] {
+            m.insert(k.into(), reg32(r, off).into());
+        }
+        m.insert("asq".into(), reg64(r, ASQ).into());
+        m.insert("acq".into(), reg64(r, ACQ).into());
+        m.insert("cmbloc".into(), reg32(r, CMBLOC).into());
+        m.insert("cmbsz".into(), reg32(r, CMBSZ).into());
+        serde_json::Value::Object(m)
+    }
+
+    #[test]
+    fn show_regs_json_from_a_mapped_register_page_validates() {
+        use nvmeq_linux::pci_bar::{PciBar0, REGISTER_PAGE};
+        // A plain file stands in for resource0, mapped as show-regs maps it.
+        let dir = std::env::temp_dir().join(format!("nvmeq-cli-show-regs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("resource0");
+        let mut page = vec![0u8; REGISTER_PAGE];
+        for (i, b) in page[..0x40].iter_mut().enumerate() {
+            *b = 0xf0 ^ i as u8;
+        }
+        std::fs::write(&f, &page).unwrap();
+        let mut regs = super::super::register::Regs::Mapped(PciBar0::open(&f, false).unwrap());
+        let r = registers(&mut regs).unwrap();
+        drop(regs);
+        std::fs::remove_dir_all(&dir).unwrap();
+        let typed = regs_json(&r);
+        assert_eq!(
+            serde_json::to_string_pretty(&typed).unwrap(),
+            serde_json::to_string_pretty(&untyped(&r)).unwrap()
+        );
+        let j = serde_json::to_value(&typed).unwrap();
+        assert_eq!(j["cap"], u64::from_le_bytes(page[..8].try_into().unwrap()));
+        let e = crate::schema::errors("show-regs", &j);
+        assert!(e.is_empty(), "breaks docs/schema/show-regs.json: {e:?}");
+        // Every value at its width: all ones in the 64-bit ones too.
+        let mut max = [0xffu8; 0x40];
+        max[0x18..0x1c].fill(0);
+        let r = Registers::read_from_bytes(&max).unwrap();
+        let j = serde_json::to_value(regs_json(&r)).unwrap();
+        assert_eq!(j["asq"], u64::MAX);
+        assert_eq!(j, untyped(&r));
+        assert!(crate::schema::errors("show-regs", &j).is_empty());
+        let mut retyped = j.clone();
+        retyped["cc"] = "460001".into();
+        assert!(!crate::schema::errors("show-regs", &retyped).is_empty());
+        let mut renamed = j.clone();
+        renamed["version"] = renamed["vs"].take();
+        renamed.as_object_mut().unwrap().shift_remove("vs");
+        assert!(!crate::schema::errors("show-regs", &renamed).is_empty());
     }
 }

@@ -19,11 +19,12 @@ use nvmeq::BackendKind;
 use nvmeq_core::regs;
 use nvmeq_linux::node::NodeKind;
 use nvmeq_linux::pci_bar::{PciBar0, PciBarError};
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use super::{property, reg_human, Ctx, DevArg};
 use crate::device;
 use crate::error::{usage, CliError, Result};
+use crate::json::keyed::{Key, Keyed};
 use crate::num;
 use crate::output::{self, Format};
 
@@ -255,6 +256,71 @@ pub fn register_text(offset: usize, value: u64, human: bool) -> String {
     }
 }
 
+/// One register of `get-reg -o json`, as nvme-cli 2.13 prints it.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct RegJson {
+    /// nvme-cli's symbol: the mnemonic in lower case (`cap`, `cc`), except
+    /// VS, which it calls `version`.
+    pub name: &'static str,
+    /// The value, at the register's width (4 or 8 bytes).
+    pub value: u64,
+}
+
+/// The keys of `get-reg -o json`: `register: ` and the offset as C's
+/// `%#04x` prints it (`0000`, `0x14`, `0xe00`), for the registers of the map.
+#[derive(Debug)]
+pub struct RegKey;
+
+impl Key for RegKey {
+    const NAME: &'static str = "Register";
+    const PATTERN: &'static str = "^register: (0000|0x08|0x0c|0x10|0x14|0x1c|0x20|0x24|0x28|\
+                                   0x30|0x38|0x3c|0x40|0x44|0x48|0x50|0x58|0x5c|0x60|0x64|\
+                                   0x68|0xe00|0xe04|0xe08|0xe0c|0xe10|0xe14|0xe18)$";
+}
+
+/// `get-reg -o json`: one `register: OFFSET` key per register read, in the
+/// order they were named, each holding an array of its one [`RegJson`]. A
+/// fabrics controller's "not fabrics" registers are left out.
+pub type GetRegJson = Keyed<RegKey, [RegJson; 1]>;
+
+/// What `get-reg` prints of the registers at `offsets`, in each format:
+/// the lines (or `-H` blocks), the JSON object and the raw values.
+fn read_registers(
+    r: &mut Regs,
+    offsets: &[usize],
+    human: bool,
+) -> Result<(String, GetRegJson, Vec<u8>)> {
+    let mut text = String::new();
+    let mut entries = Vec::new();
+    let mut raw = Vec::new();
+    for &o in offsets {
+        let Some(v) = r.read(o)? else {
+            let name = regs::name(o).unwrap_or("Unknown");
+            if r.fabrics() {
+                text += &format!("register: {} ({name}) not fabrics\n", hex4(o));
+                continue;
+            }
+            return Err(CliError::Device(format!(
+                "get-reg: {} ({name}) lies past the controller's BAR0",
+                hex4(o)
+            )));
+        };
+        text += &register_text(o, v, human);
+        entries.push((
+            format!("register: {}", hex4(o)),
+            [RegJson {
+                name: regs::symbol(o).unwrap_or("unknown"),
+                value: v,
+            }],
+        ));
+        match regs::width(o) {
+            Some(8) => raw.extend_from_slice(&v.to_le_bytes()),
+            _ => raw.extend_from_slice(&(v as u32).to_le_bytes()),
+        }
+    }
+    Ok((text, entries.into_iter().collect(), raw))
+}
+
 /// `nvmeq get-reg`.
 pub fn get_reg(ctx: &Ctx, a: &GetRegArgs) -> Result<()> {
     // nvme-cli's order: the -O register first, then the flags' in map order.
@@ -273,36 +339,8 @@ pub fn get_reg(ctx: &Ctx, a: &GetRegArgs) -> Result<()> {
         ));
     }
     let mut r = open(ctx, &a.dev, false, "get-reg")?;
-    let mut text = String::new();
-    let mut obj = serde_json::Map::new();
-    let mut raw = Vec::new();
-    for o in offsets {
-        let Some(v) = r.read(o)? else {
-            let name = regs::name(o).unwrap_or("Unknown");
-            if r.fabrics() {
-                text += &format!("register: {} ({name}) not fabrics\n", hex4(o));
-                continue;
-            }
-            return Err(CliError::Device(format!(
-                "get-reg: {} ({name}) lies past the controller's BAR0",
-                hex4(o)
-            )));
-        };
-        text += &register_text(o, v, a.human);
-        obj.insert(
-            format!("register: {}", hex4(o)),
-            json!([{ "name": regs::symbol(o).unwrap_or("unknown"), "value": v }]),
-        );
-        match regs::width(o) {
-            Some(8) => raw.extend_from_slice(&v.to_le_bytes()),
-            _ => raw.extend_from_slice(&(v as u32).to_le_bytes()),
-        }
-    }
-    match ctx.fmt {
-        Format::Normal => output::text(&text),
-        Format::Json => output::json(&Value::Object(obj)),
-        Format::Binary => output::raw(&raw),
-    }
+    let (text, obj, raw) = read_registers(&mut r, &offsets, a.human)?;
+    output::emit(ctx.fmt, || text, || obj, &raw)
 }
 
 /// One value option per register nvme-cli's `set-reg` writes.
@@ -399,12 +437,22 @@ fn writes(a: &SetRegArgs) -> Result<Vec<(usize, u64)>> {
     Ok(w)
 }
 
-/// `nvmeq set-reg`.
-pub fn set_reg(ctx: &Ctx, a: &SetRegArgs) -> Result<()> {
-    let w = writes(a)?;
-    let mut r = open(ctx, &a.dev, true, "set-reg")?;
-    let mut arr = Vec::new();
-    for (o, v) in w {
+/// One write of `set-reg -o json`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct SetRegJson {
+    /// The register's offset.
+    pub offset: u32,
+    /// nvme-cli's symbol of the register (`cc`, `intms`; see `get-reg`).
+    pub name: &'static str,
+    /// The value written.
+    pub value: u64,
+}
+
+/// Makes the writes `w` in order, printing nvme-cli's line for each as it
+/// is made when `fmt` is the normal one; what `-o json` prints of them.
+fn write_registers(r: &mut Regs, w: &[(usize, u64)], fmt: Format) -> Result<Vec<SetRegJson>> {
+    let mut done = Vec::new();
+    for &(o, v) in w {
         let name = regs::name(o).unwrap_or("Unknown");
         if r.fabrics() && !regs::is_fabrics_property(o) {
             return Err(CliError::Device(format!(
@@ -423,13 +471,25 @@ pub fn set_reg(ctx: &Ctx, a: &SetRegArgs) -> Result<()> {
             alt_hex(o as u64),
             alt_hex(v)
         );
-        if ctx.fmt == Format::Normal {
+        if fmt == Format::Normal {
             output::text(&line)?;
         }
-        arr.push(json!({ "offset": o, "name": regs::symbol(o), "value": v }));
+        done.push(SetRegJson {
+            offset: o as u32,
+            name: regs::symbol(o).unwrap_or("unknown"),
+            value: v,
+        });
     }
+    Ok(done)
+}
+
+/// `nvmeq set-reg`.
+pub fn set_reg(ctx: &Ctx, a: &SetRegArgs) -> Result<()> {
+    let w = writes(a)?;
+    let mut r = open(ctx, &a.dev, true, "set-reg")?;
+    let done = write_registers(&mut r, &w, ctx.fmt)?;
     match ctx.fmt {
-        Format::Json => output::json(&Value::Array(arr)),
+        Format::Json => output::json(&done),
         _ => Ok(()),
     }
 }
@@ -460,6 +520,172 @@ mod tests {
             "Admin Submission Queue Base Address: 0x123456000\n\
              \tAdmin Submission Queue Base (ASQB): 123456\n"
         );
+    }
+
+    /// A plain file standing in for a controller's `resource0`, holding
+    /// `regs` (offset, value at the register's width), mapped as get-reg and
+    /// set-reg map the real one.
+    struct Resource0(std::path::PathBuf);
+
+    impl Resource0 {
+        fn new(tag: &str, regs: &[(usize, u64)]) -> Self {
+            let dir = std::env::temp_dir().join(format!("nvmeq-cli-{tag}-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            let mut page = vec![0u8; nvmeq_linux::pci_bar::REGISTER_PAGE];
+            for &(o, v) in regs {
+                let w = regs::width(o).unwrap() as usize;
+                page[o..o + w].copy_from_slice(&v.to_le_bytes()[..w]);
+            }
+            let f = dir.join("resource0");
+            std::fs::write(&f, &page).unwrap();
+            Resource0(f)
+        }
+
+        fn open(&self, writable: bool) -> Regs {
+            Regs::Mapped(PciBar0::open(&self.0, writable).unwrap())
+        }
+
+        fn bytes(&self) -> Vec<u8> {
+            std::fs::read(&self.0).unwrap()
+        }
+    }
+
+    impl Drop for Resource0 {
+        fn drop(&mut self) {
+            if let Some(d) = self.0.parent() {
+                let _ = std::fs::remove_dir_all(d);
+            }
+        }
+    }
+
+    /// Every register of the map, in map order.
+    fn all_offsets() -> Vec<usize> {
+        (0..nvmeq_linux::pci_bar::REGISTER_PAGE)
+            .filter(|&o| regs::width(o).is_some())
+            .collect()
+    }
+
+    #[test]
+    fn get_reg_json_is_nvme_cli_s_object_and_its_schema_s() {
+        let f = Resource0::new(
+            "get-reg",
+            &[
+                (regs::CAP, 0x0040_0020_3c03_3fff),
+                (regs::VS, 0x0001_0400),
+                (regs::CC, 0x0046_0001),
+                (regs::ASQ, 0x1_2345_6000),
+                (regs::PMRMSCU, 0xffff_ffff),
+            ],
+        );
+        let mut r = f.open(false);
+        // The -O register first, then the flags' in map order.
+        let offsets = [regs::CC, regs::CAP, regs::VS, regs::ASQ, regs::PMRMSCU];
+        let (text, obj, raw) = read_registers(&mut r, &offsets, false).unwrap();
+        assert!(text.starts_with("register: 0x14 (Controller Configuration), value: 0x460001\n"));
+        assert_eq!(raw.len(), 4 + 8 + 4 + 8 + 4);
+        // Byte for byte the untyped object it replaced.
+        let mut untyped = serde_json::Map::new();
+        for (o, v) in [
+            (regs::CC, 0x0046_0001u64),
+            (regs::CAP, 0x0040_0020_3c03_3fff),
+            (regs::VS, 0x0001_0400),
+            (regs::ASQ, 0x1_2345_6000),
+            (regs::PMRMSCU, 0xffff_ffff),
+        ] {
+            untyped.insert(
+                format!("register: {}", hex4(o)),
+                serde_json::json!([{ "name": regs::symbol(o).unwrap_or("unknown"), "value": v }]),
+            );
+        }
+        assert_eq!(
+            serde_json::to_string_pretty(&obj).unwrap(),
+            serde_json::to_string_pretty(&serde_json::Value::Object(untyped)).unwrap()
+        );
+        let j = serde_json::to_value(&obj).unwrap();
+        assert_eq!(j["register: 0000"][0]["value"], 0x0040_0020_3c03_3fffu64);
+        assert_eq!(j["register: 0x08"][0]["name"], "version");
+        let e = crate::schema::errors("get-reg", &j);
+        assert!(e.is_empty(), "breaks docs/schema/get-reg.json: {e:?}");
+
+        // Every register at once, and none (a fabrics controller's "not
+        // fabrics" ones are left out).
+        let (_, every, _) = read_registers(&mut r, &all_offsets(), false).unwrap();
+        let j = serde_json::to_value(&every).unwrap();
+        assert_eq!(j.as_object().unwrap().len(), 28);
+        let e = crate::schema::errors("get-reg", &j);
+        assert!(e.is_empty(), "breaks docs/schema/get-reg.json: {e:?}");
+        assert!(crate::schema::errors("get-reg", &serde_json::json!({})).is_empty());
+    }
+
+    #[test]
+    fn get_reg_schema_admits_only_the_registers_keys_and_shape() {
+        let entry = |k: &str| {
+            let mut m = serde_json::Map::new();
+            m.insert(k.into(), serde_json::json!([{ "name": "cc", "value": 1 }]));
+            serde_json::Value::Object(m)
+        };
+        for k in [
+            "register: 0x04",
+            "register: 0x18",
+            "register: 0x2c",
+            "register: 0x4c",
+            "register: 0x6c",
+            "register: 0xdfc",
+            "register: 0xe1c",
+            "register: 0x1000",
+            "register: 0x0",
+            "register: 0x00",
+            "register: 0x014",
+            "register:0x14",
+        ] {
+            assert!(
+                !crate::schema::errors("get-reg", &entry(k)).is_empty(),
+                "{k}"
+            );
+        }
+        for bad in [
+            serde_json::json!({ "register: 0x14": { "name": "cc", "value": 1 } }),
+            serde_json::json!({ "register: 0x14": [] }),
+            serde_json::json!({ "register: 0x14": [{ "name": "cc", "value": "1" }] }),
+            serde_json::json!({ "register: 0x14": [{ "name": "cc" }] }),
+            serde_json::json!({ "register: 0x14": [{ "name": "cc", "value": 1, "x": 0 }] }),
+        ] {
+            assert!(!crate::schema::errors("get-reg", &bad).is_empty(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn set_reg_json_is_nvme_cli_s_array_and_its_schema_s() {
+        let f = Resource0::new("set-reg", &[]);
+        let mut r = f.open(true);
+        let w = [
+            (regs::INTMS, 1u64),
+            (regs::CC, 0x0046_0001),
+            (regs::CMBMSC, 0x1_0000_0003),
+        ];
+        let done = write_registers(&mut r, &w, Format::Json).unwrap();
+        drop(r);
+        let page = f.bytes();
+        assert_eq!(page[0x0c..0x10], 1u32.to_le_bytes());
+        assert_eq!(page[0x14..0x18], 0x0046_0001u32.to_le_bytes());
+        assert_eq!(page[0x50..0x58], 0x1_0000_0003u64.to_le_bytes());
+        // Byte for byte the untyped array it replaced.
+        let untyped: Vec<serde_json::Value> = w
+            .iter()
+            .map(|&(o, v)| serde_json::json!({ "offset": o, "name": regs::symbol(o), "value": v }))
+            .collect();
+        assert_eq!(
+            serde_json::to_string_pretty(&done).unwrap(),
+            serde_json::to_string_pretty(&untyped).unwrap()
+        );
+        let j = serde_json::to_value(&done).unwrap();
+        assert_eq!(j[1]["name"], "cc");
+        let e = crate::schema::errors("set-reg", &j);
+        assert!(e.is_empty(), "breaks docs/schema/set-reg.json: {e:?}");
+        let mut renamed = j.clone();
+        renamed[0]["register"] = renamed[0]["offset"].take();
+        renamed[0].as_object_mut().unwrap().shift_remove("offset");
+        assert!(!crate::schema::errors("set-reg", &renamed).is_empty());
     }
 
     fn set(offset: Option<u32>, value: Option<u64>, cc: Option<u64>, force: bool) -> SetRegArgs {
