@@ -131,7 +131,8 @@ pub fn show_regs(ctx: &Ctx, a: &CtrlArgs) -> Result<()> {
     let mut regs = super::register::open(ctx, &a.dev, false, "show-regs")?;
     if regs.fabrics() {
         return Err(CliError::Device(format!(
-            "show-regs: {} is a fabrics controller: it has no register file              (`get-property` reads its properties)",
+            "show-regs: {} is a fabrics controller: it has no register file \
+             (`get-property` reads its properties)",
             a.dev.device
         )));
     }
