@@ -21,6 +21,14 @@ impl<P: Platform> Controller<P> {
     /// Housekeeping from wait loops, at most every millisecond: controller
     /// fatal status and expired commands.
     pub(super) fn tick(&mut self) {
+        self.tick_with(true);
+    }
+
+    /// [`Self::tick`]; with `expire` false, a command past its deadline is
+    /// left alone (a shutdown's own bounded wait ends it instead, so what it
+    /// comes back with does not depend on which deadline the clock reaches first).
+    #[inline]
+    fn tick_with(&mut self, expire: bool) {
         // Reading the clock every spin would cost more than polling.
         self.spins = self.spins.wrapping_add(1);
         if self.spins % 64 != 0 {
@@ -44,7 +52,9 @@ impl<P: Platform> Controller<P> {
             );
             return;
         }
-        self.expire(now);
+        if expire {
+            self.expire(now);
+        }
     }
 
     /// Handles the first expired command found: Abort for an I/O command (once),
@@ -326,7 +336,7 @@ impl<P: Platform> Controller<P> {
         // (Asynchronous Event Requests never finish by themselves: not waited for.)
         while self.qs.iter().any(|q| q.busy_timed() > 0) && Instant::now() < deadline {
             self.poll_all();
-            self.tick();
+            self.tick_with(false);
             if self.dead.is_some() {
                 break;
             }
