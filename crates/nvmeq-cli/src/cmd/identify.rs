@@ -3,6 +3,7 @@
 
 pub(crate) mod ctrl_data;
 pub(crate) mod formats;
+mod bits;
 mod human;
 pub(crate) mod independent;
 pub(crate) mod lists;
