@@ -1,4 +1,5 @@
-//! The Identify commands beyond id-ctrl/id-ns on the in-memory controller:
+//! `id-ctrl -H` on the in-memory controller, and the Identify commands
+//! beyond id-ctrl/id-ns there:
 //! `nvm-id-ctrl`, `primary-ctrl-caps`, `id-iocs`, `list-ctrl`,
 //! `list-secondary` in every format, and `id-uuid`, `id-nvmset`,
 //! `id-domain`, `id-ns-granularity`, which the ram controller refuses (it has
@@ -212,5 +213,117 @@ fn lba_format_identify_every_format() {
         &nvmeq(&["id-ns-lba-format", dev, "-i", "70000"]),
         2,
         "70000",
+    );
+}
+
+/// `id-ctrl -H`: the ram controller's decoded fields under their lines, in
+/// nvme-cli 2.13's order (its newer fields among the plain ones), the power
+/// state's times, and JSON that `-H` leaves as it is.
+#[test]
+fn id_ctrl_human_readable() {
+    let h = stdout(&ok(&["id-ctrl", DEV, "-H"]));
+    for block in [
+        "cmic      : 0\n  [3:3] : 0\tANA not supported\n  [2:2] : 0\tPCI\n  \
+         [1:1] : 0\tSingle Controller\n  [0:0] : 0\tSingle Port\n\nmdts      : 7\n",
+        "cntrltype : 1\n  [7:2] : 0\tReserved\n  [1:0] : 0x1\tI/O Controller\nfguid     : ",
+        "oacs      : 0x23d\n  [11:11] : 0\tHost Managed Live Migration Not Supported\n",
+        "  [9:9] : 0x1\tGet LBA Status Capability Supported\n",
+        "  [1:1] : 0\tFormat NVM Not Supported\n  [0:0] : 0x1\tSecurity Send and Receive Supported\n\n",
+        "frmw      : 0x17\n  [5:5] : 0\tMultiple FW or Boot Update Detection Not Supported\n  \
+         [4:4] : 0x1\tFirmware Activate Without Reset Supported\n  \
+         [3:1] : 0x3\tNumber of Firmware Slots\n  [0:0] : 0x1\tFirmware Slot 1 Read-Only\n\n",
+        "lpa       : 0x7e\n  [6:6] : 0x1\tTelemetry Log Data Area 4 Supported\n",
+        "elpe      : 63\n  [7:0] : 63 (0's based)\tError Log Page Entries (ELPE)\n\n",
+        "wctemp    : 343\n [15:0] : 70 °C (343 K)\tWarning Composite Temperature Threshold (WCTEMP)\n\n",
+        "tnvmcap   : 67108864\n[127:0] : 67108864\n\tTotal NVM Capacity (TNVMCAP)\n\n",
+        "dsto      : 1\n  [1:1] : 0\tHost-Initiated Refresh capability Not Supported\n  \
+         [0:0] : 0x1\tNVM subsystem supports only one device self-test operation in progress at a time\n\n",
+        "sanicap   : 0x7\n  [31:30] : 0\t",
+        "  [2:2] : 0x1\tOverwrite Sanitize Operation Supported\n",
+        "sqes      : 0x66\n  [7:4] : 0x6\tMax SQ Entry Size (64)\n  [3:0] : 0x6\tMin SQ Entry Size (64)\n\n",
+        "cqes      : 0x44\n  [7:4] : 0x4\tMax CQ Entry Size (16)\n  [3:0] : 0x4\tMin CQ Entry Size (16)\n\n",
+        "oncs      : 0x19d\n  [12:12] : 0\tNamespace Zeroes Not Supported\n",
+        "  [8:8] : 0x1\tCopy Supported\n  [7:7] : 0x1\tVerify Supported\n  [6:6] : 0\tTimestamp Not Supported\n",
+        "vwc       : 0x7\n  [2:1] : 0x3\tThe Flush command supports NSID set to FFFFFFFFh\n  \
+         [0:0] : 0x1\tVolatile Write Cache Present\n\n",
+        "ocfs      : 0x1\n  [3:3] : 0\tController Copy Format 3h Not Supported\n",
+        "  [0:0] : 0x1\tController Copy Format 0h Supported\n\n",
+        "sgls      : 0\n [15:8] : 0\tSGL Descriptor Threshold\n [1:0]  : 0\tScatter-Gather Lists Not Supported\n\n",
+        "rrls      : 0\nbpcap     : 0\n  [2:2] : 0\t",
+        "maxcna    : 0\noaqd      : 0\n",
+        "            active_power_workload:-\n            emergency power fail recovery time: -\n",
+    ] {
+        assert!(h.contains(block), "{block:?} not in:\n{h}");
+    }
+    // Every field nvme-cli 2.13 decodes, once each, in its order.
+    let order = [
+        "cmic",
+        "oaes",
+        "ctratt",
+        "bpcap",
+        "plsi",
+        "cntrltype",
+        "crcap",
+        "nvmsr",
+        "vwci",
+        "mec",
+        "oacs",
+        "frmw",
+        "lpa",
+        "elpe",
+        "npss",
+        "avscc",
+        "apsta",
+        "wctemp",
+        "cctemp",
+        "tnvmcap",
+        "unvmcap",
+        "rpmbs",
+        "dsto",
+        "hctma",
+        "mntmt",
+        "mxtmt",
+        "sanicap",
+        "anacap",
+        "kpioc",
+        "tmpthha",
+        "sqes",
+        "cqes",
+        "oncs",
+        "fuses",
+        "fna",
+        "vwc",
+        "icsvscc",
+        "nwpc",
+        "ocfs",
+        "sgls",
+        "trattr",
+        "fcatt",
+        "ofcs",
+    ];
+    let mut decoded = Vec::new();
+    let mut field = "";
+    for l in h.lines() {
+        if l.starts_with(' ') || l.starts_with('[') || l.starts_with('\t') {
+            if !l.starts_with("            ") && decoded.last() != Some(&field) {
+                decoded.push(field);
+            }
+        } else if !l.is_empty() {
+            field = l.split(':').next().unwrap().trim_end();
+        }
+    }
+    assert_eq!(decoded, order, "{h}");
+    // The plain lines are the plain output's, in order, with 2.13's among them.
+    let plain = stdout(&ok(&["id-ctrl", DEV]));
+    let kept: Vec<&str> = h
+        .lines()
+        .filter(|l| plain.lines().any(|p| p == *l))
+        .collect();
+    let plain_lines: Vec<&str> = plain.lines().collect();
+    assert_eq!(kept, plain_lines);
+    // JSON is nvme-cli's with or without -H.
+    assert_eq!(
+        json(&ok(&["id-ctrl", DEV, "-H", "-o", "json"])),
+        json(&ok(&["id-ctrl", DEV, "-o", "json"]))
     );
 }

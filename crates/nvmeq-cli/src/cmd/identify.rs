@@ -1,7 +1,9 @@
 //! Identify: `id-ctrl`, `id-ns`, `list-ns`, `ns-descs`, `id-ns-lba-format`
 //! here; the other controller structures and the lists in the files below.
 
+mod bits;
 pub(crate) mod ctrl_data;
+mod ctrl_human;
 pub(crate) mod formats;
 mod human;
 pub(crate) mod independent;
@@ -45,6 +47,10 @@ pub struct IdCtrlArgs {
     /// Write the raw 4096-byte structure to stdout.
     #[arg(short = 'b', long = "raw-binary")]
     pub raw: bool,
+    /// Decode each field's bits under it (normal output; nvme-cli 2.13's
+    /// layout, JSON unchanged).
+    #[arg(short = 'H', long = "human-readable")]
+    pub human: bool,
 }
 
 /// `id-ns`.
@@ -323,7 +329,14 @@ pub fn id_ctrl(ctx: &Ctx, a: &IdCtrlArgs) -> Result<()> {
     let (c, raw) = id_ctrl_of(&mut dev)?;
     output::emit(
         ctx.fmt_raw(a.raw),
-        || id_ctrl_text(&c, a.vs),
+        || {
+            let plain = id_ctrl_text(&c, a.vs);
+            if a.human {
+                ctrl_human::id_ctrl(&plain, &c)
+            } else {
+                plain
+            }
+        },
         || IdCtrl::from(&c),
         &raw,
     )

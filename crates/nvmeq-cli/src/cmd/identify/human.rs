@@ -5,52 +5,7 @@
 
 use nvmeq_core::identify::{IdentifyNamespace, IdentifyNamespaceIndependent};
 
-/// C's `%#x`: `0` for zero, else `0x…`.
-fn c_hex(v: u64) -> String {
-    if v == 0 {
-        "0".into()
-    } else {
-        format!("{v:#x}")
-    }
-}
-
-/// The decoded lines of one field.
-#[derive(Default)]
-struct Bits(String);
-
-impl Bits {
-    /// Bits `hi..=lo` of `v`, with their meaning.
-    fn field(&mut self, v: u64, hi: u32, lo: u32, text: &str) -> &mut Self {
-        let x = (v >> lo) & ((1u64 << (hi - lo + 1)) - 1);
-        self.0 += &format!("  [{hi}:{lo}] : {}\t{text}\n", c_hex(x));
-        self
-    }
-
-    /// The same for reserved bits: only when any is set.
-    fn reserved(&mut self, v: u64, hi: u32, lo: u32) -> &mut Self {
-        if (v >> lo) & ((1u64 << (hi - lo + 1)) - 1) != 0 {
-            self.field(v, hi, lo, "Reserved");
-        }
-        self
-    }
-
-    fn done(&mut self) -> String {
-        std::mem::take(&mut self.0) + "\n"
-    }
-}
-
-/// `""` when `set`, else `not` (nvme-cli's `%sSupported` with "Not ").
-fn not(set: bool, not: &'static str) -> &'static str {
-    if set {
-        ""
-    } else {
-        not
-    }
-}
-
-fn bit(v: u8, n: u32) -> bool {
-    v >> n & 1 != 0
-}
+use super::bits::{bit, c_hex, not, Bits};
 
 /// NSFEAT of CNS 00h.
 pub fn nsfeat(v: u8) -> String {
@@ -410,7 +365,7 @@ pub fn independent_nsfeat(v: u8) -> String {
     let mut b = Bits::default();
     // nvme-cli shifts its 7:6 mask by 6 (bit 5 never shows as reserved).
     if v >> 6 != 0 {
-        b.0 += &format!("  [7:6] : {}\tReserved\n", c_hex(u64::from(v >> 6)));
+        b.line(&format!("  [7:6] : {}\tReserved", c_hex(u64::from(v >> 6))));
     }
     b.field(
         x,
