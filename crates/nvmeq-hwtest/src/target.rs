@@ -30,7 +30,7 @@ pub struct Target {
 }
 
 impl Target {
-    /// A ram controller from its device string (`ram:512`, `ram:4096+8,pi1`), which
+    /// A ram controller from its device string (`ram:512`, `ram:64M,ms=8,pi=1`), which
     /// every test may write: scratch memory, as the guest's disks are.
     pub fn ram(label: &str, spec: &str) -> Self {
         Target {

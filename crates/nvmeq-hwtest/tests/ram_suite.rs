@@ -107,23 +107,23 @@ const PI_ROWS: &[&str] = &[
 fn pi_rows_on_ram_type1_separate() {
     let mut want = PI_ROWS.to_vec();
     want.extend(["pi-ref-tag-check-error", "pi-no-metadata-refused"]);
-    metadata_suite("ram:512+8,pi1", &want);
+    metadata_suite("ram:64M,ms=8,pi=1", &want);
 }
 
 #[test]
 fn pi_rows_on_ram_type2_extended_64b_guard() {
     let mut want = PI_ROWS.to_vec();
     want.extend(["pi-ref-tag-check-error", "pi-extended-round-trip"]);
-    metadata_suite("ram:4096+16e,pi2,g64", &want);
+    metadata_suite("ram:64M,lba=4096,ms=16,meta=ext,pi=2,guard=64", &want);
 }
 
 #[test]
 fn pi_rows_on_ram_type3_first_bytes() {
-    metadata_suite("ram:512+16,pi3,first", PI_ROWS);
+    metadata_suite("ram:64M,ms=16,pi=3,pil=first", PI_ROWS);
 }
 
 #[test]
 fn facade_blocks_on_ram_metadata_without_pi() {
-    metadata_suite("ram:512+8", &["facade-blocks", "pi-no-metadata-refused"]);
-    metadata_suite("ram:4096+8e", &["facade-blocks"]);
+    metadata_suite("ram:64M,ms=8", &["facade-blocks", "pi-no-metadata-refused"]);
+    metadata_suite("ram:64M,lba=4096,ms=8,meta=ext", &["facade-blocks"]);
 }

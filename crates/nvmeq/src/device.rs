@@ -506,9 +506,11 @@ fn open_ram(r: &RamParams) -> Result<Device, OpenError> {
     ram_controller(r).map(Device::Ram)
 }
 
-/// The in-memory controller a `ram:` locator describes.
+/// The in-memory controller a `ram:` locator describes, as
+/// [`open`](crate::open) makes it, for code that needs the
+/// [`RamController`](nvmeq_ram::RamController) itself rather than a [`Device`].
 #[cfg(feature = "ram")]
-pub(crate) fn ram_controller(r: &RamParams) -> Result<nvmeq_ram::RamController, OpenError> {
+pub fn ram_controller(r: &RamParams) -> Result<nvmeq_ram::RamController, OpenError> {
     let mut cfg = nvmeq_ram::RamConfig::new(r.size, r.lba_size);
     cfg.nn = r.nn;
     if let Some(m) = r.mdts {

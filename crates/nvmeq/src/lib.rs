@@ -49,6 +49,8 @@ pub use nvmeq_core::{
 };
 pub use shared::{open_shared, open_shared_locator, QueueError, QueueHandle, SharedDevice};
 
+#[cfg(feature = "ram")]
+pub use device::ram_controller;
 #[cfg(feature = "tcp")]
 pub use device::tcp_options;
 #[cfg(feature = "ioctl")]
