@@ -102,12 +102,13 @@ pub fn above_mdts<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
         if extended {
             0
         } else {
-            (blocks * ms as u32) as usize
+            blocks as usize * ms as usize
         }
     ];
-    let m = match meta.is_empty() {
-        true => Data::None,
-        false => Data::FromDevice(&mut meta),
+    let m = if meta.is_empty() {
+        Data::None
+    } else {
+        Data::FromDevice(&mut meta)
     };
     let r = c.b.execute_with(
         &Read::new(c.nsid, 0, (blocks - 1) as u16).build(),

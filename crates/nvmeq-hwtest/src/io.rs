@@ -248,9 +248,10 @@ pub fn dsm_deallocate<B: HwBackend>(c: &mut Ctx<B>) -> TestResult {
             // all ones that disable checking (as ram reports it), so only
             // its data bytes are held to DLFEAT.
             let (data, ms, extended) = c.format();
-            let keep = match extended && ms > 0 && c.id_ns.dps & 7 != 0 {
-                true => data as usize,
-                false => lba,
+            let keep = if extended && ms > 0 && c.id_ns.dps & 7 != 0 {
+                data as usize
+            } else {
+                lba
             };
             for (i, (got, orig)) in r.chunks(lba).zip(w.chunks(lba)).enumerate() {
                 if got == orig {

@@ -68,34 +68,32 @@ fn raw_check<B: HwBackend>(
     at: u64,
     want: &[u8],
 ) -> Result<String, String> {
-    let (lba, ms) = (fmt.lba_size() as usize, fmt.ms as usize);
+    // The format says what each buffer holds per block: the data buffer
+    // `block_bytes` (metadata too when extended), the metadata buffer
+    // `meta_bytes` (0 when extended).
+    let lba = fmt.lba_size() as usize;
+    let (per, per_meta) = (fmt.block_bytes as usize, fmt.meta_bytes as usize);
     let n = RAW as usize;
-    let extended = fmt.meta_bytes == 0;
-    let (mut data, mut meta) = match extended {
-        true => (vec![0u8; n * (lba + ms)], Vec::new()),
-        false => (vec![0u8; n * lba], vec![0u8; n * ms]),
-    };
+    let (mut data, mut meta) = (vec![0u8; n * per], vec![0u8; n * per_meta]);
     let cmd = Read::new(c.nsid, at, (RAW - 1) as u16)
         .prinfo(Prinfo::new())
         .build();
-    let m = match meta.is_empty() {
-        true => Data::None,
-        false => Data::FromDevice(&mut meta),
+    let m = if meta.is_empty() {
+        Data::None
+    } else {
+        Data::FromDevice(&mut meta)
     };
     c.b.execute_with(&cmd, Data::FromDevice(&mut data), m)
         .map_err(|e| format!("raw read of LBA {at}: {e}"))?;
-    let got: Vec<u8> = match extended {
-        true => data
-            .chunks(lba + ms)
-            .flat_map(|b| b[..lba].iter().copied())
-            .collect(),
-        false => data.clone(),
-    };
+    let got: Vec<u8> = data
+        .chunks(per)
+        .flat_map(|b| b[..lba].iter().copied())
+        .collect();
     diff(&got, want, lba as u32).map_err(|e| format!("raw read of LBA {at}: {e}"))?;
     let Some(p) = fmt.pi else {
-        let meta_of = |i: usize| match extended {
-            true => &data[i * (lba + ms) + lba..(i + 1) * (lba + ms)],
-            false => &meta[i * ms..(i + 1) * ms],
+        let meta_of = |i: usize| match per_meta {
+            0 => &data[i * per + lba..(i + 1) * per],
+            m => &meta[i * m..(i + 1) * m],
         };
         if let Some(i) = (0..n).find(|&i| meta_of(i).iter().any(|&x| x != 0)) {
             return Err(format!(
