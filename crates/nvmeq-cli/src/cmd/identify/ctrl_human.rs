@@ -5,7 +5,8 @@
 
 use nvmeq_core::identify::{IdentifyController, PowerStateDescriptor};
 
-use super::bits::{bit, c_hex, not, Bits};
+use super::bits::{bit, not, Bits};
+use crate::output::cx;
 
 /// `{what} Supported` or `{what} Not Supported` for bit `n` of `v`.
 fn sup(b: &mut Bits, v: u64, n: u32, what: &str) {
@@ -28,7 +29,7 @@ fn sups(b: &mut Bits, v: u64, bits: &[(u32, &str)]) {
 /// does for some fields, and the value computed by the caller.
 fn reserved_1(b: &mut Bits, range: &str, x: u64) {
     if x != 0 {
-        b.line(&format!(" [{range}] : {}\tReserved", c_hex(x)));
+        b.line(&format!(" [{range}] : {}\tReserved", cx(x)));
     }
 }
 
@@ -199,8 +200,8 @@ pub fn cntrltype(v: u8) -> String {
         "Administrative Controller",
     ][usize::from(v & 3)];
     let mut b = Bits::default();
-    b.line(&format!("  [7:2] : {}\tReserved", c_hex(u64::from(v >> 2))))
-        .line(&format!("  [1:0] : {}\t{kind}", c_hex(v.into())));
+    b.line(&format!("  [7:2] : {}\tReserved", cx(v >> 2)))
+        .line(&format!("  [1:0] : {}\t{kind}", cx(v)));
     b.lines()
 }
 
@@ -245,7 +246,7 @@ pub fn vwci(v: u8) -> String {
     )
     .line(&format!(
         "  [6:0] : {}\tVPD Write Cycles Remaining",
-        c_hex(x & 0xfe)
+        cx(x & 0xfe)
     ));
     b.done()
 }
@@ -385,11 +386,8 @@ fn capacity(v: u128, what: &str) -> String {
 pub fn rpmbs(v: u32) -> String {
     let x = u64::from(v);
     let mut b = Bits::default();
-    b.line(&format!(" [31:24]: {}\tAccess Size", c_hex(x >> 24)))
-        .line(&format!(
-            " [23:16]: {}\tTotal Size",
-            c_hex((x >> 16) & 0xff)
-        ));
+    b.line(&format!(" [31:24]: {}\tAccess Size", cx(x >> 24)))
+        .line(&format!(" [23:16]: {}\tTotal Size", cx((x >> 16) & 0xff)));
     reserved_1(&mut b, "15:6", (x >> 6) & 0x3ff);
     b.field(x, 5, 3, "Authentication Method")
         .field(x, 2, 0, "Number of RPMB Units");
@@ -669,7 +667,7 @@ pub fn sgls(v: u32) -> String {
     let sglsp = v & 3;
     let mut b = Bits::default();
     if x >> 22 != 0 {
-        b.line(&format!(" [31:22]: {}\tReserved", c_hex(x >> 22)));
+        b.line(&format!(" [31:22]: {}\tReserved", cx(x >> 22)));
     }
     for (n, what) in [
         (21, "Transport SGL Data Block Descriptor "),
@@ -682,14 +680,14 @@ pub fn sgls(v: u32) -> String {
         if sglsp != 0 || bit(v, n) {
             b.line(&format!(
                 " [{n}:{n}]: {}\t{what}{}Supported",
-                c_hex((x >> n) & 1),
+                cx((x >> n) & 1),
                 not(bit(v, n), "Not ")
             ));
         }
     }
     b.line(&format!(
         " [15:8] : {}\tSGL Descriptor Threshold",
-        c_hex((x >> 8) & 0xff)
+        cx((x >> 8) & 0xff)
     ));
     reserved_1(&mut b, "7:3", (x >> 3) & 0x1f);
     if sglsp != 0 || bit(v, 2) {
@@ -894,11 +892,6 @@ pub fn id_ctrl(plain: &str, c: &IdentifyController) -> String {
         out += &after;
     }
     out
-}
-
-/// C's `%#x` of a field.
-fn cx(v: impl Into<u64>) -> String {
-    c_hex(v.into())
 }
 
 #[cfg(test)]

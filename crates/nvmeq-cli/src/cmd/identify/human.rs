@@ -5,7 +5,8 @@
 
 use nvmeq_core::identify::{IdentifyNamespace, IdentifyNamespaceIndependent};
 
-use super::bits::{bit, c_hex, not, Bits};
+use super::bits::{bit, not, Bits};
+use crate::output::cx;
 
 /// NSFEAT of CNS 00h.
 pub fn nsfeat(v: u8) -> String {
@@ -365,7 +366,7 @@ pub fn independent_nsfeat(v: u8) -> String {
     let mut b = Bits::default();
     // nvme-cli shifts its 7:6 mask by 6 (bit 5 never shows as reserved).
     if v >> 6 != 0 {
-        b.line(&format!("  [7:6] : {}\tReserved", c_hex(u64::from(v >> 6))));
+        b.line(&format!("  [7:6] : {}\tReserved", cx(v >> 6)));
     }
     b.field(
         x,
@@ -467,7 +468,7 @@ pub fn id_ns(plain: &str, n: &IdentifyNamespace) -> String {
                      Relative Performance: {} {} {}\n",
                     f.ms(),
                     1u64 << f.lbads(),
-                    c_hex(f.rp().into()),
+                    cx(f.rp()),
                     rp_name(f.rp()),
                     if i == in_use { "(in use)" } else { "" }
                 );
