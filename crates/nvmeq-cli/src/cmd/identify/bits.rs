@@ -15,6 +15,25 @@ impl Bits {
         self
     }
 
+    /// Bit `n` of `v`: `{what} Supported`, or `{what} Not Supported`.
+    pub(super) fn sup(&mut self, v: u64, n: u32, what: &str) -> &mut Self {
+        self.field(
+            v,
+            n,
+            n,
+            &format!("{what} {}Supported", not(bit(v, n), "Not ")),
+        )
+    }
+
+    /// [`Bits::sup`] for each `(bit, what)`, in the order given (nvme-cli's:
+    /// the highest bit first).
+    pub(super) fn sups(&mut self, v: u64, bits: &[(u32, &str)]) -> &mut Self {
+        for &(n, what) in bits {
+            self.sup(v, n, what);
+        }
+        self
+    }
+
     /// The same for reserved bits: only when any is set.
     pub(super) fn reserved(&mut self, v: u64, hi: u32, lo: u32) -> &mut Self {
         if (v >> lo) & ((1u64 << (hi - lo + 1)) - 1) != 0 {

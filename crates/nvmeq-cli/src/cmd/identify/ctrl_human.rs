@@ -8,23 +8,6 @@ use nvmeq_core::identify::{IdentifyController, PowerStateDescriptor};
 use super::bits::{bit, not, Bits};
 use crate::output::cx;
 
-/// `{what} Supported` or `{what} Not Supported` for bit `n` of `v`.
-fn sup(b: &mut Bits, v: u64, n: u32, what: &str) {
-    b.field(
-        v,
-        n,
-        n,
-        &format!("{what} {}Supported", not(bit(v, n), "Not ")),
-    );
-}
-
-/// Single-bit fields from the highest down, each `… Supported` or not.
-fn sups(b: &mut Bits, v: u64, bits: &[(u32, &str)]) {
-    for &(n, what) in bits {
-        sup(b, v, n, what);
-    }
-}
-
 /// A reserved range printed (when set) with one leading space, as nvme-cli
 /// does for some fields, and the value computed by the caller.
 fn reserved_1(b: &mut Bits, range: &str, x: u64) {
@@ -64,14 +47,13 @@ pub fn cmic(v: u8) -> String {
 pub fn oaes(v: u32) -> String {
     let x = u64::from(v);
     let mut b = Bits::default();
-    sup(&mut b, x, 31, "Discovery Log Change Notice");
+    b.sup(x, 31, "Discovery Log Change Notice");
     b.reserved(x, 30, 28);
-    sup(&mut b, x, 27, "Zone Descriptor Changed Notices");
+    b.sup(x, 27, "Zone Descriptor Changed Notices");
     b.reserved(x, 26, 20);
-    sup(&mut b, x, 19, "Allocated Namespace Attribute Notices");
+    b.sup(x, 19, "Allocated Namespace Attribute Notices");
     b.reserved(x, 18, 18);
-    sups(
-        &mut b,
+    b.sups(
         x,
         &[
             (17, "Reachability Groups Change Notices"),
@@ -84,8 +66,7 @@ pub fn oaes(v: u32) -> String {
         ],
     );
     b.reserved(x, 10, 10);
-    sups(
-        &mut b,
+    b.sups(
         x,
         &[
             (9, "Firmware Activation Notices"),
@@ -101,8 +82,7 @@ pub fn ctratt(v: u32) -> String {
     let x = u64::from(v);
     let mut b = Bits::default();
     reserved_1(&mut b, "31:20", x >> 20);
-    sups(
-        &mut b,
+    b.sups(
         x,
         &[
             (19, "Flexible Data Placement"),
@@ -142,7 +122,7 @@ pub fn bpcap(v: u8) -> String {
     };
     let mut b = Bits::default();
     reserved_1(&mut b, "7:3", x >> 3);
-    sup(&mut b, x, 2, "Set Features Boot Partition Write Protection");
+    b.sup(x, 2, "Set Features Boot Partition Write Protection");
     b.field(
         x,
         1,
@@ -157,8 +137,7 @@ pub fn plsi(v: u8) -> String {
     let x = u64::from(v);
     let mut b = Bits::default();
     reserved_1(&mut b, "7:2", x >> 2);
-    sups(
-        &mut b,
+    b.sups(
         x,
         &[
             (1, "Power Loss Signaling with Forced Quiescence"),
@@ -186,7 +165,7 @@ pub fn crcap(v: u8) -> String {
             }
         ),
     );
-    sup(&mut b, x, 0, "Reachability Reporting");
+    b.sup(x, 0, "Reachability Reporting");
     b.done()
 }
 
@@ -275,8 +254,7 @@ pub fn oacs(v: u16) -> String {
     let x = u64::from(v);
     let mut b = Bits::default();
     reserved_1(&mut b, "15:12", x >> 12);
-    sups(
-        &mut b,
+    b.sups(
         x,
         &[
             (11, "Host Managed Live Migration"),
@@ -301,8 +279,7 @@ pub fn frmw(v: u8) -> String {
     let x = u64::from(v);
     let mut b = Bits::default();
     b.reserved(x, 7, 6);
-    sups(
-        &mut b,
+    b.sups(
         x,
         &[
             (5, "Multiple FW or Boot Update Detection"),
@@ -326,8 +303,7 @@ pub fn lpa(v: u8) -> String {
     let x = u64::from(v);
     let mut b = Bits::default();
     b.reserved(x, 7, 7);
-    sups(
-        &mut b,
+    b.sups(
         x,
         &[
             (6, "Telemetry Log Data Area 4"),
@@ -368,7 +344,7 @@ pub fn apsta(v: u8) -> String {
     let x = u64::from(v);
     let mut b = Bits::default();
     b.reserved(x, 7, 1);
-    sup(&mut b, x, 0, "Autonomous Power State Transitions");
+    b.sup(x, 0, "Autonomous Power State Transitions");
     b.done()
 }
 
@@ -399,7 +375,7 @@ pub fn dsto(v: u8) -> String {
     let x = u64::from(v);
     let mut b = Bits::default();
     b.reserved(x, 7, 2);
-    sup(&mut b, x, 1, "Host-Initiated Refresh capability");
+    b.sup(x, 1, "Host-Initiated Refresh capability");
     b.field(
         x,
         0,
@@ -421,7 +397,7 @@ pub fn hctma(v: u16) -> String {
     let x = u64::from(v);
     let mut b = Bits::default();
     reserved_1(&mut b, "15:1", x >> 1);
-    sup(&mut b, x, 0, "Host Controlled Thermal Management");
+    b.sup(x, 0, "Host Controlled Thermal Management");
     b.done()
 }
 
@@ -446,8 +422,7 @@ pub fn sanicap(v: u32) -> String {
         ),
     );
     b.reserved(x, 28, 4);
-    sups(
-        &mut b,
+    b.sups(
         x,
         &[
             (
@@ -466,7 +441,7 @@ pub fn sanicap(v: u32) -> String {
 pub fn anacap(v: u8) -> String {
     let x = u64::from(v);
     let mut b = Bits::default();
-    sup(&mut b, x, 7, "Non-zero group ID");
+    b.sup(x, 7, "Non-zero group ID");
     b.field(
         x,
         6,
@@ -477,8 +452,7 @@ pub fn anacap(v: u8) -> String {
         ),
     );
     reserved_1(&mut b, "5:5", (x >> 5) & 1);
-    sups(
-        &mut b,
+    b.sups(
         x,
         &[
             (4, "ANA Change state"),
@@ -505,7 +479,7 @@ pub fn kpioc(v: u8) -> String {
             if bit(v, 1) { "applies" } else { "Not apply" }
         ),
     );
-    sup(&mut b, x, 0, "Key Per I/O capability");
+    b.sup(x, 0, "Key Per I/O capability");
     b.done()
 }
 
@@ -542,8 +516,7 @@ pub fn oncs(v: u16) -> String {
     let x = u64::from(v);
     let mut b = Bits::default();
     b.reserved(x, 15, 13);
-    sups(
-        &mut b,
+    b.sups(
         x,
         &[
             (12, "Namespace Zeroes"),
@@ -569,7 +542,7 @@ pub fn fuses(v: u16) -> String {
     let x = u64::from(v);
     let mut b = Bits::default();
     reserved_1(&mut b, "15:1", (x & 0xfe) >> 1);
-    sup(&mut b, x, 0, "Fused Compare and Write");
+    b.sup(x, 0, "Fused Compare and Write");
     b.done()
 }
 
@@ -637,8 +610,7 @@ pub fn nwpc(v: u8) -> String {
     let x = u64::from(v);
     let mut b = Bits::default();
     b.reserved(x, 7, 3);
-    sups(
-        &mut b,
+    b.sups(
         x,
         &[
             (2, "Permanent Write Protect"),
@@ -655,7 +627,7 @@ pub fn ocfs(v: u16) -> String {
     let mut b = Bits::default();
     b.reserved(x, 15, 4);
     for n in (0..4).rev() {
-        sup(&mut b, x, n, &format!("Controller Copy Format {n:x}h"));
+        b.sup(x, n, &format!("Controller Copy Format {n:x}h"));
     }
     b.done()
 }
@@ -691,7 +663,7 @@ pub fn sgls(v: u32) -> String {
     ));
     reserved_1(&mut b, "7:3", (x >> 3) & 0x1f);
     if sglsp != 0 || bit(v, 2) {
-        sup(&mut b, x, 2, "Keyed SGL Data Block descriptor");
+        b.sup(x, 2, "Keyed SGL Data Block descriptor");
     }
     match sglsp {
         3 => b.field(x, 1, 0, "Reserved"),
@@ -718,8 +690,7 @@ pub fn trattr(v: u8) -> String {
     let mut b = Bits::default();
     reserved_1(&mut b, "7:3", x >> 3);
     b.field(x, 2, 2, "Memory Range Tracking Length Limit");
-    sups(
-        &mut b,
+    b.sups(
         x,
         &[
             (1, "Tracking User Data Changes"),
