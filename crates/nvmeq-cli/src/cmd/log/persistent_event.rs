@@ -18,7 +18,7 @@ use zerocopy::FromBytes;
 use super::{parse, read_log, smart_text, LogReq};
 use crate::cmd::{Ctx, DevArg};
 use crate::error::{usage, CliError, Result};
-use crate::json::keyed::Key;
+use crate::json::keyed::{Key, Keyed};
 use crate::json::log::{fw_string, Smart};
 use crate::num;
 use crate::output::{self, Format};
@@ -609,46 +609,15 @@ pub struct PelHeadJson {
 }
 
 /// nvme-cli's `json_persistent_event_log`: the header, `bitmap_N` for each
-/// supported event type, then the events. Written by hand: the bitmap keys
-/// hold the type.
-#[derive(Debug)]
+/// supported event type, then the events. Its schema is written by hand:
+/// the bitmap keys hold the type.
+#[derive(Debug, Serialize)]
 pub struct PelLogJson {
+    #[serde(flatten)]
     head: PelHeadJson,
-    bitmaps: Vec<(u8, String)>,
-    events: Vec<PelEventJson>,
-}
-
-impl Serialize for PelLogJson {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        #[derive(Serialize)]
-        struct Flat<'a> {
-            #[serde(flatten)]
-            head: &'a PelHeadJson,
-            #[serde(flatten)]
-            bitmaps: Bitmaps<'a>,
-            list_of_event_entries: &'a [PelEventJson],
-        }
-        struct Bitmaps<'a>(&'a [(u8, String)]);
-        impl Serialize for Bitmaps<'_> {
-            fn serialize<S: serde::Serializer>(
-                &self,
-                s: S,
-            ) -> std::result::Result<S::Ok, S::Error> {
-                let mut m = s.serialize_map(Some(self.0.len()))?;
-                for (t, v) in self.0 {
-                    m.serialize_entry(&format!("bitmap_{t:x}"), v)?;
-                }
-                m.end()
-            }
-        }
-        Flat {
-            head: &self.head,
-            bitmaps: Bitmaps(&self.bitmaps),
-            list_of_event_entries: &self.events,
-        }
-        .serialize(s)
-    }
+    #[serde(flatten)]
+    bitmaps: Keyed<BitmapKey, String>,
+    list_of_event_entries: Vec<PelEventJson>,
 }
 
 impl schemars::JsonSchema for PelLogJson {
@@ -860,9 +829,14 @@ pub fn pel_json(log: &[u8]) -> PelJson {
         },
         bitmaps: (0..=255u8)
             .filter(|&t| h.supports(PelEventType(t)))
-            .map(|t| (t, format!("Support {}", event_name(t))))
+            .map(|t| {
+                (
+                    format!("bitmap_{t:x}"),
+                    format!("Support {}", event_name(t)),
+                )
+            })
             .collect(),
-        events: pel_events(log)
+        list_of_event_entries: pel_events(log)
             .enumerate()
             .map(|(i, e)| event_json(i, &e))
             .collect(),
