@@ -193,25 +193,8 @@ fn fields_text(dtype: u8, oper: u8, result: u32, buf: &[u8]) -> String {
     let mut s = String::new();
     match (DirectiveType(dtype), oper) {
         (DirectiveType::IDENTIFY, doper::IDENTIFY_RECV_PARAMS) => {
-            let mut b = [0u8; 4096];
-            b[..buf.len().min(4096)].copy_from_slice(&buf[..buf.len().min(4096)]);
-            let p = IdentifyDirectiveParams::read_from_bytes(&b).expect("4096 bytes");
-            let rows = [
-                (
-                    "Directive support",
-                    &p.supported,
-                    "supported",
-                    "not supported",
-                ),
-                ("Directive enabled", &p.enabled, "enabled", "disabled"),
-                (
-                    "Directive Persistent Across Controller Level Resets",
-                    &p.persistent,
-                    "enabled",
-                    "disabled",
-                ),
-            ];
-            for (title, map, yes, no) in rows {
+            let p = identify_params(buf);
+            for ((title, [yes, no], _), map) in IDENTIFY_ROWS.iter().zip(identify_maps(&p)) {
                 s.push_str(&format!("\t{title}\n"));
                 for (name, t) in DIRECTIVES {
                     let v = if map.has(t) { yes } else { no };
@@ -249,6 +232,40 @@ const DIRECTIVES: [(&str, DirectiveType); 3] = [
     ("Stream Directive", DirectiveType::STREAMS),
     ("Data Placement Directive", DirectiveType::DATA_PLACEMENT),
 ];
+
+/// The Identify Directive Return Parameters rows: the title, the states'
+/// words in the text (nvme-cli's lower case), and in JSON; each row shows
+/// the map [`identify_maps`] gives at its place.
+const IDENTIFY_ROWS: [(&str, [&str; 2], [&str; 2]); 3] = [
+    (
+        "Directive support",
+        ["supported", "not supported"],
+        ["Supported", "Not supported"],
+    ),
+    (
+        "Directive enabled",
+        ["enabled", "disabled"],
+        ["Enabled", "Disabled"],
+    ),
+    (
+        "Directive Persistent Across Controller Level Resets",
+        ["enabled", "disabled"],
+        ["Enabled", "Disabled"],
+    ),
+];
+
+/// The maps of [`IDENTIFY_ROWS`], in its order.
+fn identify_maps(p: &IdentifyDirectiveParams) -> [&DirectiveMap; 3] {
+    [&p.supported, &p.enabled, &p.persistent]
+}
+
+/// The Identify Directive Return Parameters of `buf`, zero-padded.
+fn identify_params(buf: &[u8]) -> IdentifyDirectiveParams {
+    let mut b = [0u8; 4096];
+    let n = buf.len().min(4096);
+    b[..n].copy_from_slice(&buf[..n]);
+    IdentifyDirectiveParams::read_from_bytes(&b).expect("4096 bytes")
+}
 
 fn streams_params(buf: &[u8]) -> StreamsParams {
     let mut b = [0u8; 32];
@@ -343,30 +360,13 @@ pub enum DirFields {
 fn fields_json(dtype: u8, oper: u8, result: u32, buf: &[u8]) -> DirFields {
     match (DirectiveType(dtype), oper) {
         (DirectiveType::IDENTIFY, doper::IDENTIFY_RECV_PARAMS) => {
-            let mut b = [0u8; 4096];
-            b[..buf.len().min(4096)].copy_from_slice(&buf[..buf.len().min(4096)]);
-            let p = IdentifyDirectiveParams::read_from_bytes(&b).expect("4096 bytes");
-            let row = |title, map: &DirectiveMap, yes, no| {
-                (
-                    title,
-                    DIRECTIVES.map(|(name, t)| (name, if map.has(t) { yes } else { no })),
-                )
-            };
-            DirFields::Identify([
-                row(
-                    "Directive support",
-                    &p.supported,
-                    "Supported",
-                    "Not supported",
-                ),
-                row("Directive enabled", &p.enabled, "Enabled", "Disabled"),
-                row(
-                    "Directive Persistent Across Controller Level Resets",
-                    &p.persistent,
-                    "Enabled",
-                    "Disabled",
-                ),
-            ])
+            let p = identify_params(buf);
+            let maps = identify_maps(&p);
+            DirFields::Identify(std::array::from_fn(|i| {
+                let (title, _, [yes, no]) = IDENTIFY_ROWS[i];
+                let state = |t| if maps[i].has(t) { yes } else { no };
+                (title, DIRECTIVES.map(|(name, t)| (name, state(t))))
+            }))
         }
         (DirectiveType::STREAMS, doper::STREAMS_RECV_PARAMS) => {
             DirFields::Streams(streams_rows(&streams_params(buf)).map(|((_, key), v)| (key, v)))
@@ -467,15 +467,7 @@ impl schemars::JsonSchema for DirectiveJson {
             json!({"type": "array", "items": {"type": "string"}}),
         );
         let names: Vec<&str> = DIRECTIVES.iter().map(|(n, _)| *n).collect();
-        for (title, yes, no) in [
-            ("Directive support", "Supported", "Not supported"),
-            ("Directive enabled", "Enabled", "Disabled"),
-            (
-                "Directive Persistent Across Controller Level Resets",
-                "Enabled",
-                "Disabled",
-            ),
-        ] {
+        for (title, _, [yes, no]) in IDENTIFY_ROWS {
             let states: Map<String, Value> = names
                 .iter()
                 .map(|n| ((*n).into(), json!({"enum": [yes, no]})))

@@ -1,14 +1,7 @@
 //! What the `-H` decoders share: nvme-cli's `  [hi:lo] : value\tmeaning`
 //! lines, built one field at a time.
 
-/// C's `%#x`: `0` for zero, else `0x…`.
-pub(super) fn c_hex(v: u64) -> String {
-    if v == 0 {
-        "0".into()
-    } else {
-        format!("{v:#x}")
-    }
-}
+use crate::output::cx;
 
 /// The decoded lines of one field.
 #[derive(Default)]
@@ -18,7 +11,26 @@ impl Bits {
     /// Bits `hi..=lo` of `v`, with their meaning.
     pub(super) fn field(&mut self, v: u64, hi: u32, lo: u32, text: &str) -> &mut Self {
         let x = (v >> lo) & ((1u64 << (hi - lo + 1)) - 1);
-        self.0 += &format!("  [{hi}:{lo}] : {}\t{text}\n", c_hex(x));
+        self.0 += &format!("  [{hi}:{lo}] : {}\t{text}\n", cx(x));
+        self
+    }
+
+    /// Bit `n` of `v`: `{what} Supported`, or `{what} Not Supported`.
+    pub(super) fn sup(&mut self, v: u64, n: u32, what: &str) -> &mut Self {
+        self.field(
+            v,
+            n,
+            n,
+            &format!("{what} {}Supported", not(bit(v, n), "Not ")),
+        )
+    }
+
+    /// [`Bits::sup`] for each `(bit, what)`, in the order given (nvme-cli's:
+    /// the highest bit first).
+    pub(super) fn sups(&mut self, v: u64, bits: &[(u32, &str)]) -> &mut Self {
+        for &(n, what) in bits {
+            self.sup(v, n, what);
+        }
         self
     }
 

@@ -5,30 +5,14 @@
 
 use nvmeq_core::identify::{IdentifyController, PowerStateDescriptor};
 
-use super::bits::{bit, c_hex, not, Bits};
-
-/// `{what} Supported` or `{what} Not Supported` for bit `n` of `v`.
-fn sup(b: &mut Bits, v: u64, n: u32, what: &str) {
-    b.field(
-        v,
-        n,
-        n,
-        &format!("{what} {}Supported", not(bit(v, n), "Not ")),
-    );
-}
-
-/// Single-bit fields from the highest down, each `… Supported` or not.
-fn sups(b: &mut Bits, v: u64, bits: &[(u32, &str)]) {
-    for &(n, what) in bits {
-        sup(b, v, n, what);
-    }
-}
+use super::bits::{bit, not, Bits};
+use crate::output::cx;
 
 /// A reserved range printed (when set) with one leading space, as nvme-cli
 /// does for some fields, and the value computed by the caller.
 fn reserved_1(b: &mut Bits, range: &str, x: u64) {
     if x != 0 {
-        b.line(&format!(" [{range}] : {}\tReserved", c_hex(x)));
+        b.line(&format!(" [{range}] : {}\tReserved", cx(x)));
     }
 }
 
@@ -63,14 +47,13 @@ pub fn cmic(v: u8) -> String {
 pub fn oaes(v: u32) -> String {
     let x = u64::from(v);
     let mut b = Bits::default();
-    sup(&mut b, x, 31, "Discovery Log Change Notice");
+    b.sup(x, 31, "Discovery Log Change Notice");
     b.reserved(x, 30, 28);
-    sup(&mut b, x, 27, "Zone Descriptor Changed Notices");
+    b.sup(x, 27, "Zone Descriptor Changed Notices");
     b.reserved(x, 26, 20);
-    sup(&mut b, x, 19, "Allocated Namespace Attribute Notices");
+    b.sup(x, 19, "Allocated Namespace Attribute Notices");
     b.reserved(x, 18, 18);
-    sups(
-        &mut b,
+    b.sups(
         x,
         &[
             (17, "Reachability Groups Change Notices"),
@@ -83,8 +66,7 @@ pub fn oaes(v: u32) -> String {
         ],
     );
     b.reserved(x, 10, 10);
-    sups(
-        &mut b,
+    b.sups(
         x,
         &[
             (9, "Firmware Activation Notices"),
@@ -100,8 +82,7 @@ pub fn ctratt(v: u32) -> String {
     let x = u64::from(v);
     let mut b = Bits::default();
     reserved_1(&mut b, "31:20", x >> 20);
-    sups(
-        &mut b,
+    b.sups(
         x,
         &[
             (19, "Flexible Data Placement"),
@@ -141,7 +122,7 @@ pub fn bpcap(v: u8) -> String {
     };
     let mut b = Bits::default();
     reserved_1(&mut b, "7:3", x >> 3);
-    sup(&mut b, x, 2, "Set Features Boot Partition Write Protection");
+    b.sup(x, 2, "Set Features Boot Partition Write Protection");
     b.field(
         x,
         1,
@@ -156,8 +137,7 @@ pub fn plsi(v: u8) -> String {
     let x = u64::from(v);
     let mut b = Bits::default();
     reserved_1(&mut b, "7:2", x >> 2);
-    sups(
-        &mut b,
+    b.sups(
         x,
         &[
             (1, "Power Loss Signaling with Forced Quiescence"),
@@ -185,7 +165,7 @@ pub fn crcap(v: u8) -> String {
             }
         ),
     );
-    sup(&mut b, x, 0, "Reachability Reporting");
+    b.sup(x, 0, "Reachability Reporting");
     b.done()
 }
 
@@ -199,8 +179,8 @@ pub fn cntrltype(v: u8) -> String {
         "Administrative Controller",
     ][usize::from(v & 3)];
     let mut b = Bits::default();
-    b.line(&format!("  [7:2] : {}\tReserved", c_hex(u64::from(v >> 2))))
-        .line(&format!("  [1:0] : {}\t{kind}", c_hex(v.into())));
+    b.line(&format!("  [7:2] : {}\tReserved", cx(v >> 2)))
+        .line(&format!("  [1:0] : {}\t{kind}", cx(v)));
     b.lines()
 }
 
@@ -245,7 +225,7 @@ pub fn vwci(v: u8) -> String {
     )
     .line(&format!(
         "  [6:0] : {}\tVPD Write Cycles Remaining",
-        c_hex(x & 0xfe)
+        cx(x & 0xfe)
     ));
     b.done()
 }
@@ -274,8 +254,7 @@ pub fn oacs(v: u16) -> String {
     let x = u64::from(v);
     let mut b = Bits::default();
     reserved_1(&mut b, "15:12", x >> 12);
-    sups(
-        &mut b,
+    b.sups(
         x,
         &[
             (11, "Host Managed Live Migration"),
@@ -300,8 +279,7 @@ pub fn frmw(v: u8) -> String {
     let x = u64::from(v);
     let mut b = Bits::default();
     b.reserved(x, 7, 6);
-    sups(
-        &mut b,
+    b.sups(
         x,
         &[
             (5, "Multiple FW or Boot Update Detection"),
@@ -325,8 +303,7 @@ pub fn lpa(v: u8) -> String {
     let x = u64::from(v);
     let mut b = Bits::default();
     b.reserved(x, 7, 7);
-    sups(
-        &mut b,
+    b.sups(
         x,
         &[
             (6, "Telemetry Log Data Area 4"),
@@ -367,7 +344,7 @@ pub fn apsta(v: u8) -> String {
     let x = u64::from(v);
     let mut b = Bits::default();
     b.reserved(x, 7, 1);
-    sup(&mut b, x, 0, "Autonomous Power State Transitions");
+    b.sup(x, 0, "Autonomous Power State Transitions");
     b.done()
 }
 
@@ -385,11 +362,8 @@ fn capacity(v: u128, what: &str) -> String {
 pub fn rpmbs(v: u32) -> String {
     let x = u64::from(v);
     let mut b = Bits::default();
-    b.line(&format!(" [31:24]: {}\tAccess Size", c_hex(x >> 24)))
-        .line(&format!(
-            " [23:16]: {}\tTotal Size",
-            c_hex((x >> 16) & 0xff)
-        ));
+    b.line(&format!(" [31:24]: {}\tAccess Size", cx(x >> 24)))
+        .line(&format!(" [23:16]: {}\tTotal Size", cx((x >> 16) & 0xff)));
     reserved_1(&mut b, "15:6", (x >> 6) & 0x3ff);
     b.field(x, 5, 3, "Authentication Method")
         .field(x, 2, 0, "Number of RPMB Units");
@@ -401,7 +375,7 @@ pub fn dsto(v: u8) -> String {
     let x = u64::from(v);
     let mut b = Bits::default();
     b.reserved(x, 7, 2);
-    sup(&mut b, x, 1, "Host-Initiated Refresh capability");
+    b.sup(x, 1, "Host-Initiated Refresh capability");
     b.field(
         x,
         0,
@@ -423,7 +397,7 @@ pub fn hctma(v: u16) -> String {
     let x = u64::from(v);
     let mut b = Bits::default();
     reserved_1(&mut b, "15:1", x >> 1);
-    sup(&mut b, x, 0, "Host Controlled Thermal Management");
+    b.sup(x, 0, "Host Controlled Thermal Management");
     b.done()
 }
 
@@ -448,8 +422,7 @@ pub fn sanicap(v: u32) -> String {
         ),
     );
     b.reserved(x, 28, 4);
-    sups(
-        &mut b,
+    b.sups(
         x,
         &[
             (
@@ -468,7 +441,7 @@ pub fn sanicap(v: u32) -> String {
 pub fn anacap(v: u8) -> String {
     let x = u64::from(v);
     let mut b = Bits::default();
-    sup(&mut b, x, 7, "Non-zero group ID");
+    b.sup(x, 7, "Non-zero group ID");
     b.field(
         x,
         6,
@@ -479,8 +452,7 @@ pub fn anacap(v: u8) -> String {
         ),
     );
     reserved_1(&mut b, "5:5", (x >> 5) & 1);
-    sups(
-        &mut b,
+    b.sups(
         x,
         &[
             (4, "ANA Change state"),
@@ -507,7 +479,7 @@ pub fn kpioc(v: u8) -> String {
             if bit(v, 1) { "applies" } else { "Not apply" }
         ),
     );
-    sup(&mut b, x, 0, "Key Per I/O capability");
+    b.sup(x, 0, "Key Per I/O capability");
     b.done()
 }
 
@@ -544,8 +516,7 @@ pub fn oncs(v: u16) -> String {
     let x = u64::from(v);
     let mut b = Bits::default();
     b.reserved(x, 15, 13);
-    sups(
-        &mut b,
+    b.sups(
         x,
         &[
             (12, "Namespace Zeroes"),
@@ -571,7 +542,7 @@ pub fn fuses(v: u16) -> String {
     let x = u64::from(v);
     let mut b = Bits::default();
     reserved_1(&mut b, "15:1", (x & 0xfe) >> 1);
-    sup(&mut b, x, 0, "Fused Compare and Write");
+    b.sup(x, 0, "Fused Compare and Write");
     b.done()
 }
 
@@ -639,8 +610,7 @@ pub fn nwpc(v: u8) -> String {
     let x = u64::from(v);
     let mut b = Bits::default();
     b.reserved(x, 7, 3);
-    sups(
-        &mut b,
+    b.sups(
         x,
         &[
             (2, "Permanent Write Protect"),
@@ -657,7 +627,7 @@ pub fn ocfs(v: u16) -> String {
     let mut b = Bits::default();
     b.reserved(x, 15, 4);
     for n in (0..4).rev() {
-        sup(&mut b, x, n, &format!("Controller Copy Format {n:x}h"));
+        b.sup(x, n, &format!("Controller Copy Format {n:x}h"));
     }
     b.done()
 }
@@ -669,7 +639,7 @@ pub fn sgls(v: u32) -> String {
     let sglsp = v & 3;
     let mut b = Bits::default();
     if x >> 22 != 0 {
-        b.line(&format!(" [31:22]: {}\tReserved", c_hex(x >> 22)));
+        b.line(&format!(" [31:22]: {}\tReserved", cx(x >> 22)));
     }
     for (n, what) in [
         (21, "Transport SGL Data Block Descriptor "),
@@ -682,18 +652,18 @@ pub fn sgls(v: u32) -> String {
         if sglsp != 0 || bit(v, n) {
             b.line(&format!(
                 " [{n}:{n}]: {}\t{what}{}Supported",
-                c_hex((x >> n) & 1),
+                cx((x >> n) & 1),
                 not(bit(v, n), "Not ")
             ));
         }
     }
     b.line(&format!(
         " [15:8] : {}\tSGL Descriptor Threshold",
-        c_hex((x >> 8) & 0xff)
+        cx((x >> 8) & 0xff)
     ));
     reserved_1(&mut b, "7:3", (x >> 3) & 0x1f);
     if sglsp != 0 || bit(v, 2) {
-        sup(&mut b, x, 2, "Keyed SGL Data Block descriptor");
+        b.sup(x, 2, "Keyed SGL Data Block descriptor");
     }
     match sglsp {
         3 => b.field(x, 1, 0, "Reserved"),
@@ -720,8 +690,7 @@ pub fn trattr(v: u8) -> String {
     let mut b = Bits::default();
     reserved_1(&mut b, "7:3", x >> 3);
     b.field(x, 2, 2, "Memory Range Tracking Length Limit");
-    sups(
-        &mut b,
+    b.sups(
         x,
         &[
             (1, "Tracking User Data Changes"),
@@ -894,11 +863,6 @@ pub fn id_ctrl(plain: &str, c: &IdentifyController) -> String {
         out += &after;
     }
     out
-}
-
-/// C's `%#x` of a field.
-fn cx(v: impl Into<u64>) -> String {
-    c_hex(v.into())
 }
 
 #[cfg(test)]

@@ -5,87 +5,67 @@
 
 use nvmeq_core::identify::{IdentifyNamespace, IdentifyNamespaceIndependent};
 
-use super::bits::{bit, c_hex, not, Bits};
+use super::bits::{bit, not, Bits};
+use crate::output::cx;
 
 /// NSFEAT of CNS 00h.
 pub fn nsfeat(v: u8) -> String {
     let x = u64::from(v);
     let optperf = (v >> 4) & 3;
     let mut b = Bits::default();
-    b.field(
-        x,
-        7,
-        7,
-        &format!(
-            "NPRG, NPRA and NORS are {}Supported",
-            not(bit(v, 7), "Not ")
-        ),
-    )
-    .field(
-        x,
-        6,
-        6,
-        &format!(
-            "{} Atomicity Mode applies to write operations",
-            if bit(v, 6) { "Multiple" } else { "Single" }
-        ),
-    )
-    .field(
-        x,
-        5,
-        4,
-        &format!(
-            "NPWG, NPWA, {}{}NPDA, and NOWS are {}Supported",
-            if optperf & 1 != 0 || optperf == 0 {
-                "NPDG, "
-            } else {
-                ""
-            },
-            if optperf & 2 != 0 || optperf == 0 {
-                "NPDGL, "
-            } else {
-                ""
-            },
-            not(optperf != 0, "Not ")
-        ),
-    )
-    .field(
-        x,
-        3,
-        3,
-        &format!(
-            "NGUID and EUI64 fields if non-zero, {}Reused",
-            if bit(v, 3) { "Never " } else { "" }
-        ),
-    )
-    .field(
-        x,
-        2,
-        2,
-        &format!(
-            "Deallocated or Unwritten Logical Block error {}Supported",
-            not(bit(v, 2), "Not ")
-        ),
-    )
-    .field(
-        x,
-        1,
-        1,
-        &format!(
-            "Namespace uses {}",
-            if bit(v, 1) {
-                "NAWUN, NAWUPF, and NACWU"
-            } else {
-                "AWUN, AWUPF, and ACWU"
-            }
-        ),
-    )
-    .field(
-        x,
-        0,
-        0,
-        &format!("Thin Provisioning {}Supported", not(bit(v, 0), "Not ")),
-    );
+    b.sup(x, 7, "NPRG, NPRA and NORS are")
+        .field(
+            x,
+            6,
+            6,
+            &format!(
+                "{} Atomicity Mode applies to write operations",
+                if bit(v, 6) { "Multiple" } else { "Single" }
+            ),
+        )
+        .field(
+            x,
+            5,
+            4,
+            &format!(
+                "NPWG, NPWA, {}{}NPDA, and NOWS are {}Supported",
+                if optperf & 1 != 0 || optperf == 0 {
+                    "NPDG, "
+                } else {
+                    ""
+                },
+                if optperf & 2 != 0 || optperf == 0 {
+                    "NPDGL, "
+                } else {
+                    ""
+                },
+                not(optperf != 0, "Not ")
+            ),
+        )
+        .field(
+            x,
+            3,
+            3,
+            &format!(
+                "NGUID and EUI64 fields if non-zero, {}Reused",
+                if bit(v, 3) { "Never " } else { "" }
+            ),
+        )
+        .sup(x, 2, "Deallocated or Unwritten Logical Block error")
+        .field(
+            x,
+            1,
+            1,
+            &format!(
+                "Namespace uses {}",
+                if bit(v, 1) {
+                    "NAWUN, NAWUPF, and NACWU"
+                } else {
+                    "AWUN, AWUPF, and ACWU"
+                }
+            ),
+        )
+        .sup(x, 0, "Thin Provisioning");
     b.done()
 }
 
@@ -126,22 +106,11 @@ pub fn flbas(v: u8) -> String {
 pub fn mc(v: u8) -> String {
     let x = u64::from(v);
     let mut b = Bits::default();
-    b.reserved(x, 7, 2)
-        .field(
-            x,
-            1,
-            1,
-            &format!("Metadata Pointer {}Supported", not(bit(v, 1), "Not ")),
-        )
-        .field(
-            x,
-            0,
-            0,
-            &format!(
-                "Metadata as Part of Extended Data LBA {}Supported",
-                not(bit(v, 0), "Not ")
-            ),
-        );
+    b.reserved(x, 7, 2).sup(x, 1, "Metadata Pointer").sup(
+        x,
+        0,
+        "Metadata as Part of Extended Data LBA",
+    );
     b.done()
 }
 
@@ -149,27 +118,22 @@ pub fn mc(v: u8) -> String {
 pub fn dpc(v: u8) -> String {
     let x = u64::from(v);
     let mut b = Bits::default();
-    b.reserved(x, 7, 5);
-    for (n, what) in [
-        (
-            4,
-            "Protection Information Transferred as Last Bytes of Metadata",
-        ),
-        (
-            3,
-            "Protection Information Transferred as First Bytes of Metadata",
-        ),
-        (2, "Protection Information Type 3"),
-        (1, "Protection Information Type 2"),
-        (0, "Protection Information Type 1"),
-    ] {
-        b.field(
-            x,
-            n,
-            n,
-            &format!("{what} {}Supported", not(bit(v, n), "Not ")),
-        );
-    }
+    b.reserved(x, 7, 5).sups(
+        x,
+        &[
+            (
+                4,
+                "Protection Information Transferred as Last Bytes of Metadata",
+            ),
+            (
+                3,
+                "Protection Information Transferred as First Bytes of Metadata",
+            ),
+            (2, "Protection Information Type 3"),
+            (1, "Protection Information Type 2"),
+            (0, "Protection Information Type 1"),
+        ],
+    );
     b.done()
 }
 
@@ -238,22 +202,18 @@ pub fn rescap(v: u8) -> String {
             }
         ),
     );
-    for (n, what) in [
-        (6, "Exclusive Access - All Registrants"),
-        (5, "Write Exclusive - All Registrants"),
-        (4, "Exclusive Access - Registrants Only"),
-        (3, "Write Exclusive - Registrants Only"),
-        (2, "Exclusive Access"),
-        (1, "Write Exclusive"),
-        (0, "Persist Through Power Loss"),
-    ] {
-        b.field(
-            x,
-            n,
-            n,
-            &format!("{what} {}Supported", not(bit(v, n), "Not ")),
-        );
-    }
+    b.sups(
+        x,
+        &[
+            (6, "Exclusive Access - All Registrants"),
+            (5, "Write Exclusive - All Registrants"),
+            (4, "Exclusive Access - Registrants Only"),
+            (3, "Write Exclusive - Registrants Only"),
+            (2, "Exclusive Access"),
+            (1, "Write Exclusive"),
+            (0, "Persist Through Power Loss"),
+        ],
+    );
     b.done()
 }
 
@@ -261,15 +221,7 @@ pub fn rescap(v: u8) -> String {
 pub fn fpi(v: u8) -> String {
     let x = u64::from(v);
     let mut b = Bits::default();
-    b.field(
-        x,
-        7,
-        7,
-        &format!(
-            "Format Progress Indicator {}Supported",
-            not(bit(v, 7), "Not ")
-        ),
-    );
+    b.sup(x, 7, "Format Progress Indicator");
     if v != 0 {
         b.field(
             x,
@@ -318,15 +270,7 @@ pub fn dlfeat(v: u8) -> String {
                 }
             ),
         )
-        .field(
-            x,
-            3,
-            3,
-            &format!(
-                "Deallocate Bit in the Write Zeroes Command is {}Supported",
-                not(bit(v, 3), "Not ")
-            ),
-        )
+        .sup(x, 3, "Deallocate Bit in the Write Zeroes Command is")
         .field(
             x,
             2,
@@ -341,12 +285,7 @@ pub fn kpios(v: u8) -> String {
     let x = u64::from(v);
     let mut b = Bits::default();
     b.reserved(x, 7, 2)
-        .field(
-            x,
-            1,
-            1,
-            &format!("Key Per I/O Capability {}Supported", not(bit(v, 1), "Not ")),
-        )
+        .sup(x, 1, "Key Per I/O Capability")
         .field(
             x,
             0,
@@ -365,7 +304,7 @@ pub fn independent_nsfeat(v: u8) -> String {
     let mut b = Bits::default();
     // nvme-cli shifts its 7:6 mask by 6 (bit 5 never shows as reserved).
     if v >> 6 != 0 {
-        b.line(&format!("  [7:6] : {}\tReserved", c_hex(u64::from(v >> 6))));
+        b.line(&format!("  [7:6] : {}\tReserved", cx(v >> 6)));
     }
     b.field(
         x,
@@ -467,7 +406,7 @@ pub fn id_ns(plain: &str, n: &IdentifyNamespace) -> String {
                      Relative Performance: {} {} {}\n",
                     f.ms(),
                     1u64 << f.lbads(),
-                    c_hex(f.rp().into()),
+                    cx(f.rp()),
                     rp_name(f.rp()),
                     if i == in_use { "(in use)" } else { "" }
                 );

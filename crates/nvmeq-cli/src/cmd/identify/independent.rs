@@ -10,7 +10,7 @@ use super::{identify, parse};
 use crate::cmd::{Ctx, DevArg};
 use crate::error::{usage, Result};
 use crate::num;
-use crate::output::{self, Format};
+use crate::output::{self, cx, Format};
 
 /// `cmdset-ind-id-ns`.
 #[derive(Debug, Args)]
@@ -82,28 +82,19 @@ pub fn independent_text(n: &IdentifyNamespaceIndependent, nsid: u32) -> String {
          nsfeat  : {}\nnmic    : {}\nrescap  : {}\nfpi     : {}\nanagrpid: {}\n\
          nsattr\t: {}\nnvmsetid: {}\nendgid  : {}\nnstat   : {}\nkpios   : {}\n\
          maxkt   : {}\nrgrpid  : {}\n",
-        c_hex(n.nsfeat.into()),
-        c_hex(n.nmic.into()),
-        c_hex(n.rescap.into()),
-        c_hex(n.fpi.into()),
+        cx(n.nsfeat),
+        cx(n.nmic),
+        cx(n.rescap),
+        cx(n.fpi),
         n.anagrpid,
         n.nsattr,
         n.nvmsetid,
         n.endgid,
-        c_hex(n.nstat.into()),
-        c_hex(n.kpios.into()),
-        c_hex(n.maxkt.into()),
-        c_hex(n.rgrpid),
+        cx(n.nstat),
+        cx(n.kpios),
+        cx(n.maxkt),
+        cx(n.rgrpid),
     )
-}
-
-/// C's `%#x`: `0` for zero, else `0x…`.
-fn c_hex(v: u32) -> String {
-    if v == 0 {
-        "0".into()
-    } else {
-        format!("{v:#x}")
-    }
 }
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -135,7 +126,7 @@ impl From<&EnduranceGroupList> for EndgrpListJson {
 pub fn endgrp_text(l: &EnduranceGroupList) -> String {
     let mut s = format!("num of endurance group ids: {}\n", l.num);
     for (i, id) in l.listed().iter().enumerate() {
-        s += &format!("[{i:4}]:{}\n", c_hex((*id).into()));
+        s += &format!("[{i:4}]:{}\n", cx(*id));
     }
     s
 }

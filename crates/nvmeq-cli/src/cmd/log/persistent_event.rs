@@ -18,8 +18,8 @@ use zerocopy::FromBytes;
 use super::{parse, read_log, smart_text, LogReq};
 use crate::cmd::{Ctx, DevArg};
 use crate::error::{usage, CliError, Result};
-use crate::json::keyed::Key;
-use crate::json::log::fw_string;
+use crate::json::keyed::{Key, Keyed};
+use crate::json::log::{fw_string, Smart};
 use crate::num;
 use crate::output::{self, Format};
 
@@ -371,50 +371,6 @@ pub struct PelEventHeadJson {
     event_len: u16,
 }
 
-/// A SMART / Health Information snapshot, with smart-log's keys; only
-/// the sensors that report are written.
-#[derive(Debug, Serialize, schemars::JsonSchema)]
-pub struct PelSmartJson {
-    critical_warning: u8,
-    temperature: u16,
-    avail_spare: u8,
-    spare_thresh: u8,
-    percent_used: u8,
-    endurance_grp_critical_warning_summary: u8,
-    data_units_read: u128,
-    data_units_written: u128,
-    host_read_commands: u128,
-    host_write_commands: u128,
-    controller_busy_time: u128,
-    power_cycles: u128,
-    power_on_hours: u128,
-    unsafe_shutdowns: u128,
-    media_errors: u128,
-    num_err_log_entries: u128,
-    warning_temp_time: u32,
-    critical_comp_time: u32,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    temperature_sensor_1: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    temperature_sensor_2: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    temperature_sensor_3: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    temperature_sensor_4: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    temperature_sensor_5: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    temperature_sensor_6: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    temperature_sensor_7: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    temperature_sensor_8: Option<u16>,
-    thm_temp1_trans_count: u32,
-    thm_temp2_trans_count: u32,
-    thm_temp1_total_time: u32,
-    thm_temp2_total_time: u32,
-}
-
 /// A Firmware Commit event.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct PelFwCommitJson {
@@ -530,10 +486,13 @@ pub struct PelThermalJson {
 }
 
 /// What an event type adds after the header.
-#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Serialize)]
 #[serde(untagged)]
 pub enum PelEventBody {
-    Smart(Box<PelSmartJson>),
+    /// A SMART / Health Information snapshot, as `smart-log -o json`
+    /// writes it.
+    #[serde(serialize_with = "smart_json")]
+    Smart(Box<SmartLog>),
     FwCommit(PelFwCommitJson),
     Timestamp(PelTimestampJson),
     PowerOn(PelPowerOnJson),
@@ -546,6 +505,10 @@ pub enum PelEventBody {
     SetFeature(PelSetFeatureJson),
     Telemetry(PelTelemetryJson),
     Thermal(PelThermalJson),
+}
+
+fn smart_json<S: serde::Serializer>(l: &SmartLog, s: S) -> std::result::Result<S::Ok, S::Error> {
+    Smart(l, false).serialize(s)
 }
 
 /// One event of `persistent-event-log -o json`: the header, then what its
@@ -587,7 +550,7 @@ impl schemars::JsonSchema for PelEventJson {
     fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let (mut props, required) = properties_of::<PelEventHeadJson>(g);
         let bodies = [
-            properties_of::<PelSmartJson>(g).0,
+            properties_of::<Smart<'static>>(g).0,
             properties_of::<PelFwCommitJson>(g).0,
             properties_of::<PelTimestampJson>(g).0,
             properties_of::<PelPowerOnJson>(g).0,
@@ -646,46 +609,15 @@ pub struct PelHeadJson {
 }
 
 /// nvme-cli's `json_persistent_event_log`: the header, `bitmap_N` for each
-/// supported event type, then the events. Written by hand: the bitmap keys
-/// hold the type.
-#[derive(Debug)]
+/// supported event type, then the events. Its schema is written by hand:
+/// the bitmap keys hold the type.
+#[derive(Debug, Serialize)]
 pub struct PelLogJson {
+    #[serde(flatten)]
     head: PelHeadJson,
-    bitmaps: Vec<(u8, String)>,
-    events: Vec<PelEventJson>,
-}
-
-impl Serialize for PelLogJson {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        #[derive(Serialize)]
-        struct Flat<'a> {
-            #[serde(flatten)]
-            head: &'a PelHeadJson,
-            #[serde(flatten)]
-            bitmaps: Bitmaps<'a>,
-            list_of_event_entries: &'a [PelEventJson],
-        }
-        struct Bitmaps<'a>(&'a [(u8, String)]);
-        impl Serialize for Bitmaps<'_> {
-            fn serialize<S: serde::Serializer>(
-                &self,
-                s: S,
-            ) -> std::result::Result<S::Ok, S::Error> {
-                let mut m = s.serialize_map(Some(self.0.len()))?;
-                for (t, v) in self.0 {
-                    m.serialize_entry(&format!("bitmap_{t:x}"), v)?;
-                }
-                m.end()
-            }
-        }
-        Flat {
-            head: &self.head,
-            bitmaps: Bitmaps(&self.bitmaps),
-            list_of_event_entries: &self.events,
-        }
-        .serialize(s)
-    }
+    #[serde(flatten)]
+    bitmaps: Keyed<BitmapKey, String>,
+    list_of_event_entries: Vec<PelEventJson>,
 }
 
 impl schemars::JsonSchema for PelLogJson {
@@ -745,42 +677,7 @@ fn event_json(i: usize, e: &PelEvent<'_>) -> PelEventJson {
     let d = e.event_data();
     let fw = |b: [u8; 8]| format!("{} ({})", u64::from_le_bytes(b), fw_string(&b));
     let body = match PelEventType(h.etype) {
-        PelEventType::SMART_HEALTH => {
-            let l: SmartLog = at(d);
-            let t = |i: usize| Some(l.temp_sensor[i]).filter(|&t| t != 0);
-            PelEventBody::Smart(Box::new(PelSmartJson {
-                critical_warning: l.critical_warning,
-                temperature: l.temperature.get(),
-                avail_spare: l.avail_spare,
-                spare_thresh: l.spare_thresh,
-                percent_used: l.percent_used,
-                endurance_grp_critical_warning_summary: l.endu_grp_crit_warn_sumry,
-                data_units_read: l.data_units_read.get(),
-                data_units_written: l.data_units_written.get(),
-                host_read_commands: l.host_reads.get(),
-                host_write_commands: l.host_writes.get(),
-                controller_busy_time: l.ctrl_busy_time.get(),
-                power_cycles: l.power_cycles.get(),
-                power_on_hours: l.power_on_hours.get(),
-                unsafe_shutdowns: l.unsafe_shutdowns.get(),
-                media_errors: l.media_errors.get(),
-                num_err_log_entries: l.num_err_log_entries.get(),
-                warning_temp_time: l.warning_temp_time,
-                critical_comp_time: l.crit_comp_time,
-                temperature_sensor_1: t(0),
-                temperature_sensor_2: t(1),
-                temperature_sensor_3: t(2),
-                temperature_sensor_4: t(3),
-                temperature_sensor_5: t(4),
-                temperature_sensor_6: t(5),
-                temperature_sensor_7: t(6),
-                temperature_sensor_8: t(7),
-                thm_temp1_trans_count: l.thm_temp1_trans_count,
-                thm_temp2_trans_count: l.thm_temp2_trans_count,
-                thm_temp1_total_time: l.thm_temp1_total_time,
-                thm_temp2_total_time: l.thm_temp2_total_time,
-            }))
-        }
+        PelEventType::SMART_HEALTH => PelEventBody::Smart(Box::new(at::<SmartLog>(d))),
         PelEventType::FW_COMMIT => {
             let f: FwCommitEvent = at(d);
             PelEventBody::FwCommit(PelFwCommitJson {
@@ -932,9 +829,14 @@ pub fn pel_json(log: &[u8]) -> PelJson {
         },
         bitmaps: (0..=255u8)
             .filter(|&t| h.supports(PelEventType(t)))
-            .map(|t| (t, format!("Support {}", event_name(t))))
+            .map(|t| {
+                (
+                    format!("bitmap_{t:x}"),
+                    format!("Support {}", event_name(t)),
+                )
+            })
             .collect(),
-        events: pel_events(log)
+        list_of_event_entries: pel_events(log)
             .enumerate()
             .map(|(i, e)| event_json(i, &e))
             .collect(),
