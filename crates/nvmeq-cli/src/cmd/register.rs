@@ -21,6 +21,7 @@ use nvmeq_linux::node::NodeKind;
 use nvmeq_linux::pci_bar::{PciBar0, PciBarError};
 use serde::Serialize;
 
+use super::reg_human::{alt_hex, alt_hex4, name};
 use super::{property, reg_human, Ctx, DevArg};
 use crate::device;
 use crate::error::{usage, CliError, Result};
@@ -225,32 +226,15 @@ fn known(cmd: &str, offset: u32) -> Result<usize> {
     }
 }
 
-/// C's `%#04x` of an offset (`0000` for zero).
-fn hex4(o: usize) -> String {
-    if o == 0 {
-        "0000".into()
-    } else {
-        format!("{o:#04x}")
-    }
-}
-
-fn alt_hex(v: u64) -> String {
-    if v == 0 {
-        "0".into()
-    } else {
-        format!("{v:#x}")
-    }
-}
-
 /// nvme-cli's line for one register, or its `-H` block.
 pub fn register_text(offset: usize, value: u64, human: bool) -> String {
-    let name = regs::name(offset).unwrap_or("Unknown");
+    let name = name(offset);
     if human {
         reg_human::property_text(offset as u32, value)
     } else {
         format!(
             "register: {} ({name}), value: {}\n",
-            hex4(offset),
+            alt_hex4(offset),
             alt_hex(value)
         )
     }
@@ -295,19 +279,19 @@ fn read_registers(
     let mut raw = Vec::new();
     for &o in offsets {
         let Some(v) = r.read(o)? else {
-            let name = regs::name(o).unwrap_or("Unknown");
+            let name = name(o);
             if r.fabrics() {
-                text += &format!("register: {} ({name}) not fabrics\n", hex4(o));
+                text += &format!("register: {} ({name}) not fabrics\n", alt_hex4(o));
                 continue;
             }
             return Err(CliError::Device(format!(
                 "get-reg: {} ({name}) lies past the controller's BAR0",
-                hex4(o)
+                alt_hex4(o)
             )));
         };
         text += &register_text(o, v, human);
         entries.push((
-            format!("register: {}", hex4(o)),
+            format!("register: {}", alt_hex4(o)),
             [RegJson {
                 name: regs::symbol(o).unwrap_or("unknown"),
                 value: v,
@@ -423,8 +407,8 @@ fn writes(a: &SetRegArgs) -> Result<Vec<(usize, u64)>> {
             return Err(usage(format!(
                 "set-reg: {} ({}) holds a host memory address the controller would DMA to: \
                  nvmeq does not write it",
-                hex4(o),
-                regs::name(o).unwrap_or("Unknown")
+                alt_hex4(o),
+                name(o)
             )));
         }
     }
@@ -453,11 +437,11 @@ pub struct SetRegJson {
 fn write_registers(r: &mut Regs, w: &[(usize, u64)], fmt: Format) -> Result<Vec<SetRegJson>> {
     let mut done = Vec::new();
     for &(o, v) in w {
-        let name = regs::name(o).unwrap_or("Unknown");
+        let name = name(o);
         if r.fabrics() && !regs::is_fabrics_property(o) {
             return Err(CliError::Device(format!(
                 "set-reg: register: {} ({name}) not fabrics",
-                hex4(o)
+                alt_hex4(o)
             )));
         }
         r.write(o, v)?;
@@ -593,7 +577,7 @@ mod tests {
             (regs::PMRMSCU, 0xffff_ffff),
         ] {
             untyped.insert(
-                format!("register: {}", hex4(o)),
+                format!("register: {}", alt_hex4(o)),
                 serde_json::json!([{ "name": regs::symbol(o).unwrap_or("unknown"), "value": v }]),
             );
         }
