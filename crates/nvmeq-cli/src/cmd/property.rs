@@ -121,6 +121,12 @@ pub fn get(dev: &mut device::Device, offset: u32) -> Result<u64> {
     }
 }
 
+/// Writes `value` to the property at `offset`, at the offset's size.
+pub fn set(dev: &mut device::Device, offset: u32, value: u64) -> Result<()> {
+    let cmd = PropertySet::new(size(offset), offset, value).build();
+    dev.exec("set-property", &cmd, Data::None).map(|_| ())
+}
+
 /// `nvmeq get-property`.
 pub fn get_property(ctx: &Ctx, a: &GetPropertyArgs) -> Result<()> {
     let mut dev = open(ctx, &a.dev)?;
@@ -152,8 +158,7 @@ pub fn set_property(ctx: &Ctx, a: &SetPropertyArgs) -> Result<()> {
         )));
     }
     let mut dev = open(ctx, &a.dev)?;
-    let cmd = PropertySet::new(size(a.offset), a.offset, a.value).build();
-    dev.exec("set-property", &cmd, Data::None)?;
+    set(&mut dev, a.offset, a.value)?;
     let line = format!(
         "set-property: {} ({}), value: {}\n",
         alt_hex(a.offset as u64),

@@ -150,16 +150,7 @@ impl Regs {
                     other.backend()
                 ))),
             },
-            Regs::Fabrics(d) => {
-                let cmd = nvmeq_core::fabrics::PropertySet::new(
-                    property::size(offset as u32),
-                    offset as u32,
-                    value,
-                )
-                .build();
-                d.exec("set-property", &cmd, nvmeq_core::Data::None)
-                    .map(|_| ())
-            }
+            Regs::Fabrics(d) => property::set(d, offset as u32, value),
         }
     }
 }
