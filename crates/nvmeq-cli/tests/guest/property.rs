@@ -11,7 +11,9 @@ use super::fabrics::{controllers_of, Cleanup};
 /// The offsets a fabrics controller has: CAP, VS, CC, CSTS, NSSR.
 const PROPERTIES: [&str; 5] = ["0", "0x8", "0x14", "0x1c", "0x20"];
 
-fn text(bin: &str, args: &[&str], failures: &mut Vec<String>) -> Option<String> {
+/// `bin ARGS`'s stdout, or `None` with the exit code and stderr recorded in
+/// `failures` when it fails.
+pub(super) fn text(bin: &str, args: &[&str], failures: &mut Vec<String>) -> Option<String> {
     let (code, out, err) = outcome(bin, args);
     if code != Some(0) {
         failures.push(format!("{bin} {args:?}: exit {code:?}: {err}"));
