@@ -6,7 +6,7 @@
 //! the command in both, nvmeq naming the status.
 
 use super::super::{env, nvmeq_bin, outcome};
-use super::fabrics::{controllers_of, Cleanup};
+use super::fabrics::{controllers_of, tcp_target};
 
 /// The offsets a fabrics controller has: CAP, VS, CC, CSTS, NSSR.
 const PROPERTIES: [&str; 5] = ["0", "0x8", "0x14", "0x1c", "0x20"];
@@ -32,14 +32,8 @@ fn json(bin: &str, args: &[&str], failures: &mut Vec<String>) -> Option<serde_js
 #[test]
 #[ignore = "needs the nvmeq guest: see crates/nvmeq-cli/README.md (cargo xtask vm exec)"]
 fn properties_agree_with_nvme_cli_on_tcp() {
-    let (nqn, addr, port) = (
-        env("NVMEQ_TCP_NQN"),
-        env("NVMEQ_TCP_ADDR"),
-        env("NVMEQ_TCP_PORT"),
-    );
+    let (nqn, addr, port, _cleanup) = tcp_target();
     let bin = nvmeq_bin();
-    let _cleanup = Cleanup(nqn.clone());
-    let _ = outcome("nvme", &["disconnect", "-n", &nqn]);
     let (code, _, err) = outcome(
         "nvme",
         &["connect", "-t", "tcp", "-a", &addr, "-s", &port, "-n", &nqn],
