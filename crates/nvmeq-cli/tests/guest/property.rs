@@ -48,20 +48,9 @@ fn properties_agree_with_nvme_cli_on_tcp() {
     let mut failures = Vec::new();
 
     for off in PROPERTIES {
-        let args = |dev: &str, extra: &[&'static str]| -> Vec<String> {
-            let mut v = vec![
-                "get-property".to_string(),
-                dev.to_string(),
-                "-O".into(),
-                off.into(),
-            ];
-            v.extend(extra.iter().map(|s| s.to_string()));
-            v
-        };
-        let strs = |v: &[String]| v.to_vec();
         for extra in [&[][..], &["-H"][..], &["-o", "json"][..]] {
-            let a = strs(&args(&kdev, extra));
-            let a: Vec<&str> = a.iter().map(String::as_str).collect();
+            let mut a = vec!["get-property", kdev.as_str(), "-O", off];
+            a.extend(extra);
             let theirs = text("nvme", &a, &mut failures);
             let ours = text(&bin, &a, &mut failures);
             // The JSON values compare as values (nvme-cli's layout differs in whitespace).
