@@ -53,6 +53,18 @@ fn bar_error(cmd: &str, e: PciBarError) -> CliError {
     CliError::Device(format!("{cmd}: {e}"))
 }
 
+/// The VFIO controller of a [`Regs::Vfio`] (which [`open`] makes only for
+/// the vfio backend).
+fn vfio(d: &mut device::Device) -> Result<&mut nvmeq::vfio::Controller> {
+    match d.inner_mut() {
+        nvmeq::Device::Vfio(c) => Ok(c),
+        other => Err(CliError::Device(format!(
+            "the {} backend does not map the controller's registers",
+            other.backend()
+        ))),
+    }
+}
+
 /// Opens the registers of the controller `dev` names, for stores too when
 /// `writable`. `cmd` names the command in errors.
 pub fn open(ctx: &Ctx, dev: &DevArg, writable: bool, cmd: &str) -> Result<Regs> {
@@ -114,13 +126,7 @@ impl Regs {
                 };
                 v.map(Some).map_err(|e| bar_error("get-reg", e))
             }
-            Regs::Vfio(d) => match d.inner() {
-                nvmeq::Device::Vfio(c) => Ok(c.register(offset)),
-                other => Err(CliError::Device(format!(
-                    "the {} backend does not map the controller's registers",
-                    other.backend()
-                ))),
-            },
+            Regs::Vfio(d) => Ok(vfio(d)?.register(offset)),
             Regs::Fabrics(d) => {
                 if !regs::is_fabrics_property(offset) {
                     return Ok(None);
@@ -141,15 +147,9 @@ impl Regs {
                 bar.write32(offset, value as u32)
             }
             .map_err(|e| bar_error("set-reg", e)),
-            Regs::Vfio(d) => match d.inner_mut() {
-                nvmeq::Device::Vfio(c) => c
-                    .set_register(offset, value)
-                    .map_err(|e| CliError::Device(format!("set-reg: {e}"))),
-                other => Err(CliError::Device(format!(
-                    "the {} backend does not map the controller's registers",
-                    other.backend()
-                ))),
-            },
+            Regs::Vfio(d) => vfio(d)?
+                .set_register(offset, value)
+                .map_err(|e| CliError::Device(format!("set-reg: {e}"))),
             Regs::Fabrics(d) => property::set(d, offset as u32, value),
         }
     }
