@@ -82,7 +82,8 @@ pub fn open(ctx: &Ctx, dev: &DevArg, writable: bool, cmd: &str) -> Result<Regs> 
     }
     let Some(node) = target.node.as_ref() else {
         return Err(CliError::Device(format!(
-            "{cmd}: {} names no controller",
+            "{cmd}: {} names no controller: name its /dev/nvmeX, vfio:DDDD:BB:DD.F \
+             or tcp://HOST:PORT/SUBNQN",
             dev.device
         )));
     };
