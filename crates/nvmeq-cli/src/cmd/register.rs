@@ -471,7 +471,7 @@ pub fn set_reg(ctx: &Ctx, a: &SetRegArgs) -> Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     #[test]
@@ -498,26 +498,32 @@ mod tests {
         );
     }
 
-    /// A plain file standing in for a controller's `resource0`, holding
-    /// `regs` (offset, value at the register's width), mapped as get-reg and
-    /// set-reg map the real one.
-    struct Resource0(std::path::PathBuf);
+    /// A plain file standing in for a controller's `resource0`, mapped as
+    /// get-reg, set-reg and show-regs map the real one; removed on drop.
+    pub(in crate::cmd) struct Resource0(std::path::PathBuf);
 
     impl Resource0 {
+        /// A register page holding `regs` (offset, value at the register's
+        /// width), zero elsewhere.
         fn new(tag: &str, regs: &[(usize, u64)]) -> Self {
-            let dir = std::env::temp_dir().join(format!("nvmeq-cli-{tag}-{}", std::process::id()));
-            std::fs::create_dir_all(&dir).unwrap();
             let mut page = vec![0u8; nvmeq_linux::pci_bar::REGISTER_PAGE];
             for &(o, v) in regs {
                 let w = regs::width(o).unwrap() as usize;
                 page[o..o + w].copy_from_slice(&v.to_le_bytes()[..w]);
             }
+            Self::page(tag, &page)
+        }
+
+        /// A resource holding the bytes `page`.
+        pub(in crate::cmd) fn page(tag: &str, page: &[u8]) -> Self {
+            let dir = std::env::temp_dir().join(format!("nvmeq-cli-{tag}-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
             let f = dir.join("resource0");
-            std::fs::write(&f, &page).unwrap();
+            std::fs::write(&f, page).unwrap();
             Resource0(f)
         }
 
-        fn open(&self, writable: bool) -> Regs {
+        pub(in crate::cmd) fn open(&self, writable: bool) -> Regs {
             Regs::Mapped(PciBar0::open(&self.0, writable).unwrap())
         }
 
