@@ -30,6 +30,7 @@ use crate::num;
 use crate::output::{self, Format};
 
 /// Where the registers are read and written.
+#[derive(Debug)]
 pub enum Regs {
     /// The kernel's PCIe controller, through its `resource0`.
     Mapped(PciBar0),
@@ -37,16 +38,6 @@ pub enum Regs {
     Vfio(device::Device),
     /// A fabrics controller: Property Get/Set of the five properties.
     Fabrics(device::Device),
-}
-
-impl std::fmt::Debug for Regs {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Regs::Mapped(_) => "Regs::Mapped",
-            Regs::Vfio(_) => "Regs::Vfio",
-            Regs::Fabrics(_) => "Regs::Fabrics",
-        })
-    }
 }
 
 fn bar_error(cmd: &str, e: PciBarError) -> CliError {
