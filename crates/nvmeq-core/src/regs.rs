@@ -71,100 +71,94 @@ pub const PMRMSCU: usize = 0xe18;
 pub const DOORBELLS: usize = 0x1000;
 
 /// The registers the map figure defines below the doorbells, by offset, with
-/// their width and name; [`width`] and [`name`] read it.
-const MAP: [(usize, u8, &str); 28] = [
-    (CAP, 8, "Controller Capabilities"),
-    (VS, 4, "Version"),
-    (INTMS, 4, "Interrupt Vector Mask Set"),
-    (INTMC, 4, "Interrupt Vector Mask Clear"),
-    (CC, 4, "Controller Configuration"),
-    (CSTS, 4, "Controller Status"),
-    (NSSR, 4, "NVM Subsystem Reset"),
-    (AQA, 4, "Admin Queue Attributes"),
-    (ASQ, 8, "Admin Submission Queue Base Address"),
-    (ACQ, 8, "Admin Completion Queue Base Address"),
-    (CMBLOC, 4, "Controller Memory Buffer Location"),
-    (CMBSZ, 4, "Controller Memory Buffer Size"),
-    (BPINFO, 4, "Boot Partition Information"),
-    (BPRSEL, 4, "Boot Partition Read Select"),
-    (BPMBL, 8, "Boot Partition Memory Buffer Location"),
-    (CMBMSC, 8, "Controller Memory Buffer Memory Space Control"),
-    (CMBSTS, 4, "Controller Memory Buffer Status"),
-    (CMBEBS, 4, "Controller Memory Buffer Elasticity Buffer Size"),
+/// their width, nvme-cli's symbol and the spec's name; [`width`], [`symbol`]
+/// and [`name`] read it.
+const MAP: [(usize, u8, &str, &str); 28] = [
+    (CAP, 8, "cap", "Controller Capabilities"),
+    (VS, 4, "version", "Version"),
+    (INTMS, 4, "intms", "Interrupt Vector Mask Set"),
+    (INTMC, 4, "intmc", "Interrupt Vector Mask Clear"),
+    (CC, 4, "cc", "Controller Configuration"),
+    (CSTS, 4, "csts", "Controller Status"),
+    (NSSR, 4, "nssr", "NVM Subsystem Reset"),
+    (AQA, 4, "aqa", "Admin Queue Attributes"),
+    (ASQ, 8, "asq", "Admin Submission Queue Base Address"),
+    (ACQ, 8, "acq", "Admin Completion Queue Base Address"),
+    (CMBLOC, 4, "cmbloc", "Controller Memory Buffer Location"),
+    (CMBSZ, 4, "cmbsz", "Controller Memory Buffer Size"),
+    (BPINFO, 4, "bpinfo", "Boot Partition Information"),
+    (BPRSEL, 4, "bprsel", "Boot Partition Read Select"),
+    (BPMBL, 8, "bpmbl", "Boot Partition Memory Buffer Location"),
+    (
+        CMBMSC,
+        8,
+        "cmbmsc",
+        "Controller Memory Buffer Memory Space Control",
+    ),
+    (CMBSTS, 4, "cmbsts", "Controller Memory Buffer Status"),
+    (
+        CMBEBS,
+        4,
+        "cmbebs",
+        "Controller Memory Buffer Elasticity Buffer Size",
+    ),
     (
         CMBSWTP,
         4,
+        "cmbswtp",
         "Controller Memory Buffer Sustained Write Throughput",
     ),
-    (NSSD, 4, "NVM Subsystem Shutdown"),
-    (CRTO, 4, "Controller Ready Timeouts"),
-    (PMRCAP, 4, "Persistent Memory Region Capabilities"),
-    (PMRCTL, 4, "Persistent Memory Region Control"),
-    (PMRSTS, 4, "Persistent Memory Region Status"),
-    (PMREBS, 4, "Persistent Memory Region Elasticity Buffer Size"),
+    (NSSD, 4, "nssd", "NVM Subsystem Shutdown"),
+    (CRTO, 4, "crto", "Controller Ready Timeouts"),
+    (PMRCAP, 4, "pmrcap", "Persistent Memory Region Capabilities"),
+    (PMRCTL, 4, "pmrctl", "Persistent Memory Region Control"),
+    (PMRSTS, 4, "pmrsts", "Persistent Memory Region Status"),
+    (
+        PMREBS,
+        4,
+        "pmrebs",
+        "Persistent Memory Region Elasticity Buffer Size",
+    ),
     (
         PMRSWTP,
         4,
+        "pmrswtp",
         "Persistent Memory Region Sustained Write Throughput",
     ),
     (
         PMRMSCL,
         4,
+        "pmrmscl",
         "Persistent Memory Region Memory Space Control Lower",
     ),
     (
         PMRMSCU,
         4,
+        "pmrmscu",
         "Persistent Memory Region Memory Space Control Upper",
     ),
 ];
+
+fn entry(offset: usize) -> Option<&'static (usize, u8, &'static str, &'static str)> {
+    MAP.iter().find(|r| r.0 == offset)
+}
 
 /// The width in bytes (4 or 8) of the register at `offset`, `None` for an
 /// offset that starts no register. CAP, ASQ, ACQ, BPMBL and CMBMSC are the
 /// 64-bit ones; a Property Get/Set of them uses the 8-byte size.
 pub fn width(offset: usize) -> Option<u8> {
-    MAP.iter().find(|r| r.0 == offset).map(|r| r.1)
+    entry(offset).map(|r| r.1)
 }
 
 /// The spec's name of the register at `offset` ("Controller Capabilities").
 pub fn name(offset: usize) -> Option<&'static str> {
-    MAP.iter().find(|r| r.0 == offset).map(|r| r.2)
+    entry(offset).map(|r| r.3)
 }
 
 /// nvme-cli's symbol for the register at `offset`: the mnemonic in lower
 /// case, except VS, which it calls `version` (`show-regs`, `get-reg -o json`).
 pub fn symbol(offset: usize) -> Option<&'static str> {
-    Some(match offset {
-        CAP => "cap",
-        VS => "version",
-        INTMS => "intms",
-        INTMC => "intmc",
-        CC => "cc",
-        CSTS => "csts",
-        NSSR => "nssr",
-        AQA => "aqa",
-        ASQ => "asq",
-        ACQ => "acq",
-        CMBLOC => "cmbloc",
-        CMBSZ => "cmbsz",
-        BPINFO => "bpinfo",
-        BPRSEL => "bprsel",
-        BPMBL => "bpmbl",
-        CMBMSC => "cmbmsc",
-        CMBSTS => "cmbsts",
-        CMBEBS => "cmbebs",
-        CMBSWTP => "cmbswtp",
-        NSSD => "nssd",
-        CRTO => "crto",
-        PMRCAP => "pmrcap",
-        PMRCTL => "pmrctl",
-        PMRSTS => "pmrsts",
-        PMREBS => "pmrebs",
-        PMRSWTP => "pmrswtp",
-        PMRMSCL => "pmrmscl",
-        PMRMSCU => "pmrmscu",
-        _ => return None,
-    })
+    entry(offset).map(|r| r.2)
 }
 
 /// The offsets of the register map, in order.

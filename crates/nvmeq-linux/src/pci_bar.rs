@@ -22,7 +22,7 @@ pub const REGISTER_PAGE: usize = 0x1000;
 pub enum PciBarError {
     /// `resource0` could not be opened (no PCI device behind the controller,
     /// e.g. a fabrics controller, or not root).
-    #[error("{path}: {source}")]
+    #[error("{path}: {source}{}", open_hint(source))]
     Open {
         /// The resource file.
         path: PathBuf,
@@ -59,6 +59,15 @@ pub enum PciBarError {
     /// A store to a mapping opened read-only.
     #[error("the register page was mapped read-only")]
     ReadOnly,
+}
+
+/// What to do about a `resource0` that would not open: only root may map it.
+fn open_hint(e: &io::Error) -> &'static str {
+    if e.kind() == io::ErrorKind::PermissionDenied {
+        " (mapping a controller's registers needs root: run as root or with sudo)"
+    } else {
+        ""
+    }
 }
 
 /// The mapped register page of one controller.
@@ -252,6 +261,14 @@ mod tests {
         assert_eq!(
             &back[0x24..0x30],
             &[0x1f, 0, 0x1f, 0, 0, 0x60, 0x45, 0x23, 1, 0, 0, 0]
+        );
+        let denied = PciBarError::Open {
+            path: f.clone(),
+            source: io::Error::from(io::ErrorKind::PermissionDenied),
+        };
+        assert!(
+            denied.to_string().ends_with("run as root or with sudo)"),
+            "{denied}"
         );
         std::fs::write(&f, [0u8; 16]).unwrap();
         assert!(matches!(

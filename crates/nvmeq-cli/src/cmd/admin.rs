@@ -494,20 +494,15 @@ mod tests {
 
     #[test]
     fn show_regs_json_from_a_mapped_register_page_validates() {
-        use nvmeq_linux::pci_bar::{PciBar0, REGISTER_PAGE};
-        // A plain file stands in for resource0, mapped as show-regs maps it.
-        let dir = std::env::temp_dir().join(format!("nvmeq-cli-show-regs-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let f = dir.join("resource0");
+        use super::super::register::tests::Resource0;
+        use nvmeq_linux::pci_bar::REGISTER_PAGE;
         let mut page = vec![0u8; REGISTER_PAGE];
         for (i, b) in page[..0x40].iter_mut().enumerate() {
             *b = 0xf0 ^ i as u8;
         }
-        std::fs::write(&f, &page).unwrap();
-        let mut regs = super::super::register::Regs::Mapped(PciBar0::open(&f, false).unwrap());
-        let r = registers(&mut regs).unwrap();
-        drop(regs);
-        std::fs::remove_dir_all(&dir).unwrap();
+        let f = Resource0::page("show-regs", &page);
+        let r = registers(&mut f.open(false)).unwrap();
+        drop(f);
         let typed = regs_json(&r);
         assert_eq!(
             serde_json::to_string_pretty(&typed).unwrap(),

@@ -13,6 +13,7 @@ use nvmeq_core::regs;
 use nvmeq_core::{Data, Status};
 use serde::Serialize;
 
+use super::reg_human::{alt_hex, alt_hex4, name};
 use super::{Ctx, DevArg};
 use crate::device;
 use crate::error::{usage, CliError, Result};
@@ -58,36 +59,12 @@ pub fn size(offset: u32) -> PropertySize {
     }
 }
 
-/// The register's name as nvme-cli prints it ("Unknown" off the map).
-fn name(offset: u32) -> &'static str {
-    regs::name(offset as usize).unwrap_or("Unknown")
-}
-
-/// C's `printf("%#x")`: `0x` before a nonzero value, plain `0` for zero.
-fn alt_hex(v: u64) -> String {
-    if v == 0 {
-        "0".into()
-    } else {
-        format!("{v:#x}")
-    }
-}
-
-/// C's `printf("%#04x")` of an offset: zero-padded to 4 characters, with
-/// `0x` only before a nonzero value.
-fn alt_hex4(v: u32) -> String {
-    if v == 0 {
-        "0000".into()
-    } else {
-        format!("{v:#04x}")
-    }
-}
-
 /// The one-line result: `property: 0x14 (Controller Configuration), value: 0x460001`.
 pub fn property_line(offset: u32, value: u64) -> String {
     format!(
         "property: {} ({}), value: {}\n",
-        alt_hex4(offset),
-        name(offset),
+        alt_hex4(offset as usize),
+        name(offset as usize),
         alt_hex(value)
     )
 }
@@ -111,7 +88,7 @@ pub fn property_json(offset: u32, value: u64) -> PropertyJson {
     };
     PropertyJson {
         property: format!("0x{offset:02x}"),
-        name: name(offset).into(),
+        name: name(offset as usize).into(),
         value,
     }
 }
@@ -144,6 +121,12 @@ pub fn get(dev: &mut device::Device, offset: u32) -> Result<u64> {
     }
 }
 
+/// Writes `value` to the property at `offset`, at the offset's size.
+pub fn set(dev: &mut device::Device, offset: u32, value: u64) -> Result<()> {
+    let cmd = PropertySet::new(size(offset), offset, value).build();
+    dev.exec("set-property", &cmd, Data::None).map(|_| ())
+}
+
 /// `nvmeq get-property`.
 pub fn get_property(ctx: &Ctx, a: &GetPropertyArgs) -> Result<()> {
     let mut dev = open(ctx, &a.dev)?;
@@ -170,17 +153,16 @@ pub fn set_property(ctx: &Ctx, a: &SetPropertyArgs) -> Result<()> {
         return Err(usage(format!(
             "set-property: writing {} ({}) can reset or shut down the controller: \
              pass --force to confirm",
-            alt_hex4(a.offset),
-            name(a.offset)
+            alt_hex4(a.offset as usize),
+            name(a.offset as usize)
         )));
     }
     let mut dev = open(ctx, &a.dev)?;
-    let cmd = PropertySet::new(size(a.offset), a.offset, a.value).build();
-    dev.exec("set-property", &cmd, Data::None)?;
+    set(&mut dev, a.offset, a.value)?;
     let line = format!(
         "set-property: {} ({}), value: {}\n",
         alt_hex(a.offset as u64),
-        name(a.offset),
+        name(a.offset as usize),
         alt_hex(a.value)
     );
     match ctx.fmt {

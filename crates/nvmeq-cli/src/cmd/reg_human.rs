@@ -414,12 +414,27 @@ fn pcie_fields(offset: usize, v: u64) -> Option<String> {
 }
 
 /// C's `%#x`: `0x` before a nonzero value only.
-fn alt_hex(v: u64) -> String {
+pub(super) fn alt_hex(v: u64) -> String {
     if v == 0 {
         "0".into()
     } else {
         format!("{v:#x}")
     }
+}
+
+/// C's `%#04x` of an offset: zero-padded to 4 characters, with `0x` only
+/// before a nonzero one (`0000`, `0x14`, `0xe00`).
+pub(super) fn alt_hex4(o: usize) -> String {
+    if o == 0 {
+        "0000".into()
+    } else {
+        format!("{o:#04x}")
+    }
+}
+
+/// The register's name as nvme-cli prints it ("Unknown" off the map).
+pub(super) fn name(offset: usize) -> &'static str {
+    regs::name(offset).unwrap_or("Unknown")
 }
 
 /// The field lines of the register at `offset` holding `value`. Offsets
@@ -465,12 +480,8 @@ pub fn fields(offset: u32, value: u64) -> String {
         ),
         o => pcie_fields(o, value).unwrap_or_else(|| format!(
             "unknown register: {} ({}), value: {}\n",
-            if offset == 0 {
-                "0000".into()
-            } else {
-                format!("{offset:#04x}")
-            },
-            regs::name(offset as usize).unwrap_or("Unknown"),
+            alt_hex4(o),
+            name(o),
             alt_hex(value)
         )),
     }
@@ -480,7 +491,7 @@ pub fn fields(offset: u32, value: u64) -> String {
 pub fn property_text(offset: u32, value: u64) -> String {
     format!(
         "{}: {}\n{}",
-        regs::name(offset as usize).unwrap_or("Unknown"),
+        name(offset as usize),
         alt_hex(value),
         fields(offset, value)
     )

@@ -21,6 +21,7 @@ use nvmeq_linux::node::NodeKind;
 use nvmeq_linux::pci_bar::{PciBar0, PciBarError};
 use serde::Serialize;
 
+use super::reg_human::{alt_hex, alt_hex4, name};
 use super::{property, reg_human, Ctx, DevArg};
 use crate::device;
 use crate::error::{usage, CliError, Result};
@@ -29,6 +30,7 @@ use crate::num;
 use crate::output::{self, Format};
 
 /// Where the registers are read and written.
+#[derive(Debug)]
 pub enum Regs {
     /// The kernel's PCIe controller, through its `resource0`.
     Mapped(PciBar0),
@@ -38,18 +40,20 @@ pub enum Regs {
     Fabrics(device::Device),
 }
 
-impl std::fmt::Debug for Regs {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Regs::Mapped(_) => "Regs::Mapped",
-            Regs::Vfio(_) => "Regs::Vfio",
-            Regs::Fabrics(_) => "Regs::Fabrics",
-        })
-    }
-}
-
 fn bar_error(cmd: &str, e: PciBarError) -> CliError {
     CliError::Device(format!("{cmd}: {e}"))
+}
+
+/// The VFIO controller of a [`Regs::Vfio`] (which [`open`] makes only for
+/// the vfio backend).
+fn vfio(d: &mut device::Device) -> Result<&mut nvmeq::vfio::Controller> {
+    match d.inner_mut() {
+        nvmeq::Device::Vfio(c) => Ok(c),
+        other => Err(CliError::Device(format!(
+            "the {} backend does not map the controller's registers",
+            other.backend()
+        ))),
+    }
 }
 
 /// Opens the registers of the controller `dev` names, for stores too when
@@ -69,7 +73,8 @@ pub fn open(ctx: &Ctx, dev: &DevArg, writable: bool, cmd: &str) -> Result<Regs> 
     }
     let Some(node) = target.node.as_ref() else {
         return Err(CliError::Device(format!(
-            "{cmd}: {} names no controller",
+            "{cmd}: {} names no controller: name its /dev/nvmeX, vfio:DDDD:BB:DD.F \
+             or tcp://HOST:PORT/SUBNQN",
             dev.device
         )));
     };
@@ -113,13 +118,7 @@ impl Regs {
                 };
                 v.map(Some).map_err(|e| bar_error("get-reg", e))
             }
-            Regs::Vfio(d) => match d.inner() {
-                nvmeq::Device::Vfio(c) => Ok(c.register(offset)),
-                other => Err(CliError::Device(format!(
-                    "the {} backend does not map the controller's registers",
-                    other.backend()
-                ))),
-            },
+            Regs::Vfio(d) => Ok(vfio(d)?.register(offset)),
             Regs::Fabrics(d) => {
                 if !regs::is_fabrics_property(offset) {
                     return Ok(None);
@@ -140,25 +139,10 @@ impl Regs {
                 bar.write32(offset, value as u32)
             }
             .map_err(|e| bar_error("set-reg", e)),
-            Regs::Vfio(d) => match d.inner_mut() {
-                nvmeq::Device::Vfio(c) => c
-                    .set_register(offset, value)
-                    .map_err(|e| CliError::Device(format!("set-reg: {e}"))),
-                other => Err(CliError::Device(format!(
-                    "the {} backend does not map the controller's registers",
-                    other.backend()
-                ))),
-            },
-            Regs::Fabrics(d) => {
-                let cmd = nvmeq_core::fabrics::PropertySet::new(
-                    property::size(offset as u32),
-                    offset as u32,
-                    value,
-                )
-                .build();
-                d.exec("set-property", &cmd, nvmeq_core::Data::None)
-                    .map(|_| ())
-            }
+            Regs::Vfio(d) => vfio(d)?
+                .set_register(offset, value)
+                .map_err(|e| CliError::Device(format!("set-reg: {e}"))),
+            Regs::Fabrics(d) => property::set(d, offset as u32, value),
         }
     }
 }
@@ -225,32 +209,15 @@ fn known(cmd: &str, offset: u32) -> Result<usize> {
     }
 }
 
-/// C's `%#04x` of an offset (`0000` for zero).
-fn hex4(o: usize) -> String {
-    if o == 0 {
-        "0000".into()
-    } else {
-        format!("{o:#04x}")
-    }
-}
-
-fn alt_hex(v: u64) -> String {
-    if v == 0 {
-        "0".into()
-    } else {
-        format!("{v:#x}")
-    }
-}
-
 /// nvme-cli's line for one register, or its `-H` block.
 pub fn register_text(offset: usize, value: u64, human: bool) -> String {
-    let name = regs::name(offset).unwrap_or("Unknown");
+    let name = name(offset);
     if human {
         reg_human::property_text(offset as u32, value)
     } else {
         format!(
             "register: {} ({name}), value: {}\n",
-            hex4(offset),
+            alt_hex4(offset),
             alt_hex(value)
         )
     }
@@ -295,19 +262,19 @@ fn read_registers(
     let mut raw = Vec::new();
     for &o in offsets {
         let Some(v) = r.read(o)? else {
-            let name = regs::name(o).unwrap_or("Unknown");
+            let name = name(o);
             if r.fabrics() {
-                text += &format!("register: {} ({name}) not fabrics\n", hex4(o));
+                text += &format!("register: {} ({name}) not fabrics\n", alt_hex4(o));
                 continue;
             }
             return Err(CliError::Device(format!(
                 "get-reg: {} ({name}) lies past the controller's BAR0",
-                hex4(o)
+                alt_hex4(o)
             )));
         };
         text += &register_text(o, v, human);
         entries.push((
-            format!("register: {}", hex4(o)),
+            format!("register: {}", alt_hex4(o)),
             [RegJson {
                 name: regs::symbol(o).unwrap_or("unknown"),
                 value: v,
@@ -423,8 +390,8 @@ fn writes(a: &SetRegArgs) -> Result<Vec<(usize, u64)>> {
             return Err(usage(format!(
                 "set-reg: {} ({}) holds a host memory address the controller would DMA to: \
                  nvmeq does not write it",
-                hex4(o),
-                regs::name(o).unwrap_or("Unknown")
+                alt_hex4(o),
+                name(o)
             )));
         }
     }
@@ -453,11 +420,11 @@ pub struct SetRegJson {
 fn write_registers(r: &mut Regs, w: &[(usize, u64)], fmt: Format) -> Result<Vec<SetRegJson>> {
     let mut done = Vec::new();
     for &(o, v) in w {
-        let name = regs::name(o).unwrap_or("Unknown");
+        let name = name(o);
         if r.fabrics() && !regs::is_fabrics_property(o) {
             return Err(CliError::Device(format!(
                 "set-reg: register: {} ({name}) not fabrics",
-                hex4(o)
+                alt_hex4(o)
             )));
         }
         r.write(o, v)?;
@@ -495,7 +462,7 @@ pub fn set_reg(ctx: &Ctx, a: &SetRegArgs) -> Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     #[test]
@@ -522,26 +489,32 @@ mod tests {
         );
     }
 
-    /// A plain file standing in for a controller's `resource0`, holding
-    /// `regs` (offset, value at the register's width), mapped as get-reg and
-    /// set-reg map the real one.
-    struct Resource0(std::path::PathBuf);
+    /// A plain file standing in for a controller's `resource0`, mapped as
+    /// get-reg, set-reg and show-regs map the real one; removed on drop.
+    pub(in crate::cmd) struct Resource0(std::path::PathBuf);
 
     impl Resource0 {
+        /// A register page holding `regs` (offset, value at the register's
+        /// width), zero elsewhere.
         fn new(tag: &str, regs: &[(usize, u64)]) -> Self {
-            let dir = std::env::temp_dir().join(format!("nvmeq-cli-{tag}-{}", std::process::id()));
-            std::fs::create_dir_all(&dir).unwrap();
             let mut page = vec![0u8; nvmeq_linux::pci_bar::REGISTER_PAGE];
             for &(o, v) in regs {
                 let w = regs::width(o).unwrap() as usize;
                 page[o..o + w].copy_from_slice(&v.to_le_bytes()[..w]);
             }
+            Self::page(tag, &page)
+        }
+
+        /// A resource holding the bytes `page`.
+        pub(in crate::cmd) fn page(tag: &str, page: &[u8]) -> Self {
+            let dir = std::env::temp_dir().join(format!("nvmeq-cli-{tag}-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
             let f = dir.join("resource0");
-            std::fs::write(&f, &page).unwrap();
+            std::fs::write(&f, page).unwrap();
             Resource0(f)
         }
 
-        fn open(&self, writable: bool) -> Regs {
+        pub(in crate::cmd) fn open(&self, writable: bool) -> Regs {
             Regs::Mapped(PciBar0::open(&self.0, writable).unwrap())
         }
 
@@ -556,13 +529,6 @@ mod tests {
                 let _ = std::fs::remove_dir_all(d);
             }
         }
-    }
-
-    /// Every register of the map, in map order.
-    fn all_offsets() -> Vec<usize> {
-        (0..nvmeq_linux::pci_bar::REGISTER_PAGE)
-            .filter(|&o| regs::width(o).is_some())
-            .collect()
     }
 
     #[test]
@@ -593,7 +559,7 @@ mod tests {
             (regs::PMRMSCU, 0xffff_ffff),
         ] {
             untyped.insert(
-                format!("register: {}", hex4(o)),
+                format!("register: {}", alt_hex4(o)),
                 serde_json::json!([{ "name": regs::symbol(o).unwrap_or("unknown"), "value": v }]),
             );
         }
@@ -609,7 +575,8 @@ mod tests {
 
         // Every register at once, and none (a fabrics controller's "not
         // fabrics" ones are left out).
-        let (_, every, _) = read_registers(&mut r, &all_offsets(), false).unwrap();
+        let (_, every, _) =
+            read_registers(&mut r, &regs::offsets().collect::<Vec<_>>(), false).unwrap();
         let j = serde_json::to_value(&every).unwrap();
         assert_eq!(j.as_object().unwrap().len(), 28);
         let e = crate::schema::errors("get-reg", &j);

@@ -34,12 +34,26 @@ fn attr(ctrl: &str, a: &str) -> String {
 }
 
 /// Leaves no controller of the target behind, whatever the test did.
-pub(super) struct Cleanup(pub(super) String);
+pub(super) struct Cleanup(String);
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
         let _ = outcome("nvme", &["disconnect", "-n", &self.0]);
     }
+}
+
+/// The guest's nvmet-tcp target (NQN, address, port) with no controller of
+/// it left from before, and the guard that disconnects whatever the test
+/// connects to it.
+pub(super) fn tcp_target() -> (String, String, String, Cleanup) {
+    let (nqn, addr, port) = (
+        env("NVMEQ_TCP_NQN"),
+        env("NVMEQ_TCP_ADDR"),
+        env("NVMEQ_TCP_PORT"),
+    );
+    let cleanup = Cleanup(nqn.clone());
+    let _ = outcome("nvme", &["disconnect", "-n", &nqn]);
+    (nqn, addr, port, cleanup)
 }
 
 /// The controller a `connect` printed (`connecting to device: nvmeN`).
@@ -53,14 +67,8 @@ fn connected_name(stdout: &[u8]) -> Option<String> {
 #[test]
 #[ignore = "needs the nvmeq guest: see crates/nvmeq-cli/README.md (cargo xtask vm exec)"]
 fn connect_and_disconnect_agree_with_nvme_cli() {
-    let (nqn, addr, port) = (
-        env("NVMEQ_TCP_NQN"),
-        env("NVMEQ_TCP_ADDR"),
-        env("NVMEQ_TCP_PORT"),
-    );
+    let (nqn, addr, port, _cleanup) = tcp_target();
     let bin = nvmeq_bin();
-    let _cleanup = Cleanup(nqn.clone());
-    let _ = outcome("nvme", &["disconnect", "-n", &nqn]);
     assert!(
         controllers_of(&nqn).is_empty(),
         "a controller was left before the test"
@@ -196,14 +204,8 @@ fn connect_and_disconnect_agree_with_nvme_cli() {
 #[test]
 #[ignore = "needs the nvmeq guest: see crates/nvmeq-cli/README.md (cargo xtask vm exec)"]
 fn connect_all_and_discover_agree_with_nvme_cli() {
-    let (nqn, addr, port) = (
-        env("NVMEQ_TCP_NQN"),
-        env("NVMEQ_TCP_ADDR"),
-        env("NVMEQ_TCP_PORT"),
-    );
+    let (nqn, addr, port, _cleanup) = tcp_target();
     let bin = nvmeq_bin();
-    let _cleanup = Cleanup(nqn.clone());
-    let _ = outcome("nvme", &["disconnect", "-n", &nqn]);
     let mut failures = Vec::new();
 
     // The same Discovery log records through both tools.

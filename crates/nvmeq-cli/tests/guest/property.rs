@@ -6,12 +6,14 @@
 //! the command in both, nvmeq naming the status.
 
 use super::super::{env, nvmeq_bin, outcome};
-use super::fabrics::{controllers_of, Cleanup};
+use super::fabrics::{controllers_of, tcp_target};
 
 /// The offsets a fabrics controller has: CAP, VS, CC, CSTS, NSSR.
 const PROPERTIES: [&str; 5] = ["0", "0x8", "0x14", "0x1c", "0x20"];
 
-fn text(bin: &str, args: &[&str], failures: &mut Vec<String>) -> Option<String> {
+/// `bin ARGS`'s stdout, or `None` with the exit code and stderr recorded in
+/// `failures` when it fails.
+pub(super) fn text(bin: &str, args: &[&str], failures: &mut Vec<String>) -> Option<String> {
     let (code, out, err) = outcome(bin, args);
     if code != Some(0) {
         failures.push(format!("{bin} {args:?}: exit {code:?}: {err}"));
@@ -30,14 +32,8 @@ fn json(bin: &str, args: &[&str], failures: &mut Vec<String>) -> Option<serde_js
 #[test]
 #[ignore = "needs the nvmeq guest: see crates/nvmeq-cli/README.md (cargo xtask vm exec)"]
 fn properties_agree_with_nvme_cli_on_tcp() {
-    let (nqn, addr, port) = (
-        env("NVMEQ_TCP_NQN"),
-        env("NVMEQ_TCP_ADDR"),
-        env("NVMEQ_TCP_PORT"),
-    );
+    let (nqn, addr, port, _cleanup) = tcp_target();
     let bin = nvmeq_bin();
-    let _cleanup = Cleanup(nqn.clone());
-    let _ = outcome("nvme", &["disconnect", "-n", &nqn]);
     let (code, _, err) = outcome(
         "nvme",
         &["connect", "-t", "tcp", "-a", &addr, "-s", &port, "-n", &nqn],
@@ -52,20 +48,9 @@ fn properties_agree_with_nvme_cli_on_tcp() {
     let mut failures = Vec::new();
 
     for off in PROPERTIES {
-        let args = |dev: &str, extra: &[&'static str]| -> Vec<String> {
-            let mut v = vec![
-                "get-property".to_string(),
-                dev.to_string(),
-                "-O".into(),
-                off.into(),
-            ];
-            v.extend(extra.iter().map(|s| s.to_string()));
-            v
-        };
-        let strs = |v: &[String]| v.to_vec();
         for extra in [&[][..], &["-H"][..], &["-o", "json"][..]] {
-            let a = strs(&args(&kdev, extra));
-            let a: Vec<&str> = a.iter().map(String::as_str).collect();
+            let mut a = vec!["get-property", kdev.as_str(), "-O", off];
+            a.extend(extra);
             let theirs = text("nvme", &a, &mut failures);
             let ours = text(&bin, &a, &mut failures);
             // The JSON values compare as values (nvme-cli's layout differs in whitespace).

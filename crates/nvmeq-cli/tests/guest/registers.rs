@@ -7,15 +7,7 @@
 //! reads the same fixed registers from its own BAR0 mapping.
 
 use super::super::{bind_to_nvme, bind_to_vfio, env, nvmeq_bin, outcome};
-
-fn text(bin: &str, args: &[&str], failures: &mut Vec<String>) -> Option<String> {
-    let (code, out, err) = outcome(bin, args);
-    if code != Some(0) {
-        failures.push(format!("{bin} {args:?}: exit {code:?}: {err}"));
-        return None;
-    }
-    Some(String::from_utf8_lossy(&out).into_owned())
-}
+use super::property::text;
 
 /// The registers QEMU 10 keeps fixed while the kernel drives the controller.
 const STABLE: [(&str, &str); 24] = [
