@@ -13,12 +13,12 @@ use nvmeq_core::regs;
 use nvmeq_core::{Data, Status};
 use serde::Serialize;
 
-use super::reg_human::{alt_hex, alt_hex4, name};
+use super::reg_human::{alt_hex4, name};
 use super::{Ctx, DevArg};
 use crate::device;
 use crate::error::{usage, CliError, Result};
 use crate::num;
-use crate::output::{self, Format};
+use crate::output::{self, cx, Format};
 use nvmeq::BackendKind;
 
 /// `get-property`.
@@ -65,7 +65,7 @@ pub fn property_line(offset: u32, value: u64) -> String {
         "property: {} ({}), value: {}\n",
         alt_hex4(offset as usize),
         name(offset as usize),
-        alt_hex(value)
+        cx(value)
     )
 }
 
@@ -161,9 +161,9 @@ pub fn set_property(ctx: &Ctx, a: &SetPropertyArgs) -> Result<()> {
     set(&mut dev, a.offset, a.value)?;
     let line = format!(
         "set-property: {} ({}), value: {}\n",
-        alt_hex(a.offset as u64),
+        cx(a.offset as u64),
         name(a.offset as usize),
-        alt_hex(a.value)
+        cx(a.value)
     );
     match ctx.fmt {
         Format::Normal => output::text(&line),

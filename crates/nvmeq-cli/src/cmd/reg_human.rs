@@ -2,6 +2,7 @@
 //! nvme-cli 2.13's (`get-property -H`, `get-reg -H`): the name and value,
 //! then one tab-indented line per field.
 
+use crate::output::cx;
 use nvmeq_core::regs::{self, Cap, Cc, Csts};
 
 fn on(b: bool, yes: &'static str, no: &'static str) -> &'static str {
@@ -205,14 +206,14 @@ fn cmbloc(v: u64) -> String {
          \tCMB Queue Physically Discontiguous Support                   (CQPDS): {}\n\
          \tCMB Queue Mixed Memory Support                               (CQMMS): {}\n\
          \tBase Indicator Register                                        (BIR): {}\n\n",
-        alt_hex(bits(v, 12, 20)),
+        cx(bits(v, 12, 20)),
         bits(v, 8, 1),
         enforced(7),
         enforced(6),
         enforced(5),
         enforced(4),
         enforced(3),
-        alt_hex(bits(v, 0, 3)),
+        cx(bits(v, 0, 3)),
     )
 }
 
@@ -290,7 +291,7 @@ fn ebs(what: &str, v: u64) -> String {
          writes in the {what} Elasticity Buffer {} bypass those memory writes\n\
          \t{what} Elasticity Buffer Size Units ({units}): {}\n{}",
         if what == "CMB" {
-            alt_hex(size)
+            cx(size)
         } else {
             format!("{size:x}")
         },
@@ -379,7 +380,7 @@ fn pcie_fields(offset: usize, v: u64) -> Option<String> {
         regs::CMBSWTP => format!(
             "\tCMB Sustained Write Throughput       (CMBSWTV): {}\n\
              \tCMB Sustained Write Throughput Units (CMBSWTU): {}/second\n\n",
-            alt_hex(bits(v, 8, 24)),
+            cx(bits(v, 8, 24)),
             unit(bits(v, 0, 4))
         ),
         regs::PMRCAP => pmrcap(v),
@@ -398,12 +399,12 @@ fn pcie_fields(offset: usize, v: u64) -> Option<String> {
         regs::PMRMSCL => format!(
             "\tController Base Address         (CBA): {}\n\
              \tController Memory Space Enable (CMSE): {}\n\n",
-            alt_hex(bits(v, 12, 20)),
-            alt_hex(bits(v, 1, 1))
+            cx(bits(v, 12, 20)),
+            cx(bits(v, 1, 1))
         ),
         regs::PMRMSCU => format!(
             "\tController Base Address         (CBA): {}\n",
-            alt_hex(v as u32 as u64)
+            cx(v as u32 as u64)
         ),
         regs::CMBSTS => format!(
             "\tController Base Address Invalid (CBAI): {:x}\n\n",
@@ -411,15 +412,6 @@ fn pcie_fields(offset: usize, v: u64) -> Option<String> {
         ),
         _ => return None,
     })
-}
-
-/// C's `%#x`: `0x` before a nonzero value only.
-pub(super) fn alt_hex(v: u64) -> String {
-    if v == 0 {
-        "0".into()
-    } else {
-        format!("{v:#x}")
-    }
 }
 
 /// C's `%#04x` of an offset: zero-padded to 4 characters, with `0x` only
@@ -454,11 +446,11 @@ pub fn fields(offset: u32, value: u64) -> String {
         }
         regs::INTMS => format!(
             "\tInterrupt Vector Mask Set (IVMS): {}\n\n",
-            alt_hex(value)
+            cx(value)
         ),
         regs::INTMC => format!(
             "\tInterrupt Vector Mask Clear (IVMC): {}\n\n",
-            alt_hex(value)
+            cx(value)
         ),
         regs::CC => cc(Cc::from_bits(v32)),
         regs::CSTS => csts(Csts::from_bits(v32)),
@@ -470,7 +462,7 @@ pub fn fields(offset: u32, value: u64) -> String {
         ),
         regs::NSSD => format!(
             "\tNVM Subsystem Shutdown Control (NSSC): {}\n\n",
-            alt_hex(v32 as u64)
+            cx(v32 as u64)
         ),
         regs::CRTO => format!(
             "\tCRIMT                               : {} secs\n\
@@ -482,7 +474,7 @@ pub fn fields(offset: u32, value: u64) -> String {
             "unknown register: {} ({}), value: {}\n",
             alt_hex4(o),
             name(o),
-            alt_hex(value)
+            cx(value)
         )),
     }
 }
@@ -492,7 +484,7 @@ pub fn property_text(offset: u32, value: u64) -> String {
     format!(
         "{}: {}\n{}",
         name(offset as usize),
-        alt_hex(value),
+        cx(value),
         fields(offset, value)
     )
 }

@@ -21,13 +21,13 @@ use nvmeq_linux::node::NodeKind;
 use nvmeq_linux::pci_bar::{PciBar0, PciBarError};
 use serde::Serialize;
 
-use super::reg_human::{alt_hex, alt_hex4, name};
+use super::reg_human::{alt_hex4, name};
 use super::{property, reg_human, Ctx, DevArg};
 use crate::device;
 use crate::error::{usage, CliError, Result};
 use crate::json::keyed::{Key, Keyed};
 use crate::num;
-use crate::output::{self, Format};
+use crate::output::{self, cx, Format};
 
 /// Where the registers are read and written.
 #[derive(Debug)]
@@ -218,7 +218,7 @@ pub fn register_text(offset: usize, value: u64, human: bool) -> String {
         format!(
             "register: {} ({name}), value: {}\n",
             alt_hex4(offset),
-            alt_hex(value)
+            cx(value)
         )
     }
 }
@@ -433,11 +433,7 @@ fn write_registers(r: &mut Regs, w: &[(usize, u64)], fmt: Format) -> Result<Vec<
         } else {
             "set-register"
         };
-        let line = format!(
-            "{kind}: {} ({name}), value: {}\n",
-            alt_hex(o as u64),
-            alt_hex(v)
-        );
+        let line = format!("{kind}: {} ({name}), value: {}\n", cx(o as u64), cx(v));
         if fmt == Format::Normal {
             output::text(&line)?;
         }
