@@ -43,6 +43,8 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use nvmeq_core::pi::{Pi, PiLocation, PiType, Pif};
+use zerocopy::byteorder::little_endian::{U32, U64};
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 use crate::config::{ConfigError, RamConfig};
 use crate::controller::{Features, Namespace, RamController};
@@ -59,8 +61,20 @@ use codec::{Bad, Dec, Enc};
 pub const STATE_MAGIC: [u8; 8] = *b"NVMEQRAM";
 /// The format version this build writes and the newest it reads.
 pub const STATE_VERSION: u32 = 1;
+/// The header before the payload, as the table above lays it out.
+#[derive(Debug, FromBytes, IntoBytes, KnownLayout, Immutable)]
+#[repr(C)]
+struct Header {
+    magic: [u8; 8],
+    version: U32,
+    reserved: U32,
+    len: U64,
+    crc: U64,
+}
+
 /// Bytes of the header before the payload.
-const HEADER: usize = 32;
+const HEADER: usize = size_of::<Header>();
+const _: () = assert!(HEADER == 32);
 
 /// CRC-64/XZ, the payload's checksum.
 fn crc64(bytes: &[u8]) -> u64 {
@@ -289,12 +303,15 @@ impl RamController {
         self.firmware.save(&mut e);
         self.sanitized.save(&mut e);
         let mut out = e.0;
-        let len = (out.len() - HEADER) as u64;
-        let crc = crc64(&out[HEADER..]);
-        out[0..8].copy_from_slice(&STATE_MAGIC);
-        out[8..12].copy_from_slice(&STATE_VERSION.to_le_bytes());
-        out[16..24].copy_from_slice(&len.to_le_bytes());
-        out[24..32].copy_from_slice(&crc.to_le_bytes());
+        let payload = &out[HEADER..];
+        let h = Header {
+            magic: STATE_MAGIC,
+            version: STATE_VERSION.into(),
+            reserved: 0.into(),
+            len: (payload.len() as u64).into(),
+            crc: crc64(payload).into(),
+        };
+        out[..HEADER].copy_from_slice(h.as_bytes());
         out
     }
 
@@ -385,29 +402,26 @@ impl Drop for RamController {
 /// The payload, once the header says it is whole and ours.
 fn check_header(bytes: &[u8]) -> Result<&[u8], StateErrorKind> {
     let len = bytes.len() as u64;
-    if bytes.len() < STATE_MAGIC.len() || bytes[..8] != STATE_MAGIC {
+    if !bytes.starts_with(&STATE_MAGIC) {
         return Err(StateErrorKind::Foreign);
     }
-    if bytes.len() < HEADER {
+    let Ok((h, payload)) = Header::ref_from_prefix(bytes) else {
         return Err(StateErrorKind::Truncated {
             len,
             need: HEADER as u64,
         });
+    };
+    if h.version.get() != STATE_VERSION {
+        return Err(StateErrorKind::Version(h.version.get()));
     }
-    let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
-    let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
-    if version != STATE_VERSION {
-        return Err(StateErrorKind::Version(version));
-    }
-    let need = (HEADER as u64).saturating_add(word(16));
+    let need = (HEADER as u64).saturating_add(h.len.get());
     if len < need {
         return Err(StateErrorKind::Truncated { len, need });
     }
     if len > need {
         return Err(StateErrorKind::TrailingBytes { len, need });
     }
-    let payload = &bytes[HEADER..];
-    if crc64(payload) != word(24) {
+    if crc64(payload) != h.crc.get() {
         return Err(StateErrorKind::Checksum);
     }
     Ok(payload)
