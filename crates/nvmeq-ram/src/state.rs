@@ -124,31 +124,46 @@ pub enum StateErrorKind {
     Config(ConfigError),
 }
 
+/// What to do about a file that is damaged or another format's: it was
+/// left as it is, so it can be kept for a look or removed.
+const START_AFRESH: &str =
+    "it was left as it is; delete it to start a new controller there, or give another file=PATH";
+
 impl fmt::Display for StateErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StateErrorKind::Io(e) => write!(f, "{e}"),
-            StateErrorKind::InUse => f.write_str("in use by another process (its lock is held)"),
-            StateErrorKind::Foreign => {
-                f.write_str("not an nvmeq ram state file (no NVMEQRAM magic)")
-            }
-            StateErrorKind::Truncated { len, need } => {
-                write!(f, "truncated: {len} bytes, the header calls for {need}")
-            }
+            StateErrorKind::InUse => f.write_str(
+                "in use by another process (its lock is held): close that process, \
+                 or give another file=PATH",
+            ),
+            StateErrorKind::Foreign => f.write_str(
+                "not an nvmeq ram state file (no NVMEQRAM magic): it was left as it is; \
+                 give file= a path that is new or an nvmeq state file",
+            ),
+            StateErrorKind::Truncated { len, need } => write!(
+                f,
+                "truncated: {len} bytes, the header calls for {need}: {START_AFRESH}"
+            ),
             StateErrorKind::TrailingBytes { len, need } => write!(
                 f,
-                "corrupt: {len} bytes, the header calls for {need} (trailing bytes)"
+                "corrupt: {len} bytes, the header calls for {need} (trailing bytes): \
+                 {START_AFRESH}"
             ),
             StateErrorKind::Version(v) if *v > STATE_VERSION => write!(
                 f,
                 "format version {v} is newer than this build reads ({STATE_VERSION}): \
                  use a newer nvmeq"
             ),
-            StateErrorKind::Version(v) => write!(f, "format version {v} is not one nvmeq wrote"),
-            StateErrorKind::Checksum => {
-                f.write_str("corrupt: the checksum does not match the contents")
-            }
-            StateErrorKind::Corrupt(why) => write!(f, "corrupt: {why}"),
+            StateErrorKind::Version(v) => write!(
+                f,
+                "format version {v} is not one nvmeq wrote: {START_AFRESH}"
+            ),
+            StateErrorKind::Checksum => write!(
+                f,
+                "corrupt: the checksum does not match the contents: {START_AFRESH}"
+            ),
+            StateErrorKind::Corrupt(why) => write!(f, "corrupt: {why}: {START_AFRESH}"),
             StateErrorKind::Mismatch {
                 option,
                 file,
