@@ -219,18 +219,34 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
     s.into()
 }
 
+/// An I/O error with what was being done to which file in front, so the
+/// message says which of the state file's siblings failed (its kind stays).
+fn doing<'a>(what: &'a str, file: Option<&'a Path>) -> impl FnOnce(io::Error) -> io::Error + 'a {
+    move |e| {
+        let msg = match file {
+            Some(p) => format!("{what} {}: {e}", p.display()),
+            None => format!("{what}: {e}"),
+        };
+        io::Error::new(e.kind(), msg)
+    }
+}
+
 fn lock(path: &Path) -> Result<File, StateErrorKind> {
+    let lock = sibling(path, ".lock");
     let f = OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
-        .open(sibling(path, ".lock"))
+        .open(&lock)
+        .map_err(doing("cannot open its lock file", Some(&lock)))
         .map_err(StateErrorKind::Io)?;
     match rustix::fs::flock(&f, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
         Ok(()) => Ok(f),
         Err(rustix::io::Errno::WOULDBLOCK) => Err(StateErrorKind::InUse),
-        Err(e) => Err(StateErrorKind::Io(e.into())),
+        Err(e) => Err(StateErrorKind::Io(doing("cannot lock", Some(&lock))(
+            e.into(),
+        ))),
     }
 }
 
@@ -254,7 +270,7 @@ impl RamController {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 RamController::new(cfg).map_err(|e| err(StateErrorKind::Config(e)))?
             }
-            Err(e) => return Err(err(StateErrorKind::Io(e))),
+            Err(e) => return Err(err(StateErrorKind::Io(doing("cannot read it", None)(e)))),
         };
         c.backing = Some(Backing { path, _lock: lock });
         Ok(c)
@@ -276,17 +292,25 @@ impl RamController {
             kind: StateErrorKind::Io(e),
         };
         let tmp = sibling(&b.path, ".tmp");
-        let mut f = File::create(&tmp).map_err(err)?;
-        f.write_all(&self.to_state()).map_err(err)?;
-        f.sync_all().map_err(err)?;
+        let write = || doing("cannot write", Some(&tmp));
+        let mut f = File::create(&tmp).map_err(write()).map_err(err)?;
+        f.write_all(&self.to_state())
+            .and_then(|()| f.sync_all())
+            .map_err(write())
+            .map_err(err)?;
         drop(f);
-        fs::rename(&tmp, &b.path).map_err(err)?;
+        fs::rename(&tmp, &b.path)
+            .map_err(doing("cannot replace it with", Some(&tmp)))
+            .map_err(err)?;
         // The rename is durable once the directory is.
         let dir = match b.path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
         };
-        File::open(dir).and_then(|d| d.sync_all()).map_err(err)
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(doing("cannot sync its directory", Some(dir)))
+            .map_err(err)
     }
 
     /// The state file's bytes: header and payload.
