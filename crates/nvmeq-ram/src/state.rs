@@ -482,10 +482,8 @@ fn save_config(c: &RamConfig, e: &mut Enc) {
     e.u32(c.nn);
     e.u8(c.mdts);
     e.bytes(c.serial.as_bytes());
-    e.bool(c.capacity.is_some());
-    e.u64(c.capacity.unwrap_or(0));
-    e.bool(c.max_nn.is_some());
-    e.u32(c.max_nn.unwrap_or(0));
+    e.opt(c.capacity, Enc::u64);
+    e.opt(c.max_nn, Enc::u32);
 }
 
 fn load_config(d: &mut Dec<'_>, queue_depth: u32) -> Result<RamConfig, Bad> {
@@ -503,8 +501,7 @@ fn load_config(d: &mut Dec<'_>, queue_depth: u32) -> Result<RamConfig, Bad> {
     let serial = core::str::from_utf8(d.bytes()?)
         .map_err(|_| "the serial number is not text")?
         .to_owned();
-    let (has_cap, cap) = (d.bool()?, d.u64()?);
-    let (has_max, max_nn) = (d.bool()?, d.u32()?);
+    let (capacity, max_nn) = (d.opt(Dec::u64)?, d.opt(Dec::u32)?);
     let cfg = RamConfig {
         ns_size,
         lba_size,
@@ -520,8 +517,8 @@ fn load_config(d: &mut Dec<'_>, queue_depth: u32) -> Result<RamConfig, Bad> {
         mdts,
         queue_depth,
         serial,
-        capacity: has_cap.then_some(cap),
-        max_nn: has_max.then_some(max_nn),
+        capacity,
+        max_nn,
     };
     cfg.validate()
         .map_err(|_| "the configuration is not one the controller models")?;
