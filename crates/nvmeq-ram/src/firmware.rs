@@ -168,9 +168,8 @@ impl RamController {
 /// image downloaded so far.
 impl Firmware {
     pub(crate) fn save(&self, e: &mut crate::state::codec::Enc) {
-        for slot in &self.slots {
-            e.bool(slot.is_some());
-            e.raw(&slot.unwrap_or([0; 8]));
+        for &slot in &self.slots {
+            e.opt(slot, |e, fr| e.raw(&fr));
         }
         e.u8(self.active);
         e.u8(self.next);
@@ -182,9 +181,7 @@ impl Firmware {
     ) -> Result<Self, crate::state::codec::Bad> {
         let mut slots = [None; SLOTS as usize];
         for slot in &mut slots {
-            let used = d.bool()?;
-            let fr: [u8; 8] = d.raw(8)?.try_into().expect("8 bytes");
-            *slot = used.then_some(fr);
+            *slot = d.opt(crate::state::codec::Dec::array)?;
         }
         let (active, next) = (d.u8()?, d.u8()?);
         let staged = d.bytes()?.to_vec();

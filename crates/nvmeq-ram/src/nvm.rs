@@ -180,10 +180,12 @@ impl RamController {
         if sqe.nsid == u32::MAX || self.namespace(sqe.nsid).is_some() {
             // With a state file, Flush is the host's durability point: the
             // whole state is written before the command completes.
-            match self.save() {
-                Ok(()) => Ok(0),
-                Err(_) => Err(Fail::unspecific(Status::INTERNAL_ERROR)),
-            }
+            // The status cannot carry why, so the reason goes to stderr
+            // (as a failed save on drop does).
+            self.save().map(|()| 0).map_err(|e| {
+                eprintln!("nvmeq-ram: Flush cannot save the controller: {e}");
+                Fail::unspecific(Status::INTERNAL_ERROR)
+            })
         } else {
             Err(Fail::new(dnr(Status::INVALID_NS_OR_FORMAT), at::NSID))
         }

@@ -154,8 +154,7 @@ fn fill(media: &mut crate::media::Media, len: u64, chunk: &[u8]) {
 /// The state file: the last sanitize and what it left.
 impl SanitizeRecord {
     pub(crate) fn save(&self, e: &mut crate::state::codec::Enc) {
-        e.bool(self.last.is_some());
-        e.u32(self.last.unwrap_or(0));
+        e.opt(self.last, crate::state::codec::Enc::u32);
         e.u8(self.passes);
         e.u128(self.writes_then);
     }
@@ -163,10 +162,8 @@ impl SanitizeRecord {
     pub(crate) fn load(
         d: &mut crate::state::codec::Dec<'_>,
     ) -> Result<Self, crate::state::codec::Bad> {
-        let some = d.bool()?;
-        let last = d.u32()?;
         Ok(SanitizeRecord {
-            last: some.then_some(last),
+            last: d.opt(crate::state::codec::Dec::u32)?,
             passes: d.u8()?,
             writes_then: d.u128()?,
         })

@@ -43,6 +43,8 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use nvmeq_core::pi::{Pi, PiLocation, PiType, Pif};
+use zerocopy::byteorder::little_endian::{U32, U64};
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 use crate::config::{ConfigError, RamConfig};
 use crate::controller::{Features, Namespace, RamController};
@@ -59,8 +61,20 @@ use codec::{Bad, Dec, Enc};
 pub const STATE_MAGIC: [u8; 8] = *b"NVMEQRAM";
 /// The format version this build writes and the newest it reads.
 pub const STATE_VERSION: u32 = 1;
+/// The header before the payload, as the table above lays it out.
+#[derive(Debug, FromBytes, IntoBytes, KnownLayout, Immutable)]
+#[repr(C)]
+struct Header {
+    magic: [u8; 8],
+    version: U32,
+    reserved: U32,
+    len: U64,
+    crc: U64,
+}
+
 /// Bytes of the header before the payload.
-const HEADER: usize = 32;
+const HEADER: usize = size_of::<Header>();
+const _: () = assert!(HEADER == 32);
 
 /// CRC-64/XZ, the payload's checksum.
 fn crc64(bytes: &[u8]) -> u64 {
@@ -110,31 +124,46 @@ pub enum StateErrorKind {
     Config(ConfigError),
 }
 
+/// What to do about a file that is damaged or another format's: it was
+/// left as it is, so it can be kept for a look or removed.
+const START_AFRESH: &str =
+    "it was left as it is; delete it to start a new controller there, or give another file=PATH";
+
 impl fmt::Display for StateErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StateErrorKind::Io(e) => write!(f, "{e}"),
-            StateErrorKind::InUse => f.write_str("in use by another process (its lock is held)"),
-            StateErrorKind::Foreign => {
-                f.write_str("not an nvmeq ram state file (no NVMEQRAM magic)")
-            }
-            StateErrorKind::Truncated { len, need } => {
-                write!(f, "truncated: {len} bytes, the header calls for {need}")
-            }
+            StateErrorKind::InUse => f.write_str(
+                "in use by another process (its lock is held): close that process, \
+                 or give another file=PATH",
+            ),
+            StateErrorKind::Foreign => f.write_str(
+                "not an nvmeq ram state file (no NVMEQRAM magic): it was left as it is; \
+                 give file= a path that is new or an nvmeq state file",
+            ),
+            StateErrorKind::Truncated { len, need } => write!(
+                f,
+                "truncated: {len} bytes, the header calls for {need}: {START_AFRESH}"
+            ),
             StateErrorKind::TrailingBytes { len, need } => write!(
                 f,
-                "corrupt: {len} bytes, the header calls for {need} (trailing bytes)"
+                "corrupt: {len} bytes, the header calls for {need} (trailing bytes): \
+                 {START_AFRESH}"
             ),
             StateErrorKind::Version(v) if *v > STATE_VERSION => write!(
                 f,
                 "format version {v} is newer than this build reads ({STATE_VERSION}): \
                  use a newer nvmeq"
             ),
-            StateErrorKind::Version(v) => write!(f, "format version {v} is not one nvmeq wrote"),
-            StateErrorKind::Checksum => {
-                f.write_str("corrupt: the checksum does not match the contents")
-            }
-            StateErrorKind::Corrupt(why) => write!(f, "corrupt: {why}"),
+            StateErrorKind::Version(v) => write!(
+                f,
+                "format version {v} is not one nvmeq wrote: {START_AFRESH}"
+            ),
+            StateErrorKind::Checksum => write!(
+                f,
+                "corrupt: the checksum does not match the contents: {START_AFRESH}"
+            ),
+            StateErrorKind::Corrupt(why) => write!(f, "corrupt: {why}: {START_AFRESH}"),
             StateErrorKind::Mismatch {
                 option,
                 file,
@@ -190,18 +219,34 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
     s.into()
 }
 
+/// An I/O error with what was being done to which file in front, so the
+/// message says which of the state file's siblings failed (its kind stays).
+fn doing<'a>(what: &'a str, file: Option<&'a Path>) -> impl FnOnce(io::Error) -> io::Error + 'a {
+    move |e| {
+        let msg = match file {
+            Some(p) => format!("{what} {}: {e}", p.display()),
+            None => format!("{what}: {e}"),
+        };
+        io::Error::new(e.kind(), msg)
+    }
+}
+
 fn lock(path: &Path) -> Result<File, StateErrorKind> {
+    let lock = sibling(path, ".lock");
     let f = OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
-        .open(sibling(path, ".lock"))
+        .open(&lock)
+        .map_err(doing("cannot open its lock file", Some(&lock)))
         .map_err(StateErrorKind::Io)?;
     match rustix::fs::flock(&f, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
         Ok(()) => Ok(f),
         Err(rustix::io::Errno::WOULDBLOCK) => Err(StateErrorKind::InUse),
-        Err(e) => Err(StateErrorKind::Io(e.into())),
+        Err(e) => Err(StateErrorKind::Io(doing("cannot lock", Some(&lock))(
+            e.into(),
+        ))),
     }
 }
 
@@ -225,7 +270,7 @@ impl RamController {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 RamController::new(cfg).map_err(|e| err(StateErrorKind::Config(e)))?
             }
-            Err(e) => return Err(err(StateErrorKind::Io(e))),
+            Err(e) => return Err(err(StateErrorKind::Io(doing("cannot read it", None)(e)))),
         };
         c.backing = Some(Backing { path, _lock: lock });
         Ok(c)
@@ -247,17 +292,25 @@ impl RamController {
             kind: StateErrorKind::Io(e),
         };
         let tmp = sibling(&b.path, ".tmp");
-        let mut f = File::create(&tmp).map_err(err)?;
-        f.write_all(&self.to_state()).map_err(err)?;
-        f.sync_all().map_err(err)?;
+        let write = || doing("cannot write", Some(&tmp));
+        let mut f = File::create(&tmp).map_err(write()).map_err(err)?;
+        f.write_all(&self.to_state())
+            .and_then(|()| f.sync_all())
+            .map_err(write())
+            .map_err(err)?;
         drop(f);
-        fs::rename(&tmp, &b.path).map_err(err)?;
+        fs::rename(&tmp, &b.path)
+            .map_err(doing("cannot replace it with", Some(&tmp)))
+            .map_err(err)?;
         // The rename is durable once the directory is.
         let dir = match b.path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
         };
-        File::open(dir).and_then(|d| d.sync_all()).map_err(err)
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(doing("cannot sync its directory", Some(dir)))
+            .map_err(err)
     }
 
     /// The state file's bytes: header and payload.
@@ -289,12 +342,15 @@ impl RamController {
         self.firmware.save(&mut e);
         self.sanitized.save(&mut e);
         let mut out = e.0;
-        let len = (out.len() - HEADER) as u64;
-        let crc = crc64(&out[HEADER..]);
-        out[0..8].copy_from_slice(&STATE_MAGIC);
-        out[8..12].copy_from_slice(&STATE_VERSION.to_le_bytes());
-        out[16..24].copy_from_slice(&len.to_le_bytes());
-        out[24..32].copy_from_slice(&crc.to_le_bytes());
+        let payload = &out[HEADER..];
+        let h = Header {
+            magic: STATE_MAGIC,
+            version: STATE_VERSION.into(),
+            reserved: 0.into(),
+            len: (payload.len() as u64).into(),
+            crc: crc64(payload).into(),
+        };
+        out[..HEADER].copy_from_slice(h.as_bytes());
         out
     }
 
@@ -385,29 +441,26 @@ impl Drop for RamController {
 /// The payload, once the header says it is whole and ours.
 fn check_header(bytes: &[u8]) -> Result<&[u8], StateErrorKind> {
     let len = bytes.len() as u64;
-    if bytes.len() < STATE_MAGIC.len() || bytes[..8] != STATE_MAGIC {
+    if !bytes.starts_with(&STATE_MAGIC) {
         return Err(StateErrorKind::Foreign);
     }
-    if bytes.len() < HEADER {
+    let Ok((h, payload)) = Header::ref_from_prefix(bytes) else {
         return Err(StateErrorKind::Truncated {
             len,
             need: HEADER as u64,
         });
+    };
+    if h.version.get() != STATE_VERSION {
+        return Err(StateErrorKind::Version(h.version.get()));
     }
-    let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
-    let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
-    if version != STATE_VERSION {
-        return Err(StateErrorKind::Version(version));
-    }
-    let need = (HEADER as u64).saturating_add(word(16));
+    let need = (HEADER as u64).saturating_add(h.len.get());
     if len < need {
         return Err(StateErrorKind::Truncated { len, need });
     }
     if len > need {
         return Err(StateErrorKind::TrailingBytes { len, need });
     }
-    let payload = &bytes[HEADER..];
-    if crc64(payload) != word(24) {
+    if crc64(payload) != h.crc.get() {
         return Err(StateErrorKind::Checksum);
     }
     Ok(payload)
@@ -429,10 +482,8 @@ fn save_config(c: &RamConfig, e: &mut Enc) {
     e.u32(c.nn);
     e.u8(c.mdts);
     e.bytes(c.serial.as_bytes());
-    e.bool(c.capacity.is_some());
-    e.u64(c.capacity.unwrap_or(0));
-    e.bool(c.max_nn.is_some());
-    e.u32(c.max_nn.unwrap_or(0));
+    e.opt(c.capacity, Enc::u64);
+    e.opt(c.max_nn, Enc::u32);
 }
 
 fn load_config(d: &mut Dec<'_>, queue_depth: u32) -> Result<RamConfig, Bad> {
@@ -450,8 +501,7 @@ fn load_config(d: &mut Dec<'_>, queue_depth: u32) -> Result<RamConfig, Bad> {
     let serial = core::str::from_utf8(d.bytes()?)
         .map_err(|_| "the serial number is not text")?
         .to_owned();
-    let (has_cap, cap) = (d.bool()?, d.u64()?);
-    let (has_max, max_nn) = (d.bool()?, d.u32()?);
+    let (capacity, max_nn) = (d.opt(Dec::u64)?, d.opt(Dec::u32)?);
     let cfg = RamConfig {
         ns_size,
         lba_size,
@@ -467,8 +517,8 @@ fn load_config(d: &mut Dec<'_>, queue_depth: u32) -> Result<RamConfig, Bad> {
         mdts,
         queue_depth,
         serial,
-        capacity: has_cap.then_some(cap),
-        max_nn: has_max.then_some(max_nn),
+        capacity,
+        max_nn,
     };
     cfg.validate()
         .map_err(|_| "the configuration is not one the controller models")?;

@@ -33,6 +33,12 @@ impl Enc {
         self.u32(b.len() as u32);
         self.raw(b);
     }
+    /// A flag, then the value (the default when absent): the same bytes
+    /// either way, unlike [`opt_bytes`](Self::opt_bytes).
+    pub(crate) fn opt<T: Default>(&mut self, v: Option<T>, put: impl FnOnce(&mut Self, T)) {
+        self.bool(v.is_some());
+        put(self, v.unwrap_or_default());
+    }
     pub(crate) fn opt_bytes(&mut self, b: Option<&[u8]>) {
         self.bool(b.is_some());
         if let Some(b) = b {
@@ -69,7 +75,7 @@ impl<'a> Dec<'a> {
         self.buf = rest;
         Ok(head)
     }
-    fn array<const N: usize>(&mut self) -> Result<[u8; N], Bad> {
+    pub(crate) fn array<const N: usize>(&mut self) -> Result<[u8; N], Bad> {
         Ok(self.raw(N)?.try_into().expect("raw returns N bytes"))
     }
     pub(crate) fn u8(&mut self) -> Result<u8, Bad> {
@@ -98,6 +104,16 @@ impl<'a> Dec<'a> {
         let n = self.u32()? as usize;
         self.raw(n)
     }
+    /// What [`Enc::opt`] wrote: the value is read either way and kept only
+    /// under the flag.
+    pub(crate) fn opt<T>(
+        &mut self,
+        get: impl FnOnce(&mut Self) -> Result<T, Bad>,
+    ) -> Result<Option<T>, Bad> {
+        let some = self.bool()?;
+        let v = get(self)?;
+        Ok(some.then_some(v))
+    }
     pub(crate) fn opt_bytes(&mut self) -> Result<Option<&'a [u8]>, Bad> {
         if self.bool()? {
             self.bytes().map(Some)
@@ -120,6 +136,8 @@ mod tests {
         e.u128(1 << 100);
         e.opt_bytes(Some(b"abc"));
         e.opt_bytes(None);
+        e.opt(Some(5u32), Enc::u32);
+        e.opt(None::<u64>, Enc::u64);
         assert_eq!(&e.0[..3], &[7, 0x34, 0x12]);
         let mut d = Dec::new(&e.0);
         assert_eq!(d.u8(), Ok(7));
@@ -128,6 +146,8 @@ mod tests {
         assert_eq!(d.u128(), Ok(1 << 100));
         assert_eq!(d.opt_bytes(), Ok(Some(&b"abc"[..])));
         assert_eq!(d.opt_bytes(), Ok(None));
+        assert_eq!(d.opt(Dec::u32), Ok(Some(5)));
+        assert_eq!(d.opt(Dec::u64), Ok(None));
         assert!(d.is_empty());
         assert!(d.u8().is_err());
         // A length that claims more than is there.
