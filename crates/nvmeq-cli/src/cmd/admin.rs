@@ -25,10 +25,10 @@ pub struct CtrlArgs {
 
 /// Opens a device for a controller operation: a bare kernel node goes
 /// through the ioctl backend, as nvme-cli does (io_uring has no reset).
-fn open_controller(ctx: &Ctx, a: &CtrlArgs) -> Result<device::Device> {
-    let mut target = device::parse(&a.dev.device, ctx.backend)?;
+pub(super) fn open_controller(ctx: &Ctx, dev: &DevArg) -> Result<device::Device> {
+    let mut target = device::parse(&dev.device, ctx.backend)?;
     if target.backend().is_none() {
-        target = device::parse(&a.dev.device, Some(BackendKind::Ioctl))?;
+        target = device::parse(&dev.device, Some(BackendKind::Ioctl))?;
     }
     device::open(target)
 }
@@ -63,10 +63,13 @@ pub fn subsystem_reset(ctx: &Ctx, a: &SubsystemResetArgs) -> Result<()> {
         ));
     }
     let mut regs = super::register::open(ctx, &a.dev, false, WHAT)?;
-    let cap = regs
-        .read(CAP)?
-        .map(Cap::from_bits)
-        .ok_or_else(|| CliError::Device(format!("{WHAT}: {} has no CAP", a.dev.device)))?;
+    let cap = regs.read(CAP)?.map(Cap::from_bits).ok_or_else(|| {
+        CliError::Device(format!(
+            "{WHAT}: {} reports no CAP register, so whether it supports NVM Subsystem Reset \
+                 is unknown: nothing was reset",
+            a.dev.device
+        ))
+    })?;
     if !cap.nssrs() {
         return Err(CliError::Device(format!(
             "{WHAT}: {} does not support NVM Subsystem Reset (CAP.NSSRS is 0)",
@@ -82,13 +85,7 @@ pub fn subsystem_reset(ctx: &Ctx, a: &SubsystemResetArgs) -> Result<()> {
     };
     match regs {
         Regs::Fabrics(mut d) if d.inner().backend() == BackendKind::Tcp => {
-            let cmd = nvmeq_core::fabrics::PropertySet::new(
-                super::property::size(NSSR as u32),
-                NSSR as u32,
-                NSSR_RESET as u64,
-            )
-            .build();
-            d.exec(WHAT, &cmd, Data::None)?;
+            super::property::set(&mut d, WHAT, NSSR as u32, NSSR_RESET as u64)?;
         }
         Regs::Fabrics(d) => {
             drop(d);
@@ -118,7 +115,7 @@ fn on_controller(
     what: &str,
     op: fn(&mut nvmeq::Device) -> std::result::Result<(), nvmeq::Error>,
 ) -> Result<()> {
-    let mut dev = open_controller(ctx, a)?;
+    let mut dev = open_controller(ctx, &a.dev)?;
     op(dev.inner_mut()).map_err(|e| CliError::from_core(what, e))?;
     done(ctx, what, None, 0)
 }

@@ -19,7 +19,6 @@ use crate::device;
 use crate::error::{usage, CliError, Result};
 use crate::num;
 use crate::output::{self, cx, Format};
-use nvmeq::BackendKind;
 
 /// `get-property`.
 #[derive(Debug, Args)]
@@ -93,16 +92,6 @@ pub fn property_json(offset: u32, value: u64) -> PropertyJson {
     }
 }
 
-/// Opens the controller: a bare kernel node goes through the ioctl backend,
-/// whose admin passthrough carries the Fabrics opcode as libnvme sends it.
-fn open(ctx: &Ctx, dev: &DevArg) -> Result<device::Device> {
-    let mut target = device::parse(&dev.device, ctx.backend)?;
-    if target.backend().is_none() {
-        target = device::parse(&dev.device, Some(BackendKind::Ioctl))?;
-    }
-    device::open(target)
-}
-
 /// Reads the property at `offset`. A fabrics controller may lack NSSR (it
 /// is optional there): nvme-cli then shows it as all ones, and so do we.
 pub fn get(dev: &mut device::Device, offset: u32) -> Result<u64> {
@@ -121,15 +110,16 @@ pub fn get(dev: &mut device::Device, offset: u32) -> Result<u64> {
     }
 }
 
-/// Writes `value` to the property at `offset`, at the offset's size.
-pub fn set(dev: &mut device::Device, offset: u32, value: u64) -> Result<()> {
+/// Writes `value` to the property at `offset`, at the offset's size;
+/// `what` names the command in errors.
+pub fn set(dev: &mut device::Device, what: &str, offset: u32, value: u64) -> Result<()> {
     let cmd = PropertySet::new(size(offset), offset, value).build();
-    dev.exec("set-property", &cmd, Data::None).map(|_| ())
+    dev.exec(what, &cmd, Data::None).map(|_| ())
 }
 
 /// `nvmeq get-property`.
 pub fn get_property(ctx: &Ctx, a: &GetPropertyArgs) -> Result<()> {
-    let mut dev = open(ctx, &a.dev)?;
+    let mut dev = super::admin::open_controller(ctx, &a.dev)?;
     let value = get(&mut dev, a.offset)?;
     let bytes = value.to_le_bytes();
     let raw = match size(a.offset) {
@@ -157,8 +147,8 @@ pub fn set_property(ctx: &Ctx, a: &SetPropertyArgs) -> Result<()> {
             name(a.offset as usize)
         )));
     }
-    let mut dev = open(ctx, &a.dev)?;
-    set(&mut dev, a.offset, a.value)?;
+    let mut dev = super::admin::open_controller(ctx, &a.dev)?;
+    set(&mut dev, "set-property", a.offset, a.value)?;
     let line = format!(
         "set-property: {} ({}), value: {}\n",
         cx(a.offset as u64),

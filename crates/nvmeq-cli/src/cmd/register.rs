@@ -142,7 +142,7 @@ impl Regs {
             Regs::Vfio(d) => vfio(d)?
                 .set_register(offset, value)
                 .map_err(|e| CliError::Device(format!("set-reg: {e}"))),
-            Regs::Fabrics(d) => property::set(d, offset as u32, value),
+            Regs::Fabrics(d) => property::set(d, "set-property", offset as u32, value),
         }
     }
 }
