@@ -530,6 +530,28 @@ pub struct Registers {
     pub cmbsz: Cmbsz,
 }
 
+impl Registers {
+    /// The snapshot from `get(offset)`, called once per register at its
+    /// offset (the caller reads each at its [`width`]); the first error stops it.
+    pub fn read_each<E>(mut get: impl FnMut(usize) -> Result<u64, E>) -> Result<Self, E> {
+        Ok(Registers {
+            cap: Cap::from_bits(get(CAP)?),
+            vs: Vs::from_bits(get(VS)? as u32),
+            intms: get(INTMS)? as u32,
+            intmc: get(INTMC)? as u32,
+            cc: Cc::from_bits(get(CC)? as u32),
+            rsvd18: 0,
+            csts: Csts::from_bits(get(CSTS)? as u32),
+            nssr: get(NSSR)? as u32,
+            aqa: Aqa::from_bits(get(AQA)? as u32),
+            asq: get(ASQ)?,
+            acq: get(ACQ)?,
+            cmbloc: Cmbloc::from_bits(get(CMBLOC)? as u32),
+            cmbsz: Cmbsz::from_bits(get(CMBSZ)? as u32),
+        })
+    }
+}
+
 const _: () = assert!(size_of::<Registers>() == 0x40);
 const _: () = assert!(offset_of!(Registers, cap) == CAP);
 const _: () = assert!(offset_of!(Registers, vs) == VS);
@@ -549,6 +571,20 @@ const _: () = assert!(size_of::<Cc>() == 4);
 #[cfg(test)]
 mod map_tests {
     use super::*;
+
+    #[test]
+    fn a_snapshot_reads_each_register_at_its_offset() {
+        let r = Registers::read_each(|off| Ok::<_, ()>(off as u64 | 0x100)).unwrap();
+        assert_eq!(
+            (r.cap.into_bits(), r.csts.into_bits(), r.acq),
+            (0x100, 0x11c, 0x130)
+        );
+        assert_eq!(r.rsvd18, 0);
+        assert_eq!(
+            Registers::read_each(|off| if off == CC { Err(off) } else { Ok(0) }),
+            Err(CC)
+        );
+    }
 
     #[test]
     fn widths_names_and_fabrics_properties() {

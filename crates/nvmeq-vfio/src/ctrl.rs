@@ -609,21 +609,12 @@ impl<P: Platform> Controller<P> {
     /// A snapshot of the controller registers at 0h..40h (CAP through CMBSZ),
     /// read now with one volatile access per register.
     pub fn registers(&self) -> regs::Registers {
-        regs::Registers {
-            cap: Cap::from_bits(self.bar.read64(regs::CAP)),
-            vs: regs::Vs::from_bits(self.bar.read32(regs::VS)),
-            intms: self.bar.read32(regs::INTMS),
-            intmc: self.bar.read32(regs::INTMC),
-            cc: Cc::from_bits(self.bar.read32(regs::CC)),
-            rsvd18: 0,
-            csts: Csts::from_bits(self.bar.read32(regs::CSTS)),
-            nssr: self.bar.read32(regs::NSSR),
-            aqa: Aqa::from_bits(self.bar.read32(regs::AQA)),
-            asq: self.bar.read64(regs::ASQ),
-            acq: self.bar.read64(regs::ACQ),
-            cmbloc: regs::Cmbloc::from_bits(self.bar.read32(regs::CMBLOC)),
-            cmbsz: regs::Cmbsz::from_bits(self.bar.read32(regs::CMBSZ)),
-        }
+        let read = |off| match regs::width(off) {
+            Some(8) => self.bar.read64(off),
+            _ => self.bar.read32(off) as u64,
+        };
+        let Ok(r) = regs::Registers::read_each(|off| Ok::<_, core::convert::Infallible>(read(off)));
+        r
     }
 
     /// The register at `offset` of the register map (Base spec 2.0,

@@ -139,25 +139,9 @@ pub fn show_regs(ctx: &Ctx, a: &CtrlArgs) -> Result<()> {
 
 /// A snapshot of the registers at 0h..40h, one access per register.
 fn registers(regs: &mut super::register::Regs) -> Result<Registers> {
-    use nvmeq_core::regs::*;
-    let mut get = |off| -> Result<u64> {
+    Registers::read_each(|off| {
         regs.read(off)?
             .ok_or_else(|| CliError::Device(format!("show-regs: no register at {off:#x}")))
-    };
-    Ok(Registers {
-        cap: Cap::from_bits(get(CAP)?),
-        vs: Vs::from_bits(get(VS)? as u32),
-        intms: get(INTMS)? as u32,
-        intmc: get(INTMC)? as u32,
-        cc: Cc::from_bits(get(CC)? as u32),
-        rsvd18: 0,
-        csts: Csts::from_bits(get(CSTS)? as u32),
-        nssr: get(NSSR)? as u32,
-        aqa: Aqa::from_bits(get(AQA)? as u32),
-        asq: get(ASQ)?,
-        acq: get(ACQ)?,
-        cmbloc: Cmbloc::from_bits(get(CMBLOC)? as u32),
-        cmbsz: Cmbsz::from_bits(get(CMBSZ)? as u32),
     })
 }
 
