@@ -81,7 +81,7 @@ pub use nvmeq_linux::uapi::NvmeUringCmd;
 pub use options::{UringOptions, MAX_DEPTH};
 pub use probe::{kernel_version, NsFormat, OpenError};
 pub use queue::UNEXPECTED_TAG;
-pub use uring::Uring;
+pub use uring::{Uring, UringNodes};
 
 /// Reads and resets an eventfd from [`Uring::register_eventfd`]; 0 when it
 /// was not signalled (it is non-blocking).

@@ -7,6 +7,7 @@ use std::fs::File;
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use nvmeq_core::{Caps, IoBuf};
 
@@ -92,9 +93,53 @@ pub struct Uring {
     caps: Caps,
     // Fields below are dropped after the rings are closed.
     pool: Option<FixedBufPool>,
+    /// The device's file descriptors (`None` for a loopback ring).
+    nodes: Option<UringNodes>,
+}
+
+/// The opened device nodes of an io_uring backend: the namespace char
+/// device and the controller char device. `Send + Sync`; clones share
+/// the file descriptors, and [`ring`](Self::ring) builds a [`Uring`] on
+/// them, so threads each get a ring of their own on one set of
+/// descriptors (what [`Uring::open`] does once).
+#[derive(Debug, Clone)]
+pub struct UringNodes(Arc<Nodes>);
+
+#[derive(Debug)]
+struct Nodes {
+    /// The node opened, for messages.
+    path: String,
+    version: (u32, u32),
+    /// The namespace char device's kernel name (`ng0n1`), for sysfs.
+    ng: Option<String>,
+    nsid: u32,
+    io_dev: Option<File>,
+    ctrl_dev: Option<File>,
+    /// The controller node, when it is open.
     ctrl_path: Option<PathBuf>,
-    _io_dev: Option<File>,
-    _ctrl_dev: Option<File>,
+    admin_missing: &'static str,
+    limits: Option<nvmeq_linux::QueueLimits>,
+}
+
+impl UringNodes {
+    /// The namespace id of the namespace device (0 for a controller).
+    pub fn nsid(&self) -> u32 {
+        self.0.nsid
+    }
+
+    /// The namespace char device's descriptor, when a namespace was opened.
+    pub fn io_fd(&self) -> Option<RawFd> {
+        self.0.io_dev.as_ref().map(AsRawFd::as_raw_fd)
+    }
+
+    /// The controller char device, when it is open.
+    pub fn ctrl_path(&self) -> Option<&Path> {
+        self.0.ctrl_path.as_deref()
+    }
+
+    fn ctrl_dev(&self) -> Option<&File> {
+        self.0.ctrl_dev.as_ref()
+    }
 }
 
 impl Uring {
@@ -105,7 +150,13 @@ impl Uring {
 
     /// The controller char device used for admin commands, when open.
     pub fn ctrl_path(&self) -> Option<&Path> {
-        self.ctrl_path.as_deref()
+        self.nodes.as_ref().and_then(UringNodes::ctrl_path)
+    }
+
+    /// The device nodes this ring is on (`None` for a loopback ring): more
+    /// rings on the same descriptors come from [`UringNodes::ring`].
+    pub fn nodes(&self) -> Option<&UringNodes> {
+        self.nodes.as_ref()
     }
 
     /// The ring's file descriptor.

@@ -7,7 +7,7 @@
 //! |---|---|---|
 //! | ram | a queue over the one in-memory controller (behind a lock taken per `submit`) | any |
 //! | ioctl | the same nodes opened again: its own file descriptor | any |
-//! | uring | the same nodes opened again: its own file descriptor and its own ring | any |
+//! | uring | its own ring on the nodes' shared file descriptors ([`nvmeq_uring::UringNodes`]) | any |
 //! | VFIO | one I/O queue pair of the controller, with its own MSI-X vector ([`nvmeq_vfio::SharedController`]) | the I/O queues the controller granted |
 //! | NVMe/TCP | one I/O queue connection of the association, back to the device when the handle drops ([`TcpQueue`]) | the I/O queues the target granted |
 //!
@@ -52,9 +52,8 @@ enum Inner {
     Ioctl { path: PathBuf, nsid: Option<u32> },
     #[cfg(feature = "uring")]
     Uring {
-        path: PathBuf,
+        nodes: nvmeq_uring::UringNodes,
         opts: nvmeq_uring::UringOptions,
-        nsid: u32,
     },
     /// Loopback rings (commands complete as NOPs): the queue plumbing alone.
     #[cfg(feature = "uring")]
@@ -82,7 +81,7 @@ pub enum QueueHandle {
     /// Its own file descriptor on the nodes.
     #[cfg(feature = "ioctl")]
     Ioctl(nvmeq_ioctl::IoctlBackend),
-    /// Its own ring (and file descriptor) on the nodes.
+    /// Its own ring on the nodes' shared file descriptors.
     #[cfg(feature = "uring")]
     Uring(nvmeq_uring::Uring),
     /// One I/O queue pair of the controller.
@@ -189,19 +188,23 @@ pub enum QueueError {
 }
 
 impl SharedDevice {
-    /// io_uring on `path` with `opts`: each handle opens `path` again (its
-    /// own file descriptor and ring, with `opts`).
+    /// io_uring on `path` with `opts`: the nodes are opened once, and each
+    /// handle is a ring of its own, with `opts`, on their file descriptors
+    /// (as t/io_uring's threads share one file).
     #[cfg(feature = "uring")]
     pub fn uring(
         path: impl Into<PathBuf>,
         opts: nvmeq_uring::UringOptions,
     ) -> Result<SharedDevice, OpenError> {
         let path = path.into();
-        // Opened once now, so a bad node or option fails here, not per thread.
+        // A first ring now, so a bad node or option fails here, not per thread.
         let probe = crate::device::uring_with(&path, opts.clone())?;
-        let nsid = probe.nsid();
+        let nodes = probe.nodes().cloned().ok_or(OpenError::Config {
+            backend: BackendKind::Uring,
+            reason: format!("{} opened without device nodes", path.display()),
+        })?;
         Ok(SharedDevice {
-            inner: Inner::Uring { path, opts, nsid },
+            inner: Inner::Uring { nodes, opts },
         })
     }
 
@@ -265,7 +268,7 @@ impl SharedDevice {
             #[cfg(feature = "ioctl")]
             Inner::Ioctl { nsid, .. } => nsid,
             #[cfg(feature = "uring")]
-            Inner::Uring { nsid, .. } => Some(nsid).filter(|&n| n != 0),
+            Inner::Uring { ref nodes, .. } => Some(nodes.nsid()).filter(|&n| n != 0),
             #[allow(unreachable_patterns)]
             _ => None,
         }
@@ -297,14 +300,17 @@ impl SharedDevice {
             }
             #[cfg(feature = "uring")]
             Inner::Uring {
-                ref path,
+                ref nodes,
                 ref opts,
-                nsid,
-            } => {
-                let u = crate::device::uring_with(path, opts.clone())?;
-                same_ns(path, nsid, u.nsid())?;
-                Ok(QueueHandle::Uring(u))
-            }
+            } => nodes
+                .ring(opts.clone())
+                .map(QueueHandle::Uring)
+                .map_err(|e| {
+                    QueueError::Open(OpenError::Config {
+                        backend: BackendKind::Uring,
+                        reason: e.to_string(),
+                    })
+                }),
             #[cfg(feature = "uring")]
             Inner::UringLoopback { ref opts, lba_size } => {
                 nvmeq_uring::Uring::loopback(opts.clone(), lba_size)

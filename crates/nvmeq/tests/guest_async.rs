@@ -308,6 +308,45 @@ fn shared_uring() {
     shared_device(&format!("uring:{}", var("NVMEQ_NS_A")), 7);
 }
 
+/// uring's handles are rings of their own on one set of descriptors: the
+/// namespace node is opened once, however many handles there are, and a
+/// handle keeps it open after the device is dropped.
+#[test]
+#[ignore = "needs the nvmeq guest"]
+fn shared_uring_rings_share_the_nodes() {
+    use nvmeq::BackendExt;
+    let spec = format!("uring:{}", var("NVMEQ_NS_A"));
+    let dev = nvmeq::open_shared(&spec, 3).unwrap_or_else(|e| panic!("{spec}: {e}"));
+    let open_fds = || std::fs::read_dir("/proc/self/fd").unwrap().count();
+    let before = open_fds();
+    let mut handles = dev.queues(3).unwrap_or_else(|e| panic!("{spec}: {e}"));
+    let ids: Vec<(Option<i32>, i32)> = handles
+        .iter()
+        .map(|h| match h {
+            nvmeq::QueueHandle::Uring(u) => (u.nodes().and_then(|n| n.io_fd()), u.ring_fd()),
+            other => panic!("{spec}: not a uring handle: {other:?}"),
+        })
+        .collect();
+    assert!(ids[0].0.is_some(), "{spec}: a namespace descriptor");
+    assert!(
+        ids.iter().all(|i| i.0 == ids[0].0),
+        "{spec}: one namespace descriptor for every handle: {ids:?}"
+    );
+    let rings: std::collections::BTreeSet<i32> = ids.iter().map(|i| i.1).collect();
+    assert_eq!(rings.len(), 3, "{spec}: a ring each: {ids:?}");
+    assert_eq!(
+        open_fds() - before,
+        3,
+        "{spec}: three handles opened three rings and no node again"
+    );
+    drop(dev);
+    let mut h = handles.pop().unwrap();
+    let lba = nvmeq::nvme::Backend::lba_size(&mut h, 1).unwrap() as usize;
+    let mut block = vec![0u8; lba];
+    h.read_blocks(1, FIRST, &mut block)
+        .unwrap_or_else(|e| panic!("{spec}: a handle reads after its device is dropped: {e}"));
+}
+
 #[test]
 #[ignore = "needs the nvmeq guest"]
 fn shared_ioctl() {

@@ -1,7 +1,7 @@
 //! Namespace formats: looked up once, remembered, and used to plan each
 //! command's data and metadata lengths.
 
-use super::{Target, Uring};
+use super::{Target, Uring, UringNodes};
 use nvmeq_core::cmd::Identify;
 use nvmeq_core::format;
 use nvmeq_core::{Backend, Cmd, Data, Error, IoBuf, QueueKind, Status, Xfer};
@@ -95,9 +95,13 @@ impl Uring {
         if self.target == Target::Loopback {
             return Ok(());
         }
-        let ctrl = self._ctrl_dev.as_ref().ok_or(Error::Unsupported(
-            "rescanning needs the controller char device /dev/nvmeX",
-        ))?;
+        let ctrl = self
+            .nodes
+            .as_ref()
+            .and_then(UringNodes::ctrl_dev)
+            .ok_or(Error::Unsupported(
+                "rescanning needs the controller char device /dev/nvmeX",
+            ))?;
         sys::rescan(ctrl).map_err(|e| Error::Os {
             op: "NVME_IOCTL_RESCAN",
             errno: e.raw_os_error().unwrap_or(libc::EIO),

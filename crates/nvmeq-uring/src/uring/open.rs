@@ -5,8 +5,9 @@ use std::fs::{File, OpenOptions};
 use std::io;
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use super::{FileRef, Target, Uring, DEFAULT_MAX_XFER};
+use super::{FileRef, Nodes, Target, Uring, UringNodes, DEFAULT_MAX_XFER};
 use io_uring::{opcode, squeue, Probe};
 use nvmeq_core::format::FormatCache;
 use nvmeq_core::{Caps, Error};
@@ -209,13 +210,27 @@ impl Uring {
     /// [`OpenError::NoUringCmd`] on a kernel without NVMe passthrough over
     /// io_uring (naming the ioctl backend as the fallback), and
     /// [`OpenError::Option`] for an option this kernel or device lacks.
+    ///
+    /// The same as [`UringNodes::open`] then [`UringNodes::ring`]; keep the
+    /// nodes ([`Uring::nodes`]) to build more rings on the same descriptors.
     pub fn open(path: impl AsRef<Path>, opts: UringOptions) -> Result<Self, OpenError> {
+        // A bad option is named before any node is looked at.
+        check_options(&opts)?;
+        UringNodes::open(path, &opts)?.ring(opts)
+    }
+}
+
+impl UringNodes {
+    /// Opens the nodes as [`Uring::open`] does, without a ring: the
+    /// namespace char device and, when it can be opened, its controller
+    /// ([`UringOptions::ctrl`](crate::UringOptions::ctrl) names it; the
+    /// other options are the rings').
+    pub fn open(path: impl AsRef<Path>, opts: &UringOptions) -> Result<Self, OpenError> {
         let given = path.as_ref();
         // A namespace block device is opened through its generic char device.
         let generic = probe::generic_for_block(given);
         let path = generic.as_deref().unwrap_or(given);
         let p = path.display().to_string();
-        check_options(&opts)?;
         let node = probe::classify(path)?;
         let version = probe::kernel_version().unwrap_or((0, 0));
         if version < (5, 19) {
@@ -285,6 +300,31 @@ impl Uring {
             None
         };
 
+        let limits = ng.as_deref().and_then(probe::sysfs_queue_limits);
+        let ctrl_path = ctrl_dev.as_ref().and(ctrl_path);
+        Ok(UringNodes(Arc::new(Nodes {
+            path: p,
+            version,
+            ng,
+            nsid,
+            io_dev,
+            ctrl_dev,
+            ctrl_path,
+            admin_missing,
+            limits,
+        })))
+    }
+
+    /// A new ring on these nodes' file descriptors, with `opts`' ring
+    /// options (its `ctrl` is the nodes' business and is not looked at).
+    /// Each ring has its own submission and completion queues, in-flight
+    /// table and registered buffers; the descriptors stay open while any
+    /// ring or the nodes do.
+    pub fn ring(&self, opts: UringOptions) -> Result<Uring, OpenError> {
+        let n = &*self.0;
+        let (p, version, ng, nsid) = (&n.path, n.version, &n.ng, n.nsid);
+        let (io_dev, ctrl_dev) = (&n.io_dev, &n.ctrl_dev);
+        check_options(&opts)?;
         if opts.iopoll {
             let name = ng.as_deref().ok_or(OpenError::Option {
                 option: "iopoll",
@@ -317,7 +357,7 @@ impl Uring {
             });
         }
 
-        if let (Some((_, size)), Some(name), true) = (opts.fixed_bufs, &ng, version < (6, 12)) {
+        if let (Some((_, size)), Some(name), true) = (opts.fixed_bufs, ng, version < (6, 12)) {
             // Before 6.12 the kernel counts every page of the registered buffer
             // as a segment and refuses (EINVAL) buffers with more pages than
             // the queue's max_segments, whatever the command's length (seen on
@@ -340,8 +380,8 @@ impl Uring {
         }
 
         let depth = opts.depth;
-        let ring = build_ring(&opts, depth, opts.iopoll, &p)?;
-        probe_uring_cmd(&ring, &p)?;
+        let ring = build_ring(&opts, depth, opts.iopoll, p)?;
+        probe_uring_cmd(&ring, p)?;
         let pool = register_pool(&ring, &opts)?;
 
         let (mut io_file, mut admin_file) = (
@@ -349,13 +389,13 @@ impl Uring {
             ctrl_dev.as_ref().map(|f| FileRef::Fd(f.as_raw_fd())),
         );
         let mut admin_ring = None;
-        if let (true, Some(cd)) = (opts.iopoll, &ctrl_dev) {
+        if let (true, Some(cd)) = (opts.iopoll, ctrl_dev) {
             // A small interrupt-driven ring for admin commands.
             let plain = UringOptions {
                 sqpoll: None,
                 ..opts.clone()
             };
-            let r = build_ring(&plain, 4, false, &p)?;
+            let r = build_ring(&plain, 4, false, p)?;
             if opts.register_files {
                 r.submitter()
                     .register_files(&[cd.as_raw_fd()])
@@ -390,7 +430,7 @@ impl Uring {
                 .map_err(|e| flag_error("register_files", "5.1", &e))?;
         }
 
-        let limits = ng.as_deref().and_then(probe::sysfs_queue_limits);
+        let limits = n.limits;
         let max_xfer = limits.map_or(DEFAULT_MAX_XFER, |l| l.max_xfer());
         let mut u = Uring {
             io: Queue::new(
@@ -404,7 +444,7 @@ impl Uring {
             target: Target::Nvme,
             io_file,
             admin_file,
-            admin_missing,
+            admin_missing: n.admin_missing,
             iopoll: opts.iopoll,
             enter_to_complete: opts.iopoll || opts.coop_taskrun || opts.defer_taskrun,
             timeout_ms: 0,
@@ -423,9 +463,7 @@ impl Uring {
                 metadata: io_dev.is_some(),
             },
             pool,
-            ctrl_path: ctrl_dev.as_ref().and(ctrl_path.clone()),
-            _io_dev: io_dev,
-            _ctrl_dev: ctrl_dev,
+            nodes: Some(self.clone()),
         };
         if ng.is_some() {
             // Identify when admin works (it knows about metadata), else sysfs.
@@ -433,7 +471,9 @@ impl Uring {
         }
         Ok(u)
     }
+}
 
+impl Uring {
     /// A ring whose commands complete as `IORING_OP_NOP` instead of reaching a
     /// device: everything else (validation, encoding, the in-flight table,
     /// tags, registered buffers, setup flags, one syscall per submit) is the
@@ -514,9 +554,7 @@ impl Uring {
                 metadata: true,
             },
             pool,
-            ctrl_path: None,
-            _io_dev: None,
-            _ctrl_dev: None,
+            nodes: None,
         })
     }
 }
