@@ -30,6 +30,6 @@ mod queue;
 mod signal;
 mod submit;
 
-pub use queue::{AsyncQueue, DriverState, QueueDriver};
+pub use queue::{AsyncQueue, DriveStats, DriverState, QueueDriver};
 pub use signal::{CompletionFd, Signal};
 pub use submit::{Output, Submit};

@@ -35,6 +35,7 @@ pub(crate) struct Inner<B: Backend> {
     /// Futures alive (created and not dropped).
     pub(crate) live: usize,
     pub(crate) abandoned: u64,
+    pub(crate) drives: DriveStats,
     /// Set when the driver failed: waiting futures resolve with it.
     pub(crate) broken: Option<Error>,
 }
@@ -168,6 +169,7 @@ impl<B: Backend> AsyncQueue<B> {
                     spares: Vec::with_capacity(depth),
                     live: 0,
                     abandoned: 0,
+                    drives: DriveStats::default(),
                     broken: None,
                 }),
                 work: Condvar::new(),
@@ -225,6 +227,11 @@ impl<B: Backend> AsyncQueue<B> {
     /// buffers went to the spares when the completion came.
     pub fn abandoned(&self) -> u64 {
         self.shared.lock().abandoned
+    }
+
+    /// What the driver's calls did so far, for reports as the sync engine's.
+    pub fn drive_stats(&self) -> DriveStats {
+        self.shared.lock().drives
     }
 
     /// Buffers kept from dropped futures, for [`alloc`](Self::alloc).
@@ -365,10 +372,13 @@ pub(crate) fn drive<B: Backend>(inner: &mut Inner<B>, min_complete: u32) -> Resu
         unexpected,
         spares,
         abandoned,
+        drives,
         ..
     } = inner;
     let min = min_complete.min(backend.in_flight());
     backend.submit(min)?;
+    drives.calls += 1;
+    drives.submitted += u64::from(*unsubmitted);
     *unsubmitted = 0;
     let n = backend.reap(|r: Reaped<B::Buf>| {
         let slot = r.tag as u32 as usize;
@@ -400,10 +410,24 @@ pub(crate) fn drive<B: Backend>(inner: &mut Inner<B>, min_complete: u32) -> Resu
             }
         }
     });
+    drives.reaped += n as u64;
     if n > 0 {
         for w in space_waiters.drain(..) {
             w.wake();
         }
     }
     Ok(n)
+}
+
+/// The driver's work so far ([`AsyncQueue::drive_stats`]): one backend
+/// `submit` and one reap per call, whichever driver made it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DriveStats {
+    /// Calls that submitted and reaped (each one backend `submit`).
+    pub calls: u64,
+    /// Commands written by futures and submitted by those calls.
+    pub submitted: u64,
+    /// Completions those calls reaped.
+    pub reaped: u64,
 }

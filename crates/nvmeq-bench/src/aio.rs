@@ -3,8 +3,8 @@
 //! so the device sees the same queue depth as the sync engine's one job,
 //! on the same thread budget (the tasks, the device's driver task and the
 //! reactor all run on the calling thread). The geometry checks are the
-//! sync engine's; the report is the same, without the submit-call counts
-//! (the driver task submits for all the futures).
+//! sync engine's; the report is the same, its submit calls being the driver
+//! task's (one backend `submit` and reap per drive, for all the futures).
 //!
 //! Each task allocates its buffer and histogram before the run starts.
 
@@ -129,6 +129,7 @@ pub(crate) fn run(
         }
         let shared = Arc::new(Shared::default());
         let syscalls0 = adev.queue().with_backend(|d| d.syscalls());
+        let drives0 = adev.queue().drive_stats();
         let cpu0 = CpuTime::thread();
         let proc0 = CpuTime::process();
         let start = Instant::now();
@@ -156,6 +157,7 @@ pub(crate) fn run(
         let syscalls = syscalls0
             .zip(adev.queue().with_backend(|d| d.syscalls()))
             .map(|(a, z)| z.saturating_sub(a));
+        let drives = adev.queue().drive_stats();
         if let Some(e) = shared
             .failed
             .lock()
@@ -183,9 +185,10 @@ pub(crate) fn run(
             cpu,
             process_cpu,
             syscalls,
-            commits: 0,
-            submitted: 0,
-            reaped: 0,
+            // The driver task's backend submits, for every future at once.
+            commits: drives.calls - drives0.calls,
+            submitted: drives.submitted - drives0.submitted,
+            reaped: drives.reaped - drives0.reaped,
             hist,
         };
         Ok(Report::merge(cfg, backend_opts, vec![job]))

@@ -58,6 +58,13 @@ fn async_engine_on_ram() {
     assert!((1800..2400).contains(&r.reads), "{r}");
     assert_eq!(r.lat.samples, 3000, "every I/O timed with --lat all");
     assert!(r.to_string().contains("[async]"), "{r}");
+    // The submit calls are counted: ram completes with the submit, so each
+    // future submits its own command at once (one call per I/O), and every
+    // I/O is submitted and reaped by one of the calls.
+    assert_eq!(r.commits, 3000, "{r}");
+    let per_call = |x: f64| (x * r.commits as f64).round() as u64;
+    assert_eq!(per_call(r.submitted_per_call), 3000, "{r}");
+    assert_eq!(per_call(r.reaped_per_call), 3000, "{r}");
 
     cfg.pattern = Pattern::Read;
     cfg.lat = LatMode::Sampled(10);
