@@ -537,10 +537,8 @@ fn looped<B: Backend, const VERIFY: bool>(
         // Spinning: `submit(0)` and reap until `want` have come. On a polled
         // backend (an IOPOLL ring) completions appear only when the kernel
         // is entered, so each round commits again rather than only reaping.
+        // No `pause` between rounds (see nvmeq-vfio's `idle`).
         while first || (cfg.spin && n < want && t.failed.is_none()) {
-            if !first {
-                std::hint::spin_loop();
-            }
             first = false;
             match b.submit(if cfg.spin { 0 } else { want as u32 }) {
                 Ok(k) => submitted += k as u64,

@@ -224,14 +224,13 @@ impl<P: Platform> QueueHandle<P> {
     /// Between polls of a wait loop, outside every lock: with interrupts,
     /// sleep until the queue's vector fires (a vector that fired since it
     /// was last cleared may stand for a completion not polled yet: poll
-    /// again first); else spin.
+    /// again first); else poll again at once (no `pause`, as
+    /// `Controller::idle` says why).
     fn idle(&self) {
-        match &self.inner.irqs {
-            Some(irqs) if !irqs.clear(self.qi) => {
+        if let Some(irqs) = &self.inner.irqs {
+            if !irqs.clear(self.qi) {
                 irqs.wait(self.qi, NAP);
             }
-            Some(_) => {}
-            None => std::hint::spin_loop(),
         }
     }
 }
