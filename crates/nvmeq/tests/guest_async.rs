@@ -343,7 +343,7 @@ fn shared_uring_rings_share_the_nodes() {
     let mut h = handles.pop().unwrap();
     let lba = nvmeq::nvme::Backend::lba_size(&mut h, 1).unwrap() as usize;
     let mut block = vec![0u8; lba];
-    h.read_blocks(1, FIRST, &mut block)
+    h.read_blocks(1, 0, &mut block)
         .unwrap_or_else(|e| panic!("{spec}: a handle reads after its device is dropped: {e}"));
 }
 
