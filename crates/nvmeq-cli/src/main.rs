@@ -19,9 +19,9 @@ mod schema;
 use clap::{Parser, Subcommand};
 
 use cmd::{
-    admin, bench, capacity, dhchap, directive, discover, fabrics, features, fw, hostnqn, identify,
-    io, io_mgmt, lba_status, list, lockdown, log, ns_id, ns_mgmt, passthru, property, register,
-    resv, security, tls_key, topology, virt, zns, Ctx,
+    admin, bench, capacity, dhchap, dim, directive, discover, fabrics, features, fw, hostnqn,
+    identify, io, io_mgmt, lba_status, list, lockdown, log, ns_id, ns_mgmt, nvme_mi, passthru,
+    property, register, resv, security, tls_key, topology, virt, zns, Ctx,
 };
 use nvmeq::BackendKind;
 use nvmeq_core::cmd::ZoneSendAction;
@@ -61,6 +61,8 @@ enum Command {
     ShowHostnqn,
     /// Discovery log page of an NVMe/TCP discovery controller (like nvme discover).
     Discover(discover::DiscoverArgs),
+    /// Discovery Information Management: register this host with discovery controllers (like nvme dim).
+    Dim(dim::DimArgs),
     /// Connect to an NVMe over Fabrics subsystem through the kernel (like nvme connect).
     Connect(fabrics::ConnectArgs),
     /// Connect through the kernel to every NVM subsystem a discovery controller lists.
@@ -213,6 +215,10 @@ enum Command {
     SecuritySend(security::SendArgs),
     /// Security Receive: a security protocol's answer (protocol 0: the supported protocols).
     SecurityRecv(security::RecvArgs),
+    /// NVMe-MI Send: an NVMe-MI request tunnelled in-band (like nvme nvme-mi-send). Needs --force.
+    NvmeMiSend(nvme_mi::SendArgs),
+    /// NVMe-MI Receive: an NVMe-MI request's response data (like nvme nvme-mi-recv).
+    NvmeMiRecv(nvme_mi::MiArgs),
     /// Send any admin command.
     AdminPassthru(passthru::PassthruArgs),
     /// Send any I/O command.
@@ -275,6 +281,7 @@ fn run(cli: Cli) -> error::Result<()> {
         Command::GenHostnqn => hostnqn::gen_hostnqn(),
         Command::ShowHostnqn => hostnqn::show_hostnqn(),
         Command::Discover(a) => discover::run(ctx.fmt, a),
+        Command::Dim(a) => dim::run(&ctx, a),
         Command::Connect(a) => fabrics::connect(ctx.fmt, a),
         Command::ConnectAll(a) => fabrics::connect_all(a),
         Command::Disconnect(a) => fabrics::disconnect(a),
@@ -353,6 +360,8 @@ fn run(cli: Cli) -> error::Result<()> {
         Command::IoMgmtSend(a) => io_mgmt::send(&ctx, a),
         Command::SecuritySend(a) => security::send(&ctx, a),
         Command::SecurityRecv(a) => security::recv(&ctx, a),
+        Command::NvmeMiSend(a) => nvme_mi::send(&ctx, a),
+        Command::NvmeMiRecv(a) => nvme_mi::recv(&ctx, a),
         Command::AdminPassthru(a) => passthru::run(&ctx, a, true),
         Command::IoPassthru(a) => passthru::run(&ctx, a, false),
         Command::Zns(z) => match z {

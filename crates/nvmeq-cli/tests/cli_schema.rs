@@ -20,6 +20,14 @@ const ELSEWHERE: &[(&str, &str)] = &[
         "needs a discovery controller: src/cmd/discover.rs validates a decoded page",
     ),
     (
+        "dim",
+        "needs a Direct or Centralized Discovery Controller: src/cmd/dim.rs validates the array",
+    ),
+    (
+        "nvme-mi-recv",
+        "the ram controller has no NVMe-MI Send/Receive: src/cmd/nvme_mi.rs validates both objects",
+    ),
+    (
         "boot-part-log",
         "the ram controller has no boot partitions (the page is refused): not validated yet",
     ),

@@ -11,12 +11,15 @@
 //!
 //! - [`cmd`]: Connect (with its 1024-byte data), Property Get/Set,
 //!   Disconnect, Authentication Send/Receive.
+//! - [`dim`]: Discovery Information Management (explicit registration with
+//!   a discovery controller) and its Extended Discovery Information Entry.
 //! - [`discovery`]: the Discovery log page header and its entries.
 //! - [`sgl`]: the in-capsule (Data Block, Offset) and Transport SGL Data
 //!   Block descriptors.
 //! - [`tcp`]: NVMe/TCP PDU headers, parsed `check_len`-first.
 
 pub mod cmd;
+pub mod dim;
 pub mod discovery;
 pub mod sgl;
 pub mod tcp;
@@ -25,6 +28,7 @@ pub use cmd::{
     AuthReceive, AuthSend, Connect, ConnectData, Disconnect, FabricsCommand, FcType, PropertyGet,
     PropertySet, PropertySize, FABRICS_OPCODE,
 };
+pub use dim::{Dim, DimRequest, DimTask};
 pub use discovery::{DiscoveryEntry, DiscoveryLogHeader};
 
 /// The NVMe Qualified Name of the well-known discovery controller

@@ -48,6 +48,8 @@ open_enum! {
         NVME_MI_RECEIVE = 0x1e => "NVMe-MI Receive",
         /// Capacity Management.
         CAPACITY_MANAGEMENT = 0x20 => "Capacity Management",
+        /// Discovery Information Management (discovery controllers).
+        DISCOVERY_INFO_MGMT = 0x21 => "Discovery Information Management",
         /// Lockdown.
         LOCKDOWN = 0x24 => "Lockdown",
         /// Doorbell Buffer Config.

@@ -7,6 +7,7 @@ pub mod human;
 pub mod large_io;
 pub mod logs;
 pub mod mgmt;
+pub mod mi;
 pub mod ns_mgmt;
 pub mod passthru;
 pub mod property;
