@@ -165,6 +165,16 @@ enum Command {
     MediaUnitStatLog(log::DomainLogArgs),
     /// Supported Capacity Configuration List log of a domain.
     SupportedCapConfigLog(log::DomainLogArgs),
+    /// Reachability Groups log.
+    ReachabilityGroupsLog(log::ReachGroupsArgs),
+    /// Reachability Associations log.
+    ReachabilityAssociationsLog(log::ReachAssociationsArgs),
+    /// Host Discovery log of a centralized discovery controller.
+    HostDiscoveryLog(log::HostDiscoveryArgs),
+    /// AVE Discovery log of a centralized discovery controller.
+    AveDiscoveryLog(log::AveDiscoveryArgs),
+    /// Pull Model DDC Request log.
+    PullModelDdcReqLog(log::PullModelDdcArgs),
     /// Get Features.
     GetFeature(features::GetArgs),
     /// Set Features. Needs --namespace-id.
@@ -335,6 +345,11 @@ fn run(cli: Cli) -> error::Result<()> {
         Command::BootPartLog(a) => log::boot_part(&ctx, a),
         Command::MediaUnitStatLog(a) => log::media_unit_stat(&ctx, a),
         Command::SupportedCapConfigLog(a) => log::supported_cap_config(&ctx, a),
+        Command::ReachabilityGroupsLog(a) => log::reachability_groups(&ctx, a),
+        Command::ReachabilityAssociationsLog(a) => log::reachability_associations(&ctx, a),
+        Command::HostDiscoveryLog(a) => log::host_discovery(&ctx, a),
+        Command::AveDiscoveryLog(a) => log::ave_discovery(&ctx, a),
+        Command::PullModelDdcReqLog(a) => log::pull_model_ddc_req(&ctx, a),
         Command::GetFeature(a) => features::get(&ctx, a),
         Command::SetFeature(a) => features::set(&ctx, a),
         Command::Read(a) => io::read(&ctx, a),

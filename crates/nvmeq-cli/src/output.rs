@@ -101,6 +101,24 @@ pub fn uuid(b: &[u8; 16]) -> String {
     )
 }
 
+/// nvme-cli's `d_json(buf, len, 16, 1)`: each 16-byte row as its printable
+/// characters (`!`..`~`, others as `.`).
+pub fn ascii_rows(b: &[u8]) -> Vec<String> {
+    b.chunks(16)
+        .map(|c| {
+            c.iter()
+                .map(|&x| {
+                    if (b'!'..=b'~').contains(&x) {
+                        x as char
+                    } else {
+                        '.'
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// A hex dump exactly as nvme-cli's `d(buf, len, 16, 1)` prints it: a header
 /// of `%3x` column numbers, then per 16 bytes the offset, the bytes and the
 /// printable characters (`!`..`~`, others as `.`); a last, partial line is

@@ -116,6 +116,26 @@ const ELSEWHERE: &[(&str, &str)] = &[
         "the ram controller has no domains: src/cmd/log/capacity.rs validates a decoded page",
     ),
     (
+        "reachability-groups-log",
+        "the ram controller reports no reachability: src/cmd/log/reachability.rs validates a decoded page",
+    ),
+    (
+        "reachability-associations-log",
+        "the ram controller reports no reachability: src/cmd/log/reachability.rs validates a decoded page",
+    ),
+    (
+        "host-discovery-log",
+        "the ram controller is no discovery controller: src/cmd/log/host_discovery.rs validates a decoded page",
+    ),
+    (
+        "ave-discovery-log",
+        "the ram controller is no discovery controller: src/cmd/log/ave_discovery.rs validates a decoded page",
+    ),
+    (
+        "pull-model-ddc-req-log",
+        "the ram controller is no discovery controller: src/cmd/log/pull_model_ddc.rs validates a decoded page",
+    ),
+    (
         "zns-append",
         "the ram controller has no zoned namespace: not validated yet",
     ),

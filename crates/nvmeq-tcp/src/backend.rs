@@ -100,6 +100,9 @@ impl core::fmt::Debug for TcpBackend {
 }
 
 /// Identify Controller, then the controller facts the backend needs.
+/// Identify Controller's CNTRLTYPE of a discovery controller.
+const CNTRLTYPE_DISCOVERY: u8 = 2;
+
 fn identify(a: &mut Admin, opts: &TcpOptions) -> Result<(CtrlInfo, IdentifyController), OpenError> {
     let mut id = [0u8; 4096];
     connect::run(&mut a.queue, &Identify::controller().build(), Some(&mut id)).map_err(
@@ -212,10 +215,16 @@ impl TcpBackend {
         }
     }
 
-    /// A new association: admin queue, Identify, Number of Queues, I/O queues.
+    /// A new association: admin queue, Identify, Number of Queues, I/O
+    /// queues (none for a discovery controller).
     fn associate(opts: &TcpOptions) -> Result<(Admin, CtrlInfo, Vec<Queue>), OpenError> {
         let mut admin = connect::admin(opts)?;
-        let (info, _) = identify(&mut admin, opts)?;
+        let (info, ctrl) = identify(&mut admin, opts)?;
+        if ctrl.cntrltype == CNTRLTYPE_DISCOVERY {
+            // A discovery controller has no I/O queues (nor the Number of
+            // Queues feature): its association is the admin queue alone.
+            return Ok((admin, info, Vec::new()));
+        }
         let want = opts.nr_io_queues;
         let c = connect::run(
             &mut admin.queue,

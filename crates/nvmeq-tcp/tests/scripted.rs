@@ -95,6 +95,24 @@ fn round_trip_with_header_and_data_digests() {
 }
 
 #[test]
+fn a_discovery_controller_is_its_admin_queue_alone() {
+    let (port, t) = peer::start(Fault::Discovery);
+    let mut b = TcpBackend::connect(opts(port, false)).unwrap();
+    assert_eq!(b.qid(), 0);
+    let seen = t.seen.lock().unwrap().clone();
+    assert!(!seen.iter().any(|&(q, _)| q != 0), "an I/O queue: {seen:?}");
+    assert!(!seen.contains(&(0, 0x09)), "Set Features sent: {seen:?}");
+    // An I/O command is refused by name, not sent.
+    let e = b
+        .execute(
+            &Read::new(1, 0, 0).build(),
+            Data::FromDevice(&mut [0u8; 512]),
+        )
+        .unwrap_err();
+    assert!(matches!(e, Error::Aborted(_)), "{e:?}");
+}
+
+#[test]
 fn keep_alive_is_sent_per_kato() {
     let (port, t) = peer::start(Fault::None);
     let mut o = opts(port, false);

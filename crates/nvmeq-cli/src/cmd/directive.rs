@@ -382,23 +382,6 @@ fn fields_json(dtype: u8, oper: u8, result: u32, buf: &[u8]) -> DirFields {
     }
 }
 
-/// nvme-cli's `d_json`: each 16-byte row as its printable characters.
-fn rows_json(buf: &[u8]) -> Vec<String> {
-    buf.chunks(16)
-        .map(|c| {
-            c.iter()
-                .map(|&b| {
-                    if (b'!'..=b'~').contains(&b) {
-                        b as char
-                    } else {
-                        '.'
-                    }
-                })
-                .collect()
-        })
-        .collect()
-}
-
 /// The JSON object of a directive command: `Type`, `Operation`, `spec`,
 /// `NSID`, `Result` (C's `%#x`), then the fields or the data rows. Written
 /// by hand: which keys follow depends on the operation, and open streams
@@ -500,7 +483,7 @@ fn show_json(a: (u8, u8, u16, u32), result: u32, buf: &[u8], human: bool) -> Dir
     let fields = if human {
         fields_json(dtype, oper, result, buf)
     } else if !buf.is_empty() {
-        DirFields::Data(rows_json(buf))
+        DirFields::Data(output::ascii_rows(buf))
     } else {
         DirFields::None
     };

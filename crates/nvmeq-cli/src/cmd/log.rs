@@ -3,27 +3,38 @@
 //! page in pieces ([`read_log`]), which they share.
 
 pub(crate) mod aggregate;
+pub(crate) mod ave_discovery;
 pub(crate) mod boot_part;
 pub(crate) mod capacity;
 pub(crate) mod generic;
 pub(crate) mod health;
+pub(crate) mod host_discovery;
 pub(crate) mod lba_status;
+mod nvmf_names;
 pub(crate) mod pages;
 pub(crate) mod persistent_event;
+pub(crate) mod pull_model_ddc;
+pub(crate) mod reachability;
 pub(crate) mod self_test;
 pub(crate) mod telemetry;
 
 pub use aggregate::{aggregate, predictable_lat, Aggregate, AggregateArgs, PredLatArgs};
+pub use ave_discovery::{ave_discovery, AveDiscoveryArgs};
 pub use boot_part::{boot_part, BootPartArgs};
 pub use capacity::{media_unit_stat, supported_cap_config, DomainLogArgs};
 pub use generic::{get_log_cmd, GetLogArgs};
 pub use health::{ana, endurance, resv_notif, AnaArgs, EnduranceArgs, ResvNotifArgs};
+pub use host_discovery::{host_discovery, HostDiscoveryArgs};
 pub use lba_status::{lba_status, LbaStatusArgs};
 pub use pages::{
     changed_ns, fid_effects, mi_effects, sanitize_log, supported_pages, ChangedNsArgs,
     FidEffectsArgs, SanitizeLogArgs, SupportedPagesArgs,
 };
 pub use persistent_event::{persistent_event_log, PelArgs};
+pub use pull_model_ddc::{pull_model_ddc_req, PullModelDdcArgs};
+pub use reachability::{
+    reachability_associations, reachability_groups, ReachAssociationsArgs, ReachGroupsArgs,
+};
 pub use self_test::{device_self_test, self_test_log, DeviceSelfTestArgs, SelfTestLogArgs};
 pub use telemetry::{telemetry_log, TelemetryArgs};
 
@@ -179,6 +190,41 @@ pub fn read_log(
         off += n;
     }
     Ok(buf)
+}
+
+/// The most bytes a page that sizes itself is read to (64 MiB): a length
+/// field beyond it is refused rather than allocated.
+pub const MAX_PAGE_BYTES: usize = 64 << 20;
+
+/// Appends `n` more bytes of the page, read from Log Page Offset
+/// `buf.len()` in pieces of at most 4 KiB (nvme-cli's log page PDU size) or
+/// the device's transfer size; a length that is not whole dwords is read
+/// rounded up and cut back. Nothing is sent for `n == 0`.
+pub fn read_on(
+    dev: &mut Device,
+    op: &str,
+    req: &LogReq,
+    buf: &mut Vec<u8>,
+    n: usize,
+) -> Result<()> {
+    if n == 0 {
+        return Ok(());
+    }
+    let total = buf.len().saturating_add(n);
+    if total > MAX_PAGE_BYTES {
+        return Err(CliError::Device(format!(
+            "{op}: the page says it is {total} bytes or more, beyond the {MAX_PAGE_BYTES} nvmeq reads"
+        )));
+    }
+    let len = n.next_multiple_of(4);
+    let piece = (dev.max_xfer() as usize & !3).clamp(4, 4096).min(len);
+    let req = LogReq {
+        lpo: req.lpo + buf.len() as u64,
+        ..*req
+    };
+    let more = read_log(dev, op, &req, len, piece)?;
+    buf.extend_from_slice(&more[..n]);
+    Ok(())
 }
 
 /// Reads `len` bytes of log page `lid` in one command.

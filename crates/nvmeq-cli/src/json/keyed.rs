@@ -83,6 +83,40 @@ impl<K: Key, T: JsonSchema, const ONE: bool> JsonSchema for Keyed<K, T, ONE> {
     }
 }
 
+/// An object of `head`'s fields followed by keyed entries, as nvme-cli
+/// builds some pages (`{"chngc": 1, "nrgd": 1, "rgid: 7": {…}}`): the
+/// schema admits `H`'s properties and keys matching `K`, each a `T`.
+#[derive(Debug, Serialize)]
+#[serde(bound(serialize = "H: Serialize, T: Serialize"))]
+pub struct Headed<H, K, T> {
+    #[serde(flatten)]
+    pub head: H,
+    #[serde(flatten)]
+    pub entries: Keyed<K, T>,
+}
+
+impl<H: JsonSchema, K: Key, T: JsonSchema> JsonSchema for Headed<H, K, T> {
+    fn schema_name() -> Cow<'static, str> {
+        format!("{}{}", H::schema_name(), K::NAME).into()
+    }
+
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        let head = H::json_schema(g);
+        let props = head.get("properties").cloned().unwrap_or_default();
+        let required = head.get("required").cloned().unwrap_or_default();
+        let mut s = json_schema!({
+            "type": "object",
+            "properties": props,
+            "patternProperties": {(K::PATTERN): g.subschema_for::<T>()},
+            "additionalProperties": false,
+        });
+        if required.as_array().is_some_and(|r| !r.is_empty()) {
+            s.insert("required".into(), required);
+        }
+        s
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@ pub mod mi;
 pub mod ns_mgmt;
 pub mod passthru;
 pub mod property;
+pub mod reachability;
 pub mod registers;
 pub mod reset;
 pub mod subsystem_reset;

@@ -53,6 +53,10 @@ pub enum Fault {
     EarlySuccess,
     /// An ICResp with MAXH2CDATA below 4096.
     BadIcResp,
+    /// A discovery controller: Identify says CNTRLTYPE 2h and Set Features
+    /// (Number of Queues) is refused, as Linux nvmet's discovery controller
+    /// does.
+    Discovery,
     /// The whole association goes, as when the target's port is removed:
     /// the I/O connection and the admin connection both close.
     DropAssociation,
@@ -327,6 +331,9 @@ impl Conn {
                             id[1792..1796].copy_from_slice(&260u32.to_le_bytes()); // IOCCSZ
                             id[1796..1800].copy_from_slice(&1u32.to_le_bytes());
                             // IORCSZ
+                            if self.t.fault == Fault::Discovery {
+                                id[111] = 2; // CNTRLTYPE
+                            }
                         }
                         0 if sqe.nsid == 1 => {
                             id[..8].copy_from_slice(&BLOCKS.to_le_bytes());
@@ -338,6 +345,9 @@ impl Conn {
                     }
                     self.c2h(cid, 0, &id, PduFlags::new().with_last_pdu(true))?;
                     self.resp(cid, 0, Status::SUCCESS)
+                }
+                0x09 if self.t.fault == Fault::Discovery => {
+                    self.resp(cid, 0, Status::INVALID_FIELD)
                 }
                 0x09 => self.resp(cid, 0, Status::SUCCESS), // Set Features: 1 queue
                 0x18 => self.resp(cid, 0, Status::SUCCESS), // Keep Alive
@@ -383,7 +393,7 @@ impl Conn {
         let half = (d.len() / 2) as u32;
         let last = PduFlags::new().with_last_pdu(true).with_success(true);
         match self.fault() {
-            Fault::None | Fault::R2tTooLong | Fault::BadIcResp => {
+            Fault::None | Fault::R2tTooLong | Fault::BadIcResp | Fault::Discovery => {
                 if d.len() <= 512 {
                     // One PDU and a response capsule, the other completion path.
                     self.c2h(cid, 0, d, PduFlags::new().with_last_pdu(true))?;

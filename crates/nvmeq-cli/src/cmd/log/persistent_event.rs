@@ -106,23 +106,6 @@ fn u32_at(d: &[u8], i: usize) -> u32 {
         .map_or(0, |b| u32::from_le_bytes(b.try_into().unwrap_or_default()))
 }
 
-/// The 16-character ASCII lines of nvme-cli's `d_json`.
-fn ascii_lines(b: &[u8]) -> Vec<String> {
-    b.chunks(16)
-        .map(|c| {
-            c.iter()
-                .map(|&x| {
-                    if (b'!'..=b'~').contains(&x) {
-                        x as char
-                    } else {
-                        '.'
-                    }
-                })
-                .collect()
-        })
-        .collect()
-}
-
 /// A hex dump as nvme-cli's `d()` prints it (16 bytes a line).
 fn hexdump(b: &[u8]) -> String {
     output::hexdump(b)
@@ -783,7 +766,7 @@ fn event_json(i: usize, e: &PelEvent<'_>) -> PelEventJson {
             })
         }
         PelEventType::TELEMETRY_CREATE => PelEventBody::Telemetry(PelTelemetryJson {
-            create: ascii_lines(&d[..d.len().min(512)]),
+            create: output::ascii_rows(&d[..d.len().min(512)]),
         }),
         PelEventType::THERMAL_EXCURSION => {
             let t: ThermalExcursionEvent = at(d);
