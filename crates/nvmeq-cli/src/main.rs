@@ -163,6 +163,16 @@ enum Command {
     MediaUnitStatLog(log::DomainLogArgs),
     /// Supported Capacity Configuration List log of a domain.
     SupportedCapConfigLog(log::DomainLogArgs),
+    /// Physical Interface Receiver Eye Opening Measurement log.
+    PhyRxEomLog(log::PhyRxEomArgs),
+    /// Management Address List log.
+    MgmtAddrListLog(log::MgmtAddrArgs),
+    /// Rotational Media Information log of an Endurance Group.
+    RotationalMediaInfoLog(log::RotationalArgs),
+    /// Changed Allocated Namespace List log.
+    ChangedAllocNsListLog(log::ChangedNsArgs),
+    /// Dispersed Namespace Participating NVM Subsystems log of a namespace.
+    DispersedNsParticipatingNssLog(log::DispersedNsArgs),
     /// Get Features.
     GetFeature(features::GetArgs),
     /// Set Features. Needs --namespace-id.
@@ -328,6 +338,11 @@ fn run(cli: Cli) -> error::Result<()> {
         Command::BootPartLog(a) => log::boot_part(&ctx, a),
         Command::MediaUnitStatLog(a) => log::media_unit_stat(&ctx, a),
         Command::SupportedCapConfigLog(a) => log::supported_cap_config(&ctx, a),
+        Command::PhyRxEomLog(a) => log::phy_rx_eom(&ctx, a),
+        Command::MgmtAddrListLog(a) => log::mgmt_addr(&ctx, a),
+        Command::RotationalMediaInfoLog(a) => log::rotational(&ctx, a),
+        Command::ChangedAllocNsListLog(a) => log::changed_alloc_ns(&ctx, a),
+        Command::DispersedNsParticipatingNssLog(a) => log::dispersed_ns(&ctx, a),
         Command::GetFeature(a) => features::get(&ctx, a),
         Command::SetFeature(a) => features::set(&ctx, a),
         Command::Read(a) => io::read(&ctx, a),
