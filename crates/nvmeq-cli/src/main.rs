@@ -175,6 +175,16 @@ enum Command {
     AveDiscoveryLog(log::AveDiscoveryArgs),
     /// Pull Model DDC Request log.
     PullModelDdcReqLog(log::PullModelDdcArgs),
+    /// Physical Interface Receiver Eye Opening Measurement log.
+    PhyRxEomLog(log::PhyRxEomArgs),
+    /// Management Address List log.
+    MgmtAddrListLog(log::MgmtAddrArgs),
+    /// Rotational Media Information log of an Endurance Group.
+    RotationalMediaInfoLog(log::RotationalArgs),
+    /// Changed Allocated Namespace List log.
+    ChangedAllocNsListLog(log::ChangedNsArgs),
+    /// Dispersed Namespace Participating NVM Subsystems log of a namespace.
+    DispersedNsParticipatingNssLog(log::DispersedNsArgs),
     /// Get Features.
     GetFeature(features::GetArgs),
     /// Set Features. Needs --namespace-id.
@@ -350,6 +360,11 @@ fn run(cli: Cli) -> error::Result<()> {
         Command::HostDiscoveryLog(a) => log::host_discovery(&ctx, a),
         Command::AveDiscoveryLog(a) => log::ave_discovery(&ctx, a),
         Command::PullModelDdcReqLog(a) => log::pull_model_ddc_req(&ctx, a),
+        Command::PhyRxEomLog(a) => log::phy_rx_eom(&ctx, a),
+        Command::MgmtAddrListLog(a) => log::mgmt_addr(&ctx, a),
+        Command::RotationalMediaInfoLog(a) => log::rotational(&ctx, a),
+        Command::ChangedAllocNsListLog(a) => log::changed_alloc_ns(&ctx, a),
+        Command::DispersedNsParticipatingNssLog(a) => log::dispersed_ns(&ctx, a),
         Command::GetFeature(a) => features::get(&ctx, a),
         Command::SetFeature(a) => features::set(&ctx, a),
         Command::Read(a) => io::read(&ctx, a),

@@ -136,6 +136,22 @@ const ELSEWHERE: &[(&str, &str)] = &[
         "the ram controller is no discovery controller: src/cmd/log/pull_model_ddc.rs validates a decoded page",
     ),
     (
+        "phy-rx-eom-log",
+        "the ram controller measures no eye: src/cmd/log/phy_rx_eom.rs validates a decoded page",
+    ),
+    (
+        "mgmt-addr-list-log",
+        "the ram controller has no management addresses: src/cmd/log/mgmt_addr.rs validates decoded pages",
+    ),
+    (
+        "rotational-media-info-log",
+        "the ram controller has no rotational media: src/cmd/log/rotational.rs validates a decoded page",
+    ),
+    (
+        "dispersed-ns-participating-nss-log",
+        "the ram controller has no dispersed namespaces: src/cmd/log/dispersed_ns.rs validates a decoded page",
+    ),
+    (
         "zns-append",
         "the ram controller has no zoned namespace: not validated yet",
     ),
@@ -197,6 +213,10 @@ fn runs(tmp: &TempDir) -> Vec<(&'static str, Vec<String>)> {
         ("primary-ctrl-caps", v(&["primary-ctrl-caps", DEV])),
         ("id-iocs", v(&["id-iocs", DEV])),
         ("lba-status-log", v(&["lba-status-log", DEV])),
+        (
+            "changed-alloc-ns-list-log",
+            v(&["changed-alloc-ns-list-log", DEV]),
+        ),
         ("ns-descs", v(&["ns-descs", DEV, "-n", "1"])),
         ("get-lba-status", v(&["get-lba-status", DEV, "-a", "0x10"])),
         ("dir-receive", v(&["dir-receive", DEV, "-O", "1", "-H"])),

@@ -18,13 +18,17 @@ mod ana;
 mod ave_discovery;
 mod boot_partition;
 mod capacity;
+mod dispersed_ns;
 mod endurance;
 mod fid_effects;
 mod host_discovery;
 mod lba_status;
+mod mgmt_addr;
 mod persistent_event;
+mod phy_rx_eom;
 mod pull_model_ddc;
 mod reachability;
+mod rotational_media;
 mod sanitize;
 mod supported;
 mod telemetry;
@@ -34,13 +38,17 @@ pub use ana::*;
 pub use ave_discovery::*;
 pub use boot_partition::*;
 pub use capacity::*;
+pub use dispersed_ns::*;
 pub use endurance::*;
 pub use fid_effects::*;
 pub use host_discovery::*;
 pub use lba_status::*;
+pub use mgmt_addr::*;
 pub use persistent_event::*;
+pub use phy_rx_eom::*;
 pub use pull_model_ddc::*;
 pub use reachability::*;
+pub use rotational_media::*;
 pub use sanitize::*;
 pub use supported::*;
 pub use telemetry::*;
@@ -395,6 +403,12 @@ impl ChangedNsList {
     }
 }
 
+/// Changed Allocated Namespace List log page (NVMe Base 2.1, "Changed
+/// Allocated Namespace List Log Page", LID 1Ch): the layout of
+/// [`ChangedNsList`], listing the namespaces created or deleted (their
+/// allocation changed) instead of those attached or detached.
+pub type ChangedAllocNsList = ChangedNsList;
+
 /// One Commands Supported and Effects entry (Base spec 2.0, "Commands
 /// Supported and Effects Data Structure").
 #[bitfield(u32)]
@@ -620,5 +634,23 @@ impl SelfTestLog {
     /// The used result entries, newest first.
     pub fn results(&self) -> impl Iterator<Item = &SelfTestResult> + '_ {
         self.result.iter().filter(|r| r.is_used())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changed_alloc_ns_list_golden_bytes() {
+        let mut l = ChangedAllocNsList::default();
+        assert_eq!(size_of::<ChangedAllocNsList>(), 4096);
+        l.ns[0] = 2;
+        l.ns[1] = 0x0102_0304;
+        assert_eq!(&l.as_bytes()[..12], &[2, 0, 0, 0, 4, 3, 2, 1, 0, 0, 0, 0]);
+        let ids: heapless::Vec<u32, 4> = l.ids().collect();
+        assert_eq!(&ids[..], &[2, 0x0102_0304]);
+        l.ns[0] = u32::MAX;
+        assert!(l.overflowed() && l.ids().next().is_none());
     }
 }

@@ -176,6 +176,10 @@ pub struct RamController {
     /// NSIDs whose attachment changed since the Changed Attached Namespace
     /// List was last read.
     pub(crate) changed_ns: BTreeSet<u32>,
+    /// NSIDs created or deleted since the Changed Allocated Namespace List
+    /// was last read. Not kept in the state file: a controller opened from
+    /// one starts with the list empty.
+    pub(crate) changed_alloc_ns: BTreeSet<u32>,
     pub(crate) firmware: Firmware,
     pub(crate) sanitized: SanitizeRecord,
     /// The state file (`open_file`), written back on drop.
@@ -211,6 +215,7 @@ impl RamController {
             scratch: vec![0; COPY_SCRATCH].into_boxed_slice(),
             meta_scratch: Scratch::default(),
             changed_ns: BTreeSet::new(),
+            changed_alloc_ns: BTreeSet::new(),
             firmware: Firmware::default(),
             sanitized: SanitizeRecord::default(),
             backing: None,

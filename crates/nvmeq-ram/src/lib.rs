@@ -20,7 +20,8 @@
 //!   Controller-Initiated with a capture per Create request, Persistent
 //!   Event Log with its reporting context, LBA Status Information (empty),
 //!   Feature Identifiers
-//!   Supported and Effects, Sanitize Status), Get / Set Features
+//!   Supported and Effects, Changed Allocated Namespace List (not kept in
+//!   the state file), Sanitize Status), Get / Set Features
 //!   (Arbitration, Volatile Write Cache, Number of Queues; Select field
 //!   honoured, nothing saveable), Device Self-test (short, extended, abort:
 //!   the test advances one step per command executed and leaves its result

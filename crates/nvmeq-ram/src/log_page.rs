@@ -2,9 +2,10 @@
 //! controller keeps: Supported Log Pages, Error Information, SMART / Health
 //! Information, Firmware Slot Information, Changed Attached Namespace List,
 //! Commands Supported and Effects, Device Self-test, Feature Identifiers
-//! Supported and Effects, Sanitize Status.
+//! Supported and Effects, Changed Allocated Namespace List, Sanitize Status.
 
 use core::mem::size_of;
+use std::collections::BTreeSet;
 
 use nvmeq_core::log::{
     scope, ChangedNsList, CommandEffects, CommandEffectsLog, ErrorLogEntry, FeatureEffects,
@@ -28,7 +29,7 @@ const CSI_BYTE: u8 = 59;
 const TEMPERATURE_K: u16 = 300;
 
 /// The log pages kept, as the Supported Log Pages page lists them.
-pub(crate) const SUPPORTED: [LogId; 13] = [
+pub(crate) const SUPPORTED: [LogId; 14] = [
     LogId::SUPPORTED_LOG_PAGES,
     LogId::ERROR,
     LogId::SMART,
@@ -41,6 +42,7 @@ pub(crate) const SUPPORTED: [LogId; 13] = [
     LogId::PERSISTENT_EVENT,
     LogId::LBA_STATUS,
     LogId::FID_EFFECTS,
+    LogId::CHANGED_ALLOC_NS,
     LogId::SANITIZE,
 ];
 
@@ -104,7 +106,10 @@ impl RamController {
                 put(&mut page, &self.smart_log())
             }
             LogId::FW_SLOT => put(&mut page, &self.firmware.log()),
-            LogId::CHANGED_NS => put(&mut page, &self.changed_ns_list(sqe)),
+            LogId::CHANGED_NS => put(&mut page, &changed_list(&mut self.changed_ns, sqe)),
+            LogId::CHANGED_ALLOC_NS => {
+                put(&mut page, &changed_list(&mut self.changed_alloc_ns, sqe))
+            }
             LogId::CMD_EFFECTS => {
                 // Only the NVM Command Set is implemented.
                 if csi != 0 {
@@ -135,24 +140,6 @@ impl RamController {
         Ok(0)
     }
 
-    /// Changed Attached Namespace List (LID 04h): the NSIDs attached,
-    /// detached or deleted since the last read, which clears the list
-    /// unless Retain Asynchronous Event (CDW10 bit 15) is set.
-    fn changed_ns_list(&mut self, sqe: &Command) -> ChangedNsList {
-        let mut l = ChangedNsList::new_zeroed();
-        if self.changed_ns.len() > l.ns.len() {
-            l.ns[0] = u32::MAX;
-        } else {
-            for (slot, &nsid) in l.ns.iter_mut().zip(&self.changed_ns) {
-                *slot = nsid;
-            }
-        }
-        if sqe.cdw10 & 1 << 15 == 0 {
-            self.changed_ns.clear();
-        }
-        l
-    }
-
     /// SMART / Health Information (Log Identifier 02h).
     fn smart_log(&self) -> SmartLog {
         let s = &self.smart;
@@ -170,6 +157,25 @@ impl RamController {
         log.num_err_log_entries = U128::new(self.errors.count as u128);
         log
     }
+}
+
+/// Changed Attached Namespace List (LID 04h: the NSIDs attached, detached
+/// or deleted) or Changed Allocated Namespace List (LID 1Ch: the NSIDs
+/// created or deleted) from `changed`, the changes since the last read,
+/// which clears it unless Retain Asynchronous Event (CDW10 bit 15) is set.
+fn changed_list(changed: &mut BTreeSet<u32>, sqe: &Command) -> ChangedNsList {
+    let mut l = ChangedNsList::new_zeroed();
+    if changed.len() > l.ns.len() {
+        l.ns[0] = u32::MAX;
+    } else {
+        for (slot, &nsid) in l.ns.iter_mut().zip(changed.iter()) {
+            *slot = nsid;
+        }
+    }
+    if sqe.cdw10 & 1 << 15 == 0 {
+        changed.clear();
+    }
+    l
 }
 
 /// Copies `t` to the front of `page`, returning its size.

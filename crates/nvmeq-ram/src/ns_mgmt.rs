@@ -106,6 +106,7 @@ impl RamController {
         };
         self.events
             .record(PelEventType::CHANGE_NS, event.as_bytes());
+        self.changed_alloc_ns.insert(slot as u32 + 1);
         Ok(slot as u64 + 1)
     }
 
@@ -128,6 +129,7 @@ impl RamController {
                 self.changed_ns.insert(i as u32 + 1);
             }
             self.ns[i] = Namespace::unallocated(self.ns[i].fmt, self.ns[i].lbads);
+            self.changed_alloc_ns.insert(i as u32 + 1);
             let event = ChangeNsEvent {
                 nsmgt_cdw10: sel::DELETE_OR_DETACH.into(),
                 nsid: (i as u32 + 1).into(),

@@ -6,15 +6,19 @@ pub(crate) mod aggregate;
 pub(crate) mod ave_discovery;
 pub(crate) mod boot_part;
 pub(crate) mod capacity;
+pub(crate) mod dispersed_ns;
 pub(crate) mod generic;
 pub(crate) mod health;
 pub(crate) mod host_discovery;
 pub(crate) mod lba_status;
+pub(crate) mod mgmt_addr;
 mod nvmf_names;
 pub(crate) mod pages;
 pub(crate) mod persistent_event;
+pub(crate) mod phy_rx_eom;
 pub(crate) mod pull_model_ddc;
 pub(crate) mod reachability;
+pub(crate) mod rotational;
 pub(crate) mod self_test;
 pub(crate) mod telemetry;
 
@@ -22,19 +26,23 @@ pub use aggregate::{aggregate, predictable_lat, Aggregate, AggregateArgs, PredLa
 pub use ave_discovery::{ave_discovery, AveDiscoveryArgs};
 pub use boot_part::{boot_part, BootPartArgs};
 pub use capacity::{media_unit_stat, supported_cap_config, DomainLogArgs};
+pub use dispersed_ns::{dispersed_ns, DispersedNsArgs};
 pub use generic::{get_log_cmd, GetLogArgs};
 pub use health::{ana, endurance, resv_notif, AnaArgs, EnduranceArgs, ResvNotifArgs};
 pub use host_discovery::{host_discovery, HostDiscoveryArgs};
 pub use lba_status::{lba_status, LbaStatusArgs};
+pub use mgmt_addr::{mgmt_addr, MgmtAddrArgs};
 pub use pages::{
-    changed_ns, fid_effects, mi_effects, sanitize_log, supported_pages, ChangedNsArgs,
-    FidEffectsArgs, SanitizeLogArgs, SupportedPagesArgs,
+    changed_alloc_ns, changed_ns, fid_effects, mi_effects, sanitize_log, supported_pages,
+    ChangedNsArgs, FidEffectsArgs, SanitizeLogArgs, SupportedPagesArgs,
 };
 pub use persistent_event::{persistent_event_log, PelArgs};
+pub use phy_rx_eom::{phy_rx_eom, PhyRxEomArgs};
 pub use pull_model_ddc::{pull_model_ddc_req, PullModelDdcArgs};
 pub use reachability::{
     reachability_associations, reachability_groups, ReachAssociationsArgs, ReachGroupsArgs,
 };
+pub use rotational::{rotational, RotationalArgs};
 pub use self_test::{device_self_test, self_test_log, DeviceSelfTestArgs, SelfTestLogArgs};
 pub use telemetry::{telemetry_log, TelemetryArgs};
 
@@ -225,6 +233,19 @@ pub fn read_on(
     let more = read_log(dev, op, &req, len, piece)?;
     buf.extend_from_slice(&more[..n]);
     Ok(())
+}
+
+/// A length a page states for itself (in its header), checked against
+/// [`MAX_PAGE_BYTES`] so a wild header cannot exhaust memory.
+pub fn stated_len(op: &str, len: u64, how: &str) -> Result<usize> {
+    if len > MAX_PAGE_BYTES as u64 {
+        return Err(CliError::Device(format!(
+            "{op}: the page says it holds {len} bytes ({how}), more than the {} MiB nvmeq reads",
+            MAX_PAGE_BYTES >> 20
+        )));
+    }
+    // At most 64 MiB: fits every usize nvmeq builds for.
+    Ok(len as usize)
 }
 
 /// Reads `len` bytes of log page `lid` in one command.

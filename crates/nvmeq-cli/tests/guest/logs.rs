@@ -12,7 +12,7 @@ use serde_json::Value;
 
 /// One command in both tools; `file` is the option that names an output
 /// file (telemetry, boot partition), given a per-tool path.
-fn agree(backend: &str, args: &[&str], file: Option<&str>, failures: &mut Vec<String>) {
+pub(super) fn agree(backend: &str, args: &[&str], file: Option<&str>, failures: &mut Vec<String>) {
     let ctrl = env("NVMEQ_CTRL_A");
     let ours_dev = format!("{backend}:{ctrl}");
     let dir = std::env::temp_dir().join("nvmeq-guest-logs");

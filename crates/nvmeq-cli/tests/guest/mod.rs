@@ -6,6 +6,7 @@ pub mod fabrics;
 pub mod human;
 pub mod large_io;
 pub mod logs;
+pub mod media_logs;
 pub mod mgmt;
 pub mod mi;
 pub mod ns_mgmt;

@@ -1,5 +1,5 @@
 //! Fixed-size pages: `supported-log-pages`, `sanitize-log`,
-//! `changed-ns-list-log`, `fid-support-effects-log`,
+//! `changed-ns-list-log`, `changed-alloc-ns-list-log`, `fid-support-effects-log`,
 //! `mi-cmd-support-effects-log`; text laid out like nvme-cli 2.13's, JSON
 //! with its keys.
 
@@ -46,7 +46,7 @@ pub struct SanitizeLogArgs {
     pub raw: bool,
 }
 
-/// `changed-ns-list-log`.
+/// `changed-ns-list-log` and `changed-alloc-ns-list-log`.
 #[derive(Debug, Args)]
 pub struct ChangedNsArgs {
     #[command(flatten)]
@@ -353,17 +353,33 @@ pub fn changed_ns_text(l: &ChangedNsList) -> String {
     s
 }
 
-/// `changed-ns-list-log -o json`: the device name under
-/// `Changed Attached Namespace List Log`, then under the device name
-/// `"[   1]": "0x…"` per changed namespace. Written by hand: the device name
-/// is a key.
+/// `changed-ns-list-log -o json` (`ALLOC` false) and
+/// `changed-alloc-ns-list-log -o json` (true): the device name under
+/// `Changed Attached Namespace List Log` (or `Allocated`), then under the
+/// device name `"[   1]": "0x…"` per changed namespace. Written by hand: the
+/// device name is a key.
 #[derive(Debug)]
-pub struct ChangedNsJson {
+pub struct ChangedListJson<const ALLOC: bool> {
     dev: String,
     ids: Vec<u32>,
 }
 
-const CHANGED_NS: &str = "Changed Attached Namespace List Log";
+/// `changed-ns-list-log -o json`, by the name the schema lists.
+#[cfg(test)]
+pub type ChangedNsJson = ChangedListJson<false>;
+
+/// `changed-alloc-ns-list-log -o json`, by the name the schema lists.
+#[cfg(test)]
+pub type ChangedAllocNsJson = ChangedListJson<true>;
+
+/// The key naming the device: which list it is.
+const fn changed_key(alloc: bool) -> &'static str {
+    if alloc {
+        "Changed Allocated Namespace List Log"
+    } else {
+        "Changed Attached Namespace List Log"
+    }
+}
 
 struct ChangedIds<'a>(&'a [u32]);
 
@@ -378,28 +394,29 @@ impl Serialize for ChangedIds<'_> {
     }
 }
 
-impl Serialize for ChangedNsJson {
+impl<const ALLOC: bool> Serialize for ChangedListJson<ALLOC> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut m = s.serialize_map(Some(2))?;
-        m.serialize_entry(CHANGED_NS, &self.dev)?;
+        m.serialize_entry(changed_key(ALLOC), &self.dev)?;
         m.serialize_entry(&self.dev, &ChangedIds(&self.ids))?;
         m.end()
     }
 }
 
-impl schemars::JsonSchema for ChangedNsJson {
+impl<const ALLOC: bool> schemars::JsonSchema for ChangedListJson<ALLOC> {
     fn schema_name() -> std::borrow::Cow<'static, str> {
-        "ChangedNs".into()
+        if ALLOC { "ChangedAllocNs" } else { "ChangedNs" }.into()
     }
 
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let key = changed_key(ALLOC);
         schemars::json_schema!({
             "type": "object",
             "properties": {
-                (CHANGED_NS): {"type": "string", "minLength": 1}
+                (key): {"type": "string", "minLength": 1}
             },
-            "required": [CHANGED_NS],
+            "required": [key],
             "minProperties": 2,
             "maxProperties": 2,
             "additionalProperties": {
@@ -413,34 +430,56 @@ impl schemars::JsonSchema for ChangedNsJson {
 
 /// nvme-cli's `json_changed_ns_list_log`; `None` when the list overflowed
 /// (nvme-cli prints nothing then).
-pub fn changed_ns_json(l: &ChangedNsList, devname: &str) -> Option<ChangedNsJson> {
+pub fn changed_ns_json<const ALLOC: bool>(
+    l: &ChangedNsList,
+    devname: &str,
+) -> Option<ChangedListJson<ALLOC>> {
     if l.overflowed() {
         return None;
     }
-    Some(ChangedNsJson {
+    Some(ChangedListJson {
         dev: devname.into(),
         ids: l.ids().collect(),
     })
 }
 
-/// `nvmeq changed-ns-list-log`. Retains the asynchronous event, as nvme-cli does.
-pub fn changed_ns(ctx: &Ctx, a: &ChangedNsArgs) -> Result<()> {
+/// Reads a changed namespace list (LID 04h or 1Ch) and prints it. Retains
+/// the asynchronous event, as nvme-cli does.
+fn changed_list<const ALLOC: bool>(ctx: &Ctx, a: &ChangedNsArgs) -> Result<()> {
     let mut dev = ctx.open(&a.dev)?;
-    let op = "Changed Namespace List log";
+    let (lid, op) = if ALLOC {
+        (
+            LogId::CHANGED_ALLOC_NS,
+            "Changed Allocated Namespace List log",
+        )
+    } else {
+        (LogId::CHANGED_NS, "Changed Namespace List log")
+    };
     let req = LogReq {
         rae: true,
-        ..LogReq::new(LogId::CHANGED_NS, u32::MAX)
+        ..LogReq::new(lid, u32::MAX)
     };
     let raw = read_log(&mut dev, op, &req, 4096, 4096)?;
     let l: ChangedNsList = parse(&raw, op)?;
     match ctx.fmt_raw(a.raw) {
         Format::Binary => output::raw(&raw),
-        Format::Json => match changed_ns_json(&l, &dev.name) {
+        Format::Json => match changed_ns_json::<ALLOC>(&l, &dev.name) {
             Some(j) => output::json(&j),
             None => Ok(()),
         },
         Format::Normal => output::text(&changed_ns_text(&l)),
     }
+}
+
+/// `nvmeq changed-ns-list-log`.
+pub fn changed_ns(ctx: &Ctx, a: &ChangedNsArgs) -> Result<()> {
+    changed_list::<false>(ctx, a)
+}
+
+/// `nvmeq changed-alloc-ns-list-log` (LID 1Ch): the namespaces created or
+/// deleted, laid out as `changed-ns-list-log`.
+pub fn changed_alloc_ns(ctx: &Ctx, a: &ChangedNsArgs) -> Result<()> {
+    changed_list::<true>(ctx, a)
 }
 
 fn scope_text(fsp: u16) -> String {
@@ -624,7 +663,7 @@ mod tests {
         b[0..4].copy_from_slice(&1u32.to_le_bytes());
         b[4..8].copy_from_slice(&0x1au32.to_le_bytes());
         let l = ChangedNsList::read_from_bytes(&b).unwrap();
-        let s = serde_json::to_string(&changed_ns_json(&l, "nvme0").unwrap()).unwrap();
+        let s = serde_json::to_string(&changed_ns_json::<false>(&l, "nvme0").unwrap()).unwrap();
         assert_eq!(
             s,
             r#"{"Changed Attached Namespace List Log":"nvme0","nvme0":{"[   1]":"0x1","[   2]":"0x1a"}}"#
@@ -636,7 +675,24 @@ mod tests {
         assert!(!crate::schema::errors("changed-ns-list-log", &bad).is_empty());
         b[0..4].copy_from_slice(&u32::MAX.to_le_bytes());
         let l = ChangedNsList::read_from_bytes(&b).unwrap();
-        assert!(changed_ns_json(&l, "nvme0").is_none());
+        assert!(changed_ns_json::<false>(&l, "nvme0").is_none());
+        assert!(changed_ns_json::<true>(&l, "nvme0").is_none());
+    }
+
+    #[test]
+    fn changed_alloc_ns_json_names_the_allocated_list() {
+        let mut b = vec![0u8; 4096];
+        b[0..4].copy_from_slice(&2u32.to_le_bytes());
+        let l = ChangedNsList::read_from_bytes(&b).unwrap();
+        let s = serde_json::to_string(&changed_ns_json::<true>(&l, "nvme0").unwrap()).unwrap();
+        assert_eq!(
+            s,
+            r#"{"Changed Allocated Namespace List Log":"nvme0","nvme0":{"[   1]":"0x2"}}"#
+        );
+        let j: serde_json::Value = serde_json::from_str(&s).unwrap();
+        valid("changed-alloc-ns-list-log", &j);
+        assert!(!crate::schema::errors("changed-ns-list-log", &j).is_empty());
+        assert_eq!(changed_ns_text(&l), "[   0]:0x2\nno ns changed\n");
     }
 
     #[test]
