@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{fails_with, json, nvmeq, stderr, stdout};
+use common::{fails_with, json, nvmeq, refuses_log_page, stderr, stdout};
 
 const DEV: &str = "ram:64M";
 
@@ -75,17 +75,7 @@ fn pages_without_their_feature_are_refused_by_name() {
             "Dispersed Namespace Participating NVM Subsystems log",
         ),
     ] {
-        for fmt in ["normal", "json", "binary"] {
-            let mut a = args.clone();
-            a.extend(["-o", fmt]);
-            let out = nvmeq(&a);
-            fails_with(
-                &out,
-                1,
-                &format!("{op}: Invalid Log Page (sct 0x1, sc 0x09)"),
-            );
-            assert!(out.stdout.is_empty(), "{a:?}: {}", stdout(&out));
-        }
+        refuses_log_page(&args, op, &["normal", "json", "binary"]);
     }
 }
 

@@ -81,6 +81,24 @@ pub fn fails_with(o: &Output, code: i32, needle: &str) {
     );
 }
 
+/// Runs `args` once with each output format in `formats`: each run fails
+/// with exit 1, names `op` and Invalid Log Page on stderr, and prints
+/// nothing on stdout.
+#[allow(dead_code)]
+pub fn refuses_log_page(args: &[&str], op: &str, formats: &[&str]) {
+    for fmt in formats {
+        let mut a = args.to_vec();
+        a.extend(["-o", fmt]);
+        let out = nvmeq(&a);
+        fails_with(
+            &out,
+            1,
+            &format!("{op}: Invalid Log Page (sct 0x1, sc 0x09)"),
+        );
+        assert!(out.stdout.is_empty(), "{a:?}: {}", stdout(&out));
+    }
+}
+
 /// A directory removed on drop.
 pub struct TempDir(PathBuf);
 
