@@ -56,6 +56,11 @@ pub fn u8(s: &str) -> Result<u8, String> {
     ranged(s, 8).map(|v| v as u8)
 }
 
+/// A 4-bit value (a Directive Type, PRINFO).
+pub fn nibble(s: &str) -> Result<u8, String> {
+    ranged(s, 4).map(|v| v as u8)
+}
+
 /// A 16-bit value.
 pub fn u16(s: &str) -> Result<u16, String> {
     ranged(s, 16).map(|v| v as u16)

@@ -305,6 +305,47 @@ fn get_and_set_feature() {
 
 // ---------------------------------------------------------------- I/O
 
+/// `-D`, `-T` and `-S` land in the dwords the NVM Command Set gives them
+/// (DTYPE CDW12 23:20, DSPEC CDW13 31:16, DSM CDW13 7:0), only in the
+/// commands that define them.
+#[test]
+fn hints_and_directives_reach_their_fields() {
+    let shown = |args: &[&str]| {
+        let mut a = vec![args[0], DEV, "-n", "1", "-z", "512", "-w"];
+        a.extend(&args[1..]);
+        stderr(&nvmeq_stdin(&a, &[0u8; 512]))
+    };
+    let w = shown(&["write", "-T", "2", "-S", "0x1234", "-D", "0x7"]);
+    assert!(w.contains("cdw12        : 00200000"), "{w}");
+    assert!(w.contains("cdw13        : 12340007"), "{w}");
+    let r = shown(&["read", "-D", "0x41"]);
+    assert!(r.contains("cdw13        : 00000041"), "{r}");
+    fails_with(
+        &nvmeq(&["read", DEV, "-T", "1"]),
+        2,
+        "read: --dir-type and --dir-spec are Write fields",
+    );
+    fails_with(
+        &nvmeq_stdin(&["compare", DEV, "-z", "512", "-D", "1"], &[0u8; 512]),
+        2,
+        "compare: --dsm is a Read and Write field",
+    );
+    for cmd in ["write", "write-uncor", "copy"] {
+        fails_with(
+            &nvmeq(&[cmd, DEV, "-n", "1", "-T", "0x10"]),
+            2,
+            "'0x10' is out of range for a 4-bit field",
+        );
+    }
+    // Write Uncorrectable takes the directive too; ram has no such command,
+    // so the controller's refusal comes back after the fields are checked.
+    fails_with(
+        &nvmeq(&["write-uncor", DEV, "-n", "1", "-T", "2", "-S", "1"]),
+        1,
+        "Write Uncorrectable: Invalid Command Opcode (sct 0x0, sc 0x01)",
+    );
+}
+
 #[test]
 fn read_sizes_and_destinations() {
     let out = nvmeq(&["read", DEV, "-s", "0", "-c", "0"]);

@@ -179,6 +179,15 @@ fn write_uncorrectable() {
         ],
     );
     io(&c, DataDir::None, Xfer::None);
+    // DTYPE in CDW12 bits 23:20 (byte 50's high nibble), DSPEC in CDW13 31:16.
+    let d = WriteUncorrectable::new(3, 0, 0)
+        .dtype(DirectiveType::DATA_PLACEMENT)
+        .dspec(0xabcd)
+        .build();
+    check(
+        &d,
+        &[(0, &[0x04]), (4, &[3]), (50, &[0x20]), (54, &[0xcd, 0xab])],
+    );
 }
 
 #[test]

@@ -13,7 +13,8 @@ use std::io::Read as _;
 
 use clap::Args;
 use nvmeq_core::cmd::{
-    Compare, Csi, Dsm, Flush, Identify, Read, Verify, Write, WriteUncorrectable, WriteZeroes,
+    Compare, Csi, DirectiveType, Dsm, Flush, Identify, Read, Verify, Write, WriteUncorrectable,
+    WriteZeroes,
 };
 use nvmeq_core::identify::IdentifyControllerNvm;
 use nvmeq_core::ranges::{DsmContextAttributes, DsmRange};
@@ -49,6 +50,18 @@ pub struct Range {
     pub fua: bool,
 }
 
+/// The directive a write carries (`-T -S`, as nvme-cli's write, copy and
+/// write-uncor).
+#[derive(Debug, Args)]
+pub struct DirectiveArgs {
+    /// Directive Type (DTYPE, 4 bits): 1 Streams, 2 Data Placement.
+    #[arg(short = 'T', long = "dir-type", value_parser = num::nibble, default_value = "0")]
+    pub dtype: u8,
+    /// Directive Specific (DSPEC): the stream identifier or placement handle.
+    #[arg(short = 'S', long = "dir-spec", value_parser = num::u16, default_value = "0")]
+    pub dspec: u16,
+}
+
 /// `read` / `write` / `compare`.
 #[derive(Debug, Args)]
 pub struct DataIo {
@@ -70,6 +83,12 @@ pub struct DataIo {
     pub dry_run: bool,
     #[command(flatten)]
     pub pi: Protection,
+    /// Dataset Management hints (DSM, CDW13 bits 7:0), read and write.
+    #[arg(short = 'D', long = "dsm", value_parser = num::u8, default_value = "0")]
+    pub dsm: u8,
+    /// Write only: Read and Compare have no directive fields.
+    #[command(flatten)]
+    pub dir: DirectiveArgs,
 }
 
 /// `verify` / `write-zeroes` (no data transfer).
@@ -299,6 +318,30 @@ enum Op {
 }
 
 impl Op {
+    /// The hints each command defines (NVM Command Set spec, CDW12/13 of
+    /// Read, Write and Compare): nvme-cli sends them in every one, where they
+    /// are reserved bits a controller may refuse.
+    fn check_hints(self, a: &DataIo) -> Result<()> {
+        let (dsm, dir) = match self {
+            Op::Read => (true, false),
+            Op::Write => (true, true),
+            Op::Compare => (false, false),
+        };
+        if !dsm && a.dsm != 0 {
+            return Err(usage(format!(
+                "{}: --dsm is a Read and Write field",
+                self.verb()
+            )));
+        }
+        if !dir && (a.dir.dtype != 0 || a.dir.dspec != 0) {
+            return Err(usage(format!(
+                "{}: --dir-type and --dir-spec are Write fields (the directive places written data)",
+                self.verb()
+            )));
+        }
+        Ok(())
+    }
+
     fn name(self) -> &'static str {
         match self {
             Op::Read => "Read",
@@ -338,6 +381,7 @@ struct Part {
 
 impl Transfer {
     fn new(dev: &mut Device, a: &DataIo, op: Op, nsid: u32) -> Result<Transfer> {
+        op.check_hints(a)?;
         let sz = a.pi.sizing(dev.format(nsid)?)?;
         let (blocks, _) = transfer_blocks(sz.unit, a.range.block_count, a.data_size)?;
         let split =
@@ -374,8 +418,9 @@ impl Transfer {
             let (nsid, nlb_z) = (self.nsid, piece.nlb_z());
             // The three builders take the same fields.
             macro_rules! build {
-                ($b:ident) => {
+                ($b:ident $(.$set:ident($($v:expr),*))*) => {
                     $b::new(nsid, slba, nlb_z)
+                        $(.$set($($v),*))*
                         .fua(a.range.fua)
                         .lr(a.range.limited_retry)
                         .prinfo(f.prinfo)
@@ -385,8 +430,11 @@ impl Transfer {
                 };
             }
             let cmd = match self.op {
-                Op::Read => build!(Read),
-                Op::Write => build!(Write),
+                Op::Read => build!(Read.dsm(a.dsm)),
+                Op::Write => build!(Write
+                    .dsm(a.dsm)
+                    .dtype(DirectiveType(a.dir.dtype))
+                    .dspec(a.dir.dspec)),
                 Op::Compare => build!(Compare),
             };
             let plan = a.pi.plan(&cmd, &self.sz)?;
@@ -675,13 +723,18 @@ pub struct UncorArgs {
     /// Number of blocks, zero-based as in nvme-cli (0 = one block).
     #[arg(short = 'c', long = "block-count", value_parser = num::u16, default_value = "0")]
     pub block_count: u16,
+    #[command(flatten)]
+    pub dir: DirectiveArgs,
 }
 
 /// `nvmeq write-uncor`: the blocks' data is lost, so it follows `write`'s rule.
 pub fn write_uncor(ctx: &Ctx, a: &UncorArgs) -> Result<()> {
     let nsid = require_nsid("write-uncor", a.nsid)?;
     let mut dev = ctx.open(&a.dev)?;
-    let cmd = WriteUncorrectable::new(nsid, a.slba, a.block_count).build();
+    let cmd = WriteUncorrectable::new(nsid, a.slba, a.block_count)
+        .dtype(DirectiveType(a.dir.dtype))
+        .dspec(a.dir.dspec)
+        .build();
     let c = dev.exec("Write Uncorrectable", &cmd, Data::None)?;
     done(ctx, "write-uncor", Some(nsid), c.result())
 }

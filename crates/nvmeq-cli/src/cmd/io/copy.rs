@@ -11,6 +11,7 @@ use nvmeq_core::ranges::{CopySourceRangeFormat0, CopySourceRangeFormat1};
 use nvmeq_core::Data;
 use zerocopy::IntoBytes;
 
+use super::DirectiveArgs;
 use crate::cmd::{done, require_nsid, Ctx, DevArg};
 use crate::error::{usage, Result};
 use crate::num;
@@ -65,12 +66,8 @@ pub struct CopyArgs {
     /// Expected application tag mask of each source range, comma-separated.
     #[arg(short = 'M', long = "expected-app-tag-masks", value_parser = num::list_u32)]
     pub elbatms: Option<num::List<u32>>,
-    /// Directive type of the write (DTYPE).
-    #[arg(short = 'T', long = "dir-type", value_parser = num::u8, default_value = "0")]
-    pub dtype: u8,
-    /// Directive specific value of the write (DSPEC).
-    #[arg(short = 'S', long = "dir-spec", value_parser = num::u16, default_value = "0")]
-    pub dspec: u16,
+    #[command(flatten)]
+    pub dir: DirectiveArgs,
     /// Source range descriptor format: 0 (16-bit guard PI) or 1 (32/64-bit guard PI).
     #[arg(short = 'F', long = "format", value_parser = num::u8, default_value = "0")]
     pub format: u8,
@@ -198,12 +195,6 @@ pub fn copy(ctx: &Ctx, a: &CopyArgs) -> Result<()> {
         }
         f => return Err(usage(format!("copy --format {f}: the formats are 0 to 3"))),
     };
-    if a.dtype > 0xf {
-        return Err(usage(format!(
-            "--dir-type {:#x} is not a 4-bit value",
-            a.dtype
-        )));
-    }
     let src = sources(a)?;
     let data = descriptors(format, &src)?;
     let cmd = CopyRanges::new(nsid, a.sdlba, (src.len() - 1) as u8, format)
@@ -211,7 +202,7 @@ pub fn copy(ctx: &Ctx, a: &CopyArgs) -> Result<()> {
         .lr(a.lr)
         .prinfor(four_bits(a.prinfor, "--prinfor")?)
         .prinfow(four_bits(a.prinfow, "--prinfow")?)
-        .directive(DirectiveType(a.dtype), a.dspec)
+        .directive(DirectiveType(a.dir.dtype), a.dir.dspec)
         .ilbrt(a.ilbrt)
         .lbat(a.lbat, a.lbatm)
         .build();

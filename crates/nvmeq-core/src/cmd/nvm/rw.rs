@@ -356,6 +356,9 @@ impl WriteUncorrectable {
     pub const fn new(nsid: u32, slba: u64, nlb_z: u16) -> Self {
         WriteUncorrectable(Rw::new(nsid, slba, nlb_z))
     }
+    // NVM Command Set spec 1.1, "Write Uncorrectable – Command Dword 12/13":
+    // DTYPE and DSPEC place the invalidated blocks (Data Placement).
+    rw_setters!(dtype, dspec);
     /// The command.
     #[inline]
     pub const fn build(self) -> Cmd {
