@@ -19,8 +19,9 @@
 //! with, every NSID's namespace (allocation, attachment, size, and the
 //! non-zero chunks of its data and metadata), SMART counters, the Error
 //! Information log, features, the self-test, telemetry capture, persistent
-//! event log, Changed Namespace List, firmware slots and staged image, and
-//! the last sanitize. Integers are little endian; byte strings carry a u32
+//! event log, Changed Namespace List, Changed Allocated Namespace List
+//! (from version 2), firmware slots and staged image, and the last
+//! sanitize. Integers are little endian; byte strings carry a u32
 //! length. The format is this crate's own rather than a serde encoding:
 //! most of the state is already spec layouts with fixed bytes, and the
 //! reader checks every value as it goes.
@@ -35,8 +36,11 @@
 //! A file that fails to open is left as it is.
 
 pub(crate) mod codec;
+#[cfg(test)]
+mod tests;
 
 use core::fmt;
+use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -59,8 +63,12 @@ use codec::{Bad, Dec, Enc};
 
 /// The first bytes of every state file.
 pub const STATE_MAGIC: [u8; 8] = *b"NVMEQRAM";
-/// The format version this build writes and the newest it reads.
-pub const STATE_VERSION: u32 = 1;
+/// The format version this build writes and the newest it reads. Version
+/// 2 added the Changed Allocated Namespace List; a version 1 file is read
+/// with that list empty.
+pub const STATE_VERSION: u32 = 2;
+/// The oldest format version this build reads.
+const OLDEST_VERSION: u32 = 1;
 /// The header before the payload, as the table above lays it out.
 #[derive(Debug, FromBytes, IntoBytes, KnownLayout, Immutable)]
 #[repr(C)]
@@ -339,6 +347,10 @@ impl RamController {
         for &nsid in &self.changed_ns {
             e.u32(nsid);
         }
+        e.u32(self.changed_alloc_ns.len() as u32);
+        for &nsid in &self.changed_alloc_ns {
+            e.u32(nsid);
+        }
         self.firmware.save(&mut e);
         self.sanitized.save(&mut e);
         let mut out = e.0;
@@ -357,12 +369,13 @@ impl RamController {
     /// A controller from a state file's bytes, which must have been made
     /// with `cfg` (the queue depth aside).
     pub fn from_state(cfg: RamConfig, bytes: &[u8]) -> Result<Self, StateErrorKind> {
-        let payload = check_header(bytes)?;
+        let (version, payload) = check_header(bytes)?;
         let mut d = Dec::new(payload);
         let file_cfg = load_config(&mut d, cfg.queue_depth).map_err(StateErrorKind::Corrupt)?;
         mismatch(&file_cfg, &cfg)?;
         let mut c = RamController::new(cfg).map_err(StateErrorKind::Config)?;
-        c.load_state(&mut d).map_err(StateErrorKind::Corrupt)?;
+        c.load_state(&mut d, version)
+            .map_err(StateErrorKind::Corrupt)?;
         if !d.is_empty() {
             return Err(StateErrorKind::Corrupt("bytes follow the last value"));
         }
@@ -370,7 +383,7 @@ impl RamController {
     }
 
     /// Everything after the configuration, into a controller made with it.
-    fn load_state(&mut self, d: &mut Dec<'_>) -> Result<(), Bad> {
+    fn load_state(&mut self, d: &mut Dec<'_>, version: u32) -> Result<(), Bad> {
         if d.u32()? as usize != self.ns.len() {
             return Err("the number of NSIDs differs from the configuration's");
         }
@@ -413,17 +426,30 @@ impl RamController {
         self.self_test = SelfTest::load(d)?;
         self.telemetry = Telemetry::load(d)?;
         self.events = EventLog::load(d)?;
-        self.changed_ns.clear();
-        for _ in 0..d.u32()? {
-            let nsid = d.u32()?;
-            if nsid == 0 || nsid > self.cfg.nn_max() {
-                return Err("the Changed Namespace List holds an invalid NSID");
-            }
-            self.changed_ns.insert(nsid);
-        }
+        self.changed_ns = self.nsid_list(d, "the Changed Namespace List holds an invalid NSID")?;
+        self.changed_alloc_ns = match version {
+            1 => Default::default(),
+            _ => self.nsid_list(
+                d,
+                "the Changed Allocated Namespace List holds an invalid NSID",
+            )?,
+        };
         self.firmware = Firmware::load(d)?;
         self.sanitized = SanitizeRecord::load(d)?;
         Ok(())
+    }
+
+    /// A count, then that many NSIDs, each one this controller has.
+    fn nsid_list(&self, d: &mut Dec<'_>, bad: Bad) -> Result<BTreeSet<u32>, Bad> {
+        let mut list = BTreeSet::new();
+        for _ in 0..d.u32()? {
+            let nsid = d.u32()?;
+            if nsid == 0 || nsid > self.cfg.nn_max() {
+                return Err(bad);
+            }
+            list.insert(nsid);
+        }
+        Ok(list)
     }
 }
 
@@ -438,8 +464,9 @@ impl Drop for RamController {
     }
 }
 
-/// The payload, once the header says it is whole and ours.
-fn check_header(bytes: &[u8]) -> Result<&[u8], StateErrorKind> {
+/// The format version and the payload, once the header says it is whole
+/// and ours.
+fn check_header(bytes: &[u8]) -> Result<(u32, &[u8]), StateErrorKind> {
     let len = bytes.len() as u64;
     if !bytes.starts_with(&STATE_MAGIC) {
         return Err(StateErrorKind::Foreign);
@@ -450,8 +477,9 @@ fn check_header(bytes: &[u8]) -> Result<&[u8], StateErrorKind> {
             need: HEADER as u64,
         });
     };
-    if h.version.get() != STATE_VERSION {
-        return Err(StateErrorKind::Version(h.version.get()));
+    let version = h.version.get();
+    if !(OLDEST_VERSION..=STATE_VERSION).contains(&version) {
+        return Err(StateErrorKind::Version(version));
     }
     let need = (HEADER as u64).saturating_add(h.len.get());
     if len < need {
@@ -463,7 +491,7 @@ fn check_header(bytes: &[u8]) -> Result<&[u8], StateErrorKind> {
     if crc64(payload) != h.crc.get() {
         return Err(StateErrorKind::Checksum);
     }
-    Ok(payload)
+    Ok((version, payload))
 }
 
 /// The configuration that shapes the namespaces and Identify; the queue

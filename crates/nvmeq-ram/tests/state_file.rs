@@ -143,6 +143,7 @@ fn observe(c: &mut RamController) -> Vec<(String, Vec<u8>)> {
     get(c, "smart", get_log(0x02, 0, 512, 0), 512);
     get(c, "fw log", get_log(0x03, 0, 512, 0), 512);
     get(c, "changed ns", get_log(0x04, 0, 4096, 0), 4096);
+    get(c, "changed alloc ns", get_log(0x1c, 0, 4096, 0), 4096);
     get(c, "self-test", get_log(0x06, 0, 564, 0), 564);
     get(c, "telemetry", get_log(0x07, 0, 16384, 0), 16384);
     get(c, "pel", get_log(0x0d, 0, 4096, 0), 4096);
@@ -183,6 +184,7 @@ fn every_piece_of_state_survives_a_save_and_a_load() {
     assert_eq!(&get("fw log")[16..19], b"2.0");
     assert_eq!(u32_at(get("changed ns"), 0), 2);
     assert_eq!(u32_at(get("changed ns"), 4), 3);
+    assert_eq!(u32_at(get("changed alloc ns"), 0), 3, "ns 3 was created");
     assert_eq!(get("self-test")[0], 2, "an extended test is running");
     assert_eq!(get("telemetry")[381], 1, "host generation 1");
     assert_eq!(u64_at(get("error log"), 0), 1, "one error logged");
