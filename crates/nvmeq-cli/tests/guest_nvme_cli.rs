@@ -523,6 +523,25 @@ fn roundtrip(backend: &str) {
         let r = run(&ours, &["read", &dev, "-s", "512", "-c", "7"], None);
         assert_eq!(r.stdout, inv, "nvmeq reads what nvme-cli copied");
     }
+    // Format 2 (a source namespace per range): QEMU takes it only once the
+    // host sets CDFE in Host Behavior Support, which neither tool does by
+    // itself; both must then succeed or fail together, nvmeq naming the status.
+    let cross = ["-d", "256", "-s", "64", "-b", "3", "-F", "2", "-N", "1"];
+    let mut x_ours = vec!["copy", dev.as_str(), "-n", "1"];
+    x_ours.extend(cross);
+    let mut x_theirs = vec!["copy", ns.as_str(), "-n", "1"];
+    x_theirs.extend(cross);
+    let (tc, _, terr) = outcome("nvme", &x_theirs);
+    let (oc, _, oerr) = outcome(&ours, &x_ours);
+    assert_eq!(
+        tc == Some(0),
+        oc == Some(0),
+        "copy -F 2: nvme-cli {tc:?} {terr}; nvmeq {oc:?} {oerr}"
+    );
+    assert!(
+        oc == Some(0) || (oc == Some(1) && oerr.contains("Copy: ") && oerr.contains("(sct 0x")),
+        "copy -F 2: nvmeq {oc:?} {oerr}"
+    );
     // QEMU 10 has no Write Uncorrectable (ONCS bit 1 clear): both refuse it.
     let t = run("nvme", &["write-uncor", &ns, "-n", "1", "-s", "0"], None);
     let o = run(&ours, &["write-uncor", &dev, "-n", "1", "-s", "0"], None);

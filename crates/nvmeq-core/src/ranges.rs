@@ -1,6 +1,7 @@
 //! Range descriptors carried in a command's data buffer: NVM Command Set
 //! Specification 2.0, "Dataset Management – Range Definition" and "Copy –
-//! Source Range Entries Descriptor Format 0h" / "Format 1h".
+//! Source Range Entries Descriptor Format 0h" / "Format 1h", and NVM
+//! Command Set 1.1's cross-namespace formats 2h and 3h.
 
 use bitfield_struct::bitfield;
 use core::mem::{offset_of, size_of};
@@ -148,3 +149,87 @@ const _: () = assert!(size_of::<CopySourceRangeFormat1>() == 40);
 const _: () = assert!(offset_of!(CopySourceRangeFormat1, elbt) == 26);
 const _: () = assert!(offset_of!(CopySourceRangeFormat1, elbat) == 36);
 const _: () = assert!(offset_of!(CopySourceRangeFormat1, elbatm) == 38);
+
+/// Source Options (SOPT) of a format 2h/3h Copy source range (NVM Command
+/// Set spec 1.1, "Copy – Source Range Entries Copy Descriptor Format 2h").
+#[bitfield(u16)]
+#[derive(PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout)]
+pub struct CopySourceOptions {
+    /// Reserved (bits 14:0).
+    #[bits(15)]
+    _rsvd: u16,
+    /// Fast Copy Only (FCO): fail the range rather than copy it slowly.
+    pub fco: bool,
+}
+
+/// Copy Source Range Entry, descriptor format 2h (NVM Command Set spec 1.1,
+/// "Copy – Source Range Entries Copy Descriptor Format 2h"): format 0h with
+/// a source namespace, for copies between namespaces (16-bit guard PI).
+#[repr(C)]
+#[derive(
+    Debug, Default, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout,
+)]
+pub struct CopySourceRangeFormat2 {
+    /// Source Namespace Identifier (SNSID).
+    pub snsid: u32,
+    /// Reserved (bytes 4..8).
+    pub rsvd4: [u8; 4],
+    /// Starting LBA of the source range.
+    pub slba: u64,
+    /// Number of Logical Blocks (NLB), zero-based.
+    pub nlb_z: u16,
+    /// Reserved (bytes 18..22).
+    pub rsvd18: [u8; 4],
+    /// Source Options (SOPT).
+    pub sopt: CopySourceOptions,
+    /// Expected Logical Block Tags (ELBT): the initial logical block reference tag.
+    pub elbt: u32,
+    /// Expected Logical Block Application Tag (ELBAT).
+    pub elbat: u16,
+    /// Expected Logical Block Application Tag Mask (ELBATM).
+    pub elbatm: u16,
+}
+
+const _: () = assert!(size_of::<CopySourceRangeFormat2>() == 32);
+const _: () = assert!(offset_of!(CopySourceRangeFormat2, slba) == 8);
+const _: () = assert!(offset_of!(CopySourceRangeFormat2, nlb_z) == 16);
+const _: () = assert!(offset_of!(CopySourceRangeFormat2, sopt) == 22);
+const _: () = assert!(offset_of!(CopySourceRangeFormat2, elbt) == 24);
+const _: () = assert!(offset_of!(CopySourceRangeFormat2, elbat) == 28);
+const _: () = assert!(offset_of!(CopySourceRangeFormat2, elbatm) == 30);
+
+/// Copy Source Range Entry, descriptor format 3h (NVM Command Set spec 1.1,
+/// "Copy – Source Range Entries Copy Descriptor Format 3h"): format 1h with
+/// a source namespace (32/64-bit guard PI).
+#[repr(C)]
+#[derive(
+    Debug, Default, Clone, Copy, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout,
+)]
+pub struct CopySourceRangeFormat3 {
+    /// Source Namespace Identifier (SNSID).
+    pub snsid: u32,
+    /// Reserved (bytes 4..8).
+    pub rsvd4: [u8; 4],
+    /// Starting LBA of the source range.
+    pub slba: u64,
+    /// Number of Logical Blocks (NLB), zero-based.
+    pub nlb_z: u16,
+    /// Reserved (bytes 18..22).
+    pub rsvd18: [u8; 4],
+    /// Source Options (SOPT).
+    pub sopt: CopySourceOptions,
+    /// Reserved (bytes 24..26).
+    pub rsvd24: [u8; 2],
+    /// Expected Logical Block Tags (ELBT), 80 bits, most significant byte first.
+    pub elbt: [u8; 10],
+    /// Expected Logical Block Application Tag (ELBAT).
+    pub elbat: u16,
+    /// Expected Logical Block Application Tag Mask (ELBATM).
+    pub elbatm: u16,
+}
+
+const _: () = assert!(size_of::<CopySourceRangeFormat3>() == 40);
+const _: () = assert!(offset_of!(CopySourceRangeFormat3, sopt) == 22);
+const _: () = assert!(offset_of!(CopySourceRangeFormat3, elbt) == 26);
+const _: () = assert!(offset_of!(CopySourceRangeFormat3, elbat) == 36);
+const _: () = assert!(offset_of!(CopySourceRangeFormat3, elbatm) == 38);

@@ -1,7 +1,8 @@
 //! Dataset Management and Copy range descriptors.
 
 use nvmeq_core::ranges::{
-    CopySourceRangeFormat0, CopySourceRangeFormat1, DsmContextAttributes, DsmRange,
+    CopySourceOptions, CopySourceRangeFormat0, CopySourceRangeFormat1, CopySourceRangeFormat2,
+    CopySourceRangeFormat3, DsmContextAttributes, DsmRange,
 };
 use zerocopy::{FromBytes, IntoBytes};
 
@@ -74,4 +75,41 @@ fn copy_source_range_format1_layout() {
     assert_eq!(r.elbat, 0xbeef);
     assert_eq!(r.elbatm, 0x00ff);
     assert_eq!(r.as_bytes(), &b[..]);
+}
+
+/// Formats 2h and 3h: formats 0h and 1h with SNSID in bytes 3:0 and SOPT
+/// in bytes 23:22 (Fast Copy Only is bit 15).
+#[test]
+fn cross_namespace_copy_range_layouts() {
+    let mut b = [0u8; 32];
+    b[0..4].copy_from_slice(&7u32.to_le_bytes());
+    b[8..16].copy_from_slice(&0x1122u64.to_le_bytes());
+    b[16..18].copy_from_slice(&3u16.to_le_bytes());
+    b[22..24].copy_from_slice(&0x8000u16.to_le_bytes());
+    b[24..28].copy_from_slice(&0xa0b0_c0d0u32.to_le_bytes());
+    b[28..32].copy_from_slice(&[0x34, 0x12, 0xff, 0x00]);
+    let r = CopySourceRangeFormat2::read_from_bytes(&b).unwrap();
+    assert_eq!((r.snsid, r.slba, r.nlb_z), (7, 0x1122, 3));
+    assert!(r.sopt.fco());
+    assert_eq!((r.elbt, r.elbat, r.elbatm), (0xa0b0_c0d0, 0x1234, 0x00ff));
+    assert_eq!(r.as_bytes(), &b[..]);
+
+    let d = CopySourceRangeFormat3 {
+        snsid: 9,
+        slba: 5,
+        nlb_z: 1,
+        sopt: CopySourceOptions::new().with_fco(true),
+        elbt: [0, 0, 1, 2, 3, 4, 5, 6, 7, 8],
+        elbat: 0xabcd,
+        elbatm: 0xffff,
+        ..Default::default()
+    };
+    let mut want = [0u8; 40];
+    want[0] = 9;
+    want[8] = 5;
+    want[16] = 1;
+    want[23] = 0x80;
+    want[26..36].copy_from_slice(&[0, 0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    want[36..40].copy_from_slice(&[0xcd, 0xab, 0xff, 0xff]);
+    assert_eq!(d.as_bytes(), &want[..]);
 }

@@ -125,6 +125,8 @@ const fn io_xfer(s: &Command) -> Option<Xfer> {
             let f = match (s.cdw12 >> 8) & 0xf {
                 0 => CopyFormat::Format0,
                 1 => CopyFormat::Format1,
+                2 => CopyFormat::Format2,
+                3 => CopyFormat::Format3,
                 _ => return None,
             };
             Xfer::Bytes(f.desc_len() * n)

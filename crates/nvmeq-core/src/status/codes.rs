@@ -119,6 +119,9 @@ status_codes! {
         INVALID_PROTECTION_INFORMATION = 0x81 => "Invalid Protection Information",
         WRITE_TO_READ_ONLY_RANGE = 0x82 => "Attempted Write to Read Only Range",
         COMMAND_SIZE_LIMIT_EXCEEDED = 0x83 => "Command Size Limit Exceeded",
+        // NVM Command Set 1.1: a copy between namespaces whose formats
+        // (or protection) do not allow it.
+        INCOMPATIBLE_NS_OR_FORMAT = 0x85 => "Incompatible Namespace or Format",
         // Fabrics (Connect and authentication).
         DISCOVER_RESTART = 0x90 => "Discover Restart",
         AUTHENTICATION_REQUIRED = 0x91 => "Authentication Required",

@@ -1,13 +1,18 @@
 //! `copy`: the Copy command with nvme-cli 2.13's options (`-d` destination,
 //! `-s`/`-b` source ranges with zero-based lengths, `-F` descriptor format,
 //! the write-side tags `-r -a -m`, the per-range expected tags `-R -A -M`).
-//! Descriptor formats 0h and 1h; 2h and 3h (cross-namespace sources,
-//! nvme-cli's `-N`/`-O`) have no descriptors in nvmeq-core yet and are
-//! refused before anything is sent.
+//! Descriptor formats 0h and 1h, and the cross-namespace 2h and 3h with a
+//! source namespace (`-N`) and source options (`-O`) per range, as nvme-cli:
+//! formats 2h/3h need one `-N` entry per range, 0h/1h take none. A
+//! controller takes 2h/3h only once the host enables them in Host Behavior
+//! Support (CDFE); nvmeq, like nvme-cli, leaves that to `set-feature`.
 
 use clap::Args;
 use nvmeq_core::cmd::{CopyFormat, CopyRanges, DirectiveType, Prinfo};
-use nvmeq_core::ranges::{CopySourceRangeFormat0, CopySourceRangeFormat1};
+use nvmeq_core::ranges::{
+    CopySourceOptions, CopySourceRangeFormat0, CopySourceRangeFormat1, CopySourceRangeFormat2,
+    CopySourceRangeFormat3,
+};
 use nvmeq_core::Data;
 use zerocopy::IntoBytes;
 
@@ -36,6 +41,12 @@ pub struct CopyArgs {
     /// Blocks of each source range, zero-based as in nvme-cli (0 = one block), comma-separated.
     #[arg(short = 'b', long = "blocks", value_parser = num::list_u32)]
     pub blocks: num::List<u32>,
+    /// Source namespace of each range, comma-separated (formats 2 and 3).
+    #[arg(short = 'N', long = "snsids", value_parser = num::list_u32)]
+    pub snsids: Option<num::List<u32>>,
+    /// Source options of each range (bit 15: Fast Copy Only), comma-separated (formats 2 and 3).
+    #[arg(short = 'O', long = "sopts", value_parser = num::list_u32)]
+    pub sopts: Option<num::List<u32>>,
     /// Limited Retry.
     #[arg(short = 'l', long = "limited-retry")]
     pub lr: bool,
@@ -68,7 +79,7 @@ pub struct CopyArgs {
     pub elbatms: Option<num::List<u32>>,
     #[command(flatten)]
     pub dir: DirectiveArgs,
-    /// Source range descriptor format: 0 (16-bit guard PI) or 1 (32/64-bit guard PI).
+    /// Source range descriptor format: 0 (16-bit guard PI), 1 (32/64-bit guard PI), 2 and 3 (as 0 and 1, between namespaces).
     #[arg(short = 'F', long = "format", value_parser = num::u8, default_value = "0")]
     pub format: u8,
 }
@@ -76,6 +87,8 @@ pub struct CopyArgs {
 /// One source range with its expected tags, before it is laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Source {
+    snsid: u32,
+    sopt: u16,
     slba: u64,
     nlb_z: u16,
     elbt: u64,
@@ -99,7 +112,7 @@ fn per_range<T: Copy + Default>(
     }
 }
 
-fn sources(a: &CopyArgs) -> Result<Vec<Source>> {
+fn sources(a: &CopyArgs, format: CopyFormat) -> Result<Vec<Source>> {
     let (slbs, blocks) = (&a.slbs.0, &a.blocks.0);
     if slbs.len() != blocks.len() {
         return Err(usage(format!(
@@ -114,6 +127,20 @@ fn sources(a: &CopyArgs) -> Result<Vec<Source>> {
             "copy takes 1 to {MAX_RANGES} source ranges, not {n}"
         )));
     }
+    let cross = matches!(format, CopyFormat::Format2 | CopyFormat::Format3);
+    if !cross && (a.snsids.is_some() || a.sopts.is_some()) {
+        return Err(usage(
+            "--snsids and --sopts are for formats 2 and 3 (cross-namespace copy)",
+        ));
+    }
+    if cross && a.snsids.is_none() {
+        return Err(usage(format!(
+            "copy --format {}: give the source namespace of each range with --snsids",
+            format as u8
+        )));
+    }
+    let snsids = per_range(&a.snsids, n, "--snsids")?;
+    let sopts = per_range(&a.sopts, n, "--sopts")?;
     let elbts = per_range(&a.eilbrts, n, "--expected-ref-tags")?;
     let elbats = per_range(&a.elbats, n, "--expected-app-tags")?;
     let elbatms = per_range(&a.elbatms, n, "--expected-app-tag-masks")?;
@@ -122,7 +149,15 @@ fn sources(a: &CopyArgs) -> Result<Vec<Source>> {
     };
     (0..n)
         .map(|i| {
+            if cross && (snsids[i] == 0 || snsids[i] == u32::MAX) {
+                return Err(usage(format!(
+                    "--snsids: {:#x} names no one namespace",
+                    snsids[i]
+                )));
+            }
             Ok(Source {
+                snsid: snsids[i],
+                sopt: narrow(sopts[i], "--sopts")?,
                 slba: slbs[i],
                 nlb_z: narrow(blocks[i], "--blocks")?,
                 elbt: elbts[i],
@@ -133,39 +168,75 @@ fn sources(a: &CopyArgs) -> Result<Vec<Source>> {
         .collect()
 }
 
-/// The descriptors in `format`: format 0 carries 32-bit expected reference
-/// tags, format 1 an 80-bit tag (most significant byte first) whose low 64
-/// bits nvme-cli fills.
+/// The descriptors in `format`: formats 0 and 2 carry 32-bit expected
+/// reference tags, formats 1 and 3 an 80-bit tag (most significant byte
+/// first) whose low 64 bits nvme-cli fills; 2 and 3 add the source namespace
+/// and options.
 fn descriptors(format: CopyFormat, src: &[Source]) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     for s in src {
-        let nlb = u32::from(s.nlb_z) + 1;
+        let short_tag = || {
+            u32::try_from(s.elbt).map_err(|_| {
+                usage(format!(
+                    "--expected-ref-tags: {:#x} does not fit format {}'s 32-bit tag (use -F {})",
+                    s.elbt,
+                    format as u8,
+                    format as u8 + 1
+                ))
+            })
+        };
+        let mut long_tag = [0u8; 10];
+        long_tag[2..].copy_from_slice(&s.elbt.to_be_bytes());
+        let sopt = CopySourceOptions::from_bits(s.sopt);
         match format {
-            CopyFormat::Format0 => {
-                let elbt = u32::try_from(s.elbt).map_err(|_| {
-                    usage(format!(
-                        "--expected-ref-tags: {:#x} does not fit format 0's 32-bit tag (use -F 1)",
-                        s.elbt
-                    ))
-                })?;
-                let mut d = CopySourceRangeFormat0::new(s.slba, nlb)
-                    .ok_or_else(|| usage(format!("--blocks: {nlb} blocks is not 1..=65536")))?;
-                d.elbt = elbt;
-                d.elbat = s.elbat;
-                d.elbatm = s.elbatm;
-                out.extend_from_slice(d.as_bytes());
-            }
-            CopyFormat::Format1 => {
-                let mut d = CopySourceRangeFormat1 {
+            CopyFormat::Format0 => out.extend_from_slice(
+                CopySourceRangeFormat0 {
                     slba: s.slba,
                     nlb_z: s.nlb_z,
+                    elbt: short_tag()?,
                     elbat: s.elbat,
                     elbatm: s.elbatm,
                     ..Default::default()
-                };
-                d.elbt[2..].copy_from_slice(&s.elbt.to_be_bytes());
-                out.extend_from_slice(d.as_bytes());
-            }
+                }
+                .as_bytes(),
+            ),
+            CopyFormat::Format1 => out.extend_from_slice(
+                CopySourceRangeFormat1 {
+                    slba: s.slba,
+                    nlb_z: s.nlb_z,
+                    elbt: long_tag,
+                    elbat: s.elbat,
+                    elbatm: s.elbatm,
+                    ..Default::default()
+                }
+                .as_bytes(),
+            ),
+            CopyFormat::Format2 => out.extend_from_slice(
+                CopySourceRangeFormat2 {
+                    snsid: s.snsid,
+                    slba: s.slba,
+                    nlb_z: s.nlb_z,
+                    sopt,
+                    elbt: short_tag()?,
+                    elbat: s.elbat,
+                    elbatm: s.elbatm,
+                    ..Default::default()
+                }
+                .as_bytes(),
+            ),
+            CopyFormat::Format3 => out.extend_from_slice(
+                CopySourceRangeFormat3 {
+                    snsid: s.snsid,
+                    slba: s.slba,
+                    nlb_z: s.nlb_z,
+                    sopt,
+                    elbt: long_tag,
+                    elbat: s.elbat,
+                    elbatm: s.elbatm,
+                    ..Default::default()
+                }
+                .as_bytes(),
+            ),
         }
     }
     Ok(out)
@@ -186,16 +257,11 @@ pub fn copy(ctx: &Ctx, a: &CopyArgs) -> Result<()> {
     let format = match a.format {
         0 => CopyFormat::Format0,
         1 => CopyFormat::Format1,
-        2 | 3 => {
-            return Err(usage(format!(
-                "copy --format {}: cross-namespace descriptor formats (2h, 3h) are not \
-                 implemented; use 0 or 1",
-                a.format
-            )))
-        }
+        2 => CopyFormat::Format2,
+        3 => CopyFormat::Format3,
         f => return Err(usage(format!("copy --format {f}: the formats are 0 to 3"))),
     };
-    let src = sources(a)?;
+    let src = sources(a, format)?;
     let data = descriptors(format, &src)?;
     let cmd = CopyRanges::new(nsid, a.sdlba, (src.len() - 1) as u8, format)
         .fua(a.fua)
@@ -217,6 +283,8 @@ mod tests {
 
     fn src(elbt: u64) -> Source {
         Source {
+            snsid: 2,
+            sopt: 0x8000,
             slba: 0x10,
             nlb_z: 7,
             elbt,
@@ -237,6 +305,23 @@ mod tests {
         assert!(e.to_string().contains("use -F 1"), "{e}");
         let d = descriptors(CopyFormat::Format1, &[src(0x0102_0304_0506_0708), src(0)]).unwrap();
         assert_eq!(d.len(), 80);
+        assert_eq!(&d[26..36], &[0, 0, 1, 2, 3, 4, 5, 6, 7, 8]);
+        assert_eq!(&d[36..40], &[0xef, 0xbe, 0xff, 0xff]);
+        // Format 0's layout with SNSID in bytes 3:0 and SOPT in 23:22.
+        let d = descriptors(CopyFormat::Format2, &[src(0x1234_5678)]).unwrap();
+        assert_eq!(d.len(), 32);
+        assert_eq!(&d[0..4], &2u32.to_le_bytes());
+        assert_eq!(&d[8..16], &0x10u64.to_le_bytes());
+        assert_eq!(&d[16..18], &7u16.to_le_bytes());
+        assert_eq!(&d[22..24], &[0x00, 0x80], "FCO is bit 15");
+        assert_eq!(&d[24..28], &0x1234_5678u32.to_le_bytes());
+        assert_eq!(&d[28..32], &[0xef, 0xbe, 0xff, 0xff]);
+        let e = descriptors(CopyFormat::Format2, &[src(1 << 32)]).unwrap_err();
+        assert!(e.to_string().contains("use -F 3"), "{e}");
+        let d = descriptors(CopyFormat::Format3, &[src(0x0102_0304_0506_0708)]).unwrap();
+        assert_eq!(d.len(), 40);
+        assert_eq!(&d[0..4], &2u32.to_le_bytes());
+        assert_eq!(&d[22..26], &[0x00, 0x80, 0, 0]);
         assert_eq!(&d[26..36], &[0, 0, 1, 2, 3, 4, 5, 6, 7, 8]);
         assert_eq!(&d[36..40], &[0xef, 0xbe, 0xff, 0xff]);
     }

@@ -19,6 +19,12 @@ pub enum CopyFormat {
     Format0 = 0,
     /// 1h: Copy Descriptor Format 1h, 40 bytes each (32/64-bit guard PI).
     Format1 = 1,
+    /// 2h: format 0h with a source namespace per range (NVM Command Set
+    /// 1.1), 32 bytes each. The host enables it in Host Behavior Support
+    /// (CDFE) first.
+    Format2 = 2,
+    /// 3h: format 1h with a source namespace per range, 40 bytes each.
+    Format3 = 3,
 }
 
 impl CopyFormat {
@@ -26,8 +32,8 @@ impl CopyFormat {
     #[inline]
     pub const fn desc_len(self) -> u32 {
         match self {
-            CopyFormat::Format0 => 32,
-            CopyFormat::Format1 => 40,
+            CopyFormat::Format0 | CopyFormat::Format2 => 32,
+            CopyFormat::Format1 | CopyFormat::Format3 => 40,
         }
     }
 }
