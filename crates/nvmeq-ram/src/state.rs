@@ -19,8 +19,10 @@
 //! with, every NSID's namespace (allocation, attachment, size, and the
 //! non-zero chunks of its data and metadata), SMART counters, the Error
 //! Information log, features, the self-test, telemetry capture, persistent
-//! event log, Changed Namespace List, firmware slots and staged image, and
-//! the last sanitize. Integers are little endian; byte strings carry a u32
+//! event log, Changed Namespace List, firmware slots and staged image, the
+//! last sanitize, and (from version 2) the RPMB keys, counters, data and
+//! Device Configuration Block. Version 1 files still load, with RPMB as
+//! a new controller has it. Integers are little endian; byte strings carry a u32
 //! length. The format is this crate's own rather than a serde encoding:
 //! most of the state is already spec layouts with fixed bytes, and the
 //! reader checks every value as it goes.
@@ -60,7 +62,9 @@ use codec::{Bad, Dec, Enc};
 /// The first bytes of every state file.
 pub const STATE_MAGIC: [u8; 8] = *b"NVMEQRAM";
 /// The format version this build writes and the newest it reads.
-pub const STATE_VERSION: u32 = 1;
+pub const STATE_VERSION: u32 = 2;
+/// The oldest format version this build reads (1: before RPMB).
+const OLDEST_VERSION: u32 = 1;
 /// The header before the payload, as the table above lays it out.
 #[derive(Debug, FromBytes, IntoBytes, KnownLayout, Immutable)]
 #[repr(C)]
@@ -341,6 +345,7 @@ impl RamController {
         }
         self.firmware.save(&mut e);
         self.sanitized.save(&mut e);
+        self.rpmb.save(&mut e);
         let mut out = e.0;
         let payload = &out[HEADER..];
         let h = Header {
@@ -357,12 +362,13 @@ impl RamController {
     /// A controller from a state file's bytes, which must have been made
     /// with `cfg` (the queue depth aside).
     pub fn from_state(cfg: RamConfig, bytes: &[u8]) -> Result<Self, StateErrorKind> {
-        let payload = check_header(bytes)?;
+        let (version, payload) = check_header(bytes)?;
         let mut d = Dec::new(payload);
         let file_cfg = load_config(&mut d, cfg.queue_depth).map_err(StateErrorKind::Corrupt)?;
         mismatch(&file_cfg, &cfg)?;
         let mut c = RamController::new(cfg).map_err(StateErrorKind::Config)?;
-        c.load_state(&mut d).map_err(StateErrorKind::Corrupt)?;
+        c.load_state(&mut d, version)
+            .map_err(StateErrorKind::Corrupt)?;
         if !d.is_empty() {
             return Err(StateErrorKind::Corrupt("bytes follow the last value"));
         }
@@ -370,7 +376,7 @@ impl RamController {
     }
 
     /// Everything after the configuration, into a controller made with it.
-    fn load_state(&mut self, d: &mut Dec<'_>) -> Result<(), Bad> {
+    fn load_state(&mut self, d: &mut Dec<'_>, version: u32) -> Result<(), Bad> {
         if d.u32()? as usize != self.ns.len() {
             return Err("the number of NSIDs differs from the configuration's");
         }
@@ -423,6 +429,9 @@ impl RamController {
         }
         self.firmware = Firmware::load(d)?;
         self.sanitized = SanitizeRecord::load(d)?;
+        if version >= 2 {
+            self.rpmb = crate::rpmb::Rpmb::load(d)?;
+        }
         Ok(())
     }
 }
@@ -438,8 +447,9 @@ impl Drop for RamController {
     }
 }
 
-/// The payload, once the header says it is whole and ours.
-fn check_header(bytes: &[u8]) -> Result<&[u8], StateErrorKind> {
+/// The format version and the payload, once the header says it is whole
+/// and ours.
+fn check_header(bytes: &[u8]) -> Result<(u32, &[u8]), StateErrorKind> {
     let len = bytes.len() as u64;
     if !bytes.starts_with(&STATE_MAGIC) {
         return Err(StateErrorKind::Foreign);
@@ -450,8 +460,9 @@ fn check_header(bytes: &[u8]) -> Result<&[u8], StateErrorKind> {
             need: HEADER as u64,
         });
     };
-    if h.version.get() != STATE_VERSION {
-        return Err(StateErrorKind::Version(h.version.get()));
+    let version = h.version.get();
+    if !(OLDEST_VERSION..=STATE_VERSION).contains(&version) {
+        return Err(StateErrorKind::Version(version));
     }
     let need = (HEADER as u64).saturating_add(h.len.get());
     if len < need {
@@ -463,7 +474,7 @@ fn check_header(bytes: &[u8]) -> Result<&[u8], StateErrorKind> {
     if crc64(payload) != h.crc.get() {
         return Err(StateErrorKind::Checksum);
     }
-    Ok(payload)
+    Ok((version, payload))
 }
 
 /// The configuration that shapes the namespaces and Identify; the queue
