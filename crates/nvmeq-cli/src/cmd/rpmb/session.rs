@@ -96,8 +96,8 @@ impl Session<'_> {
         if let Some(k) = key {
             if mac(k, rsp) != f.mac {
                 return Err(CliError::Device(format!(
-                    "{what}: the response's MAC does not match the key (a wrong key, \
-                     or the response was altered)"
+                    "{what}: Authentication failure: the response's MAC does not match \
+                     the key (a wrong key, or the response was altered)"
                 )));
             }
         }
