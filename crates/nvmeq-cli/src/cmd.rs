@@ -28,6 +28,7 @@ pub mod property;
 pub mod reg_human;
 pub mod register;
 pub mod resv;
+pub mod rpmb;
 pub mod secret;
 pub mod security;
 pub mod tls_key;

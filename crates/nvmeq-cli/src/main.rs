@@ -21,7 +21,7 @@ use clap::{Parser, Subcommand};
 use cmd::{
     admin, bench, capacity, dhchap, dim, directive, discover, fabrics, features, fw, hostnqn,
     identify, io, io_mgmt, lba_status, list, lockdown, log, ns_id, ns_mgmt, nvme_mi, passthru,
-    property, register, resv, security, tls_key, topology, virt, zns, Ctx,
+    property, register, resv, rpmb, security, tls_key, topology, virt, zns, Ctx,
 };
 use nvmeq::BackendKind;
 use nvmeq_core::cmd::ZoneSendAction;
@@ -235,6 +235,8 @@ enum Command {
     SecuritySend(security::SendArgs),
     /// Security Receive: a security protocol's answer (protocol 0: the supported protocols).
     SecurityRecv(security::RecvArgs),
+    /// RPMB: Replay Protected Memory Block (info, keys, counter, data, config). Writes need --force.
+    Rpmb(rpmb::RpmbArgs),
     /// NVMe-MI Send: an NVMe-MI request tunnelled in-band (like nvme nvme-mi-send). Needs --force.
     NvmeMiSend(nvme_mi::SendArgs),
     /// NVMe-MI Receive: an NVMe-MI request's response data (like nvme nvme-mi-recv).
@@ -390,6 +392,7 @@ fn run(cli: Cli) -> error::Result<()> {
         Command::IoMgmtSend(a) => io_mgmt::send(&ctx, a),
         Command::SecuritySend(a) => security::send(&ctx, a),
         Command::SecurityRecv(a) => security::recv(&ctx, a),
+        Command::Rpmb(a) => rpmb::rpmb(&ctx, a),
         Command::NvmeMiSend(a) => nvme_mi::send(&ctx, a),
         Command::NvmeMiRecv(a) => nvme_mi::recv(&ctx, a),
         Command::AdminPassthru(a) => passthru::run(&ctx, a, true),

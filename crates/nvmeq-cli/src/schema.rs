@@ -105,6 +105,7 @@ pub const COVERED: &[Entry] = &[
     of::<cmd::passthru::PassthruJson>(&["admin-passthru", "io-passthru"]),
     of::<cmd::resv::ReportJson>(&["resv-report"]),
     of::<cmd::security::RecvJson>(&["security-recv"]),
+    of::<cmd::rpmb::RpmbJson>(&["rpmb"]),
     of::<cmd::nvme_mi::MiJson>(&["nvme-mi-recv", "nvme-mi-send"]),
     of::<Vec<cmd::dim::DimJson>>(&["dim"]),
     of::<cmd::io_mgmt::RecvJson>(&["io-mgmt-recv"]),

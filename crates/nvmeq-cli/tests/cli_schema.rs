@@ -266,6 +266,7 @@ fn runs(tmp: &TempDir) -> Vec<(&'static str, Vec<String>)> {
             v(&["io-passthru", DEV, "-O", "0", "-n", "1"]),
         ),
         ("security-recv", v(&["security-recv", DEV, "-x", "9"])),
+        ("rpmb", v(&["rpmb", DEV, "-c", "info"])),
     ]
 }
 

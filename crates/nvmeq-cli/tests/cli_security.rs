@@ -1,6 +1,7 @@
 //! `security-send` and `security-recv` on the in-memory controller: it
-//! answers Security Protocol 00h's Supported Security Protocols List (only
-//! protocol 00h) and refuses every other protocol and every send by name;
+//! answers Security Protocol 00h's Supported Security Protocols List (00h
+//! and EAh, RPMB, whose frames cli_rpmb.rs tests) and refuses every other
+//! protocol by name;
 //! the option checks (--tl, --force, one length) come before anything is
 //! sent.
 
@@ -17,7 +18,10 @@ fn supported_protocols_list() {
     assert_eq!(j["oacs"].as_u64().unwrap() & 1, 1, "OACS: security");
     let o = nvmeq(&["security-recv", DEV, "-p", "0", "-x", "16", "-b"]);
     assert!(o.status.success(), "{o:?}");
-    assert_eq!(o.stdout, [0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
+    assert_eq!(
+        o.stdout,
+        [0, 0, 0, 0, 0, 0, 0, 2, 0, 0xea, 0, 0, 0, 0, 0, 0]
+    );
     let o = nvmeq(&["security-recv", DEV, "-t", "12"]);
     let t = stdout(&o);
     assert!(
@@ -25,11 +29,11 @@ fn supported_protocols_list() {
         "{t}"
     );
     assert!(
-        t.contains("\n0000: 00 00 00 00 00 00 00 01 00 00 00 00"),
+        t.contains("\n0000: 00 00 00 00 00 00 00 02 00 ea 00 00"),
         "{t}"
     );
     let j = json(&nvmeq(&["security-recv", DEV, "-x", "9", "-o", "json"]));
-    assert_eq!(j["data"], "000000000000000100");
+    assert_eq!(j["data"], "000000000000000200");
     assert_eq!(j["status"], "Successful Completion");
 }
 

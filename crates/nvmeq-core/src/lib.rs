@@ -46,6 +46,7 @@ pub mod prp;
 pub mod ranges;
 pub mod regs;
 pub mod resv;
+pub mod rpmb;
 pub mod sgl;
 pub mod split;
 pub mod sqe;

@@ -45,7 +45,7 @@ impl RamController {
             AdminOpcode::DIRECTIVE_SEND => self.directive_send(sqe),
             AdminOpcode::GET_LBA_STATUS => self.get_lba_status(sqe, data),
             AdminOpcode::SECURITY_RECEIVE => self.security_receive(sqe, data),
-            AdminOpcode::SECURITY_SEND => self.security_send(sqe),
+            AdminOpcode::SECURITY_SEND => self.security_send(sqe, &data),
             _ => Err(Fail::new(dnr(Status::INVALID_OPCODE), at::OPC)),
         }
     }

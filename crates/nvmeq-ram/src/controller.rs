@@ -182,6 +182,7 @@ pub struct RamController {
     pub(crate) changed_alloc_ns: BTreeSet<u32>,
     pub(crate) firmware: Firmware,
     pub(crate) sanitized: SanitizeRecord,
+    pub(crate) rpmb: crate::rpmb::Rpmb,
     /// The state file (`open_file`), written back on drop.
     pub(crate) backing: Option<crate::state::Backing>,
     queue: Queue,
@@ -218,6 +219,7 @@ impl RamController {
             changed_alloc_ns: BTreeSet::new(),
             firmware: Firmware::default(),
             sanitized: SanitizeRecord::default(),
+            rpmb: Default::default(),
             backing: None,
             queue: SyncQueue::new(
                 Fifo(VecDeque::with_capacity(depth)),

@@ -252,7 +252,7 @@ fn controller(c: &RamController) -> IdentifyController {
     id.ver = VER;
     id.cntrltype = 1; // I/O controller.
 
-    // Security Send/Receive (protocol 00h only), Device Self-test,
+    // Security Send/Receive (protocols 00h and EAh, RPMB), Device Self-test,
     // Namespace Management / Attachment, Firmware Commit and Image Download,
     // Directives, Get LBA Status; no Format or Lockdown.
     id.oacs = oacs::SECURITY
@@ -266,6 +266,7 @@ fn controller(c: &RamController) -> IdentifyController {
     id.frmw = crate::firmware::FRMW;
     id.fwug = crate::firmware::FWUG;
     id.sanicap = crate::sanitize::SANICAP;
+    id.rpmbs = crate::rpmb::RPMBS.into_bits();
     // Commands Supported and Effects (bit 1), Extended Get Log Page (bit 2:
     // NUMDU, offsets), Supported Log Pages and the scope fields (bit 5),
     // telemetry (bit 3, data area 4: bit 6) and the persistent event log (bit 4).

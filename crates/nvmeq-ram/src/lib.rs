@@ -38,8 +38,11 @@
 //!   Placement are not supported and refused with Invalid Field in
 //!   Command), Get LBA Status (both actions: no potentially unrecoverable
 //!   blocks, an empty list, complete), Security Receive of protocol 00h's
-//!   Supported Security Protocols List (protocol 00h alone; every other
-//!   protocol and every Security Send: Invalid Field in Command). No Capacity Management, Lockdown or
+//!   Supported Security Protocols List (00h and EAh), and RPMB over
+//!   protocol EAh (two 128 KiB targets, HMAC SHA-256: key programming once,
+//!   the Write Counter, authenticated data and Device Configuration Block
+//!   writes and reads, every failure as the spec's result code; every
+//!   other protocol: Invalid Field in Command). No Capacity Management, Lockdown or
 //!   I/O Management: Invalid Command Opcode.
 //! - **NVM**: Read, Write, Flush, Write Zeroes, Dataset Management
 //!   (deallocate), Compare, Verify, Copy (descriptor format 0h). Deallocated
@@ -122,6 +125,7 @@ mod media;
 mod meta;
 mod ns_mgmt;
 mod nvm;
+mod rpmb;
 mod sanitize;
 mod security;
 mod self_test;

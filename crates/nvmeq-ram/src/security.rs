@@ -1,11 +1,11 @@
 //! Security Send and Security Receive (Base spec 2.0, "Security Send
-//! command", "Security Receive command"): the controller speaks no
-//! security protocol beyond protocol 00h's Supported Security Protocols
-//! List (SPC-5, SPSP 0000h), which names protocol 00h alone. Every other
-//! protocol, SP Specific value and every Security Send is refused with
-//! Invalid Field in Command.
+//! command", "Security Receive command"): protocol 00h's Supported Security
+//! Protocols List (SPC-5, SPSP 0000h), which names 00h and EAh, and
+//! protocol EAh, RPMB (`rpmb.rs`). Every other protocol, and Security Send
+//! of protocol 00h, is refused with Invalid Field in Command.
 
 use nvmeq_core::cmd::SecurityCdw10;
+use nvmeq_core::rpmb::SECP_RPMB;
 use nvmeq_core::{Command, Data, Status};
 
 use crate::controller::{data_in, RamController};
@@ -16,7 +16,7 @@ const SECP_INFO: u8 = 0x00;
 
 /// The Supported Security Protocols List: six reserved bytes, the list
 /// length (big-endian, as SPC-5 lays it out), then the protocols.
-const SUPPORTED_PROTOCOLS: [u8; 9] = [0, 0, 0, 0, 0, 0, 0, 1, SECP_INFO];
+const SUPPORTED_PROTOCOLS: [u8; 10] = [0, 0, 0, 0, 0, 0, 0, 2, SECP_INFO, SECP_RPMB];
 
 impl RamController {
     /// Security Receive (admin 82h): AL (CDW11) bytes of the answer.
@@ -26,6 +26,9 @@ impl RamController {
         mut data: Data<'_>,
     ) -> Result<u64, Fail> {
         let cdw10 = SecurityCdw10::from_bits(sqe.cdw10);
+        if cdw10.secp() == SECP_RPMB {
+            return self.rpmb.receive(sqe, data);
+        }
         if cdw10.secp() != SECP_INFO {
             return Err(Fail::new(dnr(Status::INVALID_FIELD), at::CDW10 + 3));
         }
@@ -43,9 +46,11 @@ impl RamController {
         Ok(0)
     }
 
-    /// Security Send (admin 81h): protocol 00h only receives, and no other
-    /// protocol is supported.
-    pub(crate) fn security_send(&mut self, _sqe: &Command) -> Result<u64, Fail> {
+    /// Security Send (admin 81h): RPMB requests; protocol 00h only receives.
+    pub(crate) fn security_send(&mut self, sqe: &Command, data: &Data<'_>) -> Result<u64, Fail> {
+        if SecurityCdw10::from_bits(sqe.cdw10).secp() == SECP_RPMB {
+            return self.rpmb.send(sqe, data);
+        }
         Err(Fail::new(dnr(Status::INVALID_FIELD), at::CDW10 + 3))
     }
 }

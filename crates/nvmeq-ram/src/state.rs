@@ -20,8 +20,11 @@
 //! non-zero chunks of its data and metadata), SMART counters, the Error
 //! Information log, features, the self-test, telemetry capture, persistent
 //! event log, Changed Namespace List, Changed Allocated Namespace List
-//! (from version 2), firmware slots and staged image, and the last
-//! sanitize. Integers are little endian; byte strings carry a u32
+//! (from version 2), firmware slots and staged image, the last sanitize,
+//! and (from version 2) the RPMB keys, counters, data and Device
+//! Configuration Block. Version 1 files still load, with that list empty
+//! and RPMB as a new controller has it. Integers are little endian; byte
+//! strings carry a u32
 //! length. The format is this crate's own rather than a serde encoding:
 //! most of the state is already spec layouts with fixed bytes, and the
 //! reader checks every value as it goes.
@@ -64,8 +67,7 @@ use codec::{Bad, Dec, Enc};
 /// The first bytes of every state file.
 pub const STATE_MAGIC: [u8; 8] = *b"NVMEQRAM";
 /// The format version this build writes and the newest it reads. Version
-/// 2 added the Changed Allocated Namespace List; a version 1 file is read
-/// with that list empty.
+/// 2 added the Changed Allocated Namespace List and RPMB.
 pub const STATE_VERSION: u32 = 2;
 /// The oldest format version this build reads.
 const OLDEST_VERSION: u32 = 1;
@@ -353,6 +355,7 @@ impl RamController {
         }
         self.firmware.save(&mut e);
         self.sanitized.save(&mut e);
+        self.rpmb.save(&mut e);
         let mut out = e.0;
         let payload = &out[HEADER..];
         let h = Header {
@@ -436,6 +439,9 @@ impl RamController {
         };
         self.firmware = Firmware::load(d)?;
         self.sanitized = SanitizeRecord::load(d)?;
+        if version >= 2 {
+            self.rpmb = crate::rpmb::Rpmb::load(d)?;
+        }
         Ok(())
     }
 

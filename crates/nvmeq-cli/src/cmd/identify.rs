@@ -3,7 +3,7 @@
 
 mod bits;
 pub(crate) mod ctrl_data;
-mod ctrl_human;
+pub(crate) mod ctrl_human;
 pub(crate) mod formats;
 mod human;
 pub(crate) mod independent;

@@ -15,6 +15,7 @@ pub mod property;
 pub mod reachability;
 pub mod registers;
 pub mod reset;
+pub mod rpmb;
 pub mod subsystem_reset;
 pub mod topology;
 pub mod virt;
