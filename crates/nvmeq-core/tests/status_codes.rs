@@ -109,6 +109,7 @@ const TABLE: &[(u16, &str)] = &[
     (0x181, "Invalid Protection Information"),
     (0x182, "Attempted Write to Read Only Range"),
     (0x183, "Command Size Limit Exceeded"),
+    (0x185, "Incompatible Namespace or Format"),
     (0x190, "Discover Restart"),
     (0x191, "Authentication Required"),
     (0x1b8, "Zoned Boundary Error"),
