@@ -23,8 +23,13 @@ fn completion_status_drops_phase_bit() {
 
 #[test]
 fn command_specific_0x85_is_not_compare_failure() {
-    // Compare Failure moved to the media type; SCT 1 SC 85h is unassigned.
+    // Compare Failure moved to the media type; SCT 1 SC 85h is the NVM
+    // command set's Incompatible Namespace or Format (Copy across
+    // namespaces).
     let s = Status::from_parts(Sct::COMMAND_SPECIFIC, 0x85);
-    assert_eq!(s.name(), None);
-    assert_eq!(s.to_string(), "Unknown Status (sct 0x1, sc 0x85)");
+    assert_eq!(s.name(), Some("Incompatible Namespace or Format"));
+    assert_eq!(
+        s.to_string(),
+        "Incompatible Namespace or Format (sct 0x1, sc 0x85)"
+    );
 }

@@ -7,16 +7,19 @@ use zerocopy::FromBytes;
 
 /// A version 1 file: the version 2 bytes without the Changed Allocated
 /// Namespace List, which sits just before the firmware slots and the last
-/// sanitize.
+/// sanitize, and without the RPMB state at the end.
 fn as_version_1(c: &RamController) -> Vec<u8> {
     assert!(c.changed_alloc_ns.is_empty());
     let v2 = c.to_state();
+    let mut rpmb = Enc(Vec::new());
+    c.rpmb.save(&mut rpmb);
+    let end = v2.len() - rpmb.0.len();
     let mut tail = Enc(Vec::new());
     c.firmware.save(&mut tail);
     c.sanitized.save(&mut tail);
-    let at = v2.len() - tail.0.len() - 4;
+    let at = end - tail.0.len() - 4;
     assert_eq!(v2[at..at + 4], [0; 4], "an empty list's count");
-    let mut v1 = [&v2[..at], &v2[at + 4..]].concat();
+    let mut v1 = [&v2[..at], &v2[at + 4..end]].concat();
     let (h, payload) = Header::mut_from_prefix(&mut v1).unwrap();
     h.version = 1.into();
     h.len = (payload.len() as u64).into();
@@ -29,7 +32,9 @@ fn a_version_1_file_loads_with_an_empty_changed_allocated_list() {
     let cfg = || RamConfig::new(1 << 20, 512);
     let c = RamController::new(cfg()).unwrap();
     let v1 = as_version_1(&c);
-    assert_eq!(v1.len(), c.to_state().len() - 4);
+    let mut rpmb = Enc(Vec::new());
+    c.rpmb.save(&mut rpmb);
+    assert_eq!(v1.len(), c.to_state().len() - 4 - rpmb.0.len());
     let back = RamController::from_state(cfg(), &v1).unwrap();
     assert!(back.changed_alloc_ns.is_empty());
     // It is written back as the current version, with the list.
@@ -38,7 +43,7 @@ fn a_version_1_file_loads_with_an_empty_changed_allocated_list() {
         u32::from_le_bytes(again[8..12].try_into().unwrap()),
         STATE_VERSION
     );
-    assert_eq!(again.len(), HEADER + (v1.len() - HEADER) + 4);
+    assert_eq!(again.len(), v1.len() + 4 + rpmb.0.len());
     // A version 1 file read as version 2 would be short: the version decides.
     let mut lying = v1.clone();
     lying[8..12].copy_from_slice(&STATE_VERSION.to_le_bytes());
